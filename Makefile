@@ -1,0 +1,132 @@
+# The one build. `make` builds the library and the program; `make test` builds and runs
+# the tests; `make check` installs what is missing and runs the tests plain, under
+# ASan+UBSan and under TSan; `make demo` installs, builds and runs the default benchmark;
+# `make bench` runs the self-benchmarks. Objects go under $(BUILD).
+
+VERSION   := 0.1.0
+BUILD     ?= build
+PREFIX    ?= /usr/local
+CC        ?= cc
+SAN       ?=
+OPT       ?= -O2
+# Extra arguments for the Criterion runners (e.g. --filter).
+TESTARGS  ?=
+
+GSL_CFLAGS := $(shell pkg-config --cflags gsl 2>/dev/null)
+GSL_LIBS   := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas -lm)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) -I. $(GSL_CFLAGS) \
+             -DLG_VERSION_STRING='"$(VERSION)"' $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer)
+ALL_LDFLAGS = -pthread $(if $(SAN),-fsanitize=$(SAN)) $(LDFLAGS)
+LIBS     := $(GSL_LIBS) -lm
+
+LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+PROG_SRC := $(sort $(wildcard bench/cli_*.c)) bench/loadgen_main.c
+PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+# TESTS_ONLY="ring pool" restricts the test run to tests/test_ring.c and tests/test_pool.c.
+TEST_BIN := $(if $(TESTS_ONLY),$(TESTS_ONLY:%=$(BUILD)/tests/test_%),$(TEST_SRC:tests/%.c=$(BUILD)/tests/%))
+TEST_HELPERS := $(filter-out tests/test_%.c,$(wildcard tests/*.c))
+TEST_HELPER_OBJ := $(TEST_HELPERS:%.c=$(BUILD)/obj/%.o)
+
+STATIC   := $(BUILD)/lib/libloadgen.a
+SHARED   := $(BUILD)/lib/libloadgen.so.$(VERSION)
+PROG     := $(BUILD)/bin/loadgen
+
+Q := $(if $(V),,@)
+
+.PHONY: all lib test check demo bench install uninstall clean setup fuzz
+
+all: lib $(PROG)
+lib: $(STATIC) $(SHARED)
+
+setup:
+	$(Q)sh scripts/setup.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) -shared -Wl,-soname,libloadgen.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)ln -sf libloadgen.so.$(VERSION) $(BUILD)/lib/libloadgen.so.0
+	$(Q)ln -sf libloadgen.so.$(VERSION) $(BUILD)/lib/libloadgen.so
+
+$(PROG): $(PROG_OBJ) $(STATIC)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(STATIC) $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(LIBS) -lck
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELPER_OBJ) $(STATIC) $(PROG)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPER_OBJ) $(STATIC) $(LIBS) -lcriterion -ljansson
+
+# Each test binary runs on its own so that one failure names its area. The tests find
+# the program through LOADGEN_BIN.
+test: $(TEST_BIN)
+	$(Q)fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; \
+	  LOADGEN_BIN=$(abspath $(PROG)) $$t --jobs 2 $(TESTARGS) || fail=1; \
+	done; exit $$fail
+
+# The README's test command: install, then plain, ASan+UBSan and TSan builds.
+# TSan covers the concurrent parts: the ring, the worker pool and the completion path.
+TSAN_TESTS ?= ring pool complete
+check: setup
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined OPT=-O1
+	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"
+	@echo "check: all test builds passed"
+
+demo: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(PROG) demo
+
+bench: $(BENCH_BIN) $(PROG)
+	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
+	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so.0
+	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so
+	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 loadgen/loadgen.h loadgen/ring.h $(DESTDIR)$(PREFIX)/include/loadgen/
+	install -m 644 stats/stats.h $(DESTDIR)$(PREFIX)/include/stats/
+	install -m 644 sut/sut.h $(DESTDIR)$(PREFIX)/include/sut/
+	install -m 644 qsl/qsl.h $(DESTDIR)$(PREFIX)/include/qsl/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' loadgen.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libloadgen.* $(DESTDIR)$(PREFIX)/bin/loadgen \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
+	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

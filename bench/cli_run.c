@@ -1,0 +1,628 @@
+/* cli_run.c: `loadgen run` (one test with a built-in SUT and QSL, flags for every
+ * setting that matters) and `loadgen demo` (all four scenarios, a few seconds each). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/cli.h"
+#include "loadgen/loadgen.h"
+#include "qsl/qsl.h"
+#include "sut/sut.h"
+
+/* ---------------------------------------------------------------- parsing */
+
+bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t lo,
+                   uint64_t hi, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!text || !*text || *text == '-' || *text == ' ') {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number >= 0\n", cmd, flag,
+                text ? text : "");
+        return false;
+    }
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*end || errno == ERANGE) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number%s\n", cmd, flag, text,
+                errno == ERANGE ? " that fits in 64 bits" : "");
+        return false;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "loadgen %s: %s: %llu is out of range [%llu, %llu]\n", cmd, flag,
+                v, (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
+                      double hi, bool lo_open, bool hi_open, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = text && *text ? strtod(text, &end) : NAN;
+    if (!text || !*text || *end || errno == ERANGE || !isfinite(v)) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a finite number\n", cmd, flag,
+                text ? text : "");
+        return false;
+    }
+    if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi)) {
+        fprintf(stderr, "loadgen %s: %s: %g is out of range %c%g, %g%c\n", cmd, flag, v,
+                lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* ---------------------------------------------------------------- options */
+
+typedef struct run_opts {
+    lg_settings s;
+    const char *sut;             /* "null" or "synthetic" */
+    const char *out;
+    bool out_given;
+    bool qps_given, latency_given;
+    double target_latency_ms;
+    uint64_t total, performance, sample_size;
+    sut_synthetic_config syn;
+    bool progress, quiet, write_samples;
+} run_opts;
+
+static void run_opts_default(run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    lg_settings_default(&o->s);
+    sut_synthetic_default(&o->syn);
+    o->sut = "synthetic";
+    o->total = 1024;
+    o->performance = 256;
+    o->sample_size = 64;
+    o->progress = isatty(STDERR_FILENO);
+    o->write_samples = true;
+}
+
+enum {
+    O_SCENARIO = 256, O_SUT, O_OUT, O_MODE, O_TARGET_QPS, O_MIN_DUR, O_MAX_DUR, O_MIN_Q,
+    O_MAX_Q, O_TARGET_LAT, O_TARGET_PCT, O_SPQ, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_QSL_SEED,
+    O_INDEX_SEED, O_SCHED_SEED, O_ACC_SEED, O_ACC_PROB, O_WORKERS, O_BATCH, O_DIST,
+    O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_COALESCE, O_MAX_ASYNC, O_TIMEOUT, O_QUIET,
+    O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST,
+};
+
+static const struct option run_long[] = {
+    {"scenario", required_argument, 0, O_SCENARIO},
+    {"sut", required_argument, 0, O_SUT},
+    {"out", required_argument, 0, O_OUT},
+    {"mode", required_argument, 0, O_MODE},
+    {"target-qps", required_argument, 0, O_TARGET_QPS},
+    {"expected-qps", required_argument, 0, O_TARGET_QPS},
+    {"min-duration-ms", required_argument, 0, O_MIN_DUR},
+    {"max-duration-ms", required_argument, 0, O_MAX_DUR},
+    {"min-query-count", required_argument, 0, O_MIN_Q},
+    {"max-query-count", required_argument, 0, O_MAX_Q},
+    {"target-latency-ms", required_argument, 0, O_TARGET_LAT},
+    {"target-latency-percentile", required_argument, 0, O_TARGET_PCT},
+    {"samples-per-query", required_argument, 0, O_SPQ},
+    {"performance-sample-count", required_argument, 0, O_PSC},
+    {"total-sample-count", required_argument, 0, O_TOTAL},
+    {"sample-size", required_argument, 0, O_SAMPLE_SIZE},
+    {"qsl-rng-seed", required_argument, 0, O_QSL_SEED},
+    {"sample-index-rng-seed", required_argument, 0, O_INDEX_SEED},
+    {"schedule-rng-seed", required_argument, 0, O_SCHED_SEED},
+    {"accuracy-log-rng-seed", required_argument, 0, O_ACC_SEED},
+    {"accuracy-log-probability", required_argument, 0, O_ACC_PROB},
+    {"workers", required_argument, 0, O_WORKERS},
+    {"batch", required_argument, 0, O_BATCH},
+    {"batch-cost", required_argument, 0, O_BATCH_COST},
+    {"service-dist", required_argument, 0, O_DIST},
+    {"service-mean-us", required_argument, 0, O_MEAN_US},
+    {"service-sigma", required_argument, 0, O_SIGMA},
+    {"busy-wait", no_argument, 0, O_BUSY},
+    {"sut-seed", required_argument, 0, O_SUT_SEED},
+    {"coalesce-queries", no_argument, 0, O_COALESCE},
+    {"max-async-queries", required_argument, 0, O_MAX_ASYNC},
+    {"sample-timeout-ms", required_argument, 0, O_TIMEOUT},
+    {"quiet", no_argument, 0, O_QUIET},
+    {"no-progress", no_argument, 0, O_NO_PROGRESS},
+    {"no-samples-file", no_argument, 0, O_NO_SAMPLES},
+    {"help", no_argument, 0, O_HELP},
+    {0, 0, 0, 0},
+};
+
+static void run_help(FILE *f)
+{
+    fputs(
+        "usage: loadgen run [options]\n"
+        "\n"
+        "Runs one MLPerf-style test with a built-in SUT and synthetic QSL and writes\n"
+        "mlperf_log_summary.txt, mlperf_log_detail.txt, mlperf_log_accuracy.json,\n"
+        "results.json and samples.bin to the output folder.\n"
+        "\n"
+        "Test:\n"
+        "  --scenario S                 SingleStream | MultiStream | Server | Offline\n"
+        "                               (default SingleStream)\n"
+        "  --mode M                     performance | accuracy | submission (default\n"
+        "                               performance)\n"
+        "  --out DIR                    output folder (default results/<time>-<scenario>)\n"
+        "  --target-qps Q               Server: arrival rate; Offline: expected QPS\n"
+        "                               (default: derived from the SUT's capacity)\n"
+        "  --target-latency-ms T        Server: latency bound (default 100);\n"
+        "                               SingleStream/MultiStream: expected latency hint\n"
+        "  --target-latency-percentile P  fraction in (0,1), e.g. 0.99 (default 0.90 SS,\n"
+        "                               0.99 MS and Server)\n"
+        "  --min-duration-ms N          (default 10000)\n"
+        "  --max-duration-ms N          0 = none; reaching it ends the run INVALID\n"
+        "  --min-query-count N          (default 100)\n"
+        "  --max-query-count N          0 = none; reaching it ends the run INVALID\n"
+        "  --samples-per-query N        MultiStream (default 8)\n"
+        "  --max-async-queries N        Server: outstanding-query limit, 0 = none\n"
+        "  --coalesce-queries           Server: issue all overdue queries at once\n"
+        "  --sample-timeout-ms N        a sample not answered this long after issuing\n"
+        "                               ended counts as failed (default max(10 s, 100x\n"
+        "                               the latency bound))\n"
+        "  --qsl-rng-seed N, --sample-index-rng-seed N, --schedule-rng-seed N,\n"
+        "  --accuracy-log-rng-seed N    MLPerf's seeds (default 0)\n"
+        "  --accuracy-log-probability P fraction of performance responses logged\n"
+        "\n"
+        "QSL:\n"
+        "  --total-sample-count N       samples in the dataset (default 1024)\n"
+        "  --performance-sample-count N samples loaded for performance (default 256)\n"
+        "  --sample-size BYTES          bytes per sample (default 64)\n"
+        "\n"
+        "SUT:\n"
+        "  --sut null|synthetic         (default synthetic)\n"
+        "  --workers N                  synthetic: worker threads (default 4)\n"
+        "  --batch N                    synthetic: samples per batch, at most (default 1)\n"
+        "  --batch-cost F               synthetic: extra time per extra batch sample, as\n"
+        "                               a fraction of one draw (default 0.25)\n"
+        "  --service-dist D             constant | exponential | lognormal (default\n"
+        "                               exponential)\n"
+        "  --service-mean-us U          mean service time in microseconds (default 1000)\n"
+        "  --service-sigma S            lognormal sigma (default 0.5)\n"
+        "  --busy-wait                  spin instead of sleeping for the service time\n"
+        "  --sut-seed N                 seed of the service times (default 0)\n"
+        "\n"
+        "Output:\n"
+        "  --quiet                      print nothing but errors\n"
+        "  --no-progress                no progress line (default: on a terminal)\n"
+        "  --no-samples-file            do not write samples.bin\n"
+        "\n"
+        "Exit code: 0 VALID, 1 INVALID, 2 usage or configuration error, 3 runtime error.\n",
+        f);
+}
+
+/* Parses `run` options into o. Returns -1 when all is well, else the exit code. */
+static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
+{
+    optind = 1;
+    opterr = 0;
+    int c;
+    uint64_t u;
+    double d;
+    while ((c = getopt_long(argc, argv, ":h", run_long, NULL)) != -1) {
+        const char *a = optarg;
+        const char *flag = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        char fl[64];
+        /* The flag's name without "=value", for messages. */
+        snprintf(fl, sizeof fl, "%s", flag);
+        char *eq = strchr(fl, '=');
+        if (eq)
+            *eq = '\0';
+        switch (c) {
+        case O_SCENARIO:
+            if (lg_scenario_parse(a, &o->s.scenario)) {
+                fprintf(stderr, "loadgen %s: --scenario: unknown scenario '%s' (use "
+                        "SingleStream, MultiStream, Server or Offline)\n", cmd, a);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_SUT:
+            if (strcmp(a, "null") && strcmp(a, "synthetic")) {
+                fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null or "
+                        "synthetic)\n", cmd, a);
+                return CLI_EXIT_USAGE;
+            }
+            o->sut = a;
+            break;
+        case O_OUT: o->out = a; o->out_given = true; break;
+        case O_MODE:
+            if (lg_mode_parse(a, &o->s.mode)) {
+                fprintf(stderr, "loadgen %s: --mode: unknown mode '%s' (use performance, "
+                        "accuracy or submission)\n", cmd, a);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_TARGET_QPS:
+            if (!cli_parse_double(cmd, fl, a, 0, 1e12, true, false, &d))
+                return CLI_EXIT_USAGE;
+            o->s.server_target_qps = o->s.offline_expected_qps = d;
+            o->qps_given = true;
+            break;
+        case O_TARGET_LAT:
+            if (!cli_parse_double(cmd, fl, a, 0, 86400e3, true, false, &d))
+                return CLI_EXIT_USAGE;
+            o->target_latency_ms = d;
+            o->latency_given = true;
+            break;
+        case O_TARGET_PCT:
+            if (!cli_parse_double(cmd, fl, a, 0, 1, true, true, &d)) {
+                fprintf(stderr, "  (a percentile is a fraction: 0.99 means the 99th)\n");
+                return CLI_EXIT_USAGE;
+            }
+            o->s.single_stream_target_latency_percentile = d;
+            o->s.multi_stream_target_latency_percentile = d;
+            o->s.server_target_latency_percentile = d;
+            break;
+        case O_ACC_PROB:
+            if (!cli_parse_double(cmd, fl, a, 0, 1, false, false, &o->s.accuracy_log_probability))
+                return CLI_EXIT_USAGE;
+            break;
+        case O_MEAN_US:
+            if (!cli_parse_double(cmd, fl, a, 0, 3.6e9, false, false, &d))
+                return CLI_EXIT_USAGE;
+            o->syn.mean_ns = (int64_t)(d * 1000.0);
+            break;
+        case O_SIGMA:
+            if (!cli_parse_double(cmd, fl, a, 0, 10, true, true, &o->syn.lognormal_sigma))
+                return CLI_EXIT_USAGE;
+            break;
+        case O_BATCH_COST:
+            if (!cli_parse_double(cmd, fl, a, 0, 100, false, false, &o->syn.batch_cost))
+                return CLI_EXIT_USAGE;
+            break;
+        case O_DIST:
+            if (sut_dist_parse(a, &o->syn.dist)) {
+                fprintf(stderr, "loadgen %s: --service-dist: unknown distribution '%s' "
+                        "(use constant, exponential or lognormal)\n", cmd, a);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_BUSY: o->syn.busy_wait = true; break;
+        case O_COALESCE: o->s.server_coalesce_queries = true; break;
+        case O_QUIET: o->quiet = true; o->progress = false; break;
+        case O_NO_PROGRESS: o->progress = false; break;
+        case O_NO_SAMPLES: o->write_samples = false; break;
+        case O_HELP:
+        case 'h':
+            run_help(stdout);
+            return CLI_EXIT_VALID;
+        case ':':
+            fprintf(stderr, "loadgen %s: %s needs a value (see loadgen %s --help)\n", cmd,
+                    flag, cmd);
+            return CLI_EXIT_USAGE;
+        case '?':
+            if (optopt)
+                fprintf(stderr, "loadgen %s: unknown option '-%c' (see loadgen %s --help)\n",
+                        cmd, optopt, cmd);
+            else
+                fprintf(stderr, "loadgen %s: unknown option '%s' (see loadgen %s --help)\n",
+                        cmd, flag, cmd);
+            return CLI_EXIT_USAGE;
+        default: {
+            /* The whole-number options. */
+            static const struct { int code; uint64_t lo, hi; } lim[] = {
+                {O_MIN_DUR, 0, UINT64_C(31536000000)}, {O_MAX_DUR, 0, UINT64_C(31536000000)},
+                {O_MIN_Q, 0, UINT64_C(1) << 36}, {O_MAX_Q, 0, UINT64_C(1) << 36},
+                {O_SPQ, 1, 1u << 20}, {O_PSC, 1, UINT32_MAX}, {O_TOTAL, 1, UINT32_MAX},
+                {O_SAMPLE_SIZE, 0, 1u << 30}, {O_QSL_SEED, 0, UINT64_MAX},
+                {O_INDEX_SEED, 0, UINT64_MAX}, {O_SCHED_SEED, 0, UINT64_MAX},
+                {O_ACC_SEED, 0, UINT64_MAX}, {O_WORKERS, 1, 256}, {O_BATCH, 1, 65536},
+                {O_SUT_SEED, 0, UINT64_MAX}, {O_MAX_ASYNC, 0, UINT64_MAX},
+                {O_TIMEOUT, 1, UINT64_C(86400000)},
+            };
+            size_t i = 0;
+            while (i < sizeof lim / sizeof lim[0] && lim[i].code != c)
+                i++;
+            if (i == sizeof lim / sizeof lim[0]) {
+                fprintf(stderr, "loadgen %s: unexpected option '%s'\n", cmd, flag);
+                return CLI_EXIT_USAGE;
+            }
+            if (!cli_parse_u64(cmd, fl, a, lim[i].lo, lim[i].hi, &u))
+                return CLI_EXIT_USAGE;
+            switch (c) {
+            case O_MIN_DUR: o->s.min_duration_ms = u; break;
+            case O_MAX_DUR: o->s.max_duration_ms = u; break;
+            case O_MIN_Q: o->s.min_query_count = u; break;
+            case O_MAX_Q: o->s.max_query_count = u; break;
+            case O_SPQ: o->s.multi_stream_samples_per_query = u; break;
+            case O_PSC: o->performance = u; break;
+            case O_TOTAL: o->total = u; break;
+            case O_SAMPLE_SIZE: o->sample_size = u; break;
+            case O_QSL_SEED: o->s.qsl_rng_seed = u; break;
+            case O_INDEX_SEED: o->s.sample_index_rng_seed = u; break;
+            case O_SCHED_SEED: o->s.schedule_rng_seed = u; break;
+            case O_ACC_SEED: o->s.accuracy_log_rng_seed = u; break;
+            case O_WORKERS: o->syn.workers = (unsigned)u; break;
+            case O_BATCH: o->syn.max_batch = (unsigned)u; break;
+            case O_SUT_SEED: o->syn.seed = u; break;
+            case O_MAX_ASYNC: o->s.server_max_async_queries = u; break;
+            case O_TIMEOUT: o->s.sample_timeout_ns = (int64_t)u * 1000000; break;
+            }
+        }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "loadgen %s: unexpected argument '%s' (see loadgen %s --help)\n", cmd,
+                argv[optind], cmd);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Fills the settings the user left out from what the SUT can do, so that a run with
+ * no flags is meaningful: MLPerf's placeholder of 1 QPS would make Offline and Server
+ * runs INVALID at once. */
+static void derive_defaults(run_opts *o, bool announce)
+{
+    bool null = !strcmp(o->sut, "null");
+    double batch = o->syn.max_batch;
+    double per_batch_ns = (double)o->syn.mean_ns * (1.0 + o->syn.batch_cost * (batch - 1));
+    double capacity = null ? 2e6
+                      : per_batch_ns > 0 ? o->syn.workers * batch * 1e9 / per_batch_ns
+                                         : 1e6;
+    if (o->latency_given) {
+        int64_t ns = (int64_t)(o->target_latency_ms * 1e6);
+        o->s.server_target_latency_ns = ns > 0 ? ns : 1;
+        o->s.single_stream_expected_latency_ns = o->target_latency_ms * 1e6;
+        o->s.multi_stream_expected_latency_ns = o->target_latency_ms * 1e6;
+    } else if (!null && o->syn.mean_ns > 0) {
+        o->s.single_stream_expected_latency_ns = (double)o->syn.mean_ns;
+        o->s.multi_stream_expected_latency_ns = (double)o->syn.mean_ns *
+                                                (double)o->s.multi_stream_samples_per_query;
+    }
+    if (!o->qps_given) {
+        o->s.server_target_qps = null ? 1e5 : 0.5 * capacity;
+        o->s.offline_expected_qps = capacity;
+        if (announce && (o->s.scenario == LG_SERVER || o->s.scenario == LG_OFFLINE))
+            fprintf(stderr, "loadgen: no --target-qps given: using %g, %s\n",
+                    o->s.scenario == LG_SERVER ? o->s.server_target_qps
+                                               : o->s.offline_expected_qps,
+                    o->s.scenario == LG_SERVER ? "half the SUT's nominal capacity"
+                                               : "the SUT's nominal capacity");
+    }
+}
+
+/* ---------------------------------------------------------------- progress */
+
+typedef struct progress_ctx {
+    const char *label;
+    bool shown;
+} progress_ctx;
+
+static void on_progress(void *ctx, const lg_progress *p)
+{
+    progress_ctx *pc = ctx;
+    if (p->elapsed_ns < 1000000000)
+        return;
+    fprintf(stderr, "\r\033[K  %-12s %-11s %6.1f s  issued %llu  completed %llu%s  %.0f/s",
+            pc->label, p->phase, (double)p->elapsed_ns / 1e9,
+            (unsigned long long)p->issued_samples, (unsigned long long)p->completed_samples,
+            p->failed_samples ? "  (failed)" : "", p->current_qps);
+    pc->shown = true;
+}
+
+/* ---------------------------------------------------------------- one run */
+
+static void print_ns(char *buf, size_t len, double ns)
+{
+    if (ns >= 1e9)
+        snprintf(buf, len, "%.3g s", ns / 1e9);
+    else if (ns >= 1e6)
+        snprintf(buf, len, "%.3g ms", ns / 1e6);
+    else if (ns >= 1e3)
+        snprintf(buf, len, "%.3g us", ns / 1e3);
+    else
+        snprintf(buf, len, "%.0f ns", ns);
+}
+
+static void metric_text(const lg_results *r, char *buf, size_t len)
+{
+    if (!strcmp(r->metric_unit ? r->metric_unit : "", "ns")) {
+        char t[32];
+        print_ns(t, sizeof t, r->metric);
+        snprintf(buf, len, "%s", t);
+    } else {
+        snprintf(buf, len, "%.1f /s", r->metric);
+    }
+}
+
+
+/* Runs one test with the options; prints a short report unless quiet. Fills *res.
+ * Returns -1 on success, else an exit code. */
+static int run_one(run_opts *o, const char *label, lg_results *res)
+{
+    qsl_synthetic *q = NULL;
+    sut_synthetic *syn = NULL;
+    int rc = qsl_synthetic_create("synthetic", o->total, o->performance,
+                                  (size_t)o->sample_size, 0, &q);
+    if (rc) {
+        fprintf(stderr, "loadgen: --performance-sample-count %llu must not exceed "
+                "--total-sample-count %llu\n", (unsigned long long)o->performance,
+                (unsigned long long)o->total);
+        return CLI_EXIT_USAGE;
+    }
+    lg_qsl qsl = qsl_synthetic_qsl(q);
+    char msg[256];
+    if (lg_settings_check(&o->s, &qsl, msg, sizeof msg)) {
+        fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
+        qsl_synthetic_destroy(q);
+        return CLI_EXIT_USAGE;
+    }
+    lg_sut sut;
+    if (!strcmp(o->sut, "null")) {
+        sut = sut_null();
+    } else {
+        if ((rc = sut_synthetic_create(&o->syn, &syn))) {
+            fprintf(stderr, "loadgen: cannot start the synthetic SUT: %s\n", lg_strerror(rc));
+            qsl_synthetic_destroy(q);
+            return rc == LG_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+        }
+        sut = sut_synthetic_sut(syn);
+    }
+    lg_log_settings log;
+    lg_log_settings_default(&log);
+    log.outdir = o->out;
+    log.write_samples = o->write_samples;
+    progress_ctx pc = {.label = label};
+    if (o->progress) {
+        log.progress = on_progress;
+        log.progress_ctx = &pc;
+    }
+    rc = lg_run_test(&o->s, &sut, &qsl, &log, res);
+    if (pc.shown)
+        fputs("\r\033[K", stderr);
+    sut_synthetic_destroy(syn);
+    qsl_synthetic_destroy(q);
+    if (rc == LG_EINVAL) {
+        fprintf(stderr, "loadgen: invalid settings\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (rc == LG_EIO) {
+        fprintf(stderr, "loadgen: could not write the logs to %s: %s\n", o->out,
+                strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
+    if (rc) {
+        fprintf(stderr, "loadgen: the test failed: %s\n", lg_strerror(rc));
+        return CLI_EXIT_RUNTIME;
+    }
+    return -1;
+}
+
+static void default_out(char *buf, size_t len, const char *what)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "results/%s-%s", stamp, what);
+    /* Never reuse a folder: add a counter when two runs start in the same second. */
+    struct stat st;
+    for (int i = 2; stat(buf, &st) == 0 && i < 1000; i++)
+        snprintf(buf, len, "results/%s-%s-%d", stamp, what, i);
+}
+
+int cli_run(int argc, char **argv)
+{
+    run_opts o;
+    run_opts_default(&o);
+    int rc = run_parse(argc, argv, &o, "run");
+    if (rc >= 0)
+        return rc;
+    derive_defaults(&o, !o.quiet);
+    char out[512];
+    if (!o.out_given) {
+        char what[64];
+        snprintf(what, sizeof what, "%s", lg_scenario_name(o.s.scenario));
+        default_out(out, sizeof out, what);
+        o.out = out;
+    }
+    lg_results r;
+    if ((rc = run_one(&o, lg_scenario_name(o.s.scenario), &r)) >= 0)
+        return rc;
+    if (!o.quiet) {
+        char text[2048];
+        lg_results_format(&r, text, sizeof text);
+        fputs(text, stdout);
+        printf("Logs: %s/\n", o.out);
+    }
+    return r.valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
+}
+
+/* ---------------------------------------------------------------- demo */
+
+static void demo_help(FILE *f)
+{
+    fputs("usage: loadgen demo [--min-duration-ms N] [--out DIR] [--sut null|synthetic]\n"
+          "\n"
+          "Runs all four scenarios one after another (SingleStream, MultiStream, Server,\n"
+          "Offline), a few seconds each, with the synthetic SUT (4 workers, exponential\n"
+          "service times with a 500 us mean) on a synthetic QSL, prints a table and says\n"
+          "where the logs are. Accepts every option of `loadgen run` except --scenario.\n"
+          "Exit code: 0 when every run is VALID, 1 when one is INVALID.\n",
+          f);
+}
+
+int cli_demo(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            demo_help(stdout);
+            return CLI_EXIT_VALID;
+        }
+    run_opts base;
+    run_opts_default(&base);
+    base.s.min_duration_ms = 2000;
+    base.syn.mean_ns = 500000;
+    int rc = run_parse(argc, argv, &base, "demo");
+    if (rc >= 0)
+        return rc;
+    char root[512];
+    if (base.out_given)
+        snprintf(root, sizeof root, "%s", base.out);
+    else
+        default_out(root, sizeof root, "demo");
+    static const lg_scenario order[] = {LG_SINGLE_STREAM, LG_MULTI_STREAM, LG_SERVER,
+                                        LG_OFFLINE};
+    lg_results res[4];
+    bool all_valid = true;
+    if (!base.quiet)
+        printf("loadgen demo: %s SUT, %u workers, %s service times (mean %.0f us), "
+               "%llu ms per scenario\n",
+               base.sut, base.syn.workers, sut_dist_name(base.syn.dist),
+               (double)base.syn.mean_ns / 1e3, (unsigned long long)base.s.min_duration_ms);
+    for (int i = 0; i < 4; i++) {
+        run_opts o = base;
+        o.s.scenario = order[i];
+        derive_defaults(&o, false);
+        char out[700];
+        snprintf(out, sizeof out, "%s/%s", root, lg_scenario_name(order[i]));
+        o.out = out;
+        if (!o.quiet) {
+            printf("  running %-12s ...", lg_scenario_name(order[i]));
+            fflush(stdout);
+        }
+        if ((rc = run_one(&o, lg_scenario_name(order[i]), &res[i])) >= 0)
+            return rc;
+        if (!o.quiet)
+            printf(" %s\n", res[i].valid ? "VALID" : "INVALID");
+        all_valid = all_valid && res[i].valid;
+    }
+    if (!base.quiet) {
+        printf("\n%-12s  %-34s  %10s  %10s  %10s  %s\n", "scenario", "metric", "p50", "p90",
+               "p99", "result");
+        for (int i = 0; i < 4; i++) {
+            const lg_results *r = &res[i];
+            const lg_latency_stats *l =
+                r->scenario == LG_MULTI_STREAM ? &r->query_latency : &r->latency;
+            char m[48], p50[24], p90[24], p99[24], metric[96];
+            metric_text(r, m, sizeof m);
+            snprintf(metric, sizeof metric, "%s %s",
+                     r->scenario == LG_SERVER    ? "completed"
+                     : r->scenario == LG_OFFLINE ? "samples"
+                     : r->scenario == LG_SINGLE_STREAM ? "p90 early-stop"
+                                                       : "p99 early-stop",
+                     m);
+            print_ns(p50, sizeof p50, (double)l->p50_ns);
+            print_ns(p90, sizeof p90, (double)l->p90_ns);
+            print_ns(p99, sizeof p99, (double)l->p99_ns);
+            printf("%-12s  %-34s  %10s  %10s  %10s  %s\n", lg_scenario_name(r->scenario),
+                   metric, p50, p90, p99, r->valid ? "VALID" : "INVALID");
+            for (unsigned f = 1; f <= LG_INVALID_COMPLETION_ERRORS; f <<= 1)
+                if (r->invalid_reasons & f)
+                    printf("%14s- %s\n", "", lg_invalid_reason_text(f));
+        }
+        printf("\nLogs: %s/<scenario>/ (mlperf_log_summary.txt, mlperf_log_detail.txt, "
+               "results.json, ...)\n", root);
+    }
+    return all_valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
+}

@@ -1,0 +1,166 @@
+/* internal.h: types and functions shared by the files of loadgen/ (not installed).
+ * The per-sample record store, the effective settings, the test state and the
+ * results and log writers' entry points. */
+#ifndef LOADGEN_INTERNAL_H
+#define LOADGEN_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "loadgen/loadgen.h"
+
+#define LG__CACHELINE 64
+
+/* One issued sample. 32 bytes: the only memory that grows with the number of samples
+ * issued (besides the caller's own QSL). Times are absolute CLOCK_MONOTONIC ns. */
+typedef struct lg__rec {
+    int64_t scheduled_ns;          /* when the query should have been issued */
+    _Atomic int64_t issued_ns;     /* when it was issued; 0 = not issued yet */
+    _Atomic int64_t completed_ns;  /* 0 = outstanding; LG__TIMED_OUT; else the time */
+    uint32_t index;                /* QSL index */
+    int32_t status;                /* the SUT's status; valid once completed */
+} lg__rec;
+
+#define LG__TIMED_OUT INT64_MIN
+
+/* Records live in fixed chunks so that the store grows as the run goes (no schedule is
+ * generated ahead) while a record never moves: lg_complete() finds a record with two
+ * loads and no lock. */
+#define LG__CHUNK_BITS 16
+#define LG__CHUNK_RECS (1u << LG__CHUNK_BITS)
+#define LG__MAX_CHUNKS (1u << 20) /* 2^36 samples per pass */
+#define LG__SEQ_BITS 40
+#define LG__SEQ_MASK ((UINT64_C(1) << LG__SEQ_BITS) - 1)
+
+typedef struct lg__store {
+    _Atomic(lg__rec *) *chunks; /* LG__MAX_CHUNKS slots; NULL = not allocated */
+    uint64_t nchunks;           /* allocated so far (issue thread only) */
+    uint64_t count;             /* records handed out so far (issue thread only) */
+} lg__store;
+
+int lg__store_init(lg__store *s);
+void lg__store_free(lg__store *s);
+/* Returns the record for sequence number seq, allocating its chunk when needed (issue
+ * thread only). NULL when out of memory or past the maximum. */
+lg__rec *lg__store_chunk(lg__store *s, uint64_t seq);
+static inline lg__rec *lg__store_get(lg__store *s, uint64_t seq)
+{
+    if (seq >> LG__CHUNK_BITS < s->nchunks) {
+        lg__rec *c = atomic_load_explicit(&s->chunks[seq >> LG__CHUNK_BITS],
+                                          memory_order_relaxed);
+        return &c[seq & (LG__CHUNK_RECS - 1)];
+    }
+    return lg__store_chunk(s, seq);
+}
+/* Read-only lookup for analysis (after the run). */
+static inline lg__rec *lg__store_at(const lg__store *s, uint64_t seq)
+{
+    lg__rec *c = atomic_load_explicit(&s->chunks[seq >> LG__CHUNK_BITS],
+                                      memory_order_relaxed);
+    return &c[seq & (LG__CHUNK_RECS - 1)];
+}
+
+/* The settings after MLPerf's derivations (its effective_* keys). */
+typedef struct lg__eff {
+    lg_scenario scenario;
+    lg_mode mode;
+    uint64_t samples_per_query;
+    double target_qps;
+    int64_t target_latency_ns;   /* Server only; 0 otherwise */
+    double target_latency_percentile;
+    uint64_t max_async_queries;
+    uint64_t target_duration_ms;
+    uint64_t min_duration_ms;
+    uint64_t max_duration_ms;
+    uint64_t min_query_count;
+    uint64_t max_query_count;
+    uint64_t min_sample_count;
+    uint64_t performance_sample_count;
+    uint64_t accuracy_sample_count;
+    int64_t sample_timeout_ns;
+} lg__eff;
+
+int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
+                  size_t len);
+
+/* A copied response kept for the accuracy log (a lock-free stack of these). */
+typedef struct lg__acc {
+    struct lg__acc *next;
+    uint64_t seq;
+    uint64_t index;
+    size_t size;
+    unsigned char data[];
+} lg__acc;
+
+/* Entries for the detail log's run-time part, recorded as the run goes (never from
+ * the hot path) and written at the end. */
+typedef struct lg__event {
+    int64_t time_ns;   /* absolute */
+    const char *key;
+    char *text;        /* owned */
+    int line;
+    int kind;          /* 0 plain, 1 error, 2 warning */
+} lg__event;
+
+/* One pass (accuracy or performance) of a test. */
+typedef struct lg__pass {
+    lg_mode mode;               /* LG_MODE_ACCURACY or LG_MODE_PERFORMANCE */
+    lg__store store;
+    uint64_t tag;               /* high bits of every id of this pass */
+    int64_t start_ns;
+    int64_t start_wall_ns;      /* CLOCK_REALTIME at start */
+    int64_t end_issue_ns;       /* when issuing stopped */
+    int64_t end_ns;             /* when the last completion was seen */
+    uint64_t queries;           /* queries issued */
+    _Atomic uint64_t samples;   /* samples issued (the monitor reads it) */
+    uint64_t *loaded;           /* the performance set (indices), or NULL */
+    uint64_t nloaded;
+    bool ended_max_queries, ended_max_duration, ended_abort, ended_async;
+    bool ended_naturally;
+    uint64_t accuracy_logged;
+    lg__acc *acc_list;          /* taken from the test after the pass */
+} lg__pass;
+
+/* The process-wide running test. */
+typedef struct lg__test {
+    const lg_settings *req;
+    lg__eff eff;
+    const lg_sut *sut;
+    const lg_qsl *qsl;
+    const lg_log_settings *log;
+    _Atomic(lg__pass *) pass;   /* the pass being run */
+    uint64_t acc_threshold;     /* log a performance response when hash < this */
+    bool log_all;               /* accuracy pass: copy every response */
+    _Atomic(lg__acc *) acc_head;
+    _Atomic uint64_t acc_count;
+    _Atomic uint64_t duplicates, unknown, late;
+    uint64_t acc_seed;          /* accuracy_log_rng_seed, mixed */
+    _Atomic int waiters;        /* the issue thread sleeps on event */
+    _Atomic uint32_t event;
+    lg__event *events;
+    size_t nevents, capevents;
+    int64_t test_start_ns;      /* log origin */
+    int64_t test_start_wall_ns;
+    int64_t sut_name_ns;
+} lg__test;
+
+void lg__event_add(lg__test *t, int kind, const char *key, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+int64_t lg__now_ns(void);
+
+/* results.c: figures of a finished performance pass. Returns 0 or LG_ENOMEM. */
+int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r);
+
+/* logs.c: writes the log files of a finished test. Returns 0 or LG_EIO. */
+int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r);
+/* Text of the early-stopping block, lines separated by '\n' (summary) or by ' ' when
+ * one_line (detail log). */
+void lg__early_stopping_text(const lg__eff *e, const lg_results *r, char *buf, size_t len,
+                             bool one_line);
+
+/* JSON string escaping into a FILE. */
+void lg__json_string(FILE *f, const char *s);
+
+#endif /* LOADGEN_INTERNAL_H */

@@ -1,0 +1,331 @@
+/* loadgen.h: the public API of libloadgen, an MLPerf-style load generator.
+ * A caller describes a System Under Test (SUT) and a Query Sample Library (QSL) as
+ * callbacks, fills lg_settings, calls lg_run_test() and gets an lg_results back. */
+#ifndef LOADGEN_LOADGEN_H
+#define LOADGEN_LOADGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Thread safety: every function here may be called from one thread at a time unless its
+ * comment says otherwise. lg_complete() and lg_abort() are the exceptions: any thread,
+ * any number at once. Tests run one after another in a process; two lg_run_test() calls
+ * at the same time are refused with LG_EBUSY.
+ *
+ * Time is CLOCK_MONOTONIC, int64_t nanoseconds; every field that holds a time or a
+ * duration carries its unit in its name.
+ */
+
+/* Error codes: functions return 0 or one of these (all negative). */
+enum {
+    LG_EINVAL = -22,   /* an argument or setting is out of range (see the message) */
+    LG_ENOMEM = -12,   /* an allocation failed */
+    LG_EBUSY = -16,    /* a test is already running in this process */
+    LG_EIO = -5,       /* a log file could not be written */
+    LG_ESUT = -1001,   /* the SUT or the QSL reported a failure (load/unload) */
+};
+
+/* Returns a static English description of an error code; never NULL. */
+const char *lg_strerror(int err);
+
+/* Returns the library version, e.g. "0.1.0"; a static string. */
+const char *lg_version(void);
+
+/* ------------------------------------------------------------------------------------
+ * Samples and responses
+ * ---------------------------------------------------------------------------------- */
+
+/* One sample of a query, as handed to the SUT. */
+typedef struct lg_sample {
+    uint64_t id;    /* opaque id; pass it back in lg_response.id */
+    uint64_t index; /* index of the sample in the QSL, < total_sample_count */
+} lg_sample;
+
+/* Response status: 0 is success; any other value is a failure code of the SUT's own
+ * choosing (e.g. an errno or an HTTP status), counted and reported as a failed sample. */
+enum { LG_STATUS_OK = 0 };
+
+/* One completed sample, as the SUT reports it to lg_complete(). */
+typedef struct lg_response {
+    uint64_t id;      /* the id of the lg_sample being answered */
+    const void *data; /* the output, or NULL; read (copied) only when the accuracy
+                         log records this sample, and only during lg_complete() */
+    size_t size;      /* bytes at data */
+    int32_t status;   /* LG_STATUS_OK, or a non-zero failure code */
+} lg_response;
+
+/*
+ * Reports that the SUT finished n samples. Call it from any thread, any number at once,
+ * at any time during the test, including from inside lg_sut.issue.
+ *
+ * Progress: lock-free. In a performance run without accuracy logging it is wait-free:
+ * one clock read per call, then per sample one atomic compare-and-swap on that sample's
+ * own record and one atomic add on the caller's counter shard. A sample picked for the
+ * accuracy log adds a copy of its data and a lock-free push.
+ *
+ * responses: n responses, read during the call only (the caller keeps ownership).
+ * A second completion of a sample, an id that was never issued and a call when no test
+ * is running are counted as errors and otherwise ignored; they never crash.
+ */
+void lg_complete(const lg_response *responses, size_t n);
+
+/* Asks the running test to stop issuing, wait for outstanding samples (up to the sample
+ * timeout) and return with results marked aborted. Any thread, async-signal-safe, any
+ * time; does nothing when no test runs. */
+void lg_abort(void);
+
+/* ------------------------------------------------------------------------------------
+ * SUT and QSL interfaces (MLPerf's shapes, with a context pointer)
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lg_sut {
+    const char *name; /* shown in logs; the caller keeps ownership for the test */
+    void *ctx;        /* passed back to every callback */
+    /* Hands n samples to the SUT. `samples` is valid during the call only. The SUT
+     * completes each sample later, exactly once, with lg_complete(), from any thread;
+     * it may also complete inside this call. Called from the LoadGen's issue thread. */
+    void (*issue)(void *ctx, const lg_sample *samples, size_t n);
+    /* Called once after the last issue of a series of queries: a hint to stop waiting
+     * for more work to batch. May be NULL. */
+    void (*flush)(void *ctx);
+} lg_sut;
+
+typedef struct lg_qsl {
+    const char *name;                  /* shown in logs */
+    void *ctx;                         /* passed back to every callback */
+    uint64_t total_sample_count;       /* samples in the dataset, >= 1 */
+    uint64_t performance_sample_count; /* samples that fit in memory at once, >= 1 */
+    /* Loads the samples with these indices into memory before they are issued.
+     * Returns 0, or non-zero to fail the test with LG_ESUT. May be NULL. */
+    int (*load)(void *ctx, const uint64_t *indices, size_t n);
+    /* Unloads samples loaded earlier, in the order they were loaded. May be NULL. */
+    int (*unload)(void *ctx, const uint64_t *indices, size_t n);
+} lg_qsl;
+
+/* ------------------------------------------------------------------------------------
+ * Settings: MLPerf's TestSettings, with its defaults (lg_settings_default). The MLPerf
+ * Inference rules win over these comments where they differ.
+ * ---------------------------------------------------------------------------------- */
+
+typedef enum lg_scenario {
+    LG_SINGLE_STREAM = 0, /* one sample per query; next query when the last completed.
+                             Metric: early-stopping latency at the target percentile */
+    LG_MULTI_STREAM = 1,  /* samples_per_query samples per query, issued like
+                             SingleStream. Metric: early-stopping per-query latency */
+    LG_SERVER = 2,        /* one sample per query at Poisson arrival times.
+                             Metric: completed samples per second, under a latency bound */
+    LG_OFFLINE = 3,       /* all samples in one query at the start. Metric: samples/s */
+} lg_scenario;
+
+typedef enum lg_mode {
+    LG_MODE_SUBMISSION = 0,  /* accuracy pass, then performance pass */
+    LG_MODE_ACCURACY = 1,    /* every sample of the accuracy set issued exactly once */
+    LG_MODE_PERFORMANCE = 2, /* timed run on the performance sample set */
+} lg_mode;
+
+typedef struct lg_settings {
+    lg_scenario scenario;
+    lg_mode mode;
+
+    /* SingleStream */
+    double single_stream_expected_latency_ns;       /* hint, > 0; default 1e6 */
+    double single_stream_target_latency_percentile; /* (0,1); default 0.90 */
+    /* MultiStream */
+    double multi_stream_expected_latency_ns;        /* hint, > 0; default 8e6 */
+    double multi_stream_target_latency_percentile;  /* (0,1); default 0.99 */
+    uint64_t multi_stream_samples_per_query;        /* >= 1; default 8 */
+    /* Server */
+    double server_target_qps;                       /* > 0; default 1 */
+    int64_t server_target_latency_ns;               /* latency bound; default 1e8 */
+    double server_target_latency_percentile;        /* (0,1); default 0.99 */
+    bool server_coalesce_queries;                   /* issue all overdue queries in one
+                                                       issue call; default false */
+    uint64_t server_max_async_queries;              /* outstanding-query limit, 0 = none */
+    uint64_t server_num_issue_query_threads;        /* logged; only 0 or 1 supported */
+    /* Offline */
+    double offline_expected_qps;                    /* > 0; default 1 */
+
+    /* All scenarios */
+    uint64_t min_duration_ms;      /* default 10000 */
+    uint64_t max_duration_ms;      /* 0 = no limit; ends the run early, as an error */
+    uint64_t min_query_count;      /* default 100 */
+    uint64_t max_query_count;      /* 0 = no limit; ends the run early, as an error */
+    uint64_t qsl_rng_seed;         /* picks the performance sample set */
+    uint64_t sample_index_rng_seed;/* picks samples for queries */
+    uint64_t schedule_rng_seed;    /* Server arrival times */
+    uint64_t accuracy_log_rng_seed;/* picks responses logged in performance mode */
+    double accuracy_log_probability;    /* [0,1]: fraction of performance-mode
+                                           responses copied to the accuracy log */
+    uint64_t accuracy_log_sampling_target; /* logged only */
+    bool print_timestamps;              /* logged only */
+    bool performance_issue_unique;      /* each loaded sample at most once */
+    bool performance_issue_same;        /* always the same sample */
+    uint64_t performance_issue_same_index; /* which sample, < performance sample count */
+    uint64_t performance_sample_count_override; /* 0 = the QSL's own count */
+    uint64_t accuracy_sample_count_override;    /* 0 = the QSL's total count */
+    bool sample_concatenate_permutation;        /* logged only */
+
+    /* Ours (not in MLPerf). */
+    int64_t sample_timeout_ns; /* a sample not completed this long after its scheduled
+                                  time, once issuing ended, is marked failed; 0 = the
+                                  larger of 10 s and 100x the latency bound or hint */
+} lg_settings;
+
+/* Fills s with MLPerf's defaults. */
+void lg_settings_default(lg_settings *s);
+
+/* Checks s against itself and the QSL (qsl may be NULL). Returns 0 or LG_EINVAL and,
+ * when msg is not NULL, writes a message naming the setting and value (up to len). */
+int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t len);
+
+const char *lg_scenario_name(lg_scenario s); /* "SingleStream", ... */
+const char *lg_mode_name(lg_mode m);         /* "PerformanceOnly", ... */
+/* Parses a name (case-insensitive, also "single-stream", "performance" ...);
+ * returns 0 or LG_EINVAL. */
+int lg_scenario_parse(const char *name, lg_scenario *out);
+int lg_mode_parse(const char *name, lg_mode *out);
+
+/* ------------------------------------------------------------------------------------
+ * Log settings and progress
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lg_progress {
+    int64_t elapsed_ns;
+    uint64_t issued_samples;
+    uint64_t completed_samples;
+    uint64_t failed_samples;
+    double current_qps; /* samples completed per second over the last interval */
+    const char *phase;  /* "performance", "accuracy" */
+} lg_progress;
+
+typedef struct lg_log_settings {
+    const char *outdir;     /* folder for the log files, created if missing; NULL or
+                               "" writes no files */
+    const char *prefix;     /* file name prefix; default "mlperf_log_" */
+    bool write_samples;     /* also write samples.bin (per-sample times); default true */
+    bool copy_summary_to_stdout;
+    /* Called about every progress_interval_ms from a LoadGen thread (not the issue or
+     * a SUT thread) while a test runs. May be NULL. Must not call lg_run_test. */
+    void (*progress)(void *ctx, const lg_progress *p);
+    void *progress_ctx;
+    uint64_t progress_interval_ms; /* default 250 */
+} lg_log_settings;
+
+void lg_log_settings_default(lg_log_settings *l);
+
+/* ------------------------------------------------------------------------------------
+ * Results
+ * ---------------------------------------------------------------------------------- */
+
+/* Reasons a run is INVALID (bit flags in lg_results.invalid_reasons). */
+enum {
+    LG_INVALID_MIN_DURATION = 1u << 0,  /* ran shorter than min_duration_ms */
+    LG_INVALID_MIN_QUERIES = 1u << 1,   /* issued fewer than min_query_count queries */
+    LG_INVALID_PERF_CONSTRAINT = 1u << 2, /* Server: latency percentile over the bound */
+    LG_INVALID_EARLY_STOPPING = 1u << 3,  /* early stopping not satisfied */
+    LG_INVALID_FAILED_SAMPLES = 1u << 4,  /* the SUT reported failures */
+    LG_INVALID_TIMED_OUT = 1u << 5,       /* samples never completed in time */
+    LG_INVALID_ABORTED = 1u << 6,         /* lg_abort() ended the run */
+    LG_INVALID_MAX_LIMIT = 1u << 7,       /* max_query_count or max_duration hit */
+    LG_INVALID_COMPLETION_ERRORS = 1u << 8, /* duplicate or unknown completions */
+};
+/* Returns a one-line English text for one LG_INVALID_* flag. */
+const char *lg_invalid_reason_text(unsigned flag);
+
+/* Latency statistics of one array (ns), MLPerf's percentile rule: sorted[floor(n*p)]. */
+typedef struct lg_latency_stats {
+    uint64_t count;
+    int64_t min_ns, max_ns, mean_ns; /* mean: integer sum / count, as MLPerf */
+    int64_t p50_ns, p90_ns, p95_ns, p97_ns, p99_ns, p999_ns;
+    int64_t target_ns;               /* at the scenario's target percentile */
+} lg_latency_stats;
+
+typedef struct lg_early_stopping {
+    bool applies;               /* false for Offline */
+    bool met;
+    double percentile;          /* the target percentile used */
+    uint64_t queries;           /* queries considered */
+    uint64_t min_queries;       /* SS/MS: h(1)+1; Server: h(t)+t */
+    uint64_t overlatency;       /* t: SS/MS discarded+1; Server: over-bound samples */
+    uint64_t more_queries_needed; /* Server, when not met */
+    int64_t estimate_ns;        /* SS/MS: the early-stopping latency (the metric) */
+    int64_t estimate99_ns;      /* SS: the 99th-percentile estimate; 0 if too few */
+} lg_early_stopping;
+
+typedef struct lg_results {
+    lg_scenario scenario;
+    lg_mode mode;          /* the mode that produced these figures */
+    bool valid;
+    bool aborted;
+    unsigned invalid_reasons; /* LG_INVALID_* flags */
+
+    /* The scenario's metric, as MLPerf defines it. */
+    const char *metric_name;  /* e.g. "result_samples_per_second"; static string */
+    const char *metric_unit;  /* "ns" or "1/s" */
+    double metric;
+
+    uint64_t queries_issued;
+    uint64_t samples_issued;
+    uint64_t samples_completed; /* completed once, success or failure */
+    uint64_t samples_failed;    /* completed with a non-zero status */
+    uint64_t samples_timed_out; /* never completed; counted as failed too */
+    uint64_t duplicate_completions;
+    uint64_t unknown_completions;
+    uint64_t late_completions;  /* completions of samples already timed out */
+    uint64_t accuracy_samples_logged;
+
+    lg_latency_stats latency;        /* per sample, from the scheduled time */
+    lg_latency_stats query_latency;  /* MultiStream: per query */
+    lg_latency_stats issue_lag;      /* actual issue time - scheduled time */
+    lg_early_stopping early_stopping;
+
+    int64_t duration_ns;              /* start to last completion */
+    int64_t final_issue_ns;           /* issue time of the last query, from start */
+    int64_t final_scheduled_ns;       /* scheduled time of the last query */
+    double completed_samples_per_sec; /* Server metric: (n-1) / last query done */
+    double scheduled_samples_per_sec; /* Server */
+    double samples_per_sec;           /* Offline metric: n / max latency */
+    double qps_with_loadgen_overhead;   /* SingleStream */
+    double qps_without_loadgen_overhead;/* SingleStream: 1 / mean latency */
+    uint64_t overlatency_count;       /* Server: samples over the latency bound */
+    uint64_t performance_sample_count;/* the effective count loaded */
+    uint64_t accuracy_sample_count;
+    uint64_t samples_per_query;       /* the effective count */
+    uint64_t errors_logged;           /* error entries in the detail log */
+    uint64_t warnings_logged;
+
+    uint64_t reserved[16];            /* zero; room to grow without an ABI break */
+} lg_results;
+
+/*
+ * Runs one test: loads the performance (or accuracy) sample sets through the QSL, issues
+ * queries to the SUT on the scenario's schedule, waits for completions (with a
+ * deadline), computes the results and writes the logs.
+ *
+ * settings, sut, qsl: read during the call; the caller keeps ownership.
+ * log: may be NULL (no files). out: filled on success, and also when the run ends
+ * invalid or aborted; the run's validity is out->valid, not the return value.
+ * Returns 0, LG_EINVAL (bad settings; nothing was issued), LG_ENOMEM, LG_EBUSY, LG_ESUT
+ * (QSL load failed) or LG_EIO (a log file could not be written; *out is still filled).
+ * In SubmissionRun mode *out holds the performance pass.
+ * Not reentrant: one test per process at a time.
+ */
+int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
+                const lg_log_settings *log, lg_results *out);
+
+/* Writes a one-screen English summary of r (scenario, metric, validity and reasons,
+ * latency percentiles, counts) into buf (up to len bytes, NUL-terminated). Returns the
+ * length it needed, as snprintf. */
+int lg_results_format(const lg_results *r, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LOADGEN_LOADGEN_H */

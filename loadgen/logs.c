@@ -1,0 +1,929 @@
+/* logs.c: writes a finished test's files: mlperf_log_summary.txt, mlperf_log_detail.txt
+ * and mlperf_log_accuracy.json in MLPerf's formats, results.json (our schema) and
+ * samples.bin (every sample's times). Runs after the test, never on the hot path. Each
+ * file is written under a temporary name and renamed, so none is ever half-written. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loadgen/internal.h"
+
+#ifndef LG_BUILD_DATE
+#define LG_BUILD_DATE "NA"
+#endif
+#ifndef LG_GIT_REV
+#define LG_GIT_REV "NA"
+#endif
+
+static const char RULER[] = "================================================";
+
+/* ---------------------------------------------------------------- small helpers */
+
+void lg__json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        switch (*c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*c < 0x20)
+                fprintf(f, "\\u%04x", *c);
+            else
+                fputc(*c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* A double as MLPerf prints it (6 significant digits); never inf or nan, which JSON
+ * readers refuse. */
+static void json_double(FILE *f, double v)
+{
+    if (!isfinite(v))
+        v = 0.0;
+    fprintf(f, "%g", v);
+}
+
+/* Full precision for results.json. */
+static void json_double_full(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
+}
+
+static void format_pct(char *buf, size_t len, double p, int decimals)
+{
+    snprintf(buf, len, "%.*f", decimals, p * 100.0);
+}
+
+/* An output file under a temporary name, renamed into place by out_close(). */
+typedef struct outfile {
+    FILE *f;
+    char tmp[4200];
+    char path[4096];
+} outfile;
+
+static int out_open(outfile *o, const lg_log_settings *log, const char *name, bool prefixed)
+{
+    const char *prefix = prefixed ? (log->prefix ? log->prefix : "mlperf_log_") : "";
+    int n = snprintf(o->path, sizeof o->path, "%s/%s%s", log->outdir, prefix, name);
+    o->f = NULL;
+    if (n < 0 || (size_t)n >= sizeof o->path)
+        return LG_EIO;
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
+    o->f = fopen(o->tmp, "w");
+    return o->f ? 0 : LG_EIO;
+}
+
+static int out_close(outfile *o)
+{
+    if (!o->f)
+        return LG_EIO;
+    bool ok = !ferror(o->f);
+    ok = (fclose(o->f) == 0) && ok;
+    o->f = NULL;
+    if (ok && rename(o->tmp, o->path) == 0)
+        return 0;
+    unlink(o->tmp);
+    return LG_EIO;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *s = buf + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(buf, 0777) && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- early stopping */
+
+void lg__early_stopping_text(const lg__eff *e, const lg_results *r, char *buf, size_t len,
+                             bool one_line)
+{
+    const lg_early_stopping *es = &r->early_stopping;
+    char p[16], sep = one_line ? ' ' : '\n';
+    format_pct(p, sizeof p, es->percentile, 1);
+    buf[0] = '\0';
+    if (!es->applies)
+        return;
+    if (e->scenario == LG_SERVER) {
+        if (es->met)
+            snprintf(buf, len, " * Run successful.");
+        else
+            snprintf(buf, len,
+                     " * Run unsuccessful.%c * Processed %llu queries.%c * Would need to "
+                     "run at least %llu more queries,%c with the run being successful if "
+                     "every additional%c query were under latency.",
+                     sep, (unsigned long long)es->queries, sep,
+                     (unsigned long long)es->more_queries_needed, sep, sep);
+        return;
+    }
+    if (!es->met) {
+        snprintf(buf, len,
+                 " * Only processed %llu queries.%c * Need to process at least %llu "
+                 "queries for early stopping.",
+                 (unsigned long long)es->queries, sep, (unsigned long long)es->min_queries);
+        return;
+    }
+    int n = snprintf(buf, len,
+                     " * Processed at least %llu queries (%llu).%c * Would discard %llu "
+                     "highest latency queries.%c * Early stopping %sth percentile estimate: "
+                     "%lld",
+                     (unsigned long long)es->min_queries, (unsigned long long)es->queries,
+                     sep, (unsigned long long)(es->overlatency ? es->overlatency - 1 : 0),
+                     sep, p, (long long)es->estimate_ns);
+    if (e->scenario != LG_SINGLE_STREAM || n < 0 || (size_t)n >= len)
+        return;
+    if (es->estimate99_ns)
+        snprintf(buf + n, len - (size_t)n,
+                 "%c * Early stopping 99.0th percentile estimate: %lld", sep,
+                 (long long)es->estimate99_ns);
+    else
+        snprintf(buf + n, len - (size_t)n,
+                 "%c * Not enough queries processed for 99.0th percentile%c early stopping "
+                 "estimate (would need to process at%c least 662 total queries).",
+                 sep, sep, sep);
+}
+
+/* MLPerf's recommendation texts (the INVALID reasons), then ours. */
+static int recommendations(const lg__eff *e, const lg_results *r, const char **items,
+                           int max)
+{
+    int n = 0;
+    unsigned why = r->invalid_reasons;
+    if ((why & LG_INVALID_PERF_CONSTRAINT) && n < max)
+        items[n++] = "Reduce target QPS to improve latency.";
+    if ((why & LG_INVALID_MIN_DURATION) && n < max)
+        items[n++] = e->scenario == LG_SERVER
+                         ? "Increase the target QPS so the loadgen pre-generates more queries."
+                     : e->scenario == LG_OFFLINE
+                         ? "Increase expected QPS so the loadgen pre-generates a larger "
+                           "(coalesced) query."
+                         : "Decrease the expected latency so the loadgen pre-generates more "
+                           "queries.";
+    if ((why & LG_INVALID_MIN_QUERIES) && n < max)
+        items[n++] = "The test exited early, before enough queries were issued.\n"
+                     "   See the detailed log for why this may have occurred.";
+    static const unsigned ours[] = {LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
+                                    LG_INVALID_COMPLETION_ERRORS, LG_INVALID_MAX_LIMIT,
+                                    LG_INVALID_ABORTED};
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if ((why & ours[i]) && n < max)
+            items[n++] = lg_invalid_reason_text(ours[i]);
+    return n;
+}
+
+/* ---------------------------------------------------------------- summary */
+
+static void summary_table(FILE *f, const lg_latency_stats *s)
+{
+    fprintf(f, "Min latency (ns)                : %lld\n", (long long)s->min_ns);
+    fprintf(f, "Max latency (ns)                : %lld\n", (long long)s->max_ns);
+    fprintf(f, "Mean latency (ns)               : %lld\n", (long long)s->mean_ns);
+    const int64_t v[6] = {s->p50_ns, s->p90_ns, s->p95_ns, s->p97_ns, s->p99_ns, s->p999_ns};
+    const char *lab[6] = {"50.00", "90.00", "95.00", "97.00", "99.00", "99.90"};
+    for (int i = 0; i < 6; i++)
+        fprintf(f, "%s percentile latency (ns)   : %lld\n", lab[i], (long long)v[i]);
+}
+
+static void summary_trailer(FILE *f, uint64_t warnings, uint64_t errors)
+{
+    fputc('\n', f);
+    if (warnings == 0)
+        fputs("No warnings encountered during test.\n", f);
+    else if (warnings == 1)
+        fputs("1 warning encountered. See detailed log.\n", f);
+    else
+        fprintf(f, "%llu warnings encountered. See detailed log.\n",
+                (unsigned long long)warnings);
+    fputc('\n', f);
+    if (errors == 0)
+        fputs("No errors encountered during test.\n", f);
+    else if (errors == 1)
+        fputs("1 ERROR encountered. See detailed log.\n", f);
+    else
+        fprintf(f, "%llu ERRORS encountered. See detailed log.\n",
+                (unsigned long long)errors);
+}
+
+static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
+{
+    const lg__eff *e = &t->eff;
+    const lg_settings *s = t->req;
+    if (!perf) { /* AccuracyOnly: only the trailer, as MLPerf writes it */
+        summary_trailer(f, r->warnings_logged, r->errors_logged);
+        return;
+    }
+    char p[16];
+    format_pct(p, sizeof p, e->target_latency_percentile, 1);
+    fprintf(f, "%s\nMLPerf Results Summary\n%s\n", RULER, RULER);
+    fprintf(f, "SUT name : %s\n", t->sut->name ? t->sut->name : "");
+    fprintf(f, "Scenario : %s\n", lg_scenario_name(e->scenario));
+    fprintf(f, "Mode     : %s\n", lg_mode_name(e->mode));
+    switch (e->scenario) {
+    case LG_SINGLE_STREAM:
+        fprintf(f, "%sth percentile latency (ns) : %lld\n", p, (long long)r->latency.target_ns);
+        break;
+    case LG_MULTI_STREAM:
+        fprintf(f, "%sth percentile latency (ns) : %lld\n", p,
+                (long long)r->query_latency.target_ns);
+        break;
+    case LG_SERVER:
+        fprintf(f, "Completed samples per second    : %.2f\n", r->completed_samples_per_sec);
+        break;
+    case LG_OFFLINE:
+        fprintf(f, "Samples per second: %g\n", r->samples_per_sec);
+        break;
+    }
+    unsigned why = r->invalid_reasons;
+    fprintf(f, "Result is : %s\n", r->valid ? "VALID" : "INVALID");
+    if (e->scenario == LG_SERVER)
+        fprintf(f, "  Performance constraints satisfied : %s\n",
+                why & LG_INVALID_PERF_CONSTRAINT ? "NO" : "Yes");
+    fprintf(f, "  Min duration satisfied : %s\n", why & LG_INVALID_MIN_DURATION ? "NO" : "Yes");
+    fprintf(f, "  Min queries satisfied : %s\n", why & LG_INVALID_MIN_QUERIES ? "NO" : "Yes");
+    fprintf(f, "  Early stopping satisfied: %s\n",
+            why & LG_INVALID_EARLY_STOPPING ? "NO" : "Yes");
+    if (!r->valid) {
+        const char *items[16];
+        int n = recommendations(e, r, items, 16);
+        fputs("Recommendations:\n", f);
+        for (int i = 0; i < n; i++)
+            fprintf(f, " * %s\n", items[i]);
+    }
+    if (r->early_stopping.applies) {
+        char es[1024];
+        lg__early_stopping_text(e, r, es, sizeof es, false);
+        fprintf(f, "Early Stopping Result:\n%s\n", es);
+    }
+    fprintf(f, "\n%s\nAdditional Stats\n%s\n", RULER, RULER);
+    switch (e->scenario) {
+    case LG_SINGLE_STREAM:
+        fprintf(f, "QPS w/ loadgen overhead         : %.2f\n", r->qps_with_loadgen_overhead);
+        fprintf(f, "QPS w/o loadgen overhead        : %.2f\n\n",
+                r->qps_without_loadgen_overhead);
+        summary_table(f, &r->latency);
+        break;
+    case LG_MULTI_STREAM:
+        fputs("Per-query latency:  \n", f);
+        summary_table(f, &r->query_latency);
+        break;
+    case LG_SERVER:
+        fprintf(f, "Scheduled samples per second : %.2f\n", r->scheduled_samples_per_sec);
+        summary_table(f, &r->latency);
+        break;
+    case LG_OFFLINE:
+        summary_table(f, &r->latency);
+        break;
+    }
+    fprintf(f, "\n%s\nTest Parameters Used\n%s\n", RULER, RULER);
+    fprintf(f, "samples_per_query : %llu\n", (unsigned long long)e->samples_per_query);
+    fprintf(f, "target_qps : %g\n", e->target_qps);
+    fprintf(f, "target_latency (ns): %lld\n", (long long)e->target_latency_ns);
+    fprintf(f, "max_async_queries : %llu\n", (unsigned long long)e->max_async_queries);
+    fprintf(f, "min_duration (ms): %llu\n", (unsigned long long)e->min_duration_ms);
+    fprintf(f, "max_duration (ms): %llu\n", (unsigned long long)e->max_duration_ms);
+    fprintf(f, "min_query_count : %llu\n", (unsigned long long)e->min_query_count);
+    fprintf(f, "max_query_count : %llu\n", (unsigned long long)e->max_query_count);
+    fprintf(f, "qsl_rng_seed : %llu\n", (unsigned long long)s->qsl_rng_seed);
+    fprintf(f, "sample_index_rng_seed : %llu\n", (unsigned long long)s->sample_index_rng_seed);
+    fprintf(f, "schedule_rng_seed : %llu\n", (unsigned long long)s->schedule_rng_seed);
+    fprintf(f, "accuracy_log_rng_seed : %llu\n", (unsigned long long)s->accuracy_log_rng_seed);
+    fprintf(f, "accuracy_log_probability : %g\n", s->accuracy_log_probability);
+    fprintf(f, "accuracy_log_sampling_target : %llu\n",
+            (unsigned long long)s->accuracy_log_sampling_target);
+    fprintf(f, "print_timestamps : %d\n", s->print_timestamps);
+    fprintf(f, "performance_issue_unique : %d\n", s->performance_issue_unique);
+    fprintf(f, "performance_issue_same : %d\n", s->performance_issue_same);
+    fprintf(f, "performance_issue_same_index : %llu\n",
+            (unsigned long long)s->performance_issue_same_index);
+    fprintf(f, "performance_sample_count : %llu\n",
+            (unsigned long long)e->performance_sample_count);
+    fprintf(f, "accuracy_sample_count : %llu\n", (unsigned long long)e->accuracy_sample_count);
+    summary_trailer(f, r->warnings_logged, r->errors_logged);
+}
+
+/* ---------------------------------------------------------------- detail log */
+
+typedef struct detail {
+    FILE *f;
+    lg__test *t;
+    long pid, tid;
+    uint64_t errors;
+} detail;
+
+/* Starts one ":::MLLOG" entry; the caller prints the value, then detail_end(). */
+static void detail_begin(detail *d, const char *key)
+{
+    fputs(":::MLLOG {\"key\": ", d->f);
+    lg__json_string(d->f, key);
+    fputs(", \"value\": ", d->f);
+}
+
+static void detail_end(detail *d, int64_t time_ns, int kind, int line)
+{
+    int64_t rel = time_ns - d->t->test_start_ns;
+    if (rel < 0)
+        rel = 0;
+    fprintf(d->f,
+            ", \"time_ms\": %lld.%06lld, \"namespace\": \"mlperf::logging\", "
+            "\"event_type\": \"POINT_IN_TIME\", \"metadata\": {\"is_error\": %s, "
+            "\"is_warning\": %s, \"file\": \"loadgen/logs.c\", \"line_no\": %d, "
+            "\"pid\": %ld, \"tid\": %ld}}\n",
+            (long long)(rel / 1000000), (long long)(rel % 1000000),
+            kind == 1 ? "true" : "false", kind == 2 ? "true" : "false", line, d->pid,
+            d->tid);
+    if (kind == 1)
+        d->errors++;
+}
+
+#define D_STR(d, k, v, tm) (detail_begin(d, k), lg__json_string((d)->f, v), \
+                            detail_end(d, tm, 0, __LINE__))
+#define D_I64(d, k, v, tm) (detail_begin(d, k), fprintf((d)->f, "%lld", (long long)(v)), \
+                            detail_end(d, tm, 0, __LINE__))
+#define D_U64(d, k, v, tm) (detail_begin(d, k), \
+                            fprintf((d)->f, "%llu", (unsigned long long)(v)), \
+                            detail_end(d, tm, 0, __LINE__))
+#define D_DBL(d, k, v, tm) (detail_begin(d, k), json_double((d)->f, v), \
+                            detail_end(d, tm, 0, __LINE__))
+#define D_BOOL(d, k, v, tm) (detail_begin(d, k), fputs((v) ? "true" : "false", (d)->f), \
+                             detail_end(d, tm, 0, __LINE__))
+
+static void iso_time(char *buf, size_t len, int64_t wall, bool utc, bool frac)
+{
+    time_t secs = (time_t)(wall / 1000000000);
+    struct tm tm;
+    if (utc)
+        gmtime_r(&secs, &tm);
+    else
+        localtime_r(&secs, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (frac)
+        snprintf(buf + n, len - n, ".%06lld", (long long)(wall % 1000000000 / 1000));
+    else
+        snprintf(buf + n, len - n, "Z");
+}
+
+static void power_time(char *buf, size_t len, int64_t wall)
+{
+    time_t secs = (time_t)(wall / 1000000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(buf, len, "%m-%d-%Y %H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%03lld", (long long)(wall % 1000000000 / 1000000));
+}
+
+static void detail_settings(detail *d, int64_t tm)
+{
+    const lg_settings *s = d->t->req;
+    const lg__eff *e = &d->t->eff;
+    D_STR(d, "requested_scenario", lg_scenario_name(s->scenario), tm);
+    D_STR(d, "requested_test_mode", lg_mode_name(s->mode), tm);
+    switch (s->scenario) {
+    case LG_SINGLE_STREAM:
+        D_DBL(d, "requested_single_stream_expected_latency_ns",
+              s->single_stream_expected_latency_ns, tm);
+        D_DBL(d, "requested_single_stream_target_latency_percentile",
+              s->single_stream_target_latency_percentile, tm);
+        break;
+    case LG_MULTI_STREAM:
+        D_DBL(d, "requested_multi_stream_expected_latency_ns",
+              s->multi_stream_expected_latency_ns, tm);
+        D_DBL(d, "requested_multi_stream_target_latency_percentile",
+              s->multi_stream_target_latency_percentile, tm);
+        D_U64(d, "requested_multi_stream_samples_per_query",
+              s->multi_stream_samples_per_query, tm);
+        break;
+    case LG_SERVER:
+        D_DBL(d, "requested_server_target_qps", s->server_target_qps, tm);
+        D_I64(d, "requested_server_target_latency_ns", s->server_target_latency_ns, tm);
+        D_DBL(d, "requested_server_target_latency_percentile",
+              s->server_target_latency_percentile, tm);
+        D_BOOL(d, "requested_server_coalesce_queries", s->server_coalesce_queries, tm);
+        D_I64(d, "requested_server_find_peak_qps_decimals_of_precision", 1, tm);
+        D_I64(d, "requested_server_find_peak_qps_boundary_step_size", 1, tm);
+        D_U64(d, "requested_server_max_async_queries", s->server_max_async_queries, tm);
+        D_U64(d, "requested_server_num_issue_query_threads",
+              s->server_num_issue_query_threads, tm);
+        break;
+    case LG_OFFLINE:
+        D_DBL(d, "requested_offline_expected_qps", s->offline_expected_qps, tm);
+        break;
+    }
+    D_U64(d, "requested_min_duration_ms", s->min_duration_ms, tm);
+    D_U64(d, "requested_max_duration_ms", s->max_duration_ms, tm);
+    D_U64(d, "requested_min_query_count", s->min_query_count, tm);
+    D_U64(d, "requested_max_query_count", s->max_query_count, tm);
+    D_U64(d, "requested_qsl_rng_seed", s->qsl_rng_seed, tm);
+    D_U64(d, "requested_sample_index_rng_seed", s->sample_index_rng_seed, tm);
+    D_U64(d, "requested_schedule_rng_seed", s->schedule_rng_seed, tm);
+    D_U64(d, "requested_accuracy_log_rng_seed", s->accuracy_log_rng_seed, tm);
+    D_DBL(d, "requested_accuracy_log_probability", s->accuracy_log_probability, tm);
+    D_U64(d, "requested_accuracy_log_sampling_target", s->accuracy_log_sampling_target, tm);
+    D_BOOL(d, "requested_print_timestamps", s->print_timestamps, tm);
+    D_BOOL(d, "requested_performance_issue_unique", s->performance_issue_unique, tm);
+    D_BOOL(d, "requested_performance_issue_same", s->performance_issue_same, tm);
+    D_U64(d, "requested_performance_issue_same_index", s->performance_issue_same_index, tm);
+    D_U64(d, "requested_performance_sample_count_override",
+          s->performance_sample_count_override, tm);
+    D_U64(d, "requested_accuracy_sample_count_override", s->accuracy_sample_count_override,
+          tm);
+    D_BOOL(d, "requested_sample_concatenate_permutation",
+           s->sample_concatenate_permutation, tm);
+
+    D_STR(d, "effective_scenario", lg_scenario_name(e->scenario), tm);
+    D_STR(d, "effective_test_mode", lg_mode_name(e->mode), tm);
+    D_U64(d, "effective_samples_per_query", e->samples_per_query, tm);
+    D_DBL(d, "effective_target_qps", e->target_qps, tm);
+    D_I64(d, "effective_target_latency_ns", e->target_latency_ns, tm);
+    D_DBL(d, "effective_target_latency_percentile", e->target_latency_percentile, tm);
+    D_U64(d, "effective_max_async_queries", e->max_async_queries, tm);
+    D_U64(d, "effective_target_duration_ms", e->target_duration_ms, tm);
+    D_U64(d, "effective_min_duration_ms", e->min_duration_ms, tm);
+    D_U64(d, "effective_max_duration_ms", e->max_duration_ms, tm);
+    D_U64(d, "effective_min_query_count", e->min_query_count, tm);
+    D_U64(d, "effective_max_query_count", e->max_query_count, tm);
+    D_U64(d, "effective_min_sample_count", e->min_sample_count, tm);
+    D_U64(d, "effective_qsl_rng_seed", s->qsl_rng_seed, tm);
+    D_U64(d, "effective_sample_index_rng_seed", s->sample_index_rng_seed, tm);
+    D_U64(d, "effective_schedule_rng_seed", s->schedule_rng_seed, tm);
+    D_U64(d, "effective_accuracy_log_rng_seed", s->accuracy_log_rng_seed, tm);
+    D_DBL(d, "effective_accuracy_log_probability", s->accuracy_log_probability, tm);
+    D_U64(d, "effective_accuracy_log_sampling_target", s->accuracy_log_sampling_target, tm);
+    D_BOOL(d, "effective_print_timestamps", s->print_timestamps, tm);
+    D_BOOL(d, "effective_performance_issue_unique", s->performance_issue_unique, tm);
+    D_BOOL(d, "effective_performance_issue_same", s->performance_issue_same, tm);
+    D_U64(d, "effective_performance_issue_same_index", s->performance_issue_same_index, tm);
+    D_U64(d, "effective_performance_sample_count", e->performance_sample_count, tm);
+    D_U64(d, "effective_accuracy_sample_count", e->accuracy_sample_count, tm);
+    D_BOOL(d, "effective_sample_concatenate_permutation", s->sample_concatenate_permutation,
+           tm);
+    D_I64(d, "effective_sample_timeout_ns", e->sample_timeout_ns, tm);
+}
+
+static void detail_pass_block(detail *d, const lg__pass *p, int64_t tm)
+{
+    detail_begin(d, "loaded_qsl_set");
+    fputc('[', d->f);
+    for (uint64_t i = 0; i < p->nloaded; i++)
+        fprintf(d->f, i ? ",%llu" : "%llu", (unsigned long long)p->loaded[i]);
+    fputc(']', d->f);
+    detail_end(d, tm, 0, __LINE__);
+    D_U64(d, "generated_query_count", p->queries, tm);
+    D_U64(d, "generated_samples_per_query", d->t->eff.samples_per_query, tm);
+    D_I64(d, "generated_query_duration", p->end_issue_ns - p->start_ns, tm);
+}
+
+static void detail_stats(detail *d, const char *prefix, const char *suffix,
+                         const lg_latency_stats *s, int64_t tm)
+{
+    char key[128];
+    const int64_t v[6] = {s->p50_ns, s->p90_ns, s->p95_ns, s->p97_ns, s->p99_ns, s->p999_ns};
+    const char *lab[6] = {"50.00", "90.00", "95.00", "97.00", "99.00", "99.90"};
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof key, "%s%s_percentile_%s", prefix, lab[i], suffix);
+        D_I64(d, key, v[i], tm);
+    }
+}
+
+static void detail_results(detail *d, const lg_results *r, int64_t tm)
+{
+    const lg__eff *e = &d->t->eff;
+    unsigned why = r->invalid_reasons;
+    D_STR(d, "result_validity", r->valid ? "VALID" : "INVALID", tm);
+    if (e->scenario == LG_SERVER)
+        D_BOOL(d, "result_perf_constraints_met", !(why & LG_INVALID_PERF_CONSTRAINT), tm);
+    D_BOOL(d, "result_min_duration_met", !(why & LG_INVALID_MIN_DURATION), tm);
+    D_BOOL(d, "result_min_queries_met", !(why & LG_INVALID_MIN_QUERIES), tm);
+    D_BOOL(d, "early_stopping_met", r->early_stopping.met, tm);
+    if (!r->valid) {
+        const char *items[16];
+        int n = recommendations(e, r, items, 16);
+        char reason[2048] = "";
+        size_t len = 0;
+        for (int i = 0; i < n && len < sizeof reason; i++)
+            len += (size_t)snprintf(reason + len, sizeof reason - len, "%s ", items[i]);
+        for (char *c = reason; *c; c++)
+            if (*c == '\n')
+                *c = ' ';
+        D_STR(d, "result_invalid_reason", reason, tm);
+    }
+    char es[1024];
+    lg__early_stopping_text(e, r, es, sizeof es, true);
+    D_STR(d, "early_stopping_result", es, tm);
+    D_U64(d, "result_query_count", r->queries_issued, tm);
+    switch (e->scenario) {
+    case LG_SINGLE_STREAM:
+        D_DBL(d, "result_qps_with_loadgen_overhead", r->qps_with_loadgen_overhead, tm);
+        D_DBL(d, "result_qps_without_loadgen_overhead", r->qps_without_loadgen_overhead, tm);
+        D_I64(d, "early_stopping_latency_ss", r->early_stopping.estimate_ns, tm);
+        D_I64(d, "early_stopping_latency_ms", r->early_stopping.estimate99_ns, tm);
+        break;
+    case LG_MULTI_STREAM:
+        D_I64(d, "result_min_query_latency_ns", r->query_latency.min_ns, tm);
+        D_I64(d, "result_max_query_latency_ns", r->query_latency.max_ns, tm);
+        D_I64(d, "result_mean_query_latency_ns", r->query_latency.mean_ns, tm);
+        detail_stats(d, "result_", "per_query_latency_ns", &r->query_latency, tm);
+        D_I64(d, "early_stopping_latency_ms", r->early_stopping.estimate_ns, tm);
+        break;
+    case LG_SERVER:
+        D_U64(d, "result_overlatency_query_count", r->overlatency_count, tm);
+        D_DBL(d, "result_scheduled_samples_per_sec", r->scheduled_samples_per_sec, tm);
+        D_DBL(d, "result_completed_samples_per_sec", r->completed_samples_per_sec, tm);
+        break;
+    case LG_OFFLINE:
+        D_DBL(d, "result_samples_per_second", r->samples_per_sec, tm);
+        break;
+    }
+    D_I64(d, "result_min_latency_ns", r->latency.min_ns, tm);
+    D_I64(d, "result_max_latency_ns", r->latency.max_ns, tm);
+    D_I64(d, "result_mean_latency_ns", r->latency.mean_ns, tm);
+    detail_stats(d, "result_", "latency_ns", &r->latency, tm);
+    /* Ours: counts MLPerf has no key for. */
+    D_U64(d, "result_samples_issued", r->samples_issued, tm);
+    D_U64(d, "result_samples_completed", r->samples_completed, tm);
+    D_U64(d, "result_samples_failed", r->samples_failed, tm);
+    D_U64(d, "result_samples_timed_out", r->samples_timed_out, tm);
+    D_U64(d, "result_duplicate_completions", r->duplicate_completions, tm);
+    D_U64(d, "result_unknown_completions", r->unknown_completions, tm);
+    D_I64(d, "result_issue_lag_mean_ns", r->issue_lag.mean_ns, tm);
+    D_I64(d, "result_issue_lag_99.00_percentile_ns", r->issue_lag.p99_ns, tm);
+    D_I64(d, "result_issue_lag_max_ns", r->issue_lag.max_ns, tm);
+}
+
+static void write_detail(FILE *f, lg__test *t, lg__pass *acc, lg__pass *perf,
+                         const lg_results *r)
+{
+    detail dd = {.f = f, .t = t, .pid = (long)getpid(), .tid = (long)syscall(SYS_gettid)};
+    detail *d = &dd;
+    int64_t t0 = t->test_start_ns;
+    char buf[64], vers[64];
+    snprintf(vers, sizeof vers, "%s @ %s", lg_version(), LG_GIT_REV);
+    D_STR(d, "loadgen_version", vers, t0);
+    D_STR(d, "loadgen_build_date_local", LG_BUILD_DATE, t0);
+    D_STR(d, "loadgen_build_date_utc", LG_BUILD_DATE, t0);
+    D_STR(d, "loadgen_git_commit_date", "NA", t0);
+    D_STR(d, "loadgen_git_log_message", "NA", t0);
+    D_STR(d, "loadgen_git_status_message", "NA", t0);
+    detail_begin(d, "loadgen_file_sha1");
+    fputs("{}", f);
+    detail_end(d, t0, 0, __LINE__);
+    iso_time(buf, sizeof buf, t->test_start_wall_ns, false, false);
+    D_STR(d, "test_datetime", buf, t0);
+    D_STR(d, "sut_name", t->sut->name ? t->sut->name : "", t0);
+    D_I64(d, "get_sut_name_duration_ns", t->sut_name_ns, t0);
+    D_STR(d, "qsl_name", t->qsl->name ? t->qsl->name : "", t0);
+    D_U64(d, "qsl_reported_total_count", t->qsl->total_sample_count, t0);
+    D_U64(d, "qsl_reported_performance_count", t->qsl->performance_sample_count, t0);
+    detail_settings(d, t0);
+
+    for (size_t i = 0; i < t->nevents; i++) {
+        const lg__event *ev = &t->events[i];
+        detail_begin(d, ev->key);
+        lg__json_string(f, ev->text);
+        detail_end(d, ev->time_ns, ev->kind, ev->line);
+        if (!strcmp(ev->key, "generic_message")) {
+            if (acc && !strcmp(ev->text, "Starting accuracy mode"))
+                detail_pass_block(d, acc, ev->time_ns);
+            if (perf && !strcmp(ev->text, "Starting performance mode"))
+                detail_pass_block(d, perf, ev->time_ns);
+        }
+    }
+    int64_t tm = lg__now_ns();
+    static const char *logger_keys[] = {
+        "logger_swap_request_slots_retry_count",
+        "logger_swap_request_slots_retry_retry_count",
+        "logger_swap_request_slots_retry_reencounter_count",
+        "logger_start_reading_entries_retry_count", "logger_tls_total_log_cas_fail_count",
+        "logger_tls_total_swap_buffers_slot_retry_count"};
+    /* Kept for tools that look for them: this LoadGen logs after the run, so these
+     * counters of MLPerf's asynchronous logger are always 0. */
+    for (size_t i = 0; i < sizeof logger_keys / sizeof logger_keys[0]; i++)
+        D_U64(d, logger_keys[i], 0, tm);
+    const lg__pass *last = perf ? perf : acc;
+    if (last) {
+        power_time(buf, sizeof buf, last->start_wall_ns);
+        D_STR(d, "power_begin", buf, tm);
+        power_time(buf, sizeof buf, last->start_wall_ns + (last->end_ns - last->start_ns));
+        D_STR(d, "power_end", buf, tm);
+    }
+    if (perf) {
+        detail_results(d, r, tm);
+        D_U64(d, "num_errors", d->errors, tm);
+    }
+}
+
+/* ---------------------------------------------------------------- accuracy log */
+
+static int cmp_acc(const void *a, const void *b)
+{
+    uint64_t x = (*(lg__acc *const *)a)->seq, y = (*(lg__acc *const *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+static int write_accuracy_entries(FILE *f, lg__acc *list, uint64_t count, uint64_t base,
+                                  bool *first)
+{
+    lg__acc **v = malloc((count ? count : 1) * sizeof *v);
+    if (!v)
+        return LG_ENOMEM;
+    uint64_t n = 0;
+    for (lg__acc *a = list; a && n < count; a = a->next)
+        v[n++] = a;
+    qsort(v, n, sizeof *v, cmp_acc);
+    static const char hex[] = "0123456789ABCDEF";
+    for (uint64_t i = 0; i < n; i++) {
+        fprintf(f, "%s\n{ \"seq_id\" : %llu, \"qsl_idx\" : %llu, \"data\" : \"",
+                *first ? "" : ",", (unsigned long long)(base + v[i]->seq),
+                (unsigned long long)v[i]->index);
+        for (size_t k = 0; k < v[i]->size; k++) {
+            fputc(hex[v[i]->data[k] >> 4], f);
+            fputc(hex[v[i]->data[k] & 15], f);
+        }
+        fputs("\" }", f);
+        *first = false;
+    }
+    free(v);
+    return 0;
+}
+
+static void write_accuracy(FILE *f, lg__pass *acc, lg__pass *perf)
+{
+    bool first = true;
+    fputc('[', f);
+    if (acc)
+        write_accuracy_entries(f, acc->acc_list, acc->accuracy_logged, 0, &first);
+    if (perf)
+        write_accuracy_entries(f, perf->acc_list, perf->accuracy_logged,
+                               acc ? acc->store.count : 0, &first);
+    fputs("\n]\n", f);
+}
+
+/* ---------------------------------------------------------------- samples.bin */
+
+/* Layout (little-endian), documented in docs/logs.md:
+ *   header, 64 bytes: "LGSAMPL1", u32 version (1), u32 record size (32), u64 count,
+ *   u64 samples per query, i64 pass start (CLOCK_MONOTONIC ns), u32 scenario,
+ *   u32 mode, 16 bytes zero;
+ *   count records of 32 bytes: i64 scheduled, i64 issued, i64 completed (ns from the
+ *   pass start; completed = -1 when the sample never completed), u32 QSL index,
+ *   i32 status. */
+static void write_samples(FILE *f, const lg__test *t, const lg__pass *p)
+{
+    struct {
+        char magic[8];
+        uint32_t version, record_size;
+        uint64_t count, spq;
+        int64_t start_ns;
+        uint32_t scenario, mode;
+        uint8_t zero[16];
+    } hdr = {{'L', 'G', 'S', 'A', 'M', 'P', 'L', '1'}, 1, 32, p->store.count,
+             t->eff.samples_per_query, p->start_ns, (uint32_t)t->eff.scenario,
+             (uint32_t)p->mode, {0}};
+    fwrite(&hdr, sizeof hdr, 1, f);
+    struct rec {
+        int64_t sched, issued, done;
+        uint32_t index;
+        int32_t status;
+    } buf[4096];
+    size_t nb = 0;
+    bool offline = t->eff.scenario == LG_OFFLINE;
+    for (uint64_t s = 0; s < p->store.count; s++) {
+        const lg__rec *r = lg__store_at(&p->store, s);
+        int64_t c = atomic_load_explicit(&r->completed_ns, memory_order_relaxed);
+        int64_t issued = atomic_load_explicit(&r->issued_ns, memory_order_relaxed);
+        struct rec *o = &buf[nb++];
+        o->sched = offline ? 0 : r->scheduled_ns - p->start_ns;
+        o->issued = offline ? 0 : issued - p->start_ns;
+        o->done = c > 0 ? c - p->start_ns : -1;
+        o->index = r->index;
+        o->status = c > 0 ? r->status : 0;
+        if (nb == sizeof buf / sizeof buf[0]) {
+            fwrite(buf, sizeof buf[0], nb, f);
+            nb = 0;
+        }
+    }
+    fwrite(buf, sizeof buf[0], nb, f);
+}
+
+/* ---------------------------------------------------------------- results.json */
+
+static void json_stats(FILE *f, const char *name, const lg_latency_stats *s)
+{
+    fprintf(f, "  \"%s\": {\"count\": %llu, \"min\": %lld, \"max\": %lld, \"mean\": %lld, "
+               "\"p50\": %lld, \"p90\": %lld, \"p95\": %lld, \"p97\": %lld, \"p99\": %lld, "
+               "\"p99_9\": %lld, \"target\": %lld},\n",
+            name, (unsigned long long)s->count, (long long)s->min_ns, (long long)s->max_ns,
+            (long long)s->mean_ns, (long long)s->p50_ns, (long long)s->p90_ns,
+            (long long)s->p95_ns, (long long)s->p97_ns, (long long)s->p99_ns,
+            (long long)s->p999_ns, (long long)s->target_ns);
+}
+
+static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
+                               const lg__pass *perf, const lg__pass *acc)
+{
+    const lg__eff *e = &t->eff;
+    const lg_settings *s = t->req;
+    char buf[64];
+    fputs("{\n  \"schema\": \"loadgen-results\",\n  \"schema_version\": 1,\n", f);
+    fprintf(f, "  \"loadgen_version\": \"%s\",\n", lg_version());
+    const lg__pass *any = perf ? perf : acc;
+    iso_time(buf, sizeof buf, any ? any->start_wall_ns : t->test_start_wall_ns, true, false);
+    fprintf(f, "  \"start_time_utc\": \"%s\",\n", buf);
+    fputs("  \"sut_name\": ", f);
+    lg__json_string(f, t->sut->name);
+    fputs(",\n  \"qsl_name\": ", f);
+    lg__json_string(f, t->qsl->name);
+    fprintf(f, ",\n  \"scenario\": \"%s\",\n  \"mode\": \"%s\",\n  \"result_mode\": \"%s\",\n",
+            lg_scenario_name(e->scenario), lg_mode_name(e->mode), lg_mode_name(r->mode));
+    fprintf(f, "  \"valid\": %s,\n  \"aborted\": %s,\n  \"invalid_reasons\": [",
+            r->valid ? "true" : "false", r->aborted ? "true" : "false");
+    static const struct { unsigned flag; const char *code; } codes[] = {
+        {LG_INVALID_MIN_DURATION, "min_duration"}, {LG_INVALID_MIN_QUERIES, "min_queries"},
+        {LG_INVALID_PERF_CONSTRAINT, "perf_constraint"},
+        {LG_INVALID_EARLY_STOPPING, "early_stopping"},
+        {LG_INVALID_FAILED_SAMPLES, "failed_samples"}, {LG_INVALID_TIMED_OUT, "timed_out"},
+        {LG_INVALID_ABORTED, "aborted"}, {LG_INVALID_MAX_LIMIT, "max_limit"},
+        {LG_INVALID_COMPLETION_ERRORS, "completion_errors"}};
+    bool first = true;
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        if (!(r->invalid_reasons & codes[i].flag))
+            continue;
+        fprintf(f, "%s\n    {\"code\": \"%s\", \"text\": ", first ? "" : ",", codes[i].code);
+        lg__json_string(f, lg_invalid_reason_text(codes[i].flag));
+        fputc('}', f);
+        first = false;
+    }
+    fprintf(f, "%s],\n", first ? "" : "\n  ");
+    fputs("  \"metric\": {\"name\": ", f);
+    lg__json_string(f, r->metric_name ? r->metric_name : "");
+    fputs(", \"unit\": ", f);
+    lg__json_string(f, r->metric_unit ? r->metric_unit : "");
+    fputs(", \"value\": ", f);
+    json_double_full(f, r->metric);
+    fputs("},\n", f);
+    fprintf(f, "  \"counts\": {\"queries_issued\": %llu, \"samples_issued\": %llu, "
+               "\"samples_completed\": %llu, \"samples_failed\": %llu, "
+               "\"samples_timed_out\": %llu, \"duplicate_completions\": %llu, "
+               "\"unknown_completions\": %llu, \"late_completions\": %llu, "
+               "\"accuracy_samples_logged\": %llu, \"errors_logged\": %llu, "
+               "\"warnings_logged\": %llu},\n",
+            (unsigned long long)r->queries_issued, (unsigned long long)r->samples_issued,
+            (unsigned long long)r->samples_completed, (unsigned long long)r->samples_failed,
+            (unsigned long long)r->samples_timed_out,
+            (unsigned long long)r->duplicate_completions,
+            (unsigned long long)r->unknown_completions,
+            (unsigned long long)r->late_completions,
+            (unsigned long long)r->accuracy_samples_logged,
+            (unsigned long long)r->errors_logged, (unsigned long long)r->warnings_logged);
+    json_stats(f, "latency_ns", &r->latency);
+    if (e->scenario == LG_MULTI_STREAM)
+        json_stats(f, "query_latency_ns", &r->query_latency);
+    json_stats(f, "issue_lag_ns", &r->issue_lag);
+    const lg_early_stopping *es = &r->early_stopping;
+    fprintf(f, "  \"early_stopping\": {\"applies\": %s, \"met\": %s, \"percentile\": ",
+            es->applies ? "true" : "false", es->met ? "true" : "false");
+    json_double_full(f, es->percentile);
+    fprintf(f, ", \"queries\": %llu, \"min_queries\": %llu, \"overlatency\": %llu, "
+               "\"more_queries_needed\": %llu, \"estimate_ns\": %lld, "
+               "\"estimate99_ns\": %lld},\n",
+            (unsigned long long)es->queries, (unsigned long long)es->min_queries,
+            (unsigned long long)es->overlatency, (unsigned long long)es->more_queries_needed,
+            (long long)es->estimate_ns, (long long)es->estimate99_ns);
+    fputs("  \"throughput\": {\"completed_samples_per_sec\": ", f);
+    json_double_full(f, r->completed_samples_per_sec);
+    fputs(", \"scheduled_samples_per_sec\": ", f);
+    json_double_full(f, r->scheduled_samples_per_sec);
+    fputs(", \"samples_per_sec\": ", f);
+    json_double_full(f, r->samples_per_sec);
+    fputs(", \"qps_with_loadgen_overhead\": ", f);
+    json_double_full(f, r->qps_with_loadgen_overhead);
+    fputs(", \"qps_without_loadgen_overhead\": ", f);
+    json_double_full(f, r->qps_without_loadgen_overhead);
+    fprintf(f, "},\n  \"durations_ns\": {\"run\": %lld, \"final_issue\": %lld, "
+               "\"final_scheduled\": %lld},\n  \"overlatency_count\": %llu,\n",
+            (long long)r->duration_ns, (long long)r->final_issue_ns,
+            (long long)r->final_scheduled_ns, (unsigned long long)r->overlatency_count);
+    fprintf(f, "  \"settings\": {\"samples_per_query\": %llu, \"target_qps\": ",
+            (unsigned long long)e->samples_per_query);
+    json_double_full(f, e->target_qps);
+    fprintf(f, ", \"target_latency_ns\": %lld, \"target_latency_percentile\": ",
+            (long long)e->target_latency_ns);
+    json_double_full(f, e->target_latency_percentile);
+    fprintf(f, ", \"max_async_queries\": %llu, \"min_duration_ms\": %llu, "
+               "\"max_duration_ms\": %llu, \"min_query_count\": %llu, "
+               "\"max_query_count\": %llu, \"performance_sample_count\": %llu, "
+               "\"accuracy_sample_count\": %llu, \"qsl_rng_seed\": %llu, "
+               "\"sample_index_rng_seed\": %llu, \"schedule_rng_seed\": %llu, "
+               "\"accuracy_log_rng_seed\": %llu, \"accuracy_log_probability\": ",
+            (unsigned long long)e->max_async_queries, (unsigned long long)e->min_duration_ms,
+            (unsigned long long)e->max_duration_ms, (unsigned long long)e->min_query_count,
+            (unsigned long long)e->max_query_count,
+            (unsigned long long)e->performance_sample_count,
+            (unsigned long long)e->accuracy_sample_count, (unsigned long long)s->qsl_rng_seed,
+            (unsigned long long)s->sample_index_rng_seed,
+            (unsigned long long)s->schedule_rng_seed,
+            (unsigned long long)s->accuracy_log_rng_seed);
+    json_double_full(f, s->accuracy_log_probability);
+    fprintf(f, ", \"sample_timeout_ns\": %lld}\n}\n", (long long)e->sample_timeout_ns);
+}
+
+/* ---------------------------------------------------------------- entry point */
+
+/* Turns the counted problems of the run into error entries, as MLPerf logs them. */
+static void add_result_events(lg__test *t, const lg_results *r)
+{
+    if (r->duplicate_completions)
+        lg__event_add(t, 1, "error_runtime", __LINE__,
+                      "Attempted to complete a sample twice. count: %llu",
+                      (unsigned long long)r->duplicate_completions);
+    if (r->unknown_completions)
+        lg__event_add(t, 1, "error_runtime", __LINE__,
+                      "Completed ids that were never issued. count: %llu",
+                      (unsigned long long)r->unknown_completions);
+    if (r->late_completions)
+        lg__event_add(t, 2, "warning_generic_message", __LINE__,
+                      "Completions arrived after their sample timed out. count: %llu",
+                      (unsigned long long)r->late_completions);
+    if (r->samples_failed)
+        lg__event_add(t, 1, "error_runtime", __LINE__,
+                      "The SUT reported %llu failed samples",
+                      (unsigned long long)r->samples_failed);
+}
+
+int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
+{
+    add_result_events(t, r);
+    r->errors_logged = 0;
+    r->warnings_logged = 0;
+    for (size_t i = 0; i < t->nevents; i++) {
+        r->errors_logged += t->events[i].kind == 1;
+        r->warnings_logged += t->events[i].kind == 2;
+    }
+    const lg_log_settings *log = t->log;
+    if (!log || !log->outdir || !*log->outdir)
+        return 0;
+    if (mkdir_p(log->outdir))
+        return LG_EIO;
+    int rc = 0;
+    outfile o;
+    if (out_open(&o, log, "detail.txt", true) == 0) {
+        write_detail(o.f, t, acc, perf, r);
+        rc |= out_close(&o);
+    } else {
+        rc = LG_EIO;
+    }
+    if (out_open(&o, log, "summary.txt", true) == 0) {
+        write_summary(o.f, t, r, perf != NULL);
+        rc |= out_close(&o);
+        if (log->copy_summary_to_stdout)
+            write_summary(stdout, t, r, perf != NULL);
+    } else {
+        rc = LG_EIO;
+    }
+    if (out_open(&o, log, "accuracy.json", true) == 0) {
+        write_accuracy(o.f, acc, perf);
+        rc |= out_close(&o);
+    } else {
+        rc = LG_EIO;
+    }
+    if (out_open(&o, log, "results.json", false) == 0) {
+        write_results_json(o.f, t, r, perf, acc);
+        rc |= out_close(&o);
+    } else {
+        rc = LG_EIO;
+    }
+    const lg__pass *sp = perf ? perf : acc;
+    if (log->write_samples && sp) {
+        if (out_open(&o, log, "samples.bin", false) == 0) {
+            write_samples(o.f, t, sp);
+            rc |= out_close(&o);
+        } else {
+            rc = LG_EIO;
+        }
+    }
+    return rc ? LG_EIO : 0;
+}

@@ -1,0 +1,994 @@
+/* run.c: runs a test: loads sample sets, issues queries on each scenario's schedule,
+ * takes completions (lg_complete, lock-free), waits with deadlines, and hands the
+ * records to results.c and logs.c. The hot paths are issue_* and lg_complete. */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "loadgen/internal.h"
+
+/* ---------------------------------------------------------------- clocks, futex */
+
+int64_t lg__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct timespec to_ts(int64_t ns)
+{
+    struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+    return ts;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static void futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns)
+{
+    struct timespec ts = to_ts(timeout_ns > 0 ? timeout_ns : 0);
+    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic uint32_t *addr)
+{
+    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Sleeps until the absolute monotonic time t: an absolute-deadline sleep that ends a
+ * little early, then a short spin, so the lag never accumulates across queries. */
+static void sleep_until(int64_t t)
+{
+    int64_t now = lg__now_ns();
+    if (t - now > 120000) {
+        struct timespec ts = to_ts(t - 60000);
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+    while (lg__now_ns() < t)
+        cpu_relax();
+}
+
+/* ---------------------------------------------------------------- record store */
+
+int lg__store_init(lg__store *s)
+{
+    s->chunks = calloc(LG__MAX_CHUNKS, sizeof *s->chunks);
+    s->nchunks = 0;
+    s->count = 0;
+    return s->chunks ? 0 : LG_ENOMEM;
+}
+
+void lg__store_free(lg__store *s)
+{
+    if (!s->chunks)
+        return;
+    for (uint64_t i = 0; i < s->nchunks; i++)
+        free(atomic_load_explicit(&s->chunks[i], memory_order_relaxed));
+    free(s->chunks);
+    s->chunks = NULL;
+}
+
+lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
+{
+    uint64_t c = seq >> LG__CHUNK_BITS;
+    if (c >= LG__MAX_CHUNKS)
+        return NULL;
+    while (s->nchunks <= c) {
+        /* calloc: issued_ns must read 0 until a record is issued, so that a stray id
+         * in an allocated chunk is recognised as unknown. */
+        lg__rec *chunk = calloc(LG__CHUNK_RECS, sizeof *chunk);
+        if (!chunk)
+            return NULL;
+        atomic_store_explicit(&s->chunks[s->nchunks], chunk, memory_order_release);
+        s->nchunks++;
+    }
+    lg__rec *chunk = atomic_load_explicit(&s->chunks[c], memory_order_relaxed);
+    return &chunk[seq & (LG__CHUNK_RECS - 1)];
+}
+
+/* ---------------------------------------------------------------- process state */
+
+/* Completion counters, sharded by thread so that SUT threads completing at once do not
+ * share a cache line. inflight counts lg_complete calls under way, so that a test
+ * never frees what a late call still reads. */
+typedef struct shard {
+    _Atomic uint64_t completed;
+    _Atomic uint64_t failed;
+    _Atomic uint64_t inflight;
+    char pad[LG__CACHELINE - 3 * sizeof(uint64_t)];
+} shard;
+
+#define NSHARDS 64
+static _Alignas(LG__CACHELINE) shard g_shards[NSHARDS];
+static _Atomic unsigned g_next_shard;
+static _Thread_local unsigned t_shard = UINT_MAX;
+
+static _Atomic(lg__test *) g_test;
+static _Atomic int g_running;
+static _Atomic int g_abort;
+static _Atomic uint64_t g_serial;
+static _Atomic uint64_t g_stray; /* completions while no test ran */
+
+static inline shard *my_shard(void)
+{
+    if (t_shard == UINT_MAX)
+        t_shard = atomic_fetch_add_explicit(&g_next_shard, 1, memory_order_relaxed) %
+                  NSHARDS;
+    return &g_shards[t_shard];
+}
+
+static void shards_reset(void)
+{
+    for (int i = 0; i < NSHARDS; i++) {
+        atomic_store(&g_shards[i].completed, 0);
+        atomic_store(&g_shards[i].failed, 0);
+    }
+}
+
+static uint64_t shards_sum(size_t off)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < NSHARDS; i++)
+        sum += atomic_load_explicit((_Atomic uint64_t *)((char *)&g_shards[i] + off),
+                                    memory_order_acquire);
+    return sum;
+}
+
+static uint64_t completed_count(void) { return shards_sum(offsetof(shard, completed)); }
+static uint64_t failed_count(void) { return shards_sum(offsetof(shard, failed)); }
+
+/* Waits until no lg_complete call is under way. Called after the test or pass it could
+ * touch was unpublished; any call that started before then is counted in a shard. */
+static void wait_quiescent(void)
+{
+    while (shards_sum(offsetof(shard, inflight)) != 0)
+        sched_yield();
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x += UINT64_C(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+/* GSL's mt19937 takes an unsigned long seed but uses 32 bits of it; fold the 64-bit
+ * MLPerf seed so that every bit matters. */
+static gsl_rng *rng_new(uint64_t seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (r)
+        gsl_rng_set(r, (unsigned long)(uint32_t)(mix64(seed) ^ (mix64(seed) >> 32)));
+    return r;
+}
+
+/* ---------------------------------------------------------------- completion */
+
+static void acc_copy(lg__test *t, uint64_t seq, const lg__rec *rec, const lg_response *r)
+{
+    size_t size = r->data ? r->size : 0;
+    lg__acc *a = malloc(sizeof *a + size);
+    if (!a)
+        return; /* counted as not logged: accuracy_samples_logged stays lower */
+    a->seq = seq;
+    a->index = rec->index;
+    a->size = size;
+    if (size)
+        memcpy(a->data, r->data, size);
+    lg__acc *head = atomic_load_explicit(&t->acc_head, memory_order_relaxed);
+    do
+        a->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&t->acc_head, &head, a,
+                                                  memory_order_release,
+                                                  memory_order_relaxed));
+    atomic_fetch_add_explicit(&t->acc_count, 1, memory_order_relaxed);
+}
+
+void lg_complete(const lg_response *responses, size_t n)
+{
+    shard *sh = my_shard();
+    atomic_fetch_add(&sh->inflight, 1);
+    lg__test *t = atomic_load(&g_test);
+    lg__pass *p = t ? atomic_load_explicit(&t->pass, memory_order_acquire) : NULL;
+    if (!p) {
+        atomic_fetch_add_explicit(&g_stray, n, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&sh->inflight, 1, memory_order_release);
+        return;
+    }
+    int64_t now = lg__now_ns();
+    uint64_t done = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const lg_response *r = &responses[i];
+        uint64_t seq = r->id & LG__SEQ_MASK;
+        lg__rec *chunk = NULL;
+        if ((r->id >> LG__SEQ_BITS) == p->tag && (seq >> LG__CHUNK_BITS) < LG__MAX_CHUNKS)
+            chunk = atomic_load_explicit(&p->store.chunks[seq >> LG__CHUNK_BITS],
+                                         memory_order_acquire);
+        lg__rec *rec = chunk ? &chunk[seq & (LG__CHUNK_RECS - 1)] : NULL;
+        if (!rec || atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) == 0) {
+            atomic_fetch_add_explicit(&t->unknown, 1, memory_order_relaxed);
+            continue;
+        }
+        int64_t expected = 0;
+        if (!atomic_compare_exchange_strong(&rec->completed_ns, &expected, now)) {
+            if (expected == LG__TIMED_OUT)
+                atomic_fetch_add_explicit(&t->late, 1, memory_order_relaxed);
+            else
+                atomic_fetch_add_explicit(&t->duplicates, 1, memory_order_relaxed);
+            continue;
+        }
+        rec->status = r->status;
+        done++;
+        failed += r->status != LG_STATUS_OK;
+        if (t->log_all ||
+            (t->acc_threshold && mix64(seq ^ t->acc_seed) < t->acc_threshold))
+            acc_copy(t, seq, rec, r);
+    }
+    if (done)
+        atomic_fetch_add_explicit(&sh->completed, done, memory_order_release);
+    if (failed)
+        atomic_fetch_add_explicit(&sh->failed, failed, memory_order_release);
+    /* The issue thread sleeps only after announcing itself in waiters and re-checking
+     * the records; both sides use sequentially consistent operations, so either it sees
+     * our compare-and-swap or we see its announcement. */
+    if (atomic_load(&t->waiters)) {
+        atomic_fetch_add(&t->event, 1);
+        futex_wake_all(&t->event);
+    }
+    atomic_fetch_sub_explicit(&sh->inflight, 1, memory_order_release);
+}
+
+void lg_abort(void)
+{
+    if (atomic_load(&g_running))
+        atomic_store(&g_abort, 1);
+}
+
+/* ---------------------------------------------------------------- events */
+
+void lg__event_add(lg__test *t, int kind, const char *key, int line, const char *fmt, ...)
+{
+    if (t->nevents == t->capevents) {
+        size_t cap = t->capevents ? 2 * t->capevents : 16;
+        lg__event *e = realloc(t->events, cap * sizeof *e);
+        if (!e)
+            return;
+        t->events = e;
+        t->capevents = cap;
+    }
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    lg__event *e = &t->events[t->nevents];
+    e->text = strdup(buf);
+    if (!e->text)
+        return;
+    e->time_ns = lg__now_ns();
+    e->key = key;
+    e->line = line;
+    e->kind = kind;
+    t->nevents++;
+}
+
+#define EVENT(t, key, ...) lg__event_add((t), 0, (key), __LINE__, __VA_ARGS__)
+#define ERROR(t, key, ...) lg__event_add((t), 1, (key), __LINE__, __VA_ARGS__)
+
+/* ---------------------------------------------------------------- waiting */
+
+/* Waits until rec completes or the deadline passes; returns false on timeout, after
+ * marking the record timed out (unless it completed at that very moment). */
+static bool wait_rec(lg__test *t, lg__rec *rec, int64_t deadline_ns)
+{
+    int64_t spin_end = lg__now_ns() + 20000;
+    while (!atomic_load_explicit(&rec->completed_ns, memory_order_acquire)) {
+        if (lg__now_ns() > spin_end)
+            goto sleep;
+        cpu_relax();
+    }
+    return true;
+sleep:
+    for (;;) {
+        atomic_store(&t->waiters, 1);
+        uint32_t ev = atomic_load(&t->event);
+        if (atomic_load(&rec->completed_ns))
+            break;
+        int64_t now = lg__now_ns();
+        if (now >= deadline_ns) {
+            int64_t expected = 0;
+            atomic_store(&t->waiters, 0);
+            return !atomic_compare_exchange_strong(&rec->completed_ns, &expected,
+                                                   LG__TIMED_OUT);
+        }
+        int64_t wait = deadline_ns - now;
+        futex_wait(&t->event, ev, wait < 100000000 ? wait : 100000000);
+    }
+    atomic_store(&t->waiters, 0);
+    return true;
+}
+
+/* Waits for every issued sample of the pass, until the deadline; then marks the rest
+ * timed out. Returns how many timed out. */
+static uint64_t drain(lg__test *t, lg__pass *p, int64_t deadline_ns)
+{
+    for (;;) {
+        atomic_store(&t->waiters, 1);
+        uint32_t ev = atomic_load(&t->event);
+        if (completed_count() >= p->samples)
+            break;
+        int64_t now = lg__now_ns();
+        if (now >= deadline_ns)
+            break;
+        int64_t wait = deadline_ns - now;
+        futex_wait(&t->event, ev, wait < 50000000 ? wait : 50000000);
+    }
+    atomic_store(&t->waiters, 0);
+    uint64_t timed_out = 0;
+    if (completed_count() < p->samples) {
+        for (uint64_t s = 0; s < p->samples; s++) {
+            int64_t expected = 0;
+            if (atomic_compare_exchange_strong(&lg__store_at(&p->store, s)->completed_ns,
+                                               &expected, LG__TIMED_OUT))
+                timed_out++;
+        }
+    }
+    wait_quiescent();
+    return timed_out;
+}
+
+/* ---------------------------------------------------------------- progress */
+
+typedef struct monitor {
+    lg__test *t;
+    lg__pass *p;
+    const char *phase;
+    _Atomic int stop;
+    pthread_t thread;
+    bool started;
+} monitor;
+
+static void *monitor_main(void *arg)
+{
+    monitor *m = arg;
+    const lg_log_settings *log = m->t->log;
+    int64_t interval = (int64_t)(log->progress_interval_ms ? log->progress_interval_ms
+                                                           : 250) * 1000000;
+    int64_t start = lg__now_ns();
+    int64_t next = start + interval, last_t = start;
+    uint64_t last_done = 0;
+    while (!atomic_load(&m->stop)) {
+        int64_t now = lg__now_ns();
+        if (now < next) {
+            int64_t nap = next - now < 20000000 ? next - now : 20000000;
+            struct timespec ts = to_ts(nap);
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        next += interval;
+        lg_progress pr = {0};
+        pr.elapsed_ns = now - start;
+        pr.issued_samples = atomic_load_explicit(&m->p->samples, memory_order_relaxed);
+        pr.completed_samples = completed_count();
+        pr.failed_samples = failed_count();
+        pr.current_qps = now > last_t ? (double)(pr.completed_samples - last_done) * 1e9 /
+                                            (double)(now - last_t)
+                                      : 0.0;
+        pr.phase = m->phase;
+        last_done = pr.completed_samples;
+        last_t = now;
+        log->progress(log->progress_ctx, &pr);
+    }
+    return NULL;
+}
+
+static void monitor_start(monitor *m, lg__test *t, lg__pass *p, const char *phase)
+{
+    memset(m, 0, sizeof *m);
+    m->t = t;
+    m->p = p;
+    m->phase = phase;
+    if (t->log && t->log->progress)
+        m->started = pthread_create(&m->thread, NULL, monitor_main, m) == 0;
+}
+
+static void monitor_stop(monitor *m)
+{
+    if (!m->started)
+        return;
+    atomic_store(&m->stop, 1);
+    pthread_join(m->thread, NULL);
+}
+
+/* ---------------------------------------------------------------- issuing */
+
+/* Per-pass issue state: the sample picker and the samples buffer. */
+typedef struct issuer {
+    lg__test *t;
+    lg__pass *p;
+    gsl_rng *index_rng;
+    const uint64_t *set;   /* indices to pick from */
+    uint64_t nset;
+    uint64_t *perm;        /* performance_issue_unique: a shuffled copy */
+    uint64_t perm_pos;
+    uint64_t pos;          /* accuracy mode: next position in set */
+    bool accuracy;
+    lg_sample *buf;
+    size_t bufcap;
+} issuer;
+
+static inline uint64_t pick_index(issuer *is)
+{
+    const lg_settings *s = is->t->req;
+    if (is->accuracy)
+        return is->set[is->pos++];
+    if (s->performance_issue_same)
+        return is->set[s->performance_issue_same_index];
+    if (s->performance_issue_unique) {
+        if (is->perm_pos == is->nset) {
+            gsl_ran_shuffle(is->index_rng, is->perm, is->nset, sizeof *is->perm);
+            is->perm_pos = 0;
+        }
+        return is->perm[is->perm_pos++];
+    }
+    return is->set[gsl_rng_uniform_int(is->index_rng, is->nset)];
+}
+
+static inline bool stop_requested(void)
+{
+    return atomic_load_explicit(&g_abort, memory_order_relaxed) != 0;
+}
+
+/* Fills the record of the next sample and its lg_sample. Returns false when the record
+ * store is full or out of memory. */
+static inline bool prepare(issuer *is, lg_sample *out, int64_t sched_ns, uint64_t index)
+{
+    lg__pass *p = is->p;
+    uint64_t seq = p->store.count;
+    lg__rec *rec = lg__store_get(&p->store, seq);
+    if (!rec)
+        return false;
+    p->store.count++;
+    rec->scheduled_ns = sched_ns;
+    rec->index = (uint32_t)index;
+    out->id = (p->tag << LG__SEQ_BITS) | seq;
+    out->index = index;
+    return true;
+}
+
+/* Marks n prepared samples issued at now and hands them to the SUT. */
+static inline void issue(issuer *is, const lg_sample *s, size_t n, int64_t now)
+{
+    lg__pass *p = is->p;
+    for (size_t i = 0; i < n; i++)
+        atomic_store_explicit(&lg__store_at(&p->store, s[i].id & LG__SEQ_MASK)->issued_ns,
+                              now, memory_order_relaxed);
+    p->queries++;
+    atomic_store_explicit(&p->samples,
+                          atomic_load_explicit(&p->samples, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+    is->t->sut->issue(is->t->sut->ctx, s, n);
+}
+
+static bool out_of_records(issuer *is)
+{
+    ERROR(is->t, "error_runtime", "Ending early: the sample record store is full or out of "
+          "memory after %llu samples", (unsigned long long)is->p->store.count);
+    is->p->ended_max_queries = true;
+    return false;
+}
+
+/* Checks the limits that end a run early, as errors. */
+static bool limits_hit(issuer *is, int64_t now)
+{
+    lg__pass *p = is->p;
+    const lg__eff *e = &is->t->eff;
+    if (stop_requested()) {
+        if (!p->ended_abort)
+            ERROR(is->t, "error_runtime", "Ending early: the test was aborted after %llu "
+                  "queries", (unsigned long long)p->queries);
+        p->ended_abort = true;
+        return true;
+    }
+    if (is->accuracy)
+        return false;
+    if (e->max_query_count && p->queries >= e->max_query_count) {
+        ERROR(is->t, "error_runtime", "IssueQueryThread 0 Ending early: Max query count "
+              "reached. query_count %llu", (unsigned long long)p->queries);
+        p->ended_max_queries = true;
+        return true;
+    }
+    if (e->max_duration_ms && now - p->start_ns >= (int64_t)e->max_duration_ms * 1000000) {
+        ERROR(is->t, "error_runtime", "IssueQueryThread 0 Ending early: Max test duration "
+              "reached. duration_ns %lld", (long long)(now - p->start_ns));
+        p->ended_max_duration = true;
+        return true;
+    }
+    return false;
+}
+
+/* SingleStream and MultiStream: a query of spq samples, the next one when it completed.
+ * In accuracy mode a set ends with a smaller query when it does not divide evenly. */
+static void issue_streams(issuer *is, uint64_t nqueries_cap)
+{
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    const lg__eff *e = &t->eff;
+    uint64_t spq = e->samples_per_query;
+    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
+    for (uint64_t q = 0; q < nqueries_cap; q++) {
+        int64_t now = lg__now_ns();
+        if (limits_hit(is, now))
+            return;
+        uint64_t n = spq;
+        if (is->accuracy && n > is->nset - is->pos)
+            n = is->nset - is->pos;
+        uint64_t base = 0;
+        if (!is->accuracy && spq > 1 && !t->req->performance_issue_same)
+            base = gsl_rng_uniform_int(is->index_rng, is->nset);
+        for (uint64_t k = 0; k < n; k++) {
+            uint64_t idx;
+            if (is->accuracy || spq == 1 || t->req->performance_issue_same)
+                idx = pick_index(is);
+            else /* MultiStream: contiguous samples of the loaded set, wrapping */
+                idx = is->set[(base + k) % is->nset];
+            if (!prepare(is, &is->buf[k], now, idx)) {
+                out_of_records(is);
+                return;
+            }
+        }
+        uint64_t first = p->store.count - n;
+        issue(is, is->buf, n, now);
+        int64_t deadline = now + e->sample_timeout_ns;
+        for (uint64_t k = 0; k < n; k++)
+            wait_rec(t, lg__store_at(&p->store, first + k), deadline);
+        if (is->accuracy)
+            continue;
+        if (p->queries >= e->min_query_count && now - p->start_ns >= min_dur) {
+            p->ended_naturally = true;
+            return;
+        }
+    }
+}
+
+/* Server: Poisson arrivals; latency counts from the scheduled time, so a late issue
+ * shows in the latency and in the issue lag, never hides. */
+static void issue_server(issuer *is, uint64_t nqueries_cap)
+{
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    const lg__eff *e = &t->eff;
+    gsl_rng *sched = rng_new(t->req->schedule_rng_seed);
+    if (!sched) {
+        ERROR(t, "error_runtime", "out of memory for the schedule generator");
+        return;
+    }
+    double mean_gap_ns = 1e9 / e->target_qps;
+    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
+    int64_t next = p->start_ns + (int64_t)gsl_ran_exponential(sched, mean_gap_ns);
+    size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
+    bool async_limit = e->max_async_queries != 0 && !is->accuracy;
+    uint64_t q = 0;
+    int64_t prev = p->start_ns; /* scheduled time of the last query issued */
+    while (q < nqueries_cap) {
+        /* As MLPerf generates them: queries until one is scheduled at or past the
+         * minimum duration, and at least min_query_count of them. */
+        if (!is->accuracy && q >= e->min_query_count && prev - p->start_ns >= min_dur) {
+            p->ended_naturally = true;
+            break;
+        }
+        int64_t now = lg__now_ns();
+        if (now < next) {
+            sleep_until(next);
+            now = lg__now_ns();
+        }
+        if (limits_hit(is, now))
+            break;
+        if (async_limit && p->samples - completed_count() >= e->max_async_queries) {
+            ERROR(t, "error_runtime", "IssueQueryThread 0 Ending early: Too many outstanding "
+                  "queries. issued %llu outstanding %llu", (unsigned long long)p->queries,
+                  (unsigned long long)(p->samples - completed_count()));
+            p->ended_async = true;
+            break;
+        }
+        /* With coalescing, every query already due goes in this one issue call; each
+         * keeps its own scheduled time. */
+        size_t n = 0;
+        do {
+            if (!prepare(is, &is->buf[n], next, pick_index(is))) {
+                out_of_records(is);
+                goto out;
+            }
+            n++;
+            q++;
+            prev = next;
+            next += (int64_t)gsl_ran_exponential(sched, mean_gap_ns);
+        } while (n < maxbatch && next <= now && q < nqueries_cap &&
+                 (is->accuracy || q < e->min_query_count || prev - p->start_ns < min_dur));
+        if (n == 1) {
+            issue(is, is->buf, 1, now);
+        } else {
+            /* Coalesced samples are still queries of one sample each. */
+            issue(is, is->buf, n, now);
+            p->queries += n - 1;
+        }
+    }
+out:
+    gsl_rng_free(sched);
+}
+
+/* Offline: every sample in one query at the start. */
+static void issue_offline(issuer *is, uint64_t n)
+{
+    lg__pass *p = is->p;
+    lg_sample *s = is->buf;
+    /* Records are filled before the clock starts (an Offline latency counts from the
+     * start of the pass, which analysis knows). */
+    for (uint64_t k = 0; k < n; k++)
+        if (!prepare(is, &s[k], 0, pick_index(is))) {
+            out_of_records(is);
+            return;
+        }
+    int64_t now = lg__now_ns();
+    if (p->queries == 0 && !is->accuracy)
+        p->start_ns = now;
+    issue(is, s, n, now);
+}
+
+/* ---------------------------------------------------------------- sample sets */
+
+static int qsl_load(lg__test *t, const uint64_t *idx, size_t n)
+{
+    if (!t->qsl->load)
+        return 0;
+    int rc = t->qsl->load(t->qsl->ctx, idx, n);
+    if (rc)
+        ERROR(t, "error_runtime", "the QSL failed to load %zu samples (code %d)", n, rc);
+    return rc ? LG_ESUT : 0;
+}
+
+static void qsl_unload(lg__test *t, const uint64_t *idx, size_t n)
+{
+    if (t->qsl->unload && t->qsl->unload(t->qsl->ctx, idx, n))
+        ERROR(t, "error_runtime", "the QSL failed to unload %zu samples", n);
+}
+
+/* The performance set: the first psc indices of a seeded shuffle of the dataset. */
+static int performance_set(lg__test *t, lg__pass *p)
+{
+    uint64_t total = t->qsl->total_sample_count, psc = t->eff.performance_sample_count;
+    uint32_t *all = malloc(total * sizeof *all);
+    p->loaded = malloc(psc * sizeof *p->loaded);
+    gsl_rng *r = rng_new(t->req->qsl_rng_seed);
+    if (!all || !p->loaded || !r) {
+        free(all);
+        gsl_rng_free(r);
+        return LG_ENOMEM;
+    }
+    for (uint64_t i = 0; i < total; i++)
+        all[i] = (uint32_t)i;
+    /* A partial Fisher-Yates: only the first psc positions are needed. */
+    for (uint64_t i = 0; i < psc; i++) {
+        uint64_t j = i + gsl_rng_uniform_int(r, total - i);
+        uint32_t tmp = all[i];
+        all[i] = all[j];
+        all[j] = tmp;
+        p->loaded[i] = all[i];
+    }
+    p->nloaded = psc;
+    free(all);
+    gsl_rng_free(r);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- passes */
+
+static int pass_init(lg__pass *p, lg_mode mode)
+{
+    memset(p, 0, sizeof *p);
+    p->mode = mode;
+    p->tag = (atomic_fetch_add(&g_serial, 1) & 0xffffff) + 1;
+    return lg__store_init(&p->store);
+}
+
+static void pass_free(lg__pass *p)
+{
+    lg__store_free(&p->store);
+    free(p->loaded);
+    while (p->acc_list) {
+        lg__acc *n = p->acc_list->next;
+        free(p->acc_list);
+        p->acc_list = n;
+    }
+}
+
+static void pass_begin(lg__test *t, lg__pass *p)
+{
+    shards_reset();
+    atomic_store(&t->acc_head, NULL);
+    atomic_store(&t->acc_count, 0);
+    p->start_ns = lg__now_ns();
+    p->start_wall_ns = wall_ns();
+    atomic_store_explicit(&t->pass, p, memory_order_release);
+}
+
+static void pass_end(lg__test *t, lg__pass *p)
+{
+    p->end_issue_ns = lg__now_ns();
+    if (t->sut->flush)
+        t->sut->flush(t->sut->ctx);
+    uint64_t to = drain(t, p, p->end_issue_ns + t->eff.sample_timeout_ns);
+    if (to)
+        ERROR(t, "error_runtime", "%llu samples were not completed within the sample "
+              "timeout of %lld ms; they count as failed", (unsigned long long)to,
+              (long long)(t->eff.sample_timeout_ns / 1000000));
+    atomic_store(&t->pass, NULL);
+    wait_quiescent();
+    /* Completions are ordered by seq for the accuracy log; the stack gives them in
+     * reverse completion order, which logs.c sorts. */
+    p->acc_list = atomic_exchange(&t->acc_head, NULL);
+    p->accuracy_logged = atomic_load(&t->acc_count);
+    p->end_ns = lg__now_ns();
+}
+
+static int alloc_buf(issuer *is, size_t n)
+{
+    is->buf = malloc((n ? n : 1) * sizeof *is->buf);
+    is->bufcap = n ? n : 1;
+    return is->buf ? 0 : LG_ENOMEM;
+}
+
+static int run_performance(lg__test *t, lg__pass *p)
+{
+    const lg__eff *e = &t->eff;
+    int rc = performance_set(t, p);
+    if (rc)
+        return rc;
+    EVENT(t, "generic_message", "Starting performance mode");
+    if ((rc = qsl_load(t, p->loaded, p->nloaded)))
+        return rc;
+    issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
+    is.index_rng = rng_new(t->req->sample_index_rng_seed);
+    size_t bufn = e->scenario == LG_OFFLINE ? e->samples_per_query
+                  : e->scenario == LG_SERVER ? 256
+                                              : e->samples_per_query;
+    if (!is.index_rng || alloc_buf(&is, bufn)) {
+        rc = LG_ENOMEM;
+        goto out;
+    }
+    if (t->req->performance_issue_unique) {
+        is.perm = malloc(p->nloaded * sizeof *is.perm);
+        if (!is.perm) {
+            rc = LG_ENOMEM;
+            goto out;
+        }
+        memcpy(is.perm, p->loaded, p->nloaded * sizeof *is.perm);
+        is.perm_pos = p->nloaded; /* shuffled on first use */
+    }
+    monitor m;
+    pass_begin(t, p);
+    monitor_start(&m, t, p, "performance");
+    switch (e->scenario) {
+    case LG_SINGLE_STREAM:
+    case LG_MULTI_STREAM:
+        issue_streams(&is, UINT64_MAX);
+        break;
+    case LG_SERVER:
+        issue_server(&is, UINT64_MAX);
+        break;
+    case LG_OFFLINE:
+        if (!limits_hit(&is, lg__now_ns())) {
+            issue_offline(&is, e->samples_per_query);
+            p->ended_naturally = true;
+        }
+        break;
+    }
+    if (p->ended_naturally)
+        EVENT(t, "generic_message",
+              "Ending naturally: Minimum query count and test duration met.");
+    pass_end(t, p);
+    monitor_stop(&m);
+    qsl_unload(t, p->loaded, p->nloaded);
+out:
+    gsl_rng_free(is.index_rng);
+    free(is.perm);
+    free(is.buf);
+    return rc;
+}
+
+/* Accuracy: the accuracy set in consecutive sets of psc samples; each set is loaded,
+ * issued once in full (one query per set for Offline), flushed and unloaded. */
+static int run_accuracy(lg__test *t, lg__pass *p)
+{
+    const lg__eff *e = &t->eff;
+    uint64_t total = e->accuracy_sample_count, psc = e->performance_sample_count;
+    EVENT(t, "generic_message", "Starting accuracy mode");
+    issuer is = {.t = t, .p = p, .accuracy = true};
+    size_t bufn = e->scenario == LG_OFFLINE ? psc
+                  : e->scenario == LG_SERVER ? 256
+                                              : e->samples_per_query;
+    uint64_t *set = malloc(psc * sizeof *set);
+    int rc = 0;
+    if (!set || alloc_buf(&is, bufn)) {
+        free(set);
+        free(is.buf);
+        return LG_ENOMEM;
+    }
+    p->loaded = malloc(psc * sizeof *p->loaded);
+    if (p->loaded) {
+        for (uint64_t i = 0; i < psc; i++)
+            p->loaded[i] = i;
+        p->nloaded = psc;
+    }
+    monitor m;
+    pass_begin(t, p);
+    monitor_start(&m, t, p, "accuracy");
+    for (uint64_t first = 0; first < total && !stop_requested(); first += psc) {
+        uint64_t n = total - first < psc ? total - first : psc;
+        for (uint64_t i = 0; i < n; i++)
+            set[i] = first + i;
+        if ((rc = qsl_load(t, set, n)))
+            break;
+        is.set = set;
+        is.nset = n;
+        is.pos = 0;
+        switch (e->scenario) {
+        case LG_SINGLE_STREAM:
+        case LG_MULTI_STREAM:
+            issue_streams(&is, (n + e->samples_per_query - 1) / e->samples_per_query);
+            break;
+        case LG_SERVER:
+            issue_server(&is, n);
+            break;
+        case LG_OFFLINE:
+            issue_offline(&is, n);
+            break;
+        }
+        if (t->sut->flush)
+            t->sut->flush(t->sut->ctx);
+        /* The set stays loaded until its samples completed (or timed out). */
+        int64_t deadline = lg__now_ns() + e->sample_timeout_ns;
+        while (completed_count() < p->samples && lg__now_ns() < deadline) {
+            atomic_store(&t->waiters, 1);
+            uint32_t ev = atomic_load(&t->event);
+            if (completed_count() >= p->samples)
+                break;
+            futex_wait(&t->event, ev, 20000000);
+        }
+        atomic_store(&t->waiters, 0);
+        qsl_unload(t, set, n);
+    }
+    pass_end(t, p);
+    monitor_stop(&m);
+    free(set);
+    free(is.buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- lg_run_test */
+
+static void fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
+{
+    lg__compute_results(t, p, r);
+    r->mode = LG_MODE_ACCURACY;
+    /* Accuracy has no timing rules: it is valid when every sample came back. */
+    r->invalid_reasons &= LG_INVALID_FAILED_SAMPLES | LG_INVALID_TIMED_OUT |
+                          LG_INVALID_ABORTED | LG_INVALID_COMPLETION_ERRORS;
+    r->valid = r->invalid_reasons == 0;
+}
+
+int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
+                const lg_log_settings *log, lg_results *out)
+{
+    if (!settings || !sut || !sut->issue || !qsl || !out)
+        return LG_EINVAL;
+    memset(out, 0, sizeof *out);
+    lg__test *t = calloc(1, sizeof *t);
+    if (!t)
+        return LG_ENOMEM;
+    char msg[256];
+    int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&g_running, &expected, 1)) {
+        free(t);
+        return LG_EBUSY;
+    }
+    atomic_store(&g_abort, 0);
+    t->req = settings;
+    t->sut = sut;
+    t->qsl = qsl;
+    t->log = log;
+    t->test_start_ns = lg__now_ns();
+    t->test_start_wall_ns = wall_ns();
+    t->acc_seed = mix64(settings->accuracy_log_rng_seed);
+    t->sut_name_ns = lg__now_ns() - t->test_start_ns;
+
+    lg__pass acc = {0}, perf = {0};
+    bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE;
+    bool want_perf = t->eff.mode != LG_MODE_ACCURACY;
+    if ((want_acc && pass_init(&acc, LG_MODE_ACCURACY)) ||
+        (want_perf && pass_init(&perf, LG_MODE_PERFORMANCE))) {
+        rc = LG_ENOMEM;
+        goto done;
+    }
+    atomic_store(&g_test, t);
+    /* prctl: a timer slack of 1 ns makes absolute sleeps end on time. */
+    int old_slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+    prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+    if (want_acc) {
+        t->log_all = true;
+        rc = run_accuracy(t, &acc);
+        t->log_all = false;
+    }
+    if (!rc && want_perf && !stop_requested()) {
+        double prob = settings->accuracy_log_probability;
+        t->acc_threshold = prob >= 1.0  ? UINT64_MAX
+                           : prob <= 0.0 ? 0
+                                         : (uint64_t)(prob * 18446744073709551616.0);
+        rc = run_performance(t, &perf);
+    }
+    if (old_slack > 0)
+        prctl(PR_SET_TIMERSLACK, old_slack, 0, 0, 0);
+    atomic_store(&g_test, NULL);
+    wait_quiescent();
+
+    if (rc == 0 || rc == LG_ESUT) {
+        if (want_perf && perf.start_ns)
+            rc = lg__compute_results(t, &perf, out) ? LG_ENOMEM : rc;
+        else if (want_acc)
+            fill_accuracy_results(t, &acc, out);
+        out->mode = t->eff.mode == LG_MODE_SUBMISSION && !perf.start_ns ? LG_MODE_ACCURACY
+                                                                        : out->mode;
+        if (stop_requested()) {
+            out->aborted = true;
+            out->invalid_reasons |= LG_INVALID_ABORTED;
+            out->valid = false;
+        }
+        int wrc = lg__write_logs(t, want_acc ? &acc : NULL,
+                                 want_perf && perf.start_ns ? &perf : NULL, out);
+        if (!rc)
+            rc = wrc;
+    }
+done:
+    pass_free(&acc);
+    pass_free(&perf);
+    for (size_t i = 0; i < t->nevents; i++)
+        free(t->events[i].text);
+    free(t->events);
+    free(t);
+    atomic_store(&g_abort, 0);
+    atomic_store(&g_running, 0);
+    return rc;
+}

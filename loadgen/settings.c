@@ -1,0 +1,323 @@
+/* settings.c: MLPerf's TestSettings defaults, their checks, and the effective settings
+ * MLPerf derives from them (its effective_* detail-log keys). */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "loadgen/internal.h"
+
+void lg_settings_default(lg_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->scenario = LG_SINGLE_STREAM;
+    s->mode = LG_MODE_PERFORMANCE;
+    s->single_stream_expected_latency_ns = 1e6;
+    s->single_stream_target_latency_percentile = 0.90;
+    s->multi_stream_expected_latency_ns = 8e6;
+    s->multi_stream_target_latency_percentile = 0.99;
+    s->multi_stream_samples_per_query = 8;
+    s->server_target_qps = 1.0;
+    s->server_target_latency_ns = 100000000;
+    s->server_target_latency_percentile = 0.99;
+    s->offline_expected_qps = 1.0;
+    s->min_duration_ms = 10000;
+    s->min_query_count = 100;
+}
+
+void lg_log_settings_default(lg_log_settings *l)
+{
+    memset(l, 0, sizeof *l);
+    l->prefix = "mlperf_log_";
+    l->write_samples = true;
+    l->progress_interval_ms = 250;
+}
+
+const char *lg_scenario_name(lg_scenario s)
+{
+    switch (s) {
+    case LG_SINGLE_STREAM: return "SingleStream";
+    case LG_MULTI_STREAM: return "MultiStream";
+    case LG_SERVER: return "Server";
+    case LG_OFFLINE: return "Offline";
+    }
+    return "Unknown";
+}
+
+const char *lg_mode_name(lg_mode m)
+{
+    switch (m) {
+    case LG_MODE_SUBMISSION: return "SubmissionRun";
+    case LG_MODE_ACCURACY: return "AccuracyOnly";
+    case LG_MODE_PERFORMANCE: return "PerformanceOnly";
+    }
+    return "Unknown";
+}
+
+/* Compares ignoring case and the characters '-', '_' and ' '. */
+static bool loose_eq(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '-' || *a == '_' || *a == ' ')
+            a++;
+        while (*b == '-' || *b == '_' || *b == ' ')
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+        a++, b++;
+    }
+}
+
+int lg_scenario_parse(const char *name, lg_scenario *out)
+{
+    static const struct { const char *n; lg_scenario s; } names[] = {
+        {"SingleStream", LG_SINGLE_STREAM}, {"ss", LG_SINGLE_STREAM},
+        {"MultiStream", LG_MULTI_STREAM},   {"ms", LG_MULTI_STREAM},
+        {"Server", LG_SERVER},              {"Offline", LG_OFFLINE},
+    };
+    if (!name)
+        return LG_EINVAL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (loose_eq(name, names[i].n)) {
+            *out = names[i].s;
+            return 0;
+        }
+    return LG_EINVAL;
+}
+
+int lg_mode_parse(const char *name, lg_mode *out)
+{
+    static const struct { const char *n; lg_mode m; } names[] = {
+        {"PerformanceOnly", LG_MODE_PERFORMANCE}, {"performance", LG_MODE_PERFORMANCE},
+        {"AccuracyOnly", LG_MODE_ACCURACY},       {"accuracy", LG_MODE_ACCURACY},
+        {"SubmissionRun", LG_MODE_SUBMISSION},    {"submission", LG_MODE_SUBMISSION},
+    };
+    if (!name)
+        return LG_EINVAL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (loose_eq(name, names[i].n)) {
+            *out = names[i].m;
+            return 0;
+        }
+    return LG_EINVAL;
+}
+
+static int fail(char *msg, size_t len, const char *fmt, const char *key, double v)
+{
+    if (msg && len)
+        snprintf(msg, len, fmt, key, v);
+    return LG_EINVAL;
+}
+
+static bool open_unit(double p) { return isfinite(p) && p > 0.0 && p < 1.0; }
+
+int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t len)
+{
+    if (msg && len)
+        msg[0] = '\0';
+    if ((unsigned)s->scenario > LG_OFFLINE)
+        return fail(msg, len, "%s: unknown scenario %g", "scenario", (double)s->scenario);
+    if ((unsigned)s->mode > LG_MODE_PERFORMANCE)
+        return fail(msg, len, "%s: unknown mode %g", "mode", (double)s->mode);
+
+    const char *pct = "%s = %g: a percentile must be above 0 and below 1";
+    const char *pos = "%s = %g: must be a finite number above 0";
+    if (!open_unit(s->single_stream_target_latency_percentile))
+        return fail(msg, len, pct, "single_stream_target_latency_percentile",
+                    s->single_stream_target_latency_percentile);
+    if (!open_unit(s->multi_stream_target_latency_percentile))
+        return fail(msg, len, pct, "multi_stream_target_latency_percentile",
+                    s->multi_stream_target_latency_percentile);
+    if (!open_unit(s->server_target_latency_percentile))
+        return fail(msg, len, pct, "server_target_latency_percentile",
+                    s->server_target_latency_percentile);
+    if (!(isfinite(s->single_stream_expected_latency_ns) &&
+          s->single_stream_expected_latency_ns > 0))
+        return fail(msg, len, pos, "single_stream_expected_latency_ns",
+                    s->single_stream_expected_latency_ns);
+    if (!(isfinite(s->multi_stream_expected_latency_ns) &&
+          s->multi_stream_expected_latency_ns > 0))
+        return fail(msg, len, pos, "multi_stream_expected_latency_ns",
+                    s->multi_stream_expected_latency_ns);
+    if (!(isfinite(s->server_target_qps) && s->server_target_qps > 0))
+        return fail(msg, len, pos, "server_target_qps", s->server_target_qps);
+    if (!(isfinite(s->offline_expected_qps) && s->offline_expected_qps > 0))
+        return fail(msg, len, pos, "offline_expected_qps", s->offline_expected_qps);
+    if (s->server_target_latency_ns <= 0)
+        return fail(msg, len, "%s = %g: must be above 0", "server_target_latency_ns",
+                    (double)s->server_target_latency_ns);
+    if (s->multi_stream_samples_per_query == 0)
+        return fail(msg, len, "%s = %g: must be at least 1",
+                    "multi_stream_samples_per_query", 0);
+    if (s->multi_stream_samples_per_query > (1u << 20))
+        return fail(msg, len, "%s = %g: at most 1048576 samples per query",
+                    "multi_stream_samples_per_query",
+                    (double)s->multi_stream_samples_per_query);
+    if (!(s->accuracy_log_probability >= 0.0 && s->accuracy_log_probability <= 1.0))
+        return fail(msg, len, "%s = %g: must be in [0, 1]", "accuracy_log_probability",
+                    s->accuracy_log_probability);
+    if (s->performance_issue_unique && s->performance_issue_same)
+        return fail(msg, len, "%s: performance_issue_unique and performance_issue_same "
+                    "cannot both be set%.0g", "performance_issue_same", 0);
+    if (s->server_num_issue_query_threads > 1)
+        return fail(msg, len, "%s = %g: only one issue thread is supported (0 or 1)",
+                    "server_num_issue_query_threads",
+                    (double)s->server_num_issue_query_threads);
+    if (s->sample_timeout_ns < 0)
+        return fail(msg, len, "%s = %g: must be 0 (default) or above", "sample_timeout_ns",
+                    (double)s->sample_timeout_ns);
+    if (s->max_query_count && s->max_query_count < s->min_query_count)
+        return fail(msg, len, "%s = %g: below min_query_count", "max_query_count",
+                    (double)s->max_query_count);
+    if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms)
+        return fail(msg, len, "%s = %g: below min_duration_ms", "max_duration_ms",
+                    (double)s->max_duration_ms);
+    if (s->min_duration_ms > UINT64_C(1000) * 86400 * 365)
+        return fail(msg, len, "%s = %g: more than a year", "min_duration_ms",
+                    (double)s->min_duration_ms);
+
+    if (qsl) {
+        if (qsl->total_sample_count == 0)
+            return fail(msg, len, "%s = %g: the QSL must hold at least one sample",
+                        "total_sample_count", 0);
+        if (qsl->total_sample_count > UINT32_MAX)
+            return fail(msg, len, "%s = %g: at most 4294967295 samples",
+                        "total_sample_count", (double)qsl->total_sample_count);
+        if (qsl->performance_sample_count == 0)
+            return fail(msg, len, "%s = %g: must be at least 1",
+                        "performance_sample_count", 0);
+        uint64_t psc = s->performance_sample_count_override
+                           ? s->performance_sample_count_override
+                           : qsl->performance_sample_count;
+        if (psc > qsl->total_sample_count)
+            return fail(msg, len, "%s = %g: above the QSL's total sample count",
+                        s->performance_sample_count_override
+                            ? "performance_sample_count_override"
+                            : "performance_sample_count",
+                        (double)psc);
+        if (s->performance_issue_same && s->performance_issue_same_index >= psc)
+            return fail(msg, len, "%s = %g: not below the performance sample count",
+                        "performance_issue_same_index",
+                        (double)s->performance_issue_same_index);
+        if (s->accuracy_sample_count_override > qsl->total_sample_count)
+            return fail(msg, len, "%s = %g: above the QSL's total sample count",
+                        "accuracy_sample_count_override",
+                        (double)s->accuracy_sample_count_override);
+    }
+    return 0;
+}
+
+int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
+                  size_t len)
+{
+    int rc = lg_settings_check(s, qsl, msg, len);
+    if (rc)
+        return rc;
+    memset(e, 0, sizeof *e);
+    e->scenario = s->scenario;
+    e->mode = s->mode;
+    e->samples_per_query = 1;
+    e->max_async_queries = 1;
+    e->min_duration_ms = s->min_duration_ms;
+    e->max_duration_ms = s->max_duration_ms;
+    e->min_query_count = s->min_query_count;
+    e->max_query_count = s->max_query_count;
+    e->target_duration_ms = s->min_duration_ms;
+    e->performance_sample_count = s->performance_sample_count_override
+                                      ? s->performance_sample_count_override
+                                      : qsl->performance_sample_count;
+    e->accuracy_sample_count = s->accuracy_sample_count_override
+                                   ? s->accuracy_sample_count_override
+                                   : qsl->total_sample_count;
+    double bound_ns = 0;
+    switch (s->scenario) {
+    case LG_SINGLE_STREAM:
+        e->target_qps = 1e9 / s->single_stream_expected_latency_ns;
+        e->target_latency_percentile = s->single_stream_target_latency_percentile;
+        bound_ns = s->single_stream_expected_latency_ns;
+        break;
+    case LG_MULTI_STREAM:
+        e->target_qps = 1e9 / s->multi_stream_expected_latency_ns;
+        e->target_latency_percentile = s->multi_stream_target_latency_percentile;
+        e->samples_per_query = s->multi_stream_samples_per_query;
+        bound_ns = s->multi_stream_expected_latency_ns;
+        break;
+    case LG_SERVER:
+        e->target_qps = s->server_target_qps;
+        e->target_latency_ns = s->server_target_latency_ns;
+        e->target_latency_percentile = s->server_target_latency_percentile;
+        e->max_async_queries = s->server_max_async_queries;
+        bound_ns = (double)s->server_target_latency_ns;
+        break;
+    case LG_OFFLINE: {
+        e->target_qps = s->offline_expected_qps;
+        e->target_latency_percentile = 0.99;
+        double want = floor(1.1 * (double)s->min_duration_ms / 1000.0 * e->target_qps);
+        if (!(want < 1e12))
+            return fail(msg, len, "%s = %g: the Offline query would hold more than 1e12 "
+                        "samples; lower offline_expected_qps or min_duration_ms",
+                        "offline_expected_qps", e->target_qps);
+        uint64_t spq = (uint64_t)want;
+        if (spq < s->min_query_count)
+            spq = s->min_query_count;
+        if (s->performance_issue_unique)
+            spq = e->performance_sample_count;
+        if (spq == 0)
+            spq = 1;
+        e->samples_per_query = spq;
+        e->min_query_count = 1;
+        e->target_duration_ms = 0;
+        bound_ns = 1e9 * (double)spq / e->target_qps;
+        break;
+    }
+    }
+    e->min_sample_count = e->min_query_count * e->samples_per_query;
+    if (s->sample_timeout_ns > 0) {
+        e->sample_timeout_ns = s->sample_timeout_ns;
+    } else {
+        double t = 100.0 * bound_ns;
+        if (t < 1e10)
+            t = 1e10;
+        if (t > 3.6e12) /* an hour: a bound that large is a typo */
+            t = 3.6e12;
+        e->sample_timeout_ns = (int64_t)t;
+    }
+    return 0;
+}
+
+const char *lg_strerror(int err)
+{
+    switch (err) {
+    case 0: return "success";
+    case LG_EINVAL: return "invalid argument or setting";
+    case LG_ENOMEM: return "out of memory";
+    case LG_EBUSY: return "a test is already running in this process";
+    case LG_EIO: return "a log file could not be written";
+    case LG_ESUT: return "the SUT or QSL reported a failure";
+    }
+    return "unknown error";
+}
+
+const char *lg_version(void) { return LG_VERSION_STRING; }
+
+const char *lg_invalid_reason_text(unsigned flag)
+{
+    switch (flag) {
+    case LG_INVALID_MIN_DURATION: return "the run was shorter than min_duration_ms";
+    case LG_INVALID_MIN_QUERIES: return "fewer queries than min_query_count were issued";
+    case LG_INVALID_PERF_CONSTRAINT:
+        return "the latency at the target percentile is over the bound";
+    case LG_INVALID_EARLY_STOPPING: return "early stopping was not satisfied";
+    case LG_INVALID_FAILED_SAMPLES: return "the SUT reported failed samples";
+    case LG_INVALID_TIMED_OUT: return "samples were never completed (timed out)";
+    case LG_INVALID_ABORTED: return "the run was aborted";
+    case LG_INVALID_MAX_LIMIT:
+        return "max_query_count, max_duration_ms or max_async_queries ended the run";
+    case LG_INVALID_COMPLETION_ERRORS:
+        return "the SUT completed samples twice or completed unknown ids";
+    }
+    return "unknown reason";
+}
