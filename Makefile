@@ -37,12 +37,13 @@ TEST_HELPER_OBJ := $(TEST_HELPERS:%.c=$(BUILD)/obj/%.o)
 STATIC   := $(BUILD)/lib/libloadgen.a
 SHARED   := $(BUILD)/lib/libloadgen.so.$(VERSION)
 PROG     := $(BUILD)/bin/loadgen
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
 Q := $(if $(V),,@)
 
 .PHONY: all lib test check demo bench install uninstall clean setup fuzz
 
-all: lib $(PROG)
+all: lib $(PROG) $(EXAMPLES)
 lib: $(STATIC) $(SHARED)
 
 setup:
@@ -70,6 +71,12 @@ $(PROG): $(PROG_OBJ) $(STATIC)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(STATIC) $(LIBS)
 
+# Examples include <loadgen/loadgen.h> as an installed program would.
+$(BUILD)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATIC) $(LIBS)
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
@@ -85,7 +92,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELPER_OBJ) $(STATIC) $(PROG)
 test: $(TEST_BIN)
 	$(Q)fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; \
-	  LOADGEN_BIN=$(abspath $(PROG)) $$t --jobs 2 $(TESTARGS) || fail=1; \
+	  LOADGEN_BIN=$(abspath $(PROG)) LOADGEN_ROOT=$(CURDIR) $$t --jobs 2 $(TESTARGS) || fail=1; \
 	done; exit $$fail
 
 # The README's test command: install, then plain, ASan+UBSan and TSan builds.

@@ -62,14 +62,21 @@ static void futex_wake_all(_Atomic uint32_t *addr)
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-/* Sleeps until the absolute monotonic time t: an absolute-deadline sleep that ends a
- * little early, then a short spin, so the lag never accumulates across queries. */
+static bool stop_requested(void);
+
+/* Sleeps until the absolute monotonic time t: absolute-deadline sleeps that end a
+ * little early, then a short spin, so the lag never accumulates across queries. Long
+ * sleeps are cut in slices so that lg_abort() is seen within 50 ms. */
 static void sleep_until(int64_t t)
 {
     int64_t now = lg__now_ns();
-    if (t - now > 120000) {
-        struct timespec ts = to_ts(t - 60000);
+    while (t - now > 120000 && !stop_requested()) {
+        int64_t until = t - 60000;
+        if (until - now > 50000000)
+            until = now + 50000000;
+        struct timespec ts = to_ts(until);
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        now = lg__now_ns();
     }
     while (lg__now_ns() < t)
         cpu_relax();
@@ -462,7 +469,7 @@ static inline uint64_t pick_index(issuer *is)
     return is->set[gsl_rng_uniform_int(is->index_rng, is->nset)];
 }
 
-static inline bool stop_requested(void)
+static bool stop_requested(void)
 {
     return atomic_load_explicit(&g_abort, memory_order_relaxed) != 0;
 }
@@ -593,7 +600,9 @@ static void issue_server(issuer *is, uint64_t nqueries_cap)
     }
     double mean_gap_ns = 1e9 / e->target_qps;
     int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
-    int64_t next = p->start_ns + (int64_t)gsl_ran_exponential(sched, mean_gap_ns);
+    /* An accuracy pass restarts the schedule for each set it issues. */
+    int64_t origin = is->accuracy ? lg__now_ns() : p->start_ns;
+    int64_t next = origin + (int64_t)gsl_ran_exponential(sched, mean_gap_ns);
     size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
     bool async_limit = e->max_async_queries != 0 && !is->accuracy;
     uint64_t q = 0;

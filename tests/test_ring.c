@@ -510,35 +510,35 @@ static void run_stress(int producers, int consumers, size_t capacity, uint64_t p
  * capacities make the ring run full and empty, and wrap, thousands of times. */
 
 Test(ring_threads, four_producers_four_consumers_single_ops_deliver_each_id_once_in_order,
-     .timeout = 60)
+     .timeout = 30)
 {
     run_stress(4, 4, 64, 20000, SINGLE, SINGLE);
 }
 
 Test(ring_threads, four_producers_four_consumers_bulk_ops_deliver_each_id_once_in_order,
-     .timeout = 60)
+     .timeout = 30)
 {
     run_stress(4, 4, 64, 20000, BULK, BULK);
 }
 
 Test(ring_threads, four_producers_four_consumers_mixed_ops_deliver_each_id_once_in_order,
-     .timeout = 60)
+     .timeout = 30)
 {
     run_stress(4, 4, 64, 20000, MIXED, MIXED);
 }
 
-Test(ring_threads, one_producer_four_consumers_deliver_each_id_once_in_order, .timeout = 60)
+Test(ring_threads, one_producer_four_consumers_deliver_each_id_once_in_order, .timeout = 30)
 {
     run_stress(1, 4, 64, 60000, MIXED, MIXED);
 }
 
-Test(ring_threads, four_producers_one_consumer_deliver_each_id_once_in_order, .timeout = 60)
+Test(ring_threads, four_producers_one_consumer_deliver_each_id_once_in_order, .timeout = 30)
 {
     run_stress(4, 1, 64, 15000, MIXED, BULK);
 }
 
 Test(ring_threads, capacity_two_ring_under_contention_delivers_each_id_once_in_order,
-     .timeout = 60)
+     .timeout = 30)
 {
     run_stress(3, 3, 2, 5000, MIXED, MIXED);
 }
