@@ -92,6 +92,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELPER_OBJ) $(STATIC) $(PROG)
 test: $(TEST_BIN)
 	$(Q)fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  LOADGEN_BIN=$(abspath $(PROG)) LOADGEN_ROOT=$(CURDIR) $$t --jobs 2 $(TESTARGS) || fail=1; \
 	done; exit $$fail
 

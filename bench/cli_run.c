@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,8 @@ enum {
     O_MAX_Q, O_TARGET_LAT, O_TARGET_PCT, O_SPQ, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_QSL_SEED,
     O_INDEX_SEED, O_SCHED_SEED, O_ACC_SEED, O_ACC_PROB, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_COALESCE, O_MAX_ASYNC, O_TIMEOUT, O_QUIET,
-    O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST,
+    O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
+    O_STALL_EVERY,
 };
 
 static const struct option run_long[] = {
@@ -127,6 +129,11 @@ static const struct option run_long[] = {
     {"service-sigma", required_argument, 0, O_SIGMA},
     {"busy-wait", no_argument, 0, O_BUSY},
     {"sut-seed", required_argument, 0, O_SUT_SEED},
+    {"sut-drop-fraction", required_argument, 0, O_DROP},
+    {"sut-fail-fraction", required_argument, 0, O_FAIL},
+    {"sut-double-fraction", required_argument, 0, O_DOUBLE},
+    {"sut-stall-ms", required_argument, 0, O_STALL},
+    {"sut-stall-every-ms", required_argument, 0, O_STALL_EVERY},
     {"coalesce-queries", no_argument, 0, O_COALESCE},
     {"max-async-queries", required_argument, 0, O_MAX_ASYNC},
     {"sample-timeout-ms", required_argument, 0, O_TIMEOUT},
@@ -189,6 +196,11 @@ static void run_help(FILE *f)
         "  --service-sigma S            lognormal sigma (default 0.5)\n"
         "  --busy-wait                  spin instead of sleeping for the service time\n"
         "  --sut-seed N                 seed of the service times (default 0)\n"
+        "  --sut-drop-fraction F        fault injection: never complete this fraction\n"
+        "  --sut-fail-fraction F        fault injection: complete with a failure status\n"
+        "  --sut-double-fraction F      fault injection: complete twice\n"
+        "  --sut-stall-ms T             fault injection: the issue call blocks T ms ...\n"
+        "  --sut-stall-every-ms T       ... once every T ms (default 1000)\n"
         "\n"
         "Output:\n"
         "  --quiet                      print nothing but errors\n"
@@ -273,6 +285,26 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
         case O_SIGMA:
             if (!cli_parse_double(cmd, fl, a, 0, 10, true, true, &o->syn.lognormal_sigma))
                 return CLI_EXIT_USAGE;
+            break;
+        case O_DROP:
+        case O_FAIL:
+        case O_DOUBLE:
+            if (!cli_parse_double(cmd, fl, a, 0, 1, false, false, &d))
+                return CLI_EXIT_USAGE;
+            *(c == O_DROP ? &o->syn.drop_fraction
+              : c == O_FAIL ? &o->syn.fail_fraction
+                            : &o->syn.double_fraction) = d;
+            if (o->syn.drop_fraction + o->syn.fail_fraction + o->syn.double_fraction > 1.0) {
+                fprintf(stderr, "loadgen %s: %s: the drop, fail and double fractions add up "
+                        "to more than 1\n", cmd, fl);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_STALL:
+        case O_STALL_EVERY:
+            if (!cli_parse_double(cmd, fl, a, 0, 3.6e6, false, false, &d))
+                return CLI_EXIT_USAGE;
+            *(c == O_STALL ? &o->syn.stall_ns : &o->syn.stall_every_ns) = (int64_t)(d * 1e6);
             break;
         case O_BATCH_COST:
             if (!cli_parse_double(cmd, fl, a, 0, 100, false, false, &o->syn.batch_cost))
@@ -409,6 +441,86 @@ static void on_progress(void *ctx, const lg_progress *p)
     pc->shown = true;
 }
 
+/* ---------------------------------------------------------------- signals */
+
+/* SIGINT or SIGTERM asks the running test to stop (lg_abort: it stops issuing, waits for
+ * outstanding samples up to the sample timeout and writes complete logs marked
+ * aborted). A second SIGINT exits at once; the log files are written under temporary
+ * names and renamed, so none is left half-written. */
+static volatile sig_atomic_t g_signals;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (g_signals++ == 0) {
+        static const char msg[] = "\nloadgen: stopping: finishing outstanding samples and "
+                                  "writing the logs (press Ctrl-C again to quit now)\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+        lg_abort();
+        return;
+    }
+    _exit(130);
+}
+
+static void signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---------------------------------------------------------------- output folder */
+
+/* Makes sure the folder can take this run's files before the run starts: creates it
+ * (and its parents), refuses one that already holds a run, and checks that a file can
+ * be written there. Returns -1 when all is well, else an exit code. */
+static int prepare_outdir(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) && errno != EEXIST) {
+            fprintf(stderr, "loadgen: cannot create the output folder %s: %s\n", buf,
+                    strerror(errno));
+            return CLI_EXIT_USAGE;
+        }
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST) {
+        fprintf(stderr, "loadgen: cannot create the output folder %s: %s\n", dir,
+                strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    static const char *const marks[] = {"results.json", "mlperf_log_summary.txt",
+                                        "mlperf_log_detail.txt"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        snprintf(buf, sizeof buf, "%s/%s", dir, marks[i]);
+        if (access(buf, F_OK) == 0) {
+            fprintf(stderr, "loadgen: %s already holds a run (%s); choose another --out "
+                    "or remove it: a run is never overwritten\n", dir, marks[i]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    snprintf(buf, sizeof buf, "%s/.loadgen-write-test.%ld", dir, (long)getpid());
+    FILE *f = fopen(buf, "w");
+    if (!f || fputs("x", f) < 0 || fclose(f)) {
+        fprintf(stderr, "loadgen: cannot write to the output folder %s: %s\n", dir,
+                strerror(errno));
+        if (f)
+            unlink(buf);
+        return CLI_EXIT_USAGE;
+    }
+    unlink(buf);
+    return -1;
+}
+
 /* ---------------------------------------------------------------- one run */
 
 static void print_ns(char *buf, size_t len, double ns)
@@ -467,6 +579,11 @@ static int run_one(run_opts *o, const char *label, lg_results *res)
         }
         sut = sut_synthetic_sut(syn);
     }
+    if (o->out && (rc = prepare_outdir(o->out)) >= 0) {
+        sut_synthetic_destroy(syn);
+        qsl_synthetic_destroy(q);
+        return rc;
+    }
     lg_log_settings log;
     lg_log_settings_default(&log);
     log.outdir = o->out;
@@ -476,6 +593,7 @@ static int run_one(run_opts *o, const char *label, lg_results *res)
         log.progress = on_progress;
         log.progress_ctx = &pc;
     }
+    signals_install();
     rc = lg_run_test(&o->s, &sut, &qsl, &log, res);
     if (pc.shown)
         fputs("\r\033[K", stderr);

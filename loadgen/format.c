@@ -40,8 +40,9 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
     if (buf && len)
         buf[0] = '\0';
     char a[32], b[32], c[32], d[32];
-    append(buf, len, &used, "%s %s: %s\n", lg_scenario_name(r->scenario),
-           lg_mode_name(r->mode), r->valid ? "VALID" : "INVALID");
+    append(buf, len, &used, "%s %s: %s%s\n", lg_scenario_name(r->scenario),
+           lg_mode_name(r->mode), r->valid ? "VALID" : "INVALID",
+           r->aborted ? " (ABORTED)" : "");
     for (unsigned f = 1; f <= LG_INVALID_COMPLETION_ERRORS; f <<= 1)
         if (r->invalid_reasons & f)
             append(buf, len, &used, "  - %s\n", lg_invalid_reason_text(f));

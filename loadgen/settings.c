@@ -114,6 +114,9 @@ static int fail(char *msg, size_t len, const char *fmt, const char *key, double 
 
 static bool open_unit(double p) { return isfinite(p) && p > 0.0 && p < 1.0; }
 
+static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
+                  size_t len);
+
 int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t len)
 {
     if (msg && len)
@@ -206,6 +209,70 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
             return fail(msg, len, "%s = %g: above the QSL's total sample count",
                         "accuracy_sample_count_override",
                         (double)s->accuracy_sample_count_override);
+        lg__eff e;
+        return derive(s, qsl, &e, msg, len);
+    }
+    return 0;
+}
+
+/* Bytes of memory the system can give us now (MemAvailable), or 0 if unknown. */
+static uint64_t memory_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            break;
+    fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+/* Refuses a run whose sample records would not fit in memory, saying how much it would
+ * need. The count is known ahead for Server (rate x duration) and Offline (the query
+ * size); SingleStream and MultiStream grow with the SUT's speed, bounded only by
+ * max_query_count. */
+static int check_memory(const lg_settings *s, const lg__eff *e, char *msg, size_t len)
+{
+    double samples = 0;
+    const char *what = "";
+    if (e->scenario == LG_SERVER) {
+        samples = e->target_qps * (double)e->min_duration_ms / 1000.0 * 1.05;
+        if (samples < (double)e->min_query_count)
+            samples = (double)e->min_query_count;
+        what = "server_target_qps";
+    } else if (e->scenario == LG_OFFLINE) {
+        samples = (double)e->samples_per_query;
+        what = "offline_expected_qps";
+    } else if (s->max_query_count) {
+        samples = (double)s->max_query_count * (double)e->samples_per_query;
+        what = "max_query_count";
+    }
+    if (e->max_query_count && samples > (double)e->max_query_count * (double)e->samples_per_query)
+        samples = (double)e->max_query_count * (double)e->samples_per_query;
+    if (e->mode == LG_MODE_PERFORMANCE || e->mode == LG_MODE_SUBMISSION) {
+        /* Per sample: the 32-byte record, 16 bytes while the results are computed, and
+         * for Offline the 16-byte sample handed to the SUT. */
+        double per = 48.0 + (e->scenario == LG_OFFLINE ? 16.0 : 0.0);
+        double need = samples * per;
+        if (samples > (double)((uint64_t)1 << 36)) {
+            if (msg && len)
+                snprintf(msg, len, "%s: the run would issue about %.3g samples, more than "
+                         "the 2^36 one run can record; lower it or min_duration_ms", what,
+                         samples);
+            return LG_EINVAL;
+        }
+        uint64_t avail = memory_available();
+        if (avail && need > (double)avail) {
+            if (msg && len)
+                snprintf(msg, len, "%s: the run would issue about %.3g samples and need "
+                         "about %.1f GiB for their records, but only %.1f GiB of memory "
+                         "are available; lower it or min_duration_ms", what, samples,
+                         need / 1073741824.0, (double)avail / 1073741824.0);
+            return LG_EINVAL;
+        }
     }
     return 0;
 }
@@ -216,6 +283,12 @@ int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
     int rc = lg_settings_check(s, qsl, msg, len);
     if (rc)
         return rc;
+    return derive(s, qsl, e, msg, len);
+}
+
+static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
+                  size_t len)
+{
     memset(e, 0, sizeof *e);
     e->scenario = s->scenario;
     e->mode = s->mode;
@@ -285,7 +358,7 @@ int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
             t = 3.6e12;
         e->sample_timeout_ns = (int64_t)t;
     }
-    return 0;
+    return check_memory(s, e, msg, len);
 }
 
 const char *lg_strerror(int err)

@@ -35,6 +35,9 @@ struct sut_synthetic {
     sut_synthetic_config cfg;
     char *name;
     sut_pool *pool;
+    lg_sut pool_sut;
+    gsl_rng **fault_rngs; /* one per worker, apart from the service-time draws */
+    int64_t next_stall_ns; /* issue thread only */
     gsl_rng **rngs;    /* one per worker: workers never share a generator */
     uint32_t *out;     /* per worker, max_batch response words */
     double mu;         /* lognormal location giving the requested mean */
@@ -118,6 +121,49 @@ static void synthetic_process(void *ctx, unsigned worker, const lg_sample *sampl
     }
 }
 
+static bool has_faults(const sut_synthetic_config *c)
+{
+    return c->drop_fraction > 0 || c->fail_fraction > 0 || c->double_fraction > 0;
+}
+
+/* Applies the injected faults to a worker's completions: drops, failures, doubles. */
+static void synthetic_complete(void *ctx, unsigned worker, const lg_response *responses,
+                               size_t n)
+{
+    sut_synthetic *s = ctx;
+    gsl_rng *r = s->fault_rngs[worker];
+    double drop = s->cfg.drop_fraction, fail = drop + s->cfg.fail_fraction;
+    double dbl = fail + s->cfg.double_fraction;
+    for (size_t i = 0; i < n; i++) {
+        double u = gsl_rng_uniform(r);
+        lg_response resp = responses[i];
+        if (u < drop)
+            continue;
+        if (u < fail)
+            resp.status = SUT_FAULT_STATUS;
+        lg_complete(&resp, 1);
+        if (u >= fail && u < dbl)
+            lg_complete(&resp, 1);
+    }
+}
+
+/* The issue call, with the injected stall: once every stall_every_ns it blocks for
+ * stall_ns before handing the samples on, as a SUT with a slow enqueue would. */
+static void synthetic_issue(void *ctx, const lg_sample *samples, size_t n)
+{
+    sut_synthetic *s = ctx;
+    if (s->cfg.stall_ns > 0) {
+        int64_t now = now_ns();
+        if (s->next_stall_ns == 0)
+            s->next_stall_ns = now + s->cfg.stall_every_ns;
+        if (now >= s->next_stall_ns) {
+            wait_ns(s->cfg.stall_ns, false);
+            s->next_stall_ns = now_ns() + s->cfg.stall_every_ns;
+        }
+    }
+    s->pool_sut.issue(s->pool_sut.ctx, samples, n);
+}
+
 int sut_synthetic_create(const sut_synthetic_config *cfg, sut_synthetic **out)
 {
     *out = NULL;
@@ -134,44 +180,59 @@ int sut_synthetic_create(const sut_synthetic_config *cfg, sut_synthetic **out)
         (unsigned)c.dist > SUT_DIST_LOGNORMAL || !(c.batch_cost >= 0) ||
         (c.dist == SUT_DIST_LOGNORMAL && !(c.lognormal_sigma > 0 && c.lognormal_sigma < 10)))
         return LG_EINVAL;
+    if (!(c.drop_fraction >= 0 && c.fail_fraction >= 0 && c.double_fraction >= 0) ||
+        c.drop_fraction + c.fail_fraction + c.double_fraction > 1.0 || c.stall_ns < 0 ||
+        c.stall_every_ns < 0)
+        return LG_EINVAL;
+    if (c.stall_ns > 0 && c.stall_every_ns == 0)
+        c.stall_every_ns = 1000000000;
     sut_synthetic *s = calloc(1, sizeof *s);
     if (!s)
         return LG_ENOMEM;
     s->cfg = c;
     s->name = strdup(c.name ? c.name : "synthetic");
     s->rngs = calloc(c.workers, sizeof *s->rngs);
+    s->fault_rngs = calloc(c.workers, sizeof *s->fault_rngs);
     s->out = calloc((size_t)c.workers * c.max_batch, sizeof *s->out);
-    if (!s->name || !s->rngs || !s->out) {
+    if (!s->name || !s->rngs || !s->fault_rngs || !s->out) {
         sut_synthetic_destroy(s);
         return LG_ENOMEM;
     }
     s->cfg.name = s->name;
     for (unsigned w = 0; w < c.workers; w++) {
         s->rngs[w] = gsl_rng_alloc(gsl_rng_mt19937);
-        if (!s->rngs[w]) {
+        s->fault_rngs[w] = gsl_rng_alloc(gsl_rng_mt19937);
+        if (!s->rngs[w] || !s->fault_rngs[w]) {
             sut_synthetic_destroy(s);
             return LG_ENOMEM;
         }
         gsl_rng_set(s->rngs[w], (unsigned long)(c.seed + w));
+        gsl_rng_set(s->fault_rngs[w], (unsigned long)(c.seed + w) ^ 0x5bd1e995UL);
     }
     /* For a lognormal with E = exp(mu + sigma^2 / 2) equal to the requested mean. */
     double sg = c.lognormal_sigma;
     s->mu = c.mean_ns > 0 ? log((double)c.mean_ns) - sg * sg / 2 : -50.0;
     sut_pool_config pc = {.name = s->name, .process = synthetic_process, .ctx = s,
+                          .complete = has_faults(&c) ? synthetic_complete : NULL,
                           .workers = c.workers, .max_batch = c.max_batch};
     int rc = sut_pool_create(&pc, &s->pool);
     if (rc) {
         sut_synthetic_destroy(s);
         return rc;
     }
+    s->pool_sut = sut_pool_sut(s->pool);
     *out = s;
     return 0;
 }
 
 lg_sut sut_synthetic_sut(sut_synthetic *s)
 {
-    lg_sut sut = sut_pool_sut(s->pool);
+    lg_sut sut = s->pool_sut;
     sut.name = s->name;
+    if (s->cfg.stall_ns > 0) {
+        sut.issue = synthetic_issue;
+        sut.ctx = s;
+    }
     return sut;
 }
 
@@ -180,10 +241,14 @@ void sut_synthetic_destroy(sut_synthetic *s)
     if (!s)
         return;
     sut_pool_destroy(s->pool);
-    if (s->rngs)
-        for (unsigned w = 0; w < s->cfg.workers; w++)
+    for (unsigned w = 0; w < s->cfg.workers; w++) {
+        if (s->rngs)
             gsl_rng_free(s->rngs[w]);
+        if (s->fault_rngs)
+            gsl_rng_free(s->fault_rngs[w]);
+    }
     free(s->rngs);
+    free(s->fault_rngs);
     free(s->out);
     free(s->name);
     free(s);

@@ -92,7 +92,10 @@ static void *worker_main(void *arg)
             resp[i].status = LG_STATUS_OK;
         }
         p->cfg.process(p->cfg.ctx, id, batch, n, resp);
-        lg_complete(resp, n);
+        if (p->cfg.complete)
+            p->cfg.complete(p->cfg.ctx, id, resp, n);
+        else
+            lg_complete(resp, n);
     }
     free(batch);
     free(resp);

@@ -36,10 +36,17 @@ lg_sut sut_null(void);
 typedef void (*sut_process_fn)(void *ctx, unsigned worker, const lg_sample *samples,
                                size_t n, lg_response *responses);
 
+/* Completes n responses of worker `worker`; the default is lg_complete(). A SUT may
+ * put its own here to change or hold back completions (the synthetic SUT's fault
+ * injection does). */
+typedef void (*sut_complete_fn)(void *ctx, unsigned worker, const lg_response *responses,
+                                size_t n);
+
 typedef struct sut_pool_config {
     const char *name;         /* copied; default "pool" */
     sut_process_fn process;   /* required */
-    void *ctx;                /* passed to process() */
+    void *ctx;                /* passed to process() and complete() */
+    sut_complete_fn complete; /* NULL: lg_complete() */
     unsigned workers;         /* 1..256; default 2 */
     unsigned max_batch;       /* 1..65536 samples per process() call; default 1 */
     size_t ring_capacity;     /* samples; rounded up to a power of two; default 65536 */
@@ -80,7 +87,18 @@ typedef struct sut_synthetic_config {
     unsigned workers;        /* default 4 */
     unsigned max_batch;      /* default 1 */
     uint64_t seed;           /* worker w draws from a generator seeded with seed + w */
+
+    /* Fault injection, to show what the LoadGen does with a SUT that misbehaves. Each
+     * fraction is in [0, 1]; drop + fail + double must not exceed 1. Seeded. */
+    double drop_fraction;    /* samples never completed */
+    double fail_fraction;    /* samples completed with status SUT_FAULT_STATUS */
+    double double_fraction;  /* samples completed twice */
+    int64_t stall_ns;        /* the issue call blocks this long ... */
+    int64_t stall_every_ns;  /* ... once every this long (default 1 s when stall_ns) */
 } sut_synthetic_config;
+
+/* The status of a sample failed on purpose by fail_fraction (EIO). */
+#define SUT_FAULT_STATUS 5
 
 /* Fills c with the defaults above. */
 void sut_synthetic_default(sut_synthetic_config *c);
