@@ -41,7 +41,7 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c)
 
 Q := $(if $(V),,@)
 
-.PHONY: all lib test check demo bench install uninstall clean setup fuzz
+.PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build
 
 all: lib $(PROG) $(EXAMPLES)
 lib: $(STATIC) $(SHARED)
@@ -109,8 +109,43 @@ demo: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(PROG) demo
 
+# `make bench` runs every benchmark but the soak (10 minutes): `make soak` runs that.
+BENCH_RUN := $(filter-out %/bench_soak,$(BENCH_BIN))
 bench: $(BENCH_BIN) $(PROG)
-	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
+	$(Q)for b in $(BENCH_RUN); do $$b || exit 1; done
+
+SOAK_MINUTES ?= 10
+soak: $(BUILD)/bench/bench_soak
+	$(Q)$< --minutes $(SOAK_MINUTES)
+
+# Fuzzing (libFuzzer, Debian's clang): every fuzz/fuzz_NAME.c is built with the whole
+# library and the command-line parser, and run on its corpus fuzz/corpus/NAME/ for
+# FUZZ_SECONDS each (new inputs it finds are added to the corpus).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -std=c11 -D_GNU_SOURCE -pthread -I. $(GSL_CFLAGS) \
+                -DLG_VERSION_STRING='"$(VERSION)"'
+
+build/fuzz/%: fuzz/%.c $(LIB_SRC) bench/cli_run.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) bench/cli_run.c $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: setup
+	$(Q)sh scripts/setup.sh fuzz
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)for f in $(FUZZ_BIN); do n=$${f##*/fuzz_}; mkdir -p fuzz/corpus/$$n; \
+	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 -print_final_stats=1 \
+	      fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1; then \
+	    tail -40 build/fuzz/$$n.log; exit 1; fi; \
+	  grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

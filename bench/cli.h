@@ -15,6 +15,9 @@ enum {
 
 int cli_run(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+/* Parses and checks `run` arguments without running anything (for the fuzzer and the
+ * tests). Returns -1 when they are valid, else the exit code `run` would return. */
+int cli_run_parse_only(int argc, char **argv);
 
 /* Strict number parsing: the whole text must be a number in [lo, hi]. On failure they
  * print "loadgen CMD: --FLAG: ..." to stderr and return false. */

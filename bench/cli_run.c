@@ -214,7 +214,7 @@ static void run_help(FILE *f)
 /* Parses `run` options into o. Returns -1 when all is well, else the exit code. */
 static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
 {
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then resets its state fully between parses */
     opterr = 0;
     int c;
     uint64_t u;
@@ -627,6 +627,20 @@ static void default_out(char *buf, size_t len, const char *what)
     struct stat st;
     for (int i = 2; stat(buf, &st) == 0 && i < 1000; i++)
         snprintf(buf, len, "results/%s-%s-%d", stamp, what, i);
+}
+
+int cli_run_parse_only(int argc, char **argv)
+{
+    run_opts o;
+    run_opts_default(&o);
+    o.progress = false;
+    int rc = run_parse(argc, argv, &o, "run");
+    if (rc >= 0)
+        return rc;
+    derive_defaults(&o, false);
+    char msg[256];
+    lg_qsl qsl = {.total_sample_count = o.total, .performance_sample_count = o.performance};
+    return lg_settings_check(&o.s, &qsl, msg, sizeof msg) ? CLI_EXIT_USAGE : -1;
 }
 
 int cli_run(int argc, char **argv)

@@ -5,6 +5,8 @@
 set -eu
 
 pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev"
+# `setup.sh fuzz` adds what `make fuzz` needs (clang and its fuzzer runtime).
+[ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
