@@ -114,6 +114,7 @@ typedef struct lg__pass {
     int64_t end_ns;             /* when the last completion was seen */
     uint64_t queries;           /* queries issued */
     _Atomic uint64_t samples;   /* samples issued (the monitor reads it) */
+    uint64_t timed_out;         /* samples the LoadGen marked timed out (issue thread) */
     uint64_t *loaded;           /* the performance set (indices), or NULL */
     uint64_t nloaded;
     bool ended_max_queries, ended_max_duration, ended_abort, ended_async;

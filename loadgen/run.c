@@ -78,7 +78,7 @@ static void sleep_until(int64_t t)
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
         now = lg__now_ns();
     }
-    while (lg__now_ns() < t)
+    while (lg__now_ns() < t && !stop_requested())
         cpu_relax();
 }
 
@@ -333,8 +333,11 @@ sleep:
         if (now >= deadline_ns) {
             int64_t expected = 0;
             atomic_store(&t->waiters, 0);
-            return !atomic_compare_exchange_strong(&rec->completed_ns, &expected,
-                                                   LG__TIMED_OUT);
+            if (!atomic_compare_exchange_strong(&rec->completed_ns, &expected,
+                                                LG__TIMED_OUT))
+                return true; /* it completed at that very moment */
+            atomic_load_explicit(&t->pass, memory_order_relaxed)->timed_out++;
+            return false;
         }
         int64_t wait = deadline_ns - now;
         futex_wait(&t->event, ev, wait < 100000000 ? wait : 100000000);
@@ -343,14 +346,21 @@ sleep:
     return true;
 }
 
-/* Waits for every issued sample of the pass, until the deadline; then marks the rest
- * timed out. Returns how many timed out. */
-static uint64_t drain(lg__test *t, lg__pass *p, int64_t deadline_ns)
+/* Every issued sample is settled when it completed or the LoadGen marked it timed out. */
+static bool settled(const lg__pass *p)
+{
+    return completed_count() + p->timed_out >= atomic_load(&p->samples);
+}
+
+/* Waits until every sample issued so far is settled or the deadline passes; then marks
+ * the samples from first_seq on that are still outstanding as timed out. Returns how
+ * many it marked. */
+static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq, int64_t deadline_ns)
 {
     for (;;) {
         atomic_store(&t->waiters, 1);
         uint32_t ev = atomic_load(&t->event);
-        if (completed_count() >= p->samples)
+        if (settled(p))
             break;
         int64_t now = lg__now_ns();
         if (now >= deadline_ns)
@@ -359,17 +369,18 @@ static uint64_t drain(lg__test *t, lg__pass *p, int64_t deadline_ns)
         futex_wait(&t->event, ev, wait < 50000000 ? wait : 50000000);
     }
     atomic_store(&t->waiters, 0);
-    uint64_t timed_out = 0;
-    if (completed_count() < p->samples) {
-        for (uint64_t s = 0; s < p->samples; s++) {
+    uint64_t marked = 0;
+    if (!settled(p)) {
+        uint64_t n = atomic_load(&p->samples);
+        for (uint64_t s = first_seq; s < n; s++) {
             int64_t expected = 0;
             if (atomic_compare_exchange_strong(&lg__store_at(&p->store, s)->completed_ns,
                                                &expected, LG__TIMED_OUT))
-                timed_out++;
+                marked++;
         }
+        p->timed_out += marked;
     }
-    wait_quiescent();
-    return timed_out;
+    return marked;
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -754,7 +765,8 @@ static void pass_end(lg__test *t, lg__pass *p)
     p->end_issue_ns = lg__now_ns();
     if (t->sut->flush)
         t->sut->flush(t->sut->ctx);
-    uint64_t to = drain(t, p, p->end_issue_ns + t->eff.sample_timeout_ns);
+    settle(t, p, 0, p->end_issue_ns + t->eff.sample_timeout_ns);
+    uint64_t to = p->timed_out;
     if (to)
         ERROR(t, "error_runtime", "%llu samples were not completed within the sample "
               "timeout of %lld ms; they count as failed", (unsigned long long)to,
@@ -869,6 +881,7 @@ static int run_accuracy(lg__test *t, lg__pass *p)
         is.set = set;
         is.nset = n;
         is.pos = 0;
+        uint64_t set_first_seq = p->store.count;
         switch (e->scenario) {
         case LG_SINGLE_STREAM:
         case LG_MULTI_STREAM:
@@ -884,15 +897,7 @@ static int run_accuracy(lg__test *t, lg__pass *p)
         if (t->sut->flush)
             t->sut->flush(t->sut->ctx);
         /* The set stays loaded until its samples completed (or timed out). */
-        int64_t deadline = lg__now_ns() + e->sample_timeout_ns;
-        while (completed_count() < p->samples && lg__now_ns() < deadline) {
-            atomic_store(&t->waiters, 1);
-            uint32_t ev = atomic_load(&t->event);
-            if (completed_count() >= p->samples)
-                break;
-            futex_wait(&t->event, ev, 20000000);
-        }
-        atomic_store(&t->waiters, 0);
+        settle(t, p, set_first_seq, lg__now_ns() + e->sample_timeout_ns);
         qsl_unload(t, set, n);
     }
     pass_end(t, p);
