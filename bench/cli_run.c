@@ -161,6 +161,7 @@ static void run_help(FILE *f)
         "  --out DIR                    output folder (default results/<time>-<scenario>)\n"
         "  --target-qps Q               Server: arrival rate; Offline: expected QPS\n"
         "                               (default: derived from the SUT's capacity)\n"
+        "  --expected-qps Q             the same as --target-qps\n"
         "  --target-latency-ms T        Server: latency bound (default 100);\n"
         "                               SingleStream/MultiStream: expected latency hint\n"
         "  --target-latency-percentile P  fraction in (0,1), e.g. 0.99 (default 0.90 SS,\n"
@@ -219,15 +220,21 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
     int c;
     uint64_t u;
     double d;
-    while ((c = getopt_long(argc, argv, ":h", run_long, NULL)) != -1) {
+    int li;
+    while ((li = -1, c = getopt_long(argc, argv, ":h", run_long, &li)) != -1) {
         const char *a = optarg;
+        /* The flag as typed (for unknown options), and its name for messages. */
         const char *flag = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
         char fl[64];
-        /* The flag's name without "=value", for messages. */
-        snprintf(fl, sizeof fl, "%s", flag);
-        char *eq = strchr(fl, '=');
-        if (eq)
-            *eq = '\0';
+        if (li >= 0)
+            snprintf(fl, sizeof fl, "--%s", run_long[li].name);
+        else
+            snprintf(fl, sizeof fl, "%s", flag);
+        if (c == O_SCENARIO && !strcmp(cmd, "demo")) {
+            fprintf(stderr, "loadgen demo: --scenario: the demo runs all four scenarios; use "
+                    "loadgen run --scenario %s\n", a);
+            return CLI_EXIT_USAGE;
+        }
         switch (c) {
         case O_SCENARIO:
             if (lg_scenario_parse(a, &o->s.scenario)) {
@@ -328,7 +335,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             return CLI_EXIT_VALID;
         case ':':
             fprintf(stderr, "loadgen %s: %s needs a value (see loadgen %s --help)\n", cmd,
-                    flag, cmd);
+                    fl, cmd);
             return CLI_EXIT_USAGE;
         case '?':
             if (optopt)
@@ -397,7 +404,9 @@ static void derive_defaults(run_opts *o, bool announce)
     bool null = !strcmp(o->sut, "null");
     double batch = o->syn.max_batch;
     double per_batch_ns = (double)o->syn.mean_ns * (1.0 + o->syn.batch_cost * (batch - 1));
-    double capacity = null ? 2e6
+    /* The null SUT completes 1e7 to 3e7 samples per second here; Offline is VALID only
+     * when the query takes min_duration_ms, so aim high. */
+    double capacity = null ? 3e7
                       : per_batch_ns > 0 ? o->syn.workers * batch * 1e9 / per_batch_ns
                                          : 1e6;
     if (o->latency_given) {
@@ -604,8 +613,13 @@ static int run_one(run_opts *o, const char *label, lg_results *res)
         return CLI_EXIT_USAGE;
     }
     if (rc == LG_EIO) {
-        fprintf(stderr, "loadgen: could not write the logs to %s: %s\n", o->out,
-                strerror(errno));
+        fprintf(stderr, "loadgen: could not write the logs to %s (the results above are "
+                "complete)\n", o->out);
+        if (!o->quiet) {
+            char text[2048];
+            lg_results_format(res, text, sizeof text);
+            fputs(text, stdout);
+        }
         return CLI_EXIT_RUNTIME;
     }
     if (rc) {

@@ -99,6 +99,7 @@ typedef struct lg__event {
     int64_t time_ns;   /* absolute */
     const char *key;
     char *text;        /* owned */
+    const char *file;  /* the source file that logged it */
     int line;
     int kind;          /* 0 plain, 1 error, 2 warning */
 } lg__event;
@@ -146,8 +147,8 @@ typedef struct lg__test {
     int64_t sut_name_ns;
 } lg__test;
 
-void lg__event_add(lg__test *t, int kind, const char *key, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int line,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 int64_t lg__now_ns(void);
 

@@ -343,7 +343,7 @@ static void detail_begin(detail *d, const char *key)
     fputs(", \"value\": ", d->f);
 }
 
-static void detail_end(detail *d, int64_t time_ns, int kind, int line)
+static void detail_end_at(detail *d, int64_t time_ns, int kind, const char *file, int line)
 {
     int64_t rel = time_ns - d->t->test_start_ns;
     if (rel < 0)
@@ -351,13 +351,18 @@ static void detail_end(detail *d, int64_t time_ns, int kind, int line)
     fprintf(d->f,
             ", \"time_ms\": %lld.%06lld, \"namespace\": \"mlperf::logging\", "
             "\"event_type\": \"POINT_IN_TIME\", \"metadata\": {\"is_error\": %s, "
-            "\"is_warning\": %s, \"file\": \"loadgen/logs.c\", \"line_no\": %d, "
+            "\"is_warning\": %s, \"file\": \"%s\", \"line_no\": %d, "
             "\"pid\": %ld, \"tid\": %ld}}\n",
             (long long)(rel / 1000000), (long long)(rel % 1000000),
-            kind == 1 ? "true" : "false", kind == 2 ? "true" : "false", line, d->pid,
+            kind == 1 ? "true" : "false", kind == 2 ? "true" : "false", file, line, d->pid,
             d->tid);
     if (kind == 1)
         d->errors++;
+}
+
+static void detail_end(detail *d, int64_t time_ns, int kind, int line)
+{
+    detail_end_at(d, time_ns, kind, __FILE__, line);
 }
 
 #define D_STR(d, k, v, tm) (detail_begin(d, k), lg__json_string((d)->f, v), \
@@ -604,7 +609,7 @@ static void write_detail(FILE *f, lg__test *t, lg__pass *acc, lg__pass *perf,
         const lg__event *ev = &t->events[i];
         detail_begin(d, ev->key);
         lg__json_string(f, ev->text);
-        detail_end(d, ev->time_ns, ev->kind, ev->line);
+        detail_end_at(d, ev->time_ns, ev->kind, ev->file, ev->line);
         if (!strcmp(ev->key, "generic_message")) {
             if (acc && !strcmp(ev->text, "Starting accuracy mode"))
                 detail_pass_block(d, acc, ev->time_ns);
@@ -857,19 +862,19 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
 static void add_result_events(lg__test *t, const lg_results *r)
 {
     if (r->duplicate_completions)
-        lg__event_add(t, 1, "error_runtime", __LINE__,
+        lg__event_add(t, 1, "error_runtime", __FILE__, __LINE__,
                       "Attempted to complete a sample twice. count: %llu",
                       (unsigned long long)r->duplicate_completions);
     if (r->unknown_completions)
-        lg__event_add(t, 1, "error_runtime", __LINE__,
+        lg__event_add(t, 1, "error_runtime", __FILE__, __LINE__,
                       "Completed ids that were never issued. count: %llu",
                       (unsigned long long)r->unknown_completions);
     if (r->late_completions)
-        lg__event_add(t, 2, "warning_generic_message", __LINE__,
+        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
                       "Completions arrived after their sample timed out. count: %llu",
                       (unsigned long long)r->late_completions);
     if (r->samples_failed)
-        lg__event_add(t, 1, "error_runtime", __LINE__,
+        lg__event_add(t, 1, "error_runtime", __FILE__, __LINE__,
                       "The SUT reported %llu failed samples",
                       (unsigned long long)r->samples_failed);
 }

@@ -231,44 +231,41 @@ static size_t claim_run(lg_ring *r, _Atomic size_t *counter, size_t lag, size_t 
 
 size_t lg_ring_push_bulk(lg_ring *r, const void *items, size_t n)
 {
+    if (n == 0)
+        return 0;
+    size_t pos;
+    size_t k = claim_run(r, &r->tail, 0, n, &pos);
+    /* One run per call: a run shorter than n stopped at a cell that is not free, so the
+     * ring is full there and a second scan would only re-read a cell that a consumer is
+     * working on (and steal its cache line). */
     const unsigned char *src = items;
     const size_t isz = r->item_size;
-    size_t done = 0;
-    while (done < n) {
-        size_t pos;
-        size_t k = claim_run(r, &r->tail, 0, n - done, &pos);
-        if (k == 0)
-            break;
-        /* Publish cell by cell, so consumers can start on the first item at once. */
-        for (size_t i = 0; i < k; i++) {
-            unsigned char *cell = cell_at(r, pos + i);
-            copy_item(cell + SEQ_BYTES, src + (done + i) * isz, isz);
-            atomic_store_explicit(seq_of(cell), pos + i + 1, memory_order_release);
-        }
-        done += k;
+    /* Publish cell by cell, so consumers can start on the first item at once. */
+    for (size_t i = 0; i < k; i++) {
+        unsigned char *cell = cell_at(r, pos + i);
+        copy_item(cell + SEQ_BYTES, src + i * isz, isz);
+        atomic_store_explicit(seq_of(cell), pos + i + 1, memory_order_release);
     }
-    return done;
+    return k;
 }
 
 size_t lg_ring_pop_bulk(lg_ring *r, void *items, size_t max)
 {
+    if (max == 0)
+        return 0;
+    size_t pos;
+    size_t k = claim_run(r, &r->head, 1, max, &pos);
+    /* One run per call, as in push: a short run ended at a cell whose producer has not
+     * finished, which is "empty" from here. */
     unsigned char *dst = items;
     const size_t isz = r->item_size;
     const size_t lap = r->mask + 1;
-    size_t done = 0;
-    while (done < max) {
-        size_t pos;
-        size_t k = claim_run(r, &r->head, 1, max - done, &pos);
-        if (k == 0)
-            break;
-        for (size_t i = 0; i < k; i++) {
-            unsigned char *cell = cell_at(r, pos + i);
-            copy_item(dst + (done + i) * isz, cell + SEQ_BYTES, isz);
-            atomic_store_explicit(seq_of(cell), pos + i + lap, memory_order_release);
-        }
-        done += k;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char *cell = cell_at(r, pos + i);
+        copy_item(dst + i * isz, cell + SEQ_BYTES, isz);
+        atomic_store_explicit(seq_of(cell), pos + i + lap, memory_order_release);
     }
-    return done;
+    return k;
 }
 
 size_t lg_ring_size_approx(const lg_ring *r)

@@ -80,14 +80,14 @@ bool lg_ring_try_push(lg_ring *r, const void *item);
 
 /*
  * Copies up to n items, stored back to back at `items`, into the ring, in their order.
- * Claims runs of free cells with one compare-and-swap per run.
+ * Claims the longest run of free cells it finds, up to n, with one compare-and-swap, so
+ * that a burst costs one contended atomic operation rather than one per item.
  *
  * items: n * lg_ring_item_size(r) bytes, read during the call only; the caller keeps
  *        ownership. May be NULL only when n is 0.
- * Returns how many items were added, 0..n: always the first ones (items[0..k-1]).
- * Fewer than n means the ring was full; the caller pushes the rest later.
- * The items of one call are contiguous in the ring: no other push interleaves with
- * them, except where the call needed more than one run (it then returns to claim again).
+ * Returns how many items were added, 0..n: always the first ones (items[0..k-1]), in
+ * consecutive positions of the ring (no other push interleaves with them). Fewer than n
+ * means the ring was full (as try_push means it); the caller pushes the rest later.
  * Any thread, any number at once (MPMC). Lock-free; never blocks.
  */
 size_t lg_ring_push_bulk(lg_ring *r, const void *items, size_t n);
@@ -105,12 +105,14 @@ bool lg_ring_try_pop(lg_ring *r, void *item);
 
 /*
  * Copies up to max of the oldest items out of the ring into `items`, back to back and in
- * ring order, and removes them. Claims runs of ready cells with one compare-and-swap per
- * run, so that a burst costs one contended atomic operation rather than one per item.
+ * ring order, and removes them. Claims the longest run of ready cells it finds, up to
+ * max, with one compare-and-swap.
  *
  * items: room for max * lg_ring_item_size(r) bytes; owned by the caller. May be NULL
  *        only when max is 0.
- * Returns how many items were removed, 0..max (0 when the ring is empty).
+ * Returns how many items were removed, 0..max: fewer than max means the ring was empty
+ * after them (as try_pop means it). Bytes of `items` past the returned count are not
+ * written.
  * Any thread, any number at once (MPMC). Lock-free; never blocks.
  */
 size_t lg_ring_pop_bulk(lg_ring *r, void *items, size_t max);

@@ -281,7 +281,8 @@ void lg_abort(void)
 
 /* ---------------------------------------------------------------- events */
 
-void lg__event_add(lg__test *t, int kind, const char *key, int line, const char *fmt, ...)
+void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int line,
+                   const char *fmt, ...)
 {
     if (t->nevents == t->capevents) {
         size_t cap = t->capevents ? 2 * t->capevents : 16;
@@ -302,13 +303,14 @@ void lg__event_add(lg__test *t, int kind, const char *key, int line, const char 
         return;
     e->time_ns = lg__now_ns();
     e->key = key;
+    e->file = file;
     e->line = line;
     e->kind = kind;
     t->nevents++;
 }
 
-#define EVENT(t, key, ...) lg__event_add((t), 0, (key), __LINE__, __VA_ARGS__)
-#define ERROR(t, key, ...) lg__event_add((t), 1, (key), __LINE__, __VA_ARGS__)
+#define EVENT(t, key, ...) lg__event_add((t), 0, (key), __FILE__, __LINE__, __VA_ARGS__)
+#define ERROR(t, key, ...) lg__event_add((t), 1, (key), __FILE__, __LINE__, __VA_ARGS__)
 
 /* ---------------------------------------------------------------- waiting */
 
@@ -678,8 +680,10 @@ static void issue_offline(issuer *is, uint64_t n)
             return;
         }
     int64_t now = lg__now_ns();
-    if (p->queries == 0 && !is->accuracy)
+    if (p->queries == 0 && !is->accuracy) {
         p->start_ns = now;
+        p->start_wall_ns = wall_ns();
+    }
     issue(is, s, n, now);
 }
 

@@ -1,0 +1,809 @@
+/*
+ * test_cli.c - the `loadgen` program (bench/loadgen_main.c, bench/cli_run.c) run as a
+ * user runs it: help and version, usage errors (exit 2, a message on stderr naming the
+ * flag or the value, nothing written), short runs (exit 0 VALID, 1 INVALID, 3 runtime
+ * error), the files they write, the default output folder and the progress line.
+ *
+ * The program is $LOADGEN_BIN (set by `make test`), else build/bin/loadgen. Every test
+ * runs the program in its own mkdtemp folder, removed afterwards.
+ */
+#include <criterion/criterion.h>
+
+#include <jansson.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loadgen/loadgen.h"
+
+/*
+ * Criterion 2.4.1's runner process leaks a few blocks when tests run in parallel, which
+ * makes LeakSanitizer fail ASan builds. Ignore leaks allocated inside libcriterion only.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libcriterion.so\n";
+}
+
+/* ---- the test's folders: g_tmp holds the captured output, g_cwd is the program's cwd -------- */
+
+static char g_tmp[64];
+static char g_cwd[96];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void tmp_init(void)
+{
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_cli_XXXXXX");
+    cr_assert_not_null(mkdtemp(g_tmp), "mkdtemp: %s", strerror(errno));
+    snprintf(g_cwd, sizeof g_cwd, "%s/cwd", g_tmp);
+    cr_assert_eq(mkdir(g_cwd, 0777), 0);
+}
+
+static void tmp_fini(void)
+{
+    if (g_tmp[0])
+        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    g_tmp[0] = '\0';
+}
+
+#define TMP .init = tmp_init, .fini = tmp_fini
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? 2 * cap : 8192;
+            buf = realloc(buf, cap);
+            cr_assert_not_null(buf);
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* The program, as an absolute path (tests change the child's cwd). */
+static const char *program(void)
+{
+    static char path[PATH_MAX];
+    const char *p = getenv("LOADGEN_BIN");
+    if (!p || !*p)
+        p = "build/bin/loadgen";
+    if (!realpath(p, path))
+        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run from the repo "
+                       "root after `make`)", p);
+    return path;
+}
+
+typedef struct proc {
+    int code;  /* exit code */
+    char *out; /* stdout */
+    char *err; /* stderr (or the terminal's output when run on a pty) */
+} proc;
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+/* Runs the program with argv (argv[0] is replaced) in g_cwd, stdin from /dev/null,
+ * stdout and stderr to files; or stderr on a pseudo-terminal when pty is set. */
+static void run_prog(proc *p, const char *const *argv, bool pty)
+{
+    const char *prog = program();
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    cr_assert_lt(snprintf(out_path, sizeof out_path, "%s/stdout", g_tmp), PATH_MAX);
+    cr_assert_lt(snprintf(err_path, sizeof err_path, "%s/stderr", g_tmp), PATH_MAX);
+    int master = -1, slave = -1;
+    if (pty) {
+        master = posix_openpt(O_RDWR | O_NOCTTY);
+        cr_assert_geq(master, 0, "posix_openpt: %s", strerror(errno));
+        cr_assert_eq(grantpt(master), 0);
+        cr_assert_eq(unlockpt(master), 0);
+        slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+        cr_assert_geq(slave, 0);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = pty ? slave : open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || chdir(g_cwd) != 0 || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        if (master >= 0)
+            close(master);
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 1, sizeof *args);
+        if (!args)
+            _exit(127);
+        args[0] = (char *)"loadgen";
+        for (size_t i = 1; i < n; i++)
+            args[i] = (char *)argv[i];
+        execv(prog, args);
+        _exit(127);
+    }
+    char *term = NULL;
+    size_t tlen = 0;
+    if (pty) {
+        close(slave);
+        /* Drain the terminal while the program runs; EIO once it has exited. */
+        for (;;) {
+            char buf[4096];
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0)
+                break;
+            term = realloc(term, tlen + (size_t)n + 1);
+            cr_assert_not_null(term);
+            memcpy(term + tlen, buf, (size_t)n);
+            tlen += (size_t)n;
+        }
+        close(master);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status), "the program died of signal %d",
+              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    p->code = WEXITSTATUS(status);
+    cr_assert_neq(p->code, 127, "could not start %s", prog);
+    p->out = slurp(out_path);
+    if (pty) {
+        p->err = term ? term : strdup("");
+        if (term)
+            term[tlen] = '\0';
+    } else {
+        p->err = slurp(err_path);
+    }
+}
+
+#define RUN(p, ...)                                                                           \
+    do {                                                                                      \
+        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
+        run_prog(p, argv_, false);                                                            \
+    } while (0)
+
+/* A path inside the program's cwd. */
+static const char *in_cwd(const char *name)
+{
+    static char buf[4][PATH_MAX];
+    static int k;
+    char *p = buf[k++ & 3];
+    cr_assert_lt(snprintf(p, PATH_MAX, "%s/%s", g_cwd, name), PATH_MAX);
+    return p;
+}
+
+static void expect_five_files(const char *dir)
+{
+    static const char *const files[] = {"mlperf_log_summary.txt", "mlperf_log_detail.txt",
+                                        "mlperf_log_accuracy.json", "results.json",
+                                        "samples.bin"};
+    char path[PATH_MAX];
+    for (int i = 0; i < 5; i++) {
+        cr_assert_lt(snprintf(path, sizeof path, "%s/%s", dir, files[i]), PATH_MAX);
+        cr_expect(exists(path), "%s was not written", path);
+    }
+    cr_expect_eq(count_entries(dir), 5, "%s holds %zu entries, not 5", dir, count_entries(dir));
+}
+
+/* The value of key in dir's detail log (a new reference), or NULL. */
+static json_t *detail_value(const char *dir, const char *key)
+{
+    char path[PATH_MAX], pat[256];
+    cr_assert_lt(snprintf(path, sizeof path, "%s/mlperf_log_detail.txt", dir), PATH_MAX);
+    snprintf(pat, sizeof pat, ":::MLLOG {\"key\": \"%s\", ", key);
+    char *text = slurp(path);
+    json_t *v = NULL;
+    for (char *l = text; l && *l;) {
+        char *nl = strchr(l, '\n');
+        if (nl)
+            *nl = '\0';
+        if (!strncmp(l, pat, strlen(pat))) {
+            json_t *o = json_loads(l + 9, 0, NULL);
+            cr_assert_not_null(o, "the %s line does not parse", key);
+            v = json_incref(json_object_get(o, "value"));
+            json_decref(o);
+            break;
+        }
+        l = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    cr_assert_not_null(v, "no %s in %s", key, path);
+    return v;
+}
+
+static double detail_number(const char *dir, const char *key)
+{
+    json_t *v = detail_value(dir, key);
+    cr_assert(json_is_number(v), "%s is not a number", key);
+    double d = json_number_value(v);
+    json_decref(v);
+    return d;
+}
+
+static char *summary_of(const char *dir)
+{
+    char path[PATH_MAX];
+    cr_assert_lt(snprintf(path, sizeof path, "%s/mlperf_log_summary.txt", dir), PATH_MAX);
+    return slurp(path);
+}
+
+/* ---- help and version ----------------------------------------------------------------------- */
+
+static void expect_version(const char *arg)
+{
+    proc p;
+    RUN(&p, arg);
+    char want[64];
+    snprintf(want, sizeof want, "loadgen %s\n", lg_version());
+    cr_expect_eq(p.code, 0, "%s: exit %d", arg, p.code);
+    cr_expect_str_eq(p.out, want, "%s", arg);
+    cr_expect_str_eq(p.err, "", "%s", arg);
+    proc_free(&p);
+}
+
+Test(help, version_flag_command_and_short_flag_print_the_library_version, .timeout = 30, TMP)
+{
+    expect_version("--version");
+    expect_version("version");
+    expect_version("-V");
+}
+
+static void expect_usage(const char *arg)
+{
+    proc p;
+    RUN(&p, arg);
+    cr_expect_eq(p.code, 0, "%s: exit %d", arg, p.code);
+    cr_expect_eq(strncmp(p.out, "usage: loadgen <command> [options]\n", 35), 0,
+                 "%s: stdout starts '%.40s'", arg, p.out);
+    static const char *const cmds[] = {"\n  run ", "\n  demo ", "\n  version ", "\n  help "};
+    for (int i = 0; i < 4; i++)
+        cr_expect_not_null(strstr(p.out, cmds[i]), "%s: the usage lacks '%s'", arg, cmds[i] + 1);
+    cr_expect_str_eq(p.err, "");
+    proc_free(&p);
+}
+
+Test(help, help_command_and_flags_print_the_usage_with_every_command_and_exit_0, .timeout = 30,
+     TMP)
+{
+    expect_usage("help");
+    expect_usage("--help");
+    expect_usage("-h");
+}
+
+Test(help, run_help_lists_every_flag_and_the_exit_codes, .timeout = 30, TMP)
+{
+    static const char *const flags[] = {
+        "--scenario", "--mode", "--out", "--target-qps", "--target-latency-ms",
+        "--target-latency-percentile", "--min-duration-ms", "--max-duration-ms",
+        "--min-query-count", "--max-query-count", "--samples-per-query",
+        "--max-async-queries", "--coalesce-queries", "--sample-timeout-ms", "--qsl-rng-seed",
+        "--sample-index-rng-seed", "--schedule-rng-seed", "--accuracy-log-rng-seed",
+        "--accuracy-log-probability", "--total-sample-count", "--performance-sample-count",
+        "--sample-size", "--sut", "--workers", "--batch", "--batch-cost", "--service-dist",
+        "--service-mean-us", "--service-sigma", "--busy-wait", "--sut-seed", "--quiet",
+        "--no-progress", "--no-samples-file"};
+    const char *forms[] = {"--help", "-h"};
+    for (int f = 0; f < 2; f++) {
+        proc p;
+        RUN(&p, "run", forms[f]);
+        cr_expect_eq(p.code, 0, "run %s: exit %d", forms[f], p.code);
+        cr_expect_eq(strncmp(p.out, "usage: loadgen run [options]\n", 29), 0);
+        for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+            char want[64];
+            snprintf(want, sizeof want, "  %s ", flags[i]);
+            char want2[64];
+            snprintf(want2, sizeof want2, "  %s\n", flags[i]);
+            char want3[64];
+            snprintf(want3, sizeof want3, " %s N,", flags[i]);
+            cr_expect(strstr(p.out, want) || strstr(p.out, want2) || strstr(p.out, want3),
+                      "run --help does not describe %s", flags[i]);
+        }
+        cr_expect_not_null(strstr(p.out, "Exit code: 0 VALID, 1 INVALID, 2 usage or "
+                                         "configuration error, 3 runtime error.\n"));
+        cr_expect_str_eq(p.err, "");
+        proc_free(&p);
+    }
+    cr_expect_eq(count_entries(g_cwd), 0, "help wrote files");
+}
+
+Test(help, demo_help_prints_the_demo_usage_and_exits_0, .timeout = 30, TMP)
+{
+    proc p;
+    RUN(&p, "demo", "--help");
+    cr_expect_eq(p.code, 0);
+    cr_expect_eq(strncmp(p.out, "usage: loadgen demo ", 20), 0, "stdout: %.60s", p.out);
+    cr_expect_not_null(strstr(p.out, "Exit code: 0 when every run is VALID"));
+    cr_expect_str_eq(p.err, "");
+    proc_free(&p);
+    cr_expect_eq(count_entries(g_cwd), 0, "demo --help ran the demo");
+}
+
+/* ---- usage errors --------------------------------------------------------------------------- */
+
+static void expect_usage_error(const char *const *argv, const char *want1, const char *want2)
+{
+    proc p;
+    run_prog(&p, argv, false);
+    cr_expect_eq(p.code, 2, "%s %s: exit %d, stderr: %s", argv[1] ? argv[1] : "",
+                 argv[1] && argv[2] ? argv[2] : "", p.code, p.err);
+    cr_expect_not_null(strstr(p.err, want1), "stderr does not name '%s': %s", want1, p.err);
+    if (want2)
+        cr_expect_not_null(strstr(p.err, want2), "stderr does not name '%s': %s", want2, p.err);
+    cr_expect(strchr(p.err, '\n'), "no full line on stderr");
+    cr_expect_eq(count_entries(g_cwd), 0, "a usage error wrote files");
+    proc_free(&p);
+}
+
+#define USAGE_ERROR(name, want1, want2, ...)                                                  \
+    Test(usage_errors, name, .timeout = 30, TMP)                                              \
+    {                                                                                         \
+        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
+        expect_usage_error(argv_, want1, want2);                                              \
+    }
+
+Test(usage_errors, no_command_prints_the_usage_on_stderr_and_exits_2, .timeout = 30, TMP)
+{
+    const char *const argv[] = {"loadgen", NULL};
+    proc p;
+    run_prog(&p, argv, false);
+    cr_expect_eq(p.code, 2);
+    cr_expect_str_eq(p.out, "");
+    cr_expect_not_null(strstr(p.err, "usage: loadgen <command>"));
+    proc_free(&p);
+}
+
+USAGE_ERROR(unknown_command_exits_2_naming_it, "unknown command 'frobnicate'", "usage: loadgen",
+            "frobnicate")
+USAGE_ERROR(unknown_long_flag_exits_2_naming_it, "--bogus", "unknown option", "run", "--bogus")
+USAGE_ERROR(unknown_short_flag_exits_2_naming_it, "-x", "unknown option", "run", "-x")
+USAGE_ERROR(flag_without_its_value_exits_2_naming_it, "--out", "needs a value", "run", "--out")
+USAGE_ERROR(last_flag_without_its_value_exits_2_naming_it, "--scenario", "needs a value", "run",
+            "--quiet", "--scenario")
+USAGE_ERROR(stray_argument_exits_2_naming_it, "'extra'", NULL, "run", "extra")
+/* The messages for bad numbers, by the value they quote (the flag: see the next test). */
+USAGE_ERROR(target_qps_abc_exits_2_quoting_the_value, "'abc' is not a finite number", NULL,
+            "run", "--target-qps", "abc")
+USAGE_ERROR(target_qps_with_equals_abc_names_the_flag_without_the_value, "--target-qps: ",
+            "'abc' is not a finite number", "run", "--target-qps=abc")
+USAGE_ERROR(negative_target_qps_exits_2_quoting_the_value, "-5 is out of range (0, 1e+12]",
+            NULL, "run", "--target-qps", "-5")
+USAGE_ERROR(zero_target_qps_exits_2_quoting_the_value, "0 is out of range (0, 1e+12]", NULL,
+            "run", "--target-qps", "0")
+USAGE_ERROR(infinite_target_qps_exits_2_quoting_the_value, "'inf' is not a finite number",
+            NULL, "run", "--target-qps", "inf")
+USAGE_ERROR(nan_target_latency_exits_2_quoting_the_value, "'nan' is not a finite number", NULL,
+            "run", "--target-latency-ms", "nan")
+USAGE_ERROR(fractional_min_duration_exits_2_quoting_the_value, "'1.5' is not a whole number",
+            NULL, "run", "--min-duration-ms", "1.5")
+USAGE_ERROR(negative_min_duration_exits_2_quoting_the_value, "'-1' is not a whole number >= 0",
+            NULL, "run", "--min-duration-ms", "-1")
+USAGE_ERROR(min_query_count_beyond_64_bits_exits_2_saying_so,
+            "'99999999999999999999' is not a whole number that fits in 64 bits", NULL, "run",
+            "--min-query-count", "99999999999999999999")
+USAGE_ERROR(percentile_1_exits_2_and_explains_fractions, "1 is out of range (0, 1)",
+            "(a percentile is a fraction: 0.99 means the 99th)", "run",
+            "--target-latency-percentile", "1")
+USAGE_ERROR(percentile_99_exits_2_and_explains_fractions, "99 is out of range (0, 1)",
+            "(a percentile is a fraction: 0.99 means the 99th)", "run",
+            "--target-latency-percentile", "99")
+USAGE_ERROR(samples_per_query_0_exits_2_quoting_the_range, "0 is out of range [1, 1048576]",
+            NULL, "run", "--samples-per-query", "0")
+USAGE_ERROR(zero_workers_exits_2_quoting_the_range, "0 is out of range [1, 256]", NULL, "run",
+            "--workers", "0")
+
+/*
+ * bench/cli.h documents the bad-number messages as "loadgen CMD: --FLAG: ...". run_parse
+ * (bench/cli_run.c) takes the flag's name from argv[optind - 1], which is the flag only
+ * for "--flag=value"; for "--flag value" getopt has already stepped over the value, so
+ * the message names the value twice ("loadgen run: abc: 'abc' is not a finite number").
+ */
+Test(usage_errors, bad_number_messages_name_the_flag_when_the_value_is_a_separate_argument,
+     .timeout = 30, TMP)
+{
+    static const char *const cases[][3] = {
+        {"run", "--target-qps", "abc"},
+        {"run", "--target-qps", "-5"},
+        {"run", "--target-latency-ms", "nan"},
+        {"run", "--min-duration-ms", "1.5"},
+        {"run", "--min-query-count", "99999999999999999999"},
+        {"run", "--target-latency-percentile", "99"},
+        {"run", "--samples-per-query", "0"},
+        {"run", "--workers", "0"},
+        {"run", "--accuracy-log-probability", "2"},
+        {"demo", "--min-duration-ms", "x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *const argv[] = {"loadgen", cases[i][0], cases[i][1], cases[i][2], NULL};
+        proc p;
+        run_prog(&p, argv, false);
+        char want[96];
+        snprintf(want, sizeof want, "loadgen %s: %s: ", cases[i][0], cases[i][1]);
+        cr_expect_eq(p.code, 2, "%s %s %s: exit %d", cases[i][0], cases[i][1], cases[i][2],
+                     p.code);
+        cr_expect_eq(strncmp(p.err, want, strlen(want)), 0,
+                     "%s %s %s: stderr does not start with '%s': %s", cases[i][0], cases[i][1],
+                     cases[i][2], want, p.err);
+        proc_free(&p);
+    }
+}
+
+USAGE_ERROR(performance_count_above_total_exits_2_naming_both_flags,
+            "--performance-sample-count 2000", "--total-sample-count 1000", "run",
+            "--performance-sample-count", "2000", "--total-sample-count", "1000")
+USAGE_ERROR(unknown_scenario_exits_2_naming_flag_and_value, "--scenario", "'Foo'", "run",
+            "--scenario", "Foo")
+USAGE_ERROR(unknown_sut_exits_2_naming_flag_and_value, "--sut", "'foo'", "run", "--sut", "foo")
+USAGE_ERROR(unknown_mode_exits_2_naming_flag_and_value, "--mode", "'foo'", "run", "--mode",
+            "foo")
+USAGE_ERROR(unknown_service_dist_exits_2_naming_flag_and_value, "--service-dist", "'foo'", "run",
+            "--service-dist", "foo")
+USAGE_ERROR(max_query_count_below_min_exits_2_naming_the_setting, "max_query_count", NULL,
+            "run", "--sut", "null", "--min-query-count", "10", "--max-query-count", "5")
+USAGE_ERROR(demo_rejects_an_unknown_flag_naming_it, "loadgen demo: unknown option '--bogus'",
+            NULL, "demo", "--bogus")
+USAGE_ERROR(demo_rejects_a_bad_number_quoting_it, "loadgen demo: ", "'x' is not a whole number",
+            "demo", "--min-duration-ms", "x")
+
+/* ---- runs ----------------------------------------------------------------------------------- */
+
+Test(runs, short_valid_quiet_run_exits_0_prints_nothing_and_writes_the_five_files,
+     .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "SingleStream", "--min-duration-ms", "100",
+        "--out", in_cwd("out"), "--quiet");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_str_eq(p.out, "");
+    cr_expect_str_eq(p.err, "");
+    proc_free(&p);
+    expect_five_files(in_cwd("out"));
+    char *s = summary_of(in_cwd("out"));
+    cr_expect_not_null(strstr(s, "\nScenario : SingleStream\n"));
+    cr_expect_not_null(strstr(s, "\nResult is : VALID\n"));
+    cr_expect_not_null(strstr(s, "\nmin_duration (ms): 100\n"));
+    free(s);
+    cr_expect_eq(count_entries(g_cwd), 1, "files outside --out");
+}
+
+Test(runs, run_without_quiet_prints_the_result_and_the_log_folder, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "MultiStream", "--min-duration-ms", "50",
+        "--out", in_cwd("ms"), "--no-progress");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_eq(strncmp(p.out, "MultiStream PerformanceOnly: VALID\n", 35), 0, "stdout: %s",
+                 p.out);
+    cr_expect_not_null(strstr(p.out, "  metric   early_stopping_latency_ms = "));
+    char want[PATH_MAX + 16];
+    snprintf(want, sizeof want, "\nLogs: %s/\n", in_cwd("ms"));
+    cr_expect_not_null(strstr(p.out, want), "stdout lacks '%s': %s", want + 1, p.out);
+    cr_expect_str_eq(p.err, "", "a valid MultiStream run with its flags warns: %s", p.err);
+    proc_free(&p);
+    expect_five_files(in_cwd("ms"));
+}
+
+Test(runs, server_run_with_a_1_ns_latency_bound_is_invalid_and_exits_1, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--target-qps", "5000",
+        "--target-latency-ms", "0.000001", "--min-duration-ms", "100", "--out", in_cwd("inv"),
+        "--quiet");
+    cr_expect_eq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_str_eq(p.out, "");
+    proc_free(&p);
+    expect_five_files(in_cwd("inv"));
+    char *s = summary_of(in_cwd("inv"));
+    cr_expect_not_null(strstr(s, "\nResult is : INVALID\n"));
+    cr_expect_not_null(strstr(s, "\n * Reduce target QPS to improve latency.\n"));
+    cr_expect_not_null(strstr(s, "\ntarget_latency (ns): 1\n"));
+    cr_expect_not_null(strstr(s, "\ntarget_qps : 5000\n"));
+    free(s);
+}
+
+Test(runs, run_hitting_max_query_count_is_invalid_exits_1_and_logs_an_error, .timeout = 60,
+     TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--min-duration-ms", "1000", "--min-query-count", "5",
+        "--max-query-count", "10", "--out", in_cwd("max"), "--quiet");
+    cr_expect_eq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    cr_expect_eq(detail_number(in_cwd("max"), "result_query_count"), 10);
+    cr_expect_eq(detail_number(in_cwd("max"), "num_errors"), 1);
+    char *s = summary_of(in_cwd("max"));
+    cr_expect_not_null(strstr(s, "\n1 ERROR encountered. See detailed log.\n"));
+    free(s);
+}
+
+Test(runs, run_without_out_writes_a_new_timestamped_folder_under_results_each_time,
+     .timeout = 60, TMP)
+{
+    for (int i = 0; i < 2; i++) {
+        proc p;
+        RUN(&p, "run", "--sut", "null", "--min-duration-ms", "50");
+        cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+        cr_expect_not_null(strstr(p.out, "\nLogs: results/"), "stdout: %s", p.out);
+        proc_free(&p);
+    }
+    cr_expect_eq(count_entries(g_cwd), 1, "something besides results/ was written");
+    const char *res = in_cwd("results");
+    cr_assert_eq(count_entries(res), 2, "results/ holds %zu folders after two runs",
+                 count_entries(res));
+    regex_t re;
+    cr_assert_eq(regcomp(&re, "^[0-9]{8}-[0-9]{6}-SingleStream(-[0-9]+)?$", REG_EXTENDED), 0);
+    DIR *d = opendir(res);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        cr_expect_eq(regexec(&re, e->d_name, 0, NULL, 0), 0,
+                     "results/%s is not <YYYYMMDD-HHMMSS>-SingleStream[-N]", e->d_name);
+        char path[PATH_MAX];
+        cr_assert_lt(snprintf(path, sizeof path, "%s/%s", res, e->d_name), PATH_MAX);
+        expect_five_files(path);
+    }
+    closedir(d);
+    regfree(&re);
+}
+
+Test(runs, no_samples_file_flag_writes_the_other_four_files, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--target-qps", "1e6",
+        "--min-duration-ms", "50", "--no-samples-file", "--out", in_cwd("o"), "--quiet");
+    cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    cr_expect_eq(count_entries(in_cwd("o")), 4);
+    cr_expect_not(exists(in_cwd("o/samples.bin")));
+    cr_expect(exists(in_cwd("o/results.json")));
+}
+
+Test(runs, out_folder_under_a_regular_file_exits_2_before_running_naming_the_folder,
+     .timeout = 60, TMP)
+{
+    FILE *f = fopen(in_cwd("plain"), "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--min-duration-ms", "50", "--out", "plain/logs",
+        "--quiet");
+    cr_expect_eq(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.err, "cannot create the output folder plain/logs"),
+                       "stderr: %s", p.err);
+    proc_free(&p);
+    cr_expect_eq(count_entries(g_cwd), 1);
+}
+
+Test(runs, out_folder_that_already_holds_a_run_is_refused_with_exit_2_and_left_alone,
+     .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--min-duration-ms", "50", "--out", "o", "--quiet");
+    cr_assert_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    char *before = slurp(in_cwd("o/results.json"));
+    RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--min-duration-ms", "50",
+        "--out", "o", "--quiet");
+    cr_expect_eq(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.err, "o already holds a run"), "stderr: %s", p.err);
+    proc_free(&p);
+    char *after = slurp(in_cwd("o/results.json"));
+    cr_expect_str_eq(after, before, "the earlier run's results.json changed");
+    free(before);
+    free(after);
+    expect_five_files(in_cwd("o"));
+}
+
+Test(runs, accuracy_mode_run_exits_0_with_a_trailer_only_summary, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--mode", "accuracy",
+        "--total-sample-count", "64", "--performance-sample-count", "16", "--out", in_cwd("a"),
+        "--quiet");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    expect_five_files(in_cwd("a"));
+    char *s = summary_of(in_cwd("a"));
+    cr_expect_str_eq(s, "\nNo warnings encountered during test.\n\nNo errors encountered "
+                        "during test.\n");
+    free(s);
+    cr_expect_eq(detail_number(in_cwd("a"), "qsl_reported_total_count"), 64);
+    cr_expect_eq(detail_number(in_cwd("a"), "effective_accuracy_sample_count"), 64);
+}
+
+Test(runs, flags_reach_the_settings_in_the_detail_log, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "MultiStream", "--min-duration-ms", "60",
+        "--samples-per-query", "4", "--target-latency-ms", "2",
+        "--target-latency-percentile", "0.95", "--qsl-rng-seed", "7",
+        "--sample-index-rng-seed", "8", "--schedule-rng-seed", "9",
+        "--accuracy-log-rng-seed", "10", "--performance-sample-count", "100",
+        "--total-sample-count", "500", "--min-query-count", "50", "--sample-timeout-ms",
+        "12345", "--out", in_cwd("f"), "--quiet");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    const char *d = in_cwd("f");
+    cr_expect_eq(detail_number(d, "effective_samples_per_query"), 4);
+    cr_expect_eq(detail_number(d, "requested_multi_stream_expected_latency_ns"), 2e6);
+    cr_expect_eq(detail_number(d, "effective_target_qps"), 500);
+    cr_expect_eq(detail_number(d, "effective_target_latency_percentile"), 0.95);
+    cr_expect_eq(detail_number(d, "effective_min_duration_ms"), 60);
+    cr_expect_eq(detail_number(d, "effective_min_query_count"), 50);
+    cr_expect_eq(detail_number(d, "effective_qsl_rng_seed"), 7);
+    cr_expect_eq(detail_number(d, "effective_sample_index_rng_seed"), 8);
+    cr_expect_eq(detail_number(d, "effective_schedule_rng_seed"), 9);
+    cr_expect_eq(detail_number(d, "effective_accuracy_log_rng_seed"), 10);
+    cr_expect_eq(detail_number(d, "effective_performance_sample_count"), 100);
+    cr_expect_eq(detail_number(d, "qsl_reported_total_count"), 500);
+    cr_expect_eq(detail_number(d, "effective_sample_timeout_ns"), 12345e6);
+    char *s = summary_of(d);
+    cr_expect_not_null(strstr(s, "\n95.0th percentile latency (ns) : "));
+    free(s);
+}
+
+Test(runs, server_and_offline_without_target_qps_say_which_qps_they_derived, .timeout = 60,
+     TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--min-duration-ms", "50", "--out",
+        in_cwd("s"), "--no-progress");
+    cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.err, "loadgen: no --target-qps given: using 100000, half the "
+                                     "SUT's nominal capacity\n"), "stderr: %s", p.err);
+    proc_free(&p);
+    cr_expect_eq(detail_number(in_cwd("s"), "effective_target_qps"), 1e5);
+
+    RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--min-duration-ms", "50", "--out",
+        in_cwd("o"), "--no-progress");
+    cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.err, "loadgen: no --target-qps given: using 3e+07, the SUT's "
+                                     "nominal capacity\n"), "stderr: %s", p.err);
+    proc_free(&p);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_target_qps"), 3e7);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_samples_per_query"), 1650000);
+
+    /* --quiet silences the note; a given --target-qps needs none. */
+    RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--min-duration-ms", "50", "--out",
+        in_cwd("q"), "--quiet");
+    cr_expect_str_eq(p.err, "");
+    proc_free(&p);
+}
+
+/*
+ * The program derives the target QPS the user left out "so that a run with no flags is
+ * meaningful" (derive_defaults in bench/cli_run.c). For the null SUT it assumes 2e6
+ * samples/s for Offline, but the null SUT answers several times faster, so the Offline
+ * query finishes long before --min-duration-ms and the run is INVALID (min duration).
+ */
+Test(runs, offline_null_sut_with_the_derived_target_qps_is_valid, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--min-duration-ms", "300",
+        "--out", in_cwd("o"), "--quiet");
+    cr_expect_eq(p.code, 0, "exit %d: the Offline run with the derived target QPS is INVALID",
+                 p.code);
+    proc_free(&p);
+    char *s = summary_of(in_cwd("o"));
+    cr_expect_not_null(strstr(s, "\n  Min duration satisfied : Yes\n"),
+                       "the derived QPS is below what the null SUT does: %s", s);
+    free(s);
+}
+
+Test(runs, demo_runs_the_four_scenarios_into_one_folder_each_and_exits_by_their_validity,
+     .timeout = 90, TMP)
+{
+    proc p;
+    RUN(&p, "demo", "--min-duration-ms", "100", "--out", in_cwd("demo"), "--no-progress");
+    cr_expect(p.code == 0 || p.code == 1, "exit %d, stderr: %s", p.code, p.err);
+    static const char *const sc[] = {"SingleStream", "MultiStream", "Server", "Offline"};
+    char path[PATH_MAX], row[64];
+    bool all_valid = true;
+    for (int i = 0; i < 4; i++) {
+        cr_assert_lt(snprintf(path, sizeof path, "%s/%s", in_cwd("demo"), sc[i]), PATH_MAX);
+        expect_five_files(path);
+        char *s = summary_of(path);
+        bool valid = strstr(s, "\nResult is : VALID\n") != NULL;
+        all_valid = all_valid && valid;
+        free(s);
+        snprintf(row, sizeof row, "  running %-12s ... %s\n", sc[i], valid ? "VALID" : "INVALID");
+        cr_expect_not_null(strstr(p.out, row), "stdout lacks '%s': %s", row, p.out);
+        snprintf(row, sizeof row, "\n%-12s  ", sc[i]);
+        cr_expect_not_null(strstr(p.out, row), "no table row for %s: %s", sc[i], p.out);
+    }
+    cr_expect_eq(p.code, all_valid ? 0 : 1, "exit %d, every run VALID: %d", p.code, all_valid);
+    cr_expect_eq(count_entries(in_cwd("demo")), 4);
+    cr_expect_not_null(strstr(p.out, "\nscenario      metric"));
+    char logs[PATH_MAX + 32];
+    snprintf(logs, sizeof logs, "\nLogs: %s/<scenario>/ ", in_cwd("demo"));
+    cr_expect_not_null(strstr(p.out, logs), "stdout: %s", p.out);
+    proc_free(&p);
+}
+
+/* ---- the progress line ---------------------------------------------------------------------- */
+
+Test(progress, on_a_terminal_a_progress_line_is_redrawn_after_1_s_and_cleared, .timeout = 60,
+     TMP)
+{
+    const char *const argv[] = {"loadgen", "run", "--sut", "null", "--scenario", "Server",
+                                "--target-qps", "2000", "--min-duration-ms", "1300", "--out",
+                                "p", NULL};
+    proc p;
+    run_prog(&p, argv, true);
+    cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
+    const char *line = strstr(p.err, "\r\033[K  Server       performance ");
+    cr_expect_not_null(line, "no progress line on the terminal: '%s'", p.err);
+    if (line) {
+        cr_expect_not_null(strstr(line, " s  issued "));
+        cr_expect_not_null(strstr(line, "  completed "));
+        cr_expect_not_null(strstr(line, "/s"));
+    }
+    size_t n = strlen(p.err);
+    cr_expect(n >= 4 && !strcmp(p.err + n - 4, "\r\033[K"),
+              "the progress line is not cleared at the end");
+    cr_expect_null(strstr(p.out, "\033["), "progress went to stdout");
+    proc_free(&p);
+}
+
+Test(progress, no_progress_flag_keeps_the_terminal_free_of_progress, .timeout = 60, TMP)
+{
+    const char *const argv[] = {"loadgen", "run", "--sut", "null", "--scenario", "Server",
+                                "--target-qps", "2000", "--min-duration-ms", "1300", "--out",
+                                "p", "--no-progress", NULL};
+    proc p;
+    run_prog(&p, argv, true);
+    cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
+    cr_expect_null(strstr(p.err, "\033[K"), "progress with --no-progress: '%s'", p.err);
+    proc_free(&p);
+}
