@@ -2,15 +2,21 @@
  * Concurrency Kit's ck_ring, moving 16-byte items (sample id, sample index).
  *
  * Usage: bench_ring [reps [run_ms [config]]]
- *   defaults: 7 repetitions of 200 ms per implementation and configuration, every
- *   configuration; `config` runs only those whose name contains it (e.g. 1p1c).
+ *   defaults: 7 repetitions of 150 ms per implementation and configuration (about 22 s
+ *   in all), every configuration; `config` runs only those whose name contains it.
+ *
+ * Configurations: 1p1c, 2p2c (producers and consumers on two cores), 1p1c_bulk32 and
+ * 2p2c_bulk32 (consumers pop up to 32 per call), 1t and 1t_bulk32 (one thread pushes and
+ * pops; the cost of the operations alone). Implementations: lg (this ring), lg_loop (this
+ * ring without the batch claim), ck (ck_ring mpmc, 16-byte entries by value), ck_ptr
+ * (ck_ring mpmc, pointers to preallocated 16-byte items).
  *
  * Prints one line per implementation and configuration:
- *   bench_ring impl=lg config=2p2c ops_per_sec=... min=... max=... reps=7 ...
- * where one op is one item pushed by a producer and popped by a consumer, and
- * ops_per_sec is the median over the repetitions. See docs/ring.md for the results. */
+ *   bench_ring impl=lg config=2p2c ops_per_sec=... min=... max=... ratio_vs_lg=... ...
+ * where one op is one item pushed and popped, ops_per_sec is the median over the
+ * repetitions and ratio_vs_lg the median of the per-repetition ratios to lg. The results
+ * and what they mean are in docs/ring.md. */
 #include <ck_ring.h>
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -50,19 +56,24 @@ typedef struct counter {
     _Alignas(64) _Atomic uint64_t n;
 } counter;
 
+/* Everything the threads write during a run sits on cache lines of its own, away from
+ * the fields every operation reads, so that no implementation pays for false sharing
+ * with the harness. */
 typedef struct run {
-    impl which;
+    /* Read by every operation; written only before the threads start. */
+    _Alignas(64) impl which;
     int producers, consumers;
-    size_t batch; /* consumer: items per pop call (1 = single pops) */
-    _Atomic bool stop;              /* set by the main thread when the run's time is up */
-    _Atomic int producers_done;     /* producers that made their last push */
+    size_t batch;   /* consumer: items per pop call (1 = single pops) */
     lg_ring *lg;
-    struct ck_ring ck;
-    void *ck_buf; /* sample16[CAPACITY] or void *[CAPACITY] */
+    void *ck_buf;   /* sample16[CAPACITY] or void *[CAPACITY] */
     sample16 *pool; /* ck_ptr: PTR_POOL items per producer, read-only during a run */
+    /* ck_ring's counters (it pads its producer and consumer fields apart itself). */
+    _Alignas(64) struct ck_ring ck;
+    _Alignas(64) _Atomic bool stop; /* set by the main thread when the run's time is up */
+    _Atomic int producers_done;     /* producers that made their last push */
+    _Atomic uint64_t pushed_sum, popped_sum;
     pthread_barrier_t start;
     counter consumed[MAX_THREADS]; /* per consumer, so that counting costs no lock */
-    _Atomic uint64_t pushed_sum, popped_sum;
 } run;
 
 typedef struct worker {
@@ -214,13 +225,12 @@ static void *consumer_main(void *arg)
     return NULL;
 }
 
-/* One run of run_ms milliseconds; returns items per second, or a negative value when the
- * items popped are not exactly the items pushed. */
-static double run_once(impl which, int producers, int consumers, size_t batch, int run_ms)
+/* Allocates the run and its queue; NULL when out of memory. */
+static run *run_new(impl which, int producers, int consumers, size_t batch)
 {
     run *r = aligned_alloc(64, (sizeof(run) + 63) / 64 * 64);
     if (r == NULL)
-        return -1;
+        return NULL;
     memset(r, 0, sizeof *r);
     r->which = which;
     r->producers = producers;
@@ -228,22 +238,47 @@ static double run_once(impl which, int producers, int consumers, size_t batch, i
     r->batch = batch;
     if (which == IMPL_LG || which == IMPL_LG_LOOP) {
         if (lg_ring_create(CAPACITY, sizeof(sample16), &r->lg) != 0)
-            return -1;
+            goto fail;
     } else {
         size_t entry = which == IMPL_CK ? sizeof(sample16) : sizeof(void *);
         r->ck_buf = aligned_alloc(64, CAPACITY * entry);
         if (r->ck_buf == NULL)
-            return -1;
+            goto fail;
         memset(r->ck_buf, 0, CAPACITY * entry);
         ck_ring_init(&r->ck, CAPACITY);
         if (which == IMPL_CK_PTR) {
-            r->pool = malloc(sizeof(sample16) * PTR_POOL * (size_t)producers);
+            size_t np = producers > 0 ? (size_t)producers : 1;
+            r->pool = malloc(sizeof(sample16) * PTR_POOL * np);
             if (r->pool == NULL)
-                return -1;
-            for (size_t i = 0; i < (size_t)PTR_POOL * (size_t)producers; i++)
+                goto fail;
+            for (size_t i = 0; i < (size_t)PTR_POOL * np; i++)
                 r->pool[i] = (sample16){i % PTR_POOL, i * 7};
         }
     }
+    return r;
+fail:
+    lg_ring_destroy(r->lg);
+    free(r->ck_buf);
+    free(r);
+    return NULL;
+}
+
+static void run_free(run *r)
+{
+    lg_ring_destroy(r->lg);
+    free(r->ck_buf);
+    free(r->pool);
+    free(r);
+}
+
+/* One run of run_ms milliseconds with threads; returns items per second, or a negative
+ * value when the items popped are not exactly the items pushed. */
+static double run_threads(impl which, int producers, int consumers, size_t batch,
+                          int run_ms)
+{
+    run *r = run_new(which, producers, consumers, batch);
+    if (r == NULL)
+        return -1;
     int n = producers + consumers;
     pthread_barrier_init(&r->start, NULL, (unsigned)n + 1);
     pthread_t th[MAX_THREADS];
@@ -276,11 +311,49 @@ static double run_once(impl which, int producers, int consumers, size_t batch, i
         rate = -1;
     }
     pthread_barrier_destroy(&r->start);
-    lg_ring_destroy(r->lg);
-    free(r->ck_buf);
-    free(r->pool);
-    free(r);
+    run_free(r);
     return rate;
+}
+
+/* One thread pushes `batch` items and pops them again, over and over, for run_ms: the
+ * cost of the operations themselves, with no other core involved. lg uses push_bulk and
+ * pop_bulk when batch > 1; the others push and pop one at a time. */
+static double run_solo(impl which, size_t batch, int run_ms)
+{
+    run *r = run_new(which, 1, 1, batch);
+    if (r == NULL)
+        return -1;
+    sample16 in[MAX_BATCH], out[MAX_BATCH];
+    uint64_t id = 0, items = 0, sum_in = 0, sum_out = 0;
+    bool ok = true;
+    int64_t t0 = now_ns(), t1, deadline = t0 + (int64_t)run_ms * 1000000;
+    do {
+        for (int it = 0; it < 256; it++) {
+            if (which == IMPL_LG && batch > 1) {
+                for (size_t k = 0; k < batch; k++)
+                    in[k] = (sample16){id + k, (id + k) * 7};
+                ok &= lg_ring_push_bulk(r->lg, in, batch) == batch;
+            } else {
+                for (size_t k = 0; k < batch; k++)
+                    ok &= push_one(r, 0, id + k);
+            }
+            for (size_t k = 0; k < batch; k++)
+                sum_in += which == IMPL_CK_PTR ? (id + k) % PTR_POOL : id + k;
+            id += batch;
+            size_t n = pop_some(r, out);
+            ok &= n == batch;
+            for (size_t k = 0; k < n; k++)
+                sum_out += out[k].id;
+            items += n;
+        }
+        t1 = now_ns();
+    } while (t1 < deadline);
+    run_free(r);
+    if (!ok || sum_in != sum_out) {
+        fprintf(stderr, "bench_ring: %s solo run lost items\n", impl_names[which]);
+        return -1;
+    }
+    return (double)items / ((double)(t1 - t0) / 1e9);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -291,50 +364,65 @@ static int cmp_double(const void *a, const void *b)
 
 typedef struct config {
     const char *name;
-    int producers, consumers;
-    size_t batch;
-    impl impls[4];
+    int producers, consumers; /* 0 and 0: one thread does both (run_solo) */
+    size_t batch;             /* items per pop call */
+    impl impls[4];            /* impls[0] is lg: the others' ratio_vs_lg refer to it */
     int nimpls;
 } config;
+
+static const config configs[] = {
+    {"1p1c", 1, 1, 1, {IMPL_LG, IMPL_CK, IMPL_CK_PTR}, 3},
+    {"2p2c", 2, 2, 1, {IMPL_LG, IMPL_CK, IMPL_CK_PTR}, 3},
+    {"1p1c_bulk32", 1, 1, 32, {IMPL_LG, IMPL_LG_LOOP, IMPL_CK, IMPL_CK_PTR}, 4},
+    {"2p2c_bulk32", 2, 2, 32, {IMPL_LG, IMPL_LG_LOOP, IMPL_CK, IMPL_CK_PTR}, 4},
+    {"1t", 0, 0, 1, {IMPL_LG, IMPL_CK, IMPL_CK_PTR}, 3},
+    {"1t_bulk32", 0, 0, 32, {IMPL_LG, IMPL_LG_LOOP, IMPL_CK, IMPL_CK_PTR}, 4},
+};
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 int main(int argc, char **argv)
 {
     int reps = argc > 1 ? atoi(argv[1]) : 7;
-    int run_ms = argc > 2 ? atoi(argv[2]) : 200;
+    int run_ms = argc > 2 ? atoi(argv[2]) : 150;
     const char *only = argc > 3 ? argv[3] : NULL;
     if (reps < 1 || reps > 99 || run_ms < 10 || run_ms > 10000) {
         fprintf(stderr, "usage: bench_ring [reps 1..99 [run_ms 10..10000 [config]]]\n");
         return 2;
     }
-    static const config configs[] = {
-        {"1p1c", 1, 1, 1, {IMPL_LG, IMPL_CK, IMPL_CK_PTR}, 3},
-        {"2p2c", 2, 2, 1, {IMPL_LG, IMPL_CK, IMPL_CK_PTR}, 3},
-        {"1p1c_bulk32", 1, 1, 32, {IMPL_LG, IMPL_LG_LOOP, IMPL_CK, IMPL_CK_PTR}, 4},
-        {"2p2c_bulk32", 2, 2, 32, {IMPL_LG, IMPL_LG_LOOP, IMPL_CK, IMPL_CK_PTR}, 4},
-    };
     int status = 0;
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
         const config *cf = &configs[c];
         if (only != NULL && strstr(cf->name, only) == NULL)
             continue;
-        double rates[4][99];
+        double rates[4][99], ratios[4][99];
         /* Repetitions interleave the implementations so that drift in the machine's
-         * speed (frequency, noisy neighbours) falls on all of them alike. */
+         * speed (frequency, noisy neighbours, where the hypervisor puts the two vCPUs)
+         * falls on all of them alike; ratio_vs_lg is the median of the per-repetition
+         * ratios, which is steadier than the ratio of the medians on a noisy machine. */
         for (int rep = 0; rep < reps; rep++) {
             for (int k = 0; k < cf->nimpls; k++) {
-                rates[k][rep] = run_once(cf->impls[k], cf->producers, cf->consumers,
-                                         cf->batch, run_ms);
-                if (rates[k][rep] < 0)
+                double v = cf->producers == 0
+                               ? run_solo(cf->impls[k], cf->batch, run_ms)
+                               : run_threads(cf->impls[k], cf->producers, cf->consumers,
+                                             cf->batch, run_ms);
+                if (v < 0)
                     status = 1;
+                rates[k][rep] = v;
+                ratios[k][rep] = v / rates[0][rep];
             }
         }
         for (int k = 0; k < cf->nimpls; k++) {
-            qsort(rates[k], (size_t)reps, sizeof(double), cmp_double);
+            double ratio = median(ratios[k], reps);
+            double med = median(rates[k], reps);
             printf("bench_ring impl=%s config=%s ops_per_sec=%.0f min=%.0f max=%.0f "
-                   "reps=%d run_ms=%d item_bytes=%zu capacity=%d\n",
-                   impl_names[cf->impls[k]], cf->name, rates[k][reps / 2], rates[k][0],
-                   rates[k][reps - 1], reps, run_ms, sizeof(sample16),
-                   CAPACITY);
+                   "ratio_vs_lg=%.2f reps=%d run_ms=%d item_bytes=%zu capacity=%d\n",
+                   impl_names[cf->impls[k]], cf->name, med, rates[k][0], rates[k][reps - 1],
+                   ratio, reps, run_ms, sizeof(sample16), CAPACITY);
             fflush(stdout);
         }
     }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench/cli.h"
+#include "loadgen/config.h"
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
 #include "sut/sut.h"
@@ -65,17 +66,35 @@ bool cli_parse_double(const char *cmd, const char *flag, const char *text, doubl
 
 /* ---------------------------------------------------------------- options */
 
+#define MAX_FIELDS 64
+#define MAX_CONFS 16
+
 typedef struct run_opts {
     lg_settings s;
+    lg_settings base;            /* the settings before flags and config files */
     const char *sut;             /* "null" or "synthetic" */
     const char *out;
     bool out_given;
-    bool qps_given, latency_given;
-    double target_latency_ms;
     uint64_t total, performance, sample_size;
     sut_synthetic_config syn;
-    bool progress, quiet, write_samples;
+    bool progress, quiet, write_samples, explain;
+    const char *confs[MAX_CONFS];
+    int nconf;
+    const char *model;
+    /* Which settings fields the command line set, and with which flag: they override
+     * the config files. */
+    const char *flag_of[MAX_FIELDS];
+    lg_config *cfg;              /* the loaded files (the origins point into it) */
+    lg_config_origin origins[MAX_FIELDS];
 } run_opts;
+
+/* Records that a flag set a settings field (by its lg_settings name). */
+static void mark(run_opts *o, const char *field, const char *flag)
+{
+    int i = lg_settings_field_find(field);
+    if (i >= 0 && i < MAX_FIELDS)
+        o->flag_of[i] = flag;
+}
 
 static void run_opts_default(run_opts *o)
 {
@@ -96,7 +115,7 @@ enum {
     O_INDEX_SEED, O_SCHED_SEED, O_ACC_SEED, O_ACC_PROB, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_COALESCE, O_MAX_ASYNC, O_TIMEOUT, O_QUIET,
     O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
-    O_STALL_EVERY,
+    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN,
 };
 
 static const struct option run_long[] = {
@@ -140,6 +159,10 @@ static const struct option run_long[] = {
     {"quiet", no_argument, 0, O_QUIET},
     {"no-progress", no_argument, 0, O_NO_PROGRESS},
     {"no-samples-file", no_argument, 0, O_NO_SAMPLES},
+    {"conf", required_argument, 0, O_CONF},
+    {"model", required_argument, 0, O_MODEL},
+    {"set", required_argument, 0, O_SET},
+    {"explain", no_argument, 0, O_EXPLAIN},
     {"help", no_argument, 0, O_HELP},
     {0, 0, 0, 0},
 };
@@ -152,6 +175,18 @@ static void run_help(FILE *f)
         "Runs one MLPerf-style test with a built-in SUT and synthetic QSL and writes\n"
         "mlperf_log_summary.txt, mlperf_log_detail.txt, mlperf_log_accuracy.json,\n"
         "results.json and samples.bin to the output folder.\n"
+        "\n"
+        "Settings come from, later winning: built-in defaults < mlperf.conf < user.conf\n"
+        "< command-line flags. `loadgen config --explain [these options]` shows each one\n"
+        "and where it came from.\n"
+        "\n"
+        "Configuration:\n"
+        "  --conf FILE                  an MLPerf config file (mlperf.conf or user.conf);\n"
+        "                               repeat for several, in precedence order\n"
+        "  --model NAME                 the model the config lines are looked up for\n"
+        "                               (default: only '*' lines apply)\n"
+        "  --set FIELD=VALUE            any lg_settings field, in its own unit (ns,\n"
+        "                               fraction), e.g. --set server_target_latency_ns=5e7\n"
         "\n"
         "Test:\n"
         "  --scenario S                 SingleStream | MultiStream | Server | Offline\n"
@@ -216,6 +251,7 @@ static void run_help(FILE *f)
 static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
 {
     optind = 0; /* 0, not 1: glibc then resets its state fully between parses */
+    o->base = o->s;
     opterr = 0;
     int c;
     uint64_t u;
@@ -230,6 +266,11 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             snprintf(fl, sizeof fl, "--%s", run_long[li].name);
         else
             snprintf(fl, sizeof fl, "%s", flag);
+        /* The flag's name, "--name", as a string that outlives the parse (origins). */
+        static char names[sizeof run_long / sizeof run_long[0]][40];
+        if (li >= 0 && !names[li][0])
+            snprintf(names[li], sizeof names[li], "--%s", run_long[li].name);
+        const char *fl0 = li >= 0 ? names[li] : "?";
         if (c == O_SCENARIO && !strcmp(cmd, "demo")) {
             fprintf(stderr, "loadgen demo: --scenario: the demo runs all four scenarios; use "
                     "loadgen run --scenario %s\n", a);
@@ -242,7 +283,39 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
                         "SingleStream, MultiStream, Server or Offline)\n", cmd, a);
                 return CLI_EXIT_USAGE;
             }
+            mark(o, "scenario", "--scenario");
             break;
+        case O_CONF:
+            if (o->nconf == MAX_CONFS) {
+                fprintf(stderr, "loadgen %s: --conf: at most %d files\n", cmd, MAX_CONFS);
+                return CLI_EXIT_USAGE;
+            }
+            o->confs[o->nconf++] = a;
+            break;
+        case O_MODEL: o->model = a; break;
+        case O_EXPLAIN: o->explain = true; break;
+        case O_SET: {
+            char name[128], err[256];
+            const char *eq = strchr(a, '=');
+            int i;
+            if (!eq || (size_t)(eq - a) >= sizeof name) {
+                fprintf(stderr, "loadgen %s: --set: expected FIELD=VALUE, got '%s'\n", cmd, a);
+                return CLI_EXIT_USAGE;
+            }
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            if ((i = lg_settings_field_find(name)) < 0 || i >= MAX_FIELDS) {
+                fprintf(stderr, "loadgen %s: --set: unknown setting '%s' (loadgen config "
+                        "--explain lists them)\n", cmd, name);
+                return CLI_EXIT_USAGE;
+            }
+            if (lg_settings_field_set(&o->s, (size_t)i, eq + 1, err, sizeof err)) {
+                fprintf(stderr, "loadgen %s: --set %s: %s\n", cmd, name, err);
+                return CLI_EXIT_USAGE;
+            }
+            o->flag_of[i] = "--set";
+            break;
+        }
         case O_SUT:
             if (strcmp(a, "null") && strcmp(a, "synthetic")) {
                 fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null or "
@@ -258,19 +331,27 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
                         "accuracy or submission)\n", cmd, a);
                 return CLI_EXIT_USAGE;
             }
+            mark(o, "mode", "--mode");
             break;
         case O_TARGET_QPS:
             if (!cli_parse_double(cmd, fl, a, 0, 1e12, true, false, &d))
                 return CLI_EXIT_USAGE;
             o->s.server_target_qps = o->s.offline_expected_qps = d;
-            o->qps_given = true;
+            mark(o, "server_target_qps", "--target-qps");
+            mark(o, "offline_expected_qps", "--target-qps");
             break;
-        case O_TARGET_LAT:
+        case O_TARGET_LAT: {
             if (!cli_parse_double(cmd, fl, a, 0, 86400e3, true, false, &d))
                 return CLI_EXIT_USAGE;
-            o->target_latency_ms = d;
-            o->latency_given = true;
+            int64_t ns = (int64_t)(d * 1e6);
+            o->s.server_target_latency_ns = ns > 0 ? ns : 1;
+            o->s.single_stream_expected_latency_ns = d * 1e6;
+            o->s.multi_stream_expected_latency_ns = d * 1e6;
+            mark(o, "server_target_latency_ns", "--target-latency-ms");
+            mark(o, "single_stream_expected_latency_ns", "--target-latency-ms");
+            mark(o, "multi_stream_expected_latency_ns", "--target-latency-ms");
             break;
+        }
         case O_TARGET_PCT:
             if (!cli_parse_double(cmd, fl, a, 0, 1, true, true, &d)) {
                 fprintf(stderr, "  (a percentile is a fraction: 0.99 means the 99th)\n");
@@ -279,10 +360,14 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             o->s.single_stream_target_latency_percentile = d;
             o->s.multi_stream_target_latency_percentile = d;
             o->s.server_target_latency_percentile = d;
+            mark(o, "single_stream_target_latency_percentile", "--target-latency-percentile");
+            mark(o, "multi_stream_target_latency_percentile", "--target-latency-percentile");
+            mark(o, "server_target_latency_percentile", "--target-latency-percentile");
             break;
         case O_ACC_PROB:
             if (!cli_parse_double(cmd, fl, a, 0, 1, false, false, &o->s.accuracy_log_probability))
                 return CLI_EXIT_USAGE;
+            mark(o, "accuracy_log_probability", "--accuracy-log-probability");
             break;
         case O_MEAN_US:
             if (!cli_parse_double(cmd, fl, a, 0, 3.6e9, false, false, &d))
@@ -325,7 +410,10 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             }
             break;
         case O_BUSY: o->syn.busy_wait = true; break;
-        case O_COALESCE: o->s.server_coalesce_queries = true; break;
+        case O_COALESCE:
+            o->s.server_coalesce_queries = true;
+            mark(o, "server_coalesce_queries", "--coalesce-queries");
+            break;
         case O_QUIET: o->quiet = true; o->progress = false; break;
         case O_NO_PROGRESS: o->progress = false; break;
         case O_NO_SAMPLES: o->write_samples = false; break;
@@ -367,23 +455,41 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             if (!cli_parse_u64(cmd, fl, a, lim[i].lo, lim[i].hi, &u))
                 return CLI_EXIT_USAGE;
             switch (c) {
-            case O_MIN_DUR: o->s.min_duration_ms = u; break;
-            case O_MAX_DUR: o->s.max_duration_ms = u; break;
-            case O_MIN_Q: o->s.min_query_count = u; break;
-            case O_MAX_Q: o->s.max_query_count = u; break;
-            case O_SPQ: o->s.multi_stream_samples_per_query = u; break;
+            case O_MIN_DUR: o->s.min_duration_ms = u; mark(o, "min_duration_ms", fl0); break;
+            case O_MAX_DUR: o->s.max_duration_ms = u; mark(o, "max_duration_ms", fl0); break;
+            case O_MIN_Q: o->s.min_query_count = u; mark(o, "min_query_count", fl0); break;
+            case O_MAX_Q: o->s.max_query_count = u; mark(o, "max_query_count", fl0); break;
+            case O_SPQ:
+                o->s.multi_stream_samples_per_query = u;
+                mark(o, "multi_stream_samples_per_query", fl0);
+                break;
             case O_PSC: o->performance = u; break;
             case O_TOTAL: o->total = u; break;
             case O_SAMPLE_SIZE: o->sample_size = u; break;
-            case O_QSL_SEED: o->s.qsl_rng_seed = u; break;
-            case O_INDEX_SEED: o->s.sample_index_rng_seed = u; break;
-            case O_SCHED_SEED: o->s.schedule_rng_seed = u; break;
-            case O_ACC_SEED: o->s.accuracy_log_rng_seed = u; break;
+            case O_QSL_SEED: o->s.qsl_rng_seed = u; mark(o, "qsl_rng_seed", fl0); break;
+            case O_INDEX_SEED:
+                o->s.sample_index_rng_seed = u;
+                mark(o, "sample_index_rng_seed", fl0);
+                break;
+            case O_SCHED_SEED:
+                o->s.schedule_rng_seed = u;
+                mark(o, "schedule_rng_seed", fl0);
+                break;
+            case O_ACC_SEED:
+                o->s.accuracy_log_rng_seed = u;
+                mark(o, "accuracy_log_rng_seed", fl0);
+                break;
             case O_WORKERS: o->syn.workers = (unsigned)u; break;
             case O_BATCH: o->syn.max_batch = (unsigned)u; break;
             case O_SUT_SEED: o->syn.seed = u; break;
-            case O_MAX_ASYNC: o->s.server_max_async_queries = u; break;
-            case O_TIMEOUT: o->s.sample_timeout_ns = (int64_t)u * 1000000; break;
+            case O_MAX_ASYNC:
+                o->s.server_max_async_queries = u;
+                mark(o, "server_max_async_queries", fl0);
+                break;
+            case O_TIMEOUT:
+                o->s.sample_timeout_ns = (int64_t)u * 1000000;
+                mark(o, "sample_timeout_ns", fl0);
+                break;
             }
         }
         }
@@ -396,9 +502,23 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
     return -1;
 }
 
-/* Fills the settings the user left out from what the SUT can do, so that a run with
- * no flags is meaningful: MLPerf's placeholder of 1 QPS would make Offline and Server
- * runs INVALID at once. */
+static bool from_default(const run_opts *o, const char *field)
+{
+    int i = lg_settings_field_find(field);
+    return i < 0 || i >= MAX_FIELDS || o->origins[i].source == LG_CONF_SRC_DEFAULT;
+}
+
+static void set_derived(run_opts *o, const char *field)
+{
+    int i = lg_settings_field_find(field);
+    if (i >= 0 && i < MAX_FIELDS)
+        o->origins[i] = (lg_config_origin){.source = LG_CONF_SRC_CALLER,
+                                           .file = "derived from the SUT's capacity"};
+}
+
+/* Fills the settings that neither a flag nor a config file gave from what the SUT can
+ * do, so that a run with no flags is meaningful: MLPerf's placeholder of 1 QPS would
+ * make Offline and Server runs INVALID at once. */
 static void derive_defaults(run_opts *o, bool announce)
 {
     bool null = !strcmp(o->sut, "null");
@@ -409,26 +529,90 @@ static void derive_defaults(run_opts *o, bool announce)
     double capacity = null ? 3e7
                       : per_batch_ns > 0 ? o->syn.workers * batch * 1e9 / per_batch_ns
                                          : 1e6;
-    if (o->latency_given) {
-        int64_t ns = (int64_t)(o->target_latency_ms * 1e6);
-        o->s.server_target_latency_ns = ns > 0 ? ns : 1;
-        o->s.single_stream_expected_latency_ns = o->target_latency_ms * 1e6;
-        o->s.multi_stream_expected_latency_ns = o->target_latency_ms * 1e6;
-    } else if (!null && o->syn.mean_ns > 0) {
-        o->s.single_stream_expected_latency_ns = (double)o->syn.mean_ns;
-        o->s.multi_stream_expected_latency_ns = (double)o->syn.mean_ns *
-                                                (double)o->s.multi_stream_samples_per_query;
+    if (!null && o->syn.mean_ns > 0) {
+        if (from_default(o, "single_stream_expected_latency_ns")) {
+            o->s.single_stream_expected_latency_ns = (double)o->syn.mean_ns;
+            set_derived(o, "single_stream_expected_latency_ns");
+        }
+        if (from_default(o, "multi_stream_expected_latency_ns")) {
+            o->s.multi_stream_expected_latency_ns =
+                (double)o->syn.mean_ns * (double)o->s.multi_stream_samples_per_query;
+            set_derived(o, "multi_stream_expected_latency_ns");
+        }
     }
-    if (!o->qps_given) {
+    bool server = from_default(o, "server_target_qps");
+    bool offline = from_default(o, "offline_expected_qps");
+    if (server) {
         o->s.server_target_qps = null ? 1e5 : 0.5 * capacity;
-        o->s.offline_expected_qps = capacity;
-        if (announce && (o->s.scenario == LG_SERVER || o->s.scenario == LG_OFFLINE))
-            fprintf(stderr, "loadgen: no --target-qps given: using %g, %s\n",
-                    o->s.scenario == LG_SERVER ? o->s.server_target_qps
-                                               : o->s.offline_expected_qps,
-                    o->s.scenario == LG_SERVER ? "half the SUT's nominal capacity"
-                                               : "the SUT's nominal capacity");
+        set_derived(o, "server_target_qps");
     }
+    if (offline) {
+        o->s.offline_expected_qps = capacity;
+        set_derived(o, "offline_expected_qps");
+    }
+    if (announce && ((server && o->s.scenario == LG_SERVER) ||
+                     (offline && o->s.scenario == LG_OFFLINE)))
+        fprintf(stderr, "loadgen: no --target-qps given: using %g, %s\n",
+                o->s.scenario == LG_SERVER ? o->s.server_target_qps
+                                           : o->s.offline_expected_qps,
+                o->s.scenario == LG_SERVER ? "half the SUT's nominal capacity"
+                                           : "the SUT's nominal capacity");
+}
+
+/* Builds the run's settings in precedence order: the defaults, then the config files
+ * (for --model and the scenario), then every field a flag set, then the derived
+ * defaults. Returns -1 when all is well, else an exit code (the message printed). */
+static int resolve_settings(run_opts *o, const char *cmd, bool announce)
+{
+    lg_settings final = o->base;
+    char err[512];
+    memset(o->origins, 0, sizeof o->origins);
+    if (o->nconf && !o->cfg) {
+        if (lg_config_create(&o->cfg))
+            return CLI_EXIT_RUNTIME;
+        for (int i = 0; i < o->nconf; i++) {
+            int rc = lg_config_load_file(o->cfg, o->confs[i],
+                                         lg_config_kind_from_path(o->confs[i]), err,
+                                         sizeof err);
+            if (rc) {
+                fprintf(stderr, "loadgen %s: --conf %s: %s\n", cmd, o->confs[i], err);
+                return CLI_EXIT_USAGE;
+            }
+        }
+    }
+    if (o->cfg) {
+        if (lg_config_apply(o->cfg, o->model, o->s.scenario, &final, o->origins, err,
+                            sizeof err)) {
+            fprintf(stderr, "loadgen %s: %s\n", cmd, err);
+            return CLI_EXIT_USAGE;
+        }
+    } else if (o->model) {
+        fprintf(stderr, "loadgen %s: --model %s: needs a config file (--conf)\n", cmd,
+                o->model);
+        return CLI_EXIT_USAGE;
+    }
+    size_t n = lg_settings_field_count();
+    for (size_t i = 0; i < n && i < MAX_FIELDS; i++) {
+        if (!o->flag_of[i])
+            continue;
+        char text[128];
+        lg_settings_field_format(&o->s, i, text, sizeof text);
+        if (lg_settings_field_set(&final, i, text, err, sizeof err)) {
+            fprintf(stderr, "loadgen %s: %s: %s\n", cmd, o->flag_of[i], err);
+            return CLI_EXIT_USAGE;
+        }
+        o->origins[i] = (lg_config_origin){.source = LG_CONF_SRC_CALLER,
+                                           .file = o->flag_of[i]};
+    }
+    o->s = final;
+    derive_defaults(o, announce);
+    return -1;
+}
+
+static void run_opts_free(run_opts *o)
+{
+    lg_config_destroy(o->cfg);
+    o->cfg = NULL;
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -649,9 +833,11 @@ int cli_run_parse_only(int argc, char **argv)
     run_opts_default(&o);
     o.progress = false;
     int rc = run_parse(argc, argv, &o, "run");
+    if (rc < 0)
+        rc = resolve_settings(&o, "run", false);
+    run_opts_free(&o);
     if (rc >= 0)
         return rc;
-    derive_defaults(&o, false);
     char msg[256];
     lg_qsl qsl = {.total_sample_count = o.total, .performance_sample_count = o.performance};
     return lg_settings_check(&o.s, &qsl, msg, sizeof msg) ? CLI_EXIT_USAGE : -1;
@@ -662,9 +848,12 @@ int cli_run(int argc, char **argv)
     run_opts o;
     run_opts_default(&o);
     int rc = run_parse(argc, argv, &o, "run");
-    if (rc >= 0)
+    if (rc < 0)
+        rc = resolve_settings(&o, "run", !o.quiet);
+    if (rc >= 0) {
+        run_opts_free(&o);
         return rc;
-    derive_defaults(&o, !o.quiet);
+    }
     char out[512];
     if (!o.out_given) {
         char what[64];
@@ -673,7 +862,9 @@ int cli_run(int argc, char **argv)
         o.out = out;
     }
     lg_results r;
-    if ((rc = run_one(&o, lg_scenario_name(o.s.scenario), &r)) >= 0)
+    rc = run_one(&o, lg_scenario_name(o.s.scenario), &r);
+    run_opts_free(&o);
+    if (rc >= 0)
         return rc;
     if (!o.quiet) {
         char text[2048];
@@ -682,6 +873,79 @@ int cli_run(int argc, char **argv)
         printf("Logs: %s/\n", o.out);
     }
     return r.valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
+}
+
+/* ---------------------------------------------------------------- config */
+
+static void config_help(FILE *f)
+{
+    fputs("usage: loadgen config [--explain] [run options]\n"
+          "\n"
+          "Prints every effective setting of the run these options describe, its unit and\n"
+          "where its value came from: the built-in default, a config file line, a flag or\n"
+          "the SUT's capacity. Then lists the config lines that do not apply to this run\n"
+          "(another model or scenario, or overridden) so a typo'd model name shows.\n"
+          "Precedence, later winning: defaults < mlperf.conf < user.conf < flags.\n"
+          "\n"
+          "Example:\n"
+          "  loadgen config --explain --conf mlperf.conf --conf user.conf \\\n"
+          "      --model resnet50 --scenario Server --target-qps 900\n"
+          "Exit code: 0, or 2 for a bad option or config file.\n",
+          f);
+}
+
+int cli_config(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            config_help(stdout);
+            return CLI_EXIT_VALID;
+        }
+    run_opts o;
+    run_opts_default(&o);
+    int rc = run_parse(argc, argv, &o, "config");
+    if (rc < 0)
+        rc = resolve_settings(&o, "config", false);
+    if (rc >= 0) {
+        run_opts_free(&o);
+        return rc;
+    }
+    printf("Effective settings for %s%s%s (scenario %s):\n\n", o.model ? "model " : "",
+           o.model ? o.model : "no model", "", lg_scenario_name(o.s.scenario));
+    printf("%-42s %-22s %-8s %s\n", "setting", "value", "unit", "from");
+    size_t n = lg_settings_field_count();
+    for (size_t i = 0; i < n && i < MAX_FIELDS; i++) {
+        char v[64], from[512];
+        lg_settings_field_format(&o.s, i, v, sizeof v);
+        if (o.origins[i].source == LG_CONF_SRC_CALLER && o.origins[i].file &&
+            !strncmp(o.origins[i].file, "derived", 7))
+            snprintf(from, sizeof from, "%s", o.origins[i].file);
+        else
+            lg_config_origin_format(&o.origins[i], from, sizeof from);
+        const char *unit = lg_settings_field_unit(i);
+        printf("%-42s %-22s %-8s %s\n", lg_settings_field_name(i), v, unit ? unit : "",
+               from);
+    }
+    if (o.cfg) {
+        size_t ne = lg_config_entry_count(o.cfg);
+        bool header = false;
+        for (size_t i = 0; i < ne; i++) {
+            int st = lg_config_entry_status(o.cfg, i, o.model, o.s.scenario);
+            if (st == LG_CONF_ENTRY_APPLIED)
+                continue;
+            lg_config_entry e;
+            if (lg_config_entry_get(o.cfg, i, &e))
+                continue;
+            if (!header) {
+                printf("\nConfig lines that do not set anything in this run:\n");
+                header = true;
+            }
+            printf("  %s:%d  %s = %s  (%s)\n", e.file, e.line, e.key, e.value,
+                   lg_config_entry_status_name(st));
+        }
+    }
+    run_opts_free(&o);
+    return CLI_EXIT_VALID;
 }
 
 /* ---------------------------------------------------------------- demo */
@@ -728,8 +992,10 @@ int cli_demo(int argc, char **argv)
                (double)base.syn.mean_ns / 1e3, (unsigned long long)base.s.min_duration_ms);
     for (int i = 0; i < 4; i++) {
         run_opts o = base;
-        o.s.scenario = order[i];
-        derive_defaults(&o, false);
+        o.s.scenario = o.base.scenario = order[i];
+        o.cfg = NULL;
+        if ((rc = resolve_settings(&o, "demo", false)) >= 0)
+            return rc;
         char out[700];
         snprintf(out, sizeof out, "%s/%s", root, lg_scenario_name(order[i]));
         o.out = out;
@@ -737,7 +1003,9 @@ int cli_demo(int argc, char **argv)
             printf("  running %-12s ...", lg_scenario_name(order[i]));
             fflush(stdout);
         }
-        if ((rc = run_one(&o, lg_scenario_name(order[i]), &res[i])) >= 0)
+        rc = run_one(&o, lg_scenario_name(order[i]), &res[i]);
+        run_opts_free(&o);
+        if (rc >= 0)
             return rc;
         if (!o.quiet)
             printf(" %s\n", res[i].valid ? "VALID" : "INVALID");

@@ -14,13 +14,15 @@ static void usage(FILE *f)
           "Commands:\n"
           "  run       run one test (scenario, SUT, settings) and write MLPerf logs\n"
           "  demo      run all four scenarios for a few seconds each and print a table\n"
+          "  config    show every effective setting and where it came from (--explain)\n"
           "  version   print the version\n"
           "  help      print this help; `loadgen <command> --help` for a command's\n"
           "\n"
           "Examples:\n"
           "  loadgen demo\n"
           "  loadgen run --scenario Server --target-qps 2000 --min-duration-ms 5000\n"
-          "  loadgen run --scenario Offline --sut null --out /tmp/offline\n",
+          "  loadgen run --scenario Offline --sut null --out /tmp/offline\n"
+          "  loadgen run --conf mlperf.conf --conf user.conf --model resnet50 --scenario Server\n",
           f);
 }
 
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
         return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cli_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "config"))
+        return cli_config(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("loadgen %s\n", lg_version());
         return CLI_EXIT_VALID;

@@ -1173,7 +1173,7 @@ typedef struct slot {
 } slot;
 
 /* Lists the lookups of a run in `scenario`. Returns how many (at most NFIELDS + NKEYS). */
-static size_t make_slots(lg_scenario scenario, slot *out)
+static size_t build_slots(lg_scenario scenario, slot *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < NFIELDS; i++)
@@ -1195,6 +1195,24 @@ static size_t make_slots(lg_scenario scenario, slot *out)
             n++;
         }
     return n;
+}
+
+/* The lookups of each scenario, computed once. */
+static slot slot_table[4][NFIELDS + NKEYS];
+static size_t slot_count[4];
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
+
+static void slots_init(void)
+{
+    for (int sc = 0; sc < 4; sc++)
+        slot_count[sc] = build_slots((lg_scenario)sc, slot_table[sc]);
+}
+
+static const slot *get_slots(lg_scenario scenario, size_t *n)
+{
+    pthread_once(&slot_once, slots_init);
+    *n = slot_count[scenario];
+    return slot_table[scenario];
 }
 
 static bool model_matches(const entry *e, const char *model)
@@ -1269,8 +1287,8 @@ int lg_config_apply(const lg_config *c, const char *model, lg_scenario scenario,
     lg_config_origin o[NFIELDS];
     if (origins)
         memcpy(o, origins, sizeof o);
-    slot slots[NFIELDS + NKEYS];
-    size_t ns = make_slots(scenario, slots);
+    size_t ns;
+    const slot *slots = get_slots(scenario, &ns);
 
     /* Unsupported features first, so that their message is the one shown. */
     for (size_t i = 0; i < ns; i++) {
@@ -1382,8 +1400,8 @@ int lg_config_entry_status(const lg_config *c, size_t i, const char *model,
         return LG_CONF_ENTRY_OTHER_MODEL;
     if (e->ignored || keys[e->key].support == K_IGNORED)
         return LG_CONF_ENTRY_IGNORED;
-    slot slots[NFIELDS + NKEYS];
-    size_t ns = make_slots(scenario, slots);
+    size_t ns;
+    const slot *slots = get_slots(scenario, &ns);
     bool matched = false;
     for (size_t j = 0; j < ns; j++) {
         if (!entry_matches(e, slots[j].key, model, slots[j].scen))
@@ -1614,17 +1632,19 @@ int lg_settings_field_set(lg_settings *s, size_t i, const char *text, char *err,
             sb_add(&m, " %s", num_problem(rc));
             return LG_EINVAL;
         }
+        /* The key's range in this field's unit; a field without a key takes any
+         * number. */
         double scale = fd->cv == CV_MS_NS ? 1e6 : fd->cv == CV_PCT ? 0.01 : 1.0;
-        double lo = kd->dmin * scale, hi = kd->dmax * scale;
-        bool lo_open = kd->dmin_open || kd->nonzero;
-        bool bad = (lo_open ? !(x > lo) : !(x >= lo)) ||
-                   (kd->dmax_open ? !(x < hi) : !(x <= hi));
+        double lo = kd ? kd->dmin * scale : -HUGE_VAL, hi = kd ? kd->dmax * scale : HUGE_VAL;
+        bool lo_open = kd && (kd->dmin_open || kd->nonzero);
+        bool hi_open = kd && kd->dmax_open;
+        bool bad = (lo_open ? !(x > lo) : !(x >= lo)) || (hi_open ? !(x < hi) : !(x <= hi));
         if (bad) {
             sbuf m = {err, errlen, 0};
             sb_add(&m, "%s: ", fd->name);
             sb_quote(&m, text, n);
             sb_add(&m, " is out of range; it must be ");
-            sb_interval(&m, lo, lo_open, hi, kd->dmax_open, fd->unit);
+            sb_interval(&m, lo, lo_open, hi, hi_open, fd->unit);
             return LG_EINVAL;
         }
         memcpy(fp, &x, sizeof x);

@@ -17,6 +17,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -806,4 +807,218 @@ Test(progress, no_progress_flag_keeps_the_terminal_free_of_progress, .timeout = 
     cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
     cr_expect_null(strstr(p.err, "\033[K"), "progress with --no-progress: '%s'", p.err);
     proc_free(&p);
+}
+
+/* ---- config files, --set and `config --explain` --------------------------------------------- */
+
+static const char *write_tmp_file(const char *name, const char *text)
+{
+    static char paths[4][PATH_MAX];
+    static int k;
+    char *p = paths[k++ & 3];
+    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+Test(config_files, conf_values_apply_and_flags_override_them, .timeout = 60, TMP)
+{
+    const char *conf = write_tmp_file("user.conf", "*.Server.target_qps = 5000\n"
+                                                   "*.*.min_duration = 50000\n"
+                                                   "*.Server.target_latency = 250\n");
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--conf", conf,
+        "--min-duration-ms", "100", "--out", in_cwd("o"), "--no-progress");
+    cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_target_qps"), 5000);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_min_duration_ms"), 100);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_target_latency_ns"), 250e6);
+}
+
+Test(config_files, user_conf_overrides_mlperf_conf_even_when_less_specific, .timeout = 60, TMP)
+{
+    const char *m = write_tmp_file("mlperf.conf", "resnet50.Server.target_qps = 1000\n"
+                                                  "*.*.min_duration = 100\n");
+    const char *u = write_tmp_file("user.conf", "*.*.target_qps = 3000\n");
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--conf", m, "--conf", u,
+        "--model", "resnet50", "--out", in_cwd("o"), "--no-progress");
+    cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_target_qps"), 3000);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_min_duration_ms"), 100);
+}
+
+Test(config_files, a_typo_is_refused_with_file_line_and_a_suggestion, .timeout = 30, TMP)
+{
+    const char *conf = write_tmp_file("user.conf", "# settings\n*.Server.target_qsp = 5\n");
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--conf", conf, "--out",
+        in_cwd("o"), "--no-progress");
+    cr_expect_eq(p.code, 2, "exit %d", p.code);
+    cr_expect_not_null(strstr(p.err, "user.conf:2"), "stderr: %s", p.err);
+    cr_expect_not_null(strstr(p.err, "target_qps"), "no suggestion: %s", p.err);
+    cr_expect(!exists(in_cwd("o")), "a refused run created its folder");
+    proc_free(&p);
+}
+
+Test(config_files, model_without_a_config_file_is_refused, .timeout = 30, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--model", "resnet50", "--out", in_cwd("o"));
+    cr_expect_eq(p.code, 2);
+    cr_expect_not_null(strstr(p.err, "--conf"), "stderr: %s", p.err);
+    proc_free(&p);
+}
+
+Test(config_files, set_changes_any_field_in_its_own_unit, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--min-duration-ms", "100",
+        "--set", "server_target_latency_ns=50000000", "--out", in_cwd("o"), "--no-progress");
+    cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    cr_expect_eq(detail_number(in_cwd("o"), "effective_target_latency_ns"), 5e7);
+    RUN(&p, "run", "--set", "server_target_qpz=5", "--out", in_cwd("b"));
+    cr_expect_eq(p.code, 2);
+    cr_expect_not_null(strstr(p.err, "server_target_qpz"), "stderr: %s", p.err);
+    proc_free(&p);
+    RUN(&p, "run", "--set", "server_target_qps", "--out", in_cwd("c"));
+    cr_expect_eq(p.code, 2);
+    cr_expect_not_null(strstr(p.err, "FIELD=VALUE"), "stderr: %s", p.err);
+    proc_free(&p);
+}
+
+Test(config_files, explain_names_the_origin_of_every_setting, .timeout = 30, TMP)
+{
+    const char *conf = write_tmp_file("user.conf", "*.Server.target_qps = 3000\n"
+                                                   "resnet.*.min_query_count = 5\n");
+    proc p;
+    RUN(&p, "config", "--explain", "--conf", conf, "--model", "resnet50", "--scenario",
+        "Server", "--min-query-count", "7");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.out, "user.conf:1 (*.Server.target_qps = 3000)"), "%s", p.out);
+    cr_expect_not_null(strstr(p.out, "command line (--min-query-count)"), "%s", p.out);
+    cr_expect_not_null(strstr(p.out, "command line (--scenario)"), "%s", p.out);
+    cr_expect_not_null(strstr(p.out, "user.conf:2  resnet.*.min_query_count = 5"), "%s", p.out);
+    cr_expect_not_null(strstr(p.out, "min_duration_ms"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "config", "--help");
+    cr_expect_eq(p.code, 0);
+    cr_expect_not_null(strstr(p.out, "usage: loadgen config"));
+    proc_free(&p);
+}
+
+/* ---- signals -------------------------------------------------------------------------------- */
+
+/* Starts the program in the background (stdout and stderr to files in g_tmp). */
+static pid_t spawn(const char *const *argv)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof out, "%s/spawn.out", g_tmp);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (chdir(g_cwd) != 0)
+            _exit(127);
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(program(), (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for pid at most seconds; returns its wait status, or -1 on timeout (killed). */
+static int wait_for(pid_t pid, double seconds)
+{
+    for (int i = 0; i < (int)(seconds * 100); i++) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return st;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+static void expect_no_tmp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        cr_expect_null(strstr(e->d_name, ".tmp."), "left behind: %s", e->d_name);
+    closedir(d);
+}
+
+static void check_signal_stops_run(int sig)
+{
+    const char *dir = in_cwd("sig");
+    const char *const argv[] = {"loadgen", "run", "--scenario", "Server", "--target-qps", "2000",
+                                "--service-mean-us", "200", "--min-duration-ms", "60000",
+                                "--out", dir, "--no-progress", NULL};
+    pid_t pid = spawn(argv);
+    usleep(1200000);
+    cr_assert_eq(kill(pid, sig), 0);
+    int st = wait_for(pid, 20);
+    cr_assert_neq(st, -1, "the program did not stop within 20 s of the signal");
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d", st);
+    expect_five_files(dir);
+    expect_no_tmp_files(dir);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_t *j = json_load_file(path, 0, NULL);
+    cr_assert_not_null(j);
+    cr_expect(json_is_true(json_object_get(j, "aborted")));
+    cr_expect(json_is_false(json_object_get(j, "valid")));
+    json_t *counts = json_object_get(j, "counts");
+    cr_expect_gt(json_integer_value(json_object_get(counts, "samples_issued")), 1000);
+    cr_expect_eq(json_integer_value(json_object_get(counts, "samples_issued")),
+                 json_integer_value(json_object_get(counts, "samples_completed")));
+    json_decref(j);
+    char *s = summary_of(dir);
+    cr_expect_not_null(strstr(s, "Result is : INVALID"));
+    cr_expect_not_null(strstr(s, "the run was aborted"));
+    free(s);
+}
+
+Test(signals, sigint_stops_the_run_and_writes_complete_logs_marked_aborted, .timeout = 60, TMP)
+{
+    check_signal_stops_run(SIGINT);
+}
+
+Test(signals, sigterm_stops_the_run_and_writes_complete_logs_marked_aborted, .timeout = 60,
+     TMP)
+{
+    check_signal_stops_run(SIGTERM);
+}
+
+Test(signals, a_second_sigint_exits_at_once_without_half_written_files, .timeout = 60, TMP)
+{
+    /* A SUT that never answers and a long sample timeout: after the first SIGINT the
+     * LoadGen waits for outstanding samples; the second one must not wait. */
+    const char *dir = in_cwd("sig2");
+    const char *const argv[] = {"loadgen", "run", "--scenario", "Server", "--target-qps", "500",
+                                "--sut-drop-fraction", "1", "--sample-timeout-ms", "60000",
+                                "--min-duration-ms", "60000", "--out", dir, "--no-progress",
+                                NULL};
+    pid_t pid = spawn(argv);
+    usleep(800000);
+    kill(pid, SIGINT);
+    usleep(300000);
+    int st0;
+    cr_assert_eq(waitpid(pid, &st0, WNOHANG), 0, "the first SIGINT should wait for samples");
+    kill(pid, SIGINT);
+    int st = wait_for(pid, 5);
+    cr_assert_neq(st, -1, "the second SIGINT did not exit within 5 s");
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status %d", st);
+    expect_no_tmp_files(dir);
 }
