@@ -21,9 +21,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) -I. $(GSL_C
              -DLG_VERSION_STRING='"$(VERSION)"' \
              $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 ALL_LDFLAGS = -pthread $(if $(SAN),-fsanitize=$(SAN)) $(LDFLAGS)
-LIBS     := $(GSL_LIBS) -lm
+LIBS     := $(GSL_LIBS) -ljansson -lm
 
-LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c))
+LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c report/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROG_SRC := $(sort $(wildcard bench/cli_*.c)) bench/loadgen_main.c
 PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
@@ -170,13 +170,16 @@ fuzz: setup
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
-	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl
+	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
+	  $(DESTDIR)$(PREFIX)/include/report
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so.0
 	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 loadgen/loadgen.h loadgen/ring.h $(DESTDIR)$(PREFIX)/include/loadgen/
+	install -m 644 loadgen/loadgen.h loadgen/ring.h loadgen/config.h \
+	  $(DESTDIR)$(PREFIX)/include/loadgen/
+	if [ -f report/report.h ]; then install -m 644 report/*.h $(DESTDIR)$(PREFIX)/include/report/; fi
 	install -m 644 stats/stats.h $(DESTDIR)$(PREFIX)/include/stats/
 	install -m 644 sut/sut.h $(DESTDIR)$(PREFIX)/include/sut/
 	install -m 644 qsl/qsl.h $(DESTDIR)$(PREFIX)/include/qsl/
@@ -187,7 +190,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libloadgen.* $(DESTDIR)$(PREFIX)/bin/loadgen \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
-	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl
+	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
+	  $(DESTDIR)$(PREFIX)/include/report
 
 clean:
 	rm -rf build
