@@ -368,7 +368,7 @@ const char *lg_strerror(int err)
     case LG_EINVAL: return "invalid argument or setting";
     case LG_ENOMEM: return "out of memory";
     case LG_EBUSY: return "a test is already running in this process";
-    case LG_EIO: return "a log file could not be written";
+    case LG_EIO: return "a file could not be read or written";
     case LG_ESUT: return "the SUT or QSL reported a failure";
     }
     return "unknown error";
