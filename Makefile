@@ -23,7 +23,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) -I. $(GSL_C
 ALL_LDFLAGS = -pthread $(if $(SAN),-fsanitize=$(SAN)) $(LDFLAGS)
 LIBS     := $(GSL_LIBS) -ljansson -lm
 
-LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c report/*.c))
+LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c report/*.c plot/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROG_SRC := $(sort $(wildcard bench/cli_*.c)) bench/loadgen_main.c
 PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
