@@ -517,7 +517,7 @@ static void set_derived(run_opts *o, const char *field)
 }
 
 /* Fills the settings that neither a flag nor a config file gave from what the SUT can
- * do, so that a run with no flags is meaningful: MLPerf's placeholder of 1 QPS would
+ * do, so that a run with no flags is meaningful: MLPerf's stand-in default of 1 QPS would
  * make Offline and Server runs INVALID at once. */
 static void derive_defaults(run_opts *o, bool announce)
 {

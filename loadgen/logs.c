@@ -198,15 +198,24 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
 
 /* ---------------------------------------------------------------- summary */
 
+/* The six percentiles MLPerf reports everywhere, with their labels. */
+static const char *const PCT_LABELS[6] = {"50.00", "90.00", "95.00", "97.00", "99.00", "99.90"};
+
+static void pct_values(const lg_latency_stats *s, int64_t v[6])
+{
+    v[0] = s->p50_ns, v[1] = s->p90_ns, v[2] = s->p95_ns;
+    v[3] = s->p97_ns, v[4] = s->p99_ns, v[5] = s->p999_ns;
+}
+
 static void summary_table(FILE *f, const lg_latency_stats *s)
 {
     fprintf(f, "Min latency (ns)                : %lld\n", (long long)s->min_ns);
     fprintf(f, "Max latency (ns)                : %lld\n", (long long)s->max_ns);
     fprintf(f, "Mean latency (ns)               : %lld\n", (long long)s->mean_ns);
-    const int64_t v[6] = {s->p50_ns, s->p90_ns, s->p95_ns, s->p97_ns, s->p99_ns, s->p999_ns};
-    const char *lab[6] = {"50.00", "90.00", "95.00", "97.00", "99.00", "99.90"};
+    int64_t v[6];
+    pct_values(s, v);
     for (int i = 0; i < 6; i++)
-        fprintf(f, "%s percentile latency (ns)   : %lld\n", lab[i], (long long)v[i]);
+        fprintf(f, "%s percentile latency (ns)   : %lld\n", PCT_LABELS[i], (long long)v[i]);
 }
 
 static void summary_trailer(FILE *f, uint64_t warnings, uint64_t errors)
@@ -506,10 +515,10 @@ static void detail_stats(detail *d, const char *prefix, const char *suffix,
                          const lg_latency_stats *s, int64_t tm)
 {
     char key[128];
-    const int64_t v[6] = {s->p50_ns, s->p90_ns, s->p95_ns, s->p97_ns, s->p99_ns, s->p999_ns};
-    const char *lab[6] = {"50.00", "90.00", "95.00", "97.00", "99.00", "99.90"};
+    int64_t v[6];
+    pct_values(s, v);
     for (int i = 0; i < 6; i++) {
-        snprintf(key, sizeof key, "%s%s_percentile_%s", prefix, lab[i], suffix);
+        snprintf(key, sizeof key, "%s%s_percentile_%s", prefix, PCT_LABELS[i], suffix);
         D_I64(d, key, v[i], tm);
     }
 }

@@ -71,38 +71,46 @@ static bool loose_eq(const char *a, const char *b)
     }
 }
 
+typedef struct name_value {
+    const char *name;
+    int value;
+} name_value;
+
+/* Looks name up in a table with loose_eq; returns the value or -1. */
+static int lookup(const name_value *t, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (loose_eq(name, t[i].name))
+            return t[i].value;
+    return -1;
+}
+
 int lg_scenario_parse(const char *name, lg_scenario *out)
 {
-    static const struct { const char *n; lg_scenario s; } names[] = {
+    static const name_value names[] = {
         {"SingleStream", LG_SINGLE_STREAM}, {"ss", LG_SINGLE_STREAM},
         {"MultiStream", LG_MULTI_STREAM},   {"ms", LG_MULTI_STREAM},
         {"Server", LG_SERVER},              {"Offline", LG_OFFLINE},
     };
-    if (!name)
+    int v = lookup(names, sizeof names / sizeof names[0], name);
+    if (v < 0)
         return LG_EINVAL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (loose_eq(name, names[i].n)) {
-            *out = names[i].s;
-            return 0;
-        }
-    return LG_EINVAL;
+    *out = (lg_scenario)v;
+    return 0;
 }
 
 int lg_mode_parse(const char *name, lg_mode *out)
 {
-    static const struct { const char *n; lg_mode m; } names[] = {
+    static const name_value names[] = {
         {"PerformanceOnly", LG_MODE_PERFORMANCE}, {"performance", LG_MODE_PERFORMANCE},
         {"AccuracyOnly", LG_MODE_ACCURACY},       {"accuracy", LG_MODE_ACCURACY},
         {"SubmissionRun", LG_MODE_SUBMISSION},    {"submission", LG_MODE_SUBMISSION},
     };
-    if (!name)
+    int v = lookup(names, sizeof names / sizeof names[0], name);
+    if (v < 0)
         return LG_EINVAL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (loose_eq(name, names[i].n)) {
-            *out = names[i].m;
-            return 0;
-        }
-    return LG_EINVAL;
+    *out = (lg_mode)v;
+    return 0;
 }
 
 static int fail(char *msg, size_t len, const char *fmt, const char *key, double v)
