@@ -169,8 +169,10 @@ void lg__early_stopping_text(const lg__eff *e, const lg_results *r, char *buf, s
 }
 
 /* MLPerf's recommendation texts (the INVALID reasons), then ours. */
+/* MLPerf's recommendation texts first, then ours with their counts (the counts are
+ * written into store, of which each item may take 160 bytes). */
 static int recommendations(const lg__eff *e, const lg_results *r, const char **items,
-                           int max)
+                           int max, char (*store)[160])
 {
     int n = 0;
     unsigned why = r->invalid_reasons;
@@ -190,9 +192,32 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
     static const unsigned ours[] = {LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
                                     LG_INVALID_COMPLETION_ERRORS, LG_INVALID_MAX_LIMIT,
                                     LG_INVALID_ABORTED};
-    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
-        if ((why & ours[i]) && n < max)
-            items[n++] = lg_invalid_reason_text(ours[i]);
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+        if (!(why & ours[i]) || n >= max)
+            continue;
+        const char *text = lg_invalid_reason_text(ours[i]);
+        switch (ours[i]) {
+        case LG_INVALID_FAILED_SAMPLES:
+            snprintf(store[n], sizeof store[n], "%s (%llu of %llu samples).", text,
+                     (unsigned long long)r->samples_failed,
+                     (unsigned long long)r->samples_issued);
+            break;
+        case LG_INVALID_TIMED_OUT:
+            snprintf(store[n], sizeof store[n], "%s (%llu samples).", text,
+                     (unsigned long long)r->samples_timed_out);
+            break;
+        case LG_INVALID_COMPLETION_ERRORS:
+            snprintf(store[n], sizeof store[n], "%s (%llu twice, %llu unknown).", text,
+                     (unsigned long long)r->duplicate_completions,
+                     (unsigned long long)r->unknown_completions);
+            break;
+        default:
+            snprintf(store[n], sizeof store[n], "%s.", text);
+            break;
+        }
+        items[n] = store[n];
+        n++;
+    }
     return n;
 }
 
@@ -278,7 +303,8 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
             why & LG_INVALID_EARLY_STOPPING ? "NO" : "Yes");
     if (!r->valid) {
         const char *items[16];
-        int n = recommendations(e, r, items, 16);
+        char store[16][160];
+        int n = recommendations(e, r, items, 16, store);
         fputs("Recommendations:\n", f);
         for (int i = 0; i < n; i++)
             fprintf(f, " * %s\n", items[i]);
@@ -535,7 +561,8 @@ static void detail_results(detail *d, const lg_results *r, int64_t tm)
     D_BOOL(d, "early_stopping_met", r->early_stopping.met, tm);
     if (!r->valid) {
         const char *items[16];
-        int n = recommendations(e, r, items, 16);
+        char store[16][160];
+        int n = recommendations(e, r, items, 16, store);
         char reason[2048] = "";
         size_t len = 0;
         for (int i = 0; i < n && len < sizeof reason; i++)

@@ -1022,3 +1022,28 @@ Test(signals, a_second_sigint_exits_at_once_without_half_written_files, .timeout
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status %d", st);
     expect_no_tmp_files(dir);
 }
+
+/* ---- disk space ----------------------------------------------------------------------------- */
+
+Test(output_folder, a_disk_too_small_for_the_logs_is_refused_before_the_run, .timeout = 60,
+     TMP)
+{
+    char mnt[PATH_MAX], cmd[PATH_MAX + 64];
+    snprintf(mnt, sizeof mnt, "%s/tiny", g_tmp);
+    cr_assert_eq(mkdir(mnt, 0777), 0);
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=1m tmpfs '%s' 2>/dev/null", mnt);
+    if (system(cmd) != 0)
+        cr_skip("cannot mount a small tmpfs here (needs root)");
+    char out[PATH_MAX + 8];
+    snprintf(out, sizeof out, "%s/run", mnt);
+    proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--target-qps", "1000000",
+        "--min-duration-ms", "1000", "--out", out, "--no-progress");
+    snprintf(cmd, sizeof cmd, "umount '%s'", mnt);
+    int um = system(cmd);
+    cr_expect_eq(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.err, "MB free"), "stderr: %s", p.err);
+    cr_expect_not_null(strstr(p.err, "--no-samples-file"), "stderr: %s", p.err);
+    cr_expect_eq(um, 0);
+    proc_free(&p);
+}

@@ -732,9 +732,23 @@ static void expected_summary(const run *R, lines *L)
         static const unsigned ours[] = {LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
                                         LG_INVALID_COMPLETION_ERRORS, LG_INVALID_MAX_LIMIT,
                                         LG_INVALID_ABORTED};
-        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
-            if (why & ours[i])
-                add(L, " * %s", lg_invalid_reason_text(ours[i]));
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+            if (!(why & ours[i]))
+                continue;
+            const char *t = lg_invalid_reason_text(ours[i]);
+            if (ours[i] == LG_INVALID_FAILED_SAMPLES)
+                add(L, " * %s (%llu of %llu samples).", t,
+                    (unsigned long long)r->samples_failed,
+                    (unsigned long long)r->samples_issued);
+            else if (ours[i] == LG_INVALID_TIMED_OUT)
+                add(L, " * %s (%llu samples).", t, (unsigned long long)r->samples_timed_out);
+            else if (ours[i] == LG_INVALID_COMPLETION_ERRORS)
+                add(L, " * %s (%llu twice, %llu unknown).", t,
+                    (unsigned long long)r->duplicate_completions,
+                    (unsigned long long)r->unknown_completions);
+            else
+                add(L, " * %s.", t);
+        }
     }
     if (sc != LG_OFFLINE) {
         add(L, "Early Stopping Result:");
