@@ -171,7 +171,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
 	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
-	  $(DESTDIR)$(PREFIX)/include/report
+	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so.0
@@ -179,7 +179,8 @@ install: all
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 loadgen/loadgen.h loadgen/ring.h loadgen/config.h \
 	  $(DESTDIR)$(PREFIX)/include/loadgen/
-	if [ -f report/report.h ]; then install -m 644 report/*.h $(DESTDIR)$(PREFIX)/include/report/; fi
+	install -m 644 report/report.h $(DESTDIR)$(PREFIX)/include/report/
+	install -m 644 plot/plot.h $(DESTDIR)$(PREFIX)/include/plot/
 	install -m 644 stats/stats.h $(DESTDIR)$(PREFIX)/include/stats/
 	install -m 644 sut/sut.h $(DESTDIR)$(PREFIX)/include/sut/
 	install -m 644 qsl/qsl.h $(DESTDIR)$(PREFIX)/include/qsl/
@@ -191,7 +192,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
 	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
-	  $(DESTDIR)$(PREFIX)/include/report
+	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot
 
 clean:
 	rm -rf build

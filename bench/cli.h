@@ -16,6 +16,11 @@ enum {
 int cli_run(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_config(int argc, char **argv);
+/* bench/cli_analysis.c: the analysis of finished runs (docs/reports.md). */
+int cli_validate(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_stats(int argc, char **argv);
 /* Parses and checks `run` arguments without running anything (for the fuzzer and the
  * tests). Returns -1 when they are valid, else the exit code `run` would return. */
 int cli_run_parse_only(int argc, char **argv);

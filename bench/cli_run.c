@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "loadgen/config.h"
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
+#include "report/report.h"
 #include "sut/sut.h"
 
 /* ---------------------------------------------------------------- parsing */
@@ -86,6 +88,7 @@ typedef struct run_opts {
     const char *flag_of[MAX_FIELDS];
     lg_config *cfg;              /* the loaded files (the origins point into it) */
     lg_config_origin origins[MAX_FIELDS];
+    uint64_t repeat;             /* --repeat N: repetitions (1 = one plain run) */
 } run_opts;
 
 /* Records that a flag set a settings field (by its lg_settings name). */
@@ -107,6 +110,7 @@ static void run_opts_default(run_opts *o)
     o->sample_size = 64;
     o->progress = isatty(STDERR_FILENO);
     o->write_samples = true;
+    o->repeat = 1;
 }
 
 enum {
@@ -115,7 +119,7 @@ enum {
     O_INDEX_SEED, O_SCHED_SEED, O_ACC_SEED, O_ACC_PROB, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_COALESCE, O_MAX_ASYNC, O_TIMEOUT, O_QUIET,
     O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
-    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN,
+    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN, O_REPEAT,
 };
 
 static const struct option run_long[] = {
@@ -163,6 +167,7 @@ static const struct option run_long[] = {
     {"model", required_argument, 0, O_MODEL},
     {"set", required_argument, 0, O_SET},
     {"explain", no_argument, 0, O_EXPLAIN},
+    {"repeat", required_argument, 0, O_REPEAT},
     {"help", no_argument, 0, O_HELP},
     {0, 0, 0, 0},
 };
@@ -242,6 +247,10 @@ static void run_help(FILE *f)
         "  --quiet                      print nothing but errors\n"
         "  --no-progress                no progress line (default: on a terminal)\n"
         "  --no-samples-file            do not write samples.bin\n"
+        "  --repeat N                   run N independent repetitions (schedule, sample-\n"
+        "                               index and SUT seeds derived per repetition) into\n"
+        "                               DIR/rep-1 .. DIR/rep-N and summarise every metric\n"
+        "                               across them in DIR/repetitions.json (default 1)\n"
         "\n"
         "Exit code: 0 VALID, 1 INVALID, 2 usage or configuration error, 3 runtime error.\n",
         f);
@@ -443,7 +452,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
                 {O_INDEX_SEED, 0, UINT64_MAX}, {O_SCHED_SEED, 0, UINT64_MAX},
                 {O_ACC_SEED, 0, UINT64_MAX}, {O_WORKERS, 1, 256}, {O_BATCH, 1, 65536},
                 {O_SUT_SEED, 0, UINT64_MAX}, {O_MAX_ASYNC, 0, UINT64_MAX},
-                {O_TIMEOUT, 1, UINT64_C(86400000)},
+                {O_TIMEOUT, 1, UINT64_C(86400000)}, {O_REPEAT, 1, 1000},
             };
             size_t i = 0;
             while (i < sizeof lim / sizeof lim[0] && lim[i].code != c)
@@ -490,6 +499,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
                 o->s.sample_timeout_ns = (int64_t)u * 1000000;
                 mark(o, "sample_timeout_ns", fl0);
                 break;
+            case O_REPEAT: o->repeat = u; break;
             }
         }
         }
@@ -668,10 +678,40 @@ static void signals_install(void)
 
 /* ---------------------------------------------------------------- output folder */
 
+/* About how many bytes the run's files will take: samples.bin holds 32 bytes a sample
+ * and the accuracy log about 100 bytes a logged response; the rest is small. The sample
+ * count is known ahead for Server and Offline; for the stream scenarios it is bounded
+ * below by min_query_count. */
+static double estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total)
+{
+    double dur = (double)s->min_duration_ms / 1000.0, n;
+    switch (s->scenario) {
+    case LG_SERVER:
+        n = s->server_target_qps * dur * 1.05;
+        break;
+    case LG_OFFLINE:
+        n = floor(1.1 * dur * s->offline_expected_qps);
+        break;
+    case LG_MULTI_STREAM:
+        n = (double)s->min_query_count * (double)s->multi_stream_samples_per_query;
+        break;
+    default:
+        n = (double)s->min_query_count;
+        break;
+    }
+    if (n < (double)s->min_query_count)
+        n = (double)s->min_query_count;
+    double bytes = 1048576.0 + (write_samples ? 32.0 * n : 0.0);
+    if (s->mode != LG_MODE_PERFORMANCE)
+        bytes += 100.0 * (double)total;
+    return bytes;
+}
+
 /* Makes sure the folder can take this run's files before the run starts: creates it
- * (and its parents), refuses one that already holds a run, and checks that a file can
- * be written there. Returns -1 when all is well, else an exit code. */
-static int prepare_outdir(const char *dir)
+ * (and its parents), refuses one that already holds a run, checks that a file can be
+ * written there and that the disk has room for the logs. Returns -1 when all is well,
+ * else an exit code. */
+static int prepare_outdir(const char *dir, double need_bytes)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", dir);
@@ -711,6 +751,17 @@ static int prepare_outdir(const char *dir)
         return CLI_EXIT_USAGE;
     }
     unlink(buf);
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) == 0) {
+        double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
+        if (avail < need_bytes) {
+            fprintf(stderr, "loadgen: the output folder %s has %.1f MB free, but this run's "
+                    "logs need about %.1f MB (samples.bin takes 32 bytes a sample): free "
+                    "space, choose another --out, or use --no-samples-file\n", dir,
+                    avail / 1e6, need_bytes / 1e6);
+            return CLI_EXIT_USAGE;
+        }
+    }
     return -1;
 }
 
@@ -772,7 +823,8 @@ static int run_one(run_opts *o, const char *label, lg_results *res)
         }
         sut = sut_synthetic_sut(syn);
     }
-    if (o->out && (rc = prepare_outdir(o->out)) >= 0) {
+    if (o->out && (rc = prepare_outdir(o->out, estimate_log_bytes(&o->s, o->write_samples,
+                                                                   o->total))) >= 0) {
         sut_synthetic_destroy(syn);
         qsl_synthetic_destroy(q);
         return rc;
@@ -843,6 +895,120 @@ int cli_run_parse_only(int argc, char **argv)
     return lg_settings_check(&o.s, &qsl, msg, sizeof msg) ? CLI_EXIT_USAGE : -1;
 }
 
+/* ---------------------------------------------------------------- --repeat */
+
+/* The seed of repetition k (k >= 2) derived from the given one: splitmix64 of
+ * seed + k * 0x9E3779B97F4A7C15. Repetition 1 keeps the given seeds. */
+static uint64_t rep_seed(uint64_t seed, uint64_t k)
+{
+    uint64_t x = seed + k * UINT64_C(0x9E3779B97F4A7C15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return x ^ (x >> 31);
+}
+
+static void print_repeat_summary(const char *root, bool quiet)
+{
+    char err[512], path[700];
+    rpt_set *set;
+    if (rpt_set_load(root, &set, err, sizeof err)) {
+        fprintf(stderr, "loadgen: cannot read the repetitions back: %s\n", err);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/repetitions.json", root);
+    if (rpt_set_write_summary(set, 0.95, path, err, sizeof err))
+        fprintf(stderr, "loadgen: %s\n", err);
+    rpt_metrics *m;
+    if (!quiet && rpt_metrics_from_set(set, 0, &m, err, sizeof err) == 0) {
+        printf("\nAcross %zu repetitions (one value per run; CI: 95%% t interval of the "
+               "mean):\n", rpt_set_count(set));
+        printf("%-13s %13s %13s %13s %7s  %-29s\n", "metric", "mean", "median", "SD", "CV",
+               "95% CI of the mean");
+        for (size_t i = 0; i < rpt_metrics_count(m); i++) {
+            const rpt_metric *mt = rpt_metrics_get(m, i);
+            rpt_summary su;
+            if (rpt_metric_summarize(mt, 0.95, &su))
+                continue;
+            char v[5][32];
+            double x[5] = {su.mean, su.median, su.sd, su.ci_lo, su.ci_hi};
+            for (int k = 0; k < 5; k++) {
+                if (!isfinite(x[k]))
+                    snprintf(v[k], sizeof v[k], "n/a");
+                else if (!strcmp(mt->unit, "ns") && x[k] < 0) {
+                    char t[28];
+                    print_ns(t, sizeof t, -x[k]);
+                    snprintf(v[k], sizeof v[k], "-%s", t);
+                } else if (!strcmp(mt->unit, "ns"))
+                    print_ns(v[k], sizeof v[k], x[k]);
+                else
+                    snprintf(v[k], sizeof v[k], "%.1f /s", x[k]);
+            }
+            char cv[16], ci[72];
+            if (isfinite(su.cv))
+                snprintf(cv, sizeof cv, "%.2f%%", su.cv * 100);
+            else
+                snprintf(cv, sizeof cv, "n/a");
+            snprintf(ci, sizeof ci, "[%s, %s]", v[3], v[4]);
+            printf("%-13s %13s %13s %13s %7s  %-29s\n", mt->name, v[0], v[1], v[2], cv, ci);
+        }
+        rpt_metrics_destroy(m);
+        printf("Runs: %s/rep-1 .. rep-%zu; summary: %s\n", root, rpt_set_count(set), path);
+    }
+    rpt_set_destroy(set);
+}
+
+/* Runs o->repeat repetitions into root/rep-1 ... and writes root/repetitions.json. */
+static int run_repeat(run_opts *o, const char *root)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/rep-1", root);
+    if (access(path, F_OK) == 0) {
+        fprintf(stderr, "loadgen: %s already holds repetitions (rep-1); choose another --out "
+                "or remove it: a run is never overwritten\n", root);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = prepare_outdir(root, (double)o->repeat * estimate_log_bytes(&o->s,
+                                                                         o->write_samples,
+                                                                         o->total));
+    if (rc >= 0)
+        return rc;
+    unsigned n = (unsigned)o->repeat;
+    bool all_valid = true;
+    if (!o->quiet)
+        printf("loadgen: %u repetitions of %s into %s/\n", n, lg_scenario_name(o->s.scenario),
+               root);
+    for (unsigned k = 1; k <= n; k++) {
+        run_opts r = *o;
+        if (k > 1) {
+            r.s.schedule_rng_seed = rep_seed(o->s.schedule_rng_seed, k);
+            r.s.sample_index_rng_seed = rep_seed(o->s.sample_index_rng_seed, k);
+            r.syn.seed = rep_seed(o->syn.seed, k);
+        }
+        char out[720], label[32];
+        snprintf(out, sizeof out, "%s/rep-%u", root, k);
+        snprintf(label, sizeof label, "rep %u/%u", k, n);
+        r.out = out;
+        if (!o->quiet) {
+            printf("  rep-%-4u ...", k);
+            fflush(stdout);
+        }
+        lg_results res;
+        rc = run_one(&r, label, &res);
+        if (rc >= 0)
+            return rc;
+        all_valid = all_valid && res.valid;
+        if (!o->quiet) {
+            char m[48];
+            metric_text(&res, m, sizeof m);
+            printf(" %-7s %s = %s\n", res.valid ? "VALID" : "INVALID", res.metric_name, m);
+        }
+        if (g_signals)
+            break; /* Ctrl-C: keep what ran, summarise it, stop */
+    }
+    print_repeat_summary(root, o->quiet);
+    return all_valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
+}
+
 int cli_run(int argc, char **argv)
 {
     run_opts o;
@@ -857,9 +1023,15 @@ int cli_run(int argc, char **argv)
     char out[512];
     if (!o.out_given) {
         char what[64];
-        snprintf(what, sizeof what, "%s", lg_scenario_name(o.s.scenario));
+        snprintf(what, sizeof what, "%s%s", lg_scenario_name(o.s.scenario),
+                 o.repeat > 1 ? "-repeat" : "");
         default_out(out, sizeof out, what);
         o.out = out;
+    }
+    if (o.repeat > 1) {
+        rc = run_repeat(&o, o.out);
+        run_opts_free(&o);
+        return rc;
     }
     lg_results r;
     rc = run_one(&o, lg_scenario_name(o.s.scenario), &r);
@@ -976,6 +1148,10 @@ int cli_demo(int argc, char **argv)
     int rc = run_parse(argc, argv, &base, "demo");
     if (rc >= 0)
         return rc;
+    if (base.repeat > 1) {
+        fprintf(stderr, "loadgen demo: --repeat: use loadgen run --repeat N\n");
+        return CLI_EXIT_USAGE;
+    }
     char root[512];
     if (base.out_given)
         snprintf(root, sizeof root, "%s", base.out);

@@ -15,6 +15,10 @@ static void usage(FILE *f)
           "  run       run one test (scenario, SUT, settings) and write MLPerf logs\n"
           "  demo      run all four scenarios for a few seconds each and print a table\n"
           "  config    show every effective setting and where it came from (--explain)\n"
+          "  validate  check whether one run can be trusted: intervals, warm-up, stability\n"
+          "  compare   compare two result folders (or number files): change, tests, verdict\n"
+          "  report    write a Markdown performance report of one or more result folders\n"
+          "  stats     calculators: `stats samples` (sample sizes), `stats early-stopping`\n"
           "  version   print the version\n"
           "  help      print this help; `loadgen <command> --help` for a command's\n"
           "\n"
@@ -22,7 +26,12 @@ static void usage(FILE *f)
           "  loadgen demo\n"
           "  loadgen run --scenario Server --target-qps 2000 --min-duration-ms 5000\n"
           "  loadgen run --scenario Offline --sut null --out /tmp/offline\n"
-          "  loadgen run --conf mlperf.conf --conf user.conf --model resnet50 --scenario Server\n",
+          "  loadgen run --conf mlperf.conf --conf user.conf --model resnet50 --scenario Server\n"
+          "  loadgen run --scenario Server --target-qps 2000 --repeat 10 --out /tmp/base\n"
+          "  loadgen validate /tmp/offline\n"
+          "  loadgen compare /tmp/base /tmp/new --noise 0.02\n"
+          "  loadgen report /tmp/base /tmp/new --out report.md\n"
+          "  loadgen stats samples --percentile 0.90 --confidence 0.99\n",
           f);
 }
 
@@ -39,6 +48,14 @@ int main(int argc, char **argv)
         return cli_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "config"))
         return cli_config(argc - 1, argv + 1);
+    if (!strcmp(cmd, "validate"))
+        return cli_validate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return cli_compare(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return cli_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "stats"))
+        return cli_stats(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("loadgen %s\n", lg_version());
         return CLI_EXIT_VALID;

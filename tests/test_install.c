@@ -53,7 +53,8 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
               "building or running the example failed (status %d): %s", st, cmd);
     /* Each installed header stands alone. */
     const char *headers[] = {"loadgen/loadgen.h", "loadgen/ring.h", "stats/stats.h",
-                             "sut/sut.h", "qsl/qsl.h"};
+                             "sut/sut.h", "qsl/qsl.h", "loadgen/config.h",
+                             "report/report.h", "plot/plot.h"};
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
         snprintf(cmd, sizeof cmd,
                  "echo '#include <%s>' | cc -std=c11 -Wall -Wextra -pedantic -Werror "

@@ -1,0 +1,766 @@
+/* html.c: the performance report as one self-contained HTML page: the document of
+ * report.c rendered with inline CSS, and inline SVG charts (plot/) for every run and
+ * every comparison. No script, no external URL; every text escaped. docs/reports.md. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plot/plot.h"
+#include "report/internal.h"
+
+/* ---------------------------------------------------------------- page */
+
+static const char css[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+    "color:#1a1a1a;background:#fff;margin:0;line-height:1.45;font-size:15px}"
+    "main{max-width:1000px;margin:0 auto;padding:16px 24px 48px}"
+    "h1{font-size:1.8em;margin:.4em 0 .2em;border-bottom:2px solid #333}"
+    "h2{font-size:1.4em;margin:1.6em 0 .4em;border-bottom:1px solid #999}"
+    "h3{font-size:1.12em;margin:1.3em 0 .3em}"
+    "nav ol{margin:.2em 0 1em;padding-left:1.4em}nav a{color:#0645ad}"
+    "table{border-collapse:collapse;margin:.6em 0;font-size:.9em;max-width:100%}"
+    "th,td{border:1px solid #bbb;padding:3px 7px;text-align:left;vertical-align:top}"
+    "th{background:#eee}tbody tr:nth-child(even){background:#f7f7f7}"
+    "td.pass{color:#1b5e20;font-weight:600}td.warn{color:#8a5300;font-weight:600}"
+    "td.fail{color:#b00020;font-weight:700}"
+    "pre{background:#f4f4f4;border:1px solid #ccc;padding:8px;overflow-x:auto}"
+    "figure{margin:1em 0 1.4em;break-inside:avoid;page-break-inside:avoid}"
+    "figcaption{font-size:.88em;color:#333;margin-top:.2em;max-width:760px}"
+    "svg.plot{max-width:100%;height:auto;display:block}"
+    "p.verdict{font-weight:600;margin:.2em 0}"
+    ".figs{margin:.5em 0}"
+    "@media print{nav{display:none}main{max-width:none;padding:0}body{font-size:11pt}"
+    "h2{break-after:avoid}h3{break-after:avoid}tr{break-inside:avoid}}";
+
+/* Figures to place in a section: after the blocks that follow the heading "#k ...", or
+ * at the section's end. */
+typedef struct html_figs {
+    const char *section_id;
+    char **per_entry; /* n fragments (NULL for none), entry k -> heading "#k+1" */
+    size_t n;
+} html_figs;
+
+static void esc(plot_buf *b, const char *s)
+{
+    plot_buf_escape(b, s ? s : "");
+}
+
+static const char *status_class(const char *s)
+{
+    if (!s)
+        return NULL;
+    if (!strcmp(s, "pass") || !strcmp(s, "trustworthy") || !strcmp(s, "VALID") ||
+        !strcmp(s, "improved"))
+        return "pass";
+    if (!strcmp(s, "warn") || !strcmp(s, "usable with caveats"))
+        return "warn";
+    if (!strcmp(s, "fail") || !strcmp(s, "not trustworthy") || !strcmp(s, "INVALID") ||
+        !strcmp(s, "regressed"))
+        return "fail";
+    return NULL;
+}
+
+static void write_block(plot_buf *b, const rpt_block *blk)
+{
+    switch (blk->kind) {
+    case RPT_BLOCK_HEADING:
+        plot_buf_puts(b, "<h3>");
+        esc(b, blk->text);
+        plot_buf_puts(b, "</h3>\n");
+        break;
+    case RPT_BLOCK_PARAGRAPH:
+        plot_buf_puts(b, "<p>");
+        esc(b, blk->text);
+        plot_buf_puts(b, "</p>\n");
+        break;
+    case RPT_BLOCK_CODE:
+        plot_buf_puts(b, "<pre>");
+        esc(b, blk->text);
+        plot_buf_puts(b, "</pre>\n");
+        break;
+    case RPT_BLOCK_LIST:
+        plot_buf_puts(b, "<ul>\n");
+        for (size_t i = 0; i < blk->n_items; i++) {
+            plot_buf_puts(b, "<li>");
+            esc(b, blk->items[i]);
+            plot_buf_puts(b, "</li>\n");
+        }
+        plot_buf_puts(b, "</ul>\n");
+        break;
+    case RPT_BLOCK_TABLE:
+        plot_buf_puts(b, "<table>\n");
+        for (size_t r = 0; r < blk->n_rows; r++) {
+            if (r == 0)
+                plot_buf_puts(b, "<thead>");
+            else if (r == 1)
+                plot_buf_puts(b, "<tbody>\n");
+            plot_buf_puts(b, "<tr>");
+            for (size_t c = 0; c < blk->n_cols; c++) {
+                const char *cell = blk->cells[r * blk->n_cols + c];
+                const char *cls = r ? status_class(cell) : NULL;
+                plot_buf_puts(b, r ? "<td" : "<th");
+                if (cls)
+                    plot_buf_printf(b, " class=\"%s\"", cls);
+                plot_buf_puts(b, ">");
+                esc(b, cell);
+                plot_buf_puts(b, r ? "</td>" : "</th>");
+            }
+            plot_buf_puts(b, "</tr>");
+            plot_buf_puts(b, r == 0 ? "</thead>\n" : "\n");
+        }
+        if (blk->n_rows > 1)
+            plot_buf_puts(b, "</tbody>\n");
+        plot_buf_puts(b, "</table>\n");
+        break;
+    }
+}
+
+/* The entry number k of a heading "#k ..." (1-based), or 0. */
+static size_t heading_entry(const char *text)
+{
+    if (!text || text[0] != '#')
+        return 0;
+    char *end;
+    unsigned long k = strtoul(text + 1, &end, 10);
+    return end != text + 1 ? (size_t)k : 0;
+}
+
+static void flush_fig(plot_buf *b, const html_figs *figs, size_t *pending)
+{
+    if (figs && *pending && *pending <= figs->n && figs->per_entry[*pending - 1])
+        plot_buf_puts(b, figs->per_entry[*pending - 1]);
+    *pending = 0;
+}
+
+static void write_doc(plot_buf *b, const rpt_doc *d, const html_figs *figs, size_t nfigs)
+{
+    plot_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<title>");
+    esc(b, rpt_doc_title(d));
+    plot_buf_puts(b, "</title>\n<style>");
+    plot_buf_puts(b, css);
+    plot_buf_puts(b, "</style>\n</head>\n<body>\n<main>\n<h1>");
+    esc(b, rpt_doc_title(d));
+    plot_buf_puts(b, "</h1>\n<nav><ol>\n");
+    size_t ns = rpt_doc_section_count(d);
+    for (size_t s = 0; s < ns; s++) {
+        plot_buf_puts(b, "<li><a href=\"#");
+        esc(b, rpt_doc_section_id(d, s));
+        plot_buf_puts(b, "\">");
+        esc(b, rpt_doc_section_title(d, s));
+        plot_buf_puts(b, "</a></li>\n");
+    }
+    plot_buf_puts(b, "</ol></nav>\n");
+    for (size_t s = 0; s < ns; s++) {
+        const char *id = rpt_doc_section_id(d, s);
+        const html_figs *fg = NULL;
+        for (size_t k = 0; k < nfigs; k++)
+            if (id && figs[k].section_id && !strcmp(id, figs[k].section_id))
+                fg = &figs[k];
+        plot_buf_puts(b, "<section id=\"");
+        esc(b, id);
+        plot_buf_puts(b, "\">\n<h2>");
+        esc(b, rpt_doc_section_title(d, s));
+        plot_buf_puts(b, "</h2>\n");
+        size_t pending = 0;
+        for (size_t i = 0; i < rpt_doc_block_count(d, s); i++) {
+            rpt_block blk;
+            if (rpt_doc_block(d, s, i, &blk))
+                continue;
+            if (fg && blk.kind == RPT_BLOCK_HEADING) {
+                flush_fig(b, fg, &pending);
+                pending = heading_entry(blk.text);
+            }
+            write_block(b, &blk);
+        }
+        flush_fig(b, fg, &pending);
+        plot_buf_puts(b, "</section>\n");
+    }
+    plot_buf_puts(b, "</main>\n</body>\n</html>\n");
+}
+
+static int write_file(const plot_buf *b, FILE *f)
+{
+    if (plot_buf_error(b))
+        return LG_ENOMEM;
+    if (fwrite(plot_buf_data(b), 1, plot_buf_len(b), f) != plot_buf_len(b))
+        return LG_EIO;
+    fflush(f);
+    return ferror(f) ? LG_EIO : 0;
+}
+
+int rpt_doc_write_html(const rpt_doc *d, FILE *f)
+{
+    if (!d || !f)
+        return LG_EINVAL;
+    plot_buf *b;
+    if (plot_buf_create(&b))
+        return LG_ENOMEM;
+    write_doc(b, d, NULL, 0);
+    int rc = write_file(b, f);
+    plot_buf_destroy(b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- charts */
+
+#define SPEC_POINTS 400
+#define MAX_WINDOWS 600
+
+static const double spec_pct[] = {0.5, 0.9, 0.95, 0.99, 0.999, 0.9999};
+
+/* What one result folder contributes to the page, computed while its samples are loaded
+ * and kept after they are freed. */
+typedef struct html_entry {
+    lg_scenario scenario;
+    rpt_set_kind kind;
+    char *figs;           /* Detailed Results fragment */
+    rpt_metrics *metrics; /* for comparisons; NULL when they could not be formed */
+    double spec_p[SPEC_POINTS], spec_v[SPEC_POINTS];
+    size_t spec_n;
+    char label[48];       /* "#k" */
+} html_entry;
+
+static void figure_begin(plot_buf *b)
+{
+    plot_buf_puts(b, "<figure>\n");
+}
+
+/* Renders chart c (id set) inside <figure> with a caption (plain text, escaped). */
+static void figure(plot_buf *b, plot *c, const char *caption)
+{
+    figure_begin(b);
+    plot_render(c, b, 0);
+    plot_buf_puts(b, "\n<figcaption>");
+    esc(b, caption);
+    plot_buf_puts(b, "</figcaption>\n</figure>\n");
+}
+
+static plot *new_chart(char *id, const char *title)
+{
+    for (char *q = id; *q; q++) /* ids of letters, digits and '-' only */
+        if (*q == '_')
+            *q = '-';
+    plot *c;
+    if (plot_create(&c))
+        return NULL;
+    plot_set_id(c, id);
+    plot_set_title(c, title);
+    return c;
+}
+
+/* Spectrum points of a sorted array, y as doubles. */
+static size_t spectrum(const int64_t *sorted, size_t n, double target, double *p, double *y)
+{
+    double pct[8];
+    size_t np = 0;
+    for (size_t i = 0; i < sizeof spec_pct / sizeof spec_pct[0]; i++)
+        pct[np++] = spec_pct[i];
+    if (target > 0 && target < 1)
+        pct[np++] = target;
+    int64_t v[SPEC_POINTS];
+    size_t m = 0;
+    if (!n || plot_spectrum(sorted, n, pct, np, SPEC_POINTS, p, v, &m))
+        return 0;
+    for (size_t i = 0; i < m; i++)
+        y[i] = (double)v[i];
+    return m;
+}
+
+static void spectrum_refs(plot *c, const rpt_run_info *in)
+{
+    char t[64], u[32];
+    if (in->target_latency_ns > 0) {
+        plot_format_duration((double)in->target_latency_ns, u, sizeof u);
+        snprintf(t, sizeof t, "latency bound %s", u);
+        plot_add_refline(c, PLOT_Y, (double)in->target_latency_ns, t);
+    }
+    double tp = in->target_latency_percentile;
+    if (tp > 0 && tp < 1 && in->results.scenario != LG_OFFLINE) {
+        snprintf(t, sizeof t, "target p%g", tp * 100);
+        plot_add_refline(c, PLOT_X, tp, t);
+    }
+}
+
+/* Window width: per second for long runs, finer for short ones (at least ~20 windows). */
+static int64_t window_width(int64_t dur_ns)
+{
+    int64_t w = 1000000000;
+    while (w > 1000000 && dur_ns / w < 20)
+        w /= 10;
+    return w;
+}
+
+static void width_text(char *buf, size_t len, int64_t w)
+{
+    plot_format_duration((double)w, buf, len);
+}
+
+static int run_figures(html_entry *he, const rpt_run *run, size_t k)
+{
+    const rpt_run_info *in = rpt_run_get_info(run);
+    lg_scenario sc = in->results.scenario;
+    plot_buf *b;
+    if (plot_buf_create(&b))
+        return LG_ENOMEM;
+    int rc = 0;
+    char id[64], cap[512], w[32];
+    size_t ns = 0;
+    const rpt_sample *smp = rpt_run_samples(run, &ns);
+    if (!in->has_samples || !ns) {
+        plot_buf_puts(b, "<p>No samples.bin in this folder: no charts.</p>\n");
+        goto done;
+    }
+    if (he->kind == RPT_SET_REPETITIONS) {
+        plot_buf_puts(b, "<p>Charts of ");
+        esc(b, in->dir);
+        plot_buf_puts(b, " (the first repetition).</p>\n");
+    }
+    double *lat = NULL, *at = NULL;
+    size_t n = 0;
+    if ((rc = rpt__run_latencies(run, &lat, &at, &n)))
+        goto done;
+    int64_t *sorted = n ? malloc(n * sizeof *sorted) : NULL;
+    int64_t *ts = malloc(ns * sizeof *ts), *vs = malloc(ns * sizeof *vs);
+    if ((n && !sorted) || !ts || !vs) {
+        rc = LG_ENOMEM;
+        goto free_arrays;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (int64_t)lat[i];
+    if (n && stats_sort_i64(sorted, n, NULL)) {
+        rc = LG_ENOMEM;
+        goto free_arrays;
+    }
+    const char *per = sc == LG_MULTI_STREAM ? "query" : "sample";
+    /* 1. spectrum */
+    he->spec_n = spectrum(sorted, n, in->target_latency_percentile, he->spec_p, he->spec_v);
+    if (he->spec_n) {
+        snprintf(id, sizeof id, "plot-spectrum-%zu", k);
+        plot *c = new_chart(id, "Latency by percentile");
+        if (c) {
+            plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
+            plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS,
+                          sc == LG_OFFLINE ? "Time to completion" : "Latency");
+            plot_add_line(c, sc == LG_OFFLINE ? "since the start" : "from scheduled issue",
+                          he->spec_p, he->spec_v, he->spec_n, PLOT_LINE);
+            spectrum_refs(c, in);
+            figure(b, c, "Latency (y, log scale) reached by each fraction of samples (x): each "
+                         "step right adds a \"nine\" (90%, 99%, 99.9%); the dashed lines mark "
+                         "the latency bound and the target percentile: the curve must cross "
+                         "the target line below the bound.");
+            plot_destroy(c);
+        }
+    }
+    /* 2. Server: from scheduled vs from actual issue */
+    if (sc == LG_SERVER && n) {
+        size_t m = 0;
+        for (size_t i = 0; i < ns; i++)
+            if (smp[i].status == 0 && smp[i].completed_ns >= 0)
+                vs[m++] = smp[i].completed_ns - smp[i].issued_ns;
+        if (m && !stats_sort_i64(vs, m, ts)) {
+            double p2[SPEC_POINTS], y2[SPEC_POINTS];
+            size_t m2 = spectrum(vs, m, in->target_latency_percentile, p2, y2);
+            snprintf(id, sizeof id, "plot-sched-vs-issue-%zu", k);
+            plot *c = new_chart(id, "Latency from scheduled vs from actual issue");
+            if (c && m2) {
+                plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
+                plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
+                plot_add_line(c, "from scheduled issue", he->spec_p, he->spec_v, he->spec_n,
+                              PLOT_LINE);
+                plot_add_line(c, "from actual issue", p2, y2, m2, PLOT_LINE);
+                spectrum_refs(c, in);
+                figure(b, c, "The same spectrum measured from the scheduled issue time and "
+                             "from the actual one; a gap between the curves is delay the load "
+                             "generator itself added (coordinated omission, made visible).");
+            }
+            plot_destroy(c);
+        }
+    }
+    /* 3. histogram */
+    if (n) {
+        double edges[101], counts[100];
+        size_t nb = 0;
+        if (!plot_histogram(sorted, n, 100, true, edges, counts, &nb)) {
+            snprintf(id, sizeof id, "plot-histogram-%zu", k);
+            plot *c = new_chart(id, "Latency histogram");
+            if (c) {
+                plot_set_axis(c, PLOT_X, PLOT_LOG10, PLOT_UNIT_NS,
+                              sc == LG_OFFLINE ? "Time to completion" : "Latency");
+                plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE,
+                              sc == LG_MULTI_STREAM ? "Queries" : "Samples");
+                plot_add_bars(c, NULL, edges, counts, nb);
+                snprintf(cap, sizeof cap,
+                         "How many %ss (y) took each latency (x, log scale); one hump is a "
+                         "steady system, a second hump or a long right tail is a slow path or "
+                         "queueing.", per);
+                figure(b, c, cap);
+                plot_destroy(c);
+            }
+        }
+    }
+    /* 4. latency over time (by scheduled time; Offline: completion time) */
+    int64_t end = rpt__run_end_ns(run);
+    int64_t wd = window_width(end > 0 ? end : 1);
+    width_text(w, sizeof w, wd);
+    plot_window *win = malloc(MAX_WINDOWS * sizeof *win);
+    if (!win) {
+        rc = LG_ENOMEM;
+        goto free_arrays;
+    }
+    if (n) {
+        for (size_t i = 0; i < n; i++) {
+            ts[i] = (int64_t)at[i];
+            vs[i] = (int64_t)lat[i];
+        }
+        size_t nw = 0;
+        int64_t used = wd;
+        if (!plot_windows(ts, vs, n, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
+            double *x = malloc(4 * nw * sizeof *x);
+            if (x) {
+                double *y50 = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
+                for (size_t i = 0; i < nw; i++) {
+                    x[i] = (double)win[i].start_ns;
+                    bool e = win[i].count == 0;
+                    y50[i] = e ? NAN : (double)win[i].p50;
+                    y99[i] = e ? NAN : (double)win[i].p99;
+                    ymax[i] = e ? NAN : (double)win[i].max;
+                }
+                snprintf(id, sizeof id, "plot-latency-time-%zu", k);
+                plot *c = new_chart(id, "Latency over time");
+                if (c) {
+                    plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
+                    plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
+                    plot_add_line(c, "p50", x, y50, nw, PLOT_LINE);
+                    plot_add_line(c, "p99", x, y99, nw, PLOT_LINE);
+                    plot_add_line(c, "max", x, ymax, nw, PLOT_LINE);
+                    if (in->target_latency_ns > 0)
+                        plot_add_refline(c, PLOT_Y, (double)in->target_latency_ns,
+                                         "latency bound");
+                    width_text(w, sizeof w, used);
+                    snprintf(cap, sizeof cap,
+                             "Median, p99 and maximum latency in each %s window since the "
+                             "start (by %s time); warm-up shows as high values on the left, "
+                             "drift as a slope, hiccups as spikes.",
+                             w, sc == LG_OFFLINE ? "completion" : "scheduled");
+                    figure(b, c, cap);
+                    plot_destroy(c);
+                }
+                free(x);
+            }
+        }
+    }
+    /* 5. throughput over time (completions) */
+    {
+        size_t m = 0;
+        for (size_t i = 0; i < ns; i++)
+            if (smp[i].completed_ns >= 0)
+                ts[m++] = smp[i].completed_ns;
+        size_t nw = 0;
+        int64_t used = wd;
+        if (m && !plot_windows(ts, NULL, m, wd, MAX_WINDOWS, false, win, &nw, &used) && nw) {
+            if (nw > 2)
+                nw--; /* the last window is partial: its rate reads low */
+            double *x = malloc(2 * (nw + 1) * sizeof *x);
+            if (x) {
+                double *y = x + nw + 1;
+                for (size_t i = 0; i < nw; i++) {
+                    x[i] = (double)win[i].start_ns;
+                    y[i] = win[i].rate_per_s;
+                }
+                x[nw] = (double)(win[nw - 1].start_ns + used);
+                y[nw] = y[nw - 1];
+                snprintf(id, sizeof id, "plot-throughput-time-%zu", k);
+                plot *c = new_chart(id, "Throughput over time");
+                if (c) {
+                    plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
+                    plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE,
+                                  "Completed samples per second");
+                    plot_set_range(c, PLOT_Y, 0, NAN);
+                    plot_add_line(c, "completions/s", x, y, nw + 1, PLOT_STEP);
+                    if (in->target_qps > 0 && sc == LG_SERVER)
+                        plot_add_refline(c, PLOT_Y, in->target_qps * (double)
+                                         (in->results.samples_per_query ? in->results.samples_per_query : 1),
+                                         "target rate");
+                    width_text(w, sizeof w, used);
+                    snprintf(cap, sizeof cap,
+                             "Completed samples per second in each %s window (the last, "
+                             "partial window left out); it should stay flat: dips are stalls, "
+                             "a slow first window is warm-up.", w);
+                    figure(b, c, cap);
+                    plot_destroy(c);
+                }
+                free(x);
+            }
+        }
+    }
+    /* 6. schedule lag over time */
+    if (sc != LG_OFFLINE) {
+        size_t m = 0;
+        for (size_t i = 0; i < ns; i++) {
+            ts[m] = smp[i].scheduled_ns;
+            vs[m++] = smp[i].issued_ns - smp[i].scheduled_ns;
+        }
+        size_t nw = 0;
+        int64_t used = wd;
+        if (m && !plot_windows(ts, vs, m, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
+            double *x = malloc(4 * nw * sizeof *x);
+            if (x) {
+                double *ym = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
+                for (size_t i = 0; i < nw; i++) {
+                    x[i] = (double)win[i].start_ns;
+                    bool e = win[i].count == 0;
+                    ym[i] = e ? NAN : win[i].mean;
+                    y99[i] = e ? NAN : (double)win[i].p99;
+                    ymax[i] = e ? NAN : (double)win[i].max;
+                }
+                snprintf(id, sizeof id, "plot-lag-time-%zu", k);
+                plot *c = new_chart(id, "Schedule lag over time");
+                if (c) {
+                    plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
+                    plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NS,
+                                  "Issue time - scheduled time");
+                    plot_add_line(c, "mean", x, ym, nw, PLOT_LINE);
+                    plot_add_line(c, "p99", x, y99, nw, PLOT_LINE);
+                    plot_add_line(c, "max", x, ymax, nw, PLOT_LINE);
+                    width_text(w, sizeof w, used);
+                    snprintf(cap, sizeof cap,
+                             "How late each query was issued after its scheduled time (mean, "
+                             "p99 and max per %s window): the load generator's own fidelity; "
+                             "microseconds are fine, milliseconds mean the generator or the "
+                             "machine could not keep up.", w);
+                    figure(b, c, cap);
+                    plot_destroy(c);
+                }
+                free(x);
+            }
+        }
+    }
+    free(win);
+free_arrays:
+    free(sorted);
+    free(ts);
+    free(vs);
+    free(lat);
+    free(at);
+done:
+    if (!rc && plot_buf_error(b))
+        rc = LG_ENOMEM;
+    if (!rc && !(he->figs = plot_buf_take(b, NULL)))
+        rc = LG_ENOMEM;
+    plot_buf_destroy(b);
+    return rc;
+}
+
+static const char *metric_title(const char *name)
+{
+    static const struct { const char *id, *words; } w[] = {
+        {"throughput", "Throughput"},     {"latency_mean", "Mean latency"},
+        {"latency_p50", "p50 latency"},   {"latency_p90", "p90 latency"},
+        {"latency_p99", "p99 latency"},   {"value", "Value"},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (!strcmp(name, w[i].id))
+            return w[i].words;
+    return name;
+}
+
+/* The comparison charts of entry k (1-based) against its baseline bk. */
+static char *compare_figures(const html_entry *base, const html_entry *cand, size_t bk,
+                             size_t k, const rpt_comparison *cmp, double confidence)
+{
+    plot_buf *b;
+    if (plot_buf_create(&b))
+        return NULL;
+    char id[96], cap[600], title[128];
+    char la[32], lb[32];
+    snprintf(la, sizeof la, "#%zu (A)", bk);
+    snprintf(lb, sizeof lb, "#%zu (B)", k);
+    const char *cats[2] = {la, lb};
+    plot_buf_puts(b, "<div class=\"figs\">\n");
+    if (base->spec_n && cand->spec_n) {
+        snprintf(id, sizeof id, "plot-cmp-spectra-%zu", k);
+        plot *c = new_chart(id, "Percentile spectra");
+        if (c) {
+            plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
+            plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
+            plot_add_line(c, la, base->spec_p, base->spec_v, base->spec_n, PLOT_LINE);
+            plot_add_line(c, lb, cand->spec_p, cand->spec_v, cand->spec_n, PLOT_LINE);
+            figure(b, c, "The percentile spectra of both runs on one chart (the first run of "
+                         "a repetition set): a curve lower everywhere is faster at every "
+                         "percentile; curves that cross trade median for tail.");
+            plot_destroy(c);
+        }
+    }
+    for (size_t i = 0; cmp && i < rpt_comparison_count(cmp); i++) {
+        const rpt_metric_cmp *mc = rpt_comparison_get(cmp, i);
+        const rpt_metric *ma = rpt_metrics_find(base->metrics, mc->name);
+        const rpt_metric *mb = rpt_metrics_find(cand->metrics, mc->name);
+        if (!ma || !mb)
+            continue;
+        rpt_summary sa, sb;
+        if (rpt_metric_summarize(ma, confidence, &sa) || rpt_metric_summarize(mb, confidence, &sb))
+            continue;
+        bool ns = !strcmp(mc->unit, "ns");
+        plot_unit unit = ns ? PLOT_UNIT_NS : PLOT_UNIT_NONE;
+        char ylab[64], ch[32], lo[32], hi[32];
+        snprintf(ylab, sizeof ylab, "%s%s%s%s", metric_title(mc->name),
+                 !ns && mc->unit[0] ? " (" : "", !ns ? mc->unit : "", !ns && mc->unit[0] ? ")" : "");
+        rpt__fmt_pct(ch, sizeof ch, mc->change);
+        rpt__fmt_pct(lo, sizeof lo, mc->change_lo);
+        rpt__fmt_pct(hi, sizeof hi, mc->change_hi);
+        plot_buf_puts(b, "<p class=\"verdict\">");
+        esc(b, metric_title(mc->name));
+        plot_buf_puts(b, ": ");
+        esc(b, rpt_change_name(mc->verdict));
+        plot_buf_printf(b, " (change %s, CI [%s, %s])</p>\n", ch, lo, hi);
+
+        double est[2] = {sa.mean, sb.mean}, elo[2] = {sa.ci_lo, sb.ci_lo},
+               ehi[2] = {sa.ci_hi, sb.ci_hi};
+        snprintf(id, sizeof id, "plot-cmp-ci-%zu-%s", k, mc->name);
+        snprintf(title, sizeof title, "%s: mean with %.0f%% CI", metric_title(mc->name),
+                 confidence * 100);
+        plot *c = new_chart(id, title);
+        if (c) {
+            plot_set_axis(c, PLOT_X, PLOT_CATEGORY, PLOT_UNIT_NONE, "Run");
+            plot_set_axis(c, PLOT_Y, PLOT_LINEAR, unit, ylab);
+            plot_set_size(c, 480, 300);
+            plot_set_categories(c, cats, 2);
+            plot_add_ci(c, NULL, est, elo, ehi, 2, PLOT_CI_DOT);
+            snprintf(cap, sizeof cap,
+                     "Each side's mean (dot) with its %.0f%% confidence interval (whiskers); "
+                     "intervals that do not overlap are a clear difference, overlapping ones "
+                     "need the verdict above: %s.", confidence * 100,
+                     rpt_change_name(mc->verdict));
+            figure(b, c, cap);
+            plot_destroy(c);
+        }
+        if (rpt_metrics_kind(base->metrics) == RPT_VALUES_PER_RUN) {
+            const double *vals[2] = {ma->values, mb->values};
+            size_t cnt[2] = {ma->n, mb->n};
+            snprintf(id, sizeof id, "plot-cmp-box-%zu-%s", k, mc->name);
+            snprintf(title, sizeof title, "%s: repetitions", metric_title(mc->name));
+            c = new_chart(id, title);
+            if (c) {
+                plot_set_axis(c, PLOT_X, PLOT_CATEGORY, PLOT_UNIT_NONE, "Run");
+                plot_set_axis(c, PLOT_Y, PLOT_LINEAR, unit, ylab);
+                plot_set_size(c, 480, 300);
+                plot_set_categories(c, cats, 2);
+                plot_add_boxes(c, NULL, vals, cnt, 2, true);
+                figure(b, c, "Each side's repetitions: the box spans the middle half, the "
+                             "thick line is the median, whiskers reach the furthest repetition "
+                             "within 1.5 box lengths, dots are the repetitions.");
+                plot_destroy(c);
+            }
+        }
+    }
+    plot_buf_puts(b, "</div>\n");
+    char *s = plot_buf_error(b) ? NULL : plot_buf_take(b, NULL);
+    plot_buf_destroy(b);
+    return s;
+}
+
+int rpt_report_write_html(const char *const *dirs, size_t n, const rpt_report_opts *opts,
+                          const char *path, char *err, size_t errlen)
+{
+    if (!dirs || !n || !path)
+        return rpt__err(err, errlen, LG_EINVAL, "no result folder or no output file given");
+    rpt_report_opts o;
+    if (opts)
+        o = *opts;
+    else
+        rpt_report_opts_default(&o);
+    rpt_compare_opts co = o.compare;
+    if (co.confidence == 0)
+        co.confidence = 1 - co.alpha;
+    int rc = 0;
+    html_entry *he = calloc(n, sizeof *he);
+    char **run_figs = calloc(n, sizeof *run_figs), **cmp_figs = calloc(n, sizeof *cmp_figs);
+    rpt_report *rep = NULL;
+    plot_buf *b = NULL;
+    if (!he || !run_figs || !cmp_figs) {
+        rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* Charts first, one folder at a time, so that at most one folder's samples are in
+     * memory besides the report's own. */
+    for (size_t i = 0; i < n; i++) {
+        rpt_set *set;
+        if ((rc = rpt_set_load(dirs[i], &set, err, errlen)))
+            goto out;
+        const rpt_run *run = rpt_set_run(set, 0);
+        he[i].scenario = rpt_run_get_info(run)->results.scenario;
+        he[i].kind = rpt_set_get_kind(set);
+        rc = run_figures(&he[i], run, i + 1);
+        if (!rc && rpt_metrics_from_set(set, co.batches, &he[i].metrics, NULL, 0))
+            he[i].metrics = NULL;
+        rpt_set_destroy(set);
+        if (rc) {
+            rpt__err(err, errlen, rc, "%s: cannot draw the charts: %s", dirs[i], lg_strerror(rc));
+            goto out;
+        }
+        run_figs[i] = he[i].figs;
+        he[i].figs = NULL;
+        /* The baseline: as report.c, the first earlier folder of the same scenario and
+         * kind. */
+        for (size_t j = 0; j < i; j++) {
+            if (he[j].scenario != he[i].scenario || he[j].kind != he[i].kind)
+                continue;
+            rpt_comparison *cmp = NULL;
+            if (he[j].metrics && he[i].metrics &&
+                rpt_compare(he[j].metrics, he[i].metrics, &co, &cmp, NULL, 0))
+                cmp = NULL;
+            cmp_figs[i] = compare_figures(&he[j], &he[i], j + 1, i + 1, cmp, co.confidence);
+            rpt_comparison_destroy(cmp);
+            if (!cmp_figs[i]) {
+                rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+                goto out;
+            }
+            break;
+        }
+    }
+    if ((rc = rpt_report_create(dirs, n, &o, &rep, err, errlen)))
+        goto out;
+    html_figs figs[2] = {{"detailed-results", run_figs, n}, {"comparison", cmp_figs, n}};
+    if (plot_buf_create(&b)) {
+        rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+        goto out;
+    }
+    write_doc(b, rpt_report_doc(rep), figs, 2);
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        rc = rpt__err(err, errlen, LG_EINVAL, "output path too long");
+        goto out;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        rc = rpt__err(err, errlen, LG_EIO, "cannot write %s", tmp);
+        goto out;
+    }
+    rc = write_file(b, f);
+    if (fclose(f) && !rc)
+        rc = LG_EIO;
+    if (!rc && rename(tmp, path))
+        rc = LG_EIO;
+    if (rc) {
+        remove(tmp);
+        rpt__err(err, errlen, rc, "cannot write %s", path);
+    }
+out:
+    plot_buf_destroy(b);
+    rpt_report_destroy(rep);
+    for (size_t i = 0; he && i < n; i++) {
+        free(he[i].figs);
+        rpt_metrics_destroy(he[i].metrics);
+        if (run_figs)
+            free(run_figs[i]);
+        if (cmp_figs)
+            free(cmp_figs[i]);
+    }
+    free(he);
+    free(run_figs);
+    free(cmp_figs);
+    return rc;
+}

@@ -1,0 +1,728 @@
+/* report.c: the performance report: loads and validates result folders, compares each
+ * with the first folder of the same scenario and kind, and lays the findings out as a
+ * document (doc.c) in the sections Executive Summary, Methodology, Detailed Results,
+ * Statistical Validation, Comparison and Recommendations. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/internal.h"
+
+typedef struct entry {
+    rpt_set *set;
+    rpt_validation *val;   /* one per run of the set */
+    rpt_metrics *metrics;  /* NULL when they could not be formed (see err) */
+    char metrics_err[RPT_TEXT_MAX];
+    size_t baseline;       /* entry compared against, or SIZE_MAX */
+    rpt_comparison *cmp;
+    char cmp_err[RPT_TEXT_MAX];
+} entry;
+
+struct rpt_report {
+    rpt_report_opts opts;
+    entry *e;
+    size_t n;
+    rpt_environment env;
+    rpt_doc *doc;
+};
+
+void rpt_report_opts_default(rpt_report_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    rpt_validate_opts_default(&o->validate);
+    rpt_compare_opts_default(&o->compare);
+    o->title = NULL;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static const rpt_run_info *first_info(const entry *e)
+{
+    return rpt_run_get_info(rpt_set_run(e->set, 0));
+}
+
+static bool is_set(const entry *e)
+{
+    return rpt_set_get_kind(e->set) == RPT_SET_REPETITIONS;
+}
+
+static rpt_verdict worst_verdict(const entry *e)
+{
+    rpt_verdict w = RPT_TRUSTWORTHY;
+    for (size_t i = 0; i < rpt_set_count(e->set); i++)
+        if (e->val[i].verdict > w)
+            w = e->val[i].verdict;
+    return w;
+}
+
+static const char *ns_text(char *buf, size_t len, double ns)
+{
+    rpt__fmt_ns(buf, len, ns);
+    return buf;
+}
+
+static const char *unit_text(char *buf, size_t len, double v, const char *unit)
+{
+    rpt__fmt_unit(buf, len, v, unit);
+    return buf;
+}
+
+static const char *pct_text(char *buf, size_t len, double f)
+{
+    rpt__fmt_pct(buf, len, f);
+    return buf;
+}
+
+static const char *plain_pct(char *buf, size_t len, double f)
+{
+    if (isfinite(f))
+        snprintf(buf, len, "%.2f%%", f * 100);
+    else
+        snprintf(buf, len, "n/a");
+    return buf;
+}
+
+/* "throughput", "latency_p99" -> words for the reader. */
+static const char *metric_words(const char *name)
+{
+    static const struct { const char *id, *words; } w[] = {
+        {"throughput", "throughput"},
+        {"latency_mean", "mean latency"},
+        {"latency_p50", "p50 latency"},
+        {"latency_p90", "p90 latency"},
+        {"latency_p99", "p99 latency"},
+        {"value", "value"},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (!strcmp(name, w[i].id))
+            return w[i].words;
+    return name;
+}
+
+/* ---------------------------------------------------------------- sections */
+
+static void executive_summary(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
+    rpt__doc_section(d, "Executive Summary", "executive-summary");
+    rpt__doc_para(d, "%zu result folder%s analysed on %s. A run is trustworthy when every "
+                  "check of the Statistical Validation section passes, usable with caveats "
+                  "when some only warn, and not trustworthy when one fails.", r->n,
+                  r->n == 1 ? "" : "s", r->env.date_utc);
+    rpt__doc_table(d, 7);
+    const char *hdr[7] = {"#", "folder", "scenario", "runs", "LoadGen verdict",
+                          "metric (unit)", "validation"};
+    for (int i = 0; i < 7; i++)
+        rpt__doc_cell(d, "%s", hdr[i]);
+    size_t bad = 0, caveat = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const entry *e = &r->e[i];
+        const rpt_run_info *in = first_info(e);
+        size_t n = rpt_set_count(e->set), valid = 0;
+        for (size_t k = 0; k < n; k++)
+            valid += rpt_run_get_info(rpt_set_run(e->set, k))->results.valid;
+        char m[64];
+        rpt__doc_cell(d, "#%zu", i + 1);
+        rpt__doc_cell(d, "%s", rpt_set_dir(e->set));
+        rpt__doc_cell(d, "%s", lg_scenario_name(in->results.scenario));
+        rpt__doc_cell(d, is_set(e) ? "%zu repetitions" : "%zu run", n);
+        if (n == 1)
+            rpt__doc_cell(d, "%s", valid ? "VALID" : "INVALID");
+        else
+            rpt__doc_cell(d, "%zu of %zu VALID", valid, n);
+        if (n == 1) {
+            rpt__doc_cell(d, "%s = %s", in->results.metric_name,
+                          unit_text(m, sizeof m, in->results.metric, in->results.metric_unit));
+        } else {
+            double *v = malloc(n * sizeof *v);
+            stats_describe_result ds;
+            for (size_t k = 0; v && k < n; k++)
+                v[k] = rpt_run_get_info(rpt_set_run(e->set, k))->results.metric;
+            if (v && stats_describe(v, n, &ds) == 0) {
+                char cv[32];
+                rpt__doc_cell(d, "%s: mean %s (CV %s)", in->results.metric_name,
+                              unit_text(m, sizeof m, ds.mean, in->results.metric_unit),
+                              plain_pct(cv, sizeof cv, ds.cv));
+            } else {
+                rpt__doc_cell(d, "%s", in->results.metric_name);
+            }
+            free(v);
+        }
+        rpt_verdict w = worst_verdict(e);
+        bad += w == RPT_NOT_TRUSTWORTHY;
+        caveat += w == RPT_USABLE_WITH_CAVEATS;
+        if (n == 1) {
+            rpt__doc_cell(d, "%s", rpt_verdict_name(w));
+        } else {
+            size_t c[3] = {0};
+            for (size_t k = 0; k < n; k++)
+                c[e->val[k].verdict]++;
+            rpt__doc_cell(d, "%zu trustworthy, %zu with caveats, %zu not trustworthy", c[0],
+                          c[1], c[2]);
+        }
+    }
+    bool any_cmp = false;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->e[i].baseline != SIZE_MAX)
+            any_cmp = true;
+    if (any_cmp) {
+        rpt__doc_para(d, "Comparisons (each folder against the first folder of the same "
+                      "scenario and kind; change = candidate / baseline - 1 with its %.0f%% "
+                      "confidence interval):", r->opts.compare.confidence > 0
+                      ? r->opts.compare.confidence * 100 : (1 - r->opts.compare.alpha) * 100);
+        rpt__doc_list(d);
+        for (size_t i = 0; i < r->n; i++) {
+            const entry *e = &r->e[i];
+            if (e->baseline == SIZE_MAX)
+                continue;
+            if (!e->cmp) {
+                rpt__doc_item(d, "#%zu against #%zu: not compared (%s)", i + 1, e->baseline + 1,
+                              e->cmp_err);
+                continue;
+            }
+            char line[1024];
+            size_t len = (size_t)snprintf(line, sizeof line, "#%zu against #%zu:", i + 1,
+                                          e->baseline + 1);
+            for (size_t k = 0; k < rpt_comparison_count(e->cmp) && len < sizeof line; k++) {
+                const rpt_metric_cmp *c = rpt_comparison_get(e->cmp, k);
+                char ch[24], lo[24], hi[24];
+                len += (size_t)snprintf(line + len, sizeof line - len,
+                                        "%s %s %s (%s, CI [%s, %s])", k ? ";" : "",
+                                        metric_words(c->name), rpt_change_name(c->verdict),
+                                        pct_text(ch, sizeof ch, c->change),
+                                        pct_text(lo, sizeof lo, c->change_lo),
+                                        pct_text(hi, sizeof hi, c->change_hi));
+            }
+            rpt__doc_item(d, "%s", line);
+        }
+    }
+    if (bad)
+        rpt__doc_para(d, "Bottom line: %zu of %zu folder%s hold a run that is not trustworthy; "
+                      "the Recommendations section says what to change.", bad, r->n,
+                      r->n == 1 ? "" : "s");
+    else if (caveat)
+        rpt__doc_para(d, "Bottom line: the figures are usable, with the caveats listed under "
+                      "Statistical Validation; the Recommendations section says how to remove "
+                      "them.");
+    else
+        rpt__doc_para(d, "Bottom line: every run passed every check.");
+}
+
+static void methodology(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
+    const rpt_validate_opts *vo = &r->opts.validate;
+    const rpt_compare_opts *co = &r->opts.compare;
+    rpt__doc_section(d, "Methodology", "methodology");
+    rpt__doc_heading(d, "What was run");
+    rpt__doc_table(d, r->n + 1);
+    rpt__doc_cell(d, "setting");
+    for (size_t i = 0; i < r->n; i++)
+        rpt__doc_cell(d, "#%zu", i + 1);
+    char b[64];
+#define ROW(label, ...)                                                                       \
+    do {                                                                                      \
+        rpt__doc_cell(d, "%s", label);                                                        \
+        for (size_t i = 0; i < r->n; i++) {                                                   \
+            const rpt_run_info *in = first_info(&r->e[i]);                                    \
+            (void)in;                                                                         \
+            rpt__doc_cell(d, __VA_ARGS__);                                                    \
+        }                                                                                     \
+    } while (0)
+    ROW("scenario", "%s", lg_scenario_name(in->results.scenario));
+    ROW("runs", "%zu", rpt_set_count(r->e[i].set));
+    ROW("SUT / QSL", "%s / %s", in->sut_name, in->qsl_name);
+    ROW("target rate", "%.1f /s", in->target_qps);
+    ROW("latency bound (Server)", "%s", in->target_latency_ns > 0
+                                             ? ns_text(b, sizeof b, (double)in->target_latency_ns)
+                                             : "none");
+    ROW("target percentile", "p%g", in->target_latency_percentile * 100);
+    ROW("minimum duration", "%llu ms", (unsigned long long)in->min_duration_ms);
+    ROW("minimum queries", "%llu quer%s", (unsigned long long)in->min_query_count,
+        in->min_query_count == 1 ? "y" : "ies");
+    ROW("samples per query", "%llu sample%s", (unsigned long long)in->results.samples_per_query,
+        in->results.samples_per_query == 1 ? "" : "s");
+    ROW("performance sample count", "%llu samples",
+        (unsigned long long)in->results.performance_sample_count);
+    ROW("schedule / sample-index seed (first run)", "%llu / %llu",
+        (unsigned long long)in->schedule_rng_seed, (unsigned long long)in->sample_index_rng_seed);
+    ROW("started (UTC, first run)", "%s", in->start_time_utc);
+    ROW("loadgen version", "%s", in->loadgen_version);
+#undef ROW
+    rpt__doc_heading(d, "How the numbers were computed");
+    rpt__doc_list(d);
+    rpt__doc_item(d, "Percentiles use MLPerf's rule, sorted[floor(n x p)], on the latencies of "
+                  "successful samples (per query for MultiStream), measured from each query's "
+                  "scheduled time.");
+    rpt__doc_item(d, "Latency intervals (%.0f%%): latencies within a run are correlated "
+                  "(queues), so they come from a moving-block bootstrap in issue order, the "
+                  "block a few times the lag at which the autocorrelation falls below 0.05.",
+                  vo->confidence * 100);
+    rpt__doc_item(d, "Throughput interval (%.0f%%): batch means over %u equal time windows "
+                  "(a t interval over the window rates).", vo->confidence * 100,
+                  vo->throughput_windows);
+    rpt__doc_item(d, "Outliers: Tukey's fences (1.5 and 3 IQR) and the MAD z-score (> 3.5); "
+                  "counted, never removed.");
+    rpt__doc_item(d, "Warm-up: the first %.0f%% of the run in %u-window slices against the "
+                  "rest, Mann-Whitney U on the per-window median latencies (throughput for "
+                  "Offline); flagged when p < %g and the change exceeds %.0f%%.",
+                  vo->warmup_fraction * 100, vo->warmup_windows, vo->alpha,
+                  vo->warmup_tolerance * 100);
+    rpt__doc_item(d, "Stability (as perf_analyzer): the last %u of %u windows must each be "
+                  "within %.0f%% of their mean in throughput and in latency, or within the "
+                  "windows' own counting noise when that is larger.", vo->stability_last,
+                  vo->stability_windows, vo->stability_tolerance * 100);
+    rpt__doc_item(d, "Repetitions: mean, median, SD, CV and the t interval of the mean across "
+                  "runs, one value per run.");
+    rpt__doc_item(d, "Comparisons: Welch's t-test and Mann-Whitney U (alpha %g), Cohen's d, "
+                  "and the ratio of means with a %zu-resample BCa bootstrap interval. "
+                  "Verdict by criterion's rule: improved or regressed only when significant "
+                  "and the whole interval of the change lies beyond +-%.1f%% (the noise "
+                  "threshold); otherwise within noise or no significant change.", co->alpha,
+                  co->resamples, co->noise * 100);
+    rpt__doc_heading(d, "Environment");
+    rpt__doc_para(d, "The machine this report was made on (results.json does not record the "
+                  "machine a run ran on; make the report where you ran the tests).");
+    rpt__doc_table(d, 2);
+    rpt__doc_cell(d, "item");
+    rpt__doc_cell(d, "value");
+    rpt__doc_cell(d, "CPU");
+    rpt__doc_cell(d, "%s", r->env.cpu_model);
+    rpt__doc_cell(d, "cores");
+    rpt__doc_cell(d, "%ld online", r->env.cores);
+    rpt__doc_cell(d, "kernel");
+    rpt__doc_cell(d, "%s", r->env.kernel);
+    rpt__doc_cell(d, "compiler");
+    rpt__doc_cell(d, "%s", r->env.compiler);
+    rpt__doc_cell(d, "library");
+    rpt__doc_cell(d, "libloadgen %s", r->env.library_version);
+    rpt__doc_cell(d, "date");
+    rpt__doc_cell(d, "%s", r->env.date_utc);
+    rpt__doc_cell(d, "host");
+    rpt__doc_cell(d, "%s", r->env.hostname);
+}
+
+static void run_figures(rpt_doc *d, const rpt_run_info *in)
+{
+    const lg_results *r = &in->results;
+    char a[64];
+    const lg_latency_stats *l = r->scenario == LG_MULTI_STREAM ? &r->query_latency : &r->latency;
+    rpt__doc_table(d, 2);
+    rpt__doc_cell(d, "figure");
+    rpt__doc_cell(d, "value");
+    rpt__doc_cell(d, "result");
+    rpt__doc_cell(d, "%s", r->valid ? "VALID" : "INVALID");
+    for (unsigned f = 1; f <= LG_INVALID_COMPLETION_ERRORS; f <<= 1)
+        if (r->invalid_reasons & f) {
+            rpt__doc_cell(d, "invalid because");
+            rpt__doc_cell(d, "%s", lg_invalid_reason_text(f));
+        }
+    rpt__doc_cell(d, "metric: %s", r->metric_name);
+    rpt__doc_cell(d, "%s", unit_text(a, sizeof a, r->metric, r->metric_unit));
+    rpt__doc_cell(d, "throughput");
+    rpt__doc_cell(d, "%.1f /s", rpt__run_throughput(in));
+    rpt__doc_cell(d, "queries issued");
+    rpt__doc_cell(d, "%llu queries", (unsigned long long)r->queries_issued);
+    rpt__doc_cell(d, "samples issued / completed / failed / timed out");
+    rpt__doc_cell(d, "%llu / %llu / %llu / %llu samples", (unsigned long long)r->samples_issued,
+                  (unsigned long long)r->samples_completed,
+                  (unsigned long long)r->samples_failed,
+                  (unsigned long long)r->samples_timed_out);
+    rpt__doc_cell(d, "duration");
+    rpt__doc_cell(d, "%.1f ms", (double)r->duration_ns / 1e6);
+    static const char *const names[] = {"min", "mean", "p50", "p90", "p95", "p97", "p99",
+                                        "p99.9", "max"};
+    int64_t vals[] = {l->min_ns, l->mean_ns, l->p50_ns, l->p90_ns, l->p95_ns, l->p97_ns,
+                      l->p99_ns, l->p999_ns, l->max_ns};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        rpt__doc_cell(d, "%s latency%s", names[i],
+                      r->scenario == LG_MULTI_STREAM ? " (per query)" : "");
+        rpt__doc_cell(d, "%s", ns_text(a, sizeof a, (double)vals[i]));
+    }
+    if (r->early_stopping.applies) {
+        const lg_early_stopping *es = &r->early_stopping;
+        rpt__doc_cell(d, "early stopping (p%g)", es->percentile * 100);
+        if (r->scenario == LG_SERVER)
+            rpt__doc_cell(d, "%s: %llu queries over the bound, %llu queries needed",
+                          es->met ? "met" : "NOT met", (unsigned long long)es->overlatency,
+                          (unsigned long long)es->min_queries);
+        else
+            rpt__doc_cell(d, "%s: estimate %s, %llu queries needed", es->met ? "met" : "NOT met",
+                          ns_text(a, sizeof a, (double)es->estimate_ns),
+                          (unsigned long long)es->min_queries);
+    }
+    if (r->scenario != LG_OFFLINE) {
+        rpt__doc_cell(d, "issue lag p99 / max");
+        char b[32];
+        rpt__doc_cell(d, "%s / %s", ns_text(a, sizeof a, (double)r->issue_lag.p99_ns),
+                      ns_text(b, sizeof b, (double)r->issue_lag.max_ns));
+    }
+}
+
+static void detailed_results(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
+    rpt__doc_section(d, "Detailed Results", "detailed-results");
+    for (size_t i = 0; i < r->n; i++) {
+        const entry *e = &r->e[i];
+        size_t n = rpt_set_count(e->set);
+        const rpt_run_info *in = first_info(e);
+        rpt__doc_heading(d, "#%zu %s (%s, %s)", i + 1, rpt_set_dir(e->set),
+                         lg_scenario_name(in->results.scenario),
+                         is_set(e) ? "repetition set" : "single run");
+        if (!is_set(e)) {
+            run_figures(d, in);
+            continue;
+        }
+        rpt__doc_para(d, "Across the %zu repetitions (one value per run; interval: t interval "
+                      "of the mean at %.0f%%):", n, r->opts.validate.confidence * 100);
+        rpt_metrics *m = NULL;
+        if (rpt_metrics_from_set(e->set, 0, &m, NULL, 0) == 0) {
+            rpt__doc_table(d, 8);
+            const char *hdr[8] = {"metric", "mean", "median", "SD", "CV", "CI of the mean",
+                                  "min", "max"};
+            for (int k = 0; k < 8; k++)
+                rpt__doc_cell(d, "%s", hdr[k]);
+            for (size_t k = 0; k < rpt_metrics_count(m); k++) {
+                const rpt_metric *mt = rpt_metrics_get(m, k);
+                rpt_summary s;
+                if (rpt_metric_summarize(mt, r->opts.validate.confidence, &s))
+                    continue;
+                char x[6][40];
+                rpt__doc_cell(d, "%s", metric_words(mt->name));
+                rpt__doc_cell(d, "%s", unit_text(x[0], 40, s.mean, mt->unit));
+                rpt__doc_cell(d, "%s", unit_text(x[1], 40, s.median, mt->unit));
+                rpt__doc_cell(d, "%s", unit_text(x[2], 40, s.sd, mt->unit));
+                rpt__doc_cell(d, "%s", plain_pct(x[3], 40, s.cv));
+                rpt__doc_cell(d, "[%s, %s]", unit_text(x[4], 40, s.ci_lo, mt->unit),
+                              unit_text(x[5], 40, s.ci_hi, mt->unit));
+                rpt__doc_cell(d, "%s", unit_text(x[4], 40, s.min, mt->unit));
+                rpt__doc_cell(d, "%s", unit_text(x[5], 40, s.max, mt->unit));
+            }
+        }
+        rpt_metrics_destroy(m);
+        rpt__doc_table(d, 5);
+        const char *hdr[5] = {"run", "result", "metric", "throughput", "p99 latency"};
+        for (int k = 0; k < 5; k++)
+            rpt__doc_cell(d, "%s", hdr[k]);
+        for (size_t k = 0; k < n; k++) {
+            const rpt_run_info *ri = rpt_run_get_info(rpt_set_run(e->set, k));
+            const lg_results *rr = &ri->results;
+            const char *base = strrchr(ri->dir, '/');
+            char a[48], b[48];
+            rpt__doc_cell(d, "%s", base ? base + 1 : ri->dir);
+            rpt__doc_cell(d, "%s", rr->valid ? "VALID" : "INVALID");
+            rpt__doc_cell(d, "%s", unit_text(a, sizeof a, rr->metric, rr->metric_unit));
+            rpt__doc_cell(d, "%.1f /s", rpt__run_throughput(ri));
+            rpt__doc_cell(d, "%s", ns_text(b, sizeof b,
+                                           (double)(rr->scenario == LG_MULTI_STREAM
+                                                        ? rr->query_latency.p99_ns
+                                                        : rr->latency.p99_ns)));
+        }
+    }
+}
+
+static void validation_detail(rpt_doc *d, const rpt_validation *v)
+{
+    char a[48], b[48], c[48];
+    rpt__doc_para(d, "Verdict: %s.", rpt_verdict_name(v->verdict));
+    if (v->latency_ci || v->throughput_ci) {
+        rpt__doc_table(d, 4);
+        rpt__doc_cell(d, "quantity");
+        rpt__doc_cell(d, "estimate");
+        rpt__doc_cell(d, "%.0f%% interval", v->confidence * 100);
+        rpt__doc_cell(d, "method");
+        if (v->latency_ci && v->scenario != LG_OFFLINE) {
+            const rpt_interval *iv[3] = {&v->p50_ns, &v->p90_ns, &v->p99_ns};
+            const char *nm[3] = {"p50 latency", "p90 latency", "p99 latency"};
+            for (int i = 0; i < 3; i++) {
+                rpt__doc_cell(d, "%s", nm[i]);
+                rpt__doc_cell(d, "%s", ns_text(a, sizeof a, iv[i]->estimate));
+                rpt__doc_cell(d, "[%s, %s]", ns_text(b, sizeof b, iv[i]->lo),
+                              ns_text(c, sizeof c, iv[i]->hi));
+                rpt__doc_cell(d, "block bootstrap, blocks of %zu, %zu resamples", v->block_len,
+                              v->resamples);
+            }
+        }
+        if (v->throughput_ci) {
+            rpt__doc_cell(d, "throughput");
+            rpt__doc_cell(d, "%.1f /s", v->throughput.estimate);
+            rpt__doc_cell(d, "[%.1f /s, %.1f /s]", v->throughput.lo, v->throughput.hi);
+            rpt__doc_cell(d, "batch means over %u windows", v->throughput_windows);
+        }
+    }
+    rpt__doc_table(d, 3);
+    rpt__doc_cell(d, "check");
+    rpt__doc_cell(d, "status");
+    rpt__doc_cell(d, "finding");
+    for (int i = 0; i < RPT_CHECK_COUNT; i++) {
+        rpt__doc_cell(d, "%s", rpt_check_name((rpt_check_id)i));
+        rpt__doc_cell(d, "%s", rpt_status_name(v->checks[i].status));
+        rpt__doc_cell(d, "%s", v->checks[i].finding);
+    }
+}
+
+static void statistical_validation(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
+    rpt__doc_section(d, "Statistical Validation", "statistical-validation");
+    for (size_t i = 0; i < r->n; i++) {
+        const entry *e = &r->e[i];
+        size_t n = rpt_set_count(e->set);
+        rpt__doc_heading(d, "#%zu %s", i + 1, rpt_set_dir(e->set));
+        if (n == 1) {
+            validation_detail(d, &e->val[0]);
+            continue;
+        }
+        rpt__doc_para(d, "Each repetition validated on its own (statuses per check):");
+        rpt__doc_table(d, 2 + RPT_CHECK_COUNT);
+        rpt__doc_cell(d, "run");
+        rpt__doc_cell(d, "verdict");
+        for (int k = 0; k < RPT_CHECK_COUNT; k++)
+            rpt__doc_cell(d, "%s", rpt_check_name((rpt_check_id)k));
+        size_t worst = 0;
+        for (size_t k = 0; k < n; k++) {
+            const char *dir = rpt_run_get_info(rpt_set_run(e->set, k))->dir;
+            const char *base = strrchr(dir, '/');
+            rpt__doc_cell(d, "%s", base ? base + 1 : dir);
+            rpt__doc_cell(d, "%s", rpt_verdict_name(e->val[k].verdict));
+            for (int c = 0; c < RPT_CHECK_COUNT; c++)
+                rpt__doc_cell(d, "%s", rpt_status_name(e->val[k].checks[c].status));
+            if (e->val[k].verdict > e->val[worst].verdict)
+                worst = k;
+        }
+        const char *dir = rpt_run_get_info(rpt_set_run(e->set, worst))->dir;
+        rpt__doc_para(d, "Details of %s (the least trustworthy repetition):", dir);
+        validation_detail(d, &e->val[worst]);
+    }
+}
+
+static void comparison(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
+    rpt__doc_section(d, "Comparison", "comparison");
+    rpt__doc_para(d, "B (the candidate) against A (the baseline). change = mean(B) / mean(A) - "
+                  "1; positive t and d mean B is larger. For latency lower is better, for "
+                  "throughput higher.");
+    for (size_t i = 0; i < r->n; i++) {
+        const entry *e = &r->e[i];
+        if (e->baseline == SIZE_MAX)
+            continue;
+        rpt__doc_heading(d, "#%zu (B) against #%zu (A)", i + 1, e->baseline + 1);
+        if (!e->cmp) {
+            rpt__doc_para(d, "Not compared: %s", e->cmp_err);
+            continue;
+        }
+        size_t nw = rpt_comparison_warning_count(e->cmp);
+        if (nw) {
+            rpt__doc_list(d);
+            for (size_t k = 0; k < nw; k++)
+                rpt__doc_item(d, "Warning: %s", rpt_comparison_warning(e->cmp, k));
+        }
+        rpt__doc_table(d, 9);
+        const char *hdr[9] = {"metric", "A mean", "B mean", "change", "CI of change",
+                              "Welch p", "Mann-Whitney p", "Cohen's d (pooled SDs)", "verdict"};
+        for (int k = 0; k < 9; k++)
+            rpt__doc_cell(d, "%s", hdr[k]);
+        for (size_t k = 0; k < rpt_comparison_count(e->cmp); k++) {
+            const rpt_metric_cmp *c = rpt_comparison_get(e->cmp, k);
+            char x[6][40];
+            rpt__doc_cell(d, "%s (n = %zu, %zu)", metric_words(c->name), c->a.n, c->b.n);
+            rpt__doc_cell(d, "%s", unit_text(x[0], 40, c->a.mean, c->unit));
+            rpt__doc_cell(d, "%s", unit_text(x[1], 40, c->b.mean, c->unit));
+            rpt__doc_cell(d, "%s", pct_text(x[2], 40, c->change));
+            rpt__doc_cell(d, "[%s, %s]", pct_text(x[3], 40, c->change_lo),
+                          pct_text(x[4], 40, c->change_hi));
+            rpt__fmt_p(x[5], 40, c->welch_p);
+            rpt__doc_cell(d, "%s", x[5]);
+            rpt__fmt_p(x[5], 40, c->mw_p);
+            rpt__doc_cell(d, "%s", x[5]);
+            rpt__doc_cell(d, "%.2f", c->cohens_d);
+            rpt__doc_cell(d, "%s", rpt_change_name(c->verdict));
+        }
+        for (size_t k = 0; k < rpt_comparison_count(e->cmp); k++) {
+            const rpt_metric_cmp *c = rpt_comparison_get(e->cmp, k);
+            if (c->note[0])
+                rpt__doc_para(d, "%s: %s.", metric_words(c->name), c->note);
+        }
+    }
+}
+
+static void recommendations(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
+    rpt__doc_section(d, "Recommendations", "recommendations");
+    rpt__doc_list(d);
+    size_t count = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const entry *e = &r->e[i];
+        size_t n = rpt_set_count(e->set);
+        for (size_t k = 0; k < n; k++) {
+            const rpt_validation *v = &e->val[k];
+            for (size_t j = 0; j < v->n_recommendations; j++) {
+                /* A repetition set repeats the same advice run after run (with other
+                 * numbers): say it once and name the runs it applies to. */
+                bool seen = false;
+                for (size_t p = 0; p < k && !seen; p++)
+                    for (size_t q = 0; q < e->val[p].n_recommendations && !seen; q++)
+                        seen = !strncmp(e->val[p].recommendations[q], v->recommendations[j], 40);
+                if (seen)
+                    continue;
+                if (n == 1) {
+                    rpt__doc_item(d, "#%zu: %s", i + 1, v->recommendations[j]);
+                } else {
+                    char runs[256] = "";
+                    size_t len = 0, hits = 0;
+                    for (size_t p = k; p < n && len < sizeof runs; p++)
+                        for (size_t q = 0; q < e->val[p].n_recommendations; q++)
+                            if (!strncmp(e->val[p].recommendations[q], v->recommendations[j],
+                                         40)) {
+                                const char *rd = rpt_run_get_info(rpt_set_run(e->set, p))->dir;
+                                const char *base = strrchr(rd, '/');
+                                len += (size_t)snprintf(runs + len, sizeof runs - len, "%s%s",
+                                                        hits++ ? ", " : "", base ? base + 1 : rd);
+                                break;
+                            }
+                    rpt__doc_item(d, "#%zu (%s%s): %s", i + 1, runs,
+                                  hits > 1 ? "; numbers from the first" : "",
+                                  v->recommendations[j]);
+                }
+                count++;
+            }
+        }
+        if (e->baseline != SIZE_MAX && e->cmp) {
+            for (size_t k = 0; k < rpt_comparison_count(e->cmp); k++) {
+                const rpt_metric_cmp *c = rpt_comparison_get(e->cmp, k);
+                if (c->few_values) {
+                    rpt__doc_item(d, "#%zu against #%zu: with %zu and %zu values per side the "
+                                  "tests have little power; repeat each configuration at least "
+                                  "9 times: loadgen run --repeat 10.", i + 1, e->baseline + 1,
+                                  c->a.n, c->b.n);
+                    count++;
+                    break;
+                }
+            }
+            if (rpt_metrics_kind(e->metrics) == RPT_VALUES_PER_BATCH) {
+                rpt__doc_item(d, "#%zu against #%zu: single runs were compared by time batches, "
+                              "which cannot see run-to-run variation; confirm with repetition "
+                              "sets (loadgen run --repeat 10 --out DIR) before acting on a "
+                              "difference.", i + 1, e->baseline + 1);
+                count++;
+            }
+        }
+    }
+    if (!count)
+        rpt__doc_item(d, "Nothing to change: every check passed.");
+}
+
+/* ---------------------------------------------------------------- building */
+
+int rpt_report_create(const char *const *dirs, size_t n, const rpt_report_opts *opts,
+                      rpt_report **out, char *err, size_t errlen)
+{
+    if (!dirs || !n || !out)
+        return rpt__err(err, errlen, LG_EINVAL, "no result folder given");
+    *out = NULL;
+    rpt_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+    if (opts)
+        r->opts = *opts;
+    else
+        rpt_report_opts_default(&r->opts);
+    if (r->opts.compare.confidence == 0)
+        r->opts.compare.confidence = 1 - r->opts.compare.alpha;
+    rpt_environment_get(&r->env);
+    int rc = LG_ENOMEM;
+    if (!(r->e = calloc(n, sizeof *r->e)))
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        entry *e = &r->e[r->n];
+        if ((rc = rpt_set_load(dirs[i], &e->set, err, errlen)))
+            goto fail;
+        r->n++;
+        size_t runs = rpt_set_count(e->set);
+        if (!(e->val = calloc(runs, sizeof *e->val))) {
+            rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+            goto fail;
+        }
+        for (size_t k = 0; k < runs; k++)
+            if ((rc = rpt_validate(rpt_set_run(e->set, k), &r->opts.validate, &e->val[k]))) {
+                rpt__err(err, errlen, rc, "%s: validation failed: %s",
+                         rpt_run_get_info(rpt_set_run(e->set, k))->dir, lg_strerror(rc));
+                goto fail;
+            }
+        if (rpt_metrics_from_set(e->set, r->opts.compare.batches, &e->metrics, e->metrics_err,
+                                 sizeof e->metrics_err))
+            e->metrics = NULL;
+        /* The baseline: the first earlier folder of the same scenario and kind. */
+        e->baseline = SIZE_MAX;
+        lg_scenario sc = first_info(e)->results.scenario;
+        for (size_t j = 0; j + 1 < r->n; j++) {
+            const entry *o = &r->e[j];
+            if (first_info(o)->results.scenario == sc &&
+                rpt_set_get_kind(o->set) == rpt_set_get_kind(e->set)) {
+                e->baseline = j;
+                break;
+            }
+        }
+        if (e->baseline == SIZE_MAX)
+            continue;
+        const entry *base = &r->e[e->baseline];
+        if (!base->metrics || !e->metrics)
+            snprintf(e->cmp_err, sizeof e->cmp_err, "%s",
+                     !base->metrics ? base->metrics_err : e->metrics_err);
+        else if (rpt_compare(base->metrics, e->metrics, &r->opts.compare, &e->cmp, e->cmp_err,
+                             sizeof e->cmp_err))
+            e->cmp = NULL;
+    }
+    if (!(r->doc = rpt__doc_create(r->opts.title ? r->opts.title : "Performance report")))
+        goto fail;
+    executive_summary(r);
+    methodology(r);
+    detailed_results(r);
+    statistical_validation(r);
+    bool any_cmp = false;
+    for (size_t i = 0; i < r->n; i++)
+        any_cmp = any_cmp || r->e[i].baseline != SIZE_MAX;
+    if (any_cmp)
+        comparison(r);
+    recommendations(r);
+    if (r->doc->oom) {
+        rc = LG_ENOMEM;
+        goto fail;
+    }
+    *out = r;
+    return 0;
+fail:
+    if (rc == LG_ENOMEM)
+        rpt__err(err, errlen, rc, "out of memory");
+    rpt_report_destroy(r);
+    return rc;
+}
+
+void rpt_report_destroy(rpt_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        rpt_set_destroy(r->e[i].set);
+        free(r->e[i].val);
+        rpt_metrics_destroy(r->e[i].metrics);
+        rpt_comparison_destroy(r->e[i].cmp);
+    }
+    free(r->e);
+    rpt__doc_destroy(r->doc);
+    free(r);
+}
+
+const rpt_doc *rpt_report_doc(const rpt_report *r)
+{
+    return r ? r->doc : NULL;
+}
+
+int rpt_report_write_markdown(const rpt_report *r, FILE *f)
+{
+    return r ? rpt_doc_write_markdown(r->doc, f) : LG_EINVAL;
+}

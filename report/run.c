@@ -1,0 +1,689 @@
+/* run.c: reads a run folder back (results.json with jansson, samples.bin by hand), result
+ * sets (one run or rep-N repetitions), and the helpers the analyses share. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "report/internal.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+int rpt__err(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+char *rpt__strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+void rpt__fmt_ns(char *buf, size_t len, double ns)
+{
+    double a = fabs(ns);
+    if (!isfinite(ns))
+        snprintf(buf, len, "n/a");
+    else if (a >= 1e9)
+        snprintf(buf, len, "%.3f s", ns / 1e9);
+    else if (a >= 1e6)
+        snprintf(buf, len, "%.3f ms", ns / 1e6);
+    else if (a >= 1e3)
+        snprintf(buf, len, "%.1f us", ns / 1e3);
+    else
+        snprintf(buf, len, "%.0f ns", ns);
+}
+
+void rpt__fmt_unit(char *buf, size_t len, double v, const char *unit)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "n/a");
+    else if (unit && !strcmp(unit, "ns"))
+        rpt__fmt_ns(buf, len, v);
+    else if (unit && !strcmp(unit, "1/s"))
+        snprintf(buf, len, "%.1f /s", v);
+    else if (unit && *unit)
+        snprintf(buf, len, "%.6g %s", v, unit);
+    else
+        snprintf(buf, len, "%.6g", v);
+}
+
+void rpt__fmt_pct(char *buf, size_t len, double fraction)
+{
+    if (!isfinite(fraction))
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%+.2f%%", fraction * 100.0);
+}
+
+void rpt__fmt_p(char *buf, size_t len, double p)
+{
+    if (!isfinite(p))
+        snprintf(buf, len, "n/a");
+    else if (p < 1e-12)
+        snprintf(buf, len, "< 1e-12");
+    else if (p < 0.001)
+        snprintf(buf, len, "%.2g", p);
+    else
+        snprintf(buf, len, "%.4f", p);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double rpt__percentile_mlperf(double *x, size_t n, double p)
+{
+    if (!n)
+        return NAN;
+    qsort(x, n, sizeof *x, cmp_double);
+    double idx = floor((double)n * p);
+    size_t i = idx < 0 ? 0 : idx >= (double)n ? n - 1 : (size_t)idx;
+    return x[i];
+}
+
+char *rpt__json_dump(void *json, size_t flags)
+{
+    char *s = json_dumps(json, flags);
+    json_decref(json);
+    if (!s)
+        return NULL;
+    char *copy = rpt__strdup(s);
+    json_malloc_t m;
+    json_free_t f;
+    json_get_alloc_funcs(&m, &f);
+    f(s);
+    return copy;
+}
+
+/* ---------------------------------------------------------------- results.json */
+
+/* The member at a dotted path ("counts.queries_issued"), or NULL. */
+static json_t *jpath(json_t *root, const char *path)
+{
+    char key[64];
+    json_t *cur = root;
+    while (cur && *path) {
+        const char *dot = strchr(path, '.');
+        size_t len = dot ? (size_t)(dot - path) : strlen(path);
+        if (len >= sizeof key)
+            return NULL;
+        memcpy(key, path, len);
+        key[len] = '\0';
+        cur = json_is_object(cur) ? json_object_get(cur, key) : NULL;
+        path += len + (dot ? 1 : 0);
+    }
+    return cur;
+}
+
+static double jnum(json_t *root, const char *path)
+{
+    json_t *v = jpath(root, path);
+    return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+static uint64_t ju64(json_t *root, const char *path)
+{
+    json_t *v = jpath(root, path);
+    if (json_is_integer(v))
+        return (uint64_t)json_integer_value(v);
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        return d <= 0 ? 0 : d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+    }
+    return 0;
+}
+
+static int64_t ji64(json_t *root, const char *path)
+{
+    json_t *v = jpath(root, path);
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    if (json_is_real(v))
+        return (int64_t)json_real_value(v);
+    return 0;
+}
+
+static bool jbool(json_t *root, const char *path)
+{
+    return json_is_true(jpath(root, path));
+}
+
+static const char *jstr(json_t *root, const char *path)
+{
+    const char *s = json_string_value(jpath(root, path));
+    return s ? s : "";
+}
+
+static void read_latency(json_t *root, const char *obj, lg_latency_stats *s)
+{
+    char p[64];
+#define LAT(field, key) (snprintf(p, sizeof p, "%s.%s", obj, key), s->field = ji64(root, p))
+    snprintf(p, sizeof p, "%s.count", obj);
+    s->count = ju64(root, p);
+    LAT(min_ns, "min");
+    LAT(max_ns, "max");
+    LAT(mean_ns, "mean");
+    LAT(p50_ns, "p50");
+    LAT(p90_ns, "p90");
+    LAT(p95_ns, "p95");
+    LAT(p97_ns, "p97");
+    LAT(p99_ns, "p99");
+    LAT(p999_ns, "p99_9");
+    LAT(target_ns, "target");
+#undef LAT
+}
+
+static const struct {
+    const char *code;
+    unsigned flag;
+} reason_codes[] = {
+    {"min_duration", LG_INVALID_MIN_DURATION},
+    {"min_queries", LG_INVALID_MIN_QUERIES},
+    {"perf_constraint", LG_INVALID_PERF_CONSTRAINT},
+    {"early_stopping", LG_INVALID_EARLY_STOPPING},
+    {"failed_samples", LG_INVALID_FAILED_SAMPLES},
+    {"timed_out", LG_INVALID_TIMED_OUT},
+    {"aborted", LG_INVALID_ABORTED},
+    {"max_limit", LG_INVALID_MAX_LIMIT},
+    {"completion_errors", LG_INVALID_COMPLETION_ERRORS},
+};
+
+static int read_results(rpt_run *run, const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root && strstr(je.text, "too big"))
+        /* A seed above INT64_MAX: read every integer as a double instead. */
+        root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);
+    if (!root) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return rpt__err(err, errlen, LG_EIO, "%s: cannot read: %s", path, strerror(errno));
+        fclose(f);
+        return rpt__err(err, errlen, LG_EINVAL, "%s:%d: not valid JSON: %s", path, je.line,
+                        je.text);
+    }
+    int rc = 0;
+    if (!json_is_object(root) || strcmp(jstr(root, "schema"), "loadgen-results") ||
+        ju64(root, "schema_version") != 1) {
+        rc = rpt__err(err, errlen, LG_EINVAL,
+                      "%s: not a loadgen results file (schema \"loadgen-results\", "
+                      "schema_version 1)", path);
+        goto out;
+    }
+    lg_scenario sc;
+    if (lg_scenario_parse(jstr(root, "scenario"), &sc)) {
+        rc = rpt__err(err, errlen, LG_EINVAL, "%s: unknown scenario '%s'", path,
+                      jstr(root, "scenario"));
+        goto out;
+    }
+    run->sut_name = rpt__strdup(jstr(root, "sut_name"));
+    run->qsl_name = rpt__strdup(jstr(root, "qsl_name"));
+    run->version = rpt__strdup(jstr(root, "loadgen_version"));
+    run->start = rpt__strdup(jstr(root, "start_time_utc"));
+    run->metric_name = rpt__strdup(jstr(root, "metric.name"));
+    run->metric_unit = rpt__strdup(jstr(root, "metric.unit"));
+    if (!run->sut_name || !run->qsl_name || !run->version || !run->start ||
+        !run->metric_name || !run->metric_unit) {
+        rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+        goto out;
+    }
+    rpt_run_info *in = &run->info;
+    lg_results *r = &in->results;
+    memset(r, 0, sizeof *r);
+    r->scenario = sc;
+    lg_mode mode = LG_MODE_PERFORMANCE;
+    lg_mode_parse(jstr(root, "result_mode"), &mode);
+    r->mode = mode;
+    r->valid = jbool(root, "valid");
+    r->aborted = jbool(root, "aborted");
+    json_t *reasons = json_object_get(root, "invalid_reasons");
+    size_t i;
+    json_t *item;
+    json_array_foreach(reasons, i, item) {
+        const char *code = json_string_value(json_object_get(item, "code"));
+        for (size_t k = 0; code && k < sizeof reason_codes / sizeof reason_codes[0]; k++)
+            if (!strcmp(code, reason_codes[k].code))
+                r->invalid_reasons |= reason_codes[k].flag;
+    }
+    r->metric_name = run->metric_name;
+    r->metric_unit = run->metric_unit;
+    r->metric = jnum(root, "metric.value");
+    r->queries_issued = ju64(root, "counts.queries_issued");
+    r->samples_issued = ju64(root, "counts.samples_issued");
+    r->samples_completed = ju64(root, "counts.samples_completed");
+    r->samples_failed = ju64(root, "counts.samples_failed");
+    r->samples_timed_out = ju64(root, "counts.samples_timed_out");
+    r->duplicate_completions = ju64(root, "counts.duplicate_completions");
+    r->unknown_completions = ju64(root, "counts.unknown_completions");
+    r->late_completions = ju64(root, "counts.late_completions");
+    r->accuracy_samples_logged = ju64(root, "counts.accuracy_samples_logged");
+    r->errors_logged = ju64(root, "counts.errors_logged");
+    r->warnings_logged = ju64(root, "counts.warnings_logged");
+    read_latency(root, "latency_ns", &r->latency);
+    if (jpath(root, "query_latency_ns"))
+        read_latency(root, "query_latency_ns", &r->query_latency);
+    read_latency(root, "issue_lag_ns", &r->issue_lag);
+    lg_early_stopping *es = &r->early_stopping;
+    es->applies = jbool(root, "early_stopping.applies");
+    es->met = jbool(root, "early_stopping.met");
+    es->percentile = jnum(root, "early_stopping.percentile");
+    es->queries = ju64(root, "early_stopping.queries");
+    es->min_queries = ju64(root, "early_stopping.min_queries");
+    es->overlatency = ju64(root, "early_stopping.overlatency");
+    es->more_queries_needed = ju64(root, "early_stopping.more_queries_needed");
+    es->estimate_ns = ji64(root, "early_stopping.estimate_ns");
+    es->estimate99_ns = ji64(root, "early_stopping.estimate99_ns");
+    r->completed_samples_per_sec = jnum(root, "throughput.completed_samples_per_sec");
+    r->scheduled_samples_per_sec = jnum(root, "throughput.scheduled_samples_per_sec");
+    r->samples_per_sec = jnum(root, "throughput.samples_per_sec");
+    r->qps_with_loadgen_overhead = jnum(root, "throughput.qps_with_loadgen_overhead");
+    r->qps_without_loadgen_overhead = jnum(root, "throughput.qps_without_loadgen_overhead");
+    r->duration_ns = ji64(root, "durations_ns.run");
+    r->final_issue_ns = ji64(root, "durations_ns.final_issue");
+    r->final_scheduled_ns = ji64(root, "durations_ns.final_scheduled");
+    r->overlatency_count = ju64(root, "overlatency_count");
+    r->performance_sample_count = ju64(root, "settings.performance_sample_count");
+    r->accuracy_sample_count = ju64(root, "settings.accuracy_sample_count");
+    r->samples_per_query = ju64(root, "settings.samples_per_query");
+    in->target_qps = jnum(root, "settings.target_qps");
+    in->target_latency_ns = ji64(root, "settings.target_latency_ns");
+    in->target_latency_percentile = jnum(root, "settings.target_latency_percentile");
+    in->min_duration_ms = ju64(root, "settings.min_duration_ms");
+    in->max_duration_ms = ju64(root, "settings.max_duration_ms");
+    in->min_query_count = ju64(root, "settings.min_query_count");
+    in->max_query_count = ju64(root, "settings.max_query_count");
+    in->max_async_queries = ju64(root, "settings.max_async_queries");
+    in->qsl_rng_seed = ju64(root, "settings.qsl_rng_seed");
+    in->sample_index_rng_seed = ju64(root, "settings.sample_index_rng_seed");
+    in->schedule_rng_seed = ju64(root, "settings.schedule_rng_seed");
+    in->sample_timeout_ns = ji64(root, "settings.sample_timeout_ns");
+    if (!(in->target_latency_percentile > 0 && in->target_latency_percentile < 1))
+        in->target_latency_percentile = es->percentile > 0 && es->percentile < 1
+                                            ? es->percentile : 0.99;
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- samples.bin */
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        return rpt__err(err, errlen, LG_EIO, "%s: cannot read: %s", path, strerror(errno));
+    }
+    int rc = 0;
+    unsigned char hdr[64];
+    struct stat st;
+    if (fstat(fileno(f), &st) || fread(hdr, 1, sizeof hdr, f) != sizeof hdr) {
+        rc = rpt__err(err, errlen, LG_EINVAL, "%s: too short for the 64-byte header", path);
+        goto out;
+    }
+    if (memcmp(hdr, "LGSAMPL1", 8) || le32(hdr + 8) != 1 || le32(hdr + 12) != 32) {
+        rc = rpt__err(err, errlen, LG_EINVAL,
+                      "%s: not a samples.bin of version 1 (magic LGSAMPL1, 32-byte records)",
+                      path);
+        goto out;
+    }
+    uint64_t count = le64(hdr + 16);
+    if ((uint64_t)st.st_size < 64 || ((uint64_t)st.st_size - 64) / 32 != count ||
+        ((uint64_t)st.st_size - 64) % 32) {
+        rc = rpt__err(err, errlen, LG_EINVAL,
+                      "%s: the header says %llu records but the file holds %lld bytes", path,
+                      (unsigned long long)count, (long long)st.st_size);
+        goto out;
+    }
+    if (count != run->info.results.samples_issued) {
+        rc = rpt__err(err, errlen, LG_EINVAL,
+                      "%s: %llu records, but results.json says %llu samples were issued",
+                      path, (unsigned long long)count,
+                      (unsigned long long)run->info.results.samples_issued);
+        goto out;
+    }
+    if (count > SIZE_MAX / sizeof(rpt_sample)) {
+        rc = rpt__err(err, errlen, LG_ENOMEM, "%s: too many records", path);
+        goto out;
+    }
+    run->samples = malloc((count ? count : 1) * sizeof *run->samples);
+    if (!run->samples) {
+        rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory for %llu records",
+                      (unsigned long long)count);
+        goto out;
+    }
+    unsigned char buf[32 * 1024];
+    uint64_t done = 0;
+    while (done < count) {
+        size_t want = count - done < 1024 ? (size_t)(count - done) : 1024;
+        if (fread(buf, 32, want, f) != want) {
+            rc = rpt__err(err, errlen, LG_EIO, "%s: read error", path);
+            goto out;
+        }
+        for (size_t i = 0; i < want; i++) {
+            const unsigned char *p = buf + 32 * i;
+            rpt_sample *s = &run->samples[done + i];
+            s->scheduled_ns = (int64_t)le64(p);
+            s->issued_ns = (int64_t)le64(p + 8);
+            s->completed_ns = (int64_t)le64(p + 16);
+            s->index = le32(p + 24);
+            s->status = (int32_t)le32(p + 28);
+        }
+        done += want;
+    }
+    run->n_samples = (size_t)count;
+    run->info.has_samples = true;
+out:
+    fclose(f);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rpt_run */
+
+int rpt_run_load(const char *dir, rpt_run **out, char *err, size_t errlen)
+{
+    if (!dir || !out)
+        return rpt__err(err, errlen, LG_EINVAL, "no folder given");
+    *out = NULL;
+    rpt_run *run = calloc(1, sizeof *run);
+    if (!run || !(run->dir = rpt__strdup(dir))) {
+        free(run);
+        return rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+    }
+    size_t plen = strlen(dir) + 32;
+    char *path = malloc(plen);
+    if (!path) {
+        rpt_run_destroy(run);
+        return rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+    }
+    snprintf(path, plen, "%s/results.json", dir);
+    int rc = read_results(run, path, err, errlen);
+    if (!rc) {
+        snprintf(path, plen, "%s/samples.bin", dir);
+        rc = read_samples(run, path, err, errlen);
+    }
+    free(path);
+    if (rc) {
+        rpt_run_destroy(run);
+        return rc;
+    }
+    rpt_run_info *in = &run->info;
+    in->dir = run->dir;
+    in->sut_name = run->sut_name;
+    in->qsl_name = run->qsl_name;
+    in->loadgen_version = run->version;
+    in->start_time_utc = run->start;
+    *out = run;
+    return 0;
+}
+
+void rpt_run_destroy(rpt_run *run)
+{
+    if (!run)
+        return;
+    free(run->dir);
+    free(run->sut_name);
+    free(run->qsl_name);
+    free(run->version);
+    free(run->start);
+    free(run->metric_name);
+    free(run->metric_unit);
+    free(run->samples);
+    free(run);
+}
+
+const rpt_run_info *rpt_run_get_info(const rpt_run *run)
+{
+    return run ? &run->info : NULL;
+}
+
+const rpt_sample *rpt_run_samples(const rpt_run *run, size_t *n)
+{
+    if (n)
+        *n = run ? run->n_samples : 0;
+    return run ? run->samples : NULL;
+}
+
+/* ---------------------------------------------------------------- series */
+
+int rpt__run_latencies(const rpt_run *run, double **lat_ns, double **at_ns, size_t *n)
+{
+    *lat_ns = *at_ns = NULL;
+    *n = 0;
+    size_t ns = run->n_samples;
+    if (!ns)
+        return 0;
+    double *lat = malloc(ns * sizeof *lat), *at = malloc(ns * sizeof *at);
+    if (!lat || !at) {
+        free(lat);
+        free(at);
+        return LG_ENOMEM;
+    }
+    const rpt_sample *s = run->samples;
+    lg_scenario sc = run->info.results.scenario;
+    size_t k = 0;
+    if (sc == LG_MULTI_STREAM) {
+        uint64_t spq = run->info.results.samples_per_query ? run->info.results.samples_per_query
+                                                           : 1;
+        for (size_t first = 0; first + spq <= ns; first += spq) {
+            bool ok = true;
+            int64_t worst = INT64_MIN;
+            for (size_t j = first; j < first + spq && ok; j++) {
+                ok = s[j].completed_ns >= 0 && s[j].status == 0;
+                if (ok && s[j].completed_ns - s[first].scheduled_ns > worst)
+                    worst = s[j].completed_ns - s[first].scheduled_ns;
+            }
+            if (ok) {
+                lat[k] = (double)worst;
+                at[k++] = (double)s[first].scheduled_ns;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < ns; i++) {
+            if (s[i].completed_ns < 0 || s[i].status != 0)
+                continue;
+            lat[k] = (double)(s[i].completed_ns - s[i].scheduled_ns);
+            at[k++] = sc == LG_OFFLINE ? (double)s[i].completed_ns : (double)s[i].scheduled_ns;
+        }
+    }
+    if (!k) {
+        free(lat);
+        free(at);
+        return 0;
+    }
+    *lat_ns = lat;
+    *at_ns = at;
+    *n = k;
+    return 0;
+}
+
+int64_t rpt__run_end_ns(const rpt_run *run)
+{
+    int64_t end = 0;
+    for (size_t i = 0; i < run->n_samples; i++)
+        if (run->samples[i].completed_ns > end && run->samples[i].status == 0)
+            end = run->samples[i].completed_ns;
+    return end;
+}
+
+double rpt__run_throughput(const rpt_run_info *info)
+{
+    const lg_results *r = &info->results;
+    switch (r->scenario) {
+    case LG_SERVER: return r->completed_samples_per_sec;
+    case LG_OFFLINE: return r->samples_per_sec;
+    case LG_SINGLE_STREAM: return r->qps_with_loadgen_overhead;
+    case LG_MULTI_STREAM:
+    default:
+        return r->duration_ns > 0 ? (double)(r->samples_completed - r->samples_failed) /
+                                        ((double)r->duration_ns / 1e9)
+                                  : 0.0;
+    }
+}
+
+/* ---------------------------------------------------------------- rpt_set */
+
+static bool has_file(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
+int rpt_set_load(const char *dir, rpt_set **out, char *err, size_t errlen)
+{
+    if (!dir || !out)
+        return rpt__err(err, errlen, LG_EINVAL, "no folder given");
+    *out = NULL;
+    struct stat st;
+    if (stat(dir, &st))
+        return rpt__err(err, errlen, LG_EIO, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return rpt__err(err, errlen, LG_EIO, "%s: not a folder", dir);
+    rpt_set *set = calloc(1, sizeof *set);
+    if (!set || !(set->dir = rpt__strdup(dir))) {
+        free(set);
+        return rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    unsigned *nums = NULL;
+    if (has_file(dir, "results.json")) {
+        set->kind = RPT_SET_SINGLE_RUN;
+        set->runs = calloc(1, sizeof *set->runs);
+        if (!set->runs) {
+            rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+            goto fail;
+        }
+        if ((rc = rpt_run_load(dir, &set->runs[0], err, errlen)))
+            goto fail;
+        set->n = 1;
+        *out = set;
+        return 0;
+    }
+    set->kind = RPT_SET_REPETITIONS;
+    DIR *d = opendir(dir);
+    if (!d) {
+        rc = rpt__err(err, errlen, LG_EIO, "%s: %s", dir, strerror(errno));
+        goto fail;
+    }
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        if (strncmp(e->d_name, "rep-", 4) || !e->d_name[4] || e->d_name[4] == '-' ||
+            e->d_name[4] == '+')
+            continue;
+        errno = 0;
+        unsigned long v = strtoul(e->d_name + 4, &end, 10);
+        if (*end || errno || v == 0 || v > 1000000)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            unsigned *nn = realloc(nums, cap * sizeof *nums);
+            if (!nn) {
+                closedir(d);
+                rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+                goto fail;
+            }
+            nums = nn;
+        }
+        nums[n++] = (unsigned)v;
+    }
+    closedir(d);
+    if (!n) {
+        rc = rpt__err(err, errlen, LG_EIO,
+                      "%s: holds neither results.json (a run) nor rep-1/, rep-2/, ... (a "
+                      "repetition set from `loadgen run --repeat N`)", dir);
+        goto fail;
+    }
+    qsort(nums, n, sizeof *nums, cmp_u32);
+    set->runs = calloc(n, sizeof *set->runs);
+    if (!set->runs) {
+        rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/rep-%u", dir, nums[i]);
+        if ((rc = rpt_run_load(sub, &set->runs[i], err, errlen)))
+            goto fail;
+        set->n = i + 1;
+    }
+    free(nums);
+    *out = set;
+    return 0;
+fail:
+    free(nums);
+    rpt_set_destroy(set);
+    return rc;
+}
+
+void rpt_set_destroy(rpt_set *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->n; i++)
+        rpt_run_destroy(set->runs[i]);
+    free(set->runs);
+    free(set->dir);
+    free(set);
+}
+
+rpt_set_kind rpt_set_get_kind(const rpt_set *set)
+{
+    return set->kind;
+}
+
+const char *rpt_set_dir(const rpt_set *set)
+{
+    return set->dir;
+}
+
+size_t rpt_set_count(const rpt_set *set)
+{
+    return set->n;
+}
+
+const rpt_run *rpt_set_run(const rpt_set *set, size_t i)
+{
+    return set && i < set->n ? set->runs[i] : NULL;
+}

@@ -1,0 +1,558 @@
+/*
+ * test_compare.c - comparing two sets of values (report/compare.c, report/metrics.c) and
+ * `loadgen compare`: the course's cases (a large significant difference; two samples of
+ * one distribution not significant in at least 90% of 200 seeded trials), criterion's
+ * verdict rule with the noise threshold, the direction of each metric, malformed number
+ * files (clear errors naming the file and line, exit 2), the JSON schema, and exit codes.
+ */
+#include <criterion/criterion.h>
+
+#include <jansson.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "report/report.h"
+
+/* Criterion 2.4.1's runner leaks a few blocks with --jobs > 1; ignore only those. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libcriterion.so\n";
+}
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static char g_tmp[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void tmp_init(void)
+{
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_compare_XXXXXX");
+    cr_assert_not_null(mkdtemp(g_tmp));
+}
+
+static void tmp_fini(void)
+{
+    if (g_tmp[0])
+        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    g_tmp[0] = '\0';
+}
+
+#define TMP .init = tmp_init, .fini = tmp_fini
+
+static const char *in_tmp(const char *name)
+{
+    static char buf[4][PATH_MAX];
+    static int k;
+    char *p = buf[k++ & 3];
+    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
+    return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+}
+
+/* n normal values of the given mean and SD into a file, one per line. */
+static void write_normal(const char *path, gsl_rng *r, size_t n, double mean, double sd)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%.9f\n", mean + gsl_ran_gaussian(r, sd));
+    fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_not_null(s);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static const char *program(void)
+{
+    static char path[PATH_MAX];
+    const char *p = getenv("LOADGEN_BIN");
+    if (!p || !*p)
+        p = "build/bin/loadgen";
+    if (!realpath(p, path))
+        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
+    return path;
+}
+
+typedef struct proc {
+    int code;
+    char *out, *err;
+} proc;
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+/* Runs the program with argv (argv[0] ignored) in g_tmp, capturing stdout and stderr. */
+static void run_prog(proc *p, const char *const *argv)
+{
+    const char *prog = program();
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 1, sizeof *args);
+        if (!args)
+            _exit(127);
+        args[0] = (char *)"loadgen";
+        for (size_t i = 1; i < n; i++)
+            args[i] = (char *)argv[i];
+        execv(prog, args);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "the program died of signal %d", WTERMSIG(st));
+    p->code = WEXITSTATUS(st);
+    cr_assert_neq(p->code, 127, "could not start %s", prog);
+    p->out = slurp(out_path);
+    p->err = slurp(err_path);
+}
+
+#define RUN(p, ...)                                                                           \
+    do {                                                                                      \
+        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
+        run_prog(p, argv_);                                                                   \
+    } while (0)
+
+static void normal(gsl_rng *r, double *x, size_t n, double mean, double sd)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = mean + gsl_ran_gaussian(r, sd);
+}
+
+/* ---- the course's cases ------------------------------------------------------------- */
+
+Test(compare, course_case_large_difference_is_significant_with_a_large_effect, .timeout = 30)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 42);
+    double a[100], b[100];
+    normal(r, a, 100, 0.1, 0.01);
+    normal(r, b, 100, 0.2, 0.01);
+    gsl_rng_free(r);
+
+    rpt_metric_cmp c;
+    /* Times: lower is better, so B (twice as slow) regressed. */
+    cr_assert_eq(rpt_compare_values(a, 100, b, 100, "value", "s", RPT_LOWER_IS_BETTER, NULL, &c), 0);
+    cr_expect(c.significant);
+    cr_expect_lt(c.welch_p, 1e-10);
+    cr_expect_lt(c.mw_p, 1e-10);
+    cr_expect_gt(c.cohens_d, 0.8, "large effect: d = %g", c.cohens_d);
+    cr_expect_gt(c.welch_t, 0);
+    cr_expect(fabs(c.ratio - 2.0) < 0.05, "ratio %g", c.ratio);
+    cr_expect_lt(c.ratio_lo, c.ratio);
+    cr_expect_gt(c.ratio_hi, c.ratio);
+    cr_expect_eq(c.verdict, RPT_REGRESSED);
+    cr_expect_not(c.few_values);
+    cr_expect_str_eq(c.name, "value");
+    cr_expect_eq(c.a.n, 100);
+    cr_expect(fabs(c.a.mean - 0.1) < 0.005);
+
+    /* The other way round it improved, and the effect is as large with the other sign. */
+    rpt_metric_cmp d;
+    cr_assert_eq(rpt_compare_values(b, 100, a, 100, "value", "s", RPT_LOWER_IS_BETTER, NULL, &d), 0);
+    cr_expect(d.significant);
+    cr_expect_lt(d.cohens_d, -0.8);
+    cr_expect_eq(d.verdict, RPT_IMPROVED);
+    cr_expect(fabs(d.cohens_d + c.cohens_d) < 1e-9);
+
+    /* For a throughput (higher is better) doubling is an improvement. */
+    cr_assert_eq(rpt_compare_values(a, 100, b, 100, "throughput", "1/s", RPT_HIGHER_IS_BETTER,
+                                    NULL, &c), 0);
+    cr_expect_eq(c.verdict, RPT_IMPROVED);
+}
+
+Test(compare, same_distribution_is_not_significant_in_at_least_90_percent_of_200_trials,
+     .timeout = 120)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    rpt_compare_opts o;
+    rpt_compare_opts_default(&o);
+    o.resamples = 200; /* the verdict needs only the test; keep the bootstrap cheap */
+    int not_sig = 0, no_change = 0;
+    for (int trial = 0; trial < 200; trial++) {
+        double a[30], b[30];
+        normal(r, a, 30, 0.1, 0.01);
+        normal(r, b, 30, 0.1, 0.01);
+        rpt_metric_cmp c;
+        cr_assert_eq(rpt_compare_values(a, 30, b, 30, "value", "s", RPT_LOWER_IS_BETTER, &o, &c), 0);
+        not_sig += !c.significant;
+        no_change += c.verdict == RPT_NO_CHANGE || c.verdict == RPT_WITHIN_NOISE;
+    }
+    gsl_rng_free(r);
+    cr_expect_geq(not_sig, 180, "only %d of 200 trials not significant", not_sig);
+    /* A false alarm must also get past the noise threshold to be called a change. */
+    cr_expect_geq(no_change, 190, "%d of 200 trials called improved or regressed",
+                  200 - no_change);
+}
+
+/* ---- the verdict rule ---------------------------------------------------------------- */
+
+/* A baseline around 100 and a candidate shifted by `shift` (a fraction), small noise. */
+static void shifted(double *a, double *b, size_t n, double shift, double sd, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    normal(r, a, n, 100, sd);
+    normal(r, b, n, 100 * (1 + shift), sd);
+    gsl_rng_free(r);
+}
+
+Test(compare, verdict_follows_the_noise_threshold, .timeout = 30)
+{
+    double a[40], b[40];
+    rpt_compare_opts o;
+    rpt_compare_opts_default(&o);
+    o.resamples = 2000;
+    rpt_metric_cmp c;
+
+    /* +10% with 0.5% noise: regressed for a latency at the default 2% threshold. */
+    shifted(a, b, 40, 0.10, 0.5, 1);
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "latency_p99", "ns", RPT_LOWER_IS_BETTER, &o, &c), 0);
+    cr_expect(c.significant);
+    cr_expect_gt(c.change_lo, 0.02);
+    cr_expect_eq(c.verdict, RPT_REGRESSED);
+    /* The same data with a 20% threshold: real, but within the noise threshold. */
+    o.noise = 0.20;
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "latency_p99", "ns", RPT_LOWER_IS_BETTER, &o, &c), 0);
+    cr_expect(c.significant);
+    cr_expect_eq(c.verdict, RPT_WITHIN_NOISE);
+    o.noise = 0.02;
+
+    /* +1% with 0.5% noise: significant, but the CI stays inside +-2%. */
+    shifted(a, b, 40, 0.01, 0.5, 2);
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "throughput", "1/s", RPT_HIGHER_IS_BETTER, &o, &c), 0);
+    cr_expect(c.significant, "p %g", c.welch_p);
+    cr_expect_lt(c.change_hi, 0.02 + 0.01);
+    cr_expect_eq(c.verdict, RPT_WITHIN_NOISE);
+    /* With no threshold the same change counts as an improvement of throughput. */
+    o.noise = 0;
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "throughput", "1/s", RPT_HIGHER_IS_BETTER, &o, &c), 0);
+    cr_expect_eq(c.verdict, RPT_IMPROVED);
+    o.noise = 0.02;
+
+    /* -10% throughput: regressed. */
+    shifted(a, b, 40, -0.10, 0.5, 3);
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "throughput", "1/s", RPT_HIGHER_IS_BETTER, &o, &c), 0);
+    cr_expect_eq(c.verdict, RPT_REGRESSED);
+    cr_expect_lt(c.change_hi, -0.02);
+
+    /* No shift and large noise: no significant change, whatever the CI. */
+    shifted(a, b, 40, 0.0, 20, 4);
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "throughput", "1/s", RPT_HIGHER_IS_BETTER, &o, &c), 0);
+    cr_expect_not(c.significant);
+    cr_expect_eq(c.verdict, RPT_NO_CHANGE);
+    cr_expect_lt(c.change_lo, 0);
+    cr_expect_gt(c.change_hi, 0);
+
+    /* A stricter alpha turns a borderline result into no change. */
+    shifted(a, b, 40, 0.01, 2.0, 5);
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "v", "", RPT_LOWER_IS_BETTER, &o, &c), 0);
+    double p = c.welch_p;
+    o.alpha = p * 0.5 < 1e-6 ? 1e-6 : p * 0.5;
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "v", "", RPT_LOWER_IS_BETTER, &o, &c), 0);
+    cr_expect_not(c.significant);
+    cr_expect_eq(c.verdict, RPT_NO_CHANGE);
+}
+
+Test(compare, few_values_constant_sides_and_bad_input, .timeout = 30)
+{
+    double a[5] = {1012, 998, 1005, 1020, 1001}, b[5] = {1041, 1035, 1050, 1029, 1044};
+    rpt_metric_cmp c;
+    cr_assert_eq(rpt_compare_values(a, 5, b, 5, "throughput", "1/s", RPT_HIGHER_IS_BETTER, NULL, &c), 0);
+    cr_expect(c.few_values);
+    /* docs/statistics.md's worked example: t 6.07 (B against A), U 25, d 3.84. */
+    cr_expect(fabs(c.welch_t - 6.07) < 0.01, "t %g", c.welch_t);
+    cr_expect(fabs(c.welch_df - 7.94) < 0.01, "df %g", c.welch_df);
+    cr_expect_eq(c.mw_u, 25);
+    cr_expect(c.mw_exact);
+    cr_expect(fabs(c.cohens_d - 3.84) < 0.01, "d %g", c.cohens_d);
+    cr_expect(fabs(c.ratio - 1039.8 / 1007.2) < 1e-9);
+    cr_expect_eq(c.verdict, RPT_IMPROVED);
+
+    /* Two constant sides: defined answers and a note, no crash. */
+    double k1[4] = {5, 5, 5, 5}, k2[4] = {6, 6, 6, 6};
+    cr_assert_eq(rpt_compare_values(k1, 4, k2, 4, "v", "", RPT_LOWER_IS_BETTER, NULL, &c), 0);
+    cr_expect(c.significant);
+    cr_expect_eq(c.verdict, RPT_REGRESSED);
+    cr_expect_neq(c.note[0], '\0');
+    cr_assert_eq(rpt_compare_values(k1, 4, k1, 4, "v", "", RPT_LOWER_IS_BETTER, NULL, &c), 0);
+    cr_expect_not(c.significant);
+    cr_expect_eq(c.verdict, RPT_NO_CHANGE);
+
+    double bad[3] = {1, NAN, 2};
+    cr_expect_eq(rpt_compare_values(a, 5, bad, 3, "v", "", 0, NULL, &c), LG_EINVAL);
+    cr_expect_eq(rpt_compare_values(a, 1, b, 5, "v", "", 0, NULL, &c), LG_EINVAL);
+    cr_expect_eq(rpt_compare_values(NULL, 5, b, 5, "v", "", 0, NULL, &c), LG_EINVAL);
+    rpt_compare_opts o;
+    rpt_compare_opts_default(&o);
+    o.alpha = 1.5;
+    cr_expect_eq(rpt_compare_values(a, 5, b, 5, "v", "", 0, &o, &c), LG_EINVAL);
+    cr_expect_str_eq(rpt_change_name(RPT_WITHIN_NOISE), "change within noise threshold");
+    cr_expect_str_eq(rpt_change_id(RPT_NO_CHANGE), "no_change");
+}
+
+/* ---- metric sets and files ------------------------------------------------------------ */
+
+Test(compare, number_files_skip_blanks_and_comments, TMP, .timeout = 30)
+{
+    write_file(in_tmp("ok.txt"), "# run times in s\n 0.5\n\n0.25  \n\t1e-1\n");
+    rpt_metrics *m;
+    char err[256];
+    cr_assert_eq(rpt_metrics_from_file(in_tmp("ok.txt"), RPT_HIGHER_IS_BETTER, &m, err, sizeof err),
+                 0, "%s", err);
+    cr_expect_eq(rpt_metrics_kind(m), RPT_VALUES_FILE);
+    cr_expect_eq(rpt_metrics_count(m), 1);
+    const rpt_metric *v = rpt_metrics_get(m, 0);
+    cr_assert_not_null(v);
+    cr_expect_str_eq(v->name, "value");
+    cr_expect_eq(v->direction, RPT_HIGHER_IS_BETTER);
+    cr_expect_eq(v->n, 3);
+    cr_expect_eq(v->values[2], 0.1);
+    cr_expect_not(rpt_metrics_scenario(m, NULL));
+    cr_expect_eq(rpt_metrics_find(m, "value"), v);
+    cr_expect_null(rpt_metrics_find(m, "throughput"));
+    rpt_metrics_destroy(m);
+}
+
+/* Every malformed file gives LG_EINVAL and a message with the file name (and line). */
+Test(compare, malformed_files_are_refused_with_the_file_and_line, TMP, .timeout = 30)
+{
+    static const struct {
+        const char *name, *text, *expect;
+    } cases[] = {
+        {"empty.txt", "", "empty.txt: no values"},
+        {"blank.txt", "\n# nothing\n\n", "blank.txt: no values"},
+        {"one.txt", "# one\n3.5\n", "one.txt:2: only one value"},
+        {"word.txt", "1\n2\nabc\n4\n", "word.txt:3: 'abc' is not a number"},
+        {"tail.txt", "1\n2ms\n", "tail.txt:2: '2ms' is not a number"},
+        {"nan.txt", "1\nNaN\n3\n", "nan.txt:2: 'NaN' is not a finite number"},
+        {"inf.txt", "1\n2\ninf\n", "inf.txt:3: 'inf' is not a finite number"},
+        {"big.txt", "1\n1e999\n", "big.txt:2: '1e999' is not a finite number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = in_tmp(cases[i].name);
+        write_file(path, cases[i].text);
+        rpt_metrics *m = NULL;
+        char err[512] = "";
+        cr_expect_eq(rpt_metrics_from_file(path, RPT_LOWER_IS_BETTER, &m, err, sizeof err),
+                     LG_EINVAL, "%s", cases[i].name);
+        cr_expect_null(m);
+        cr_expect(strstr(err, cases[i].expect), "%s: message '%s' lacks '%s'", cases[i].name,
+                  err, cases[i].expect);
+    }
+    rpt_metrics *m = NULL;
+    char err[512];
+    cr_expect_eq(rpt_metrics_from_file(in_tmp("missing.txt"), 0, &m, err, sizeof err), LG_EIO);
+    cr_expect(strstr(err, "missing.txt"), "%s", err);
+}
+
+Test(compare, cli_malformed_inputs_exit_2_naming_file_and_line, TMP, .timeout = 60)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 3);
+    write_normal(in_tmp("a.txt"), r, 20, 1.0, 0.1);
+    gsl_rng_free(r);
+    static const struct {
+        const char *name, *text, *expect;
+    } cases[] = {
+        {"empty.txt", "", "empty.txt: no values"},
+        {"one.txt", "0.7\n", "one.txt:1: only one value"},
+        {"word.txt", "1\nfast\n", "word.txt:2: 'fast' is not a number"},
+        {"nan.txt", "1\n2\nnan\n", "nan.txt:3: 'nan' is not a finite number"},
+        {"inf.txt", "-inf\n1\n", "inf.txt:1: '-inf' is not a finite number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_file(in_tmp(cases[i].name), cases[i].text);
+        for (int side = 0; side < 2; side++) {
+            proc p;
+            if (side)
+                RUN(&p, "compare", cases[i].name, "a.txt");
+            else
+                RUN(&p, "compare", "a.txt", cases[i].name, "--json");
+            cr_expect_eq(p.code, 2, "%s: exit %d", cases[i].name, p.code);
+            cr_expect(strstr(p.err, cases[i].expect), "%s: stderr '%s'", cases[i].name, p.err);
+            cr_expect(strstr(p.err, "loadgen compare: "), "%s", p.err);
+            cr_expect_str_eq(p.out, "", "nothing on stdout for %s", cases[i].name);
+            proc_free(&p);
+        }
+    }
+    proc p;
+    RUN(&p, "compare", "a.txt", "no-such-file.txt");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "no-such-file.txt"), "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "compare", "a.txt");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "two inputs"), "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "compare", "a.txt", "a.txt", "--alpha", "2");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "--alpha"), "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "compare", "a.txt", "a.txt", "--bogus");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "unknown option '--bogus'"), "%s", p.err);
+    proc_free(&p);
+    /* A folder and a file are different kinds. */
+    cr_assert_eq(mkdir(in_tmp("dir"), 0777), 0);
+    RUN(&p, "compare", "a.txt", "dir");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "dir"), "%s", p.err);
+    proc_free(&p);
+}
+
+/* The members every metric must have in compare --json, with their JSON types. */
+static void expect_number_or_null(json_t *o, const char *key, const char *where)
+{
+    json_t *v = json_object_get(o, key);
+    cr_expect(v && (json_is_number(v) || json_is_null(v)), "%s.%s missing or not a number",
+              where, key);
+}
+
+Test(compare, cli_json_has_the_documented_schema, TMP, .timeout = 60)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    write_normal(in_tmp("a.txt"), r, 100, 0.1, 0.01);
+    write_normal(in_tmp("b.txt"), r, 100, 0.2, 0.01);
+    gsl_rng_free(r);
+    proc p;
+    RUN(&p, "compare", "a.txt", "b.txt", "--json", "--alpha", "0.01", "--noise", "0.05");
+    cr_expect_eq(p.code, 1, "a regression exits 1 (got %d): %s", p.code, p.err);
+    json_error_t je;
+    json_t *root = json_loads(p.out, 0, &je);
+    cr_assert_not_null(root, "not JSON: %s\n%s", je.text, p.out);
+    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "loadgen-compare");
+    cr_expect_eq(json_integer_value(json_object_get(root, "schema_version")), 1);
+    cr_expect_eq(json_real_value(json_object_get(root, "alpha")), 0.01);
+    cr_expect_eq(json_real_value(json_object_get(root, "noise")), 0.05);
+    cr_expect(fabs(json_real_value(json_object_get(root, "confidence")) - 0.99) < 1e-12);
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(root, "a"), "source")),
+                     "a.txt");
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(root, "b"), "kind")),
+                     "file");
+    cr_expect(json_is_array(json_object_get(root, "warnings")));
+    cr_expect(json_is_true(json_object_get(root, "any_regressed")));
+    json_t *ms = json_object_get(root, "metrics");
+    cr_assert(json_is_array(ms));
+    cr_assert_eq(json_array_size(ms), 1);
+    json_t *m = json_array_get(ms, 0);
+    cr_expect_str_eq(json_string_value(json_object_get(m, "name")), "value");
+    cr_expect_str_eq(json_string_value(json_object_get(m, "direction")), "lower_is_better");
+    const char *sides[2] = {"a", "b"};
+    for (int s = 0; s < 2; s++) {
+        json_t *o = json_object_get(m, sides[s]);
+        cr_assert(json_is_object(o), "%s missing", sides[s]);
+        cr_expect_eq(json_integer_value(json_object_get(o, "n")), 100);
+        expect_number_or_null(o, "mean", sides[s]);
+        expect_number_or_null(o, "sd", sides[s]);
+        expect_number_or_null(o, "median", sides[s]);
+    }
+    cr_expect(fabs(json_real_value(json_object_get(json_object_get(m, "a"), "mean")) - 0.1) < 0.005);
+    json_t *w = json_object_get(m, "welch");
+    expect_number_or_null(w, "t", "welch");
+    expect_number_or_null(w, "df", "welch");
+    expect_number_or_null(w, "p", "welch");
+    cr_expect_lt(json_real_value(json_object_get(w, "p")), 1e-10);
+    json_t *u = json_object_get(m, "mann_whitney");
+    expect_number_or_null(u, "u", "mann_whitney");
+    expect_number_or_null(u, "p", "mann_whitney");
+    expect_number_or_null(m, "cohens_d", "metric");
+    cr_expect_gt(json_real_value(json_object_get(m, "cohens_d")), 0.8);
+    json_t *ra = json_object_get(m, "ratio");
+    expect_number_or_null(ra, "estimate", "ratio");
+    expect_number_or_null(ra, "ci_low", "ratio");
+    expect_number_or_null(ra, "ci_high", "ratio");
+    cr_expect_lt(json_real_value(json_object_get(ra, "ci_low")),
+                 json_real_value(json_object_get(ra, "ci_high")));
+    json_t *ch = json_object_get(m, "change");
+    expect_number_or_null(ch, "estimate", "change");
+    cr_expect_str_eq(json_string_value(json_object_get(m, "verdict")), "regressed");
+    cr_expect(json_is_true(json_object_get(m, "significant")));
+    cr_expect(json_is_false(json_object_get(m, "few_values")));
+    json_decref(root);
+    proc_free(&p);
+
+    /* B against A the other way round: improved, exit 0; the text form names the verdict. */
+    RUN(&p, "compare", "b.txt", "a.txt");
+    cr_expect_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.out, "improved"), "%s", p.out);
+    cr_expect(strstr(p.out, "A (baseline):  b.txt"), "%s", p.out);
+    proc_free(&p);
+    /* --higher-is-better flips the reading of plain numbers. */
+    RUN(&p, "compare", "a.txt", "b.txt", "--higher-is-better");
+    cr_expect_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.out, "improved"), "%s", p.out);
+    proc_free(&p);
+}
+
+Test(compare, cli_warns_below_9_values_per_side, TMP, .timeout = 30)
+{
+    write_file(in_tmp("a.txt"), "1012\n998\n1005\n1020\n1001\n");
+    write_file(in_tmp("b.txt"), "1041\n1035\n1050\n1029\n1044\n");
+    proc p;
+    RUN(&p, "compare", "a.txt", "b.txt", "--higher-is-better");
+    cr_expect_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.out, "warning: only 5 and 5 values"), "%s", p.out);
+    cr_expect(strstr(p.out, "improved"), "%s", p.out);
+    cr_expect(strstr(p.out, "+3.24%"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "compare", "--help");
+    cr_expect_eq(p.code, 0);
+    cr_expect(strstr(p.out, "--noise"), "%s", p.out);
+    proc_free(&p);
+}

@@ -1,0 +1,485 @@
+/*
+ * test_report.c - the performance report (report/report.c, report/doc.c), `loadgen report`,
+ * and the framework object (report/framework.c) with its example program: the sections and
+ * their units, the comparison section with several folders, the document API a later HTML
+ * renderer reads, Markdown escaping, the framework's checks and a short run through it,
+ * and examples/framework built and run.
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report/internal.h"
+#include "report/report.h"
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libcriterion.so\n";
+}
+
+/* ---- helpers (as in test_compare.c) ---------------------------------------------------- */
+
+static char g_tmp[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void tmp_init(void)
+{
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_report_XXXXXX");
+    cr_assert_not_null(mkdtemp(g_tmp));
+}
+
+static void tmp_fini(void)
+{
+    if (g_tmp[0])
+        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    g_tmp[0] = '\0';
+}
+
+#define TMP .init = tmp_init, .fini = tmp_fini
+
+static const char *in_tmp(const char *name)
+{
+    static char buf[4][PATH_MAX];
+    static int k;
+    char *p = buf[k++ & 3];
+    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
+    return p;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_not_null(s);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static const char *program(void)
+{
+    static char path[PATH_MAX];
+    const char *p = getenv("LOADGEN_BIN");
+    if (!p || !*p)
+        p = "build/bin/loadgen";
+    if (!realpath(p, path))
+        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
+    return path;
+}
+
+typedef struct proc {
+    int code;
+    char *out, *err;
+} proc;
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+/* Runs `exe` (NULL: the loadgen program) with argv in g_tmp, capturing its output. */
+static void run_exe(proc *p, const char *exe, const char *const *argv)
+{
+    const char *prog = exe ? exe : program();
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 1, sizeof *args);
+        if (!args)
+            _exit(127);
+        args[0] = (char *)prog;
+        for (size_t i = 1; i < n; i++)
+            args[i] = (char *)argv[i];
+        execv(prog, args);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "%s died of signal %d", prog, WTERMSIG(st));
+    p->code = WEXITSTATUS(st);
+    cr_assert_neq(p->code, 127, "could not start %s", prog);
+    p->out = slurp(out_path);
+    p->err = slurp(err_path);
+}
+
+#define RUN(p, ...)                                                                           \
+    do {                                                                                      \
+        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
+        run_exe(p, NULL, argv_);                                                              \
+    } while (0)
+
+static void short_run(const char *out, const char *scenario, const char *seed)
+{
+    proc p;
+    RUN(&p, "run", "--scenario", scenario, "--target-qps", "2000", "--min-duration-ms", "200",
+        "--quiet", "--out", out, "--schedule-rng-seed", seed, "--sut-seed", seed);
+    cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
+    proc_free(&p);
+}
+
+/* The text of section `title` of a Markdown report: from "## title" to the next "## ". */
+static char *section(const char *md, const char *title)
+{
+    char head[128];
+    snprintf(head, sizeof head, "\n## %s\n", title);
+    const char *s = strstr(md, head);
+    if (!s)
+        return NULL;
+    s += strlen(head);
+    const char *e = strstr(s, "\n## ");
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    char *r = malloc(n + 1);
+    cr_assert_not_null(r);
+    memcpy(r, s, n);
+    r[n] = '\0';
+    return r;
+}
+
+/* ---- the report -------------------------------------------------------------------------- */
+
+Test(report, one_run_has_every_section_with_units, TMP, .timeout = 60)
+{
+    short_run("s", "Server", "1");
+    proc p;
+    RUN(&p, "report", "s", "--out", "r.md");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.err, "wrote r.md"), "%s", p.err);
+    proc_free(&p);
+    char *md = slurp(in_tmp("r.md"));
+    cr_expect(!strncmp(md, "# Performance report\n", 21), "%.80s", md);
+    static const char *const sections[] = {"Executive Summary", "Methodology",
+                                           "Detailed Results", "Statistical Validation",
+                                           "Recommendations"};
+    for (size_t i = 0; i < 5; i++) {
+        char *s = section(md, sections[i]);
+        cr_expect_not_null(s, "no section %s", sections[i]);
+        free(s);
+    }
+    cr_expect_null(strstr(md, "\n## Comparison\n"), "a single folder has no comparison");
+    /* Order of the sections. */
+    cr_expect_lt(strstr(md, "## Executive Summary"), strstr(md, "## Methodology"));
+    cr_expect_lt(strstr(md, "## Statistical Validation"), strstr(md, "## Recommendations"));
+
+    char *s = section(md, "Executive Summary");
+    cr_expect(strstr(s, "| Server |"), "%s", s);
+    cr_expect(strstr(s, "/s |"), "throughput metric with its unit: %s", s);
+    cr_expect(strstr(s, "Bottom line"), "%s", s);
+    free(s);
+    s = section(md, "Methodology");
+    cr_expect(strstr(s, "2000.0 /s"), "target rate with unit: %s", s);
+    cr_expect(strstr(s, "200 ms"), "minimum duration with unit: %s", s);
+    cr_expect(strstr(s, "moving-block bootstrap"), "%s", s);
+    cr_expect(strstr(s, "| CPU |"), "%s", s);
+    cr_expect(strstr(s, "| kernel |"), "%s", s);
+    cr_expect(strstr(s, "| compiler |"), "%s", s);
+    cr_expect(strstr(s, "online"), "cores: %s", s);
+    cr_expect(strstr(s, "libloadgen "), "%s", s);
+    cr_expect(strstr(s, "UTC"), "%s", s);
+    free(s);
+    s = section(md, "Detailed Results");
+    cr_expect(strstr(s, "| p99 latency |"), "%s", s);
+    cr_expect(strstr(s, " ms |") || strstr(s, " us |"), "latencies with units: %s", s);
+    cr_expect(strstr(s, " queries |"), "%s", s);
+    free(s);
+    s = section(md, "Statistical Validation");
+    cr_expect(strstr(s, "Verdict: "), "%s", s);
+    cr_expect(strstr(s, "| stability |"), "%s", s);
+    cr_expect(strstr(s, "| warmup |"), "%s", s);
+    cr_expect(strstr(s, "95% interval"), "%s", s);
+    free(s);
+    s = section(md, "Recommendations");
+    cr_expect(strstr(s, "- #1"), "%s", s);
+    cr_expect(strstr(s, "--min-"), "a recommendation names a flag: %s", s);
+    free(s);
+    free(md);
+
+    /* To standard output without --out. */
+    RUN(&p, "report", "s", "--title", "My runs");
+    cr_expect_eq(p.code, 0);
+    cr_expect(!strncmp(p.out, "# My runs\n", 10), "%.40s", p.out);
+    proc_free(&p);
+    RUN(&p, "report");
+    cr_expect_eq(p.code, 2);
+    proc_free(&p);
+    RUN(&p, "report", "no-such-dir");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "no-such-dir"), "%s", p.err);
+    proc_free(&p);
+}
+
+Test(report, several_folders_get_a_comparison_section, TMP, .timeout = 60)
+{
+    short_run("a", "Server", "1");
+    short_run("b", "Server", "2");
+    short_run("c", "SingleStream", "3");
+    const char *dirs[3] = {in_tmp("a"), in_tmp("b"), in_tmp("c")};
+    rpt_report *r;
+    char err[512];
+    cr_assert_eq(rpt_report_create(dirs, 3, NULL, &r, err, sizeof err), 0, "%s", err);
+    const rpt_doc *d = rpt_report_doc(r);
+    cr_assert_not_null(d);
+    cr_expect_str_eq(rpt_doc_title(d), "Performance report");
+    static const char *const ids[] = {"executive-summary", "methodology", "detailed-results",
+                                      "statistical-validation", "comparison",
+                                      "recommendations"};
+    cr_assert_eq(rpt_doc_section_count(d), 6);
+    for (size_t i = 0; i < 6; i++)
+        cr_expect_str_eq(rpt_doc_section_id(d, i), ids[i]);
+    cr_expect_str_eq(rpt_doc_section_title(d, 4), "Comparison");
+    cr_expect_null(rpt_doc_section_title(d, 6));
+    /* Every block is readable, tables are whole rows. */
+    size_t tables = 0;
+    for (size_t s = 0; s < 6; s++)
+        for (size_t b = 0; b < rpt_doc_block_count(d, s); b++) {
+            rpt_block blk;
+            cr_assert_eq(rpt_doc_block(d, s, b, &blk), 0);
+            if (blk.kind == RPT_BLOCK_TABLE) {
+                tables++;
+                cr_expect_geq(blk.n_rows, 2, "a table without data rows in section %zu", s);
+                for (size_t c = 0; c < blk.n_cols * blk.n_rows; c++)
+                    cr_expect_not_null(blk.cells[c]);
+            } else if (blk.kind == RPT_BLOCK_LIST) {
+                cr_expect_gt(blk.n_items, 0);
+            } else {
+                cr_expect_not_null(blk.text);
+            }
+        }
+    cr_expect_gt(tables, 5);
+    rpt_block blk;
+    cr_expect_eq(rpt_doc_block(d, 0, 999, &blk), LG_EINVAL);
+
+    FILE *f = fopen(in_tmp("cmp.md"), "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(rpt_report_write_markdown(r, f), 0);
+    fclose(f);
+    rpt_report_destroy(r);
+    char *md = slurp(in_tmp("cmp.md"));
+    char *s = section(md, "Comparison");
+    cr_assert_not_null(s);
+    /* b is compared with a (same scenario, both single runs); c has no baseline. */
+    cr_expect(strstr(s, "#2 (B) against #1 (A)"), "%s", s);
+    cr_expect_null(strstr(s, "#3 (B)"), "%s", s);
+    cr_expect(strstr(s, "| throughput (n = "), "%s", s);
+    cr_expect(strstr(s, "| p99 latency (n = "), "%s", s);
+    cr_expect(strstr(s, "time batches"), "the single-run warning: %s", s);
+    cr_expect(strstr(s, "/s |"), "%s", s);
+    cr_expect(strstr(s, "%"), "%s", s);
+    free(s);
+    s = section(md, "Executive Summary");
+    cr_expect(strstr(s, "#2 against #1"), "%s", s);
+    free(s);
+    free(md);
+}
+
+Test(report, markdown_escapes_what_would_break_it, .timeout = 10)
+{
+    rpt_doc *d = rpt__doc_create("T");
+    cr_assert_not_null(d);
+    rpt__doc_section(d, "S", "s");
+    rpt__doc_para(d, "# not a heading, *not bold*, <b>not html</b>, #1 stays");
+    rpt__doc_table(d, 2);
+    rpt__doc_cell(d, "a|b");
+    rpt__doc_cell(d, "c");
+    rpt__doc_cell(d, "line\nbreak");
+    rpt__doc_cell(d, "%d /s", 5);
+    rpt__doc_list(d);
+    rpt__doc_item(d, "- item");
+    rpt__doc_code(d, "x | y\n");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    cr_assert_eq(rpt_doc_write_markdown(d, f), 0);
+    fclose(f);
+    cr_expect(strstr(buf, "\\# not a heading"), "%s", buf);
+    cr_expect(strstr(buf, "\\*not bold\\*"), "%s", buf);
+    cr_expect(strstr(buf, "\\<b>"), "%s", buf);
+    cr_expect(strstr(buf, ", #1 stays"), "%s", buf);
+    cr_expect(strstr(buf, "| a\\|b | c |\n|---|---|\n| line break | 5 /s |\n"), "%s", buf);
+    cr_expect(strstr(buf, "- \\- item"), "%s", buf);
+    cr_expect(strstr(buf, "```\nx | y\n```\n"), "%s", buf);
+    free(buf);
+    rpt__doc_destroy(d);
+}
+
+/* ---- the framework ------------------------------------------------------------------------ */
+
+/* A model of *ctx microseconds per sample. */
+static int sleepy(void *ctx, const rpt_batch *b)
+{
+    struct timespec t = {0, *(const long *)ctx * 1000L * (long)b->n};
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->inputs[i])
+            return 7; /* a sample that was not loaded: fail the batch */
+    nanosleep(&t, NULL);
+    return 0;
+}
+
+static int loader(void *ctx, uint64_t index, void *buf, size_t size)
+{
+    (*(int *)ctx)++;
+    memset(buf, (int)(index & 0xff), size);
+    return 0;
+}
+
+Test(report, framework_checks_its_arguments, .timeout = 10)
+{
+    rpt_framework *fw;
+    rpt_framework_opts o;
+    rpt_framework_opts_default(&o);
+    cr_expect_eq(o.workers, 2);
+    o.workers = 0;
+    cr_expect_eq(rpt_framework_create(&o, &fw), LG_EINVAL);
+    cr_assert_eq(rpt_framework_create(NULL, &fw), 0);
+    static long us = 10;
+    cr_expect_eq(rpt_framework_add_model(fw, "", sleepy, &us), LG_EINVAL);
+    cr_expect_eq(rpt_framework_add_model(fw, "a/b", sleepy, &us), LG_EINVAL);
+    cr_expect_eq(rpt_framework_add_model(fw, "..", sleepy, &us), LG_EINVAL);
+    cr_expect_eq(rpt_framework_add_model(fw, "ok", NULL, &us), LG_EINVAL);
+    cr_expect_eq(rpt_framework_add_model(fw, "ok", sleepy, &us), 0);
+    cr_expect_eq(rpt_framework_add_model(fw, "ok", sleepy, &us), 0, "replacing is fine");
+    /* No dataset yet. */
+    cr_expect_eq(rpt_framework_run_all(fw, "ok", NULL), LG_EINVAL);
+    cr_expect_eq(rpt_framework_set_dataset(fw, 0, 8, NULL, NULL), LG_EINVAL);
+    cr_expect_eq(rpt_framework_set_dataset(fw, 16, 8, NULL, NULL), 0);
+    cr_expect_eq(rpt_framework_run_all(fw, "missing", NULL), LG_EINVAL);
+    rpt_model_comparison c;
+    cr_expect_eq(rpt_framework_compare(fw, "ok", "missing", LG_OFFLINE, &c), LG_EINVAL);
+    /* No output folder: no report. */
+    cr_expect_eq(rpt_framework_report(fw, "/tmp/never.md"), LG_EINVAL);
+    rpt_framework_destroy(fw);
+    rpt_framework_destroy(NULL);
+}
+
+Test(report, framework_runs_every_scenario_compares_and_reports, TMP, .timeout = 120)
+{
+    rpt_framework_opts o;
+    rpt_framework_opts_default(&o);
+    o.outdir = in_tmp("fw");
+    o.quick = true;
+    o.min_duration_ms = 150;
+    o.repetitions = 3;
+    rpt_framework *fw;
+    cr_assert_eq(rpt_framework_create(&o, &fw), 0);
+    static long slow = 300, fast = 100;
+    int loads = 0;
+    cr_assert_eq(rpt_framework_add_model(fw, "slow", sleepy, &slow), 0);
+    cr_assert_eq(rpt_framework_add_model(fw, "fast", sleepy, &fast), 0);
+    cr_assert_eq(rpt_framework_set_dataset(fw, 64, 16, loader, &loads), 0);
+    lg_results res[4];
+    cr_assert_eq(rpt_framework_run_all(fw, "slow", res), 0);
+    cr_expect_gt(loads, 0, "the load callback filled the samples");
+    for (int i = 0; i < 4; i++) {
+        cr_expect_eq(res[i].scenario, (lg_scenario)i);
+        cr_expect_eq(res[i].samples_failed, 0, "scenario %d: the model saw unloaded samples", i);
+        cr_expect_gt(res[i].samples_completed, 0);
+    }
+    cr_expect(res[LG_SINGLE_STREAM].valid);
+    struct stat st;
+    cr_expect_eq(stat(in_tmp("fw/slow/Offline/results.json"), &st), 0);
+
+    rpt_model_comparison c;
+    cr_assert_eq(rpt_framework_compare(fw, "slow", "fast", LG_OFFLINE, &c), 0);
+    cr_expect_str_eq(c.metric, "throughput");
+    cr_expect_eq(c.detail.direction, RPT_HIGHER_IS_BETTER);
+    cr_expect_eq(c.detail.a.n, 3);
+    cr_expect(c.detail.few_values);
+    cr_expect_eq(c.p_value, c.detail.welch_p);
+    cr_expect_eq(c.effect_size, c.detail.cohens_d);
+    cr_expect_eq(c.confidence_interval[0], c.detail.change_lo);
+    cr_expect_eq(c.is_significant, c.p_value < 0.05);
+    cr_expect_gt(c.detail.change, 0.3, "3x faster model, change %g", c.detail.change);
+    cr_expect_neq(c.recommendation[0], '\0');
+    cr_expect(strstr(c.recommendation, "9"), "mentions the 9-run advice: %s", c.recommendation);
+    cr_expect_eq(stat(in_tmp("fw/compare-slow-fast-Offline/fast/rep-3/results.json"), &st), 0);
+
+    cr_assert_eq(rpt_framework_report(fw, in_tmp("fw/report.md")), 0);
+    rpt_framework_destroy(fw);
+    char *md = slurp(in_tmp("fw/report.md"));
+    cr_expect(strstr(md, "\n## Executive Summary\n"));
+    cr_expect(strstr(md, "\n## Comparison\n"), "the two repetition sets are compared");
+    cr_expect(strstr(md, "compare-slow-fast-Offline/fast"), "%.200s", md);
+    free(md);
+}
+
+/* The example program, as the Makefile builds it (built here when missing, e.g. in a
+ * sanitizer build that does not make the examples). */
+static const char *example_path(void)
+{
+    static char path[PATH_MAX];
+    const char *bin = program(); /* .../<BUILD>/bin/loadgen */
+    snprintf(path, sizeof path, "%s", bin);
+    char *slash = strrchr(path, '/');
+    cr_assert_not_null(slash);
+    *slash = '\0';
+    slash = strrchr(path, '/');
+    cr_assert_not_null(slash);
+    snprintf(slash, sizeof path - (size_t)(slash - path), "/examples/framework");
+    if (access(path, X_OK) == 0)
+        return path;
+    const char *root = getenv("LOADGEN_ROOT");
+    char cmd[PATH_MAX + 128];
+    snprintf(cmd, sizeof cmd, "make -s -C '%s' BUILD=build build/examples/framework >/dev/null",
+             root ? root : ".");
+    cr_assert_eq(system(cmd), 0, "could not build the example: %s", cmd);
+    snprintf(path, sizeof path, "%s/build/examples/framework", root ? root : ".");
+    char *abs = realpath(path, NULL);
+    cr_assert_not_null(abs, "%s", path);
+    snprintf(path, sizeof path, "%s", abs);
+    free(abs);
+    return path;
+}
+
+Test(report, the_framework_example_runs, TMP, .timeout = 240)
+{
+    const char *exe = example_path();
+    proc p;
+    const char *const argv[] = {"framework", "out", NULL};
+    run_exe(&p, exe, argv);
+    cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
+    cr_expect(strstr(p.out, "significant: yes"), "%s", p.out);
+    cr_expect(strstr(p.out, "Prefer faster"), "%s", p.out);
+    cr_expect(strstr(p.out, "Report: out/report.md"), "%s", p.out);
+    proc_free(&p);
+    char *md = slurp(in_tmp("out/report.md"));
+    cr_expect(strstr(md, "\n## Statistical Validation\n"));
+    cr_expect(strstr(md, "| SingleStream |"));
+    cr_expect(strstr(md, "| Offline |"));
+    free(md);
+}

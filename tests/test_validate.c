@@ -1,0 +1,549 @@
+/*
+ * test_validate.c - reading runs back and validating them (report/run.c, report/validate.c),
+ * `loadgen validate`, `loadgen run --repeat N` and the `loadgen stats` calculators: a real
+ * short run validated (intervals ordered, the method named, every check assessed), a run
+ * with a stalling SUT flagged unstable, a run without samples.bin, corrupt files, three
+ * repetitions and their summary, and the numbers of the calculators (23886, 24576, 64,
+ * 662, 6636; n = 700 at p90 discards 50).
+ */
+#include <criterion/criterion.h>
+
+#include <jansson.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report/report.h"
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libcriterion.so\n";
+}
+
+/* ---- helpers (as in test_compare.c) ---------------------------------------------------- */
+
+static char g_tmp[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void tmp_init(void)
+{
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_validate_XXXXXX");
+    cr_assert_not_null(mkdtemp(g_tmp));
+}
+
+static void tmp_fini(void)
+{
+    if (g_tmp[0])
+        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    g_tmp[0] = '\0';
+}
+
+#define TMP .init = tmp_init, .fini = tmp_fini
+
+static const char *in_tmp(const char *name)
+{
+    static char buf[4][PATH_MAX];
+    static int k;
+    char *p = buf[k++ & 3];
+    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
+    return p;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_not_null(s);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static const char *program(void)
+{
+    static char path[PATH_MAX];
+    const char *p = getenv("LOADGEN_BIN");
+    if (!p || !*p)
+        p = "build/bin/loadgen";
+    if (!realpath(p, path))
+        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
+    return path;
+}
+
+typedef struct proc {
+    int code;
+    char *out, *err;
+} proc;
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+static void run_prog(proc *p, const char *const *argv)
+{
+    const char *prog = program();
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 1, sizeof *args);
+        if (!args)
+            _exit(127);
+        args[0] = (char *)"loadgen";
+        for (size_t i = 1; i < n; i++)
+            args[i] = (char *)argv[i];
+        execv(prog, args);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "the program died of signal %d", WTERMSIG(st));
+    p->code = WEXITSTATUS(st);
+    cr_assert_neq(p->code, 127, "could not start %s", prog);
+    p->out = slurp(out_path);
+    p->err = slurp(err_path);
+}
+
+#define RUN(p, ...)                                                                           \
+    do {                                                                                      \
+        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
+        run_prog(p, argv_);                                                                   \
+    } while (0)
+
+/* A short Server run at 2000 queries/s into g_tmp/name (extra flags after). */
+#define SERVER_RUN(p, name, ...)                                                              \
+    RUN(p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "300", \
+        "--quiet", "--out", name, ##__VA_ARGS__)
+
+static json_t *load_json_text(const char *text)
+{
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    cr_assert_not_null(root, "not JSON: %s\n%s", je.text, text);
+    return root;
+}
+
+/* ---- validation of real runs ---------------------------------------------------------- */
+
+Test(validate, a_short_server_run_gets_intervals_checks_and_a_verdict, TMP, .timeout = 60)
+{
+    proc p;
+    SERVER_RUN(&p, "s");
+    cr_assert_leq(p.code, 1, "run failed: %s", p.err);
+    proc_free(&p);
+
+    rpt_run *run;
+    char err[512];
+    cr_assert_eq(rpt_run_load(in_tmp("s"), &run, err, sizeof err), 0, "%s", err);
+    const rpt_run_info *in = rpt_run_get_info(run);
+    cr_expect_eq(in->results.scenario, LG_SERVER);
+    cr_expect(in->has_samples);
+    cr_expect_eq(in->target_qps, 2000);
+    cr_expect_eq(in->min_duration_ms, 300);
+    cr_expect_eq(in->target_latency_percentile, 0.99);
+    size_t n;
+    const rpt_sample *s = rpt_run_samples(run, &n);
+    cr_expect_eq(n, in->results.samples_issued);
+    cr_expect_gt(n, 300);
+    cr_expect_geq(s[n - 1].scheduled_ns, s[0].scheduled_ns);
+
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    cr_expect_eq(v.scenario, LG_SERVER);
+    cr_expect_eq(v.latencies, in->results.latency.count);
+    cr_expect_eq(v.sizes.classic, 262742);
+    cr_expect_eq(v.early_stopping_needed, in->results.early_stopping.min_queries);
+    cr_assert(v.latency_ci);
+    const rpt_interval *iv[3] = {&v.p50_ns, &v.p90_ns, &v.p99_ns};
+    for (int i = 0; i < 3; i++) {
+        cr_expect_leq(iv[i]->lo, iv[i]->estimate, "interval %d", i);
+        cr_expect_geq(iv[i]->hi, iv[i]->estimate, "interval %d", i);
+    }
+    cr_expect_leq(v.p50_ns.estimate, v.p90_ns.estimate);
+    cr_expect_leq(v.p90_ns.estimate, v.p99_ns.estimate);
+    /* The estimates are MLPerf's percentiles of the run, as results.json has them. */
+    cr_expect_eq(v.p50_ns.estimate, (double)in->results.latency.p50_ns);
+    cr_expect_eq(v.p99_ns.estimate, (double)in->results.latency.p99_ns);
+    cr_expect_eq(v.target_ns.estimate, v.p99_ns.estimate);
+    cr_expect_geq(v.block_len, 1);
+    cr_expect(strstr(v.latency_method, "moving-block bootstrap"), "%s", v.latency_method);
+    cr_assert(v.throughput_ci);
+    cr_expect(v.throughput.lo < v.throughput.estimate && v.throughput.estimate < v.throughput.hi);
+    cr_expect(fabs(v.throughput.estimate - 2000) < 600, "throughput %g", v.throughput.estimate);
+    cr_expect(strstr(v.throughput_method, "batch means"), "%s", v.throughput_method);
+    cr_expect(v.outliers_done);
+    for (int i = 0; i < RPT_CHECK_COUNT; i++)
+        cr_expect_neq(v.checks[i].status, RPT_SKIP, "check %s skipped: %s",
+                      rpt_check_name((rpt_check_id)i), v.checks[i].finding);
+    /* 600 queries are far fewer than the classic 262742 for p99: a caveat at least. */
+    cr_expect_neq(v.checks[RPT_CHECK_SAMPLE_SIZE].status, RPT_PASS);
+    cr_expect_neq(v.verdict, RPT_TRUSTWORTHY);
+    cr_expect_gt(v.n_recommendations, 0);
+    bool names_flag = false;
+    for (size_t i = 0; i < v.n_recommendations; i++)
+        names_flag = names_flag || strstr(v.recommendations[i], "--min-");
+    cr_expect(names_flag, "no recommendation names a flag");
+    /* The same seed gives the same intervals. */
+    rpt_validation v2;
+    cr_assert_eq(rpt_validate(run, NULL, &v2), 0);
+    cr_expect_eq(v2.p99_ns.lo, v.p99_ns.lo);
+    cr_expect_eq(v2.p99_ns.hi, v.p99_ns.hi);
+    rpt_run_destroy(run);
+
+    /* The program: text and JSON. */
+    RUN(&p, "validate", "s");
+    cr_expect_leq(p.code, 1, "%s", p.err);
+    cr_expect(strstr(p.out, "Verdict: "), "%s", p.out);
+    cr_expect(strstr(p.out, "moving-block bootstrap"), "%s", p.out);
+    cr_expect(strstr(p.out, "stability"), "%s", p.out);
+    cr_expect(strstr(p.out, "Recommendations:"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "validate", "s", "--json");
+    json_t *root = load_json_text(p.out);
+    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "loadgen-validate");
+    const char *verdict = json_string_value(json_object_get(root, "verdict"));
+    cr_assert_not_null(verdict);
+    cr_expect(!strcmp(verdict, "trustworthy") || !strcmp(verdict, "usable with caveats") ||
+              !strcmp(verdict, "not trustworthy"), "%s", verdict);
+    json_t *lat = json_object_get(json_object_get(root, "intervals"), "latency");
+    cr_expect_str_eq(json_string_value(json_object_get(lat, "method")), "moving_block_bootstrap");
+    cr_expect(json_is_number(json_object_get(json_object_get(lat, "p99"), "ci_low")));
+    json_t *tp = json_object_get(json_object_get(root, "intervals"), "throughput");
+    cr_expect_str_eq(json_string_value(json_object_get(tp, "method")), "batch_means");
+    cr_expect_eq(json_array_size(json_object_get(root, "checks")), RPT_CHECK_COUNT);
+    cr_expect(json_is_array(json_object_get(root, "recommendations")));
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(root, "sample_sizes"),
+                                                    "classic")), 262742);
+    json_decref(root);
+    proc_free(&p);
+}
+
+Test(validate, a_stalling_sut_is_flagged_unstable, TMP, .timeout = 60)
+{
+    /* The issue call blocks 60 ms once, 220 ms into a 300 ms run: the last windows see
+     * a gap in completions and a burst of late queries. */
+    proc p;
+    SERVER_RUN(&p, "stall", "--sut-stall-ms", "60", "--sut-stall-every-ms", "220");
+    cr_assert_leq(p.code, 1, "run failed: %s", p.err);
+    proc_free(&p);
+    rpt_run *run;
+    char err[512];
+    cr_assert_eq(rpt_run_load(in_tmp("stall"), &run, err, sizeof err), 0, "%s", err);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    rpt_run_destroy(run);
+    rpt_status st = v.checks[RPT_CHECK_STABILITY].status;
+    cr_expect(st == RPT_WARN || st == RPT_FAIL, "stability %s: %s", rpt_status_name(st),
+              v.checks[RPT_CHECK_STABILITY].finding);
+    cr_expect(strstr(v.checks[RPT_CHECK_STABILITY].finding, "Unstable"), "%s",
+              v.checks[RPT_CHECK_STABILITY].finding);
+    cr_expect_neq(v.verdict, RPT_TRUSTWORTHY);
+    bool advice = false;
+    for (size_t i = 0; i < v.n_recommendations; i++)
+        advice = advice || strstr(v.recommendations[i], "unstable");
+    cr_expect(advice, "no recommendation about the instability");
+
+    RUN(&p, "validate", "stall");
+    cr_expect(strstr(p.out, "Unstable"), "%s", p.out);
+    proc_free(&p);
+}
+
+Test(validate, runs_without_samples_and_broken_folders, TMP, .timeout = 60)
+{
+    proc p;
+    RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "ns", "--no-samples-file");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    proc_free(&p);
+    rpt_run *run;
+    char err[512];
+    cr_assert_eq(rpt_run_load(in_tmp("ns"), &run, err, sizeof err), 0, "%s", err);
+    cr_expect_not(rpt_run_get_info(run)->has_samples);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    cr_expect_not(v.latency_ci);
+    cr_expect_eq(v.checks[RPT_CHECK_WARMUP].status, RPT_SKIP);
+    cr_expect_neq(v.checks[RPT_CHECK_VALIDITY].status, RPT_SKIP);
+    cr_expect_neq(v.verdict, RPT_TRUSTWORTHY);
+    rpt_run_destroy(run);
+
+    /* No results.json: LG_EIO naming the file; the program exits 2. */
+    cr_assert_eq(mkdir(in_tmp("empty"), 0777), 0);
+    cr_expect_eq(rpt_run_load(in_tmp("empty"), &run, err, sizeof err), LG_EIO);
+    cr_expect(strstr(err, "results.json"), "%s", err);
+    RUN(&p, "validate", "empty");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "empty"), "%s", p.err);
+    proc_free(&p);
+
+    /* Not our schema. */
+    cr_assert_eq(mkdir(in_tmp("other"), 0777), 0);
+    FILE *f = fopen(in_tmp("other/results.json"), "w");
+    fputs("{\"schema\": \"something-else\"}\n", f);
+    fclose(f);
+    cr_expect_eq(rpt_run_load(in_tmp("other"), &run, err, sizeof err), LG_EINVAL);
+    cr_expect(strstr(err, "loadgen-results"), "%s", err);
+
+    /* A truncated samples.bin is refused, not misread. */
+    RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "cut");
+    proc_free(&p);
+    cr_assert_eq(truncate(in_tmp("cut/samples.bin"), 64 + 32 * 3 + 7), 0);
+    cr_expect_eq(rpt_run_load(in_tmp("cut"), &run, err, sizeof err), LG_EINVAL);
+    cr_expect(strstr(err, "samples.bin"), "%s", err);
+    RUN(&p, "validate", "cut");
+    cr_expect_eq(p.code, 2);
+    proc_free(&p);
+
+    RUN(&p, "validate");
+    cr_expect_eq(p.code, 2);
+    proc_free(&p);
+    RUN(&p, "validate", "--help");
+    cr_expect_eq(p.code, 0);
+    cr_expect(strstr(p.out, "usage: loadgen validate"), "%s", p.out);
+    proc_free(&p);
+}
+
+Test(validate, options_are_checked, .timeout = 10)
+{
+    rpt_validate_opts o;
+    rpt_validate_opts_default(&o);
+    cr_expect_eq(o.confidence, 0.95);
+    cr_expect_eq(o.stability_last, 3);
+    cr_expect_eq(o.stability_windows, 10);
+    rpt_validation v;
+    cr_expect_eq(rpt_validate(NULL, &o, &v), LG_EINVAL);
+    cr_expect_str_eq(rpt_verdict_name(RPT_USABLE_WITH_CAVEATS), "usable with caveats");
+    cr_expect_str_eq(rpt_status_name(RPT_SKIP), "skipped");
+    cr_expect_str_eq(rpt_check_name(RPT_CHECK_WARMUP), "warmup");
+}
+
+/* ---- repetitions ------------------------------------------------------------------------ */
+
+Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TMP, .timeout = 90)
+{
+    proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "150",
+        "--repeat", "3", "--out", "reps", "--schedule-rng-seed", "5");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    cr_expect(strstr(p.out, "rep-3"), "%s", p.out);
+    cr_expect(strstr(p.out, "Across 3 repetitions"), "%s", p.out);
+    cr_expect(strstr(p.out, "latency_p99"), "%s", p.out);
+    proc_free(&p);
+    for (int k = 1; k <= 3; k++) {
+        char sub[64];
+        snprintf(sub, sizeof sub, "reps/rep-%d/results.json", k);
+        cr_expect(exists(in_tmp(sub)), "%s missing", sub);
+    }
+    char *text = slurp(in_tmp("reps/repetitions.json"));
+    json_t *root = load_json_text(text);
+    free(text);
+    cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "loadgen-repetitions");
+    cr_expect_eq(json_integer_value(json_object_get(root, "repetitions")), 3);
+    cr_expect_eq(json_array_size(json_object_get(root, "runs")), 3);
+    json_t *ms = json_object_get(root, "metrics");
+    cr_assert_eq(json_array_size(ms), 5);
+    const char *names[5] = {"throughput", "latency_mean", "latency_p50", "latency_p90",
+                            "latency_p99"};
+    for (size_t i = 0; i < 5; i++) {
+        json_t *m = json_array_get(ms, i);
+        cr_expect_str_eq(json_string_value(json_object_get(m, "name")), names[i]);
+        cr_expect_eq(json_integer_value(json_object_get(m, "n")), 3);
+        cr_expect_eq(json_array_size(json_object_get(m, "values")), 3);
+        const char *keys[] = {"mean", "median", "sd", "cv", "min", "max", "ci_low", "ci_high"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            cr_expect(json_is_number(json_object_get(m, keys[k])), "%s.%s", names[i], keys[k]);
+        cr_expect_leq(json_real_value(json_object_get(m, "ci_low")),
+                      json_real_value(json_object_get(m, "mean")));
+    }
+    json_decref(root);
+
+    /* The repetitions used different seeds: rep-1 the given one, the others derived. */
+    rpt_set *set;
+    char err[512];
+    cr_assert_eq(rpt_set_load(in_tmp("reps"), &set, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(rpt_set_get_kind(set), RPT_SET_REPETITIONS);
+    cr_assert_eq(rpt_set_count(set), 3);
+    uint64_t s1 = rpt_run_get_info(rpt_set_run(set, 0))->schedule_rng_seed;
+    uint64_t s2 = rpt_run_get_info(rpt_set_run(set, 1))->schedule_rng_seed;
+    uint64_t s3 = rpt_run_get_info(rpt_set_run(set, 2))->schedule_rng_seed;
+    cr_expect_eq(s1, 5);
+    cr_expect(s2 != s1 && s3 != s1 && s3 != s2);
+    rpt_metrics *m;
+    cr_assert_eq(rpt_metrics_from_set(set, 0, &m, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(rpt_metrics_kind(m), RPT_VALUES_PER_RUN);
+    const rpt_metric *tp = rpt_metrics_find(m, "throughput");
+    cr_assert_not_null(tp);
+    cr_expect_eq(tp->n, 3);
+    cr_expect_eq(tp->direction, RPT_HIGHER_IS_BETTER);
+    rpt_summary su;
+    cr_assert_eq(rpt_metric_summarize(tp, 0.95, &su), 0);
+    cr_expect(su.ci_lo <= su.mean && su.mean <= su.ci_hi);
+    cr_expect_gt(su.cv, 0);
+    rpt_metrics_destroy(m);
+    rpt_set_destroy(set);
+
+    /* The repetition set validates run by run, and a second --repeat into it is refused. */
+    RUN(&p, "validate", "reps", "--json");
+    cr_expect_leq(p.code, 1, "%s", p.err);
+    root = load_json_text(p.out);
+    cr_expect_eq(json_array_size(root), 3);
+    json_decref(root);
+    proc_free(&p);
+    RUN(&p, "run", "--min-duration-ms", "100", "--repeat", "2", "--out", "reps", "--quiet");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "already holds"), "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "run", "--repeat", "0");
+    cr_expect_eq(p.code, 2);
+    proc_free(&p);
+}
+
+/* ---- the calculators ------------------------------------------------------------------- */
+
+static json_t *stats_json(const char *const *argv)
+{
+    proc p;
+    run_prog(&p, argv);
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    json_t *root = load_json_text(p.out);
+    proc_free(&p);
+    return root;
+}
+
+static long long jint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_integer(v), "%s is not an integer", key);
+    return json_integer_value(v);
+}
+
+Test(validate, stats_samples_gives_both_sample_sizes, TMP, .timeout = 30)
+{
+    const char *a90[] = {"loadgen", "stats", "samples", "--percentile", "0.90",
+                         "--confidence", "0.99", "--json", NULL};
+    json_t *r = stats_json(a90);
+    cr_expect_eq(jint(r, "classic"), 23886);
+    cr_expect_eq(jint(r, "mlperf_rounded"), 24576);
+    cr_expect_eq(jint(r, "early_stopping_min"), 64);
+    cr_expect(fabs(json_real_value(json_object_get(r, "z")) - 2.5758) < 1e-4);
+    json_decref(r);
+    const char *a99[] = {"loadgen", "stats", "samples", "--percentile", "0.99", "--json", NULL};
+    r = stats_json(a99);
+    cr_expect_eq(jint(r, "classic"), 262742);
+    cr_expect_eq(jint(r, "mlperf_rounded"), 270336);
+    cr_expect_eq(jint(r, "early_stopping_min"), 662);
+    json_decref(r);
+    const char *a999[] = {"loadgen", "stats", "samples", "--percentile=0.999", "--json", NULL};
+    r = stats_json(a999);
+    cr_expect_eq(jint(r, "early_stopping_min"), 6636);
+    json_decref(r);
+
+    proc p;
+    RUN(&p, "stats", "samples", "--percentile", "0.90", "--confidence", "0.99");
+    cr_expect_eq(p.code, 0);
+    cr_expect(strstr(p.out, "23886"), "%s", p.out);
+    cr_expect(strstr(p.out, "24576"), "%s", p.out);
+    cr_expect(strstr(p.out, "8192"), "%s", p.out);
+    cr_expect(strstr(p.out, "64 queries"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "stats", "samples", "--percentile", "90");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "--percentile"), "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "stats", "samples", "--help");
+    cr_expect_eq(p.code, 0);
+    cr_expect(strstr(p.out, "usage: loadgen stats samples"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "stats", "bogus");
+    cr_expect_eq(p.code, 2);
+    proc_free(&p);
+    RUN(&p, "stats", "--help");
+    cr_expect_eq(p.code, 0);
+    proc_free(&p);
+}
+
+Test(validate, stats_early_stopping_matches_mlperf, TMP, .timeout = 30)
+{
+    const char *a[] = {"loadgen", "stats", "early-stopping", "--percentile", "0.9",
+                       "--queries", "700", "--json", NULL};
+    json_t *r = stats_json(a);
+    cr_expect(json_is_true(json_object_get(r, "met")));
+    cr_expect_eq(jint(r, "t"), 51);
+    cr_expect_eq(jint(r, "h_t"), 642);
+    cr_expect_eq(jint(r, "discarded"), 50);
+    cr_expect_eq(jint(r, "estimate_index"), 649);
+    cr_expect_eq(jint(r, "plain_percentile_index"), 630);
+    cr_expect_eq(jint(r, "min_queries"), 64);
+    json_decref(r);
+    const char *b[] = {"loadgen", "stats", "early-stopping", "--percentile", "0.99",
+                       "--queries", "985", "--overlatency", "573", "--json", NULL};
+    r = stats_json(b);
+    cr_expect(json_is_false(json_object_get(r, "met")));
+    cr_expect_eq(jint(r, "h"), 62518);
+    cr_expect_eq(jint(r, "needed"), 63091);
+    cr_expect_eq(jint(r, "additional_needed"), 62106);
+    json_decref(r);
+    const char *c[] = {"loadgen", "stats", "early-stopping", "--percentile", "0.9",
+                       "--queries", "50", "--json", NULL};
+    r = stats_json(c);
+    cr_expect(json_is_false(json_object_get(r, "met")));
+    json_decref(r);
+
+    proc p;
+    RUN(&p, "stats", "early-stopping", "--percentile", "0.9", "--queries", "700");
+    cr_expect_eq(p.code, 0);
+    cr_expect(strstr(p.out, "discard the 50 highest"), "%s", p.out);
+    cr_expect(strstr(p.out, "sorted[649]"), "%s", p.out);
+    cr_expect(strstr(p.out, "h(51) + 51 = 642 + 51 = 693"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "stats", "early-stopping", "--percentile", "0.9");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "--queries"), "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "stats", "early-stopping", "--queries", "10", "--overlatency", "11");
+    cr_expect_eq(p.code, 2);
+    proc_free(&p);
+    RUN(&p, "stats", "early-stopping", "--help");
+    cr_expect_eq(p.code, 0);
+    cr_expect(strstr(p.out, "--overlatency"), "%s", p.out);
+    proc_free(&p);
+}
