@@ -176,6 +176,9 @@ static void run_ok(const lg_settings *s, lg_sut sut, qsl_synthetic *q, lg_result
  * Every scenario, null SUT
  * ------------------------------------------------------------------------------- */
 
+/* A default for every test of the file; most set a shorter one of their own. */
+TestSuite(scenarios, .timeout = 60);
+
 Test(scenarios, single_stream_null_sut_is_valid_with_ordered_latencies, .timeout = 20)
 {
     qsl_synthetic *q = make_qsl(1024, 256);
