@@ -119,7 +119,7 @@ enum {
     O_INDEX_SEED, O_SCHED_SEED, O_ACC_SEED, O_ACC_PROB, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_COALESCE, O_MAX_ASYNC, O_TIMEOUT, O_QUIET,
     O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
-    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN, O_REPEAT,
+    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN, O_WARMUP, O_REPEAT,
 };
 
 static const struct option run_long[] = {
@@ -160,6 +160,7 @@ static const struct option run_long[] = {
     {"coalesce-queries", no_argument, 0, O_COALESCE},
     {"max-async-queries", required_argument, 0, O_MAX_ASYNC},
     {"sample-timeout-ms", required_argument, 0, O_TIMEOUT},
+    {"warmup-ms", required_argument, 0, O_WARMUP},
     {"quiet", no_argument, 0, O_QUIET},
     {"no-progress", no_argument, 0, O_NO_PROGRESS},
     {"no-samples-file", no_argument, 0, O_NO_SAMPLES},
@@ -216,6 +217,8 @@ static void run_help(FILE *f)
         "  --sample-timeout-ms N        a sample not answered this long after issuing\n"
         "                               ended counts as failed (default max(10 s, 100x\n"
         "                               the latency bound))\n"
+        "  --warmup-ms N                issue the scenario's queries this long before the\n"
+        "                               timed run, unmeasured (default 0)\n"
         "  --qsl-rng-seed N, --sample-index-rng-seed N, --schedule-rng-seed N,\n"
         "  --accuracy-log-rng-seed N    MLPerf's seeds (default 0)\n"
         "  --accuracy-log-probability P fraction of performance responses logged\n"
@@ -452,7 +455,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
                 {O_INDEX_SEED, 0, UINT64_MAX}, {O_SCHED_SEED, 0, UINT64_MAX},
                 {O_ACC_SEED, 0, UINT64_MAX}, {O_WORKERS, 1, 256}, {O_BATCH, 1, 65536},
                 {O_SUT_SEED, 0, UINT64_MAX}, {O_MAX_ASYNC, 0, UINT64_MAX},
-                {O_TIMEOUT, 1, UINT64_C(86400000)}, {O_REPEAT, 1, 1000},
+                {O_TIMEOUT, 1, UINT64_C(86400000)}, {O_WARMUP, 0, UINT64_C(86400000)}, {O_REPEAT, 1, 1000},
             };
             size_t i = 0;
             while (i < sizeof lim / sizeof lim[0] && lim[i].code != c)
@@ -498,6 +501,10 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             case O_TIMEOUT:
                 o->s.sample_timeout_ns = (int64_t)u * 1000000;
                 mark(o, "sample_timeout_ns", fl0);
+                break;
+            case O_WARMUP:
+                o->s.warmup_duration_ms = u;
+                mark(o, "warmup_duration_ms", fl0);
                 break;
             case O_REPEAT: o->repeat = u; break;
             }

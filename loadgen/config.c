@@ -116,6 +116,8 @@ static const key_def keys[] = {
      .umax = 1, .unit = "0/1"},
     {"sample_timeout", .vt = VT_REAL, .support = K_OK, .scen = ALL, .dmax = YEAR_MS,
      .unit = "ms"},
+    {"warmup_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = YEAR_MS_U,
+     .unit = "ms"},
     /* MLPerf knows these; we do not implement them yet. */
     {"use_token_latencies", .vt = VT_UINT, .support = K_SWITCH, .scen = ALL, .umax = 1,
      .unit = "0/1", .feature = "token latencies (use_token_latencies)"},
@@ -245,6 +247,8 @@ static const field_def fields[] = {
      -1, "bool", "0/1", ALL, "logged only"},
     {F(sample_timeout_ns), FT_I64, CV_MS_NS, "sample_timeout", -1, "ns", "ms", ALL,
      "a sample not completed this long after its scheduled time fails; 0 = automatic"},
+    {F(warmup_duration_ms), FT_U64, CV_NONE, "warmup_duration", -1, "ms", "ms", ALL,
+     "queries issued before the timed run, not measured; 0 = none"},
 };
 #undef F
 #define NFIELDS (sizeof fields / sizeof fields[0])

@@ -121,6 +121,7 @@ typedef struct lg__pass {
     bool ended_max_queries, ended_max_duration, ended_abort, ended_async;
     bool ended_naturally;
     uint64_t accuracy_logged;
+    uint64_t warmup_queries;    /* performance pass: queries of its warm-up */
     lg__acc *acc_list;          /* taken from the test after the pass */
 } lg__pass;
 

@@ -175,6 +175,9 @@ typedef struct lg_settings {
     int64_t sample_timeout_ns; /* a sample not completed this long after its scheduled
                                   time, once issuing ended, is marked failed; 0 = the
                                   larger of 10 s and 100x the latency bound or hint */
+    uint64_t warmup_duration_ms; /* before the timed run, issue the scenario's queries
+                                    this long on the loaded set; not measured, not
+                                    logged per sample; 0 = no warm-up (default) */
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */
@@ -297,6 +300,7 @@ typedef struct lg_results {
     uint64_t performance_sample_count;/* the effective count loaded */
     uint64_t accuracy_sample_count;
     uint64_t samples_per_query;       /* the effective count */
+    uint64_t warmup_queries;          /* queries issued in the warm-up, not measured */
     uint64_t errors_logged;           /* error entries in the detail log */
     uint64_t warnings_logged;
 

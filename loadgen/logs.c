@@ -522,6 +522,7 @@ static void detail_settings(detail *d, int64_t tm)
     D_BOOL(d, "effective_sample_concatenate_permutation", s->sample_concatenate_permutation,
            tm);
     D_I64(d, "effective_sample_timeout_ns", e->sample_timeout_ns, tm);
+    D_U64(d, "effective_warmup_duration_ms", s->warmup_duration_ms, tm);
 }
 
 static void detail_pass_block(detail *d, const lg__pass *p, int64_t tm)
@@ -610,6 +611,7 @@ static void detail_results(detail *d, const lg_results *r, int64_t tm)
     D_U64(d, "result_samples_timed_out", r->samples_timed_out, tm);
     D_U64(d, "result_duplicate_completions", r->duplicate_completions, tm);
     D_U64(d, "result_unknown_completions", r->unknown_completions, tm);
+    D_U64(d, "result_warmup_queries", r->warmup_queries, tm);
     D_I64(d, "result_issue_lag_mean_ns", r->issue_lag.mean_ns, tm);
     D_I64(d, "result_issue_lag_99.00_percentile_ns", r->issue_lag.p99_ns, tm);
     D_I64(d, "result_issue_lag_max_ns", r->issue_lag.max_ns, tm);
@@ -830,7 +832,8 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
                "\"samples_completed\": %llu, \"samples_failed\": %llu, "
                "\"samples_timed_out\": %llu, \"duplicate_completions\": %llu, "
                "\"unknown_completions\": %llu, \"late_completions\": %llu, "
-               "\"accuracy_samples_logged\": %llu, \"errors_logged\": %llu, "
+               "\"accuracy_samples_logged\": %llu, \"warmup_queries\": %llu, "
+               "\"errors_logged\": %llu, "
                "\"warnings_logged\": %llu},\n",
             (unsigned long long)r->queries_issued, (unsigned long long)r->samples_issued,
             (unsigned long long)r->samples_completed, (unsigned long long)r->samples_failed,
@@ -839,7 +842,7 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
             (unsigned long long)r->unknown_completions,
             (unsigned long long)r->late_completions,
             (unsigned long long)r->accuracy_samples_logged,
-            (unsigned long long)r->errors_logged, (unsigned long long)r->warnings_logged);
+            (unsigned long long)r->warmup_queries, (unsigned long long)r->errors_logged, (unsigned long long)r->warnings_logged);
     json_stats(f, "latency_ns", &r->latency);
     if (e->scenario == LG_MULTI_STREAM)
         json_stats(f, "query_latency_ns", &r->query_latency);
@@ -889,7 +892,8 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
             (unsigned long long)s->schedule_rng_seed,
             (unsigned long long)s->accuracy_log_rng_seed);
     json_double_full(f, s->accuracy_log_probability);
-    fprintf(f, ", \"sample_timeout_ns\": %lld}\n}\n", (long long)e->sample_timeout_ns);
+    fprintf(f, ", \"sample_timeout_ns\": %lld, \"warmup_duration_ms\": %llu}\n}\n",
+            (long long)e->sample_timeout_ns, (unsigned long long)s->warmup_duration_ms);
 }
 
 /* ---------------------------------------------------------------- entry point */

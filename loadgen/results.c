@@ -60,6 +60,7 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
     r->unknown_completions = atomic_load(&t->unknown);
     r->late_completions = atomic_load(&t->late);
     r->accuracy_samples_logged = p->accuracy_logged;
+    r->warmup_queries = p->warmup_queries;
 
     int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
     int64_t *scratch = malloc((n ? n : 1) * sizeof *scratch);

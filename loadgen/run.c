@@ -798,6 +798,66 @@ static int alloc_buf(issuer *is, size_t n)
     return is->buf ? 0 : LG_ENOMEM;
 }
 
+/* The warm-up: the scenario's own queries on the loaded set for warmup_duration_ms,
+ * through a pass of their own that is then thrown away, so the SUT's caches and
+ * threads are warm when timing starts. Offline warms up with one query sized like the
+ * real one for the warm-up time. Its samples are never logged or counted. */
+static int warm_up(lg__test *t, lg__pass *perf)
+{
+    lg__pass w;
+    if (pass_init(&w, LG_MODE_PERFORMANCE))
+        return LG_ENOMEM;
+    lg__eff saved = t->eff;
+    t->eff.target_duration_ms = t->req->warmup_duration_ms;
+    t->eff.min_query_count = 1;
+    t->eff.max_query_count = 0;
+    t->eff.max_duration_ms = 0;
+    t->eff.max_async_queries = 0;
+    uint64_t acc_threshold = t->acc_threshold;
+    t->acc_threshold = 0;
+    issuer is = {.t = t, .p = &w, .set = perf->loaded, .nset = perf->nloaded};
+    /* Another stream of indices and arrivals than the timed run's. */
+    is.index_rng = rng_new(t->req->sample_index_rng_seed ^ UINT64_C(0x77a3c1e5));
+    uint64_t n = 1;
+    if (saved.scenario == LG_OFFLINE) {
+        double want = floor((double)t->req->warmup_duration_ms / 1000.0 * saved.target_qps);
+        n = want < 1 ? 1 : want > 1e8 ? 100000000 : (uint64_t)want;
+    }
+    size_t bufn = saved.scenario == LG_OFFLINE ? n
+                  : saved.scenario == LG_SERVER ? 256
+                                                 : saved.samples_per_query;
+    int rc = 0;
+    if (!is.index_rng || alloc_buf(&is, bufn)) {
+        rc = LG_ENOMEM;
+        goto out;
+    }
+    pass_begin(t, &w);
+    switch (saved.scenario) {
+    case LG_SINGLE_STREAM:
+    case LG_MULTI_STREAM:
+        issue_streams(&is, UINT64_MAX);
+        break;
+    case LG_SERVER:
+        issue_server(&is, UINT64_MAX);
+        break;
+    case LG_OFFLINE:
+        issue_offline(&is, n);
+        break;
+    }
+    pass_end(t, &w);
+    perf->warmup_queries = w.queries;
+    EVENT(t, "generic_message", "Warm-up: %llu queries (%llu samples) in %lld ms, not measured",
+          (unsigned long long)w.queries, (unsigned long long)atomic_load(&w.samples),
+          (long long)((w.end_ns - w.start_ns) / 1000000));
+out:
+    t->eff = saved;
+    t->acc_threshold = acc_threshold;
+    gsl_rng_free(is.index_rng);
+    free(is.buf);
+    pass_free(&w);
+    return rc;
+}
+
 static int run_performance(lg__test *t, lg__pass *p)
 {
     const lg__eff *e = &t->eff;
@@ -825,6 +885,8 @@ static int run_performance(lg__test *t, lg__pass *p)
         memcpy(is.perm, p->loaded, p->nloaded * sizeof *is.perm);
         is.perm_pos = p->nloaded; /* shuffled on first use */
     }
+    if (t->req->warmup_duration_ms && (rc = warm_up(t, p)))
+        goto out;
     monitor m;
     pass_begin(t, p);
     monitor_start(&m, t, p, "performance");

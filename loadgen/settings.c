@@ -177,6 +177,9 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
         return fail(msg, len, "%s = %g: only one issue thread is supported (0 or 1)",
                     "server_num_issue_query_threads",
                     (double)s->server_num_issue_query_threads);
+    if (s->warmup_duration_ms > UINT64_C(1000) * 86400 * 365)
+        return fail(msg, len, "%s = %g: more than a year", "warmup_duration_ms",
+                    (double)s->warmup_duration_ms);
     if (s->sample_timeout_ns < 0)
         return fail(msg, len, "%s = %g: must be 0 (default) or above", "sample_timeout_ns",
                     (double)s->sample_timeout_ns);

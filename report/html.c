@@ -298,17 +298,54 @@ static void width_text(char *buf, size_t len, int64_t w)
     plot_format_duration((double)w, buf, len);
 }
 
+/* Fills ts[i] (position in time: scheduled time; Offline: completion time) and vs[i]
+ * (latency) for the successful latencies of the run (per query for MultiStream), as
+ * rpt__run_latencies() does, without its double arrays for the common case. */
+static int fill_latencies(const rpt_run *run, const rpt_sample *smp, size_t ns, int64_t *ts,
+                          int64_t *vs, size_t *n)
+{
+    const rpt_run_info *in = rpt_run_get_info(run);
+    size_t m = 0;
+    if (in->results.scenario == LG_MULTI_STREAM) {
+        double *lat = NULL, *at = NULL;
+        int rc = rpt__run_latencies(run, &lat, &at, &m);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < m; i++) {
+            ts[i] = (int64_t)at[i];
+            vs[i] = (int64_t)lat[i];
+        }
+        free(lat);
+        free(at);
+    } else {
+        bool off = in->results.scenario == LG_OFFLINE;
+        for (size_t i = 0; i < ns; i++)
+            if (smp[i].status == 0 && smp[i].completed_ns >= 0) {
+                ts[m] = off ? smp[i].completed_ns : smp[i].scheduled_ns;
+                vs[m++] = smp[i].completed_ns - smp[i].scheduled_ns;
+            }
+    }
+    *n = m;
+    return 0;
+}
+
 static int run_figures(html_entry *he, const rpt_run *run, size_t k)
 {
     const rpt_run_info *in = rpt_run_get_info(run);
     lg_scenario sc = in->results.scenario;
-    plot_buf *b;
+    plot_buf *b, *later;
     if (plot_buf_create(&b))
         return LG_ENOMEM;
+    if (plot_buf_create(&later)) {
+        plot_buf_destroy(b);
+        return LG_ENOMEM;
+    }
     int rc = 0;
     char id[64], cap[512], w[32];
-    size_t ns = 0;
+    size_t ns = 0, n = 0;
     const rpt_sample *smp = rpt_run_samples(run, &ns);
+    int64_t *ts = NULL, *vs = NULL;
+    plot_window *win = NULL;
     if (!in->has_samples || !ns) {
         plot_buf_puts(b, "<p>No samples.bin in this folder: no charts.</p>\n");
         goto done;
@@ -318,103 +355,22 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
         esc(b, in->dir);
         plot_buf_puts(b, " (the first repetition).</p>\n");
     }
-    double *lat = NULL, *at = NULL;
-    size_t n = 0;
-    if ((rc = rpt__run_latencies(run, &lat, &at, &n)))
+    /* Two work arrays of one int64_t per sample serve every chart in turn. */
+    ts = malloc(ns * sizeof *ts);
+    vs = malloc(ns * sizeof *vs);
+    win = malloc(MAX_WINDOWS * sizeof *win);
+    if (!ts || !vs || !win) {
+        rc = LG_ENOMEM;
         goto done;
-    int64_t *sorted = n ? malloc(n * sizeof *sorted) : NULL;
-    int64_t *ts = malloc(ns * sizeof *ts), *vs = malloc(ns * sizeof *vs);
-    if ((n && !sorted) || !ts || !vs) {
-        rc = LG_ENOMEM;
-        goto free_arrays;
     }
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = (int64_t)lat[i];
-    if (n && stats_sort_i64(sorted, n, NULL)) {
-        rc = LG_ENOMEM;
-        goto free_arrays;
-    }
+    if ((rc = fill_latencies(run, smp, ns, ts, vs, &n)))
+        goto done;
     const char *per = sc == LG_MULTI_STREAM ? "query" : "sample";
-    /* 1. spectrum */
-    he->spec_n = spectrum(sorted, n, in->target_latency_percentile, he->spec_p, he->spec_v);
-    if (he->spec_n) {
-        snprintf(id, sizeof id, "plot-spectrum-%zu", k);
-        plot *c = new_chart(id, "Latency by percentile");
-        if (c) {
-            plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
-            plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS,
-                          sc == LG_OFFLINE ? "Time to completion" : "Latency");
-            plot_add_line(c, sc == LG_OFFLINE ? "since the start" : "from scheduled issue",
-                          he->spec_p, he->spec_v, he->spec_n, PLOT_LINE);
-            spectrum_refs(c, in);
-            figure(b, c, "Latency (y, log scale) reached by each fraction of samples (x): each "
-                         "step right adds a \"nine\" (90%, 99%, 99.9%); the dashed lines mark "
-                         "the latency bound and the target percentile: the curve must cross "
-                         "the target line below the bound.");
-            plot_destroy(c);
-        }
-    }
-    /* 2. Server: from scheduled vs from actual issue */
-    if (sc == LG_SERVER && n) {
-        size_t m = 0;
-        for (size_t i = 0; i < ns; i++)
-            if (smp[i].status == 0 && smp[i].completed_ns >= 0)
-                vs[m++] = smp[i].completed_ns - smp[i].issued_ns;
-        if (m && !stats_sort_i64(vs, m, ts)) {
-            double p2[SPEC_POINTS], y2[SPEC_POINTS];
-            size_t m2 = spectrum(vs, m, in->target_latency_percentile, p2, y2);
-            snprintf(id, sizeof id, "plot-sched-vs-issue-%zu", k);
-            plot *c = new_chart(id, "Latency from scheduled vs from actual issue");
-            if (c && m2) {
-                plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
-                plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
-                plot_add_line(c, "from scheduled issue", he->spec_p, he->spec_v, he->spec_n,
-                              PLOT_LINE);
-                plot_add_line(c, "from actual issue", p2, y2, m2, PLOT_LINE);
-                spectrum_refs(c, in);
-                figure(b, c, "The same spectrum measured from the scheduled issue time and "
-                             "from the actual one; a gap between the curves is delay the load "
-                             "generator itself added (coordinated omission, made visible).");
-            }
-            plot_destroy(c);
-        }
-    }
-    /* 3. histogram */
-    if (n) {
-        double edges[101], counts[100];
-        size_t nb = 0;
-        if (!plot_histogram(sorted, n, 100, true, edges, counts, &nb)) {
-            snprintf(id, sizeof id, "plot-histogram-%zu", k);
-            plot *c = new_chart(id, "Latency histogram");
-            if (c) {
-                plot_set_axis(c, PLOT_X, PLOT_LOG10, PLOT_UNIT_NS,
-                              sc == LG_OFFLINE ? "Time to completion" : "Latency");
-                plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE,
-                              sc == LG_MULTI_STREAM ? "Queries" : "Samples");
-                plot_add_bars(c, NULL, edges, counts, nb);
-                snprintf(cap, sizeof cap,
-                         "How many %ss (y) took each latency (x, log scale); one hump is a "
-                         "steady system, a second hump or a long right tail is a slow path or "
-                         "queueing.", per);
-                figure(b, c, cap);
-                plot_destroy(c);
-            }
-        }
-    }
-    /* 4. latency over time (by scheduled time; Offline: completion time) */
     int64_t end = rpt__run_end_ns(run);
     int64_t wd = window_width(end > 0 ? end : 1);
-    width_text(w, sizeof w, wd);
-    plot_window *win = malloc(MAX_WINDOWS * sizeof *win);
-    if (!win) {
-        rc = LG_ENOMEM;
-        goto free_arrays;
-    }
+    /* Latency over time (drawn later, after the distribution charts): needs ts, vs in
+     * issue order. */
     if (n) {
-        for (size_t i = 0; i < n; i++) {
-            ts[i] = (int64_t)at[i];
-            vs[i] = (int64_t)lat[i];
-        }
         size_t nw = 0;
         int64_t used = wd;
         if (!plot_windows(ts, vs, n, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
@@ -445,14 +401,83 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
                              "start (by %s time); warm-up shows as high values on the left, "
                              "drift as a slope, hiccups as spikes.",
                              w, sc == LG_OFFLINE ? "completion" : "scheduled");
-                    figure(b, c, cap);
+                    figure(later, c, cap);
                     plot_destroy(c);
                 }
                 free(x);
             }
         }
     }
-    /* 5. throughput over time (completions) */
+    /* The distribution: vs sorted (ts as scratch). */
+    double edges[101], counts[100];
+    size_t nb = 0;
+    if (n) {
+        stats_sort_i64(vs, n, ts);
+        he->spec_n = spectrum(vs, n, in->target_latency_percentile, he->spec_p, he->spec_v);
+        if (plot_histogram(vs, n, 100, true, edges, counts, &nb))
+            nb = 0;
+    }
+    if (he->spec_n) {
+        snprintf(id, sizeof id, "plot-spectrum-%zu", k);
+        plot *c = new_chart(id, "Latency by percentile");
+        if (c) {
+            plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
+            plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS,
+                          sc == LG_OFFLINE ? "Time to completion" : "Latency");
+            plot_add_line(c, sc == LG_OFFLINE ? "since the start" : "from scheduled issue",
+                          he->spec_p, he->spec_v, he->spec_n, PLOT_LINE);
+            spectrum_refs(c, in);
+            figure(b, c, "Latency (y, log scale) reached by each fraction of samples (x): each "
+                         "step right adds a \"nine\" (90%, 99%, 99.9%); the dashed lines mark "
+                         "the latency bound and the target percentile: the curve must cross "
+                         "the target line below the bound.");
+            plot_destroy(c);
+        }
+    }
+    /* Server: from scheduled vs from actual issue (ts sorted, vs as scratch). */
+    if (sc == LG_SERVER && he->spec_n) {
+        size_t m = 0;
+        for (size_t i = 0; i < ns; i++)
+            if (smp[i].status == 0 && smp[i].completed_ns >= 0)
+                ts[m++] = smp[i].completed_ns - smp[i].issued_ns;
+        double p2[SPEC_POINTS], y2[SPEC_POINTS];
+        size_t m2 = 0;
+        if (m && !stats_sort_i64(ts, m, vs))
+            m2 = spectrum(ts, m, in->target_latency_percentile, p2, y2);
+        snprintf(id, sizeof id, "plot-sched-vs-issue-%zu", k);
+        plot *c = m2 ? new_chart(id, "Latency from scheduled vs from actual issue") : NULL;
+        if (c) {
+            plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
+            plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
+            plot_add_line(c, "from scheduled issue", he->spec_p, he->spec_v, he->spec_n,
+                          PLOT_LINE);
+            plot_add_line(c, "from actual issue", p2, y2, m2, PLOT_LINE);
+            spectrum_refs(c, in);
+            figure(b, c, "The same spectrum measured from the scheduled issue time and from "
+                         "the actual one; a gap between the curves is delay the load "
+                         "generator itself added (coordinated omission, made visible).");
+            plot_destroy(c);
+        }
+    }
+    if (nb) {
+        snprintf(id, sizeof id, "plot-histogram-%zu", k);
+        plot *c = new_chart(id, "Latency histogram");
+        if (c) {
+            plot_set_axis(c, PLOT_X, PLOT_LOG10, PLOT_UNIT_NS,
+                          sc == LG_OFFLINE ? "Time to completion" : "Latency");
+            plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE,
+                          sc == LG_MULTI_STREAM ? "Queries" : "Samples");
+            plot_add_bars(c, NULL, edges, counts, nb);
+            snprintf(cap, sizeof cap,
+                     "How many %ss (y) took each latency (x, log scale); one hump is a steady "
+                     "system, a second hump or a long right tail is a slow path or queueing.",
+                     per);
+            figure(b, c, cap);
+            plot_destroy(c);
+        }
+    }
+    plot_buf_append(b, plot_buf_data(later), plot_buf_len(later));
+    /* Throughput over time (completions). */
     {
         size_t m = 0;
         for (size_t i = 0; i < ns; i++)
@@ -481,9 +506,7 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
                     plot_set_range(c, PLOT_Y, 0, NAN);
                     plot_add_line(c, "completions/s", x, y, nw + 1, PLOT_STEP);
                     if (in->target_qps > 0 && sc == LG_SERVER)
-                        plot_add_refline(c, PLOT_Y, in->target_qps * (double)
-                                         (in->results.samples_per_query ? in->results.samples_per_query : 1),
-                                         "target rate");
+                        plot_add_refline(c, PLOT_Y, in->target_qps, "target rate");
                     width_text(w, sizeof w, used);
                     snprintf(cap, sizeof cap,
                              "Completed samples per second in each %s window (the last, "
@@ -496,16 +519,15 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
             }
         }
     }
-    /* 6. schedule lag over time */
+    /* Schedule lag over time. */
     if (sc != LG_OFFLINE) {
-        size_t m = 0;
         for (size_t i = 0; i < ns; i++) {
-            ts[m] = smp[i].scheduled_ns;
-            vs[m++] = smp[i].issued_ns - smp[i].scheduled_ns;
+            ts[i] = smp[i].scheduled_ns;
+            vs[i] = smp[i].issued_ns - smp[i].scheduled_ns;
         }
         size_t nw = 0;
         int64_t used = wd;
-        if (m && !plot_windows(ts, vs, m, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
+        if (!plot_windows(ts, vs, ns, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
             double *x = malloc(4 * nw * sizeof *x);
             if (x) {
                 double *ym = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
@@ -538,19 +560,16 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
             }
         }
     }
+done:
     free(win);
-free_arrays:
-    free(sorted);
     free(ts);
     free(vs);
-    free(lat);
-    free(at);
-done:
-    if (!rc && plot_buf_error(b))
+    if (!rc && (plot_buf_error(b) || plot_buf_error(later)))
         rc = LG_ENOMEM;
     if (!rc && !(he->figs = plot_buf_take(b, NULL)))
         rc = LG_ENOMEM;
     plot_buf_destroy(b);
+    plot_buf_destroy(later);
     return rc;
 }
 

@@ -614,9 +614,10 @@ static int check_warmup(const rpt_run *run, const double *lat, const double *at,
               "against %s in the rest (%+.0f%%; Mann-Whitney p %s).", warm_ms, nw,
               width / 1e6, what, a, b, ch * 100, pbuf);
         rec(rc, RPT_WARN,
-            "Discard warm-up: the first %.0f ms ran slower. Warm the SUT up with a "
-            "throw-away test in the same process before measuring, or run long enough that "
-            "it weighs little: --min-duration-ms %llu.", warm_ms,
+            "Discard warm-up: the first %.0f ms ran slower. Warm the SUT up before timing "
+            "starts with --warmup-ms %llu, or run long enough that it weighs little: "
+            "--min-duration-ms %llu.", warm_ms,
+            (unsigned long long)(ceil(warm_ms * 2 / 100.0) * 100.0),
             (unsigned long long)(ceil(warm_ms * 20 / 1000.0) * 1000.0));
     } else if (slow_end) {
         check(v, RPT_CHECK_WARMUP, RPT_WARN,

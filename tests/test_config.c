@@ -867,7 +867,8 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.*.performance_sample_count_override = 1024\n"
         "*.*.accuracy_sample_count_override = 500\n"
         "*.*.sample_concatenate_permutation = 1\n"
-        "*.*.sample_timeout = 1000\n",
+        "*.*.sample_timeout = 1000\n"
+        "*.*.warmup_duration = 250\n",
         LG_CONF_MLPERF);
     lg_config_origin o[64] = {0};
     lg_settings s = applied(c, "resnet50", LG_SERVER, o);
@@ -895,6 +896,7 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect_eq(s.accuracy_sample_count_override, 500);
     cr_expect(s.sample_concatenate_permutation);
     cr_expect_eq(s.sample_timeout_ns, INT64_C(1000000000));
+    cr_expect_eq(s.warmup_duration_ms, 250);
     /* Every field with a key got an origin; the others kept theirs. */
     for (size_t i = 0; i < lg_settings_field_count(); i++) {
         const char *k = lg_settings_field_conf_key(i);
@@ -1337,7 +1339,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
     /* Fields sorted by offset must tile the struct with padding only, so that a field
      * added to lg_settings without a table row is caught here. */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 32);
+    cr_assert_eq(n, 33);
     static const struct { const char *name; size_t off, size; } f[] = {
 #define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x)}
         ROW(scenario), ROW(mode), ROW(single_stream_expected_latency_ns),
@@ -1353,7 +1355,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(print_timestamps), ROW(performance_issue_unique), ROW(performance_issue_same),
         ROW(performance_issue_same_index), ROW(performance_sample_count_override),
         ROW(accuracy_sample_count_override), ROW(sample_concatenate_permutation),
-        ROW(sample_timeout_ns),
+        ROW(sample_timeout_ns), ROW(warmup_duration_ms),
 #undef ROW
     };
     cr_assert_eq(sizeof f / sizeof f[0], n);

@@ -1204,3 +1204,63 @@ Test(scenarios, settings_check_refuses_what_run_test_refuses_for_offline_query_s
     cr_assert_not_null(strstr(msg, "offline_expected_qps"), "message \"%s\"", msg);
     qsl_synthetic_destroy(q);
 }
+
+/* ---------------------------------------------------------------------------------
+ * Warm-up
+ * ------------------------------------------------------------------------------- */
+
+/* A SUT that counts every sample it is handed and completes it inline. */
+static _Atomic uint64_t g_warm_seen;
+
+static void counting_issue(void *ctx, const lg_sample *s, size_t n)
+{
+    (void)ctx;
+    atomic_fetch_add(&g_warm_seen, n);
+    for (size_t i = 0; i < n; i++) {
+        lg_response r = {.id = s[i].id};
+        lg_complete(&r, 1);
+    }
+}
+
+Test(scenarios, warmup_issues_unmeasured_queries_before_the_timed_run, .timeout = 30)
+{
+    static const lg_scenario all[] = {LG_SINGLE_STREAM, LG_MULTI_STREAM, LG_SERVER,
+                                      LG_OFFLINE};
+    for (size_t i = 0; i < 4; i++) {
+        qsl_synthetic *q = make_qsl(256, 64);
+        lg_settings s = short_settings(all[i]);
+        s.server_target_qps = 20000;
+        s.offline_expected_qps = 20000;
+        s.warmup_duration_ms = 100;
+        atomic_store(&g_warm_seen, 0);
+        lg_sut sut = {.name = "counting", .issue = counting_issue};
+        lg_results r;
+        run_ok(&s, sut, q, &r);
+        cr_expect_gt(r.warmup_queries, 0, "%s: no warm-up queries", lg_scenario_name(all[i]));
+        /* The SUT saw the warm-up's samples and the measured ones; only the latter count. */
+        cr_expect_gt(atomic_load(&g_warm_seen), r.samples_issued, "%s",
+                     lg_scenario_name(all[i]));
+        cr_expect_eq(r.samples_completed, r.samples_issued);
+        cr_expect_eq(r.unknown_completions, 0);
+        cr_expect_eq(r.duplicate_completions, 0);
+        /* MultiStream needs 662 queries for early stopping and an inline Offline SUT is
+         * faster than the minimum duration: validity is checked for the other two. */
+        cr_expect(r.valid || all[i] == LG_MULTI_STREAM || all[i] == LG_OFFLINE, "%s invalid",
+                  lg_scenario_name(all[i]));
+        qsl_synthetic_destroy(q);
+    }
+}
+
+Test(scenarios, no_warmup_by_default, .timeout = 30)
+{
+    qsl_synthetic *q = make_qsl(256, 64);
+    lg_settings s = short_settings(LG_SERVER);
+    s.server_target_qps = 20000;
+    atomic_store(&g_warm_seen, 0);
+    lg_sut sut = {.name = "counting", .issue = counting_issue};
+    lg_results r;
+    run_ok(&s, sut, q, &r);
+    cr_expect_eq(r.warmup_queries, 0);
+    cr_expect_eq(atomic_load(&g_warm_seen), r.samples_issued);
+    qsl_synthetic_destroy(q);
+}

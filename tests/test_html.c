@@ -1,0 +1,492 @@
+/*
+ * test_html.c - the HTML report (report/html.c) and `loadgen report --html`: a report of
+ * real short runs is one self-contained page (no URL, no script, balanced tags), holds
+ * every expected chart by its id inside a <figure> with a caption, escapes a hostile SUT
+ * name, has the comparison charts (CI dots, box plots of repetitions, verdicts) for
+ * several folders, is written atomically, and stays small for a large run.
+ */
+#include <criterion/criterion.h>
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report/report.h"
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libcriterion.so\n";
+}
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static char g_tmp[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void tmp_init(void)
+{
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_html_XXXXXX");
+    cr_assert_not_null(mkdtemp(g_tmp));
+}
+
+static void tmp_fini(void)
+{
+    if (g_tmp[0])
+        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    g_tmp[0] = '\0';
+}
+
+#define TMP .init = tmp_init, .fini = tmp_fini
+
+static const char *in_tmp(const char *name)
+{
+    static char buf[4][PATH_MAX];
+    static int k;
+    char *p = buf[k++ & 3];
+    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
+    return p;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_not_null(s);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    if (len)
+        *len = got;
+    return s;
+}
+
+static const char *program(void)
+{
+    static char path[PATH_MAX];
+    const char *p = getenv("LOADGEN_BIN");
+    if (!p || !*p)
+        p = "build/bin/loadgen";
+    if (!realpath(p, path))
+        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
+    return path;
+}
+
+typedef struct proc {
+    int code;
+    char *out, *err;
+} proc;
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+/* Runs the loadgen program with argv in g_tmp, capturing its output. */
+static void run_exe(proc *p, const char *const *argv)
+{
+    const char *prog = program();
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 1, sizeof *args);
+        if (!args)
+            _exit(127);
+        args[0] = (char *)prog;
+        for (size_t i = 1; i < n; i++)
+            args[i] = (char *)argv[i];
+        execv(prog, args);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "%s died of signal %d", prog, WTERMSIG(st));
+    p->code = WEXITSTATUS(st);
+    cr_assert_neq(p->code, 127, "could not start %s", prog);
+    p->out = slurp(out_path, NULL);
+    p->err = slurp(err_path, NULL);
+}
+
+#define RUN(p, ...)                                                                           \
+    do {                                                                                      \
+        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
+        run_exe(p, argv_);                                                                    \
+    } while (0)
+
+static void short_run(const char *out, const char *scenario, const char *seed)
+{
+    proc p;
+    RUN(&p, "run", "--scenario", scenario, "--target-qps", "2000", "--min-duration-ms", "200",
+        "--quiet", "--out", out, "--schedule-rng-seed", seed, "--sut-seed", seed);
+    cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
+    proc_free(&p);
+}
+
+/* Replaces the value of "sut_name" in DIR/results.json (the value must need no JSON
+ * escaping). */
+static void set_sut_name(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s/results.json", g_tmp, dir);
+    char *s = slurp(path, NULL);
+    char *k = strstr(s, "\"sut_name\": \"");
+    cr_assert_not_null(k, "no sut_name in %s", path);
+    char *v = k + strlen("\"sut_name\": \"");
+    char *e = strchr(v, '"');
+    cr_assert_not_null(e);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%.*s%s%s", (int)(v - s), s, name, e);
+    cr_assert_eq(fclose(f), 0);
+    free(s);
+}
+
+static const char *const void_elems[] = {"meta", "br", "hr", "img", "input", "link", "col",
+                                         "area", "base", "wbr", "source", NULL};
+
+/* A simple tag-balance checker: every element opened is closed in order, except HTML's
+ * void elements and self-closing tags ("/>"); comments and <!DOCTYPE> are skipped.
+ * Returns NULL when balanced, else a static description. */
+static const char *tags_unbalanced(const char *s)
+{
+    static char msg[256];
+    static char stack[4096][24];
+    size_t depth = 0;
+    for (const char *p = s; (p = strchr(p, '<'));) {
+        if (!strncmp(p, "<!--", 4)) {
+            const char *e = strstr(p, "-->");
+            if (!e)
+                return "unterminated comment";
+            p = e + 3;
+            continue;
+        }
+        if (p[1] == '!') {
+            p = strchr(p, '>');
+            if (!p)
+                return "unterminated declaration";
+            continue;
+        }
+        bool closing = p[1] == '/';
+        const char *q = p + 1 + closing;
+        char name[24];
+        size_t n = 0;
+        while (isalnum((unsigned char)*q) || *q == '-' || *q == ':') {
+            if (n < sizeof name - 1)
+                name[n++] = (char)tolower((unsigned char)*q);
+            q++;
+        }
+        name[n] = '\0';
+        if (!n) {
+            snprintf(msg, sizeof msg, "a bare '<' at offset %td", p - s);
+            return msg;
+        }
+        const char *e = strchr(q, '>');
+        if (!e)
+            return "unterminated tag";
+        bool self = e[-1] == '/';
+        bool is_void = false;
+        for (size_t i = 0; void_elems[i]; i++)
+            is_void = is_void || !strcmp(void_elems[i], name);
+        if (closing) {
+            if (!depth || strcmp(stack[depth - 1], name)) {
+                snprintf(msg, sizeof msg, "</%s> at offset %td closes <%s>", name, p - s,
+                         depth ? stack[depth - 1] : "(nothing)");
+                return msg;
+            }
+            depth--;
+        } else if (!self && !is_void) {
+            if (depth == sizeof stack / sizeof stack[0])
+                return "too deep";
+            snprintf(stack[depth++], sizeof stack[0], "%s", name);
+        }
+        p = e + 1;
+    }
+    if (depth) {
+        snprintf(msg, sizeof msg, "<%s> never closed", stack[depth - 1]);
+        return msg;
+    }
+    return NULL;
+}
+
+static size_t count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static bool contains_ci(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *s; s++)
+        if (!strncasecmp(s, needle, n))
+            return true;
+    return false;
+}
+
+/* The checks every page must pass. */
+static void check_page(const char *html)
+{
+    cr_expect(!strncmp(html, "<!DOCTYPE html>", 15), "%.40s", html);
+    cr_expect_null(strstr(html, "http://"), "the page holds a URL");
+    cr_expect_null(strstr(html, "https://"), "the page holds a URL");
+    cr_expect(!contains_ci(html, "<script"), "the page holds a script");
+    cr_expect(!contains_ci(html, " onload=") && !contains_ci(html, " onerror=") &&
+              !contains_ci(html, "javascript:"), "an event handler or script URL");
+    cr_expect(!contains_ci(html, "<link"), "external style sheet");
+    cr_expect(!contains_ci(html, "url("), "CSS url()");
+    const char *bad = tags_unbalanced(html);
+    cr_expect_null(bad, "unbalanced tags: %s", bad ? bad : "");
+    static const char *const sections[] = {"Executive Summary", "Methodology",
+                                           "Detailed Results", "Statistical Validation",
+                                           "Recommendations", "Environment"};
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+        cr_expect(strstr(html, sections[i]), "no %s", sections[i]);
+    size_t figs = count(html, "<figure>");
+    cr_expect_gt(figs, 0);
+    cr_expect_eq(figs, count(html, "<figcaption>"), "a figure without a caption");
+    cr_expect_eq(figs, count(html, "class=\"plot\" role=\"img\""), "a figure without a chart");
+}
+
+static void expect_id(const char *html, const char *id)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "id=\"%s\"", id);
+    cr_expect_eq(count(html, needle), 1, "chart %s: %zu times", id, count(html, needle));
+    /* Inside a <figure>: the last <figure> before it is not closed before it. */
+    const char *at = strstr(html, needle);
+    if (!at)
+        return;
+    const char *fig = NULL;
+    for (const char *p = html; (p = strstr(p, "<figure>")) && p < at; p++)
+        fig = p;
+    cr_expect_not_null(fig, "chart %s outside a figure", id);
+    if (fig) {
+        const char *close = strstr(fig, "</figure>");
+        cr_expect(close && close > at, "chart %s outside a figure", id);
+    }
+}
+
+/* ---- one run ----------------------------------------------------------------------------- */
+
+Test(html, server_run_has_every_chart_and_escapes_the_sut, TMP, .timeout = 60)
+{
+    short_run("s", "Server", "1");
+    set_sut_name("s", "<script>alert(1)</script>");
+    proc p;
+    RUN(&p, "report", "s", "--html", "r.html", "--title", "Report <b>&</b>");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.err, "wrote r.html"), "%s", p.err);
+    cr_expect_eq(p.out[0], '\0', "--html alone prints no Markdown: %.80s", p.out);
+    proc_free(&p);
+    cr_expect_neq(access(in_tmp("r.html.tmp"), F_OK), 0, "the temporary file was left");
+    char *html = slurp(in_tmp("r.html"), NULL);
+    check_page(html);
+    cr_expect(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"), "SUT name not escaped");
+    cr_expect(strstr(html, "<title>Report &lt;b&gt;&amp;&lt;/b&gt;</title>"), "title");
+    static const char *const ids[] = {"plot-spectrum-1", "plot-sched-vs-issue-1",
+                                      "plot-histogram-1", "plot-latency-time-1",
+                                      "plot-throughput-time-1", "plot-lag-time-1"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        expect_id(html, ids[i]);
+    /* The spectrum marks the latency bound and the target percentile. */
+    const char *sp = strstr(html, "id=\"plot-spectrum-1\"");
+    const char *end = sp ? strstr(sp, "</svg>") : NULL;
+    cr_assert(sp && end);
+    char *chart = strndup(sp, (size_t)(end - sp));
+    cr_expect(strstr(chart, "latency bound 100 ms"), "no bound line");
+    cr_expect(strstr(chart, "target p99"), "no target percentile line");
+    free(chart);
+    cr_expect_null(strstr(html, "plot-cmp-"), "no comparison for one folder");
+    /* Charts sit in Detailed Results, after the run's table. */
+    cr_expect_lt(strstr(html, "id=\"detailed-results\""), strstr(html, "plot-spectrum-1"));
+    cr_expect_lt(strstr(html, "plot-lag-time-1"), strstr(html, "id=\"statistical-validation\""));
+    free(html);
+}
+
+Test(html, offline_run_has_no_lag_chart, TMP, .timeout = 60)
+{
+    short_run("o", "Offline", "3");
+    proc p;
+    RUN(&p, "report", "o", "--html", "r.html", "--out", "r.md");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    proc_free(&p);
+    char *html = slurp(in_tmp("r.html"), NULL);
+    check_page(html);
+    expect_id(html, "plot-spectrum-1");
+    expect_id(html, "plot-histogram-1");
+    expect_id(html, "plot-throughput-time-1");
+    cr_expect_null(strstr(html, "plot-lag-time-1"));
+    cr_expect_null(strstr(html, "plot-sched-vs-issue-1"));
+    free(html);
+    char *md = slurp(in_tmp("r.md"), NULL); /* --out too: the Markdown as well */
+    cr_expect(!strncmp(md, "# Performance report", 20));
+    free(md);
+}
+
+/* ---- comparisons ------------------------------------------------------------------------ */
+
+Test(html, two_runs_have_the_comparison_charts, TMP, .timeout = 90)
+{
+    short_run("a", "Server", "1");
+    short_run("b", "Server", "2");
+    proc p;
+    RUN(&p, "report", "a", "b", "--html", "r.html");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    proc_free(&p);
+    char *html = slurp(in_tmp("r.html"), NULL);
+    check_page(html);
+    expect_id(html, "plot-spectrum-1");
+    expect_id(html, "plot-spectrum-2");
+    expect_id(html, "plot-cmp-spectra-2");
+    static const char *const m[] = {"throughput", "latency-mean", "latency-p50", "latency-p90",
+                                    "latency-p99"};
+    char id[64];
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(id, sizeof id, "plot-cmp-ci-2-%s", m[i]);
+        expect_id(html, id);
+    }
+    cr_expect_null(strstr(html, "plot-cmp-box-"), "single runs have no repetitions");
+    /* The verdicts beside the charts. */
+    cr_expect_geq(count(html, "<p class=\"verdict\">"), 5);
+    cr_expect(strstr(html, "no significant change") || strstr(html, "improved") ||
+              strstr(html, "regressed") || strstr(html, "within noise"));
+    cr_expect_lt(strstr(html, "id=\"comparison\""), strstr(html, "plot-cmp-spectra-2"));
+    cr_expect_lt(strstr(html, "plot-cmp-spectra-2"), strstr(html, "id=\"recommendations\""));
+    free(html);
+}
+
+Test(html, repetition_sets_have_box_plots, TMP, .timeout = 120)
+{
+    proc p;
+    RUN(&p, "run", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
+        "--repeat", "3", "--out", "ra");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "run", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
+        "--repeat", "3", "--out", "rb", "--sut-seed", "7");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "report", "ra", "rb", "--html", "r.html");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    proc_free(&p);
+    char *html = slurp(in_tmp("r.html"), NULL);
+    check_page(html);
+    expect_id(html, "plot-spectrum-1");
+    expect_id(html, "plot-lag-time-2");
+    expect_id(html, "plot-cmp-spectra-2");
+    expect_id(html, "plot-cmp-ci-2-throughput");
+    expect_id(html, "plot-cmp-box-2-throughput");
+    expect_id(html, "plot-cmp-box-2-latency-p99");
+    cr_expect(strstr(html, "(the first repetition)"));
+    free(html);
+}
+
+/* ---- the C API ---------------------------------------------------------------------------- */
+
+Test(html, api_errors_and_doc_alone, TMP, .timeout = 60)
+{
+    char err[256] = "";
+    const char *dirs[1] = {in_tmp("nothing-here")};
+    cr_expect_eq(rpt_report_write_html(NULL, 1, NULL, "x.html", err, sizeof err), LG_EINVAL);
+    cr_expect_eq(rpt_report_write_html(dirs, 0, NULL, "x.html", err, sizeof err), LG_EINVAL);
+    cr_expect_neq(rpt_report_write_html(dirs, 1, NULL, in_tmp("x.html"), err, sizeof err), 0);
+    cr_expect(strstr(err, "nothing-here"), "%s", err);
+    cr_expect_eq(rpt_doc_write_html(NULL, stdout), LG_EINVAL);
+
+    short_run("s", "SingleStream", "4");
+    dirs[0] = in_tmp("s");
+    /* An output folder that does not exist: LG_EIO, nothing left behind. */
+    int rc = rpt_report_write_html(dirs, 1, NULL, in_tmp("no/such/r.html"), err, sizeof err);
+    cr_expect_eq(rc, LG_EIO, "%d %s", rc, err);
+    cr_expect(strstr(err, "cannot write"), "%s", err);
+
+    rpt_report *r;
+    cr_assert_eq(rpt_report_create(dirs, 1, NULL, &r, err, sizeof err), 0, "%s", err);
+    FILE *f = fopen(in_tmp("doc.html"), "w");
+    cr_assert_not_null(f);
+    cr_expect_eq(rpt_doc_write_html(rpt_report_doc(r), f), 0);
+    fclose(f);
+    rpt_report_destroy(r);
+    char *html = slurp(in_tmp("doc.html"), NULL);
+    cr_expect_null(tags_unbalanced(html));
+    cr_expect(strstr(html, "<section id=\"executive-summary\">"));
+    cr_expect_null(strstr(html, "<svg"), "the document alone has no charts");
+    free(html);
+}
+
+Test(html, checker_finds_unbalanced_tags)
+{
+    cr_expect_null(tags_unbalanced("<p>a<br>b<svg><path d=\"M0 0\"/></svg></p>"));
+    cr_expect_not_null(tags_unbalanced("<p><b>x</p></b>"));
+    cr_expect_not_null(tags_unbalanced("<div>"));
+    cr_expect_not_null(tags_unbalanced("a < b"));
+}
+
+/* ---- bounded size -------------------------------------------------------------------------- */
+
+Test(html, large_run_stays_small, TMP, .timeout = 120)
+{
+    proc p;
+    /* 1M samples with the null SUT (Offline issues them in one query). */
+    RUN(&p, "run", "--scenario", "Offline", "--sut", "null", "--target-qps", "1000000",
+        "--min-duration-ms", "100", "--min-query-count", "1000000", "--quiet", "--out", "big");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    proc_free(&p);
+    short_run("small", "Offline", "5");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    RUN(&p, "report", "big", "--html", "big.html");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "report", "small", "--html", "small.html");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    proc_free(&p);
+    size_t nb, ns;
+    char *big = slurp(in_tmp("big.html"), &nb);
+    char *small = slurp(in_tmp("small.html"), &ns);
+    check_page(big);
+    expect_id(big, "plot-spectrum-1");
+    cr_expect_lt(nb, 2u << 20, "%zu bytes", nb);
+    /* Bounded by the charts, not the samples: within a small factor of a tiny run's. */
+    cr_expect_lt(nb, 3 * ns + 100000, "%zu bytes against %zu", nb, ns);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    /* Generous: sanitizer builds are several times slower (10M samples: < 2 s, see
+     * docs/reports.md). */
+    cr_expect_lt(s, 20.0, "%.2f s", s);
+    free(big);
+    free(small);
+}
