@@ -119,7 +119,8 @@ test: $(TEST_BIN)
 # The README's test command: install, then plain, ASan+UBSan and TSan builds.
 # TSan covers the concurrent parts: the ring, the worker pool and the completion path.
 TSAN_TESTS ?= ring pool complete
-check: setup
+check:
+	$(Q)sh scripts/setup.sh test
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined OPT=-O1
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"

@@ -2,28 +2,50 @@
 # Installs every Debian package the build, the tests and the benchmarks need, and only
 # those that are missing. Uses sudo when not root. Safe to run again: it does nothing
 # when everything is already there.
+#   setup.sh        what `make` and `make demo` need
+#   setup.sh test   also what `make check` needs: Chromium and Node.js for the browser
+#                   test of the HTML report, and its one npm package (playwright-core,
+#                   which drives the installed Chromium and downloads no browser)
+#   setup.sh fuzz   also what `make fuzz` needs (clang and its fuzzer runtime)
 set -eu
 
 pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev"
-# `setup.sh fuzz` adds what `make fuzz` needs (clang and its fuzzer runtime).
-[ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
+case "${1:-}" in
+test) pkgs="$pkgs chromium nodejs npm" ;;
+fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+esac
+
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# Node.js may come from elsewhere than Debian's package; then it is not missing.
+case " $missing " in
+*" nodejs "*) command -v node >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ nodejs//') ;;
+esac
+case " $missing " in
+*" npm "*) command -v npm >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ npm//') ;;
+esac
 
-echo "setup: installing$missing" >&2
-if [ "$(id -u)" -eq 0 ]; then
-    sudo=""
-elif command -v sudo >/dev/null 2>&1; then
-    sudo="sudo"
-else
-    echo "setup: need root or sudo to install:$missing" >&2
-    exit 1
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing" >&2
+    if [ "$(id -u)" -eq 0 ]; then
+        sudo=""
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo="sudo"
+    else
+        echo "setup: need root or sudo to install:$missing" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -qq --no-install-recommends $missing
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-# shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $missing
+
+if [ "${1:-}" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+    echo "setup: installing playwright-core for the browser test" >&2
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+exit 0
