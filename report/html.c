@@ -30,6 +30,8 @@ static const char css[] =
     "svg.plot{max-width:100%;height:auto;display:block}"
     "p.verdict{font-weight:600;margin:.2em 0}"
     ".figs{margin:.5em 0}"
+    ".metric figure{display:inline-block;vertical-align:top;width:480px;max-width:100%;"
+    "margin:.4em 16px .8em 0}"
     "@media print{nav{display:none}main{max-width:none;padding:0}body{font-size:11pt}"
     "h2{break-after:avoid}h3{break-after:avoid}tr{break-inside:avoid}}";
 
@@ -374,6 +376,8 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
         size_t nw = 0;
         int64_t used = wd;
         if (!plot_windows(ts, vs, n, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
+            if (nw > 2)
+                nw--; /* the last window is partial: few samples */
             double *x = malloc(4 * nw * sizeof *x);
             if (x) {
                 double *y50 = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
@@ -398,7 +402,7 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
                     width_text(w, sizeof w, used);
                     snprintf(cap, sizeof cap,
                              "Median, p99 and maximum latency in each %s window since the "
-                             "start (by %s time); warm-up shows as high values on the left, "
+                             "start (by %s time; the last, partial window left out); warm-up shows as high values on the left, "
                              "drift as a slope, hiccups as spikes.",
                              w, sc == LG_OFFLINE ? "completion" : "scheduled");
                     figure(later, c, cap);
@@ -528,6 +532,8 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
         size_t nw = 0;
         int64_t used = wd;
         if (!plot_windows(ts, vs, ns, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
+            if (nw > 2)
+                nw--; /* the last window is partial: few samples */
             double *x = malloc(4 * nw * sizeof *x);
             if (x) {
                 double *ym = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
@@ -630,7 +636,7 @@ static char *compare_figures(const html_entry *base, const html_entry *cand, siz
         rpt__fmt_pct(ch, sizeof ch, mc->change);
         rpt__fmt_pct(lo, sizeof lo, mc->change_lo);
         rpt__fmt_pct(hi, sizeof hi, mc->change_hi);
-        plot_buf_puts(b, "<p class=\"verdict\">");
+        plot_buf_puts(b, "<div class=\"metric\">\n<p class=\"verdict\">");
         esc(b, metric_title(mc->name));
         plot_buf_puts(b, ": ");
         esc(b, rpt_change_name(mc->verdict));
@@ -674,6 +680,7 @@ static char *compare_figures(const html_entry *base, const html_entry *cand, siz
                 plot_destroy(c);
             }
         }
+        plot_buf_puts(b, "</div>\n");
     }
     plot_buf_puts(b, "</div>\n");
     char *s = plot_buf_error(b) ? NULL : plot_buf_take(b, NULL);
@@ -713,7 +720,14 @@ int rpt_report_write_html(const char *const *dirs, size_t n, const rpt_report_op
         he[i].scenario = rpt_run_get_info(run)->results.scenario;
         he[i].kind = rpt_set_get_kind(set);
         rc = run_figures(&he[i], run, i + 1);
-        if (!rc && rpt_metrics_from_set(set, co.batches, &he[i].metrics, NULL, 0))
+        /* Metrics only for comparisons: a folder with an earlier one of its scenario and
+         * kind, or one a later folder may be compared with (they cost a pass over the
+         * samples per batch). */
+        bool has_base = false;
+        for (size_t j = 0; j < i; j++)
+            has_base = has_base || (he[j].scenario == he[i].scenario && he[j].kind == he[i].kind);
+        if (!rc && (has_base || i + 1 < n) &&
+            rpt_metrics_from_set(set, co.batches, &he[i].metrics, NULL, 0))
             he[i].metrics = NULL;
         rpt_set_destroy(set);
         if (rc) {

@@ -85,17 +85,11 @@ void rpt__fmt_p(char *buf, size_t len, double p)
         snprintf(buf, len, "%.4f", p);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double rpt__percentile_mlperf(double *x, size_t n, double p)
 {
     if (!n)
         return NAN;
-    qsort(x, n, sizeof *x, cmp_double);
+    stats_sort_f64(x, n);
     double idx = floor((double)n * p);
     size_t i = idx < 0 ? 0 : idx >= (double)n ? n - 1 : (size_t)idx;
     return x[i];

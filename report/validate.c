@@ -116,15 +116,9 @@ static double acf(const double *x, size_t n, double mean, double var, size_t lag
     return var > 0 ? s / ((double)n * var) : 0.0;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median_of(double *x, size_t n)
 {
-    qsort(x, n, sizeof *x, cmp_d);
+    stats_sort_f64(x, n);
     return stats_quantile_interp(x, n, 0.5);
 }
 
@@ -357,22 +351,46 @@ static size_t choose_block(const double *x, size_t n, size_t *lag_found)
     return b ? b : 1;
 }
 
-static int latency_intervals(const double *lat, size_t n, const rpt_validate_opts *o,
+/* Above this many latencies the bootstrap runs on every k-th one (see below). */
+#define THIN_MAX 100000
+
+static int latency_intervals(const double *all, size_t n_all, const rpt_validate_opts *o,
                              rpt_validation *v)
 {
+    /* A long run (millions of samples) would take minutes to resample. The interval is
+     * then computed on every k-th latency in issue order (m of n, which keeps the
+     * series' order and its dependence at lag k), and its half-widths are scaled by
+     * sqrt(m / n) around the exact percentile of all n: for weakly dependent data the
+     * width of a quantile's interval falls as one over the square root of the count. */
+    const double *lat = all;
+    size_t n = n_all, k = 1;
+    double *thin = NULL, scale = 1.0;
+    if (n_all > THIN_MAX) {
+        k = (n_all + THIN_MAX - 1) / THIN_MAX;
+        n = n_all / k;
+        thin = malloc(n * sizeof *thin);
+        if (!thin)
+            return LG_ENOMEM;
+        for (size_t i = 0; i < n; i++)
+            thin[i] = all[i * k];
+        lat = thin;
+        scale = sqrt((double)n / (double)n_all);
+    }
     size_t lag;
     size_t block = choose_block(lat, n, &lag);
     if (o->block_len)
         block = o->block_len < n ? o->block_len : n;
     size_t B = o->resamples;
-    if ((double)B * (double)n > 5e7) {
-        B = (size_t)(5e7 / (double)n);
+    if ((double)B * (double)n > 2e7) {
+        B = (size_t)(2e7 / (double)n);
         if (B < 200)
             B = 200;
     }
-    pct_ctx ctx = {.scratch = malloc(n * sizeof(double))};
-    if (!ctx.scratch)
+    pct_ctx ctx = {.scratch = malloc((n_all > n ? n_all : n) * sizeof(double))};
+    if (!ctx.scratch) {
+        free(thin);
         return LG_ENOMEM;
+    }
     stats_boot_opts bo = {.resamples = B, .confidence = o->confidence,
                           .method = STATS_BOOT_PERCENTILE, .seed = o->seed};
     const double ps[4] = {0.50, 0.90, 0.99, v->percentile};
@@ -386,10 +404,17 @@ static int latency_intervals(const double *lat, size_t n, const rpt_validate_opt
         ctx.p = ps[i];
         stats_boot_result br;
         rc = stats_block_bootstrap_ci(lat, n, block, stat_mlperf_pct, &ctx, &bo, &br);
+        if (!rc && thin) {
+            double exact = stat_mlperf_pct(all, n_all, &ctx);
+            br.lo = exact - (br.estimate - br.lo) * scale;
+            br.hi = exact + (br.hi - br.estimate) * scale;
+            br.estimate = exact;
+        }
         if (!rc)
             *dst[i] = (rpt_interval){br.estimate, br.lo, br.hi};
     }
     free(ctx.scratch);
+    free(thin);
     if (rc)
         return rc == -ENOMEM ? LG_ENOMEM : LG_EINVAL;
     v->latency_ci = true;
@@ -407,6 +432,12 @@ static int latency_intervals(const double *lat, size_t n, const rpt_validate_opt
                  "(n/20: the autocorrelation stays above 0.05 up to lag n/10, so the interval "
                  "may still be too narrow), %zu resamples, percentile interval",
                  v->per_query ? "per-query" : "per-sample", block, B);
+    if (thin) {
+        size_t used = strlen(v->latency_method);
+        snprintf(v->latency_method + used, sizeof v->latency_method - used,
+                 "; run on every %zu-th latency (%zu of %zu) with the half-widths scaled by "
+                 "sqrt(%zu/%zu) around the exact percentiles", k, n, n_all, n, n_all);
+    }
     return 0;
 }
 
@@ -726,7 +757,7 @@ static int check_stability(const rpt_run *run, const double *lat, const double *
                 ldev = fmax(ldev, lmean > 0 ? fabs(vals[j] - lmean) / lmean : 0);
             /* The order-statistic band of the percentile for m values: ranks
              * p +- 3 sqrt(p (1 - p) / m), read off the pooled windows. */
-            qsort(pool, np, sizeof *pool, cmp_d);
+            stats_sort_f64(pool, np);
             double h = 3.0 * sqrt(ps * (1 - ps) / (double)m);
             double qlo = stats_quantile_interp(pool, np, fmax(0, ps - h));
             double qhi = stats_quantile_interp(pool, np, fmin(1, ps + h));

@@ -64,7 +64,7 @@ double *stats__sorted_copy(const double *x, size_t n)
 	if (!c)
 		return NULL;
 	memcpy(c, x, n * sizeof *c);
-	gsl_sort(c, 1, n);
+	stats_sort_f64(c, n);
 	return c;
 }
 

@@ -44,7 +44,7 @@ int stats_outliers(const double *x, size_t n, stats_outliers_result *out)
 			r.high_mild++;
 		dev[i] = fabs(v - r.median);
 	}
-	gsl_sort(dev, 1, n);
+	stats_sort_f64(dev, n);
 	r.mad = stats_quantile_interp(dev, n, 0.5);
 	r.mad_zero = r.mad == 0.0;
 	if (!r.mad_zero) {

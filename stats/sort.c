@@ -144,3 +144,35 @@ int stats_sort_i64(int64_t *v, size_t n, int64_t *scratch)
 	free(buf);
 	return 0;
 }
+
+/* An order-preserving map from a double's bits to a signed integer and back. */
+static int64_t f64_key(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof u);
+	u = (u >> 63) ? ~u : (u | (UINT64_C(1) << 63));
+	return (int64_t)(u ^ (UINT64_C(1) << 63));
+}
+
+static double f64_from_key(int64_t k)
+{
+	uint64_t u = (uint64_t)k ^ (UINT64_C(1) << 63);
+	u = (u >> 63) ? (u & ~(UINT64_C(1) << 63)) : ~u;
+	double d;
+	memcpy(&d, &u, sizeof d);
+	return d;
+}
+
+int stats_sort_f64(double *v, size_t n)
+{
+	if (!v)
+		return n ? -EINVAL : 0;
+	_Static_assert(sizeof(double) == sizeof(int64_t), "64-bit doubles");
+	int64_t *k = (int64_t *)(void *)v;
+	for (size_t i = 0; i < n; i++)
+		k[i] = f64_key(v[i]);
+	int rc = stats_sort_i64(k, n, NULL);
+	for (size_t i = 0; i < n; i++)
+		v[i] = f64_from_key(k[i]);
+	return rc;
+}

@@ -54,6 +54,18 @@ extern "C" {
  */
 int stats_sort_i64(int64_t *v, size_t n, int64_t *scratch);
 
+/*
+ * Sort n doubles ascending in place, with the radix sort of stats_sort_i64 on their
+ * bit patterns mapped to an order-preserving integer (-0.0 sorts before +0.0). Many
+ * times faster than a comparison sort for millions of values.
+ *
+ *  v  the values; none may be NaN (their place in the result is unspecified).
+ *  n  count.
+ * Returns 0, -ENOMEM (v unchanged: the values are restored) or -EINVAL (v NULL, n > 0).
+ * Thread safety: reentrant on distinct arrays.
+ */
+int stats_sort_f64(double *v, size_t n);
+
 /* ------------------------------------------------------------------------------------ */
 /* Percentiles                                                                          */
 /* ------------------------------------------------------------------------------------ */

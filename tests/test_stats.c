@@ -732,3 +732,40 @@ Test(sort, null_array_with_nonzero_n_is_einval, .timeout = 10)
 	cr_expect_eq(stats_sort_i64(NULL, 10, NULL), -EINVAL);
 	cr_expect_eq(stats_sort_i64(NULL, 0, NULL), 0);
 }
+
+static int cmp_f64(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+Test(sort, f64_radix_sort_matches_qsort_with_negatives_zeros_and_infinities, .timeout = 30)
+{
+	size_t sizes[] = {0, 1, 2, 255, 256, 257, 100000};
+	unsigned seed = 12345;
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		size_t n = sizes[s];
+		double *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
+		cr_assert(a && b);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			double v = ((double)(seed >> 8) - 8388608.0) * 1e-3;
+			if (i % 97 == 0)
+				v = (i % 2) ? -0.0 : 0.0;
+			if (i % 101 == 0)
+				v = (i % 2) ? -INFINITY : INFINITY;
+			if (i % 103 == 0)
+				v = 1e-310 * ((i % 2) ? -1 : 1); /* subnormals */
+			a[i] = b[i] = v;
+		}
+		cr_assert_eq(stats_sort_f64(a, n), 0);
+		qsort(b, n, sizeof *b, cmp_f64);
+		for (size_t i = 0; i < n; i++)
+			cr_assert(a[i] == b[i], "n=%zu i=%zu: %g vs %g", n, i, a[i], b[i]);
+		for (size_t i = 1; i < n; i++)
+			cr_assert(a[i - 1] <= a[i], "not ascending at %zu", i);
+		free(a);
+		free(b);
+	}
+	cr_assert_eq(stats_sort_f64(NULL, 3), -EINVAL);
+}
