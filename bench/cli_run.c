@@ -15,6 +15,7 @@
 #include "bench/cli.h"
 #include "loadgen/config.h"
 #include "loadgen/loadgen.h"
+#include "report/report.h"
 #include "qsl/qsl.h"
 #include "report/report.h"
 #include "sut/sut.h"
@@ -83,6 +84,7 @@ typedef struct run_opts {
     const char *confs[MAX_CONFS];
     int nconf;
     const char *model;
+    const char *html;            /* --html FILE: write the run's HTML report there */
     /* Which settings fields the command line set, and with which flag: they override
      * the config files. */
     const char *flag_of[MAX_FIELDS];
@@ -119,7 +121,7 @@ enum {
     O_INDEX_SEED, O_SCHED_SEED, O_ACC_SEED, O_ACC_PROB, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_COALESCE, O_MAX_ASYNC, O_TIMEOUT, O_QUIET,
     O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
-    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN, O_WARMUP, O_REPEAT,
+    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN, O_WARMUP, O_HTML, O_REPEAT,
 };
 
 static const struct option run_long[] = {
@@ -161,6 +163,7 @@ static const struct option run_long[] = {
     {"max-async-queries", required_argument, 0, O_MAX_ASYNC},
     {"sample-timeout-ms", required_argument, 0, O_TIMEOUT},
     {"warmup-ms", required_argument, 0, O_WARMUP},
+    {"html", required_argument, 0, O_HTML},
     {"quiet", no_argument, 0, O_QUIET},
     {"no-progress", no_argument, 0, O_NO_PROGRESS},
     {"no-samples-file", no_argument, 0, O_NO_SAMPLES},
@@ -250,6 +253,7 @@ static void run_help(FILE *f)
         "  --quiet                      print nothing but errors\n"
         "  --no-progress                no progress line (default: on a terminal)\n"
         "  --no-samples-file            do not write samples.bin\n"
+        "  --html FILE                  also write the run's HTML report (plots included)\n"
         "  --repeat N                   run N independent repetitions (schedule, sample-\n"
         "                               index and SUT seeds derived per repetition) into\n"
         "                               DIR/rep-1 .. DIR/rep-N and summarise every metric\n"
@@ -306,6 +310,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             break;
         case O_MODEL: o->model = a; break;
         case O_EXPLAIN: o->explain = true; break;
+        case O_HTML: o->html = a; break;
         case O_SET: {
             char name[128], err[256];
             const char *eq = strchr(a, '=');
@@ -1023,6 +1028,11 @@ int cli_run(int argc, char **argv)
     int rc = run_parse(argc, argv, &o, "run");
     if (rc < 0)
         rc = resolve_settings(&o, "run", !o.quiet);
+    if (rc < 0 && o.html && !o.write_samples) {
+        fprintf(stderr, "loadgen run: --html needs samples.bin for its plots: drop "
+                "--no-samples-file\n");
+        rc = CLI_EXIT_USAGE;
+    }
     if (rc >= 0) {
         run_opts_free(&o);
         return rc;
@@ -1050,6 +1060,18 @@ int cli_run(int argc, char **argv)
         lg_results_format(&r, text, sizeof text);
         fputs(text, stdout);
         printf("Logs: %s/\n", o.out);
+    }
+    if (o.html) {
+        rpt_report_opts ro;
+        rpt_report_opts_default(&ro);
+        const char *dirs[1] = {o.out};
+        char err[512];
+        if (rpt_report_write_html(dirs, 1, &ro, o.html, err, sizeof err)) {
+            fprintf(stderr, "loadgen: could not write the HTML report %s: %s\n", o.html, err);
+            return CLI_EXIT_RUNTIME;
+        }
+        if (!o.quiet)
+            printf("Report: %s\n", o.html);
     }
     return r.valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
 }

@@ -1047,3 +1047,23 @@ Test(output_folder, a_disk_too_small_for_the_logs_is_refused_before_the_run, .ti
     cr_expect_eq(um, 0);
     proc_free(&p);
 }
+
+Test(runs, html_flag_writes_the_runs_html_report, .timeout = 60, TMP)
+{
+    proc p;
+    char html[PATH_MAX];
+    snprintf(html, sizeof html, "%s/r.html", g_tmp);
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--target-qps", "20000",
+        "--min-duration-ms", "200", "--out", in_cwd("o"), "--html", html, "--no-progress");
+    cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
+    proc_free(&p);
+    char *text = slurp(html);
+    cr_assert_not_null(text);
+    cr_expect_not_null(strstr(text, "id=\"plot-spectrum-1\""));
+    cr_expect_null(strstr(text, "<script"));
+    free(text);
+    RUN(&p, "run", "--sut", "null", "--out", in_cwd("n"), "--html", html, "--no-samples-file");
+    cr_expect_eq(p.code, 2);
+    cr_expect_not_null(strstr(p.err, "--no-samples-file"), "stderr: %s", p.err);
+    proc_free(&p);
+}
