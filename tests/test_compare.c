@@ -25,47 +25,9 @@
 #include <gsl/gsl_rng.h>
 
 #include "report/report.h"
+#include "tests/testutil.h"
 
-/* Criterion 2.4.1's runner leaks a few blocks with --jobs > 1; ignore only those. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libcriterion.so\n";
-}
-
-/* ---- helpers -------------------------------------------------------------------------- */
-
-static char g_tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void tmp_init(void)
-{
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_compare_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_tmp));
-}
-
-static void tmp_fini(void)
-{
-    if (g_tmp[0])
-        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    g_tmp[0] = '\0';
-}
-
-#define TMP .init = tmp_init, .fini = tmp_fini
-
-static const char *in_tmp(const char *name)
-{
-    static char buf[4][PATH_MAX];
-    static int k;
-    char *p = buf[k++ & 3];
-    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
-    return p;
-}
+/* ---- helpers (the shared ones are in tests/testutil.h) -------------------------- */
 
 static void write_file(const char *path, const char *text)
 {
@@ -84,87 +46,6 @@ static void write_normal(const char *path, gsl_rng *r, size_t n, double mean, do
         fprintf(f, "%.9f\n", mean + gsl_ran_gaussian(r, sd));
     fclose(f);
 }
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-static const char *program(void)
-{
-    static char path[PATH_MAX];
-    const char *p = getenv("LOADGEN_BIN");
-    if (!p || !*p)
-        p = "build/bin/loadgen";
-    if (!realpath(p, path))
-        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
-    return path;
-}
-
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-/* Runs the program with argv (argv[0] ignored) in g_tmp, capturing stdout and stderr. */
-static void run_prog(proc *p, const char *const *argv)
-{
-    const char *prog = program();
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
-            dup2(out, 1) < 0 || dup2(err, 2) < 0)
-            _exit(127);
-        size_t n = 0;
-        while (argv[n])
-            n++;
-        char **args = calloc(n + 1, sizeof *args);
-        if (!args)
-            _exit(127);
-        args[0] = (char *)"loadgen";
-        for (size_t i = 1; i < n; i++)
-            args[i] = (char *)argv[i];
-        execv(prog, args);
-        _exit(127);
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    cr_assert(WIFEXITED(st), "the program died of signal %d", WTERMSIG(st));
-    p->code = WEXITSTATUS(st);
-    cr_assert_neq(p->code, 127, "could not start %s", prog);
-    p->out = slurp(out_path);
-    p->err = slurp(err_path);
-}
-
-#define RUN(p, ...)                                                                           \
-    do {                                                                                      \
-        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
-        run_prog(p, argv_);                                                                   \
-    } while (0)
 
 static void normal(gsl_rng *r, double *x, size_t n, double mean, double sd)
 {
@@ -347,12 +228,12 @@ Test(compare, few_values_constant_sides_and_bad_input, .timeout = 30)
 
 /* ---- metric sets and files ------------------------------------------------------------ */
 
-Test(compare, number_files_skip_blanks_and_comments, TMP, .timeout = 30)
+Test(compare, number_files_skip_blanks_and_comments, TU_TMP, .timeout = 30)
 {
-    write_file(in_tmp("ok.txt"), "# run times in s\n 0.5\n\n0.25  \n\t1e-1\n");
+    write_file(tu_in_tmp("ok.txt"), "# run times in s\n 0.5\n\n0.25  \n\t1e-1\n");
     rpt_metrics *m;
     char err[256];
-    cr_assert_eq(rpt_metrics_from_file(in_tmp("ok.txt"), RPT_HIGHER_IS_BETTER, &m, err, sizeof err),
+    cr_assert_eq(rpt_metrics_from_file(tu_in_tmp("ok.txt"), RPT_HIGHER_IS_BETTER, &m, err, sizeof err),
                  0, "%s", err);
     cr_expect_eq(rpt_metrics_kind(m), RPT_VALUES_FILE);
     cr_expect_eq(rpt_metrics_count(m), 1);
@@ -369,7 +250,7 @@ Test(compare, number_files_skip_blanks_and_comments, TMP, .timeout = 30)
 }
 
 /* Every malformed file gives LG_EINVAL and a message with the file name (and line). */
-Test(compare, malformed_files_are_refused_with_the_file_and_line, TMP, .timeout = 30)
+Test(compare, malformed_files_are_refused_with_the_file_and_line, TU_TMP, .timeout = 30)
 {
     static const struct {
         const char *name, *text, *expect;
@@ -384,7 +265,7 @@ Test(compare, malformed_files_are_refused_with_the_file_and_line, TMP, .timeout 
         {"big.txt", "1\n1e999\n", "big.txt:2: '1e999' is not a finite number"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *path = in_tmp(cases[i].name);
+        const char *path = tu_in_tmp(cases[i].name);
         write_file(path, cases[i].text);
         rpt_metrics *m = NULL;
         char err[512] = "";
@@ -396,15 +277,15 @@ Test(compare, malformed_files_are_refused_with_the_file_and_line, TMP, .timeout 
     }
     rpt_metrics *m = NULL;
     char err[512];
-    cr_expect_eq(rpt_metrics_from_file(in_tmp("missing.txt"), 0, &m, err, sizeof err), LG_EIO);
+    cr_expect_eq(rpt_metrics_from_file(tu_in_tmp("missing.txt"), 0, &m, err, sizeof err), LG_EIO);
     cr_expect(strstr(err, "missing.txt"), "%s", err);
 }
 
-Test(compare, cli_malformed_inputs_exit_2_naming_file_and_line, TMP, .timeout = 60)
+Test(compare, cli_malformed_inputs_exit_2_naming_file_and_line, TU_TMP, .timeout = 60)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 3);
-    write_normal(in_tmp("a.txt"), r, 20, 1.0, 0.1);
+    write_normal(tu_in_tmp("a.txt"), r, 20, 1.0, 0.1);
     gsl_rng_free(r);
     static const struct {
         const char *name, *text, *expect;
@@ -416,9 +297,9 @@ Test(compare, cli_malformed_inputs_exit_2_naming_file_and_line, TMP, .timeout = 
         {"inf.txt", "-inf\n1\n", "inf.txt:1: '-inf' is not a finite number"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_file(in_tmp(cases[i].name), cases[i].text);
+        write_file(tu_in_tmp(cases[i].name), cases[i].text);
         for (int side = 0; side < 2; side++) {
-            proc p;
+            tu_proc p;
             if (side)
                 RUN(&p, "compare", cases[i].name, "a.txt");
             else
@@ -427,32 +308,32 @@ Test(compare, cli_malformed_inputs_exit_2_naming_file_and_line, TMP, .timeout = 
             cr_expect(strstr(p.err, cases[i].expect), "%s: stderr '%s'", cases[i].name, p.err);
             cr_expect(strstr(p.err, "loadgen compare: "), "%s", p.err);
             cr_expect_str_eq(p.out, "", "nothing on stdout for %s", cases[i].name);
-            proc_free(&p);
+            tu_proc_free(&p);
         }
     }
-    proc p;
+    tu_proc p;
     RUN(&p, "compare", "a.txt", "no-such-file.txt");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "no-such-file.txt"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "compare", "a.txt");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "two inputs"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "compare", "a.txt", "a.txt", "--alpha", "2");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "--alpha"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "compare", "a.txt", "a.txt", "--bogus");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "unknown option '--bogus'"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     /* A folder and a file are different kinds. */
-    cr_assert_eq(mkdir(in_tmp("dir"), 0777), 0);
+    cr_assert_eq(mkdir(tu_in_tmp("dir"), 0777), 0);
     RUN(&p, "compare", "a.txt", "dir");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "dir"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
 /* The members every metric must have in compare --json, with their JSON types. */
@@ -463,14 +344,14 @@ static void expect_number_or_null(json_t *o, const char *key, const char *where)
               where, key);
 }
 
-Test(compare, cli_json_has_the_documented_schema, TMP, .timeout = 60)
+Test(compare, cli_json_has_the_documented_schema, TU_TMP, .timeout = 60)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 11);
-    write_normal(in_tmp("a.txt"), r, 100, 0.1, 0.01);
-    write_normal(in_tmp("b.txt"), r, 100, 0.2, 0.01);
+    write_normal(tu_in_tmp("a.txt"), r, 100, 0.1, 0.01);
+    write_normal(tu_in_tmp("b.txt"), r, 100, 0.2, 0.01);
     gsl_rng_free(r);
-    proc p;
+    tu_proc p;
     RUN(&p, "compare", "a.txt", "b.txt", "--json", "--alpha", "0.01", "--noise", "0.05");
     cr_expect_eq(p.code, 1, "a regression exits 1 (got %d): %s", p.code, p.err);
     json_error_t je;
@@ -525,34 +406,34 @@ Test(compare, cli_json_has_the_documented_schema, TMP, .timeout = 60)
     cr_expect(json_is_true(json_object_get(m, "significant")));
     cr_expect(json_is_false(json_object_get(m, "few_values")));
     json_decref(root);
-    proc_free(&p);
+    tu_proc_free(&p);
 
     /* B against A the other way round: improved, exit 0; the text form names the verdict. */
     RUN(&p, "compare", "b.txt", "a.txt");
     cr_expect_eq(p.code, 0, "%s", p.err);
     cr_expect(strstr(p.out, "improved"), "%s", p.out);
     cr_expect(strstr(p.out, "A (baseline):  b.txt"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     /* --higher-is-better flips the reading of plain numbers. */
     RUN(&p, "compare", "a.txt", "b.txt", "--higher-is-better");
     cr_expect_eq(p.code, 0, "%s", p.err);
     cr_expect(strstr(p.out, "improved"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
-Test(compare, cli_warns_below_9_values_per_side, TMP, .timeout = 30)
+Test(compare, cli_warns_below_9_values_per_side, TU_TMP, .timeout = 30)
 {
-    write_file(in_tmp("a.txt"), "1012\n998\n1005\n1020\n1001\n");
-    write_file(in_tmp("b.txt"), "1041\n1035\n1050\n1029\n1044\n");
-    proc p;
+    write_file(tu_in_tmp("a.txt"), "1012\n998\n1005\n1020\n1001\n");
+    write_file(tu_in_tmp("b.txt"), "1041\n1035\n1050\n1029\n1044\n");
+    tu_proc p;
     RUN(&p, "compare", "a.txt", "b.txt", "--higher-is-better");
     cr_expect_eq(p.code, 0, "%s", p.err);
     cr_expect(strstr(p.out, "warning: only 5 and 5 values"), "%s", p.out);
     cr_expect(strstr(p.out, "improved"), "%s", p.out);
     cr_expect(strstr(p.out, "+3.24%"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "compare", "--help");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "--noise"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
 }

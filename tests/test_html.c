@@ -20,146 +20,17 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "tests/testutil.h"
 
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libcriterion.so\n";
-}
-
-/* ---- helpers ------------------------------------------------------------------------- */
-
-static char g_tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void tmp_init(void)
-{
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_html_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_tmp));
-}
-
-static void tmp_fini(void)
-{
-    if (g_tmp[0])
-        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    g_tmp[0] = '\0';
-}
-
-#define TMP .init = tmp_init, .fini = tmp_fini
-
-static const char *in_tmp(const char *name)
-{
-    static char buf[4][PATH_MAX];
-    static int k;
-    char *p = buf[k++ & 3];
-    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
-    return p;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    if (len)
-        *len = got;
-    return s;
-}
-
-static const char *program(void)
-{
-    static char path[PATH_MAX];
-    const char *p = getenv("LOADGEN_BIN");
-    if (!p || !*p)
-        p = "build/bin/loadgen";
-    if (!realpath(p, path))
-        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
-    return path;
-}
-
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-/* Runs the loadgen program with argv in g_tmp, capturing its output. */
-static void run_exe(proc *p, const char *const *argv)
-{
-    const char *prog = program();
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
-            dup2(out, 1) < 0 || dup2(err, 2) < 0)
-            _exit(127);
-        size_t n = 0;
-        while (argv[n])
-            n++;
-        char **args = calloc(n + 1, sizeof *args);
-        if (!args)
-            _exit(127);
-        args[0] = (char *)prog;
-        for (size_t i = 1; i < n; i++)
-            args[i] = (char *)argv[i];
-        execv(prog, args);
-        _exit(127);
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    cr_assert(WIFEXITED(st), "%s died of signal %d", prog, WTERMSIG(st));
-    p->code = WEXITSTATUS(st);
-    cr_assert_neq(p->code, 127, "could not start %s", prog);
-    p->out = slurp(out_path, NULL);
-    p->err = slurp(err_path, NULL);
-}
-
-#define RUN(p, ...)                                                                           \
-    do {                                                                                      \
-        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
-        run_exe(p, argv_);                                                                    \
-    } while (0)
-
-static void short_run(const char *out, const char *scenario, const char *seed)
-{
-    proc p;
-    RUN(&p, "run", "--scenario", scenario, "--target-qps", "2000", "--min-duration-ms", "200",
-        "--quiet", "--out", out, "--schedule-rng-seed", seed, "--sut-seed", seed);
-    cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
-    proc_free(&p);
-}
+/* ---- helpers (the shared ones are in tests/testutil.h) -------------------------- */
 
 /* Replaces the value of "sut_name" in DIR/results.json (the value must need no JSON
  * escaping). */
 static void set_sut_name(const char *dir, const char *name)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s/results.json", g_tmp, dir);
-    char *s = slurp(path, NULL);
+    snprintf(path, sizeof path, "%s/%s/results.json", tu_tmp, dir);
+    char *s = tu_slurp(path, NULL);
     char *k = strstr(s, "\"sut_name\": \"");
     cr_assert_not_null(k, "no sut_name in %s", path);
     char *v = k + strlen("\"sut_name\": \"");
@@ -301,18 +172,18 @@ static void expect_id(const char *html, const char *id)
 
 /* ---- one run ----------------------------------------------------------------------------- */
 
-Test(html, server_run_has_every_chart_and_escapes_the_sut, TMP, .timeout = 60)
+Test(html, server_run_has_every_chart_and_escapes_the_sut, TU_TMP, .timeout = 60)
 {
-    short_run("s", "Server", "1");
+    tu_short_run("s", "Server", "1");
     set_sut_name("s", "<script>alert(1)</script>");
-    proc p;
+    tu_proc p;
     RUN(&p, "report", "s", "--html", "r.html", "--title", "Report <b>&</b>");
     cr_assert_eq(p.code, 0, "%s", p.err);
     cr_expect(strstr(p.err, "wrote r.html"), "%s", p.err);
     cr_expect_eq(p.out[0], '\0', "--html alone prints no Markdown: %.80s", p.out);
-    proc_free(&p);
-    cr_expect_neq(access(in_tmp("r.html.tmp"), F_OK), 0, "the temporary file was left");
-    char *html = slurp(in_tmp("r.html"), NULL);
+    tu_proc_free(&p);
+    cr_expect_neq(access(tu_in_tmp("r.html.tmp"), F_OK), 0, "the temporary file was left");
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
     check_page(html);
     cr_expect(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"), "SUT name not escaped");
     cr_expect(strstr(html, "<title>Report &lt;b&gt;&amp;&lt;/b&gt;</title>"), "title");
@@ -336,14 +207,14 @@ Test(html, server_run_has_every_chart_and_escapes_the_sut, TMP, .timeout = 60)
     free(html);
 }
 
-Test(html, offline_run_has_no_lag_chart, TMP, .timeout = 60)
+Test(html, offline_run_has_no_lag_chart, TU_TMP, .timeout = 60)
 {
-    short_run("o", "Offline", "3");
-    proc p;
+    tu_short_run("o", "Offline", "3");
+    tu_proc p;
     RUN(&p, "report", "o", "--html", "r.html", "--out", "r.md");
     cr_assert_eq(p.code, 0, "%s", p.err);
-    proc_free(&p);
-    char *html = slurp(in_tmp("r.html"), NULL);
+    tu_proc_free(&p);
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
     check_page(html);
     expect_id(html, "plot-spectrum-1");
     expect_id(html, "plot-histogram-1");
@@ -351,22 +222,22 @@ Test(html, offline_run_has_no_lag_chart, TMP, .timeout = 60)
     cr_expect_null(strstr(html, "plot-lag-time-1"));
     cr_expect_null(strstr(html, "plot-sched-vs-issue-1"));
     free(html);
-    char *md = slurp(in_tmp("r.md"), NULL); /* --out too: the Markdown as well */
+    char *md = tu_slurp(tu_in_tmp("r.md"), NULL); /* --out too: the Markdown as well */
     cr_expect(!strncmp(md, "# Performance report", 20));
     free(md);
 }
 
 /* ---- comparisons ------------------------------------------------------------------------ */
 
-Test(html, two_runs_have_the_comparison_charts, TMP, .timeout = 90)
+Test(html, two_runs_have_the_comparison_charts, TU_TMP, .timeout = 90)
 {
-    short_run("a", "Server", "1");
-    short_run("b", "Server", "2");
-    proc p;
+    tu_short_run("a", "Server", "1");
+    tu_short_run("b", "Server", "2");
+    tu_proc p;
     RUN(&p, "report", "a", "b", "--html", "r.html");
     cr_assert_eq(p.code, 0, "%s", p.err);
-    proc_free(&p);
-    char *html = slurp(in_tmp("r.html"), NULL);
+    tu_proc_free(&p);
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
     check_page(html);
     expect_id(html, "plot-spectrum-1");
     expect_id(html, "plot-spectrum-2");
@@ -388,21 +259,21 @@ Test(html, two_runs_have_the_comparison_charts, TMP, .timeout = 90)
     free(html);
 }
 
-Test(html, repetition_sets_have_box_plots, TMP, .timeout = 120)
+Test(html, repetition_sets_have_box_plots, TU_TMP, .timeout = 120)
 {
-    proc p;
+    tu_proc p;
     RUN(&p, "run", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
         "--repeat", "3", "--out", "ra");
     cr_assert_leq(p.code, 1, "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "run", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
         "--repeat", "3", "--out", "rb", "--sut-seed", "7");
     cr_assert_leq(p.code, 1, "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "report", "ra", "rb", "--html", "r.html");
     cr_assert_eq(p.code, 0, "%s", p.err);
-    proc_free(&p);
-    char *html = slurp(in_tmp("r.html"), NULL);
+    tu_proc_free(&p);
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
     check_page(html);
     expect_id(html, "plot-spectrum-1");
     expect_id(html, "plot-lag-time-2");
@@ -416,31 +287,31 @@ Test(html, repetition_sets_have_box_plots, TMP, .timeout = 120)
 
 /* ---- the C API ---------------------------------------------------------------------------- */
 
-Test(html, api_errors_and_doc_alone, TMP, .timeout = 60)
+Test(html, api_errors_and_doc_alone, TU_TMP, .timeout = 60)
 {
     char err[256] = "";
-    const char *dirs[1] = {in_tmp("nothing-here")};
+    const char *dirs[1] = {tu_in_tmp("nothing-here")};
     cr_expect_eq(rpt_report_write_html(NULL, 1, NULL, "x.html", err, sizeof err), LG_EINVAL);
     cr_expect_eq(rpt_report_write_html(dirs, 0, NULL, "x.html", err, sizeof err), LG_EINVAL);
-    cr_expect_neq(rpt_report_write_html(dirs, 1, NULL, in_tmp("x.html"), err, sizeof err), 0);
+    cr_expect_neq(rpt_report_write_html(dirs, 1, NULL, tu_in_tmp("x.html"), err, sizeof err), 0);
     cr_expect(strstr(err, "nothing-here"), "%s", err);
     cr_expect_eq(rpt_doc_write_html(NULL, stdout), LG_EINVAL);
 
-    short_run("s", "SingleStream", "4");
-    dirs[0] = in_tmp("s");
+    tu_short_run("s", "SingleStream", "4");
+    dirs[0] = tu_in_tmp("s");
     /* An output folder that does not exist: LG_EIO, nothing left behind. */
-    int rc = rpt_report_write_html(dirs, 1, NULL, in_tmp("no/such/r.html"), err, sizeof err);
+    int rc = rpt_report_write_html(dirs, 1, NULL, tu_in_tmp("no/such/r.html"), err, sizeof err);
     cr_expect_eq(rc, LG_EIO, "%d %s", rc, err);
     cr_expect(strstr(err, "cannot write"), "%s", err);
 
     rpt_report *r;
     cr_assert_eq(rpt_report_create(dirs, 1, NULL, &r, err, sizeof err), 0, "%s", err);
-    FILE *f = fopen(in_tmp("doc.html"), "w");
+    FILE *f = fopen(tu_in_tmp("doc.html"), "w");
     cr_assert_not_null(f);
     cr_expect_eq(rpt_doc_write_html(rpt_report_doc(r), f), 0);
     fclose(f);
     rpt_report_destroy(r);
-    char *html = slurp(in_tmp("doc.html"), NULL);
+    char *html = tu_slurp(tu_in_tmp("doc.html"), NULL);
     cr_expect_null(tags_unbalanced(html));
     cr_expect(strstr(html, "<section id=\"executive-summary\">"));
     cr_expect_null(strstr(html, "<svg"), "the document alone has no charts");
@@ -457,27 +328,27 @@ Test(html, checker_finds_unbalanced_tags)
 
 /* ---- bounded size -------------------------------------------------------------------------- */
 
-Test(html, large_run_stays_small, TMP, .timeout = 120)
+Test(html, large_run_stays_small, TU_TMP, .timeout = 120)
 {
-    proc p;
+    tu_proc p;
     /* 1M samples with the null SUT (Offline issues them in one query). */
     RUN(&p, "run", "--scenario", "Offline", "--sut", "null", "--target-qps", "1000000",
         "--min-duration-ms", "100", "--min-query-count", "1000000", "--quiet", "--out", "big");
     cr_assert_leq(p.code, 1, "%s", p.err);
-    proc_free(&p);
-    short_run("small", "Offline", "5");
+    tu_proc_free(&p);
+    tu_short_run("small", "Offline", "5");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     RUN(&p, "report", "big", "--html", "big.html");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     cr_assert_eq(p.code, 0, "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "report", "small", "--html", "small.html");
     cr_assert_eq(p.code, 0, "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     size_t nb, ns;
-    char *big = slurp(in_tmp("big.html"), &nb);
-    char *small = slurp(in_tmp("small.html"), &ns);
+    char *big = tu_slurp(tu_in_tmp("big.html"), &nb);
+    char *small = tu_slurp(tu_in_tmp("small.html"), &ns);
     check_page(big);
     expect_id(big, "plot-spectrum-1");
     cr_expect_lt(nb, 2u << 20, "%zu bytes", nb);

@@ -22,136 +22,9 @@
 
 #include "report/internal.h"
 #include "report/report.h"
+#include "tests/testutil.h"
 
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libcriterion.so\n";
-}
-
-/* ---- helpers (as in test_compare.c) ---------------------------------------------------- */
-
-static char g_tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void tmp_init(void)
-{
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_report_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_tmp));
-}
-
-static void tmp_fini(void)
-{
-    if (g_tmp[0])
-        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    g_tmp[0] = '\0';
-}
-
-#define TMP .init = tmp_init, .fini = tmp_fini
-
-static const char *in_tmp(const char *name)
-{
-    static char buf[4][PATH_MAX];
-    static int k;
-    char *p = buf[k++ & 3];
-    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
-    return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-static const char *program(void)
-{
-    static char path[PATH_MAX];
-    const char *p = getenv("LOADGEN_BIN");
-    if (!p || !*p)
-        p = "build/bin/loadgen";
-    if (!realpath(p, path))
-        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
-    return path;
-}
-
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-/* Runs `exe` (NULL: the loadgen program) with argv in g_tmp, capturing its output. */
-static void run_exe(proc *p, const char *exe, const char *const *argv)
-{
-    const char *prog = exe ? exe : program();
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
-            dup2(out, 1) < 0 || dup2(err, 2) < 0)
-            _exit(127);
-        size_t n = 0;
-        while (argv[n])
-            n++;
-        char **args = calloc(n + 1, sizeof *args);
-        if (!args)
-            _exit(127);
-        args[0] = (char *)prog;
-        for (size_t i = 1; i < n; i++)
-            args[i] = (char *)argv[i];
-        execv(prog, args);
-        _exit(127);
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    cr_assert(WIFEXITED(st), "%s died of signal %d", prog, WTERMSIG(st));
-    p->code = WEXITSTATUS(st);
-    cr_assert_neq(p->code, 127, "could not start %s", prog);
-    p->out = slurp(out_path);
-    p->err = slurp(err_path);
-}
-
-#define RUN(p, ...)                                                                           \
-    do {                                                                                      \
-        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
-        run_exe(p, NULL, argv_);                                                              \
-    } while (0)
-
-static void short_run(const char *out, const char *scenario, const char *seed)
-{
-    proc p;
-    RUN(&p, "run", "--scenario", scenario, "--target-qps", "2000", "--min-duration-ms", "200",
-        "--quiet", "--out", out, "--schedule-rng-seed", seed, "--sut-seed", seed);
-    cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
-    proc_free(&p);
-}
+/* ---- helpers (the shared ones are in tests/testutil.h) -------------------------- */
 
 /* The text of section `title` of a Markdown report: from "## title" to the next "## ". */
 static char *section(const char *md, const char *title)
@@ -173,15 +46,15 @@ static char *section(const char *md, const char *title)
 
 /* ---- the report -------------------------------------------------------------------------- */
 
-Test(report, one_run_has_every_section_with_units, TMP, .timeout = 60)
+Test(report, one_run_has_every_section_with_units, TU_TMP, .timeout = 60)
 {
-    short_run("s", "Server", "1");
-    proc p;
+    tu_short_run("s", "Server", "1");
+    tu_proc p;
     RUN(&p, "report", "s", "--out", "r.md");
     cr_assert_eq(p.code, 0, "%s", p.err);
     cr_expect(strstr(p.err, "wrote r.md"), "%s", p.err);
-    proc_free(&p);
-    char *md = slurp(in_tmp("r.md"));
+    tu_proc_free(&p);
+    char *md = tu_slurp(tu_in_tmp("r.md"), NULL);
     cr_expect(!strncmp(md, "# Performance report\n", 21), "%.80s", md);
     static const char *const sections[] = {"Executive Summary", "Methodology",
                                            "Detailed Results", "Statistical Validation",
@@ -233,22 +106,22 @@ Test(report, one_run_has_every_section_with_units, TMP, .timeout = 60)
     RUN(&p, "report", "s", "--title", "My runs");
     cr_expect_eq(p.code, 0);
     cr_expect(!strncmp(p.out, "# My runs\n", 10), "%.40s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "report");
     cr_expect_eq(p.code, 2);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "report", "no-such-dir");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "no-such-dir"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
-Test(report, several_folders_get_a_comparison_section, TMP, .timeout = 60)
+Test(report, several_folders_get_a_comparison_section, TU_TMP, .timeout = 60)
 {
-    short_run("a", "Server", "1");
-    short_run("b", "Server", "2");
-    short_run("c", "SingleStream", "3");
-    const char *dirs[3] = {in_tmp("a"), in_tmp("b"), in_tmp("c")};
+    tu_short_run("a", "Server", "1");
+    tu_short_run("b", "Server", "2");
+    tu_short_run("c", "SingleStream", "3");
+    const char *dirs[3] = {tu_in_tmp("a"), tu_in_tmp("b"), tu_in_tmp("c")};
     rpt_report *r;
     char err[512];
     cr_assert_eq(rpt_report_create(dirs, 3, NULL, &r, err, sizeof err), 0, "%s", err);
@@ -284,12 +157,12 @@ Test(report, several_folders_get_a_comparison_section, TMP, .timeout = 60)
     rpt_block blk;
     cr_expect_eq(rpt_doc_block(d, 0, 999, &blk), LG_EINVAL);
 
-    FILE *f = fopen(in_tmp("cmp.md"), "w");
+    FILE *f = fopen(tu_in_tmp("cmp.md"), "w");
     cr_assert_not_null(f);
     cr_assert_eq(rpt_report_write_markdown(r, f), 0);
     fclose(f);
     rpt_report_destroy(r);
-    char *md = slurp(in_tmp("cmp.md"));
+    char *md = tu_slurp(tu_in_tmp("cmp.md"), NULL);
     char *s = section(md, "Comparison");
     cr_assert_not_null(s);
     /* b is compared with a (same scenario, both single runs); c has no baseline. */
@@ -387,11 +260,11 @@ Test(report, framework_checks_its_arguments, .timeout = 10)
     rpt_framework_destroy(NULL);
 }
 
-Test(report, framework_runs_every_scenario_compares_and_reports, TMP, .timeout = 120)
+Test(report, framework_runs_every_scenario_compares_and_reports, TU_TMP, .timeout = 120)
 {
     rpt_framework_opts o;
     rpt_framework_opts_default(&o);
-    o.outdir = in_tmp("fw");
+    o.outdir = tu_in_tmp("fw");
     o.quick = true;
     o.min_duration_ms = 150;
     o.repetitions = 3;
@@ -412,7 +285,7 @@ Test(report, framework_runs_every_scenario_compares_and_reports, TMP, .timeout =
     }
     cr_expect(res[LG_SINGLE_STREAM].valid);
     struct stat st;
-    cr_expect_eq(stat(in_tmp("fw/slow/Offline/results.json"), &st), 0);
+    cr_expect_eq(stat(tu_in_tmp("fw/slow/Offline/results.json"), &st), 0);
 
     rpt_model_comparison c;
     cr_assert_eq(rpt_framework_compare(fw, "slow", "fast", LG_OFFLINE, &c), 0);
@@ -427,11 +300,11 @@ Test(report, framework_runs_every_scenario_compares_and_reports, TMP, .timeout =
     cr_expect_gt(c.detail.change, 0.3, "3x faster model, change %g", c.detail.change);
     cr_expect_neq(c.recommendation[0], '\0');
     cr_expect(strstr(c.recommendation, "9"), "mentions the 9-run advice: %s", c.recommendation);
-    cr_expect_eq(stat(in_tmp("fw/compare-slow-fast-Offline/fast/rep-3/results.json"), &st), 0);
+    cr_expect_eq(stat(tu_in_tmp("fw/compare-slow-fast-Offline/fast/rep-3/results.json"), &st), 0);
 
-    cr_assert_eq(rpt_framework_report(fw, in_tmp("fw/report.md")), 0);
+    cr_assert_eq(rpt_framework_report(fw, tu_in_tmp("fw/report.md")), 0);
     rpt_framework_destroy(fw);
-    char *md = slurp(in_tmp("fw/report.md"));
+    char *md = tu_slurp(tu_in_tmp("fw/report.md"), NULL);
     cr_expect(strstr(md, "\n## Executive Summary\n"));
     cr_expect(strstr(md, "\n## Comparison\n"), "the two repetition sets are compared");
     cr_expect(strstr(md, "compare-slow-fast-Offline/fast"), "%.200s", md);
@@ -443,7 +316,7 @@ Test(report, framework_runs_every_scenario_compares_and_reports, TMP, .timeout =
 static const char *example_path(void)
 {
     static char path[PATH_MAX];
-    const char *bin = program(); /* .../<BUILD>/bin/loadgen */
+    const char *bin = tu_program(); /* .../<BUILD>/bin/loadgen */
     snprintf(path, sizeof path, "%s", bin);
     char *slash = strrchr(path, '/');
     cr_assert_not_null(slash);
@@ -466,18 +339,18 @@ static const char *example_path(void)
     return path;
 }
 
-Test(report, the_framework_example_runs, TMP, .timeout = 240)
+Test(report, the_framework_example_runs, TU_TMP, .timeout = 240)
 {
     const char *exe = example_path();
-    proc p;
+    tu_proc p;
     const char *const argv[] = {"framework", "out", NULL};
-    run_exe(&p, exe, argv);
+    tu_run_exe(&p, exe, argv);
     cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
     cr_expect(strstr(p.out, "significant: yes"), "%s", p.out);
     cr_expect(strstr(p.out, "Prefer faster"), "%s", p.out);
     cr_expect(strstr(p.out, "Report: out/report.md"), "%s", p.out);
-    proc_free(&p);
-    char *md = slurp(in_tmp("out/report.md"));
+    tu_proc_free(&p);
+    char *md = tu_slurp(tu_in_tmp("out/report.md"), NULL);
     cr_expect(strstr(md, "\n## Statistical Validation\n"));
     cr_expect(strstr(md, "| SingleStream |"));
     cr_expect(strstr(md, "| Offline |"));

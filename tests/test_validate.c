@@ -23,134 +23,11 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "tests/testutil.h"
 
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libcriterion.so\n";
-}
+/* ---- helpers (the shared ones are in tests/testutil.h) -------------------------- */
 
-/* ---- helpers (as in test_compare.c) ---------------------------------------------------- */
-
-static char g_tmp[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void tmp_init(void)
-{
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/lg_test_validate_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_tmp));
-}
-
-static void tmp_fini(void)
-{
-    if (g_tmp[0])
-        nftw(g_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    g_tmp[0] = '\0';
-}
-
-#define TMP .init = tmp_init, .fini = tmp_fini
-
-static const char *in_tmp(const char *name)
-{
-    static char buf[4][PATH_MAX];
-    static int k;
-    char *p = buf[k++ & 3];
-    snprintf(p, PATH_MAX, "%s/%s", g_tmp, name);
-    return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static const char *program(void)
-{
-    static char path[PATH_MAX];
-    const char *p = getenv("LOADGEN_BIN");
-    if (!p || !*p)
-        p = "build/bin/loadgen";
-    if (!realpath(p, path))
-        cr_assert_fail("the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
-    return path;
-}
-
-typedef struct proc {
-    int code;
-    char *out, *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-static void run_prog(proc *p, const char *const *argv)
-{
-    const char *prog = program();
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    snprintf(out_path, sizeof out_path, "%s/.stdout", g_tmp);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", g_tmp);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0 || chdir(g_tmp) || dup2(in, 0) < 0 ||
-            dup2(out, 1) < 0 || dup2(err, 2) < 0)
-            _exit(127);
-        size_t n = 0;
-        while (argv[n])
-            n++;
-        char **args = calloc(n + 1, sizeof *args);
-        if (!args)
-            _exit(127);
-        args[0] = (char *)"loadgen";
-        for (size_t i = 1; i < n; i++)
-            args[i] = (char *)argv[i];
-        execv(prog, args);
-        _exit(127);
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    cr_assert(WIFEXITED(st), "the program died of signal %d", WTERMSIG(st));
-    p->code = WEXITSTATUS(st);
-    cr_assert_neq(p->code, 127, "could not start %s", prog);
-    p->out = slurp(out_path);
-    p->err = slurp(err_path);
-}
-
-#define RUN(p, ...)                                                                           \
-    do {                                                                                      \
-        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
-        run_prog(p, argv_);                                                                   \
-    } while (0)
-
-/* A short Server run at 2000 queries/s into g_tmp/name (extra flags after). */
+/* A short Server run at 2000 queries/s into tu_tmp/name (extra flags after). */
 #define SERVER_RUN(p, name, ...)                                                              \
     RUN(p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "300", \
         "--quiet", "--out", name, ##__VA_ARGS__)
@@ -165,16 +42,16 @@ static json_t *load_json_text(const char *text)
 
 /* ---- validation of real runs ---------------------------------------------------------- */
 
-Test(validate, a_short_server_run_gets_intervals_checks_and_a_verdict, TMP, .timeout = 60)
+Test(validate, a_short_server_run_gets_intervals_checks_and_a_verdict, TU_TMP, .timeout = 60)
 {
-    proc p;
+    tu_proc p;
     SERVER_RUN(&p, "s");
     cr_assert_leq(p.code, 1, "run failed: %s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
 
     rpt_run *run;
     char err[512];
-    cr_assert_eq(rpt_run_load(in_tmp("s"), &run, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(rpt_run_load(tu_in_tmp("s"), &run, err, sizeof err), 0, "%s", err);
     const rpt_run_info *in = rpt_run_get_info(run);
     cr_expect_eq(in->results.scenario, LG_SERVER);
     cr_expect(in->has_samples);
@@ -237,7 +114,7 @@ Test(validate, a_short_server_run_gets_intervals_checks_and_a_verdict, TMP, .tim
     cr_expect(strstr(p.out, "moving-block bootstrap"), "%s", p.out);
     cr_expect(strstr(p.out, "stability"), "%s", p.out);
     cr_expect(strstr(p.out, "Recommendations:"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "validate", "s", "--json");
     json_t *root = load_json_text(p.out);
     cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "loadgen-validate");
@@ -255,20 +132,20 @@ Test(validate, a_short_server_run_gets_intervals_checks_and_a_verdict, TMP, .tim
     cr_expect_eq(json_integer_value(json_object_get(json_object_get(root, "sample_sizes"),
                                                     "classic")), 262742);
     json_decref(root);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
-Test(validate, a_stalling_sut_is_flagged_unstable, TMP, .timeout = 60)
+Test(validate, a_stalling_sut_is_flagged_unstable, TU_TMP, .timeout = 60)
 {
     /* The issue call blocks 60 ms once, 220 ms into a 300 ms run: the last windows see
      * a gap in completions and a burst of late queries. */
-    proc p;
+    tu_proc p;
     SERVER_RUN(&p, "stall", "--sut-stall-ms", "60", "--sut-stall-every-ms", "220");
     cr_assert_leq(p.code, 1, "run failed: %s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     rpt_run *run;
     char err[512];
-    cr_assert_eq(rpt_run_load(in_tmp("stall"), &run, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(rpt_run_load(tu_in_tmp("stall"), &run, err, sizeof err), 0, "%s", err);
     rpt_validation v;
     cr_assert_eq(rpt_validate(run, NULL, &v), 0);
     rpt_run_destroy(run);
@@ -285,18 +162,18 @@ Test(validate, a_stalling_sut_is_flagged_unstable, TMP, .timeout = 60)
 
     RUN(&p, "validate", "stall");
     cr_expect(strstr(p.out, "Unstable"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
-Test(validate, runs_without_samples_and_broken_folders, TMP, .timeout = 60)
+Test(validate, runs_without_samples_and_broken_folders, TU_TMP, .timeout = 60)
 {
-    proc p;
+    tu_proc p;
     RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "ns", "--no-samples-file");
     cr_assert_leq(p.code, 1, "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     rpt_run *run;
     char err[512];
-    cr_assert_eq(rpt_run_load(in_tmp("ns"), &run, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(rpt_run_load(tu_in_tmp("ns"), &run, err, sizeof err), 0, "%s", err);
     cr_expect_not(rpt_run_get_info(run)->has_samples);
     rpt_validation v;
     cr_assert_eq(rpt_validate(run, NULL, &v), 0);
@@ -307,39 +184,39 @@ Test(validate, runs_without_samples_and_broken_folders, TMP, .timeout = 60)
     rpt_run_destroy(run);
 
     /* No results.json: LG_EIO naming the file; the program exits 2. */
-    cr_assert_eq(mkdir(in_tmp("empty"), 0777), 0);
-    cr_expect_eq(rpt_run_load(in_tmp("empty"), &run, err, sizeof err), LG_EIO);
+    cr_assert_eq(mkdir(tu_in_tmp("empty"), 0777), 0);
+    cr_expect_eq(rpt_run_load(tu_in_tmp("empty"), &run, err, sizeof err), LG_EIO);
     cr_expect(strstr(err, "results.json"), "%s", err);
     RUN(&p, "validate", "empty");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "empty"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
 
     /* Not our schema. */
-    cr_assert_eq(mkdir(in_tmp("other"), 0777), 0);
-    FILE *f = fopen(in_tmp("other/results.json"), "w");
+    cr_assert_eq(mkdir(tu_in_tmp("other"), 0777), 0);
+    FILE *f = fopen(tu_in_tmp("other/results.json"), "w");
     fputs("{\"schema\": \"something-else\"}\n", f);
     fclose(f);
-    cr_expect_eq(rpt_run_load(in_tmp("other"), &run, err, sizeof err), LG_EINVAL);
+    cr_expect_eq(rpt_run_load(tu_in_tmp("other"), &run, err, sizeof err), LG_EINVAL);
     cr_expect(strstr(err, "loadgen-results"), "%s", err);
 
     /* A truncated samples.bin is refused, not misread. */
     RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "cut");
-    proc_free(&p);
-    cr_assert_eq(truncate(in_tmp("cut/samples.bin"), 64 + 32 * 3 + 7), 0);
-    cr_expect_eq(rpt_run_load(in_tmp("cut"), &run, err, sizeof err), LG_EINVAL);
+    tu_proc_free(&p);
+    cr_assert_eq(truncate(tu_in_tmp("cut/samples.bin"), 64 + 32 * 3 + 7), 0);
+    cr_expect_eq(rpt_run_load(tu_in_tmp("cut"), &run, err, sizeof err), LG_EINVAL);
     cr_expect(strstr(err, "samples.bin"), "%s", err);
     RUN(&p, "validate", "cut");
     cr_expect_eq(p.code, 2);
-    proc_free(&p);
+    tu_proc_free(&p);
 
     RUN(&p, "validate");
     cr_expect_eq(p.code, 2);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "validate", "--help");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "usage: loadgen validate"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
 Test(validate, options_are_checked, .timeout = 10)
@@ -358,22 +235,22 @@ Test(validate, options_are_checked, .timeout = 10)
 
 /* ---- repetitions ------------------------------------------------------------------------ */
 
-Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TMP, .timeout = 90)
+Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TU_TMP, .timeout = 90)
 {
-    proc p;
+    tu_proc p;
     RUN(&p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "150",
         "--repeat", "3", "--out", "reps", "--schedule-rng-seed", "5");
     cr_assert_leq(p.code, 1, "%s", p.err);
     cr_expect(strstr(p.out, "rep-3"), "%s", p.out);
     cr_expect(strstr(p.out, "Across 3 repetitions"), "%s", p.out);
     cr_expect(strstr(p.out, "latency_p99"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     for (int k = 1; k <= 3; k++) {
         char sub[64];
         snprintf(sub, sizeof sub, "reps/rep-%d/results.json", k);
-        cr_expect(exists(in_tmp(sub)), "%s missing", sub);
+        cr_expect(tu_exists(tu_in_tmp(sub)), "%s missing", sub);
     }
-    char *text = slurp(in_tmp("reps/repetitions.json"));
+    char *text = tu_slurp(tu_in_tmp("reps/repetitions.json"), NULL);
     json_t *root = load_json_text(text);
     free(text);
     cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "loadgen-repetitions");
@@ -399,7 +276,7 @@ Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TMP, .timeout = 9
     /* The repetitions used different seeds: rep-1 the given one, the others derived. */
     rpt_set *set;
     char err[512];
-    cr_assert_eq(rpt_set_load(in_tmp("reps"), &set, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(rpt_set_load(tu_in_tmp("reps"), &set, err, sizeof err), 0, "%s", err);
     cr_expect_eq(rpt_set_get_kind(set), RPT_SET_REPETITIONS);
     cr_assert_eq(rpt_set_count(set), 3);
     uint64_t s1 = rpt_run_get_info(rpt_set_run(set, 0))->schedule_rng_seed;
@@ -427,25 +304,25 @@ Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TMP, .timeout = 9
     root = load_json_text(p.out);
     cr_expect_eq(json_array_size(root), 3);
     json_decref(root);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "run", "--min-duration-ms", "100", "--repeat", "2", "--out", "reps", "--quiet");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "already holds"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "run", "--repeat", "0");
     cr_expect_eq(p.code, 2);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
 /* ---- the calculators ------------------------------------------------------------------- */
 
 static json_t *stats_json(const char *const *argv)
 {
-    proc p;
-    run_prog(&p, argv);
+    tu_proc p;
+    tu_run_exe(&p, NULL, argv);
     cr_assert_eq(p.code, 0, "%s", p.err);
     json_t *root = load_json_text(p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     return root;
 }
 
@@ -456,7 +333,7 @@ static long long jint(json_t *o, const char *key)
     return json_integer_value(v);
 }
 
-Test(validate, stats_samples_gives_both_sample_sizes, TMP, .timeout = 30)
+Test(validate, stats_samples_gives_both_sample_sizes, TU_TMP, .timeout = 30)
 {
     const char *a90[] = {"loadgen", "stats", "samples", "--percentile", "0.90",
                          "--confidence", "0.99", "--json", NULL};
@@ -477,31 +354,31 @@ Test(validate, stats_samples_gives_both_sample_sizes, TMP, .timeout = 30)
     cr_expect_eq(jint(r, "early_stopping_min"), 6636);
     json_decref(r);
 
-    proc p;
+    tu_proc p;
     RUN(&p, "stats", "samples", "--percentile", "0.90", "--confidence", "0.99");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "23886"), "%s", p.out);
     cr_expect(strstr(p.out, "24576"), "%s", p.out);
     cr_expect(strstr(p.out, "8192"), "%s", p.out);
     cr_expect(strstr(p.out, "64 queries"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "stats", "samples", "--percentile", "90");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "--percentile"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "stats", "samples", "--help");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "usage: loadgen stats samples"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "stats", "bogus");
     cr_expect_eq(p.code, 2);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "stats", "--help");
     cr_expect_eq(p.code, 0);
-    proc_free(&p);
+    tu_proc_free(&p);
 }
 
-Test(validate, stats_early_stopping_matches_mlperf, TMP, .timeout = 30)
+Test(validate, stats_early_stopping_matches_mlperf, TU_TMP, .timeout = 30)
 {
     const char *a[] = {"loadgen", "stats", "early-stopping", "--percentile", "0.9",
                        "--queries", "700", "--json", NULL};
@@ -528,22 +405,22 @@ Test(validate, stats_early_stopping_matches_mlperf, TMP, .timeout = 30)
     cr_expect(json_is_false(json_object_get(r, "met")));
     json_decref(r);
 
-    proc p;
+    tu_proc p;
     RUN(&p, "stats", "early-stopping", "--percentile", "0.9", "--queries", "700");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "discard the 50 highest"), "%s", p.out);
     cr_expect(strstr(p.out, "sorted[649]"), "%s", p.out);
     cr_expect(strstr(p.out, "h(51) + 51 = 642 + 51 = 693"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "stats", "early-stopping", "--percentile", "0.9");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "--queries"), "%s", p.err);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "stats", "early-stopping", "--queries", "10", "--overlatency", "11");
     cr_expect_eq(p.code, 2);
-    proc_free(&p);
+    tu_proc_free(&p);
     RUN(&p, "stats", "early-stopping", "--help");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "--overlatency"), "%s", p.out);
-    proc_free(&p);
+    tu_proc_free(&p);
 }

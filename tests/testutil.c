@@ -1,0 +1,130 @@
+/* testutil.c: see testutil.h. */
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/testutil.h"
+
+char tu_tmp[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+void tu_tmp_init(void)
+{
+    snprintf(tu_tmp, sizeof tu_tmp, "/tmp/lg_test_XXXXXX");
+    cr_assert_not_null(mkdtemp(tu_tmp));
+}
+
+void tu_tmp_fini(void)
+{
+    if (tu_tmp[0])
+        nftw(tu_tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    tu_tmp[0] = '\0';
+}
+
+const char *tu_in_tmp(const char *name)
+{
+    static char buf[4][PATH_MAX];
+    static int k;
+    char *p = buf[k++ & 3];
+    snprintf(p, PATH_MAX, "%s/%s", tu_tmp, name);
+    return p;
+}
+
+char *tu_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_not_null(s);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    if (len)
+        *len = got;
+    return s;
+}
+
+bool tu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+const char *tu_program(void)
+{
+    static char path[PATH_MAX];
+    const char *p = getenv("LOADGEN_BIN");
+    if (!p || !*p)
+        p = "build/bin/loadgen";
+    cr_assert(realpath(p, path) != NULL,
+              "the program %s does not exist (set LOADGEN_BIN or run after `make`)", p);
+    return path;
+}
+
+void tu_proc_free(tu_proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+void tu_run_exe(tu_proc *p, const char *exe, const char *const *argv)
+{
+    const char *prog = exe ? exe : tu_program();
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    snprintf(out_path, sizeof out_path, "%s/.stdout", tu_tmp);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", tu_tmp);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || chdir(tu_tmp) || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 1, sizeof *args);
+        if (!args)
+            _exit(127);
+        args[0] = (char *)prog;
+        for (size_t i = 1; i < n; i++)
+            args[i] = (char *)argv[i];
+        execv(prog, args);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "%s died of signal %d", prog, WTERMSIG(st));
+    p->code = WEXITSTATUS(st);
+    cr_assert_neq(p->code, 127, "could not start %s", prog);
+    p->out = tu_slurp(out_path, NULL);
+    p->err = tu_slurp(err_path, NULL);
+}
+
+void tu_short_run(const char *out, const char *scenario, const char *seed)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", scenario, "--target-qps", "2000", "--min-duration-ms", "200",
+        "--quiet", "--out", out, "--schedule-rng-seed", seed, "--sut-seed", seed);
+    cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
+    tu_proc_free(&p);
+}

@@ -1,0 +1,46 @@
+/* testutil.h: helpers shared by the tests that run the `loadgen` program: a temporary
+ * folder per test, reading files, and running the program (or any executable) with its
+ * output captured. Tests only; linked into every test binary (tests/testutil.c). */
+#ifndef TESTS_TESTUTIL_H
+#define TESTS_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The current test's temporary folder, made by tu_tmp_init and removed by tu_tmp_fini
+ * (use TU_TMP in a Test's options). The program runs with it as its working folder. */
+extern char tu_tmp[64];
+void tu_tmp_init(void);
+void tu_tmp_fini(void);
+#define TU_TMP .init = tu_tmp_init, .fini = tu_tmp_fini
+
+/* A path inside tu_tmp; the last four results stay valid. */
+const char *tu_in_tmp(const char *name);
+/* The whole file, NUL-terminated (the caller frees it); its length in *len if not NULL.
+ * Fails the test when the file cannot be read. */
+char *tu_slurp(const char *path, size_t *len);
+bool tu_exists(const char *path);
+/* The program under test: $LOADGEN_BIN, else build/bin/loadgen (an absolute path). */
+const char *tu_program(void);
+
+typedef struct tu_proc {
+    int code;       /* exit code */
+    char *out, *err; /* what it printed (free with tu_proc_free) */
+} tu_proc;
+
+void tu_proc_free(tu_proc *p);
+/* Runs exe (NULL: the program) with argv (argv[0] ignored, NULL-terminated) in tu_tmp,
+ * stdin from /dev/null; fails the test when it cannot start or dies of a signal. */
+void tu_run_exe(tu_proc *p, const char *exe, const char *const *argv);
+
+#define RUN(p, ...)                                                                           \
+    do {                                                                                      \
+        const char *const argv_[] = {"loadgen", __VA_ARGS__, NULL};                           \
+        tu_run_exe(p, NULL, argv_);                                                           \
+    } while (0)
+
+/* A short run of the synthetic SUT at 2000 QPS for 200 ms into tu_tmp/out, seeded
+ * (schedule and SUT) with seed; fails the test unless it exits 0 or 1. */
+void tu_short_run(const char *out, const char *scenario, const char *seed);
+
+#endif /* TESTS_TESTUTIL_H */
