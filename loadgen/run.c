@@ -798,6 +798,27 @@ static int alloc_buf(issuer *is, size_t n)
     return is->buf ? 0 : LG_ENOMEM;
 }
 
+/* Issues a performance pass's queries with its scenario's loop, until the loop's own
+ * end (t->eff's durations and counts); Offline issues one query of offline_samples. */
+static void issue_performance(issuer *is, uint64_t offline_samples)
+{
+    switch (is->t->eff.scenario) {
+    case LG_SINGLE_STREAM:
+    case LG_MULTI_STREAM:
+        issue_streams(is, UINT64_MAX);
+        break;
+    case LG_SERVER:
+        issue_server(is, UINT64_MAX);
+        break;
+    case LG_OFFLINE:
+        if (!limits_hit(is, lg__now_ns())) {
+            issue_offline(is, offline_samples);
+            is->p->ended_naturally = true;
+        }
+        break;
+    }
+}
+
 /* The warm-up: the scenario's own queries on the loaded set for warmup_duration_ms,
  * through a pass of their own that is then thrown away, so the SUT's caches and
  * threads are warm when timing starts. Offline warms up with one query sized like the
@@ -832,18 +853,7 @@ static int warm_up(lg__test *t, lg__pass *perf)
         goto out;
     }
     pass_begin(t, &w);
-    switch (saved.scenario) {
-    case LG_SINGLE_STREAM:
-    case LG_MULTI_STREAM:
-        issue_streams(&is, UINT64_MAX);
-        break;
-    case LG_SERVER:
-        issue_server(&is, UINT64_MAX);
-        break;
-    case LG_OFFLINE:
-        issue_offline(&is, n);
-        break;
-    }
+    issue_performance(&is, n);
     pass_end(t, &w);
     perf->warmup_queries = w.queries;
     EVENT(t, "generic_message", "Warm-up: %llu queries (%llu samples) in %lld ms, not measured",
@@ -890,21 +900,7 @@ static int run_performance(lg__test *t, lg__pass *p)
     monitor m;
     pass_begin(t, p);
     monitor_start(&m, t, p, "performance");
-    switch (e->scenario) {
-    case LG_SINGLE_STREAM:
-    case LG_MULTI_STREAM:
-        issue_streams(&is, UINT64_MAX);
-        break;
-    case LG_SERVER:
-        issue_server(&is, UINT64_MAX);
-        break;
-    case LG_OFFLINE:
-        if (!limits_hit(&is, lg__now_ns())) {
-            issue_offline(&is, e->samples_per_query);
-            p->ended_naturally = true;
-        }
-        break;
-    }
+    issue_performance(&is, e->samples_per_query);
     if (p->ended_naturally)
         EVENT(t, "generic_message",
               "Ending naturally: Minimum query count and test duration met.");
