@@ -241,62 +241,154 @@ int plot_histogram(const int64_t *sorted, size_t n, size_t max_bins, bool log_bi
 
 /* ---- time windows ----------------------------------------------------------------- */
 
-static void swap_i64(int64_t *a, int64_t *b)
+/* The first index in [lo, hi) of non-decreasing t whose time is >= x (hi if none). */
+static size_t first_at_or_after(const int64_t *t, size_t lo, size_t hi, int64_t x)
 {
-    int64_t t = *a;
-    *a = *b;
-    *b = t;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/*
- * Puts the k-th smallest of a[0..n) at a[k], smaller or equal values before it and
- * larger or equal after it (Hoare partitioning around a median of three). Falls back to
- * sorting the remaining range after many rounds, so adversarial orders stay
- * O(n log n).
- */
-static void select_k(int64_t *a, size_t n, size_t k)
-{
-    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
-    int rounds = 0;
-    while (hi > lo) {
-        if (hi - lo < 16 || ++rounds > 64) {
-            qsort(a + lo, (size_t)(hi - lo + 1), sizeof(*a), cmp_i64);
-            return;
-        }
-        ptrdiff_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < a[lo])
-            swap_i64(&a[mid], &a[lo]);
-        if (a[hi] < a[lo])
-            swap_i64(&a[hi], &a[lo]);
-        if (a[hi] < a[mid])
-            swap_i64(&a[hi], &a[mid]);
-        int64_t pivot = a[mid];
-        ptrdiff_t i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < pivot)
-                i++;
-            while (a[j] > pivot)
-                j--;
-            if (i <= j) {
-                swap_i64(&a[i], &a[j]);
-                i++;
-                j--;
-            }
-        }
-        /* Now a[lo..j] <= pivot, a[i..hi] >= pivot and a[j+1..i-1] == pivot. */
-        if (kk <= j)
-            hi = j;
-        else if (kk >= i)
-            lo = i;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t[mid] < x)
+            lo = mid + 1;
         else
-            return;
+            hi = mid;
     }
+    return lo;
+}
+
+/* p50 and p99 (MLPerf's rule) of the m values at a, reordering them. */
+static void window_quantiles(int64_t *a, size_t m, plot_window *o)
+{
+    size_t k99 = stats_percentile_mlperf_index(m, 0.99);
+    size_t k50 = stats_percentile_mlperf_index(m, 0.50);
+    o->p99 = stats_select_i64(a, m, k99);
+    /* Everything before k99 is <= a[k99], so the median is among them. */
+    o->p50 = k50 < k99 ? stats_select_i64(a, k99, k50) : o->p99;
+}
+
+/* Fills the rates and means of out[0..nw) from their counts and value sums. */
+static void window_rates(plot_window *out, size_t nw, int64_t width, const double *sums)
+{
+    double seconds = (double)width / 1e9;
+    for (size_t w = 0; w < nw; w++) {
+        out[w].rate_per_s = (double)out[w].count / seconds;
+        out[w].mean = sums && out[w].count ? sums[w] / (double)out[w].count : 0.0;
+    }
+}
+
+/* plot_windows for times in any order: a pass that finds each value's window, then
+ * (for the quantiles) a counting sort of the values by window. */
+static int windows_any(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width,
+                       size_t nw, bool quantiles, plot_window *out)
+{
+    double *sums = calloc(nw, sizeof(*sums));
+    if (!sums)
+        return LG_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (t_ns[i] < 0)
+            continue;
+        size_t w = (size_t)(t_ns[i] / width);
+        if (w >= nw)
+            w = nw - 1;
+        plot_window *o = &out[w];
+        if (v) {
+            int64_t x = v[i];
+            if (o->count == 0 || x < o->min)
+                o->min = x;
+            if (o->count == 0 || x > o->max)
+                o->max = x;
+            sums[w] += (double)x;
+        }
+        o->count++;
+    }
+    window_rates(out, nw, width, v ? sums : NULL);
+    free(sums);
+    if (!quantiles || !v)
+        return 0;
+    size_t *start = calloc(nw + 1, sizeof(*start));
+    size_t total = 0;
+    for (size_t w = 0; w < nw; w++)
+        total += out[w].count;
+    int64_t *scratch = malloc((total ? total : 1) * sizeof(*scratch));
+    if (!start || !scratch) {
+        free(start);
+        free(scratch);
+        return LG_ENOMEM;
+    }
+    for (size_t w = 0; w < nw; w++)
+        start[w + 1] = start[w] + out[w].count;
+    for (size_t i = 0; i < n; i++) {
+        if (t_ns[i] < 0)
+            continue;
+        size_t w = (size_t)(t_ns[i] / width);
+        if (w >= nw)
+            w = nw - 1;
+        scratch[start[w]++] = v[i];
+    }
+    size_t begin = 0;
+    for (size_t w = 0; w < nw; w++) {
+        if (out[w].count)
+            window_quantiles(scratch + begin, out[w].count, &out[w]);
+        begin += out[w].count;
+    }
+    free(start);
+    free(scratch);
+    return 0;
+}
+
+/* plot_windows for non-decreasing times: window w is the run of indices whose time is
+ * in [w width, (w + 1) width), found by binary search; no division per value, and the
+ * quantiles need a scratch buffer of the largest window only. Same results as
+ * windows_any (the values of a window are visited in the same order). */
+static int windows_sorted(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width,
+                          size_t nw, bool quantiles, plot_window *out)
+{
+    size_t *bound = malloc((nw + 1) * sizeof(*bound));
+    double *sums = calloc(nw, sizeof(*sums));
+    if (!bound || !sums) {
+        free(bound);
+        free(sums);
+        return LG_ENOMEM;
+    }
+    bound[0] = first_at_or_after(t_ns, 0, n, 0); /* negative times are left out */
+    for (size_t w = 1; w < nw; w++)
+        bound[w] = (int64_t)w > INT64_MAX / width
+                       ? n
+                       : first_at_or_after(t_ns, bound[w - 1], n, (int64_t)w * width);
+    bound[nw] = n; /* the last window also holds any time beyond it */
+    size_t most = 0;
+    for (size_t w = 0; w < nw; w++) {
+        plot_window *o = &out[w];
+        o->count = bound[w + 1] - bound[w];
+        most = o->count > most ? o->count : most;
+        if (!v || !o->count)
+            continue;
+        const int64_t *x = v + bound[w];
+        int64_t lo = x[0], hi = x[0];
+        double sum = 0;
+        for (size_t i = 0; i < o->count; i++) {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+            sum += (double)x[i];
+        }
+        o->min = lo;
+        o->max = hi;
+        sums[w] = sum;
+    }
+    window_rates(out, nw, width, v ? sums : NULL);
+    free(sums);
+    int64_t *scratch = quantiles && v ? malloc((most ? most : 1) * sizeof(*scratch)) : NULL;
+    if (quantiles && v && !scratch) {
+        free(bound);
+        return LG_ENOMEM;
+    }
+    for (size_t w = 0; scratch && w < nw; w++) {
+        if (!out[w].count)
+            continue;
+        memcpy(scratch, v + bound[w], out[w].count * sizeof(*scratch));
+        window_quantiles(scratch, out[w].count, &out[w]);
+    }
+    free(scratch);
+    free(bound);
+    return 0;
 }
 
 int plot_windows(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width_ns,
@@ -307,9 +399,12 @@ int plot_windows(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width_
         max_windows > 1000000)
         return LG_EINVAL;
     int64_t tmax = -1;
-    for (size_t i = 0; i < n; i++)
+    bool monotone = true; /* times in order (scheduled times are): windows are runs */
+    for (size_t i = 0; i < n; i++) {
         if (t_ns[i] > tmax)
             tmax = t_ns[i];
+        monotone = monotone && (i == 0 || t_ns[i] >= t_ns[i - 1]);
+    }
     *nout = 0;
     if (width_used_ns)
         *width_used_ns = width_ns;
@@ -341,75 +436,10 @@ int plot_windows(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width_
         memset(&out[w], 0, sizeof(out[w]));
         out[w].start_ns = (int64_t)w * width;
     }
-    double *sums = calloc(nw, sizeof(*sums));
-    if (!sums)
-        return LG_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        if (t_ns[i] < 0)
-            continue;
-        size_t w = (size_t)(t_ns[i] / width);
-        if (w >= nw)
-            w = nw - 1;
-        plot_window *o = &out[w];
-        if (v) {
-            int64_t x = v[i];
-            if (o->count == 0 || x < o->min)
-                o->min = x;
-            if (o->count == 0 || x > o->max)
-                o->max = x;
-            sums[w] += (double)x;
-        }
-        o->count++;
-    }
-    double seconds = (double)width / 1e9;
-    for (size_t w = 0; w < nw; w++) {
-        out[w].rate_per_s = (double)out[w].count / seconds;
-        out[w].mean = v && out[w].count ? sums[w] / (double)out[w].count : 0.0;
-    }
-    free(sums);
-
-    if (quantiles && v) {
-        /* Group the values by window (a counting sort on the window index), then
-         * select the two order statistics inside each group. */
-        size_t *start = calloc(nw + 1, sizeof(*start));
-        size_t total = 0;
-        for (size_t w = 0; w < nw; w++)
-            total += out[w].count;
-        int64_t *scratch = malloc((total ? total : 1) * sizeof(*scratch));
-        if (!start || !scratch) {
-            free(start);
-            free(scratch);
-            return LG_ENOMEM;
-        }
-        for (size_t w = 0; w < nw; w++)
-            start[w + 1] = start[w] + out[w].count;
-        for (size_t i = 0; i < n; i++) {
-            if (t_ns[i] < 0)
-                continue;
-            size_t w = (size_t)(t_ns[i] / width);
-            if (w >= nw)
-                w = nw - 1;
-            scratch[start[w]++] = v[i];
-        }
-        size_t begin = 0;
-        for (size_t w = 0; w < nw; w++) {
-            size_t m = out[w].count;
-            if (m > 0) {
-                int64_t *a = scratch + begin;
-                size_t k99 = stats_percentile_mlperf_index(m, 0.99);
-                size_t k50 = stats_percentile_mlperf_index(m, 0.50);
-                select_k(a, m, k99);
-                out[w].p99 = a[k99];
-                /* Everything before k99 is <= a[k99], so the median is among them. */
-                if (k50 < k99)
-                    select_k(a, k99, k50);
-                out[w].p50 = a[k50];
-            }
-            begin += m;
-        }
-        free(start);
-        free(scratch);
-    }
+    int rc = monotone ? windows_sorted(t_ns, v, n, width, nw, quantiles, out)
+                      : windows_any(t_ns, v, n, width, nw, quantiles, out);
+    if (rc)
+        return rc;
     *nout = nw;
     if (width_used_ns)
         *width_used_ns = width;

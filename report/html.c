@@ -219,7 +219,7 @@ typedef struct html_entry {
     lg_scenario scenario;
     rpt_set_kind kind;
     char *figs;           /* Detailed Results fragment */
-    rpt_metrics *metrics; /* for comparisons; NULL when they could not be formed */
+    const rpt_metrics *metrics; /* the report's; NULL when they could not be formed */
     double spec_p[SPEC_POINTS], spec_v[SPEC_POINTS];
     size_t spec_n;
     char label[48];       /* "#k" */
@@ -300,37 +300,6 @@ static void width_text(char *buf, size_t len, int64_t w)
     plot_format_duration((double)w, buf, len);
 }
 
-/* Fills ts[i] (position in time: scheduled time; Offline: completion time) and vs[i]
- * (latency) for the successful latencies of the run (per query for MultiStream), as
- * rpt__run_latencies() does, without its double arrays for the common case. */
-static int fill_latencies(const rpt_run *run, const rpt_sample *smp, size_t ns, int64_t *ts,
-                          int64_t *vs, size_t *n)
-{
-    const rpt_run_info *in = rpt_run_get_info(run);
-    size_t m = 0;
-    if (in->results.scenario == LG_MULTI_STREAM) {
-        double *lat = NULL, *at = NULL;
-        int rc = rpt__run_latencies(run, &lat, &at, &m);
-        if (rc)
-            return rc;
-        for (size_t i = 0; i < m; i++) {
-            ts[i] = (int64_t)at[i];
-            vs[i] = (int64_t)lat[i];
-        }
-        free(lat);
-        free(at);
-    } else {
-        bool off = in->results.scenario == LG_OFFLINE;
-        for (size_t i = 0; i < ns; i++)
-            if (smp[i].status == 0 && smp[i].completed_ns >= 0) {
-                ts[m] = off ? smp[i].completed_ns : smp[i].scheduled_ns;
-                vs[m++] = smp[i].completed_ns - smp[i].scheduled_ns;
-            }
-    }
-    *n = m;
-    return 0;
-}
-
 static int run_figures(html_entry *he, const rpt_run *run, size_t k)
 {
     const rpt_run_info *in = rpt_run_get_info(run);
@@ -365,8 +334,16 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
         rc = LG_ENOMEM;
         goto done;
     }
-    if ((rc = fill_latencies(run, smp, ns, ts, vs, &n)))
+    /* The run's latency series (made and sorted once, by the validation): in issue
+     * order for the charts over time, sorted for the distribution. */
+    rpt__series ser;
+    if ((rc = rpt__run_series(run, true, &ser)))
         goto done;
+    n = ser.n;
+    for (size_t i = 0; i < n; i++) {
+        ts[i] = (int64_t)ser.at[i];
+        vs[i] = (int64_t)ser.lat[i];
+    }
     const char *per = sc == LG_MULTI_STREAM ? "query" : "sample";
     int64_t end = rpt__run_end_ns(run);
     int64_t wd = window_width(end > 0 ? end : 1);
@@ -412,11 +389,12 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
             }
         }
     }
-    /* The distribution: vs sorted (ts as scratch). */
+    /* The distribution: vs sorted. */
     double edges[101], counts[100];
     size_t nb = 0;
     if (n) {
-        stats_sort_i64(vs, n, ts);
+        for (size_t i = 0; i < n; i++)
+            vs[i] = (int64_t)ser.sorted[i];
         he->spec_n = spectrum(vs, n, in->target_latency_percentile, he->spec_p, he->spec_v);
         if (plot_histogram(vs, n, 100, true, edges, counts, &nb))
             nb = 0;
@@ -688,6 +666,37 @@ static char *compare_figures(const html_entry *base, const html_entry *cand, siz
     return s;
 }
 
+/* What rpt_report_write_html() gathers from the folders as the report loads them. */
+typedef struct html_state {
+    html_entry *he;
+    char **run_figs, **cmp_figs;
+    double confidence;
+} html_state;
+
+static int html_folder(void *ctx, const rpt__folder *f, char *err, size_t errlen)
+{
+    html_state *st = ctx;
+    size_t i = f->index;
+    html_entry *he = &st->he[i];
+    const rpt_run *run = rpt_set_run(f->set, 0);
+    he->scenario = rpt_run_get_info(run)->results.scenario;
+    he->kind = rpt_set_get_kind(f->set);
+    he->metrics = f->metrics;
+    int rc = run_figures(he, run, i + 1);
+    if (rc)
+        return rpt__err(err, errlen, rc, "%s: cannot draw the charts: %s",
+                        rpt_set_dir(f->set), lg_strerror(rc));
+    st->run_figs[i] = he->figs;
+    he->figs = NULL;
+    if (f->baseline != SIZE_MAX) {
+        st->cmp_figs[i] = compare_figures(&st->he[f->baseline], he, f->baseline + 1, i + 1,
+                                          f->cmp, st->confidence);
+        if (!st->cmp_figs[i])
+            return rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 int rpt_report_write_html(const char *const *dirs, size_t n, const rpt_report_opts *opts,
                           const char *path, char *err, size_t errlen)
 {
@@ -698,65 +707,24 @@ int rpt_report_write_html(const char *const *dirs, size_t n, const rpt_report_op
         o = *opts;
     else
         rpt_report_opts_default(&o);
-    rpt_compare_opts co = o.compare;
-    if (co.confidence == 0)
-        co.confidence = 1 - co.alpha;
     int rc = 0;
-    html_entry *he = calloc(n, sizeof *he);
-    char **run_figs = calloc(n, sizeof *run_figs), **cmp_figs = calloc(n, sizeof *cmp_figs);
+    html_state st = {
+        .he = calloc(n, sizeof *st.he),
+        .run_figs = calloc(n, sizeof *st.run_figs),
+        .cmp_figs = calloc(n, sizeof *st.cmp_figs),
+        .confidence = o.compare.confidence != 0 ? o.compare.confidence : 1 - o.compare.alpha,
+    };
     rpt_report *rep = NULL;
     plot_buf *b = NULL;
-    if (!he || !run_figs || !cmp_figs) {
+    if (!st.he || !st.run_figs || !st.cmp_figs) {
         rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
         goto out;
     }
-    /* Charts first, one folder at a time, so that at most one folder's samples are in
-     * memory besides the report's own. */
-    for (size_t i = 0; i < n; i++) {
-        rpt_set *set;
-        if ((rc = rpt_set_load(dirs[i], &set, err, errlen)))
-            goto out;
-        const rpt_run *run = rpt_set_run(set, 0);
-        he[i].scenario = rpt_run_get_info(run)->results.scenario;
-        he[i].kind = rpt_set_get_kind(set);
-        rc = run_figures(&he[i], run, i + 1);
-        /* Metrics only for comparisons: a folder with an earlier one of its scenario and
-         * kind, or one a later folder may be compared with (they cost a pass over the
-         * samples per batch). */
-        bool has_base = false;
-        for (size_t j = 0; j < i; j++)
-            has_base = has_base || (he[j].scenario == he[i].scenario && he[j].kind == he[i].kind);
-        if (!rc && (has_base || i + 1 < n) &&
-            rpt_metrics_from_set(set, co.batches, &he[i].metrics, NULL, 0))
-            he[i].metrics = NULL;
-        rpt_set_destroy(set);
-        if (rc) {
-            rpt__err(err, errlen, rc, "%s: cannot draw the charts: %s", dirs[i], lg_strerror(rc));
-            goto out;
-        }
-        run_figs[i] = he[i].figs;
-        he[i].figs = NULL;
-        /* The baseline: as report.c, the first earlier folder of the same scenario and
-         * kind. */
-        for (size_t j = 0; j < i; j++) {
-            if (he[j].scenario != he[i].scenario || he[j].kind != he[i].kind)
-                continue;
-            rpt_comparison *cmp = NULL;
-            if (he[j].metrics && he[i].metrics &&
-                rpt_compare(he[j].metrics, he[i].metrics, &co, &cmp, NULL, 0))
-                cmp = NULL;
-            cmp_figs[i] = compare_figures(&he[j], &he[i], j + 1, i + 1, cmp, co.confidence);
-            rpt_comparison_destroy(cmp);
-            if (!cmp_figs[i]) {
-                rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
-                goto out;
-            }
-            break;
-        }
-    }
-    if ((rc = rpt_report_create(dirs, n, &o, &rep, err, errlen)))
+    /* One pass: the report loads, validates and compares each folder and hands it to
+     * html_folder for its charts before releasing its samples. */
+    if ((rc = rpt__report_create(dirs, n, &o, html_folder, &st, &rep, err, errlen)))
         goto out;
-    html_figs figs[2] = {{"detailed-results", run_figs, n}, {"comparison", cmp_figs, n}};
+    html_figs figs[2] = {{"detailed-results", st.run_figs, n}, {"comparison", st.cmp_figs, n}};
     if (plot_buf_create(&b)) {
         rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
         goto out;
@@ -784,16 +752,15 @@ int rpt_report_write_html(const char *const *dirs, size_t n, const rpt_report_op
 out:
     plot_buf_destroy(b);
     rpt_report_destroy(rep);
-    for (size_t i = 0; he && i < n; i++) {
-        free(he[i].figs);
-        rpt_metrics_destroy(he[i].metrics);
-        if (run_figs)
-            free(run_figs[i]);
-        if (cmp_figs)
-            free(cmp_figs[i]);
+    for (size_t i = 0; st.he && i < n; i++) {
+        free(st.he[i].figs);
+        if (st.run_figs)
+            free(st.run_figs[i]);
+        if (st.cmp_figs)
+            free(st.cmp_figs[i]);
     }
-    free(he);
-    free(run_figs);
-    free(cmp_figs);
+    free(st.he);
+    free(st.run_figs);
+    free(st.cmp_figs);
     return rc;
 }

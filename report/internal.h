@@ -3,6 +3,7 @@
 #ifndef REPORT_INTERNAL_H
 #define REPORT_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,8 +16,16 @@
 struct rpt_run {
     rpt_run_info info;
     char *dir, *sut_name, *qsl_name, *version, *start, *metric_name, *metric_unit;
-    rpt_sample *samples;
+    rpt_sample *samples;  /* in map when mapped (read only), else from malloc */
     size_t n_samples;
+    void *map;            /* samples.bin mapped, or NULL */
+    size_t map_len;
+    /* The latency series (rpt__run_series), made on first use and kept: every analysis
+     * of a run reads it, so a report makes and sorts it once. */
+    pthread_mutex_t series_lock;
+    bool series_made, sorted_made, at_ordered;
+    double *lat, *at, *sorted;
+    size_t n_lat;
 };
 
 struct rpt_set {
@@ -59,10 +68,20 @@ void rpt__fmt_p(char *buf, size_t len, double p);
 
 /* The latency series a run is analysed on, in issue order: per query for MultiStream
  * (a query with a failed or missing sample has none), per sample otherwise; only
- * successful ones. lat_ns[i] is the latency and at_ns[i] its position in time (the
- * scheduled time; Offline: the completion time). Both arrays are malloc'd (free them);
- * *n may be 0 (then both are NULL). Returns 0 or LG_ENOMEM. */
-int rpt__run_latencies(const rpt_run *run, double **lat_ns, double **at_ns, size_t *n);
+ * successful ones. lat[i] is the latency (ns) and at[i] its position in time (the
+ * scheduled time; Offline: the completion time), both in issue order; sorted (only when
+ * asked for) holds the latencies in ascending order. n may be 0 (then the arrays are
+ * NULL). */
+typedef struct rpt__series {
+    const double *lat, *at, *sorted;
+    size_t n;
+    bool at_ordered; /* at[] never decreases (scheduled times; not Offline's completions) */
+} rpt__series;
+
+/* Fills *out with the run's series, made on the first call (and sorted on the first call
+ * with want_sorted) and owned by the run: valid while it lives, never to be written.
+ * Safe to call from several threads at once. Returns 0 or LG_ENOMEM. */
+int rpt__run_series(const rpt_run *run, bool want_sorted, rpt__series *out);
 
 /* The end of a run's time axis: the last successful completion, ns from the start. */
 int64_t rpt__run_end_ns(const rpt_run *run);
@@ -72,6 +91,8 @@ double rpt__run_throughput(const rpt_run_info *info);
 
 /* MLPerf's percentile rule on an unsorted copy: sorts x in place. */
 double rpt__percentile_mlperf(double *x, size_t n, double p);
+/* MLPerf's percentile rule on sorted values: sorted[floor(n p)] (NaN for n == 0). */
+double rpt__percentile_sorted(const double *sorted, size_t n, double p);
 
 /* A malloc'd copy of s (NULL for NULL); NULL also when out of memory. */
 char *rpt__strdup(const char *s);
@@ -80,6 +101,35 @@ char *rpt__strdup(const char *s);
  * with the given json_dumps flags into memory from malloc, whatever allocator jansson was
  * given; releases the value. NULL when out of memory. */
 char *rpt__json_dump(void *json, size_t flags);
+
+/* Frees a run's samples and latency series (its info stays, has_samples included):
+ * for a caller that has analysed them and keeps the run for its figures. */
+void rpt__run_release_samples(const rpt_run *run);
+
+/* ---------------------------------------------------------------- reports */
+
+/* One result folder of a report, as rpt__report_create() hands it to its callback
+ * while the folder's samples are still loaded. */
+typedef struct rpt__folder {
+    size_t index;                     /* 0-based, in the order given */
+    const rpt_set *set;
+    const rpt_metrics *metrics;       /* NULL when they could not be formed */
+    size_t baseline;                  /* the folder compared against, or SIZE_MAX */
+    const rpt_metrics *base_metrics;  /* the baseline's metrics, or NULL */
+    const rpt_comparison *cmp;        /* against the baseline, or NULL */
+} rpt__folder;
+
+/* Returns 0, or an LG_ error with its message in err (which stops the report). */
+typedef int (*rpt__folder_fn)(void *ctx, const rpt__folder *f, char *err, size_t errlen);
+
+/* rpt_report_create() that calls fn (when not NULL) for each folder once it is loaded
+ * and compared, before its samples are released. The folder's runs are being validated
+ * on another thread meanwhile (rpt__run_series is safe for that; the samples are read
+ * only). Everything handed to fn lives as long as the report, except the samples and
+ * the latency series. */
+int rpt__report_create(const char *const *dirs, size_t n, const rpt_report_opts *opts,
+                       rpt__folder_fn fn, void *ctx, rpt_report **out, char *err,
+                       size_t errlen);
 
 /* ---------------------------------------------------------------- documents */
 

@@ -128,17 +128,15 @@ static int from_batches(const rpt_run *run, unsigned batches, rpt_metrics *m, ch
                         "%s: a single run is compared by time batches of its samples, but "
                         "it has no samples.bin (it was run with --no-samples-file); rerun, "
                         "or compare repetition sets (loadgen run --repeat N)", run->dir);
-    double *lat, *at;
-    size_t n;
-    if (rpt__run_latencies(run, &lat, &at, &n))
+    rpt__series ser;
+    if (rpt__run_series(run, false, &ser))
         return LG_ENOMEM;
-    free(at);
-    if (n < 40) {
-        free(lat);
+    const double *lat = ser.lat;
+    size_t n = ser.n;
+    if (n < 40)
         return rpt__err(err, errlen, LG_EINVAL,
                         "%s: only %zu successful latencies; at least 40 are needed to "
                         "compare a single run by batches", run->dir, n);
-    }
     unsigned k = batches;
     if (k > n / 20)
         k = (unsigned)(n / 20);
@@ -171,15 +169,16 @@ static int from_batches(const rpt_run *run, unsigned batches, rpt_metrics *m, ch
             size_t c = hi - lo;
             memcpy(tmp, lat + lo, c * sizeof *tmp);
             v[0][b] = stats_mean(tmp, c);
-            v[1][b] = rpt__percentile_mlperf(tmp, c, 0.50);
-            v[2][b] = rpt__percentile_mlperf(tmp, c, 0.90);
-            v[3][b] = rpt__percentile_mlperf(tmp, c, 0.99);
+            if (stats_sort_f64(tmp, c))
+                goto out;
+            v[1][b] = rpt__percentile_sorted(tmp, c, 0.50);
+            v[2][b] = rpt__percentile_sorted(tmp, c, 0.90);
+            v[3][b] = rpt__percentile_sorted(tmp, c, 0.99);
         }
     }
     rc = 0;
 out:
     free(tmp);
-    free(lat);
     return rc;
 }
 

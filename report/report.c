@@ -3,6 +3,8 @@
  * document (doc.c) in the sections Executive Summary, Methodology, Detailed Results,
  * Statistical Validation, Comparison and Recommendations. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,8 +379,8 @@ static void detailed_results(rpt_report *r)
         }
         rpt__doc_para(d, "Across the %zu repetitions (one value per run; interval: t interval "
                       "of the mean at %.0f%%):", n, r->opts.validate.confidence * 100);
-        rpt_metrics *m = NULL;
-        if (rpt_metrics_from_set(e->set, 0, &m, NULL, 0) == 0) {
+        const rpt_metrics *m = e->metrics; /* per run: one value per repetition */
+        if (m && rpt_metrics_kind(m) == RPT_VALUES_PER_RUN) {
             rpt__doc_table(d, 8);
             const char *hdr[8] = {"metric", "mean", "median", "SD", "CV", "CI of the mean",
                                   "min", "max"};
@@ -401,7 +403,6 @@ static void detailed_results(rpt_report *r)
                 rpt__doc_cell(d, "%s", unit_text(x[5], 40, s.max, mt->unit));
             }
         }
-        rpt_metrics_destroy(m);
         rpt__doc_table(d, 5);
         const char *hdr[5] = {"run", "result", "metric", "throughput", "p99 latency"};
         for (int k = 0; k < 5; k++)
@@ -618,8 +619,31 @@ static void recommendations(rpt_report *r)
 
 /* ---------------------------------------------------------------- building */
 
-int rpt_report_create(const char *const *dirs, size_t n, const rpt_report_opts *opts,
-                      rpt_report **out, char *err, size_t errlen)
+/* The validations of one set's runs, shared by two threads: each takes the next run
+ * not yet taken. */
+typedef struct val_job {
+    const rpt_set *set;
+    const rpt_validate_opts *opts;
+    rpt_validation *val;
+    size_t runs;
+    atomic_size_t next;
+    int *rc; /* per run: rpt_validate's result (0 also when never started) */
+} val_job;
+
+static void *validate_worker(void *arg)
+{
+    val_job *job = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&job->next, 1);
+        if (k >= job->runs)
+            return NULL;
+        job->rc[k] = rpt_validate(rpt_set_run(job->set, k), job->opts, &job->val[k]);
+    }
+}
+
+int rpt__report_create(const char *const *dirs, size_t n, const rpt_report_opts *opts,
+                       rpt__folder_fn fn, void *ctx, rpt_report **out, char *err,
+                       size_t errlen)
 {
     if (!dirs || !n || !out)
         return rpt__err(err, errlen, LG_EINVAL, "no result folder given");
@@ -647,12 +671,17 @@ int rpt_report_create(const char *const *dirs, size_t n, const rpt_report_opts *
             rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
             goto fail;
         }
-        for (size_t k = 0; k < runs; k++)
-            if ((rc = rpt_validate(rpt_set_run(e->set, k), &r->opts.validate, &e->val[k]))) {
-                rpt__err(err, errlen, rc, "%s: validation failed: %s",
-                         rpt_run_get_info(rpt_set_run(e->set, k))->dir, lg_strerror(rc));
-                goto fail;
-            }
+        /* The validations run on a second thread while this one forms the metrics,
+         * compares and calls fn; then this thread helps with the runs left. */
+        val_job job = {.set = e->set, .opts = &r->opts.validate, .val = e->val, .runs = runs,
+                       .rc = calloc(runs, sizeof *job.rc)};
+        if (!job.rc) {
+            rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+            goto fail;
+        }
+        atomic_init(&job.next, 0);
+        pthread_t worker;
+        bool threaded = pthread_create(&worker, NULL, validate_worker, &job) == 0;
         if (rpt_metrics_from_set(e->set, r->opts.compare.batches, &e->metrics, e->metrics_err,
                                  sizeof e->metrics_err))
             e->metrics = NULL;
@@ -667,15 +696,38 @@ int rpt_report_create(const char *const *dirs, size_t n, const rpt_report_opts *
                 break;
             }
         }
-        if (e->baseline == SIZE_MAX)
-            continue;
-        const entry *base = &r->e[e->baseline];
-        if (!base->metrics || !e->metrics)
+        const entry *base = e->baseline == SIZE_MAX ? NULL : &r->e[e->baseline];
+        if (base && (!base->metrics || !e->metrics))
             snprintf(e->cmp_err, sizeof e->cmp_err, "%s",
                      !base->metrics ? base->metrics_err : e->metrics_err);
-        else if (rpt_compare(base->metrics, e->metrics, &r->opts.compare, &e->cmp, e->cmp_err,
-                             sizeof e->cmp_err))
+        else if (base && rpt_compare(base->metrics, e->metrics, &r->opts.compare, &e->cmp,
+                                     e->cmp_err, sizeof e->cmp_err))
             e->cmp = NULL;
+        int fn_rc = 0;
+        if (fn) {
+            rpt__folder f = {.index = i, .set = e->set, .metrics = e->metrics,
+                             .baseline = e->baseline, .cmp = e->cmp,
+                             .base_metrics = base ? base->metrics : NULL};
+            fn_rc = fn(ctx, &f, err, errlen);
+            if (fn_rc)
+                atomic_store(&job.next, runs); /* stop validating */
+        }
+        validate_worker(&job);
+        if (threaded)
+            pthread_join(worker, NULL);
+        for (size_t k = 0; k < runs && !fn_rc && !rc; k++)
+            if ((rc = job.rc[k]))
+                rpt__err(err, errlen, rc, "%s: validation failed: %s",
+                         rpt_run_get_info(rpt_set_run(e->set, k))->dir, lg_strerror(rc));
+        free(job.rc);
+        if (fn_rc || rc) {
+            rc = fn_rc ? fn_rc : rc;
+            goto fail_quiet;
+        }
+        /* Everything the document needs from the samples is computed by now: keep at
+         * most one folder's samples in memory. */
+        for (size_t k = 0; k < runs; k++)
+            rpt__run_release_samples(rpt_set_run(e->set, k));
     }
     if (!(r->doc = rpt__doc_create(r->opts.title ? r->opts.title : "Performance report")))
         goto fail;
@@ -698,8 +750,15 @@ int rpt_report_create(const char *const *dirs, size_t n, const rpt_report_opts *
 fail:
     if (rc == LG_ENOMEM)
         rpt__err(err, errlen, rc, "out of memory");
+fail_quiet:
     rpt_report_destroy(r);
     return rc;
+}
+
+int rpt_report_create(const char *const *dirs, size_t n, const rpt_report_opts *opts,
+                      rpt_report **out, char *err, size_t errlen)
+{
+    return rpt__report_create(dirs, n, opts, NULL, NULL, out, err, errlen);
 }
 
 void rpt_report_destroy(rpt_report *r)

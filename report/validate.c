@@ -3,6 +3,7 @@
  * and a perf_analyzer-style stability check, turned into a verdict and recommendations
  * that name the flag to change. The rules are documented in docs/reports.md. */
 #include <errno.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,52 +60,43 @@ const char *rpt_check_name(rpt_check_id id)
 
 /* ---------------------------------------------------------------- statistics */
 
-/* k-th smallest of x[0..n) (0-based), reordering x: Hoare's selection. */
-static double select_kth(double *x, size_t n, size_t k)
+/* Interpolated quantile (stats_quantile_interp's rule) of x[0..n) by selection,
+ * reordering x: O(n) instead of a sort. */
+static double quantile_select(double *x, size_t n, double p)
 {
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi];
-        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (x[i] < pivot)
-                i++;
-            while (x[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = x[i];
-                x[i] = x[j];
-                x[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return x[k];
-    }
-    return x[k];
+    if (!n)
+        return NAN;
+    double h = (double)(n - 1) * (p < 0 ? 0 : p > 1 ? 1 : p);
+    size_t lo = (size_t)h;
+    double v = stats_select_f64(x, n, lo);
+    if (lo + 1 >= n)
+        return v;
+    double next = x[lo + 1]; /* after the selection x[lo + 1 ..] are all >= v */
+    for (size_t i = lo + 2; i < n; i++)
+        next = x[i] < next ? x[i] : next;
+    return v + (h - (double)lo) * (next - v);
 }
 
-/* MLPerf's percentile rule as a bootstrap statistic: sorted[floor(n p)] of a private copy
- * (the resample buffer belongs to the library). */
+/* MLPerf's percentile rule (sorted[floor(n p)]) for several p at once as a bootstrap
+ * statistic, on a private copy (the resample buffer belongs to the library): the
+ * indices ascend, and after selecting one every later one lies in the part above it. */
 typedef struct pct_ctx {
-    double p;
+    size_t k;
+    double p[4];     /* ascending */
     double *scratch; /* n doubles */
 } pct_ctx;
 
-static double stat_mlperf_pct(const double *x, size_t n, void *ctx)
+static int stat_mlperf_pcts(const double *x, size_t n, void *ctx, double *out)
 {
     pct_ctx *c = ctx;
     memcpy(c->scratch, x, n * sizeof *x);
-    size_t k = stats_percentile_mlperf_index(n, c->p);
-    return select_kth(c->scratch, n, k);
+    size_t from = 0;
+    for (size_t j = 0; j < c->k; j++) {
+        size_t idx = stats_percentile_mlperf_index(n, c->p[j]);
+        out[j] = stats_select_f64(c->scratch + from, n - from, idx - from);
+        from = idx;
+    }
+    return 0;
 }
 
 /* Autocorrelation of x at lag L (biased estimator, as usual for ACFs). */
@@ -118,8 +110,7 @@ static double acf(const double *x, size_t n, double mean, double var, size_t lag
 
 static double median_of(double *x, size_t n)
 {
-    stats_sort_f64(x, n);
-    return stats_quantile_interp(x, n, 0.5);
+    return quantile_select(x, n, 0.5);
 }
 
 /* ---------------------------------------------------------------- findings */
@@ -354,8 +345,8 @@ static size_t choose_block(const double *x, size_t n, size_t *lag_found)
 /* Above this many latencies the bootstrap runs on every k-th one (see below). */
 #define THIN_MAX 100000
 
-static int latency_intervals(const double *all, size_t n_all, const rpt_validate_opts *o,
-                             rpt_validation *v)
+static int latency_intervals(const double *all, const double *sorted, size_t n_all,
+                             const rpt_validate_opts *o, rpt_validation *v)
 {
     /* A long run (millions of samples) would take minutes to resample. The interval is
      * then computed on every k-th latency in issue order (m of n, which keeps the
@@ -386,37 +377,48 @@ static int latency_intervals(const double *all, size_t n_all, const rpt_validate
         if (B < 200)
             B = 200;
     }
-    pct_ctx ctx = {.scratch = malloc((n_all > n ? n_all : n) * sizeof(double))};
+    /* p50, p90, p99 and the target percentile (when it is none of them), ascending;
+     * one resampling serves them all. */
+    pct_ctx ctx = {.k = 3, .p = {0.50, 0.90, 0.99}, .scratch = malloc(n * sizeof(double))};
     if (!ctx.scratch) {
         free(thin);
         return LG_ENOMEM;
     }
+    double t = v->percentile;
+    if (t != 0.50 && t != 0.90 && t != 0.99) {
+        size_t at = 0;
+        while (at < 3 && ctx.p[at] < t)
+            at++;
+        memmove(ctx.p + at + 1, ctx.p + at, (3 - at) * sizeof *ctx.p);
+        ctx.p[at] = t;
+        ctx.k = 4;
+    }
     stats_boot_opts bo = {.resamples = B, .confidence = o->confidence,
                           .method = STATS_BOOT_PERCENTILE, .seed = o->seed};
-    const double ps[4] = {0.50, 0.90, 0.99, v->percentile};
-    rpt_interval *dst[4] = {&v->p50_ns, &v->p90_ns, &v->p99_ns, &v->target_ns};
-    int rc = 0;
-    for (int i = 0; i < 4 && !rc; i++) {
-        if (i == 3 && (ps[3] == 0.50 || ps[3] == 0.90 || ps[3] == 0.99)) {
-            *dst[3] = *dst[ps[3] == 0.50 ? 0 : ps[3] == 0.90 ? 1 : 2];
-            break;
-        }
-        ctx.p = ps[i];
-        stats_boot_result br;
-        rc = stats_block_bootstrap_ci(lat, n, block, stat_mlperf_pct, &ctx, &bo, &br);
-        if (!rc && thin) {
-            double exact = stat_mlperf_pct(all, n_all, &ctx);
-            br.lo = exact - (br.estimate - br.lo) * scale;
-            br.hi = exact + (br.hi - br.estimate) * scale;
-            br.estimate = exact;
-        }
-        if (!rc)
-            *dst[i] = (rpt_interval){br.estimate, br.lo, br.hi};
-    }
+    stats_boot_result br[4];
+    int rc = stats_block_bootstrap_ci_vec(lat, n, block, ctx.k, stat_mlperf_pcts, &ctx, &bo, br);
     free(ctx.scratch);
     free(thin);
     if (rc)
         return rc == -ENOMEM ? LG_ENOMEM : LG_EINVAL;
+    for (size_t j = 0; j < ctx.k; j++) {
+        if (k > 1) {
+            double exact = rpt__percentile_sorted(sorted, n_all, ctx.p[j]);
+            br[j].lo = exact - (br[j].estimate - br[j].lo) * scale;
+            br[j].hi = exact + (br[j].hi - br[j].estimate) * scale;
+            br[j].estimate = exact;
+        }
+        rpt_interval iv = {br[j].estimate, br[j].lo, br[j].hi};
+        double p = ctx.p[j];
+        if (p == 0.50)
+            v->p50_ns = iv;
+        else if (p == 0.90)
+            v->p90_ns = iv;
+        else if (p == 0.99)
+            v->p99_ns = iv;
+        if (p == t)
+            v->target_ns = iv;
+    }
     v->latency_ci = true;
     v->block_len = block;
     v->resamples = B;
@@ -518,7 +520,7 @@ static void check_precision(rpt_validation *v, recs *rc, const rpt_run_info *in)
     }
 }
 
-static void check_outliers(rpt_validation *v, recs *rc, const double *lat, size_t n)
+static void check_outliers(rpt_validation *v, recs *rc, const double *sorted, size_t n)
 {
     if (v->scenario == LG_OFFLINE || n < 4) {
         check(v, RPT_CHECK_OUTLIERS, RPT_SKIP, v->scenario == LG_OFFLINE
@@ -526,7 +528,7 @@ static void check_outliers(rpt_validation *v, recs *rc, const double *lat, size_
                 "apply." : "Too few latencies.");
         return;
     }
-    if (stats_outliers(lat, n, &v->outliers)) {
+    if (stats_outliers_sorted(sorted, n, &v->outliers)) {
         check(v, RPT_CHECK_OUTLIERS, RPT_SKIP, "Could not count outliers.");
         return;
     }
@@ -560,9 +562,57 @@ static double axis_end(const double *at, size_t n)
     return m;
 }
 
-static int check_warmup(const rpt_run *run, const double *lat, const double *at, size_t n,
+/* The window of a time: at / width, the last window also taking anything beyond. */
+static size_t window_of(double at, double width, size_t windows)
+{
+    size_t w = (size_t)(at / width);
+    return w < windows ? w : windows - 1;
+}
+
+/* For times that never decrease, window k is the run of indices [off[k], off[k + 1]):
+ * its bounds by binary search, with no pass over the values. */
+static void window_runs(const double *at, size_t n, double width, size_t windows, size_t *off)
+{
+    off[0] = 0;
+    for (size_t k = 1; k < windows; k++) {
+        size_t lo = off[k - 1], hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (window_of(at[mid], width, windows) < k)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        off[k] = lo;
+    }
+    off[windows] = n;
+}
+
+/* Fills off[0..windows] with the window bounds of the grouping of lat by the window of
+ * at, and (when buf is not NULL: n values) groups: window k's values at buf + off[k],
+ * in the order of the series. */
+static void group_by_window(const double *lat, const double *at, size_t n, double width,
+                            size_t windows, size_t *off, double *buf)
+{
+    memset(off, 0, (windows + 1) * sizeof *off);
+    for (size_t i = 0; i < n; i++)
+        off[window_of(at[i], width, windows) + 1]++;
+    for (size_t k = 0; k < windows; k++)
+        off[k + 1] += off[k];
+    if (!buf)
+        return;
+    size_t *fill = off; /* advanced while filling, then shifted back */
+    for (size_t i = 0; i < n; i++)
+        buf[fill[window_of(at[i], width, windows)]++] = lat[i];
+    memmove(off + 1, off, windows * sizeof *off);
+    off[0] = 0;
+}
+
+static int check_warmup(const rpt_run *run, const rpt__series *ser,
                         const rpt_validate_opts *o, rpt_validation *v, recs *rc)
 {
+    const double *lat = ser->lat, *at = ser->at;
+    size_t n = ser->n;
     unsigned W = o->warmup_windows;
     if (n < 5u * W)
         W = (unsigned)(n / 5 / 10 * 10);
@@ -575,24 +625,32 @@ static int check_warmup(const rpt_run *run, const double *lat, const double *at,
         return 0;
     }
     double width = end / W;
-    size_t *cnt = calloc(W, sizeof *cnt), *off = calloc(W + 1, sizeof *off);
-    double *buf = malloc(n * sizeof *buf), *warm_v = malloc(W * sizeof *warm_v);
-    double *rest_v = malloc(W * sizeof *rest_v);
+    size_t *off = malloc((W + 1) * sizeof *off), *cnt = malloc(W * sizeof *cnt);
+    double *warm_v = malloc(W * sizeof *warm_v), *rest_v = malloc(W * sizeof *rest_v);
+    double *buf = NULL;
     int ret = LG_ENOMEM;
-    if (!cnt || !off || !buf || !warm_v || !rest_v)
+    if (!off || !cnt || !warm_v || !rest_v)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = (size_t)(at[i] / width);
-        cnt[k < W ? k : W - 1]++;
+    /* Windows of the latencies: runs of the series when its times are ordered (the
+     * medians then need a copy of one window at a time), else grouped by a pass. */
+    const double *grouped = NULL;
+    if (ser->at_ordered) {
+        window_runs(at, n, width, W, off);
+        size_t most = 0;
+        for (unsigned k = 0; k < W; k++)
+            most = off[k + 1] - off[k] > most ? off[k + 1] - off[k] : most;
+        if (!(buf = malloc((most ? most : 1) * sizeof *buf)))
+            goto out;
+    } else if (use_lat) {
+        if (!(buf = malloc(n * sizeof *buf)))
+            goto out;
+        group_by_window(lat, at, n, width, W, off, buf);
+        grouped = buf;
+    } else {
+        group_by_window(lat, at, n, width, W, off, NULL); /* rates: counts only */
     }
     for (unsigned k = 0; k < W; k++)
-        off[k + 1] = off[k] + cnt[k];
-    memset(cnt, 0, W * sizeof *cnt);
-    for (size_t i = 0; i < n; i++) {
-        size_t k = (size_t)(at[i] / width);
-        k = k < W ? k : W - 1;
-        buf[off[k] + cnt[k]++] = lat[i];
-    }
+        cnt[k] = off[k + 1] - off[k];
     /* One value per window: the median latency of the queries scheduled in it, or
      * (Offline) the completion rate. Empty latency windows are left out. */
     unsigned nw = 0, nr = 0;
@@ -601,7 +659,12 @@ static int check_warmup(const rpt_run *run, const double *lat, const double *at,
         if (use_lat) {
             if (!cnt[k])
                 continue;
-            x = median_of(buf + off[k], cnt[k]);
+            double *win = buf;
+            if (grouped)
+                win = buf + off[k];
+            else
+                memcpy(win, lat + off[k], cnt[k] * sizeof *win);
+            x = median_of(win, cnt[k]);
         } else {
             x = (double)cnt[k] / (width / 1e9);
         }
@@ -676,10 +739,13 @@ out:
     return ret;
 }
 
-static int check_stability(const rpt_run *run, const double *lat, const double *at, size_t n,
+static int check_stability(const rpt_run *run, const rpt__series *ser,
                            const rpt_validate_opts *o, rpt_validation *v, recs *rc,
                            const rpt_run_info *in)
 {
+    const double *lat = ser->lat, *at = ser->at;
+    size_t n = ser->n;
+    bool ordered = ser->at_ordered;
     unsigned S = o->stability_windows, k = o->stability_last;
     double tol = o->stability_tolerance;
     int64_t end = rpt__run_end_ns(run);
@@ -720,36 +786,40 @@ static int check_stability(const rpt_run *run, const double *lat, const double *
     if (v->scenario != LG_OFFLINE) {
         double lend = axis_end(at, n), lw = lend / S;
         size_t m = SIZE_MAX, tot = 0;
-        size_t c[256] = {0};
-        for (size_t i = 0; i < n && lw > 0; i++) {
-            size_t w = (size_t)(at[i] / lw);
-            c[w < S ? w : S - 1]++;
-        }
+        size_t wo[257] = {0}; /* window j: [wo[j], wo[j + 1]) of the series or grouping */
+        if (lw > 0 && ordered)
+            window_runs(at, n, lw, S, wo);
+        else if (lw > 0)
+            group_by_window(lat, at, n, lw, S, wo, NULL);
         for (unsigned j = S - k; j < S; j++) {
-            m = c[j] < m ? c[j] : m;
-            tot += c[j];
+            m = wo[j + 1] - wo[j] < m ? wo[j + 1] - wo[j] : m;
+            tot += wo[j + 1] - wo[j];
         }
         double ps = m >= 1000 ? 0.99 : m >= 100 ? 0.90 : m >= 20 ? 0.50 : 0;
+        /* The last k windows' latencies, window by window: window j at pool + wo[j] -
+         * wo[S - k] (a copy of the end of the series when its times are ordered). */
         double *pool = ps > 0 ? malloc(tot * sizeof *pool) : NULL;
-        double *win = ps > 0 ? malloc(tot * sizeof *win) : NULL;
-        if (ps > 0 && (!pool || !win)) {
-            free(pool);
-            free(win);
+        if (ps > 0 && !pool)
             return LG_ENOMEM;
-        }
         if (ps > 0) {
-            double vals[256], lmean = 0, ldev = 0;
-            size_t np = 0;
-            for (unsigned j = S - k; j < S; j++) {
-                size_t nw = 0;
+            size_t base = wo[S - k];
+            if (ordered) {
+                memcpy(pool, lat + base, tot * sizeof *pool);
+            } else {
+                size_t fill[256];
+                for (unsigned j = S - k; j < S; j++)
+                    fill[j] = wo[j] - base;
                 for (size_t i = 0; i < n; i++) {
-                    size_t w = (size_t)(at[i] / lw);
-                    if ((w < S ? w : S - 1) == j)
-                        win[nw++] = lat[i];
+                    size_t w = window_of(at[i], lw, S);
+                    if (w >= S - k)
+                        pool[fill[w]++] = lat[i];
                 }
-                memcpy(pool + np, win, nw * sizeof *win);
-                np += nw;
-                vals[j] = rpt__percentile_mlperf(win, nw, ps);
+            }
+            double vals[256], lmean = 0, ldev = 0;
+            for (unsigned j = S - k; j < S; j++) {
+                size_t nw = wo[j + 1] - wo[j];
+                vals[j] = stats_select_f64(pool + (wo[j] - base), nw,
+                                           stats_percentile_mlperf_index(nw, ps));
                 lmean += vals[j];
             }
             lmean /= k;
@@ -757,11 +827,11 @@ static int check_stability(const rpt_run *run, const double *lat, const double *
                 ldev = fmax(ldev, lmean > 0 ? fabs(vals[j] - lmean) / lmean : 0);
             /* The order-statistic band of the percentile for m values: ranks
              * p +- 3 sqrt(p (1 - p) / m), read off the pooled windows. */
-            stats_sort_f64(pool, np);
+            size_t np = tot;
             double h = 3.0 * sqrt(ps * (1 - ps) / (double)m);
-            double qlo = stats_quantile_interp(pool, np, fmax(0, ps - h));
-            double qhi = stats_quantile_interp(pool, np, fmin(1, ps + h));
-            double qmid = stats_quantile_interp(pool, np, ps);
+            double qlo = quantile_select(pool, np, fmax(0, ps - h));
+            double qhi = quantile_select(pool, np, fmin(1, ps + h));
+            double qmid = quantile_select(pool, np, ps);
             v->stability.latency = true;
             v->stability.latency_percentile = ps;
             v->stability.latency_mean = lmean;
@@ -778,7 +848,6 @@ static int check_stability(const rpt_run *run, const double *lat, const double *
                      "smallest window, fewer than 20)", m == SIZE_MAX ? (size_t)0 : m);
         }
         free(pool);
-        free(win);
     }
     char body[RPT_TEXT_MAX];
     snprintf(body, sizeof body,
@@ -827,11 +896,12 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
     if (!v)
         return LG_ENOMEM;
     recs *rc = calloc(1, sizeof *rc);
-    double *lat = NULL, *at = NULL;
-    size_t n = 0;
+    rpt__series ser;
     int ret = LG_ENOMEM;
-    if (!rc || rpt__run_latencies(run, &lat, &at, &n))
+    if (!rc || rpt__run_series(run, in->has_samples, &ser))
         goto out;
+    const double *lat = ser.lat;
+    size_t n = ser.n;
     v->scenario = r->scenario;
     v->valid = r->valid;
     v->per_query = r->scenario == LG_MULTI_STREAM;
@@ -858,15 +928,15 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
     if (in->has_samples) {
         /* Offline's latencies are completion times since the start: no percentile of
          * them means anything, so only its throughput gets an interval. */
-        if (n >= 20 && r->scenario != LG_OFFLINE && (ret = latency_intervals(lat, n, &o, v)))
+        if (n >= 20 && r->scenario != LG_OFFLINE && (ret = latency_intervals(lat, ser.sorted, n, &o, v)))
             goto out;
         if ((ret = throughput_interval(run, &o, v)))
             goto out;
         check_precision(v, rc, in);
-        check_outliers(v, rc, lat, n);
-        if ((ret = check_warmup(run, lat, at, n, &o, v, rc)))
+        check_outliers(v, rc, ser.sorted, n);
+        if ((ret = check_warmup(run, &ser, &o, v, rc)))
             goto out;
-        if ((ret = check_stability(run, lat, at, n, &o, v, rc, in)))
+        if ((ret = check_stability(run, &ser, &o, v, rc, in)))
             goto out;
     } else {
         rec(rc, RPT_WARN, "Keep samples.bin (do not pass --no-samples-file) so intervals, "
@@ -890,8 +960,6 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
     *out = *v;
     ret = 0;
 out:
-    free(lat);
-    free(at);
     free(rc);
     free(v);
     return ret;

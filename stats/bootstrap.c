@@ -145,25 +145,44 @@ static int jackknife_accel(const double *x, size_t n, stats_statistic_fn stat, v
 	return rc;
 }
 
+/* A scalar statistic seen as a statistic of one value (the resampling loop's form). */
+typedef struct scalar_adapter {
+	stats_statistic_fn stat;
+	void *ctx;
+} scalar_adapter;
+
+static int scalar_as_vector(const double *x, size_t n, void *ctx, double *out)
+{
+	const scalar_adapter *a = ctx;
+	out[0] = a->stat(x, n, a->ctx);
+	return 0;
+}
+
 /*
  * The shared resampling loop: B resamples of n values, in blocks of block_len values
  * drawn from block_len-long windows starting at 0 .. n - block_len (block_len = 1 is
- * the ordinary bootstrap and draws exactly as it would).
+ * the ordinary bootstrap and draws exactly as it would).  The k values of resample b
+ * go to rep[j * B + b].  The draws depend on the seed, n and block_len only, so every
+ * statistic sees the same resamples whatever k is.
  */
-static int resample_stat(const double *x, size_t n, size_t block_len, stats_statistic_fn stat,
-			 void *ctx, const stats_boot_opts *o, double *rep)
+static int resample_stat(const double *x, size_t n, size_t block_len, size_t k,
+			 stats_vector_fn stat, void *ctx, const stats_boot_opts *o, double *rep)
 {
-	double *buf = alloc_doubles(n);
-	if (!buf)
+	double *buf = alloc_doubles(n), *val = alloc_doubles(k);
+	if (!buf || !val) {
+		free(buf);
+		free(val);
 		return -ENOMEM;
+	}
 	gsl_rng r;
 	if (stats__rng_init(&r, o->seed) != 0) {
 		free(buf);
+		free(val);
 		return -ENOMEM;
 	}
-	size_t starts = n - block_len + 1;
+	size_t starts = n - block_len + 1, B = o->resamples;
 	int rc = 0;
-	for (size_t b = 0; b < o->resamples; b++) {
+	for (size_t b = 0; b < B && rc == 0; b++) {
 		if (block_len == 1) {
 			for (size_t i = 0; i < n; i++)
 				buf[i] = x[stats__rng_index(&r, n)];
@@ -175,14 +194,17 @@ static int resample_stat(const double *x, size_t n, size_t block_len, stats_stat
 				pos += len;
 			}
 		}
-		rep[b] = stat(buf, n, ctx);
-		if (!isfinite(rep[b])) {
+		if (stat(buf, n, ctx, val) != 0)
 			rc = -EDOM;
-			break;
+		for (size_t j = 0; j < k && rc == 0; j++) {
+			if (!isfinite(val[j]))
+				rc = -EDOM;
+			rep[j * B + b] = val[j];
 		}
 	}
 	stats__rng_free(&r);
 	free(buf);
+	free(val);
 	return rc;
 }
 
@@ -202,7 +224,8 @@ static int bootstrap_common(const double *x, size_t n, size_t block_len,
 	double *rep = alloc_doubles(o->resamples);
 	if (!rep)
 		return -ENOMEM;
-	int rc = resample_stat(x, n, block_len, stat, ctx, o, rep);
+	scalar_adapter a = { stat, ctx };
+	int rc = resample_stat(x, n, block_len, 1, scalar_as_vector, &a, o, rep);
 	if (rc == 0)
 		rc = finish(rep, o->resamples, estimate, o, accel, block_len, out);
 	free(rep);
@@ -217,6 +240,16 @@ int stats_bootstrap_ci(const double *x, size_t n, stats_statistic_fn stat, void 
 	return bootstrap_common(x, n, 1, stat, ctx, opts, out);
 }
 
+static size_t default_block(size_t n, size_t block_len)
+{
+	if (block_len == 0) {
+		block_len = (size_t)lround(cbrt((double)n));
+		if (block_len < 1)
+			block_len = 1;
+	}
+	return block_len;
+}
+
 int stats_block_bootstrap_ci(const double *x, size_t n, size_t block_len,
 			     stats_statistic_fn stat, void *ctx, const stats_boot_opts *opts,
 			     stats_boot_result *out)
@@ -224,12 +257,38 @@ int stats_block_bootstrap_ci(const double *x, size_t n, size_t block_len,
 	if (!out || !stat || n < 2 || check_opts(opts) != 0 ||
 	    opts->method != STATS_BOOT_PERCENTILE || block_len > n || !stats__all_finite(x, n))
 		return -EINVAL;
-	if (block_len == 0) {
-		block_len = (size_t)lround(cbrt((double)n));
-		if (block_len < 1)
-			block_len = 1;
-	}
-	return bootstrap_common(x, n, block_len, stat, ctx, opts, out);
+	return bootstrap_common(x, n, default_block(n, block_len), stat, ctx, opts, out);
+}
+
+int stats_block_bootstrap_ci_vec(const double *x, size_t n, size_t block_len, size_t k,
+				 stats_vector_fn stat, void *ctx, const stats_boot_opts *opts,
+				 stats_boot_result *out)
+{
+	if (!out || !stat || n < 2 || k == 0 || k > STATS_BOOT_VEC_MAX ||
+	    check_opts(opts) != 0 || opts->method != STATS_BOOT_PERCENTILE || block_len > n ||
+	    !stats__all_finite(x, n))
+		return -EINVAL;
+	block_len = default_block(n, block_len);
+	double est[STATS_BOOT_VEC_MAX];
+	if (stat(x, n, ctx, est) != 0)
+		return -EDOM;
+	for (size_t j = 0; j < k; j++)
+		if (!isfinite(est[j]))
+			return -EDOM;
+	size_t B = opts->resamples;
+	if (B > SIZE_MAX / k)
+		return -ENOMEM;
+	double *rep = alloc_doubles(B * k);
+	if (!rep)
+		return -ENOMEM;
+	stats_boot_result res[STATS_BOOT_VEC_MAX];
+	int rc = resample_stat(x, n, block_len, k, stat, ctx, opts, rep);
+	for (size_t j = 0; j < k && rc == 0; j++)
+		rc = finish(rep + j * B, B, est[j], opts, NAN, block_len, &res[j]);
+	free(rep);
+	if (rc == 0)
+		memcpy(out, res, k * sizeof *out);
+	return rc;
 }
 
 /* Leave-one-out ratios for one sample: the other sample's mean stays fixed. */

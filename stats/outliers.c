@@ -9,20 +9,48 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_sort.h>
-
-int stats_outliers(const double *x, size_t n, stats_outliers_result *out)
+/*
+ * The median of |s[i] - m| over sorted s: the deviations of the values below m, read
+ * from m downwards, and of the others, read upwards, are two ascending runs; merging
+ * them up to the middle gives the interpolated median without a sort.
+ */
+static double mad_sorted(const double *s, size_t n, double m)
 {
-	if (!out || n == 0 || !stats__all_finite(x, n))
-		return -EINVAL;
-	double *s = stats__sorted_copy(x, n);
-	if (!s)
-		return -ENOMEM;
-	double *dev = malloc(n * sizeof *dev);
-	if (!dev) {
-		free(s);
-		return -ENOMEM;
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* split: the first index with s[i] >= m */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s[mid] < m)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	size_t l = lo, r = lo; /* next left deviation: s[l - 1]; next right: s[r] */
+	double h = (double)(n - 1) * 0.5, below = 0.0;
+	size_t want = (size_t)h;
+	for (size_t i = 0; i <= want + 1 && i < n; i++) {
+		double d;
+		if (l > 0 && (r >= n || m - s[l - 1] <= s[r] - m))
+			d = m - s[--l];
+		else
+			d = s[r++] - m;
+		if (i == want) {
+			below = d;
+			if ((double)want == h)
+				return d;
+		} else if (i == want + 1) {
+			return below + (h - (double)want) * (d - below);
+		}
+	}
+	return below;
+}
+
+int stats_outliers_sorted(const double *s, size_t n, stats_outliers_result *out)
+{
+	if (!out || !s || n == 0 || !stats__all_finite(s, n))
+		return -EINVAL;
+	for (size_t i = 1; i < n; i++)
+		if (s[i] < s[i - 1])
+			return -EINVAL;
 	stats_outliers_result r = { .n = n };
 	r.q1 = stats_quantile_interp(s, n, 0.25);
 	r.q3 = stats_quantile_interp(s, n, 0.75);
@@ -42,10 +70,8 @@ int stats_outliers(const double *x, size_t n, stats_outliers_result *out)
 			r.high_severe++;
 		else if (v > r.high_mild_fence)
 			r.high_mild++;
-		dev[i] = fabs(v - r.median);
 	}
-	stats_sort_f64(dev, n);
-	r.mad = stats_quantile_interp(dev, n, 0.5);
+	r.mad = mad_sorted(s, n, r.median);
 	r.mad_zero = r.mad == 0.0;
 	if (!r.mad_zero) {
 		/*
@@ -61,8 +87,18 @@ int stats_outliers(const double *x, size_t n, stats_outliers_result *out)
 				r.mad_high++;
 		}
 	}
-	free(dev);
-	free(s);
 	*out = r;
 	return 0;
+}
+
+int stats_outliers(const double *x, size_t n, stats_outliers_result *out)
+{
+	if (!out || n == 0 || !stats__all_finite(x, n))
+		return -EINVAL;
+	double *s = stats__sorted_copy(x, n);
+	if (!s)
+		return -ENOMEM;
+	int rc = stats_outliers_sorted(s, n, out);
+	free(s);
+	return rc;
 }

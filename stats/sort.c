@@ -1,6 +1,8 @@
 /*
  * sort.c - ascending sort of int64 latencies: an LSD radix sort on 8-bit digits that
- * skips digit positions where all keys agree, with insertion sort for small arrays.
+ * skips digit positions where all keys agree, with insertion sort for small arrays; the
+ * same for doubles through an order-preserving map to integers; and selection of the
+ * k-th smallest for both.
  */
 #include "stats/stats.h"
 
@@ -176,3 +178,71 @@ int stats_sort_f64(double *v, size_t n)
 		v[i] = f64_from_key(k[i]);
 	return rc;
 }
+
+/* ---------------------------------------------------------------- selection */
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_f64(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * One body for both element types: Hoare partitioning around the median of the first,
+ * middle and last values of the range that still holds k, until the range is a single
+ * value or the pivot's run of equal values holds k.  Small ranges, and ranges left after
+ * 64 rounds (an adversarial order), are sorted with qsort.
+ */
+#define DEFINE_SELECT(name, T, cmp)                                                     \
+	T name(T *a, size_t n, size_t k)                                                \
+	{                                                                               \
+		size_t lo = 0, hi = n - 1;                                              \
+		int rounds = 0;                                                         \
+		while (hi > lo) {                                                       \
+			if (hi - lo < 16 || ++rounds > 64) {                            \
+				qsort(a + lo, hi - lo + 1, sizeof *a, cmp);             \
+				break;                                                  \
+			}                                                               \
+			size_t mid = lo + (hi - lo) / 2;                                \
+			T t;                                                            \
+			if (a[mid] < a[lo])                                             \
+				t = a[mid], a[mid] = a[lo], a[lo] = t;                  \
+			if (a[hi] < a[lo])                                              \
+				t = a[hi], a[hi] = a[lo], a[lo] = t;                    \
+			if (a[hi] < a[mid])                                             \
+				t = a[hi], a[hi] = a[mid], a[mid] = t;                  \
+			T pivot = a[mid];                                               \
+			size_t i = lo, j = hi;                                          \
+			/* a[lo] <= pivot <= a[hi] stop both scans inside the range. */ \
+			while (i <= j) {                                                \
+				while (a[i] < pivot)                                    \
+					i++;                                            \
+				while (a[j] > pivot)                                    \
+					j--;                                            \
+				if (i <= j) {                                           \
+					t = a[i], a[i] = a[j], a[j] = t;                \
+					i++;                                            \
+					if (j == 0)                                     \
+						break;                                  \
+					j--;                                            \
+				}                                                       \
+			}                                                               \
+			/* a[lo..j] <= pivot, a[i..hi] >= pivot, a[j+1..i-1] == pivot */ \
+			if (k <= j)                                                     \
+				hi = j;                                                 \
+			else if (k >= i)                                                \
+				lo = i;                                                 \
+			else                                                            \
+				break;                                                  \
+		}                                                                       \
+		return a[k];                                                            \
+	}
+
+DEFINE_SELECT(stats_select_i64, int64_t, cmp_i64)
+DEFINE_SELECT(stats_select_f64, double, cmp_f64)

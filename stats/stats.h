@@ -66,6 +66,22 @@ int stats_sort_i64(int64_t *v, size_t n, int64_t *scratch);
  */
 int stats_sort_f64(double *v, size_t n);
 
+/*
+ * Selection: moves the k-th smallest of v[0..n) (k from 0) to v[k], with values <= it
+ * before and values >= it after, and returns it: O(n) expected (Hoare partitioning
+ * around a median of three), O(n log n) at worst (after 64 rounds the remaining range
+ * is sorted instead).  After selecting k, the k2-th smallest for any k2 > k is the
+ * (k2 - k)-th smallest of v + k, so several order statistics of one array cost little
+ * more than one.
+ *
+ *  v  n values, reordered; n >= 1.  stats_select_f64: none may be NaN.
+ *  k  0 .. n - 1.
+ * The result is unspecified for n == 0 or k >= n (the functions do not check).
+ * Thread safety: reentrant on distinct arrays.
+ */
+int64_t stats_select_i64(int64_t *v, size_t n, size_t k);
+double stats_select_f64(double *v, size_t n, size_t k);
+
 /* ------------------------------------------------------------------------------------ */
 /* Percentiles                                                                          */
 /* ------------------------------------------------------------------------------------ */
@@ -523,6 +539,37 @@ int stats_block_bootstrap_ci(const double *x, size_t n, size_t block_len,
 			     stats_boot_result *out);
 
 /*
+ * A statistic of several numbers at once for stats_block_bootstrap_ci_vec(): writes k
+ * values to out[0..k-1] from x[0..n-1] (n >= 1), x as for stats_statistic_fn (read
+ * only, not kept).  Returns 0, or non-zero to make the calling function fail with -EDOM
+ * (as does a non-finite value in out).
+ */
+typedef int (*stats_vector_fn)(const double *x, size_t n, void *ctx, double *out);
+
+/* The most statistics one stats_block_bootstrap_ci_vec() call computes. */
+#define STATS_BOOT_VEC_MAX 16
+
+/*
+ * stats_block_bootstrap_ci() for k statistics of the same series at once (for example
+ * p50, p90 and p99 of one run's latencies): each resample is drawn once and handed to
+ * stat, which computes all k values from it, so the cost is one resampling and one
+ * call per resample instead of k.  out[j] is exactly what stats_block_bootstrap_ci()
+ * gives for the j-th statistic alone with the same x, block_len and opts (the draws
+ * depend on the seed, n and block_len only).
+ *
+ *  k    number of statistics, 1 .. STATS_BOOT_VEC_MAX.
+ *  out  k caller-owned results, all overwritten on success, none on error.
+ *
+ * Cost: B + 1 calls of stat on n values; B k + n + k doubles of heap.
+ * Returns 0; -EINVAL as stats_block_bootstrap_ci() or for k outside 1 ..
+ * STATS_BOOT_VEC_MAX; -ENOMEM; -EDOM when stat failed or gave a non-finite value.
+ * Thread safety: reentrant as long as stat is; concurrent calls need distinct out.
+ */
+int stats_block_bootstrap_ci_vec(const double *x, size_t n, size_t block_len, size_t k,
+				 stats_vector_fn stat, void *ctx, const stats_boot_opts *opts,
+				 stats_boot_result *out);
+
+/*
  * Batch-means confidence interval for a series of dependent values (latencies of one
  * run in issue order, per-second throughputs): the series is cut into `batches`
  * contiguous batches, batch j holding x[floor(j n / k)] .. x[floor((j + 1) n / k) - 1]
@@ -778,6 +825,14 @@ typedef struct stats_outliers_result {
  * out is untouched on error.  Thread safety: reentrant; distinct out structs.
  */
 int stats_outliers(const double *x, size_t n, stats_outliers_result *out);
+
+/*
+ * stats_outliers() of values already in ascending order, with no copy, no sort and no
+ * heap: O(n), and the same result as stats_outliers() on any order of them.
+ * Returns 0; -EINVAL for a NULL pointer, n == 0, a non-finite value or values out of
+ * order.  out is untouched on error.  Thread safety: reentrant, read only.
+ */
+int stats_outliers_sorted(const double *sorted, size_t n, stats_outliers_result *out);
 
 /* ------------------------------------------------------------------------------------ */
 /* Sample sizes                                                                         */
