@@ -117,8 +117,9 @@ test: $(TEST_BIN)
 	done; exit $$fail
 
 # The README's test command: install, then plain, ASan+UBSan and TSan builds.
-# TSan covers the concurrent parts: the ring, the worker pool and the completion path.
-TSAN_TESTS ?= ring pool complete
+# TSan covers the concurrent parts: the ring, the worker pool, the completion path and
+# the report's second thread.
+TSAN_TESTS ?= ring pool complete report_threads
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)$(MAKE) --no-print-directory test

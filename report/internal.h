@@ -102,6 +102,10 @@ char *rpt__strdup(const char *s);
  * given; releases the value. NULL when out of memory. */
 char *rpt__json_dump(void *json, size_t flags);
 
+/* samples.bin is mapped where the machine allows (little-endian), else read and decoded;
+ * false forces reading (for the tests of that path). Not to be changed while runs load. */
+extern bool rpt__samples_map;
+
 /* Frees a run's samples and latency series (its info stays, has_samples included):
  * for a caller that has analysed them and keeps the run for its figures. */
 void rpt__run_release_samples(const rpt_run *run);

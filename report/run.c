@@ -347,9 +347,13 @@ static uint64_t le64(const unsigned char *p)
  * run's files are replaced by rename, never rewritten in place, so the mapped file
  * does not change under the reader. Returns true when mapped; false to read instead.
  */
-static bool map_samples(rpt_run *run, int fd, size_t size, size_t count)
+bool rpt__samples_map = true;
+
+static bool map_samples(rpt_run *run, int fd, size_t size)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (!rpt__samples_map)
+        return false;
     _Static_assert(sizeof(rpt_sample) == 32 && offsetof(rpt_sample, issued_ns) == 8 &&
                        offsetof(rpt_sample, completed_ns) == 16 &&
                        offsetof(rpt_sample, index) == 24 && offsetof(rpt_sample, status) == 28,
@@ -357,13 +361,12 @@ static bool map_samples(rpt_run *run, int fd, size_t size, size_t count)
     void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (m == MAP_FAILED)
         return false;
-    (void)count;
     run->map = m;
     run->map_len = size;
     run->samples = (rpt_sample *)(void *)((unsigned char *)m + 64);
     return true;
 #else
-    (void)run, (void)fd, (void)size, (void)count;
+    (void)run, (void)fd, (void)size;
     return false;
 #endif
 }
@@ -408,7 +411,7 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
         rc = rpt__err(err, errlen, LG_ENOMEM, "%s: too many records", path);
         goto out;
     }
-    if (count && map_samples(run, fileno(f), (size_t)st.st_size, (size_t)count))
+    if (count && map_samples(run, fileno(f), (size_t)st.st_size))
         goto done;
     run->samples = malloc((count ? count : 1) * sizeof *run->samples);
     if (!run->samples) {

@@ -3,6 +3,7 @@
  * and a perf_analyzer-style stability check, turned into a verdict and recommendations
  * that name the flag to change. The rules are documented in docs/reports.md. */
 #include <errno.h>
+#include <pthread.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -132,6 +133,15 @@ static void rec(recs *r, rpt_status sev, const char *fmt, ...)
     vsnprintf(r->text[r->n], RPT_TEXT_MAX, fmt, ap);
     va_end(ap);
     r->sev[r->n++] = sev;
+}
+
+/* Appends the recommendations of `more` to r, in order. */
+static void rec_append(recs *r, const recs *more)
+{
+    for (size_t i = 0; i < more->n && r->n < RPT_RECS_MAX; i++) {
+        memcpy(r->text[r->n], more->text[i], RPT_TEXT_MAX);
+        r->sev[r->n++] = more->sev[i];
+    }
 }
 
 static void check(rpt_validation *v, rpt_check_id id, rpt_status st, const char *fmt, ...)
@@ -441,6 +451,22 @@ static int latency_intervals(const double *all, const double *sorted, size_t n_a
                  "sqrt(%zu/%zu) around the exact percentiles", k, n, n_all, n, n_all);
     }
     return 0;
+}
+
+/* latency_intervals() as a thread's work. */
+typedef struct interval_job {
+    const double *lat, *sorted;
+    size_t n;
+    const rpt_validate_opts *o;
+    rpt_validation *v;
+    int rc;
+} interval_job;
+
+static void *interval_worker(void *arg)
+{
+    interval_job *j = arg;
+    j->rc = latency_intervals(j->lat, j->sorted, j->n, j->o, j->v);
+    return NULL;
 }
 
 static int throughput_interval(const rpt_run *run, const rpt_validate_opts *o,
@@ -927,16 +953,36 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
     check_sample_size(in, v, rc, rate);
     if (in->has_samples) {
         /* Offline's latencies are completion times since the start: no percentile of
-         * them means anything, so only its throughput gets an interval. */
-        if (n >= 20 && r->scenario != LG_OFFLINE && (ret = latency_intervals(lat, ser.sorted, n, &o, v)))
-            goto out;
-        if ((ret = throughput_interval(run, &o, v)))
-            goto out;
-        check_precision(v, rc, in);
-        check_outliers(v, rc, ser.sorted, n);
-        if ((ret = check_warmup(run, &ser, &o, v, rc)))
-            goto out;
-        if ((ret = check_stability(run, &ser, &o, v, rc, in)))
+         * them means anything, so only its throughput gets an interval. On a long run
+         * the latency intervals (the bootstrap) take a second thread while this one
+         * runs the other checks: they write different fields of v, and their
+         * recommendations go to a list of their own, appended after the precision
+         * check's as if run in order. */
+        interval_job job = {.lat = lat, .sorted = ser.sorted, .n = n, .o = &o, .v = v};
+        bool want = n >= 20 && r->scenario != LG_OFFLINE;
+        pthread_t th;
+        bool threaded = want && n > THIN_MAX &&
+                        pthread_create(&th, NULL, interval_worker, &job) == 0;
+        if (want && !threaded)
+            interval_worker(&job);
+        recs *later = calloc(1, sizeof *later);
+        ret = later ? throughput_interval(run, &o, v) : LG_ENOMEM;
+        if (!ret) {
+            check_outliers(v, later, ser.sorted, n);
+            ret = check_warmup(run, &ser, &o, v, later);
+        }
+        if (!ret)
+            ret = check_stability(run, &ser, &o, v, later, in);
+        if (threaded)
+            pthread_join(th, NULL);
+        if (!ret && want)
+            ret = job.rc;
+        if (!ret) {
+            check_precision(v, rc, in);
+            rec_append(rc, later);
+        }
+        free(later);
+        if (ret)
             goto out;
     } else {
         rec(rc, RPT_WARN, "Keep samples.bin (do not pass --no-samples-file) so intervals, "

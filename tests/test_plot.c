@@ -793,6 +793,331 @@ Test(plot_downsample, time_windows_aggregate_per_second, .timeout = 30)
     free(v);
 }
 
+/* ---- time windows: ordered and unordered times ------------------------------------ */
+
+/* A brute-force reference for plot_windows on the given width and window count: window
+ * w takes every value with w * width <= t < (w + 1) * width (the last window also every
+ * later time), its statistics from a sorted copy. */
+static void windows_reference(const int64_t *t, const int64_t *v, size_t n, int64_t width,
+                              size_t nw, bool quantiles, plot_window *ref)
+{
+    int64_t *vals = malloc((n ? n : 1) * sizeof(*vals));
+    cr_assert(vals);
+    for (size_t w = 0; w < nw; w++) {
+        int64_t start = (int64_t)w * width;
+        size_t m = 0;
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (t[i] < start || (w + 1 < nw && t[i] - start >= width))
+                continue;
+            if (v) {
+                vals[m] = v[i];
+                sum += (double)v[i];
+            }
+            m++;
+        }
+        plot_window *o = &ref[w];
+        memset(o, 0, sizeof(*o));
+        o->start_ns = start;
+        o->count = m;
+        o->rate_per_s = (double)m / ((double)width / 1e9);
+        if (!v || !m)
+            continue;
+        qsort(vals, m, sizeof(*vals), cmp_i64);
+        o->min = vals[0];
+        o->max = vals[m - 1];
+        o->mean = sum / (double)m;
+        if (quantiles) {
+            o->p50 = stats_percentile_mlperf(vals, m, 0.50);
+            o->p99 = stats_percentile_mlperf(vals, m, 0.99);
+        }
+    }
+    free(vals);
+}
+
+static void expect_same_window(const plot_window *a, const plot_window *b, size_t w,
+                               const char *what)
+{
+    cr_expect_eq(a->start_ns, b->start_ns, "%s window %zu: start_ns %lld vs %lld", what, w,
+                 (long long)a->start_ns, (long long)b->start_ns);
+    cr_expect_eq(a->count, b->count, "%s window %zu: count %llu vs %llu", what, w,
+                 (unsigned long long)a->count, (unsigned long long)b->count);
+    cr_expect(a->rate_per_s == b->rate_per_s, "%s window %zu: rate %.17g vs %.17g", what, w,
+              a->rate_per_s, b->rate_per_s);
+    cr_expect_eq(a->min, b->min, "%s window %zu: min %lld vs %lld", what, w, (long long)a->min,
+                 (long long)b->min);
+    cr_expect_eq(a->max, b->max, "%s window %zu: max %lld vs %lld", what, w, (long long)a->max,
+                 (long long)b->max);
+    cr_expect(a->mean == b->mean, "%s window %zu: mean %.17g vs %.17g", what, w, a->mean,
+              b->mean);
+    cr_expect_eq(a->p50, b->p50, "%s window %zu: p50 %lld vs %lld", what, w, (long long)a->p50,
+                 (long long)b->p50);
+    cr_expect_eq(a->p99, b->p99, "%s window %zu: p99 %lld vs %lld", what, w, (long long)a->p99,
+                 (long long)b->p99);
+}
+
+/* Sorts the pairs (t, v) by time, stably (ties keep their order). */
+static void sort_pairs_by_time(int64_t *t, int64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) { /* insertion sort: small inputs, stable */
+        int64_t ti = t[i], vi = v[i];
+        size_t j = i;
+        while (j > 0 && t[j - 1] > ti) {
+            t[j] = t[j - 1];
+            v[j] = v[j - 1];
+            j--;
+        }
+        t[j] = ti;
+        v[j] = vi;
+    }
+}
+
+/*
+ * The pairs (t, v) in time order go through plot_windows' ordered path, a shuffled copy
+ * (checked to be out of order) through the other: both must give the same windows,
+ * field by field, as the brute-force reference, with quantiles on and off and with v
+ * NULL. t and v are sorted by time here.
+ */
+static void check_windows_paths(int64_t *t, int64_t *v, size_t n, int64_t width_ns,
+                                size_t max_windows, uint64_t seed, const char *what)
+{
+    sort_pairs_by_time(t, v, n);
+    int64_t *ts = malloc((n ? n : 1) * sizeof(*ts)), *vs = malloc((n ? n : 1) * sizeof(*vs));
+    cr_assert(ts && vs);
+    memcpy(ts, t, n * sizeof(*ts));
+    memcpy(vs, v, n * sizeof(*vs));
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(rng_next(&seed) % i);
+        int64_t a = ts[i - 1], b = vs[i - 1];
+        ts[i - 1] = ts[j];
+        vs[i - 1] = vs[j];
+        ts[j] = a;
+        vs[j] = b;
+    }
+    bool ordered = true;
+    for (size_t i = 1; i < n; i++)
+        ordered = ordered && ts[i] >= ts[i - 1];
+    if (ordered && n >= 2 && t[0] != t[n - 1]) {
+        /* The shuffle left them in order: put the last time first. */
+        int64_t a = ts[0], b = vs[0];
+        ts[0] = ts[n - 1];
+        vs[0] = vs[n - 1];
+        ts[n - 1] = a;
+        vs[n - 1] = b;
+        ordered = false;
+    }
+    cr_assert(!ordered || n < 2 || t[0] == t[n - 1], "%s: the shuffled copy is in order", what);
+
+    plot_window *a = malloc(max_windows * sizeof(*a)), *b = malloc(max_windows * sizeof(*b));
+    plot_window *ref = malloc(max_windows * sizeof(*ref));
+    cr_assert(a && b && ref);
+    for (int mode = 0; mode < 3; mode++) {
+        bool quantiles = mode != 1;
+        const int64_t *vo = mode == 2 ? NULL : v, *vsh = mode == 2 ? NULL : vs;
+        char label[160];
+        snprintf(label, sizeof(label), "%s (%s)", what,
+                 mode == 0 ? "quantiles" : mode == 1 ? "no quantiles" : "v NULL");
+        /* Garbage in the outputs first: everything must be written. */
+        memset(a, 0x6b, max_windows * sizeof(*a));
+        memset(b, 0x2d, max_windows * sizeof(*b));
+        size_t na = 12345, nb = 54321;
+        int64_t wa = -7, wb = -9;
+        cr_assert_eq(plot_windows(t, vo, n, width_ns, max_windows, quantiles, a, &na, &wa), 0,
+                     "%s", label);
+        cr_assert_eq(plot_windows(ts, vsh, n, width_ns, max_windows, quantiles, b, &nb, &wb), 0,
+                     "%s", label);
+        cr_assert_eq(na, nb, "%s: %zu windows in order, %zu shuffled", label, na, nb);
+        cr_expect_eq(wa, wb, "%s: width %lld in order, %lld shuffled", label, (long long)wa,
+                     (long long)wb);
+        cr_assert_leq(na, max_windows, "%s", label);
+        windows_reference(t, vo, n, wa, na, quantiles, ref);
+        uint64_t total = 0;
+        for (size_t w = 0; w < na; w++) {
+            expect_same_window(&a[w], &b[w], w, label);
+            expect_same_window(&a[w], &ref[w], w, label);
+            total += a[w].count;
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            kept += t[i] >= 0;
+        cr_expect_eq(total, kept, "%s: %llu values counted of %zu", label,
+                     (unsigned long long)total, kept);
+    }
+    free(a);
+    free(b);
+    free(ref);
+    free(ts);
+    free(vs);
+}
+
+Test(plot_windows_paths, ordered_and_shuffled_times_give_identical_windows, .timeout = 30)
+{
+    const int64_t sec = 1000000000;
+    size_t n = 6000;
+    int64_t *t = malloc(n * sizeof(*t)), *v = malloc(n * sizeof(*v));
+    cr_assert(t && v);
+    uint64_t s = 31337;
+
+    /* 10 s of random completion times, latency-like values. */
+    for (size_t i = 0; i < n; i++) {
+        t[i] = (int64_t)(rng_u01(&s) * 10e9);
+        v[i] = 100000 + (int64_t)(rng_next(&s) % 5000000);
+    }
+    check_windows_paths(t, v, n, sec, 100, 1, "random times");
+    /* The same with odd widths: 0.3 s, and 7 ns (many windows, most empty). */
+    for (size_t i = 0; i < n; i++)
+        t[i] = (int64_t)(rng_u01(&s) * 10e9);
+    check_windows_paths(t, v, n, 300000000, 100, 2, "width 0.3 s");
+    for (size_t i = 0; i < n; i++)
+        t[i] = (int64_t)(rng_next(&s) % 50000);
+    check_windows_paths(t, v, n, 7, 10000, 3, "width 7 ns");
+
+    /* Negative times (never completed): at the start of the ordered array, scattered
+     * in the shuffled one; both leave them out. */
+    for (size_t i = 0; i < n; i++) {
+        t[i] = i % 5 == 0 ? -(int64_t)(rng_next(&s) % (3 * (uint64_t)sec)) - 1
+                          : (int64_t)(rng_u01(&s) * 4e9);
+        v[i] = (int64_t)(rng_next(&s) % 1000) - 500; /* negative values too */
+    }
+    t[7] = INT64_MIN;
+    t[8] = -1;
+    check_windows_paths(t, v, n, sec, 100, 4, "negative times");
+
+    /* Empty windows in the middle: times in [0, 2 s) and [7 s, 9 s). */
+    for (size_t i = 0; i < n; i++) {
+        double u = rng_u01(&s) * 2e9;
+        t[i] = (int64_t)(i % 2 ? u : 7e9 + u);
+        v[i] = (int64_t)(rng_next(&s) % 1000000);
+    }
+    check_windows_paths(t, v, n, sec, 100, 5, "empty windows in the middle");
+
+    /* max_windows forces wider windows: 100 s at 1 s in at most 7 windows -> 20 s. */
+    for (size_t i = 0; i < n; i++) {
+        t[i] = (int64_t)(rng_u01(&s) * 99.9e9);
+        v[i] = (int64_t)(rng_next(&s) % 1000000);
+    }
+    check_windows_paths(t, v, n, sec, 7, 6, "max_windows 7");
+    plot_window w[7];
+    size_t nw = 0;
+    int64_t used = 0;
+    cr_assert_eq(plot_windows(t, v, n, sec, 7, true, w, &nw, &used), 0);
+    cr_expect_eq(used, 20 * sec);
+    cr_expect_eq(nw, 5u);
+    /* One window: 1 -> 2 -> 5 -> 10 -> 20 -> 50 -> 100 s, the first to hold 99.9 s. */
+    check_windows_paths(t, v, n, sec, 1, 7, "max_windows 1");
+    cr_assert_eq(plot_windows(t, v, n, sec, 1, false, w, &nw, &used), 0);
+    cr_expect_eq(used, 100 * sec);
+    cr_expect_eq(nw, 1u);
+    /* Exactly at the widening edge: the last time at 6.999.. s fits 7 windows of 1 s,
+     * 7 s does not. */
+    t[0] = 7 * sec - 1;
+    for (size_t i = 1; i < n; i++)
+        t[i] = (int64_t)(rng_u01(&s) * 6e9);
+    check_windows_paths(t, v, n, sec, 7, 8, "last time just below 7 s");
+    cr_assert_eq(plot_windows(t, v, n, sec, 7, false, w, &nw, &used), 0);
+    cr_expect_eq(used, sec);
+    cr_expect_eq(nw, 7u);
+    t[0] = 7 * sec;
+    check_windows_paths(t, v, n, sec, 7, 9, "last time at 7 s");
+    cr_assert_eq(plot_windows(t, v, n, sec, 7, false, w, &nw, &used), 0);
+    cr_expect_eq(used, 2 * sec);
+    cr_expect_eq(nw, 4u);
+
+    /* Extreme times: up to INT64_MAX, and a width that saturates at INT64_MAX. */
+    for (size_t i = 0; i < 64; i++) {
+        t[i] = i == 0 ? INT64_MAX : (int64_t)(rng_next(&s) >> 1);
+        v[i] = (int64_t)i;
+    }
+    check_windows_paths(t, v, 64, sec, 1000, 10, "times up to INT64_MAX");
+    check_windows_paths(t, v, 64, INT64_MAX / 2 + 1, 1, 11, "width saturating");
+    check_windows_paths(t, v, 64, INT64_MAX, 1, 12, "width INT64_MAX");
+
+    /* Small inputs: one pair, two pairs, all at the same time. */
+    t[0] = 5;
+    v[0] = 9;
+    check_windows_paths(t, v, 1, 10, 4, 13, "one pair");
+    t[0] = 25;
+    t[1] = 5;
+    v[1] = 3;
+    check_windows_paths(t, v, 2, 10, 4, 14, "two pairs");
+    for (size_t i = 0; i < 100; i++) {
+        t[i] = 3 * sec;
+        v[i] = (int64_t)(rng_next(&s) % 100);
+    }
+    check_windows_paths(t, v, 100, sec, 10, 15, "all at one time");
+    free(t);
+    free(v);
+}
+
+Test(plot_windows_paths, ordered_ties_at_window_edges_land_in_the_window_they_start, .timeout = 30)
+{
+    /* Times in order with runs of equal times exactly at w * width: window w holds them. */
+    const int64_t width = 1000;
+    int64_t t[] = {0,    0,    0,    999,  1000, 1000, 1000, 1999, 2000, 2000, 2000,
+                   2000, 2000, 5000, 5000, 5000, 5999, 6000};
+    int64_t v[] = {1, 2, 3, 4, 10, 11, 12, 13, 20, 21, 22, 23, 24, 50, 51, 52, 53, 60};
+    size_t n = sizeof(t) / sizeof(t[0]);
+    plot_window w[16];
+    size_t nw = 0;
+    int64_t used = 0;
+    cr_assert_eq(plot_windows(t, v, n, width, 16, true, w, &nw, &used), 0);
+    cr_assert_eq(nw, 7u);
+    cr_expect_eq(used, width);
+    static const struct {
+        uint64_t count;
+        int64_t min, max;
+    } want[7] = {{4, 1, 4}, {4, 10, 13}, {5, 20, 24}, {0, 0, 0}, {0, 0, 0}, {4, 50, 53},
+                 {1, 60, 60}};
+    for (size_t k = 0; k < 7; k++) {
+        cr_expect_eq(w[k].start_ns, (int64_t)k * width);
+        cr_expect_eq(w[k].count, want[k].count, "window %zu: count %llu", k,
+                     (unsigned long long)w[k].count);
+        cr_expect_eq(w[k].min, want[k].min, "window %zu: min %lld", k, (long long)w[k].min);
+        cr_expect_eq(w[k].max, want[k].max, "window %zu: max %lld", k, (long long)w[k].max);
+    }
+    cr_expect_eq(w[2].p50, 22);
+    cr_expect_eq(w[2].p99, 24);
+    cr_expect(w[2].mean == 22.0);
+    cr_expect(w[3].mean == 0.0 && w[3].p50 == 0 && w[3].p99 == 0);
+    check_windows_paths(t, v, n, width, 16, 21, "hand-made ties");
+
+    /* Many ties: every time is an edge w * width or just before the next edge, in
+     * order, a few hundred equal times each; plus negatives at the start. */
+    size_t m = 20000;
+    int64_t *tt = malloc(m * sizeof(*tt)), *vv = malloc(m * sizeof(*vv));
+    cr_assert(tt && vv);
+    uint64_t s = 4711;
+    for (size_t i = 0; i < m; i++) {
+        uint64_t r = rng_next(&s);
+        int64_t win = (int64_t)(r % 40);
+        tt[i] = r & 0x100 ? win * width : (win + 1) * width - 1;
+        if (i < 50)
+            tt[i] = -(int64_t)(r % 3000) - 1;
+        vv[i] = (int64_t)(rng_next(&s) % 100000);
+    }
+    sort_pairs_by_time(tt, vv, m);
+    /* Directly on the ordered array: the times at w * width and at (w + 1) * width - 1
+     * are the whole of window w. */
+    plot_window big[100];
+    cr_assert_eq(plot_windows(tt, vv, m, width, 100, true, big, &nw, &used), 0);
+    cr_assert_eq(nw, 40u);
+    cr_expect_eq(used, width);
+    for (size_t k = 0; k < nw; k++) {
+        uint64_t at_edge = 0, before_next = 0;
+        for (size_t i = 0; i < m; i++) {
+            at_edge += tt[i] == (int64_t)k * width;
+            before_next += tt[i] == (int64_t)(k + 1) * width - 1;
+        }
+        cr_expect_eq(big[k].count, at_edge + before_next,
+                     "window %zu: %llu values, %llu at its start and %llu at its end", k,
+                     (unsigned long long)big[k].count, (unsigned long long)at_edge,
+                     (unsigned long long)before_next);
+    }
+    check_windows_paths(tt, vv, m, width, 100, 22, "ties at every edge");
+    free(tt);
+    free(vv);
+}
+
 /* ---- charts ------------------------------------------------------------------------ */
 
 static plot *spectrum_chart(void)

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -768,4 +769,434 @@ Test(sort, f64_radix_sort_matches_qsort_with_negatives_zeros_and_infinities, .ti
 		free(b);
 	}
 	cr_assert_eq(stats_sort_f64(NULL, 3), -EINVAL);
+}
+
+/* ---- selection ------------------------------------------------------------------------------ */
+
+enum sel_pattern {
+	SEL_RANDOM,
+	SEL_RANDOM_WIDE,
+	SEL_DUPLICATES,
+	SEL_TWO_VALUES,
+	SEL_ALL_EQUAL,
+	SEL_SORTED,
+	SEL_REVERSED,
+	SEL_ORGAN_PIPE,
+	SEL_MED3_KILLER,
+	SEL_SAWTOOTH,
+	SEL_EXTREMES,
+	SEL_NPATTERNS
+};
+static const char *const sel_name[] = { "random",     "random-64bit", "duplicates", "two-values",
+					"all-equal",  "sorted",	      "reversed",   "organ-pipe",
+					"med3-killer", "sawtooth",    "extremes" };
+
+/*
+ * Musser's median-of-3 killer for the first m values (m a multiple of 4, k = m / 2):
+ * 1, k+1, 3, k+3, ..., k-1, 2k-1, 2, 4, ..., 2k; the rest ascending above it.
+ */
+static void med3_killer(int64_t *v, size_t n)
+{
+	size_t m = n / 4 * 4, k = m / 2;
+	for (size_t i = 1; i <= k; i++) {
+		if (i % 2) {
+			v[i - 1] = (int64_t)i;
+			v[i] = (int64_t)(k + i);
+		}
+		v[k + i - 1] = (int64_t)(2 * i);
+	}
+	for (size_t i = m; i < n; i++)
+		v[i] = (int64_t)(i + 1);
+}
+
+static void sel_fill(int64_t *v, size_t n, enum sel_pattern pat, uint64_t *seed)
+{
+	static const int64_t ext[] = { INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX - 1, INT64_MAX };
+	if (pat == SEL_MED3_KILLER) {
+		med3_killer(v, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = rng_next(seed);
+		switch (pat) {
+		case SEL_RANDOM: v[i] = (int64_t)(r % UINT64_C(2000000000)) - 1000000; break;
+		case SEL_RANDOM_WIDE: v[i] = (int64_t)r; break;
+		case SEL_DUPLICATES: v[i] = (int64_t)(r % 5) * 1000 - 2000; break;
+		case SEL_TWO_VALUES: v[i] = (r >> 7) & 1 ? 7 : -7; break;
+		case SEL_ALL_EQUAL: v[i] = 42; break;
+		case SEL_SORTED: v[i] = (int64_t)i * 3 - 500; break;
+		case SEL_REVERSED: v[i] = (int64_t)(n - i) * 5 - 700; break;
+		case SEL_ORGAN_PIPE: v[i] = (int64_t)(i < n / 2 ? i + 1 : n - i); break;
+		case SEL_SAWTOOTH: v[i] = (int64_t)(i % 17); break;
+		case SEL_EXTREMES: v[i] = ext[r % (sizeof ext / sizeof ext[0])]; break;
+		default: v[i] = 0; break;
+		}
+	}
+}
+
+/*
+ * Selects k from a fresh copy of orig (n values, sorted = the same values sorted by
+ * qsort) into work and checks: the return value and work[k] are sorted[k], everything
+ * before k is <= it, everything after is >= it, and work is still a permutation of orig
+ * (checked when check_perm, by sorting it into perm).
+ */
+static void check_select_i64(const int64_t *orig, const int64_t *sorted, size_t n, size_t k,
+			     int64_t *work, int64_t *perm, bool check_perm, const char *what)
+{
+	memcpy(work, orig, n * sizeof *work);
+	int64_t got = stats_select_i64(work, n, k);
+	cr_assert_eq(got, sorted[k], "%s n=%zu k=%zu: returned %lld, want %lld", what, n, k,
+		     (long long)got, (long long)sorted[k]);
+	cr_assert_eq(work[k], sorted[k], "%s n=%zu k=%zu: v[k] = %lld, want %lld", what, n, k,
+		     (long long)work[k], (long long)sorted[k]);
+	size_t bad = SIZE_MAX;
+	for (size_t i = 0; i < n && bad == SIZE_MAX; i++)
+		if ((i < k && work[i] > work[k]) || (i > k && work[i] < work[k]))
+			bad = i;
+	cr_assert_eq(bad, SIZE_MAX, "%s n=%zu k=%zu: v[%zu] = %lld on the wrong side of %lld", what,
+		     n, k, bad, bad == SIZE_MAX ? 0LL : (long long)work[bad], (long long)work[k]);
+	if (check_perm) {
+		memcpy(perm, work, n * sizeof *perm);
+		qsort(perm, n, sizeof *perm, cmp_i64);
+		cr_assert(memcmp(perm, sorted, n * sizeof *perm) == 0,
+			  "%s n=%zu k=%zu: the values are not a permutation of the input", what, n, k);
+	}
+}
+
+static const size_t sel_sizes[] = { 1, 2, 3, 15, 16, 17, 31, 32, 33, 1000, 100000 };
+
+Test(select, i64_equals_sorted_k_with_partition_for_every_pattern_and_size, .timeout = 120)
+{
+	for (size_t s = 0; s < sizeof sel_sizes / sizeof sel_sizes[0]; s++) {
+		size_t n = sel_sizes[s];
+		int64_t *orig = malloc(n * sizeof *orig), *sorted = malloc(n * sizeof *sorted);
+		int64_t *work = malloc(n * sizeof *work), *perm = malloc(n * sizeof *perm);
+		cr_assert(orig && sorted && work && perm);
+		for (int p = 0; p < SEL_NPATTERNS; p++) {
+			uint64_t seed = 0xC0FFEE + n * 131 + (uint64_t)p;
+			sel_fill(orig, n, (enum sel_pattern)p, &seed);
+			memcpy(sorted, orig, n * sizeof *sorted);
+			qsort(sorted, n, sizeof *sorted, cmp_i64);
+			if (n <= 1000) {
+				/* Every k; the permutation check for the small sizes. */
+				for (size_t k = 0; k < n; k++)
+					check_select_i64(orig, sorted, n, k, work, perm, n <= 100,
+							 sel_name[p]);
+				check_select_i64(orig, sorted, n, n / 2, work, perm, true, sel_name[p]);
+			} else {
+				size_t ks[] = { 0, 1, 2, n / 100, n / 4, n / 2 - 1, n / 2, n / 2 + 1,
+						n * 9 / 10, n * 99 / 100, 12345, n - 2, n - 1 };
+				for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+					check_select_i64(orig, sorted, n, ks[i], work, perm, i % 4 == 0,
+							 sel_name[p]);
+			}
+		}
+		free(orig);
+		free(sorted);
+		free(work);
+		free(perm);
+	}
+}
+
+Test(select, i64_random_sizes_and_ks, .timeout = 60)
+{
+	uint64_t seed = 2024;
+	int64_t *orig = malloc(5000 * sizeof *orig), *sorted = malloc(5000 * sizeof *sorted);
+	int64_t *work = malloc(5000 * sizeof *work), *perm = malloc(5000 * sizeof *perm);
+	cr_assert(orig && sorted && work && perm);
+	for (int t = 0; t < 400; t++) {
+		size_t n = 1 + (size_t)(rng_next(&seed) % 5000);
+		enum sel_pattern p = (enum sel_pattern)(t % SEL_NPATTERNS);
+		sel_fill(orig, n, p, &seed);
+		memcpy(sorted, orig, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, cmp_i64);
+		for (int j = 0; j < 3; j++)
+			check_select_i64(orig, sorted, n, (size_t)(rng_next(&seed) % n), work, perm,
+					 j == 0, sel_name[p]);
+	}
+	free(orig);
+	free(sorted);
+	free(work);
+	free(perm);
+}
+
+/*
+ * The nested use the header describes: after selecting k, the k2-th smallest (k2 > k) is
+ * the (k2 - k)-th of v + k; and, by the partition property, for k2 < k the k2-th of v.
+ * Chains of increasing ranks (p50, p90, p99, p99.9, max) each in the suffix of the last.
+ */
+Test(select, nested_selection_in_the_suffix_and_prefix, .timeout = 60)
+{
+	static const size_t sizes[] = { 2, 3, 16, 17, 100, 1000, 100000 };
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		size_t n = sizes[s];
+		int64_t *orig = malloc(n * sizeof *orig), *sorted = malloc(n * sizeof *sorted);
+		int64_t *work = malloc(n * sizeof *work);
+		cr_assert(orig && sorted && work);
+		for (int p = 0; p < SEL_NPATTERNS; p++) {
+			uint64_t seed = 77 + n + (uint64_t)p * 1000;
+			sel_fill(orig, n, (enum sel_pattern)p, &seed);
+			memcpy(sorted, orig, n * sizeof *sorted);
+			qsort(sorted, n, sizeof *sorted, cmp_i64);
+			/* Pairs (k, k2): all of them for small n, a few otherwise. */
+			size_t step = n <= 17 ? 1 : n / 7 + 1;
+			for (size_t k = 0; k < n; k += step)
+				for (size_t k2 = 0; k2 < n; k2 += step) {
+					memcpy(work, orig, n * sizeof *work);
+					cr_assert_eq(stats_select_i64(work, n, k), sorted[k]);
+					int64_t got = k2 >= k ? stats_select_i64(work + k, n - k, k2 - k)
+							      : stats_select_i64(work, k, k2);
+					cr_assert_eq(got, sorted[k2],
+						     "%s n=%zu k=%zu then k2=%zu: got %lld want %lld",
+						     sel_name[p], n, k, k2, (long long)got,
+						     (long long)sorted[k2]);
+				}
+			/* A chain of increasing ranks, each selected within the previous suffix. */
+			size_t chain[] = { n / 2, n * 9 / 10, n * 99 / 100, n * 999 / 1000, n - 1 };
+			memcpy(work, orig, n * sizeof *work);
+			size_t base = 0;
+			for (size_t c = 0; c < sizeof chain / sizeof chain[0]; c++) {
+				size_t k = chain[c];
+				int64_t got = stats_select_i64(work + base, n - base, k - base);
+				cr_assert_eq(got, sorted[k], "%s n=%zu chain rank %zu: got %lld want %lld",
+					     sel_name[p], n, k, (long long)got, (long long)sorted[k]);
+				base = k;
+			}
+		}
+		free(orig);
+		free(sorted);
+		free(work);
+	}
+}
+
+/*
+ * McIlroy's adversary ("A killer adversary for quicksort", 1999) against a replica of
+ * the selection loop the header documents (median of the first, middle and last values,
+ * Hoare partitioning): values start undecided ("gas") and are fixed only when compared,
+ * the pivot candidate first, so every pivot comes out among the smallest of its range.
+ * Running the replica on position indices yields an input on which the median-of-3
+ * pivots are as bad as they can be; the real function must still be right.
+ */
+struct adversary {
+	int64_t *val; /* value of each position; gas until fixed */
+	int64_t gas;
+	int64_t nsolid;
+	size_t candidate;
+};
+static struct adversary adv;
+
+static int adv_cmp(size_t x, size_t y)
+{
+	if (adv.val[x] == adv.gas && adv.val[y] == adv.gas) {
+		if (x == adv.candidate)
+			adv.val[x] = adv.nsolid++;
+		else
+			adv.val[y] = adv.nsolid++;
+	}
+	if (adv.val[x] == adv.gas)
+		adv.candidate = x;
+	else if (adv.val[y] == adv.gas)
+		adv.candidate = y;
+	return (adv.val[x] > adv.val[y]) - (adv.val[x] < adv.val[y]);
+}
+
+/*
+ * Builds the adversarial input for (n, k) into v, following the replica for at most
+ * max_rounds partitioning rounds (the real function gives up after 64: an unlimited
+ * replica makes the range it then sorts adversarial too); returns the rounds it ran.
+ */
+static long adversarial_input(int64_t *v, size_t n, size_t k, long max_rounds)
+{
+	size_t *a = malloc(n * sizeof *a);
+	cr_assert(a);
+	adv = (struct adversary){ .val = v, .gas = (int64_t)n + 1, .nsolid = 0, .candidate = 0 };
+	for (size_t i = 0; i < n; i++) {
+		a[i] = i;
+		v[i] = adv.gas;
+	}
+	size_t lo = 0, hi = n - 1, t;
+	long rounds = 0;
+	while (hi > lo) {
+		if (hi - lo < 16 || rounds + 1 > max_rounds)
+			break;
+		rounds++;
+		size_t mid = lo + (hi - lo) / 2;
+		if (adv_cmp(a[mid], a[lo]) < 0)
+			t = a[mid], a[mid] = a[lo], a[lo] = t;
+		if (adv_cmp(a[hi], a[lo]) < 0)
+			t = a[hi], a[hi] = a[lo], a[lo] = t;
+		if (adv_cmp(a[hi], a[mid]) < 0)
+			t = a[hi], a[hi] = a[mid], a[mid] = t;
+		size_t pivot = a[mid], i = lo, j = hi;
+		while (i <= j) {
+			while (adv_cmp(a[i], pivot) < 0)
+				i++;
+			while (adv_cmp(a[j], pivot) > 0)
+				j--;
+			if (i <= j) {
+				t = a[i], a[i] = a[j], a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	/* Values never compared get the largest ones: consistent with every answer given. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == adv.gas)
+			v[i] = adv.nsolid++;
+	free(a);
+	return rounds;
+}
+
+Test(select, adversarial_median_of_3_inputs_are_still_correct, .timeout = 60)
+{
+	static const size_t sizes[] = { 17, 100, 1000, 4000, 100000 };
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		size_t n = sizes[s];
+		/* The replica costs O(n^2) when unlimited: 64 rounds only for the largest. */
+		long max_rounds = n <= 4000 ? LONG_MAX : 64;
+		int64_t *orig = malloc(n * sizeof *orig), *sorted = malloc(n * sizeof *sorted);
+		int64_t *work = malloc(n * sizeof *work), *perm = malloc(n * sizeof *perm);
+		cr_assert(orig && sorted && work && perm);
+		size_t targets[] = { n / 2, n / 3, n - 1, 0 };
+		for (size_t ti = 0; ti < sizeof targets / sizeof targets[0]; ti++) {
+			size_t k = targets[ti];
+			long rounds = adversarial_input(orig, n, k, max_rounds);
+			if (n >= 1000 && k == n / 2)
+				/* The adversary works: the median of 3 strips few values a round,
+				 * so the real function reaches its 64-round limit. */
+				cr_expect(max_rounds == 64 ? rounds == 64 : rounds > 64,
+					  "n=%zu k=%zu: the adversary ran %ld rounds", n, k, rounds);
+			memcpy(sorted, orig, n * sizeof *sorted);
+			qsort(sorted, n, sizeof *sorted, cmp_i64);
+			/* The input is a permutation of 0 .. n-1. */
+			for (size_t i = 0; i < n; i++)
+				cr_assert_eq(sorted[i], (int64_t)i);
+			check_select_i64(orig, sorted, n, k, work, perm, true, "adversarial");
+			/* Other ranks on the same input too. */
+			check_select_i64(orig, sorted, n, n - 1 - k, work, perm, false, "adversarial");
+			check_select_i64(orig, sorted, n, (k + n / 5) % n, work, perm, false,
+					 "adversarial");
+		}
+		free(orig);
+		free(sorted);
+		free(work);
+		free(perm);
+	}
+}
+
+/* ---- selection of doubles ---- */
+
+static void check_select_f64(const double *orig, const double *sorted, size_t n, size_t k,
+			     double *work, const char *what)
+{
+	memcpy(work, orig, n * sizeof *work);
+	double got = stats_select_f64(work, n, k);
+	cr_assert(got == sorted[k], "%s n=%zu k=%zu: returned %.17g, want %.17g", what, n, k, got,
+		  sorted[k]);
+	cr_assert(work[k] == sorted[k], "%s n=%zu k=%zu: v[k] = %.17g, want %.17g", what, n, k,
+		  work[k], sorted[k]);
+	size_t bad = SIZE_MAX;
+	for (size_t i = 0; i < n && bad == SIZE_MAX; i++)
+		if ((i < k && work[i] > work[k]) || (i > k && work[i] < work[k]))
+			bad = i;
+	cr_assert_eq(bad, SIZE_MAX, "%s n=%zu k=%zu: v[%zu] = %.17g on the wrong side of %.17g",
+		     what, n, k, bad, bad == SIZE_MAX ? 0.0 : work[bad], work[k]);
+}
+
+static void fill_f64(double *v, size_t n, int kind, uint64_t *seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = rng_next(seed);
+		double u = (double)(r >> 11) * 0x1p-53;
+		switch (kind) {
+		case 0: /* random, both signs */
+			v[i] = (u - 0.5) * 1e6;
+			break;
+		case 1: /* heavy duplicates with signed zeros, infinities and subnormals */ {
+			static const double d[] = { -0.0, 0.0, 1.5, -1.5, INFINITY, -INFINITY,
+						    4.9e-324, -4.9e-324, 1e300 };
+			v[i] = d[r % (sizeof d / sizeof d[0])];
+			break;
+		}
+		case 2: v[i] = 3.25; break;
+		case 3: v[i] = (double)i * 0.5 - 7.0; break;
+		case 4: v[i] = (double)(n - i) * 0.1; break;
+		case 5: v[i] = (double)(i < n / 2 ? i + 1 : n - i); break;
+		default: /* lognormal-ish latencies */
+			v[i] = exp(8.0 + 2.0 * (u - 0.5)) * (1.0 + (double)(r & 3));
+			break;
+		}
+	}
+}
+
+static const char *const f64_kind_name[] = { "random", "dup-zeros-inf", "all-equal", "sorted",
+					     "reversed", "organ-pipe", "latencies" };
+
+Test(select, f64_equals_sorted_k_with_partition_and_nested_use, .timeout = 120)
+{
+	for (size_t s = 0; s < sizeof sel_sizes / sizeof sel_sizes[0]; s++) {
+		size_t n = sel_sizes[s];
+		double *orig = malloc(n * sizeof *orig), *sorted = malloc(n * sizeof *sorted);
+		double *work = malloc(n * sizeof *work);
+		cr_assert(orig && sorted && work);
+		for (int kind = 0; kind < 7; kind++) {
+			uint64_t seed = 4242 + n * 7 + (uint64_t)kind;
+			fill_f64(orig, n, kind, &seed);
+			memcpy(sorted, orig, n * sizeof *sorted);
+			qsort(sorted, n, sizeof *sorted, cmp_f64);
+			if (n <= 1000) {
+				for (size_t k = 0; k < n; k++)
+					check_select_f64(orig, sorted, n, k, work, f64_kind_name[kind]);
+			} else {
+				size_t ks[] = { 0, 1, n / 4, n / 2, n / 2 + 1, n * 9 / 10,
+						n * 99 / 100, n - 2, n - 1 };
+				for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+					check_select_f64(orig, sorted, n, ks[i], work,
+							 f64_kind_name[kind]);
+			}
+			/* Nested: select k, then k2 - k within v + k. */
+			size_t step = n <= 17 ? 1 : n / 5 + 1;
+			for (size_t k = 0; k < n; k += step)
+				for (size_t k2 = k; k2 < n; k2 += step) {
+					memcpy(work, orig, n * sizeof *work);
+					cr_assert(stats_select_f64(work, n, k) == sorted[k]);
+					double got = stats_select_f64(work + k, n - k, k2 - k);
+					cr_assert(got == sorted[k2],
+						  "%s n=%zu k=%zu then k2=%zu: got %.17g want %.17g",
+						  f64_kind_name[kind], n, k, k2, got, sorted[k2]);
+				}
+		}
+		free(orig);
+		free(sorted);
+		free(work);
+	}
+}
+
+Test(select, f64_adversarial_input_is_still_correct, .timeout = 60)
+{
+	size_t n = 100000;
+	int64_t *iv = malloc(n * sizeof *iv);
+	double *orig = malloc(n * sizeof *orig), *sorted = malloc(n * sizeof *sorted);
+	double *work = malloc(n * sizeof *work);
+	cr_assert(iv && orig && sorted && work);
+	adversarial_input(iv, n, n / 2, 64);
+	for (size_t i = 0; i < n; i++)
+		orig[i] = (double)iv[i] * 1e-3 - 20.0;
+	memcpy(sorted, orig, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_f64);
+	check_select_f64(orig, sorted, n, n / 2, work, "adversarial");
+	check_select_f64(orig, sorted, n, n * 99 / 100, work, "adversarial");
+	free(iv);
+	free(orig);
+	free(sorted);
+	free(work);
 }

@@ -433,6 +433,246 @@ Test(block_bootstrap, rejects_bad_input, .timeout = 10)
 	cr_expect(r.lo == r.hi, "every resample is the series itself");
 }
 
+/* ---- moving-block bootstrap of several statistics at once ------------------------------ */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_stat(const double *x, size_t n, void *ctx)
+{
+	(void)ctx;
+	double *c = malloc(n * sizeof *c);
+	cr_assert_not_null(c);
+	memcpy(c, x, n * sizeof *c);
+	qsort(c, n, sizeof *c, cmp_dbl);
+	double m = stats_quantile_interp(c, n, 0.5);
+	free(c);
+	return m;
+}
+
+/* The scalar statistics the vector ones below are made of, in their order. */
+static const stats_statistic_fn mean_median_max[3] = { stats_stat_mean, median_stat, max_stat };
+
+struct vec_ctx {
+	size_t calls; /* how often the statistic ran */
+	size_t fail_at; /* return non-zero on this call (1-based); 0: never */
+	size_t nan_at;	/* give a NaN on this call... */
+	size_t nan_j;	/* ...in this component */
+	double bad;	/* the value given then (NaN or an infinity) */
+};
+
+/* mean, median (a sorted copy) and max, in one call. */
+static int mean_median_max_vec(const double *x, size_t n, void *ctx, double *out)
+{
+	struct vec_ctx *c = ctx;
+	size_t call = c ? ++c->calls : 0;
+	for (size_t j = 0; j < 3; j++)
+		out[j] = mean_median_max[j](x, n, NULL);
+	if (c && call == c->nan_at)
+		out[c->nan_j] = c->bad;
+	return c && call == c->fail_at ? -1 : 0;
+}
+
+/* k interpolated quantiles, at the levels p[0..k-1]. */
+struct quantiles_ctx {
+	double *p;
+	size_t k;
+};
+
+static int quantiles_vec(const double *x, size_t n, void *ctx, double *out)
+{
+	const struct quantiles_ctx *q = ctx;
+	for (size_t j = 0; j < q->k; j++)
+		out[j] = stats_stat_quantile(x, n, &q->p[j]);
+	return 0;
+}
+
+static void expect_same_boot(const stats_boot_result *v, const stats_boot_result *s,
+			     const char *what, size_t j)
+{
+#define SAME_F(f) cr_expect(v->f == s->f, "%s j=%zu: " #f " %.17g vs %.17g", what, j, v->f, s->f)
+	SAME_F(estimate);
+	SAME_F(lo);
+	SAME_F(hi);
+	SAME_F(confidence);
+	SAME_F(se);
+	SAME_F(bias);
+#undef SAME_F
+	cr_expect(isnan(v->z0) && isnan(s->z0), "%s j=%zu: z0 %g / %g", what, j, v->z0, s->z0);
+	cr_expect(isnan(v->accel) && isnan(s->accel), "%s j=%zu: accel", what, j);
+	cr_expect_eq(v->resamples, s->resamples, "%s j=%zu: resamples", what, j);
+	cr_expect_eq(v->block_len, s->block_len, "%s j=%zu: block_len %zu vs %zu", what, j,
+		     v->block_len, s->block_len);
+	cr_expect_eq(v->method, s->method, "%s j=%zu: method", what, j);
+}
+
+Test(block_bootstrap_vec, each_statistic_equals_the_scalar_block_bootstrap, .timeout = 30)
+{
+	size_t n = 500;
+	double *ar = ar1_series(404, n, 10.0, 0.7, 1.0);
+	double *ties = normal_sample(405, n, 50.0, 3.0);
+	for (size_t i = 0; i < n; i++)
+		ties[i] = round(ties[i]); /* many equal values: medians land on ties */
+	const double *series[2] = { ar, ties };
+	static const char *const series_name[2] = { "AR(1)", "integers" };
+	static const size_t blocks[] = { 1, 25, 0, 500, 499 };
+	static const size_t Bs[] = { 2, 499, 1000 };
+	for (size_t si = 0; si < 2; si++)
+		for (size_t bi = 0; bi < COUNT(blocks); bi++)
+			for (size_t ri = 0; ri < COUNT(Bs); ri++) {
+				stats_boot_opts o = opts(Bs[ri], ri == 1 ? 0.9 : 0.95,
+							 STATS_BOOT_PERCENTILE, 17 + bi + 100 * ri);
+				char what[96];
+				snprintf(what, sizeof what, "%s block_len=%zu B=%zu", series_name[si],
+					 blocks[bi], Bs[ri]);
+				stats_boot_result v[4];
+				memset(v, 0x5c, sizeof v);
+				stats_boot_result sentinel = v[3];
+				struct vec_ctx c = { 0 };
+				cr_assert_eq(stats_block_bootstrap_ci_vec(series[si], n, blocks[bi], 3,
+									  mean_median_max_vec, &c, &o, v),
+					     0, "%s", what);
+				cr_expect_eq(c.calls, Bs[ri] + 1, "%s: %zu calls of the statistic", what,
+					     c.calls);
+				cr_expect_eq(memcmp(&v[3], &sentinel, sizeof sentinel), 0,
+					     "%s: out[k] was written", what);
+				for (size_t j = 0; j < 3; j++) {
+					stats_boot_result s;
+					cr_assert_eq(stats_block_bootstrap_ci(series[si], n, blocks[bi],
+									      mean_median_max[j], NULL,
+									      &o, &s),
+						     0, "%s j=%zu", what, j);
+					expect_same_boot(&v[j], &s, what, j);
+					cr_expect(v[j].lo <= v[j].hi, "%s j=%zu", what, j);
+				}
+				/* block_len 0 is round(500^(1/3)) = 8. */
+				cr_expect_eq(v[0].block_len, blocks[bi] ? blocks[bi] : 8, "%s", what);
+			}
+	free(ar);
+	free(ties);
+}
+
+Test(block_bootstrap_vec, k_of_1_and_k_of_max, .timeout = 30)
+{
+	size_t n = 300;
+	double *x = ar1_series(7, n, 3.0, 0.5, 0.5);
+	for (size_t i = 0; i < n; i++)
+		x[i] = exp(x[i]); /* skewed, latency-like */
+	double p[STATS_BOOT_VEC_MAX];
+	for (size_t j = 0; j < STATS_BOOT_VEC_MAX; j++)
+		p[j] = (double)j / (double)(STATS_BOOT_VEC_MAX - 1); /* 0 (min) .. 1 (max) */
+	stats_boot_opts o = opts(400, 0.95, STATS_BOOT_PERCENTILE, 99);
+	static const size_t blocks[] = { 1, 10, 0 };
+	for (size_t bi = 0; bi < COUNT(blocks); bi++) {
+		stats_boot_result v[STATS_BOOT_VEC_MAX];
+		struct quantiles_ctx q = { p, STATS_BOOT_VEC_MAX };
+		cr_assert_eq(stats_block_bootstrap_ci_vec(x, n, blocks[bi], STATS_BOOT_VEC_MAX,
+							  quantiles_vec, &q, &o, v),
+			     0);
+		for (size_t j = 0; j < STATS_BOOT_VEC_MAX; j++) {
+			stats_boot_result s;
+			cr_assert_eq(stats_block_bootstrap_ci(x, n, blocks[bi], stats_stat_quantile,
+							      &p[j], &o, &s),
+				     0);
+			char what[64];
+			snprintf(what, sizeof what, "p=%g block_len=%zu", p[j], blocks[bi]);
+			expect_same_boot(&v[j], &s, what, j);
+		}
+		/* k = 1: the first quantile (the minimum) alone. */
+		stats_boot_result one[2];
+		memset(one, 0x77, sizeof one);
+		stats_boot_result sentinel = one[1];
+		struct quantiles_ctx q1 = { p, 1 };
+		cr_assert_eq(stats_block_bootstrap_ci_vec(x, n, blocks[bi], 1, quantiles_vec, &q1, &o,
+							  one),
+			     0);
+		expect_same_boot(&one[0], &v[0], "k=1", 0);
+		cr_expect_eq(memcmp(&one[1], &sentinel, sizeof sentinel), 0, "out[1] was written");
+	}
+	/* Block length 1 is also the ordinary percentile bootstrap of each statistic. */
+	stats_boot_result v[3];
+	cr_assert_eq(stats_block_bootstrap_ci_vec(x, n, 1, 3, mean_median_max_vec, NULL, &o, v), 0);
+	for (size_t j = 0; j < 3; j++) {
+		stats_boot_result s;
+		cr_assert_eq(stats_bootstrap_ci(x, n, mean_median_max[j], NULL, &o, &s), 0);
+		expect_same_boot(&v[j], &s, "ordinary bootstrap", j);
+	}
+	free(x);
+}
+
+Test(block_bootstrap_vec, rejects_bad_input_and_leaves_out_untouched, .timeout = 10)
+{
+	double x[6] = { 1, 2, 3, 4, 5, 6 }, bad[6] = { 1, 2, NAN, 4, 5, 6 };
+	double inf[6] = { 1, 2, 3, INFINITY, 5, 6 };
+	stats_boot_opts o = opts(100, 0.95, STATS_BOOT_PERCENTILE, 1);
+	stats_boot_result r[STATS_BOOT_VEC_MAX + 1];
+	memset(r, 0x44, sizeof r);
+	stats_boot_result before[STATS_BOOT_VEC_MAX + 1];
+	memcpy(before, r, sizeof r);
+	stats_vector_fn f = mean_median_max_vec;
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 0, f, NULL, &o, r), -EINVAL, "k = 0");
+	double p[STATS_BOOT_VEC_MAX + 1] = { 0 };
+	struct quantiles_ctx q = { p, STATS_BOOT_VEC_MAX + 1 };
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, STATS_BOOT_VEC_MAX + 1, quantiles_vec, &q,
+						  &o, r),
+		     -EINVAL, "k > STATS_BOOT_VEC_MAX");
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, SIZE_MAX, f, NULL, &o, r), -EINVAL);
+	stats_boot_opts b = o;
+	b.method = STATS_BOOT_BCA;
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, NULL, &b, r), -EINVAL, "BCa");
+	b = o;
+	b.method = (stats_boot_method)7;
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, NULL, &b, r), -EINVAL);
+	b = o;
+	b.resamples = 1;
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, NULL, &b, r), -EINVAL);
+	b = o;
+	b.confidence = 0.0;
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, NULL, &b, r), -EINVAL);
+	b.confidence = NAN;
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, NULL, &b, r), -EINVAL);
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, NULL, NULL, r), -EINVAL);
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, NULL, NULL, &o, r), -EINVAL,
+		     "NULL stat");
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, NULL, &o, NULL), -EINVAL,
+		     "NULL out");
+	cr_expect_eq(stats_block_bootstrap_ci_vec(NULL, 6, 2, 3, f, NULL, &o, r), -EINVAL);
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 1, 1, 3, f, NULL, &o, r), -EINVAL, "n = 1");
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 0, 0, 3, f, NULL, &o, r), -EINVAL, "n = 0");
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 7, 3, f, NULL, &o, r), -EINVAL,
+		     "block_len > n");
+	cr_expect_eq(stats_block_bootstrap_ci_vec(bad, 6, 2, 3, f, NULL, &o, r), -EINVAL, "NaN");
+	cr_expect_eq(stats_block_bootstrap_ci_vec(inf, 6, 2, 3, f, NULL, &o, r), -EINVAL, "inf");
+	cr_expect_eq(memcmp(r, before, sizeof r), 0, "out was modified on -EINVAL");
+
+	/* The statistic fails (non-zero) on the data itself, or on a resample. */
+	static const size_t at[] = { 1, 2, 50, 101 };
+	for (size_t i = 0; i < COUNT(at); i++) {
+		struct vec_ctx c = { .fail_at = at[i] };
+		cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, &c, &o, r), -EDOM,
+			     "failure on call %zu", at[i]);
+		for (size_t j = 0; j < 3; j++) {
+			double bads[] = { NAN, INFINITY, -INFINITY };
+			struct vec_ctx d = { .nan_at = at[i], .nan_j = j, .bad = bads[(i + j) % 3] };
+			cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, &d, &o, r), -EDOM,
+				     "%g on call %zu in component %zu", d.bad, at[i], j);
+		}
+	}
+	cr_expect_eq(memcmp(r, before, sizeof r), 0, "out was modified on -EDOM");
+	/* The same statistic without a failure succeeds: call 102 is never made (B + 1). */
+	struct vec_ctx c = { .fail_at = 102, .nan_at = 102, .bad = NAN };
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 2, 3, f, &c, &o, r), 0);
+	cr_expect_eq(c.calls, 101);
+	cr_expect_eq(memcmp(&r[3], &before[3], sizeof r[3]), 0, "out[k] was written");
+	/* One block of the whole series: every resample is the series. */
+	cr_expect_eq(stats_block_bootstrap_ci_vec(x, 6, 6, 3, f, NULL, &o, r), 0);
+	for (size_t j = 0; j < 3; j++)
+		cr_expect(r[j].lo == r[j].estimate && r[j].hi == r[j].estimate && r[j].se == 0.0);
+}
+
 /* ---- batch means ----------------------------------------------------------------------- */
 
 Test(batch_means, equals_t_interval_of_the_batch_means, .timeout = 10)

@@ -1,7 +1,8 @@
 /* criterion.h (TSan stand-in): the subset of Criterion's API our concurrency tests use,
  * for the ThreadSanitizer build only. Criterion's runner cannot start under TSan (its
  * boxfort arena fails to map: Snaipe/Criterion#274), so `make check` compiles
- * tests/test_{ring,pool,complete}.c against this header and tests/tsan/runner.c instead.
+ * tests/test_{ring,pool,complete,report_threads}.c against this header and
+ * tests/tsan/runner.c instead.
  * Same semantics where it matters: each test runs in its own forked process with its
  * .timeout, a failed cr_assert ends the test, a failed cr_expect marks it failed and
  * goes on, and the runner ends with Criterion's synthesis line. */
