@@ -800,6 +800,18 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
     lg__json_string(f, t->sut->name);
     fputs(",\n  \"qsl_name\": ", f);
     lg__json_string(f, t->qsl->name);
+    /* The machine the test ran on (read now, after the test: nothing on the hot path). */
+    lg__env env;
+    lg__env_get(&env);
+    fputs(",\n  \"environment\": {\"cpu_model\": ", f);
+    lg__json_string(f, env.cpu_model);
+    fprintf(f, ", \"cores\": %ld, \"kernel\": ", env.cores);
+    lg__json_string(f, env.kernel);
+    fputs(", \"hostname\": ", f);
+    lg__json_string(f, env.hostname);
+    fputs(", \"compiler\": ", f);
+    lg__json_string(f, env.compiler);
+    fputc('}', f);
     fprintf(f, ",\n  \"scenario\": \"%s\",\n  \"mode\": \"%s\",\n  \"result_mode\": \"%s\",\n",
             lg_scenario_name(e->scenario), lg_mode_name(e->mode), lg_mode_name(r->mode));
     fprintf(f, "  \"valid\": %s,\n  \"aborted\": %s,\n  \"invalid_reasons\": [",

@@ -19,13 +19,17 @@ typedef struct entry {
     size_t baseline;       /* entry compared against, or SIZE_MAX */
     rpt_comparison *cmp;
     char cmp_err[RPT_TEXT_MAX];
+    size_t *machine;       /* per run: its index in rpt_report.machines, or SIZE_MAX */
 } entry;
 
 struct rpt_report {
     rpt_report_opts opts;
     entry *e;
     size_t n;
-    rpt_environment env;
+    rpt_environment env;       /* the machine the report is made on */
+    rpt_environment *machines; /* the distinct machines the runs ran on */
+    size_t n_machines;
+    size_t unrecorded;         /* runs whose results.json records no machine */
     rpt_doc *doc;
 };
 
@@ -38,6 +42,8 @@ void rpt_report_opts_default(rpt_report_opts *o)
 }
 
 /* ---------------------------------------------------------------- helpers */
+
+static void environment(rpt_report *r);
 
 static const rpt_run_info *first_info(const entry *e)
 {
@@ -283,26 +289,154 @@ static void methodology(rpt_report *r)
                   "and the whole interval of the change lies beyond +-%.1f%% (the noise "
                   "threshold); otherwise within noise or no significant change.", co->alpha,
                   co->resamples, co->noise * 100);
+    environment(r);
+}
+
+/* Same machine: the fields results.json records (not the library version or date). */
+static bool same_machine(const rpt_environment *a, const rpt_environment *b)
+{
+    return !strcmp(a->cpu_model, b->cpu_model) && a->cores == b->cores &&
+           !strcmp(a->kernel, b->kernel) && !strcmp(a->hostname, b->hostname) &&
+           !strcmp(a->compiler, b->compiler);
+}
+
+/* The machines the runs ran on: r->machine[] (distinct, in folder order), each run's
+ * index into it in r->e[i].machine[k]; runs whose results.json records no machine
+ * get SIZE_MAX. */
+static int find_machines(rpt_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        entry *e = &r->e[i];
+        size_t runs = rpt_set_count(e->set);
+        if (!(e->machine = calloc(runs, sizeof *e->machine)))
+            return LG_ENOMEM;
+        for (size_t k = 0; k < runs; k++) {
+            const rpt_run_info *in = rpt_run_get_info(rpt_set_run(e->set, k));
+            e->machine[k] = SIZE_MAX;
+            if (!in->has_environment) {
+                r->unrecorded++;
+                continue;
+            }
+            size_t m = 0;
+            while (m < r->n_machines && !same_machine(&r->machines[m], &in->environment))
+                m++;
+            if (m == r->n_machines) {
+                rpt_environment *grown =
+                    realloc(r->machines, (r->n_machines + 1) * sizeof *r->machines);
+                if (!grown)
+                    return LG_ENOMEM;
+                r->machines = grown;
+                r->machines[r->n_machines++] = in->environment;
+            }
+            e->machine[k] = m;
+        }
+    }
+    return 0;
+}
+
+/* "#1, #3 (rep-2)": the folders (and runs of sets) that ran on machine m. */
+static void machine_folders(const rpt_report *r, size_t m, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->n && used < len; i++) {
+        const entry *e = &r->e[i];
+        size_t runs = rpt_set_count(e->set), hits = 0;
+        for (size_t k = 0; k < runs; k++)
+            hits += e->machine[k] == m;
+        if (!hits)
+            continue;
+        used += (size_t)snprintf(buf + used, len - used, "%s#%zu%s", used ? ", " : "", i + 1,
+                                 hits < runs ? " (some runs)" : "");
+    }
+}
+
+static void environment(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
     rpt__doc_heading(d, "Environment");
-    rpt__doc_para(d, "The machine this report was made on (results.json does not record the "
-                  "machine a run ran on; make the report where you ran the tests).");
+    const rpt_environment *here = &r->env;
+    if (r->n_machines == 0) {
+        rpt__doc_para(d, "The results.json files of these runs do not record the machine they "
+                      "ran on (they were written by an older loadgen): below is the machine "
+                      "this report was made on.");
+    } else if (r->n_machines == 1) {
+        rpt__doc_para(d, "The machine the runs ran on, as their results.json records it%s.",
+                      r->unrecorded ? " (some runs' files do not record it)" : "");
+    } else {
+        rpt__doc_para(d, "The runs ran on %zu different machines: a difference between runs "
+                      "of different machines is a difference of the machines as much as of "
+                      "the systems under test.%s", r->n_machines,
+                      r->unrecorded ? " Some runs' files do not record their machine." : "");
+    }
+    size_t cols = r->n_machines > 1 ? r->n_machines + 1 : 2;
+    rpt__doc_table(d, cols);
+    rpt__doc_cell(d, "item");
+    if (r->n_machines > 1)
+        for (size_t m = 0; m < r->n_machines; m++)
+            rpt__doc_cell(d, "machine %zu", m + 1);
+    else
+        rpt__doc_cell(d, "value");
+    size_t shown = r->n_machines ? r->n_machines : 1;
+    const rpt_environment *list = r->n_machines ? r->machines : here;
+    char buf[512];
+    if (r->n_machines > 1) {
+        rpt__doc_cell(d, "folders");
+        for (size_t m = 0; m < shown; m++) {
+            machine_folders(r, m, buf, sizeof buf);
+            rpt__doc_cell(d, "%s", buf);
+        }
+    }
+    rpt__doc_cell(d, "CPU");
+    for (size_t m = 0; m < shown; m++)
+        rpt__doc_cell(d, "%s", list[m].cpu_model);
+    rpt__doc_cell(d, "cores");
+    for (size_t m = 0; m < shown; m++)
+        rpt__doc_cell(d, "%ld online", list[m].cores);
+    rpt__doc_cell(d, "kernel");
+    for (size_t m = 0; m < shown; m++)
+        rpt__doc_cell(d, "%s", list[m].kernel);
+    rpt__doc_cell(d, "compiler");
+    for (size_t m = 0; m < shown; m++)
+        rpt__doc_cell(d, "%s", list[m].compiler);
+    rpt__doc_cell(d, "host");
+    for (size_t m = 0; m < shown; m++)
+        rpt__doc_cell(d, "%s", list[m].hostname);
+    if (r->n_machines == 0) {
+        rpt__doc_cell(d, "library");
+        rpt__doc_cell(d, "libloadgen %s", here->library_version);
+        rpt__doc_cell(d, "date");
+        rpt__doc_cell(d, "%s", here->date_utc);
+        return;
+    }
+    /* The library and the dates of the runs, over all runs. */
+    const rpt_environment *first = NULL, *last = NULL;
+    bool one_version = true;
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t k = 0; k < rpt_set_count(r->e[i].set); k++) {
+            const rpt_environment *e = &rpt_run_get_info(rpt_set_run(r->e[i].set, k))->environment;
+            if (!rpt_run_get_info(rpt_set_run(r->e[i].set, k))->has_environment)
+                continue;
+            if (first && strcmp(first->library_version, e->library_version))
+                one_version = false;
+            if (!first || strcmp(e->date_utc, first->date_utc) < 0)
+                first = e;
+            if (!last || strcmp(e->date_utc, last->date_utc) > 0)
+                last = e;
+        }
     rpt__doc_table(d, 2);
     rpt__doc_cell(d, "item");
     rpt__doc_cell(d, "value");
-    rpt__doc_cell(d, "CPU");
-    rpt__doc_cell(d, "%s", r->env.cpu_model);
-    rpt__doc_cell(d, "cores");
-    rpt__doc_cell(d, "%ld online", r->env.cores);
-    rpt__doc_cell(d, "kernel");
-    rpt__doc_cell(d, "%s", r->env.kernel);
-    rpt__doc_cell(d, "compiler");
-    rpt__doc_cell(d, "%s", r->env.compiler);
     rpt__doc_cell(d, "library");
-    rpt__doc_cell(d, "libloadgen %s", r->env.library_version);
-    rpt__doc_cell(d, "date");
-    rpt__doc_cell(d, "%s", r->env.date_utc);
-    rpt__doc_cell(d, "host");
-    rpt__doc_cell(d, "%s", r->env.hostname);
+    rpt__doc_cell(d, "libloadgen %s%s", first->library_version,
+                  one_version ? "" : " and others (the runs differ)");
+    rpt__doc_cell(d, "runs made");
+    if (strcmp(first->date_utc, last->date_utc))
+        rpt__doc_cell(d, "%s to %s", first->date_utc, last->date_utc);
+    else
+        rpt__doc_cell(d, "%s", first->date_utc);
+    rpt__doc_cell(d, "report made");
+    rpt__doc_cell(d, "%s on %s", here->date_utc, here->hostname);
 }
 
 static void run_figures(rpt_doc *d, const rpt_run_info *in)
@@ -556,6 +690,12 @@ static void recommendations(rpt_report *r)
     rpt__doc_section(d, "Recommendations", "recommendations");
     rpt__doc_list(d);
     size_t count = 0;
+    if (r->n_machines > 1) {
+        rpt__doc_item(d, "The runs come from %zu machines (see Environment): compare runs made "
+                      "on one machine, or read each difference as the machines' as well.",
+                      r->n_machines);
+        count++;
+    }
     for (size_t i = 0; i < r->n; i++) {
         const entry *e = &r->e[i];
         size_t n = rpt_set_count(e->set);
@@ -729,6 +869,9 @@ int rpt__report_create(const char *const *dirs, size_t n, const rpt_report_opts 
         for (size_t k = 0; k < runs; k++)
             rpt__run_release_samples(rpt_set_run(e->set, k));
     }
+    if ((rc = find_machines(r)))
+        goto fail;
+    rc = LG_ENOMEM;
     if (!(r->doc = rpt__doc_create(r->opts.title ? r->opts.title : "Performance report")))
         goto fail;
     executive_summary(r);
@@ -770,8 +913,10 @@ void rpt_report_destroy(rpt_report *r)
         free(r->e[i].val);
         rpt_metrics_destroy(r->e[i].metrics);
         rpt_comparison_destroy(r->e[i].cmp);
+        free(r->e[i].machine);
     }
     free(r->e);
+    free(r->machines);
     rpt__doc_destroy(r->doc);
     free(r);
 }

@@ -49,6 +49,19 @@ typedef struct rpt_sample {
     int32_t status;       /* 0 = success */
 } rpt_sample;
 
+/* A machine: the one a run ran on (rpt_run_info.environment, from results.json) or the
+ * one a report is made on (rpt_environment_get). Strings are "unknown" when not
+ * available. */
+typedef struct rpt_environment {
+    char cpu_model[128];     /* /proc/cpuinfo "model name" */
+    long cores;              /* online processors */
+    char kernel[256];        /* uname: sysname release machine */
+    char compiler[128];      /* the compiler that built the library (__VERSION__) */
+    char library_version[32];/* lg_version() */
+    char date_utc[32];       /* "YYYY-MM-DD HH:MM:SS UTC": now, or the run's start */
+    char hostname[80];
+} rpt_environment;
+
 /* What results.json says about a run (schema loadgen-results 1, docs/logs.md). Every
  * pointer points into the rpt_run and lives as long as it. */
 typedef struct rpt_run_info {
@@ -76,6 +89,11 @@ typedef struct rpt_run_info {
     uint64_t schedule_rng_seed;
     int64_t sample_timeout_ns;
     bool has_samples; /* samples.bin was present and read */
+    /* The machine the run ran on ("environment" object; library_version and date_utc
+     * from loadgen_version and start_time_utc). Files written before the object existed
+     * lack it: has_environment is then false and environment all "unknown". */
+    bool has_environment;
+    rpt_environment environment;
 } rpt_run_info;
 
 typedef struct rpt_run rpt_run;
@@ -605,16 +623,6 @@ int rpt_doc_write_markdown(const rpt_doc *d, FILE *f);
 /* The performance report                                                               */
 /* ==================================================================================== */
 
-/* The machine the report is made on. Strings are "unknown" when not available. */
-typedef struct rpt_environment {
-    char cpu_model[128];     /* /proc/cpuinfo "model name" */
-    long cores;              /* online processors */
-    char kernel[256];        /* uname: sysname release machine */
-    char compiler[128];      /* the compiler that built the library (__VERSION__) */
-    char library_version[32];/* lg_version() */
-    char date_utc[32];       /* now, "YYYY-MM-DD HH:MM:SS UTC" */
-    char hostname[80];
-} rpt_environment;
 
 /* Fills *out with the current machine's description. Never fails. Thread safety:
  * reentrant. */

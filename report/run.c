@@ -175,6 +175,33 @@ static const char *jstr(json_t *root, const char *path)
     return s ? s : "";
 }
 
+/* A string member of "environment", or "unknown" when missing or empty. */
+static void env_text(json_t *root, const char *key, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "environment.%s", key);
+    const char *v = jstr(root, path);
+    snprintf(buf, len, "%s", *v ? v : "unknown");
+}
+
+static void read_environment(json_t *root, rpt_run_info *in)
+{
+    rpt_environment *e = &in->environment;
+    in->has_environment = json_is_object(jpath(root, "environment"));
+    env_text(root, "cpu_model", e->cpu_model, sizeof e->cpu_model);
+    env_text(root, "kernel", e->kernel, sizeof e->kernel);
+    env_text(root, "hostname", e->hostname, sizeof e->hostname);
+    env_text(root, "compiler", e->compiler, sizeof e->compiler);
+    e->cores = (long)ji64(root, "environment.cores");
+    const char *v = jstr(root, "loadgen_version"), *t = jstr(root, "start_time_utc");
+    snprintf(e->library_version, sizeof e->library_version, "%s", *v ? v : "unknown");
+    /* "2026-11-23T22:19:34Z" -> "2026-11-23 22:19:34 UTC", as the report prints dates */
+    if (strlen(t) == 20 && t[10] == 'T' && t[19] == 'Z')
+        snprintf(e->date_utc, sizeof e->date_utc, "%.10s %.8s UTC", t, t + 11);
+    else
+        snprintf(e->date_utc, sizeof e->date_utc, "%s", *t ? t : "unknown");
+}
+
 static void read_latency(json_t *root, const char *obj, lg_latency_stats *s)
 {
     char p[64];
@@ -319,6 +346,7 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     in->sample_index_rng_seed = ju64(root, "settings.sample_index_rng_seed");
     in->schedule_rng_seed = ju64(root, "settings.schedule_rng_seed");
     in->sample_timeout_ns = ji64(root, "settings.sample_timeout_ns");
+    read_environment(root, in);
     if (!(in->target_latency_percentile > 0 && in->target_latency_percentile < 1))
         in->target_latency_percentile = es->percentile > 0 && es->percentile < 1
                                             ? es->percentile : 0.99;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1198,6 +1199,17 @@ static void check_results_json(const run *R)
     cr_expect_str_eq(json_string_value(jget(j, "schema")), "loadgen-results");
     cr_expect_eq(jint(j, "schema_version"), 1);
     cr_expect_str_eq(json_string_value(jget(j, "loadgen_version")), lg_version());
+    /* The machine the test ran on: this one. */
+    json_t *env = jget(j, "environment");
+    cr_assert(json_is_object(env), "environment is not an object");
+    cr_expect_eq(jint(env, "cores"), sysconf(_SC_NPROCESSORS_ONLN));
+    struct utsname u;
+    cr_assert_eq(uname(&u), 0);
+    cr_expect_str_eq(json_string_value(jget(env, "hostname")), u.nodename);
+    cr_expect_not_null(strstr(json_string_value(jget(env, "kernel")), u.release));
+    cr_expect_gt(strlen(json_string_value(jget(env, "cpu_model"))), 0);
+    const char *cc = json_string_value(jget(env, "compiler"));
+    cr_expect(!strncmp(cc, "gcc ", 4) || !strncmp(cc, "clang ", 6), "compiler: %s", cc);
     const char *st = json_string_value(jget(j, "start_time_utc"));
     cr_assert_not_null(st);
     struct tm tm = {0};

@@ -6,6 +6,7 @@
  * and examples/framework built and run.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +181,100 @@ Test(report, several_folders_get_a_comparison_section, TU_TMP, .timeout = 60)
     free(md);
 }
 
+/* Rewrites dir/results.json with jansson: a member of "environment" set to a string,
+ * or (key NULL) the whole object removed, as an older loadgen wrote it. */
+static void edit_environment(const char *dir, const char *key, const char *value)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s: %s", path, je.text);
+    if (key)
+        json_object_set_new(json_object_get(root, "environment"), key, json_string(value));
+    else
+        json_object_del(root, "environment");
+    cr_assert_eq(json_dump_file(root, path, JSON_INDENT(2)), 0);
+    json_decref(root);
+}
+
+static char *report_md(const char *const *dirs, size_t n)
+{
+    rpt_report *r;
+    char err[512];
+    cr_assert_eq(rpt_report_create(dirs, n, NULL, &r, err, sizeof err), 0, "%s", err);
+    char *buf = tu_doc_markdown(rpt_report_doc(r));
+    rpt_report_destroy(r);
+    return buf;
+}
+
+Test(report, environment_is_the_machine_the_runs_ran_on, TU_TMP, .timeout = 60)
+{
+    tu_short_run("a", "Server", "1");
+    tu_short_run("b", "Server", "2");
+    const char *dirs[2] = {tu_in_tmp("a"), tu_in_tmp("b")};
+    /* results.json records the machine; the run's info has it. */
+    rpt_run *run;
+    char err[256];
+    cr_assert_eq(rpt_run_load(dirs[0], &run, err, sizeof err), 0, "%s", err);
+    const rpt_run_info *in = rpt_run_get_info(run);
+    cr_assert(in->has_environment);
+    rpt_environment here;
+    rpt_environment_get(&here);
+    cr_expect_str_eq(in->environment.hostname, here.hostname);
+    cr_expect_str_eq(in->environment.cpu_model, here.cpu_model);
+    cr_expect_eq(in->environment.cores, here.cores);
+    cr_expect_str_eq(in->environment.compiler, here.compiler);
+    cr_expect_str_eq(in->environment.library_version, lg_version());
+    /* "YYYY-MM-DD HH:MM:SS UTC" from start_time_utc */
+    cr_expect_eq(strlen(in->environment.date_utc), 23, "%s", in->environment.date_utc);
+    cr_expect_eq(strncmp(in->environment.date_utc, in->start_time_utc, 10), 0);
+    rpt_run_destroy(run);
+
+    /* One machine: one column, said to be the runs' machine. */
+    char *md = report_md(dirs, 2);
+    char *m = section(md, "Methodology");
+    cr_assert_not_null(m);
+    cr_expect_not_null(strstr(m, "The machine the runs ran on, as their results.json records it."),
+                       "%s", m);
+    cr_expect_not_null(strstr(m, "| runs made |"));
+    cr_expect_not_null(strstr(m, "| report made |"));
+    cr_expect_null(strstr(md, "different machines"));
+    free(m);
+    free(md);
+
+    /* Another host: two columns, the folders of each, and a recommendation. */
+    edit_environment(dirs[1], "hostname", "elsewhere");
+    md = report_md(dirs, 2);
+    m = section(md, "Methodology");
+    cr_assert_not_null(m);
+    cr_expect_not_null(strstr(m, "The runs ran on 2 different machines"), "%s", m);
+    cr_expect_not_null(strstr(m, "| item | machine 1 | machine 2 |"), "%s", m);
+    cr_expect_not_null(strstr(m, "| folders | #1 | #2 |"), "%s", m);
+    cr_expect_not_null(strstr(m, "| elsewhere |"), "%s", m);
+    char *rec = section(md, "Recommendations");
+    cr_assert_not_null(rec);
+    cr_expect_not_null(strstr(rec, "The runs come from 2 machines"), "%s", rec);
+    free(rec);
+    free(m);
+    free(md);
+
+    /* Files of an older loadgen: the report's own machine, said as such. */
+    edit_environment(dirs[0], NULL, NULL);
+    edit_environment(dirs[1], NULL, NULL);
+    cr_assert_eq(rpt_run_load(dirs[0], &run, err, sizeof err), 0, "%s", err);
+    cr_expect_not(rpt_run_get_info(run)->has_environment);
+    cr_expect_str_eq(rpt_run_get_info(run)->environment.cpu_model, "unknown");
+    rpt_run_destroy(run);
+    md = report_md(dirs, 2);
+    m = section(md, "Methodology");
+    cr_assert_not_null(m);
+    cr_expect_not_null(strstr(m, "do not record the machine they ran on"), "%s", m);
+    cr_expect_not_null(strstr(m, here.hostname));
+    free(m);
+    free(md);
+}
+
 Test(report, markdown_escapes_what_would_break_it, .timeout = 10)
 {
     rpt_doc *d = rpt__doc_create("T");
@@ -194,12 +289,7 @@ Test(report, markdown_escapes_what_would_break_it, .timeout = 10)
     rpt__doc_list(d);
     rpt__doc_item(d, "- item");
     rpt__doc_code(d, "x | y\n");
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_not_null(f);
-    cr_assert_eq(rpt_doc_write_markdown(d, f), 0);
-    fclose(f);
+    char *buf = tu_doc_markdown(d);
     cr_expect(strstr(buf, "\\# not a heading"), "%s", buf);
     cr_expect(strstr(buf, "\\*not bold\\*"), "%s", buf);
     cr_expect(strstr(buf, "\\<b>"), "%s", buf);

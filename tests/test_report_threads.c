@@ -18,6 +18,7 @@
 #include "report/internal.h"
 #include "report/report.h"
 #include "sut/sut.h"
+#include "tests/testutil.h"
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -218,13 +219,7 @@ static char *without_dates(char *md)
 
 static char *markdown(const rpt_report *r)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_not_null(f);
-    cr_assert_eq(rpt_report_write_markdown(r, f), 0);
-    fclose(f);
-    return without_dates(buf);
+    return without_dates(tu_doc_markdown(rpt_report_doc(r)));
 }
 
 Test(report_threads, folders_reach_the_callback_while_validated_and_reports_agree, .timeout = 240)

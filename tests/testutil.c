@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report/report.h"
 #include "tests/testutil.h"
 
 char tu_tmp[64];
@@ -127,4 +128,15 @@ void tu_short_run(const char *out, const char *scenario, const char *seed)
         "--quiet", "--out", out, "--schedule-rng-seed", seed, "--sut-seed", seed);
     cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
     tu_proc_free(&p);
+}
+
+char *tu_doc_markdown(const rpt_doc *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    cr_assert_eq(rpt_doc_write_markdown(d, f), 0);
+    cr_assert_eq(fclose(f), 0);
+    return buf;
 }

@@ -43,4 +43,9 @@ void tu_run_exe(tu_proc *p, const char *exe, const char *const *argv);
  * (schedule and SUT) with seed; fails the test unless it exits 0 or 1. */
 void tu_short_run(const char *out, const char *scenario, const char *seed);
 
+/* A report document as Markdown, in memory from malloc (the caller frees it); fails the
+ * test when it cannot be written. */
+struct rpt_doc;
+char *tu_doc_markdown(const struct rpt_doc *d);
+
 #endif /* TESTS_TESTUTIL_H */
