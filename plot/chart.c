@@ -1059,18 +1059,25 @@ static void draw_bars(plot_buf *b, const frame *f, const series *s)
     end_path(b);
 }
 
-static void whisker(plot_buf *b, double x, double ylo, double yhi, double cap)
+/* A vertical line at x from y `from` to y `to`, with a cap of half-width `cap` at `to`. */
+static void stem(plot_buf *b, double x, double from, double to, double cap)
 {
     put(b, "M");
-    point(b, x, ylo);
+    point(b, x, from);
     put(b, "V");
-    num(b, yhi);
+    num(b, to);
     put(b, "M");
-    point(b, x - cap, ylo);
+    point(b, x - cap, to);
     put(b, "h");
     num(b, 2 * cap);
+}
+
+/* A CI whisker: the line from ylo to yhi, capped at both ends. */
+static void whisker(plot_buf *b, double x, double ylo, double yhi, double cap)
+{
+    stem(b, x, ylo, yhi, cap);
     put(b, "M");
-    point(b, x - cap, yhi);
+    point(b, x - cap, ylo);
     put(b, "h");
     num(b, 2 * cap);
 }
@@ -1215,22 +1222,8 @@ static void draw_box(plot_buf *b, const frame *f, const series *s)
         if (isnan(y1) || isnan(y3) || isnan(yl) || isnan(yh))
             continue;
         double cap = hw * 0.5;
-        put(b, "M");
-        point(b, cx, y1);
-        put(b, "V");
-        num(b, yl);
-        put(b, "M");
-        point(b, cx - cap, yl);
-        put(b, "h");
-        num(b, 2 * cap);
-        put(b, "M");
-        point(b, cx, y3);
-        put(b, "V");
-        num(b, yh);
-        put(b, "M");
-        point(b, cx - cap, yh);
-        put(b, "h");
-        num(b, 2 * cap);
+        stem(b, cx, y1, yl, cap);
+        stem(b, cx, y3, yh, cap);
     }
     end_path(b);
     put(b, "<path fill=\"none\" stroke=\"");

@@ -24,6 +24,7 @@ struct rpt_run {
      * of a run reads it, so a report makes and sorts it once. */
     pthread_mutex_t series_lock;
     bool series_made, sorted_made, at_ordered;
+    int64_t end_ns; /* the last successful completion (rpt__run_end_ns), found at load */
     double *lat, *at, *sorted;
     size_t n_lat;
 };

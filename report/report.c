@@ -414,8 +414,9 @@ static void environment(rpt_report *r)
     bool one_version = true;
     for (size_t i = 0; i < r->n; i++)
         for (size_t k = 0; k < rpt_set_count(r->e[i].set); k++) {
-            const rpt_environment *e = &rpt_run_get_info(rpt_set_run(r->e[i].set, k))->environment;
-            if (!rpt_run_get_info(rpt_set_run(r->e[i].set, k))->has_environment)
+            const rpt_run_info *in = rpt_run_get_info(rpt_set_run(r->e[i].set, k));
+            const rpt_environment *e = &in->environment;
+            if (!in->has_environment)
                 continue;
             if (first && strcmp(first->library_version, e->library_version))
                 one_version = false;

@@ -469,6 +469,11 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
 done:
     run->n_samples = (size_t)count;
     run->info.has_samples = true;
+    /* The end of the time axis, asked for by the validation, the metrics and the charts:
+     * found once, here. */
+    for (size_t i = 0; i < run->n_samples; i++)
+        if (run->samples[i].completed_ns > run->end_ns && run->samples[i].status == 0)
+            run->end_ns = run->samples[i].completed_ns;
 out:
     fclose(f);
     return rc;
@@ -670,11 +675,7 @@ void rpt__run_release_samples(const rpt_run *crun)
 
 int64_t rpt__run_end_ns(const rpt_run *run)
 {
-    int64_t end = 0;
-    for (size_t i = 0; i < run->n_samples; i++)
-        if (run->samples[i].completed_ns > end && run->samples[i].status == 0)
-            end = run->samples[i].completed_ns;
-    return end;
+    return run->end_ns;
 }
 
 double rpt__run_throughput(const rpt_run_info *info)
