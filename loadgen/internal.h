@@ -153,6 +153,11 @@ void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int
 
 int64_t lg__now_ns(void);
 
+/* Sets the calling thread's lg_last_error() text, unless one is already set since
+ * lg__clear_error(): the first cause of a failure is the one worth reporting. */
+void lg__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lg__clear_error(void);
+
 /* results.c: figures of a finished performance pass. Returns 0 or LG_ENOMEM. */
 int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r);
 

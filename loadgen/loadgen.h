@@ -37,6 +37,20 @@ const char *lg_strerror(int err);
 /* Returns the library version, e.g. "0.1.0"; a static string. */
 const char *lg_version(void);
 
+/* Returns an English description of why the last failing call of this library on the
+ * calling thread failed, naming the setting, the file and the system error where there
+ * is one (e.g. "could not write results.json in runs/a: No space left on device"), or
+ * "" when the last lg_run_test on this thread succeeded. The text belongs to the thread
+ * and stays valid until its next call into the library. Thread-safe. */
+const char *lg_last_error(void);
+
+/* Removes the temporary file that lg_run_test is writing at this moment (a log file is
+ * written under NAME.tmp.PID and renamed into place), if there is one. For a program
+ * that exits from a signal handler while the logs are written, so that no orphan file is
+ * left; async-signal-safe. The files already renamed stay, and results.json is written
+ * last: a folder without it is an incomplete run. */
+void lg_log_discard_partial(void);
+
 /* ------------------------------------------------------------------------------------
  * Samples and responses
  * ---------------------------------------------------------------------------------- */

@@ -4,7 +4,9 @@
  * file is written under a temporary name and renamed, so none is ever half-written. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,28 +78,68 @@ typedef struct outfile {
     char path[4096];
 } outfile;
 
+/* The temporary file being written now, for lg_log_discard_partial() in a signal
+ * handler: the path is complete before g_partial_set says so. */
+static char g_partial[4200];
+static volatile sig_atomic_t g_partial_set;
+
+void lg_log_discard_partial(void)
+{
+    if (g_partial_set)
+        unlink(g_partial);
+}
+
+static void partial_set(const char *tmp)
+{
+    g_partial_set = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    snprintf(g_partial, sizeof g_partial, "%s", tmp);
+    atomic_signal_fence(memory_order_seq_cst);
+    g_partial_set = 1;
+}
+
 static int out_open(outfile *o, const lg_log_settings *log, const char *name, bool prefixed)
 {
     const char *prefix = prefixed ? (log->prefix ? log->prefix : "mlperf_log_") : "";
     int n = snprintf(o->path, sizeof o->path, "%s/%s%s", log->outdir, prefix, name);
     o->f = NULL;
-    if (n < 0 || (size_t)n >= sizeof o->path)
+    if (n < 0 || (size_t)n >= sizeof o->path) {
+        lg__set_error("could not write %s%s in %s: the path is longer than %zu bytes",
+                      prefix, name, log->outdir, sizeof o->path - 1);
         return LG_EIO;
+    }
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
+    partial_set(o->tmp);
     o->f = fopen(o->tmp, "w");
-    return o->f ? 0 : LG_EIO;
+    if (!o->f) {
+        g_partial_set = 0;
+        lg__set_error("could not create %s: %s", o->tmp, strerror(errno));
+        return LG_EIO;
+    }
+    return 0;
 }
 
 static int out_close(outfile *o)
 {
     if (!o->f)
         return LG_EIO;
-    bool ok = !ferror(o->f);
-    ok = (fclose(o->f) == 0) && ok;
+    errno = 0;
+    bool ok = !ferror(o->f) && fflush(o->f) == 0;
+    int err = ok ? 0 : errno ? errno : EIO;
+    if (fclose(o->f) != 0 && ok) {
+        ok = false;
+        err = errno ? errno : EIO;
+    }
     o->f = NULL;
-    if (ok && rename(o->tmp, o->path) == 0)
+    if (ok && rename(o->tmp, o->path) == 0) {
+        g_partial_set = 0;
         return 0;
+    }
+    if (ok)
+        err = errno;
     unlink(o->tmp);
+    g_partial_set = 0;
+    lg__set_error("could not write %s: %s", o->path, strerror(err));
     return LG_EIO;
 }
 
@@ -943,8 +985,10 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
     const lg_log_settings *log = t->log;
     if (!log || !log->outdir || !*log->outdir)
         return 0;
-    if (mkdir_p(log->outdir))
+    if (mkdir_p(log->outdir)) {
+        lg__set_error("could not create the folder %s: %s", log->outdir, strerror(errno));
         return LG_EIO;
+    }
     int rc = 0;
     outfile o;
     if (out_open(&o, log, "detail.txt", true) == 0) {
@@ -967,12 +1011,6 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
     } else {
         rc = LG_EIO;
     }
-    if (out_open(&o, log, "results.json", false) == 0) {
-        write_results_json(o.f, t, r, perf, acc);
-        rc |= out_close(&o);
-    } else {
-        rc = LG_EIO;
-    }
     const lg__pass *sp = perf ? perf : acc;
     if (log->write_samples && sp) {
         if (out_open(&o, log, "samples.bin", false) == 0) {
@@ -981,6 +1019,14 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
         } else {
             rc = LG_EIO;
         }
+    }
+    /* results.json last: it is the mark of a complete run folder, so a process killed
+     * while writing the files above leaves a folder that says it is incomplete. */
+    if (out_open(&o, log, "results.json", false) == 0) {
+        write_results_json(o.f, t, r, perf, acc);
+        rc |= out_close(&o);
+    } else {
+        rc = LG_EIO;
     }
     return rc ? LG_EIO : 0;
 }

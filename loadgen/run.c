@@ -36,6 +36,24 @@ static int64_t wall_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* ---------------------------------------------------------------- last error */
+
+static _Thread_local char t_last_error[512];
+
+void lg__set_error(const char *fmt, ...)
+{
+    if (t_last_error[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t_last_error, sizeof t_last_error, fmt, ap);
+    va_end(ap);
+}
+
+void lg__clear_error(void) { t_last_error[0] = '\0'; }
+
+const char *lg_last_error(void) { return t_last_error; }
+
 static struct timespec to_ts(int64_t ns)
 {
     struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
@@ -991,8 +1009,12 @@ static void fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
 int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
                 const lg_log_settings *log, lg_results *out)
 {
-    if (!settings || !sut || !sut->issue || !qsl || !out)
+    lg__clear_error();
+    if (!settings || !sut || !sut->issue || !qsl || !out) {
+        lg__set_error("lg_run_test: %s is NULL", !settings ? "settings" : !sut ? "sut"
+                      : !sut->issue ? "sut->issue" : !qsl ? "qsl" : "out");
         return LG_EINVAL;
+    }
     memset(out, 0, sizeof *out);
     lg__test *t = calloc(1, sizeof *t);
     if (!t)
@@ -1000,11 +1022,13 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     char msg[256];
     int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
     if (rc) {
+        lg__set_error("%s", msg);
         free(t);
         return rc;
     }
     int expected = 0;
     if (!atomic_compare_exchange_strong(&g_running, &expected, 1)) {
+        lg__set_error("lg_run_test: a test is already running in this process");
         free(t);
         return LG_EBUSY;
     }
