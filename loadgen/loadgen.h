@@ -201,6 +201,12 @@ void lg_settings_default(lg_settings *s);
  * when msg is not NULL, writes a message naming the setting and value (up to len). */
 int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t len);
 
+/* The sample timeout, in ns, that a test with these settings and this QSL would use:
+ * sample_timeout_ns when it is set, else the scenario's default (see docs/failures.md).
+ * qsl may be NULL (a QSL of one sample is assumed). Returns 0 when the settings are
+ * refused (lg_settings_check says why). Thread-safe. */
+int64_t lg_settings_effective_timeout_ns(const lg_settings *s, const lg_qsl *qsl);
+
 const char *lg_scenario_name(lg_scenario s); /* "SingleStream", ... */
 const char *lg_mode_name(lg_mode m);         /* "PerformanceOnly", ... */
 /* Parses a name (case-insensitive, also "single-stream", "performance" ...);

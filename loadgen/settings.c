@@ -372,6 +372,15 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
     return check_memory(s, e, msg, len);
 }
 
+int64_t lg_settings_effective_timeout_ns(const lg_settings *s, const lg_qsl *qsl)
+{
+    lg_qsl one = {.total_sample_count = 1, .performance_sample_count = 1};
+    lg__eff e;
+    if (!s || lg__effective(s, qsl ? qsl : &one, &e, NULL, 0))
+        return 0;
+    return e.sample_timeout_ns;
+}
+
 const char *lg_strerror(int err)
 {
     switch (err) {
