@@ -67,8 +67,8 @@ typedef struct key_def {
  * scenario (see the field table); keys with ALL under the scenario being run. */
 static const key_def keys[] = {
     {"mode", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = 3, .unit = "0..3"},
-    {"target_qps", .vt = VT_REAL, .support = K_OK, .scen = SV | OF, .dmax = 1e9,
-     .dmin_open = true, .unit = "queries per second"},
+    {"target_qps", .vt = VT_REAL, .support = K_OK, .scen = SV | OF, .dmin = LG_MIN_QPS,
+     .dmax = 1e9, .unit = "queries per second"},
     {"target_latency", .vt = VT_REAL, .support = K_OK, .nonzero = true,
      .scen = SS | MS | SV, .dmax = YEAR_MS, .unit = "ms"},
     {"target_latency_percentile", .vt = VT_REAL, .support = K_OK, .scen = SS | MS | SV,
@@ -84,7 +84,7 @@ static const key_def keys[] = {
      .unit = "ms"},
     {"max_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = YEAR_MS_U,
      .unit = "ms"},
-    {"min_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = UINT64_MAX,
+    {"min_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = UINT64_C(1) << 36,
      .unit = "queries"},
     {"max_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = UINT64_MAX,
      .unit = "queries"},

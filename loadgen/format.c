@@ -43,7 +43,7 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
     append(buf, len, &used, "%s %s: %s%s\n", lg_scenario_name(r->scenario),
            lg_mode_name(r->mode), r->valid ? "VALID" : "INVALID",
            r->aborted ? " (ABORTED)" : "");
-    for (unsigned f = 1; f <= LG_INVALID_COMPLETION_ERRORS; f <<= 1)
+    for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f)
             append(buf, len, &used, "  - %s\n", lg_invalid_reason_text(f));
     if (r->metric_name) {

@@ -5,12 +5,18 @@
 #define LOADGEN_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "loadgen/loadgen.h"
 
 #define LG__CACHELINE 64
+
+/* The ranges that keep every duration's arithmetic in int64_t nanoseconds. */
+#define LG__YEAR_MS (UINT64_C(1000) * 86400 * 365)
+#define LG__YEAR_NS (INT64_C(1000000000) * 86400 * 365)
+#define LG__MAX_RECORDS (UINT64_C(1) << 36)
 
 /* One issued sample. 32 bytes: the only memory that grows with the number of samples
  * issued (besides the caller's own QSL). Times are absolute CLOCK_MONOTONIC ns. */
@@ -36,10 +42,13 @@ typedef struct lg__rec {
 typedef struct lg__store {
     _Atomic(lg__rec *) *chunks; /* LG__MAX_CHUNKS slots; NULL = not allocated */
     uint64_t nchunks;           /* allocated so far (issue thread only) */
+    uint64_t max_chunks;        /* the memory budget, in chunks (<= LG__MAX_CHUNKS) */
     uint64_t count;             /* records handed out so far (issue thread only) */
 } lg__store;
 
-int lg__store_init(lg__store *s);
+/* Prepares an empty store whose records may take at most budget_bytes (0: no budget
+ * but the LG__MAX_CHUNKS limit). */
+int lg__store_init(lg__store *s, uint64_t budget_bytes);
 void lg__store_free(lg__store *s);
 /* Returns the record for sequence number seq, allocating its chunk when needed (issue
  * thread only). NULL when out of memory or past the maximum. */
@@ -119,6 +128,9 @@ typedef struct lg__pass {
     uint64_t *loaded;           /* the performance set (indices), or NULL */
     uint64_t nloaded;
     bool ended_max_queries, ended_max_duration, ended_abort, ended_async;
+    bool ended_oom;             /* the record store found no memory */
+    bool abort_cut;             /* an abort cut the wait for outstanding samples */
+    bool qsl_failed;            /* a QSL load failed */
     bool ended_naturally;
     uint64_t accuracy_logged;
     uint64_t warmup_queries;    /* performance pass: queries of its warm-up */
@@ -138,6 +150,8 @@ typedef struct lg__test {
     _Atomic(lg__acc *) acc_head;
     _Atomic uint64_t acc_count;
     _Atomic uint64_t duplicates, unknown, late;
+    _Atomic uint64_t bad_responses; /* sizes past LG_MAX_RESPONSE_BYTES */
+    _Atomic uint64_t acc_oom;   /* responses to log that found no memory */
     uint64_t acc_seed;          /* accuracy_log_rng_seed, mixed */
     _Atomic int waiters;        /* the issue thread sleeps on event */
     _Atomic uint32_t event;
@@ -153,6 +167,11 @@ void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int
 
 int64_t lg__now_ns(void);
 
+/* Bytes of memory this process can still take: the least of MemAvailable, the room
+ * left under RLIMIT_AS and under the cgroup's memory.max; UINT64_MAX when none is
+ * known. */
+uint64_t lg__memory_available(void);
+
 /* Sets the calling thread's lg_last_error() text, unless one is already set since
  * lg__clear_error(): the first cause of a failure is the one worth reporting. */
 void lg__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -160,6 +179,17 @@ void lg__clear_error(void);
 
 /* results.c: figures of a finished performance pass. Returns 0 or LG_ENOMEM. */
 int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r);
+
+/* The first psc indices of a seeded partial Fisher-Yates shuffle of 0..total-1 into
+ * out. sparse: the same shuffle on a map of the swapped positions, with memory in psc
+ * rather than total (same result). Returns 0 or LG_ENOMEM. */
+int lg__sample_set(uint64_t total, uint64_t psc, uint64_t seed, bool sparse, uint64_t *out);
+/* Above this many dataset samples per performance sample, the set is drawn sparse. */
+#define LG__DENSE_SET_RATIO 8
+
+/* logs.c: makes log->outdir and checks that a file can be created in it, before the
+ * run. Returns 0 (also when log or its outdir is NULL) or LG_EIO with lg_last_error. */
+int lg__outdir_check(const lg_log_settings *log);
 
 /* logs.c: writes the log files of a finished test. Returns 0 or LG_EIO. */
 int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r);

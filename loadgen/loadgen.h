@@ -66,6 +66,10 @@ typedef struct lg_sample {
 enum { LG_STATUS_OK = 0 };
 
 /* One completed sample, as the SUT reports it to lg_complete(). */
+/* The largest response data lg_complete() accepts for the accuracy log (1 GiB); a
+ * larger size is a SUT error (lg_results.bad_responses). */
+#define LG_MAX_RESPONSE_BYTES ((size_t)1 << 30)
+
 typedef struct lg_response {
     uint64_t id;      /* the id of the lg_sample being answered */
     const void *data; /* the output, or NULL; read (copied) only when the accuracy
@@ -90,9 +94,19 @@ typedef struct lg_response {
 void lg_complete(const lg_response *responses, size_t n);
 
 /* Asks the running test to stop issuing, wait for outstanding samples (up to the sample
- * timeout) and return with results marked aborted. Any thread, async-signal-safe, any
- * time; does nothing when no test runs. */
+ * timeout, and at most LG_ABORT_GRACE_MS after the abort) and return with results
+ * marked aborted; an abort that arrives when issuing has ended and every sample has
+ * settled changes nothing that was measured, and the run is judged on its data. Any
+ * thread, async-signal-safe, any time; does nothing when no test runs. */
 void lg_abort(void);
+
+/* How long, after lg_abort(), samples still outstanding may complete before they are
+ * counted as timed out (ms). */
+#define LG_ABORT_GRACE_MS 1000
+
+/* The range of server_target_qps and offline_expected_qps. */
+#define LG_MIN_QPS 1e-6
+#define LG_MAX_QPS 1e12
 
 /* ------------------------------------------------------------------------------------
  * SUT and QSL interfaces (MLPerf's shapes, with a context pointer)
@@ -256,7 +270,12 @@ enum {
     LG_INVALID_TIMED_OUT = 1u << 5,       /* samples never completed in time */
     LG_INVALID_ABORTED = 1u << 6,         /* lg_abort() ended the run */
     LG_INVALID_MAX_LIMIT = 1u << 7,       /* max_query_count or max_duration hit */
-    LG_INVALID_COMPLETION_ERRORS = 1u << 8, /* duplicate or unknown completions */
+    LG_INVALID_COMPLETION_ERRORS = 1u << 8, /* duplicate or unknown completions, or
+                                               responses of an impossible size */
+    LG_INVALID_OUT_OF_MEMORY = 1u << 9,   /* memory ran out: the run ended early or
+                                             responses could not be logged */
+    LG_INVALID_QSL_FAILURE = 1u << 10,    /* the QSL failed to load samples */
+    LG_INVALID_LAST = LG_INVALID_QSL_FAILURE
 };
 /* Returns a one-line English text for one LG_INVALID_* flag. */
 const char *lg_invalid_reason_text(unsigned flag);
@@ -324,7 +343,11 @@ typedef struct lg_results {
     uint64_t errors_logged;           /* error entries in the detail log */
     uint64_t warnings_logged;
 
-    uint64_t reserved[16];            /* zero; room to grow without an ABI break */
+    uint64_t bad_responses;           /* responses with size > LG_MAX_RESPONSE_BYTES:
+                                         not logged, counted as completion errors */
+    uint64_t accuracy_samples_dropped;/* responses to log that found no memory */
+
+    uint64_t reserved[14];            /* zero; room to grow without an ABI break */
 } lg_results;
 
 /*
@@ -335,8 +358,12 @@ typedef struct lg_results {
  * settings, sut, qsl: read during the call; the caller keeps ownership.
  * log: may be NULL (no files). out: filled on success, and also when the run ends
  * invalid or aborted; the run's validity is out->valid, not the return value.
- * Returns 0, LG_EINVAL (bad settings; nothing was issued), LG_ENOMEM, LG_EBUSY, LG_ESUT
- * (QSL load failed) or LG_EIO (a log file could not be written; *out is still filled).
+ * Returns 0, LG_EINVAL (bad settings; nothing was issued), LG_EBUSY, LG_ESUT (a QSL
+ * load failed: *out is filled, INVALID with LG_INVALID_QSL_FAILURE, and the logs are
+ * written), LG_ENOMEM (memory ran out: before the run, or during it, when *out is
+ * filled, INVALID with LG_INVALID_OUT_OF_MEMORY, and the logs are written) or LG_EIO
+ * (the output folder cannot be written, found before the run; or a log file could not
+ * be written after it, when *out is still filled). lg_last_error() says why.
  * In SubmissionRun mode *out holds the performance pass.
  * Not reentrant: one test per process at a time.
  */

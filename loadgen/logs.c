@@ -231,7 +231,8 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
     if ((why & LG_INVALID_MIN_QUERIES) && n < max)
         items[n++] = "The test exited early, before enough queries were issued.\n"
                      "   See the detailed log for why this may have occurred.";
-    static const unsigned ours[] = {LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
+    static const unsigned ours[] = {LG_INVALID_QSL_FAILURE, LG_INVALID_OUT_OF_MEMORY,
+                                    LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
                                     LG_INVALID_COMPLETION_ERRORS, LG_INVALID_MAX_LIMIT,
                                     LG_INVALID_ABORTED};
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
@@ -249,9 +250,20 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
                      (unsigned long long)r->samples_timed_out);
             break;
         case LG_INVALID_COMPLETION_ERRORS:
-            snprintf(store[n], sizeof store[n], "%s (%llu twice, %llu unknown).", text,
+            snprintf(store[n], sizeof store[n], "%s (%llu twice, %llu unknown, %llu of an "
+                     "impossible size).", text,
                      (unsigned long long)r->duplicate_completions,
-                     (unsigned long long)r->unknown_completions);
+                     (unsigned long long)r->unknown_completions,
+                     (unsigned long long)r->bad_responses);
+            break;
+        case LG_INVALID_OUT_OF_MEMORY:
+            snprintf(store[n], sizeof store[n], "%s (%llu samples recorded, %llu responses "
+                     "not logged); free memory or shorten the run.", text,
+                     (unsigned long long)r->samples_issued,
+                     (unsigned long long)r->accuracy_samples_dropped);
+            break;
+        case LG_INVALID_QSL_FAILURE:
+            snprintf(store[n], sizeof store[n], "%s; see the detail log for its code.", text);
             break;
         default:
             snprintf(store[n], sizeof store[n], "%s.", text);
@@ -723,36 +735,62 @@ static void write_detail(FILE *f, lg__test *t, lg__pass *acc, lg__pass *perf,
 
 /* ---------------------------------------------------------------- accuracy log */
 
-static int cmp_acc(const void *a, const void *b)
+/* Sorts a list of logged responses by seq: a merge sort of the list itself, so that
+ * writing the accuracy log needs no memory however many responses there are (an
+ * allocation here could fail after an accuracy pass that used most of it). */
+static lg__acc *sort_acc(lg__acc *list)
 {
-    uint64_t x = (*(lg__acc *const *)a)->seq, y = (*(lg__acc *const *)b)->seq;
-    return x < y ? -1 : x > y;
+    size_t width = 1;
+    for (;;) {
+        lg__acc *p = list, *head = NULL, **tail = &head;
+        size_t merges = 0;
+        while (p) {
+            merges++;
+            lg__acc *q = p;
+            size_t psize = 0, qsize = width;
+            while (psize < width && q) {
+                psize++;
+                q = q->next;
+            }
+            while (psize > 0 || (qsize > 0 && q)) {
+                lg__acc *e;
+                if (psize == 0 || (qsize > 0 && q && q->seq < p->seq)) {
+                    e = q;
+                    q = q->next;
+                    qsize--;
+                } else {
+                    e = p;
+                    p = p->next;
+                    psize--;
+                }
+                *tail = e;
+                tail = &e->next;
+            }
+            p = q;
+        }
+        *tail = NULL;
+        list = head;
+        if (merges <= 1)
+            return list;
+        width *= 2;
+    }
 }
 
-static int write_accuracy_entries(FILE *f, lg__acc *list, uint64_t count, uint64_t base,
-                                  bool *first)
+static void write_accuracy_entries(FILE *f, lg__acc **list, uint64_t base, bool *first)
 {
-    lg__acc **v = malloc((count ? count : 1) * sizeof *v);
-    if (!v)
-        return LG_ENOMEM;
-    uint64_t n = 0;
-    for (lg__acc *a = list; a && n < count; a = a->next)
-        v[n++] = a;
-    qsort(v, n, sizeof *v, cmp_acc);
+    *list = sort_acc(*list);
     static const char hex[] = "0123456789ABCDEF";
-    for (uint64_t i = 0; i < n; i++) {
+    for (const lg__acc *a = *list; a; a = a->next) {
         fprintf(f, "%s\n{ \"seq_id\" : %llu, \"qsl_idx\" : %llu, \"data\" : \"",
-                *first ? "" : ",", (unsigned long long)(base + v[i]->seq),
-                (unsigned long long)v[i]->index);
-        for (size_t k = 0; k < v[i]->size; k++) {
-            fputc(hex[v[i]->data[k] >> 4], f);
-            fputc(hex[v[i]->data[k] & 15], f);
+                *first ? "" : ",", (unsigned long long)(base + a->seq),
+                (unsigned long long)a->index);
+        for (size_t k = 0; k < a->size; k++) {
+            fputc(hex[a->data[k] >> 4], f);
+            fputc(hex[a->data[k] & 15], f);
         }
         fputs("\" }", f);
         *first = false;
     }
-    free(v);
-    return 0;
 }
 
 static void write_accuracy(FILE *f, lg__pass *acc, lg__pass *perf)
@@ -760,10 +798,9 @@ static void write_accuracy(FILE *f, lg__pass *acc, lg__pass *perf)
     bool first = true;
     fputc('[', f);
     if (acc)
-        write_accuracy_entries(f, acc->acc_list, acc->accuracy_logged, 0, &first);
+        write_accuracy_entries(f, &acc->acc_list, 0, &first);
     if (perf)
-        write_accuracy_entries(f, perf->acc_list, perf->accuracy_logged,
-                               acc ? acc->store.count : 0, &first);
+        write_accuracy_entries(f, &perf->acc_list, acc ? acc->store.count : 0, &first);
     fputs("\n]\n", f);
 }
 
@@ -864,7 +901,8 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
         {LG_INVALID_EARLY_STOPPING, "early_stopping"},
         {LG_INVALID_FAILED_SAMPLES, "failed_samples"}, {LG_INVALID_TIMED_OUT, "timed_out"},
         {LG_INVALID_ABORTED, "aborted"}, {LG_INVALID_MAX_LIMIT, "max_limit"},
-        {LG_INVALID_COMPLETION_ERRORS, "completion_errors"}};
+        {LG_INVALID_COMPLETION_ERRORS, "completion_errors"},
+        {LG_INVALID_OUT_OF_MEMORY, "out_of_memory"}, {LG_INVALID_QSL_FAILURE, "qsl_failure"}};
     bool first = true;
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         if (!(r->invalid_reasons & codes[i].flag))
@@ -886,7 +924,8 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
                "\"samples_completed\": %llu, \"samples_failed\": %llu, "
                "\"samples_timed_out\": %llu, \"duplicate_completions\": %llu, "
                "\"unknown_completions\": %llu, \"late_completions\": %llu, "
-               "\"accuracy_samples_logged\": %llu, \"warmup_queries\": %llu, "
+               "\"accuracy_samples_logged\": %llu, \"accuracy_samples_dropped\": %llu, "
+               "\"bad_responses\": %llu, \"warmup_queries\": %llu, "
                "\"errors_logged\": %llu, "
                "\"warnings_logged\": %llu},\n",
             (unsigned long long)r->queries_issued, (unsigned long long)r->samples_issued,
@@ -896,7 +935,8 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
             (unsigned long long)r->unknown_completions,
             (unsigned long long)r->late_completions,
             (unsigned long long)r->accuracy_samples_logged,
-            (unsigned long long)r->warmup_queries, (unsigned long long)r->errors_logged, (unsigned long long)r->warnings_logged);
+            (unsigned long long)r->accuracy_samples_dropped,
+            (unsigned long long)r->bad_responses, (unsigned long long)r->warmup_queries, (unsigned long long)r->errors_logged, (unsigned long long)r->warnings_logged);
     json_stats(f, "latency_ns", &r->latency);
     if (e->scenario == LG_MULTI_STREAM)
         json_stats(f, "query_latency_ns", &r->query_latency);
@@ -971,6 +1011,33 @@ static void add_result_events(lg__test *t, const lg_results *r)
         lg__event_add(t, 1, "error_runtime", __FILE__, __LINE__,
                       "The SUT reported %llu failed samples",
                       (unsigned long long)r->samples_failed);
+}
+
+int lg__outdir_check(const lg_log_settings *log)
+{
+    if (!log || !log->outdir || !*log->outdir)
+        return 0;
+    if (mkdir_p(log->outdir)) {
+        lg__set_error("could not create the folder %s: %s", log->outdir, strerror(errno));
+        return LG_EIO;
+    }
+    char probe[4200];
+    int n = snprintf(probe, sizeof probe, "%s/.loadgen-probe.%ld", log->outdir,
+                     (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof probe) {
+        lg__set_error("the output folder's path is longer than %zu bytes: %.80s...",
+                      sizeof probe - 64, log->outdir);
+        return LG_EIO;
+    }
+    FILE *f = fopen(probe, "w");
+    if (!f) {
+        lg__set_error("cannot write in the output folder %s: %s", log->outdir,
+                      strerror(errno));
+        return LG_EIO;
+    }
+    fclose(f);
+    unlink(probe);
+    return 0;
 }
 
 int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)

@@ -44,6 +44,53 @@ static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopp
     es->estimate_ns = lr.met ? lr.estimate : 0;
 }
 
+/* The reasons that come from how the pass ended rather than from its latencies. */
+static unsigned end_reasons(const lg__pass *p, const lg_results *r)
+{
+    unsigned why = 0;
+    if (r->samples_failed)
+        why |= LG_INVALID_FAILED_SAMPLES;
+    if (r->samples_timed_out)
+        why |= LG_INVALID_TIMED_OUT;
+    if (p->ended_abort)
+        why |= LG_INVALID_ABORTED;
+    if (p->ended_max_queries || p->ended_max_duration || p->ended_async)
+        why |= LG_INVALID_MAX_LIMIT;
+    if (r->duplicate_completions || r->unknown_completions || r->bad_responses)
+        why |= LG_INVALID_COMPLETION_ERRORS;
+    if (p->ended_oom || r->accuracy_samples_dropped)
+        why |= LG_INVALID_OUT_OF_MEMORY;
+    if (p->qsl_failed)
+        why |= LG_INVALID_QSL_FAILURE;
+    return why;
+}
+
+/* When there is no memory left to sort the latencies: the counts, which need none, and
+ * INVALID for want of memory. The latency figures stay zero. */
+static void count_only(const lg__test *t, const lg__pass *p, lg_results *r)
+{
+    for (uint64_t s = 0; s < p->store.count; s++) {
+        const lg__rec *rec = lg__store_at(&p->store, s);
+        int64_t c = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
+        if (c == LG__TIMED_OUT || c == 0) {
+            r->samples_timed_out++;
+            continue;
+        }
+        r->samples_completed++;
+        r->samples_failed += rec->status != LG_STATUS_OK;
+    }
+    static const char *const names[] = {"early_stopping_latency_ss",
+                                        "early_stopping_latency_ms",
+                                        "result_completed_samples_per_sec",
+                                        "result_samples_per_second"};
+    r->metric_name = names[t->eff.scenario];
+    r->metric_unit = t->eff.scenario == LG_SERVER || t->eff.scenario == LG_OFFLINE ? "1/s"
+                                                                                   : "ns";
+    r->invalid_reasons = end_reasons(p, r) | LG_INVALID_OUT_OF_MEMORY;
+    r->aborted = p->ended_abort;
+    r->valid = false;
+}
+
 int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
 {
     const lg__eff *e = &t->eff;
@@ -62,11 +109,15 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
     r->accuracy_samples_logged = p->accuracy_logged;
     r->warmup_queries = p->warmup_queries;
 
+    r->bad_responses = atomic_load(&t->bad_responses);
+    r->accuracy_samples_dropped = atomic_load(&t->acc_oom);
+
     int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
     int64_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
     if (!lat || !scratch) {
         free(lat);
         free(scratch);
+        count_only(t, p, r);
         return LG_ENOMEM;
     }
 
@@ -215,16 +266,7 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
         r->invalid_reasons |= LG_INVALID_PERF_CONSTRAINT;
     if (!es->met)
         r->invalid_reasons |= LG_INVALID_EARLY_STOPPING;
-    if (r->samples_failed)
-        r->invalid_reasons |= LG_INVALID_FAILED_SAMPLES;
-    if (r->samples_timed_out)
-        r->invalid_reasons |= LG_INVALID_TIMED_OUT;
-    if (p->ended_abort)
-        r->invalid_reasons |= LG_INVALID_ABORTED;
-    if (p->ended_max_queries || p->ended_max_duration || p->ended_async)
-        r->invalid_reasons |= LG_INVALID_MAX_LIMIT;
-    if (r->duplicate_completions || r->unknown_completions)
-        r->invalid_reasons |= LG_INVALID_COMPLETION_ERRORS;
+    r->invalid_reasons |= end_reasons(p, r);
     r->aborted = p->ended_abort;
     r->valid = r->invalid_reasons == 0;
     return 0;

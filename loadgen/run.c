@@ -102,11 +102,17 @@ static void sleep_until(int64_t t)
 
 /* ---------------------------------------------------------------- record store */
 
-int lg__store_init(lg__store *s)
+int lg__store_init(lg__store *s, uint64_t budget_bytes)
 {
     s->chunks = calloc(LG__MAX_CHUNKS, sizeof *s->chunks);
     s->nchunks = 0;
     s->count = 0;
+    uint64_t per_chunk = (uint64_t)LG__CHUNK_RECS * sizeof(lg__rec);
+    s->max_chunks = budget_bytes ? budget_bytes / per_chunk : LG__MAX_CHUNKS;
+    if (s->max_chunks > LG__MAX_CHUNKS)
+        s->max_chunks = LG__MAX_CHUNKS;
+    if (s->max_chunks == 0)
+        s->max_chunks = 1;
     return s->chunks ? 0 : LG_ENOMEM;
 }
 
@@ -123,7 +129,7 @@ void lg__store_free(lg__store *s)
 lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
 {
     uint64_t c = seq >> LG__CHUNK_BITS;
-    if (c >= LG__MAX_CHUNKS)
+    if (c >= s->max_chunks)
         return NULL;
     while (s->nchunks <= c) {
         /* calloc: issued_ns must read 0 until a record is issued, so that a stray id
@@ -141,13 +147,14 @@ lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
 /* ---------------------------------------------------------------- process state */
 
 /* Completion counters, sharded by thread so that SUT threads completing at once do not
- * share a cache line. inflight counts lg_complete calls under way, so that a test
- * never frees what a late call still reads. */
+ * share a cache line. inflight[] counts lg_complete calls under way, one counter for
+ * each parity of g_epoch, so that a test never frees what a late call still reads (see
+ * wait_quiescent). */
 typedef struct shard {
     _Atomic uint64_t completed;
     _Atomic uint64_t failed;
-    _Atomic uint64_t inflight;
-    char pad[LG__CACHELINE - 3 * sizeof(uint64_t)];
+    _Atomic uint64_t inflight[2];
+    char pad[LG__CACHELINE - 4 * sizeof(uint64_t)];
 } shard;
 
 #define NSHARDS 64
@@ -158,8 +165,10 @@ static _Thread_local unsigned t_shard = UINT_MAX;
 static _Atomic(lg__test *) g_test;
 static _Atomic int g_running;
 static _Atomic int g_abort;
+static _Atomic int64_t g_abort_ns; /* when lg_abort was called (0: not yet) */
 static _Atomic uint64_t g_serial;
 static _Atomic uint64_t g_stray; /* completions while no test ran */
+static _Alignas(LG__CACHELINE) _Atomic unsigned g_epoch;
 
 static inline shard *my_shard(void)
 {
@@ -189,12 +198,24 @@ static uint64_t shards_sum(size_t off)
 static uint64_t completed_count(void) { return shards_sum(offsetof(shard, completed)); }
 static uint64_t failed_count(void) { return shards_sum(offsetof(shard, failed)); }
 
-/* Waits until no lg_complete call is under way. Called after the test or pass it could
- * touch was unpublished; any call that started before then is counted in a shard. */
+/* Waits until every lg_complete call that could have read the test or pass just
+ * unpublished has returned; calls that start later see it unpublished. A call counts
+ * itself in inflight[g_epoch & 1] of its shard before it reads anything. Waiting for
+ * all counters to read zero at once would never end while other threads keep calling
+ * (a livelock seen with eight such threads), so this waits as read-copy-update does: it
+ * flips the epoch, so that new calls count themselves in the other parity, and waits
+ * for the old parity to drain; only calls that read the epoch before the flip can still
+ * enter it, at most one per thread. Doing it twice covers a call that read the epoch
+ * two flips ago (it counted itself in the parity the first flip did not drain). The
+ * wait is bounded by the calls already under way, whatever other threads do. */
 static void wait_quiescent(void)
 {
-    while (shards_sum(offsetof(shard, inflight)) != 0)
-        sched_yield();
+    for (int phase = 0; phase < 2; phase++) {
+        unsigned old = atomic_fetch_add(&g_epoch, 1) & 1;
+        for (int i = 0; i < NSHARDS; i++)
+            while (atomic_load_explicit(&g_shards[i].inflight[old], memory_order_acquire))
+                sched_yield();
+    }
 }
 
 static inline uint64_t mix64(uint64_t x)
@@ -217,12 +238,22 @@ static gsl_rng *rng_new(uint64_t seed)
 
 /* ---------------------------------------------------------------- completion */
 
+/* Copies a response for the accuracy log. A size the SUT could not have meant (past
+ * LG_MAX_RESPONSE_BYTES) is counted as a bad response and not copied; a copy that finds
+ * no memory is counted, and the run ends INVALID and out of memory rather than with a
+ * silently shorter accuracy log. */
 static void acc_copy(lg__test *t, uint64_t seq, const lg__rec *rec, const lg_response *r)
 {
     size_t size = r->data ? r->size : 0;
+    if (size > LG_MAX_RESPONSE_BYTES) {
+        atomic_fetch_add_explicit(&t->bad_responses, 1, memory_order_relaxed);
+        return;
+    }
     lg__acc *a = malloc(sizeof *a + size);
-    if (!a)
-        return; /* counted as not logged: accuracy_samples_logged stays lower */
+    if (!a) {
+        atomic_fetch_add_explicit(&t->acc_oom, 1, memory_order_relaxed);
+        return;
+    }
     a->seq = seq;
     a->index = rec->index;
     a->size = size;
@@ -240,12 +271,13 @@ static void acc_copy(lg__test *t, uint64_t seq, const lg__rec *rec, const lg_res
 void lg_complete(const lg_response *responses, size_t n)
 {
     shard *sh = my_shard();
-    atomic_fetch_add(&sh->inflight, 1);
+    _Atomic uint64_t *inflight = &sh->inflight[atomic_load(&g_epoch) & 1];
+    atomic_fetch_add(inflight, 1);
     lg__test *t = atomic_load(&g_test);
     lg__pass *p = t ? atomic_load_explicit(&t->pass, memory_order_acquire) : NULL;
     if (!p) {
         atomic_fetch_add_explicit(&g_stray, n, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&sh->inflight, 1, memory_order_release);
+        atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
         return;
     }
     int64_t now = lg__now_ns();
@@ -258,7 +290,9 @@ void lg_complete(const lg_response *responses, size_t n)
             chunk = atomic_load_explicit(&p->store.chunks[seq >> LG__CHUNK_BITS],
                                          memory_order_acquire);
         lg__rec *rec = chunk ? &chunk[seq & (LG__CHUNK_RECS - 1)] : NULL;
-        if (!rec || atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) == 0) {
+        /* Acquire: a SUT that completes an id it guessed may run while prepare()
+         * fills the record; issue() publishes it with a release store. */
+        if (!rec || atomic_load_explicit(&rec->issued_ns, memory_order_acquire) == 0) {
             atomic_fetch_add_explicit(&t->unknown, 1, memory_order_relaxed);
             continue;
         }
@@ -288,13 +322,32 @@ void lg_complete(const lg_response *responses, size_t n)
         atomic_fetch_add(&t->event, 1);
         futex_wake_all(&t->event);
     }
-    atomic_fetch_sub_explicit(&sh->inflight, 1, memory_order_release);
+    atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
 }
 
 void lg_abort(void)
 {
-    if (atomic_load(&g_running))
+    if (atomic_load(&g_running)) {
+        int64_t zero = 0;
+        atomic_compare_exchange_strong(&g_abort_ns, &zero, lg__now_ns());
         atomic_store(&g_abort, 1);
+    }
+}
+
+/* The deadline of a wait for completions: the one asked for, or, once the test was
+ * aborted, LG_ABORT_GRACE_MS after the abort if that is sooner. *cut says whether the
+ * abort shortened it. */
+static int64_t wait_deadline(int64_t deadline_ns, bool *cut)
+{
+    *cut = false;
+    if (!atomic_load_explicit(&g_abort, memory_order_acquire))
+        return deadline_ns;
+    int64_t grace_end = atomic_load(&g_abort_ns) + (int64_t)LG_ABORT_GRACE_MS * 1000000;
+    if (grace_end < deadline_ns) {
+        *cut = true;
+        return grace_end;
+    }
+    return deadline_ns;
 }
 
 /* ---------------------------------------------------------------- events */
@@ -334,8 +387,10 @@ void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int
 
 /* Waits until rec completes or the deadline passes; returns false on timeout, after
  * marking the record timed out (unless it completed at that very moment). */
-static bool wait_rec(lg__test *t, lg__rec *rec, int64_t deadline_ns)
+static bool wait_rec(lg__test *t, lg__rec *rec, int64_t asked_deadline_ns)
 {
+    bool cut;
+    int64_t deadline_ns;
     int64_t spin_end = lg__now_ns() + 20000;
     while (!atomic_load_explicit(&rec->completed_ns, memory_order_acquire)) {
         if (lg__now_ns() > spin_end)
@@ -350,13 +405,16 @@ sleep:
         if (atomic_load(&rec->completed_ns))
             break;
         int64_t now = lg__now_ns();
+        deadline_ns = wait_deadline(asked_deadline_ns, &cut);
         if (now >= deadline_ns) {
             int64_t expected = 0;
             atomic_store(&t->waiters, 0);
             if (!atomic_compare_exchange_strong(&rec->completed_ns, &expected,
                                                 LG__TIMED_OUT))
                 return true; /* it completed at that very moment */
-            atomic_load_explicit(&t->pass, memory_order_relaxed)->timed_out++;
+            lg__pass *p = atomic_load_explicit(&t->pass, memory_order_relaxed);
+            p->timed_out++;
+            p->abort_cut |= cut;
             return false;
         }
         int64_t wait = deadline_ns - now;
@@ -375,14 +433,17 @@ static bool settled(const lg__pass *p)
 /* Waits until every sample issued so far is settled or the deadline passes; then marks
  * the samples from first_seq on that are still outstanding as timed out. Returns how
  * many it marked. */
-static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq, int64_t deadline_ns)
+static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq,
+                       int64_t asked_deadline_ns)
 {
+    bool cut = false;
     for (;;) {
         atomic_store(&t->waiters, 1);
         uint32_t ev = atomic_load(&t->event);
         if (settled(p))
             break;
         int64_t now = lg__now_ns();
+        int64_t deadline_ns = wait_deadline(asked_deadline_ns, &cut);
         if (now >= deadline_ns)
             break;
         int64_t wait = deadline_ns - now;
@@ -399,6 +460,7 @@ static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq, int64_t dea
                 marked++;
         }
         p->timed_out += marked;
+        p->abort_cut |= cut && marked;
     }
     return marked;
 }
@@ -528,7 +590,7 @@ static inline void issue(issuer *is, const lg_sample *s, size_t n, int64_t now)
     lg__pass *p = is->p;
     for (size_t i = 0; i < n; i++)
         atomic_store_explicit(&lg__store_at(&p->store, s[i].id & LG__SEQ_MASK)->issued_ns,
-                              now, memory_order_relaxed);
+                              now, memory_order_release);
     p->queries++;
     atomic_store_explicit(&p->samples,
                           atomic_load_explicit(&p->samples, memory_order_relaxed) + n,
@@ -536,11 +598,26 @@ static inline void issue(issuer *is, const lg_sample *s, size_t n, int64_t now)
     is->t->sut->issue(is->t->sut->ctx, s, n);
 }
 
+/* The record store gave no record: either the 2^36 records one pass can hold are used,
+ * a max limit, or the memory budget set at the start of the pass (or the allocator)
+ * ran out, which ends the run INVALID and out of memory with its figures kept. */
 static bool out_of_records(issuer *is)
 {
-    ERROR(is->t, "error_runtime", "Ending early: the sample record store is full or out of "
-          "memory after %llu samples", (unsigned long long)is->p->store.count);
-    is->p->ended_max_queries = true;
+    lg__pass *p = is->p;
+    if (p->store.count >= (uint64_t)LG__MAX_CHUNKS * LG__CHUNK_RECS) {
+        ERROR(is->t, "error_runtime", "Ending early: the %llu samples one pass can record "
+              "were issued", (unsigned long long)p->store.count);
+        p->ended_max_queries = true;
+    } else {
+        ERROR(is->t, "error_runtime", "Ending early: out of memory for sample records "
+              "after %llu samples (%.1f MiB of records; the budget is set from the "
+              "memory available at the start of the pass)",
+              (unsigned long long)p->store.count,
+              (double)p->store.nchunks * LG__CHUNK_RECS * sizeof(lg__rec) / 1048576.0);
+        lg__set_error("out of memory for sample records after %llu samples",
+                      (unsigned long long)p->store.count);
+        p->ended_oom = true;
+    }
     return false;
 }
 
@@ -617,6 +694,14 @@ static void issue_streams(issuer *is, uint64_t nqueries_cap)
     }
 }
 
+/* t + gap ns, saturating: lg_settings_check bounds the rate so that a mean gap fits
+ * easily, and an extreme draw must still never wrap around. */
+static inline int64_t add_gap(int64_t t, double gap_ns)
+{
+    double room = (double)(INT64_MAX - t);
+    return gap_ns < room ? t + (int64_t)gap_ns : INT64_MAX;
+}
+
 /* Server: Poisson arrivals; latency counts from the scheduled time, so a late issue
  * shows in the latency and in the issue lag, never hides. */
 static void issue_server(issuer *is, uint64_t nqueries_cap)
@@ -631,9 +716,14 @@ static void issue_server(issuer *is, uint64_t nqueries_cap)
     }
     double mean_gap_ns = 1e9 / e->target_qps;
     int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
+    /* Sleeps end at the run's deadline: a rate so low that the next query is due after
+     * max_duration_ms must not keep the run past it. */
+    int64_t deadline = !is->accuracy && e->max_duration_ms
+                           ? p->start_ns + (int64_t)e->max_duration_ms * 1000000
+                           : INT64_MAX;
     /* An accuracy pass restarts the schedule for each set it issues. */
     int64_t origin = is->accuracy ? lg__now_ns() : p->start_ns;
-    int64_t next = origin + (int64_t)gsl_ran_exponential(sched, mean_gap_ns);
+    int64_t next = add_gap(origin, gsl_ran_exponential(sched, mean_gap_ns));
     size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
     bool async_limit = e->max_async_queries != 0 && !is->accuracy;
     uint64_t q = 0;
@@ -647,11 +737,13 @@ static void issue_server(issuer *is, uint64_t nqueries_cap)
         }
         int64_t now = lg__now_ns();
         if (now < next) {
-            sleep_until(next);
+            sleep_until(next < deadline ? next : deadline);
             now = lg__now_ns();
         }
         if (limits_hit(is, now))
             break;
+        if (now < next)
+            continue; /* woken early; limits_hit saw why or the loop sleeps again */
         if (async_limit && p->samples - completed_count() >= e->max_async_queries) {
             ERROR(t, "error_runtime", "IssueQueryThread 0 Ending early: Too many outstanding "
                   "queries. issued %llu outstanding %llu", (unsigned long long)p->queries,
@@ -670,7 +762,7 @@ static void issue_server(issuer *is, uint64_t nqueries_cap)
             n++;
             q++;
             prev = next;
-            next += (int64_t)gsl_ran_exponential(sched, mean_gap_ns);
+            next = add_gap(next, gsl_ran_exponential(sched, mean_gap_ns));
         } while (n < maxbatch && next <= now && q < nqueries_cap &&
                  (is->accuracy || q < e->min_query_count || prev - p->start_ns < min_dur));
         if (n == 1) {
@@ -699,7 +791,7 @@ static void issue_offline(issuer *is, uint64_t n)
             return;
         }
         atomic_store_explicit(&lg__store_at(&p->store, s[k].id & LG__SEQ_MASK)->issued_ns, 1,
-                              memory_order_relaxed);
+                              memory_order_release);
     }
     if (p->queries == 0 && !is->accuracy) {
         p->start_ns = lg__now_ns();
@@ -730,31 +822,96 @@ static void qsl_unload(lg__test *t, const uint64_t *idx, size_t n)
         ERROR(t, "error_runtime", "the QSL failed to unload %zu samples", n);
 }
 
-/* The performance set: the first psc indices of a seeded shuffle of the dataset. */
+/* An open-addressing map from positions of a virtual array to the values swapped into
+ * them, for a Fisher-Yates shuffle of a dataset far larger than the part drawn. */
+typedef struct swap_map {
+    uint64_t *keys; /* position + 1; 0 = empty */
+    uint64_t *vals;
+    uint64_t mask;
+} swap_map;
+
+static uint64_t *swap_slot(swap_map *m, uint64_t pos)
+{
+    uint64_t i = mix64(pos) & m->mask;
+    while (m->keys[i] && m->keys[i] != pos + 1)
+        i = (i + 1) & m->mask;
+    return &m->keys[i];
+}
+
+static uint64_t swap_get(swap_map *m, uint64_t pos)
+{
+    uint64_t *k = swap_slot(m, pos);
+    return *k ? m->vals[k - m->keys] : pos;
+}
+
+static void swap_set(swap_map *m, uint64_t pos, uint64_t v)
+{
+    uint64_t *k = swap_slot(m, pos);
+    *k = pos + 1;
+    m->vals[k - m->keys] = v;
+}
+
+int lg__sample_set(uint64_t total, uint64_t psc, uint64_t seed, bool sparse, uint64_t *out)
+{
+    gsl_rng *r = rng_new(seed);
+    if (!r)
+        return LG_ENOMEM;
+    int rc = 0;
+    if (!sparse) {
+        uint32_t *all = malloc(total * sizeof *all);
+        if (!all) {
+            rc = LG_ENOMEM;
+            goto out;
+        }
+        for (uint64_t i = 0; i < total; i++)
+            all[i] = (uint32_t)i;
+        /* A partial Fisher-Yates: only the first psc positions are needed. */
+        for (uint64_t i = 0; i < psc; i++) {
+            uint64_t j = i + gsl_rng_uniform_int(r, total - i);
+            uint32_t tmp = all[i];
+            all[i] = all[j];
+            all[j] = tmp;
+            out[i] = all[i];
+        }
+        free(all);
+        goto out;
+    }
+    /* The same swaps on a virtual array: position i is never read again after step i,
+     * so only the value moved to j needs keeping. At most psc entries, load <= 1/2. */
+    uint64_t cap = 16;
+    while (cap < 2 * psc)
+        cap <<= 1;
+    swap_map m = {calloc(cap, sizeof *m.keys), malloc(cap * sizeof *m.vals), cap - 1};
+    if (!m.keys || !m.vals) {
+        rc = LG_ENOMEM;
+    } else {
+        for (uint64_t i = 0; i < psc; i++) {
+            uint64_t j = i + gsl_rng_uniform_int(r, total - i);
+            uint64_t vi = swap_get(&m, i), vj = swap_get(&m, j);
+            swap_set(&m, j, vi);
+            out[i] = vj;
+        }
+    }
+    free(m.keys);
+    free(m.vals);
+out:
+    gsl_rng_free(r);
+    return rc;
+}
+
+/* The performance set: the first psc indices of a seeded shuffle of the dataset. Its
+ * memory follows psc, not the dataset's size, unless the dataset is small. */
 static int performance_set(lg__test *t, lg__pass *p)
 {
     uint64_t total = t->qsl->total_sample_count, psc = t->eff.performance_sample_count;
-    uint32_t *all = malloc(total * sizeof *all);
     p->loaded = malloc(psc * sizeof *p->loaded);
-    gsl_rng *r = rng_new(t->req->qsl_rng_seed);
-    if (!all || !p->loaded || !r) {
-        free(all);
-        gsl_rng_free(r);
+    if (!p->loaded)
         return LG_ENOMEM;
-    }
-    for (uint64_t i = 0; i < total; i++)
-        all[i] = (uint32_t)i;
-    /* A partial Fisher-Yates: only the first psc positions are needed. */
-    for (uint64_t i = 0; i < psc; i++) {
-        uint64_t j = i + gsl_rng_uniform_int(r, total - i);
-        uint32_t tmp = all[i];
-        all[i] = all[j];
-        all[j] = tmp;
-        p->loaded[i] = all[i];
-    }
+    int rc = lg__sample_set(total, psc, t->req->qsl_rng_seed, total > LG__DENSE_SET_RATIO * psc,
+                            p->loaded);
+    if (rc)
+        return rc;
     p->nloaded = psc;
-    free(all);
-    gsl_rng_free(r);
     return 0;
 }
 
@@ -765,7 +922,23 @@ static int pass_init(lg__pass *p, lg_mode mode)
     memset(p, 0, sizeof *p);
     p->mode = mode;
     p->tag = (atomic_fetch_add(&g_serial, 1) & 0xffffff) + 1;
-    return lg__store_init(&p->store);
+    return lg__store_init(&p->store, 0);
+}
+
+/* The record store's memory budget for a pass that starts now: what the process can
+ * still take, less a reserve for the logs, shared with what each sample needs beside
+ * its record (16 bytes while the results are computed; an accuracy pass also keeps a
+ * copy of every response, at least 48 bytes). */
+static uint64_t store_budget(const lg__test *t, const lg__pass *p)
+{
+    uint64_t avail = lg__memory_available();
+    if (avail == UINT64_MAX)
+        return 0;
+    uint64_t reserve = (uint64_t)64 << 20;
+    uint64_t room = avail > 2 * reserve ? avail - reserve : avail / 2;
+    double rec = (double)sizeof(lg__rec);
+    double per = rec + 16.0 + (p->mode == LG_MODE_ACCURACY || t->log_all ? 48.0 : 0.0);
+    return (uint64_t)((double)room * rec / per);
 }
 
 static void pass_free(lg__pass *p)
@@ -781,6 +954,12 @@ static void pass_free(lg__pass *p)
 
 static void pass_begin(lg__test *t, lg__pass *p)
 {
+    uint64_t budget = store_budget(t, p);
+    if (budget) {
+        uint64_t per_chunk = (uint64_t)LG__CHUNK_RECS * sizeof(lg__rec);
+        uint64_t chunks = budget / per_chunk;
+        p->store.max_chunks = chunks < 1 ? 1 : chunks < LG__MAX_CHUNKS ? chunks : LG__MAX_CHUNKS;
+    }
     shards_reset();
     atomic_store(&t->acc_head, NULL);
     atomic_store(&t->acc_count, 0);
@@ -893,8 +1072,10 @@ static int run_performance(lg__test *t, lg__pass *p)
     if (rc)
         return rc;
     EVENT(t, "generic_message", "Starting performance mode");
-    if ((rc = qsl_load(t, p->loaded, p->nloaded)))
+    if ((rc = qsl_load(t, p->loaded, p->nloaded))) {
+        p->qsl_failed = true;
         return rc;
+    }
     issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
     is.index_rng = rng_new(t->req->sample_index_rng_seed);
     size_t bufn = e->scenario == LG_OFFLINE ? e->samples_per_query
@@ -959,12 +1140,23 @@ static int run_accuracy(lg__test *t, lg__pass *p)
     monitor m;
     pass_begin(t, p);
     monitor_start(&m, t, p, "accuracy");
-    for (uint64_t first = 0; first < total && !stop_requested(); first += psc) {
+    for (uint64_t first = 0; first < total; first += psc) {
+        if (stop_requested()) {
+            ERROR(t, "error_runtime", "Ending early: the test was aborted after %llu of "
+                  "%llu accuracy samples", (unsigned long long)first,
+                  (unsigned long long)total);
+            p->ended_abort = true;
+            break;
+        }
+        if (p->ended_oom || p->ended_max_queries)
+            break;
         uint64_t n = total - first < psc ? total - first : psc;
         for (uint64_t i = 0; i < n; i++)
             set[i] = first + i;
-        if ((rc = qsl_load(t, set, n)))
+        if ((rc = qsl_load(t, set, n))) {
+            p->qsl_failed = true;
             break;
+        }
         is.set = set;
         is.nset = n;
         is.pos = 0;
@@ -996,15 +1188,23 @@ static int run_accuracy(lg__test *t, lg__pass *p)
 
 /* ---------------------------------------------------------------- lg_run_test */
 
-static void fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
+static int fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
 {
-    lg__compute_results(t, p, r);
+    int rc = lg__compute_results(t, p, r);
     r->mode = LG_MODE_ACCURACY;
     /* Accuracy has no timing rules: it is valid when every sample came back. */
     r->invalid_reasons &= LG_INVALID_FAILED_SAMPLES | LG_INVALID_TIMED_OUT |
-                          LG_INVALID_ABORTED | LG_INVALID_COMPLETION_ERRORS;
+                          LG_INVALID_ABORTED | LG_INVALID_COMPLETION_ERRORS |
+                          LG_INVALID_OUT_OF_MEMORY | LG_INVALID_QSL_FAILURE |
+                          LG_INVALID_MAX_LIMIT;
     r->valid = r->invalid_reasons == 0;
+    return rc;
 }
+
+/* Whether an abort changed what a pass measured: it stopped the issuing, or cut the
+ * wait for samples still outstanding. An abort that arrives after both is noted and
+ * the run is judged on its data. */
+static bool pass_aborted(const lg__pass *p) { return p->ended_abort || p->abort_cut; }
 
 int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
                 const lg_log_settings *log, lg_results *out)
@@ -1023,6 +1223,12 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
     if (rc) {
         lg__set_error("%s", msg);
+        free(t);
+        return rc;
+    }
+    /* An output folder that cannot be written is found now, before the run, not after
+     * it when its figures would be lost. */
+    if ((rc = lg__outdir_check(log))) {
         free(t);
         return rc;
     }
@@ -1059,7 +1265,8 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         rc = run_accuracy(t, &acc);
         t->log_all = false;
     }
-    if (!rc && want_perf && !stop_requested()) {
+    if (!rc && want_perf && !stop_requested() && !acc.ended_oom &&
+        !atomic_load(&t->acc_oom)) {
         double prob = settings->accuracy_log_probability;
         t->acc_threshold = prob >= 1.0  ? UINT64_MAX
                            : prob <= 0.0 ? 0
@@ -1071,17 +1278,39 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     atomic_store(&g_test, NULL);
     wait_quiescent();
 
-    if (rc == 0 || rc == LG_ESUT) {
-        if (want_perf && perf.start_ns)
-            rc = lg__compute_results(t, &perf, out) ? LG_ENOMEM : rc;
-        else if (want_acc)
-            fill_accuracy_results(t, &acc, out);
-        out->mode = t->eff.mode == LG_MODE_SUBMISSION && !perf.start_ns ? LG_MODE_ACCURACY
-                                                                        : out->mode;
-        if (stop_requested()) {
+    /* The figures of the pass that ran last: the performance pass when it started
+     * (or its QSL load failed), else the accuracy pass. They are computed and written
+     * whatever ended the run, so that nothing measured is lost. */
+    if (rc == 0 || rc == LG_ESUT || rc == LG_ENOMEM) {
+        bool perf_ran = want_perf && (perf.start_ns || perf.qsl_failed);
+        lg__pass *rp = perf_ran ? &perf : want_acc ? &acc : &perf;
+        int crc = perf_ran ? lg__compute_results(t, &perf, out)
+                           : fill_accuracy_results(t, &acc, out);
+        if (crc && !rc)
+            rc = crc;
+        out->mode = perf_ran ? LG_MODE_PERFORMANCE : LG_MODE_ACCURACY;
+        if (pass_aborted(&acc) || pass_aborted(rp)) {
             out->aborted = true;
             out->invalid_reasons |= LG_INVALID_ABORTED;
             out->valid = false;
+        } else if (stop_requested()) {
+            EVENT(t, "generic_message", "An abort arrived after issuing ended and every "
+                  "sample had settled; the run is judged on its data");
+        }
+        if (acc.qsl_failed || perf.qsl_failed) {
+            out->invalid_reasons |= LG_INVALID_QSL_FAILURE;
+            out->valid = false;
+            lg__set_error("the QSL failed to load samples in the %s pass",
+                          acc.qsl_failed ? "accuracy" : "performance");
+        }
+        if (out->invalid_reasons & LG_INVALID_OUT_OF_MEMORY) {
+            out->valid = false;
+            if (!rc)
+                rc = LG_ENOMEM;
+            lg__set_error("memory ran out during the run: %llu samples recorded, %llu "
+                          "responses could not be kept for the accuracy log",
+                          (unsigned long long)out->samples_issued,
+                          (unsigned long long)out->accuracy_samples_dropped);
         }
         int wrc = lg__write_logs(t, want_acc ? &acc : NULL,
                                  want_perf && perf.start_ns ? &perf : NULL, out);

@@ -2,6 +2,8 @@
  * MLPerf derives from them (its effective_* detail-log keys). */
 #include <ctype.h>
 #include <math.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -153,13 +155,22 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
           s->multi_stream_expected_latency_ns > 0))
         return fail(msg, len, pos, "multi_stream_expected_latency_ns",
                     s->multi_stream_expected_latency_ns);
-    if (!(isfinite(s->server_target_qps) && s->server_target_qps > 0))
-        return fail(msg, len, pos, "server_target_qps", s->server_target_qps);
-    if (!(isfinite(s->offline_expected_qps) && s->offline_expected_qps > 0))
-        return fail(msg, len, pos, "offline_expected_qps", s->offline_expected_qps);
-    if (s->server_target_latency_ns <= 0)
-        return fail(msg, len, "%s = %g: must be above 0", "server_target_latency_ns",
-                    (double)s->server_target_latency_ns);
+    /* Rates: a mean gap of 1e15 ns (11.6 days) at the lowest keeps every schedule's
+     * arithmetic in int64_t nanoseconds. */
+    const char *rate = "%s = %g: must be a number from 1e-06 to 1e+12 queries per second";
+    if (!(s->server_target_qps >= LG_MIN_QPS && s->server_target_qps <= LG_MAX_QPS))
+        return fail(msg, len, rate, "server_target_qps", s->server_target_qps);
+    if (!(s->offline_expected_qps >= LG_MIN_QPS && s->offline_expected_qps <= LG_MAX_QPS))
+        return fail(msg, len, rate, "offline_expected_qps", s->offline_expected_qps);
+    if (s->server_target_latency_ns <= 0 || s->server_target_latency_ns > LG__YEAR_NS)
+        return fail(msg, len, "%s = %g: must be above 0 and at most a year",
+                    "server_target_latency_ns", (double)s->server_target_latency_ns);
+    if (s->single_stream_expected_latency_ns > (double)LG__YEAR_NS)
+        return fail(msg, len, "%s = %g: more than a year", "single_stream_expected_latency_ns",
+                    s->single_stream_expected_latency_ns);
+    if (s->multi_stream_expected_latency_ns > (double)LG__YEAR_NS)
+        return fail(msg, len, "%s = %g: more than a year", "multi_stream_expected_latency_ns",
+                    s->multi_stream_expected_latency_ns);
     if (s->multi_stream_samples_per_query == 0)
         return fail(msg, len, "%s = %g: must be at least 1",
                     "multi_stream_samples_per_query", 0);
@@ -177,19 +188,25 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
         return fail(msg, len, "%s = %g: only one issue thread is supported (0 or 1)",
                     "server_num_issue_query_threads",
                     (double)s->server_num_issue_query_threads);
-    if (s->warmup_duration_ms > UINT64_C(1000) * 86400 * 365)
+    if (s->warmup_duration_ms > LG__YEAR_MS)
         return fail(msg, len, "%s = %g: more than a year", "warmup_duration_ms",
                     (double)s->warmup_duration_ms);
-    if (s->sample_timeout_ns < 0)
-        return fail(msg, len, "%s = %g: must be 0 (default) or above", "sample_timeout_ns",
-                    (double)s->sample_timeout_ns);
+    if (s->sample_timeout_ns < 0 || s->sample_timeout_ns > LG__YEAR_NS)
+        return fail(msg, len, "%s = %g: must be 0 (default) or above, and at most a year",
+                    "sample_timeout_ns", (double)s->sample_timeout_ns);
+    if (s->max_duration_ms > LG__YEAR_MS)
+        return fail(msg, len, "%s = %g: more than a year", "max_duration_ms",
+                    (double)s->max_duration_ms);
+    if (s->min_query_count > LG__MAX_RECORDS)
+        return fail(msg, len, "%s = %g: more than the 2^36 samples one run can record",
+                    "min_query_count", (double)s->min_query_count);
     if (s->max_query_count && s->max_query_count < s->min_query_count)
         return fail(msg, len, "%s = %g: below min_query_count", "max_query_count",
                     (double)s->max_query_count);
     if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms)
         return fail(msg, len, "%s = %g: below min_duration_ms", "max_duration_ms",
                     (double)s->max_duration_ms);
-    if (s->min_duration_ms > UINT64_C(1000) * 86400 * 365)
+    if (s->min_duration_ms > LG__YEAR_MS)
         return fail(msg, len, "%s = %g: more than a year", "min_duration_ms",
                     (double)s->min_duration_ms);
 
@@ -226,26 +243,65 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
     return 0;
 }
 
-/* Bytes of memory the system can give us now (MemAvailable), or 0 if unknown. */
-static uint64_t memory_available(void)
+/* A number from the first line of a small file, or UINT64_MAX ("max" or no file). */
+static uint64_t read_u64_file(const char *path)
 {
-    FILE *f = fopen("/proc/meminfo", "r");
+    FILE *f = fopen(path, "r");
     if (!f)
-        return 0;
-    char line[256];
-    unsigned long long kb = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-            break;
+        return UINT64_MAX;
+    unsigned long long v;
+    int ok = fscanf(f, "%llu", &v);
     fclose(f);
-    return (uint64_t)kb * 1024;
+    return ok == 1 ? (uint64_t)v : UINT64_MAX;
 }
 
-/* Refuses a run whose sample records would not fit in memory, saying how much it would
- * need. The count is known ahead for Server (rate x duration) and Offline (the query
- * size); SingleStream and MultiStream grow with the SUT's speed, bounded only by
- * max_query_count. */
-static int check_memory(const lg_settings *s, const lg__eff *e, char *msg, size_t len)
+uint64_t lg__memory_available(void)
+{
+    uint64_t avail = UINT64_MAX;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        unsigned long long kb;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+                avail = (uint64_t)kb * 1024;
+                break;
+            }
+        fclose(f);
+    }
+    /* ulimit -v: the address space left. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        FILE *st = fopen("/proc/self/statm", "r");
+        unsigned long long pages = 0;
+        if (st) {
+            if (fscanf(st, "%llu", &pages) != 1)
+                pages = 0;
+            fclose(st);
+        }
+        uint64_t used = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+        uint64_t room = rl.rlim_cur > used ? (uint64_t)rl.rlim_cur - used : 0;
+        if (room < avail)
+            avail = room;
+    }
+    /* A cgroup v2 memory limit (containers, systemd units). */
+    uint64_t max = read_u64_file("/sys/fs/cgroup/memory.max");
+    uint64_t cur = read_u64_file("/sys/fs/cgroup/memory.current");
+    if (max != UINT64_MAX && cur != UINT64_MAX) {
+        uint64_t room = max > cur ? max - cur : 0;
+        if (room < avail)
+            avail = room;
+    }
+    return avail;
+}
+
+/* Refuses a run whose memory would not fit, saying how much it would need: the sample
+ * records (known ahead for Server, rate x duration; for Offline, the query size; for
+ * an accuracy pass, the accuracy set with a copy of each response), the performance set
+ * and the memory taken to compute the results. SingleStream and MultiStream grow with
+ * the SUT's speed: their record store is bounded during the run instead (run.c). */
+static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qsl,
+                        char *msg, size_t len)
 {
     double samples = 0;
     const char *what = "";
@@ -263,11 +319,13 @@ static int check_memory(const lg_settings *s, const lg__eff *e, char *msg, size_
     }
     if (e->max_query_count && samples > (double)e->max_query_count * (double)e->samples_per_query)
         samples = (double)e->max_query_count * (double)e->samples_per_query;
-    if (e->mode == LG_MODE_PERFORMANCE || e->mode == LG_MODE_SUBMISSION) {
+    double need = 0;
+    bool perf = e->mode == LG_MODE_PERFORMANCE || e->mode == LG_MODE_SUBMISSION;
+    if (perf) {
         /* Per sample: the 32-byte record, 16 bytes while the results are computed, and
          * for Offline the 16-byte sample handed to the SUT. */
         double per = 48.0 + (e->scenario == LG_OFFLINE ? 16.0 : 0.0);
-        double need = samples * per;
+        need = samples * per;
         if (samples > (double)((uint64_t)1 << 36)) {
             if (msg && len)
                 snprintf(msg, len, "%s: the run would issue about %.3g samples, more than "
@@ -275,15 +333,31 @@ static int check_memory(const lg_settings *s, const lg__eff *e, char *msg, size_
                          samples);
             return LG_EINVAL;
         }
-        uint64_t avail = memory_available();
-        if (avail && need > (double)avail) {
-            if (msg && len)
-                snprintf(msg, len, "%s: the run would issue about %.3g samples and need "
-                         "about %.1f GiB for their records, but only %.1f GiB of memory "
-                         "are available; lower it or min_duration_ms", what, samples,
-                         need / 1073741824.0, (double)avail / 1073741824.0);
-            return LG_EINVAL;
+        /* The performance set: its indices, and the shuffle that draws it. */
+        uint64_t psc = e->performance_sample_count, total = qsl->total_sample_count;
+        need += (double)psc * 8.0 + (total > LG__DENSE_SET_RATIO * psc ? 32.0 * (double)psc
+                                                                        : 4.0 * (double)total);
+    }
+    if (e->mode == LG_MODE_ACCURACY || e->mode == LG_MODE_SUBMISSION) {
+        /* Every accuracy sample: its record, a copy of its response (48 bytes with no
+         * data; the data is the SUT's and unknown here) and 16 bytes for the results. */
+        double acc = (double)e->accuracy_sample_count * 96.0;
+        if (acc > need) {
+            need = acc;
+            what = "accuracy_sample_count";
+            samples = (double)e->accuracy_sample_count;
         }
+    }
+    uint64_t avail = lg__memory_available();
+    if (avail != UINT64_MAX && need > (double)avail) {
+        if (msg && len)
+            snprintf(msg, len, "%s: the run would record about %.3g samples and need about "
+                     "%.1f GiB for them, but only %.1f GiB of memory are available; lower "
+                     "it%s", what, samples, need / 1073741824.0,
+                     (double)avail / 1073741824.0,
+                     !strcmp(what, "accuracy_sample_count") ? " or the QSL's total sample count"
+                                                            : " or min_duration_ms");
+        return LG_EINVAL;
     }
     return 0;
 }
@@ -361,6 +435,10 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
     e->min_sample_count = e->min_query_count * e->samples_per_query;
     if (s->sample_timeout_ns > 0) {
         e->sample_timeout_ns = s->sample_timeout_ns;
+    } else if (s->scenario == LG_OFFLINE) {
+        /* The query's expected duration is already the whole run: twice it, and 10 s
+         * more, lets a SUT at half the expected rate finish. */
+        e->sample_timeout_ns = (int64_t)(2.0 * bound_ns + 1e10);
     } else {
         double t = 100.0 * bound_ns;
         if (t < 1e10)
@@ -369,7 +447,7 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
             t = 3.6e12;
         e->sample_timeout_ns = (int64_t)t;
     }
-    return check_memory(s, e, msg, len);
+    return check_memory(s, e, qsl, msg, len);
 }
 
 int64_t lg_settings_effective_timeout_ns(const lg_settings *s, const lg_qsl *qsl)
@@ -410,7 +488,11 @@ const char *lg_invalid_reason_text(unsigned flag)
     case LG_INVALID_MAX_LIMIT:
         return "max_query_count, max_duration_ms or max_async_queries ended the run";
     case LG_INVALID_COMPLETION_ERRORS:
-        return "the SUT completed samples twice or completed unknown ids";
+        return "the SUT completed samples twice, completed unknown ids or reported "
+               "responses of an impossible size";
+    case LG_INVALID_OUT_OF_MEMORY:
+        return "memory ran out: the run ended early or responses could not be logged";
+    case LG_INVALID_QSL_FAILURE: return "the QSL failed to load samples";
     }
     return "unknown reason";
 }

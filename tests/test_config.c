@@ -486,10 +486,15 @@ Test(config_errors, negative_qps_and_zero_qps, .timeout = 10)
 {
     expect_error("*.Server.target_qps = -5", LG_CONF_USER,
                  "user.conf:1:23: the value '-5' of '*.Server.target_qps' is negative; it "
-                 "must be above 0 and at most 1000000000 (queries per second)");
+                 "must be at least 1e-06 and at most 1000000000 (queries per second)");
     expect_error("*.Offline.target_qps = 0", LG_CONF_USER,
                  "user.conf:1:24: the value '0' of '*.Offline.target_qps' is out of range; "
-                 "it must be above 0 and at most 1000000000 (queries per second)");
+                 "it must be at least 1e-06 and at most 1000000000 (queries per second)");
+    /* Below 1e-6 the mean gap between queries would not fit in int64_t nanoseconds. */
+    expect_error("*.Server.target_qps = 1e-300", LG_CONF_USER,
+                 "user.conf:1:23: the value '1e-300' of '*.Server.target_qps' is out of "
+                 "range; it must be at least 1e-06 and at most 1000000000 (queries per "
+                 "second)");
 }
 
 Test(config_errors, percentile_of_100_or_more_or_0, .timeout = 10)
@@ -527,7 +532,7 @@ Test(config_errors, huge_values_never_overflow, .timeout = 10)
     expect_error("*.*.min_query_count = 99999999999999999999999", LG_CONF_USER,
                  "user.conf:1:23: the value '99999999999999999999999' of "
                  "'*.*.min_query_count' is too large to be represented; it must be a whole "
-                 "number from 0 to 18446744073709551615 (queries)");
+                 "number from 0 to 68719476736 (queries)");
     expect_error("*.*.qsl_rng_seed = 18446744073709551616", LG_CONF_MLPERF,
                  "user.conf:1:20: the value '18446744073709551616' of '*.*.qsl_rng_seed' "
                  "is too large to be represented; it must be a whole number from 0 to "
@@ -538,11 +543,11 @@ Test(config_errors, huge_values_never_overflow, .timeout = 10)
                  "18446744073709551615 (seed)");
     expect_error("*.Server.target_qps = 1e400", LG_CONF_USER,
                  "user.conf:1:23: the value '1e400' of '*.Server.target_qps' is too large "
-                 "to be represented; it must be above 0 and at most 1000000000 (queries per "
+                 "to be represented; it must be at least 1e-06 and at most 1000000000 (queries per "
                  "second)");
     expect_error("*.Server.target_qps = 99999999999999999999999", LG_CONF_USER,
                  "user.conf:1:23: the value '99999999999999999999999' of "
-                 "'*.Server.target_qps' is out of range; it must be above 0 and at most "
+                 "'*.Server.target_qps' is out of range; it must be at least 1e-06 and at most "
                  "1000000000 (queries per second)");
     expect_error("*.*.min_duration = 31536000001", LG_CONF_USER,
                  "user.conf:1:20: the value '31536000001' of '*.*.min_duration' is out of "
@@ -1474,7 +1479,7 @@ Test(config_fields, set_parses_in_the_field_unit, .timeout = 10)
          "server_target_latency_percentile: '1' is out of range; it must be above 0 and "
          "below 1 (fraction)"},
         {"server_target_qps", "-1",
-         "server_target_qps: '-1' is out of range; it must be above 0 and at most "
+         "server_target_qps: '-1' is out of range; it must be at least 1e-06 and at most "
          "1000000000 (1/s)"},
         {"server_target_latency_ns", "0",
          "server_target_latency_ns: 0 is out of range; it must be at least 1 and at most "

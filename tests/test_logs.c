@@ -730,7 +730,8 @@ static void expected_summary(const run *R, lines *L)
             add(L, " * The test exited early, before enough queries were issued.");
             add(L, "   See the detailed log for why this may have occurred.");
         }
-        static const unsigned ours[] = {LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
+        static const unsigned ours[] = {LG_INVALID_QSL_FAILURE, LG_INVALID_OUT_OF_MEMORY,
+                                        LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
                                         LG_INVALID_COMPLETION_ERRORS, LG_INVALID_MAX_LIMIT,
                                         LG_INVALID_ABORTED};
         for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
@@ -744,9 +745,16 @@ static void expected_summary(const run *R, lines *L)
             else if (ours[i] == LG_INVALID_TIMED_OUT)
                 add(L, " * %s (%llu samples).", t, (unsigned long long)r->samples_timed_out);
             else if (ours[i] == LG_INVALID_COMPLETION_ERRORS)
-                add(L, " * %s (%llu twice, %llu unknown).", t,
+                add(L, " * %s (%llu twice, %llu unknown, %llu of an impossible size).", t,
                     (unsigned long long)r->duplicate_completions,
-                    (unsigned long long)r->unknown_completions);
+                    (unsigned long long)r->unknown_completions,
+                    (unsigned long long)r->bad_responses);
+            else if (ours[i] == LG_INVALID_OUT_OF_MEMORY)
+                add(L, " * %s (%llu samples recorded, %llu responses not logged); free "
+                    "memory or shorten the run.", t, (unsigned long long)r->samples_issued,
+                    (unsigned long long)r->accuracy_samples_dropped);
+            else if (ours[i] == LG_INVALID_QSL_FAILURE)
+                add(L, " * %s; see the detail log for its code.", t);
             else
                 add(L, " * %s.", t);
         }
@@ -1761,8 +1769,8 @@ Test(files, an_existing_folder_is_reused_and_old_files_are_replaced_whole, .time
     cr_expect_eq(count_entries(R.dir), 5);
 }
 
-Test(files, an_uncreatable_log_folder_returns_eio_and_still_fills_the_results, .timeout = 60,
-     TMP)
+Test(files, an_uncreatable_log_folder_is_refused_before_the_run_with_its_reason,
+     .timeout = 60, TMP)
 {
     run R;
     run_init(&R, LG_SINGLE_STREAM);
@@ -1774,15 +1782,40 @@ Test(files, an_uncreatable_log_folder_returns_eio_and_still_fills_the_results, .
     snprintf(R.dir, sizeof R.dir, "%s/plain_file/logs", g_tmp);
     run_go(&R);
     cr_expect_eq(R.rc, LG_EIO, "lg_run_test returned %d, not LG_EIO", R.rc);
+    cr_expect_eq(R.r.queries_issued, 0, "the run went ahead although no log could be kept");
+    cr_expect_not_null(strstr(lg_last_error(), "plain_file"), "lg_last_error: %s",
+                       lg_last_error());
+    cr_expect_not_null(strstr(lg_last_error(), "Not a directory"), "lg_last_error: %s",
+                       lg_last_error());
+    cr_expect_eq(count_entries(g_tmp), 1, "something was written next to the plain file");
+}
+
+/* A log that cannot be written after the run (here a folder stands where results.json
+ * goes) returns LG_EIO naming the file and the system error, with the results filled. */
+Test(files, a_log_unwritable_after_the_run_returns_eio_and_still_fills_the_results,
+     .timeout = 60, TMP)
+{
+    run R;
+    run_init(&R, LG_SINGLE_STREAM);
+    snprintf(R.dir, sizeof R.dir, "%s/logs", g_tmp);
+    cr_assert_eq(mkdir(R.dir, 0777), 0);
+    cr_assert_eq(mkdir(path_in(R.dir, "results.json"), 0777), 0);
+    run_go(&R);
+    cr_expect_eq(R.rc, LG_EIO, "lg_run_test returned %d, not LG_EIO", R.rc);
     cr_expect(R.r.valid, "the run itself was fine");
-    cr_expect_eq(R.r.scenario, LG_SINGLE_STREAM);
-    cr_expect_gt(R.r.queries_issued, 0);
     cr_expect_gt(R.r.samples_issued, 0);
     cr_expect_eq(R.r.samples_completed, R.r.samples_issued);
-    cr_expect_not_null(R.r.metric_name);
-    cr_expect_gt(R.r.metric, 0);
     cr_expect_gt(R.r.latency.count, 0);
-    cr_expect_eq(count_entries(g_tmp), 1, "something was written next to the plain file");
+    cr_expect_not_null(strstr(lg_last_error(), "results.json"), "lg_last_error: %s",
+                       lg_last_error());
+    cr_expect_not_null(strstr(lg_last_error(), "directory"), "lg_last_error: %s",
+                       lg_last_error());
+    DIR *d = opendir(R.dir);
+    cr_assert_not_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)))
+        cr_expect_null(strstr(de->d_name, ".tmp."), "orphan temporary file %s", de->d_name);
+    closedir(d);
 }
 
 Test(files, an_empty_outdir_writes_no_files_and_returns_zero, .timeout = 60, TMP)
