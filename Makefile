@@ -119,7 +119,7 @@ test: $(TEST_BIN)
 # The README's test command: install, then plain, ASan+UBSan and TSan builds.
 # TSan covers the concurrent parts: the ring, the worker pool, the completion path and
 # the report's second thread.
-TSAN_TESTS ?= ring pool complete report_threads
+TSAN_TESTS ?= ring pool complete report_threads hostile
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)$(MAKE) --no-print-directory test
