@@ -1239,6 +1239,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         return LG_EBUSY;
     }
     atomic_store(&g_abort, 0);
+    atomic_store(&g_abort_ns, 0);
     t->req = settings;
     t->sut = sut;
     t->qsl = qsl;
@@ -1325,6 +1326,7 @@ done:
     free(t->events);
     free(t);
     atomic_store(&g_abort, 0);
+    atomic_store(&g_abort_ns, 0);
     atomic_store(&g_running, 0);
     return rc;
 }

@@ -561,3 +561,51 @@ Test(hostile, an_abort_during_issuing_still_aborts, .timeout = 30)
     cr_expect(r.invalid_reasons & LG_INVALID_ABORTED);
     cr_expect_lt(secs, LG_ABORT_GRACE_MS / 1000.0 + 3.0, "took %.2f s", secs);
 }
+
+/* Completes a query's samples 300 ms after issue, on a thread of its own. */
+static lg_sample g_late[256];
+static size_t g_nlate;
+static pthread_t g_late_thread;
+
+static void *late_main(void *arg)
+{
+    (void)arg;
+    nap_ms(300);
+    for (size_t i = 0; i < g_nlate; i++) {
+        lg_response r = {.id = g_late[i].id};
+        lg_complete(&r, 1);
+    }
+    return NULL;
+}
+
+static void late_issue_and_abort(void *ctx, const lg_sample *s, size_t n)
+{
+    (void)ctx;
+    cr_assert_leq(n, 256);
+    g_nlate = n;
+    memcpy(g_late, s, g_nlate * sizeof *s);
+    cr_assert_eq(pthread_create(&g_late_thread, NULL, late_main, NULL), 0);
+    lg_abort();
+}
+
+Test(hostile, samples_answered_within_the_grace_after_an_abort_complete_in_every_test,
+     .timeout = 60)
+{
+    lg_settings s = base(LG_OFFLINE, LG_MODE_PERFORMANCE);
+    s.min_query_count = 1; /* min_duration 0: a query of one sample */
+    s.min_duration_ms = 1000;
+    s.offline_expected_qps = 100; /* a query of 110 samples */
+    lg_sut sut = {.name = "late", .issue = late_issue_and_abort};
+    lg_qsl q = plain_qsl(64, 64);
+    /* The grace counts from each test's own abort, never from an earlier test's. */
+    for (int k = 0; k < 3; k++) {
+        lg_results r;
+        cr_expect_eq(lg_run_test(&s, &sut, &q, NULL, &r), 0);
+        pthread_join(g_late_thread, NULL);
+        cr_expect_eq(r.samples_timed_out, 0, "test %d: %llu of %llu timed out, %llu unknown", k, (unsigned long long)r.samples_timed_out, (unsigned long long)r.samples_issued, (unsigned long long)r.unknown_completions);
+        cr_expect_eq(r.samples_completed, r.samples_issued, "test %d", k);
+        /* The whole query was issued and answered: the abort changed nothing. */
+        cr_expect_not(r.aborted, "test %d", k);
+        nap_ms(1200); /* past the previous abort's grace */
+    }
+}
