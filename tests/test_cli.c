@@ -2,7 +2,9 @@
  * test_cli.c - the `loadgen` program (bench/loadgen_main.c, bench/cli_run.c) run as a
  * user runs it: help and version, usage errors (exit 2, a message on stderr naming the
  * flag or the value, nothing written), short runs (exit 0 VALID, 1 INVALID, 3 runtime
- * error), the files they write, the default output folder and the progress line.
+ * error), the files they write, the default output folder and the progress line; and the
+ * hostile uses of issue 10 (signals while writing, closed pipes, overwrites, limits),
+ * with the synthetic QSL the program builds on.
  *
  * The program is $LOADGEN_BIN (set by `make test`), else build/bin/loadgen. Every test
  * runs the program in its own mkdtemp folder, removed afterwards.
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "loadgen/loadgen.h"
+#include "qsl/qsl.h"
 
 /*
  * Criterion 2.4.1's runner process leaks a few blocks when tests run in parallel, which
@@ -1519,4 +1522,39 @@ Test(output_folder, a_full_disk_names_the_file_and_the_system_error, .timeout = 
     expect_no_tmp_files(out);
     cr_expect_eq(system(cmd), 0);
     proc_free(&p);
+}
+
+Test(runs, the_synthetic_qsl_of_the_largest_dataset_costs_only_its_loaded_samples, .timeout = 30)
+{
+    /* `run --total-sample-count 4294967295` once failed in a 34 GB calloc of one pointer
+     * per dataset sample. The QSL now holds only what is loaded. */
+    qsl_synthetic *q;
+    cr_assert_eq(qsl_synthetic_create("big", UINT32_MAX, 4, 8, 1, &q), 0);
+    cr_expect_lt(qsl_synthetic_bytes(4, 8), 4096 + 1024);
+    lg_qsl l = qsl_synthetic_qsl(q);
+    /* Many sets loaded and unloaded in turn (an accuracy pass), one index twice. */
+    for (uint64_t set = 0; set < 200; set++) {
+        uint64_t idx[5] = {UINT32_MAX - 1 - set, set * 7919, set * 7919 + 1, 12345 + set,
+                           set * 7919};
+        cr_assert_eq(l.load(l.ctx, idx, 5), 0);
+        cr_assert_eq(qsl_synthetic_loaded(q), 4);
+        for (int k = 0; k < 4; k++)
+            cr_assert_not_null(qsl_synthetic_data(q, idx[k]), "set %llu index %d",
+                               (unsigned long long)set, k);
+        cr_assert_null(qsl_synthetic_data(q, 999999999));
+        cr_assert_eq(l.unload(l.ctx, idx, 4), 0);
+        cr_assert_eq(qsl_synthetic_loaded(q), 0);
+        cr_assert_null(qsl_synthetic_data(q, idx[0]));
+    }
+    /* More than the performance count (performance_sample_count_override): it grows. */
+    uint64_t many[100];
+    for (int i = 0; i < 100; i++)
+        many[i] = (uint64_t)i * 1000003u;
+    cr_assert_eq(l.load(l.ctx, many, 100), 0);
+    for (int i = 0; i < 100; i++)
+        cr_assert_not_null(qsl_synthetic_data(q, many[i]));
+    uint64_t bad = UINT32_MAX;
+    cr_expect_neq(l.load(l.ctx, &bad, 1), 0);
+    cr_expect_eq(qsl_synthetic_load_error(q), LG_EINVAL);
+    qsl_synthetic_destroy(q);
 }
