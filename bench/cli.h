@@ -3,6 +3,7 @@
 #define BENCH_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes of the program. */
@@ -31,5 +32,20 @@ bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t
                    uint64_t hi, uint64_t *out);
 bool cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
                       double hi, bool lo_open, bool hi_open, double *out);
+
+/* A value as messages show it: whole up to 64 bytes, else its first 64 bytes (cut at a
+ * character boundary), "..." and its length, so that a 100 KB argument does not flood
+ * the terminal. buf must hold CLI_SHOWN_LEN bytes; returns buf. */
+#define CLI_SHOWN_LEN 112
+const char *cli_shown(const char *text, char *buf);
+
+/* Refuses an output file that would overwrite a run: `path` (given with `flag`) names a
+ * run file (results.json, samples.bin, repetitions.json, mlperf_log_*) in one of the
+ * `ndirs` run folders being written or read (or a folder under one), or in any folder
+ * that holds a run, or names one of those folders itself. Paths are compared after
+ * resolving symbolic links, "." and "..", also for folders not yet created. Returns -1
+ * when the path is acceptable, else CLI_EXIT_USAGE after printing why. */
+int cli_check_output(const char *cmd, const char *flag, const char *path,
+                     const char *const *dirs, size_t ndirs);
 
 #endif /* BENCH_CLI_H */

@@ -510,6 +510,12 @@ int cli_report(int argc, char **argv)
         free(dirs);
         return CLI_EXIT_USAGE;
     }
+    /* Before anything is read or written: a report must never replace a run's files. */
+    if ((out && (r = cli_check_output("report", "--out", out, dirs, n)) >= 0) ||
+        (html && (r = cli_check_output("report", "--html", html, dirs, n)) >= 0)) {
+        free(dirs);
+        return r;
+    }
     rpt_report_opts o;
     rpt_report_opts_default(&o);
     o.title = title;

@@ -1,7 +1,9 @@
 /* cli_run.c: `loadgen run` (one test with a built-in SUT and QSL, flags for every
  * setting that matters) and `loadgen demo` (all four scenarios, a few seconds each). */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +13,8 @@
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "bench/cli.h"
 #include "loadgen/config.h"
@@ -22,20 +26,80 @@
 
 /* ---------------------------------------------------------------- parsing */
 
+const char *cli_shown(const char *text, char *buf)
+{
+    size_t n = strlen(text ? text : "");
+    if (n <= 64) {
+        snprintf(buf, CLI_SHOWN_LEN, "%s", text ? text : "");
+        return buf;
+    }
+    /* Cut before a UTF-8 continuation byte so that the message stays valid text. */
+    size_t k = 64;
+    while (k > 0 && ((unsigned char)text[k] & 0xC0) == 0x80)
+        k--;
+    snprintf(buf, CLI_SHOWN_LEN, "%.*s... (%zu chars)", (int)k, text, n);
+    return buf;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* True when text is a plain decimal number: [+-] digits [. digits] [e [+-] digits] with
+ * a digit before or after the point. strtod alone would also take leading spaces, hex
+ * ("0x10"), "inf" and "nan", which the documentation promises to refuse. */
+static bool decimal_syntax(const char *text)
+{
+    const char *p = text;
+    size_t digits = 0;
+    if (*p == '+' || *p == '-')
+        p++;
+    for (; is_digit(*p); p++)
+        digits++;
+    if (*p == '.')
+        for (p++; is_digit(*p); p++)
+            digits++;
+    if (!digits)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!is_digit(*p))
+            return false;
+        while (is_digit(*p))
+            p++;
+    }
+    return *p == '\0';
+}
+
+/* True for a value written in hexadecimal ("0x10", "-0X1"), which the command line
+ * refuses with its own hint: config files take it, flags and --set do not. */
+static bool is_hex(const char *text)
+{
+    const char *p = text + (*text == '+' || *text == '-');
+    return p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+}
+
+static const char hex_hint[] = " (the command line takes decimal numbers; hexadecimal "
+                               "is read in config files only)";
+
 bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t lo,
                    uint64_t hi, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (!text || !*text || *text == '-' || *text == ' ') {
-        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number >= 0\n", cmd, flag,
-                text ? text : "");
+    char shown[CLI_SHOWN_LEN];
+    const char *p = text ? text : "";
+    size_t i = 0;
+    while (is_digit(p[i]))
+        i++;
+    if (!i || p[i]) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number >= 0%s\n", cmd, flag,
+                cli_shown(p, shown), is_hex(p) ? hex_hint : "");
         return false;
     }
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end || errno == ERANGE) {
-        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number%s\n", cmd, flag, text,
-                errno == ERANGE ? " that fits in 64 bits" : "");
+    errno = 0;
+    unsigned long long v = strtoull(p, NULL, 10);
+    if (errno == ERANGE) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number that fits in 64 bits\n",
+                cmd, flag, cli_shown(p, shown));
         return false;
     }
     if (v < lo || v > hi) {
@@ -50,12 +114,13 @@ bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t
 bool cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
                       double hi, bool lo_open, bool hi_open, double *out)
 {
-    char *end;
+    char shown[CLI_SHOWN_LEN];
+    const char *p = text ? text : "";
     errno = 0;
-    double v = text && *text ? strtod(text, &end) : NAN;
-    if (!text || !*text || *end || errno == ERANGE || !isfinite(v)) {
-        fprintf(stderr, "loadgen %s: %s: '%s' is not a finite number\n", cmd, flag,
-                text ? text : "");
+    double v = decimal_syntax(p) ? strtod(p, NULL) : NAN;
+    if (!decimal_syntax(p) || errno == ERANGE || !isfinite(v)) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a finite number%s\n", cmd, flag,
+                cli_shown(p, shown), is_hex(p) ? hex_hint : "");
         return false;
     }
     if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi)) {
@@ -277,11 +342,11 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
         const char *a = optarg;
         /* The flag as typed (for unknown options), and its name for messages. */
         const char *flag = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-        char fl[64];
+        char fl[CLI_SHOWN_LEN], sh[CLI_SHOWN_LEN];
         if (li >= 0)
             snprintf(fl, sizeof fl, "--%s", run_long[li].name);
         else
-            snprintf(fl, sizeof fl, "%s", flag);
+            cli_shown(flag, fl);
         /* The flag's name, "--name", as a string that outlives the parse (origins). */
         static char names[sizeof run_long / sizeof run_long[0]][40];
         if (li >= 0 && !names[li][0])
@@ -289,14 +354,14 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
         const char *fl0 = li >= 0 ? names[li] : "?";
         if (c == O_SCENARIO && !strcmp(cmd, "demo")) {
             fprintf(stderr, "loadgen demo: --scenario: the demo runs all four scenarios; use "
-                    "loadgen run --scenario %s\n", a);
+                    "loadgen run --scenario %s\n", cli_shown(a, sh));
             return CLI_EXIT_USAGE;
         }
         switch (c) {
         case O_SCENARIO:
             if (lg_scenario_parse(a, &o->s.scenario)) {
                 fprintf(stderr, "loadgen %s: --scenario: unknown scenario '%s' (use "
-                        "SingleStream, MultiStream, Server or Offline)\n", cmd, a);
+                        "SingleStream, MultiStream, Server or Offline)\n", cmd, cli_shown(a, sh));
                 return CLI_EXIT_USAGE;
             }
             mark(o, "scenario", "--scenario");
@@ -316,7 +381,8 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             const char *eq = strchr(a, '=');
             int i;
             if (!eq || (size_t)(eq - a) >= sizeof name) {
-                fprintf(stderr, "loadgen %s: --set: expected FIELD=VALUE, got '%s'\n", cmd, a);
+                fprintf(stderr, "loadgen %s: --set: expected FIELD=VALUE, got '%s'\n", cmd,
+                        cli_shown(a, sh));
                 return CLI_EXIT_USAGE;
             }
             memcpy(name, a, (size_t)(eq - a));
@@ -324,6 +390,13 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             if ((i = lg_settings_field_find(name)) < 0 || i >= MAX_FIELDS) {
                 fprintf(stderr, "loadgen %s: --set: unknown setting '%s' (loadgen config "
                         "--explain lists them)\n", cmd, name);
+                return CLI_EXIT_USAGE;
+            }
+            /* Config files take MLPerf's grammar, hexadecimal included; the command line
+             * takes decimal numbers only, the same for --set as for the flags. */
+            if (is_hex(eq + 1)) {
+                fprintf(stderr, "loadgen %s: --set %s: '%s' is hexadecimal%s\n", cmd, name,
+                        cli_shown(eq + 1, sh), hex_hint);
                 return CLI_EXIT_USAGE;
             }
             if (lg_settings_field_set(&o->s, (size_t)i, eq + 1, err, sizeof err)) {
@@ -336,7 +409,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
         case O_SUT:
             if (strcmp(a, "null") && strcmp(a, "synthetic")) {
                 fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null or "
-                        "synthetic)\n", cmd, a);
+                        "synthetic)\n", cmd, cli_shown(a, sh));
                 return CLI_EXIT_USAGE;
             }
             o->sut = a;
@@ -345,7 +418,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
         case O_MODE:
             if (lg_mode_parse(a, &o->s.mode)) {
                 fprintf(stderr, "loadgen %s: --mode: unknown mode '%s' (use performance, "
-                        "accuracy or submission)\n", cmd, a);
+                        "accuracy or submission)\n", cmd, cli_shown(a, sh));
                 return CLI_EXIT_USAGE;
             }
             mark(o, "mode", "--mode");
@@ -422,7 +495,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
         case O_DIST:
             if (sut_dist_parse(a, &o->syn.dist)) {
                 fprintf(stderr, "loadgen %s: --service-dist: unknown distribution '%s' "
-                        "(use constant, exponential or lognormal)\n", cmd, a);
+                        "(use constant, exponential or lognormal)\n", cmd, cli_shown(a, sh));
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -448,7 +521,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
                         cmd, optopt, cmd);
             else
                 fprintf(stderr, "loadgen %s: unknown option '%s' (see loadgen %s --help)\n",
-                        cmd, flag, cmd);
+                        cmd, fl, cmd);
             return CLI_EXIT_USAGE;
         default: {
             /* The whole-number options. */
@@ -466,7 +539,7 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
             while (i < sizeof lim / sizeof lim[0] && lim[i].code != c)
                 i++;
             if (i == sizeof lim / sizeof lim[0]) {
-                fprintf(stderr, "loadgen %s: unexpected option '%s'\n", cmd, flag);
+                fprintf(stderr, "loadgen %s: unexpected option '%s'\n", cmd, fl);
                 return CLI_EXIT_USAGE;
             }
             if (!cli_parse_u64(cmd, fl, a, lim[i].lo, lim[i].hi, &u))
@@ -517,8 +590,9 @@ static int run_parse(int argc, char **argv, run_opts *o, const char *cmd)
         }
     }
     if (optind < argc) {
+        char sh[CLI_SHOWN_LEN];
         fprintf(stderr, "loadgen %s: unexpected argument '%s' (see loadgen %s --help)\n", cmd,
-                argv[optind], cmd);
+                cli_shown(argv[optind], sh), cmd);
         return CLI_EXIT_USAGE;
     }
     return -1;
@@ -587,7 +661,7 @@ static void derive_defaults(run_opts *o, bool announce)
 static int resolve_settings(run_opts *o, const char *cmd, bool announce)
 {
     lg_settings final = o->base;
-    char err[512];
+    char err[512], sh[CLI_SHOWN_LEN];
     memset(o->origins, 0, sizeof o->origins);
     if (o->nconf && !o->cfg) {
         if (lg_config_create(&o->cfg))
@@ -597,7 +671,8 @@ static int resolve_settings(run_opts *o, const char *cmd, bool announce)
                                          lg_config_kind_from_path(o->confs[i]), err,
                                          sizeof err);
             if (rc) {
-                fprintf(stderr, "loadgen %s: --conf %s: %s\n", cmd, o->confs[i], err);
+                fprintf(stderr, "loadgen %s: --conf %s: %s\n", cmd,
+                        cli_shown(o->confs[i], sh), err);
                 return CLI_EXIT_USAGE;
             }
         }
@@ -610,7 +685,7 @@ static int resolve_settings(run_opts *o, const char *cmd, bool announce)
         }
     } else if (o->model) {
         fprintf(stderr, "loadgen %s: --model %s: needs a config file (--conf)\n", cmd,
-                o->model);
+                cli_shown(o->model, sh));
         return CLI_EXIT_USAGE;
     }
     size_t n = lg_settings_field_count();
@@ -658,15 +733,21 @@ static void on_progress(void *ctx, const lg_progress *p)
 
 /* ---------------------------------------------------------------- signals */
 
-/* SIGINT or SIGTERM asks the running test to stop (lg_abort: it stops issuing, waits for
- * outstanding samples up to the sample timeout and writes complete logs marked
- * aborted). A second SIGINT exits at once; the log files are written under temporary
- * names and renamed, so none is left half-written. */
+/* SIGINT, SIGTERM or SIGHUP asks the running test to stop (lg_abort: it stops issuing,
+ * waits for outstanding samples up to the sample timeout and writes complete logs
+ * marked aborted). SIGHUP is there because a closed terminal or ssh session would
+ * otherwise kill the run with nothing written; the message below then goes to a dead
+ * terminal, and write() fails with EIO (or EPIPE, SIGPIPE being ignored), harmlessly.
+ *
+ * A second SIGINT or SIGTERM exits at once. The log being written at that moment has
+ * only its temporary name (NAME.tmp.PID): lg_log_discard_partial() removes it, so the
+ * folder holds whole files only, and without results.json (written last) it reads as
+ * an incomplete run. A second SIGHUP is ignored: a hang-up delivers it twice (from the
+ * kernel and from the shell) and nobody is left at the terminal to ask for "now". */
 static volatile sig_atomic_t g_signals;
 
 static void on_signal(int sig)
 {
-    (void)sig;
     if (g_signals++ == 0) {
         static const char msg[] = "\nloadgen: stopping: finishing outstanding samples and "
                                   "writing the logs (press Ctrl-C again to quit now)\n";
@@ -675,7 +756,10 @@ static void on_signal(int sig)
         lg_abort();
         return;
     }
-    _exit(130);
+    if (sig == SIGHUP)
+        return;
+    lg_log_discard_partial();
+    _exit(128 + sig);
 }
 
 static void signals_install(void)
@@ -686,6 +770,19 @@ static void signals_install(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* Under nohup SIGHUP arrives ignored: the user asked for the run to go on after a
+     * hang-up, not to stop, so the disposition is kept. */
+    struct sigaction old;
+    if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Whether stdout still takes output. Once a reader such as `head -1` has gone, writes
+ * fail with EPIPE (SIGPIPE is ignored, see main); the run goes on and writes its files,
+ * and the caller stops printing. */
+static bool stdout_open(void)
+{
+    return !ferror(stdout);
 }
 
 /* ---------------------------------------------------------------- output folder */
@@ -719,6 +816,56 @@ static double estimate_log_bytes(const lg_settings *s, bool write_samples, uint6
     return bytes;
 }
 
+/* True for the name of a file a run writes, or its temporary name (NAME.tmp.PID) left
+ * by a run killed while writing it. */
+static bool is_run_file(const char *name)
+{
+    static const char *const files[] = {"results.json", "samples.bin", "repetitions.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t n = strlen(files[i]);
+        if (!strncmp(name, files[i], n) && (!name[n] || !strncmp(name + n, ".tmp.", 5)))
+            return true;
+    }
+    return !strncmp(name, "mlperf_log_", 11);
+}
+
+enum { RUN_NONE, RUN_COMPLETE, RUN_INCOMPLETE };
+
+/* Finds the first entry of dir whose name passes `wanted`; copies it to found. False
+ * when there is none or dir cannot be read. */
+static bool first_entry(const char *dir, bool (*wanted)(const char *), char *found,
+                        size_t len)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool seen = false;
+    struct dirent *e;
+    while (!seen && (e = readdir(d)))
+        if ((seen = wanted(e->d_name)))
+            snprintf(found, len, "%s", e->d_name);
+    closedir(d);
+    return seen;
+}
+
+/* What dir holds: RUN_COMPLETE when results.json is there (the library writes it last,
+ * as the mark of a finished run folder) or repetitions.json (a finished series),
+ * RUN_INCOMPLETE when other run files are there without them, else RUN_NONE (also when
+ * dir cannot be read: the write test says why). found receives the file's name. */
+static int run_in_folder(const char *dir, char *found, size_t len)
+{
+    static const char *const marks[] = {"results.json", "repetitions.json"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/%s", dir, marks[i]);
+        if (access(path, F_OK) == 0) {
+            snprintf(found, len, "%s", marks[i]);
+            return RUN_COMPLETE;
+        }
+    }
+    return first_entry(dir, is_run_file, found, len) ? RUN_INCOMPLETE : RUN_NONE;
+}
+
 /* Makes sure the folder can take this run's files before the run starts: creates it
  * (and its parents), refuses one that already holds a run, checks that a file can be
  * written there and that the disk has room for the logs. Returns -1 when all is well,
@@ -743,15 +890,18 @@ static int prepare_outdir(const char *dir, double need_bytes)
                 strerror(errno));
         return CLI_EXIT_USAGE;
     }
-    static const char *const marks[] = {"results.json", "mlperf_log_summary.txt",
-                                        "mlperf_log_detail.txt"};
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        snprintf(buf, sizeof buf, "%s/%s", dir, marks[i]);
-        if (access(buf, F_OK) == 0) {
-            fprintf(stderr, "loadgen: %s already holds a run (%s); choose another --out "
-                    "or remove it: a run is never overwritten\n", dir, marks[i]);
-            return CLI_EXIT_USAGE;
-        }
+    char found[256];
+    int held = run_in_folder(dir, found, sizeof found);
+    if (held == RUN_COMPLETE) {
+        fprintf(stderr, "loadgen: %s already holds a run (%s); choose another --out or "
+                "remove it: a run is never overwritten\n", dir, found);
+        return CLI_EXIT_USAGE;
+    }
+    if (held == RUN_INCOMPLETE) {
+        fprintf(stderr, "loadgen: %s holds an incomplete run (no results.json, but %s: the "
+                "run was interrupted while its files were written); remove it or choose "
+                "another --out: a run is never overwritten\n", dir, found);
+        return CLI_EXIT_USAGE;
     }
     snprintf(buf, sizeof buf, "%s/.loadgen-write-test.%ld", dir, (long)getpid());
     FILE *f = fopen(buf, "w");
@@ -775,6 +925,103 @@ static int prepare_outdir(const char *dir, double need_bytes)
         }
     }
     return -1;
+}
+
+/* The longest --out accepted: PATH_MAX less room for what goes under it
+ * ("/rep-1000/mlperf_log_accuracy.json.tmp.PID", a demo's "/MultiStream/..."), so that
+ * no file name of the run is ever cut short. */
+#define OUT_MAX (PATH_MAX - 128)
+
+/* Refuses an output folder whose files could not be named. Returns -1 when dir is
+ * short enough, else CLI_EXIT_USAGE. */
+static int check_out_length(const char *cmd, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n <= OUT_MAX)
+        return -1;
+    char sh[CLI_SHOWN_LEN];
+    fprintf(stderr, "loadgen %s: --out: the path is too long (%zu characters; the limit is "
+            "%d, PATH_MAX %d less room for the run's file names): %s\n", cmd, n, OUT_MAX,
+            PATH_MAX, cli_shown(dir, sh));
+    return CLI_EXIT_USAGE;
+}
+
+/* The absolute form of path with symbolic links, "." and ".." resolved, into out
+ * (PATH_MAX bytes), also for a path whose last components do not exist yet (a run
+ * folder about to be created): realpath() of its longest existing prefix, then the
+ * rest applied by name. Returns false when it does not fit. */
+static bool canon_path(const char *path, char *out)
+{
+    char work[PATH_MAX];
+    size_t len = strlen(path);
+    if (!len || len >= sizeof work)
+        return false;
+    memcpy(work, path, len + 1);
+    size_t cut = len;
+    for (;;) {
+        char keep = work[cut];
+        work[cut] = '\0';
+        const char *head = cut ? work : path[0] == '/' ? "/" : ".";
+        bool ok = realpath(head, out) != NULL;
+        work[cut] = keep;
+        if (ok)
+            break;
+        if (cut == 0)
+            return false;
+        while (cut > 0 && work[cut - 1] == '/')
+            cut--;
+        while (cut > 0 && work[cut - 1] != '/')
+            cut--;
+    }
+    /* Components after the existing prefix cannot be symbolic links: apply them. */
+    char *save = NULL;
+    for (char *c = strtok_r(work + cut, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        size_t n = strlen(out);
+        if (!strcmp(c, "."))
+            continue;
+        if (!strcmp(c, "..")) {
+            char *slash = strrchr(out, '/');
+            if (slash)
+                slash[slash == out] = '\0';
+            continue;
+        }
+        if (n + 1 + strlen(c) >= PATH_MAX)
+            return false;
+        snprintf(out + n, PATH_MAX - n, "%s%s", n > 1 ? "/" : "", c);
+    }
+    return true;
+}
+
+int cli_check_output(const char *cmd, const char *flag, const char *path,
+                     const char *const *dirs, size_t ndirs)
+{
+    char target[PATH_MAX], dir[PATH_MAX], sh[CLI_SHOWN_LEN];
+    if (!canon_path(path, target))
+        return -1; /* the write itself will say what is wrong with it */
+    char *slash = strrchr(target, '/');
+    const char *base = slash + 1;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%.*s", slash == target ? 1 : (int)(slash - target),
+             target);
+    const char *why = NULL;
+    for (size_t i = 0; i < ndirs && !why; i++) {
+        if (!canon_path(dirs[i], dir))
+            continue;
+        size_t n = strlen(dir);
+        if (!strcmp(target, dir))
+            why = "is the run folder itself";
+        else if (is_run_file(base) && !strncmp(parent, dir, n) &&
+                 (parent[n] == '\0' || parent[n] == '/'))
+            why = "is one of the run's own files";
+    }
+    char mark[64];
+    if (!why && is_run_file(base) && run_in_folder(parent, mark, sizeof mark) == RUN_COMPLETE)
+        why = "is a run file in a folder that holds a run";
+    if (!why)
+        return -1;
+    fprintf(stderr, "loadgen %s: %s %s: %s; a run is never overwritten: choose another "
+            "file\n", cmd, flag, cli_shown(path, sh), why);
+    return CLI_EXIT_USAGE;
 }
 
 /* ---------------------------------------------------------------- one run */
@@ -803,27 +1050,84 @@ static void metric_text(const lg_results *r, char *buf, size_t len)
 }
 
 
+/* The memory the kernel says can be allocated without swapping (MemAvailable), in
+ * bytes, or 0 when unknown. */
+static double memory_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    double kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb * 1024.0;
+}
+
+/* Refuses, before anything is allocated, a QSL whose loaded samples would not fit in
+ * memory: a failed allocation in the middle of loading would otherwise end the run, or
+ * the kernel's OOM killer would. Returns -1 when it fits (or memory is unknown), else
+ * CLI_EXIT_USAGE. */
+static int check_qsl_memory(const run_opts *o)
+{
+    uint64_t loaded = o->s.performance_sample_count_override > o->performance
+                          ? o->s.performance_sample_count_override
+                          : o->performance;
+    double need = (double)qsl_synthetic_bytes(loaded, (size_t)o->sample_size);
+    double avail = memory_available();
+    if (avail <= 0 || need <= avail)
+        return -1;
+    fprintf(stderr, "loadgen: --sample-size %llu x --performance-sample-count %llu: the "
+            "synthetic QSL would hold about %.1f GiB of samples in memory, but only %.1f GiB "
+            "are available; lower --sample-size or --performance-sample-count\n",
+            (unsigned long long)o->sample_size, (unsigned long long)loaded,
+            need / 1073741824.0, avail / 1073741824.0);
+    return CLI_EXIT_USAGE;
+}
+
+/* Prints why lg_run_test failed with rc: the library's own account (setting, file and
+ * system error) when it gave one. */
+static void print_test_error(const char *what, int rc)
+{
+    const char *why = lg_last_error();
+    fprintf(stderr, "loadgen: %s: %s\n", what, why && *why ? why : lg_strerror(rc));
+}
+
 /* Runs one test with the options; prints a short report unless quiet. Fills *res.
  * Returns -1 on success, else an exit code. */
 static int run_one(run_opts *o, const char *label, lg_results *res)
 {
     qsl_synthetic *q = NULL;
     sut_synthetic *syn = NULL;
-    int rc = qsl_synthetic_create("synthetic", o->total, o->performance,
-                                  (size_t)o->sample_size, 0, &q);
-    if (rc) {
+    if (o->performance > o->total) {
         fprintf(stderr, "loadgen: --performance-sample-count %llu must not exceed "
                 "--total-sample-count %llu\n", (unsigned long long)o->performance,
                 (unsigned long long)o->total);
         return CLI_EXIT_USAGE;
     }
-    lg_qsl qsl = qsl_synthetic_qsl(q);
+    /* The settings are checked against the QSL's counts before the QSL exists, so that
+     * a refused run allocates nothing. */
+    lg_qsl qsl = {.total_sample_count = o->total, .performance_sample_count = o->performance};
     char msg[256];
     if (lg_settings_check(&o->s, &qsl, msg, sizeof msg)) {
         fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
-        qsl_synthetic_destroy(q);
         return CLI_EXIT_USAGE;
     }
+    int rc = check_qsl_memory(o);
+    if (rc >= 0)
+        return rc;
+    rc = qsl_synthetic_create("synthetic", o->total, o->performance, (size_t)o->sample_size,
+                              0, &q);
+    if (rc) {
+        fprintf(stderr, "loadgen: %s the synthetic QSL's table of %llu samples\n",
+                rc == LG_ENOMEM ? "out of memory: could not allocate"
+                                : "invalid --total-sample-count or --sample-size for",
+                (unsigned long long)o->performance);
+        return rc == LG_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
+    }
+    qsl = qsl_synthetic_qsl(q);
     lg_sut sut;
     if (!strcmp(o->sut, "null")) {
         sut = sut_null();
@@ -854,15 +1158,26 @@ static int run_one(run_opts *o, const char *label, lg_results *res)
     rc = lg_run_test(&o->s, &sut, &qsl, &log, res);
     if (pc.shown)
         fputs("\r\033[K", stderr);
+    int load_error = qsl_synthetic_load_error(q);
     sut_synthetic_destroy(syn);
     qsl_synthetic_destroy(q);
+    if (load_error == LG_ENOMEM) {
+        /* Whatever the library made of it, the run did not have its samples. */
+        fprintf(stderr, "loadgen: out of memory: the synthetic QSL could not allocate its "
+                "samples (%llu of %llu bytes each)\n", (unsigned long long)o->performance,
+                (unsigned long long)o->sample_size);
+        return CLI_EXIT_RUNTIME;
+    }
     if (rc == LG_EINVAL) {
-        fprintf(stderr, "loadgen: invalid settings\n");
+        print_test_error("invalid settings", rc);
         return CLI_EXIT_USAGE;
     }
     if (rc == LG_EIO) {
-        fprintf(stderr, "loadgen: could not write the logs to %s (the results above are "
-                "complete)\n", o->out);
+        char why[1024];
+        snprintf(why, sizeof why, "%s", lg_last_error());
+        fprintf(stderr, "loadgen: could not write the logs to %s: %s (the folder holds an "
+                "incomplete run; the results were measured in full%s)\n", o->out,
+                *why ? why : lg_strerror(rc), o->quiet ? "" : " and are printed below");
         if (!o->quiet) {
             char text[2048];
             lg_results_format(res, text, sizeof text);
@@ -871,7 +1186,7 @@ static int run_one(run_opts *o, const char *label, lg_results *res)
         return CLI_EXIT_RUNTIME;
     }
     if (rc) {
-        fprintf(stderr, "loadgen: the test failed: %s\n", lg_strerror(rc));
+        print_test_error("the test failed", rc);
         return CLI_EXIT_RUNTIME;
     }
     return -1;
@@ -919,10 +1234,53 @@ static uint64_t rep_seed(uint64_t seed, uint64_t k)
     return x ^ (x >> 31);
 }
 
-static void print_repeat_summary(const char *root, bool quiet)
+/* How a --repeat series ended: repetitions asked for, finished (summarised), and the
+ * folder of the one that an abort cut short ("" when none). */
+typedef struct repeat_outcome {
+    unsigned requested, finished;
+    char aborted_dir[32];
+} repeat_outcome;
+
+/* Adds to root/repetitions.json what the report library does not know: how many
+ * repetitions were asked for and which were aborted and left out of the statistics
+ * (docs/cli.md). Rewritten under a temporary name and renamed, as every run file. */
+static void flag_aborted_runs(const char *path, const repeat_outcome *ro)
 {
-    char err[512], path[700];
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        fprintf(stderr, "loadgen: %s: %s\n", path, je.text);
+        return;
+    }
+    json_t *ab = json_array();
+    if (ro->aborted_dir[0]) {
+        json_t *r = json_object();
+        json_object_set_new(r, "dir", json_string(ro->aborted_dir));
+        json_object_set_new(r, "aborted", json_true());
+        json_object_set_new(r, "excluded", json_true());
+        json_array_append_new(ab, r);
+    }
+    json_object_set_new(root, "repetitions_requested", json_integer(ro->requested));
+    json_object_set_new(root, "aborted_runs", ab);
+    char tmp[PATH_MAX + 64];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ||
+        rename(tmp, path)) {
+        fprintf(stderr, "loadgen: %s: cannot write: %s\n", path, strerror(errno));
+        unlink(tmp);
+    }
+    json_decref(root);
+}
+
+static void print_repeat_summary(const char *root, const repeat_outcome *ro, bool quiet)
+{
+    char err[512], path[PATH_MAX + 32];
     rpt_set *set;
+    if (!ro->finished) {
+        fprintf(stderr, "loadgen: no repetition finished before the stop: nothing to "
+                "summarise (the aborted run is in %s/%s)\n", root, ro->aborted_dir);
+        return;
+    }
     if (rpt_set_load(root, &set, err, sizeof err)) {
         fprintf(stderr, "loadgen: cannot read the repetitions back: %s\n", err);
         return;
@@ -930,10 +1288,17 @@ static void print_repeat_summary(const char *root, bool quiet)
     snprintf(path, sizeof path, "%s/repetitions.json", root);
     if (rpt_set_write_summary(set, 0.95, path, err, sizeof err))
         fprintf(stderr, "loadgen: %s\n", err);
+    else
+        flag_aborted_runs(path, ro);
     rpt_metrics *m;
     if (!quiet && rpt_metrics_from_set(set, 0, &m, err, sizeof err) == 0) {
-        printf("\nAcross %zu repetitions (one value per run; CI: 95%% t interval of the "
-               "mean):\n", rpt_set_count(set));
+        char across[160];
+        if (ro->finished == ro->requested)
+            snprintf(across, sizeof across, "%u repetitions", ro->requested);
+        else
+            snprintf(across, sizeof across, "%u of %u repetitions, %u aborted and excluded",
+                     ro->finished, ro->requested, ro->aborted_dir[0] ? 1u : 0u);
+        printf("\nAcross %s (one value per run; CI: 95%% t interval of the mean):\n", across);
         printf("%-13s %13s %13s %13s %7s  %-29s\n", "metric", "mean", "median", "SD", "CV",
                "95% CI of the mean");
         for (size_t i = 0; i < rpt_metrics_count(m); i++) {
@@ -965,18 +1330,30 @@ static void print_repeat_summary(const char *root, bool quiet)
         }
         rpt_metrics_destroy(m);
         printf("Runs: %s/rep-1 .. rep-%zu; summary: %s\n", root, rpt_set_count(set), path);
+        if (ro->aborted_dir[0])
+            printf("Aborted, kept apart: %s/%s\n", root, ro->aborted_dir);
     }
     rpt_set_destroy(set);
 }
 
-/* Runs o->repeat repetitions into root/rep-1 ... and writes root/repetitions.json. */
+/* True for what a repetition series leaves in its folder: rep-N folders, finished or
+ * aborted, and run files (repetitions.json among them). */
+static bool is_repetition_entry(const char *name)
+{
+    return !strncmp(name, "rep-", 4) || is_run_file(name);
+}
+
+/* Runs o->repeat repetitions into root/rep-1 ... and writes root/repetitions.json.
+ * A repetition cut short by Ctrl-C (or SIGTERM, SIGHUP) is not a measurement of the
+ * same kind as the others: its folder is renamed rep-K-aborted, which the report
+ * library does not read as part of the set, it is left out of the statistics, and
+ * the remaining repetitions are not run, since the user asked to stop. */
 static int run_repeat(run_opts *o, const char *root)
 {
-    char path[700];
-    snprintf(path, sizeof path, "%s/rep-1", root);
-    if (access(path, F_OK) == 0) {
-        fprintf(stderr, "loadgen: %s already holds repetitions (rep-1); choose another --out "
-                "or remove it: a run is never overwritten\n", root);
+    char found[256];
+    if (first_entry(root, is_repetition_entry, found, sizeof found)) {
+        fprintf(stderr, "loadgen: %s already holds repetitions (%s); choose another --out "
+                "or remove it: a run is never overwritten\n", root, found);
         return CLI_EXIT_USAGE;
     }
     int rc = prepare_outdir(root, (double)o->repeat * estimate_log_bytes(&o->s,
@@ -984,23 +1361,25 @@ static int run_repeat(run_opts *o, const char *root)
                                                                          o->total));
     if (rc >= 0)
         return rc;
-    unsigned n = (unsigned)o->repeat;
-    bool all_valid = true;
-    if (!o->quiet)
+    repeat_outcome ro = {.requested = (unsigned)o->repeat};
+    unsigned n = ro.requested;
+    bool all_valid = true, quiet = o->quiet;
+    if (!quiet)
         printf("loadgen: %u repetitions of %s into %s/\n", n, lg_scenario_name(o->s.scenario),
                root);
-    for (unsigned k = 1; k <= n; k++) {
+    for (unsigned k = 1; k <= n && !g_signals; k++) {
         run_opts r = *o;
         if (k > 1) {
             r.s.schedule_rng_seed = rep_seed(o->s.schedule_rng_seed, k);
             r.s.sample_index_rng_seed = rep_seed(o->s.sample_index_rng_seed, k);
             r.syn.seed = rep_seed(o->syn.seed, k);
         }
-        char out[720], label[32];
+        char out[PATH_MAX], label[32];
         snprintf(out, sizeof out, "%s/rep-%u", root, k);
         snprintf(label, sizeof label, "rep %u/%u", k, n);
         r.out = out;
-        if (!o->quiet) {
+        quiet = quiet || !stdout_open();
+        if (!quiet) {
             printf("  rep-%-4u ...", k);
             fflush(stdout);
         }
@@ -1008,17 +1387,33 @@ static int run_repeat(run_opts *o, const char *root)
         rc = run_one(&r, label, &res);
         if (rc >= 0)
             return rc;
+        quiet = quiet || !stdout_open();
+        if (res.aborted) {
+            char moved[PATH_MAX + 16];
+            snprintf(ro.aborted_dir, sizeof ro.aborted_dir, "rep-%u-aborted", k);
+            snprintf(moved, sizeof moved, "%s/%s", root, ro.aborted_dir);
+            if (rename(out, moved)) {
+                /* Still named rep-K, it would be read as part of the set: say so. */
+                fprintf(stderr, "loadgen: cannot rename the aborted %s to %s: %s; it is "
+                        "part of the set that reports read\n", out, moved, strerror(errno));
+                snprintf(ro.aborted_dir, sizeof ro.aborted_dir, "rep-%u", k);
+                ro.finished++;
+            }
+            if (!quiet)
+                printf(" ABORTED (kept in %s, left out of the summary)\n", ro.aborted_dir);
+            all_valid = false;
+            break;
+        }
+        ro.finished++;
         all_valid = all_valid && res.valid;
-        if (!o->quiet) {
+        if (!quiet) {
             char m[48];
             metric_text(&res, m, sizeof m);
             printf(" %-7s %s = %s\n", res.valid ? "VALID" : "INVALID", res.metric_name, m);
         }
-        if (g_signals)
-            break; /* Ctrl-C: keep what ran, summarise it, stop */
     }
-    print_repeat_summary(root, o->quiet);
-    return all_valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
+    print_repeat_summary(root, &ro, quiet || !stdout_open());
+    return all_valid && ro.finished == n ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
 }
 
 int cli_run(int argc, char **argv)
@@ -1037,13 +1432,18 @@ int cli_run(int argc, char **argv)
         run_opts_free(&o);
         return rc;
     }
-    char out[512];
+    char out[PATH_MAX];
     if (!o.out_given) {
         char what[64];
         snprintf(what, sizeof what, "%s%s", lg_scenario_name(o.s.scenario),
                  o.repeat > 1 ? "-repeat" : "");
         default_out(out, sizeof out, what);
         o.out = out;
+    }
+    if ((rc = check_out_length("run", o.out)) >= 0 ||
+        (o.html && (rc = cli_check_output("run", "--html", o.html, &o.out, 1)) >= 0)) {
+        run_opts_free(&o);
+        return rc;
     }
     if (o.repeat > 1) {
         rc = run_repeat(&o, o.out);
@@ -1115,6 +1515,11 @@ int cli_config(int argc, char **argv)
            o.model ? o.model : "no model", "", lg_scenario_name(o.s.scenario));
     printf("%-42s %-22s %-8s %s\n", "setting", "value", "unit", "from");
     size_t n = lg_settings_field_count();
+    /* A sample timeout of 0 means "the scenario's default": show the value the test
+     * would use, which is what the user needs to know (it can be minutes long). */
+    int timeout_field = lg_settings_field_find("sample_timeout_ns");
+    lg_qsl qsl = {.total_sample_count = o.total, .performance_sample_count = o.performance};
+    int64_t timeout_ns = lg_settings_effective_timeout_ns(&o.s, &qsl);
     for (size_t i = 0; i < n && i < MAX_FIELDS; i++) {
         char v[64], from[512];
         lg_settings_field_format(&o.s, i, v, sizeof v);
@@ -1123,6 +1528,13 @@ int cli_config(int argc, char **argv)
             snprintf(from, sizeof from, "%s", o.origins[i].file);
         else
             lg_config_origin_format(&o.origins[i], from, sizeof from);
+        if ((int)i == timeout_field && o.s.sample_timeout_ns == 0 && timeout_ns > 0) {
+            double sec = (double)timeout_ns / 1e9;
+            snprintf(v, sizeof v, "%lld", (long long)timeout_ns);
+            snprintf(from, sizeof from, "default for %s (%.3g %s; 0 = automatic)",
+                     lg_scenario_name(o.s.scenario), sec < 120 ? sec : sec / 60,
+                     sec < 120 ? "s" : "min");
+        }
         const char *unit = lg_settings_field_unit(i);
         printf("%-42s %-22s %-8s %s\n", lg_settings_field_name(i), v, unit ? unit : "",
                from);
@@ -1181,7 +1593,9 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "loadgen demo: --repeat: use loadgen run --repeat N\n");
         return CLI_EXIT_USAGE;
     }
-    char root[512];
+    char root[PATH_MAX];
+    if (base.out_given && (rc = check_out_length("demo", base.out)) >= 0)
+        return rc;
     if (base.out_given)
         snprintf(root, sizeof root, "%s", base.out);
     else
@@ -1190,20 +1604,25 @@ int cli_demo(int argc, char **argv)
                                         LG_OFFLINE};
     lg_results res[4];
     bool all_valid = true;
-    if (!base.quiet)
-        printf("loadgen demo: %s SUT, %u workers, %s service times (mean %.0f us), "
+    if (!base.quiet && !strcmp(base.sut, "null"))
+        printf("loadgen demo: null SUT (completes every sample at once, inside the issue "
+               "call), %llu ms per scenario\n", (unsigned long long)base.s.min_duration_ms);
+    else if (!base.quiet)
+        printf("loadgen demo: synthetic SUT, %u workers, %s service times (mean %.0f us), "
                "%llu ms per scenario\n",
-               base.sut, base.syn.workers, sut_dist_name(base.syn.dist),
+               base.syn.workers, sut_dist_name(base.syn.dist),
                (double)base.syn.mean_ns / 1e3, (unsigned long long)base.s.min_duration_ms);
-    for (int i = 0; i < 4; i++) {
+    int ran = 0;
+    for (int i = 0; i < 4 && !g_signals; i++) {
         run_opts o = base;
         o.s.scenario = o.base.scenario = order[i];
         o.cfg = NULL;
         if ((rc = resolve_settings(&o, "demo", false)) >= 0)
             return rc;
-        char out[700];
+        char out[PATH_MAX + 16];
         snprintf(out, sizeof out, "%s/%s", root, lg_scenario_name(order[i]));
         o.out = out;
+        base.quiet = o.quiet = o.quiet || !stdout_open();
         if (!o.quiet) {
             printf("  running %-12s ...", lg_scenario_name(order[i]));
             fflush(stdout);
@@ -1212,14 +1631,18 @@ int cli_demo(int argc, char **argv)
         run_opts_free(&o);
         if (rc >= 0)
             return rc;
+        ran++;
+        base.quiet = o.quiet = o.quiet || !stdout_open();
         if (!o.quiet)
-            printf(" %s\n", res[i].valid ? "VALID" : "INVALID");
+            printf(" %s\n", res[i].aborted ? "ABORTED" : res[i].valid ? "VALID" : "INVALID");
         all_valid = all_valid && res[i].valid;
     }
-    if (!base.quiet) {
+    /* After Ctrl-C the remaining scenarios are not run: the user asked to stop. */
+    all_valid = all_valid && ran == 4;
+    if (!base.quiet && stdout_open()) {
         printf("\n%-12s  %-34s  %10s  %10s  %10s  %s\n", "scenario", "metric", "p50", "p90",
                "p99", "result");
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < ran; i++) {
             const lg_results *r = &res[i];
             const lg_latency_stats *l =
                 r->scenario == LG_MULTI_STREAM ? &r->query_latency : &r->latency;

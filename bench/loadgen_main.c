@@ -1,4 +1,5 @@
 /* loadgen_main.c: the `loadgen` program: dispatches to its subcommands. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
+    /* A reader that goes away (`loadgen run --repeat 3 | head -1`) must not kill a run
+     * that has results to write: writes to it fail with EPIPE instead, and the commands
+     * stop printing and finish their work. */
+    signal(SIGPIPE, SIG_IGN);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run"))
         return cli_run(argc - 1, argv + 1);

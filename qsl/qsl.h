@@ -1,5 +1,6 @@
 /* qsl.h: the built-in Query Sample Library: a synthetic dataset of N samples of S
- * bytes each, generated from a seed when loaded, freed when unloaded. */
+ * bytes each, generated from a seed when loaded, freed when unloaded. Its memory
+ * follows the samples loaded, not N. */
 #ifndef QSL_QSL_H
 #define QSL_QSL_H
 
@@ -34,6 +35,16 @@ size_t qsl_synthetic_sample_size(const qsl_synthetic *q);
 /* Samples currently loaded, and loads/unloads so far (for tests). */
 uint64_t qsl_synthetic_loaded(const qsl_synthetic *q);
 uint64_t qsl_synthetic_load_calls(const qsl_synthetic *q);
+/* Why the last load() failed: 0 (it did not), LG_EINVAL (an index >= total) or
+ * LG_ENOMEM (a sample or the table could not be allocated). The loading thread, or
+ * after the test. */
+int qsl_synthetic_load_error(const qsl_synthetic *q);
+
+/* About how many bytes a QSL with `performance` samples of sample_size bytes loaded
+ * holds (samples, allocator headers and its table); it does not depend on the dataset's
+ * total. For checking a run against the memory available before creating the QSL;
+ * SIZE_MAX when it does not fit in a size_t. Thread-safe. */
+size_t qsl_synthetic_bytes(uint64_t performance, size_t sample_size);
 
 /* Frees everything, loaded samples included. Accepts NULL. */
 void qsl_synthetic_destroy(qsl_synthetic *q);

@@ -6,13 +6,34 @@
 
 #include "qsl/qsl.h"
 
+/* The loaded samples are found through an open-addressing hash table keyed by sample
+ * index, so the QSL's memory follows what is loaded (about the performance set) and not
+ * the dataset's size: a dataset of 2^32 - 1 samples must not cost 32 GiB of pointers
+ * when only a few hundred of its samples are ever in memory. */
+#define KEY_EMPTY UINT64_MAX        /* never used since the table was cleared */
+#define KEY_GONE (UINT64_MAX - 1)   /* unloaded: lookups probe past it */
+
+typedef struct slot {
+    _Atomic uint64_t key;
+    _Atomic(unsigned char *) data;
+} slot;
+
+typedef struct table {
+    size_t mask;           /* capacity - 1; the capacity is a power of two */
+    slot *slots;
+    struct table *retired; /* the table this one replaced: a reader may still be in it,
+                              so it is freed only by qsl_synthetic_destroy() */
+} table;
+
 struct qsl_synthetic {
     char *name;
     uint64_t total, performance, seed;
     size_t size;
-    _Atomic(unsigned char *) *data; /* total slots; NULL when not loaded */
+    _Atomic(table *) tab;
+    size_t used; /* slots that are not KEY_EMPTY (loaded or gone) */
     uint64_t loaded;
     uint64_t load_calls;
+    int load_error; /* why the last load() failed: 0, LG_EINVAL or LG_ENOMEM */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -23,24 +44,108 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* The capacity that keeps n entries at most half full: a power of two, at least 16. */
+static size_t capacity_for(uint64_t n)
+{
+    size_t cap = 16;
+    while (cap / 2 < n && cap < ((size_t)1 << 62))
+        cap *= 2;
+    return cap;
+}
+
+static table *table_new(size_t cap)
+{
+    table *t = calloc(1, sizeof *t);
+    if (!t || !(t->slots = malloc(cap * sizeof *t->slots))) {
+        free(t);
+        return NULL;
+    }
+    t->mask = cap - 1;
+    for (size_t i = 0; i < cap; i++) {
+        atomic_init(&t->slots[i].key, KEY_EMPTY);
+        atomic_init(&t->slots[i].data, NULL);
+    }
+    return t;
+}
+
+/* The slot holding index, or NULL. Any thread: keys are published after their data. */
+static slot *find(table *t, uint64_t index)
+{
+    size_t h = (size_t)mix64(index) & t->mask;
+    for (size_t n = 0; n <= t->mask; n++, h = (h + 1) & t->mask) {
+        uint64_t k = atomic_load_explicit(&t->slots[h].key, memory_order_acquire);
+        if (k == KEY_EMPTY)
+            return NULL;
+        if (k == index)
+            return &t->slots[h];
+    }
+    return NULL;
+}
+
+/* Replaces the table by one with room for one more sample and without the unloaded
+ * entries. The loading thread only; readers keep using the old table until they see
+ * the new one, which holds the same loaded samples. */
+static int grow(qsl_synthetic *q)
+{
+    table *old = atomic_load(&q->tab);
+    table *t = table_new(capacity_for(q->loaded + 1 > q->performance ? 2 * (q->loaded + 1)
+                                                                     : q->performance));
+    if (!t)
+        return LG_ENOMEM;
+    for (size_t i = 0; i <= old->mask; i++) {
+        uint64_t k = atomic_load(&old->slots[i].key);
+        unsigned char *b = atomic_load(&old->slots[i].data);
+        if (k >= KEY_GONE || !b)
+            continue;
+        size_t h = (size_t)mix64(k) & t->mask;
+        while (atomic_load(&t->slots[h].key) != KEY_EMPTY)
+            h = (h + 1) & t->mask;
+        atomic_store(&t->slots[h].data, b);
+        atomic_store(&t->slots[h].key, k);
+    }
+    t->retired = old;
+    q->used = (size_t)q->loaded;
+    atomic_store_explicit(&q->tab, t, memory_order_release);
+    return 0;
+}
+
+static int fail(qsl_synthetic *q, int err)
+{
+    q->load_error = err;
+    return -1;
+}
+
 static int load(void *ctx, const uint64_t *idx, size_t n)
 {
     qsl_synthetic *q = ctx;
     q->load_calls++;
+    q->load_error = 0;
     for (size_t i = 0; i < n; i++) {
         if (idx[i] >= q->total)
-            return -1;
-        if (atomic_load(&q->data[idx[i]]))
+            return fail(q, LG_EINVAL);
+        table *t = atomic_load(&q->tab);
+        if (find(t, idx[i]))
             continue; /* loaded twice (MultiStream pads its set): keep one copy */
+        if ((q->used + 1) * 2 > t->mask + 1) {
+            if (grow(q))
+                return fail(q, LG_ENOMEM);
+            t = atomic_load(&q->tab);
+        }
         unsigned char *b = malloc(q->size ? q->size : 1);
         if (!b)
-            return -1;
+            return fail(q, LG_ENOMEM);
         uint64_t st = q->seed ^ mix64(idx[i]);
         for (size_t k = 0; k < q->size; k += 8) {
             uint64_t w = mix64(st + k);
             memcpy(b + k, &w, q->size - k < 8 ? q->size - k : 8);
         }
-        atomic_store_explicit(&q->data[idx[i]], b, memory_order_release);
+        size_t h = (size_t)mix64(idx[i]) & t->mask;
+        uint64_t k;
+        while ((k = atomic_load(&t->slots[h].key)) != KEY_EMPTY && k != KEY_GONE)
+            h = (h + 1) & t->mask;
+        q->used += k == KEY_EMPTY;
+        atomic_store_explicit(&t->slots[h].data, b, memory_order_relaxed);
+        atomic_store_explicit(&t->slots[h].key, idx[i], memory_order_release);
         q->loaded++;
     }
     return 0;
@@ -49,16 +154,37 @@ static int load(void *ctx, const uint64_t *idx, size_t n)
 static int unload(void *ctx, const uint64_t *idx, size_t n)
 {
     qsl_synthetic *q = ctx;
+    table *t = atomic_load(&q->tab);
     for (size_t i = 0; i < n; i++) {
         if (idx[i] >= q->total)
             return -1;
-        unsigned char *b = atomic_exchange(&q->data[idx[i]], NULL);
-        if (b) {
-            free(b);
-            q->loaded--;
-        }
+        slot *s = find(t, idx[i]);
+        if (!s)
+            continue;
+        unsigned char *b = atomic_exchange(&s->data, NULL);
+        atomic_store_explicit(&s->key, KEY_GONE, memory_order_release);
+        free(b);
+        q->loaded--;
+    }
+    /* With nothing loaded, every slot can become empty again, so that the unloaded
+     * entries of many sets (an accuracy pass loads the dataset set by set) do not
+     * lengthen the lookups. A reader at this moment finds nothing, which is right. */
+    if (q->loaded == 0 && q->used) {
+        for (size_t i = 0; i <= t->mask; i++)
+            atomic_store_explicit(&t->slots[i].key, KEY_EMPTY, memory_order_release);
+        q->used = 0;
     }
     return 0;
+}
+
+size_t qsl_synthetic_bytes(uint64_t performance, size_t sample_size)
+{
+    /* Each sample is one allocation (its bytes, rounded up, and the allocator's header);
+     * the table is at most half full, and the one it replaced lives on. */
+    double per = (double)((sample_size ? sample_size : 1) + 15) / 16 * 16 + 16;
+    double bytes = (double)performance * per +
+                   2.0 * (double)capacity_for(performance) * (double)sizeof(slot) + 4096;
+    return bytes >= (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
 }
 
 int qsl_synthetic_create(const char *name, uint64_t total, uint64_t performance,
@@ -72,8 +198,9 @@ int qsl_synthetic_create(const char *name, uint64_t total, uint64_t performance,
     if (!q)
         return LG_ENOMEM;
     q->name = strdup(name ? name : "synthetic");
-    q->data = calloc(total, sizeof *q->data);
-    if (!q->name || !q->data) {
+    table *t = table_new(capacity_for(performance));
+    atomic_init(&q->tab, t);
+    if (!q->name || !t) {
         qsl_synthetic_destroy(q);
         return LG_ENOMEM;
     }
@@ -97,21 +224,30 @@ const void *qsl_synthetic_data(const qsl_synthetic *q, uint64_t index)
 {
     if (index >= q->total)
         return NULL;
-    return atomic_load_explicit(&((qsl_synthetic *)q)->data[index], memory_order_acquire);
+    table *t = atomic_load_explicit(&((qsl_synthetic *)q)->tab, memory_order_acquire);
+    slot *s = find(t, index);
+    return s ? atomic_load_explicit(&s->data, memory_order_acquire) : NULL;
 }
 
 size_t qsl_synthetic_sample_size(const qsl_synthetic *q) { return q->size; }
 uint64_t qsl_synthetic_loaded(const qsl_synthetic *q) { return q->loaded; }
 uint64_t qsl_synthetic_load_calls(const qsl_synthetic *q) { return q->load_calls; }
+int qsl_synthetic_load_error(const qsl_synthetic *q) { return q->load_error; }
 
 void qsl_synthetic_destroy(qsl_synthetic *q)
 {
     if (!q)
         return;
-    if (q->data)
-        for (uint64_t i = 0; i < q->total; i++)
-            free(atomic_load(&q->data[i]));
-    free(q->data);
+    table *t = atomic_load(&q->tab);
+    if (t)
+        for (size_t i = 0; i <= t->mask; i++)
+            free(atomic_load(&t->slots[i].data));
+    while (t) {
+        table *next = t->retired;
+        free(t->slots);
+        free(t);
+        t = next;
+    }
     free(q->name);
     free(q);
 }
