@@ -1172,6 +1172,23 @@ static int run_one(run_opts *o, const char *label, lg_results *res)
         print_test_error("invalid settings", rc);
         return CLI_EXIT_USAGE;
     }
+    if (rc == LG_EIO && !res->metric_name) {
+        /* Found before the run: nothing was measured. */
+        print_test_error("cannot write the logs", rc);
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc == LG_ENOMEM || rc == LG_ESUT) && res->metric_name) {
+        /* The run started and ended INVALID: its files hold what was measured. */
+        fprintf(stderr, "loadgen: %s: %s (the run is INVALID; %s holds everything it "
+                "measured)\n", rc == LG_ENOMEM ? "out of memory" : "the QSL failed",
+                *lg_last_error() ? lg_last_error() : lg_strerror(rc), o->out);
+        if (!o->quiet) {
+            char text[2048];
+            lg_results_format(res, text, sizeof text);
+            fputs(text, stdout);
+        }
+        return CLI_EXIT_RUNTIME;
+    }
     if (rc == LG_EIO) {
         char why[1024];
         snprintf(why, sizeof why, "%s", lg_last_error());

@@ -116,6 +116,9 @@ static int out_open(outfile *o, const lg_log_settings *log, const char *name, bo
         lg__set_error("could not create %s: %s", o->tmp, strerror(errno));
         return LG_EIO;
     }
+    /* Only writes to this file happen until out_close: the errno a failed write leaves
+     * (ENOSPC, EDQUOT, ...) is still there when it looks. */
+    errno = 0;
     return 0;
 }
 
@@ -123,7 +126,6 @@ static int out_close(outfile *o)
 {
     if (!o->f)
         return LG_EIO;
-    errno = 0;
     bool ok = !ferror(o->f) && fflush(o->f) == 0;
     int err = ok ? 0 : errno ? errno : EIO;
     if (fclose(o->f) != 0 && ok) {

@@ -1517,7 +1517,7 @@ Test(output_folder, a_full_disk_names_the_file_and_the_system_error, .timeout = 
     cr_expect_eq(p.code, 3, "exit %d, stderr: %s", p.code, p.err);
     cr_expect_not_null(strstr(p.err, "could not write the logs to"), "%s", p.err);
     /* The library's account names the file and the system error (lg_last_error). */
-    cr_expect_not_null(strstr(p.err, "samples.bin: "), "%s", p.err);
+    cr_expect_not_null(strstr(p.err, "samples.bin: No space left on device"), "%s", p.err);
     snprintf(cmd, sizeof cmd, "umount '%s'", mnt);
     expect_no_tmp_files(out);
     cr_expect_eq(system(cmd), 0);
