@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench/cli.h"
 #include "loadgen/loadgen.h"
@@ -338,8 +340,26 @@ static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
             snprintf(n, sizeof n, "%zu", m->a.n);
         else
             snprintf(n, sizeof n, "%zu/%zu", m->a.n, m->b.n);
-        printf("%-13s %5s %13s %13s %9s  %-20s %8s %8s %7.2f  %s\n", m->name, n, a, b, ch, ci,
-               pw, pm, m->cohens_d, rpt_change_name(m->verdict));
+        char d[16];
+        if (isfinite(m->cohens_d))
+            snprintf(d, sizeof d, "%.2f", m->cohens_d);
+        else
+            snprintf(d, sizeof d, "n/a"); /* no spread on either side */
+        printf("%-13s %5s %13s %13s %9s  %-20s %8s %8s %7s  %s\n", m->name, n, a, b, ch, ci,
+               pw, pm, d, rpt_change_name(m->verdict));
+    }
+    /* How the intervals were made: one line when every metric's is alike. */
+    size_t nc = rpt_comparison_count(c);
+    bool alike = true;
+    for (size_t i = 1; i < nc; i++)
+        alike = alike && !strcmp(rpt_comparison_get(c, i)->interval_text,
+                                 rpt_comparison_get(c, 0)->interval_text);
+    for (size_t i = 0; i < nc; i++) {
+        const rpt_metric_cmp *m = rpt_comparison_get(c, i);
+        if (alike && i)
+            break;
+        printf("%sinterval of the change%s%s%s: %s\n", i ? "" : "\n", alike ? "" : " (",
+               alike ? "" : m->name, alike ? "" : ")", m->interval_text);
     }
     size_t nw = rpt_comparison_warning_count(c);
     bool notes = false;
@@ -354,6 +374,49 @@ static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
         if (m->note[0])
             printf("note (%s): %s\n", m->name, m->note);
     }
+}
+
+/* Progress of a long comparison on stderr: nothing for the first second (most
+ * comparisons end sooner), then each stage once, and the bootstrap's share on a
+ * terminal. */
+typedef struct compare_progress {
+    struct timespec start;
+    const char *last;
+    int last_pct;
+    bool shown;
+} compare_progress;
+
+static double since_s(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void compare_stage(void *ctx, const char *stage, double fraction)
+{
+    compare_progress *p = ctx;
+    if (since_s(&p->start) < 1.0)
+        return;
+    int pct = (int)(fraction * 100);
+    bool tty = isatty(STDERR_FILENO);
+    if (p->last == stage && (!tty || pct == p->last_pct))
+        return;
+    fprintf(stderr, "%sloadgen compare: %s%s", tty && p->shown ? "\r" : p->shown ? "\n" : "",
+            stage, p->last == stage || fraction > 0 ? "" : "...");
+    if (tty && fraction > 0)
+        fprintf(stderr, " %d%%   ", pct);
+    p->last = stage;
+    p->last_pct = pct;
+    p->shown = true;
+}
+
+/* Ends the progress line, if one was shown. */
+static void compare_progress_end(compare_progress *p)
+{
+    if (p->shown)
+        fputc('\n', stderr);
+    p->shown = false;
 }
 
 int cli_compare(int argc, char **argv)
@@ -408,9 +471,16 @@ int cli_compare(int argc, char **argv)
     }
     char err[512];
     rpt_metrics *m[2] = {NULL, NULL};
+    compare_progress prog = {.last_pct = -1};
+    clock_gettime(CLOCK_MONOTONIC, &prog.start);
+    o.progress = compare_stage;
+    o.progress_ctx = &prog;
+    static const char *const reading[2] = {"reading A", "reading B"};
     for (int k = 0; k < 2; k++) {
+        compare_stage(&prog, reading[k], 0);
         int rc = rpt_metrics_load(path[k], o.batches, o.file_direction, &m[k], err, sizeof err);
         if (rc) {
+            compare_progress_end(&prog);
             fprintf(stderr, "loadgen compare: %s\n", err);
             rpt_metrics_destroy(m[0]);
             return load_exit(rc);
@@ -418,6 +488,7 @@ int cli_compare(int argc, char **argv)
     }
     rpt_comparison *c;
     int rc = rpt_compare(m[0], m[1], &o, &c, err, sizeof err);
+    compare_progress_end(&prog);
     if (rc) {
         fprintf(stderr, "loadgen compare: %s\n", err);
         rpt_metrics_destroy(m[0]);

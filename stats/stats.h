@@ -461,6 +461,11 @@ typedef struct stats_boot_opts {
 	double confidence;        /* in (0, 1) exclusive, e.g. 0.95 */
 	stats_boot_method method; /* percentile or BCa (see each function) */
 	unsigned long seed;       /* MT19937 seed; equal seeds give equal intervals */
+	/* Optional: called by stats_ratio_of_means_ci() from the calling thread about 20
+	 * times during the resampling with the fraction done, for a progress display on
+	 * long work; NULL for none.  The results do not depend on it. */
+	void (*progress)(void *ctx, double fraction);
+	void *progress_ctx;
 } stats_boot_opts;
 
 /* Result of a bootstrap interval. */
