@@ -140,12 +140,12 @@ static void print_validation(const rpt_validation *v, const char *dir)
     char a[32], b[32], c[32];
     printf("Validation of %s (%s)\n", dir, lg_scenario_name(v->scenario));
     printf("Verdict: %s\n\n", rpt_verdict_name(v->verdict));
-    printf("Run: %s; %llu queries; %zu successful %s latencies; target p%g; %.1f ms\n",
+    printf("Run: %s; %llu queries; %zu successful %s latencies; target %s; %.1f ms\n",
            v->valid ? "VALID" : "INVALID", (unsigned long long)v->queries, v->latencies,
-           v->per_query ? "per-query" : "per-sample", v->percentile * 100, v->duration_ms);
+           v->per_query ? "per-query" : "per-sample", stats_percentile_label(v->percentile).s, v->duration_ms);
     if (v->scenario != LG_OFFLINE)
-        printf("Sample size for the p%g at 99%% confidence: early stopping needs %llu, the "
-               "classic rule %llu (MLPerf rounded: %llu)\n", v->percentile * 100,
+        printf("Sample size for the %s at 99%% confidence: early stopping needs %llu, the "
+               "classic rule %llu (MLPerf rounded: %llu)\n", stats_percentile_label(v->percentile).s,
                (unsigned long long)v->early_stopping_needed,
                (unsigned long long)v->sizes.classic,
                (unsigned long long)v->sizes.mlperf_rounded);
@@ -735,7 +735,7 @@ static int stats_samples(int argc, char **argv)
         return CLI_EXIT_VALID;
     }
     double exact = s.z * s.z * p * (1 - p) / (s.margin * s.margin);
-    printf("Queries needed for the p%g at %g%% confidence\n\n", p * 100, conf * 100);
+    printf("Queries needed for the %s at %g%% confidence\n\n", stats_percentile_label(p).s, conf * 100);
     printf("1. Classic rule: make the observed share of queries below the reported\n"
            "   percentile fall within +-MOE of %g at %g%% confidence.\n", p, conf * 100);
     printf("   z   = |Phi^-1((1 - %g) / 2)| = %.4f\n", conf, s.z);
@@ -747,9 +747,9 @@ static int stats_samples(int argc, char **argv)
            (unsigned long long)s.mlperf_rounded,
            (unsigned long long)(s.mlperf_rounded / STATS_MLPERF_SAMPLE_QUANTUM));
     printf("2. Early stopping: report a conservative percentile instead (the fewer the\n"
-           "   queries, the further up the tail). The fewest queries from which any p%g\n"
+           "   queries, the further up the tail). The fewest queries from which any %s\n"
            "   estimate can be claimed at %g%% confidence: h(1) + 1 = %llu queries.\n\n",
-           p * 100, conf * 100, (unsigned long long)s.early_stopping_min);
+           stats_percentile_label(p).s, conf * 100, (unsigned long long)s.early_stopping_min);
     printf("Modern MLPerf uses early stopping: runs may be short and pay with a more\n"
            "conservative number; the classic count makes the plain percentile precise.\n");
     return CLI_EXIT_VALID;
@@ -819,16 +819,16 @@ static int stats_early_stopping(int argc, char **argv)
                    s.met ? "true" : "false");
             return CLI_EXIT_VALID;
         }
-        printf("Early stopping, Server rule: p%g at %g%% confidence\n\n", p * 100, conf * 100);
+        printf("Early stopping, Server rule: %s at %g%% confidence\n\n", stats_percentile_label(p).s, conf * 100);
         printf("  queries issued               %llu\n", (unsigned long long)n);
         printf("  over the latency bound, t    %llu queries\n", (unsigned long long)over);
         printf("  h(t)                         %llu queries within the bound\n",
                (unsigned long long)s.h);
         printf("  needed, h(t) + t             %llu queries\n", (unsigned long long)s.needed);
         if (s.met)
-            printf("\nVerdict: met. %llu queries >= %llu: at %g%% confidence the p%g latency is "
+            printf("\nVerdict: met. %llu queries >= %llu: at %g%% confidence the %s latency is "
                    "within the bound.\n", (unsigned long long)n, (unsigned long long)s.needed,
-                   conf * 100, p * 100);
+                   conf * 100, stats_percentile_label(p).s);
         else
             printf("\nVerdict: NOT met. The run would need at least %llu more queries, all "
                    "of them within the bound.\n", (unsigned long long)s.additional_needed);
@@ -853,14 +853,14 @@ static int stats_early_stopping(int argc, char **argv)
         printf("\"plain_percentile_index\": %zu}\n", plain);
         return CLI_EXIT_VALID;
     }
-    printf("Early stopping, SingleStream/MultiStream rule: p%g, %llu queries, %g%% confidence\n\n",
-           p * 100, (unsigned long long)n, conf * 100);
+    printf("Early stopping, SingleStream/MultiStream rule: %s, %llu queries, %g%% confidence\n\n",
+           stats_percentile_label(p).s, (unsigned long long)n, conf * 100);
     printf("  h(1) = %llu, so at least h(1) + 1 = %llu queries are needed\n",
            (unsigned long long)h1, (unsigned long long)(h1 + 1));
     if (!met) {
-        printf("\nVerdict: NOT met. %llu queries are fewer than %llu: no p%g estimate can be "
+        printf("\nVerdict: NOT met. %llu queries are fewer than %llu: no %s estimate can be "
                "claimed; run at least %llu more queries.\n", (unsigned long long)n,
-               (unsigned long long)(h1 + 1), p * 100, (unsigned long long)(h1 + 1 - n));
+               (unsigned long long)(h1 + 1), stats_percentile_label(p).s, (unsigned long long)(h1 + 1 - n));
         return CLI_EXIT_VALID;
     }
     printf("  t(%llu) = %llu: the largest t with h(t) + t <= %llu\n", (unsigned long long)n,
@@ -878,8 +878,8 @@ static int stats_early_stopping(int argc, char **argv)
     printf("  discard the %llu highest latencies; the estimate is sorted[%llu] (0-based,\n"
            "  ascending), the %llu%s highest\n", (unsigned long long)(t - 1),
            (unsigned long long)(n - t), tt, suffix);
-    printf("  (the plain p%g would be sorted[%zu])\n", p * 100, plain);
-    printf("\nVerdict: met. The reported p%g is the latency at sorted[%llu].\n", p * 100,
+    printf("  (the plain %s would be sorted[%zu])\n", stats_percentile_label(p).s, plain);
+    printf("\nVerdict: met. The reported %s is the latency at sorted[%llu].\n", stats_percentile_label(p).s,
            (unsigned long long)(n - t));
     return CLI_EXIT_VALID;
 }

@@ -6,6 +6,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 size_t stats_percentile_mlperf_index(size_t n, double p)
 {
@@ -16,6 +19,30 @@ size_t stats_percentile_mlperf_index(size_t n, double p)
 	if (idx >= (double)(n - 1))
 		return n - 1;
 	return (size_t)idx;
+}
+
+stats_pct_label stats_percentile_label(double p)
+{
+	stats_pct_label l;
+	if (isnan(p)) {
+		snprintf(l.s, sizeof l.s, "p?");
+		return l;
+	}
+	double pct = p * 100.0;
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(l.s, sizeof l.s, "p%.*g", prec, pct);
+		if (!(p > 0.0 && p < 1.0) || strtod(l.s + 1, NULL) < 100.0)
+			return l;
+	}
+	/* 100 p is 100.0 in a double: shift the decimal point of p's digits, "0.99999..." ->
+	 * "99.999...", which is exact. */
+	char d[32];
+	snprintf(d, sizeof d, "%.17f", p);
+	size_t n = strlen(d);
+	while (n > 4 && d[n - 1] == '0')
+		d[--n] = '\0';
+	snprintf(l.s, sizeof l.s, "p%.2s.%s", d + 2, d + 4);
+	return l;
 }
 
 int64_t stats_percentile_mlperf(const int64_t *sorted, size_t n, double p)
