@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 size_t stats_percentile_mlperf_index(size_t n, double p)
 {
@@ -29,19 +28,14 @@ stats_pct_label stats_percentile_label(double p)
 		return l;
 	}
 	double pct = p * 100.0;
-	for (int prec = 6; prec <= 17; prec++) {
+	/* Below 1, 100 p stays below 100.0 in a double (its largest value is 100 - 1.4e-14),
+	 * so 17 digits always tell it from 100. */
+	for (int prec = 6; prec < 17; prec++) {
 		snprintf(l.s, sizeof l.s, "p%.*g", prec, pct);
 		if (!(p > 0.0 && p < 1.0) || strtod(l.s + 1, NULL) < 100.0)
 			return l;
 	}
-	/* 100 p is 100.0 in a double: shift the decimal point of p's digits, "0.99999..." ->
-	 * "99.999...", which is exact. */
-	char d[32];
-	snprintf(d, sizeof d, "%.17f", p);
-	size_t n = strlen(d);
-	while (n > 4 && d[n - 1] == '0')
-		d[--n] = '\0';
-	snprintf(l.s, sizeof l.s, "p%.2s.%s", d + 2, d + 4);
+	snprintf(l.s, sizeof l.s, "p%.17g", pct);
 	return l;
 }
 
