@@ -10,16 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/check.h"
 #include "fuzz/runfolder.h"
 #include "report/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond))                                                                    \
-            __builtin_trap();                                                           \
-    } while (0)
 
 /* An error is one non-empty line. */
 static void check_message(int rc, const char *err)

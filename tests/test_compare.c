@@ -47,6 +47,27 @@ static void write_normal(const char *path, gsl_rng *r, size_t n, double mean, do
     fclose(f);
 }
 
+/* a.txt and b.txt in tu_tmp: n normal values each of the given SD around mean_a and
+ * mean_b, seeded. */
+static void write_pair(unsigned long seed, size_t n, double mean_a, double mean_b, double sd)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert_not_null(r);
+    gsl_rng_set(r, seed);
+    write_normal(tu_in_tmp("a.txt"), r, n, mean_a, sd);
+    write_normal(tu_in_tmp("b.txt"), r, n, mean_b, sd);
+    gsl_rng_free(r);
+}
+
+/* The JSON a command printed; fails the test when it is not JSON. */
+static json_t *parse_json(const char *text)
+{
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    cr_assert_not_null(root, "not JSON: %s\n%s", je.text, text);
+    return root;
+}
+
 static void normal(gsl_rng *r, double *x, size_t n, double mean, double sd)
 {
     for (size_t i = 0; i < n; i++)
@@ -346,17 +367,11 @@ static void expect_number_or_null(json_t *o, const char *key, const char *where)
 
 Test(compare, cli_json_has_the_documented_schema, TU_TMP, .timeout = 60)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 11);
-    write_normal(tu_in_tmp("a.txt"), r, 100, 0.1, 0.01);
-    write_normal(tu_in_tmp("b.txt"), r, 100, 0.2, 0.01);
-    gsl_rng_free(r);
+    write_pair(11, 100, 0.1, 0.2, 0.01);
     tu_proc p;
     RUN(&p, "compare", "a.txt", "b.txt", "--json", "--alpha", "0.01", "--noise", "0.05");
     cr_expect_eq(p.code, 1, "a regression exits 1 (got %d): %s", p.code, p.err);
-    json_error_t je;
-    json_t *root = json_loads(p.out, 0, &je);
-    cr_assert_not_null(root, "not JSON: %s\n%s", je.text, p.out);
+    json_t *root = parse_json(p.out);
     cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "loadgen-compare");
     cr_expect_eq(json_integer_value(json_object_get(root, "schema_version")), 1);
     cr_expect_eq(json_real_value(json_object_get(root, "alpha")), 0.01);
@@ -527,11 +542,7 @@ Test(compare, progress_is_reported_stage_by_stage, .timeout = 30)
 
 Test(compare, cli_states_the_interval_method_in_text_and_json, TU_TMP, .timeout = 60)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 3);
-    write_normal(tu_in_tmp("a.txt"), r, 60000, 100, 10);
-    write_normal(tu_in_tmp("b.txt"), r, 60000, 100, 10);
-    gsl_rng_free(r);
+    write_pair(3, 60000, 100, 100, 10);
     tu_proc p;
     RUN(&p, "compare", "a.txt", "b.txt");
     cr_expect_leq(p.code, 1, "%s", p.err);
@@ -539,9 +550,7 @@ Test(compare, cli_states_the_interval_method_in_text_and_json, TU_TMP, .timeout 
                             "120000 values are too many to resample 10000 times"), "%s", p.out);
     tu_proc_free(&p);
     RUN(&p, "compare", "a.txt", "b.txt", "--json");
-    json_error_t je;
-    json_t *root = json_loads(p.out, 0, &je);
-    cr_assert_not_null(root, "%s", p.out);
+    json_t *root = parse_json(p.out);
     json_t *iv = json_object_get(json_array_get(json_object_get(root, "metrics"), 0), "interval");
     cr_expect_str_eq(json_string_value(json_object_get(iv, "method")), "normal_delta");
     cr_expect(json_is_null(json_object_get(iv, "resamples")));
@@ -567,17 +576,14 @@ Test(compare, an_overflowing_mean_is_an_error_and_d_without_spread_is_n_a, TU_TM
     cr_expect_eq(rpt_compare_values(one, 4, big, 4, "v", "", RPT_LOWER_IS_BETTER, NULL, &c),
                  LG_EINVAL);
 
-    write_file(tu_in_tmp("c1.txt"), "5\n5\n5\n5\n5\n5\n5\n5\n5\n5\n");
-    write_file(tu_in_tmp("c2.txt"), "5\n5\n5\n5\n5\n5\n5\n5\n5\n5\n");
-    RUN(&p, "compare", "c1.txt", "c2.txt");
-    cr_expect_eq(p.code, 0, "%s", p.err);
-    cr_expect_null(strstr(p.out, "nan"), "%s", p.out);
+    /* Ten fives against themselves: no spread, so no d (it was printed "nan"). */
+    write_file(tu_in_tmp("c.txt"), "5\n5\n5\n5\n5\n5\n5\n5\n5\n5\n");
+    RUN(&p, "compare", "c.txt", "c.txt");
+    cr_expect(p.code == 0 && !strstr(p.out, "nan"), "exit %d: %s", p.code, p.out);
     cr_expect(strstr(p.out, "     n/a  no significant change"), "%s", p.out);
     tu_proc_free(&p);
-    RUN(&p, "compare", "c1.txt", "c2.txt", "--json");
-    json_error_t je;
-    json_t *root = json_loads(p.out, 0, &je);
-    cr_assert_not_null(root, "%s", p.out);
+    RUN(&p, "compare", "c.txt", "c.txt", "--json");
+    json_t *root = parse_json(p.out);
     json_t *m = json_array_get(json_object_get(root, "metrics"), 0);
     cr_expect(json_is_null(json_object_get(m, "cohens_d")), "%s", p.out);
     json_decref(root);
