@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench/cli.h"
 #include "loadgen/loadgen.h"
@@ -138,12 +140,12 @@ static void print_validation(const rpt_validation *v, const char *dir)
     char a[32], b[32], c[32];
     printf("Validation of %s (%s)\n", dir, lg_scenario_name(v->scenario));
     printf("Verdict: %s\n\n", rpt_verdict_name(v->verdict));
-    printf("Run: %s; %llu queries; %zu successful %s latencies; target p%g; %.1f ms\n",
+    printf("Run: %s; %llu queries; %zu successful %s latencies; target %s; %.1f ms\n",
            v->valid ? "VALID" : "INVALID", (unsigned long long)v->queries, v->latencies,
-           v->per_query ? "per-query" : "per-sample", v->percentile * 100, v->duration_ms);
+           v->per_query ? "per-query" : "per-sample", stats_percentile_label(v->percentile).s, v->duration_ms);
     if (v->scenario != LG_OFFLINE)
-        printf("Sample size for the p%g at 99%% confidence: early stopping needs %llu, the "
-               "classic rule %llu (MLPerf rounded: %llu)\n", v->percentile * 100,
+        printf("Sample size for the %s at 99%% confidence: early stopping needs %llu, the "
+               "classic rule %llu (MLPerf rounded: %llu)\n", stats_percentile_label(v->percentile).s,
                (unsigned long long)v->early_stopping_needed,
                (unsigned long long)v->sizes.classic,
                (unsigned long long)v->sizes.mlperf_rounded);
@@ -338,8 +340,26 @@ static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
             snprintf(n, sizeof n, "%zu", m->a.n);
         else
             snprintf(n, sizeof n, "%zu/%zu", m->a.n, m->b.n);
-        printf("%-13s %5s %13s %13s %9s  %-20s %8s %8s %7.2f  %s\n", m->name, n, a, b, ch, ci,
-               pw, pm, m->cohens_d, rpt_change_name(m->verdict));
+        char d[16];
+        if (isfinite(m->cohens_d))
+            snprintf(d, sizeof d, "%.2f", m->cohens_d);
+        else
+            snprintf(d, sizeof d, "n/a"); /* no spread on either side */
+        printf("%-13s %5s %13s %13s %9s  %-20s %8s %8s %7s  %s\n", m->name, n, a, b, ch, ci,
+               pw, pm, d, rpt_change_name(m->verdict));
+    }
+    /* How the intervals were made: one line when every metric's is alike. */
+    size_t nc = rpt_comparison_count(c);
+    bool alike = true;
+    for (size_t i = 1; i < nc; i++)
+        alike = alike && !strcmp(rpt_comparison_get(c, i)->interval_text,
+                                 rpt_comparison_get(c, 0)->interval_text);
+    for (size_t i = 0; i < nc; i++) {
+        const rpt_metric_cmp *m = rpt_comparison_get(c, i);
+        if (alike && i)
+            break;
+        printf("%sinterval of the change%s%s%s: %s\n", i ? "" : "\n", alike ? "" : " (",
+               alike ? "" : m->name, alike ? "" : ")", m->interval_text);
     }
     size_t nw = rpt_comparison_warning_count(c);
     bool notes = false;
@@ -354,6 +374,49 @@ static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
         if (m->note[0])
             printf("note (%s): %s\n", m->name, m->note);
     }
+}
+
+/* Progress of a long comparison on stderr: nothing for the first second (most
+ * comparisons end sooner), then each stage once, and the bootstrap's share on a
+ * terminal. */
+typedef struct compare_progress {
+    struct timespec start;
+    const char *last;
+    int last_pct;
+    bool shown;
+} compare_progress;
+
+static double since_s(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void compare_stage(void *ctx, const char *stage, double fraction)
+{
+    compare_progress *p = ctx;
+    if (since_s(&p->start) < 1.0)
+        return;
+    int pct = (int)(fraction * 100);
+    bool tty = isatty(STDERR_FILENO);
+    if (p->last == stage && (!tty || pct == p->last_pct))
+        return;
+    fprintf(stderr, "%sloadgen compare: %s%s", tty && p->shown ? "\r" : p->shown ? "\n" : "",
+            stage, p->last == stage || fraction > 0 ? "" : "...");
+    if (tty && fraction > 0)
+        fprintf(stderr, " %d%%   ", pct);
+    p->last = stage;
+    p->last_pct = pct;
+    p->shown = true;
+}
+
+/* Ends the progress line, if one was shown. */
+static void compare_progress_end(compare_progress *p)
+{
+    if (p->shown)
+        fputc('\n', stderr);
+    p->shown = false;
 }
 
 int cli_compare(int argc, char **argv)
@@ -408,9 +471,16 @@ int cli_compare(int argc, char **argv)
     }
     char err[512];
     rpt_metrics *m[2] = {NULL, NULL};
+    compare_progress prog = {.last_pct = -1};
+    clock_gettime(CLOCK_MONOTONIC, &prog.start);
+    o.progress = compare_stage;
+    o.progress_ctx = &prog;
+    static const char *const reading[2] = {"reading A", "reading B"};
     for (int k = 0; k < 2; k++) {
+        compare_stage(&prog, reading[k], 0);
         int rc = rpt_metrics_load(path[k], o.batches, o.file_direction, &m[k], err, sizeof err);
         if (rc) {
+            compare_progress_end(&prog);
             fprintf(stderr, "loadgen compare: %s\n", err);
             rpt_metrics_destroy(m[0]);
             return load_exit(rc);
@@ -418,6 +488,7 @@ int cli_compare(int argc, char **argv)
     }
     rpt_comparison *c;
     int rc = rpt_compare(m[0], m[1], &o, &c, err, sizeof err);
+    compare_progress_end(&prog);
     if (rc) {
         fprintf(stderr, "loadgen compare: %s\n", err);
         rpt_metrics_destroy(m[0]);
@@ -670,7 +741,7 @@ static int stats_samples(int argc, char **argv)
         return CLI_EXIT_VALID;
     }
     double exact = s.z * s.z * p * (1 - p) / (s.margin * s.margin);
-    printf("Queries needed for the p%g at %g%% confidence\n\n", p * 100, conf * 100);
+    printf("Queries needed for the %s at %g%% confidence\n\n", stats_percentile_label(p).s, conf * 100);
     printf("1. Classic rule: make the observed share of queries below the reported\n"
            "   percentile fall within +-MOE of %g at %g%% confidence.\n", p, conf * 100);
     printf("   z   = |Phi^-1((1 - %g) / 2)| = %.4f\n", conf, s.z);
@@ -682,9 +753,9 @@ static int stats_samples(int argc, char **argv)
            (unsigned long long)s.mlperf_rounded,
            (unsigned long long)(s.mlperf_rounded / STATS_MLPERF_SAMPLE_QUANTUM));
     printf("2. Early stopping: report a conservative percentile instead (the fewer the\n"
-           "   queries, the further up the tail). The fewest queries from which any p%g\n"
+           "   queries, the further up the tail). The fewest queries from which any %s\n"
            "   estimate can be claimed at %g%% confidence: h(1) + 1 = %llu queries.\n\n",
-           p * 100, conf * 100, (unsigned long long)s.early_stopping_min);
+           stats_percentile_label(p).s, conf * 100, (unsigned long long)s.early_stopping_min);
     printf("Modern MLPerf uses early stopping: runs may be short and pay with a more\n"
            "conservative number; the classic count makes the plain percentile precise.\n");
     return CLI_EXIT_VALID;
@@ -754,16 +825,16 @@ static int stats_early_stopping(int argc, char **argv)
                    s.met ? "true" : "false");
             return CLI_EXIT_VALID;
         }
-        printf("Early stopping, Server rule: p%g at %g%% confidence\n\n", p * 100, conf * 100);
+        printf("Early stopping, Server rule: %s at %g%% confidence\n\n", stats_percentile_label(p).s, conf * 100);
         printf("  queries issued               %llu\n", (unsigned long long)n);
         printf("  over the latency bound, t    %llu queries\n", (unsigned long long)over);
         printf("  h(t)                         %llu queries within the bound\n",
                (unsigned long long)s.h);
         printf("  needed, h(t) + t             %llu queries\n", (unsigned long long)s.needed);
         if (s.met)
-            printf("\nVerdict: met. %llu queries >= %llu: at %g%% confidence the p%g latency is "
+            printf("\nVerdict: met. %llu queries >= %llu: at %g%% confidence the %s latency is "
                    "within the bound.\n", (unsigned long long)n, (unsigned long long)s.needed,
-                   conf * 100, p * 100);
+                   conf * 100, stats_percentile_label(p).s);
         else
             printf("\nVerdict: NOT met. The run would need at least %llu more queries, all "
                    "of them within the bound.\n", (unsigned long long)s.additional_needed);
@@ -788,14 +859,14 @@ static int stats_early_stopping(int argc, char **argv)
         printf("\"plain_percentile_index\": %zu}\n", plain);
         return CLI_EXIT_VALID;
     }
-    printf("Early stopping, SingleStream/MultiStream rule: p%g, %llu queries, %g%% confidence\n\n",
-           p * 100, (unsigned long long)n, conf * 100);
+    printf("Early stopping, SingleStream/MultiStream rule: %s, %llu queries, %g%% confidence\n\n",
+           stats_percentile_label(p).s, (unsigned long long)n, conf * 100);
     printf("  h(1) = %llu, so at least h(1) + 1 = %llu queries are needed\n",
            (unsigned long long)h1, (unsigned long long)(h1 + 1));
     if (!met) {
-        printf("\nVerdict: NOT met. %llu queries are fewer than %llu: no p%g estimate can be "
+        printf("\nVerdict: NOT met. %llu queries are fewer than %llu: no %s estimate can be "
                "claimed; run at least %llu more queries.\n", (unsigned long long)n,
-               (unsigned long long)(h1 + 1), p * 100, (unsigned long long)(h1 + 1 - n));
+               (unsigned long long)(h1 + 1), stats_percentile_label(p).s, (unsigned long long)(h1 + 1 - n));
         return CLI_EXIT_VALID;
     }
     printf("  t(%llu) = %llu: the largest t with h(t) + t <= %llu\n", (unsigned long long)n,
@@ -813,8 +884,8 @@ static int stats_early_stopping(int argc, char **argv)
     printf("  discard the %llu highest latencies; the estimate is sorted[%llu] (0-based,\n"
            "  ascending), the %llu%s highest\n", (unsigned long long)(t - 1),
            (unsigned long long)(n - t), tt, suffix);
-    printf("  (the plain p%g would be sorted[%zu])\n", p * 100, plain);
-    printf("\nVerdict: met. The reported p%g is the latency at sorted[%llu].\n", p * 100,
+    printf("  (the plain %s would be sorted[%zu])\n", stats_percentile_label(p).s, plain);
+    printf("\nVerdict: met. The reported %s is the latency at sorted[%llu].\n", stats_percentile_label(p).s,
            (unsigned long long)(n - t));
     return CLI_EXIT_VALID;
 }

@@ -8,15 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/check.h"
 #include "loadgen/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond))                                                                    \
-            __builtin_trap();                                                           \
-    } while (0)
 
 /* An error message is one non-empty line that names the file (or the function). */
 static void check_message(int rc, const char *err, const char *name)

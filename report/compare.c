@@ -80,6 +80,107 @@ static void side(const double *x, size_t n, rpt_side *s)
     }
 }
 
+const char *rpt_interval_method_id(rpt_interval_method m)
+{
+    switch (m) {
+    case RPT_INTERVAL_NONE: return "none";
+    case RPT_INTERVAL_BCA: return "bootstrap_bca";
+    case RPT_INTERVAL_PERCENTILE: return "bootstrap_percentile";
+    case RPT_INTERVAL_NORMAL: return "normal_delta";
+    case RPT_INTERVAL_WELCH: return "welch";
+    }
+    return "unknown";
+}
+
+static void stage(const rpt_compare_opts *o, const char *name, double fraction)
+{
+    if (o->progress)
+        o->progress(o->progress_ctx, name, fraction);
+}
+
+typedef struct boot_progress {
+    const rpt_compare_opts *o;
+} boot_progress;
+
+static void boot_stage(void *ctx, double fraction)
+{
+    stage(((boot_progress *)ctx)->o, "bootstrap", fraction);
+}
+
+/* The default work limit of the bootstrap (rpt_compare_opts.max_draws) and the fewest
+ * resamples it is reduced to before the normal approximation takes over. 2e8 values
+ * keeps the default 10000 resamples up to 20,000 values (so small comparisons are the
+ * same as before the limit) and takes a few seconds; 2000 resamples still give a
+ * percentile or BCa interval stable to a few per cent of its width. */
+#define DEFAULT_MAX_DRAWS 2e8
+#define FEWEST_RESAMPLES 2000
+
+/*
+ * Fills c->ratio, ratio_lo, ratio_hi and the interval fields. The bootstrap costs
+ * resamples x (n_a + n_b) random draws, hours for ten million values a side, so the
+ * resamples are scaled down to the work limit, and above it the interval is the normal
+ * approximation of the ratio by the delta method: se(R) = |R| sqrt(s_B^2 / (n_B m_B^2)
+ * + s_A^2 / (n_A m_A^2)), which at 100,000 values and more matches the bootstrap to the
+ * digits shown (the means are as normal as samples get).
+ */
+static int ratio_interval(const double *a, size_t n_a, const double *b, size_t n_b,
+                          const rpt_compare_opts *opts, double conf, rpt_metric_cmp *c)
+{
+    double budget = opts->max_draws > 0 ? opts->max_draws : DEFAULT_MAX_DRAWS;
+    double n = (double)n_a + (double)n_b;
+    size_t B = opts->resamples;
+    if ((double)B * n > budget)
+        B = budget / n >= FEWEST_RESAMPLES ? (size_t)(budget / n) : 0;
+    c->ratio = c->a.mean != 0 ? c->b.mean / c->a.mean : NAN;
+    c->ratio_lo = c->ratio_hi = NAN;
+    if (!B) {
+        double z = stats_t_critical(conf, INFINITY);
+        double ra = c->a.sd / c->a.mean, rb = c->b.sd / c->b.mean;
+        double se = fabs(c->ratio) * sqrt(rb * rb / (double)n_b + ra * ra / (double)n_a);
+        if (isfinite(c->ratio) && isfinite(se)) {
+            c->ratio_lo = c->ratio - z * se;
+            c->ratio_hi = c->ratio + z * se;
+        }
+        c->interval = RPT_INTERVAL_NORMAL;
+        snprintf(c->interval_text, sizeof c->interval_text,
+                 "normal approximation (delta method): %.0f values are too many to "
+                 "resample %zu times within %.0e draws", n, opts->resamples, budget);
+        return 0;
+    }
+    /* BCa when defined, else the percentile interval (BCa fails when every replicate
+     * falls on one side, as with a constant sample). */
+    boot_progress bp = {opts};
+    stats_boot_opts bo = {.resamples = B, .confidence = conf, .method = STATS_BOOT_BCA,
+                          .seed = opts->seed, .progress = opts->progress ? boot_stage : NULL,
+                          .progress_ctx = &bp};
+    stats_boot_result br;
+    int rc = stats_ratio_of_means_ci(b, n_b, a, n_a, &bo, &br);
+    if (rc == -EDOM) {
+        bo.method = STATS_BOOT_PERCENTILE;
+        rc = stats_ratio_of_means_ci(b, n_b, a, n_a, &bo, &br);
+    }
+    if (rc == -ENOMEM)
+        return LG_ENOMEM;
+    if (rc) {
+        c->interval = RPT_INTERVAL_NONE;
+        snprintf(c->interval_text, sizeof c->interval_text, "none (the baseline's mean or a "
+                 "resampled one is 0)");
+        return 0;
+    }
+    c->ratio = br.estimate;
+    c->ratio_lo = br.lo;
+    c->ratio_hi = br.hi;
+    c->interval = bo.method == STATS_BOOT_BCA ? RPT_INTERVAL_BCA : RPT_INTERVAL_PERCENTILE;
+    c->interval_resamples = B;
+    int len = snprintf(c->interval_text, sizeof c->interval_text, "bootstrap %s, %zu "
+                       "resamples", bo.method == STATS_BOOT_BCA ? "BCa" : "percentile", B);
+    if (B < opts->resamples && len > 0 && (size_t)len < sizeof c->interval_text)
+        snprintf(c->interval_text + len, sizeof c->interval_text - (size_t)len,
+                 " (reduced from %zu: %.0f values, at most %.0e draws)", opts->resamples, n,
+                 budget);
+    return 0;
+}
+
 int rpt_compare_values(const double *a, size_t n_a, const double *b, size_t n_b,
                        const char *name, const char *unit, rpt_direction direction,
                        const rpt_compare_opts *opts, rpt_metric_cmp *out)
@@ -106,8 +207,13 @@ int rpt_compare_values(const double *a, size_t n_a, const double *b, size_t n_b,
     c.confidence = conf;
     side(a, n_a, &c.a);
     side(b, n_b, &c.b);
+    /* Values near the top of the double range (1e308) give an infinite mean or spread,
+     * and every test then returns NaN, which would read "no significant change". */
+    if (!isfinite(c.a.mean) || !isfinite(c.a.sd) || !isfinite(c.b.mean) || !isfinite(c.b.sd))
+        return LG_EINVAL;
 
     /* Everything is "B against A": the candidate minus (or over) the baseline. */
+    stage(opts, "Welch t-test", 0);
     stats_ttest_result w;
     int rc = stats_welch_ttest(b, n_b, a, n_a, conf, &w);
     if (rc)
@@ -115,6 +221,7 @@ int rpt_compare_values(const double *a, size_t n_a, const double *b, size_t n_b,
     c.welch_t = w.t;
     c.welch_df = w.df;
     c.welch_p = w.p;
+    stage(opts, "Mann-Whitney U", 0);
     stats_mwu_result mw;
     rc = stats_mann_whitney(b, n_b, a, n_a, STATS_MWU_AUTO, &mw);
     if (rc)
@@ -125,27 +232,9 @@ int rpt_compare_values(const double *a, size_t n_a, const double *b, size_t n_b,
     c.cohens_d = stats_cohens_d(b, n_b, a, n_a);
     c.hedges_g = stats_hedges_g(b, n_b, a, n_a);
 
-    /* The ratio of means with its bootstrap interval: BCa when defined, else the
-     * percentile interval (BCa fails when every replicate falls on one side, as with a
-     * constant sample). */
-    stats_boot_opts bo = {.resamples = opts->resamples, .confidence = conf,
-                          .method = STATS_BOOT_BCA, .seed = opts->seed};
-    stats_boot_result br;
-    rc = stats_ratio_of_means_ci(b, n_b, a, n_a, &bo, &br);
-    if (rc == -EDOM) {
-        bo.method = STATS_BOOT_PERCENTILE;
-        rc = stats_ratio_of_means_ci(b, n_b, a, n_a, &bo, &br);
-    }
-    if (rc == -ENOMEM)
-        return LG_ENOMEM;
-    if (rc) {
-        c.ratio = c.a.mean != 0 ? c.b.mean / c.a.mean : NAN;
-        c.ratio_lo = c.ratio_hi = NAN;
-    } else {
-        c.ratio = br.estimate;
-        c.ratio_lo = br.lo;
-        c.ratio_hi = br.hi;
-    }
+    rc = ratio_interval(a, n_a, b, n_b, opts, conf, &c);
+    if (rc)
+        return rc;
     c.change = c.ratio - 1.0;
     c.change_lo = c.ratio_lo - 1.0;
     c.change_hi = c.ratio_hi - 1.0;
@@ -155,6 +244,10 @@ int rpt_compare_values(const double *a, size_t n_a, const double *b, size_t n_b,
         double lo = w.ci_lo / fabs(c.a.mean), hi = w.ci_hi / fabs(c.a.mean);
         c.change_lo = lo;
         c.change_hi = hi;
+        c.interval = RPT_INTERVAL_WELCH;
+        c.interval_resamples = 0;
+        snprintf(c.interval_text, sizeof c.interval_text, "Welch's interval of the "
+                 "difference over mean(A) (a resampled baseline mean was 0)");
     }
 
     c.significant = isfinite(w.p) && w.p < opts->alpha;
@@ -214,6 +307,20 @@ static const char *kind_words(rpt_values_kind k)
     return "?";
 }
 
+/* Whether a sample's mean or standard deviation is beyond the double range. */
+static bool overflows(const double *x, size_t n)
+{
+    return n >= 2 && (!isfinite(stats_mean(x, n)) || !isfinite(stats_sd(x, n)));
+}
+
+/* The source (A's or B's) whose values of a metric overflow, or NULL. */
+static const char *overflow_source(const rpt_metrics *a, const rpt_metric *ma,
+                                   const rpt_metrics *b, const rpt_metric *mb)
+{
+    return overflows(ma->values, ma->n) ? a->source
+           : overflows(mb->values, mb->n) ? b->source : NULL;
+}
+
 int rpt_compare(const rpt_metrics *a, const rpt_metrics *b, const rpt_compare_opts *opts,
                 rpt_comparison **out, char *err, size_t errlen)
 {
@@ -244,6 +351,14 @@ int rpt_compare(const rpt_metrics *a, const rpt_metrics *b, const rpt_compare_op
         const rpt_metric *ma = &a->m[i].pub, *mb = rpt_metrics_find(b, ma->name);
         if (!mb)
             continue;
+        const char *over = overflow_source(a, ma, b, mb);
+        if (over) {
+            rpt_comparison_destroy(c);
+            return rpt__err(err, errlen, LG_EINVAL,
+                            "%s: the mean or spread of %s overflows a double (values near "
+                            "1e308): rescale the values (e.g. another unit) to compare them",
+                            over, ma->name);
+        }
         int rc = rpt_compare_values(ma->values, ma->n, mb->values, mb->n, ma->name,
                                     ma->unit, ma->direction, &o, &c->m[c->n]);
         if (rc) {
@@ -402,6 +517,13 @@ int rpt_comparison_json(const rpt_comparison *c, const char *a_src, const char *
         json_object_set_new(ch, "ci_low", jreal(m->change_lo));
         json_object_set_new(ch, "ci_high", jreal(m->change_hi));
         json_object_set_new(o, "change", ch);
+        json_t *iv = json_object();
+        json_object_set_new(iv, "method", json_string(rpt_interval_method_id(m->interval)));
+        json_object_set_new(iv, "resamples", m->interval_resamples
+                                                 ? json_integer((json_int_t)m->interval_resamples)
+                                                 : json_null());
+        json_object_set_new(iv, "description", json_string(m->interval_text));
+        json_object_set_new(o, "interval", iv);
         json_object_set_new(o, "significant", json_boolean(m->significant));
         json_object_set_new(o, "verdict", json_string(rpt_change_id(m->verdict)));
         json_object_set_new(o, "few_values", json_boolean(m->few_values));

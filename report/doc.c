@@ -235,7 +235,19 @@ int rpt_doc_block(const rpt_doc *d, size_t section, size_t block, rpt_block *out
 
 /* ---------------------------------------------------------------- Markdown */
 
-/* Writes text for a table cell: '|' escaped, line breaks as spaces. */
+/* Writes c as an HTML entity when it is '<', '>' or '&' and returns true: a Markdown
+ * renderer passes raw HTML through, and SUT, QSL and folder names are anybody's text
+ * (a name "<script>..." must print, not run). */
+static bool md_entity(FILE *f, char c)
+{
+    const char *e = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : NULL;
+    if (e)
+        fputs(e, f);
+    return e != NULL;
+}
+
+/* Writes text for a table cell: '|' escaped, '<', '>', '&' as entities, line breaks as
+ * spaces (a line break would end the table row). */
 static void md_cell(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
@@ -243,25 +255,41 @@ static void md_cell(FILE *f, const char *s)
             fputs("\\|", f);
         else if (*s == '\n' || *s == '\r')
             fputc(' ', f);
-        else
+        else if (!md_entity(f, *s))
             fputc(*s, f);
     }
 }
 
 /* Writes running text; characters that would start Markdown markup at the beginning of
- * a line ('#', '-', '+', '>' followed by a space, a number and '.') are escaped. */
-static void md_text(FILE *f, const char *s)
+ * a line ('#', '-', '+', '*' followed by a space) are escaped, '*' and '`' everywhere,
+ * '<', '>' and '&' become entities. In a heading (one line by definition) line breaks
+ * become spaces, so that a name holding one cannot end the heading early. */
+static void md_text_as(FILE *f, const char *s, bool heading)
 {
     bool bol = true;
     for (; s && *s; s++) {
-        if (bol && (((*s == '#') && (s[1] == ' ' || s[1] == '#' || !s[1])) || *s == '>' ||
-                    ((*s == '-' || *s == '+' || *s == '*') && s[1] == ' ')))
+        char c = *s;
+        if (heading && (c == '\n' || c == '\r'))
+            c = ' ';
+        if (bol && (((c == '#') && (s[1] == ' ' || s[1] == '#' || !s[1])) ||
+                    ((c == '-' || c == '+' || c == '*') && s[1] == ' ')))
             fputc('\\', f);
-        if (*s == '*' || *s == '`' || *s == '<')
+        if (c == '*' || c == '`')
             fputc('\\', f);
-        fputc(*s, f);
-        bol = *s == '\n';
+        if (!md_entity(f, c))
+            fputc(c, f);
+        bol = c == '\n';
     }
+}
+
+static void md_text(FILE *f, const char *s)
+{
+    md_text_as(f, s, false);
+}
+
+static void md_heading(FILE *f, const char *s)
+{
+    md_text_as(f, s, true);
 }
 
 int rpt_doc_write_markdown(const rpt_doc *d, FILE *f)
@@ -269,12 +297,12 @@ int rpt_doc_write_markdown(const rpt_doc *d, FILE *f)
     if (!d || !f)
         return LG_EINVAL;
     fputs("# ", f);
-    md_text(f, d->title);
+    md_heading(f, d->title);
     fputs("\n", f);
     for (size_t s = 0; s < d->n; s++) {
         const rpt__section *sec = &d->sections[s];
         fprintf(f, "\n## ");
-        md_text(f, sec->title);
+        md_heading(f, sec->title);
         fputc('\n', f);
         for (size_t i = 0; i < sec->n; i++) {
             const rpt__block *b = &sec->blocks[i];
@@ -282,7 +310,7 @@ int rpt_doc_write_markdown(const rpt_doc *d, FILE *f)
             switch (b->kind) {
             case RPT_BLOCK_HEADING:
                 fputs("### ", f);
-                md_text(f, b->text);
+                md_heading(f, b->text);
                 fputc('\n', f);
                 break;
             case RPT_BLOCK_PARAGRAPH:

@@ -281,7 +281,7 @@ static void spectrum_refs(plot *c, const rpt_run_info *in)
     }
     double tp = in->target_latency_percentile;
     if (tp > 0 && tp < 1 && in->results.scenario != LG_OFFLINE) {
-        snprintf(t, sizeof t, "target p%g", tp * 100);
+        snprintf(t, sizeof t, "target %s", stats_percentile_label(tp).s);
         plot_add_refline(c, PLOT_X, tp, t);
     }
 }

@@ -16,10 +16,9 @@
 struct rpt_run {
     rpt_run_info info;
     char *dir, *sut_name, *qsl_name, *version, *start, *metric_name, *metric_unit;
-    rpt_sample *samples;  /* in map when mapped (read only), else from malloc */
+    rpt_sample *samples;  /* from malloc, or an anonymous mapping of map_len bytes */
     size_t n_samples;
-    void *map;            /* samples.bin mapped, or NULL */
-    size_t map_len;
+    size_t map_len;       /* 0 when samples came from malloc */
     /* The latency series (rpt__run_series), made on first use and kept: every analysis
      * of a run reads it, so a report makes and sorts it once. */
     pthread_mutex_t series_lock;
@@ -103,9 +102,13 @@ char *rpt__strdup(const char *s);
  * given; releases the value. NULL when out of memory. */
 char *rpt__json_dump(void *json, size_t flags);
 
-/* samples.bin is mapped where the machine allows (little-endian), else read and decoded;
- * false forces reading (for the tests of that path). Not to be changed while runs load. */
-extern bool rpt__samples_map;
+/* samples.bin's records are read straight into the sample array where the machine
+ * allows (little-endian), else read in chunks and decoded; false forces decoding (for the
+ * tests of that path). Not to be changed while runs load. */
+extern bool rpt__samples_direct;
+/* Tests only: when not NULL, called with the path of samples.bin after its header was
+ * checked and before its records are read (a test truncates the file there). */
+extern void (*rpt__samples_read_hook)(const char *path);
 
 /* Frees a run's samples and latency series (its info stays, has_samples included):
  * for a caller that has analysed them and keeps the run for its figures. */

@@ -245,7 +245,7 @@ static void methodology(rpt_report *r)
     ROW("latency bound (Server)", "%s", in->target_latency_ns > 0
                                              ? ns_text(b, sizeof b, (double)in->target_latency_ns)
                                              : "none");
-    ROW("target percentile", "p%g", in->target_latency_percentile * 100);
+    ROW("target percentile", "%s", stats_percentile_label(in->target_latency_percentile).s);
     ROW("minimum duration", "%llu ms", (unsigned long long)in->min_duration_ms);
     ROW("minimum queries", "%llu quer%s", (unsigned long long)in->min_query_count,
         in->min_query_count == 1 ? "y" : "ies");
@@ -479,7 +479,7 @@ static void run_figures(rpt_doc *d, const rpt_run_info *in)
     }
     if (r->early_stopping.applies) {
         const lg_early_stopping *es = &r->early_stopping;
-        rpt__doc_cell(d, "early stopping (p%g)", es->percentile * 100);
+        rpt__doc_cell(d, "early stopping (%s)", stats_percentile_label(es->percentile).s);
         if (r->scenario == LG_SERVER)
             rpt__doc_cell(d, "%s: %llu queries over the bound, %llu queries needed",
                           es->met ? "met" : "NOT met", (unsigned long long)es->overlatency,
@@ -674,7 +674,10 @@ static void comparison(rpt_report *r)
             rpt__doc_cell(d, "%s", x[5]);
             rpt__fmt_p(x[5], 40, c->mw_p);
             rpt__doc_cell(d, "%s", x[5]);
-            rpt__doc_cell(d, "%.2f", c->cohens_d);
+            if (isfinite(c->cohens_d))
+                rpt__doc_cell(d, "%.2f", c->cohens_d);
+            else
+                rpt__doc_cell(d, "n/a"); /* no spread on either side */
             rpt__doc_cell(d, "%s", rpt_change_name(c->verdict));
         }
         for (size_t k = 0; k < rpt_comparison_count(e->cmp); k++) {

@@ -306,9 +306,32 @@ typedef struct rpt_compare_opts {
     unsigned long seed;/* bootstrap seed; default 1 */
     unsigned batches;  /* batches for single runs (rpt_metrics_from_set); default 20 */
     rpt_direction file_direction; /* for plain number files; default lower is better */
+    /* The bootstrap's work limit in resampled values, resamples x (n_a + n_b); 0 = the
+     * default, 2e8 (a few seconds). Above it the resamples are reduced to fit, down to
+     * 2000; when even 2000 do not fit (n_a + n_b > 100,000 by default) the interval is
+     * the normal approximation of the ratio (delta method), which such samples justify.
+     * rpt_metric_cmp.interval says which was used. */
+    double max_draws;
+    /* Called from the calling thread at each stage of long work, with its name ("Welch
+     * t-test", "Mann-Whitney U", "bootstrap") and the fraction done in [0, 1]; NULL for
+     * none. For progress displays: it must not call back into this module. */
+    void (*progress)(void *ctx, const char *stage, double fraction);
+    void *progress_ctx;
 } rpt_compare_opts;
 
 void rpt_compare_opts_default(rpt_compare_opts *o);
+
+/* How the interval of the ratio of means was made. */
+typedef enum rpt_interval_method {
+    RPT_INTERVAL_NONE = 0,        /* none (the baseline mean is 0) */
+    RPT_INTERVAL_BCA = 1,         /* bootstrap, BCa */
+    RPT_INTERVAL_PERCENTILE = 2,  /* bootstrap, percentile (BCa undefined: no spread) */
+    RPT_INTERVAL_NORMAL = 3,      /* normal approximation, delta method (large samples) */
+    RPT_INTERVAL_WELCH = 4,       /* Welch's interval of the difference over mean(A) */
+} rpt_interval_method;
+
+/* "bootstrap_bca", "bootstrap_percentile", "normal_delta", "welch", "none". */
+const char *rpt_interval_method_id(rpt_interval_method m);
 
 /* One side of a comparison. */
 typedef struct rpt_side {
@@ -330,13 +353,19 @@ typedef struct rpt_metric_cmp {
     /* Mann-Whitney U of B (pairs with b > a, ties half) and its two-sided p. */
     double mw_u, mw_p;
     bool mw_exact;
-    double cohens_d;   /* (mean_B - mean_A) / pooled SD */
+    double cohens_d;   /* (mean_B - mean_A) / pooled SD; not finite without spread */
     double hedges_g;   /* d with the small-sample correction */
     /* mean(B) / mean(A) and its bootstrap CI (BCa, or percentile when BCa is undefined);
      * NaN when mean(A) is 0. */
     double ratio, ratio_lo, ratio_hi;
     /* The relative change ratio - 1 and its CI (0.03 = B is 3% larger). */
     double change, change_lo, change_hi;
+    /* How the CI was made, with the resamples used (0 unless a bootstrap) and one
+     * sentence for readers ("bootstrap BCa, 10000 resamples", or why it is another
+     * method). */
+    rpt_interval_method interval;
+    size_t interval_resamples;
+    char interval_text[160];
     double confidence;  /* of the intervals */
     bool significant;   /* welch_p < alpha */
     rpt_change verdict;
@@ -359,8 +388,10 @@ typedef struct rpt_metric_cmp {
  *  opts       NULL for the defaults.
  *  out        caller-owned, fully overwritten on success.
  *
- * Returns 0; LG_EINVAL for a NULL array or out, n < 2, a non-finite value or options
- * out of range; LG_ENOMEM. Cost: O(resamples (n_a + n_b)).
+ * Returns 0; LG_EINVAL for a NULL array or out, n < 2, a non-finite value, values whose
+ * mean or spread overflows a double (near 1e308: rpt_compare names the file), or
+ * options out of range; LG_ENOMEM. Cost: O(min(resamples (n_a + n_b), max_draws)) for
+ * the bootstrap, O(n log n) for the tests.
  * Thread safety: reentrant.
  */
 int rpt_compare_values(const double *a, size_t n_a, const double *b, size_t n_b,
@@ -374,8 +405,9 @@ typedef struct rpt_comparison rpt_comparison;
  * A and B must be of the same kind (two repetition sets, two single runs, or two
  * files): per-run and per-batch values have different spreads and cannot be mixed.
  *
- * Returns 0; LG_EINVAL when the kinds differ, no metric is common, or a metric has
- * fewer than 2 values on a side (message in err); LG_ENOMEM.
+ * Returns 0; LG_EINVAL when the kinds differ, no metric is common, a metric has fewer
+ * than 2 values on a side, or its mean or spread overflows a double (message in err,
+ * naming the source); LG_ENOMEM.
  * Warnings (fewer than 9 values per side, different scenarios, single runs compared
  * by batches) are kept in the comparison: rpt_comparison_warning().
  */
@@ -398,7 +430,8 @@ bool rpt_comparison_any_regressed(const rpt_comparison *c);
  * (source, kind), alpha, noise, confidence, warnings, and per metric name, unit,
  * direction, a and b (n, mean, sd, median), welch (t, df, p), mann_whitney (u, p,
  * exact), cohens_d, hedges_g, ratio (estimate, ci_low, ci_high), change (estimate,
- * ci_low, ci_high), significant, verdict, few_values, note. Non-finite numbers are null.
+ * ci_low, ci_high), interval (method, resamples, description), significant, verdict,
+ * few_values, note. Non-finite numbers are null.
  *
  *  a_src, b_src  the two sources as shown (may be NULL).
  *  out           receives a NUL-terminated string to free() with free().

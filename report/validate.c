@@ -169,7 +169,7 @@ static unsigned long long duration_for(double queries, double rate, uint64_t cur
 
 static const char *pct_word(double p, char *buf, size_t len)
 {
-    snprintf(buf, len, "p%g", p * 100.0);
+    snprintf(buf, len, "%s", stats_percentile_label(p).s);
     return buf;
 }
 
@@ -221,9 +221,9 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
         rpt__fmt_ns(p99, sizeof p99, (double)r->latency.target_ns);
         rpt__fmt_ns(bound, sizeof bound, (double)in->target_latency_ns);
         rec(rc, RPT_FAIL,
-            "The SUT cannot hold the latency bound at this rate (p%g %s > %s at %.0f "
+            "The SUT cannot hold the latency bound at this rate (%s %s > %s at %.0f "
             "queries/s): lower --target-qps (try %.0f) or raise --target-latency-ms.",
-            in->target_latency_percentile * 100, p99, bound, in->target_qps,
+            stats_percentile_label(in->target_latency_percentile).s, p99, bound, in->target_qps,
             floor(in->target_qps * 0.8));
     }
     if (f & LG_INVALID_MIN_DURATION) {
@@ -249,9 +249,9 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
                           ? (double)(r->queries_issued + es->more_queries_needed)
                           : (double)es->min_queries;
         rec(rc, RPT_FAIL,
-            "Early stopping needs %.0f queries for the p%g and the run had %llu: run longer, "
+            "Early stopping needs %.0f queries for the %s and the run had %llu: run longer, "
             "--min-duration-ms %llu at the measured %.0f queries/s.", need,
-            es->percentile * 100, (unsigned long long)r->queries_issued,
+            stats_percentile_label(es->percentile).s, (unsigned long long)r->queries_issued,
             duration_for(need, rate, in->min_duration_ms), rate);
     }
 }
@@ -259,7 +259,7 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
 static void check_sample_size(const rpt_run_info *in, rpt_validation *v, recs *rc,
                               double rate)
 {
-    char pw[16];
+    char pw[32];
     pct_word(v->percentile, pw, sizeof pw);
     if (v->scenario == LG_OFFLINE) {
         check(v, RPT_CHECK_SAMPLE_SIZE, RPT_SKIP,
@@ -282,11 +282,11 @@ static void check_sample_size(const rpt_run_info *in, rpt_validation *v, recs *r
             check(v, RPT_CHECK_SAMPLE_SIZE, RPT_WARN,
                   "%llu successful samples: enough for Server's early stopping (%llu with %llu "
                   "over the bound), fewer than the classic rule's %llu to put the share "
-                  "below the %s within +-%.2g points of %g%% at 99%% confidence (MLPerf "
+                  "below the %s within +-%.2g points of %s%% at 99%% confidence (MLPerf "
                   "rounded it to %llu).",
                   (unsigned long long)n, (unsigned long long)es->min_queries,
                   (unsigned long long)es->overlatency, (unsigned long long)s->classic, pw,
-                  s->margin * 100, v->percentile * 100, (unsigned long long)s->mlperf_rounded);
+                  s->margin * 100, stats_percentile_label(v->percentile).s + 1, (unsigned long long)s->mlperf_rounded);
             rec(rc, RPT_WARN,
                 "For the classic margin on the %s run at least %llu queries: --min-query-count "
                 "%llu, or --min-duration-ms %llu at the measured %.0f queries/s.", pw,
@@ -313,10 +313,10 @@ static void check_sample_size(const rpt_run_info *in, rpt_validation *v, recs *r
     } else if (n < s->classic) {
         check(v, RPT_CHECK_SAMPLE_SIZE, RPT_WARN,
               "%llu successful %s: enough for early stopping (%llu), fewer than the classic "
-              "rule's %llu to put the share below the %s within +-%.2g points of %g%% at 99%% "
+              "rule's %llu to put the share below the %s within +-%.2g points of %s%% at 99%% "
               "confidence (MLPerf rounded it to %llu).", (unsigned long long)n, what,
               (unsigned long long)s->early_stopping_min, (unsigned long long)s->classic, pw,
-              s->margin * 100, v->percentile * 100, (unsigned long long)s->mlperf_rounded);
+              s->margin * 100, stats_percentile_label(v->percentile).s + 1, (unsigned long long)s->mlperf_rounded);
         rec(rc, RPT_WARN,
             "For the classic margin on the %s run at least %llu queries: --min-query-count "
             "%llu, or --min-duration-ms %llu at the measured %.0f queries/s.", pw,
@@ -522,7 +522,7 @@ static void check_precision(rpt_validation *v, recs *rc, const rpt_run_info *in)
     if (v->throughput_ci && v->throughput.estimate > 0)
         tp_hw = (v->throughput.hi - v->throughput.lo) / 2 / v->throughput.estimate;
     bool bad_lat = lat_hw > 0.10, bad_tp = tp_hw > 0.05;
-    char pw[16], lt[64] = "", tt[64] = "";
+    char pw[32], lt[64] = "", tt[64] = "";
     pct_word(v->percentile, pw, sizeof pw);
     if (isfinite(lat_hw))
         snprintf(lt, sizeof lt, "the %s is known to +-%.1f%%", pw, lat_hw * 100);
@@ -867,8 +867,8 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
             excess = fmax(excess, ldev / lat_allow);
             char lm[32];
             rpt__fmt_ns(lm, sizeof lm, lmean);
-            snprintf(latbuf, sizeof latbuf, "; p%g latency %s, deviation %.1f%% (allowed "
-                     "%.1f%%)", ps * 100, lm, ldev * 100, lat_allow * 100);
+            snprintf(latbuf, sizeof latbuf, "; %s latency %s, deviation %.1f%% (allowed "
+                     "%.1f%%)", stats_percentile_label(ps).s, lm, ldev * 100, lat_allow * 100);
         } else {
             snprintf(latbuf, sizeof latbuf, "; latency not assessed (%zu latencies in the "
                      "smallest window, fewer than 20)", m == SIZE_MAX ? (size_t)0 : m);

@@ -353,7 +353,10 @@ int stats_ratio_of_means_ci(const double *num, size_t n_num, const double *den, 
 		return -ENOMEM;
 	}
 	int rc = 0;
+	size_t step = opts->resamples / 20 ? opts->resamples / 20 : 1;
 	for (size_t b = 0; b < opts->resamples; b++) {
+		if (opts->progress && b % step == 0)
+			opts->progress(opts->progress_ctx, (double)b / (double)opts->resamples);
 		double sn = 0.0, sd = 0.0;
 		for (size_t i = 0; i < n_num; i++)
 			sn += num[stats__rng_index(&r, n_num)];

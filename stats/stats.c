@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 size_t stats_percentile_mlperf_index(size_t n, double p)
 {
@@ -16,6 +18,25 @@ size_t stats_percentile_mlperf_index(size_t n, double p)
 	if (idx >= (double)(n - 1))
 		return n - 1;
 	return (size_t)idx;
+}
+
+stats_pct_label stats_percentile_label(double p)
+{
+	stats_pct_label l;
+	if (isnan(p)) {
+		snprintf(l.s, sizeof l.s, "p?");
+		return l;
+	}
+	double pct = p * 100.0;
+	/* Below 1, 100 p stays below 100.0 in a double (its largest value is 100 - 1.4e-14),
+	 * so 17 digits always tell it from 100. */
+	for (int prec = 6; prec < 17; prec++) {
+		snprintf(l.s, sizeof l.s, "p%.*g", prec, pct);
+		if (!(p > 0.0 && p < 1.0) || strtod(l.s + 1, NULL) < 100.0)
+			return l;
+	}
+	snprintf(l.s, sizeof l.s, "p%.17g", pct);
+	return l;
 }
 
 int64_t stats_percentile_mlperf(const int64_t *sorted, size_t n, double p)

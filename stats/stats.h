@@ -106,6 +106,25 @@ int64_t stats_percentile_mlperf(const int64_t *sorted, size_t n, double p);
  */
 size_t stats_percentile_mlperf_index(size_t n, double p);
 
+/* A percentile's label, held by value so that it can be used inside an expression:
+ * printf("%s", stats_percentile_label(0.99).s). */
+typedef struct stats_pct_label {
+	char s[32];
+} stats_pct_label;
+
+/*
+ * The label of the percentile p: "p" and 100 p with %g's six significant digits ("p50",
+ * "p99", "p99.9"), or with more when six would round a percentile below 100 up to
+ * "p100": 0.999999999999 is "p99.9999999999". A p so close to 1 that 100 p is 100 in a
+ * double is written from p's own digits ("p99.999999999999989"), so a label never says
+ * p100 for a percentile below it.
+ *
+ *  p  a fraction; NaN gives "p?", p <= 0 and p >= 1 give %g's text ("p0", "p100").
+ *
+ * Thread safety: pure function.
+ */
+stats_pct_label stats_percentile_label(double p);
+
 /*
  * Linearly interpolated quantile ("type 7" of Hyndman and Fan; numpy.quantile's and R's
  * default): with h = (n - 1) * p, returns sorted[floor(h)] + (h - floor(h)) *
@@ -461,6 +480,11 @@ typedef struct stats_boot_opts {
 	double confidence;        /* in (0, 1) exclusive, e.g. 0.95 */
 	stats_boot_method method; /* percentile or BCa (see each function) */
 	unsigned long seed;       /* MT19937 seed; equal seeds give equal intervals */
+	/* Optional: called by stats_ratio_of_means_ci() from the calling thread about 20
+	 * times during the resampling with the fraction done, for a progress display on
+	 * long work; NULL for none.  The results do not depend on it. */
+	void (*progress)(void *ctx, double fraction);
+	void *progress_ctx;
 } stats_boot_opts;
 
 /* Result of a bootstrap interval. */

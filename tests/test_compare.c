@@ -47,6 +47,27 @@ static void write_normal(const char *path, gsl_rng *r, size_t n, double mean, do
     fclose(f);
 }
 
+/* a.txt and b.txt in tu_tmp: n normal values each of the given SD around mean_a and
+ * mean_b, seeded. */
+static void write_pair(unsigned long seed, size_t n, double mean_a, double mean_b, double sd)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert_not_null(r);
+    gsl_rng_set(r, seed);
+    write_normal(tu_in_tmp("a.txt"), r, n, mean_a, sd);
+    write_normal(tu_in_tmp("b.txt"), r, n, mean_b, sd);
+    gsl_rng_free(r);
+}
+
+/* The JSON a command printed; fails the test when it is not JSON. */
+static json_t *parse_json(const char *text)
+{
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    cr_assert_not_null(root, "not JSON: %s\n%s", je.text, text);
+    return root;
+}
+
 static void normal(gsl_rng *r, double *x, size_t n, double mean, double sd)
 {
     for (size_t i = 0; i < n; i++)
@@ -346,17 +367,11 @@ static void expect_number_or_null(json_t *o, const char *key, const char *where)
 
 Test(compare, cli_json_has_the_documented_schema, TU_TMP, .timeout = 60)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 11);
-    write_normal(tu_in_tmp("a.txt"), r, 100, 0.1, 0.01);
-    write_normal(tu_in_tmp("b.txt"), r, 100, 0.2, 0.01);
-    gsl_rng_free(r);
+    write_pair(11, 100, 0.1, 0.2, 0.01);
     tu_proc p;
     RUN(&p, "compare", "a.txt", "b.txt", "--json", "--alpha", "0.01", "--noise", "0.05");
     cr_expect_eq(p.code, 1, "a regression exits 1 (got %d): %s", p.code, p.err);
-    json_error_t je;
-    json_t *root = json_loads(p.out, 0, &je);
-    cr_assert_not_null(root, "not JSON: %s\n%s", je.text, p.out);
+    json_t *root = parse_json(p.out);
     cr_expect_str_eq(json_string_value(json_object_get(root, "schema")), "loadgen-compare");
     cr_expect_eq(json_integer_value(json_object_get(root, "schema_version")), 1);
     cr_expect_eq(json_real_value(json_object_get(root, "alpha")), 0.01);
@@ -435,5 +450,142 @@ Test(compare, cli_warns_below_9_values_per_side, TU_TMP, .timeout = 30)
     RUN(&p, "compare", "--help");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "--noise"), "%s", p.out);
+    tu_proc_free(&p);
+}
+
+/* ---- large samples, overflow and no spread (issue 10, findings 2 and 15) ------------------ */
+
+/* The bootstrap costs resamples x (n_a + n_b) draws: up to the work limit it is the same
+ * as before the limit, then the resamples shrink, then the normal approximation takes
+ * over; the method is always stated. */
+Test(compare, the_bootstrap_is_bounded_by_a_work_limit_and_states_its_method, .timeout = 60)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    enum { N = 30000 };
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    cr_assert(a && b);
+    normal(r, a, N, 100, 10);
+    normal(r, b, N, 103, 10);
+    rpt_compare_opts o;
+    rpt_compare_opts_default(&o);
+    rpt_metric_cmp small, reduced, approx;
+    /* 10 values a side: the default 10000 resamples, BCa, as always. */
+    cr_assert_eq(rpt_compare_values(a, 10, b, 10, "v", "", RPT_LOWER_IS_BETTER, &o, &small), 0);
+    cr_expect_eq(small.interval, RPT_INTERVAL_BCA);
+    cr_expect_eq(small.interval_resamples, 10000);
+    cr_expect_str_eq(small.interval_text, "bootstrap BCa, 10000 resamples");
+    /* 20,000 values against a limit of 1e8 draws: 5000 resamples. */
+    o.max_draws = 1e8;
+    cr_assert_eq(rpt_compare_values(a, 10000, b, 10000, "v", "", RPT_LOWER_IS_BETTER, &o,
+                                    &reduced), 0);
+    cr_expect_eq(reduced.interval, RPT_INTERVAL_BCA);
+    cr_expect_eq(reduced.interval_resamples, 5000);
+    cr_expect(strstr(reduced.interval_text, "5000 resamples (reduced from 10000"), "%s",
+              reduced.interval_text);
+    /* 60,000 values would need fewer than 2000 resamples: the normal approximation, which
+     * agrees with the bootstrap's interval to a tenth of a percentage point here. */
+    cr_assert_eq(rpt_compare_values(a, N, b, N, "v", "", RPT_LOWER_IS_BETTER, &o, &approx), 0);
+    cr_expect_eq(approx.interval, RPT_INTERVAL_NORMAL);
+    cr_expect_eq(approx.interval_resamples, 0);
+    cr_expect(strstr(approx.interval_text, "normal approximation (delta method)"), "%s",
+              approx.interval_text);
+    cr_expect(approx.change_lo < approx.change && approx.change < approx.change_hi);
+    o.max_draws = 0;
+    o.resamples = 2000;
+    rpt_metric_cmp boot;
+    cr_assert_eq(rpt_compare_values(a, N, b, N, "v", "", RPT_LOWER_IS_BETTER, &o, &boot), 0);
+    cr_expect_eq(boot.interval, RPT_INTERVAL_BCA);
+    cr_expect_lt(fabs(boot.change_lo - approx.change_lo), 1e-3, "%g %g", boot.change_lo,
+                 approx.change_lo);
+    cr_expect_lt(fabs(boot.change_hi - approx.change_hi), 1e-3, "%g %g", boot.change_hi,
+                 approx.change_hi);
+    free(a);
+    free(b);
+    gsl_rng_free(r);
+}
+
+typedef struct stages {
+    int calls, bootstrap;
+} stages;
+
+static void count_stage(void *ctx, const char *stage, double fraction)
+{
+    stages *s = ctx;
+    s->calls++;
+    s->bootstrap += !strcmp(stage, "bootstrap");
+    cr_expect(fraction >= 0 && fraction <= 1, "%g", fraction);
+}
+
+Test(compare, progress_is_reported_stage_by_stage, .timeout = 30)
+{
+    double a[40], b[40];
+    for (int i = 0; i < 40; i++) {
+        a[i] = 100 + i % 7;
+        b[i] = 101 + i % 5;
+    }
+    rpt_compare_opts o;
+    rpt_compare_opts_default(&o);
+    stages s = {0, 0};
+    o.progress = count_stage;
+    o.progress_ctx = &s;
+    rpt_metric_cmp with, without;
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "v", "", RPT_LOWER_IS_BETTER, &o, &with), 0);
+    cr_expect_geq(s.bootstrap, 20);
+    cr_expect_gt(s.calls, s.bootstrap);
+    o.progress = NULL;
+    cr_assert_eq(rpt_compare_values(a, 40, b, 40, "v", "", RPT_LOWER_IS_BETTER, &o, &without),
+                 0);
+    cr_expect_eq(with.change_lo, without.change_lo);
+    cr_expect_eq(with.change_hi, without.change_hi);
+}
+
+Test(compare, cli_states_the_interval_method_in_text_and_json, TU_TMP, .timeout = 60)
+{
+    write_pair(3, 60000, 100, 100, 10);
+    tu_proc p;
+    RUN(&p, "compare", "a.txt", "b.txt");
+    cr_expect_leq(p.code, 1, "%s", p.err);
+    cr_expect(strstr(p.out, "interval of the change: normal approximation (delta method): "
+                            "120000 values are too many to resample 10000 times"), "%s", p.out);
+    tu_proc_free(&p);
+    RUN(&p, "compare", "a.txt", "b.txt", "--json");
+    json_t *root = parse_json(p.out);
+    json_t *iv = json_object_get(json_array_get(json_object_get(root, "metrics"), 0), "interval");
+    cr_expect_str_eq(json_string_value(json_object_get(iv, "method")), "normal_delta");
+    cr_expect(json_is_null(json_object_get(iv, "resamples")));
+    json_decref(root);
+    tu_proc_free(&p);
+}
+
+Test(compare, an_overflowing_mean_is_an_error_and_d_without_spread_is_n_a, TU_TMP,
+     .timeout = 30)
+{
+    write_file(tu_in_tmp("a.txt"), "100\n101\n99\n100\n102\n98\n100\n101\n99\n100\n");
+    write_file(tu_in_tmp("huge.txt"), "1.6e308\n1.7e308\n1.6e308\n1.7e308\n1.6e308\n"
+                                      "1.7e308\n1.6e308\n1.7e308\n1.6e308\n1.7e308\n");
+    tu_proc p;
+    RUN(&p, "compare", "a.txt", "huge.txt");
+    cr_expect_eq(p.code, 2, "exit %d: %s%s", p.code, p.out, p.err);
+    cr_expect(strstr(p.err, "huge.txt: the mean or spread of value overflows a double"), "%s",
+              p.err);
+    cr_expect_null(strstr(p.out, "within noise"), "%s", p.out);
+    tu_proc_free(&p);
+    double big[4] = {1.6e308, 1.7e308, 1.6e308, 1.7e308}, one[4] = {1, 2, 3, 4};
+    rpt_metric_cmp c;
+    cr_expect_eq(rpt_compare_values(one, 4, big, 4, "v", "", RPT_LOWER_IS_BETTER, NULL, &c),
+                 LG_EINVAL);
+
+    /* Ten fives against themselves: no spread, so no d (it was printed "nan"). */
+    write_file(tu_in_tmp("c.txt"), "5\n5\n5\n5\n5\n5\n5\n5\n5\n5\n");
+    RUN(&p, "compare", "c.txt", "c.txt");
+    cr_expect(p.code == 0 && !strstr(p.out, "nan"), "exit %d: %s", p.code, p.out);
+    cr_expect(strstr(p.out, "     n/a  no significant change"), "%s", p.out);
+    tu_proc_free(&p);
+    RUN(&p, "compare", "c.txt", "c.txt", "--json");
+    json_t *root = parse_json(p.out);
+    json_t *m = json_array_get(json_object_get(root, "metrics"), 0);
+    cr_expect(json_is_null(json_object_get(m, "cohens_d")), "%s", p.out);
+    json_decref(root);
     tu_proc_free(&p);
 }

@@ -277,7 +277,7 @@ Test(report, environment_is_the_machine_the_runs_ran_on, TU_TMP, .timeout = 60)
 
 Test(report, markdown_escapes_what_would_break_it, .timeout = 10)
 {
-    rpt_doc *d = rpt__doc_create("T");
+    rpt_doc *d = rpt__doc_create("Report of <run>\n# injected");
     cr_assert_not_null(d);
     rpt__doc_section(d, "S", "s");
     rpt__doc_para(d, "# not a heading, *not bold*, <b>not html</b>, #1 stays");
@@ -289,14 +289,31 @@ Test(report, markdown_escapes_what_would_break_it, .timeout = 10)
     rpt__doc_list(d);
     rpt__doc_item(d, "- item");
     rpt__doc_code(d, "x | y\n");
+    /* SUT, QSL and folder names are anybody's text: they must print, never pass through
+     * as HTML or end a heading or a row (issue 10, finding 16). */
+    rpt__doc_section(d, "Runs of a&b\nnext", "r");
+    rpt__doc_heading(d, "folder <img src=x onerror=alert(1)>\nsecond line");
+    rpt__doc_table(d, 2);
+    rpt__doc_cell(d, "SUT / QSL");
+    rpt__doc_cell(d, "folder");
+    rpt__doc_cell(d, "<script>alert(1)</script>\"><img src=x>");
+    rpt__doc_cell(d, "R&D | x > y");
     char *buf = tu_doc_markdown(d);
+    cr_expect_null(strstr(buf, "<script"), "%s", buf);
+    cr_expect_null(strstr(buf, "<img"), "%s", buf);
+    cr_expect(strstr(buf, "| &lt;script&gt;alert(1)&lt;/script&gt;\"&gt;&lt;img src=x&gt; | "
+                          "R&amp;D \\| x &gt; y |\n"), "%s", buf);
+    cr_expect(strstr(buf, "## Runs of a&amp;b next\n"), "%s", buf);
+    cr_expect(strstr(buf, "### folder &lt;img src=x onerror=alert(1)&gt; second line\n"), "%s",
+              buf);
     cr_expect(strstr(buf, "\\# not a heading"), "%s", buf);
     cr_expect(strstr(buf, "\\*not bold\\*"), "%s", buf);
-    cr_expect(strstr(buf, "\\<b>"), "%s", buf);
+    cr_expect(strstr(buf, "&lt;b&gt;not html&lt;/b&gt;"), "%s", buf);
     cr_expect(strstr(buf, ", #1 stays"), "%s", buf);
     cr_expect(strstr(buf, "| a\\|b | c |\n|---|---|\n| line break | 5 /s |\n"), "%s", buf);
     cr_expect(strstr(buf, "- \\- item"), "%s", buf);
     cr_expect(strstr(buf, "```\nx | y\n```\n"), "%s", buf);
+    cr_expect(strstr(buf, "# Report of &lt;run&gt; # injected\n"), "%s", buf);
     free(buf);
     rpt__doc_destroy(d);
 }

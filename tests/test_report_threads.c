@@ -1,7 +1,7 @@
 /* test_report_threads.c: the report's concurrency and its one-load pipeline: the latency
  * series made once per run under a lock (several threads asking at once), validations
  * on a second thread while the folder callback draws (rpt__report_create), and
- * samples.bin mapped or read giving the same run. Built against Criterion, and against
+ * samples.bin read straight into the array or decoded giving the same run. Built against Criterion, and against
  * the stand-in of tests/tsan/ for the ThreadSanitizer build, so it makes its runs with
  * the library (no test helpers, no program). */
 #include <criterion/criterion.h>
@@ -145,18 +145,18 @@ Test(report_threads, series_is_made_once_for_threads_asking_at_once, .timeout = 
     free(dir);
 }
 
-Test(report_threads, mapped_and_read_samples_are_the_same_run, .timeout = 120)
+Test(report_threads, direct_and_decoded_samples_are_the_same_run, .timeout = 120)
 {
     char run_dir[256];
     char *dir = temp_dir(run_dir, sizeof run_dir);
     make_run(run_dir, 10000, 5);
     rpt_run *mapped, *read;
     char err[256];
-    cr_assert(rpt__samples_map);
+    cr_assert(rpt__samples_direct);
     cr_assert_eq(rpt_run_load(run_dir, &mapped, err, sizeof err), 0, "%s", err);
-    rpt__samples_map = false;
+    rpt__samples_direct = false;
     int rc = rpt_run_load(run_dir, &read, err, sizeof err);
-    rpt__samples_map = true;
+    rpt__samples_direct = true;
     cr_assert_eq(rc, 0, "%s", err);
     size_t na, nb;
     const rpt_sample *sa = rpt_run_samples(mapped, &na), *sb = rpt_run_samples(read, &nb);

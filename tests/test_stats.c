@@ -1200,3 +1200,21 @@ Test(select, f64_adversarial_input_is_still_correct, .timeout = 60)
 	free(sorted);
 	free(work);
 }
+
+/* ---- percentile labels (issue 10, finding 22f) ----------------------------------------- */
+
+Test(percentile_label, never_rounds_up_to_p100, .timeout = 10)
+{
+	cr_expect_str_eq(stats_percentile_label(0.5).s, "p50");
+	cr_expect_str_eq(stats_percentile_label(0.99).s, "p99");
+	cr_expect_str_eq(stats_percentile_label(0.999).s, "p99.9");
+	cr_expect_str_eq(stats_percentile_label(0.97).s, "p97");
+	cr_expect_str_eq(stats_percentile_label(0.999999999999).s, "p99.9999999999");
+	cr_expect_str_eq(stats_percentile_label(0.99999996).s, "p99.999996");
+	cr_expect_str_eq(stats_percentile_label(nextafter(1.0, 0.0)).s, "p99.99999999999999");
+	cr_expect_str_eq(stats_percentile_label(NAN).s, "p?");
+	for (double p = 0.9; p < 1.0; p = p + (1.0 - p) * 0.5) {
+		const char *l = stats_percentile_label(p).s;
+		cr_expect(strcmp(l, "p100") && strtod(l + 1, NULL) < 100.0, "%.17g gives %s", p, l);
+	}
+}

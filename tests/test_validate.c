@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -423,4 +424,167 @@ Test(validate, stats_early_stopping_matches_mlperf, TU_TMP, .timeout = 30)
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "--overlatency"), "%s", p.out);
     tu_proc_free(&p);
+}
+
+/* ---- damaged, incomplete and changing run folders --------------------------------------- */
+
+#include "fuzz/runfolder.h"
+#include "report/internal.h"
+
+/* The seeds of fuzz/corpus/runfolder/ (fuzz/make_runfolder_corpus.py) and what
+ * `loadgen validate` must say of each: a run (exit 0 or 1), or a refusal (exit 2) whose
+ * message holds `says`. */
+static const struct {
+    const char *seed;
+    int code; /* 2, or -1 for "0 or 1" */
+    const char *says;
+} seeds[] = {
+    {"ok-singlestream", -1, "Verdict:"},
+    {"ok-server-faults", -1, "Verdict:"},
+    {"ok-offline", -1, "Verdict:"},
+    {"no-samples-file", -1, "no samples.bin"},
+    {"results-missing", 2, "incomplete run folder (results.json missing"},
+    {"leftover-tmp", 2, "samples.bin.tmp.4242 is the leftover of an interrupted write"},
+    {"results-is-folder", 2, "results.json: is a folder, not a results file"},
+    {"results-truncated", 2, "not valid JSON"},
+    {"samples-truncated", 2, "the header says 60 records but the file holds 1939 bytes"},
+    {"samples-header-only", 2, "the file holds 64 bytes"},
+    {"wrong-completed-count", 2, "not a consistent run: results.json counts"},
+    {"counts-shifted", 2, "not a consistent run: samples.bin holds"},
+    {"wrong-failed-count", 2, "failed samples, results.json says"},
+    {"random-records", 2, "not a consistent run: samples.bin record 0 has"},
+    {"extreme-values", 2, "not a consistent run: samples.bin record 3 has scheduled time"},
+    {"completed-before-issued", 2, "before it was issued"},
+    {"status-on-timed-out", 2, "never completed but has status 7"},
+    {"negative-duration", 2, "negative run duration"},
+};
+
+Test(validate, damaged_run_folders_of_the_fuzz_corpus_are_refused_by_name, TU_TMP,
+     .timeout = 120)
+{
+    char corpus[PATH_MAX];
+    cr_assert_not_null(realpath("fuzz/corpus/runfolder", corpus),
+                       "run the tests from the project's root (fuzz/corpus/runfolder)");
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s", corpus, seeds[i].seed);
+        size_t len;
+        char *data = tu_slurp(path, &len);
+        const char *dir = tu_in_tmp(seeds[i].seed);
+        cr_assert_eq(mkdir(dir, 0700), 0);
+        cr_assert_eq(rf_write_folder(dir, (const uint8_t *)data, len), 0);
+        free(data);
+        for (int json = 0; json < 2; json++) {
+            tu_proc p;
+            if (json)
+                RUN(&p, "validate", seeds[i].seed, "--json");
+            else
+                RUN(&p, "validate", seeds[i].seed);
+            if (seeds[i].code < 0)
+                cr_expect(p.code == 0 || p.code == 1, "%s: exit %d: %s", seeds[i].seed, p.code,
+                          p.err);
+            else
+                cr_expect_eq(p.code, seeds[i].code, "%s: exit %d", seeds[i].seed, p.code);
+            const char *where = seeds[i].code < 0 ? p.out : p.err;
+            if (!json || seeds[i].code >= 0)
+                cr_expect(strstr(where, seeds[i].says), "%s: expected \"%s\" in:\n%s",
+                          seeds[i].seed, seeds[i].says, where);
+            tu_proc_free(&p);
+        }
+        tu_proc p;
+        RUN(&p, "report", seeds[i].seed, "--html", "r.html");
+        cr_expect_eq(p.code, seeds[i].code < 0 ? 0 : 2, "%s: report exit %d: %s",
+                     seeds[i].seed, p.code, p.err);
+        tu_proc_free(&p);
+    }
+}
+
+/* A test hook that truncates samples.bin between its header and its records: the file
+ * is shorter than its header said by the time the records are read. */
+static void truncate_now(const char *path)
+{
+    cr_assert_eq(truncate(path, 64 + 32 * 10), 0);
+}
+
+Test(validate, samples_bin_truncated_while_read_is_an_error_not_a_signal, TU_TMP,
+     .timeout = 60)
+{
+    tu_proc p;
+    SERVER_RUN(&p, "s");
+    cr_assert_leq(p.code, 1, "run failed: %s", p.err);
+    tu_proc_free(&p);
+    rpt_run *run = NULL;
+    char err[512] = "";
+    rpt__samples_read_hook = truncate_now;
+    int rc = rpt_run_load(tu_in_tmp("s"), &run, err, sizeof err);
+    rpt__samples_read_hook = NULL;
+    cr_expect_eq(rc, LG_EIO, "rc %d: %s", rc, err);
+    cr_expect_null(run);
+    cr_expect(strstr(err, "samples.bin: the file changed while being read"), "%s", err);
+}
+
+typedef struct truncator {
+    const char *path;
+    size_t size;
+    volatile int stop;
+} truncator;
+
+/* Truncates the file and writes it back full, again and again: a file copied over while
+ * it is being read. */
+static void *truncate_loop(void *arg)
+{
+    truncator *t = arg;
+    char *data = tu_slurp(t->path, &t->size);
+    while (!t->stop) {
+        int fd = open(t->path, O_WRONLY | O_TRUNC);
+        if (fd < 0)
+            break;
+        for (size_t done = 0; done < t->size;) {
+            ssize_t n = write(fd, data + done, t->size - done < 65536 ? t->size - done : 65536);
+            if (n <= 0)
+                break;
+            done += (size_t)n;
+        }
+        close(fd);
+    }
+    free(data);
+    return NULL;
+}
+
+Test(validate, samples_bin_rewritten_in_a_loop_while_loaded_never_kills_the_reader, TU_TMP,
+     .timeout = 120)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "SingleStream", "--sut", "null", "--min-duration-ms", "200",
+        "--quiet", "--out", "s");
+    cr_assert_leq(p.code, 1, "run failed: %s", p.err);
+    tu_proc_free(&p);
+    char path[256];
+    snprintf(path, sizeof path, "%s/samples.bin", tu_in_tmp("s"));
+    truncator t = {.path = path};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, truncate_loop, &t), 0);
+    /* With the file mapped, a truncation under the reader was SIGBUS (the test would die);
+     * now each load either succeeds or names the change. */
+    int refused = 0, loaded = 0;
+    for (int i = 0; i < 40; i++) {
+        rpt_run *run = NULL;
+        char err[512] = "";
+        int rc = rpt_run_load(tu_in_tmp("s"), &run, err, sizeof err);
+        if (rc) {
+            cr_expect(rc == LG_EIO || rc == LG_EINVAL, "rc %d: %s", rc, err);
+            cr_expect(strstr(err, "samples.bin") || strstr(err, "not a consistent run"), "%s",
+                      err);
+            refused++;
+        } else {
+            rpt_validation v;
+            cr_expect_eq(rpt_validate(run, NULL, &v), 0);
+            rpt_run_destroy(run);
+            loaded++;
+        }
+    }
+    t.stop = 1;
+    pthread_join(th, NULL);
+    cr_expect_eq(refused + loaded, 40);
+    cr_log_info("rewritten while loading: %d refused, %d loaded", refused, loaded);
 }
