@@ -1676,7 +1676,7 @@ int cli_demo(int argc, char **argv)
             print_ns(p99, sizeof p99, (double)l->p99_ns);
             printf("%-12s  %-34s  %10s  %10s  %10s  %s\n", lg_scenario_name(r->scenario),
                    metric, p50, p90, p99, r->valid ? "VALID" : "INVALID");
-            for (unsigned f = 1; f <= LG_INVALID_COMPLETION_ERRORS; f <<= 1)
+            for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
                 if (r->invalid_reasons & f)
                     printf("%14s- %s\n", "", lg_invalid_reason_text(f));
         }

@@ -881,6 +881,10 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
     lg__json_string(f, t->sut->name);
     fputs(",\n  \"qsl_name\": ", f);
     lg__json_string(f, t->qsl->name);
+    /* Whether samples.bin belongs to this folder: results.json is written after it, so
+     * a reader can tell a run without one from a run whose file went missing. */
+    fprintf(f, ",\n  \"samples_file\": %s",
+            t->log && t->log->write_samples && (perf || acc) ? "true" : "false");
     /* The machine the test ran on (read now, after the test: nothing on the hot path). */
     lg__env env;
     lg__env_get(&env);

@@ -1314,7 +1314,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
                           (unsigned long long)out->accuracy_samples_dropped);
         }
         int wrc = lg__write_logs(t, want_acc ? &acc : NULL,
-                                 want_perf && perf.start_ns ? &perf : NULL, out);
+                                 perf_ran ? &perf : NULL, out);
         if (!rc)
             rc = wrc;
     }

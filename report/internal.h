@@ -19,6 +19,7 @@ struct rpt_run {
     rpt_sample *samples;  /* from malloc, or an anonymous mapping of map_len bytes */
     size_t n_samples;
     size_t map_len;       /* 0 when samples came from malloc */
+    bool samples_claimed; /* results.json says samples.bin was written */
     /* The latency series (rpt__run_series), made on first use and kept: every analysis
      * of a run reads it, so a report makes and sorts it once. */
     pthread_mutex_t series_lock;

@@ -450,7 +450,7 @@ static void run_figures(rpt_doc *d, const rpt_run_info *in)
     rpt__doc_cell(d, "value");
     rpt__doc_cell(d, "result");
     rpt__doc_cell(d, "%s", r->valid ? "VALID" : "INVALID");
-    for (unsigned f = 1; f <= LG_INVALID_COMPLETION_ERRORS; f <<= 1)
+    for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f) {
             rpt__doc_cell(d, "invalid because");
             rpt__doc_cell(d, "%s", lg_invalid_reason_text(f));

@@ -236,6 +236,8 @@ static const struct {
     {"aborted", LG_INVALID_ABORTED},
     {"max_limit", LG_INVALID_MAX_LIMIT},
     {"completion_errors", LG_INVALID_COMPLETION_ERRORS},
+    {"out_of_memory", LG_INVALID_OUT_OF_MEMORY},
+    {"qsl_failure", LG_INVALID_QSL_FAILURE},
 };
 
 static int read_results(rpt_run *run, const char *path, char *err, size_t errlen)
@@ -270,6 +272,7 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
                       jstr(root, "scenario"));
         goto out;
     }
+    run->samples_claimed = json_is_true(json_object_get(root, "samples_file"));
     run->sut_name = rpt__strdup(jstr(root, "sut_name"));
     run->qsl_name = rpt__strdup(jstr(root, "qsl_name"));
     run->version = rpt__strdup(jstr(root, "loadgen_version"));
@@ -311,6 +314,8 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     r->unknown_completions = ju64(root, "counts.unknown_completions");
     r->late_completions = ju64(root, "counts.late_completions");
     r->accuracy_samples_logged = ju64(root, "counts.accuracy_samples_logged");
+    r->accuracy_samples_dropped = ju64(root, "counts.accuracy_samples_dropped");
+    r->bad_responses = ju64(root, "counts.bad_responses");
     r->errors_logged = ju64(root, "counts.errors_logged");
     r->warnings_logged = ju64(root, "counts.warnings_logged");
     read_latency(root, "latency_ns", &r->latency);
@@ -579,6 +584,10 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
+        if (errno == ENOENT && run->samples_claimed)
+            return rpt__err(err, errlen, LG_EINVAL,
+                            "%s: incomplete run folder: results.json says samples.bin was "
+                            "written, but it is missing", path);
         if (errno == ENOENT)
             return 0;
         return rpt__err(err, errlen, LG_EIO, "%s: cannot read: %s", path, strerror(errno));

@@ -193,7 +193,7 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
         return;
     }
     char reasons[RPT_TEXT_MAX] = "";
-    for (unsigned f = 1; f <= LG_INVALID_COMPLETION_ERRORS; f <<= 1)
+    for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f) {
             size_t len = strlen(reasons);
             snprintf(reasons + len, sizeof reasons - len, "%s%s", len ? "; " : "",
@@ -202,6 +202,18 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
     check(v, RPT_CHECK_VALIDITY, RPT_FAIL, "The LoadGen judged the run INVALID: %s.",
           reasons[0] ? reasons : "no reason recorded");
     unsigned f = r->invalid_reasons;
+    if (f & LG_INVALID_QSL_FAILURE) {
+        /* Nothing was issued: the other reasons only restate that. */
+        rec(rc, RPT_FAIL, "The QSL failed to load its samples, so nothing was measured: fix "
+            "the QSL first (its code is in mlperf_log_detail.txt).");
+        return;
+    }
+    if (f & LG_INVALID_OUT_OF_MEMORY)
+        rec(rc, RPT_FAIL, "Memory ran out during the run (%llu samples recorded, %llu "
+            "responses not kept for the accuracy log): free memory, or bound the run with "
+            "--max-query-count or a shorter --min-duration-ms.",
+            (unsigned long long)r->samples_issued,
+            (unsigned long long)r->accuracy_samples_dropped);
     if (f & (LG_INVALID_FAILED_SAMPLES | LG_INVALID_TIMED_OUT | LG_INVALID_COMPLETION_ERRORS))
         rec(rc, RPT_FAIL,
             "Fix the SUT first: %llu samples failed, %llu timed out, %llu duplicate and %llu "

@@ -20,6 +20,7 @@
 #include "loadgen/internal.h"
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
+#include "report/report.h"
 #include "sut/sut.h"
 
 /* Address and thread sanitizers reserve terabytes of address space: RLIMIT_AS tests
@@ -295,6 +296,49 @@ Test(hostile, a_failing_qsl_load_is_invalid_with_its_reason_in_every_mode, .time
         cr_expect_eq(r.samples_issued, 0);
         cr_expect_not_null(strstr(lg_last_error(), "QSL"), "%s", lg_last_error());
     }
+    /* The files say so too, in the mode asked for. */
+    char dir[] = "/tmp/lg-hostile-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    lg_settings s = base(LG_SERVER, LG_MODE_PERFORMANCE);
+    lg_sut sut = {.name = "echo", .issue = echo_issue};
+    lg_qsl q = plain_qsl(64, 64);
+    q.load = failing_load;
+    lg_log_settings log;
+    lg_log_settings_default(&log);
+    log.outdir = dir;
+    lg_results r;
+    cr_expect_eq(lg_run_test(&s, &sut, &q, &log, &r), LG_ESUT);
+    char path[128], buf[16384];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "results.json was not written");
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cr_expect_not_null(strstr(buf, "\"result_mode\": \"PerformanceOnly\""), "%.600s", buf);
+    cr_expect_not_null(strstr(buf, "\"qsl_failure\""), "%.600s", buf);
+    cr_expect_not_null(strstr(buf, "\"valid\": false"), "%.600s", buf);
+    snprintf(path, sizeof path, "%s/mlperf_log_summary.txt", dir);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cr_expect_not_null(strstr(buf, "Result is : INVALID"), "%.600s", buf);
+    cr_expect_not_null(strstr(buf, "the QSL failed to load samples"), "%.2000s", buf);
+    /* Read back, the folder is INVALID for that reason and validate says what to fix. */
+    rpt_run *run;
+    char err[256];
+    cr_assert_eq(rpt_run_load(dir, &run, err, sizeof err), 0, "%s", err);
+    cr_expect(rpt_run_get_info(run)->results.invalid_reasons & LG_INVALID_QSL_FAILURE);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    cr_assert_geq(v.n_recommendations, 1);
+    cr_expect_not_null(strstr(v.recommendations[0], "QSL failed"), "%s", v.recommendations[0]);
+    rpt_run_destroy(run);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
 }
 
 /* ---------------------------------------------------------------------------------

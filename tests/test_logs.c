@@ -1195,6 +1195,7 @@ static const struct { unsigned flag; const char *code; } g_codes[] = {
     {LG_INVALID_FAILED_SAMPLES, "failed_samples"}, {LG_INVALID_TIMED_OUT, "timed_out"},
     {LG_INVALID_ABORTED, "aborted"}, {LG_INVALID_MAX_LIMIT, "max_limit"},
     {LG_INVALID_COMPLETION_ERRORS, "completion_errors"},
+    {LG_INVALID_OUT_OF_MEMORY, "out_of_memory"}, {LG_INVALID_QSL_FAILURE, "qsl_failure"},
 };
 
 /* results.json schema 1, as docs/logs.md documents it, against lg_results. */

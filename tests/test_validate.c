@@ -211,6 +211,23 @@ Test(validate, runs_without_samples_and_broken_folders, TU_TMP, .timeout = 60)
     cr_expect_eq(p.code, 2);
     tu_proc_free(&p);
 
+    /* A samples.bin that results.json says was written, and is gone: incomplete. */
+    RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "gone");
+    tu_proc_free(&p);
+    char *json = tu_slurp(tu_in_tmp("gone/results.json"), NULL);
+    cr_expect(strstr(json, "\"samples_file\": true"), "%.300s", json);
+    free(json);
+    json = tu_slurp(tu_in_tmp("ns/results.json"), NULL);
+    cr_expect(strstr(json, "\"samples_file\": false"), "%.300s", json);
+    free(json);
+    cr_assert_eq(unlink(tu_in_tmp("gone/samples.bin")), 0);
+    cr_expect_eq(rpt_run_load(tu_in_tmp("gone"), &run, err, sizeof err), LG_EINVAL);
+    cr_expect(strstr(err, "incomplete run folder"), "%s", err);
+    RUN(&p, "validate", "gone");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "samples.bin was written, but it is missing"), "%s", p.err);
+    tu_proc_free(&p);
+
     RUN(&p, "validate");
     cr_expect_eq(p.code, 2);
     tu_proc_free(&p);
