@@ -21,6 +21,7 @@
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
 #include "report/report.h"
+#include "tests/testutil.h"
 #include "sut/sut.h"
 
 /* Address and thread sanitizers reserve terabytes of address space: RLIMIT_AS tests
@@ -308,24 +309,18 @@ Test(hostile, a_failing_qsl_load_is_invalid_with_its_reason_in_every_mode, .time
     log.outdir = dir;
     lg_results r;
     cr_expect_eq(lg_run_test(&s, &sut, &q, &log, &r), LG_ESUT);
-    char path[128], buf[16384];
+    char path[128];
     snprintf(path, sizeof path, "%s/results.json", dir);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "results.json was not written");
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
+    char *buf = tu_slurp(path, NULL);
     cr_expect_not_null(strstr(buf, "\"result_mode\": \"PerformanceOnly\""), "%.600s", buf);
     cr_expect_not_null(strstr(buf, "\"qsl_failure\""), "%.600s", buf);
     cr_expect_not_null(strstr(buf, "\"valid\": false"), "%.600s", buf);
+    free(buf);
     snprintf(path, sizeof path, "%s/mlperf_log_summary.txt", dir);
-    f = fopen(path, "r");
-    cr_assert_not_null(f);
-    n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
+    buf = tu_slurp(path, NULL);
     cr_expect_not_null(strstr(buf, "Result is : INVALID"), "%.600s", buf);
     cr_expect_not_null(strstr(buf, "the QSL failed to load samples"), "%.2000s", buf);
+    free(buf);
     /* Read back, the folder is INVALID for that reason and validate says what to fix. */
     rpt_run *run;
     char err[256];
@@ -399,13 +394,9 @@ Test(hostile, a_stream_run_that_outgrows_memory_ends_invalid_with_its_figures,
     cr_expect_not_null(strstr(lg_last_error(), "memory"), "%s", lg_last_error());
     char path[128];
     snprintf(path, sizeof path, "%s/results.json", dir);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "results.json was not written");
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    cr_expect_not_null(strstr(buf, "\"out_of_memory\""), "results.json: %.400s", buf);
+    char *json = tu_slurp(path, NULL);
+    cr_expect_not_null(strstr(json, "\"out_of_memory\""), "results.json: %.400s", json);
+    free(json);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_expect_eq(system(cmd), 0);
