@@ -161,8 +161,13 @@ static int64_t ji64(json_t *root, const char *path)
     json_t *v = jpath(root, path);
     if (json_is_integer(v))
         return (int64_t)json_integer_value(v);
-    if (json_is_real(v))
-        return (int64_t)json_real_value(v);
+    if (json_is_real(v)) {
+        /* A damaged file may hold any double: saturate rather than convert out of range. */
+        double d = json_real_value(v);
+        return d <= -9223372036854775808.0 ? INT64_MIN
+               : d >= 9223372036854775807.0 ? INT64_MAX
+                                            : (int64_t)d;
+    }
     return 0;
 }
 

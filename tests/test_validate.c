@@ -474,6 +474,10 @@ static const struct {
     {"completed-before-issued", 2, "before it was issued"},
     {"status-on-timed-out", 2, "never completed but has status 7"},
     {"negative-duration", 2, "negative run duration"},
+    /* Found by the fuzzer: a latency far beyond int64_t (read as a double) was
+     * converted out of range; now it saturates, and the folder is refused on its
+     * samples.bin. */
+    {"regression-ji64-huge-real", 2, "the header says 95 records"},
 };
 
 Test(validate, damaged_run_folders_of_the_fuzz_corpus_are_refused_by_name, TU_TMP,
