@@ -389,8 +389,6 @@ void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int
  * marking the record timed out (unless it completed at that very moment). */
 static bool wait_rec(lg__test *t, lg__rec *rec, int64_t asked_deadline_ns)
 {
-    bool cut;
-    int64_t deadline_ns;
     int64_t spin_end = lg__now_ns() + 20000;
     while (!atomic_load_explicit(&rec->completed_ns, memory_order_acquire)) {
         if (lg__now_ns() > spin_end)
@@ -405,7 +403,8 @@ sleep:
         if (atomic_load(&rec->completed_ns))
             break;
         int64_t now = lg__now_ns();
-        deadline_ns = wait_deadline(asked_deadline_ns, &cut);
+        bool cut;
+        int64_t deadline_ns = wait_deadline(asked_deadline_ns, &cut);
         if (now >= deadline_ns) {
             int64_t expected = 0;
             atomic_store(&t->waiters, 0);
