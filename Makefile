@@ -25,7 +25,7 @@ LIBS     := $(GSL_LIBS) -ljansson -lm
 
 LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c report/*.c plot/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-PROG_SRC := $(sort $(wildcard bench/cli_*.c)) bench/loadgen_main.c
+PROG_SRC := $(sort $(wildcard cli/*.c))
 PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -77,10 +77,11 @@ $(STATIC): $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJ)
+$(SHARED): $(LIB_OBJ) loadgen.map
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) -shared -Wl,-soname,libloadgen.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,libloadgen.so.0 -Wl,--version-script=loadgen.map \
+	  $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIBS)
 	$(Q)ln -sf libloadgen.so.$(VERSION) $(BUILD)/lib/libloadgen.so.0
 	$(Q)ln -sf libloadgen.so.$(VERSION) $(BUILD)/lib/libloadgen.so
 
@@ -124,6 +125,7 @@ test: $(TEST_BIN)
 TSAN_TESTS ?= ring pool complete report_threads hostile
 check:
 	$(Q)sh scripts/setup.sh test
+	$(Q)sh scripts/check_deps.sh
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined,float-cast-overflow OPT=-O1
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"
@@ -153,10 +155,10 @@ FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -std=c11 -D_GNU_SOURCE -pthread -I. $(GSL_CFLAGS) \
                 -DLG_VERSION_STRING='"$(VERSION)"'
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC) bench/cli_run.c $(wildcard */*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) cli/run.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) bench/cli_run.c $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) cli/run.c $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -46,7 +46,7 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
-void lg__env_get(lg__env *out)
+void lg_environment_get(lg_environment *out)
 {
     memset(out, 0, sizeof *out);
     cpu_model(out->cpu_model, sizeof out->cpu_model);

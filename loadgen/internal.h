@@ -201,17 +201,5 @@ void lg__early_stopping_text(const lg__eff *e, const lg_results *r, char *buf, s
 /* JSON string escaping into a FILE. */
 void lg__json_string(FILE *f, const char *s);
 
-/* The machine a test runs on, as results.json records it (env.c). Strings are "unknown"
- * when not available. */
-typedef struct lg__env {
-    char cpu_model[128]; /* /proc/cpuinfo "model name" (or ARM's "Model"/"Processor") */
-    long cores;          /* online processors */
-    char kernel[256];    /* uname: sysname release machine */
-    char hostname[80];
-    char compiler[128];  /* the compiler that built the library (__VERSION__) */
-} lg__env;
-
-/* Fills *out with the current machine's description. Never fails; reentrant. */
-void lg__env_get(lg__env *out);
 
 #endif /* LOADGEN_INTERNAL_H */

@@ -31,6 +31,19 @@ enum {
     LG_ESUT = -1001,   /* the SUT or the QSL reported a failure (load/unload) */
 };
 
+/* The machine a test runs on, as results.json records it. Strings are "unknown" when
+ * not available. */
+typedef struct lg_environment {
+    char cpu_model[128]; /* /proc/cpuinfo "model name" (or ARM's "Model"/"Processor") */
+    long cores;          /* online processors */
+    char kernel[256];    /* uname: sysname release machine */
+    char hostname[80];
+    char compiler[128];  /* the compiler that built the library (__VERSION__) */
+} lg_environment;
+
+/* Fills *out with the current machine's description. Never fails; thread-safe. */
+void lg_environment_get(lg_environment *out);
+
 /* Returns a static English description of an error code; never NULL. */
 const char *lg_strerror(int err);
 

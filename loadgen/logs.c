@@ -886,8 +886,8 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
     fprintf(f, ",\n  \"samples_file\": %s",
             t->log && t->log->write_samples && (perf || acc) ? "true" : "false");
     /* The machine the test ran on (read now, after the test: nothing on the hot path). */
-    lg__env env;
-    lg__env_get(&env);
+    lg_environment env;
+    lg_environment_get(&env);
     fputs(",\n  \"environment\": {\"cpu_model\": ", f);
     lg__json_string(f, env.cpu_model);
     fprintf(f, ", \"cores\": %ld, \"kernel\": ", env.cores);

@@ -1,12 +1,12 @@
 /* buf.c: the growable text buffer, XML/HTML escaping and locale-independent number
  * text (plain, durations, tick labels) for the charts. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "loadgen/loadgen.h"
 #include "plot/internal.h"
 
 struct plot_buf {
@@ -24,9 +24,9 @@ static const char empty_text[1] = "";
 int plot_buf_create(plot_buf **out)
 {
     if (!out)
-        return LG_EINVAL;
+        return -EINVAL;
     *out = calloc(1, sizeof(**out));
-    return *out ? 0 : LG_ENOMEM;
+    return *out ? 0 : -ENOMEM;
 }
 
 void plot_buf_destroy(plot_buf *b)
@@ -49,13 +49,13 @@ size_t plot_buf_len(const plot_buf *b)
 
 int plot_buf_error(const plot_buf *b)
 {
-    return b ? b->err : LG_EINVAL;
+    return b ? b->err : -EINVAL;
 }
 
 void plot__buf_fail(plot_buf *b)
 {
     if (b)
-        b->err = LG_ENOMEM;
+        b->err = -ENOMEM;
 }
 
 void plot__buf_truncate(plot_buf *b, size_t len)
@@ -85,7 +85,7 @@ static int reserve(plot_buf *b, size_t extra)
     if (extra < b->cap - b->len && b->data)
         return 0;
     if (extra > SIZE_MAX / 2 - b->len - 1) {
-        b->err = LG_ENOMEM;
+        b->err = -ENOMEM;
         return b->err;
     }
     size_t need = b->len + extra + 1;
@@ -94,7 +94,7 @@ static int reserve(plot_buf *b, size_t extra)
         cap *= 2;
     char *d = realloc(b->data, cap);
     if (!d) {
-        b->err = LG_ENOMEM;
+        b->err = -ENOMEM;
         return b->err;
     }
     b->data = d;
@@ -122,7 +122,7 @@ char *plot_buf_take(plot_buf *b, size_t *len)
 int plot_buf_append(plot_buf *b, const char *s, size_t n)
 {
     if (!b)
-        return LG_EINVAL;
+        return -EINVAL;
     if (reserve(b, n))
         return b->err;
     if (n)
@@ -140,7 +140,7 @@ int plot_buf_puts(plot_buf *b, const char *s)
 int plot_buf_printf(plot_buf *b, const char *fmt, ...)
 {
     if (!b || !fmt)
-        return LG_EINVAL;
+        return -EINVAL;
     if (b->err)
         return b->err;
     va_list ap;
@@ -149,7 +149,7 @@ int plot_buf_printf(plot_buf *b, const char *fmt, ...)
     int n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
     if (n < 0)
-        return LG_EINVAL;
+        return -EINVAL;
     if ((size_t)n < sizeof(small))
         return plot_buf_append(b, small, (size_t)n);
     if (reserve(b, (size_t)n))
@@ -234,7 +234,7 @@ invalid:
 int plot_buf_escape(plot_buf *b, const char *text)
 {
     if (!b)
-        return LG_EINVAL;
+        return -EINVAL;
     if (!text)
         return b->err;
     const unsigned char *s = (const unsigned char *)text;

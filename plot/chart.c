@@ -1,12 +1,12 @@
 /* chart.c: the chart object and its SVG rendering: layout, axes and ticks, series
  * (lines, steps, markers, bars, CI whiskers, box and strip plots), reference lines and
  * the legend. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "loadgen/loadgen.h"
 #include "plot/internal.h"
 
 /* ---- styles ---------------------------------------------------------------------- */
@@ -88,10 +88,10 @@ struct plot {
 int plot_create(plot **out)
 {
     if (!out)
-        return LG_EINVAL;
+        return -EINVAL;
     plot *p = calloc(1, sizeof(*p));
     if (!p)
-        return LG_ENOMEM;
+        return -ENOMEM;
     p->width = PLOT_DEFAULT_WIDTH;
     p->height = PLOT_DEFAULT_HEIGHT;
     for (int i = 0; i < 2; i++) {
@@ -139,7 +139,7 @@ static int set_text(char **dst, const char *s)
 {
     char *d = NULL;
     if (s && !(d = plot__strdup(s)))
-        return LG_ENOMEM;
+        return -ENOMEM;
     free(*dst);
     *dst = d;
     return 0;
@@ -147,18 +147,18 @@ static int set_text(char **dst, const char *s)
 
 int plot_set_title(plot *p, const char *title)
 {
-    return p ? set_text(&p->title, title) : LG_EINVAL;
+    return p ? set_text(&p->title, title) : -EINVAL;
 }
 
 int plot_set_id(plot *p, const char *id)
 {
-    return p ? set_text(&p->id, id) : LG_EINVAL;
+    return p ? set_text(&p->id, id) : -EINVAL;
 }
 
 int plot_set_size(plot *p, int width, int height)
 {
     if (!p || width < 240 || width > 4000 || height < 160 || height > 4000)
-        return LG_EINVAL;
+        return -EINVAL;
     p->width = width;
     p->height = height;
     return 0;
@@ -169,7 +169,7 @@ int plot_set_axis(plot *p, plot_axis axis, plot_scale scale, plot_unit unit,
 {
     if (!p || (axis != PLOT_X && axis != PLOT_Y) || (unsigned)scale > PLOT_CATEGORY ||
         (unsigned)unit > PLOT_UNIT_PERCENT || (scale == PLOT_CATEGORY && axis != PLOT_X))
-        return LG_EINVAL;
+        return -EINVAL;
     int rc = set_text(&p->ax[axis].label, label);
     if (rc)
         return rc;
@@ -182,7 +182,7 @@ int plot_set_range(plot *p, plot_axis axis, double lo, double hi)
 {
     if (!p || (axis != PLOT_X && axis != PLOT_Y) || fabs(lo) > 1e300 || fabs(hi) > 1e300 ||
         (!isnan(lo) && !isnan(hi) && lo >= hi))
-        return LG_EINVAL;
+        return -EINVAL;
     p->ax[axis].lo = lo;
     p->ax[axis].hi = hi;
     return 0;
@@ -191,19 +191,19 @@ int plot_set_range(plot *p, plot_axis axis, double lo, double hi)
 int plot_set_categories(plot *p, const char *const *names, size_t n)
 {
     if (!p || !names || n < 1 || n > PLOT_MAX_CATEGORIES)
-        return LG_EINVAL;
+        return -EINVAL;
     for (size_t i = 0; i < n; i++)
         if (!names[i])
-            return LG_EINVAL;
+            return -EINVAL;
     char **c = calloc(n, sizeof(*c));
     if (!c)
-        return LG_ENOMEM;
+        return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (!(c[i] = plot__strdup(names[i]))) {
             for (size_t j = 0; j < i; j++)
                 free(c[j]);
             free(c);
-            return LG_ENOMEM;
+            return -ENOMEM;
         }
     }
     for (size_t i = 0; i < p->ncats; i++)
@@ -238,7 +238,7 @@ static int commit(plot *p, series *s, const char *name)
 {
     if (name && name[0] && !(s->name = plot__strdup(name))) {
         free_series(s);
-        return LG_ENOMEM;
+        return -ENOMEM;
     }
     if (s->type == S_CI || s->type == S_BOX || s->type == S_STRIP)
         s->lane = p->lanes++;
@@ -250,17 +250,17 @@ int plot_add_line(plot *p, const char *name, const double *x, const double *y, s
                   plot_line_kind kind)
 {
     if (!p || (n > 0 && (!x || !y)) || (unsigned)kind > PLOT_MARKERS)
-        return LG_EINVAL;
+        return -EINVAL;
     series *s = new_series(p, S_LINE);
     if (!s)
-        return LG_EINVAL;
+        return -EINVAL;
     s->kind = kind;
     if (n > PLOT_MAX_LINE_POINTS) {
         s->a = malloc(PLOT_MAX_LINE_POINTS * sizeof(double));
         s->b = malloc(PLOT_MAX_LINE_POINTS * sizeof(double));
         if (!s->a || !s->b) {
             free_series(s);
-            return LG_ENOMEM;
+            return -ENOMEM;
         }
         plot_downsample_minmax(x, y, n, PLOT_MAX_LINE_POINTS, s->a, s->b, &s->n);
     } else {
@@ -269,7 +269,7 @@ int plot_add_line(plot *p, const char *name, const double *x, const double *y, s
         s->n = n;
         if (!s->a || !s->b) {
             free_series(s);
-            return LG_ENOMEM;
+            return -ENOMEM;
         }
     }
     return commit(p, s, name);
@@ -279,19 +279,19 @@ int plot_add_bars(plot *p, const char *name, const double *edges, const double *
                   size_t nbins)
 {
     if (!p || !edges || !heights || nbins < 1 || nbins > 100000)
-        return LG_EINVAL;
+        return -EINVAL;
     for (size_t i = 0; i < nbins; i++)
         if (!(edges[i] < edges[i + 1]))
-            return LG_EINVAL;
+            return -EINVAL;
     series *s = new_series(p, S_BARS);
     if (!s)
-        return LG_EINVAL;
+        return -EINVAL;
     s->n = nbins;
     s->a = copy_doubles(edges, nbins + 1);
     s->b = copy_doubles(heights, nbins);
     if (!s->a || !s->b) {
         free_series(s);
-        return LG_ENOMEM;
+        return -ENOMEM;
     }
     return commit(p, s, name);
 }
@@ -299,18 +299,18 @@ int plot_add_bars(plot *p, const char *name, const double *edges, const double *
 int plot_add_refline(plot *p, plot_axis axis, double value, const char *label)
 {
     if (!p || (axis != PLOT_X && axis != PLOT_Y) || !isfinite(value))
-        return LG_EINVAL;
+        return -EINVAL;
     if (p->nrefs >= 64)
-        return LG_EINVAL;
+        return -EINVAL;
     refline *r = realloc(p->refs, (p->nrefs + 1) * sizeof(*r));
     if (!r)
-        return LG_ENOMEM;
+        return -ENOMEM;
     p->refs = r;
     r[p->nrefs].axis = axis;
     r[p->nrefs].value = value;
     r[p->nrefs].label = NULL;
     if (label && !(r[p->nrefs].label = plot__strdup(label)))
-        return LG_ENOMEM;
+        return -ENOMEM;
     p->nrefs++;
     return 0;
 }
@@ -320,10 +320,10 @@ int plot_add_ci(plot *p, const char *name, const double *est, const double *lo,
 {
     if (!p || !est || !lo || !hi || p->ncats == 0 || n != p->ncats ||
         (unsigned)kind > PLOT_CI_BAR)
-        return LG_EINVAL;
+        return -EINVAL;
     series *s = new_series(p, S_CI);
     if (!s)
-        return LG_EINVAL;
+        return -EINVAL;
     s->ci = kind;
     s->n = n;
     s->a = copy_doubles(est, n);
@@ -331,7 +331,7 @@ int plot_add_ci(plot *p, const char *name, const double *est, const double *lo,
     s->c = copy_doubles(hi, n);
     if (!s->a || !s->b || !s->c) {
         free_series(s);
-        return LG_ENOMEM;
+        return -ENOMEM;
     }
     return commit(p, s, name);
 }
@@ -348,26 +348,26 @@ static int add_groups(plot *p, series_type type, const char *name,
                       bool points)
 {
     if (!p || !values || !counts || p->ncats == 0 || n != p->ncats)
-        return LG_EINVAL;
+        return -EINVAL;
     for (size_t i = 0; i < n; i++)
         if (counts[i] > 0 && !values[i])
-            return LG_EINVAL;
+            return -EINVAL;
     series *s = new_series(p, type);
     if (!s)
-        return LG_EINVAL;
+        return -EINVAL;
     s->n = n;
     s->points = points;
     s->vals = calloc(n, sizeof(*s->vals));
     s->counts = calloc(n, sizeof(*s->counts));
     if (!s->vals || !s->counts) {
         free_series(s);
-        return LG_ENOMEM;
+        return -ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         s->vals[i] = malloc((counts[i] ? counts[i] : 1) * sizeof(double));
         if (!s->vals[i]) {
             free_series(s);
-            return LG_ENOMEM;
+            return -ENOMEM;
         }
         size_t k = 0;
         for (size_t j = 0; j < counts[i]; j++)
@@ -1463,10 +1463,10 @@ static void axis_title(char *out, size_t len, const axis_conf *c, const axis_lay
 int plot_render(const plot *p, plot_buf *out, unsigned flags)
 {
     if (!p || !out)
-        return LG_EINVAL;
+        return -EINVAL;
     axis_layout *ax = calloc(2, sizeof(*ax));
     if (!ax)
-        return LG_ENOMEM;
+        return -ENOMEM;
     axis_layout *xa = &ax[0], *ya = &ax[1];
     const double W = p->width, H = p->height;
 

@@ -9,7 +9,7 @@
 /* Copies s into fresh memory (NULL stays NULL); NULL on allocation failure. */
 char *plot__strdup(const char *s);
 
-/* Marks the buffer as failed (LG_ENOMEM), as a failed append does. */
+/* Marks the buffer as failed (-ENOMEM), as a failed append does. */
 void plot__buf_fail(plot_buf *b);
 
 /* Cuts the text back to its first len bytes (len <= its length). */

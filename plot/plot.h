@@ -14,8 +14,9 @@ extern "C" {
 
 /*
  * Conventions of this module (prefix plot_):
- *  - Functions return 0 or a negative error code: -22 (LG_EINVAL) for an argument out
- *    of range, -12 (LG_ENOMEM) when an allocation failed. Nothing here prints, exits
+ *  - Functions return 0 or a negative errno: -EINVAL (-22, equal to LG_EINVAL) for an
+ *    argument out of range, -ENOMEM (-12, equal to LG_ENOMEM) when an allocation
+ *    failed. The module includes nothing of the LoadGen's. Nothing here prints, exits
  *    or reads the clock, and no output depends on the locale (but the floating-point
  *    conversions of plot_buf_printf()): the same calls always produce the same bytes,
  *    and numbers always use '.' as the decimal separator.
@@ -43,7 +44,7 @@ typedef struct plot_buf plot_buf;
 /*
  * Makes an empty buffer.
  *  out  receives the buffer; free it with plot_buf_destroy().
- * Returns 0, LG_EINVAL when out is NULL, LG_ENOMEM.
+ * Returns 0, -EINVAL when out is NULL, -ENOMEM.
  */
 int plot_buf_create(plot_buf **out);
 
@@ -57,7 +58,7 @@ const char *plot_buf_data(const plot_buf *b);
 /* Length of the text in bytes, without the terminating NUL. */
 size_t plot_buf_len(const plot_buf *b);
 
-/* 0, or LG_ENOMEM when an append has failed since the creation or the last clear. */
+/* 0, or -ENOMEM when an append has failed since the creation or the last clear. */
 int plot_buf_error(const plot_buf *b);
 
 /* Empties the buffer (keeping its memory) and forgets a remembered error. */
@@ -71,7 +72,7 @@ void plot_buf_clear(plot_buf *b);
  */
 char *plot_buf_take(plot_buf *b, size_t *len);
 
-/* Appends n bytes of s as they are (no escaping). Returns 0 or LG_ENOMEM (also when an
+/* Appends n bytes of s as they are (no escaping). Returns 0 or -ENOMEM (also when an
  * earlier append failed). */
 int plot_buf_append(plot_buf *b, const char *s, size_t n);
 
@@ -81,7 +82,7 @@ int plot_buf_puts(plot_buf *b, const char *s);
 /*
  * Appends printf-formatted text, without escaping. Uses vsnprintf, so %f, %g and %e
  * follow the C library's LC_NUMERIC: write fractional numbers with plot_buf_num() to
- * stay locale-independent. Returns 0, LG_ENOMEM, or LG_EINVAL for a format error.
+ * stay locale-independent. Returns 0, -ENOMEM, or -EINVAL for a format error.
  */
 int plot_buf_printf(plot_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -92,7 +93,7 @@ int plot_buf_printf(plot_buf *b, const char *fmt, ...)
 /* Appends `text` escaped for XML and HTML, in text content and in quoted attributes
  * alike: & < > " ' become entities, invalid UTF-8 and C0 control characters (other than
  * tab, newline and carriage return, which become spaces) become U+FFFD. NULL appends
- * nothing. Returns 0 or LG_ENOMEM. */
+ * nothing. Returns 0 or -ENOMEM. */
 int plot_buf_escape(plot_buf *b, const char *text);
 
 /* Appends v with exactly `decimals` digits after a '.' (0..9; 0 writes no point), with
@@ -168,7 +169,7 @@ double plot_x_to_pct(double x);
  *           always enough).
  *  n        receives the number of ticks written.
  *  step     receives the step (may be NULL).
- * Returns 0; LG_EINVAL for a non-finite bound, target out of range, NULL ticks or n, or
+ * Returns 0; -EINVAL for a non-finite bound, target out of range, NULL ticks or n, or
  * a capacity too small for the ticks.
  */
 int plot_ticks_linear(double lo, double hi, int target, double *ticks, size_t cap,
@@ -180,7 +181,7 @@ int plot_ticks_linear(double lo, double hi, int target, double *ticks, size_t ca
  *  major, nmajor  receive the powers of ten (capacity cap_major);
  *  minor, nminor  receive the minor ticks (capacity cap_minor); minor may be NULL with
  *                 cap_minor 0, then *nminor (when nminor is not NULL) is 0.
- * Returns 0; LG_EINVAL for bounds that are not finite and positive, or a capacity too
+ * Returns 0; -EINVAL for bounds that are not finite and positive, or a capacity too
  * small (at most 61 decades are supported: 1e-30 .. 1e30).
  */
 int plot_ticks_log10(double lo, double hi, double *major, size_t cap_major,
@@ -201,7 +202,7 @@ int plot_ticks_log10(double lo, double hi, double *major, size_t cap_major,
  *  k        output capacity, >= 4.
  *  ox, oy   receive at most k points (capacity k each).
  *  nout     receives the number of points written (n itself when n <= k).
- * Returns 0; LG_EINVAL for NULL y/ox/oy/nout (y may be NULL only when n is 0) or
+ * Returns 0; -EINVAL for NULL y/ox/oy/nout (y may be NULL only when n is 0) or
  * k < 4. Cost O(n), no allocation.
  */
 int plot_downsample_minmax(const double *x, const double *y, size_t n, size_t k,
@@ -223,7 +224,7 @@ int plot_downsample_minmax(const double *x, const double *y, size_t n, size_t k,
  *  max_points   output capacity, >= npct + 2.
  *  p_out, v_out receive the points (capacity max_points each).
  *  nout         receives the number of points.
- * Returns 0; LG_EINVAL for n == 0, a NULL pointer, a percentile outside [0, 1) or NaN,
+ * Returns 0; -EINVAL for n == 0, a NULL pointer, a percentile outside [0, 1) or NaN,
  * or max_points < npct + 2. Cost O(max_points log max_points); no allocation beyond
  * the outputs.
  */
@@ -245,7 +246,7 @@ int plot_spectrum(const int64_t *sorted, size_t n, const double *pct, size_t npc
  *  edges       receives nbins + 1 edges (capacity max_bins + 1).
  *  counts      receives nbins counts (capacity max_bins).
  *  nbins       receives the number of bins (1..max_bins).
- * Returns 0 or LG_EINVAL (n == 0, a NULL pointer, max_bins out of range). Cost
+ * Returns 0 or -EINVAL (n == 0, a NULL pointer, max_bins out of range). Cost
  * O(max_bins log n): bins are found by binary search.
  */
 int plot_histogram(const int64_t *sorted, size_t n, size_t max_bins, bool log_bins,
@@ -280,8 +281,8 @@ typedef struct plot_window {
  *                its statistics rest on few samples (a report may leave it out).
  *  nout          receives the number of windows (0 when no time is >= 0).
  *  width_used_ns receives the width used (may be NULL).
- * Returns 0; LG_EINVAL (NULL out or nout, NULL t_ns with n > 0, width_ns <= 0,
- * max_windows out of range); LG_ENOMEM. Cost O(n) plus the quantile selection.
+ * Returns 0; -EINVAL (NULL out or nout, NULL t_ns with n > 0, width_ns <= 0,
+ * max_windows out of range); -ENOMEM. Cost O(n) plus the quantile selection.
  */
 int plot_windows(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width_ns,
                  size_t max_windows, bool quantiles, plot_window *out, size_t *nout,
@@ -327,7 +328,7 @@ typedef enum plot_ci_kind {
  * Makes an empty chart: PLOT_DEFAULT_WIDTH x PLOT_DEFAULT_HEIGHT, linear axes without
  * labels, no title.
  *  out  receives the chart; free it with plot_destroy().
- * Returns 0, LG_EINVAL (out NULL), LG_ENOMEM.
+ * Returns 0, -EINVAL (out NULL), -ENOMEM.
  */
 int plot_create(plot **out);
 
@@ -335,15 +336,15 @@ int plot_create(plot **out);
 void plot_destroy(plot *p);
 
 /* Sets the title drawn above the chart (also the SVG's accessible name); NULL removes
- * it. Returns 0, LG_EINVAL (p NULL), LG_ENOMEM. */
+ * it. Returns 0, -EINVAL (p NULL), -ENOMEM. */
 int plot_set_title(plot *p, const char *title);
 
 /* Sets the id attribute of the <svg> element (escaped; NULL removes it), so that a page
- * can link to or find the chart. Returns 0, LG_EINVAL, LG_ENOMEM. */
+ * can link to or find the chart. Returns 0, -EINVAL, -ENOMEM. */
 int plot_set_id(plot *p, const char *id);
 
 /* Sets the size in CSS pixels: width 240..4000, height 160..4000 (the legend adds rows
- * below when it needs them). Returns 0 or LG_EINVAL. */
+ * below when it needs them). Returns 0 or -EINVAL. */
 int plot_set_size(plot *p, int width, int height);
 
 /*
@@ -354,7 +355,7 @@ int plot_set_size(plot *p, int width, int height);
  *          chosen for the whole axis and added to the label ("Latency (ms)"); on a log
  *          axis each tick carries its own unit ("100 us", "1 ms").
  *  label   the axis title (copied, escaped when drawn); NULL for none.
- * Returns 0; LG_EINVAL for a bad axis, scale or unit, or PLOT_CATEGORY on y; LG_ENOMEM.
+ * Returns 0; -EINVAL for a bad axis, scale or unit, or PLOT_CATEGORY on y; -ENOMEM.
  */
 int plot_set_axis(plot *p, plot_axis axis, plot_scale scale, plot_unit unit,
                   const char *label);
@@ -364,7 +365,7 @@ int plot_set_axis(plot *p, plot_axis axis, plot_scale scale, plot_unit unit,
  * A NaN bound stays automatic (from the data, widened to nice ticks); so does a bound
  * <= 0 on a log axis. Data outside the range is clipped a few pixels beyond the plot
  * area's edge. Ignored for PLOT_CATEGORY.
- * Returns 0 or LG_EINVAL (p NULL, a bad axis, a bound beyond +-1e300, lo >= hi with
+ * Returns 0 or -EINVAL (p NULL, a bad axis, a bound beyond +-1e300, lo >= hi with
  * both set).
  */
 int plot_set_range(plot *p, plot_axis axis, double lo, double hi);
@@ -373,7 +374,7 @@ int plot_set_range(plot *p, plot_axis axis, double lo, double hi);
  * Sets the categories of a PLOT_CATEGORY x axis (copied), left to right. Long names are
  * shortened with an ellipsis on the axis and shown whole in a tooltip (<title>).
  *  names   n strings (none NULL); n 1..PLOT_MAX_CATEGORIES.
- * Returns 0, LG_EINVAL, LG_ENOMEM.
+ * Returns 0, -EINVAL, -ENOMEM.
  */
 int plot_set_categories(plot *p, const char *const *names, size_t n);
 
@@ -386,8 +387,8 @@ int plot_set_categories(plot *p, const char *const *names, size_t n);
  * Series take colours, dash patterns and markers in the order they are added
  * (docs/plots.md: blue solid circles, vermillion dashed squares, green dotted
  * triangles, ...), so every series differs in more than its colour.
- * Returns 0; LG_EINVAL (NULL p/x/y with n > 0, bad kind, more than PLOT_MAX_SERIES
- * series); LG_ENOMEM.
+ * Returns 0; -EINVAL (NULL p/x/y with n > 0, bad kind, more than PLOT_MAX_SERIES
+ * series); -ENOMEM.
  */
 int plot_add_line(plot *p, const char *name, const double *x, const double *y, size_t n,
                   plot_line_kind kind);
@@ -397,7 +398,7 @@ int plot_add_line(plot *p, const char *name, const double *x, const double *y, s
  * heights[i] (plot_histogram() makes both). Bars are filled lightly in the series
  * colour with an outline in its dash pattern, so overlaid histograms stay apart.
  *  nbins  1..100000; edges has nbins + 1 ascending values.
- * Returns 0, LG_EINVAL, LG_ENOMEM.
+ * Returns 0, -EINVAL, -ENOMEM.
  */
 int plot_add_bars(plot *p, const char *name, const double *edges, const double *heights,
                   size_t nbins);
@@ -406,7 +407,7 @@ int plot_add_bars(plot *p, const char *name, const double *edges, const double *
  * Adds a horizontal (PLOT_Y: at y = value) or vertical (PLOT_X: at x = value) reference
  * line across the plot area, dark grey and dashed, with an optional label drawn beside
  * it (e.g. "latency bound 10 ms", "target p99"). Not in the legend.
- * Returns 0, LG_EINVAL (bad axis, NaN value), LG_ENOMEM.
+ * Returns 0, -EINVAL (bad axis, NaN value), -ENOMEM.
  */
 int plot_add_refline(plot *p, plot_axis axis, double value, const char *label);
 
@@ -416,7 +417,7 @@ int plot_add_refline(plot *p, plot_axis axis, double value, const char *label);
  * leaves category i empty; NaN bounds draw no whisker. Several such series sit side
  * by side within each category.
  *  n   the number of categories of plot_set_categories() (set them first).
- * Returns 0, LG_EINVAL (no categories, n different, NULL arrays), LG_ENOMEM.
+ * Returns 0, -EINVAL (no categories, n different, NULL arrays), -ENOMEM.
  */
 int plot_add_ci(plot *p, const char *name, const double *est, const double *lo,
                 const double *hi, size_t n, plot_ci_kind kind);
@@ -431,7 +432,7 @@ int plot_add_ci(plot *p, const char *name, const double *est, const double *lo,
  *  points                also draw every value as a jittered dot over its box (a strip
  *                        plot); the jitter is a fixed sequence, not random.
  *  n                     the number of categories.
- * Returns 0, LG_EINVAL, LG_ENOMEM.
+ * Returns 0, -EINVAL, -ENOMEM.
  */
 int plot_add_boxes(plot *p, const char *name, const double *const *values,
                    const size_t *counts, size_t n, bool points);
@@ -458,7 +459,7 @@ enum {
  * external reference, no empty path. Axes without data
  * are drawn over [0, 1].
  *  flags  0 or PLOT_RENDER_STANDALONE.
- * Returns 0; LG_EINVAL (NULL p or out); LG_ENOMEM (the buffer's error). The chart is
+ * Returns 0; -EINVAL (NULL p or out); -ENOMEM (the buffer's error). The chart is
  * not changed and may be rendered again. Output size is bounded by the number of
  * series and categories, never by the data: about 45 KB for a chart with four
  * 1000-point lines.

@@ -1,10 +1,10 @@
 /* sample.c: bounded drawing data from millions of samples: min/max reduction of
  * curves, the percentile spectrum, histograms of sorted arrays and time windows. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "loadgen/loadgen.h"
 #include "plot/internal.h"
 #include "stats/stats.h"
 
@@ -14,7 +14,7 @@ int plot_downsample_minmax(const double *x, const double *y, size_t n, size_t k,
                            double *ox, double *oy, size_t *nout)
 {
     if (!ox || !oy || !nout || k < 4 || (!y && n > 0))
-        return LG_EINVAL;
+        return -EINVAL;
     if (n <= k) {
         for (size_t i = 0; i < n; i++) {
             ox[i] = x ? x[i] : (double)i;
@@ -79,12 +79,12 @@ int plot_spectrum(const int64_t *sorted, size_t n, const double *pct, size_t npc
                   size_t max_points, double *p_out, int64_t *v_out, size_t *nout)
 {
     if (!sorted || n == 0 || (!pct && npct > 0) || !p_out || !v_out || !nout)
-        return LG_EINVAL;
+        return -EINVAL;
     if (npct > SIZE_MAX - 2 || max_points < npct + 2)
-        return LG_EINVAL;
+        return -EINVAL;
     for (size_t i = 0; i < npct; i++)
         if (!(pct[i] >= 0.0 && pct[i] < 1.0))
-            return LG_EINVAL;
+            return -EINVAL;
 
     /* The requested percentiles, sorted and without duplicates, wait at the end of
      * p_out; the merge below writes from the front and never reaches them before they
@@ -197,7 +197,7 @@ int plot_histogram(const int64_t *sorted, size_t n, size_t max_bins, bool log_bi
 {
     if (!sorted || n == 0 || !edges || !counts || !nbins || max_bins < 2 ||
         max_bins > 100000)
-        return LG_EINVAL;
+        return -EINVAL;
     double lo = (double)sorted[0], hi = (double)sorted[n - 1];
     size_t nb;
     if (log_bins && hi > 0.0) {
@@ -281,7 +281,7 @@ static int windows_any(const int64_t *t_ns, const int64_t *v, size_t n, int64_t 
 {
     double *sums = calloc(nw, sizeof(*sums));
     if (!sums)
-        return LG_ENOMEM;
+        return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (t_ns[i] < 0)
             continue;
@@ -311,7 +311,7 @@ static int windows_any(const int64_t *t_ns, const int64_t *v, size_t n, int64_t 
     if (!start || !scratch) {
         free(start);
         free(scratch);
-        return LG_ENOMEM;
+        return -ENOMEM;
     }
     for (size_t w = 0; w < nw; w++)
         start[w + 1] = start[w] + out[w].count;
@@ -346,7 +346,7 @@ static int windows_sorted(const int64_t *t_ns, const int64_t *v, size_t n, int64
     if (!bound || !sums) {
         free(bound);
         free(sums);
-        return LG_ENOMEM;
+        return -ENOMEM;
     }
     bound[0] = first_at_or_after(t_ns, 0, n, 0); /* negative times are left out */
     for (size_t w = 1; w < nw; w++)
@@ -378,7 +378,7 @@ static int windows_sorted(const int64_t *t_ns, const int64_t *v, size_t n, int64
     int64_t *scratch = quantiles && v ? malloc((most ? most : 1) * sizeof(*scratch)) : NULL;
     if (quantiles && v && !scratch) {
         free(bound);
-        return LG_ENOMEM;
+        return -ENOMEM;
     }
     for (size_t w = 0; scratch && w < nw; w++) {
         if (!out[w].count)
@@ -397,7 +397,7 @@ int plot_windows(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width_
 {
     if ((!t_ns && n > 0) || !out || !nout || width_ns <= 0 || max_windows < 1 ||
         max_windows > 1000000)
-        return LG_EINVAL;
+        return -EINVAL;
     int64_t tmax = -1;
     bool monotone = true; /* times in order (scheduled times are): windows are runs */
     for (size_t i = 0; i < n; i++) {

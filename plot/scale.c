@@ -1,8 +1,8 @@
 /* scale.c: axis arithmetic: the percentile transform and "nice" ticks on linear and
  * log10 axes. */
+#include <errno.h>
 #include <math.h>
 
-#include "loadgen/loadgen.h"
 #include "plot/internal.h"
 
 double plot_pct_to_x(double p)
@@ -41,7 +41,7 @@ int plot_ticks_linear(double lo, double hi, int target, double *ticks, size_t ca
 {
     if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo) || target < 1 ||
         target > 100 || !ticks || !n)
-        return LG_EINVAL;
+        return -EINVAL;
     if (lo > hi) {
         double t = lo;
         lo = hi;
@@ -59,7 +59,7 @@ int plot_ticks_linear(double lo, double hi, int target, double *ticks, size_t ca
     double first = floor(lo / s + 1e-9);
     double last = ceil(hi / s - 1e-9);
     if (last - first + 1 > (double)cap)
-        return LG_EINVAL;
+        return -EINVAL;
     size_t k = 0;
     for (double i = first; i <= last; i += 1.0) {
         double v = i * s;
@@ -77,7 +77,7 @@ int plot_ticks_log10(double lo, double hi, double *major, size_t cap_major,
                      size_t *nmajor, double *minor, size_t cap_minor, size_t *nminor)
 {
     if (!(lo > 0.0) || !(hi > 0.0) || !isfinite(lo) || !isfinite(hi) || !major || !nmajor)
-        return LG_EINVAL;
+        return -EINVAL;
     if (lo > hi) {
         double t = lo;
         lo = hi;
@@ -90,12 +90,12 @@ int plot_ticks_log10(double lo, double hi, double *major, size_t cap_major,
     if (d1 == d0)
         d1 = d0 + 1;
     if (d0 < -30 || d1 > 30)
-        return LG_EINVAL;
+        return -EINVAL;
     size_t count = (size_t)(d1 - d0 + 1);
     if (count > cap_major)
-        return LG_EINVAL;
+        return -EINVAL;
     if (minor && count - 1 > 0 && (count - 1) * 8 > cap_minor)
-        return LG_EINVAL;
+        return -EINVAL;
     size_t k = 0, m = 0;
     for (int d = d0; d <= d1; d++) {
         double base = pow(10.0, d);

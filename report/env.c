@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "loadgen/internal.h"
+#include "loadgen/loadgen.h"
 #include "report/internal.h"
 
 void rpt_environment_get(rpt_environment *out)
@@ -12,8 +12,8 @@ void rpt_environment_get(rpt_environment *out)
     if (!out)
         return;
     memset(out, 0, sizeof *out);
-    lg__env e;
-    lg__env_get(&e);
+    lg_environment e;
+    lg_environment_get(&e);
     snprintf(out->cpu_model, sizeof out->cpu_model, "%s", e.cpu_model);
     out->cores = e.cores;
     snprintf(out->kernel, sizeof out->kernel, "%s", e.kernel);

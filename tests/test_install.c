@@ -1,6 +1,7 @@
 /* test_install.c: verifies `make install` into a temporary prefix: the library, the
- * headers and the pkg-config file are enough to build and run examples/minimal.c, and
- * every installed header compiles alone as C11 -pedantic. */
+ * headers and the pkg-config file are enough to build and run examples/minimal.c, the
+ * shared library exports no internal symbol, and every installed header compiles alone
+ * as C11 -pedantic. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,20 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
         cr_expect_eq(access(path, R_OK), 0, "not installed: %s", files[i]);
     }
+    /* The shared library exports its public names and no internal (double underscore)
+     * one (loadgen.map). */
+    char nm[8192];
+    snprintf(nm, sizeof nm, "nm -D --defined-only '%s/lib/libloadgen.so' | awk '{print $3}' "
+             "| grep -c __", prefix);
+    FILE *f = popen(nm, "r");
+    cr_assert_not_null(f);
+    int internal = -1;
+    cr_expect_eq(fscanf(f, "%d", &internal), 1);
+    pclose(f);
+    cr_expect_eq(internal, 0, "libloadgen.so exports %d internal symbols", internal);
+    snprintf(nm, sizeof nm, "nm -D --defined-only '%s/lib/libloadgen.so' | grep -qw "
+             "lg_run_test", prefix);
+    cr_expect_eq(system(nm), 0, "libloadgen.so does not export lg_run_test");
     char env[512];
     snprintf(env, sizeof env, "PKG_CONFIG_PATH='%s/lib/pkgconfig'", prefix);
     char cmd[16384];

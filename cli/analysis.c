@@ -1,4 +1,4 @@
-/* cli_analysis.c: the `loadgen` subcommands that analyse finished runs: validate, compare,
+/* cli/analysis.c: the `loadgen` subcommands that analyse finished runs: validate, compare,
  * report, and `stats samples` / `stats early-stopping` for learners. The work is done by
  * the report/ and stats/ libraries; this file parses flags and prints. */
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/cli.h"
+#include "cli/cli.h"
 #include "loadgen/loadgen.h"
 #include "report/report.h"
 #include "stats/stats.h"

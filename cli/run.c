@@ -1,4 +1,4 @@
-/* cli_run.c: `loadgen run` (one test with a built-in SUT and QSL, flags for every
+/* cli/run.c: `loadgen run` (one test with a built-in SUT and QSL, flags for every
  * setting that matters) and `loadgen demo` (all four scenarios, a few seconds each). */
 #include <dirent.h>
 #include <errno.h>
@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "bench/cli.h"
+#include "cli/cli.h"
 #include "loadgen/config.h"
 #include "loadgen/loadgen.h"
 #include "report/report.h"

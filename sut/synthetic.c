@@ -1,5 +1,6 @@
-/* builtin.c: the built-in SUTs: null (answers inside the issue call) and synthetic
- * (a worker pool with a seeded service-time distribution, sleeping or busy-waiting). */
+/* synthetic.c: the synthetic SUT: a worker pool with a seeded service-time
+ * distribution, sleeping or busy-waiting, and injected faults (drops, failures, double
+ * completions, stalls of the issue call). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,26 +11,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "sut/sut.h"
-
-/* ---------------------------------------------------------------- null */
-
-static void null_issue(void *ctx, const lg_sample *samples, size_t n)
-{
-    (void)ctx;
-    /* One completion call per sample, as a simple SUT would make them. */
-    for (size_t i = 0; i < n; i++) {
-        lg_response r = {.id = samples[i].id, .status = LG_STATUS_OK};
-        lg_complete(&r, 1);
-    }
-}
-
-lg_sut sut_null(void)
-{
-    lg_sut s = {.name = "null", .ctx = NULL, .issue = null_issue, .flush = NULL};
-    return s;
-}
-
-/* ---------------------------------------------------------------- synthetic */
 
 struct sut_synthetic {
     sut_synthetic_config cfg;

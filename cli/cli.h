@@ -17,7 +17,7 @@ enum {
 int cli_run(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_config(int argc, char **argv);
-/* bench/cli_analysis.c: the analysis of finished runs (docs/reports.md). */
+/* cli/analysis.c: the analysis of finished runs (docs/reports.md). */
 int cli_validate(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_report(int argc, char **argv);

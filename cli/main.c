@@ -1,9 +1,9 @@
-/* loadgen_main.c: the `loadgen` program: dispatches to its subcommands. */
+/* cli/main.c: the `loadgen` program: dispatches to its subcommands. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "bench/cli.h"
+#include "cli/cli.h"
 #include "loadgen/loadgen.h"
 
 static void usage(FILE *f)
