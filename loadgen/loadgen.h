@@ -44,8 +44,15 @@ typedef struct lg_environment {
 /* Fills *out with the current machine's description. Never fails; thread-safe. */
 void lg_environment_get(lg_environment *out);
 
-/* Returns a static English description of an error code; never NULL. */
+/* Returns a static English description of an error code; never NULL. It covers every
+ * code a public function of this library returns: the LG_E* codes, and the negative
+ * errno values of stats_ and plot_ functions (-EINVAL and -ENOMEM equal LG_EINVAL and
+ * LG_ENOMEM; -EDOM, -ERANGE). */
 const char *lg_strerror(int err);
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of every time the LoadGen records, for a SUT
+ * that stamps its own times. Thread-safe, async-signal-safe. */
+int64_t lg_now_ns(void);
 
 /* Returns the library version, e.g. "0.1.0"; a static string. */
 const char *lg_version(void);
@@ -135,6 +142,9 @@ typedef struct lg_sut {
     /* Called once after the last issue of a series of queries: a hint to stop waiting
      * for more work to batch. May be NULL. */
     void (*flush)(void *ctx);
+    /* Zero (designated initializers or memset leave it so): room for callbacks to come
+     * without an ABI break. */
+    void *reserved[6];
 } lg_sut;
 
 typedef struct lg_qsl {
@@ -147,6 +157,7 @@ typedef struct lg_qsl {
     int (*load)(void *ctx, const uint64_t *indices, size_t n);
     /* Unloads samples loaded earlier, in the order they were loaded. May be NULL. */
     int (*unload)(void *ctx, const uint64_t *indices, size_t n);
+    void *reserved[6]; /* zero: room to grow without an ABI break */
 } lg_qsl;
 
 /* ------------------------------------------------------------------------------------
@@ -219,6 +230,10 @@ typedef struct lg_settings {
     uint64_t warmup_duration_ms; /* before the timed run, issue the scenario's queries
                                     this long on the loaded set; not measured, not
                                     logged per sample; 0 = no warm-up (default) */
+    /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
+     * break; lg_settings_check refuses non-zero values, so that a program built
+     * against a newer header fails loudly with an older library. */
+    uint64_t reserved[24];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */

@@ -22,6 +22,8 @@
 
 /* ---------------------------------------------------------------- clocks, futex */
 
+int64_t lg_now_ns(void) { return lg__now_ns(); }
+
 int64_t lg__now_ns(void)
 {
     struct timespec ts;

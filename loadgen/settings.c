@@ -1,6 +1,7 @@
 /* settings.c: MLPerf's TestSettings defaults, their checks, and the effective settings
  * MLPerf derives from them (its effective_* detail-log keys). */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -131,6 +132,11 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
 {
     if (msg && len)
         msg[0] = '\0';
+    for (size_t i = 0; i < sizeof s->reserved / sizeof s->reserved[0]; i++)
+        if (s->reserved[i])
+            return fail(msg, len, "%s: reserved[%g] is not zero (a program built against a "
+                        "newer loadgen.h?); start from lg_settings_default()", "reserved",
+                        (double)i);
     if ((unsigned)s->scenario > LG_OFFLINE)
         return fail(msg, len, "%s: unknown scenario %g", "scenario", (double)s->scenario);
     if ((unsigned)s->mode > LG_MODE_PERFORMANCE)
@@ -468,6 +474,9 @@ const char *lg_strerror(int err)
     case LG_EBUSY: return "a test is already running in this process";
     case LG_EIO: return "a file could not be read or written";
     case LG_ESUT: return "the SUT or QSL reported a failure";
+    case -EDOM: return "a value is outside the domain of the computation (e.g. too few "
+                       "samples, no spread)";
+    case -ERANGE: return "a result is out of the range of its type";
     }
     return "unknown error";
 }

@@ -644,3 +644,31 @@ Test(hostile, samples_answered_within_the_grace_after_an_abort_complete_in_every
         nap_ms(1200); /* past the previous abort's grace */
     }
 }
+
+/* ---------------------------------------------------------------------------------
+ * The ABI's room to grow: reserved fields must be zero, so that a program built
+ * against a newer header fails loudly with an older library; every code a public
+ * function returns has a text; the LoadGen's clock is public.
+ * ------------------------------------------------------------------------------- */
+
+Test(hostile, settings_with_a_non_zero_reserved_field_are_refused, .timeout = 10)
+{
+    lg_settings s = base(LG_SERVER, LG_MODE_PERFORMANCE);
+    s.reserved[3] = 1;
+    expect_refused(&s, "reserved");
+}
+
+Test(hostile, every_error_code_of_the_public_api_has_a_text, .timeout = 10)
+{
+    static const int codes[] = {LG_EINVAL, LG_ENOMEM, LG_EBUSY, LG_EIO, LG_ESUT,
+                                -EINVAL, -ENOMEM, -EDOM, -ERANGE};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        cr_expect(strcmp(lg_strerror(codes[i]), "unknown error") != 0, "code %d", codes[i]);
+    cr_expect_str_eq(lg_strerror(0), "success");
+}
+
+Test(hostile, lg_now_ns_is_the_monotonic_clock, .timeout = 10)
+{
+    int64_t a = now_ns(), b = lg_now_ns(), c = now_ns();
+    cr_expect(a <= b && b <= c, "%lld %lld %lld", (long long)a, (long long)b, (long long)c);
+}
