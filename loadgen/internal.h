@@ -177,7 +177,28 @@ uint64_t lg__memory_available(void);
 void lg__set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lg__clear_error(void);
 
-/* results.c: figures of a finished performance pass. Returns 0 or LG_ENOMEM. */
+/* What a pass counted beside its records: with the records and the effective settings,
+ * everything its results are computed from. */
+typedef struct lg__pass_counts {
+    uint64_t queries;          /* queries issued */
+    int64_t start_ns;          /* the pass's origin (CLOCK_MONOTONIC) */
+    uint64_t duplicates, unknown, late; /* completion errors, as lg_complete counted */
+    uint64_t bad_responses;    /* sizes past LG_MAX_RESPONSE_BYTES */
+    uint64_t accuracy_dropped; /* responses to log that found no memory */
+    uint64_t accuracy_logged;
+    uint64_t warmup_queries;
+    bool ended_max_queries, ended_max_duration, ended_abort, ended_async, ended_oom;
+    bool qsl_failed;
+} lg__pass_counts;
+
+/* results.c: the figures of a finished pass, a pure function of its records, its
+ * counts and the effective settings: no live test is needed, so a run folder's records,
+ * a peak search's passes or several processes' merged records give their results the
+ * same way. Reads the records only. Returns 0, or LG_ENOMEM with the counts filled and
+ * the run INVALID (out_of_memory). */
+int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_counts *c,
+                lg_results *r);
+/* lg__results of a pass of the running test t. */
 int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r);
 
 /* The first psc indices of a seeded partial Fisher-Yates shuffle of 0..total-1 into

@@ -45,7 +45,7 @@ static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopp
 }
 
 /* The reasons that come from how the pass ended rather than from its latencies. */
-static unsigned end_reasons(const lg__pass *p, const lg_results *r)
+static unsigned end_reasons(const lg__pass_counts *p, const lg_results *r)
 {
     unsigned why = 0;
     if (r->samples_failed)
@@ -67,10 +67,11 @@ static unsigned end_reasons(const lg__pass *p, const lg_results *r)
 
 /* When there is no memory left to sort the latencies: the counts, which need none, and
  * INVALID for want of memory. The latency figures stay zero. */
-static void count_only(const lg__test *t, const lg__pass *p, lg_results *r)
+static void count_only(const lg__eff *e, const lg__store *records, const lg__pass_counts *p,
+                       lg_results *r)
 {
-    for (uint64_t s = 0; s < p->store.count; s++) {
-        const lg__rec *rec = lg__store_at(&p->store, s);
+    for (uint64_t s = 0; s < records->count; s++) {
+        const lg__rec *rec = lg__store_at(records, s);
         int64_t c = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
         if (c == LG__TIMED_OUT || c == 0) {
             r->samples_timed_out++;
@@ -83,18 +84,18 @@ static void count_only(const lg__test *t, const lg__pass *p, lg_results *r)
                                         "early_stopping_latency_ms",
                                         "result_completed_samples_per_sec",
                                         "result_samples_per_second"};
-    r->metric_name = names[t->eff.scenario];
-    r->metric_unit = t->eff.scenario == LG_SERVER || t->eff.scenario == LG_OFFLINE ? "1/s"
+    r->metric_name = names[e->scenario];
+    r->metric_unit = e->scenario == LG_SERVER || e->scenario == LG_OFFLINE ? "1/s"
                                                                                    : "ns";
     r->invalid_reasons = end_reasons(p, r) | LG_INVALID_OUT_OF_MEMORY;
     r->aborted = p->ended_abort;
     r->valid = false;
 }
 
-int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
+int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_counts *p,
+                lg_results *r)
 {
-    const lg__eff *e = &t->eff;
-    uint64_t n = p->store.count;
+    uint64_t n = records->count;
     memset(r, 0, sizeof *r);
     r->scenario = e->scenario;
     r->mode = LG_MODE_PERFORMANCE;
@@ -103,28 +104,28 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
     r->samples_per_query = e->samples_per_query;
     r->performance_sample_count = e->performance_sample_count;
     r->accuracy_sample_count = e->accuracy_sample_count;
-    r->duplicate_completions = atomic_load(&t->duplicates);
-    r->unknown_completions = atomic_load(&t->unknown);
-    r->late_completions = atomic_load(&t->late);
+    r->duplicate_completions = p->duplicates;
+    r->unknown_completions = p->unknown;
+    r->late_completions = p->late;
     r->accuracy_samples_logged = p->accuracy_logged;
     r->warmup_queries = p->warmup_queries;
 
-    r->bad_responses = atomic_load(&t->bad_responses);
-    r->accuracy_samples_dropped = atomic_load(&t->acc_oom);
+    r->bad_responses = p->bad_responses;
+    r->accuracy_samples_dropped = p->accuracy_dropped;
 
     int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
     int64_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
     if (!lat || !scratch) {
         free(lat);
         free(scratch);
-        count_only(t, p, r);
+        count_only(e, records, p, r);
         return LG_ENOMEM;
     }
 
     int64_t origin = p->start_ns, max_done = origin, last_done = origin;
     size_t nok = 0;
     for (uint64_t s = 0; s < n; s++) {
-        const lg__rec *rec = lg__store_at(&p->store, s);
+        const lg__rec *rec = lg__store_at(records, s);
         int64_t c = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
         int64_t sched = e->scenario == LG_OFFLINE ? origin : rec->scheduled_ns;
         if (c == LG__TIMED_OUT || c == 0) {
@@ -141,7 +142,7 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
         lat[nok++] = c - sched;
     }
     if (n) {
-        const lg__rec *last = lg__store_at(&p->store, n - 1);
+        const lg__rec *last = lg__store_at(records, n - 1);
         int64_t c = atomic_load_explicit(&last->completed_ns, memory_order_relaxed);
         last_done = c > 0 ? c : max_done;
         r->final_issue_ns = atomic_load_explicit(&last->issued_ns, memory_order_relaxed) -
@@ -183,7 +184,7 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
             int64_t worst = INT64_MIN;
             bool ok = true;
             for (uint64_t s = first; s < end && ok; s++) {
-                const lg__rec *rec = lg__store_at(&p->store, s);
+                const lg__rec *rec = lg__store_at(records, s);
                 int64_t c = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
                 ok = c > 0 && rec->status == LG_STATUS_OK;
                 if (ok && c - rec->scheduled_ns > worst)
@@ -240,7 +241,7 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
     size_t nlag = 0;
     if (e->scenario != LG_OFFLINE)
         for (uint64_t s = 0; s < n; s++) {
-            const lg__rec *rec = lg__store_at(&p->store, s);
+            const lg__rec *rec = lg__store_at(records, s);
             lat[nlag++] = atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) -
                           rec->scheduled_ns;
         }
@@ -270,4 +271,26 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
     r->aborted = p->ended_abort;
     r->valid = r->invalid_reasons == 0;
     return 0;
+}
+
+int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
+{
+    lg__pass_counts c = {
+        .queries = p->queries,
+        .start_ns = p->start_ns,
+        .duplicates = atomic_load(&t->duplicates),
+        .unknown = atomic_load(&t->unknown),
+        .late = atomic_load(&t->late),
+        .bad_responses = atomic_load(&t->bad_responses),
+        .accuracy_dropped = atomic_load(&t->acc_oom),
+        .accuracy_logged = p->accuracy_logged,
+        .warmup_queries = p->warmup_queries,
+        .ended_max_queries = p->ended_max_queries,
+        .ended_max_duration = p->ended_max_duration,
+        .ended_abort = p->ended_abort,
+        .ended_async = p->ended_async,
+        .ended_oom = p->ended_oom,
+        .qsl_failed = p->qsl_failed,
+    };
+    return lg__results(&t->eff, &p->store, &c, r);
 }

@@ -1,0 +1,93 @@
+/* test_results.c: the results of a pass as a pure function of its records, its counts
+ * and the effective settings (lg__results): no test runs here; records are made by
+ * hand and the figures checked against MLPerf's rules. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "loadgen/internal.h"
+
+/* n SingleStream queries, one every 1 ms from 0, each answered in (k % 10 + 1) x 100 us. */
+static void fill_single_stream(lg__store *st, uint64_t n, int64_t origin)
+{
+    cr_assert_eq(lg__store_init(st, 0), 0);
+    for (uint64_t k = 0; k < n; k++) {
+        lg__rec *r = lg__store_get(st, k);
+        cr_assert_not_null(r);
+        st->count++;
+        r->scheduled_ns = origin + (int64_t)k * 1000000;
+        atomic_store(&r->issued_ns, r->scheduled_ns);
+        atomic_store(&r->completed_ns, r->scheduled_ns + (int64_t)(k % 10 + 1) * 100000);
+        r->index = (uint32_t)(k % 7);
+        r->status = LG_STATUS_OK;
+    }
+}
+
+static lg__eff single_stream_eff(uint64_t min_queries)
+{
+    lg_settings s;
+    lg_settings_default(&s);
+    s.min_duration_ms = 0;
+    s.min_query_count = min_queries;
+    lg_qsl q = {.total_sample_count = 64, .performance_sample_count = 64};
+    lg__eff e;
+    char msg[256];
+    cr_assert_eq(lg__effective(&s, &q, &e, msg, sizeof msg), 0, "%s", msg);
+    return e;
+}
+
+Test(results, figures_come_from_records_and_counts_alone, .timeout = 10)
+{
+    const int64_t origin = 5000000000;
+    lg__store st;
+    fill_single_stream(&st, 1000, origin);
+    lg__eff e = single_stream_eff(1000);
+    lg__pass_counts c = {.queries = 1000, .start_ns = origin};
+    lg_results r;
+    cr_assert_eq(lg__results(&e, &st, &c, &r), 0);
+    cr_expect_eq(r.samples_issued, 1000);
+    cr_expect_eq(r.samples_completed, 1000);
+    cr_expect_eq(r.latency.count, 1000);
+    /* Latencies 100..1000 us, a hundred of each: MLPerf's sorted[floor(n * p)]. */
+    cr_expect_eq(r.latency.min_ns, 100000);
+    cr_expect_eq(r.latency.max_ns, 1000000);
+    cr_expect_eq(r.latency.p50_ns, 600000);
+    cr_expect_eq(r.latency.p90_ns, 1000000);
+    cr_expect_eq(r.latency.mean_ns, 550000);
+    cr_expect_eq(r.final_issue_ns, 999 * INT64_C(1000000));
+    cr_expect_str_eq(r.metric_name, "early_stopping_latency_ss");
+    cr_expect(r.valid, "reasons 0x%x", r.invalid_reasons);
+    /* Pure: the same inputs give the same figures, and the records are unchanged. */
+    lg_results again;
+    cr_assert_eq(lg__results(&e, &st, &c, &again), 0);
+    cr_expect_eq(memcmp(&r, &again, sizeof r), 0);
+    cr_expect_eq(atomic_load(&lg__store_at(&st, 17)->completed_ns),
+                 origin + 17 * INT64_C(1000000) + 800000);
+    lg__store_free(&st);
+}
+
+Test(results, counts_alone_decide_the_reasons_they_carry, .timeout = 10)
+{
+    const int64_t origin = 1000;
+    lg__store st;
+    fill_single_stream(&st, 200, origin);
+    lg__eff e = single_stream_eff(100);
+    lg__pass_counts c = {.queries = 200, .start_ns = origin, .duplicates = 2,
+                         .accuracy_dropped = 3, .ended_abort = true};
+    lg_results r;
+    cr_assert_eq(lg__results(&e, &st, &c, &r), 0);
+    cr_expect_not(r.valid);
+    cr_expect(r.invalid_reasons & LG_INVALID_COMPLETION_ERRORS);
+    cr_expect(r.invalid_reasons & LG_INVALID_OUT_OF_MEMORY);
+    cr_expect(r.invalid_reasons & LG_INVALID_ABORTED);
+    cr_expect(r.aborted);
+    cr_expect_eq(r.duplicate_completions, 2);
+    cr_expect_eq(r.accuracy_samples_dropped, 3);
+    /* A sample never completed counts as timed out, whatever the counts say. */
+    atomic_store(&lg__store_at(&st, 5)->completed_ns, LG__TIMED_OUT);
+    lg__pass_counts clean = {.queries = 200, .start_ns = origin};
+    cr_assert_eq(lg__results(&e, &st, &clean, &r), 0);
+    cr_expect_eq(r.samples_timed_out, 1);
+    cr_expect_eq(r.samples_completed, 199);
+    cr_expect(r.invalid_reasons & LG_INVALID_TIMED_OUT);
+    lg__store_free(&st);
+}
