@@ -19,6 +19,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "loadgen/internal.h"
+#include "stats/stats.h"
 
 /* ---------------------------------------------------------------- clocks, futex */
 
@@ -232,10 +233,7 @@ static inline uint64_t mix64(uint64_t x)
  * MLPerf seed so that every bit matters. */
 static gsl_rng *rng_new(uint64_t seed)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (r)
-        gsl_rng_set(r, (unsigned long)(uint32_t)(mix64(seed) ^ (mix64(seed) >> 32)));
-    return r;
+    return stats_rng_new((unsigned long)(uint32_t)(mix64(seed) ^ (mix64(seed) >> 32)));
 }
 
 /* ---------------------------------------------------------------- completion */
@@ -775,7 +773,7 @@ static void issue_server(issuer *is, uint64_t nqueries_cap)
         }
     }
 out:
-    gsl_rng_free(sched);
+    stats_rng_free(sched);
 }
 
 /* Offline: every sample in one query at the start. */
@@ -896,7 +894,7 @@ int lg__sample_set(uint64_t total, uint64_t psc, uint64_t seed, bool sparse, uin
     free(m.keys);
     free(m.vals);
 out:
-    gsl_rng_free(r);
+    stats_rng_free(r);
     return rc;
 }
 
@@ -1060,7 +1058,7 @@ static int warm_up(lg__test *t, lg__pass *perf)
 out:
     t->eff = saved;
     t->acc_threshold = acc_threshold;
-    gsl_rng_free(is.index_rng);
+    stats_rng_free(is.index_rng);
     free(is.buf);
     pass_free(&w);
     return rc;
@@ -1108,7 +1106,7 @@ static int run_performance(lg__test *t, lg__pass *p)
     monitor_stop(&m);
     qsl_unload(t, p->loaded, p->nloaded);
 out:
-    gsl_rng_free(is.index_rng);
+    stats_rng_free(is.index_rng);
     free(is.perm);
     free(is.buf);
     return rc;

@@ -84,6 +84,26 @@ void stats__rng_free(gsl_rng *r)
 	r->state = NULL;
 }
 
+gsl_rng *stats_rng_new(unsigned long seed)
+{
+	gsl_rng *r = malloc(sizeof *r);
+	if (!r)
+		return NULL;
+	if (stats__rng_init(r, seed) != 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void stats_rng_free(gsl_rng *r)
+{
+	if (!r)
+		return;
+	stats__rng_free(r);
+	free(r);
+}
+
 size_t stats__rng_index(const gsl_rng *r, size_t n)
 {
 	/* MT19937 yields 32 random bits per call, the range gsl_rng_uniform_int accepts. */

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gsl/gsl_rng.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -911,6 +913,20 @@ typedef struct stats_sample_sizes_result {
  * Thread safety: reentrant; concurrent calls need distinct out structs.
  */
 int stats_sample_sizes(double p, double confidence, stats_sample_sizes_result *out);
+
+/* ------------------------------------------------------------------------------------
+ * Seeded generators
+ * ---------------------------------------------------------------------------------- */
+
+/*
+ * A Mersenne Twister (GSL's gsl_rng_mt19937) seeded with `seed` as gsl_rng_set takes it,
+ * allocated without GSL's error handler: gsl_rng_alloc reports a failed allocation
+ * through it, and its default handler aborts the process. Returns NULL when out of
+ * memory. Free with stats_rng_free() (gsl_rng_free also works). The generator is not
+ * thread-safe: one per thread. The LoadGen and the built-in SUTs make theirs here.
+ */
+gsl_rng *stats_rng_new(unsigned long seed);
+void stats_rng_free(gsl_rng *r); /* accepts NULL */
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "stats/stats.h"
 #include "sut/sut.h"
 
 struct sut_synthetic {
@@ -181,14 +182,12 @@ int sut_synthetic_create(const sut_synthetic_config *cfg, sut_synthetic **out)
     }
     s->cfg.name = s->name;
     for (unsigned w = 0; w < c.workers; w++) {
-        s->rngs[w] = gsl_rng_alloc(gsl_rng_mt19937);
-        s->fault_rngs[w] = gsl_rng_alloc(gsl_rng_mt19937);
+        s->rngs[w] = stats_rng_new((unsigned long)(c.seed + w));
+        s->fault_rngs[w] = stats_rng_new((unsigned long)(c.seed + w) ^ 0x5bd1e995UL);
         if (!s->rngs[w] || !s->fault_rngs[w]) {
             sut_synthetic_destroy(s);
             return LG_ENOMEM;
         }
-        gsl_rng_set(s->rngs[w], (unsigned long)(c.seed + w));
-        gsl_rng_set(s->fault_rngs[w], (unsigned long)(c.seed + w) ^ 0x5bd1e995UL);
     }
     /* For a lognormal with E = exp(mu + sigma^2 / 2) equal to the requested mean. */
     double sg = c.lognormal_sigma;
@@ -224,9 +223,9 @@ void sut_synthetic_destroy(sut_synthetic *s)
     sut_pool_destroy(s->pool);
     for (unsigned w = 0; w < s->cfg.workers; w++) {
         if (s->rngs)
-            gsl_rng_free(s->rngs[w]);
+            stats_rng_free(s->rngs[w]);
         if (s->fault_rngs)
-            gsl_rng_free(s->fault_rngs[w]);
+            stats_rng_free(s->fault_rngs[w]);
     }
     free(s->rngs);
     free(s->fault_rngs);

@@ -1218,3 +1218,21 @@ Test(percentile_label, never_rounds_up_to_p100, .timeout = 10)
 		cr_expect(strcmp(l, "p100") && strtod(l + 1, NULL) < 100.0, "%.17g gives %s", p, l);
 	}
 }
+
+/* stats_rng_new gives the very generator gsl_rng_alloc + gsl_rng_set give (the same
+ * draws for the same seed), without GSL's aborting error handler on the way. */
+Test(rng, stats_rng_new_draws_what_gsl_would, .timeout = 10)
+{
+    static const unsigned long seeds[] = {0, 1, 42, 0xdeadbeefUL};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        gsl_rng *a = stats_rng_new(seeds[i]);
+        gsl_rng *b = gsl_rng_alloc(gsl_rng_mt19937);
+        cr_assert(a && b);
+        gsl_rng_set(b, seeds[i]);
+        for (int k = 0; k < 1000; k++)
+            cr_expect_eq(gsl_rng_get(a), gsl_rng_get(b), "seed %lu draw %d", seeds[i], k);
+        stats_rng_free(a);
+        gsl_rng_free(b);
+    }
+    stats_rng_free(NULL);
+}
