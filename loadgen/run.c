@@ -3,7 +3,6 @@
  * records to results.c and logs.c. The hot paths are issue_* and lg_complete. */
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -11,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,9 +17,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "loadgen/internal.h"
+#include "loadgen/sync.h"
 #include "stats/stats.h"
 
-/* ---------------------------------------------------------------- clocks, futex */
+/* ---------------------------------------------------------------- clocks */
 
 int64_t lg_now_ns(void) { return lg__now_ns(); }
 
@@ -63,26 +62,6 @@ static struct timespec to_ts(int64_t ns)
     return ts;
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-static void futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns)
-{
-    struct timespec ts = to_ts(timeout_ns > 0 ? timeout_ns : 0);
-    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
-}
-
-static void futex_wake_all(_Atomic uint32_t *addr)
-{
-    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-}
-
 static bool stop_requested(void);
 
 /* Sleeps until the absolute monotonic time t: absolute-deadline sleeps that end a
@@ -100,7 +79,7 @@ static void sleep_until(int64_t t)
         now = lg__now_ns();
     }
     while (lg__now_ns() < t && !stop_requested())
-        cpu_relax();
+        lg_sync_relax();
 }
 
 /* ---------------------------------------------------------------- record store */
@@ -320,7 +299,7 @@ void lg_complete(const lg_response *responses, size_t n)
      * our compare-and-swap or we see its announcement. */
     if (atomic_load(&t->waiters)) {
         atomic_fetch_add(&t->event, 1);
-        futex_wake_all(&t->event);
+        lg_sync_wake(&t->event, INT_MAX);
     }
     atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
 }
@@ -393,7 +372,7 @@ static bool wait_rec(lg__test *t, lg__rec *rec, int64_t asked_deadline_ns)
     while (!atomic_load_explicit(&rec->completed_ns, memory_order_acquire)) {
         if (lg__now_ns() > spin_end)
             goto sleep;
-        cpu_relax();
+        lg_sync_relax();
     }
     return true;
 sleep:
@@ -417,7 +396,7 @@ sleep:
             return false;
         }
         int64_t wait = deadline_ns - now;
-        futex_wait(&t->event, ev, wait < 100000000 ? wait : 100000000);
+        lg_sync_wait(&t->event, ev, wait < 100000000 ? wait : 100000000);
     }
     atomic_store(&t->waiters, 0);
     return true;
@@ -446,7 +425,7 @@ static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq,
         if (now >= deadline_ns)
             break;
         int64_t wait = deadline_ns - now;
-        futex_wait(&t->event, ev, wait < 50000000 ? wait : 50000000);
+        lg_sync_wait(&t->event, ev, wait < 50000000 ? wait : 50000000);
     }
     atomic_store(&t->waiters, 0);
     uint64_t marked = 0;

@@ -2,17 +2,16 @@
  * N workers pop batches, call the user's process function and complete the samples.
  * Idle workers sleep on a futex; issue() wakes them only when some are asleep. */
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "loadgen/ring.h"
+#include "loadgen/sync.h"
 #include "sut/sut.h"
 
 struct sut_pool {
@@ -31,24 +30,6 @@ typedef struct worker_arg {
     sut_pool *pool;
     unsigned id;
 } worker_arg;
-
-static inline void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-static void futex_wait(_Atomic uint32_t *addr, uint32_t val)
-{
-    struct timespec ts = {0, 50000000}; /* re-check the stop flag now and then */
-    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
-}
-
-static void futex_wake(_Atomic uint32_t *addr, int n)
-{
-    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
-}
 
 static void *worker_main(void *arg)
 {
@@ -70,7 +51,7 @@ static void *worker_main(void *arg)
             /* Spin briefly (work often follows work), then sleep. A producer checks
              * sleepers after a full fence, so a push is never missed. */
             for (int i = 0; i < 200 && n == 0; i++) {
-                relax();
+                lg_sync_relax();
                 n = lg_ring_pop_bulk(p->ring, batch, max);
             }
             if (n == 0) {
@@ -78,7 +59,8 @@ static void *worker_main(void *arg)
                 uint32_t seq = atomic_load(&p->wake_seq);
                 n = lg_ring_pop_bulk(p->ring, batch, max);
                 if (n == 0 && !atomic_load(&p->stop))
-                    futex_wait(&p->wake_seq, seq);
+                    /* 50 ms at most: the stop flag is re-checked now and then. */
+                    lg_sync_wait(&p->wake_seq, seq, 50000000);
                 atomic_fetch_sub(&p->sleepers, 1);
                 if (n == 0)
                     continue;
@@ -114,19 +96,19 @@ static void pool_issue(void *ctx, const lg_sample *samples, size_t n)
             /* Full: the workers are behind. Make sure they are awake, then wait. */
             if (atomic_load(&p->sleepers)) {
                 atomic_fetch_add(&p->wake_seq, 1);
-                futex_wake(&p->wake_seq, INT_MAX);
+                lg_sync_wake(&p->wake_seq, INT_MAX);
             }
             if (++spins > 64)
                 sched_yield();
             else
-                relax();
+                lg_sync_relax();
         }
     }
     atomic_thread_fence(memory_order_seq_cst);
     int sleepers = atomic_load_explicit(&p->sleepers, memory_order_relaxed);
     if (sleepers) {
         atomic_fetch_add(&p->wake_seq, 1);
-        futex_wake(&p->wake_seq, n < (size_t)sleepers ? (int)n : sleepers);
+        lg_sync_wake(&p->wake_seq, n < (size_t)sleepers ? (int)n : sleepers);
     }
 }
 
@@ -192,7 +174,7 @@ void sut_pool_destroy(sut_pool *p)
         return;
     atomic_store(&p->stop, 1);
     atomic_fetch_add(&p->wake_seq, 1);
-    futex_wake(&p->wake_seq, INT_MAX);
+    lg_sync_wake(&p->wake_seq, INT_MAX);
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     lg_ring_destroy(p->ring);
