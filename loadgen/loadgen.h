@@ -285,6 +285,48 @@ typedef struct lg_log_settings {
 void lg_log_settings_default(lg_log_settings *l);
 
 /* ------------------------------------------------------------------------------------
+ * samples.bin: every sample's times (docs/logs.md). A 64-byte header, then one 32-byte
+ * record per sample, every field little-endian on every host. The encoders and
+ * decoders below are the one definition of the layout, for the writer, the readers and
+ * an embedder's own tools.
+ * ---------------------------------------------------------------------------------- */
+
+#define LG_SAMPLES_MAGIC "LGSAMPL1"   /* 8 bytes, no terminator in the file */
+#define LG_SAMPLES_VERSION 1
+#define LG_SAMPLES_HEADER_BYTES 64
+#define LG_SAMPLES_RECORD_BYTES 32
+
+typedef struct lg_samples_header {
+    uint32_t version;           /* LG_SAMPLES_VERSION */
+    uint32_t record_size;       /* LG_SAMPLES_RECORD_BYTES */
+    uint64_t count;             /* records that follow */
+    uint64_t samples_per_query;
+    int64_t start_ns;           /* the pass's origin, CLOCK_MONOTONIC */
+    uint32_t scenario;          /* lg_scenario */
+    uint32_t mode;              /* LG_MODE_PERFORMANCE or LG_MODE_ACCURACY */
+} lg_samples_header;
+
+typedef struct lg_sample_record {
+    int64_t scheduled_ns;  /* from the pass's start (0 for Offline) */
+    int64_t issued_ns;     /* from the pass's start (0 for Offline) */
+    int64_t completed_ns;  /* from the pass's start; -1 when it never completed */
+    uint32_t index;        /* QSL index */
+    int32_t status;        /* the SUT's status; 0 when it never completed */
+} lg_sample_record;
+
+/* Writes h as the file's 64 bytes (magic first, 16 zero bytes last). Thread-safe. */
+void lg_samples_header_encode(const lg_samples_header *h,
+                              unsigned char out[LG_SAMPLES_HEADER_BYTES]);
+/* Reads a header; returns 0, or LG_EINVAL when the magic, the version or the record size
+ * is not this layout's. Thread-safe. */
+int lg_samples_header_decode(const unsigned char in[LG_SAMPLES_HEADER_BYTES],
+                             lg_samples_header *h);
+void lg_sample_record_encode(const lg_sample_record *r,
+                             unsigned char out[LG_SAMPLES_RECORD_BYTES]);
+void lg_sample_record_decode(const unsigned char in[LG_SAMPLES_RECORD_BYTES],
+                             lg_sample_record *r);
+
+/* ------------------------------------------------------------------------------------
  * Results
  * ---------------------------------------------------------------------------------- */
 

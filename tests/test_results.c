@@ -91,3 +91,41 @@ Test(results, counts_alone_decide_the_reasons_they_carry, .timeout = 10)
     cr_expect(r.invalid_reasons & LG_INVALID_TIMED_OUT);
     lg__store_free(&st);
 }
+
+/* samples.bin's layout is little-endian on every host: the bytes are checked one by one,
+ * so this test would catch a big-endian host writing its native order. */
+Test(samples_format, header_and_record_are_little_endian_bytes, .timeout = 10)
+{
+    lg_samples_header h = {LG_SAMPLES_VERSION, LG_SAMPLES_RECORD_BYTES, 0x0102030405060708,
+                           8, -2, LG_SERVER, LG_MODE_PERFORMANCE};
+    unsigned char b[LG_SAMPLES_HEADER_BYTES];
+    lg_samples_header_encode(&h, b);
+    cr_expect_eq(memcmp(b, "LGSAMPL1", 8), 0);
+    static const unsigned char want[] = {1, 0, 0, 0, 32, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1};
+    cr_expect_eq(memcmp(b + 8, want, sizeof want), 0);
+    cr_expect_eq(b[32], 0xfe, "start_ns -2, low byte first");
+    for (int i = 33; i < 40; i++)
+        cr_expect_eq(b[i], 0xff, "start_ns -2 byte %d", i);
+    cr_expect_eq(b[40], LG_SERVER);
+    cr_expect_eq(b[44], LG_MODE_PERFORMANCE);
+    for (int i = 48; i < 64; i++)
+        cr_expect_eq(b[i], 0, "reserved byte %d", i);
+    lg_samples_header back;
+    cr_assert_eq(lg_samples_header_decode(b, &back), 0);
+    cr_expect_eq(memcmp(&back, &h, sizeof h), 0);
+    b[12] = 31; /* another record size */
+    cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
+
+    lg_sample_record r = {100, 200, -1, 0xA1B2C3D4, -7};
+    unsigned char rb[LG_SAMPLES_RECORD_BYTES];
+    lg_sample_record_encode(&r, rb);
+    cr_expect_eq(rb[0], 100);
+    cr_expect_eq(rb[8], 200);
+    cr_expect_eq(rb[16], 0xff);
+    cr_expect_eq(rb[24], 0xD4);
+    cr_expect_eq(rb[27], 0xA1);
+    cr_expect_eq(rb[28], 0xf9);
+    lg_sample_record rback;
+    lg_sample_record_decode(rb, &rback);
+    cr_expect_eq(memcmp(&rback, &r, sizeof r), 0);
+}
