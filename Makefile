@@ -23,7 +23,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) -I. $(GSL_C
 ALL_LDFLAGS = -pthread $(if $(SAN),-fsanitize=$(SAN)) $(LDFLAGS)
 LIBS     := $(GSL_LIBS) -ljansson -lm
 
-LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c report/*.c plot/*.c))
+LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c report/*.c plot/*.c \
+                              harness/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROG_SRC := $(sort $(wildcard cli/*.c))
 PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
@@ -177,7 +178,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
 	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
-	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot
+	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot \
+	  $(DESTDIR)$(PREFIX)/include/harness
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so.0
@@ -187,6 +189,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/include/loadgen/
 	install -m 644 report/report.h $(DESTDIR)$(PREFIX)/include/report/
 	install -m 644 plot/plot.h $(DESTDIR)$(PREFIX)/include/plot/
+	install -m 644 harness/harness.h $(DESTDIR)$(PREFIX)/include/harness/
 	install -m 644 stats/stats.h $(DESTDIR)$(PREFIX)/include/stats/
 	install -m 644 sut/sut.h $(DESTDIR)$(PREFIX)/include/sut/
 	install -m 644 qsl/qsl.h $(DESTDIR)$(PREFIX)/include/qsl/
@@ -198,7 +201,8 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
 	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
-	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot
+	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot \
+	  $(DESTDIR)$(PREFIX)/include/harness
 
 clean:
 	rm -rf build

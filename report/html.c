@@ -611,9 +611,9 @@ static char *compare_figures(const html_entry *base, const html_entry *cand, siz
         char ylab[64], ch[32], lo[32], hi[32];
         snprintf(ylab, sizeof ylab, "%s%s%s%s", metric_title(mc->name),
                  !ns && mc->unit[0] ? " (" : "", !ns ? mc->unit : "", !ns && mc->unit[0] ? ")" : "");
-        rpt__fmt_pct(ch, sizeof ch, mc->change);
-        rpt__fmt_pct(lo, sizeof lo, mc->change_lo);
-        rpt__fmt_pct(hi, sizeof hi, mc->change_hi);
+        rpt_format_pct(ch, sizeof ch, mc->change);
+        rpt_format_pct(lo, sizeof lo, mc->change_lo);
+        rpt_format_pct(hi, sizeof hi, mc->change_hi);
         plot_buf_puts(b, "<div class=\"metric\">\n<p class=\"verdict\">");
         esc(b, metric_title(mc->name));
         plot_buf_puts(b, ": ");

@@ -1,5 +1,5 @@
 /* internal.h: what the files of report/ share: the object layouts, error messages,
- * number formatting, the per-run series the analyses work on, and the document builder. */
+ * the per-run series the analyses work on, and the document builder. */
 #ifndef REPORT_INTERNAL_H
 #define REPORT_INTERNAL_H
 
@@ -56,16 +56,6 @@ struct rpt_metrics {
 /* Writes a formatted message to err (if err and errlen) and returns code. */
 int rpt__err(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-
-/* "1.235 ms", "812 us", "2.100 s", "95 ns": a duration in ns with its unit. */
-void rpt__fmt_ns(char *buf, size_t len, double ns);
-/* A value of a metric with unit "ns" (as rpt__fmt_ns), "1/s" ("1234.5 /s") or ""
- * (plain %.6g). */
-void rpt__fmt_unit(char *buf, size_t len, double v, const char *unit);
-/* A signed percentage of a fraction: "+3.24%", "-0.50%". NaN gives "n/a". */
-void rpt__fmt_pct(char *buf, size_t len, double fraction);
-/* A p-value: "0.0031", "< 1e-12"; NaN gives "n/a". */
-void rpt__fmt_p(char *buf, size_t len, double p);
 
 /* The latency series a run is analysed on, in issue order: per query for MultiStream
  * (a query with a failed or missing sample has none), per sample otherwise; only

@@ -66,19 +66,19 @@ static rpt_verdict worst_verdict(const entry *e)
 
 static const char *ns_text(char *buf, size_t len, double ns)
 {
-    rpt__fmt_ns(buf, len, ns);
+    rpt_format_ns(buf, len, ns);
     return buf;
 }
 
 static const char *unit_text(char *buf, size_t len, double v, const char *unit)
 {
-    rpt__fmt_unit(buf, len, v, unit);
+    rpt_format_value(buf, len, v, unit);
     return buf;
 }
 
 static const char *pct_text(char *buf, size_t len, double f)
 {
-    rpt__fmt_pct(buf, len, f);
+    rpt_format_pct(buf, len, f);
     return buf;
 }
 
@@ -670,9 +670,9 @@ static void comparison(rpt_report *r)
             rpt__doc_cell(d, "%s", pct_text(x[2], 40, c->change));
             rpt__doc_cell(d, "[%s, %s]", pct_text(x[3], 40, c->change_lo),
                           pct_text(x[4], 40, c->change_hi));
-            rpt__fmt_p(x[5], 40, c->welch_p);
+            rpt_format_p(x[5], 40, c->welch_p);
             rpt__doc_cell(d, "%s", x[5]);
-            rpt__fmt_p(x[5], 40, c->mw_p);
+            rpt_format_p(x[5], 40, c->mw_p);
             rpt__doc_cell(d, "%s", x[5]);
             if (isfinite(c->cohens_d))
                 rpt__doc_cell(d, "%.2f", c->cohens_d);

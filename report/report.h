@@ -1,7 +1,8 @@
 /* report.h: analysis of finished runs: read a run folder back (results.json, samples.bin),
  * validate one run, summarise repetitions, compare two sets of results, build the
- * performance report (a section/block document rendered to Markdown), and the one-object
- * "framework" workflow that runs a model through every scenario. docs/reports.md. */
+ * performance report (a section/block document rendered to Markdown or HTML), and the
+ * formatters that print their numbers. docs/reports.md. The framework object that runs a
+ * model through every scenario is harness/harness.h. */
 #ifndef REPORT_REPORT_H
 #define REPORT_REPORT_H
 
@@ -30,8 +31,7 @@ extern "C" {
  *    rates are per second ("1/s"), fractions are fractions (0.05 = 5%).
  *  - Thread safety: a handle may be used by one thread at a time; distinct handles may
  *    be used concurrently. Handles are read only after loading, so several threads
- *    may read one handle at once. The framework object (rpt_framework) runs tests
- *    with lg_run_test() and therefore shares its rule: one test per process at a time.
+ *    may read one handle at once.
  *  - Random resampling (bootstraps) is seeded from the options: the same inputs and
  *    options always give the same numbers.
  */
@@ -653,6 +653,47 @@ const char *rpt_doc_title(const rpt_doc *d);
 int rpt_doc_write_markdown(const rpt_doc *d, FILE *f);
 
 /* ==================================================================================== */
+/* Numbers as text: one formatter set for every report and the `loadgen` program        */
+/* ==================================================================================== */
+
+/*
+ * Shared by these four functions:
+ *  buf, len  the caller's buffer; they write at most len bytes, the NUL included, and
+ *            truncate as snprintf does (len 0 writes nothing, and buf may then be NULL).
+ *            RPT_FORMAT_MAX bytes hold every text they write for values whose magnitude,
+ *            in the unit printed, is below 1e18, with a unit of up to 16 characters.
+ *  NaN and the infinities print "n/a": the figure could not be computed.
+ * Thread safety: reentrant; nothing is kept.
+ */
+#define RPT_FORMAT_MAX 32
+
+/*
+ * A duration in nanoseconds with the unit that keeps it short: "2.100 s" and
+ * "1.235 ms" (3 decimals) from 1 s and 1 ms up, "812.4 us" (1 decimal) from 1 us up,
+ * "95 ns" below. The unit is chosen on the magnitude, so negative durations (a lag
+ * ahead of schedule) read "-1.500 ms".
+ */
+void rpt_format_ns(char *buf, size_t len, double ns);
+
+/*
+ * A value of a metric in its unit (rpt_metric.unit): "ns" as rpt_format_ns(),
+ * "1/s" as "1234.5 /s", any other unit as "%.6g UNIT" ("42 samples"), and NULL or ""
+ * as a plain "%.6g" ("0.125").
+ */
+void rpt_format_value(char *buf, size_t len, double v, const char *unit);
+
+/* A relative change given as a fraction, as a signed percentage with 2 decimals:
+ * 0.0324 gives "+3.24%", -0.005 gives "-0.50%", 0 gives "+0.00%". */
+void rpt_format_pct(char *buf, size_t len, double fraction);
+
+/*
+ * A p-value (0 .. 1): "%.4f" from 0.001 up ("0.0312", "1.0000"), 2 significant digits
+ * below it ("0.00031", "3.1e-05", which is what %.2g prints), and "< 1e-12" below 1e-12,
+ * where the tests' tail approximations no longer give a meaningful digit.
+ */
+void rpt_format_p(char *buf, size_t len, double p);
+
+/* ==================================================================================== */
 /* The performance report                                                               */
 /* ==================================================================================== */
 
@@ -697,118 +738,6 @@ const rpt_doc *rpt_report_doc(const rpt_report *r);
 
 /* rpt_doc_write_markdown() of the report's document. */
 int rpt_report_write_markdown(const rpt_report *r, FILE *f);
-
-/* ==================================================================================== */
-/* The framework object: one model, one dataset, every scenario                         */
-/* ==================================================================================== */
-
-/* A batch of samples handed to a model function. */
-typedef struct rpt_batch {
-    size_t n;                   /* samples in the batch, >= 1 */
-    const uint64_t *indices;    /* each sample's index in the dataset */
-    const void *const *inputs;  /* each sample's bytes (sample_size of them) */
-    size_t sample_size;         /* bytes per sample */
-    unsigned worker;            /* which worker thread calls, 0 .. workers - 1 */
-} rpt_batch;
-
-/*
- * A model: processes a batch of samples and returns 0, or non-zero to report every
- * sample of the batch as failed. Called from the framework's worker threads, several at
- * once (with different `worker` numbers); the batch is valid during the call only.
- */
-typedef int (*rpt_model_fn)(void *ctx, const rpt_batch *batch);
-
-/*
- * Fills sample `index` of the dataset: writes `size` bytes at buf. Called from the
- * LoadGen's thread when the sample set is loaded (never while timing). Returns 0, or
- * non-zero to fail the test.
- */
-typedef int (*rpt_load_fn)(void *ctx, uint64_t index, void *buf, size_t size);
-
-typedef struct rpt_framework_opts {
-    /* Folder for every run (created): OUTDIR/<model>/<Scenario>/ and, for comparisons,
-     * OUTDIR/compare-<a>-<b>-<Scenario>/<model>/rep-N/. Required for reports; NULL
-     * keeps no files. Copied. */
-    const char *outdir;
-    bool quick;             /* short runs: 300 ms per scenario, 5 repetitions per model
-                               in compare; else 10 s and 10 repetitions */
-    unsigned workers;       /* worker threads calling the model; default 2 */
-    unsigned max_batch;     /* samples per model call, at most; default 1 */
-    unsigned repetitions;   /* per model in compare; 0 = by quick (5 or 10) */
-    uint64_t min_duration_ms; /* 0 = by quick (300 or 10000) */
-    uint64_t seed;          /* base of the schedule and sample seeds; default 0 */
-} rpt_framework_opts;
-
-void rpt_framework_opts_default(rpt_framework_opts *o);
-
-typedef struct rpt_framework rpt_framework;
-
-/* Creates the framework. opts NULL for the defaults. Returns 0, LG_EINVAL (workers
- * outside 1..256, max_batch outside 1..65536), LG_ENOMEM. */
-int rpt_framework_create(const rpt_framework_opts *opts, rpt_framework **out);
-void rpt_framework_destroy(rpt_framework *fw); /* accepts NULL */
-
-/*
- * Adds (or replaces) a model under `name` (1 to 31 characters of letters, digits, '-',
- * '_' or '.'; copied). ctx is passed back to fn. At most 8 models.
- * Returns 0, LG_EINVAL (bad name, NULL fn, too many models).
- */
-int rpt_framework_add_model(rpt_framework *fw, const char *name, rpt_model_fn fn, void *ctx);
-
-/*
- * Sets the dataset: `count` samples (1 .. 2^32 - 1) of `sample_size` bytes (0 .. 2^24).
- * load fills one sample (called when the LoadGen loads it); NULL fills the bytes from
- * a fixed hash of the index. At most 1024 samples are held in memory at once (the
- * performance sample count). Returns 0 or LG_EINVAL.
- */
-int rpt_framework_set_dataset(rpt_framework *fw, uint64_t count, size_t sample_size,
-                              rpt_load_fn load, void *ctx);
-
-/*
- * Runs one model through SingleStream, MultiStream, Server and Offline (in that order)
- * and writes each run to OUTDIR/<model>/<Scenario>/ when an output folder is set (an
- * existing run there is replaced). The Server rate is half, and the Offline expected
- * rate 1.5 times, the capacity measured in SingleStream (workers / mean latency);
- * MultiStream asks for at least the 662 queries its early stopping needs at p99.
- *
- *  model    a model's name, or NULL for the first model added.
- *  results  NULL, or an array of 4 filled in scenario order (lg_scenario values).
- *
- * Returns 0 (runs may still be INVALID: see results[i].valid); LG_EINVAL (no such
- * model, no dataset); LG_EBUSY; LG_EIO; LG_ENOMEM; LG_ESUT.
- */
-int rpt_framework_run_all(rpt_framework *fw, const char *model, lg_results results[4]);
-
-/* The course's comparison result. */
-typedef struct rpt_model_comparison {
-    bool is_significant;        /* Welch p < alpha */
-    double p_value;             /* Welch's two-sided p */
-    double effect_size;         /* Cohen's d, B against A */
-    double confidence_interval[2]; /* CI of the relative change (B / A - 1) */
-    char metric[RPT_NAME_MAX];  /* what was compared (e.g. "latency_p90") */
-    char recommendation[RPT_TEXT_MAX]; /* plain words */
-    rpt_metric_cmp detail;      /* everything else */
-} rpt_model_comparison;
-
-/*
- * Compares model b with model a in one scenario: runs each `repetitions` times,
- * interleaved (a, b, a, b, ...) with a different schedule seed per repetition, and
- * compares the per-run values of the scenario's main metric with rpt_compare_values()
- * (defaults: alpha 0.05, noise 0.02): latency at the target percentile for
- * SingleStream (p90), MultiStream and Server (p99), throughput for Offline. Server and
- * Offline use the rate measured for model a in SingleStream.
- *
- * Returns 0; LG_EINVAL (unknown model, no dataset); the errors of lg_run_test().
- */
-int rpt_framework_compare(rpt_framework *fw, const char *a, const char *b, lg_scenario scenario,
-                          rpt_model_comparison *out);
-
-/*
- * Writes the Markdown report of every run made so far (rpt_report_create over the
- * folders, models in the order they ran) to `path`.
- * Returns 0; LG_EINVAL when no output folder was set or nothing ran yet; LG_EIO.
- */
-int rpt_framework_report(rpt_framework *fw, const char *path);
 
 /* ==================================================================================== */
 /* The HTML report                                                                      */

@@ -40,55 +40,6 @@ char *rpt__strdup(const char *s)
     return p;
 }
 
-void rpt__fmt_ns(char *buf, size_t len, double ns)
-{
-    double a = fabs(ns);
-    if (!isfinite(ns))
-        snprintf(buf, len, "n/a");
-    else if (a >= 1e9)
-        snprintf(buf, len, "%.3f s", ns / 1e9);
-    else if (a >= 1e6)
-        snprintf(buf, len, "%.3f ms", ns / 1e6);
-    else if (a >= 1e3)
-        snprintf(buf, len, "%.1f us", ns / 1e3);
-    else
-        snprintf(buf, len, "%.0f ns", ns);
-}
-
-void rpt__fmt_unit(char *buf, size_t len, double v, const char *unit)
-{
-    if (!isfinite(v))
-        snprintf(buf, len, "n/a");
-    else if (unit && !strcmp(unit, "ns"))
-        rpt__fmt_ns(buf, len, v);
-    else if (unit && !strcmp(unit, "1/s"))
-        snprintf(buf, len, "%.1f /s", v);
-    else if (unit && *unit)
-        snprintf(buf, len, "%.6g %s", v, unit);
-    else
-        snprintf(buf, len, "%.6g", v);
-}
-
-void rpt__fmt_pct(char *buf, size_t len, double fraction)
-{
-    if (!isfinite(fraction))
-        snprintf(buf, len, "n/a");
-    else
-        snprintf(buf, len, "%+.2f%%", fraction * 100.0);
-}
-
-void rpt__fmt_p(char *buf, size_t len, double p)
-{
-    if (!isfinite(p))
-        snprintf(buf, len, "n/a");
-    else if (p < 1e-12)
-        snprintf(buf, len, "< 1e-12");
-    else if (p < 0.001)
-        snprintf(buf, len, "%.2g", p);
-    else
-        snprintf(buf, len, "%.4f", p);
-}
-
 double rpt__percentile_sorted(const double *sorted, size_t n, double p)
 {
     if (!n)

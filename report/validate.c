@@ -179,7 +179,7 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
 {
     const lg_results *r = &in->results;
     char m[48];
-    rpt__fmt_unit(m, sizeof m, r->metric, r->metric_unit);
+    rpt_format_value(m, sizeof m, r->metric, r->metric_unit);
     if (r->valid && r->mode == LG_MODE_ACCURACY) {
         check(v, RPT_CHECK_VALIDITY, RPT_WARN,
               "This is an accuracy run (every sample once, for the accuracy log): the "
@@ -230,8 +230,8 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
             (unsigned long long)in->max_duration_ms);
     if (f & LG_INVALID_PERF_CONSTRAINT) {
         char p99[32], bound[32];
-        rpt__fmt_ns(p99, sizeof p99, (double)r->latency.target_ns);
-        rpt__fmt_ns(bound, sizeof bound, (double)in->target_latency_ns);
+        rpt_format_ns(p99, sizeof p99, (double)r->latency.target_ns);
+        rpt_format_ns(bound, sizeof bound, (double)in->target_latency_ns);
         rec(rc, RPT_FAIL,
             "The SUT cannot hold the latency bound at this rate (%s %s > %s at %.0f "
             "queries/s): lower --target-qps (try %.0f) or raise --target-latency-ms.",
@@ -573,7 +573,7 @@ static void check_outliers(rpt_validation *v, recs *rc, const double *sorted, si
     v->outliers_done = true;
     const stats_outliers_result *o = &v->outliers;
     char fence[32];
-    rpt__fmt_ns(fence, sizeof fence, o->high_severe_fence);
+    rpt_format_ns(fence, sizeof fence, o->high_severe_fence);
     double share = (double)o->high_severe / (double)n;
     const char *fmt = "Tukey: %zu mild and %zu severe high outliers (above %s), %zu low; "
                       "MAD z-score: %zu high, %zu low. Counted, not removed.";
@@ -733,9 +733,9 @@ static int check_warmup(const rpt_run *run, const rpt__series *ser,
     double warm_ms = warm * width / 1e6, ch = v->warmup.change, tol = o->warmup_tolerance;
     bool sig = mw.p < o->alpha;
     char a[32], b[32], pbuf[16];
-    rpt__fmt_unit(a, sizeof a, v->warmup.warm_median, use_lat ? "ns" : "1/s");
-    rpt__fmt_unit(b, sizeof b, v->warmup.rest_median, use_lat ? "ns" : "1/s");
-    rpt__fmt_p(pbuf, sizeof pbuf, mw.p);
+    rpt_format_value(a, sizeof a, v->warmup.warm_median, use_lat ? "ns" : "1/s");
+    rpt_format_value(b, sizeof b, v->warmup.rest_median, use_lat ? "ns" : "1/s");
+    rpt_format_p(pbuf, sizeof pbuf, mw.p);
     /* For latency a higher warm-up value is the slow start; for throughput a lower one. */
     bool slow_start = sig && (use_lat ? ch > tol : ch < -tol);
     bool slow_end = sig && (use_lat ? ch < -tol : ch > tol);
@@ -878,7 +878,7 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
             double lat_allow = fmax(tol, v->stability.latency_floor);
             excess = fmax(excess, ldev / lat_allow);
             char lm[32];
-            rpt__fmt_ns(lm, sizeof lm, lmean);
+            rpt_format_ns(lm, sizeof lm, lmean);
             snprintf(latbuf, sizeof latbuf, "; %s latency %s, deviation %.1f%% (allowed "
                      "%.1f%%)", stats_percentile_label(ps).s, lm, ldev * 100, lat_allow * 100);
         } else {

@@ -34,7 +34,7 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
     const char *files[] = {"lib/libloadgen.a", "lib/libloadgen.so", "bin/loadgen",
                            "include/loadgen/loadgen.h", "include/stats/stats.h",
                            "include/sut/sut.h", "include/qsl/qsl.h",
-                           "lib/pkgconfig/loadgen.pc"};
+                           "include/harness/harness.h", "lib/pkgconfig/loadgen.pc"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
         cr_expect_eq(access(path, R_OK), 0, "not installed: %s", files[i]);
@@ -69,7 +69,7 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
     /* Each installed header stands alone. */
     const char *headers[] = {"loadgen/loadgen.h", "loadgen/ring.h", "stats/stats.h",
                              "sut/sut.h", "qsl/qsl.h", "loadgen/config.h",
-                             "report/report.h", "plot/plot.h"};
+                             "report/report.h", "plot/plot.h", "harness/harness.h"};
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
         snprintf(cmd, sizeof cmd,
                  "echo '#include <%s>' | cc -std=c11 -Wall -Wextra -pedantic -Werror "

@@ -40,8 +40,8 @@ static void plant(const char *file, const char *line)
 {
     char cmd[PATH_MAX * 3];
     snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/tree' && cd '%s' && cp -r stats plot loadgen sut qsl report cli "
-             "bench examples '%s/tree/' && printf '%%s\\n' '%s' >> '%s/tree/%s'",
+             "mkdir -p '%s/tree' && cd '%s' && cp -r stats plot loadgen sut qsl report "
+             "harness cli bench examples '%s/tree/' && printf '%%s\\n' '%s' >> '%s/tree/%s'",
              tu_tmp, root(), tu_tmp, line, tu_tmp, file);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }

@@ -1,9 +1,9 @@
 /*
  * test_report.c - the performance report (report/report.c, report/doc.c), `loadgen report`,
- * and the framework object (report/framework.c) with its example program: the sections and
- * their units, the comparison section with several folders, the document API a later HTML
- * renderer reads, Markdown escaping, the framework's checks and a short run through it,
- * and examples/framework built and run.
+ * and the number formatters (report/format.c): the sections and their units, the
+ * comparison section with several folders, the document API a later HTML renderer reads,
+ * Markdown escaping, and the text of durations, values, changes and p-values. The
+ * framework object is tests/test_harness.c.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -318,148 +318,70 @@ Test(report, markdown_escapes_what_would_break_it, .timeout = 10)
     rpt__doc_destroy(d);
 }
 
-/* ---- the framework ------------------------------------------------------------------------ */
+/* ---- the number formatters -------------------------------------------------------- */
 
-/* A model of *ctx microseconds per sample. */
-static int sleepy(void *ctx, const rpt_batch *b)
+/* rpt_format_X into a fresh buffer of `len` bytes; returns it (static, one at a time). */
+#define FMT(len, call, ...)                                                              \
+    (memset(fmt_buf, 'x', sizeof fmt_buf), call(fmt_buf, (len), __VA_ARGS__), fmt_buf)
+static char fmt_buf[RPT_FORMAT_MAX];
+
+Test(report, durations_print_in_the_unit_that_keeps_them_short, .timeout = 10)
 {
-    struct timespec t = {0, *(const long *)ctx * 1000L * (long)b->n};
-    for (size_t i = 0; i < b->n; i++)
-        if (!b->inputs[i])
-            return 7; /* a sample that was not loaded: fail the batch */
-    nanosleep(&t, NULL);
-    return 0;
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_ns, 2.1e9), "2.100 s");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_ns, 1234567.0), "1.235 ms");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_ns, 812400.0), "812.4 us");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_ns, 95.0), "95 ns");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_ns, -1.5e6), "-1.500 ms");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_ns, NAN), "n/a");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_ns, -INFINITY), "n/a");
 }
 
-static int loader(void *ctx, uint64_t index, void *buf, size_t size)
+Test(report, values_print_in_their_metrics_unit, .timeout = 10)
 {
-    (*(int *)ctx)++;
-    memset(buf, (int)(index & 0xff), size);
-    return 0;
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_value, 3e6, "ns"), "3.000 ms");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_value, 1234.54, "1/s"), "1234.5 /s");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_value, 42.0, "samples"), "42 samples");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_value, 0.125, ""), "0.125");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_value, 0.125, NULL), "0.125");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_value, NAN, "1/s"), "n/a");
 }
 
-Test(report, framework_checks_its_arguments, .timeout = 10)
+Test(report, changes_and_p_values_print_as_the_reports_show_them, .timeout = 10)
 {
-    rpt_framework *fw;
-    rpt_framework_opts o;
-    rpt_framework_opts_default(&o);
-    cr_expect_eq(o.workers, 2);
-    o.workers = 0;
-    cr_expect_eq(rpt_framework_create(&o, &fw), LG_EINVAL);
-    cr_assert_eq(rpt_framework_create(NULL, &fw), 0);
-    static long us = 10;
-    cr_expect_eq(rpt_framework_add_model(fw, "", sleepy, &us), LG_EINVAL);
-    cr_expect_eq(rpt_framework_add_model(fw, "a/b", sleepy, &us), LG_EINVAL);
-    cr_expect_eq(rpt_framework_add_model(fw, "..", sleepy, &us), LG_EINVAL);
-    cr_expect_eq(rpt_framework_add_model(fw, "ok", NULL, &us), LG_EINVAL);
-    cr_expect_eq(rpt_framework_add_model(fw, "ok", sleepy, &us), 0);
-    cr_expect_eq(rpt_framework_add_model(fw, "ok", sleepy, &us), 0, "replacing is fine");
-    /* No dataset yet. */
-    cr_expect_eq(rpt_framework_run_all(fw, "ok", NULL), LG_EINVAL);
-    cr_expect_eq(rpt_framework_set_dataset(fw, 0, 8, NULL, NULL), LG_EINVAL);
-    cr_expect_eq(rpt_framework_set_dataset(fw, 16, 8, NULL, NULL), 0);
-    cr_expect_eq(rpt_framework_run_all(fw, "missing", NULL), LG_EINVAL);
-    rpt_model_comparison c;
-    cr_expect_eq(rpt_framework_compare(fw, "ok", "missing", LG_OFFLINE, &c), LG_EINVAL);
-    /* No output folder: no report. */
-    cr_expect_eq(rpt_framework_report(fw, "/tmp/never.md"), LG_EINVAL);
-    rpt_framework_destroy(fw);
-    rpt_framework_destroy(NULL);
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_pct, 0.0324), "+3.24%");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_pct, -0.005), "-0.50%");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_pct, 0.0), "+0.00%");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_pct, INFINITY), "n/a");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_p, 0.0312), "0.0312");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_p, 1.0), "1.0000");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_p, 3.1e-4), "0.00031");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_p, 3.14e-5), "3.1e-05");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_p, 5e-13), "< 1e-12");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_p, 0.0), "< 1e-12");
+    cr_expect_str_eq(FMT(RPT_FORMAT_MAX, rpt_format_p, NAN), "n/a");
 }
 
-Test(report, framework_runs_every_scenario_compares_and_reports, TU_TMP, .timeout = 120)
+/* The header promises that RPT_FORMAT_MAX bytes hold every text below 1e18 in the unit
+ * printed (with a unit of up to 16 characters), and that a short buffer is truncated
+ * and terminated, never overrun. */
+Test(report, formatters_fit_their_buffer_and_truncate_a_short_one, .timeout = 10)
 {
-    rpt_framework_opts o;
-    rpt_framework_opts_default(&o);
-    o.outdir = tu_in_tmp("fw");
-    o.quick = true;
-    o.min_duration_ms = 150;
-    o.repetitions = 3;
-    rpt_framework *fw;
-    cr_assert_eq(rpt_framework_create(&o, &fw), 0);
-    static long slow = 300, fast = 100;
-    int loads = 0;
-    cr_assert_eq(rpt_framework_add_model(fw, "slow", sleepy, &slow), 0);
-    cr_assert_eq(rpt_framework_add_model(fw, "fast", sleepy, &fast), 0);
-    cr_assert_eq(rpt_framework_set_dataset(fw, 64, 16, loader, &loads), 0);
-    lg_results res[4];
-    cr_assert_eq(rpt_framework_run_all(fw, "slow", res), 0);
-    cr_expect_gt(loads, 0, "the load callback filled the samples");
-    for (int i = 0; i < 4; i++) {
-        cr_expect_eq(res[i].scenario, (lg_scenario)i);
-        cr_expect_eq(res[i].samples_failed, 0, "scenario %d: the model saw unloaded samples", i);
-        cr_expect_gt(res[i].samples_completed, 0);
-    }
-    cr_expect(res[LG_SINGLE_STREAM].valid);
-    struct stat st;
-    cr_expect_eq(stat(tu_in_tmp("fw/slow/Offline/results.json"), &st), 0);
+    const double big = -9.99e17;
+    /* Shorter than the buffer less its NUL: not truncated. */
+    char buf[RPT_FORMAT_MAX];
+    rpt_format_ns(buf, sizeof buf, big * 1e9);
+    cr_expect_lt(strlen(buf), sizeof buf - 1, "%s", buf);
+    rpt_format_value(buf, sizeof buf, big, "1/s");
+    cr_expect_lt(strlen(buf), sizeof buf - 1, "%s", buf);
+    rpt_format_value(buf, sizeof buf, big, "sixteen-chars-xx");
+    cr_expect_lt(strlen(buf), sizeof buf - 1, "%s", buf);
+    rpt_format_pct(buf, sizeof buf, big / 100);
+    cr_expect_lt(strlen(buf), sizeof buf - 1, "%s", buf);
+    rpt_format_p(buf, sizeof buf, -big);
+    cr_expect_lt(strlen(buf), sizeof buf - 1, "%s", buf);
 
-    rpt_model_comparison c;
-    cr_assert_eq(rpt_framework_compare(fw, "slow", "fast", LG_OFFLINE, &c), 0);
-    cr_expect_str_eq(c.metric, "throughput");
-    cr_expect_eq(c.detail.direction, RPT_HIGHER_IS_BETTER);
-    cr_expect_eq(c.detail.a.n, 3);
-    cr_expect(c.detail.few_values);
-    cr_expect_eq(c.p_value, c.detail.welch_p);
-    cr_expect_eq(c.effect_size, c.detail.cohens_d);
-    cr_expect_eq(c.confidence_interval[0], c.detail.change_lo);
-    cr_expect_eq(c.is_significant, c.p_value < 0.05);
-    cr_expect_gt(c.detail.change, 0.3, "3x faster model, change %g", c.detail.change);
-    cr_expect_neq(c.recommendation[0], '\0');
-    cr_expect(strstr(c.recommendation, "9"), "mentions the 9-run advice: %s", c.recommendation);
-    cr_expect_eq(stat(tu_in_tmp("fw/compare-slow-fast-Offline/fast/rep-3/results.json"), &st), 0);
-
-    cr_assert_eq(rpt_framework_report(fw, tu_in_tmp("fw/report.md")), 0);
-    rpt_framework_destroy(fw);
-    char *md = tu_slurp(tu_in_tmp("fw/report.md"), NULL);
-    cr_expect(strstr(md, "\n## Executive Summary\n"));
-    cr_expect(strstr(md, "\n## Comparison\n"), "the two repetition sets are compared");
-    cr_expect(strstr(md, "compare-slow-fast-Offline/fast"), "%.200s", md);
-    free(md);
-}
-
-/* The example program, as the Makefile builds it (built here when missing, e.g. in a
- * sanitizer build that does not make the examples). */
-static const char *example_path(void)
-{
-    static char path[PATH_MAX];
-    const char *bin = tu_program(); /* .../<BUILD>/bin/loadgen */
-    snprintf(path, sizeof path, "%s", bin);
-    char *slash = strrchr(path, '/');
-    cr_assert_not_null(slash);
-    *slash = '\0';
-    slash = strrchr(path, '/');
-    cr_assert_not_null(slash);
-    snprintf(slash, sizeof path - (size_t)(slash - path), "/examples/framework");
-    if (access(path, X_OK) == 0)
-        return path;
-    const char *root = getenv("LOADGEN_ROOT");
-    char cmd[PATH_MAX + 128];
-    snprintf(cmd, sizeof cmd, "make -s -C '%s' BUILD=build build/examples/framework >/dev/null",
-             root ? root : ".");
-    cr_assert_eq(system(cmd), 0, "could not build the example: %s", cmd);
-    snprintf(path, sizeof path, "%s/build/examples/framework", root ? root : ".");
-    char *abs = realpath(path, NULL);
-    cr_assert_not_null(abs, "%s", path);
-    snprintf(path, sizeof path, "%s", abs);
-    free(abs);
-    return path;
-}
-
-Test(report, the_framework_example_runs, TU_TMP, .timeout = 240)
-{
-    const char *exe = example_path();
-    tu_proc p;
-    const char *const argv[] = {"framework", "out", NULL};
-    tu_run_exe(&p, exe, argv);
-    cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
-    cr_expect(strstr(p.out, "significant: yes"), "%s", p.out);
-    cr_expect(strstr(p.out, "Prefer faster"), "%s", p.out);
-    cr_expect(strstr(p.out, "Report: out/report.md"), "%s", p.out);
-    tu_proc_free(&p);
-    char *md = tu_slurp(tu_in_tmp("out/report.md"), NULL);
-    cr_expect(strstr(md, "\n## Statistical Validation\n"));
-    cr_expect(strstr(md, "| SingleStream |"));
-    cr_expect(strstr(md, "| Offline |"));
-    free(md);
+    cr_expect_str_eq(FMT(5, rpt_format_ns, 1234567.0), "1.23");
+    cr_expect_eq(fmt_buf[5], 'x', "nothing written past len");
+    cr_expect_str_eq(FMT(1, rpt_format_p, 0.5), "");
+    rpt_format_pct(NULL, 0, 0.5); /* len 0 writes nothing */
 }

@@ -1,6 +1,6 @@
-/* framework.c: the one-object workflow of the course, in C: register model functions and
- * a dataset, run every scenario (sut_pool + an in-memory QSL + lg_run_test), compare two
- * models by repeated runs, and write the report of everything that ran. */
+/* framework.c: the harness, the course's one-object workflow in C: register model
+ * functions and a dataset, run every scenario (sut_pool + an in-memory QSL + lg_run_test),
+ * compare two models by repeated runs, and write the report of everything that ran. */
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/internal.h"
+#include "harness/harness.h"
 #include "sut/sut.h"
 
 #define FW_MODELS_MAX 8
@@ -17,13 +17,13 @@
 
 typedef struct fw_model {
     char name[RPT_NAME_MAX];
-    rpt_model_fn fn;
+    harness_model_fn fn;
     void *ctx;
     double capacity; /* samples/s measured by run_all's SingleStream, 0 before */
 } fw_model;
 
-struct rpt_framework {
-    rpt_framework_opts o;
+struct harness {
+    harness_opts o;
     char *outdir;
     fw_model models[FW_MODELS_MAX];
     size_t n_models;
@@ -31,7 +31,7 @@ struct rpt_framework {
     bool has_dataset;
     uint64_t count;
     size_t sample_size;
-    rpt_load_fn load;
+    harness_load_fn load;
     void *load_ctx;
     uint64_t perf_count;
     /* The loaded samples: slot i holds data[i] for index keys[i] - 1 (0 = empty). */
@@ -47,7 +47,7 @@ struct rpt_framework {
     size_t n_dirs;
 };
 
-void rpt_framework_opts_default(rpt_framework_opts *o)
+void harness_opts_default(harness_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->outdir = NULL;
@@ -59,23 +59,23 @@ void rpt_framework_opts_default(rpt_framework_opts *o)
     o->seed = 0;
 }
 
-int rpt_framework_create(const rpt_framework_opts *opts, rpt_framework **out)
+int harness_create(const harness_opts *opts, harness **out)
 {
     if (!out)
         return LG_EINVAL;
     *out = NULL;
-    rpt_framework_opts o;
+    harness_opts o;
     if (opts)
         o = *opts;
     else
-        rpt_framework_opts_default(&o);
+        harness_opts_default(&o);
     if (o.workers < 1 || o.workers > 256 || o.max_batch < 1 || o.max_batch > 65536)
         return LG_EINVAL;
-    rpt_framework *fw = calloc(1, sizeof *fw);
+    harness *fw = calloc(1, sizeof *fw);
     if (!fw)
         return LG_ENOMEM;
     fw->o = o;
-    if (o.outdir && !(fw->outdir = rpt__strdup(o.outdir))) {
+    if (o.outdir && !(fw->outdir = strdup(o.outdir))) {
         free(fw);
         return LG_ENOMEM;
     }
@@ -84,14 +84,14 @@ int rpt_framework_create(const rpt_framework_opts *opts, rpt_framework **out)
     fw->inputs = calloc(slots, sizeof *fw->inputs);
     fw->indices = calloc(slots, sizeof *fw->indices);
     if (!fw->inputs || !fw->indices) {
-        rpt_framework_destroy(fw);
+        harness_destroy(fw);
         return LG_ENOMEM;
     }
     *out = fw;
     return 0;
 }
 
-static void unload_all(rpt_framework *fw)
+static void unload_all(harness *fw)
 {
     for (size_t i = 0; i < FW_HASH; i++) {
         free(fw->data[i]);
@@ -101,7 +101,7 @@ static void unload_all(rpt_framework *fw)
     fw->n_loaded = 0;
 }
 
-void rpt_framework_destroy(rpt_framework *fw)
+void harness_destroy(harness *fw)
 {
     if (!fw)
         return;
@@ -128,7 +128,7 @@ static bool name_ok(const char *s)
     return strcmp(s, ".") && strcmp(s, "..");
 }
 
-int rpt_framework_add_model(rpt_framework *fw, const char *name, rpt_model_fn fn, void *ctx)
+int harness_add_model(harness *fw, const char *name, harness_model_fn fn, void *ctx)
 {
     if (!fw || !fn || !name_ok(name))
         return LG_EINVAL;
@@ -149,8 +149,8 @@ int rpt_framework_add_model(rpt_framework *fw, const char *name, rpt_model_fn fn
     return 0;
 }
 
-int rpt_framework_set_dataset(rpt_framework *fw, uint64_t count, size_t sample_size,
-                              rpt_load_fn load, void *ctx)
+int harness_set_dataset(harness *fw, uint64_t count, size_t sample_size, harness_load_fn load,
+                        void *ctx)
 {
     if (!fw || count < 1 || count > UINT32_MAX || sample_size > (1u << 24))
         return LG_EINVAL;
@@ -178,7 +178,7 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static size_t slot_of(const rpt_framework *fw, uint64_t index)
+static size_t slot_of(const harness *fw, uint64_t index)
 {
     size_t h = (size_t)(mix64(index) & (FW_HASH - 1));
     while (fw->keys[h] && fw->keys[h] != index + 1)
@@ -188,7 +188,7 @@ static size_t slot_of(const rpt_framework *fw, uint64_t index)
 
 static int qsl_load(void *ctx, const uint64_t *indices, size_t n)
 {
-    rpt_framework *fw = ctx;
+    harness *fw = ctx;
     for (size_t i = 0; i < n; i++) {
         size_t h = slot_of(fw, indices[i]);
         if (fw->keys[h])
@@ -232,7 +232,7 @@ static int qsl_unload(void *ctx, const uint64_t *indices, size_t n)
 static void fw_process(void *ctx, unsigned worker, const lg_sample *samples, size_t n,
                        lg_response *responses)
 {
-    rpt_framework *fw = ctx;
+    harness *fw = ctx;
     const void **inputs = fw->inputs + (size_t)worker * fw->o.max_batch;
     uint64_t *idx = fw->indices + (size_t)worker * fw->o.max_batch;
     for (size_t i = 0; i < n; i++) {
@@ -240,7 +240,7 @@ static void fw_process(void *ctx, unsigned worker, const lg_sample *samples, siz
         inputs[i] = fw->data[h];
         idx[i] = samples[i].index;
     }
-    rpt_batch b = {.n = n, .indices = idx, .inputs = (const void *const *)inputs,
+    harness_batch b = {.n = n, .indices = idx, .inputs = (const void *const *)inputs,
                    .sample_size = fw->sample_size, .worker = worker};
     int st = fw->cur->fn(fw->cur->ctx, &b);
     for (size_t i = 0; i < n; i++) {
@@ -250,7 +250,7 @@ static void fw_process(void *ctx, unsigned worker, const lg_sample *samples, siz
     }
 }
 
-static const fw_model *find_model(const rpt_framework *fw, const char *name)
+static const fw_model *find_model(const harness *fw, const char *name)
 {
     if (!name)
         return fw->n_models ? &fw->models[0] : NULL;
@@ -260,22 +260,22 @@ static const fw_model *find_model(const rpt_framework *fw, const char *name)
     return NULL;
 }
 
-static void remember_dir(rpt_framework *fw, const char *dir)
+static void remember_dir(harness *fw, const char *dir)
 {
     for (size_t i = 0; i < fw->n_dirs; i++)
         if (!strcmp(fw->dirs[i], dir))
             return;
-    if (fw->n_dirs < FW_DIRS_MAX && (fw->dirs[fw->n_dirs] = rpt__strdup(dir)))
+    if (fw->n_dirs < FW_DIRS_MAX && (fw->dirs[fw->n_dirs] = strdup(dir)))
         fw->n_dirs++;
 }
 
-static uint64_t min_duration(const rpt_framework *fw)
+static uint64_t min_duration(const harness *fw)
 {
     return fw->o.min_duration_ms ? fw->o.min_duration_ms : fw->o.quick ? 300 : 10000;
 }
 
 /* Runs one test of model m; writes to dir when not NULL. */
-static int run_one(rpt_framework *fw, const fw_model *m, const lg_settings *s, const char *dir,
+static int run_one(harness *fw, const fw_model *m, const lg_settings *s, const char *dir,
                    lg_results *res)
 {
     sut_pool_config pc = {.name = m->name, .process = fw_process, .ctx = fw,
@@ -299,7 +299,7 @@ static int run_one(rpt_framework *fw, const fw_model *m, const lg_settings *s, c
     return rc;
 }
 
-static void base_settings(const rpt_framework *fw, lg_scenario sc, double capacity,
+static void base_settings(const harness *fw, lg_scenario sc, double capacity,
                           uint64_t rep, lg_settings *s)
 {
     lg_settings_default(s);
@@ -329,7 +329,7 @@ static void base_settings(const rpt_framework *fw, lg_scenario sc, double capaci
         s->min_query_count = ss.early_stopping_min;
 }
 
-int rpt_framework_run_all(rpt_framework *fw, const char *model, lg_results results[4])
+int harness_run_all(harness *fw, const char *model, lg_results results[4])
 {
     if (!fw || !fw->has_dataset)
         return LG_EINVAL;
@@ -385,7 +385,7 @@ static double main_metric(const lg_results *r, const char **name, const char **u
     }
 }
 
-static int measure_capacity(rpt_framework *fw, fw_model *m)
+static int measure_capacity(harness *fw, fw_model *m)
 {
     if (m->capacity > 0)
         return 0;
@@ -401,8 +401,8 @@ static int measure_capacity(rpt_framework *fw, fw_model *m)
     return 0;
 }
 
-int rpt_framework_compare(rpt_framework *fw, const char *a, const char *b, lg_scenario scenario,
-                          rpt_model_comparison *out)
+int harness_compare(harness *fw, const char *a, const char *b, lg_scenario scenario,
+                    harness_model_comparison *out)
 {
     if (!fw || !out || !fw->has_dataset || (unsigned)scenario > LG_OFFLINE)
         return LG_EINVAL;
@@ -449,7 +449,7 @@ int rpt_framework_compare(rpt_framework *fw, const char *a, const char *b, lg_sc
         snprintf(dir, sizeof dir, "%s/%s", root, mb->name);
         remember_dir(fw, dir);
     }
-    rpt_model_comparison res;
+    harness_model_comparison res;
     memset(&res, 0, sizeof res);
     if (!rc)
         rc = rpt_compare_values(va, reps, vb, reps, name, unit, direction, NULL, &res.detail);
@@ -465,10 +465,10 @@ int rpt_framework_compare(rpt_framework *fw, const char *a, const char *b, lg_sc
     res.confidence_interval[1] = c->change_hi;
     snprintf(res.metric, sizeof res.metric, "%s", c->name);
     char ch[24], lo[24], hi[24], p[24];
-    rpt__fmt_pct(ch, sizeof ch, c->change);
-    rpt__fmt_pct(lo, sizeof lo, c->change_lo);
-    rpt__fmt_pct(hi, sizeof hi, c->change_hi);
-    rpt__fmt_p(p, sizeof p, c->welch_p);
+    rpt_format_pct(ch, sizeof ch, c->change);
+    rpt_format_pct(lo, sizeof lo, c->change_lo);
+    rpt_format_pct(hi, sizeof hi, c->change_hi);
+    rpt_format_p(p, sizeof p, c->welch_p);
     const char *what = c->name;
     switch (c->verdict) {
     case RPT_IMPROVED:
@@ -506,7 +506,7 @@ int rpt_framework_compare(rpt_framework *fw, const char *a, const char *b, lg_sc
     return 0;
 }
 
-int rpt_framework_report(rpt_framework *fw, const char *path)
+int harness_report(harness *fw, const char *path)
 {
     if (!fw || !path || !fw->outdir || !fw->n_dirs)
         return LG_EINVAL;
