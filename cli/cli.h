@@ -1,6 +1,7 @@
-/* cli.h: shared pieces of the `loadgen` program's subcommands. */
-#ifndef BENCH_CLI_H
-#define BENCH_CLI_H
+/* cli/cli.h: the `loadgen` program's subcommands, its exit codes, and the parsing the
+ * fuzz target and the tests reach; what only cli/ files share is in cli/internal.h. */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,16 +15,19 @@ enum {
     CLI_EXIT_RUNTIME = 3, /* a runtime failure (memory, files, the SUT) */
 };
 
+/* The subcommands, one file each (cli/run.c, ...): argv[0] is the subcommand's name;
+ * each returns the program's exit code. */
 int cli_run(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_config(int argc, char **argv);
-/* cli/analysis.c: the analysis of finished runs (docs/reports.md). */
+/* The analysis of finished runs (docs/reports.md). */
 int cli_validate(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 /* Parses and checks `run` arguments without running anything (for the fuzzer and the
- * tests). Returns -1 when they are valid, else the exit code `run` would return. */
+ * tests; cli/run_options.c). Returns -1 when they are valid, else the exit code `run`
+ * would return. */
 int cli_run_parse_only(int argc, char **argv);
 
 /* Strict number parsing: the whole text must be a number in [lo, hi]. On failure they
@@ -48,4 +52,4 @@ const char *cli_shown(const char *text, char *buf);
 int cli_check_output(const char *cmd, const char *flag, const char *path,
                      const char *const *dirs, size_t ndirs);
 
-#endif /* BENCH_CLI_H */
+#endif /* CLI_CLI_H */

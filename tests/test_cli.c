@@ -1,6 +1,6 @@
 /*
- * test_cli.c - the `loadgen` program (cli/main.c, cli/run.c) run as a
- * user runs it: help and version, usage errors (exit 2, a message on stderr naming the
+ * test_cli.c - the `loadgen` program (cli/: main.c, run.c, run_options.c, config.c, demo.c)
+ * run as a user runs it: help and version, usage errors (exit 2, a message on stderr naming the
  * flag or the value, nothing written), short runs (exit 0 VALID, 1 INVALID, 3 runtime
  * error), the files they write, the default output folder and the progress line; and the
  * hostile uses of issue 10 (signals while writing, closed pipes, overwrites, limits),
@@ -446,8 +446,8 @@ USAGE_ERROR(zero_workers_exits_2_quoting_the_range, "0 is out of range [1, 256]"
             "--workers", "0")
 
 /*
- * cli/cli.h documents the bad-number messages as "loadgen CMD: --FLAG: ...". run_parse
- * (cli/run.c) takes the flag's name from argv[optind - 1], which is the flag only
+ * cli/cli.h documents the bad-number messages as "loadgen CMD: --FLAG: ...". cli_run_parse
+ * (cli/run_options.c) takes the flag's name from argv[optind - 1], which is the flag only
  * for "--flag=value"; for "--flag value" getopt has already stepped over the value, so
  * the message names the value twice ("loadgen run: abc: 'abc' is not a finite number").
  */
@@ -727,7 +727,7 @@ Test(runs, server_and_offline_without_target_qps_say_which_qps_they_derived, .ti
 
 /*
  * The program derives the target QPS the user left out "so that a run with no flags is
- * meaningful" (derive_defaults in cli/run.c). For the null SUT it assumes 2e6
+ * meaningful" (derive_defaults in cli/run_options.c). For the null SUT it assumes 2e6
  * samples/s for Offline, but the null SUT answers several times faster, so the Offline
  * query finishes long before --min-duration-ms and the run is INVALID (min duration).
  */

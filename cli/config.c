@@ -1,0 +1,88 @@
+/* cli/config.c: `loadgen config --explain`: every effective setting of a run, its unit
+ * and where its value came from, and the config lines that set nothing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/internal.h"
+
+static void config_help(FILE *f)
+{
+    fputs("usage: loadgen config [--explain] [run options]\n"
+          "\n"
+          "Prints every effective setting of the run these options describe, its unit and\n"
+          "where its value came from: the built-in default, a config file line, a flag or\n"
+          "the SUT's capacity. Then lists the config lines that do not apply to this run\n"
+          "(another model or scenario, or overridden) so a typo'd model name shows.\n"
+          "Precedence, later winning: defaults < mlperf.conf < user.conf < flags.\n"
+          "\n"
+          "Example:\n"
+          "  loadgen config --explain --conf mlperf.conf --conf user.conf \\\n"
+          "      --model resnet50 --scenario Server --target-qps 900\n"
+          "Exit code: 0, or 2 for a bad option or config file.\n",
+          f);
+}
+
+int cli_config(int argc, char **argv)
+{
+    if (cli_any_help(argc, argv)) {
+        config_help(stdout);
+        return CLI_EXIT_VALID;
+    }
+    cli_run_opts o;
+    cli_run_opts_default(&o);
+    int rc = cli_run_parse(argc, argv, &o, "config");
+    if (rc < 0)
+        rc = cli_resolve_settings(&o, "config", false);
+    if (rc >= 0) {
+        cli_run_opts_free(&o);
+        return rc;
+    }
+    printf("Effective settings for %s%s%s (scenario %s):\n\n", o.model ? "model " : "",
+           o.model ? o.model : "no model", "", lg_scenario_name(o.s.scenario));
+    printf("%-42s %-22s %-8s %s\n", "setting", "value", "unit", "from");
+    size_t n = lg_settings_field_count();
+    /* A sample timeout of 0 means "the scenario's default": show the value the test
+     * would use, which is what the user needs to know (it can be minutes long). */
+    int timeout_field = lg_settings_field_find("sample_timeout_ns");
+    lg_qsl qsl = {.total_sample_count = o.total, .performance_sample_count = o.performance};
+    int64_t timeout_ns = lg_settings_effective_timeout_ns(&o.s, &qsl);
+    for (size_t i = 0; i < n && i < CLI_MAX_FIELDS; i++) {
+        char v[64], from[512];
+        lg_settings_field_format(&o.s, i, v, sizeof v);
+        if (o.origins[i].source == LG_CONF_SRC_CALLER && o.origins[i].file &&
+            !strncmp(o.origins[i].file, "derived", 7))
+            snprintf(from, sizeof from, "%s", o.origins[i].file);
+        else
+            lg_config_origin_format(&o.origins[i], from, sizeof from);
+        if ((int)i == timeout_field && o.s.sample_timeout_ns == 0 && timeout_ns > 0) {
+            double sec = (double)timeout_ns / 1e9;
+            snprintf(v, sizeof v, "%lld", (long long)timeout_ns);
+            snprintf(from, sizeof from, "default for %s (%.3g %s; 0 = automatic)",
+                     lg_scenario_name(o.s.scenario), sec < 120 ? sec : sec / 60,
+                     sec < 120 ? "s" : "min");
+        }
+        const char *unit = lg_settings_field_unit(i);
+        printf("%-42s %-22s %-8s %s\n", lg_settings_field_name(i), v, unit ? unit : "",
+               from);
+    }
+    if (o.cfg) {
+        size_t ne = lg_config_entry_count(o.cfg);
+        bool header = false;
+        for (size_t i = 0; i < ne; i++) {
+            int st = lg_config_entry_status(o.cfg, i, o.model, o.s.scenario);
+            if (st == LG_CONF_ENTRY_APPLIED)
+                continue;
+            lg_config_entry e;
+            if (lg_config_entry_get(o.cfg, i, &e))
+                continue;
+            if (!header) {
+                printf("\nConfig lines that do not set anything in this run:\n");
+                header = true;
+            }
+            printf("  %s:%d  %s = %s  (%s)\n", e.file, e.line, e.key, e.value,
+                   lg_config_entry_status_name(st));
+        }
+    }
+    cli_run_opts_free(&o);
+    return CLI_EXIT_VALID;
+}

@@ -1,0 +1,119 @@
+/* cli/demo.c: `loadgen demo`: all four scenarios one after another, a few seconds each,
+ * and a table of their results. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/internal.h"
+
+static void demo_help(FILE *f)
+{
+    fputs("usage: loadgen demo [--min-duration-ms N] [--out DIR] [--sut null|synthetic]\n"
+          "\n"
+          "Runs all four scenarios one after another (SingleStream, MultiStream, Server,\n"
+          "Offline), a few seconds each, with the synthetic SUT (4 workers, exponential\n"
+          "service times with a 500 us mean) on a synthetic QSL, prints a table and says\n"
+          "where the logs are. Accepts every option of `loadgen run` except --scenario.\n"
+          "Exit code: 0 when every run is VALID, 1 when one is INVALID.\n",
+          f);
+}
+
+/* The table of the scenarios that ran: metric, latency percentiles, verdict and the
+ * reasons of an INVALID one. */
+static void print_table(const lg_results *res, int ran, const char *root)
+{
+    printf("\n%-12s  %-34s  %10s  %10s  %10s  %s\n", "scenario", "metric", "p50", "p90",
+           "p99", "result");
+    for (int i = 0; i < ran; i++) {
+        const lg_results *r = &res[i];
+        const lg_latency_stats *l =
+            r->scenario == LG_MULTI_STREAM ? &r->query_latency : &r->latency;
+        char m[48], p50[24], p90[24], p99[24], metric[96];
+        cli_metric_text(r, m, sizeof m);
+        snprintf(metric, sizeof metric, "%s %s",
+                 r->scenario == LG_SERVER    ? "completed"
+                 : r->scenario == LG_OFFLINE ? "samples"
+                 : r->scenario == LG_SINGLE_STREAM ? "p90 early-stop"
+                                                   : "p99 early-stop",
+                 m);
+        cli_print_ns(p50, sizeof p50, (double)l->p50_ns);
+        cli_print_ns(p90, sizeof p90, (double)l->p90_ns);
+        cli_print_ns(p99, sizeof p99, (double)l->p99_ns);
+        printf("%-12s  %-34s  %10s  %10s  %10s  %s\n", lg_scenario_name(r->scenario),
+               metric, p50, p90, p99, r->valid ? "VALID" : "INVALID");
+        for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
+            if (r->invalid_reasons & f)
+                printf("%14s- %s\n", "", lg_invalid_reason_text(f));
+    }
+    printf("\nLogs: %s/<scenario>/ (mlperf_log_summary.txt, mlperf_log_detail.txt, "
+           "results.json, ...)\n", root);
+}
+
+int cli_demo(int argc, char **argv)
+{
+    if (cli_any_help(argc, argv)) {
+        demo_help(stdout);
+        return CLI_EXIT_VALID;
+    }
+    cli_run_opts base;
+    cli_run_opts_default(&base);
+    base.s.min_duration_ms = 2000;
+    base.syn.mean_ns = 500000;
+    int rc = cli_run_parse(argc, argv, &base, "demo");
+    if (rc >= 0)
+        return rc;
+    if (base.repeat > 1) {
+        fprintf(stderr, "loadgen demo: --repeat: use loadgen run --repeat N\n");
+        return CLI_EXIT_USAGE;
+    }
+    char root[PATH_MAX];
+    if (base.out_given && (rc = cli_check_out_length("demo", base.out)) >= 0)
+        return rc;
+    if (base.out_given)
+        snprintf(root, sizeof root, "%s", base.out);
+    else
+        cli_default_out(root, sizeof root, "demo");
+    static const lg_scenario order[] = {LG_SINGLE_STREAM, LG_MULTI_STREAM, LG_SERVER,
+                                        LG_OFFLINE};
+    lg_results res[4];
+    bool all_valid = true;
+    if (!base.quiet && !strcmp(base.sut, "null"))
+        printf("loadgen demo: null SUT (completes every sample at once, inside the issue "
+               "call), %llu ms per scenario\n", (unsigned long long)base.s.min_duration_ms);
+    else if (!base.quiet)
+        printf("loadgen demo: synthetic SUT, %u workers, %s service times (mean %.0f us), "
+               "%llu ms per scenario\n",
+               base.syn.workers, sut_dist_name(base.syn.dist),
+               (double)base.syn.mean_ns / 1e3, (unsigned long long)base.s.min_duration_ms);
+    int ran = 0;
+    for (int i = 0; i < 4 && !cli_stop_requested(); i++) {
+        cli_run_opts o = base;
+        o.s.scenario = o.base.scenario = order[i];
+        o.cfg = NULL;
+        if ((rc = cli_resolve_settings(&o, "demo", false)) >= 0)
+            return rc;
+        char out[PATH_MAX + 16];
+        snprintf(out, sizeof out, "%s/%s", root, lg_scenario_name(order[i]));
+        o.out = out;
+        base.quiet = o.quiet = o.quiet || !cli_stdout_open();
+        if (!o.quiet) {
+            printf("  running %-12s ...", lg_scenario_name(order[i]));
+            fflush(stdout);
+        }
+        rc = cli_run_one(&o, lg_scenario_name(order[i]), &res[i]);
+        cli_run_opts_free(&o);
+        if (rc >= 0)
+            return rc;
+        ran++;
+        base.quiet = o.quiet = o.quiet || !cli_stdout_open();
+        if (!o.quiet)
+            printf(" %s\n", res[i].aborted ? "ABORTED" : res[i].valid ? "VALID" : "INVALID");
+        all_valid = all_valid && res[i].valid;
+    }
+    /* After Ctrl-C the remaining scenarios are not run: the user asked to stop. */
+    all_valid = all_valid && ran == 4;
+    if (!base.quiet && cli_stdout_open()) {
+        print_table(res, ran, root);
+    }
+    return all_valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
+}

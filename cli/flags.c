@@ -1,0 +1,161 @@
+/* cli/flags.c: the command line's grammar shared by every subcommand: strict decimal
+ * numbers, values shown cut short in messages, and "--name VALUE" / "--name=VALUE". */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/internal.h"
+
+/* ---------------------------------------------------------------- numbers */
+
+const char *cli_shown(const char *text, char *buf)
+{
+    size_t n = strlen(text ? text : "");
+    if (n <= 64) {
+        snprintf(buf, CLI_SHOWN_LEN, "%s", text ? text : "");
+        return buf;
+    }
+    /* Cut before a UTF-8 continuation byte so that the message stays valid text. */
+    size_t k = 64;
+    while (k > 0 && ((unsigned char)text[k] & 0xC0) == 0x80)
+        k--;
+    snprintf(buf, CLI_SHOWN_LEN, "%.*s... (%zu chars)", (int)k, text, n);
+    return buf;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* True when text is a plain decimal number: [+-] digits [. digits] [e [+-] digits] with
+ * a digit before or after the point. strtod alone would also take leading spaces, hex
+ * ("0x10"), "inf" and "nan", which the documentation promises to refuse. */
+static bool decimal_syntax(const char *text)
+{
+    const char *p = text;
+    size_t digits = 0;
+    if (*p == '+' || *p == '-')
+        p++;
+    for (; is_digit(*p); p++)
+        digits++;
+    if (*p == '.')
+        for (p++; is_digit(*p); p++)
+            digits++;
+    if (!digits)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!is_digit(*p))
+            return false;
+        while (is_digit(*p))
+            p++;
+    }
+    return *p == '\0';
+}
+
+bool cli_is_hex(const char *text)
+{
+    const char *p = text + (*text == '+' || *text == '-');
+    return p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+}
+
+const char cli_hex_hint[] = " (the command line takes decimal numbers; hexadecimal "
+                            "is read in config files only)";
+
+bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t lo,
+                   uint64_t hi, uint64_t *out)
+{
+    char shown[CLI_SHOWN_LEN];
+    const char *p = text ? text : "";
+    size_t i = 0;
+    while (is_digit(p[i]))
+        i++;
+    if (!i || p[i]) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number >= 0%s\n", cmd, flag,
+                cli_shown(p, shown), cli_is_hex(p) ? cli_hex_hint : "");
+        return false;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(p, NULL, 10);
+    if (errno == ERANGE) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number that fits in 64 bits\n",
+                cmd, flag, cli_shown(p, shown));
+        return false;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "loadgen %s: %s: %llu is out of range [%llu, %llu]\n", cmd, flag,
+                v, (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
+                      double hi, bool lo_open, bool hi_open, double *out)
+{
+    char shown[CLI_SHOWN_LEN];
+    const char *p = text ? text : "";
+    errno = 0;
+    double v = decimal_syntax(p) ? strtod(p, NULL) : NAN;
+    if (!decimal_syntax(p) || errno == ERANGE || !isfinite(v)) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not a finite number%s\n", cmd, flag,
+                cli_shown(p, shown), cli_is_hex(p) ? cli_hex_hint : "");
+        return false;
+    }
+    if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi)) {
+        fprintf(stderr, "loadgen %s: %s: %g is out of range %c%g, %g%c\n", cmd, flag, v,
+                lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* ---------------------------------------------------------------- flag values */
+
+/* The analysis commands (validate, compare, report, stats) walk argv with these; run,
+ * config and demo take getopt_long's grammar (run_options.c). */
+
+bool cli_is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+bool cli_any_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i]))
+            return true;
+    return false;
+}
+
+int cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                   const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n))
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n])
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "loadgen %s: %s needs a value (see loadgen %s --help)\n", cmd, name,
+                cmd);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+int cli_unknown_option(const char *cmd, const char *a)
+{
+    fprintf(stderr, "loadgen %s: unknown option '%s' (see loadgen %s --help)\n", cmd, a, cmd);
+    return CLI_EXIT_USAGE;
+}

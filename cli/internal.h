@@ -1,0 +1,130 @@
+/* cli/internal.h: what the files of the `loadgen` program share and nothing outside cli/
+ * uses: the options of run, config and demo, one test's execution, output folders,
+ * signals, the analysis commands' flag helpers and number formatting. */
+#ifndef CLI_INTERNAL_H
+#define CLI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "loadgen/config.h"
+#include "loadgen/loadgen.h"
+#include "sut/sut.h"
+
+/* ---------------------------------------------------------------- flags.c */
+
+/* True for text written in hexadecimal ("0x10", "-0X1"), which the command line refuses
+ * with cli_hex_hint appended to its message: config files take it, flags do not. */
+bool cli_is_hex(const char *text);
+extern const char cli_hex_hint[];
+
+/* True for "--help" and "-h"; cli_any_help: for any of argv[1..argc-1]. */
+bool cli_is_help(const char *arg);
+bool cli_any_help(int argc, char **argv);
+
+/* Matches argv[*i] against "--name" or "--name=VALUE"; on a match stores the value (the
+ * next argument, or the text after '=') in *val and advances *i. Returns 1 on a match,
+ * 0 when argv[*i] is another flag, -1 (message printed) when the value is missing. */
+int cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                   const char **val);
+
+/* Prints "loadgen CMD: unknown option 'ARG' ..." and returns CLI_EXIT_USAGE. */
+int cli_unknown_option(const char *cmd, const char *arg);
+
+/* Exit code for a library error while loading inputs: bad or missing input is a usage
+ * error (2), running out of memory a runtime error (3). */
+static inline int cli_load_exit(int rc)
+{
+    return rc == LG_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------- run_options.c */
+
+#define CLI_MAX_FIELDS 64
+#define CLI_MAX_CONFS 16
+
+/* The options of `loadgen run`, which config and demo take too. */
+typedef struct cli_run_opts {
+    lg_settings s;
+    lg_settings base;            /* the settings before flags and config files */
+    const char *sut;             /* "null" or "synthetic" */
+    const char *out;
+    bool out_given;
+    uint64_t total, performance, sample_size;
+    sut_synthetic_config syn;
+    bool progress, quiet, write_samples, explain;
+    const char *confs[CLI_MAX_CONFS];
+    int nconf;
+    const char *model;
+    const char *html;            /* --html FILE: write the run's HTML report there */
+    /* Which settings fields the command line set, and with which flag: they override
+     * the config files. */
+    const char *flag_of[CLI_MAX_FIELDS];
+    lg_config *cfg;              /* the loaded files (the origins point into it) */
+    lg_config_origin origins[CLI_MAX_FIELDS];
+    uint64_t repeat;             /* --repeat N: repetitions (1 = one plain run) */
+} cli_run_opts;
+
+/* The defaults of `loadgen run` (progress on when stderr is a terminal). */
+void cli_run_opts_default(cli_run_opts *o);
+/* Parses `run` options (given to command cmd) into o. Returns -1 when all is well, else
+ * the exit code (the message printed; --help prints the help and returns 0). */
+int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd);
+/* Builds o->s in precedence order: the defaults, then the config files (for --model and
+ * the scenario), then every field a flag set, then the defaults derived from the SUT's
+ * capacity (announced on stderr when `announce`). Returns -1 or an exit code. */
+int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce);
+/* Frees the loaded config files; o may be parsed and resolved again afterwards. */
+void cli_run_opts_free(cli_run_opts *o);
+
+/* ---------------------------------------------------------------- runner.c */
+
+/* Runs one test with the options; prints a short report unless quiet. label names the
+ * run on the progress line. Fills *res. Returns -1 on success, else an exit code. */
+int cli_run_one(cli_run_opts *o, const char *label, lg_results *res);
+
+/* ---------------------------------------------------------------- outdir.c */
+
+/* About how many bytes a run's files will take (samples.bin, the accuracy log). */
+double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total);
+/* Creates dir (and its parents), refuses one that already holds a run, checks that it
+ * can be written and has room for need_bytes. Returns -1 when all is well, else an
+ * exit code (the message printed). */
+int cli_prepare_outdir(const char *dir, double need_bytes);
+/* Refuses an --out too long for the run's file names: -1 when short enough, else
+ * CLI_EXIT_USAGE (the message printed). */
+int cli_check_out_length(const char *cmd, const char *dir);
+/* The default output folder, results/<time>-<what>, never an existing one. */
+void cli_default_out(char *buf, size_t len, const char *what);
+/* True when dir holds what a repetition series leaves (rep-N folders or run files);
+ * copies the first such name to found. */
+bool cli_find_repetitions(const char *dir, char *found, size_t len);
+
+/* ---------------------------------------------------------------- signals.c */
+
+/* Makes SIGINT, SIGTERM and SIGHUP stop the running test (lg_abort), a second SIGINT or
+ * SIGTERM exit at once. */
+void cli_signals_install(void);
+/* True once the user asked to stop: later runs of a series or a demo are not started. */
+bool cli_stop_requested(void);
+/* Whether stdout still takes output (false once a reader such as `head -1` is gone). */
+bool cli_stdout_open(void);
+
+/* ---------------------------------------------------------------- format.c */
+
+/* The analysis commands' values: a time in ns ("1.234 ms"), a value in its unit ("ns",
+ * "1/s" or another), a relative change ("+1.23%"), a p-value; "n/a" when not finite. */
+void cli_fmt_ns(char *buf, size_t len, double ns);
+void cli_fmt_value(char *buf, size_t len, double v, const char *unit);
+void cli_fmt_pct(char *buf, size_t len, double f);
+void cli_fmt_p(char *buf, size_t len, double p);
+
+/* The run commands' short forms: a time in ns to three digits ("1.23 ms"), and a run's
+ * metric ("1.23 ms" or "456.7 /s"). */
+void cli_print_ns(char *buf, size_t len, double ns);
+void cli_metric_text(const lg_results *r, char *buf, size_t len);
+
+#endif /* CLI_INTERNAL_H */

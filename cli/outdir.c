@@ -1,0 +1,278 @@
+/* cli/outdir.c: where runs and reports are written: output folders made ready before a
+ * run, their default names, and the checks that no run's files are ever overwritten. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/internal.h"
+
+/* About how many bytes the run's files will take: samples.bin holds 32 bytes a sample
+ * and the accuracy log about 100 bytes a logged response; the rest is small. The sample
+ * count is known ahead for Server and Offline; for the stream scenarios it is bounded
+ * below by min_query_count. */
+double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total)
+{
+    double dur = (double)s->min_duration_ms / 1000.0, n;
+    switch (s->scenario) {
+    case LG_SERVER:
+        n = s->server_target_qps * dur * 1.05;
+        break;
+    case LG_OFFLINE:
+        n = floor(1.1 * dur * s->offline_expected_qps);
+        break;
+    case LG_MULTI_STREAM:
+        n = (double)s->min_query_count * (double)s->multi_stream_samples_per_query;
+        break;
+    default:
+        n = (double)s->min_query_count;
+        break;
+    }
+    if (n < (double)s->min_query_count)
+        n = (double)s->min_query_count;
+    double bytes = 1048576.0 + (write_samples ? 32.0 * n : 0.0);
+    if (s->mode != LG_MODE_PERFORMANCE)
+        bytes += 100.0 * (double)total;
+    return bytes;
+}
+
+/* True for the name of a file a run writes, or its temporary name (NAME.tmp.PID) left
+ * by a run killed while writing it. */
+static bool is_run_file(const char *name)
+{
+    static const char *const files[] = {"results.json", "samples.bin", "repetitions.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t n = strlen(files[i]);
+        if (!strncmp(name, files[i], n) && (!name[n] || !strncmp(name + n, ".tmp.", 5)))
+            return true;
+    }
+    return !strncmp(name, "mlperf_log_", 11);
+}
+
+enum { RUN_NONE, RUN_COMPLETE, RUN_INCOMPLETE };
+
+/* Finds the first entry of dir whose name passes `wanted`; copies it to found. False
+ * when there is none or dir cannot be read. */
+static bool first_entry(const char *dir, bool (*wanted)(const char *), char *found,
+                        size_t len)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool seen = false;
+    struct dirent *e;
+    while (!seen && (e = readdir(d)))
+        if ((seen = wanted(e->d_name)))
+            snprintf(found, len, "%s", e->d_name);
+    closedir(d);
+    return seen;
+}
+
+/* What dir holds: RUN_COMPLETE when results.json is there (the library writes it last,
+ * as the mark of a finished run folder) or repetitions.json (a finished series),
+ * RUN_INCOMPLETE when other run files are there without them, else RUN_NONE (also when
+ * dir cannot be read: the write test says why). found receives the file's name. */
+static int run_in_folder(const char *dir, char *found, size_t len)
+{
+    static const char *const marks[] = {"results.json", "repetitions.json"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/%s", dir, marks[i]);
+        if (access(path, F_OK) == 0) {
+            snprintf(found, len, "%s", marks[i]);
+            return RUN_COMPLETE;
+        }
+    }
+    return first_entry(dir, is_run_file, found, len) ? RUN_INCOMPLETE : RUN_NONE;
+}
+
+/* Makes sure the folder can take this run's files before the run starts: creates it
+ * (and its parents), refuses one that already holds a run, checks that a file can be
+ * written there and that the disk has room for the logs. Returns -1 when all is well,
+ * else an exit code. */
+int cli_prepare_outdir(const char *dir, double need_bytes)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) && errno != EEXIST) {
+            fprintf(stderr, "loadgen: cannot create the output folder %s: %s\n", buf,
+                    strerror(errno));
+            return CLI_EXIT_USAGE;
+        }
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST) {
+        fprintf(stderr, "loadgen: cannot create the output folder %s: %s\n", dir,
+                strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    char found[256];
+    int held = run_in_folder(dir, found, sizeof found);
+    if (held == RUN_COMPLETE) {
+        fprintf(stderr, "loadgen: %s already holds a run (%s); choose another --out or "
+                "remove it: a run is never overwritten\n", dir, found);
+        return CLI_EXIT_USAGE;
+    }
+    if (held == RUN_INCOMPLETE) {
+        fprintf(stderr, "loadgen: %s holds an incomplete run (no results.json, but %s: the "
+                "run was interrupted while its files were written); remove it or choose "
+                "another --out: a run is never overwritten\n", dir, found);
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(buf, sizeof buf, "%s/.loadgen-write-test.%ld", dir, (long)getpid());
+    FILE *f = fopen(buf, "w");
+    if (!f || fputs("x", f) < 0 || fclose(f)) {
+        fprintf(stderr, "loadgen: cannot write to the output folder %s: %s\n", dir,
+                strerror(errno));
+        if (f)
+            unlink(buf);
+        return CLI_EXIT_USAGE;
+    }
+    unlink(buf);
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) == 0) {
+        double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
+        if (avail < need_bytes) {
+            fprintf(stderr, "loadgen: the output folder %s has %.1f MB free, but this run's "
+                    "logs need about %.1f MB (samples.bin takes 32 bytes a sample): free "
+                    "space, choose another --out, or use --no-samples-file\n", dir,
+                    avail / 1e6, need_bytes / 1e6);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+/* The longest --out accepted: PATH_MAX less room for what goes under it
+ * ("/rep-1000/mlperf_log_accuracy.json.tmp.PID", a demo's "/MultiStream/..."), so that
+ * no file name of the run is ever cut short. */
+#define OUT_MAX (PATH_MAX - 128)
+
+/* Refuses an output folder whose files could not be named. Returns -1 when dir is
+ * short enough, else CLI_EXIT_USAGE. */
+int cli_check_out_length(const char *cmd, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n <= OUT_MAX)
+        return -1;
+    char sh[CLI_SHOWN_LEN];
+    fprintf(stderr, "loadgen %s: --out: the path is too long (%zu characters; the limit is "
+            "%d, PATH_MAX %d less room for the run's file names): %s\n", cmd, n, OUT_MAX,
+            PATH_MAX, cli_shown(dir, sh));
+    return CLI_EXIT_USAGE;
+}
+
+/* The absolute form of path with symbolic links, "." and ".." resolved, into out
+ * (PATH_MAX bytes), also for a path whose last components do not exist yet (a run
+ * folder about to be created): realpath() of its longest existing prefix, then the
+ * rest applied by name. Returns false when it does not fit. */
+static bool canon_path(const char *path, char *out)
+{
+    char work[PATH_MAX];
+    size_t len = strlen(path);
+    if (!len || len >= sizeof work)
+        return false;
+    memcpy(work, path, len + 1);
+    size_t cut = len;
+    for (;;) {
+        char keep = work[cut];
+        work[cut] = '\0';
+        const char *head = cut ? work : path[0] == '/' ? "/" : ".";
+        bool ok = realpath(head, out) != NULL;
+        work[cut] = keep;
+        if (ok)
+            break;
+        if (cut == 0)
+            return false;
+        while (cut > 0 && work[cut - 1] == '/')
+            cut--;
+        while (cut > 0 && work[cut - 1] != '/')
+            cut--;
+    }
+    /* Components after the existing prefix cannot be symbolic links: apply them. */
+    char *save = NULL;
+    for (char *c = strtok_r(work + cut, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        size_t n = strlen(out);
+        if (!strcmp(c, "."))
+            continue;
+        if (!strcmp(c, "..")) {
+            char *slash = strrchr(out, '/');
+            if (slash)
+                slash[slash == out] = '\0';
+            continue;
+        }
+        if (n + 1 + strlen(c) >= PATH_MAX)
+            return false;
+        snprintf(out + n, PATH_MAX - n, "%s%s", n > 1 ? "/" : "", c);
+    }
+    return true;
+}
+
+int cli_check_output(const char *cmd, const char *flag, const char *path,
+                     const char *const *dirs, size_t ndirs)
+{
+    char target[PATH_MAX], dir[PATH_MAX], sh[CLI_SHOWN_LEN];
+    if (!canon_path(path, target))
+        return -1; /* the write itself will say what is wrong with it */
+    char *slash = strrchr(target, '/');
+    const char *base = slash + 1;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%.*s", slash == target ? 1 : (int)(slash - target),
+             target);
+    const char *why = NULL;
+    for (size_t i = 0; i < ndirs && !why; i++) {
+        if (!canon_path(dirs[i], dir))
+            continue;
+        size_t n = strlen(dir);
+        if (!strcmp(target, dir))
+            why = "is the run folder itself";
+        else if (is_run_file(base) && !strncmp(parent, dir, n) &&
+                 (parent[n] == '\0' || parent[n] == '/'))
+            why = "is one of the run's own files";
+    }
+    char mark[64];
+    if (!why && is_run_file(base) && run_in_folder(parent, mark, sizeof mark) == RUN_COMPLETE)
+        why = "is a run file in a folder that holds a run";
+    if (!why)
+        return -1;
+    fprintf(stderr, "loadgen %s: %s %s: %s; a run is never overwritten: choose another "
+            "file\n", cmd, flag, cli_shown(path, sh), why);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_default_out(char *buf, size_t len, const char *what)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "results/%s-%s", stamp, what);
+    /* Never reuse a folder: add a counter when two runs start in the same second. */
+    struct stat st;
+    for (int i = 2; stat(buf, &st) == 0 && i < 1000; i++)
+        snprintf(buf, len, "results/%s-%s-%d", stamp, what, i);
+}
+
+/* True for what a repetition series leaves in its folder: rep-N folders, finished or
+ * aborted, and run files (repetitions.json among them). */
+static bool is_repetition_entry(const char *name)
+{
+    return !strncmp(name, "rep-", 4) || is_run_file(name);
+}
+
+bool cli_find_repetitions(const char *dir, char *found, size_t len)
+{
+    return first_entry(dir, is_repetition_entry, found, len);
+}
