@@ -60,14 +60,14 @@ static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
     for (size_t i = 0; i < rpt_comparison_count(c); i++) {
         const rpt_metric_cmp *m = rpt_comparison_get(c, i);
         char a[32], b[32], ch[24], lo[24], hi[24], ci[52], pw[16], pm[16], n[16];
-        cli_fmt_value(a, sizeof a, m->a.mean, m->unit);
-        cli_fmt_value(b, sizeof b, m->b.mean, m->unit);
-        cli_fmt_pct(ch, sizeof ch, m->change);
-        cli_fmt_pct(lo, sizeof lo, m->change_lo);
-        cli_fmt_pct(hi, sizeof hi, m->change_hi);
+        rpt_format_value(a, sizeof a, m->a.mean, m->unit);
+        rpt_format_value(b, sizeof b, m->b.mean, m->unit);
+        rpt_format_pct(ch, sizeof ch, m->change);
+        rpt_format_pct(lo, sizeof lo, m->change_lo);
+        rpt_format_pct(hi, sizeof hi, m->change_hi);
         snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
-        cli_fmt_p(pw, sizeof pw, m->welch_p);
-        cli_fmt_p(pm, sizeof pm, m->mw_p);
+        rpt_format_p(pw, sizeof pw, m->welch_p);
+        rpt_format_p(pm, sizeof pm, m->mw_p);
         if (m->a.n == m->b.n)
             snprintf(n, sizeof n, "%zu", m->a.n);
         else

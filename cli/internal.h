@@ -115,13 +115,6 @@ bool cli_stdout_open(void);
 
 /* ---------------------------------------------------------------- format.c */
 
-/* The analysis commands' values: a time in ns ("1.234 ms"), a value in its unit ("ns",
- * "1/s" or another), a relative change ("+1.23%"), a p-value; "n/a" when not finite. */
-void cli_fmt_ns(char *buf, size_t len, double ns);
-void cli_fmt_value(char *buf, size_t len, double v, const char *unit);
-void cli_fmt_pct(char *buf, size_t len, double f);
-void cli_fmt_p(char *buf, size_t len, double p);
-
 /* The run commands' short forms: a time in ns to three digits ("1.23 ms"), and a run's
  * metric ("1.23 ms" or "456.7 /s"). */
 void cli_print_ns(char *buf, size_t len, double ns);

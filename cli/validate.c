@@ -58,9 +58,9 @@ static void print_validation(const rpt_validation *v, const char *dir)
             const rpt_interval *iv[3] = {&v->p50_ns, &v->p90_ns, &v->p99_ns};
             const char *nm[3] = {"p50 latency", "p90 latency", "p99 latency"};
             for (int i = 0; i < 3; i++) {
-                cli_fmt_ns(a, sizeof a, iv[i]->estimate);
-                cli_fmt_ns(b, sizeof b, iv[i]->lo);
-                cli_fmt_ns(c, sizeof c, iv[i]->hi);
+                rpt_format_ns(a, sizeof a, iv[i]->estimate);
+                rpt_format_ns(b, sizeof b, iv[i]->lo);
+                rpt_format_ns(c, sizeof c, iv[i]->hi);
                 printf("  %-12s %12s  [%s, %s]\n", nm[i], a, b, c);
             }
             printf("  method: %s\n", v->latency_method);
