@@ -23,9 +23,15 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) -I. $(GSL_C
 ALL_LDFLAGS = -pthread $(if $(SAN),-fsanitize=$(SAN)) $(LDFLAGS)
 LIBS     := $(GSL_LIBS) -ljansson -lm
 
-LIB_SRC  := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c report/*.c plot/*.c \
-                              harness/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# Two libraries: the core (libloadgen: statistics, the LoadGen, the SUT runtime and the
+# QSLs; GSL and pthreads only) and the analysis side (libloadgen_report: run folders read
+# back, reports, charts, the harness; adds jansson). An embedder who runs tests links
+# the core alone.
+CORE_SRC   := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c))
+REPORT_SRC := $(sort $(wildcard report/*.c plot/*.c harness/*.c))
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_SRC    := $(CORE_SRC) $(REPORT_SRC)
 PROG_SRC := $(sort $(wildcard cli/*.c))
 PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
@@ -50,6 +56,10 @@ endif
 
 STATIC   := $(BUILD)/lib/libloadgen.a
 SHARED   := $(BUILD)/lib/libloadgen.so.$(VERSION)
+RSTATIC  := $(BUILD)/lib/libloadgen_report.a
+RSHARED  := $(BUILD)/lib/libloadgen_report.so.$(VERSION)
+# What the program, the tests and the benchmarks link: the analysis library first.
+STATICS  := $(RSTATIC) $(STATIC)
 PROG     := $(BUILD)/bin/loadgen
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
@@ -58,7 +68,7 @@ Q := $(if $(V),,@)
 .PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build
 
 all: lib $(PROG) $(EXAMPLES)
-lib: $(STATIC) $(SHARED)
+lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
 
 setup:
 	$(Q)sh scripts/setup.sh
@@ -73,39 +83,54 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(TEST_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(STATIC): $(LIB_OBJ)
+$(STATIC): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJ) loadgen.map
+$(RSTATIC): $(REPORT_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The shared libraries export only their public names (the .map files).
+$(SHARED): $(CORE_OBJ) loadgen.map
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	$(Q)$(CC) -shared -Wl,-soname,libloadgen.so.0 -Wl,--version-script=loadgen.map \
-	  $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIBS)
+	  $(ALL_LDFLAGS) -o $@ $(CORE_OBJ) $(GSL_LIBS) -lm
 	$(Q)ln -sf libloadgen.so.$(VERSION) $(BUILD)/lib/libloadgen.so.0
 	$(Q)ln -sf libloadgen.so.$(VERSION) $(BUILD)/lib/libloadgen.so
 
-$(PROG): $(PROG_OBJ) $(STATIC)
+$(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,libloadgen_report.so.0 \
+	  -Wl,--version-script=loadgen_report.map $(ALL_LDFLAGS) -o $@ $(REPORT_OBJ) \
+	  -L$(BUILD)/lib -lloadgen -ljansson $(GSL_LIBS) -lm
+	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so.0
+	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so
+
+$(PROG): $(PROG_OBJ) $(STATICS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(STATICS) $(LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
-$(BUILD)/examples/%: examples/%.c $(STATIC)
+$(BUILD)/examples/%: examples/%.c $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATICS) $(LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(LIBS) -lck
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATICS) $(LIBS) -lck
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATIC) $(PROG)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATICS) $(PROG)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATIC) $(LIBS) \
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATICS) $(LIBS) \
 	  $(TEST_LIBS) -ljansson
 
 # Each test binary runs on its own so that one failure names its area. The tests find
@@ -177,35 +202,32 @@ fuzz: setup
 	  grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log; \
 	done
 
+# Headers go under one folder, include/loadgen/, so that stats/, sut/ or report/ never
+# collide with a user's own: the pkg-config files add -I$(PREFIX)/include/loadgen, and
+# a program includes <loadgen/loadgen.h>, <report/report.h>, ... as in this tree.
+INCDIR  = $(DESTDIR)$(PREFIX)/include/loadgen
+HEADERS = loadgen/loadgen.h loadgen/ring.h loadgen/config.h stats/stats.h sut/sut.h \
+          qsl/qsl.h report/report.h plot/plot.h harness/harness.h
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
-	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
-	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot \
-	  $(DESTDIR)$(PREFIX)/include/harness
-	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so.0
-	ln -sf libloadgen.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libloadgen.so
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	for h in $(HEADERS); do install -d $(INCDIR)/$${h%/*} && \
+	  install -m 644 $$h $(INCDIR)/$$h || exit 1; done
+	install -m 644 $(STATIC) $(RSTATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(RSHARED) $(DESTDIR)$(PREFIX)/lib/
+	for l in libloadgen libloadgen_report; do \
+	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so.0 && \
+	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so || exit 1; done
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 loadgen/loadgen.h loadgen/ring.h loadgen/config.h \
-	  $(DESTDIR)$(PREFIX)/include/loadgen/
-	install -m 644 report/report.h $(DESTDIR)$(PREFIX)/include/report/
-	install -m 644 plot/plot.h $(DESTDIR)$(PREFIX)/include/plot/
-	install -m 644 harness/harness.h $(DESTDIR)$(PREFIX)/include/harness/
-	install -m 644 stats/stats.h $(DESTDIR)$(PREFIX)/include/stats/
-	install -m 644 sut/sut.h $(DESTDIR)$(PREFIX)/include/sut/
-	install -m 644 qsl/qsl.h $(DESTDIR)$(PREFIX)/include/qsl/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' loadgen.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc
+	for pc in loadgen loadgen-report; do \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libloadgen.* $(DESTDIR)$(PREFIX)/bin/loadgen \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc
-	rm -rf $(DESTDIR)$(PREFIX)/include/loadgen $(DESTDIR)$(PREFIX)/include/stats \
-	  $(DESTDIR)$(PREFIX)/include/sut $(DESTDIR)$(PREFIX)/include/qsl \
-	  $(DESTDIR)$(PREFIX)/include/report $(DESTDIR)$(PREFIX)/include/plot \
-	  $(DESTDIR)$(PREFIX)/include/harness
+	rm -f $(DESTDIR)$(PREFIX)/lib/libloadgen.* $(DESTDIR)$(PREFIX)/lib/libloadgen_report.* \
+	  $(DESTDIR)$(PREFIX)/bin/loadgen $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc
+	rm -rf $(INCDIR)
 
 clean:
 	rm -rf build

@@ -2,6 +2,7 @@
  * dataset, every scenario in quick mode, the models compared in SingleStream, a Markdown
  * report in OUTDIR/report.md.
  * Usage: framework [OUTDIR]   (default results/framework) */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, under -std=c11 */
 #include <stdio.h>
 #include <time.h>
 

@@ -31,50 +31,77 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
     cr_assert_eq(sh("make -s -C '%s' install BUILD=build PREFIX='%s' >/dev/null", root(),
                     prefix), 0, "make install failed");
     char path[4200];
-    const char *files[] = {"lib/libloadgen.a", "lib/libloadgen.so", "bin/loadgen",
-                           "include/loadgen/loadgen.h", "include/stats/stats.h",
-                           "include/sut/sut.h", "include/qsl/qsl.h",
-                           "include/harness/harness.h", "lib/pkgconfig/loadgen.pc"};
+    const char *files[] = {"lib/libloadgen.a", "lib/libloadgen.so",
+                           "lib/libloadgen_report.a", "lib/libloadgen_report.so",
+                           "bin/loadgen", "include/loadgen/loadgen/loadgen.h",
+                           "include/loadgen/stats/stats.h", "include/loadgen/sut/sut.h",
+                           "include/loadgen/qsl/qsl.h", "include/loadgen/report/report.h",
+                           "include/loadgen/harness/harness.h", "lib/pkgconfig/loadgen.pc",
+                           "lib/pkgconfig/loadgen-report.pc"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
         cr_expect_eq(access(path, R_OK), 0, "not installed: %s", files[i]);
     }
-    /* The shared library exports its public names and no internal (double underscore)
-     * one (loadgen.map). */
+    /* Nothing but include/loadgen/ under include/: no stats/ or report/ of ours beside
+     * a user's own. */
+    snprintf(path, sizeof path, "%s/include/stats", prefix);
+    cr_expect_neq(access(path, F_OK), 0, "headers installed outside include/loadgen/");
+    /* The shared libraries export their public names and no internal (double
+     * underscore) one (loadgen.map, loadgen_report.map). */
+    static const struct {
+        const char *lib, *must;
+    } libs[] = {{"libloadgen.so", "lg_run_test"}, {"libloadgen_report.so", "rpt_run_load"}};
     char nm[8192];
-    snprintf(nm, sizeof nm, "nm -D --defined-only '%s/lib/libloadgen.so' | awk '{print $3}' "
-             "| grep -c __", prefix);
-    FILE *f = popen(nm, "r");
-    cr_assert_not_null(f);
-    int internal = -1;
-    cr_expect_eq(fscanf(f, "%d", &internal), 1);
-    pclose(f);
-    cr_expect_eq(internal, 0, "libloadgen.so exports %d internal symbols", internal);
-    snprintf(nm, sizeof nm, "nm -D --defined-only '%s/lib/libloadgen.so' | grep -qw "
-             "lg_run_test", prefix);
-    cr_expect_eq(system(nm), 0, "libloadgen.so does not export lg_run_test");
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(nm, sizeof nm, "nm -D --defined-only '%s/lib/%s' | awk '{print $3}' "
+                 "| grep -c __", prefix, libs[i].lib);
+        FILE *f = popen(nm, "r");
+        cr_assert_not_null(f);
+        int internal = -1;
+        cr_expect_eq(fscanf(f, "%d", &internal), 1);
+        pclose(f);
+        cr_expect_eq(internal, 0, "%s exports %d internal symbols", libs[i].lib, internal);
+        snprintf(nm, sizeof nm, "nm -D --defined-only '%s/lib/%s' | grep -qw %s", prefix,
+                 libs[i].lib, libs[i].must);
+        cr_expect_eq(system(nm), 0, "%s does not export %s", libs[i].lib, libs[i].must);
+    }
     char env[512];
     snprintf(env, sizeof env, "PKG_CONFIG_PATH='%s/lib/pkgconfig'", prefix);
+    /* The core needs GSL and pthreads only: no jansson, even linked statically. */
     char cmd[16384];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && %s cc -std=c11 -Wall -Wextra -Werror examples/minimal.c "
-             "$(%s pkg-config --cflags --libs loadgen) -o '%s/minimal' && "
-             "LD_LIBRARY_PATH='%s/lib' '%s/minimal' >/dev/null",
-             root(), env, env, prefix, prefix, prefix);
-    /* The example exits 0 (VALID) or 1 (INVALID, possible on a loaded machine); anything
-     * else means it did not build or did not run. */
-    int st = system(cmd);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) <= 1,
-              "building or running the example failed (status %d): %s", st, cmd);
-    /* Each installed header stands alone. */
+    snprintf(cmd, sizeof cmd, "%s pkg-config --libs --static loadgen | grep -q jansson", env);
+    cr_expect_neq(system(cmd), 0, "the core library pulls in jansson");
+    snprintf(cmd, sizeof cmd, "ldd '%s/lib/libloadgen.so' | grep -q jansson", prefix);
+    cr_expect_neq(system(cmd), 0, "libloadgen.so needs jansson");
+    /* The examples build against the installed files only: minimal.c with the core,
+     * framework.c with the analysis library. Each exits 0 (VALID) or 1 (INVALID,
+     * possible on a loaded machine); anything else means it did not build or run. */
+    static const struct {
+        const char *example, *pc;
+    } ex[] = {{"minimal", "loadgen"}, {"framework", "loadgen-report"}};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && %s cc -std=c11 -Wall -Wextra -Werror examples/%s.c "
+                 "$(%s pkg-config --cflags --libs %s) -o '%s/%s'",
+                 root(), env, ex[i].example, env, ex[i].pc, prefix, ex[i].example);
+        cr_expect_eq(system(cmd), 0, "building examples/%s.c failed: %s", ex[i].example,
+                     cmd);
+        snprintf(cmd, sizeof cmd, "cd '%s' && LD_LIBRARY_PATH='%s/lib' '%s/%s' >/dev/null",
+                 prefix, prefix, prefix, ex[i].example);
+        int st = system(cmd);
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) <= 1,
+                  "running examples/%s.c failed (status %d): %s", ex[i].example, st, cmd);
+    }
+    /* Each installed header stands alone, with the flags pkg-config gives. */
     const char *headers[] = {"loadgen/loadgen.h", "loadgen/ring.h", "stats/stats.h",
                              "sut/sut.h", "qsl/qsl.h", "loadgen/config.h",
                              "report/report.h", "plot/plot.h", "harness/harness.h"};
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
         snprintf(cmd, sizeof cmd,
-                 "echo '#include <%s>' | cc -std=c11 -Wall -Wextra -pedantic -Werror "
-                 "-fsyntax-only -I'%s/include' $(pkg-config --cflags gsl) -x c -",
-                 headers[i], prefix);
+                 "echo '#include <%s>' | %s cc -std=c11 -Wall -Wextra -pedantic -Werror "
+                 "-fsyntax-only $(%s pkg-config --cflags loadgen-report) $(pkg-config "
+                 "--cflags gsl) -x c -",
+                 headers[i], env, env);
         cr_expect_eq(system(cmd), 0, "header does not compile alone: %s", headers[i]);
     }
     sh("rm -rf '%s'%s", prefix, "");
