@@ -323,16 +323,6 @@ out:
 
 /* ---------------------------------------------------------------- samples.bin */
 
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 /*
  * samples.bin is read with read(), not mapped. A mapped file that is truncated or
  * copied over while the reader walks it kills the process with SIGBUS (MAP_PRIVATE
@@ -366,15 +356,16 @@ static bool read_at(int fd, void *buf, size_t len, off_t off)
     return true;
 }
 
-/* Decodes count records of 32 bytes (little-endian) from raw into s. */
+/* Decodes count records from raw into s, with the layout's one definition
+ * (lg_sample_record_decode): the path a big-endian machine takes. */
 static void decode_records(const unsigned char *raw, size_t count, rpt_sample *s)
 {
-    for (size_t i = 0; i < count; i++, raw += 32) {
-        s[i].scheduled_ns = (int64_t)le64(raw);
-        s[i].issued_ns = (int64_t)le64(raw + 8);
-        s[i].completed_ns = (int64_t)le64(raw + 16);
-        s[i].index = le32(raw + 24);
-        s[i].status = (int32_t)le32(raw + 28);
+    for (size_t i = 0; i < count; i++, raw += LG_SAMPLES_RECORD_BYTES) {
+        lg_sample_record r;
+        lg_sample_record_decode(raw, &r);
+        s[i] = (rpt_sample){.scheduled_ns = r.scheduled_ns, .issued_ns = r.issued_ns,
+                            .completed_ns = r.completed_ns, .index = r.index,
+                            .status = r.status};
     }
 }
 
@@ -563,13 +554,14 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
         rc = rpt__err(err, errlen, LG_EINVAL, "%s: too short for the 64-byte header", path);
         goto out;
     }
-    if (memcmp(hdr, "LGSAMPL1", 8) || le32(hdr + 8) != 1 || le32(hdr + 12) != 32) {
+    lg_samples_header h;
+    if (lg_samples_header_decode(hdr, &h)) {
         rc = rpt__err(err, errlen, LG_EINVAL,
                       "%s: not a samples.bin of version 1 (magic LGSAMPL1, 32-byte records)",
                       path);
         goto out;
     }
-    uint64_t count = le64(hdr + 16);
+    uint64_t count = h.count;
     if ((uint64_t)st.st_size < 64 || ((uint64_t)st.st_size - 64) / 32 != count ||
         ((uint64_t)st.st_size - 64) % 32) {
         rc = rpt__err(err, errlen, LG_EINVAL,
