@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "loadgen/internal.h"
+#include "loadgen/results_fields.h"
 
 #ifndef LG_BUILD_DATE
 #define LG_BUILD_DATE "NA"
@@ -929,13 +930,11 @@ static void write_samples(FILE *f, const lg__test *t, const lg__pass *p)
 
 static void json_stats(FILE *f, const char *name, const lg_latency_stats *s)
 {
-    fprintf(f, "  \"%s\": {\"count\": %llu, \"min\": %lld, \"max\": %lld, \"mean\": %lld, "
-               "\"p50\": %lld, \"p90\": %lld, \"p95\": %lld, \"p97\": %lld, \"p99\": %lld, "
-               "\"p99_9\": %lld, \"target\": %lld},\n",
-            name, (unsigned long long)s->count, (long long)s->min_ns, (long long)s->max_ns,
-            (long long)s->mean_ns, (long long)s->p50_ns, (long long)s->p90_ns,
-            (long long)s->p95_ns, (long long)s->p97_ns, (long long)s->p99_ns,
-            (long long)s->p999_ns, (long long)s->target_ns);
+    fprintf(f, "  \"%s\": {\"count\": %llu", name, (unsigned long long)s->count);
+#define X(key, member) fprintf(f, ", \"" key "\": %lld", (long long)s->member);
+    LG_RESULTS_LATENCY(X)
+#undef X
+    fputs("},\n", f);
 }
 
 static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
@@ -998,23 +997,14 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
     fputs(", \"value\": ", f);
     json_double_full(f, r->metric);
     fputs("},\n", f);
-    fprintf(f, "  \"counts\": {\"queries_issued\": %llu, \"samples_issued\": %llu, "
-               "\"samples_completed\": %llu, \"samples_failed\": %llu, "
-               "\"samples_timed_out\": %llu, \"duplicate_completions\": %llu, "
-               "\"unknown_completions\": %llu, \"late_completions\": %llu, "
-               "\"accuracy_samples_logged\": %llu, \"accuracy_samples_dropped\": %llu, "
-               "\"bad_responses\": %llu, \"warmup_queries\": %llu, "
-               "\"errors_logged\": %llu, "
-               "\"warnings_logged\": %llu},\n",
-            (unsigned long long)r->queries_issued, (unsigned long long)r->samples_issued,
-            (unsigned long long)r->samples_completed, (unsigned long long)r->samples_failed,
-            (unsigned long long)r->samples_timed_out,
-            (unsigned long long)r->duplicate_completions,
-            (unsigned long long)r->unknown_completions,
-            (unsigned long long)r->late_completions,
-            (unsigned long long)r->accuracy_samples_logged,
-            (unsigned long long)r->accuracy_samples_dropped,
-            (unsigned long long)r->bad_responses, (unsigned long long)r->warmup_queries, (unsigned long long)r->errors_logged, (unsigned long long)r->warnings_logged);
+    fputs("  \"counts\": {", f);
+    const char *sep = "";
+#define X(key, member)                                                                        \
+    fprintf(f, "%s\"" key "\": %llu", sep, (unsigned long long)r->member);                     \
+    sep = ", ";
+    LG_RESULTS_COUNTS(X)
+#undef X
+    fputs("},\n", f);
     json_stats(f, "latency_ns", &r->latency);
     if (e->scenario == LG_MULTI_STREAM)
         json_stats(f, "query_latency_ns", &r->query_latency);

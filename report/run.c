@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "loadgen/results_fields.h"
 #include "report/internal.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -166,16 +167,9 @@ static void read_latency(json_t *root, const char *obj, lg_latency_stats *s)
 #define LAT(field, key) (snprintf(p, sizeof p, "%s.%s", obj, key), s->field = ji64(root, p))
     snprintf(p, sizeof p, "%s.count", obj);
     s->count = ju64(root, p);
-    LAT(min_ns, "min");
-    LAT(max_ns, "max");
-    LAT(mean_ns, "mean");
-    LAT(p50_ns, "p50");
-    LAT(p90_ns, "p90");
-    LAT(p95_ns, "p95");
-    LAT(p97_ns, "p97");
-    LAT(p99_ns, "p99");
-    LAT(p999_ns, "p99_9");
-    LAT(target_ns, "target");
+#define X(key, member) LAT(member, key);
+    LG_RESULTS_LATENCY(X)
+#undef X
 #undef LAT
 }
 
@@ -261,19 +255,9 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     r->metric_name = run->metric_name;
     r->metric_unit = run->metric_unit;
     r->metric = jnum(root, "metric.value");
-    r->queries_issued = ju64(root, "counts.queries_issued");
-    r->samples_issued = ju64(root, "counts.samples_issued");
-    r->samples_completed = ju64(root, "counts.samples_completed");
-    r->samples_failed = ju64(root, "counts.samples_failed");
-    r->samples_timed_out = ju64(root, "counts.samples_timed_out");
-    r->duplicate_completions = ju64(root, "counts.duplicate_completions");
-    r->unknown_completions = ju64(root, "counts.unknown_completions");
-    r->late_completions = ju64(root, "counts.late_completions");
-    r->accuracy_samples_logged = ju64(root, "counts.accuracy_samples_logged");
-    r->accuracy_samples_dropped = ju64(root, "counts.accuracy_samples_dropped");
-    r->bad_responses = ju64(root, "counts.bad_responses");
-    r->errors_logged = ju64(root, "counts.errors_logged");
-    r->warnings_logged = ju64(root, "counts.warnings_logged");
+#define X(key, member) r->member = ju64(root, "counts." key);
+    LG_RESULTS_COUNTS(X)
+#undef X
     read_latency(root, "latency_ns", &r->latency);
     if (jpath(root, "query_latency_ns"))
         read_latency(root, "query_latency_ns", &r->query_latency);

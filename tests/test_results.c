@@ -129,3 +129,57 @@ Test(samples_format, header_and_record_are_little_endian_bytes, .timeout = 10)
     lg_sample_record_decode(rb, &rback);
     cr_expect_eq(memcmp(&rback, &r, sizeof r), 0);
 }
+
+/* results.json's counts and latency objects are written and read back from the one list
+ * (loadgen/results_fields.h): every field of a real run survives the round trip. */
+#include <stdlib.h>
+
+#include "loadgen/results_fields.h"
+#include "report/report.h"
+
+static void echo_issue(void *ctx, const lg_sample *s, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        lg_response r = {.id = s[i].id, .status = i % 5 == 0};
+        lg_complete(&r, 1);
+        if (i % 7 == 0)
+            lg_complete(&r, 1); /* a duplicate, to make that count non-zero */
+    }
+}
+
+Test(results_json, every_listed_field_survives_the_round_trip, .timeout = 60)
+{
+    char dir[] = "/tmp/lg-results-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    lg_settings s;
+    lg_settings_default(&s);
+    s.scenario = LG_SERVER;
+    s.server_target_qps = 20000;
+    s.min_duration_ms = 100;
+    s.warmup_duration_ms = 20;
+    lg_sut sut = {.name = "echo", .issue = echo_issue};
+    lg_qsl q = {.name = "q", .total_sample_count = 64, .performance_sample_count = 64};
+    lg_log_settings log;
+    lg_log_settings_default(&log);
+    log.outdir = dir;
+    lg_results r;
+    cr_assert_eq(lg_run_test(&s, &sut, &q, &log, &r), 0, "%s", lg_last_error());
+    rpt_run *run;
+    char err[256];
+    cr_assert_eq(rpt_run_load(dir, &run, err, sizeof err), 0, "%s", err);
+    const lg_results *b = &rpt_run_get_info(run)->results;
+#define X(key, member) cr_expect_eq(b->member, r.member, "counts." key);
+    LG_RESULTS_COUNTS(X)
+#undef X
+#define X(key, member) cr_expect_eq(b->latency.member, r.latency.member, "latency_ns." key);
+    LG_RESULTS_LATENCY(X)
+#undef X
+    cr_expect_gt(r.duplicate_completions, 0);
+    cr_expect_gt(r.samples_failed, 0);
+    cr_expect_gt(r.warmup_queries, 0);
+    rpt_run_destroy(run);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+}
