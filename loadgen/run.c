@@ -966,6 +966,19 @@ static void pass_end(lg__test *t, lg__pass *p)
     p->end_ns = lg__now_ns();
 }
 
+/* How many lg_samples one issue call can hand over: Offline's whole query
+ * (offline_query samples), a Server batch of coalesced queries (at most
+ * LG__SERVER_BATCH), or a stream query's samples. */
+#define LG__SERVER_BATCH 256
+static size_t issue_buffer_samples(const lg__eff *e, uint64_t offline_query)
+{
+    switch (e->scenario) {
+    case LG_OFFLINE: return offline_query;
+    case LG_SERVER: return LG__SERVER_BATCH;
+    default: return e->samples_per_query;
+    }
+}
+
 static int alloc_buf(issuer *is, size_t n)
 {
     is->buf = malloc((n ? n : 1) * sizeof *is->buf);
@@ -1019,9 +1032,7 @@ static int warm_up(lg__test *t, lg__pass *perf)
         double want = floor((double)t->req->warmup_duration_ms / 1000.0 * saved.target_qps);
         n = want < 1 ? 1 : want > 1e8 ? 100000000 : (uint64_t)want;
     }
-    size_t bufn = saved.scenario == LG_OFFLINE ? n
-                  : saved.scenario == LG_SERVER ? 256
-                                                 : saved.samples_per_query;
+    size_t bufn = issue_buffer_samples(&saved, n);
     int rc = 0;
     if (!is.index_rng || alloc_buf(&is, bufn)) {
         rc = LG_ENOMEM;
@@ -1056,9 +1067,7 @@ static int run_performance(lg__test *t, lg__pass *p)
     }
     issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
     is.index_rng = rng_new(t->req->sample_index_rng_seed);
-    size_t bufn = e->scenario == LG_OFFLINE ? e->samples_per_query
-                  : e->scenario == LG_SERVER ? 256
-                                              : e->samples_per_query;
+    size_t bufn = issue_buffer_samples(e, e->samples_per_query);
     if (!is.index_rng || alloc_buf(&is, bufn)) {
         rc = LG_ENOMEM;
         goto out;
@@ -1099,9 +1108,7 @@ static int run_accuracy(lg__test *t, lg__pass *p)
     uint64_t total = e->accuracy_sample_count, psc = e->performance_sample_count;
     EVENT(t, "generic_message", "Starting accuracy mode");
     issuer is = {.t = t, .p = p, .accuracy = true};
-    size_t bufn = e->scenario == LG_OFFLINE ? psc
-                  : e->scenario == LG_SERVER ? 256
-                                              : e->samples_per_query;
+    size_t bufn = issue_buffer_samples(e, psc);
     uint64_t *set = malloc(psc * sizeof *set);
     int rc = 0;
     if (!set || alloc_buf(&is, bufn)) {

@@ -420,7 +420,7 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
     if (sc == LG_SERVER && he->spec_n) {
         size_t m = 0;
         for (size_t i = 0; i < ns; i++)
-            if (smp[i].status == 0 && smp[i].completed_ns >= 0)
+            if (rpt__sample_ok(&smp[i]))
                 ts[m++] = smp[i].completed_ns - smp[i].issued_ns;
         double p2[SPEC_POINTS], y2[SPEC_POINTS];
         size_t m2 = 0;

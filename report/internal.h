@@ -85,6 +85,12 @@ double rpt__percentile_mlperf(double *x, size_t n, double p);
 /* MLPerf's percentile rule on sorted values: sorted[floor(n p)] (NaN for n == 0). */
 double rpt__percentile_sorted(const double *sorted, size_t n, double p);
 
+/* A sample that completed with status 0: the samples every latency figure is made of. */
+static inline bool rpt__sample_ok(const rpt_sample *s)
+{
+    return s->completed_ns >= 0 && s->status == 0;
+}
+
 /* A malloc'd copy of s (NULL for NULL); NULL also when out of memory. */
 char *rpt__strdup(const char *s);
 

@@ -152,7 +152,7 @@ static int from_batches(const rpt_run *run, unsigned batches, rpt_metrics *m, ch
     double width = (double)end / k;
     for (size_t i = 0; i < run->n_samples; i++) {
         const rpt_sample *s = &run->samples[i];
-        if (s->completed_ns < 0 || s->status != 0)
+        if (!rpt__sample_ok(s))
             continue;
         size_t w = width > 0 ? (size_t)((double)s->completed_ns / width) : 0;
         tp[w < k ? w : k - 1] += 1.0;

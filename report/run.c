@@ -45,9 +45,7 @@ double rpt__percentile_sorted(const double *sorted, size_t n, double p)
 {
     if (!n)
         return NAN;
-    double idx = floor((double)n * p);
-    size_t i = idx < 0 ? 0 : idx >= (double)n ? n - 1 : (size_t)idx;
-    return sorted[i];
+    return sorted[stats_percentile_mlperf_index(n, p)];
 }
 
 double rpt__percentile_mlperf(double *x, size_t n, double p)
@@ -760,7 +758,7 @@ static int make_series(rpt_run *run)
             bool ok = true;
             int64_t worst = INT64_MIN;
             for (size_t j = first; j < first + spq && ok; j++) {
-                ok = s[j].completed_ns >= 0 && s[j].status == 0;
+                ok = rpt__sample_ok(&s[j]);
                 if (ok && s[j].completed_ns - s[first].scheduled_ns > worst)
                     worst = s[j].completed_ns - s[first].scheduled_ns;
             }
@@ -772,7 +770,7 @@ static int make_series(rpt_run *run)
     } else {
         bool off = sc == LG_OFFLINE;
         for (size_t i = 0; i < ns; i++) {
-            if (s[i].completed_ns < 0 || s[i].status != 0)
+            if (!rpt__sample_ok(&s[i]))
                 continue;
             lat[k] = (double)(s[i].completed_ns - s[i].scheduled_ns);
             at[k++] = off ? (double)s[i].completed_ns : (double)s[i].scheduled_ns;

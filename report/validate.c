@@ -487,7 +487,7 @@ static int throughput_interval(const rpt_run *run, const rpt_validate_opts *o,
     int64_t end = rpt__run_end_ns(run);
     size_t done = 0;
     for (size_t i = 0; i < run->n_samples; i++)
-        done += run->samples[i].completed_ns >= 0 && run->samples[i].status == 0;
+        done += rpt__sample_ok(&run->samples[i]);
     unsigned w = o->throughput_windows;
     if (done < 40 || end <= 0)
         return 0;
@@ -499,7 +499,7 @@ static int throughput_interval(const rpt_run *run, const rpt_validate_opts *o,
     double width = (double)end / w;
     for (size_t i = 0; i < run->n_samples; i++) {
         const rpt_sample *s = &run->samples[i];
-        if (s->completed_ns < 0 || s->status != 0)
+        if (!rpt__sample_ok(s))
             continue;
         size_t k = (size_t)((double)s->completed_ns / width);
         rate[k < w ? k : w - 1] += 1;
@@ -800,7 +800,7 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
     double cnt[256] = {0};
     for (size_t i = 0; i < run->n_samples; i++) {
         const rpt_sample *s = &run->samples[i];
-        if (s->completed_ns < 0 || s->status != 0)
+        if (!rpt__sample_ok(s))
             continue;
         size_t w = (size_t)((double)s->completed_ns / width);
         cnt[w < S ? w : S - 1] += 1;
