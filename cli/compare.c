@@ -175,14 +175,9 @@ int cli_compare(int argc, char **argv)
             if (r < 0 || !cli_parse_double("compare", "--noise", val, 0, 10, false, false,
                                            &o.noise))
                 return CLI_EXIT_USAGE;
-        } else if ((r = cli_flag_value("compare", argc, argv, &i, "--resamples", &val))) {
-            if (r < 0 || !cli_parse_u64("compare", "--resamples", val, 100, 10000000, &u))
+        } else if ((r = cli_bootstrap_flag("compare", argc, argv, &i, &o.resamples, &o.seed))) {
+            if (r < 0)
                 return CLI_EXIT_USAGE;
-            o.resamples = (size_t)u;
-        } else if ((r = cli_flag_value("compare", argc, argv, &i, "--seed", &val))) {
-            if (r < 0 || !cli_parse_u64("compare", "--seed", val, 0, UINT32_MAX, &u))
-                return CLI_EXIT_USAGE;
-            o.seed = (unsigned long)u;
         } else if ((r = cli_flag_value("compare", argc, argv, &i, "--batches", &val))) {
             if (r < 0 || !cli_parse_u64("compare", "--batches", val, 2, 1000, &u))
                 return CLI_EXIT_USAGE;

@@ -159,3 +159,24 @@ int cli_unknown_option(const char *cmd, const char *a)
     fprintf(stderr, "loadgen %s: unknown option '%s' (see loadgen %s --help)\n", cmd, a, cmd);
     return CLI_EXIT_USAGE;
 }
+
+int cli_bootstrap_flag(const char *cmd, int argc, char **argv, int *i, size_t *resamples,
+                       unsigned long *seed)
+{
+    const char *val;
+    uint64_t u;
+    int r;
+    if ((r = cli_flag_value(cmd, argc, argv, i, "--resamples", &val))) {
+        if (r < 0 || !cli_parse_u64(cmd, "--resamples", val, 100, 10000000, &u))
+            return -1;
+        *resamples = (size_t)u;
+        return 1;
+    }
+    if ((r = cli_flag_value(cmd, argc, argv, i, "--seed", &val))) {
+        if (r < 0 || !cli_parse_u64(cmd, "--seed", val, 0, UINT32_MAX, &u))
+            return -1;
+        *seed = (unsigned long)u;
+        return 1;
+    }
+    return 0;
+}

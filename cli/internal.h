@@ -31,6 +31,12 @@ bool cli_any_help(int argc, char **argv);
 int cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name,
                    const char **val);
 
+/* The bootstrap's --resamples N (100 .. 1e7) and --seed N (0 .. 2^32 - 1), shared by
+ * validate and compare. Returns as cli_flag_value: 1 when argv[*i] was one of them and
+ * its value is stored, 0 for another flag, -1 (message printed) for a bad value. */
+int cli_bootstrap_flag(const char *cmd, int argc, char **argv, int *i, size_t *resamples,
+                       unsigned long *seed);
+
 /* Prints "loadgen CMD: unknown option 'ARG' ..." and returns CLI_EXIT_USAGE. */
 int cli_unknown_option(const char *cmd, const char *arg);
 

@@ -105,14 +105,9 @@ int cli_validate(int argc, char **argv)
             if (r < 0 || !cli_parse_double("validate", "--tolerance", val, 0, 10, true, false,
                                            &o.stability_tolerance))
                 return CLI_EXIT_USAGE;
-        } else if ((r = cli_flag_value("validate", argc, argv, &i, "--resamples", &val))) {
-            if (r < 0 || !cli_parse_u64("validate", "--resamples", val, 100, 10000000, &u))
+        } else if ((r = cli_bootstrap_flag("validate", argc, argv, &i, &o.resamples, &o.seed))) {
+            if (r < 0)
                 return CLI_EXIT_USAGE;
-            o.resamples = (size_t)u;
-        } else if ((r = cli_flag_value("validate", argc, argv, &i, "--seed", &val))) {
-            if (r < 0 || !cli_parse_u64("validate", "--seed", val, 0, UINT32_MAX, &u))
-                return CLI_EXIT_USAGE;
-            o.seed = (unsigned long)u;
         } else if ((r = cli_flag_value("validate", argc, argv, &i, "--block", &val))) {
             if (r < 0 || !cli_parse_u64("validate", "--block", val, 1, UINT32_MAX, &u))
                 return CLI_EXIT_USAGE;

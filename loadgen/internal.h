@@ -46,9 +46,11 @@ typedef struct lg__store {
     uint64_t count;             /* records handed out so far (issue thread only) */
 } lg__store;
 
-/* Prepares an empty store whose records may take at most budget_bytes (0: no budget
- * but the LG__MAX_CHUNKS limit). */
-int lg__store_init(lg__store *s, uint64_t budget_bytes);
+/* Prepares an empty store (up to LG__MAX_CHUNKS chunks). */
+int lg__store_init(lg__store *s);
+/* Lets the store's records take at most budget_bytes from now on (at least one chunk;
+ * 0: no budget but LG__MAX_CHUNKS). */
+void lg__store_set_budget(lg__store *s, uint64_t budget_bytes);
 void lg__store_free(lg__store *s);
 /* Returns the record for sequence number seq, allocating its chunk when needed (issue
  * thread only). NULL when out of memory or past the maximum. */
@@ -188,6 +190,7 @@ typedef struct lg__pass_counts {
     uint64_t accuracy_logged;
     uint64_t warmup_queries;
     bool ended_max_queries, ended_max_duration, ended_abort, ended_async, ended_oom;
+    bool abort_cut;            /* an abort cut the wait for outstanding samples */
     bool qsl_failed;
 } lg__pass_counts;
 

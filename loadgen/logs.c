@@ -127,21 +127,18 @@ static int out_close(outfile *o)
 {
     if (!o->f)
         return LG_EIO;
-    bool ok = !ferror(o->f) && fflush(o->f) == 0;
-    int err = ok ? 0 : errno ? errno : EIO;
-    if (fclose(o->f) != 0 && ok) {
-        ok = false;
+    int err = 0;
+    if (ferror(o->f) || fflush(o->f) != 0)
         err = errno ? errno : EIO;
-    }
+    if (fclose(o->f) != 0 && !err)
+        err = errno ? errno : EIO;
     o->f = NULL;
-    if (ok && rename(o->tmp, o->path) == 0) {
-        g_partial_set = 0;
-        return 0;
-    }
-    if (ok)
+    if (!err && rename(o->tmp, o->path) != 0)
         err = errno;
-    unlink(o->tmp);
     g_partial_set = 0;
+    if (!err)
+        return 0;
+    unlink(o->tmp);
     lg__set_error("could not write %s: %s", o->path, strerror(err));
     return LG_EIO;
 }
@@ -1120,10 +1117,9 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
     const lg_log_settings *log = t->log;
     if (!log || !log->outdir || !*log->outdir)
         return 0;
-    if (mkdir_p(log->outdir)) {
-        lg__set_error("could not create the folder %s: %s", log->outdir, strerror(errno));
+    /* The folder was checked before the run; it may have gone since. */
+    if (lg__outdir_check(log))
         return LG_EIO;
-    }
     int rc = 0;
     outfile o;
     if (out_open(&o, log, "detail.txt", true) == 0) {

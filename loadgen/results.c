@@ -44,7 +44,20 @@ static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopp
     es->estimate_ns = lr.met ? lr.estimate : 0;
 }
 
-/* The reasons that come from how the pass ended rather than from its latencies. */
+/* The scenario's metric, as MLPerf names it. */
+static void set_metric_name(lg_scenario sc, lg_results *r)
+{
+    static const char *const names[] = {"early_stopping_latency_ss",
+                                        "early_stopping_latency_ms",
+                                        "result_completed_samples_per_sec",
+                                        "result_samples_per_second"};
+    r->metric_name = names[sc];
+    r->metric_unit = sc == LG_SERVER || sc == LG_OFFLINE ? "1/s" : "ns";
+}
+
+/* The reasons that come from how the pass ended rather than from its latencies. An
+ * abort counts when it changed what was measured: it stopped the issuing or cut the
+ * wait for outstanding samples. */
 static unsigned end_reasons(const lg__pass_counts *p, const lg_results *r)
 {
     unsigned why = 0;
@@ -52,7 +65,7 @@ static unsigned end_reasons(const lg__pass_counts *p, const lg_results *r)
         why |= LG_INVALID_FAILED_SAMPLES;
     if (r->samples_timed_out)
         why |= LG_INVALID_TIMED_OUT;
-    if (p->ended_abort)
+    if (p->ended_abort || p->abort_cut)
         why |= LG_INVALID_ABORTED;
     if (p->ended_max_queries || p->ended_max_duration || p->ended_async)
         why |= LG_INVALID_MAX_LIMIT;
@@ -80,15 +93,9 @@ static void count_only(const lg__eff *e, const lg__store *records, const lg__pas
         r->samples_completed++;
         r->samples_failed += rec->status != LG_STATUS_OK;
     }
-    static const char *const names[] = {"early_stopping_latency_ss",
-                                        "early_stopping_latency_ms",
-                                        "result_completed_samples_per_sec",
-                                        "result_samples_per_second"};
-    r->metric_name = names[e->scenario];
-    r->metric_unit = e->scenario == LG_SERVER || e->scenario == LG_OFFLINE ? "1/s"
-                                                                                   : "ns";
+    set_metric_name(e->scenario, r);
     r->invalid_reasons = end_reasons(p, r) | LG_INVALID_OUT_OF_MEMORY;
-    r->aborted = p->ended_abort;
+    r->aborted = (r->invalid_reasons & LG_INVALID_ABORTED) != 0;
     r->valid = false;
 }
 
@@ -112,6 +119,7 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
 
     r->bad_responses = p->bad_responses;
     r->accuracy_samples_dropped = p->accuracy_dropped;
+    set_metric_name(e->scenario, r);
 
     int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
     int64_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
@@ -171,8 +179,6 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
             r->final_issue_ns > 0 ? nm1 / ((double)r->final_issue_ns / 1e9) : 0.0;
         r->qps_without_loadgen_overhead =
             r->latency.mean_ns > 0 ? 1e9 / (double)r->latency.mean_ns : 0.0;
-        r->metric_name = "early_stopping_latency_ss";
-        r->metric_unit = "ns";
         r->metric = (double)es->estimate_ns;
         break;
     case LG_MULTI_STREAM: {
@@ -196,8 +202,6 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
         /* lat is free again (its stats are taken): sort the query latencies with it. */
         latency_stats(scratch, nq, lat, e->target_latency_percentile, &r->query_latency);
         es_latency(scratch, nq, e->target_latency_percentile, es);
-        r->metric_name = "early_stopping_latency_ms";
-        r->metric_unit = "ns";
         r->metric = (double)es->estimate_ns;
         break;
     }
@@ -220,8 +224,6 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
         r->completed_samples_per_sec = secs_done > 0 ? nm1 / secs_done : 0.0;
         r->scheduled_samples_per_sec =
             r->final_scheduled_ns > 0 ? nm1 / ((double)r->final_scheduled_ns / 1e9) : 0.0;
-        r->metric_name = "result_completed_samples_per_sec";
-        r->metric_unit = "1/s";
         r->metric = r->completed_samples_per_sec;
         break;
     }
@@ -231,8 +233,6 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
         r->samples_per_sec = r->latency.max_ns > 0
                                  ? (double)n / ((double)r->latency.max_ns / 1e9)
                                  : 0.0;
-        r->metric_name = "result_samples_per_second";
-        r->metric_unit = "1/s";
         r->metric = r->samples_per_sec;
         break;
     }
@@ -268,7 +268,7 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
     if (!es->met)
         r->invalid_reasons |= LG_INVALID_EARLY_STOPPING;
     r->invalid_reasons |= end_reasons(p, r);
-    r->aborted = p->ended_abort;
+    r->aborted = (r->invalid_reasons & LG_INVALID_ABORTED) != 0;
     r->valid = r->invalid_reasons == 0;
     return 0;
 }
@@ -290,6 +290,7 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
         .ended_abort = p->ended_abort,
         .ended_async = p->ended_async,
         .ended_oom = p->ended_oom,
+        .abort_cut = p->abort_cut,
         .qsl_failed = p->qsl_failed,
     };
     return lg__results(&t->eff, &p->store, &c, r);

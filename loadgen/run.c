@@ -84,18 +84,21 @@ static void sleep_until(int64_t t)
 
 /* ---------------------------------------------------------------- record store */
 
-int lg__store_init(lg__store *s, uint64_t budget_bytes)
+int lg__store_init(lg__store *s)
 {
     s->chunks = calloc(LG__MAX_CHUNKS, sizeof *s->chunks);
     s->nchunks = 0;
     s->count = 0;
-    uint64_t per_chunk = (uint64_t)LG__CHUNK_RECS * sizeof(lg__rec);
-    s->max_chunks = budget_bytes ? budget_bytes / per_chunk : LG__MAX_CHUNKS;
-    if (s->max_chunks > LG__MAX_CHUNKS)
-        s->max_chunks = LG__MAX_CHUNKS;
-    if (s->max_chunks == 0)
-        s->max_chunks = 1;
+    s->max_chunks = LG__MAX_CHUNKS;
     return s->chunks ? 0 : LG_ENOMEM;
+}
+
+void lg__store_set_budget(lg__store *s, uint64_t budget_bytes)
+{
+    uint64_t chunks = budget_bytes / ((uint64_t)LG__CHUNK_RECS * sizeof(lg__rec));
+    s->max_chunks = !budget_bytes || chunks > LG__MAX_CHUNKS ? LG__MAX_CHUNKS
+                    : chunks < 1                           ? 1
+                                                           : chunks;
 }
 
 void lg__store_free(lg__store *s)
@@ -784,14 +787,19 @@ static void issue_offline(issuer *is, uint64_t n)
 
 /* ---------------------------------------------------------------- sample sets */
 
-static int qsl_load(lg__test *t, const uint64_t *idx, size_t n)
+/* Loads samples for pass p; a failure is logged and marks the pass (qsl_failure). */
+static int qsl_load(lg__test *t, lg__pass *p, const uint64_t *idx, size_t n)
 {
     if (!t->qsl->load)
         return 0;
     int rc = t->qsl->load(t->qsl->ctx, idx, n);
-    if (rc)
-        ERROR(t, "error_runtime", "the QSL failed to load %zu samples (code %d)", n, rc);
-    return rc ? LG_ESUT : 0;
+    if (!rc)
+        return 0;
+    ERROR(t, "error_runtime", "the QSL failed to load %zu samples (code %d)", n, rc);
+    lg__set_error("the QSL failed to load samples in the %s pass (code %d)",
+                  p->mode == LG_MODE_ACCURACY ? "accuracy" : "performance", rc);
+    p->qsl_failed = true;
+    return LG_ESUT;
 }
 
 static void qsl_unload(lg__test *t, const uint64_t *idx, size_t n)
@@ -900,7 +908,7 @@ static int pass_init(lg__pass *p, lg_mode mode)
     memset(p, 0, sizeof *p);
     p->mode = mode;
     p->tag = (atomic_fetch_add(&g_serial, 1) & 0xffffff) + 1;
-    return lg__store_init(&p->store, 0);
+    return lg__store_init(&p->store);
 }
 
 /* The record store's memory budget for a pass that starts now: what the process can
@@ -932,12 +940,7 @@ static void pass_free(lg__pass *p)
 
 static void pass_begin(lg__test *t, lg__pass *p)
 {
-    uint64_t budget = store_budget(t, p);
-    if (budget) {
-        uint64_t per_chunk = (uint64_t)LG__CHUNK_RECS * sizeof(lg__rec);
-        uint64_t chunks = budget / per_chunk;
-        p->store.max_chunks = chunks < 1 ? 1 : chunks < LG__MAX_CHUNKS ? chunks : LG__MAX_CHUNKS;
-    }
+    lg__store_set_budget(&p->store, store_budget(t, p));
     shards_reset();
     atomic_store(&t->acc_head, NULL);
     atomic_store(&t->acc_count, 0);
@@ -1061,10 +1064,8 @@ static int run_performance(lg__test *t, lg__pass *p)
     if (rc)
         return rc;
     EVENT(t, "generic_message", "Starting performance mode");
-    if ((rc = qsl_load(t, p->loaded, p->nloaded))) {
-        p->qsl_failed = true;
+    if ((rc = qsl_load(t, p, p->loaded, p->nloaded)))
         return rc;
-    }
     issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
     is.index_rng = rng_new(t->req->sample_index_rng_seed);
     size_t bufn = issue_buffer_samples(e, e->samples_per_query);
@@ -1138,10 +1139,8 @@ static int run_accuracy(lg__test *t, lg__pass *p)
         uint64_t n = total - first < psc ? total - first : psc;
         for (uint64_t i = 0; i < n; i++)
             set[i] = first + i;
-        if ((rc = qsl_load(t, set, n))) {
-            p->qsl_failed = true;
+        if ((rc = qsl_load(t, p, set, n)))
             break;
-        }
         is.set = set;
         is.nset = n;
         is.pos = 0;
@@ -1185,11 +1184,6 @@ static int fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
     r->valid = r->invalid_reasons == 0;
     return rc;
 }
-
-/* Whether an abort changed what a pass measured: it stopped the issuing, or cut the
- * wait for samples still outstanding. An abort that arrives after both is noted and
- * the run is judged on its data. */
-static bool pass_aborted(const lg__pass *p) { return p->ended_abort || p->abort_cut; }
 
 int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
                 const lg_log_settings *log, lg_results *out)
@@ -1269,28 +1263,17 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
      * whatever ended the run, so that nothing measured is lost. */
     if (rc == 0 || rc == LG_ESUT || rc == LG_ENOMEM) {
         bool perf_ran = want_perf && (perf.start_ns || perf.qsl_failed);
-        lg__pass *rp = perf_ran ? &perf : want_acc ? &acc : &perf;
         int crc = perf_ran ? lg__compute_results(t, &perf, out)
                            : fill_accuracy_results(t, &acc, out);
         if (crc && !rc)
             rc = crc;
         out->mode = perf_ran ? LG_MODE_PERFORMANCE : LG_MODE_ACCURACY;
-        if (pass_aborted(&acc) || pass_aborted(rp)) {
-            out->aborted = true;
-            out->invalid_reasons |= LG_INVALID_ABORTED;
-            out->valid = false;
-        } else if (stop_requested()) {
+        /* An abort counts in the results only when it changed what was measured (the
+         * pass's end reasons); one that came after is noted here. */
+        if (stop_requested() && !out->aborted)
             EVENT(t, "generic_message", "An abort arrived after issuing ended and every "
                   "sample had settled; the run is judged on its data");
-        }
-        if (acc.qsl_failed || perf.qsl_failed) {
-            out->invalid_reasons |= LG_INVALID_QSL_FAILURE;
-            out->valid = false;
-            lg__set_error("the QSL failed to load samples in the %s pass",
-                          acc.qsl_failed ? "accuracy" : "performance");
-        }
         if (out->invalid_reasons & LG_INVALID_OUT_OF_MEMORY) {
-            out->valid = false;
             if (!rc)
                 rc = LG_ENOMEM;
             lg__set_error("memory ran out during the run: %llu samples recorded, %llu "

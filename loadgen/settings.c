@@ -128,7 +128,10 @@ static bool open_unit(double p) { return isfinite(p) && p > 0.0 && p < 1.0; }
 static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                   size_t len);
 
-int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t len)
+/* The checks of lg_settings_check; with a QSL, the effective settings derived on the
+ * way are left in *e, so that lg__effective derives them (and reads the memory
+ * available) once. */
+static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg, size_t len)
 {
     if (msg && len)
         msg[0] = '\0';
@@ -243,10 +246,15 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
             return fail(msg, len, "%s = %g: above the QSL's total sample count",
                         "accuracy_sample_count_override",
                         (double)s->accuracy_sample_count_override);
-        lg__eff e;
-        return derive(s, qsl, &e, msg, len);
+        return derive(s, qsl, e, msg, len);
     }
     return 0;
+}
+
+int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t len)
+{
+    lg__eff e;
+    return check(s, qsl, &e, msg, len);
 }
 
 /* A number from the first line of a small file, or UINT64_MAX ("max" or no file). */
@@ -326,13 +334,13 @@ static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qs
     if (e->max_query_count && samples > (double)e->max_query_count * (double)e->samples_per_query)
         samples = (double)e->max_query_count * (double)e->samples_per_query;
     double need = 0;
-    bool perf = e->mode == LG_MODE_PERFORMANCE || e->mode == LG_MODE_SUBMISSION;
-    if (perf) {
+    bool by_accuracy = false; /* the accuracy pass needs the most */
+    if (e->mode == LG_MODE_PERFORMANCE || e->mode == LG_MODE_SUBMISSION) {
         /* Per sample: the 32-byte record, 16 bytes while the results are computed, and
          * for Offline the 16-byte sample handed to the SUT. */
         double per = 48.0 + (e->scenario == LG_OFFLINE ? 16.0 : 0.0);
         need = samples * per;
-        if (samples > (double)((uint64_t)1 << 36)) {
+        if (samples > (double)LG__MAX_RECORDS) {
             if (msg && len)
                 snprintf(msg, len, "%s: the run would issue about %.3g samples, more than "
                          "the 2^36 one run can record; lower it or min_duration_ms", what,
@@ -348,7 +356,8 @@ static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qs
         /* Every accuracy sample: its record, a copy of its response (48 bytes with no
          * data; the data is the SUT's and unknown here) and 16 bytes for the results. */
         double acc = (double)e->accuracy_sample_count * 96.0;
-        if (acc > need) {
+        by_accuracy = acc > need;
+        if (by_accuracy) {
             need = acc;
             what = "accuracy_sample_count";
             samples = (double)e->accuracy_sample_count;
@@ -361,8 +370,7 @@ static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qs
                      "%.1f GiB for them, but only %.1f GiB of memory are available; lower "
                      "it%s", what, samples, need / 1073741824.0,
                      (double)avail / 1073741824.0,
-                     !strcmp(what, "accuracy_sample_count") ? " or the QSL's total sample count"
-                                                            : " or min_duration_ms");
+                     by_accuracy ? " or the QSL's total sample count" : " or min_duration_ms");
         return LG_EINVAL;
     }
     return 0;
@@ -371,10 +379,7 @@ static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qs
 int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                   size_t len)
 {
-    int rc = lg_settings_check(s, qsl, msg, len);
-    if (rc)
-        return rc;
-    return derive(s, qsl, e, msg, len);
+    return check(s, qsl, e, msg, len);
 }
 
 static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,

@@ -9,7 +9,7 @@
 /* n SingleStream queries, one every 1 ms from 0, each answered in (k % 10 + 1) x 100 us. */
 static void fill_single_stream(lg__store *st, uint64_t n, int64_t origin)
 {
-    cr_assert_eq(lg__store_init(st, 0), 0);
+    cr_assert_eq(lg__store_init(st), 0);
     for (uint64_t k = 0; k < n; k++) {
         lg__rec *r = lg__store_get(st, k);
         cr_assert_not_null(r);
