@@ -44,8 +44,14 @@ if [ -n "$missing" ]; then
     $sudo apt-get install -y -qq --no-install-recommends $missing
 fi
 
-if [ "${1:-}" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
-    echo "setup: installing playwright-core for the browser test" >&2
+# The pinned playwright-core (tests/browser/package.json), reinstalled when another
+# version is there. The pin is the newest release that runs on Debian 12's Node.js 18:
+# from 1.62 on, Playwright refuses Node.js below 20.
+pin=$(sed -n 's/.*"playwright-core": "\(.*\)".*/\1/p' tests/browser/package.json)
+have=$(sed -n 's/^  "version": "\(.*\)",/\1/p' \
+       tests/browser/node_modules/playwright-core/package.json 2>/dev/null)
+if [ "${1:-}" = test ] && [ "$have" != "$pin" ]; then
+    echo "setup: installing playwright-core $pin for the browser test" >&2
     (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exit 0
