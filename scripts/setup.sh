@@ -48,8 +48,11 @@ fi
 # version is there. The pin is the newest release that runs on Debian 12's Node.js 18:
 # from 1.62 on, Playwright refuses Node.js below 20.
 pin=$(sed -n 's/.*"playwright-core": "\(.*\)".*/\1/p' tests/browser/package.json)
-have=$(sed -n 's/^  "version": "\(.*\)",/\1/p' \
-       tests/browser/node_modules/playwright-core/package.json 2>/dev/null)
+# A fresh clone has no node_modules: an empty version then, not a failing sed (under
+# `set -e` a failing command substitution would end the script).
+have=""
+installed=tests/browser/node_modules/playwright-core/package.json
+[ -f "$installed" ] && have=$(sed -n 's/^  "version": "\(.*\)",/\1/p' "$installed")
 if [ "${1:-}" = test ] && [ "$have" != "$pin" ]; then
     echo "setup: installing playwright-core $pin for the browser test" >&2
     (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
