@@ -8,12 +8,16 @@
 static void config_help(FILE *f)
 {
     fputs("usage: loadgen config [--explain] [run options]\n"
+          "       loadgen config --settings\n"
           "\n"
           "Prints every effective setting of the run these options describe, its unit and\n"
           "where its value came from: the built-in default, a config file line, a flag or\n"
           "the SUT's capacity. Then lists the config lines that do not apply to this run\n"
           "(another model or scenario, or overridden) so a typo'd model name shows.\n"
           "Precedence, later winning: defaults < mlperf.conf < user.conf < flags.\n"
+          "\n"
+          "--settings prints the table of every setting (unit, default, range, config\n"
+          "key, flag, doc) as Markdown, as docs/configuration.md shows it.\n"
           "\n"
           "Example:\n"
           "  loadgen config --explain --conf mlperf.conf --conf user.conf \\\n"
@@ -22,12 +26,44 @@ static void config_help(FILE *f)
           f);
 }
 
+/* `loadgen config --settings`: the library's settings table as Markdown, the table of
+ * docs/configuration.md (a test keeps the two the same). */
+static int settings_markdown(void)
+{
+    puts("| setting | unit | default | range | config key | flag | scenarios | what it does |");
+    puts("|---|---|---|---|---|---|---|---|");
+    static const char *const scen[] = {"SingleStream", "MultiStream", "Server", "Offline"};
+    for (size_t i = 0; i < lg_settings_field_count(); i++) {
+        char dflt[64], range[160], key[96] = "", flag[96] = "", sc[64] = "";
+        lg_settings_field_default(i, dflt, sizeof dflt);
+        lg_settings_field_range(i, range, sizeof range);
+        const char *k = lg_settings_field_conf_key(i), *fl = lg_settings_field_flag(i);
+        if (k)
+            snprintf(key, sizeof key, "`%s` (%s)", k, lg_settings_field_conf_unit(i));
+        if (fl && strcmp(lg_settings_field_flag_unit(i), lg_settings_field_unit(i)))
+            snprintf(flag, sizeof flag, "`--%s` (%s)", fl, lg_settings_field_flag_unit(i));
+        else if (fl)
+            snprintf(flag, sizeof flag, "`--%s`", fl);
+        unsigned m = lg_settings_field_scenarios(i);
+        size_t n = 0;
+        for (int j = 0; j < 4; j++)
+            if (m != LG_SCENARIO_ALL && (m & LG_SCENARIO_BIT(j)))
+                n += (size_t)snprintf(sc + n, sizeof sc - n, "%s%s", n ? ", " : "", scen[j]);
+        printf("| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", lg_settings_field_name(i),
+               lg_settings_field_unit(i), dflt, range, key, flag, n ? sc : "all",
+               lg_settings_field_doc(i));
+    }
+    return CLI_EXIT_VALID;
+}
+
 int cli_config(int argc, char **argv)
 {
     if (cli_any_help(argc, argv)) {
         config_help(stdout);
         return CLI_EXIT_VALID;
     }
+    if (argc == 2 && !strcmp(argv[1], "--settings"))
+        return settings_markdown();
     cli_run_opts o;
     cli_run_opts_default(&o);
     int rc = cli_run_parse(argc, argv, &o, "config");

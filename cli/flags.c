@@ -1,7 +1,6 @@
-/* cli/flags.c: the command line's grammar shared by every subcommand: strict decimal
- * numbers, values shown cut short in messages, and "--name VALUE" / "--name=VALUE". */
-#include <errno.h>
-#include <math.h>
+/* cli/flags.c: the command line's grammar shared by every subcommand: numbers in the
+ * library's one grammar, values shown cut short in messages, and "--name VALUE" /
+ * "--name=VALUE". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,68 +24,20 @@ const char *cli_shown(const char *text, char *buf)
     return buf;
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* True when text is a plain decimal number: [+-] digits [. digits] [e [+-] digits] with
- * a digit before or after the point. strtod alone would also take leading spaces, hex
- * ("0x10"), "inf" and "nan", which the documentation promises to refuse. */
-static bool decimal_syntax(const char *text)
-{
-    const char *p = text;
-    size_t digits = 0;
-    if (*p == '+' || *p == '-')
-        p++;
-    for (; is_digit(*p); p++)
-        digits++;
-    if (*p == '.')
-        for (p++; is_digit(*p); p++)
-            digits++;
-    if (!digits)
-        return false;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!is_digit(*p))
-            return false;
-        while (is_digit(*p))
-            p++;
-    }
-    return *p == '\0';
-}
-
-bool cli_is_hex(const char *text)
-{
-    const char *p = text + (*text == '+' || *text == '-');
-    return p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
-}
-
-const char cli_hex_hint[] = " (the command line takes decimal numbers; hexadecimal "
-                            "is read in config files only)";
-
+/* Numbers take the library's one grammar (lg_parse_u64, lg_parse_double: the same as
+ * config files and --set), then the flag's range. */
 bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t lo,
                    uint64_t hi, uint64_t *out)
 {
-    char shown[CLI_SHOWN_LEN];
-    const char *p = text ? text : "";
-    size_t i = 0;
-    while (is_digit(p[i]))
-        i++;
-    if (!i || p[i]) {
-        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number >= 0%s\n", cmd, flag,
-                cli_shown(p, shown), cli_is_hex(p) ? cli_hex_hint : "");
-        return false;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(p, NULL, 10);
-    if (errno == ERANGE) {
-        fprintf(stderr, "loadgen %s: %s: '%s' is not a whole number that fits in 64 bits\n",
-                cmd, flag, cli_shown(p, shown));
+    char err[CLI_SHOWN_LEN + 128];
+    uint64_t v;
+    if (lg_parse_u64(text ? text : "", &v, err, sizeof err)) {
+        fprintf(stderr, "loadgen %s: %s: %s\n", cmd, flag, err);
         return false;
     }
     if (v < lo || v > hi) {
         fprintf(stderr, "loadgen %s: %s: %llu is out of range [%llu, %llu]\n", cmd, flag,
-                v, (unsigned long long)lo, (unsigned long long)hi);
+                (unsigned long long)v, (unsigned long long)lo, (unsigned long long)hi);
         return false;
     }
     *out = v;
@@ -96,13 +47,10 @@ bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t
 bool cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
                       double hi, bool lo_open, bool hi_open, double *out)
 {
-    char shown[CLI_SHOWN_LEN];
-    const char *p = text ? text : "";
-    errno = 0;
-    double v = decimal_syntax(p) ? strtod(p, NULL) : NAN;
-    if (!decimal_syntax(p) || errno == ERANGE || !isfinite(v)) {
-        fprintf(stderr, "loadgen %s: %s: '%s' is not a finite number%s\n", cmd, flag,
-                cli_shown(p, shown), cli_is_hex(p) ? cli_hex_hint : "");
+    char err[CLI_SHOWN_LEN + 128];
+    double v;
+    if (lg_parse_double(text ? text : "", &v, err, sizeof err)) {
+        fprintf(stderr, "loadgen %s: %s: %s\n", cmd, flag, err);
         return false;
     }
     if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi)) {

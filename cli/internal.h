@@ -16,11 +16,6 @@
 
 /* ---------------------------------------------------------------- flags.c */
 
-/* True for text written in hexadecimal ("0x10", "-0X1"), which the command line refuses
- * with cli_hex_hint appended to its message: config files take it, flags do not. */
-bool cli_is_hex(const char *text);
-extern const char cli_hex_hint[];
-
 /* True for "--help" and "-h"; cli_any_help: for any of argv[1..argc-1]. */
 bool cli_is_help(const char *arg);
 bool cli_any_help(int argc, char **argv);

@@ -1,6 +1,8 @@
 /* cli/run_options.c: the options of `loadgen run`, which config and demo take too: the
  * flag table, its help, its parser and the settings the options resolve to. */
 #include <getopt.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,14 +11,6 @@
 #include "cli/internal.h"
 
 /* ---------------------------------------------------------------- options */
-
-/* Records that a flag set a settings field (by its lg_settings name). */
-static void mark(cli_run_opts *o, const char *field, const char *flag)
-{
-    int i = lg_settings_field_find(field);
-    if (i >= 0 && i < CLI_MAX_FIELDS)
-        o->flag_of[i] = flag;
-}
 
 void cli_run_opts_default(cli_run_opts *o)
 {
@@ -32,37 +26,21 @@ void cli_run_opts_default(cli_run_opts *o)
     o->repeat = 1;
 }
 
+/* The program's own options. The settings flags (--scenario, --target-qps, ...) come
+ * from the library's settings table: option code O_FIELD + the first field of the flag. */
 enum {
-    O_SCENARIO = 256, O_SUT, O_OUT, O_MODE, O_TARGET_QPS, O_MIN_DUR, O_MAX_DUR, O_MIN_Q,
-    O_MAX_Q, O_TARGET_LAT, O_TARGET_PCT, O_SPQ, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_QSL_SEED,
-    O_INDEX_SEED, O_SCHED_SEED, O_ACC_SEED, O_ACC_PROB, O_WORKERS, O_BATCH, O_DIST,
-    O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_COALESCE, O_MAX_ASYNC, O_TIMEOUT, O_QUIET,
-    O_NO_PROGRESS, O_NO_SAMPLES, O_HELP, O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
-    O_STALL_EVERY, O_CONF, O_MODEL, O_SET, O_EXPLAIN, O_WARMUP, O_HTML, O_REPEAT,
+    O_SUT = 256, O_OUT, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_WORKERS, O_BATCH, O_DIST,
+    O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_QUIET, O_NO_PROGRESS, O_NO_SAMPLES, O_HELP,
+    O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL, O_STALL_EVERY, O_CONF, O_MODEL, O_SET,
+    O_EXPLAIN, O_HTML, O_REPEAT, O_FIELD = 512,
 };
 
-static const struct option run_long[] = {
-    {"scenario", required_argument, 0, O_SCENARIO},
+static const struct option own_long[] = {
     {"sut", required_argument, 0, O_SUT},
     {"out", required_argument, 0, O_OUT},
-    {"mode", required_argument, 0, O_MODE},
-    {"target-qps", required_argument, 0, O_TARGET_QPS},
-    {"expected-qps", required_argument, 0, O_TARGET_QPS},
-    {"min-duration-ms", required_argument, 0, O_MIN_DUR},
-    {"max-duration-ms", required_argument, 0, O_MAX_DUR},
-    {"min-query-count", required_argument, 0, O_MIN_Q},
-    {"max-query-count", required_argument, 0, O_MAX_Q},
-    {"target-latency-ms", required_argument, 0, O_TARGET_LAT},
-    {"target-latency-percentile", required_argument, 0, O_TARGET_PCT},
-    {"samples-per-query", required_argument, 0, O_SPQ},
     {"performance-sample-count", required_argument, 0, O_PSC},
     {"total-sample-count", required_argument, 0, O_TOTAL},
     {"sample-size", required_argument, 0, O_SAMPLE_SIZE},
-    {"qsl-rng-seed", required_argument, 0, O_QSL_SEED},
-    {"sample-index-rng-seed", required_argument, 0, O_INDEX_SEED},
-    {"schedule-rng-seed", required_argument, 0, O_SCHED_SEED},
-    {"accuracy-log-rng-seed", required_argument, 0, O_ACC_SEED},
-    {"accuracy-log-probability", required_argument, 0, O_ACC_PROB},
     {"workers", required_argument, 0, O_WORKERS},
     {"batch", required_argument, 0, O_BATCH},
     {"batch-cost", required_argument, 0, O_BATCH_COST},
@@ -76,10 +54,6 @@ static const struct option run_long[] = {
     {"sut-double-fraction", required_argument, 0, O_DOUBLE},
     {"sut-stall-ms", required_argument, 0, O_STALL},
     {"sut-stall-every-ms", required_argument, 0, O_STALL_EVERY},
-    {"coalesce-queries", no_argument, 0, O_COALESCE},
-    {"max-async-queries", required_argument, 0, O_MAX_ASYNC},
-    {"sample-timeout-ms", required_argument, 0, O_TIMEOUT},
-    {"warmup-ms", required_argument, 0, O_WARMUP},
     {"html", required_argument, 0, O_HTML},
     {"quiet", no_argument, 0, O_QUIET},
     {"no-progress", no_argument, 0, O_NO_PROGRESS},
@@ -90,8 +64,157 @@ static const struct option run_long[] = {
     {"explain", no_argument, 0, O_EXPLAIN},
     {"repeat", required_argument, 0, O_REPEAT},
     {"help", no_argument, 0, O_HELP},
-    {0, 0, 0, 0},
 };
+#define N_OWN (sizeof own_long / sizeof own_long[0])
+
+/* Another name for a settings flag. */
+static const struct { const char *alias, *flag; } aliases[] = {
+    {"expected-qps", "target-qps"},
+};
+#define N_ALIASES (sizeof aliases / sizeof aliases[0])
+
+/* getopt_long's table: the program's options, then one per settings flag, then the
+ * aliases; built once (the settings table does not change). */
+static struct option run_long[N_OWN + CLI_MAX_FIELDS + N_ALIASES + 1];
+static pthread_once_t run_long_once = PTHREAD_ONCE_INIT;
+
+static bool is_bool_field(size_t i)
+{
+    return !strcmp(lg_settings_field_unit(i), "bool");
+}
+
+/* The first field of the settings flag `flag`, or -1. */
+static int flag_field(const char *flag)
+{
+    for (size_t i = 0; i < lg_settings_field_count(); i++)
+        if (lg_settings_field_flag(i) && !strcmp(lg_settings_field_flag(i), flag))
+            return (int)i;
+    return -1;
+}
+
+static void run_long_init(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < N_OWN; i++)
+        run_long[n++] = own_long[i];
+    for (size_t i = 0; i < lg_settings_field_count() && i < CLI_MAX_FIELDS; i++)
+        if (lg_settings_field_flag_help(i))
+            run_long[n++] = (struct option){lg_settings_field_flag(i),
+                                            is_bool_field(i) ? no_argument
+                                                             : required_argument,
+                                            0, O_FIELD + (int)i};
+    for (size_t i = 0; i < N_ALIASES; i++) {
+        int f = flag_field(aliases[i].flag);
+        if (f >= 0)
+            run_long[n++] = (struct option){aliases[i].alias, required_argument, 0,
+                                            O_FIELD + f};
+    }
+    run_long[n] = (struct option){0, 0, 0, 0};
+}
+
+/* The placeholder of a settings flag's value in the help. */
+static const char *value_name(size_t i)
+{
+    const char *u = lg_settings_field_flag_unit(i);
+    return !strcmp(u, "enum") ? (!strcmp(lg_settings_field_name(i), "scenario") ? "S" : "M")
+           : !strcmp(u, "ms") ? "T"
+           : !strcmp(u, "fraction") ? "P"
+           : !strcmp(u, "1/s") ? "Q"
+           : !strcmp(u, "bool") ? ""
+                                : "N";
+}
+
+/* Prints text from column `col`, wrapped at 80 columns with a 31-column indent. */
+static void wrap(FILE *f, const char *text, size_t col)
+{
+    bool first = true;
+    for (const char *p = text; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*w && *w != ' ')
+            w++;
+        size_t len = (size_t)(w - p);
+        if (!len)
+            break;
+        if (!first && col + 1 + len > 80) {
+            fprintf(f, "\n%31s", "");
+            col = 31;
+        } else if (!first) {
+            fputc(' ', f);
+            col++;
+        }
+        fprintf(f, "%.*s", (int)len, p);
+        col += len;
+        first = false;
+        p = w;
+    }
+    fputc('\n', f);
+}
+
+/* The help lines of the settings flags, from the settings table: the flag, its help
+ * and its default in the flag's unit (per scenario when the flag's fields differ). */
+static void settings_help(FILE *f)
+{
+    size_t n = lg_settings_field_count();
+    for (size_t i = 0; i < n; i++) {
+        const char *help = lg_settings_field_flag_help(i), *flag = lg_settings_field_flag(i);
+        if (!help)
+            continue;
+        char head[64], text[512], dflt[160] = "";
+        snprintf(head, sizeof head, "  --%s %s", flag, value_name(i));
+        size_t dl = 0;
+        bool differ = false;
+        char vals[4][48];
+        int nv = 0;
+        for (size_t j = i; j < n && nv < 4; j++) {
+            if (!lg_settings_field_flag(j) || strcmp(lg_settings_field_flag(j), flag))
+                continue;
+            char *v = vals[nv];
+            lg_settings_field_default(j, v, sizeof vals[0]);
+            if (!strcmp(lg_settings_field_flag_unit(j), "ms") &&
+                strcmp(lg_settings_field_unit(j), "ms"))
+                snprintf(v, sizeof vals[0], "%g", strtod(v, NULL) / 1e6);
+            differ |= nv > 0 && strcmp(v, vals[0]) != 0;
+            nv++;
+        }
+        if (is_bool_field(i)) {
+            /* a switch: no value, no default */
+        } else if (!strcmp(flag, "target-qps")) {
+            /* The program derives it when neither a flag nor a file gives it. */
+            snprintf(dflt, sizeof dflt, " (default: derived from the SUT's capacity)");
+        } else if (!differ) {
+            snprintf(dflt, sizeof dflt, " (default %s)", vals[0]);
+        } else {
+            dl = (size_t)snprintf(dflt, sizeof dflt, " (default");
+            int k = 0;
+            for (size_t j = i; j < n && k < nv; j++) {
+                if (!lg_settings_field_flag(j) || strcmp(lg_settings_field_flag(j), flag))
+                    continue;
+                unsigned sc = lg_settings_field_scenarios(j);
+                const char *name = sc == LG_SCENARIO_BIT(LG_SINGLE_STREAM) ? "SingleStream"
+                                   : sc == LG_SCENARIO_BIT(LG_MULTI_STREAM) ? "MultiStream"
+                                   : sc == LG_SCENARIO_BIT(LG_SERVER)       ? "Server"
+                                                                            : "Offline";
+                dl += (size_t)snprintf(dflt + dl, sizeof dflt - dl, "%s %s %s",
+                                       k ? "," : "", vals[k], name);
+                k++;
+            }
+            snprintf(dflt + dl, sizeof dflt - dl, ")");
+        }
+        snprintf(text, sizeof text, "%s%s", help, dflt);
+        size_t col = strlen(head);
+        fputs(head, f);
+        if (col < 31) {
+            fprintf(f, "%*s", (int)(31 - col), "");
+            col = 31;
+        } else {
+            fprintf(f, "\n%31s", "");
+            col = 31;
+        }
+        wrap(f, text, col);
+    }
+}
 
 static void run_help(FILE *f)
 {
@@ -114,34 +237,11 @@ static void run_help(FILE *f)
         "  --set FIELD=VALUE            any lg_settings field, in its own unit (ns,\n"
         "                               fraction), e.g. --set server_target_latency_ns=5e7\n"
         "\n"
-        "Test:\n"
-        "  --scenario S                 SingleStream | MultiStream | Server | Offline\n"
-        "                               (default SingleStream)\n"
-        "  --mode M                     performance | accuracy | submission (default\n"
-        "                               performance)\n"
-        "  --out DIR                    output folder (default results/<time>-<scenario>)\n"
-        "  --target-qps Q               Server: arrival rate; Offline: expected QPS\n"
-        "                               (default: derived from the SUT's capacity)\n"
-        "  --expected-qps Q             the same as --target-qps\n"
-        "  --target-latency-ms T        Server: latency bound (default 100);\n"
-        "                               SingleStream/MultiStream: expected latency hint\n"
-        "  --target-latency-percentile P  fraction in (0,1), e.g. 0.99 (default 0.90 SS,\n"
-        "                               0.99 MS and Server)\n"
-        "  --min-duration-ms N          (default 10000)\n"
-        "  --max-duration-ms N          0 = none; reaching it ends the run INVALID\n"
-        "  --min-query-count N          (default 100)\n"
-        "  --max-query-count N          0 = none; reaching it ends the run INVALID\n"
-        "  --samples-per-query N        MultiStream (default 8)\n"
-        "  --max-async-queries N        Server: outstanding-query limit, 0 = none\n"
-        "  --coalesce-queries           Server: issue all overdue queries at once\n"
-        "  --sample-timeout-ms N        a sample not answered this long after issuing\n"
-        "                               ended counts as failed (default max(10 s, 100x\n"
-        "                               the latency bound))\n"
-        "  --warmup-ms N                issue the scenario's queries this long before the\n"
-        "                               timed run, unmeasured (default 0)\n"
-        "  --qsl-rng-seed N, --sample-index-rng-seed N, --schedule-rng-seed N,\n"
-        "  --accuracy-log-rng-seed N    MLPerf's seeds (default 0)\n"
-        "  --accuracy-log-probability P fraction of performance responses logged\n"
+        "Settings (each sets the lg_settings fields that `loadgen config --explain`\n"
+        "lists; --set sets any field):\n",
+        f);
+    settings_help(f);
+    fputs("  --expected-qps Q             the same as --target-qps\n"
         "\n"
         "QSL:\n"
         "  --total-sample-count N       samples in the dataset (default 1024)\n"
@@ -167,6 +267,7 @@ static void run_help(FILE *f)
         "  --sut-stall-every-ms T       ... once every T ms (default 1000)\n"
         "\n"
         "Output:\n"
+        "  --out DIR                    output folder (default results/<time>-<scenario>)\n"
         "  --quiet                      print nothing but errors\n"
         "  --no-progress                no progress line (default: on a terminal)\n"
         "  --no-samples-file            do not write samples.bin\n"
@@ -182,55 +283,30 @@ static void run_help(FILE *f)
 
 /* ---------------------------------------------------------------- the parser */
 
-/* The whole-number options: the range a value must fall in, where it goes, and for a
- * setting, its lg_settings name (so that it overrides the config files). */
-typedef enum { WHOLE_U64, WHOLE_UNSIGNED, WHOLE_MS_TO_NS } whole_kind;
+/* The program's whole-number options: the range a value must fall in, where it goes. */
+typedef enum { WHOLE_U64, WHOLE_UNSIGNED } whole_kind;
 
 static const struct whole_option {
     int code;
     uint64_t lo, hi;
     size_t offset; /* in cli_run_opts */
     whole_kind kind;
-    const char *field;
 } whole_options[] = {
 /* The row's target and how it is stored, checked against the member's type. */
 #define INTO(m) offsetof(cli_run_opts, m), \
     _Generic(((cli_run_opts *)0)->m, uint64_t: WHOLE_U64, unsigned: WHOLE_UNSIGNED)
-#define INTO_NS_FROM_MS(m) offsetof(cli_run_opts, m), \
-    _Generic(((cli_run_opts *)0)->m, int64_t: WHOLE_MS_TO_NS)
-    {O_MIN_DUR, 0, UINT64_C(31536000000), INTO(s.min_duration_ms), "min_duration_ms"},
-    {O_MAX_DUR, 0, UINT64_C(31536000000), INTO(s.max_duration_ms), "max_duration_ms"},
-    {O_MIN_Q, 0, UINT64_C(1) << 36, INTO(s.min_query_count),
-     "min_query_count"},
-    {O_MAX_Q, 0, UINT64_C(1) << 36, INTO(s.max_query_count),
-     "max_query_count"},
-    {O_SPQ, 1, 1u << 20, INTO(s.multi_stream_samples_per_query),
-     "multi_stream_samples_per_query"},
-    {O_PSC, 1, UINT32_MAX, INTO(performance), NULL},
-    {O_TOTAL, 1, UINT32_MAX, INTO(total), NULL},
-    {O_SAMPLE_SIZE, 0, 1u << 30, INTO(sample_size), NULL},
-    {O_QSL_SEED, 0, UINT64_MAX, INTO(s.qsl_rng_seed),
-     "qsl_rng_seed"},
-    {O_INDEX_SEED, 0, UINT64_MAX, INTO(s.sample_index_rng_seed),
-     "sample_index_rng_seed"},
-    {O_SCHED_SEED, 0, UINT64_MAX, INTO(s.schedule_rng_seed),
-     "schedule_rng_seed"},
-    {O_ACC_SEED, 0, UINT64_MAX, INTO(s.accuracy_log_rng_seed),
-     "accuracy_log_rng_seed"},
-    {O_WORKERS, 1, 256, INTO(syn.workers), NULL},
-    {O_BATCH, 1, 65536, INTO(syn.max_batch), NULL},
-    {O_SUT_SEED, 0, UINT64_MAX, INTO(syn.seed), NULL},
-    {O_MAX_ASYNC, 0, UINT64_MAX, INTO(s.server_max_async_queries), "server_max_async_queries"},
-    {O_TIMEOUT, 1, UINT64_C(86400000), INTO_NS_FROM_MS(s.sample_timeout_ns), "sample_timeout_ns"},
-    {O_WARMUP, 0, UINT64_C(86400000), INTO(s.warmup_duration_ms),
-     "warmup_duration_ms"},
-    {O_REPEAT, 1, 1000, INTO(repeat), NULL},
+    {O_PSC, 1, UINT32_MAX, INTO(performance)},
+    {O_TOTAL, 1, UINT32_MAX, INTO(total)},
+    {O_SAMPLE_SIZE, 0, 1u << 30, INTO(sample_size)},
+    {O_WORKERS, 1, 256, INTO(syn.workers)},
+    {O_BATCH, 1, 65536, INTO(syn.max_batch)},
+    {O_SUT_SEED, 0, UINT64_MAX, INTO(syn.seed)},
+    {O_REPEAT, 1, 1000, INTO(repeat)},
 #undef INTO
-#undef INTO_NS_FROM_MS
 };
 
-/* A whole-number option (li: its row in run_long, fl: its name for messages). */
-static int parse_whole(cli_run_opts *o, int c, int li, const char *a, const char *fl,
+/* One of the program's whole-number options (fl: its name for messages). */
+static int parse_whole(cli_run_opts *o, int c, const char *a, const char *fl,
                        const char *cmd)
 {
     size_t n = sizeof whole_options / sizeof whole_options[0], i = 0;
@@ -245,17 +321,37 @@ static int parse_whole(cli_run_opts *o, int c, int li, const char *a, const char
     if (!cli_parse_u64(cmd, fl, a, w->lo, w->hi, &u))
         return CLI_EXIT_USAGE;
     char *dst = (char *)o + w->offset;
-    switch (w->kind) {
-    case WHOLE_U64: *(uint64_t *)dst = u; break;
-    case WHOLE_UNSIGNED: *(unsigned *)dst = (unsigned)u; break;
-    case WHOLE_MS_TO_NS: *(int64_t *)dst = (int64_t)u * 1000000; break;
+    if (w->kind == WHOLE_U64)
+        *(uint64_t *)dst = u;
+    else
+        *(unsigned *)dst = (unsigned)u;
+    return -1;
+}
+
+/* A settings flag: every field the flag sets (the settings table), in the flag's unit;
+ * they then override the config files. f is the flag's first field. */
+static int parse_setting(cli_run_opts *o, size_t f, const char *a, const char *cmd)
+{
+    const char *flag = lg_settings_field_flag(f);
+    char err[320], sh[CLI_SHOWN_LEN];
+    if (!strcmp(flag, "scenario") && !strcmp(cmd, "demo")) {
+        fprintf(stderr, "loadgen demo: --scenario: the demo runs all four scenarios; use "
+                "loadgen run --scenario %s\n", cli_shown(a, sh));
+        return CLI_EXIT_USAGE;
     }
-    /* The flag's name, "--name", as a string that outlives the parse (origins). */
-    static char names[sizeof run_long / sizeof run_long[0]][40];
-    if (li >= 0 && !names[li][0])
-        snprintf(names[li], sizeof names[li], "--%s", run_long[li].name);
-    if (w->field)
-        mark(o, w->field, li >= 0 ? names[li] : "?");
+    if (lg_settings_flag_set(&o->s, flag, is_bool_field(f) ? "1" : a, err, sizeof err) < 0) {
+        fprintf(stderr, "loadgen %s: %s\n", cmd, err);
+        if (!strcmp(lg_settings_field_flag_unit(f), "fraction"))
+            fprintf(stderr, "  (a fraction: 0.99 means 99%%, the 99th percentile)\n");
+        return CLI_EXIT_USAGE;
+    }
+    /* The flag's name as a string that outlives the parse (origins). */
+    static char names[CLI_MAX_FIELDS][40];
+    if (!names[f][0])
+        snprintf(names[f], sizeof names[f], "--%s", flag);
+    for (size_t i = f; i < lg_settings_field_count() && i < CLI_MAX_FIELDS; i++)
+        if (lg_settings_field_flag(i) && !strcmp(lg_settings_field_flag(i), flag))
+            o->flag_of[i] = names[f];
     return -1;
 }
 
@@ -277,13 +373,6 @@ static int parse_set(cli_run_opts *o, const char *a, const char *cmd)
                 "--explain lists them)\n", cmd, name);
         return CLI_EXIT_USAGE;
     }
-    /* Config files take MLPerf's grammar, hexadecimal included; the command line
-     * takes decimal numbers only, the same for --set as for the flags. */
-    if (cli_is_hex(eq + 1)) {
-        fprintf(stderr, "loadgen %s: --set %s: '%s' is hexadecimal%s\n", cmd, name,
-                cli_shown(eq + 1, sh), cli_hex_hint);
-        return CLI_EXIT_USAGE;
-    }
     if (lg_settings_field_set(&o->s, (size_t)i, eq + 1, err, sizeof err)) {
         fprintf(stderr, "loadgen %s: --set %s: %s\n", cmd, name, err);
         return CLI_EXIT_USAGE;
@@ -297,22 +386,6 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
 {
     char sh[CLI_SHOWN_LEN];
     switch (c) {
-    case O_SCENARIO:
-        if (lg_scenario_parse(a, &o->s.scenario)) {
-            fprintf(stderr, "loadgen %s: --scenario: unknown scenario '%s' (use "
-                    "SingleStream, MultiStream, Server or Offline)\n", cmd, cli_shown(a, sh));
-            return CLI_EXIT_USAGE;
-        }
-        mark(o, "scenario", "--scenario");
-        break;
-    case O_MODE:
-        if (lg_mode_parse(a, &o->s.mode)) {
-            fprintf(stderr, "loadgen %s: --mode: unknown mode '%s' (use performance, "
-                    "accuracy or submission)\n", cmd, cli_shown(a, sh));
-            return CLI_EXIT_USAGE;
-        }
-        mark(o, "mode", "--mode");
-        break;
     case O_SUT:
         if (strcmp(a, "null") && strcmp(a, "synthetic")) {
             fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null or "
@@ -338,52 +411,6 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
     case O_MODEL: o->model = a; break;
     case O_HTML: o->html = a; break;
     case O_OUT: o->out = a; o->out_given = true; break;
-    }
-    return -1;
-}
-
-/* The settings given as real numbers, in the flags' units (ms, QPS, fractions). */
-static int parse_real_setting(cli_run_opts *o, int c, const char *a, const char *fl,
-                              const char *cmd)
-{
-    double d;
-    switch (c) {
-    case O_TARGET_QPS:
-        if (!cli_parse_double(cmd, fl, a, 0, 1e12, true, false, &d))
-            return CLI_EXIT_USAGE;
-        o->s.server_target_qps = o->s.offline_expected_qps = d;
-        mark(o, "server_target_qps", "--target-qps");
-        mark(o, "offline_expected_qps", "--target-qps");
-        break;
-    case O_TARGET_LAT: {
-        if (!cli_parse_double(cmd, fl, a, 0, 86400e3, true, false, &d))
-            return CLI_EXIT_USAGE;
-        int64_t ns = (int64_t)(d * 1e6);
-        o->s.server_target_latency_ns = ns > 0 ? ns : 1;
-        o->s.single_stream_expected_latency_ns = d * 1e6;
-        o->s.multi_stream_expected_latency_ns = d * 1e6;
-        mark(o, "server_target_latency_ns", "--target-latency-ms");
-        mark(o, "single_stream_expected_latency_ns", "--target-latency-ms");
-        mark(o, "multi_stream_expected_latency_ns", "--target-latency-ms");
-        break;
-    }
-    case O_TARGET_PCT:
-        if (!cli_parse_double(cmd, fl, a, 0, 1, true, true, &d)) {
-            fprintf(stderr, "  (a percentile is a fraction: 0.99 means the 99th)\n");
-            return CLI_EXIT_USAGE;
-        }
-        o->s.single_stream_target_latency_percentile = d;
-        o->s.multi_stream_target_latency_percentile = d;
-        o->s.server_target_latency_percentile = d;
-        mark(o, "single_stream_target_latency_percentile", "--target-latency-percentile");
-        mark(o, "multi_stream_target_latency_percentile", "--target-latency-percentile");
-        mark(o, "server_target_latency_percentile", "--target-latency-percentile");
-        break;
-    case O_ACC_PROB:
-        if (!cli_parse_double(cmd, fl, a, 0, 1, false, false, &o->s.accuracy_log_probability))
-            return CLI_EXIT_USAGE;
-        mark(o, "accuracy_log_probability", "--accuracy-log-probability");
-        break;
     }
     return -1;
 }
@@ -431,35 +458,23 @@ static int parse_real_sut(cli_run_opts *o, int c, const char *a, const char *fl,
     return -1;
 }
 
-/* One option as getopt_long returned it: c its code, li its row in run_long (-1 for a
- * short or unknown option), a its value, fl its name for messages. */
-static int parse_option(cli_run_opts *o, int c, int li, const char *a, const char *fl,
+/* One option as getopt_long returned it: c its code, a its value, fl its name for
+ * messages. */
+static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
                         const char *cmd)
 {
-    char sh[CLI_SHOWN_LEN];
+    if (c >= O_FIELD && c < O_FIELD + CLI_MAX_FIELDS)
+        return parse_setting(o, (size_t)(c - O_FIELD), a, cmd);
     switch (c) {
-    case O_SCENARIO:
-        if (!strcmp(cmd, "demo")) {
-            fprintf(stderr, "loadgen demo: --scenario: the demo runs all four scenarios; use "
-                    "loadgen run --scenario %s\n", cli_shown(a, sh));
-            return CLI_EXIT_USAGE;
-        }
-        return parse_word(o, c, a, cmd);
-    case O_MODE: case O_SUT: case O_DIST: case O_CONF: case O_MODEL: case O_HTML: case O_OUT:
+    case O_SUT: case O_DIST: case O_CONF: case O_MODEL: case O_HTML: case O_OUT:
         return parse_word(o, c, a, cmd);
     case O_SET:
         return parse_set(o, a, cmd);
-    case O_TARGET_QPS: case O_TARGET_LAT: case O_TARGET_PCT: case O_ACC_PROB:
-        return parse_real_setting(o, c, a, fl, cmd);
     case O_MEAN_US: case O_SIGMA: case O_DROP: case O_FAIL: case O_DOUBLE: case O_STALL:
     case O_STALL_EVERY: case O_BATCH_COST:
         return parse_real_sut(o, c, a, fl, cmd);
     case O_EXPLAIN: o->explain = true; return -1;
     case O_BUSY: o->syn.busy_wait = true; return -1;
-    case O_COALESCE:
-        o->s.server_coalesce_queries = true;
-        mark(o, "server_coalesce_queries", "--coalesce-queries");
-        return -1;
     case O_QUIET: o->quiet = true; o->progress = false; return -1;
     case O_NO_PROGRESS: o->progress = false; return -1;
     case O_NO_SAMPLES: o->write_samples = false; return -1;
@@ -480,12 +495,13 @@ static int parse_option(cli_run_opts *o, int c, int li, const char *a, const cha
                     fl, cmd);
         return CLI_EXIT_USAGE;
     default:
-        return parse_whole(o, c, li, a, fl, cmd);
+        return parse_whole(o, c, a, fl, cmd);
     }
 }
 
 int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
 {
+    pthread_once(&run_long_once, run_long_init);
     optind = 0; /* 0, not 1: glibc then resets its state fully between parses */
     o->base = o->s;
     opterr = 0;
@@ -498,7 +514,7 @@ int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
             snprintf(fl, sizeof fl, "--%s", run_long[li].name);
         else
             cli_shown(flag, fl);
-        int rc = parse_option(o, c, li, optarg, fl, cmd);
+        int rc = parse_option(o, c, optarg, fl, cmd);
         if (rc >= 0)
             return rc;
     }
@@ -598,6 +614,11 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
             fprintf(stderr, "loadgen %s: %s\n", cmd, err);
             return CLI_EXIT_USAGE;
         }
+        /* Model names that match nothing (a typo MLPerf would pass over). */
+        char warn[2048];
+        if (!o->quiet && lg_config_model_warnings(o->cfg, o->model, warn, sizeof warn) > 0)
+            for (char *line = strtok(warn, "\n"); line; line = strtok(NULL, "\n"))
+                fprintf(stderr, "loadgen %s: warning: %s\n", cmd, line);
     } else if (o->model) {
         fprintf(stderr, "loadgen %s: --model %s: needs a config file (--conf)\n", cmd,
                 cli_shown(o->model, sh));

@@ -5,6 +5,7 @@
 #define LOADGEN_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "loadgen/loadgen.h"
 
@@ -121,7 +122,8 @@ int lg_config_origin_format(const lg_config_origin *o, char *buf, size_t len);
  * others (min_duration, the seeds, ...) under `scenario`. s->scenario is not changed.
  *
  * model: the model name as in the files ("resnet50"); NULL or "*" means no model, so
- *        that only lines for model '*' apply. Letters, digits, '_', '-', '+' only.
+ *        that only lines for model '*' apply. Letters, digits, '_', '-', '+', '.'
+ *        only.
  * origins: NULL, or an array of lg_settings_field_count() entries, indexed like the
  *        field table; the entries of the fields set here become LG_CONF_SRC_FILE and
  *        the others are left as they are (zero them first for "default").
@@ -132,6 +134,20 @@ int lg_config_origin_format(const lg_config_origin *o, char *buf, size_t len);
  */
 int lg_config_apply(const lg_config *c, const char *model, lg_scenario scenario,
                     lg_settings *s, lg_config_origin *origins, char *err, size_t errlen);
+
+/*
+ * Warnings about model names that MLPerf would pass over in silence: a user-kind file's
+ * lines for a model that is not `model` (often a misspelled model name: they apply to
+ * nothing), once per model at its first line; and `model` itself when no line names it
+ * (often a misspelled --model). Each with a did-you-mean among the models the files
+ * name. Lines of mlperf.conf-kind files for other models are normal and not reported.
+ * model: as in lg_config_apply (NULL or "*": no model).
+ * buf: the warnings, one per line, "user.conf:3: the model 'resnt50' is not this run's
+ *      ('resnet50'): its 2 lines apply to nothing in this run; did you mean
+ *      'resnet50'?" (up to len bytes, NUL-terminated; may be NULL when len is 0).
+ * Returns the number of warnings (0 when all is well), LG_EINVAL or LG_ENOMEM.
+ */
+int lg_config_model_warnings(const lg_config *c, const char *model, char *buf, size_t len);
 
 /* One loaded line, for listing. The strings belong to the lg_config. */
 typedef struct lg_config_entry {
@@ -175,7 +191,11 @@ int lg_config_entry_status(const lg_config *c, size_t i, const char *model,
 const char *lg_config_entry_status_name(int status);
 
 /* ------------------------------------------------------------------------------------
- * The lg_settings field table, in the order of the struct's fields.
+ * The settings table: every lg_settings field (but reserved) is one row, with its name,
+ * type, default, range, config key, command-line flag, detail-log line and doc. The
+ * defaults, the single-field checks of lg_settings_check, the config keys, the
+ * program's settings flags and its docs all come from it. Rows are in MLPerf's
+ * detail-log order, not the struct's. Pure functions: any thread, any time.
  * ---------------------------------------------------------------------------------- */
 
 /* Bit masks of scenarios: bit (1u << LG_SINGLE_STREAM) and so on. */
@@ -228,6 +248,51 @@ int lg_settings_field_format(const lg_settings *s, size_t i, char *buf, size_t l
  */
 int lg_settings_field_set(lg_settings *s, size_t i, const char *text, char *err,
                           size_t errlen);
+
+/* Writes field i's default (lg_settings_default's value) as lg_settings_field_format
+ * would. Returns the length needed, as snprintf, or LG_EINVAL. */
+int lg_settings_field_default(size_t i, char *buf, size_t len);
+
+/* Writes the values field i takes, in its own unit: "at least 1 and at most 1048576
+ * (count)", "above 0 and below 1 (fraction)", "0 or 1 (false or true)". Returns the
+ * length needed, as snprintf, or LG_EINVAL. */
+int lg_settings_field_range(size_t i, char *buf, size_t len);
+
+/* The command-line flag that sets field i, without "--" ("target-qps"), or NULL when
+ * none does (use the program's --set). Several fields can share a flag: it sets them all
+ * (--target-latency-ms sets the Server bound and the SingleStream and MultiStream
+ * hints). Static string. */
+const char *lg_settings_field_flag(size_t i);
+
+/* The unit of the flag's value ("ms" for --target-latency-ms, else the field's own), or
+ * NULL when the field has no flag. */
+const char *lg_settings_field_flag_unit(size_t i);
+
+/* The flag's one-line help, on the first field of each flag; NULL on the others. */
+const char *lg_settings_field_flag_help(size_t i);
+
+/* Sets every field that `flag` (without "--") sets, from text in the flag's unit, all or
+ * none. Returns how many fields it set (> 0), or LG_EINVAL with a message naming the
+ * flag ("--target-qps: '0' is out of range; it must be ...") and s unchanged. */
+int lg_settings_flag_set(lg_settings *s, const char *flag, const char *text, char *err,
+                         size_t errlen);
+
+/* Settings by name: lg_settings_field_set / lg_settings_field_format on the field named
+ * `name`. An unknown name gives LG_EINVAL (lg_settings_set: with a did-you-mean). */
+int lg_settings_set(lg_settings *s, const char *name, const char *text, char *err,
+                    size_t errlen);
+int lg_settings_get(const lg_settings *s, const char *name, char *buf, size_t len);
+
+/*
+ * The one number grammar of config files, the settings API and the program's flags.
+ * Whole numbers: decimal without a leading zero ("010" is refused: MLPerf would read it
+ * as octal), or 0x hexadecimal, an optional '+'. Reals: [+-] digits [. digits]
+ * [e [+-] digits], or a 0x whole number; no inf, nan, hexadecimal floats or spaces. At
+ * most 256 characters. Locale-independent. Returns 0, or LG_EINVAL with a message
+ * quoting the text ("'1.5' is not a whole number; ...").
+ */
+int lg_parse_u64(const char *text, uint64_t *out, char *err, size_t errlen);
+int lg_parse_double(const char *text, double *out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -230,10 +230,14 @@ typedef struct lg_settings {
     uint64_t warmup_duration_ms; /* before the timed run, issue the scenario's queries
                                     this long on the loaded set; not measured, not
                                     logged per sample; 0 = no warm-up (default) */
+    /* MLPerf's FindPeakPerformance settings (mode 3, not supported yet: logged only, as
+     * MLPerf logs them in every Server run). */
+    uint64_t server_find_peak_qps_decimals_of_precision; /* default 1 */
+    double server_find_peak_qps_boundary_step_size;      /* default 1 */
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[24];
+    uint64_t reserved[22];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "loadgen/internal.h"
+#include "loadgen/settings_table.h"
 #include "loadgen/results_fields.h"
 
 #ifndef LG_BUILD_DATE
@@ -494,89 +495,44 @@ static void detail_settings(detail *d, int64_t tm)
 {
     const lg_settings *s = d->t->req;
     const lg__eff *e = &d->t->eff;
-    D_STR(d, "requested_scenario", lg_scenario_name(s->scenario), tm);
-    D_STR(d, "requested_test_mode", lg_mode_name(s->mode), tm);
-    switch (s->scenario) {
-    case LG_SINGLE_STREAM:
-        D_DBL(d, "requested_single_stream_expected_latency_ns",
-              s->single_stream_expected_latency_ns, tm);
-        D_DBL(d, "requested_single_stream_target_latency_percentile",
-              s->single_stream_target_latency_percentile, tm);
-        break;
-    case LG_MULTI_STREAM:
-        D_DBL(d, "requested_multi_stream_expected_latency_ns",
-              s->multi_stream_expected_latency_ns, tm);
-        D_DBL(d, "requested_multi_stream_target_latency_percentile",
-              s->multi_stream_target_latency_percentile, tm);
-        D_U64(d, "requested_multi_stream_samples_per_query",
-              s->multi_stream_samples_per_query, tm);
-        break;
-    case LG_SERVER:
-        D_DBL(d, "requested_server_target_qps", s->server_target_qps, tm);
-        D_I64(d, "requested_server_target_latency_ns", s->server_target_latency_ns, tm);
-        D_DBL(d, "requested_server_target_latency_percentile",
-              s->server_target_latency_percentile, tm);
-        D_BOOL(d, "requested_server_coalesce_queries", s->server_coalesce_queries, tm);
-        D_I64(d, "requested_server_find_peak_qps_decimals_of_precision", 1, tm);
-        D_I64(d, "requested_server_find_peak_qps_boundary_step_size", 1, tm);
-        D_U64(d, "requested_server_max_async_queries", s->server_max_async_queries, tm);
-        D_U64(d, "requested_server_num_issue_query_threads",
-              s->server_num_issue_query_threads, tm);
-        break;
-    case LG_OFFLINE:
-        D_DBL(d, "requested_offline_expected_qps", s->offline_expected_qps, tm);
-        break;
+    /* The requested_* lines: the settings table's logged rows for this scenario. */
+    unsigned bit = LG_SCENARIO_BIT(s->scenario);
+    for (size_t i = 0; i < LG__NFIELDS; i++) {
+        const lg__field *fd = &lg__fields[i];
+        if (!fd->log || !(fd->log_scen & bit))
+            continue;
+        char key[96];
+        snprintf(key, sizeof key, "requested_%s", fd->log);
+        double v = lg__field_value(s, i);
+        switch (fd->ft) {
+        case LG__FT_SCEN: D_STR(d, key, lg_scenario_name(s->scenario), tm); break;
+        case LG__FT_MODE: D_STR(d, key, lg_mode_name(s->mode), tm); break;
+        case LG__FT_F64: D_DBL(d, key, v, tm); break;
+        case LG__FT_I64: D_I64(d, key, *(const int64_t *)((const char *)s + fd->off), tm);
+            break;
+        case LG__FT_U64: D_U64(d, key, *(const uint64_t *)((const char *)s + fd->off), tm);
+            break;
+        case LG__FT_BOOL: D_BOOL(d, key, v != 0, tm); break;
+        }
     }
-    D_U64(d, "requested_min_duration_ms", s->min_duration_ms, tm);
-    D_U64(d, "requested_max_duration_ms", s->max_duration_ms, tm);
-    D_U64(d, "requested_min_query_count", s->min_query_count, tm);
-    D_U64(d, "requested_max_query_count", s->max_query_count, tm);
-    D_U64(d, "requested_qsl_rng_seed", s->qsl_rng_seed, tm);
-    D_U64(d, "requested_sample_index_rng_seed", s->sample_index_rng_seed, tm);
-    D_U64(d, "requested_schedule_rng_seed", s->schedule_rng_seed, tm);
-    D_U64(d, "requested_accuracy_log_rng_seed", s->accuracy_log_rng_seed, tm);
-    D_DBL(d, "requested_accuracy_log_probability", s->accuracy_log_probability, tm);
-    D_U64(d, "requested_accuracy_log_sampling_target", s->accuracy_log_sampling_target, tm);
-    D_BOOL(d, "requested_print_timestamps", s->print_timestamps, tm);
-    D_BOOL(d, "requested_performance_issue_unique", s->performance_issue_unique, tm);
-    D_BOOL(d, "requested_performance_issue_same", s->performance_issue_same, tm);
-    D_U64(d, "requested_performance_issue_same_index", s->performance_issue_same_index, tm);
-    D_U64(d, "requested_performance_sample_count_override",
-          s->performance_sample_count_override, tm);
-    D_U64(d, "requested_accuracy_sample_count_override", s->accuracy_sample_count_override,
-          tm);
-    D_BOOL(d, "requested_sample_concatenate_permutation",
-           s->sample_concatenate_permutation, tm);
 
     D_STR(d, "effective_scenario", lg_scenario_name(e->scenario), tm);
     D_STR(d, "effective_test_mode", lg_mode_name(e->mode), tm);
-    D_U64(d, "effective_samples_per_query", e->samples_per_query, tm);
-    D_DBL(d, "effective_target_qps", e->target_qps, tm);
-    D_I64(d, "effective_target_latency_ns", e->target_latency_ns, tm);
-    D_DBL(d, "effective_target_latency_percentile", e->target_latency_percentile, tm);
-    D_U64(d, "effective_max_async_queries", e->max_async_queries, tm);
-    D_U64(d, "effective_target_duration_ms", e->target_duration_ms, tm);
-    D_U64(d, "effective_min_duration_ms", e->min_duration_ms, tm);
-    D_U64(d, "effective_max_duration_ms", e->max_duration_ms, tm);
-    D_U64(d, "effective_min_query_count", e->min_query_count, tm);
-    D_U64(d, "effective_max_query_count", e->max_query_count, tm);
-    D_U64(d, "effective_min_sample_count", e->min_sample_count, tm);
-    D_U64(d, "effective_qsl_rng_seed", s->qsl_rng_seed, tm);
-    D_U64(d, "effective_sample_index_rng_seed", s->sample_index_rng_seed, tm);
-    D_U64(d, "effective_schedule_rng_seed", s->schedule_rng_seed, tm);
-    D_U64(d, "effective_accuracy_log_rng_seed", s->accuracy_log_rng_seed, tm);
-    D_DBL(d, "effective_accuracy_log_probability", s->accuracy_log_probability, tm);
-    D_U64(d, "effective_accuracy_log_sampling_target", s->accuracy_log_sampling_target, tm);
-    D_BOOL(d, "effective_print_timestamps", s->print_timestamps, tm);
-    D_BOOL(d, "effective_performance_issue_unique", s->performance_issue_unique, tm);
-    D_BOOL(d, "effective_performance_issue_same", s->performance_issue_same, tm);
-    D_U64(d, "effective_performance_issue_same_index", s->performance_issue_same_index, tm);
-    D_U64(d, "effective_performance_sample_count", e->performance_sample_count, tm);
-    D_U64(d, "effective_accuracy_sample_count", e->accuracy_sample_count, tm);
-    D_BOOL(d, "effective_sample_concatenate_permutation", s->sample_concatenate_permutation,
-           tm);
-    D_I64(d, "effective_sample_timeout_ns", e->sample_timeout_ns, tm);
-    D_U64(d, "effective_warmup_duration_ms", s->warmup_duration_ms, tm);
+#define EFF(m) e->m
+#define REQ(m) s->m
+#define LOG_U64(k, v) D_U64(d, k, v, tm)
+#define LOG_I64(k, v) D_I64(d, k, v, tm)
+#define LOG_DBL(k, v) D_DBL(d, k, v, tm)
+#define LOG_BOOL(k, v) D_BOOL(d, k, v, tm)
+#define X(key, type, src, rd) LOG_##type("effective_" key, src);
+    LG_RESULTS_SETTINGS(X)
+#undef X
+#undef LOG_U64
+#undef LOG_I64
+#undef LOG_DBL
+#undef LOG_BOOL
+#undef EFF
+#undef REQ
 }
 
 static void detail_pass_block(detail *d, const lg__pass *p, int64_t tm)
@@ -934,6 +890,33 @@ static void json_stats(FILE *f, const char *name, const lg_latency_stats *s)
     fputs("},\n", f);
 }
 
+/* One "key": value of a results.json object, after *sep (then ", "). */
+static void json_key(FILE *f, const char **sep, const char *key)
+{
+    fprintf(f, "%s\"%s\": ", *sep, key);
+    *sep = ", ";
+}
+static void json_field_U64(FILE *f, const char **sep, const char *key, uint64_t v)
+{
+    json_key(f, sep, key);
+    fprintf(f, "%llu", (unsigned long long)v);
+}
+static void json_field_I64(FILE *f, const char **sep, const char *key, int64_t v)
+{
+    json_key(f, sep, key);
+    fprintf(f, "%lld", (long long)v);
+}
+static void json_field_DBL(FILE *f, const char **sep, const char *key, double v)
+{
+    json_key(f, sep, key);
+    json_double_full(f, v);
+}
+static void json_field_BOOL(FILE *f, const char **sep, const char *key, bool v)
+{
+    json_key(f, sep, key);
+    fputs(v ? "true" : "false", f);
+}
+
 static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
                                const lg__pass *perf, const lg__pass *acc)
 {
@@ -969,23 +952,16 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
             lg_scenario_name(e->scenario), lg_mode_name(e->mode), lg_mode_name(r->mode));
     fprintf(f, "  \"valid\": %s,\n  \"aborted\": %s,\n  \"invalid_reasons\": [",
             r->valid ? "true" : "false", r->aborted ? "true" : "false");
-    static const struct { unsigned flag; const char *code; } codes[] = {
-        {LG_INVALID_MIN_DURATION, "min_duration"}, {LG_INVALID_MIN_QUERIES, "min_queries"},
-        {LG_INVALID_PERF_CONSTRAINT, "perf_constraint"},
-        {LG_INVALID_EARLY_STOPPING, "early_stopping"},
-        {LG_INVALID_FAILED_SAMPLES, "failed_samples"}, {LG_INVALID_TIMED_OUT, "timed_out"},
-        {LG_INVALID_ABORTED, "aborted"}, {LG_INVALID_MAX_LIMIT, "max_limit"},
-        {LG_INVALID_COMPLETION_ERRORS, "completion_errors"},
-        {LG_INVALID_OUT_OF_MEMORY, "out_of_memory"}, {LG_INVALID_QSL_FAILURE, "qsl_failure"}};
     bool first = true;
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-        if (!(r->invalid_reasons & codes[i].flag))
-            continue;
-        fprintf(f, "%s\n    {\"code\": \"%s\", \"text\": ", first ? "" : ",", codes[i].code);
-        lg__json_string(f, lg_invalid_reason_text(codes[i].flag));
-        fputc('}', f);
-        first = false;
+#define X(code, flag)                                                                         \
+    if (r->invalid_reasons & (flag)) {                                                        \
+        fprintf(f, "%s\n    {\"code\": \"" code "\", \"text\": ", first ? "" : ",");           \
+        lg__json_string(f, lg_invalid_reason_text(flag));                                     \
+        fputc('}', f);                                                                        \
+        first = false;                                                                        \
     }
+    LG_RESULTS_REASONS(X)
+#undef X
     fprintf(f, "%s],\n", first ? "" : "\n  ");
     fputs("  \"metric\": {\"name\": ", f);
     lg__json_string(f, r->metric_name ? r->metric_name : "");
@@ -1007,52 +983,32 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
         json_stats(f, "query_latency_ns", &r->query_latency);
     json_stats(f, "issue_lag_ns", &r->issue_lag);
     const lg_early_stopping *es = &r->early_stopping;
-    fprintf(f, "  \"early_stopping\": {\"applies\": %s, \"met\": %s, \"percentile\": ",
-            es->applies ? "true" : "false", es->met ? "true" : "false");
-    json_double_full(f, es->percentile);
-    fprintf(f, ", \"queries\": %llu, \"min_queries\": %llu, \"overlatency\": %llu, "
-               "\"more_queries_needed\": %llu, \"estimate_ns\": %lld, "
-               "\"estimate99_ns\": %lld},\n",
-            (unsigned long long)es->queries, (unsigned long long)es->min_queries,
-            (unsigned long long)es->overlatency, (unsigned long long)es->more_queries_needed,
-            (long long)es->estimate_ns, (long long)es->estimate99_ns);
-    fputs("  \"throughput\": {\"completed_samples_per_sec\": ", f);
-    json_double_full(f, r->completed_samples_per_sec);
-    fputs(", \"scheduled_samples_per_sec\": ", f);
-    json_double_full(f, r->scheduled_samples_per_sec);
-    fputs(", \"samples_per_sec\": ", f);
-    json_double_full(f, r->samples_per_sec);
-    fputs(", \"qps_with_loadgen_overhead\": ", f);
-    json_double_full(f, r->qps_with_loadgen_overhead);
-    fputs(", \"qps_without_loadgen_overhead\": ", f);
-    json_double_full(f, r->qps_without_loadgen_overhead);
-    fprintf(f, "},\n  \"durations_ns\": {\"run\": %lld, \"final_issue\": %lld, "
-               "\"final_scheduled\": %lld},\n  \"overlatency_count\": %llu,\n",
-            (long long)r->duration_ns, (long long)r->final_issue_ns,
-            (long long)r->final_scheduled_ns, (unsigned long long)r->overlatency_count);
-    fprintf(f, "  \"settings\": {\"samples_per_query\": %llu, \"target_qps\": ",
-            (unsigned long long)e->samples_per_query);
-    json_double_full(f, e->target_qps);
-    fprintf(f, ", \"target_latency_ns\": %lld, \"target_latency_percentile\": ",
-            (long long)e->target_latency_ns);
-    json_double_full(f, e->target_latency_percentile);
-    fprintf(f, ", \"max_async_queries\": %llu, \"min_duration_ms\": %llu, "
-               "\"max_duration_ms\": %llu, \"min_query_count\": %llu, "
-               "\"max_query_count\": %llu, \"performance_sample_count\": %llu, "
-               "\"accuracy_sample_count\": %llu, \"qsl_rng_seed\": %llu, "
-               "\"sample_index_rng_seed\": %llu, \"schedule_rng_seed\": %llu, "
-               "\"accuracy_log_rng_seed\": %llu, \"accuracy_log_probability\": ",
-            (unsigned long long)e->max_async_queries, (unsigned long long)e->min_duration_ms,
-            (unsigned long long)e->max_duration_ms, (unsigned long long)e->min_query_count,
-            (unsigned long long)e->max_query_count,
-            (unsigned long long)e->performance_sample_count,
-            (unsigned long long)e->accuracy_sample_count, (unsigned long long)s->qsl_rng_seed,
-            (unsigned long long)s->sample_index_rng_seed,
-            (unsigned long long)s->schedule_rng_seed,
-            (unsigned long long)s->accuracy_log_rng_seed);
-    json_double_full(f, s->accuracy_log_probability);
-    fprintf(f, ", \"sample_timeout_ns\": %lld, \"warmup_duration_ms\": %llu}\n}\n",
-            (long long)e->sample_timeout_ns, (unsigned long long)s->warmup_duration_ms);
+    fputs("  \"early_stopping\": {", f);
+    sep = "";
+#define X(key, type, member) json_field_##type(f, &sep, key, es->member);
+    LG_RESULTS_EARLY_STOPPING(X)
+#undef X
+    fputs("},\n  \"throughput\": {", f);
+    sep = "";
+#define X(key, member) json_field_DBL(f, &sep, key, r->member);
+    LG_RESULTS_THROUGHPUT(X)
+#undef X
+    fputs("},\n  \"durations_ns\": {", f);
+    sep = "";
+#define X(key, member) json_field_I64(f, &sep, key, r->member);
+    LG_RESULTS_DURATIONS(X)
+#undef X
+    fprintf(f, "},\n  \"overlatency_count\": %llu,\n  \"settings\": {",
+            (unsigned long long)r->overlatency_count);
+    sep = "";
+#define EFF(m) e->m
+#define REQ(m) s->m
+#define X(key, type, src, rd) json_field_##type(f, &sep, key, src);
+    LG_RESULTS_SETTINGS(X)
+#undef X
+#undef EFF
+#undef REQ
+    fputs("}\n}\n", f);
 }
 
 /* ---------------------------------------------------------------- entry point */

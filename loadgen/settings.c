@@ -10,24 +10,7 @@
 #include <strings.h>
 
 #include "loadgen/internal.h"
-
-void lg_settings_default(lg_settings *s)
-{
-    memset(s, 0, sizeof *s);
-    s->scenario = LG_SINGLE_STREAM;
-    s->mode = LG_MODE_PERFORMANCE;
-    s->single_stream_expected_latency_ns = 1e6;
-    s->single_stream_target_latency_percentile = 0.90;
-    s->multi_stream_expected_latency_ns = 8e6;
-    s->multi_stream_target_latency_percentile = 0.99;
-    s->multi_stream_samples_per_query = 8;
-    s->server_target_qps = 1.0;
-    s->server_target_latency_ns = 100000000;
-    s->server_target_latency_percentile = 0.99;
-    s->offline_expected_qps = 1.0;
-    s->min_duration_ms = 10000;
-    s->min_query_count = 100;
-}
+#include "loadgen/settings_table.h"
 
 void lg_log_settings_default(lg_log_settings *l)
 {
@@ -123,7 +106,6 @@ static int fail(char *msg, size_t len, const char *fmt, const char *key, double 
     return LG_EINVAL;
 }
 
-static bool open_unit(double p) { return isfinite(p) && p > 0.0 && p < 1.0; }
 
 static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                   size_t len);
@@ -140,84 +122,20 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
             return fail(msg, len, "%s: reserved[%g] is not zero (a program built against a "
                         "newer loadgen.h?); start from lg_settings_default()", "reserved",
                         (double)i);
-    if ((unsigned)s->scenario > LG_OFFLINE)
-        return fail(msg, len, "%s: unknown scenario %g", "scenario", (double)s->scenario);
-    if ((unsigned)s->mode > LG_MODE_PERFORMANCE)
-        return fail(msg, len, "%s: unknown mode %g", "mode", (double)s->mode);
-
-    const char *pct = "%s = %g: a percentile must be above 0 and below 1";
-    const char *pos = "%s = %g: must be a finite number above 0";
-    if (!open_unit(s->single_stream_target_latency_percentile))
-        return fail(msg, len, pct, "single_stream_target_latency_percentile",
-                    s->single_stream_target_latency_percentile);
-    if (!open_unit(s->multi_stream_target_latency_percentile))
-        return fail(msg, len, pct, "multi_stream_target_latency_percentile",
-                    s->multi_stream_target_latency_percentile);
-    if (!open_unit(s->server_target_latency_percentile))
-        return fail(msg, len, pct, "server_target_latency_percentile",
-                    s->server_target_latency_percentile);
-    if (!(isfinite(s->single_stream_expected_latency_ns) &&
-          s->single_stream_expected_latency_ns > 0))
-        return fail(msg, len, pos, "single_stream_expected_latency_ns",
-                    s->single_stream_expected_latency_ns);
-    if (!(isfinite(s->multi_stream_expected_latency_ns) &&
-          s->multi_stream_expected_latency_ns > 0))
-        return fail(msg, len, pos, "multi_stream_expected_latency_ns",
-                    s->multi_stream_expected_latency_ns);
-    /* Rates: a mean gap of 1e15 ns (11.6 days) at the lowest keeps every schedule's
-     * arithmetic in int64_t nanoseconds. */
-    const char *rate = "%s = %g: must be a number from 1e-06 to 1e+12 queries per second";
-    if (!(s->server_target_qps >= LG_MIN_QPS && s->server_target_qps <= LG_MAX_QPS))
-        return fail(msg, len, rate, "server_target_qps", s->server_target_qps);
-    if (!(s->offline_expected_qps >= LG_MIN_QPS && s->offline_expected_qps <= LG_MAX_QPS))
-        return fail(msg, len, rate, "offline_expected_qps", s->offline_expected_qps);
-    if (s->server_target_latency_ns <= 0 || s->server_target_latency_ns > LG__YEAR_NS)
-        return fail(msg, len, "%s = %g: must be above 0 and at most a year",
-                    "server_target_latency_ns", (double)s->server_target_latency_ns);
-    if (s->single_stream_expected_latency_ns > (double)LG__YEAR_NS)
-        return fail(msg, len, "%s = %g: more than a year", "single_stream_expected_latency_ns",
-                    s->single_stream_expected_latency_ns);
-    if (s->multi_stream_expected_latency_ns > (double)LG__YEAR_NS)
-        return fail(msg, len, "%s = %g: more than a year", "multi_stream_expected_latency_ns",
-                    s->multi_stream_expected_latency_ns);
-    if (s->multi_stream_samples_per_query == 0)
-        return fail(msg, len, "%s = %g: must be at least 1",
-                    "multi_stream_samples_per_query", 0);
-    if (s->multi_stream_samples_per_query > (1u << 20))
-        return fail(msg, len, "%s = %g: at most 1048576 samples per query",
-                    "multi_stream_samples_per_query",
-                    (double)s->multi_stream_samples_per_query);
-    if (!(s->accuracy_log_probability >= 0.0 && s->accuracy_log_probability <= 1.0))
-        return fail(msg, len, "%s = %g: must be in [0, 1]", "accuracy_log_probability",
-                    s->accuracy_log_probability);
+    /* Each field against its own range (the settings table), then the rules that
+     * tie fields together. */
+    int rc = lg__fields_check(s, msg, len);
+    if (rc)
+        return rc;
     if (s->performance_issue_unique && s->performance_issue_same)
         return fail(msg, len, "%s: performance_issue_unique and performance_issue_same "
                     "cannot both be set%.0g", "performance_issue_same", 0);
-    if (s->server_num_issue_query_threads > 1)
-        return fail(msg, len, "%s = %g: only one issue thread is supported (0 or 1)",
-                    "server_num_issue_query_threads",
-                    (double)s->server_num_issue_query_threads);
-    if (s->warmup_duration_ms > LG__YEAR_MS)
-        return fail(msg, len, "%s = %g: more than a year", "warmup_duration_ms",
-                    (double)s->warmup_duration_ms);
-    if (s->sample_timeout_ns < 0 || s->sample_timeout_ns > LG__YEAR_NS)
-        return fail(msg, len, "%s = %g: must be 0 (default) or above, and at most a year",
-                    "sample_timeout_ns", (double)s->sample_timeout_ns);
-    if (s->max_duration_ms > LG__YEAR_MS)
-        return fail(msg, len, "%s = %g: more than a year", "max_duration_ms",
-                    (double)s->max_duration_ms);
-    if (s->min_query_count > LG__MAX_RECORDS)
-        return fail(msg, len, "%s = %g: more than the 2^36 samples one run can record",
-                    "min_query_count", (double)s->min_query_count);
     if (s->max_query_count && s->max_query_count < s->min_query_count)
         return fail(msg, len, "%s = %g: below min_query_count", "max_query_count",
                     (double)s->max_query_count);
     if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms)
         return fail(msg, len, "%s = %g: below min_duration_ms", "max_duration_ms",
                     (double)s->max_duration_ms);
-    if (s->min_duration_ms > LG__YEAR_MS)
-        return fail(msg, len, "%s = %g: more than a year", "min_duration_ms",
-                    (double)s->min_duration_ms);
 
     if (qsl) {
         if (qsl->total_sample_count == 0)

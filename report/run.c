@@ -171,22 +171,6 @@ static void read_latency(json_t *root, const char *obj, lg_latency_stats *s)
 #undef LAT
 }
 
-static const struct {
-    const char *code;
-    unsigned flag;
-} reason_codes[] = {
-    {"min_duration", LG_INVALID_MIN_DURATION},
-    {"min_queries", LG_INVALID_MIN_QUERIES},
-    {"perf_constraint", LG_INVALID_PERF_CONSTRAINT},
-    {"early_stopping", LG_INVALID_EARLY_STOPPING},
-    {"failed_samples", LG_INVALID_FAILED_SAMPLES},
-    {"timed_out", LG_INVALID_TIMED_OUT},
-    {"aborted", LG_INVALID_ABORTED},
-    {"max_limit", LG_INVALID_MAX_LIMIT},
-    {"completion_errors", LG_INVALID_COMPLETION_ERRORS},
-    {"out_of_memory", LG_INVALID_OUT_OF_MEMORY},
-    {"qsl_failure", LG_INVALID_QSL_FAILURE},
-};
 
 static int read_results(rpt_run *run, const char *path, char *err, size_t errlen)
 {
@@ -246,9 +230,11 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     json_t *item;
     json_array_foreach(reasons, i, item) {
         const char *code = json_string_value(json_object_get(item, "code"));
-        for (size_t k = 0; code && k < sizeof reason_codes / sizeof reason_codes[0]; k++)
-            if (!strcmp(code, reason_codes[k].code))
-                r->invalid_reasons |= reason_codes[k].flag;
+#define X(name, flag)                                                                         \
+    if (code && !strcmp(code, name))                                                          \
+        r->invalid_reasons |= (flag);
+        LG_RESULTS_REASONS(X)
+#undef X
     }
     r->metric_name = run->metric_name;
     r->metric_unit = run->metric_unit;
@@ -261,39 +247,34 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
         read_latency(root, "query_latency_ns", &r->query_latency);
     read_latency(root, "issue_lag_ns", &r->issue_lag);
     lg_early_stopping *es = &r->early_stopping;
-    es->applies = jbool(root, "early_stopping.applies");
-    es->met = jbool(root, "early_stopping.met");
-    es->percentile = jnum(root, "early_stopping.percentile");
-    es->queries = ju64(root, "early_stopping.queries");
-    es->min_queries = ju64(root, "early_stopping.min_queries");
-    es->overlatency = ju64(root, "early_stopping.overlatency");
-    es->more_queries_needed = ju64(root, "early_stopping.more_queries_needed");
-    es->estimate_ns = ji64(root, "early_stopping.estimate_ns");
-    es->estimate99_ns = ji64(root, "early_stopping.estimate99_ns");
-    r->completed_samples_per_sec = jnum(root, "throughput.completed_samples_per_sec");
-    r->scheduled_samples_per_sec = jnum(root, "throughput.scheduled_samples_per_sec");
-    r->samples_per_sec = jnum(root, "throughput.samples_per_sec");
-    r->qps_with_loadgen_overhead = jnum(root, "throughput.qps_with_loadgen_overhead");
-    r->qps_without_loadgen_overhead = jnum(root, "throughput.qps_without_loadgen_overhead");
-    r->duration_ns = ji64(root, "durations_ns.run");
-    r->final_issue_ns = ji64(root, "durations_ns.final_issue");
-    r->final_scheduled_ns = ji64(root, "durations_ns.final_scheduled");
+#define READ_BOOL(key) jbool(root, key)
+#define READ_DBL(key) jnum(root, key)
+#define READ_U64(key) ju64(root, key)
+#define READ_I64(key) ji64(root, key)
+#define X(key, type, member) es->member = READ_##type("early_stopping." key);
+    LG_RESULTS_EARLY_STOPPING(X)
+#undef X
+#define X(key, member) r->member = jnum(root, "throughput." key);
+    LG_RESULTS_THROUGHPUT(X)
+#undef X
+#define X(key, member) r->member = ji64(root, "durations_ns." key);
+    LG_RESULTS_DURATIONS(X)
+#undef X
     r->overlatency_count = ju64(root, "overlatency_count");
-    r->performance_sample_count = ju64(root, "settings.performance_sample_count");
-    r->accuracy_sample_count = ju64(root, "settings.accuracy_sample_count");
-    r->samples_per_query = ju64(root, "settings.samples_per_query");
-    in->target_qps = jnum(root, "settings.target_qps");
-    in->target_latency_ns = ji64(root, "settings.target_latency_ns");
-    in->target_latency_percentile = jnum(root, "settings.target_latency_percentile");
-    in->min_duration_ms = ju64(root, "settings.min_duration_ms");
-    in->max_duration_ms = ju64(root, "settings.max_duration_ms");
-    in->min_query_count = ju64(root, "settings.min_query_count");
-    in->max_query_count = ju64(root, "settings.max_query_count");
-    in->max_async_queries = ju64(root, "settings.max_async_queries");
-    in->qsl_rng_seed = ju64(root, "settings.qsl_rng_seed");
-    in->sample_index_rng_seed = ju64(root, "settings.sample_index_rng_seed");
-    in->schedule_rng_seed = ju64(root, "settings.schedule_rng_seed");
-    in->sample_timeout_ns = ji64(root, "settings.sample_timeout_ns");
+    /* The settings the report uses; the others are written for people and tools. */
+#define RES(m) r->m =
+#define RUN(m) in->m =
+#define NONE (void)
+#define X(key, type, src, rd) rd READ_##type("settings." key);
+    LG_RESULTS_SETTINGS(X)
+#undef X
+#undef RES
+#undef RUN
+#undef NONE
+#undef READ_BOOL
+#undef READ_DBL
+#undef READ_U64
+#undef READ_I64
     read_environment(root, in);
     if (!(in->target_latency_percentile > 0 && in->target_latency_percentile < 1))
         in->target_latency_percentile = es->percentile > 0 && es->percentile < 1

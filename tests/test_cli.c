@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "loadgen/config.h"
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
 
@@ -415,32 +416,37 @@ USAGE_ERROR(last_flag_without_its_value_exits_2_naming_it, "--scenario", "needs 
             "--quiet", "--scenario")
 USAGE_ERROR(stray_argument_exits_2_naming_it, "'extra'", NULL, "run", "extra")
 /* The messages for bad numbers, by the value they quote (the flag: see the next test). */
-USAGE_ERROR(target_qps_abc_exits_2_quoting_the_value, "'abc' is not a finite number", NULL,
+USAGE_ERROR(target_qps_abc_exits_2_quoting_the_value, "'abc' is not a number", NULL,
             "run", "--target-qps", "abc")
 USAGE_ERROR(target_qps_with_equals_abc_names_the_flag_without_the_value, "--target-qps: ",
-            "'abc' is not a finite number", "run", "--target-qps=abc")
-USAGE_ERROR(negative_target_qps_exits_2_quoting_the_value, "-5 is out of range (0, 1e+12]",
+            "'abc' is not a number", "run", "--target-qps=abc")
+USAGE_ERROR(negative_target_qps_exits_2_quoting_the_value,
+            "'-5' is out of range; it must be at least 1e-06 and at most 1000000000000 (1/s)",
             NULL, "run", "--target-qps", "-5")
-USAGE_ERROR(zero_target_qps_exits_2_quoting_the_value, "0 is out of range (0, 1e+12]", NULL,
+USAGE_ERROR(zero_target_qps_exits_2_quoting_the_value,
+            "'0' is out of range; it must be at least 1e-06 and at most 1000000000000 (1/s)", NULL,
             "run", "--target-qps", "0")
-USAGE_ERROR(infinite_target_qps_exits_2_quoting_the_value, "'inf' is not a finite number",
+USAGE_ERROR(infinite_target_qps_exits_2_quoting_the_value, "'inf' is not a number",
             NULL, "run", "--target-qps", "inf")
-USAGE_ERROR(nan_target_latency_exits_2_quoting_the_value, "'nan' is not a finite number", NULL,
+USAGE_ERROR(nan_target_latency_exits_2_quoting_the_value, "'nan' is not a number", NULL,
             "run", "--target-latency-ms", "nan")
 USAGE_ERROR(fractional_min_duration_exits_2_quoting_the_value, "'1.5' is not a whole number",
             NULL, "run", "--min-duration-ms", "1.5")
-USAGE_ERROR(negative_min_duration_exits_2_quoting_the_value, "'-1' is not a whole number >= 0",
+USAGE_ERROR(negative_min_duration_exits_2_quoting_the_value, "'-1' is negative",
             NULL, "run", "--min-duration-ms", "-1")
 USAGE_ERROR(min_query_count_beyond_64_bits_exits_2_saying_so,
-            "'99999999999999999999' is not a whole number that fits in 64 bits", NULL, "run",
+            "'99999999999999999999' is too large to be represented", NULL, "run",
             "--min-query-count", "99999999999999999999")
-USAGE_ERROR(percentile_1_exits_2_and_explains_fractions, "1 is out of range (0, 1)",
-            "(a percentile is a fraction: 0.99 means the 99th)", "run",
+USAGE_ERROR(percentile_1_exits_2_and_explains_fractions,
+            "'1' is out of range; it must be above 0 and below 1 (fraction)",
+            "(a fraction: 0.99 means 99%, the 99th percentile)", "run",
             "--target-latency-percentile", "1")
-USAGE_ERROR(percentile_99_exits_2_and_explains_fractions, "99 is out of range (0, 1)",
-            "(a percentile is a fraction: 0.99 means the 99th)", "run",
+USAGE_ERROR(percentile_99_exits_2_and_explains_fractions,
+            "'99' is out of range; it must be above 0 and below 1 (fraction)",
+            "(a fraction: 0.99 means 99%, the 99th percentile)", "run",
             "--target-latency-percentile", "99")
-USAGE_ERROR(samples_per_query_0_exits_2_quoting_the_range, "0 is out of range [1, 1048576]",
+USAGE_ERROR(samples_per_query_0_exits_2_quoting_the_range,
+            "0 is out of range; it must be at least 1 and at most 1048576 (count)",
             NULL, "run", "--samples-per-query", "0")
 USAGE_ERROR(zero_workers_exits_2_quoting_the_range, "0 is out of range [1, 256]", NULL, "run",
             "--workers", "0")
@@ -495,7 +501,7 @@ USAGE_ERROR(max_query_count_below_min_exits_2_naming_the_setting, "max_query_cou
             "run", "--sut", "null", "--min-query-count", "10", "--max-query-count", "5")
 USAGE_ERROR(demo_rejects_an_unknown_flag_naming_it, "loadgen demo: unknown option '--bogus'",
             NULL, "demo", "--bogus")
-USAGE_ERROR(demo_rejects_a_bad_number_quoting_it, "loadgen demo: ", "'x' is not a whole number",
+USAGE_ERROR(demo_rejects_a_bad_number_quoting_it, "loadgen demo: ", "'x' is not a number",
             "demo", "--min-duration-ms", "x")
 
 /* ---- runs ----------------------------------------------------------------------------------- */
@@ -1423,16 +1429,36 @@ Test(output_folder, html_or_report_output_naming_a_run_file_is_refused_and_the_r
     proc_free(&p);
 }
 
-USAGE_ERROR(float_flag_with_a_leading_space_is_refused, "--target-qps: ' 5' is not a finite",
+USAGE_ERROR(float_flag_with_a_leading_space_is_refused, "--target-qps: ' 5' is not a number",
             NULL, "run", "--target-qps", " 5")
-USAGE_ERROR(float_flag_in_hexadecimal_is_refused_with_a_hint, "--target-qps: '0x10'",
-            "hexadecimal is read in config files only", "run", "--target-qps", "0x10")
-USAGE_ERROR(integer_flag_in_hexadecimal_is_refused_with_a_hint, "--qsl-rng-seed: '0x10'",
-            "hexadecimal is read in config files only", "run", "--qsl-rng-seed", "0x10")
-USAGE_ERROR(set_in_hexadecimal_is_refused_like_the_flag, "--set qsl_rng_seed: '0x10'",
-            "hexadecimal is read in config files only", "run", "--set", "qsl_rng_seed=0x10")
-USAGE_ERROR(integer_flag_with_a_plus_sign_is_refused, "'+5' is not a whole number", NULL,
-            "run", "--min-query-count", "+5")
+USAGE_ERROR(integer_flag_with_a_leading_zero_is_refused_as_octal, "--min-query-count: '010'",
+            "leading zero", "run", "--min-query-count", "010")
+
+/* One number grammar: the flags, --set and the config files read the same numbers
+ * (hexadecimal whole numbers and a '+' sign included) to the same values. */
+Test(usage_errors, flags_set_and_config_files_take_one_number_grammar, .timeout = 30, TMP)
+{
+    const char *conf = write_tmp_file("mlperf.conf", "*.*.qsl_rng_seed = 0x10\n");
+    const char *const ways[][2] = {
+        {"--qsl-rng-seed", "0x10"},
+        {"--set", "qsl_rng_seed=0x10"},
+        {"--qsl-rng-seed", "+16"},
+        {"--conf", conf},
+    };
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+        proc p;
+        RUN(&p, "config", "--explain", ways[i][0], ways[i][1]);
+        cr_expect_eq(p.code, 0, "%s %s: %s", ways[i][0], ways[i][1], p.err);
+        const char *line = strstr(p.out, "qsl_rng_seed");
+        cr_expect(line && strncmp(line, "qsl_rng_seed", 12) == 0 && strstr(line, " 16"),
+                  "%s %s: %s", ways[i][0], ways[i][1], p.out);
+        proc_free(&p);
+    }
+    proc p;
+    RUN(&p, "config", "--explain", "--target-qps", "0x10", "--scenario", "Server");
+    cr_expect_eq(p.code, 0, "%s", p.err);
+    proc_free(&p);
+}
 
 Test(usage_errors, plain_decimal_and_scientific_floats_are_accepted, .timeout = 30, TMP)
 {
@@ -1557,4 +1583,91 @@ Test(runs, the_synthetic_qsl_of_the_largest_dataset_costs_only_its_loaded_sample
     cr_expect_neq(l.load(l.ctx, &bad, 1), 0);
     cr_expect_eq(qsl_synthetic_load_error(q), LG_EINVAL);
     qsl_synthetic_destroy(q);
+}
+
+/* ---- the settings table ---------------------------------------------------------------------- */
+
+/* docs/configuration.md shows the settings table as `loadgen config --settings` prints it:
+ * a setting added to the table without the docs (or the reverse) fails here. */
+Test(settings_table, the_docs_table_is_the_programs_output, .timeout = 30, TMP)
+{
+    proc p;
+    RUN(&p, "config", "--settings");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    const char *root = getenv("LOADGEN_ROOT");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/docs/configuration.md", root ? root : ".");
+    char *doc = slurp(path);
+    cr_assert_not_null(doc, "%s", path);
+    const char *begin = strstr(doc, "<!-- settings table:");
+    const char *end = strstr(doc, "<!-- end of the settings table -->");
+    cr_assert(begin && end && end > begin, "markers missing in %s", path);
+    begin = strchr(begin, '\n') + 1;
+    size_t n = (size_t)(end - begin);
+    cr_expect(strlen(p.out) == n && memcmp(p.out, begin, n) == 0,
+              "docs/configuration.md's table differs from `loadgen config --settings`; "
+              "paste its output between the markers:\n%s", p.out);
+    /* One row per setting, every one with a default, a range and a doc. */
+    size_t rows = 0;
+    for (const char *l = p.out; (l = strstr(l, "\n| `")); l++)
+        rows++;
+    cr_expect_eq(rows, lg_settings_field_count());
+    free(doc);
+    proc_free(&p);
+}
+
+/* Every settings flag in `run --help` comes from the table, with its default. */
+Test(settings_table, every_settings_flag_is_in_the_help_and_parses, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--help");
+    cr_assert_eq(p.code, 0);
+    for (size_t i = 0; i < lg_settings_field_count(); i++) {
+        const char *flag = lg_settings_field_flag(i);
+        if (!flag || !lg_settings_field_flag_help(i))
+            continue;
+        char want[80];
+        snprintf(want, sizeof want, "\n  --%s", flag);
+        cr_expect_not_null(strstr(p.out, want), "--%s is not in run --help", flag);
+        /* The default, in the flag's unit, is accepted back by the flag. */
+        char dflt[64];
+        lg_settings_field_default(i, dflt, sizeof dflt);
+        if (!strcmp(lg_settings_field_unit(i), "bool"))
+            continue;
+        if (!strcmp(lg_settings_field_flag_unit(i), "ms") &&
+            strcmp(lg_settings_field_unit(i), "ms"))
+            snprintf(dflt, sizeof dflt, "%g", strtod(dflt, NULL) / 1e6);
+        char arg[128];
+        snprintf(arg, sizeof arg, "--%s=%s", flag, dflt);
+        proc q;
+        RUN(&q, "config", "--explain", arg);
+        cr_expect_eq(q.code, 0, "%s: %s", arg, q.err);
+        proc_free(&q);
+    }
+    proc_free(&p);
+}
+
+/* A misspelled model in user.conf (or in --model) does not pass silently. */
+Test(config_files, a_misspelled_model_is_warned_about, .timeout = 60, TMP)
+{
+    const char *conf = write_tmp_file("user.conf", "resnt50.Server.target_qps = 500\n"
+                                                   "resnet50.Server.min_duration = 100\n");
+    proc p;
+    RUN(&p, "config", "--explain", "--conf", conf, "--model", "resnet50", "--scenario",
+        "Server");
+    cr_expect_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.err, "loadgen config: warning: ") &&
+                  strstr(p.err, "user.conf:1: the model 'resnt50' is not this run's "
+                                "('resnet50'): its 1 line applies to nothing in this run; "
+                                "did you mean 'resnet50'?"),
+              "%s", p.err);
+    proc_free(&p);
+    RUN(&p, "run", "--conf", conf, "--model", "resnet5", "--scenario", "Server",
+        "--min-duration-ms", "50", "--min-query-count", "1", "--target-qps", "200", "--out",
+        "out", "--no-progress");
+    cr_expect_lt(p.code, 2, "%s", p.err);
+    cr_expect(strstr(p.err, "loadgen run: warning: the model 'resnet5' is named by no line of "
+                            "the config files, so only '*' lines apply; did you mean "
+                            "'resnet50'?"), "%s", p.err);
+    proc_free(&p);
 }
