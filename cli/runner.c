@@ -143,6 +143,9 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
         fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
         return CLI_EXIT_USAGE;
     }
+    char warn[512];
+    if (!o->quiet && lg_settings_warnings(&o->s, &qsl, warn, sizeof warn) > 0)
+        fprintf(stderr, "loadgen: warning: %s\n", warn);
     int rc = check_qsl_memory(o);
     if (rc >= 0)
         return rc;

@@ -247,6 +247,16 @@ void lg_settings_default(lg_settings *s);
  * when msg is not NULL, writes a message naming the setting and value (up to len). */
 int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t len);
 
+/* Warnings about settings that lg_settings_check accepts but that are probably a
+ * mistake: today, a run expected to take far longer than min_duration_ms (more than a
+ * minute and 3x it), as with lg_settings_default()'s stand-in rate of 1 query per
+ * second when server_target_qps or offline_expected_qps was forgotten. lg_run_test
+ * logs each as a warning in the detail log (counted in warnings_logged).
+ * buf: the warnings, one per line, naming the setting (up to len bytes; may be NULL
+ * when len is 0). qsl may be NULL (one sample assumed).
+ * Returns how many (0 when none), or LG_EINVAL when lg_settings_check would refuse. */
+int lg_settings_warnings(const lg_settings *s, const lg_qsl *qsl, char *buf, size_t len);
+
 /* The sample timeout, in ns, that a test with these settings and this QSL would use:
  * sample_timeout_ns when it is set, else the scenario's default (see docs/failures.md).
  * qsl may be NULL (a QSL of one sample is assumed). Returns 0 when the settings are

@@ -1227,6 +1227,10 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     t->test_start_wall_ns = wall_ns();
     t->acc_seed = mix64(settings->accuracy_log_rng_seed);
     t->sut_name_ns = lg__now_ns() - t->test_start_ns;
+    /* Settings that are accepted but probably a mistake, logged as warnings. */
+    char warn[512];
+    if (lg_settings_warnings(settings, qsl, warn, sizeof warn) > 0)
+        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__, "%s", warn);
 
     lg__pass acc = {0}, perf = {0};
     bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE;

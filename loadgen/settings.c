@@ -11,6 +11,7 @@
 
 #include "loadgen/internal.h"
 #include "loadgen/settings_table.h"
+#include "loadgen/text.h"
 
 void lg_log_settings_default(lg_log_settings *l)
 {
@@ -377,6 +378,51 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
         e->sample_timeout_ns = (int64_t)t;
     }
     return check_memory(s, e, qsl, msg, len);
+}
+
+int lg_settings_warnings(const lg_settings *s, const lg_qsl *qsl, char *buf, size_t len)
+{
+    if (buf && len)
+        buf[0] = '\0';
+    lg_qsl one = {.total_sample_count = 1, .performance_sample_count = 1};
+    lg__eff e;
+    if (!s || (!buf && len) || lg__effective(s, qsl ? qsl : &one, &e, NULL, 0))
+        return LG_EINVAL;
+    /* How long the timed run is expected to take: at least min_duration_ms, and as long
+     * as min_query_count queries take at the expected rate. */
+    double min_s = (double)e.min_duration_ms / 1000.0;
+    double queries_s = e.scenario == LG_OFFLINE
+                           ? (double)e.samples_per_query / e.target_qps
+                           : (double)e.min_query_count / e.target_qps;
+    double expect_s = queries_s > min_s ? queries_s : min_s;
+    if (e.max_duration_ms && expect_s > (double)e.max_duration_ms / 1000.0)
+        expect_s = (double)e.max_duration_ms / 1000.0;
+    int n = 0;
+    /* Far longer than asked for (and more than a minute): a forgotten rate. */
+    if (expect_s > 60.0 && expect_s > 3.0 * min_s) {
+        const char *rate = e.scenario == LG_SERVER ? "server_target_qps"
+                           : e.scenario == LG_OFFLINE ? "offline_expected_qps"
+                           : e.scenario == LG_SINGLE_STREAM
+                               ? "single_stream_expected_latency_ns"
+                               : "multi_stream_expected_latency_ns";
+        char v[40];
+        lg__format_double(e.scenario == LG_SINGLE_STREAM
+                              ? s->single_stream_expected_latency_ns
+                          : e.scenario == LG_MULTI_STREAM ? s->multi_stream_expected_latency_ns
+                                                          : e.target_qps,
+                          v, sizeof v);
+        snprintf(buf, len, "%s = %s: the run is expected to take about %.0f s (%s at this "
+                 "rate), %.0fx min_duration_ms (%.0f s); set %s to what the SUT does%s",
+                 rate, v, expect_s,
+                 e.scenario == LG_OFFLINE ? "the Offline query's samples"
+                                          : "min_query_count queries",
+                 expect_s / min_s, min_s, rate,
+                 e.scenario == LG_SERVER || e.scenario == LG_OFFLINE
+                     ? " (1 per second is lg_settings_default's stand-in)"
+                     : "");
+        n++;
+    }
+    return n;
 }
 
 int64_t lg_settings_effective_timeout_ns(const lg_settings *s, const lg_qsl *qsl)

@@ -2009,3 +2009,39 @@ Test(accuracy_log, performance_mode_with_probability_1_logs_every_response_in_is
     free(idx);
     check_results_json(&R);
 }
+
+/* Settings that are accepted but probably a mistake (an expected latency of 1 s with a
+ * null SUT: 100 queries would take 100 s at that rate) are logged as a warning and
+ * counted, and the run itself is not changed. */
+Test(logs, a_settings_warning_is_logged_and_counted, .init = tmp_init, .fini = tmp_fini,
+     .timeout = 60)
+{
+    run R;
+    run_init(&R, LG_SINGLE_STREAM);
+    R.s.single_stream_expected_latency_ns = 1e9;
+    R.s.min_duration_ms = 10;
+    char warn[512];
+    cr_assert_eq(lg_settings_warnings(&R.s, NULL, warn, sizeof warn), 1);
+    cr_expect(strstr(warn, "single_stream_expected_latency_ns = 1000000000: the run is "
+                           "expected to take about 100 s"), "%s", warn);
+    run_ok(&R);
+    json_t *entries = load_detail(R.dir);
+    json_t *w = entry(entries, "warning_generic_message");
+    cr_assert_not_null(w);
+    cr_expect(json_is_true(json_object_get(json_object_get(w, "metadata"), "is_warning")));
+    cr_expect(strstr(json_string_value(json_object_get(w, "value")), "expected to take"));
+    cr_expect_geq(R.r.warnings_logged, 1);
+    json_decref(entries);
+
+    /* The defaults of a Server run warn (1 query per second); a real rate does not. */
+    lg_settings s;
+    lg_settings_default(&s);
+    s.scenario = LG_SERVER;
+    cr_expect_eq(lg_settings_warnings(&s, NULL, warn, sizeof warn), 1);
+    cr_expect(strstr(warn, "server_target_qps = 1: "), "%s", warn);
+    s.server_target_qps = 1000;
+    cr_expect_eq(lg_settings_warnings(&s, NULL, warn, sizeof warn), 0);
+    cr_expect_str_eq(warn, "");
+    s.server_target_qps = 0;
+    cr_expect_eq(lg_settings_warnings(&s, NULL, warn, sizeof warn), LG_EINVAL);
+}
