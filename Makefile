@@ -22,6 +22,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) -I. $(GSL_C
              $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 ALL_LDFLAGS = -pthread $(if $(SAN),-fsanitize=$(SAN)) $(LDFLAGS)
 LIBS     := $(GSL_LIBS) -ljansson -lm
+# The program alone also hashes config files (SHA-256, nettle).
+PROG_LIBS := -lnettle
 
 # Two libraries: the core (libloadgen: statistics, the LoadGen, the SUT runtime and the
 # QSLs; GSL and pthreads only) and the analysis side (libloadgen_report: run folders read
@@ -65,7 +67,7 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c)
 
 Q := $(if $(V),,@)
 
-.PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build
+.PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build FORCE
 
 all: lib $(PROG) $(EXAMPLES)
 lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
@@ -77,6 +79,21 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The git commit the build comes from, "-dirty" added when tracked files have changes
+# (empty outside a checkout), for results.json and the detail log. $(BUILD)/gen/git.h is
+# rewritten only when it changes, so that only loadgen/env.c rebuilds.
+GIT_REV   := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+GIT_DIRTY := $(if $(GIT_REV),$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty))
+GIT_DATE  := $(if $(GIT_REV),$(shell git log -1 --format=%cI HEAD 2>/dev/null))
+$(BUILD)/gen/git.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define LG_GIT_REV "%s"\n#define LG_GIT_COMMIT_DATE "%s"\n' \
+	  '$(GIT_REV)$(GIT_DIRTY)' '$(GIT_DATE)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/loadgen/env.o: $(BUILD)/gen/git.h
+$(BUILD)/obj/loadgen/env.o: ALL_CFLAGS += -I$(BUILD)/gen -DLG_HAVE_GIT_H
+FORCE:
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -114,7 +131,7 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 $(PROG): $(PROG_OBJ) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(STATICS) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(STATICS) $(LIBS) $(PROG_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
 $(BUILD)/examples/%: examples/%.c $(STATICS)

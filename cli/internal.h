@@ -67,7 +67,25 @@ typedef struct cli_run_opts {
     lg_config *cfg;              /* the loaded files (the origins point into it) */
     lg_config_origin origins[CLI_MAX_FIELDS];
     uint64_t repeat;             /* --repeat N: repetitions (1 = one plain run) */
+    int argc;                    /* the command line, for the provenance */
+    char **argv;
 } cli_run_opts;
+
+/* ---------------------------------------------------------------- provenance.c */
+
+#define CLI_MAX_NOTES 64
+
+/* What results.json records of how a run was made (lg_log_settings.notes). */
+typedef struct cli_provenance {
+    lg_note notes[CLI_MAX_NOTES];
+    size_t n, used;
+    char command_line[4096];
+    char text[8192]; /* the notes' values */
+} cli_provenance;
+
+/* Fills p from the options: the command line, the program's build, the SUT's and the
+ * QSL's parameters, the model and each config file with its SHA-256. */
+void cli_provenance_make(cli_provenance *p, const struct cli_run_opts *o);
 
 /* The defaults of `loadgen run` (progress on when stderr is a terminal). */
 void cli_run_opts_default(cli_run_opts *o);

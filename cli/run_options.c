@@ -502,6 +502,8 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
 int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
 {
     pthread_once(&run_long_once, run_long_init);
+    o->argc = argc;
+    o->argv = argv;
     optind = 0; /* 0, not 1: glibc then resets its state fully between parses */
     o->base = o->s;
     opterr = 0;

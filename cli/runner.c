@@ -185,6 +185,10 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
         log.progress = on_progress;
         log.progress_ctx = &pc;
     }
+    cli_provenance prov;
+    cli_provenance_make(&prov, o);
+    log.notes = prov.notes;
+    log.nnotes = prov.n;
     cli_signals_install();
     rc = lg_run_test(&o->s, &sut, &qsl, &log, res);
     if (pc.shown)

@@ -1,5 +1,5 @@
 /* env.c: a description of the machine: CPU model, cores, kernel, host name and the
- * compiler that built the library. results.json records it for each run (logs.c), and
+ * compiler and git commit that built the library. results.json records it for each run (logs.c), and
  * a report describes the machines its runs came from (report/report.c). */
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +7,19 @@
 #include <unistd.h>
 
 #include "loadgen/internal.h"
+
+/* The git commit of the build (the Makefile's $(BUILD)/gen/git.h); other builds (the
+ * fuzzers) have none. */
+#ifdef LG_HAVE_GIT_H
+#include "git.h"
+#endif
+#ifndef LG_GIT_REV
+#define LG_GIT_REV ""
+#define LG_GIT_COMMIT_DATE ""
+#endif
+
+const char *lg_build_commit(void) { return LG_GIT_REV; }
+const char *lg__build_commit_date(void) { return LG_GIT_COMMIT_DATE; }
 
 /* "gcc 12.2.0", "clang 14.0.6 ...": the compiler that built this file. */
 #if defined(__clang__)

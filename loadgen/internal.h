@@ -14,6 +14,9 @@
 #define LG__CACHELINE 64
 
 /* The ranges that keep every duration's arithmetic in int64_t nanoseconds. */
+/* The commit date of lg_build_commit() (ISO 8601), or "". */
+const char *lg__build_commit_date(void);
+
 #define LG__YEAR_MS (UINT64_C(1000) * 86400 * 365)
 #define LG__YEAR_NS (INT64_C(1000000000) * 86400 * 365)
 #define LG__MAX_RECORDS (UINT64_C(1) << 36)

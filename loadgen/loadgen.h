@@ -56,6 +56,9 @@ int64_t lg_now_ns(void);
 
 /* Returns the library version, e.g. "0.1.0"; a static string. */
 const char *lg_version(void);
+/* The git commit the library was built from ("1a2b3c4d5e6f", with "-dirty" when tracked
+ * files had uncommitted changes), or "" when it was not built in a git checkout. */
+const char *lg_build_commit(void);
 
 /* Returns an English description of why the last failing call of this library on the
  * calling thread failed, naming the setting, the file and the system error where there
@@ -283,6 +286,12 @@ typedef struct lg_progress {
     const char *phase;  /* "performance", "accuracy" */
 } lg_progress;
 
+/* One line of what was run beyond the settings (see lg_log_settings.notes). */
+typedef struct lg_note {
+    const char *key;   /* e.g. "command_line", "sut.workers", "config.1.sha256" */
+    const char *value; /* as text */
+} lg_note;
+
 typedef struct lg_log_settings {
     const char *outdir;     /* folder for the log files, created if missing; NULL or
                                "" writes no files */
@@ -294,6 +303,12 @@ typedef struct lg_log_settings {
     void (*progress)(void *ctx, const lg_progress *p);
     void *progress_ctx;
     uint64_t progress_interval_ms; /* default 250 */
+    /* What was run beyond the settings, for results.json's "provenance" object, in this
+     * order, and for the reports that compare runs: the program's command line, every
+     * parameter of the SUT and QSL, the config files and their hashes. Keys should be
+     * unique. May be NULL (nnotes 0). The strings are read during lg_run_test only. */
+    const lg_note *notes;
+    size_t nnotes;
 } lg_log_settings;
 
 void lg_log_settings_default(lg_log_settings *l);

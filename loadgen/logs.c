@@ -22,9 +22,6 @@
 #ifndef LG_BUILD_DATE
 #define LG_BUILD_DATE "NA"
 #endif
-#ifndef LG_GIT_REV
-#define LG_GIT_REV "NA"
-#endif
 
 static const char RULER[] = "================================================";
 
@@ -634,11 +631,13 @@ static void write_detail(FILE *f, lg__test *t, lg__pass *acc, lg__pass *perf,
     detail *d = &dd;
     int64_t t0 = t->test_start_ns;
     char buf[64], vers[64];
-    snprintf(vers, sizeof vers, "%s @ %s", lg_version(), LG_GIT_REV);
+    snprintf(vers, sizeof vers, "%s @ %s", lg_version(),
+             *lg_build_commit() ? lg_build_commit() : "NA");
     D_STR(d, "loadgen_version", vers, t0);
     D_STR(d, "loadgen_build_date_local", LG_BUILD_DATE, t0);
     D_STR(d, "loadgen_build_date_utc", LG_BUILD_DATE, t0);
-    D_STR(d, "loadgen_git_commit_date", "NA", t0);
+    D_STR(d, "loadgen_git_commit_date",
+          *lg__build_commit_date() ? lg__build_commit_date() : "NA", t0);
     D_STR(d, "loadgen_git_log_message", "NA", t0);
     D_STR(d, "loadgen_git_status_message", "NA", t0);
     detail_begin(d, "loadgen_file_sha1");
@@ -890,6 +889,37 @@ static void json_stats(FILE *f, const char *name, const lg_latency_stats *s)
     fputs("},\n", f);
 }
 
+/* What was run: the build's commit, the caller's notes (command line, SUT and QSL
+ * parameters, config files) and every setting as requested, by its table name. */
+static void write_provenance(FILE *f, const lg__test *t)
+{
+    fputs(",\n  \"provenance\": {\"loadgen_commit\": ", f);
+    lg__json_string(f, lg_build_commit());
+    fputs(", \"notes\": {", f);
+    for (size_t i = 0; t->log && i < t->log->nnotes; i++) {
+        const lg_note *n = &t->log->notes[i];
+        fputs(i ? ", " : "", f);
+        lg__json_string(f, n->key ? n->key : "");
+        fputs(": ", f);
+        lg__json_string(f, n->value ? n->value : "");
+    }
+    fputs("},\n    \"requested_settings\": {", f);
+    const lg_settings *s = t->req;
+    for (size_t i = 0; i < LG__NFIELDS; i++) {
+        const lg__field *fd = &lg__fields[i];
+        fprintf(f, "%s\"%s\": ", i ? ", " : "", fd->name);
+        char text[64];
+        lg_settings_field_format(s, i, text, sizeof text);
+        if (fd->ft == LG__FT_SCEN || fd->ft == LG__FT_MODE)
+            lg__json_string(f, text);
+        else if (fd->ft == LG__FT_F64)
+            json_double_full(f, lg__field_value(s, i));
+        else
+            fputs(text, f); /* integers in full, true/false */
+    }
+    fputs("}}", f);
+}
+
 /* One "key": value of a results.json object, after *sep (then ", "). */
 static void json_key(FILE *f, const char **sep, const char *key)
 {
@@ -948,6 +978,7 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
     fputs(", \"compiler\": ", f);
     lg__json_string(f, env.compiler);
     fputc('}', f);
+    write_provenance(f, t);
     fprintf(f, ",\n  \"scenario\": \"%s\",\n  \"mode\": \"%s\",\n  \"result_mode\": \"%s\",\n",
             lg_scenario_name(e->scenario), lg_mode_name(e->mode), lg_mode_name(r->mode));
     fprintf(f, "  \"valid\": %s,\n  \"aborted\": %s,\n  \"invalid_reasons\": [",

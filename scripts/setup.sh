@@ -9,7 +9,7 @@
 #   setup.sh fuzz   also what `make fuzz` needs (clang and its fuzzer runtime)
 set -eu
 
-pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev"
+pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev"
 case "${1:-}" in
 test) pkgs="$pkgs chromium nodejs npm" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;

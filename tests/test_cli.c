@@ -1671,3 +1671,60 @@ Test(config_files, a_misspelled_model_is_warned_about, .timeout = 60, TMP)
                             "'resnet50'?"), "%s", p.err);
     proc_free(&p);
 }
+
+/* ---- provenance ------------------------------------------------------------------------------- */
+
+/* results.json says what was run: the command line, the build, every SUT and QSL
+ * parameter, each config file with its SHA-256, and every setting as requested. */
+Test(provenance, results_json_records_what_was_run, .timeout = 60, TMP)
+{
+    const char *conf = write_tmp_file("user.conf", "*.Server.target_qps = 3000\n");
+    proc p;
+    RUN(&p, "run", "--scenario", "Server", "--min-duration-ms", "100", "--min-query-count",
+        "1", "--conf", conf, "--service-mean-us", "800", "--workers", "3", "--out", "r",
+        "--quiet");
+    cr_assert_lt(p.code, 2, "%s", p.err);
+    proc_free(&p);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/r/results.json", g_cwd);
+    json_t *j = json_load_file(path, 0, NULL);
+    cr_assert_not_null(j);
+    json_t *pv = json_object_get(j, "provenance");
+    json_t *notes = json_object_get(pv, "notes");
+#define NOTE(k) json_string_value(json_object_get(notes, k))
+    cr_assert_not_null(NOTE("command_line"));
+    cr_expect(strstr(NOTE("command_line"), "loadgen run --scenario Server --min-duration-ms "
+                                           "100"), "%s", NOTE("command_line"));
+    cr_expect_str_eq(NOTE("sut"), "synthetic");
+    cr_expect_str_eq(NOTE("sut.service_mean_us"), "800");
+    cr_expect_str_eq(NOTE("sut.workers"), "3");
+    cr_expect_str_eq(NOTE("qsl.total_sample_count"), "1024");
+    cr_expect(strstr(NOTE("config.1"), "user.conf (user.conf)"), "%s", NOTE("config.1"));
+    /* sha256sum of the file's 27 bytes. */
+    cr_expect_str_eq(NOTE("config.1.sha256"),
+                     "2bd473b2aca149fef181a19fd87f729f0a634fe3bd2e4c70ccf068676170ce7e");
+    cr_expect(strncmp(NOTE("program"), "loadgen ", 8) == 0);
+#undef NOTE
+    json_t *req = json_object_get(pv, "requested_settings");
+    cr_expect_eq(json_object_size(req), lg_settings_field_count());
+    cr_expect_eq(json_number_value(json_object_get(req, "server_target_qps")), 3000.0);
+    cr_expect_str_eq(json_string_value(json_object_get(req, "scenario")), "Server");
+    /* The commit of the build, when the tree is a git checkout. */
+    const char *root = getenv("LOADGEN_ROOT");
+    char cmd[PATH_MAX + 64], rev[64] = "";
+    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=12 HEAD 2>/dev/null",
+             root ? root : ".");
+    FILE *g = popen(cmd, "r");
+    if (g) {
+        if (!fgets(rev, sizeof rev, g))
+            rev[0] = '\0';
+        pclose(g);
+    }
+    rev[strcspn(rev, "\n")] = '\0';
+    const char *commit = json_string_value(json_object_get(pv, "loadgen_commit"));
+    cr_assert_not_null(commit);
+    if (rev[0])
+        cr_expect(strncmp(commit, rev, strlen(rev)) == 0, "built from %s, recorded %s", rev,
+                  commit);
+    json_decref(j);
+}

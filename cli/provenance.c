@@ -1,0 +1,134 @@
+/* cli/provenance.c: what a run folder records of how it was made, beyond the settings
+ * (results.json "provenance"): the command line, the program's build, every parameter
+ * of the SUT and the QSL, and each config file with its SHA-256 (nettle), so that two
+ * runs can be told apart by what changed between them. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <nettle/sha2.h>
+
+#include "cli/internal.h"
+
+/* The SHA-256 of a file as 64 hex digits, or the reason it could not be read. */
+static void file_sha256(const char *path, char *out, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(out, len, "unreadable: %s", strerror(errno));
+        return;
+    }
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sha256_update(&ctx, n, buf);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(out, len, "unreadable");
+        return;
+    }
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest && 2 * i + 2 < len; i++)
+        snprintf(out + 2 * i, len - 2 * i, "%02x", digest[i]);
+}
+
+/* Appends one argument to a command line, quoted for a POSIX shell when it needs it. */
+static size_t shell_word(char *buf, size_t len, size_t at, const char *w)
+{
+    bool plain = *w != '\0';
+    for (const char *p = w; *p && plain; p++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                       "-_=./:,+@%", *p) != NULL;
+    size_t n = at;
+#define PUT(c) (n + 1 < len ? (buf[n] = (c), buf[n + 1] = '\0') : 0, n++)
+    if (at)
+        PUT(' ');
+    if (!plain)
+        PUT('\'');
+    for (const char *p = w; *p; p++) {
+        if (*p == '\'' && !plain) {
+            PUT('\'');
+            PUT('\\');
+            PUT('\'');
+        }
+        PUT(*p);
+    }
+    if (!plain)
+        PUT('\'');
+#undef PUT
+    return n;
+}
+
+/* Adds a note whose value is formatted into the notes' own text store. */
+__attribute__((format(printf, 3, 4))) static void note(cli_provenance *p, const char *key,
+                                                       const char *fmt, ...)
+{
+    if (p->n == CLI_MAX_NOTES || p->used >= sizeof p->text)
+        return;
+    char *v = p->text + p->used;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(v, sizeof p->text - p->used, fmt, ap);
+    va_end(ap);
+    if (w < 0)
+        return;
+    size_t room = sizeof p->text - p->used;
+    p->used += (size_t)w < room ? (size_t)w + 1 : room;
+    p->notes[p->n++] = (lg_note){key, v};
+}
+
+void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
+{
+    p->n = 0;
+    p->used = 0;
+    size_t at = 0;
+    p->command_line[0] = '\0';
+    at = shell_word(p->command_line, sizeof p->command_line, at, "loadgen");
+    for (int i = 0; i < o->argc; i++) /* argv[0] is the subcommand */
+        at = shell_word(p->command_line, sizeof p->command_line, at, o->argv[i]);
+    note(p, "command_line", "%s%s", p->command_line,
+         at >= sizeof p->command_line ? " ... (cut)" : "");
+    note(p, "program", "loadgen %s%s%s", lg_version(), *lg_build_commit() ? " @ " : "",
+         lg_build_commit());
+    note(p, "sut", "%s", o->sut);
+    if (!strcmp(o->sut, "synthetic")) {
+        const sut_synthetic_config *c = &o->syn;
+        note(p, "sut.workers", "%u", c->workers);
+        note(p, "sut.max_batch", "%u", c->max_batch);
+        note(p, "sut.batch_cost", "%g", c->batch_cost);
+        note(p, "sut.service_dist", "%s", sut_dist_name(c->dist));
+        note(p, "sut.service_mean_us", "%g", (double)c->mean_ns / 1e3);
+        note(p, "sut.service_sigma", "%g", c->lognormal_sigma);
+        note(p, "sut.busy_wait", "%s", c->busy_wait ? "true" : "false");
+        note(p, "sut.seed", "%llu", (unsigned long long)c->seed);
+        note(p, "sut.drop_fraction", "%g", c->drop_fraction);
+        note(p, "sut.fail_fraction", "%g", c->fail_fraction);
+        note(p, "sut.double_fraction", "%g", c->double_fraction);
+        note(p, "sut.stall_ms", "%g", (double)c->stall_ns / 1e6);
+        note(p, "sut.stall_every_ms", "%g", (double)c->stall_every_ns / 1e6);
+    }
+    note(p, "qsl", "synthetic");
+    note(p, "qsl.total_sample_count", "%llu", (unsigned long long)o->total);
+    note(p, "qsl.performance_sample_count", "%llu", (unsigned long long)o->performance);
+    note(p, "qsl.sample_size", "%llu", (unsigned long long)o->sample_size);
+    note(p, "model", "%s", o->model ? o->model : "");
+    static const char *const conf_keys[CLI_MAX_CONFS][2] = {
+#define K(i) {"config." #i, "config." #i ".sha256"}
+        K(1), K(2), K(3), K(4), K(5), K(6), K(7), K(8),
+        K(9), K(10), K(11), K(12), K(13), K(14), K(15), K(16),
+#undef K
+    };
+    for (int i = 0; i < o->nconf && i < CLI_MAX_CONFS; i++) {
+        char hash[80];
+        file_sha256(o->confs[i], hash, sizeof hash);
+        note(p, conf_keys[i][0], "%s (%s)", o->confs[i],
+             lg_config_kind_from_path(o->confs[i]) == LG_CONF_MLPERF ? "mlperf.conf"
+                                                                       : "user.conf");
+        note(p, conf_keys[i][1], "%s", hash);
+    }
+}
