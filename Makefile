@@ -150,6 +150,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STA
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATICS) $(LIBS) \
 	  $(TEST_LIBS) -ljansson
 
+# The test and bench objects are made only by the link rules' patterns, which makes them
+# intermediate: make would delete them after each build (the "rm build/obj/..." lines)
+# and recompile them next time. Keep every target.
+.SECONDARY:
+
 # Each test binary runs on its own so that one failure names its area. The tests find
 # the program through LOADGEN_BIN.
 test: $(TEST_BIN)

@@ -1,19 +1,22 @@
 /* cli/config.c: `loadgen config --explain`: every effective setting of a run, its unit
  * and where its value came from, and the config lines that set nothing. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/internal.h"
 
 static void config_help(FILE *f)
 {
-    fputs("usage: loadgen config [--explain] [run options]\n"
+    fputs("usage: loadgen config [--explain] [--all] [run options]\n"
           "       loadgen config --settings\n"
           "\n"
           "Prints every effective setting of the run these options describe, its unit and\n"
           "where its value came from: the built-in default, a config file line, a flag or\n"
           "the SUT's capacity. Then lists the config lines that do not apply to this run\n"
           "(another model or scenario, or overridden) so a typo'd model name shows.\n"
+          "The lines of an mlperf.conf-kind file for other models (there are many, and\n"
+          "they are normal there) are counted on one line; --all lists them too.\n"
           "Precedence, later winning: defaults < mlperf.conf < user.conf < flags.\n"
           "\n"
           "--settings prints the table of every setting (unit, default, range, config\n"
@@ -56,6 +59,50 @@ static int settings_markdown(void)
     return CLI_EXIT_VALID;
 }
 
+/* Lists the config lines that set nothing in this run. The lines of mlperf.conf-kind
+ * files for other models are normal (the file serves every benchmark): unless `all`,
+ * they are counted, with how many models they name, instead of listed. A user.conf's
+ * line for another model is always listed: it is often a misspelled model name. */
+static void list_unused_lines(const cli_run_opts *o, bool all)
+{
+    size_t ne = lg_config_entry_count(o->cfg), hidden = 0, models = 0;
+    const char **seen = calloc(ne ? ne : 1, sizeof *seen);
+    bool header = false;
+    for (size_t i = 0; i < ne; i++) {
+        int st = lg_config_entry_status(o->cfg, i, o->model, o->s.scenario);
+        lg_config_entry e;
+        if (st == LG_CONF_ENTRY_APPLIED || st < 0 || lg_config_entry_get(o->cfg, i, &e))
+            continue;
+        if (!all && st == LG_CONF_ENTRY_OTHER_MODEL && e.kind == LG_CONF_MLPERF) {
+            hidden++;
+            size_t k = 0;
+            while (seen && k < models && strcmp(seen[k], e.model))
+                k++;
+            if (seen && k == models)
+                seen[models++] = e.model;
+            continue;
+        }
+        if (!header) {
+            printf("\nConfig lines that do not set anything in this run:\n");
+            header = true;
+        }
+        printf("  %s:%d  %s = %s  (%s)\n", e.file, e.line, e.key, e.value,
+               lg_config_entry_status_name(st));
+    }
+    if (hidden) {
+        if (!header)
+            printf("\nConfig lines that do not set anything in this run:\n");
+        if (seen)
+            printf("  %zu line%s of mlperf.conf-kind files for other models (%zu model%s) "
+                   "not shown; --all shows them\n", hidden, hidden == 1 ? "" : "s", models,
+                   models == 1 ? "" : "s");
+        else
+            printf("  %zu line%s of mlperf.conf-kind files for other models not shown; "
+                   "--all shows them\n", hidden, hidden == 1 ? "" : "s");
+    }
+    free(seen);
+}
+
 int cli_config(int argc, char **argv)
 {
     if (cli_any_help(argc, argv)) {
@@ -64,13 +111,29 @@ int cli_config(int argc, char **argv)
     }
     if (argc == 2 && !strcmp(argv[1], "--settings"))
         return settings_markdown();
+    /* --all is config's own flag: taken out before the run options are parsed. */
+    char **args = malloc(((size_t)argc + 1) * sizeof *args);
+    if (!args) {
+        fprintf(stderr, "loadgen config: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    int nargs = 0;
+    bool all = false;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && !strcmp(argv[i], "--all"))
+            all = true;
+        else
+            args[nargs++] = argv[i];
+    }
+    args[nargs] = NULL;
     cli_run_opts o;
     cli_run_opts_default(&o);
-    int rc = cli_run_parse(argc, argv, &o, "config");
+    int rc = cli_run_parse(nargs, args, &o, "config");
     if (rc < 0)
         rc = cli_resolve_settings(&o, "config", false);
     if (rc >= 0) {
         cli_run_opts_free(&o);
+        free(args);
         return rc;
     }
     printf("Effective settings for %s%s%s (scenario %s):\n\n", o.model ? "model " : "",
@@ -101,24 +164,9 @@ int cli_config(int argc, char **argv)
         printf("%-42s %-22s %-8s %s\n", lg_settings_field_name(i), v, unit ? unit : "",
                from);
     }
-    if (o.cfg) {
-        size_t ne = lg_config_entry_count(o.cfg);
-        bool header = false;
-        for (size_t i = 0; i < ne; i++) {
-            int st = lg_config_entry_status(o.cfg, i, o.model, o.s.scenario);
-            if (st == LG_CONF_ENTRY_APPLIED)
-                continue;
-            lg_config_entry e;
-            if (lg_config_entry_get(o.cfg, i, &e))
-                continue;
-            if (!header) {
-                printf("\nConfig lines that do not set anything in this run:\n");
-                header = true;
-            }
-            printf("  %s:%d  %s = %s  (%s)\n", e.file, e.line, e.key, e.value,
-                   lg_config_entry_status_name(st));
-        }
-    }
+    if (o.cfg)
+        list_unused_lines(&o, all);
     cli_run_opts_free(&o);
+    free(args);
     return CLI_EXIT_VALID;
 }

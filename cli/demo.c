@@ -11,9 +11,11 @@ static void demo_help(FILE *f)
     fputs("usage: loadgen demo [--min-duration-ms N] [--out DIR] [--sut null|synthetic]\n"
           "\n"
           "Runs all four scenarios one after another (SingleStream, MultiStream, Server,\n"
-          "Offline), a few seconds each, with the synthetic SUT (4 workers, exponential\n"
-          "service times with a 500 us mean) on a synthetic QSL, prints a table and says\n"
-          "where the logs are. Accepts every option of `loadgen run` except --scenario.\n"
+          "Offline), a few seconds each, by default with the synthetic SUT (4 workers,\n"
+          "exponential service times with a 500 us mean; --sut null: the null SUT, which\n"
+          "completes every sample inside the issue call) on a synthetic QSL, prints a\n"
+          "table and says where the logs are. Accepts every option of `loadgen run`\n"
+          "except --scenario.\n"
           "Exit code: 0 when every run is VALID, 1 when one is INVALID.\n",
           f);
 }
@@ -42,8 +44,10 @@ static void print_table(const lg_results *res, int ran, const char *root)
         printf("%-12s  %-34s  %10s  %10s  %10s  %s\n", lg_scenario_name(r->scenario),
                metric, p50, p90, p99, r->valid ? "VALID" : "INVALID");
         for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
-            if (r->invalid_reasons & f)
-                printf("%14s- %s\n", "", lg_invalid_reason_text(f));
+            if (r->invalid_reasons & f) {
+                char why[320];
+                printf("%14s- %s\n", "", lg_invalid_reason_describe(r, f, why, sizeof why));
+            }
     }
     printf("\nLogs: %s/<scenario>/ (mlperf_log_summary.txt, mlperf_log_detail.txt, "
            "results.json, ...)\n", root);

@@ -80,6 +80,17 @@ bool cli_any_help(int argc, char **argv)
     return false;
 }
 
+bool cli_value_refused(const char *cmd, const char *flag, const char *val)
+{
+    if (!val || strncmp(val, "--", 2))
+        return false;
+    char shown[CLI_SHOWN_LEN];
+    fprintf(stderr, "loadgen %s: %s: '%s' is not a value (a value cannot start with '--': "
+            "is %s's value missing? For a path of that name write ./%s)\n", cmd, flag,
+            cli_shown(val, shown), flag, shown);
+    return true;
+}
+
 int cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name,
                    const char **val)
 {
@@ -89,7 +100,7 @@ int cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *n
         return 0;
     if (a[n] == '=') {
         *val = a + n + 1;
-        return 1;
+        return cli_value_refused(cmd, name, *val) ? -1 : 1;
     }
     if (a[n])
         return 0;
@@ -99,7 +110,7 @@ int cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *n
         return -1;
     }
     *val = argv[++*i];
-    return 1;
+    return cli_value_refused(cmd, name, *val) ? -1 : 1;
 }
 
 int cli_unknown_option(const char *cmd, const char *a)

@@ -23,6 +23,13 @@ void cli_print_ns(char *buf, size_t len, double ns)
 
 void cli_metric_text(const lg_results *r, char *buf, size_t len)
 {
+    /* SingleStream and MultiStream's metric, the early-stopping estimate, is no number
+     * when early stopping was not met. */
+    if ((r->scenario == LG_SINGLE_STREAM || r->scenario == LG_MULTI_STREAM) &&
+        r->early_stopping.applies && !r->early_stopping.met) {
+        snprintf(buf, len, "n/a (needs %llu)", (unsigned long long)r->early_stopping.min_queries);
+        return;
+    }
     if (!strcmp(r->metric_unit ? r->metric_unit : "", "ns")) {
         char t[32];
         cli_print_ns(t, sizeof t, r->metric);

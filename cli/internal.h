@@ -20,9 +20,15 @@
 bool cli_is_help(const char *arg);
 bool cli_any_help(int argc, char **argv);
 
+/* True (message printed: the flag named, exit code 2 is the caller's) when val, given
+ * to flag, starts with "--": it is then the next flag, not a value ("--out --quiet").
+ * A single dash ("-1") is left to the value's own parser. */
+bool cli_value_refused(const char *cmd, const char *flag, const char *val);
+
 /* Matches argv[*i] against "--name" or "--name=VALUE"; on a match stores the value (the
  * next argument, or the text after '=') in *val and advances *i. Returns 1 on a match,
- * 0 when argv[*i] is another flag, -1 (message printed) when the value is missing. */
+ * 0 when argv[*i] is another flag, -1 (message printed) when the value is missing or
+ * starts with "--" (cli_value_refused). */
 int cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name,
                    const char **val);
 
@@ -87,6 +93,13 @@ typedef struct cli_provenance {
  * QSL's parameters, the model and each config file with its SHA-256. */
 void cli_provenance_make(cli_provenance *p, const struct cli_run_opts *o);
 
+/* The null SUT's nominal capacity in samples per second (docs/cli.md states it): what
+ * Offline expects from it when no --target-qps is given. Its Server default is a fixed
+ * rate instead, far below the capacity: one issue thread, not the SUT, limits a Server
+ * run of the null SUT, and MLPerf's schedule cannot be kept at millions of queries/s. */
+#define CLI_NULL_SUT_CAPACITY 3e7
+#define CLI_NULL_SUT_SERVER_QPS 1e5
+
 /* The defaults of `loadgen run` (progress on when stderr is a terminal). */
 void cli_run_opts_default(cli_run_opts *o);
 /* Parses `run` options (given to command cmd) into o. Returns -1 when all is well, else
@@ -104,6 +117,9 @@ void cli_run_opts_free(cli_run_opts *o);
 /* Runs one test with the options; prints a short report unless quiet. label names the
  * run on the progress line. Fills *res. Returns -1 on success, else an exit code. */
 int cli_run_one(cli_run_opts *o, const char *label, lg_results *res);
+/* Prints lg_results_format's summary of res on stdout (nothing when o->quiet), with a
+ * Server run's latency bound beside its target percentile. */
+void cli_print_results(const cli_run_opts *o, const lg_results *res);
 
 /* ---------------------------------------------------------------- outdir.c */
 

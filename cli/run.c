@@ -89,7 +89,7 @@ static void print_repeat_summary(const char *root, const repeat_outcome *ro, boo
             snprintf(across, sizeof across, "%u of %u repetitions, %u aborted and excluded",
                      ro->finished, ro->requested, ro->aborted_dir[0] ? 1u : 0u);
         printf("\nAcross %s (one value per run; CI: 95%% t interval of the mean):\n", across);
-        printf("%-13s %13s %13s %13s %7s  %-29s\n", "metric", "mean", "median", "SD", "CV",
+        printf("%-13s %13s %13s %13s %7s  %s\n", "metric", "mean", "median", "SD", "CV",
                "95% CI of the mean");
         for (size_t i = 0; i < rpt_metrics_count(m); i++) {
             const rpt_metric *mt = rpt_metrics_get(m, i);
@@ -116,7 +116,7 @@ static void print_repeat_summary(const char *root, const repeat_outcome *ro, boo
             else
                 snprintf(cv, sizeof cv, "n/a");
             snprintf(ci, sizeof ci, "[%s, %s]", v[3], v[4]);
-            printf("%-13s %13s %13s %13s %7s  %-29s\n", mt->name, v[0], v[1], v[2], cv, ci);
+            printf("%-13s %13s %13s %13s %7s  %s\n", mt->name, v[0], v[1], v[2], cv, ci);
         }
         rpt_metrics_destroy(m);
         printf("Runs: %s/rep-1 .. rep-%zu; summary: %s\n", root, rpt_set_count(set), path);
@@ -239,9 +239,7 @@ int cli_run(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (!o.quiet) {
-        char text[2048];
-        lg_results_format(&r, text, sizeof text);
-        fputs(text, stdout);
+        cli_print_results(&o, &r);
         printf("Logs: %s/\n", o.out);
     }
     if (o.html) {

@@ -516,6 +516,9 @@ int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
             snprintf(fl, sizeof fl, "--%s", run_long[li].name);
         else
             cli_shown(flag, fl);
+        if (optarg && li >= 0 && run_long[li].has_arg == required_argument &&
+            cli_value_refused(cmd, fl, optarg))
+            return CLI_EXIT_USAGE;
         int rc = parse_option(o, c, optarg, fl, cmd);
         if (rc >= 0)
             return rc;
@@ -555,7 +558,7 @@ static void derive_defaults(cli_run_opts *o, bool announce)
     double per_batch_ns = (double)o->syn.mean_ns * (1.0 + o->syn.batch_cost * (batch - 1));
     /* The null SUT completes 1e7 to 3e7 samples per second here; Offline is VALID only
      * when the query takes min_duration_ms, so aim high. */
-    double capacity = null ? 3e7
+    double capacity = null ? CLI_NULL_SUT_CAPACITY
                       : per_batch_ns > 0 ? o->syn.workers * batch * 1e9 / per_batch_ns
                                          : 1e6;
     if (!null && o->syn.mean_ns > 0) {
@@ -572,7 +575,7 @@ static void derive_defaults(cli_run_opts *o, bool announce)
     bool server = from_default(o, "server_target_qps");
     bool offline = from_default(o, "offline_expected_qps");
     if (server) {
-        o->s.server_target_qps = null ? 1e5 : 0.5 * capacity;
+        o->s.server_target_qps = null ? CLI_NULL_SUT_SERVER_QPS : 0.5 * capacity;
         set_derived(o, "server_target_qps");
     }
     if (offline) {
@@ -584,8 +587,11 @@ static void derive_defaults(cli_run_opts *o, bool announce)
         fprintf(stderr, "loadgen: no --target-qps given: using %g, %s\n",
                 o->s.scenario == LG_SERVER ? o->s.server_target_qps
                                            : o->s.offline_expected_qps,
-                o->s.scenario == LG_SERVER ? "half the SUT's nominal capacity"
-                                           : "the SUT's nominal capacity");
+                o->s.scenario == LG_OFFLINE
+                    ? (null ? "the null SUT's nominal capacity" : "the SUT's nominal capacity")
+                : null ? "the null SUT's fixed Server default (its issue thread, not the SUT, "
+                         "sets the limit)"
+                       : "half the SUT's nominal capacity");
 }
 
 /* Builds the run's settings in precedence order: the defaults, then the config files

@@ -6,21 +6,39 @@
 
 #include "cli/internal.h"
 #include "qsl/qsl.h"
+#include "stats/stats.h"
 
 typedef struct progress_ctx {
     const char *label;
+    double planned_s; /* the minimum duration; 0 = none */
     bool shown;
 } progress_ctx;
+
+/* "3.2 / 10.0 s, 6.8 s left": the time against the planned (minimum) duration of the
+ * performance pass; past it the run waits for its minimum query count or its last
+ * answers ("finishing"). The accuracy pass has no planned duration. */
+static void progress_time(char *buf, size_t len, const progress_ctx *pc, const lg_progress *p)
+{
+    double s = (double)p->elapsed_ns / 1e9;
+    if (pc->planned_s <= 0 || strcmp(p->phase, "performance"))
+        snprintf(buf, len, "%6.1f s", s);
+    else if (s < pc->planned_s)
+        snprintf(buf, len, "%6.1f / %.1f s, %.1f s left", s, pc->planned_s, pc->planned_s - s);
+    else
+        snprintf(buf, len, "%6.1f / %.1f s, finishing", s, pc->planned_s);
+}
 
 static void on_progress(void *ctx, const lg_progress *p)
 {
     progress_ctx *pc = ctx;
     if (p->elapsed_ns < 1000000000)
         return;
-    fprintf(stderr, "\r\033[K  %-12s %-11s %6.1f s  issued %llu  completed %llu%s  %.0f/s",
-            pc->label, p->phase, (double)p->elapsed_ns / 1e9,
-            (unsigned long long)p->issued_samples, (unsigned long long)p->completed_samples,
-            p->failed_samples ? "  (failed)" : "", p->current_qps);
+    char t[64];
+    progress_time(t, sizeof t, pc, p);
+    fprintf(stderr, "\r\033[K  %-12s %-11s %s  issued %llu  completed %llu%s  %.0f/s",
+            pc->label, p->phase, t, (unsigned long long)p->issued_samples,
+            (unsigned long long)p->completed_samples, p->failed_samples ? "  (failed)" : "",
+            p->current_qps);
     pc->shown = true;
 }
 
@@ -69,14 +87,35 @@ static void print_test_error(const char *what, int rc)
     fprintf(stderr, "loadgen: %s: %s\n", what, why && *why ? why : lg_strerror(rc));
 }
 
-/* Prints what the run measured, unless quiet. */
+void cli_print_results(const cli_run_opts *o, const lg_results *res)
+{
+    if (o->quiet)
+        return;
+    char text[4096];
+    lg_results_format(res, text, sizeof text);
+    /* Server: the bound beside the percentile it applies to, on the line after the
+     * latencies (lg_results does not carry the bound; the settings do). */
+    const char *lat = strstr(text, "\n  latency p50 ");
+    const char *eol = lat ? strchr(lat + 1, '\n') : NULL;
+    if (res->scenario != LG_SERVER || res->mode == LG_MODE_ACCURACY || !eol ||
+        !res->latency.count) {
+        fputs(text, stdout);
+        return;
+    }
+    char v[32], b[32];
+    cli_print_ns(v, sizeof v, (double)res->latency.target_ns);
+    cli_print_ns(b, sizeof b, (double)o->s.server_target_latency_ns);
+    bool within = res->latency.target_ns <= o->s.server_target_latency_ns;
+    fwrite(text, 1, (size_t)(eol + 1 - text), stdout);
+    printf("  bound    %s %s %s bound %s (%s)\n",
+           stats_percentile_label(o->s.server_target_latency_percentile).s, v,
+           within ? "<=" : ">", b, within ? "within" : "OVER the bound");
+    fputs(eol + 1, stdout);
+}
+
 static void print_results(const cli_run_opts *o, const lg_results *res)
 {
-    if (!o->quiet) {
-        char text[2048];
-        lg_results_format(res, text, sizeof text);
-        fputs(text, stdout);
-    }
+    cli_print_results(o, res);
 }
 
 /* What lg_run_test's rc (and the QSL's load error) means for the user: -1 when the test
@@ -180,7 +219,7 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
     lg_log_settings_default(&log);
     log.outdir = o->out;
     log.write_samples = o->write_samples;
-    progress_ctx pc = {.label = label};
+    progress_ctx pc = {.label = label, .planned_s = (double)o->s.min_duration_ms / 1e3};
     if (o->progress) {
         log.progress = on_progress;
         log.progress_ctx = &pc;

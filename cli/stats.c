@@ -8,9 +8,9 @@
 
 static void cmd_stats_help(FILE *f)
 {
-    fputs("usage: loadgen stats samples --percentile P --confidence C [--json]\n"
-          "       loadgen stats early-stopping --percentile P --queries N [--overlatency T]\n"
-          "                                    [--confidence C] [--json]\n"
+    fputs("usage: loadgen stats samples [--percentile P] [--confidence C] [--json]\n"
+          "       loadgen stats early-stopping --queries N [--percentile P]\n"
+          "                                    [--overlatency T] [--confidence C] [--json]\n"
           "\n"
           "Calculators for the statistics behind MLPerf's run lengths (docs/statistics.md):\n"
           "  samples         how many queries a percentile needs: the classic formula\n"
@@ -47,8 +47,8 @@ static void samples_help(FILE *f)
 
 static void es_help(FILE *f)
 {
-    fputs("usage: loadgen stats early-stopping --percentile P --queries N [--overlatency T]\n"
-          "                                    [--confidence C] [--json]\n"
+    fputs("usage: loadgen stats early-stopping --queries N [--percentile P]\n"
+          "                                    [--overlatency T] [--confidence C] [--json]\n"
           "\n"
           "MLPerf's early stopping (docs/statistics.md section 2). h(t) is the fewest\n"
           "queries within the bound that, with t over it, show at confidence C that the\n"

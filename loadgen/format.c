@@ -34,28 +34,106 @@ static void ns_text(char *b, size_t len, int64_t ns)
         snprintf(b, len, "%lld ns", (long long)ns);
 }
 
+const char *lg_invalid_reason_describe(const lg_results *r, unsigned flag, char *buf,
+                                       size_t len)
+{
+    const char *text = lg_invalid_reason_text(flag);
+    if (!buf || !len)
+        return text;
+    snprintf(buf, len, "%s", text);
+    if (!r || flag != LG_INVALID_PERF_CONSTRAINT || r->scenario != LG_SERVER)
+        return buf;
+    /* A failed or timed-out sample counts as over the bound, but the latency percentiles
+     * cover the answered samples only: name those samples, or the text contradicts the
+     * percentile printed beside it. */
+    unsigned long long lost = r->samples_failed + r->samples_timed_out;
+    if (!lost)
+        return buf;
+    char what[96];
+    if (r->samples_timed_out && r->samples_failed)
+        snprintf(what, sizeof what, "%llu timed-out and %llu failed samples",
+                 (unsigned long long)r->samples_timed_out,
+                 (unsigned long long)r->samples_failed);
+    else
+        snprintf(what, sizeof what, "%llu %s sample%s", lost,
+                 r->samples_timed_out ? "timed-out" : "failed", lost == 1 ? "" : "s");
+    if (r->overlatency_count <= lost)
+        snprintf(buf, len, "the latency bound was missed: %s count as over it (the "
+                 "percentiles cover answered samples only; those are within the bound)",
+                 what);
+    else
+        snprintf(buf, len, "the latency bound was missed: %llu samples over it, %s among "
+                 "them (those count as over the bound; the percentiles cover answered "
+                 "samples only)", (unsigned long long)r->overlatency_count, what);
+    return buf;
+}
+
+/* The metric line: SingleStream and MultiStream's early-stopping estimate is no number
+ * when early stopping was not met, and equals the maximum when the run was too short for
+ * early stopping to discard any of the highest latencies. */
+static void metric_line(const lg_results *r, char *buf, size_t len, size_t *used)
+{
+    char a[32];
+    const lg_early_stopping *es = &r->early_stopping;
+    bool estimate = r->scenario == LG_SINGLE_STREAM || r->scenario == LG_MULTI_STREAM;
+    if (estimate && es->applies && !es->met) {
+        append(buf, len, used, "  metric   %s = n/a (early stopping needs %llu %s, the run "
+               "had %llu)\n", r->metric_name, (unsigned long long)es->min_queries,
+               r->scenario == LG_MULTI_STREAM ? "queries" : "samples",
+               (unsigned long long)es->queries);
+        return;
+    }
+    if (strcmp(r->metric_unit, "ns")) {
+        append(buf, len, used, "  metric   %s = %.2f %s\n", r->metric_name, r->metric,
+               r->metric_unit);
+        return;
+    }
+    ns_text(a, sizeof a, (int64_t)r->metric);
+    append(buf, len, used, "  metric   %s = %s (%.0f ns)\n", r->metric_name, a, r->metric);
+    const lg_latency_stats *l = r->scenario == LG_MULTI_STREAM ? &r->query_latency
+                                                                : &r->latency;
+    if (estimate && es->met && es->overlatency <= 1 && l->count &&
+        (int64_t)r->metric == l->max_ns)
+        append(buf, len, used, "           = the maximum: with %llu %s early stopping "
+               "discards none of the highest latencies (a longer run lets it discard "
+               "some)\n", (unsigned long long)es->queries,
+               r->scenario == LG_MULTI_STREAM ? "queries" : "samples");
+}
+
 int lg_results_format(const lg_results *r, char *buf, size_t len)
 {
     size_t used = 0;
     if (buf && len)
         buf[0] = '\0';
-    char a[32], b[32], c[32], d[32];
+    char a[32], b[32], c[32], d[32], why[320];
     append(buf, len, &used, "%s %s: %s%s\n", lg_scenario_name(r->scenario),
            lg_mode_name(r->mode), r->valid ? "VALID" : "INVALID",
            r->aborted ? " (ABORTED)" : "");
     for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f)
-            append(buf, len, &used, "  - %s\n", lg_invalid_reason_text(f));
-    if (r->metric_name) {
-        if (!strcmp(r->metric_unit, "ns")) {
-            ns_text(a, sizeof a, (int64_t)r->metric);
-            append(buf, len, &used, "  metric   %s = %s (%.0f ns)\n", r->metric_name, a,
-                   r->metric);
-        } else {
-            append(buf, len, &used, "  metric   %s = %.2f %s\n", r->metric_name, r->metric,
-                   r->metric_unit);
-        }
+            append(buf, len, &used, "  - %s\n",
+                   lg_invalid_reason_describe(r, f, why, sizeof why));
+    if (r->mode == LG_MODE_ACCURACY) {
+        /* An accuracy run issues every sample once for the accuracy log: its timings
+         * measure nothing, so only its counts are shown. */
+        append(buf, len, &used,
+               "  accuracy: %llu samples issued, %llu completed, %llu failed, %llu timed "
+               "out; %llu responses logged to mlperf_log_accuracy.json\n",
+               (unsigned long long)r->samples_issued,
+               (unsigned long long)r->samples_completed,
+               (unsigned long long)r->samples_failed,
+               (unsigned long long)r->samples_timed_out,
+               (unsigned long long)r->accuracy_samples_logged);
+        if (r->duplicate_completions || r->unknown_completions || r->late_completions)
+            append(buf, len, &used, "  completion errors: %llu duplicate, %llu unknown id, "
+                   "%llu late\n", (unsigned long long)r->duplicate_completions,
+                   (unsigned long long)r->unknown_completions,
+                   (unsigned long long)r->late_completions);
+        append(buf, len, &used, "  duration %.3f s\n", (double)r->duration_ns / 1e9);
+        return (int)used;
     }
+    if (r->metric_name)
+        metric_line(r, buf, len, &used);
     const lg_latency_stats *l = r->scenario == LG_MULTI_STREAM ? &r->query_latency
                                                                 : &r->latency;
     ns_text(a, sizeof a, l->p50_ns);

@@ -342,6 +342,15 @@ int rpt_compare(const rpt_metrics *a, const rpt_metrics *b, const rpt_compare_op
                         "%s is %s but %s is %s: compare like with like (per-run values and "
                         "per-batch or per-line values have different spreads)",
                         a->source, kind_words(a->kind), b->source, kind_words(b->kind));
+    /* A run's metrics mean different things in each scenario (Server's throughput is
+     * the arrival rate it held, Offline's what the SUT could do): no verdict between
+     * two scenarios would mean anything. */
+    lg_scenario sa, sb;
+    if (rpt_metrics_scenario(a, &sa) && rpt_metrics_scenario(b, &sb) && sa != sb)
+        return rpt__err(err, errlen, LG_EINVAL,
+                        "%s is a %s run and %s a %s run: their metrics mean different "
+                        "things, so they are not compared; compare runs of one scenario",
+                        a->source, lg_scenario_name(sa), b->source, lg_scenario_name(sb));
     rpt_comparison *c = calloc(1, sizeof *c);
     if (!c)
         return rpt__err(err, errlen, LG_ENOMEM, "out of memory");
@@ -373,10 +382,6 @@ int rpt_compare(const rpt_metrics *a, const rpt_metrics *b, const rpt_compare_op
         return rpt__err(err, errlen, LG_EINVAL, "%s and %s have no metric in common",
                         a->source, b->source);
     }
-    lg_scenario sa, sb;
-    if (rpt_metrics_scenario(a, &sa) && rpt_metrics_scenario(b, &sb) && sa != sb)
-        add_warning(c, "A is a %s run and B a %s run: their figures mean different things",
-                    lg_scenario_name(sa), lg_scenario_name(sb));
     size_t na = a->m[0].pub.n, nb = b->n ? b->m[0].pub.n : 0;
     if (c->kind == RPT_VALUES_PER_BATCH)
         add_warning(c, "single runs are compared by %u and %u time batches of each run: "
@@ -385,8 +390,9 @@ int rpt_compare(const rpt_metrics *a, const rpt_metrics *b, const rpt_compare_op
                     a->batches, b->batches);
     if (na < 9 || nb < 9)
         add_warning(c, "only %zu and %zu values: the tests have little power below 9 values "
-                    "per side (Google Benchmark's rule); use at least --repeat 9",
-                    na, nb);
+                    "per side (Google Benchmark's rule); %s", na, nb,
+                    c->kind == RPT_VALUES_FILE ? "give at least 9 values per file"
+                                                   : "use at least --repeat 9");
     *out = c;
     return 0;
 }

@@ -80,6 +80,15 @@ int64_t rpt__run_end_ns(const rpt_run *run);
 /* The throughput figure of a run (see rpt_metrics_from_set). */
 double rpt__run_throughput(const rpt_run_info *info);
 
+/* validate.c: widens iv to include its estimate when the bootstrap interval missed it
+ * (a trending series: docs/statistics.md) and returns true, else returns false. */
+bool rpt__interval_cover(rpt_interval *iv);
+/* validate.c: the latency intervals of v (p50, p90, p99 and v->percentile's) from the
+ * latencies in issue order (lat) and sorted, n of each; v->per_query and v->percentile
+ * must be set. For tests; rpt_validate() calls it. Returns 0 or an LG_E* code. */
+int rpt__latency_intervals(const double *lat, const double *sorted, size_t n,
+                           const rpt_validate_opts *o, rpt_validation *v);
+
 /* MLPerf's percentile rule on an unsorted copy: sorts x in place. */
 double rpt__percentile_mlperf(double *x, size_t n, double p);
 /* MLPerf's percentile rule on sorted values: sorted[floor(n p)] (NaN for n == 0). */

@@ -217,6 +217,18 @@ static void executive_summary(rpt_report *r)
         rpt__doc_para(d, "Bottom line: every run passed every check.");
 }
 
+/* A run's rate setting, where it applies: Server's arrival rate, Offline's expected rate;
+ * SingleStream and MultiStream have none. */
+static const char *rate_text(char *buf, size_t len, lg_scenario sc, double qps)
+{
+    if (sc == LG_SERVER || sc == LG_OFFLINE)
+        snprintf(buf, len, "%.1f /s", qps);
+    else
+        snprintf(buf, len, "none (%s issues each query when the previous one is done)",
+                 lg_scenario_name(sc));
+    return buf;
+}
+
 static void methodology(rpt_report *r)
 {
     rpt_doc *d = r->doc;
@@ -228,7 +240,7 @@ static void methodology(rpt_report *r)
     rpt__doc_cell(d, "setting");
     for (size_t i = 0; i < r->n; i++)
         rpt__doc_cell(d, "#%zu", i + 1);
-    char b[64];
+    char b[128];
 #define ROW(label, ...)                                                                       \
     do {                                                                                      \
         rpt__doc_cell(d, "%s", label);                                                        \
@@ -241,7 +253,10 @@ static void methodology(rpt_report *r)
     ROW("scenario", "%s", lg_scenario_name(in->results.scenario));
     ROW("runs", "%zu", rpt_set_count(r->e[i].set));
     ROW("SUT / QSL", "%s / %s", in->sut_name, in->qsl_name);
-    ROW("target rate", "%.1f /s", in->target_qps);
+    /* Only Server has a target (arrival) rate and only Offline an expected one; the
+     * stream scenarios issue each query when the previous one is done. */
+    ROW("target rate (Server) / expected rate (Offline)", "%s",
+        rate_text(b, sizeof b, in->results.scenario, in->target_qps));
     ROW("latency bound (Server)", "%s", in->target_latency_ns > 0
                                              ? ns_text(b, sizeof b, (double)in->target_latency_ns)
                                              : "none");
@@ -453,7 +468,8 @@ static void run_figures(rpt_doc *d, const rpt_run_info *in)
     for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f) {
             rpt__doc_cell(d, "invalid because");
-            rpt__doc_cell(d, "%s", lg_invalid_reason_text(f));
+            char why[320];
+            rpt__doc_cell(d, "%s", lg_invalid_reason_describe(r, f, why, sizeof why));
         }
     rpt__doc_cell(d, "metric: %s", r->metric_name);
     rpt__doc_cell(d, "%s", unit_text(a, sizeof a, r->metric, r->metric_unit));

@@ -405,11 +405,12 @@ typedef struct rpt_comparison rpt_comparison;
  * A and B must be of the same kind (two repetition sets, two single runs, or two
  * files): per-run and per-batch values have different spreads and cannot be mixed.
  *
- * Returns 0; LG_EINVAL when the kinds differ, no metric is common, a metric has fewer
- * than 2 values on a side, or its mean or spread overflows a double (message in err,
- * naming the source); LG_ENOMEM.
- * Warnings (fewer than 9 values per side, different scenarios, single runs compared
- * by batches) are kept in the comparison: rpt_comparison_warning().
+ * Returns 0; LG_EINVAL when the kinds differ, the runs are of different scenarios (the
+ * message names both), no metric is common, a metric has fewer than 2 values on a side,
+ * or its mean or spread overflows a double (message in err, naming the source);
+ * LG_ENOMEM.
+ * Warnings (fewer than 9 values per side, single runs compared by batches) are kept in
+ * the comparison: rpt_comparison_warning().
  */
 int rpt_compare(const rpt_metrics *a, const rpt_metrics *b, const rpt_compare_opts *opts,
                 rpt_comparison **out, char *err, size_t errlen);

@@ -415,6 +415,25 @@ USAGE_ERROR(flag_without_its_value_exits_2_naming_it, "--out", "needs a value", 
 USAGE_ERROR(last_flag_without_its_value_exits_2_naming_it, "--scenario", "needs a value", "run",
             "--quiet", "--scenario")
 USAGE_ERROR(stray_argument_exits_2_naming_it, "'extra'", NULL, "run", "extra")
+/* A value that starts with "--" is the next flag, not a value: refused, naming the flag
+ * (`--out --no-progress` once made a folder named --no-progress). */
+USAGE_ERROR(out_followed_by_a_flag_is_refused_naming_both, "loadgen run: --out: "
+            "'--no-progress' is not a value", "is --out's value missing?", "run", "--out",
+            "--no-progress")
+USAGE_ERROR(out_equals_a_flag_is_refused, "--out: '--quiet' is not a value", NULL, "run",
+            "--out=--quiet")
+USAGE_ERROR(config_conf_followed_by_a_flag_is_refused, "--conf: '--model' is not a value",
+            NULL, "config", "--conf", "--model", "x")
+USAGE_ERROR(report_out_followed_by_a_flag_is_refused, "loadgen report: --out: '--html' is "
+            "not a value", NULL, "report", "a", "--out", "--html", "r.html")
+USAGE_ERROR(compare_alpha_followed_by_a_flag_is_refused, "loadgen compare: --alpha: "
+            "'--noise' is not a value", NULL, "compare", "a", "b", "--alpha", "--noise", "1")
+USAGE_ERROR(stats_percentile_followed_by_a_flag_is_refused, "--percentile: '--confidence' "
+            "is not a value", NULL, "stats", "samples", "--percentile", "--confidence",
+            "0.9")
+/* A single dash stays the value's own parser's business: a negative number's message. */
+USAGE_ERROR(a_negative_number_keeps_its_own_message, "'-1' is negative", NULL,
+            "run", "--min-duration-ms", "-1")
 /* The messages for bad numbers, by the value they quote (the flag: see the next test). */
 USAGE_ERROR(target_qps_abc_exits_2_quoting_the_value, "'abc' is not a number", NULL,
             "run", "--target-qps", "abc")
@@ -558,6 +577,73 @@ Test(runs, server_run_with_a_1_ns_latency_bound_is_invalid_and_exits_1, .timeout
     cr_expect_not_null(strstr(s, "\ntarget_latency (ns): 1\n"));
     cr_expect_not_null(strstr(s, "\ntarget_qps : 5000\n"));
     free(s);
+}
+
+/* Server's one-screen result puts the latency bound beside the target percentile, on
+ * the line after the latencies. */
+Test(runs, server_result_shows_the_bound_beside_the_percentile, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "1000", "--min-duration-ms", "200",
+        "--out", in_cwd("s"), "--no-progress");
+    cr_expect_leq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
+    const char *lat = strstr(p.out, "\n  latency p50 ");
+    cr_assert_not_null(lat, "%s", p.out);
+    const char *next = strchr(lat + 1, '\n');
+    cr_assert_not_null(next);
+    cr_expect_eq(strncmp(next, "\n  bound    p99 ", 16), 0, "%s", p.out);
+    cr_expect_not_null(strstr(next, " <= bound 100 ms (within)\n"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--target-qps", "5000",
+        "--target-latency-ms", "0.000001", "--min-duration-ms", "100", "--out", in_cwd("inv"),
+        "--no-progress");
+    cr_expect_eq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.out, " > bound 1 ns (OVER the bound)\n"), "%s", p.out);
+    proc_free(&p);
+}
+
+/* MultiStream's metric, the early-stopping estimate: "n/a" with the queries it needs when
+ * early stopping was not met (never "0 ns"), and a note when it is the maximum. */
+Test(runs, multistream_metric_says_n_a_or_that_it_is_the_maximum, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--scenario", "MultiStream", "--min-duration-ms", "100", "--out",
+        in_cwd("few"), "--no-progress");
+    cr_expect_eq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.out, "  metric   early_stopping_latency_ms = n/a (early "
+                                     "stopping needs 662 queries, the run had "), "%s", p.out);
+    cr_expect_null(strstr(p.out, "= 0 ns"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "run", "--scenario", "MultiStream", "--min-duration-ms", "100",
+        "--min-query-count", "700", "--max-query-count", "700", "--service-mean-us", "50",
+        "--out", in_cwd("max"), "--no-progress");
+    cr_expect_leq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.out, "early stopping met (700 queries"), "%s", p.out);
+    cr_expect_not_null(strstr(p.out, "\n           = the maximum: with 700 queries early "
+                                     "stopping discards none of the highest latencies"),
+                       "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "demo", "--min-duration-ms", "50", "--out", in_cwd("demo"), "--no-progress");
+    /* 50 ms and the 100 queries of min_query_count: too few for MultiStream's p99. */
+    cr_expect_not_null(strstr(p.out, "p99 early-stop n/a (needs 662)"), "%s", p.out);
+    cr_expect_null(strstr(p.out, "early-stop 0 ns"), "%s", p.out);
+    proc_free(&p);
+}
+
+/* An accuracy run's timings measure nothing: it prints its counts, not a metric. */
+Test(runs, accuracy_run_prints_counts_not_a_metric, .timeout = 60, TMP)
+{
+    proc p;
+    RUN(&p, "run", "--scenario", "Offline", "--mode", "accuracy", "--total-sample-count", "200",
+        "--performance-sample-count", "100", "--out", in_cwd("acc"), "--no-progress");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.out, "Offline AccuracyOnly: VALID\n  accuracy: 200 samples "
+                                     "issued, 200 completed, 0 failed, 0 timed out; 200 "
+                                     "responses logged to mlperf_log_accuracy.json\n"),
+                       "%s", p.out);
+    cr_expect_null(strstr(p.out, "metric"), "%s", p.out);
+    cr_expect_null(strstr(p.out, "samples_per_second"), "%s", p.out);
+    proc_free(&p);
 }
 
 Test(runs, run_hitting_max_query_count_is_invalid_exits_1_and_logs_an_error, .timeout = 60,
@@ -710,16 +796,17 @@ Test(runs, server_and_offline_without_target_qps_say_which_qps_they_derived, .ti
     RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--min-duration-ms", "50", "--out",
         in_cwd("s"), "--no-progress");
     cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
-    cr_expect_not_null(strstr(p.err, "loadgen: no --target-qps given: using 100000, half the "
-                                     "SUT's nominal capacity\n"), "stderr: %s", p.err);
+    cr_expect_not_null(strstr(p.err, "loadgen: no --target-qps given: using 100000, the null "
+                                     "SUT's fixed Server default"), "stderr: %s", p.err);
+    cr_expect_null(strstr(p.err, "half"), "1e5 is not half of 3e7: %s", p.err);
     proc_free(&p);
     cr_expect_eq(detail_number(in_cwd("s"), "effective_target_qps"), 1e5);
 
     RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--min-duration-ms", "50", "--out",
         in_cwd("o"), "--no-progress");
     cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
-    cr_expect_not_null(strstr(p.err, "loadgen: no --target-qps given: using 3e+07, the SUT's "
-                                     "nominal capacity\n"), "stderr: %s", p.err);
+    cr_expect_not_null(strstr(p.err, "loadgen: no --target-qps given: using 3e+07, the null "
+                                     "SUT's nominal capacity\n"), "stderr: %s", p.err);
     proc_free(&p);
     cr_expect_eq(detail_number(in_cwd("o"), "effective_target_qps"), 3e7);
     cr_expect_eq(detail_number(in_cwd("o"), "effective_samples_per_query"), 1650000);
@@ -795,7 +882,10 @@ Test(progress, on_a_terminal_a_progress_line_is_redrawn_after_1_s_and_cleared, .
     const char *line = strstr(p.err, "\r\033[K  Server       performance ");
     cr_expect_not_null(line, "no progress line on the terminal: '%s'", p.err);
     if (line) {
-        cr_expect_not_null(strstr(line, " s  issued "));
+        /* The elapsed time of the planned 1.3 s and the time left (or "finishing"). */
+        cr_expect_not_null(strstr(line, " / 1.3 s, "), "%s", line);
+        cr_expect(strstr(line, " s left  issued ") || strstr(line, ", finishing  issued "),
+                  "%s", line);
         cr_expect_not_null(strstr(line, "  completed "));
         cr_expect_not_null(strstr(line, "/s"));
     }
@@ -920,6 +1010,62 @@ Test(config_files, explain_names_the_origin_of_every_setting, .timeout = 30, TMP
     cr_expect_eq(p.code, 0);
     cr_expect_not_null(strstr(p.out, "usage: loadgen config"));
     proc_free(&p);
+}
+
+/* The lines of an mlperf.conf for other models are normal there: counted on one line,
+ * with how many models they name; --all lists them. A user.conf's line for another
+ * model (often a misspelled one) is always listed. */
+Test(config_files, explain_summarises_mlperf_conf_lines_for_other_models, .timeout = 30, TMP)
+{
+    const char *mlperf = write_tmp_file("mlperf.conf", "*.Server.target_latency = 100\n"
+                                                       "bert.Server.target_latency = 130\n"
+                                                       "bert.Offline.min_duration = 600000\n"
+                                                       "gptj.Server.target_latency = 20000\n"
+                                                       "resnet50.Server.target_latency = 15\n"
+                                                       "rnnt.*.min_query_count = 100\n");
+    const char *user = write_tmp_file("user.conf", "resnt50.Server.target_qps = 1234\n");
+    proc p;
+    RUN(&p, "config", "--explain", "--conf", mlperf, "--conf", user, "--model", "resnet50",
+        "--scenario", "Server");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.out, "  4 lines of mlperf.conf-kind files for other models (3 "
+                                     "models) not shown; --all shows them\n"), "%s", p.out);
+    cr_expect_null(strstr(p.out, "bert.Server.target_latency"), "%s", p.out);
+    cr_expect_not_null(strstr(p.out, "user.conf:1  resnt50.Server.target_qps = 1234  (other "
+                                     "model)"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "config", "--explain", "--all", "--conf", mlperf, "--conf", user, "--model",
+        "resnet50", "--scenario", "Server");
+    cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
+    cr_expect_not_null(strstr(p.out, "mlperf.conf:2  bert.Server.target_latency = 130  (other "
+                                     "model)"), "%s", p.out);
+    cr_expect_not_null(strstr(p.out, "mlperf.conf:6  rnnt.*.min_query_count = 100"), "%s",
+                       p.out);
+    cr_expect_null(strstr(p.out, "not shown"), "%s", p.out);
+    proc_free(&p);
+    RUN(&p, "config", "--help");
+    cr_expect_not_null(strstr(p.out, "--all"), "%s", p.out);
+    proc_free(&p);
+}
+
+/* docs/cli.md states the null SUT's nominal capacity the code uses (3e7 samples/s) and
+ * its fixed Server default (1e5), which the message above names. */
+Test(config_files, the_docs_state_the_null_suts_capacity_the_code_uses, .timeout = 30)
+{
+    const char *root = getenv("LOADGEN_ROOT");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/docs/cli.md", root && *root ? root : ".");
+    char *doc = slurp(path);
+    /* Lines wrap anywhere: compare with every run of blanks made one space. */
+    size_t k = 0;
+    for (size_t i = 0; doc[i]; i++)
+        if (!(doc[i] == ' ' || doc[i] == '\n') || (k && doc[k - 1] != ' '))
+            doc[k++] = doc[i] == '\n' ? ' ' : doc[i];
+    doc[k] = '\0';
+    cr_expect_not_null(strstr(doc, "3e7 samples per second for the null SUT"), "docs/cli.md");
+    cr_expect_not_null(strstr(doc, "1e5 for the null SUT"), "docs/cli.md");
+    cr_expect_null(strstr(doc, "2e6"), "docs/cli.md still names 2e6");
+    free(doc);
 }
 
 /* ---- signals -------------------------------------------------------------------------------- */

@@ -444,12 +444,35 @@ Test(compare, cli_warns_below_9_values_per_side, TU_TMP, .timeout = 30)
     RUN(&p, "compare", "a.txt", "b.txt", "--higher-is-better");
     cr_expect_eq(p.code, 0, "%s", p.err);
     cr_expect(strstr(p.out, "warning: only 5 and 5 values"), "%s", p.out);
+    /* Number files have no repetitions: the advice is about their values, not --repeat. */
+    cr_expect(strstr(p.out, "give at least 9 values per file"), "%s", p.out);
+    cr_expect(!strstr(p.out, "--repeat"), "%s", p.out);
     cr_expect(strstr(p.out, "improved"), "%s", p.out);
     cr_expect(strstr(p.out, "+3.24%"), "%s", p.out);
     tu_proc_free(&p);
     RUN(&p, "compare", "--help");
     cr_expect_eq(p.code, 0);
     cr_expect(strstr(p.out, "--noise"), "%s", p.out);
+    tu_proc_free(&p);
+}
+
+/* Runs of two scenarios have metrics that mean different things: refused (exit 2) with
+ * both scenarios named, and no verdict printed. */
+Test(compare, runs_of_different_scenarios_are_refused_naming_both, TU_TMP, .timeout = 60)
+{
+    tu_short_run("ss", "SingleStream", "1");
+    tu_short_run("srv", "Server", "1");
+    tu_proc p;
+    RUN(&p, "compare", "ss", "srv");
+    cr_expect_eq(p.code, 2, "exit %d: %s", p.code, p.err);
+    cr_expect(strstr(p.err, "is a SingleStream run and"), "%s", p.err);
+    cr_expect(strstr(p.err, "a Server run"), "%s", p.err);
+    cr_expect(strstr(p.err, "compare runs of one scenario"), "%s", p.err);
+    cr_expect_str_eq(p.out, "");
+    tu_proc_free(&p);
+    RUN(&p, "compare", "srv", "ss", "--json");
+    cr_expect_eq(p.code, 2, "exit %d: %s", p.code, p.err);
+    cr_expect(strstr(p.err, "is a Server run and"), "%s", p.err);
     tu_proc_free(&p);
 }
 

@@ -183,3 +183,83 @@ Test(results_json, every_listed_field_survives_the_round_trip, .timeout = 60)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_expect_eq(system(cmd), 0);
 }
+
+/* The one-screen text of results made by hand: the Server reason names the failed and
+ * timed-out samples (they count as over the bound, the percentiles do not hold them),
+ * and says "missed" without naming them as the only cause when answered samples were
+ * over the bound too. */
+Test(results_text, invalid_reason_names_the_samples_that_count_as_over_the_bound,
+     .timeout = 10)
+{
+    lg_results r;
+    memset(&r, 0, sizeof r);
+    r.scenario = LG_SERVER;
+    r.mode = LG_MODE_PERFORMANCE;
+    r.invalid_reasons = LG_INVALID_PERF_CONSTRAINT | LG_INVALID_TIMED_OUT;
+    r.metric_name = "result_completed_samples_per_sec";
+    r.metric_unit = "1/s";
+    r.samples_timed_out = 17;
+    r.overlatency_count = 17;
+    char buf[320];
+    const char *t = lg_invalid_reason_describe(&r, LG_INVALID_PERF_CONSTRAINT, buf, sizeof buf);
+    cr_expect_str_eq(t, "the latency bound was missed: 17 timed-out samples count as over it "
+                        "(the percentiles cover answered samples only; those are within the "
+                        "bound)");
+    r.samples_failed = 3;
+    r.overlatency_count = 40;
+    t = lg_invalid_reason_describe(&r, LG_INVALID_PERF_CONSTRAINT, buf, sizeof buf);
+    cr_expect_str_eq(t, "the latency bound was missed: 40 samples over it, 17 timed-out and 3 "
+                        "failed samples among them (those count as over the bound; the "
+                        "percentiles cover answered samples only)");
+    /* Without lost samples, and for other reasons, the plain text. */
+    r.samples_failed = r.samples_timed_out = 0;
+    cr_expect_str_eq(lg_invalid_reason_describe(&r, LG_INVALID_PERF_CONSTRAINT, buf, sizeof buf),
+                     lg_invalid_reason_text(LG_INVALID_PERF_CONSTRAINT));
+    cr_expect_str_eq(lg_invalid_reason_describe(&r, LG_INVALID_TIMED_OUT, buf, sizeof buf),
+                     lg_invalid_reason_text(LG_INVALID_TIMED_OUT));
+    cr_expect_eq(lg_invalid_reason_describe(&r, LG_INVALID_TIMED_OUT, NULL, 0),
+                 lg_invalid_reason_text(LG_INVALID_TIMED_OUT));
+    char text[2048];
+    r.samples_timed_out = 5;
+    r.overlatency_count = 5;
+    lg_results_format(&r, text, sizeof text);
+    cr_expect(strstr(text, "  - the latency bound was missed: 5 timed-out samples count as "
+                           "over it"), "%s", text);
+}
+
+/* SingleStream/MultiStream: no estimate without early stopping ("n/a", never "0 ns"), a
+ * note when the estimate is the maximum; an accuracy run: counts only. */
+Test(results_text, metric_line_and_accuracy_counts, .timeout = 10)
+{
+    lg_results r;
+    memset(&r, 0, sizeof r);
+    r.scenario = LG_MULTI_STREAM;
+    r.mode = LG_MODE_PERFORMANCE;
+    r.metric_name = "early_stopping_latency_ms";
+    r.metric_unit = "ns";
+    r.early_stopping = (lg_early_stopping){.applies = true, .met = false, .percentile = 0.99,
+                                           .queries = 100, .min_queries = 662};
+    char text[2048];
+    lg_results_format(&r, text, sizeof text);
+    cr_expect(strstr(text, "  metric   early_stopping_latency_ms = n/a (early stopping needs "
+                           "662 queries, the run had 100)\n"), "%s", text);
+    r.early_stopping.met = true;
+    r.early_stopping.queries = 769;
+    r.early_stopping.overlatency = 1;
+    r.metric = 16505000;
+    r.query_latency.count = 769;
+    r.query_latency.max_ns = 16505000;
+    lg_results_format(&r, text, sizeof text);
+    cr_expect(strstr(text, "= 16.505 ms (16505000 ns)\n           = the maximum: with 769 "
+                           "queries early stopping discards none"), "%s", text);
+    r.query_latency.max_ns = 20000000; /* the estimate below the maximum: no note */
+    lg_results_format(&r, text, sizeof text);
+    cr_expect(!strstr(text, "the maximum"), "%s", text);
+
+    r.mode = LG_MODE_ACCURACY;
+    r.samples_issued = r.samples_completed = r.accuracy_samples_logged = 1024;
+    lg_results_format(&r, text, sizeof text);
+    cr_expect(strstr(text, "  accuracy: 1024 samples issued, 1024 completed, 0 failed, 0 "
+                           "timed out; 1024 responses logged"), "%s", text);
+    cr_expect(!strstr(text, "metric"), "%s", text);
+}

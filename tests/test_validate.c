@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "report/internal.h"
 #include "report/report.h"
 #include "tests/testutil.h"
 
@@ -93,14 +94,16 @@ Test(validate, a_short_server_run_gets_intervals_checks_and_a_verdict, TU_TMP, .
     for (int i = 0; i < RPT_CHECK_COUNT; i++)
         cr_expect_neq(v.checks[i].status, RPT_SKIP, "check %s skipped: %s",
                       rpt_check_name((rpt_check_id)i), v.checks[i].finding);
-    /* 600 queries are far fewer than the classic 262742 for p99: a caveat at least. */
-    cr_expect_neq(v.checks[RPT_CHECK_SAMPLE_SIZE].status, RPT_PASS);
-    cr_expect_neq(v.verdict, RPT_TRUSTWORTHY);
-    cr_expect_gt(v.n_recommendations, 0);
-    bool names_flag = false;
+    /* 600 queries are far fewer than the classic 262742 for p99, but enough for early
+     * stopping (or the run is INVALID): the classic rule is a note, never a caveat. */
+    const char *ss = v.checks[RPT_CHECK_SAMPLE_SIZE].finding;
+    if (in->results.valid) {
+        cr_expect_eq(v.checks[RPT_CHECK_SAMPLE_SIZE].status, RPT_PASS, "%s", ss);
+        cr_expect(strstr(ss, "Note: the classic rule would want 262742"), "%s", ss);
+        cr_expect(strstr(ss, "information, not a caveat"), "%s", ss);
+    }
     for (size_t i = 0; i < v.n_recommendations; i++)
-        names_flag = names_flag || strstr(v.recommendations[i], "--min-");
-    cr_expect(names_flag, "no recommendation names a flag");
+        cr_expect(!strstr(v.recommendations[i], "classic"), "%s", v.recommendations[i]);
     /* The same seed gives the same intervals. */
     rpt_validation v2;
     cr_assert_eq(rpt_validate(run, NULL, &v2), 0);
@@ -114,7 +117,6 @@ Test(validate, a_short_server_run_gets_intervals_checks_and_a_verdict, TU_TMP, .
     cr_expect(strstr(p.out, "Verdict: "), "%s", p.out);
     cr_expect(strstr(p.out, "moving-block bootstrap"), "%s", p.out);
     cr_expect(strstr(p.out, "stability"), "%s", p.out);
-    cr_expect(strstr(p.out, "Recommendations:"), "%s", p.out);
     tu_proc_free(&p);
     RUN(&p, "validate", "s", "--json");
     json_t *root = load_json_text(p.out);
@@ -237,6 +239,202 @@ Test(validate, runs_without_samples_and_broken_folders, TU_TMP, .timeout = 60)
     tu_proc_free(&p);
 }
 
+/* A clean SingleStream run made in memory (no machine noise): 6000 queries back to back,
+ * each answered in 300 to 400 us (a fixed-seed generator), VALID, early stopping met.
+ * Far below the classic rule's 23886 for the p90, and still trustworthy: the classic
+ * rule is a note, not a caveat. */
+static rpt_run *clean_run_in_memory(size_t n)
+{
+    rpt_run *run = calloc(1, sizeof *run);
+    cr_assert_not_null(run);
+    cr_assert_eq(pthread_mutex_init(&run->series_lock, NULL), 0);
+    run->samples = calloc(n, sizeof *run->samples);
+    cr_assert_not_null(run->samples);
+    run->n_samples = n;
+    uint64_t x = 12345;
+    int64_t t = 0;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        int64_t lat = 300000 + (int64_t)((x >> 33) % 100000);
+        run->samples[i] = (rpt_sample){.scheduled_ns = t, .issued_ns = t,
+                                       .completed_ns = t + lat, .index = (uint32_t)(i % 64)};
+        t += lat;
+    }
+    run->end_ns = t;
+    rpt_run_info *in = &run->info;
+    in->dir = "clean";
+    in->has_samples = true;
+    in->target_latency_percentile = 0.90;
+    in->min_duration_ms = 2000;
+    in->min_query_count = 100;
+    lg_results *r = &in->results;
+    r->scenario = LG_SINGLE_STREAM;
+    r->mode = LG_MODE_PERFORMANCE;
+    r->valid = true;
+    r->metric_name = "early_stopping_latency_ss";
+    r->metric_unit = "ns";
+    r->queries_issued = r->samples_issued = r->samples_completed = n;
+    r->latency.count = n;
+    r->duration_ns = t;
+    r->early_stopping = (lg_early_stopping){.applies = true, .met = true, .percentile = 0.90,
+                                            .queries = n, .min_queries = 64};
+    return run;
+}
+
+Test(validate, a_clean_long_run_is_trustworthy, .timeout = 30)
+{
+    rpt_run *run = clean_run_in_memory(6000);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    cr_expect_lt(v.latencies, v.sizes.classic, "the run is meant to be below the classic rule");
+    const char *ss = v.checks[RPT_CHECK_SAMPLE_SIZE].finding;
+    cr_expect_eq(v.checks[RPT_CHECK_SAMPLE_SIZE].status, RPT_PASS, "%s", ss);
+    cr_expect(strstr(ss, "Note: the classic rule would want 23886"), "%s", ss);
+    cr_expect(strstr(ss, "information, not a caveat"), "%s", ss);
+    for (int i = 0; i < RPT_CHECK_COUNT; i++)
+        cr_expect_eq(v.checks[i].status, RPT_PASS, "check %s: %s",
+                     rpt_check_name((rpt_check_id)i), v.checks[i].finding);
+    cr_expect_eq(v.verdict, RPT_TRUSTWORTHY, "verdict %s", rpt_verdict_name(v.verdict));
+    cr_expect_eq(v.n_recommendations, 0, "first: %s", v.recommendations[0]);
+    rpt_run_destroy(run);
+}
+
+/* The same on a real run of the synthetic SUT: the sample-size check passes with its note
+ * and the verdict is "trustworthy" exactly when no check warns (on a loaded machine the
+ * outlier or precision checks may, which is their job; the classic rule never is why). */
+Test(validate, a_real_run_is_trustworthy_unless_a_check_that_matters_warns, TU_TMP,
+     .timeout = 90)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "SingleStream", "--service-mean-us", "300",
+        "--min-duration-ms", "2500", "--quiet", "--out", "clean");
+    cr_assert_eq(p.code, 0, "run failed: %s", p.err);
+    tu_proc_free(&p);
+    rpt_run *run;
+    char err[512];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("clean"), &run, err, sizeof err), 0, "%s", err);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    cr_expect_eq(v.checks[RPT_CHECK_SAMPLE_SIZE].status, RPT_PASS, "%s",
+                 v.checks[RPT_CHECK_SAMPLE_SIZE].finding);
+    bool all_pass = true;
+    for (int i = 0; i < RPT_CHECK_COUNT; i++)
+        all_pass = all_pass && v.checks[i].status == RPT_PASS;
+    cr_expect_eq(v.verdict == RPT_TRUSTWORTHY, all_pass, "verdict %s",
+                 rpt_verdict_name(v.verdict));
+    for (size_t i = 0; i < v.n_recommendations; i++)
+        cr_expect(!strstr(v.recommendations[i], "classic"), "%s", v.recommendations[i]);
+    rpt_run_destroy(run);
+    RUN(&p, "validate", "clean");
+    cr_expect_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.out, all_pass ? "Verdict: trustworthy" : "Verdict: usable with caveats"),
+              "%s", p.out);
+    tu_proc_free(&p);
+}
+
+/* On a trending series (latency rising through the run, as an overloaded queue does)
+ * the moving-block bootstrap under-samples the run's end, and its interval of a high
+ * percentile can miss the estimate of the whole run: it is widened to reach it, and the
+ * method says the series trends. */
+Test(validate, a_trending_series_gets_an_interval_that_holds_its_estimate, .timeout = 30)
+{
+    enum { N = 4000 };
+    static double lat[N], sorted[N];
+    for (size_t i = 0; i < N; i++) {
+        /* 100 ms rising to 750 ms, with a small deterministic wobble. */
+        lat[i] = 100e6 + 650e6 * (double)i / N + 1e6 * (double)((i * 7919) % 13);
+        sorted[i] = lat[i];
+    }
+    for (size_t i = 1; i < N; i++) /* insertion sort: sorted is nearly sorted already */
+        for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+            double t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    rpt_validate_opts o;
+    rpt_validate_opts_default(&o);
+    rpt_validation v;
+    memset(&v, 0, sizeof v);
+    v.percentile = 0.99;
+    cr_assert_eq(rpt__latency_intervals(lat, sorted, N, &o, &v), 0);
+    cr_assert(v.latency_ci);
+    const rpt_interval *iv[3] = {&v.p50_ns, &v.p90_ns, &v.p99_ns};
+    for (int i = 0; i < 3; i++) {
+        cr_expect_leq(iv[i]->lo, iv[i]->estimate, "interval %d", i);
+        cr_expect_geq(iv[i]->hi, iv[i]->estimate, "interval %d", i);
+    }
+    /* The run's own p99 is at the top of the ramp; the resamples' p99s fall short of it. */
+    cr_expect_eq(v.p99_ns.hi, v.p99_ns.estimate, "[%g, %g] %g", v.p99_ns.lo, v.p99_ns.hi,
+                 v.p99_ns.estimate);
+    cr_expect(strstr(v.latency_method, "the series trends"), "%s", v.latency_method);
+    cr_expect(strstr(v.latency_method, "p99"), "%s", v.latency_method);
+
+    /* The widening itself: an interval that holds its estimate is left alone. */
+    rpt_interval in = {5, 4, 6}, below = {3, 4, 6}, above = {7, 4, 6};
+    cr_expect(!rpt__interval_cover(&in));
+    cr_expect(in.lo == 4 && in.hi == 6);
+    cr_expect(rpt__interval_cover(&below));
+    cr_expect(below.lo == 3 && below.hi == 6);
+    cr_expect(rpt__interval_cover(&above));
+    cr_expect(above.lo == 4 && above.hi == 7);
+}
+
+/* An overloaded Server run (twice the synthetic SUT's capacity of 4000 samples/s): the
+ * only advice is to lower the load, never to run longer. */
+Test(validate, an_overloaded_server_run_is_advised_only_to_lower_the_load, TU_TMP,
+     .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "8000", "--min-duration-ms", "300",
+        "--quiet", "--out", "over2");
+    cr_assert_eq(p.code, 1, "exit %d: %s", p.code, p.err);
+    tu_proc_free(&p);
+    rpt_run *run;
+    char err[512];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("over2"), &run, err, sizeof err), 0, "%s", err);
+    const rpt_run_info *in = rpt_run_get_info(run);
+    cr_assert(in->results.invalid_reasons & LG_INVALID_PERF_CONSTRAINT);
+    cr_assert_gt(in->results.latency.target_ns, in->target_latency_ns);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    cr_assert_gt(v.n_recommendations, 0);
+    cr_expect(strstr(v.recommendations[0], "lower --target-qps"), "%s", v.recommendations[0]);
+    cr_expect(strstr(v.recommendations[0], "Running longer does not help"), "%s",
+              v.recommendations[0]);
+    for (size_t i = 0; i < v.n_recommendations; i++) {
+        cr_expect(!strstr(v.recommendations[i], "run longer"), "%s", v.recommendations[i]);
+        cr_expect(!strstr(v.recommendations[i], "Run longer"), "%s", v.recommendations[i]);
+        cr_expect(!strstr(v.recommendations[i], "--min-duration-ms"), "%s",
+                  v.recommendations[i]);
+    }
+    rpt_run_destroy(run);
+}
+
+/* Timed-out samples make a Server run INVALID with its percentile inside the bound: the
+ * reason names them instead of claiming the percentile is over the bound. */
+Test(validate, timed_out_samples_are_named_as_the_reason, TU_TMP, .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "1000", "--min-duration-ms", "300",
+        "--sut-drop-fraction", "0.02", "--sample-timeout-ms", "300", "--out", "drop");
+    cr_assert_eq(p.code, 1, "exit %d: %s", p.code, p.err);
+    cr_expect(strstr(p.out, "timed-out samples count as over it"), "%s", p.out);
+    cr_expect(!strstr(p.out, "the latency at the target percentile is over the bound"), "%s",
+              p.out);
+    tu_proc_free(&p);
+    rpt_run *run;
+    char err[512];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("drop"), &run, err, sizeof err), 0, "%s", err);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    const char *f = v.checks[RPT_CHECK_VALIDITY].finding;
+    cr_expect(strstr(f, "timed-out samples count as over it"), "%s", f);
+    for (size_t i = 0; i < v.n_recommendations; i++)
+        cr_expect(!strstr(v.recommendations[i], "cannot hold the latency bound"), "%s",
+                  v.recommendations[i]);
+    rpt_run_destroy(run);
+}
+
 Test(validate, options_are_checked, .timeout = 10)
 {
     rpt_validate_opts o;
@@ -262,6 +460,7 @@ Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TU_TMP, .timeout 
     cr_expect(strstr(p.out, "rep-3"), "%s", p.out);
     cr_expect(strstr(p.out, "Across 3 repetitions"), "%s", p.out);
     cr_expect(strstr(p.out, "latency_p99"), "%s", p.out);
+    cr_expect(!strstr(p.out, " \n"), "a line ends in a space: %s", p.out);
     tu_proc_free(&p);
     for (int k = 1; k <= 3; k++) {
         char sub[64];
@@ -393,6 +592,11 @@ Test(validate, stats_samples_gives_both_sample_sizes, TU_TMP, .timeout = 30)
     tu_proc_free(&p);
     RUN(&p, "stats", "--help");
     cr_expect_eq(p.code, 0);
+    /* Flags with defaults are shown as optional; only --queries is required. */
+    cr_expect(strstr(p.out, "usage: loadgen stats samples [--percentile P] [--confidence C]"),
+              "%s", p.out);
+    cr_expect(strstr(p.out, "loadgen stats early-stopping --queries N [--percentile P]"), "%s",
+              p.out);
     tu_proc_free(&p);
 }
 
