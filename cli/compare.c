@@ -45,6 +45,42 @@ static void compare_help(FILE *f)
           f);
 }
 
+/* The run whose provenance stands for an input: the run itself, or a repetition set's
+ * first repetition; NULL for a number file or a folder that cannot be read. */
+static rpt_run *provenance_run(const char *path, rpt_values_kind kind)
+{
+    if (kind == RPT_VALUES_FILE)
+        return NULL;
+    char dir[4096];
+    snprintf(dir, sizeof dir, kind == RPT_VALUES_PER_RUN ? "%s/rep-1" : "%s", path);
+    rpt_run *r = NULL;
+    return rpt_run_load_results(dir, &r, NULL, 0) ? NULL : r;
+}
+
+/* What differs between the two inputs besides the measurements (results.json's
+ * provenance: SUT, QSL, settings, config files, build), and a warning when more than one
+ * thing changed: the comparison then cannot say which change made the difference. */
+static void print_differences(const char *pa, const char *pb, rpt_values_kind kind)
+{
+    rpt_run *a = provenance_run(pa, kind), *b = provenance_run(pb, kind);
+    rpt_difference *d = NULL;
+    size_t n = 0;
+    size_t na = 0, nb = 0;
+    if (a && b && (rpt_run_provenance(a, &na), rpt_run_provenance(b, &nb), na && nb) &&
+        !rpt_run_differences(a, b, kind == RPT_VALUES_PER_RUN, &d, &n)) {
+        printf("\nWhat differs between A and B (besides the measurements):%s\n",
+               n ? "" : " nothing (the same SUT, QSL, settings, config files and build)");
+        for (size_t i = 0; i < n; i++)
+            printf("  %-44s %s -> %s\n", d[i].key, d[i].a, d[i].b);
+        if (n > 1)
+            printf("warning: %zu things changed between A and B: the comparison cannot say "
+                   "which of them made the difference; change one at a time\n", n);
+    }
+    free(d);
+    rpt_run_destroy(a);
+    rpt_run_destroy(b);
+}
+
 static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
                              const rpt_metrics *mb)
 {
@@ -234,6 +270,7 @@ int cli_compare(int argc, char **argv)
         }
     } else {
         print_comparison(c, m[0], m[1]);
+        print_differences(path[0], path[1], rpt_metrics_kind(m[0]));
     }
     rpt_comparison_destroy(c);
     rpt_metrics_destroy(m[0]);

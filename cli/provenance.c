@@ -117,6 +117,16 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
     note(p, "qsl.performance_sample_count", "%llu", (unsigned long long)o->performance);
     note(p, "qsl.sample_size", "%llu", (unsigned long long)o->sample_size);
     note(p, "model", "%s", o->model ? o->model : "");
+    /* The settings the program derived from the SUT (no flag or file gave them): their
+     * change between two runs follows from the SUT's, and is not a change of its own. */
+    char derived[1024] = "";
+    size_t dl = 0;
+    for (size_t i = 0; i < lg_settings_field_count() && i < CLI_MAX_FIELDS; i++)
+        if (o->origins[i].source == LG_CONF_SRC_CALLER && o->origins[i].file &&
+            !strncmp(o->origins[i].file, "derived", 7) && dl < sizeof derived)
+            dl += (size_t)snprintf(derived + dl, sizeof derived - dl, "%s%s", dl ? " " : "",
+                                   lg_settings_field_name(i));
+    note(p, "settings.derived", "%s", derived);
     static const char *const conf_keys[CLI_MAX_CONFS][2] = {
 #define K(i) {"config." #i, "config." #i ".sha256"}
         K(1), K(2), K(3), K(4), K(5), K(6), K(7), K(8),

@@ -16,6 +16,10 @@
 struct rpt_run {
     rpt_run_info info;
     char *dir, *sut_name, *qsl_name, *version, *start, *metric_name, *metric_unit;
+    /* results.json "provenance": the notes, then every requested setting as
+     * "settings.NAME", each key and value from malloc (rpt_run_provenance). */
+    rpt_note *notes;
+    size_t n_notes;
     rpt_sample *samples;  /* from malloc, or an anonymous mapping of map_len bytes */
     size_t n_samples;
     size_t map_len;       /* 0 when samples came from malloc */

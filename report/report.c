@@ -229,6 +229,99 @@ static const char *rate_text(char *buf, size_t len, lg_scenario sc, double qps)
     return buf;
 }
 
+/* The value of a provenance line of a run, or NULL. */
+static const char *note_of(const rpt_run *run, const char *key)
+{
+    size_t n;
+    const rpt_note *nt = rpt_run_provenance(run, &n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(nt[i].key, key))
+            return nt[i].value;
+    return NULL;
+}
+
+/* One line listing the notes whose keys start with prefix ("sut."), as "k v, k v". */
+static void notes_line(rpt_doc *d, const rpt_run *run, const char *label, const char *prefix)
+{
+    size_t n, len = strlen(prefix);
+    const rpt_note *nt = rpt_run_provenance(run, &n);
+    char line[2048];
+    size_t at = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < n && at < sizeof line; i++)
+        if (!strncmp(nt[i].key, prefix, len))
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %s", at ? ", " : "",
+                                   nt[i].key + len, nt[i].value);
+    const char *what = note_of(run, label);
+    rpt__doc_item(d, "%s: %s%s%s%s", label, what ? what : "?", at ? " (" : "", line,
+                  at ? ")" : "");
+}
+
+/* How the runs were made (results.json "provenance"): for one folder its command line,
+ * build, SUT, QSL and config files; for several, what differs between them, with a
+ * warning when more than one thing does. Files older than provenance have none. */
+static void provenance(rpt_report *r)
+{
+    rpt_doc *d = r->doc;
+    const rpt_run *first = rpt_set_run(r->e[0].set, 0);
+    size_t n0;
+    rpt_run_provenance(first, &n0);
+    if (!n0)
+        return;
+    if (r->n == 1) {
+        rpt__doc_heading(d, "How it was made");
+        rpt__doc_list(d);
+        const char *cmd = note_of(first, "command_line"), *prog = note_of(first, "program");
+        if (cmd)
+            rpt__doc_item(d, "command line: %s", cmd);
+        if (prog)
+            rpt__doc_item(d, "program: %s", prog);
+        notes_line(d, first, "sut", "sut.");
+        notes_line(d, first, "qsl", "qsl.");
+        for (int k = 1; k <= 16; k++) {
+            char key[32], hkey[40];
+            snprintf(key, sizeof key, "config.%d", k);
+            snprintf(hkey, sizeof hkey, "config.%d.sha256", k);
+            const char *f = note_of(first, key), *h = note_of(first, hkey);
+            if (!f)
+                break;
+            rpt__doc_item(d, "config file %d: %s, SHA-256 %s", k, f, h ? h : "?");
+        }
+        return;
+    }
+    /* Several folders: each against the first. */
+    rpt__doc_heading(d, "What differs between the runs");
+    bool any = false;
+    for (size_t i = 1; i < r->n; i++) {
+        const rpt_run *other = rpt_set_run(r->e[i].set, 0);
+        rpt_difference *diff = NULL;
+        size_t nd = 0;
+        if (rpt_run_differences(first, other, is_set(&r->e[0]) && is_set(&r->e[i]), &diff,
+                                &nd))
+            continue;
+        if (nd) {
+            any = true;
+            rpt__doc_para(d, "#%zu against #1 (%s):", i + 1,
+                          nd > 1 ? "more than one thing changed, so a difference in the "
+                                   "results cannot be put down to one of them"
+                                 : "one thing changed");
+            rpt__doc_table(d, 3);
+            rpt__doc_cell(d, "%s", "what");
+            rpt__doc_cell(d, "#1");
+            rpt__doc_cell(d, "#%zu", i + 1);
+            for (size_t k = 0; k < nd; k++) {
+                rpt__doc_cell(d, "%s", diff[k].key);
+                rpt__doc_cell(d, "%s", diff[k].a);
+                rpt__doc_cell(d, "%s", diff[k].b);
+            }
+        }
+        free(diff);
+    }
+    if (!any)
+        rpt__doc_para(d, "Nothing but the measurements: the same SUT, QSL, settings, config "
+                      "files and build.");
+}
+
 static void methodology(rpt_report *r)
 {
     rpt_doc *d = r->doc;
@@ -273,6 +366,7 @@ static void methodology(rpt_report *r)
     ROW("started (UTC, first run)", "%s", in->start_time_utc);
     ROW("loadgen version", "%s", in->loadgen_version);
 #undef ROW
+    provenance(r);
     rpt__doc_heading(d, "How the numbers were computed");
     rpt__doc_list(d);
     rpt__doc_item(d, "Percentiles use MLPerf's rule, sorted[floor(n x p)], on the latencies of "

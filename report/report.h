@@ -98,6 +98,36 @@ typedef struct rpt_run_info {
 
 typedef struct rpt_run rpt_run;
 
+/* One line of what a run was ("provenance" in results.json): a note of the program that
+ * made it ("command_line", "sut.workers", "config.1.sha256", ...) or a requested
+ * setting ("settings.server_target_qps"), as text. */
+typedef struct rpt_note {
+    const char *key;
+    const char *value;
+} rpt_note;
+
+/* The run's provenance lines in the file's order (notes, then the requested settings);
+ * *n receives their number (0 for files written before provenance existed). Valid while
+ * the run lives. */
+const rpt_note *rpt_run_provenance(const rpt_run *run, size_t *n);
+
+/* One line whose value differs between two runs: a's and b's value ("(none)" when a run
+ * lacks the line). */
+typedef struct rpt_difference {
+    const char *key;
+    const char *a, *b;
+} rpt_difference;
+
+/*
+ * What differs between two runs' provenance, in a's order then b's extra lines: every
+ * line but the command line (which names the output folder). With ignore_seeds, the
+ * seeds (settings.*_rng_seed, sut.seed) are left out: repetitions differ in them by
+ * design. *out receives an array to free() (its strings belong to the runs), *n its
+ * length. Returns 0 or LG_ENOMEM (LG_EINVAL for a NULL argument).
+ */
+int rpt_run_differences(const rpt_run *a, const rpt_run *b, bool ignore_seeds,
+                        rpt_difference **out, size_t *n);
+
 /*
  * Reads DIR/results.json and, when present, DIR/samples.bin.
  *
@@ -113,6 +143,11 @@ typedef struct rpt_run rpt_run;
  * Thread safety: reentrant.
  */
 int rpt_run_load(const char *dir, rpt_run **out, char *err, size_t errlen);
+
+/* As rpt_run_load, without samples.bin: results.json alone (the figures, the settings,
+ * the environment and the provenance), fast whatever the run's size. has_samples is
+ * false; the analyses that need samples have none. */
+int rpt_run_load_results(const char *dir, rpt_run **out, char *err, size_t errlen);
 
 /* Frees a run. Accepts NULL. */
 void rpt_run_destroy(rpt_run *run);

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "loadgen/results_fields.h"
+#include "loadgen/config.h"
 #include "report/internal.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -172,6 +173,132 @@ static void read_latency(json_t *root, const char *obj, lg_latency_stats *s)
 }
 
 
+/* Adds one provenance line (copies of key and value). */
+static int add_note(rpt_run *run, size_t *cap, const char *key, const char *value)
+{
+    if (run->n_notes == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        rpt_note *nn = realloc(run->notes, nc * sizeof *nn);
+        if (!nn)
+            return LG_ENOMEM;
+        run->notes = nn;
+        *cap = nc;
+    }
+    char *k = strdup(key), *v = strdup(value);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return LG_ENOMEM;
+    }
+    run->notes[run->n_notes++] = (rpt_note){k, v};
+    return 0;
+}
+
+/* "provenance": the notes as they are, the requested settings as "settings.NAME" with
+ * their JSON text (strings unquoted). Absent in files older than it: no lines. */
+static int read_provenance(rpt_run *run, json_t *root, char *err, size_t errlen)
+{
+    json_t *pv = json_object_get(root, "provenance");
+    size_t cap = 0;
+    const char *key;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach(json_object_get(pv, "notes"), key, v) {
+        if (json_is_string(v) && (rc = add_note(run, &cap, key, json_string_value(v))))
+            break;
+    }
+    json_object_foreach(json_object_get(pv, "requested_settings"), key, v) {
+        if (rc)
+            break;
+        char name[160];
+        snprintf(name, sizeof name, "settings.%s", key);
+        char *text = json_is_string(v) ? strdup(json_string_value(v))
+                                       : json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+        rc = text ? add_note(run, &cap, name, text) : LG_ENOMEM;
+        free(text);
+    }
+    if (rc)
+        return rpt__err(err, errlen, rc, "%s: out of memory reading its provenance", run->dir);
+    return 0;
+}
+
+const rpt_note *rpt_run_provenance(const rpt_run *run, size_t *n)
+{
+    *n = run ? run->n_notes : 0;
+    return run ? run->notes : NULL;
+}
+
+static bool is_seed(const char *key)
+{
+    size_t n = strlen(key);
+    return !strcmp(key, "sut.seed") ||
+           (!strncmp(key, "settings.", 9) && n > 9 && !strcmp(key + n - 9, "_rng_seed"));
+}
+
+static const char *note_value(const rpt_run *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_notes; i++)
+        if (!strcmp(r->notes[i].key, key))
+            return r->notes[i].value;
+    return NULL;
+}
+
+/* True when the word w is in the space-separated list. */
+static bool in_list(const char *list, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = list ? strstr(list, w) : NULL; p; p = strstr(p + 1, w))
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* A requested setting that says nothing of a difference between a and b: one that does
+ * not apply to a's scenario, or one the program derived from the SUT in both runs (it
+ * follows the SUT's own lines). */
+static bool setting_is_moot(const rpt_run *a, const rpt_run *b, const char *key)
+{
+    if (strncmp(key, "settings.", 9) != 0)
+        return false;
+    if (!strcmp(key, "settings.derived"))
+        return true;
+    int f = lg_settings_field_find(key + 9);
+    if (f >= 0 && !(lg_settings_field_scenarios((size_t)f) &
+                    LG_SCENARIO_BIT(a->info.results.scenario)))
+        return true;
+    return in_list(note_value(a, "settings.derived"), key + 9) &&
+           in_list(note_value(b, "settings.derived"), key + 9);
+}
+
+int rpt_run_differences(const rpt_run *a, const rpt_run *b, bool ignore_seeds,
+                        rpt_difference **out, size_t *n)
+{
+    if (!a || !b || !out || !n)
+        return LG_EINVAL;
+    *out = NULL;
+    *n = 0;
+    rpt_difference *d = malloc((a->n_notes + b->n_notes + 1) * sizeof *d);
+    if (!d)
+        return LG_ENOMEM;
+    size_t k = 0;
+    for (int side = 0; side < 2; side++) {
+        const rpt_run *x = side ? b : a, *y = side ? a : b;
+        for (size_t i = 0; i < x->n_notes; i++) {
+            const char *key = x->notes[i].key, *vx = x->notes[i].value;
+            const char *vy = note_value(y, key);
+            if (!strcmp(key, "command_line") || (ignore_seeds && is_seed(key)) ||
+                setting_is_moot(a, b, key) ||
+                (side && vy) || (vy && !strcmp(vx, vy)))
+                continue;
+            d[k++] = side ? (rpt_difference){key, vy ? vy : "(none)", vx}
+                          : (rpt_difference){key, vx, vy ? vy : "(none)"};
+        }
+    }
+    *out = d;
+    *n = k;
+    return 0;
+}
+
 static int read_results(rpt_run *run, const char *path, char *err, size_t errlen)
 {
     struct stat st;
@@ -276,6 +403,8 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
 #undef READ_U64
 #undef READ_I64
     read_environment(root, in);
+    if ((rc = read_provenance(run, root, err, errlen)))
+        goto out;
     if (!(in->target_latency_percentile > 0 && in->target_latency_percentile < 1))
         in->target_latency_percentile = es->percentile > 0 && es->percentile < 1
                                             ? es->percentile : 0.99;
@@ -639,7 +768,8 @@ static int check_complete(const char *dir, bool has_results, char *err, size_t e
     return 0;
 }
 
-int rpt_run_load(const char *dir, rpt_run **out, char *err, size_t errlen)
+/* Loads a run folder; its samples too when `samples`. */
+static int load_run(const char *dir, bool samples, rpt_run **out, char *err, size_t errlen)
 {
     if (!dir || !out)
         return rpt__err(err, errlen, LG_EINVAL, "no folder given");
@@ -663,12 +793,12 @@ int rpt_run_load(const char *dir, rpt_run **out, char *err, size_t errlen)
     }
     snprintf(path, plen, "%s/results.json", dir);
     rc = read_results(run, path, err, errlen);
-    if (!rc) {
+    if (!rc && samples) {
         snprintf(path, plen, "%s/samples.bin", dir);
         rc = read_samples(run, path, err, errlen);
     }
     free(path);
-    if (!rc)
+    if (!rc && samples)
         rc = check_consistency(run, dir, err, errlen);
     if (rc) {
         rpt_run_destroy(run);
@@ -684,6 +814,16 @@ int rpt_run_load(const char *dir, rpt_run **out, char *err, size_t errlen)
     return 0;
 }
 
+int rpt_run_load(const char *dir, rpt_run **out, char *err, size_t errlen)
+{
+    return load_run(dir, true, out, err, errlen);
+}
+
+int rpt_run_load_results(const char *dir, rpt_run **out, char *err, size_t errlen)
+{
+    return load_run(dir, false, out, err, errlen);
+}
+
 void rpt_run_destroy(rpt_run *run)
 {
     if (!run)
@@ -695,6 +835,11 @@ void rpt_run_destroy(rpt_run *run)
     free(run->start);
     free(run->metric_name);
     free(run->metric_unit);
+    for (size_t i = 0; i < run->n_notes; i++) {
+        free((char *)run->notes[i].key);
+        free((char *)run->notes[i].value);
+    }
+    free(run->notes);
     free_samples(run);
     free(run->lat);
     free(run->at);

@@ -612,3 +612,65 @@ Test(compare, an_overflowing_mean_is_an_error_and_d_without_spread_is_n_a, TU_TM
     json_decref(root);
     tu_proc_free(&p);
 }
+
+/* ---- what differs between the runs ------------------------------------------------------ */
+
+static void run_with(const char *out, const char *mean_us, const char *workers)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Offline", "--min-duration-ms", "200", "--quiet", "--out",
+        out, "--service-mean-us", mean_us, "--workers", workers);
+    cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
+    tu_proc_free(&p);
+}
+
+/* compare lists what changed besides the measurements (the SUT's parameters here; the
+ * rates the program derived from them are not counted on their own), and warns when
+ * more than one thing did. */
+Test(compare, what_differs_between_two_runs_is_listed, TU_TMP, .timeout = 90)
+{
+    run_with("a", "1000", "4");
+    run_with("b", "800", "4");
+    run_with("c", "800", "8");
+    run_with("d", "1000", "4");
+    tu_proc p;
+    RUN(&p, "compare", "a", "b");
+    cr_expect_leq(p.code, 1, "%s", p.err);
+    cr_expect(strstr(p.out, "What differs between A and B (besides the measurements):\n"
+                            "  sut.service_mean_us"), "%s", p.out);
+    cr_expect(strstr(p.out, "1000 -> 800\n"), "%s", p.out);
+    cr_expect_null(strstr(p.out, "offline_expected_qps"), "a derived rate was counted: %s",
+                   p.out);
+    cr_expect_null(strstr(p.out, "things changed"), "%s", p.out);
+    tu_proc_free(&p);
+    RUN(&p, "compare", "a", "c");
+    cr_expect(strstr(p.out, "sut.workers"), "%s", p.out);
+    cr_expect(strstr(p.out, "warning: 2 things changed between A and B"), "%s", p.out);
+    tu_proc_free(&p);
+    RUN(&p, "compare", "a", "d");
+    cr_expect(strstr(p.out, "nothing (the same SUT, QSL, settings, config files and build)"),
+              "%s", p.out);
+    tu_proc_free(&p);
+
+    /* The library function behind it. */
+    rpt_run *ra, *rc;
+    char err[256];
+    cr_assert_eq(rpt_run_load_results(tu_in_tmp("a"), &ra, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(rpt_run_load_results(tu_in_tmp("c"), &rc, err, sizeof err), 0, "%s", err);
+    cr_expect_not(rpt_run_get_info(ra)->has_samples);
+    size_t n;
+    const rpt_note *notes = rpt_run_provenance(ra, &n);
+    cr_expect_gt(n, 40);
+    cr_expect_str_eq(notes[0].key, "command_line");
+    rpt_difference *d;
+    cr_assert_eq(rpt_run_differences(ra, rc, false, &d, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_expect_str_eq(d[0].key, "sut.workers");
+    cr_expect_str_eq(d[0].a, "4");
+    cr_expect_str_eq(d[0].b, "8");
+    cr_expect_str_eq(d[1].key, "sut.service_mean_us");
+    free(d);
+    cr_expect_eq(rpt_run_differences(ra, NULL, false, &d, &n), LG_EINVAL);
+    rpt_run_destroy(ra);
+    rpt_run_destroy(rc);
+}

@@ -392,3 +392,37 @@ Test(report, formatters_fit_their_buffer_and_truncate_a_short_one, .timeout = 10
     cr_expect_str_eq(FMT(1, rpt_format_p, 0.5), "");
     rpt_format_pct(NULL, 0, 0.5); /* len 0 writes nothing */
 }
+
+/* A report says how its run was made, and for several runs what differs between them. */
+Test(report, provenance_one_run_and_what_differs_between_runs, TU_TMP, .timeout = 90)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "200",
+        "--quiet", "--out", "a", "--service-mean-us", "900");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "3000", "--min-duration-ms", "200",
+        "--quiet", "--out", "b", "--service-mean-us", "900");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    RUN(&p, "report", "a", "--out", "one.md");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    char *md = tu_slurp(tu_in_tmp("one.md"), NULL);
+    cr_expect(strstr(md, "### How it was made\n"), "%s", md);
+    cr_expect(strstr(md, "- command line: loadgen run --scenario Server --target-qps 2000"),
+              "%s", md);
+    cr_expect(strstr(md, "service_mean_us 900"), "%s", md);
+    free(md);
+    RUN(&p, "report", "a", "b", "--out", "two.md");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    md = tu_slurp(tu_in_tmp("two.md"), NULL);
+    char *s = section(md, "Methodology");
+    cr_assert_not_null(s);
+    cr_expect(strstr(s, "### What differs between the runs\n\n#2 against #1 (one thing "
+                        "changed):"), "%s", s);
+    cr_expect(strstr(s, "| settings.server_target_qps | 2000 | 3000 |"), "%s", s);
+    free(s);
+    free(md);
+}
