@@ -158,3 +158,60 @@ Test(setup, only_the_missing_packages_are_installed, TU_TMP, .timeout = 30)
     tu_proc_free(&p);
     free(calls);
 }
+
+/* The project holds itself to what Debian 12 ships. */
+
+/* Every engine the locked browser-test packages ask for accepts Debian 12's Node.js
+ * (18.19): playwright-core 1.62 and later want 20 and would fail there. */
+Test(setup, the_locked_npm_packages_run_on_debian_12s_node, .timeout = 30)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/tests/browser/package-lock.json", root());
+    char *lock = tu_slurp(path, NULL);
+    size_t engines = 0;
+    for (const char *p = lock; (p = strstr(p, "\"engines\"")); p++) {
+        const char *node = strstr(p, "\"node\"");
+        cr_assert_not_null(node, "an engines entry without node in %s", path);
+        const char *v = strchr(node + 6, '"');
+        cr_assert_not_null(v);
+        v++;
+        cr_assert(!strncmp(v, ">=", 2), "an engine range other than >=N: %.20s", v);
+        int major = atoi(v + 2);
+        cr_expect_leq(major, 18, "a locked package needs Node.js %d; Debian 12 ships 18",
+                      major);
+        engines++;
+    }
+    cr_expect_gt(engines, 0, "no engines in %s", path);
+    free(lock);
+}
+
+/* On Debian 12 itself (CI, a user's machine), every package the setup installs is in the
+ * release's archive, so that the README's commands need nothing from elsewhere. */
+Test(setup, every_package_the_setup_installs_is_in_debian_12, .timeout = 60)
+{
+    char *ver = tu_exists("/etc/debian_version") ? tu_slurp("/etc/debian_version", NULL)
+                                                  : NULL;
+    if (!ver || strncmp(ver, "12", 2) || system("command -v apt-cache >/dev/null 2>&1")) {
+        free(ver);
+        cr_skip_test("not a Debian 12 system");
+    }
+    free(ver);
+    char cmd[PATH_MAX * 2];
+    snprintf(cmd, sizeof cmd,
+             "n=0; for p in $(sed -n 's/^\\(pkgs=\"\\|[a-z]*) pkgs=\"$pkgs \\)\\([^\"]*\\)\".*/\\2/p' "
+             "'%s/scripts/setup.sh'); do n=$((n+1)); "
+             "c=$(apt-cache policy \"$p\" 2>/dev/null | sed -n 's/^ *Candidate: //p'); "
+             "[ -n \"$c\" ] && [ \"$c\" != '(none)' ] || { echo \"missing $p\"; exit 1; }; "
+             "done; echo \"ok $n\"",
+             root());
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    char out[256] = "";
+    if (!fgets(out, sizeof out, f))
+        out[0] = '\0';
+    int rc = pclose(f);
+    cr_expect_eq(rc, 0, "not in Debian 12's archive: %s", out);
+    int n = 0;
+    cr_expect(sscanf(out, "ok %d", &n) == 1 && n >= 10, "packages read from setup.sh: %s",
+              out);
+}
