@@ -66,47 +66,43 @@ typedef struct key_def {
  * scenario (see the field table); keys with ALL under the scenario being run. */
 static const key_def keys[] = {
     {"mode", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = 3, .unit = "0..3"},
-    {"target_qps", .vt = VT_REAL, .support = K_OK, .scen = SV | OF, .unit = "queries per second"},
-    {"target_latency", .vt = VT_REAL, .support = K_OK, .nonzero = true,
-     .scen = SS | MS | SV, .unit = "ms"},
+    {"target_qps", .vt = VT_REAL, .support = K_OK, .scen = SV | OF,
+     .unit = "queries per second"},
+    {"target_latency", .vt = VT_REAL, .support = K_OK, .nonzero = true, .scen = SS | MS | SV,
+     .unit = "ms"},
     {"target_latency_percentile", .vt = VT_REAL, .support = K_OK, .scen = SS | MS | SV,
-     .ignore_scen = OF,
-     .unit = "percent"},
+     .ignore_scen = OF, .unit = "percent"},
     {"samples_per_query", .vt = VT_UINT, .support = K_OK, .scen = MS, .unit = "samples"},
-    {"coalesce_queries", .vt = VT_UINT, .support = K_OK, .scen = SV,
-     .unit = "0/1"},
-    {"max_async_queries", .vt = VT_UINT, .support = K_OK, .scen = SV,
-     .unit = "queries"},
-    {"min_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "ms"},
-    {"max_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "ms"},
-    {"min_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "queries"},
-    {"max_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "queries"},
-    {"qsl_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL, .unit = "seed"},
-    {"sample_index_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true,
-     .scen = ALL, .unit = "seed"},
-    {"schedule_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL, .unit = "seed"},
+    {"coalesce_queries", .vt = VT_UINT, .support = K_OK, .scen = SV, .unit = "0/1"},
+    {"max_async_queries", .vt = VT_UINT, .support = K_OK, .scen = SV, .unit = "queries"},
+    {"min_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "ms"},
+    {"max_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "ms"},
+    {"min_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "queries"},
+    {"max_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "queries"},
+    {"qsl_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL,
+     .unit = "seed"},
+    {"sample_index_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL,
+     .unit = "seed"},
+    {"schedule_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL,
+     .unit = "seed"},
     {"accuracy_log_rng_seed", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "seed"},
     {"accuracy_log_probability", .vt = VT_REAL, .support = K_OK, .mlperf_only = true,
      .scen = ALL, .unit = "percent"},
-    {"accuracy_log_sampling_target", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "samples"},
-    {"print_timestamps", .vt = VT_UINT, .support = K_OK, .scen = ALL,
+    {"accuracy_log_sampling_target", .vt = VT_UINT, .support = K_OK, .scen = ALL,
+     .unit = "samples"},
+    {"print_timestamps", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
+    {"performance_issue_unique", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
+    {"performance_issue_same", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
+    {"performance_issue_same_index", .vt = VT_UINT, .support = K_OK, .scen = ALL,
+     .unit = "index"},
+    {"performance_sample_count_override", .vt = VT_UINT, .support = K_OK, .scen = ALL,
+     .unit = "samples"},
+    {"accuracy_sample_count_override", .vt = VT_UINT, .support = K_OK, .scen = ALL,
+     .unit = "samples"},
+    {"sample_concatenate_permutation", .vt = VT_UINT, .support = K_OK, .scen = ALL,
      .unit = "0/1"},
-    {"performance_issue_unique", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "0/1"},
-    {"performance_issue_same", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "0/1"},
-    {"performance_issue_same_index", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "index"},
-    {"performance_sample_count_override", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "samples"},
-    {"accuracy_sample_count_override", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "samples"},
-    {"sample_concatenate_permutation", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
-    {"sample_timeout", .vt = VT_REAL, .support = K_OK, .scen = ALL,
-     .unit = "ms"},
-    {"warmup_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "ms"},
+    {"sample_timeout", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
+    {"warmup_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "ms"},
     /* MLPerf knows these; we do not implement them yet. */
     {"use_token_latencies", .vt = VT_UINT, .support = K_SWITCH, .scen = ALL, .umax = 1,
      .unit = "0/1", .feature = "token latencies (use_token_latencies)"},
@@ -318,6 +314,124 @@ static const char *last_of(const char *s, size_t n, char c)
     return NULL;
 }
 
+/* A key of one or two parts: the message, with the full key when the name is known. */
+static int key_too_short(parser *p, const char *k, size_t kn, const char *dot2)
+{
+    perr(p, k);
+    lg__sb_add(&p->msg, "the key ");
+    lg__sb_quote(&p->msg, k, kn);
+    lg__sb_add(&p->msg, " has %s; a key has three, model.scenario.name "
+                        "(e.g. '*.Server.target_qps')",
+               dot2 ? "two parts" : "one part");
+    const char *last = dot2 ? dot2 + 1 : k;
+    int ki = key_find(last, kn - (size_t)(last - k));
+    if (ki < 0)
+        return -1;
+    if (dot2 && scenario_find(k, (size_t)(dot2 - k)) >= 0)
+        lg__sb_add(&p->msg, "; did you mean '*.%.*s'?", (int)kn, k);
+    else if (dot2)
+        lg__sb_add(&p->msg, "; did you mean '%.*s.*.%s'?", (int)(dot2 - k), k, keys[ki].name);
+    else
+        lg__sb_add(&p->msg, "; did you mean '*.*.%s'?", keys[ki].name);
+    return -1;
+}
+
+/* The model part: '*' or a name. Returns 0 or -1 with the message written. */
+static int check_model_part(parser *p, const char *m, size_t mn)
+{
+    if (mn == 1 && m[0] == '*')
+        return 0;
+    for (size_t i = 0; i < mn; i++)
+        if (!model_char((unsigned char)m[i])) {
+            perr(p, m + i);
+            lg__sb_add(&p->msg, "the model name ");
+            lg__sb_quote(&p->msg, m, mn);
+            lg__sb_add(&p->msg, " holds ");
+            lg__sb_quote(&p->msg, m + i, 1);
+            lg__sb_add(&p->msg, "; a model is '*' or letters, digits, '_', '-', '+' and '.'");
+            return -1;
+        }
+    return 0;
+}
+
+/* The scenario part: one of four names or '*' (-1). Returns 0 with *scen set, or -1
+ * with the message written (noticing swapped parts and near misses). */
+static int check_scenario_part(parser *p, const char *m, size_t mn, const char *sc,
+                               size_t sn, const char *nm, size_t nn, int *scen)
+{
+    *scen = -1;
+    if (sn == 1 && sc[0] == '*')
+        return 0;
+    if ((*scen = scenario_find(sc, sn)) >= 0)
+        return 0;
+    perr(p, sc);
+    lg__sb_add(&p->msg, "unknown scenario ");
+    lg__sb_quote(&p->msg, sc, sn);
+    const char *near = lg__nearest(sc, sn, scenario_name_at, 4);
+    if (scenario_find(m, mn) >= 0)
+        lg__sb_add(&p->msg, "; the parts look swapped: a key is model.scenario.name, did you "
+                            "mean '%.*s.%.*s.%.*s'?", (int)sn, sc, (int)mn, m, (int)nn, nm);
+    else if (near)
+        lg__sb_add(&p->msg, "; did you mean '%s'?", near);
+    else
+        lg__sb_add(&p->msg, "; the scenarios are SingleStream, MultiStream, Server, Offline "
+                            "and '*'");
+    return -1;
+}
+
+/* An unknown name: the message, pointing an lg_settings field name to its key. */
+static int unknown_name(parser *p, const char *nm, size_t nn)
+{
+    perr(p, nm);
+    lg__sb_add(&p->msg, "unknown key ");
+    lg__sb_quote(&p->msg, nm, nn);
+    for (size_t i = 0; i < LG__NFIELDS; i++)
+        if (lg__fields[i].key && strlen(lg__fields[i].name) == nn &&
+            memcmp(lg__fields[i].name, nm, nn) == 0) {
+            lg__sb_add(&p->msg, "; did you mean '%s'? ('%s' is the lg_settings field it "
+                                "sets)", lg__fields[i].key, lg__fields[i].name);
+            return -1;
+        }
+    const char *near = lg__nearest(nm, nn, key_name_at, NKEYS);
+    if (near)
+        lg__sb_add(&p->msg, "; did you mean '%s'?", near);
+    else
+        lg__sb_add(&p->msg, " (docs/configuration.md lists the keys)");
+    return -1;
+}
+
+/* A known key ki under scenario scen (-1 = '*') in a file of p's kind: where it may be.
+ * Returns 0 with *ignored set (a line MLPerf accepts and never reads), or -1. */
+static int check_key_use(parser *p, int ki, int scen, const char *sc, const char *nm,
+                         bool *ignored)
+{
+    const key_def *kd = &keys[ki];
+    *ignored = false;
+    if (kd->mlperf_only && p->kind == LG_CONF_USER) {
+        perr(p, nm);
+        lg__sb_add(&p->msg, "'%s' is read only from mlperf.conf (MLPerf ignores it in "
+                            "user.conf); put it in a file loaded as mlperf.conf, or set it "
+                            "on the command line", kd->name);
+        return -1;
+    }
+    if (scen < 0 || (kd->scen & LG_SCENARIO_BIT(scen)))
+        return 0;
+    if (kd->ignore_scen & LG_SCENARIO_BIT(scen)) {
+        *ignored = true;
+        return 0;
+    }
+    perr(p, sc);
+    lg__sb_add(&p->msg, "'%s' does not apply to %s (it applies to ", kd->name,
+               scenario_names[scen]);
+    sb_scenarios(&p->msg, kd->scen);
+    lg__sb_add(&p->msg, ")");
+    if (ki == key_find("target_qps", 10) &&
+        (scen == LG_SINGLE_STREAM || scen == LG_MULTI_STREAM))
+        lg__sb_add(&p->msg, "; for %s set target_latency, the expected latency",
+                   scenario_names[scen]);
+    return -1;
+}
+
 /* Checks the three parts of a key, read from the right: the name after the last dot,
  * the scenario before it, and the model, everything before that (MLPerf builds its
  * lookup keys by joining strings, so a model name may hold dots: "wan-2.2-t2v-a14b").
@@ -326,122 +440,27 @@ static int parse_key(parser *p, const char *k, size_t kn, entry *out)
 {
     const char *dot2 = last_of(k, kn, '.');
     const char *dot1 = dot2 ? last_of(k, (size_t)(dot2 - k), '.') : NULL;
-    if (!dot1) {
-        perr(p, k);
-        lg__sb_add(&p->msg, "the key ");
-        lg__sb_quote(&p->msg, k, kn);
-        lg__sb_add(&p->msg, " has %s; a key has three, model.scenario.name "
-                            "(e.g. '*.Server.target_qps')",
-                   dot2 ? "two parts" : "one part");
-        /* A name alone, or scenario.name: show the full key. */
-        const char *last = dot2 ? dot2 + 1 : k;
-        size_t ln = kn - (size_t)(last - k);
-        int ki = key_find(last, ln);
-        if (ki >= 0) {
-            if (dot2 && scenario_find(k, (size_t)(dot2 - k)) >= 0)
-                lg__sb_add(&p->msg, "; did you mean '*.%.*s'?", (int)kn, k);
-            else if (dot2)
-                lg__sb_add(&p->msg, "; did you mean '%.*s.*.%s'?", (int)(dot2 - k), k,
-                           keys[ki].name);
-            else
-                lg__sb_add(&p->msg, "; did you mean '*.*.%s'?", keys[ki].name);
-        }
-        return -1;
-    }
+    if (!dot1)
+        return key_too_short(p, k, kn, dot2);
     const char *m = k, *sc = dot1 + 1, *nm = dot2 + 1;
     size_t mn = (size_t)(dot1 - k), sn = (size_t)(dot2 - sc), nn = kn - (size_t)(nm - k);
     if (!mn || !sn || !nn) {
-        const char *part = !mn ? "model" : !sn ? "scenario" : "name";
         perr(p, !mn ? m : !sn ? sc : nm);
-        lg__sb_add(&p->msg, "the %s part of the key ", part);
+        lg__sb_add(&p->msg, "the %s part of the key ", !mn ? "model" : !sn ? "scenario" : "name");
         lg__sb_quote(&p->msg, k, kn);
         lg__sb_add(&p->msg, " is empty; a key is model.scenario.name, with '*' for any "
-                        "model or scenario");
+                            "model or scenario");
         return -1;
     }
-    /* The model: '*' or a name. */
-    if (!(mn == 1 && m[0] == '*')) {
-        for (size_t i = 0; i < mn; i++)
-            if (!model_char((unsigned char)m[i])) {
-                perr(p, m + i);
-                lg__sb_add(&p->msg, "the model name ");
-                lg__sb_quote(&p->msg, m, mn);
-                lg__sb_add(&p->msg, " holds ");
-                lg__sb_quote(&p->msg, m + i, 1);
-                lg__sb_add(&p->msg, "; a model is '*' or letters, digits, '_', '-', '+' and "
-                                    "'.'");
-                return -1;
-            }
-    }
-    /* The scenario: one of four names, or '*'. */
-    int scen = -1;
-    if (!(sn == 1 && sc[0] == '*')) {
-        scen = scenario_find(sc, sn);
-        if (scen < 0) {
-            perr(p, sc);
-            lg__sb_add(&p->msg, "unknown scenario ");
-            lg__sb_quote(&p->msg, sc, sn);
-            if (scenario_find(m, mn) >= 0) {
-                lg__sb_add(&p->msg, "; the parts look swapped: a key is model.scenario.name, "
-                                "did you mean '%.*s.%.*s.%.*s'?",
-                       (int)sn, sc, (int)mn, m, (int)nn, nm);
-            } else {
-                const char *near = lg__nearest(sc, sn, scenario_name_at, 4);
-                if (near)
-                    lg__sb_add(&p->msg, "; did you mean '%s'?", near);
-                else
-                    lg__sb_add(&p->msg, "; the scenarios are SingleStream, MultiStream, "
-                                    "Server, Offline and '*'");
-            }
-            return -1;
-        }
-    }
-    /* The name. */
-    int ki = key_find(nm, nn);
-    if (ki < 0) {
-        perr(p, nm);
-        lg__sb_add(&p->msg, "unknown key ");
-        lg__sb_quote(&p->msg, nm, nn);
-        /* An lg_settings field name: point to its key. */
-        for (size_t i = 0; i < LG__NFIELDS; i++)
-            if (lg__fields[i].key && strlen(lg__fields[i].name) == nn &&
-                memcmp(lg__fields[i].name, nm, nn) == 0) {
-                lg__sb_add(&p->msg, "; did you mean '%s'? ('%s' is the lg_settings field it "
-                                "sets)", lg__fields[i].key, lg__fields[i].name);
-                return -1;
-            }
-        const char *near = lg__nearest(nm, nn, key_name_at, NKEYS);
-        if (near)
-            lg__sb_add(&p->msg, "; did you mean '%s'?", near);
-        else
-            lg__sb_add(&p->msg, " (docs/configuration.md lists the keys)");
+    int scen, ki;
+    bool ignored;
+    if (check_model_part(p, m, mn) ||
+        check_scenario_part(p, m, mn, sc, sn, nm, nn, &scen))
         return -1;
-    }
-    const key_def *kd = &keys[ki];
-    if (kd->mlperf_only && p->kind == LG_CONF_USER) {
-        perr(p, nm);
-        lg__sb_add(&p->msg, "'%s' is read only from mlperf.conf (MLPerf ignores it in "
-                        "user.conf); put it in a file loaded as mlperf.conf, or set it "
-                        "on the command line", kd->name);
+    if ((ki = key_find(nm, nn)) < 0)
+        return unknown_name(p, nm, nn);
+    if (check_key_use(p, ki, scen, sc, nm, &ignored))
         return -1;
-    }
-    bool ignored = false;
-    if (scen >= 0 && !(kd->scen & LG_SCENARIO_BIT(scen))) {
-        if (kd->ignore_scen & LG_SCENARIO_BIT(scen)) {
-            ignored = true;
-        } else {
-            perr(p, sc);
-            lg__sb_add(&p->msg, "'%s' does not apply to %s (it applies to ", kd->name,
-                   scenario_names[scen]);
-            sb_scenarios(&p->msg, kd->scen);
-            lg__sb_add(&p->msg, ")");
-            if (ki == key_find("target_qps", 10) &&
-                (scen == LG_SINGLE_STREAM || scen == LG_MULTI_STREAM))
-                lg__sb_add(&p->msg, "; for %s set target_latency, the expected latency",
-                       scenario_names[scen]);
-            return -1;
-        }
-    }
     out->key = ki;
     out->scen = scen;
     out->ignored = ignored;

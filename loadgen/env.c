@@ -1,6 +1,6 @@
 /* env.c: a description of the machine: CPU model, cores, kernel, host name and the
- * compiler and git commit that built the library. results.json records it for each run (logs.c), and
- * a report describes the machines its runs came from (report/report.c). */
+ * compiler and git commit that built the library. results.json records it for each run
+ * (logs.c), and a report describes the machines its runs came from (report/report.c). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>

@@ -470,8 +470,8 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
                 const lg_log_settings *log, lg_results *out);
 
 /* Writes a one-screen English summary of r (scenario, metric, validity and reasons,
- * latency percentiles, counts; for an accuracy run its counts only) into buf (up to len bytes, NUL-terminated). Returns the
- * length it needed, as snprintf. */
+ * latency percentiles, counts; for an accuracy run its counts only) into buf (up to len
+ * bytes, NUL-terminated). Returns the length it needed, as snprintf. */
 int lg_results_format(const lg_results *r, char *buf, size_t len);
 
 /* The same text with this run's counts where they explain the reason: a Server run made
