@@ -123,8 +123,19 @@ void cli_print_results(const cli_run_opts *o, const lg_results *res);
 
 /* ---------------------------------------------------------------- outdir.c */
 
+/* About how many samples a run will issue, and how many bytes each takes in
+ * samples.bin (a margin over the measured figures of docs/logs.md). */
+double cli_estimate_samples(const lg_settings *s);
+double cli_samples_bytes_per_sample(lg_scenario sc);
 /* About how many bytes a run's files will take (samples.bin, the accuracy log). */
 double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total);
+/* Above this estimate of samples.bin's size a run says so on stderr before it starts
+ * (the environment's LOADGEN_SAMPLES_WARN_BYTES overrides it; docs/cli.md). */
+#define CLI_SAMPLES_WARN_BYTES (UINT64_C(1) << 30)
+/* Prints the one-line warning when the run's samples.bin would be larger than the
+ * limit. Returns -1, or CLI_EXIT_USAGE for a malformed LOADGEN_SAMPLES_WARN_BYTES (the
+ * message printed). */
+int cli_warn_samples_size(const lg_settings *s, bool write_samples);
 /* Creates dir (and its parents), refuses one that already holds a run, checks that it
  * can be written and has room for need_bytes. Returns -1 when all is well, else an
  * exit code (the message printed). */

@@ -14,33 +14,83 @@
 
 #include "cli/internal.h"
 
-/* About how many bytes the run's files will take: samples.bin holds 32 bytes a sample
- * and the accuracy log about 100 bytes a logged response; the rest is small. The sample
- * count is known ahead for Server and Offline; for the stream scenarios it is bounded
- * below by min_query_count. */
-double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total)
+/* About how many samples the run will issue: known ahead for Server and Offline; for
+ * the stream scenarios the expected-latency hint over the minimum duration, at least
+ * min_query_count queries. A max_duration_ms or max_query_count caps it. */
+double cli_estimate_samples(const lg_settings *s)
 {
-    double dur = (double)s->min_duration_ms / 1000.0, n;
+    double dur = (double)s->min_duration_ms / 1000.0, n, spq = 1, rate;
     switch (s->scenario) {
     case LG_SERVER:
-        n = s->server_target_qps * dur * 1.05;
+        rate = s->server_target_qps * 1.05;
         break;
     case LG_OFFLINE:
-        n = floor(1.1 * dur * s->offline_expected_qps);
+        rate = 1.1 * s->offline_expected_qps;
         break;
     case LG_MULTI_STREAM:
-        n = (double)s->min_query_count * (double)s->multi_stream_samples_per_query;
+        spq = (double)s->multi_stream_samples_per_query;
+        rate = 1e9 / s->multi_stream_expected_latency_ns;
         break;
     default:
-        n = (double)s->min_query_count;
+        rate = 1e9 / s->single_stream_expected_latency_ns;
         break;
     }
-    if (n < (double)s->min_query_count)
-        n = (double)s->min_query_count;
-    double bytes = 1048576.0 + (write_samples ? 32.0 * n : 0.0);
+    n = s->scenario == LG_OFFLINE ? floor(dur * rate) : dur * rate * spq;
+    if (n < (double)s->min_query_count * spq)
+        n = (double)s->min_query_count * spq;
+    if (s->max_duration_ms && s->scenario != LG_OFFLINE &&
+        n > (double)s->max_duration_ms / 1000.0 * rate * spq)
+        n = (double)s->max_duration_ms / 1000.0 * rate * spq;
+    if (s->max_query_count && s->scenario != LG_OFFLINE &&
+        n > (double)s->max_query_count * spq)
+        n = (double)s->max_query_count * spq;
+    return n;
+}
+
+/* samples.bin's bytes a sample, version 2, with a margin over what docs/logs.md
+ * measured (Offline about 2.9, Server about 9.8). */
+double cli_samples_bytes_per_sample(lg_scenario sc)
+{
+    return sc == LG_OFFLINE ? 4.0 : 12.0;
+}
+
+/* About how many bytes the run's files will take: samples.bin (above) and the accuracy
+ * log, about 100 bytes a logged response; the rest is small. */
+double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total)
+{
+    double bytes = 1048576.0;
+    if (write_samples)
+        bytes += cli_estimate_samples(s) * cli_samples_bytes_per_sample(s->scenario);
     if (s->mode != LG_MODE_PERFORMANCE)
         bytes += 100.0 * (double)total;
     return bytes;
+}
+
+int cli_warn_samples_size(const lg_settings *s, bool write_samples)
+{
+    if (!write_samples)
+        return -1;
+    uint64_t limit = CLI_SAMPLES_WARN_BYTES;
+    const char *env = getenv("LOADGEN_SAMPLES_WARN_BYTES");
+    if (env && !cli_parse_u64("run", "LOADGEN_SAMPLES_WARN_BYTES (environment)", env, 0,
+                              UINT64_MAX, &limit))
+        return CLI_EXIT_USAGE;
+    double n = cli_estimate_samples(s), per = cli_samples_bytes_per_sample(s->scenario);
+    if (n * per <= (double)limit)
+        return -1;
+    char size[32];
+    double b = n * per;
+    if (b >= 1e9)
+        snprintf(size, sizeof size, "%.1f GB", b / 1e9);
+    else if (b >= 1e6)
+        snprintf(size, sizeof size, "%.0f MB", b / 1e6);
+    else
+        snprintf(size, sizeof size, "%.0f kB", b / 1e3);
+    fprintf(stderr, "loadgen: this run will write about %s of per-sample data to samples.bin "
+                    "(about %.3g samples at %.0f bytes each); to write less, run shorter "
+                    "(--min-duration-ms) or pass --no-samples-file\n",
+            size, n, per);
+    return -1;
 }
 
 /* True for the name of a file a run writes, or its temporary name (NAME.tmp.PID) left

@@ -210,7 +210,8 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
         sut = sut_synthetic_sut(syn);
     }
     double need = cli_estimate_log_bytes(&o->s, o->write_samples, o->total);
-    if (o->out && (rc = cli_prepare_outdir(o->out, need)) >= 0) {
+    if (o->out && ((rc = cli_warn_samples_size(&o->s, o->write_samples)) >= 0 ||
+                   (rc = cli_prepare_outdir(o->out, need)) >= 0)) {
         sut_synthetic_destroy(syn);
         qsl_synthetic_destroy(q);
         return rc;

@@ -7,6 +7,11 @@ over), each packed in the input format of fuzz/runfolder.h into fuzz/corpus/runf
 under a name that says what it holds. tests/test_validate.c replays the named seeds
 through `loadgen validate` and knows what each must give.
 
+The program writes samples.bin version 2 (docs/logs.md); the seeds without a "v2-"
+prefix hold it rewritten as version 1 (the fixed 32-byte records earlier builds wrote, which
+the readers must still take), the "v2-" seeds version 2 itself, whole and damaged. This
+script decodes version 2 on its own, from the documentation, with zlib's CRC-32.
+
 usage: fuzz/make_runfolder_corpus.py [LOADGEN] (default build/bin/loadgen)
 """
 import json
@@ -16,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 RESULTS, SAMPLES, DETAIL, LEFTOVER, RESULTS_DIR = 1, 2, 4, 8, 16
 MARKER = b"\0@@\0"
@@ -34,6 +40,72 @@ def run(loadgen, out, *args):
     with open(os.path.join(out, "mlperf_log_detail.txt"), "rb") as f:
         detail = b"".join(f.readlines()[:5])
     return results, samples, detail
+
+
+def as_v1(run_files):
+    results, samples, detail = run_files
+    return results, to_v1(samples), detail
+
+
+def _varint(data, p, end):
+    x, shift = 0, 0
+    while True:
+        assert p < end, "a record runs past its block"
+        c = data[p]
+        p += 1
+        x |= (c & 0x7F) << shift
+        shift += 7
+        if c < 0x80:
+            return x, p
+
+
+def _unzz(z):
+    return (z >> 1) ^ -(z & 1)
+
+
+def _signed(v):
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >> 63 else v
+
+
+def decode_v2(samples):
+    """The records of a version 2 samples.bin: [scheduled, issued, completed, index,
+    status] each."""
+    n = struct.unpack_from("<Q", samples, 16)[0]
+    assert struct.unpack_from("<I", samples, 8)[0] == 2
+    off, out = 64, []
+    while len(out) < n:
+        cnt, plen, crc, omit = struct.unpack_from("<IIII", samples, off)
+        end = off + 16 + plen
+        assert zlib.crc32(samples[off:off + 8] + bytes(4) + samples[off + 12:end]) == crc
+        p, ps, pl = off + 16, 0, 0
+        for _ in range(cnt):
+            f = [0] * 5
+            for k in range(5):
+                if omit >> k & 1 or (k == 3 and f[0] & 1):
+                    continue
+                f[k], p = _varint(samples, p, end)
+            s = ps + _unzz(f[1])
+            i = s + _unzz(f[2])
+            c = -1
+            if not f[0] & 1:
+                pl += _unzz(f[3])
+                c = _signed(i + pl)
+            out.append([_signed(s), _signed(i), c, f[4], _unzz(f[0] >> 1)])
+            ps = s
+        assert p == end
+        off = end
+    assert off == len(samples)
+    return out
+
+
+def to_v1(samples):
+    """A version 2 samples.bin rewritten in version 1's layout."""
+    recs = decode_v2(samples)
+    head = bytearray(samples[:64])
+    struct.pack_into("<IIQ", head, 8, 1, 32, len(recs))
+    head[48:64] = bytes(16)
+    return bytes(head) + b"".join(struct.pack("<qqqIi", *r) for r in recs)
 
 
 def pack(flags, results=b"", samples=b"", detail=b""):
@@ -76,6 +148,8 @@ def main():
                  "3", "--schedule-rng-seed", "3")
         of = run(loadgen, os.path.join(tmp, "of"), "--scenario", "Offline", "--sut", "null",
                  "--target-qps", "1000", "--min-duration-ms", "50", "--min-query-count", "1")
+    sv2 = sv
+    ss, sv, of = as_v1(ss), as_v1(sv), as_v1(of)
     all3 = RESULTS | SAMPLES | DETAIL
     seeds = {
         "ok-singlestream": pack(all3, *ss),
@@ -121,6 +195,17 @@ def main():
         seeds["status-on-timed-out"] = pack(all3, sv[0], with_records(sv[1], st), sv[2])
     huge = edit_json(ss[0], ["durations_ns", "run"], -5)
     seeds["negative-duration"] = pack(all3, huge, ss[1], ss[2])
+    # Version 2: whole, then damaged (the reader names the byte).
+    b2 = sv2[1]
+    seeds["v2-ok-server-faults"] = pack(all3, *sv2)
+    flipped = bytearray(b2)
+    flipped[64 + 16 + 2] ^= 0x10
+    seeds["v2-bit-flipped"] = pack(all3, sv2[0], bytes(flipped), sv2[2])
+    seeds["v2-cut-in-block"] = pack(all3, sv2[0], b2[:64 + 16 + 7], sv2[2])
+    seeds["v2-trailing-byte"] = pack(all3, sv2[0], b2 + b"\x00", sv2[2])
+    bad_count = bytearray(b2)
+    struct.pack_into("<I", bad_count, 64, 0)
+    seeds["v2-empty-block"] = pack(all3, sv2[0], bytes(bad_count), sv2[2])
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)

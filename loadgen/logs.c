@@ -761,121 +761,54 @@ static void write_accuracy(FILE *f, lg__pass *acc, lg__pass *perf)
 
 /* ---------------------------------------------------------------- samples.bin */
 
-/* Layout (little-endian), documented in docs/logs.md:
- *   header, 64 bytes: "LGSAMPL1", u32 version (1), u32 record size (32), u64 count,
- *   u64 samples per query, i64 pass start (CLOCK_MONOTONIC ns), u32 scenario,
- *   u32 mode, 16 bytes zero;
- *   count records of 32 bytes: i64 scheduled, i64 issued, i64 completed (ns from the
- *   pass start; completed = -1 when the sample never completed), u32 QSL index,
- *   i32 status. */
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-void lg_samples_header_encode(const lg_samples_header *h,
-                              unsigned char out[LG_SAMPLES_HEADER_BYTES])
-{
-    memset(out, 0, LG_SAMPLES_HEADER_BYTES);
-    memcpy(out, LG_SAMPLES_MAGIC, 8);
-    put_le32(out + 8, h->version);
-    put_le32(out + 12, h->record_size);
-    put_le64(out + 16, h->count);
-    put_le64(out + 24, h->samples_per_query);
-    put_le64(out + 32, (uint64_t)h->start_ns);
-    put_le32(out + 40, h->scenario);
-    put_le32(out + 44, h->mode);
-}
-
-int lg_samples_header_decode(const unsigned char in[LG_SAMPLES_HEADER_BYTES],
-                             lg_samples_header *h)
-{
-    h->version = get_le32(in + 8);
-    h->record_size = get_le32(in + 12);
-    h->count = get_le64(in + 16);
-    h->samples_per_query = get_le64(in + 24);
-    h->start_ns = (int64_t)get_le64(in + 32);
-    h->scenario = get_le32(in + 40);
-    h->mode = get_le32(in + 44);
-    if (memcmp(in, LG_SAMPLES_MAGIC, 8) || h->version != LG_SAMPLES_VERSION ||
-        h->record_size != LG_SAMPLES_RECORD_BYTES)
-        return LG_EINVAL;
-    return 0;
-}
-
-void lg_sample_record_encode(const lg_sample_record *r,
-                             unsigned char out[LG_SAMPLES_RECORD_BYTES])
-{
-    put_le64(out, (uint64_t)r->scheduled_ns);
-    put_le64(out + 8, (uint64_t)r->issued_ns);
-    put_le64(out + 16, (uint64_t)r->completed_ns);
-    put_le32(out + 24, r->index);
-    put_le32(out + 28, (uint32_t)r->status);
-}
-
-void lg_sample_record_decode(const unsigned char in[LG_SAMPLES_RECORD_BYTES],
-                             lg_sample_record *r)
-{
-    r->scheduled_ns = (int64_t)get_le64(in);
-    r->issued_ns = (int64_t)get_le64(in + 8);
-    r->completed_ns = (int64_t)get_le64(in + 16);
-    r->index = get_le32(in + 24);
-    r->status = (int32_t)get_le32(in + 28);
-}
-
-/* samples.bin, in the layout the encoders above define, little-endian on every host. */
+/* samples.bin, version 2 (loadgen/samples.c defines the layout, docs/logs.md documents
+ * it): the header, then the records in blocks of LG_SAMPLES_BLOCK_RECORDS, or of 256
+ * from the stack when the 300 KB for those cannot be had (the file is still written). */
+enum { SMALL_BLOCK = 256 };
 static void write_samples(FILE *f, const lg__test *t, const lg__pass *p)
 {
-    lg_samples_header h = {LG_SAMPLES_VERSION, LG_SAMPLES_RECORD_BYTES, p->store.count,
-                           t->eff.samples_per_query, p->start_ns, (uint32_t)t->eff.scenario,
-                           (uint32_t)p->mode};
+    size_t per = LG_SAMPLES_BLOCK_RECORDS;
+    lg_sample_record small_rec[SMALL_BLOCK];
+    unsigned char small_buf[LG_SAMPLES_BLOCK_MAX_BYTES(SMALL_BLOCK)];
+    lg_sample_record *rec = malloc(per * sizeof *rec);
+    unsigned char *buf = malloc(LG_SAMPLES_BLOCK_MAX_BYTES(per));
+    if (!rec || !buf) {
+        free(rec);
+        free(buf);
+        rec = small_rec;
+        buf = small_buf;
+        per = SMALL_BLOCK;
+    }
+    lg_samples_header h = {.version = LG_SAMPLES_VERSION, .record_size = 0,
+                           .count = p->store.count,
+                           .samples_per_query = t->eff.samples_per_query,
+                           .start_ns = p->start_ns, .scenario = (uint32_t)t->eff.scenario,
+                           .mode = (uint32_t)p->mode, .block_records = (uint32_t)per};
     unsigned char hdr[LG_SAMPLES_HEADER_BYTES];
     lg_samples_header_encode(&h, hdr);
     fwrite(hdr, sizeof hdr, 1, f);
-    unsigned char buf[4096][LG_SAMPLES_RECORD_BYTES];
     size_t nb = 0;
     bool offline = t->eff.scenario == LG_OFFLINE;
     for (uint64_t s = 0; s < p->store.count; s++) {
         const lg__rec *r = lg__store_at(&p->store, s);
         int64_t c = atomic_load_explicit(&r->completed_ns, memory_order_relaxed);
         int64_t issued = atomic_load_explicit(&r->issued_ns, memory_order_relaxed);
-        lg_sample_record o = {
+        rec[nb++] = (lg_sample_record){
             .scheduled_ns = offline ? 0 : r->scheduled_ns - p->start_ns,
             .issued_ns = offline ? 0 : issued - p->start_ns,
             .completed_ns = c > 0 ? c - p->start_ns : -1,
             .index = r->index,
             .status = c > 0 ? r->status : 0,
         };
-        lg_sample_record_encode(&o, buf[nb++]);
-        if (nb == sizeof buf / sizeof buf[0]) {
-            fwrite(buf, sizeof buf[0], nb, f);
+        if (nb == per || s + 1 == p->store.count) {
+            fwrite(buf, lg_samples_block_encode(rec, nb, buf), 1, f);
             nb = 0;
         }
     }
-    fwrite(buf, sizeof buf[0], nb, f);
+    if (rec != small_rec) {
+        free(rec);
+        free(buf);
+    }
 }
 
 /* ---------------------------------------------------------------- results.json */

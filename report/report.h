@@ -136,8 +136,10 @@ int rpt_run_differences(const rpt_run *a, const rpt_run *b, bool ignore_seeds,
  *  err     receives a one-line message on failure (may be NULL); errlen its size.
  *
  * Returns 0; LG_EIO when results.json cannot be read; LG_EINVAL when it is not a
- * loadgen-results document of schema version 1, when samples.bin is malformed (bad
- * magic, version, record size, or a length that does not match its record count), or
+ * loadgen-results document of schema version 1, when samples.bin (version 1 or 2) is
+ * malformed or damaged (the message names the byte where: bad magic or version, a
+ * length that does not match its record count, a block whose checksum or numbers are
+ * wrong), or
  * when the two files disagree on the sample count; LG_ENOMEM. A missing samples.bin is
  * not an error (info.has_samples is false).
  * Thread safety: reentrant.

@@ -419,10 +419,12 @@ out:
  * samples.bin is read with read(), not mapped. A mapped file that is truncated or
  * copied over while the reader walks it kills the process with SIGBUS (MAP_PRIVATE
  * does not protect against that), and a report must say a changing file is changing,
- * not die. read() turns a truncation into a short read, which is an error message. On
- * a little-endian machine a record is an rpt_sample byte for byte, so the records are
- * read straight into the array (no decoding pass); measured on 9.9M samples (316 MB),
- * `report --html` took 0.58 s mapped and the same with read() (docs/reports.md).
+ * not die. read() turns a truncation into a short read, which is an error message.
+ * Version 2 (what the library writes) is read block by block and decoded with the
+ * core's codec (read_blocks). Version 1: on a little-endian machine a record is an
+ * rpt_sample byte for byte, so its records are read straight into the array (no
+ * decoding pass); measured on 9.9M samples (316 MB), `report --html` took 0.58 s mapped
+ * and the same with read() (docs/reports.md).
  */
 bool rpt__samples_direct = true;
 void (*rpt__samples_read_hook)(const char *path);
@@ -526,6 +528,93 @@ static int read_records(rpt_run *run, int fd, uint64_t count, const char *path, 
         done += want;
     }
     free(buf);
+    return rc;
+}
+
+/*
+ * Reads version 2's blocks into run->samples: each block's 16-byte header, then its
+ * payload, decoded by the core's one definition of the layout. A damaged or truncated
+ * file is an error that names the byte where the damage was found. Returns 0 or an
+ * error with its message.
+ */
+static int read_blocks(rpt_run *run, int fd, const lg_samples_header *h, uint64_t size,
+                       const char *path, char *err, size_t errlen)
+{
+    uint64_t count = h->count;
+    if (!alloc_samples(run, count))
+        return rpt__err(err, errlen, LG_ENOMEM, "out of memory for %llu records",
+                        (unsigned long long)count);
+    unsigned char *buf = malloc(LG_SAMPLES_BLOCK_MAX_BYTES(h->block_records));
+    lg_sample_record *rec = malloc((size_t)h->block_records * sizeof *rec);
+    int rc = 0;
+    if (!buf || !rec) {
+        rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
+        goto out;
+    }
+    uint64_t off = LG_SAMPLES_HEADER_BYTES, done = 0, nblock = 0;
+    const char *why = NULL;
+    size_t bad = 0;
+    while (done < count) {
+        lg_samples_block b;
+        bad = 0;
+        if (size - off < LG_SAMPLES_BLOCK_HEADER_BYTES) {
+            why = "the file ends inside the header of a block";
+            bad = size - off;
+            goto damaged;
+        }
+        if (!read_at(fd, buf, LG_SAMPLES_BLOCK_HEADER_BYTES, (off_t)off))
+            goto changed;
+        if (lg_samples_block_header_decode(buf, h->block_records, &b, &why))
+            goto damaged;
+        if (b.count > count - done || (b.count != h->block_records && b.count != count - done)) {
+            why = "a block other than the last is not full, or a block holds more records "
+                  "than the header announces";
+            goto damaged;
+        }
+        if (size - off - LG_SAMPLES_BLOCK_HEADER_BYTES < b.payload_bytes) {
+            why = "the file ends inside a block";
+            bad = size - off;
+            goto damaged;
+        }
+        if (!read_at(fd, buf + LG_SAMPLES_BLOCK_HEADER_BYTES, b.payload_bytes,
+                     (off_t)(off + LG_SAMPLES_BLOCK_HEADER_BYTES)))
+            goto changed;
+        if (lg_samples_block_decode(buf, &b, rec, &bad, &why))
+            goto damaged;
+        for (uint32_t i = 0; i < b.count; i++)
+            run->samples[done + i] = (rpt_sample){
+                .scheduled_ns = rec[i].scheduled_ns, .issued_ns = rec[i].issued_ns,
+                .completed_ns = rec[i].completed_ns, .index = rec[i].index,
+                .status = rec[i].status};
+        off += LG_SAMPLES_BLOCK_HEADER_BYTES + b.payload_bytes;
+        done += b.count;
+        nblock++;
+    }
+    if (off != size) {
+        why = "the file holds bytes after its last block";
+        bad = 0;
+        goto damaged;
+    }
+    goto out;
+changed: /* a short read inside the size the file had when opened, or an I/O error */
+    if (errno)
+        rc = rpt__err(err, errlen, LG_EIO, "%s: read error at byte %llu: %s", path,
+                      (unsigned long long)off, strerror(errno));
+    else
+        rc = rpt__err(err, errlen, LG_EIO,
+                      "%s: the file changed while being read (it ended at byte %llu, before "
+                      "the %llu bytes it had when opened): was it truncated or copied over? "
+                      "Read it again once it is complete", path, (unsigned long long)off,
+                      (unsigned long long)size);
+    goto out;
+damaged:
+    rc = rpt__err(err, errlen, LG_EINVAL,
+                      "%s: damaged at byte %llu (block %llu, from record %llu): %s", path,
+                      (unsigned long long)(off + bad), (unsigned long long)nblock,
+                      (unsigned long long)done, why);
+out:
+    free(buf);
+    free(rec);
     return rc;
 }
 
@@ -649,16 +738,27 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
     lg_samples_header h;
     if (lg_samples_header_decode(hdr, &h)) {
         rc = rpt__err(err, errlen, LG_EINVAL,
-                      "%s: not a samples.bin of version 1 (magic LGSAMPL1, 32-byte records)",
-                      path);
+                      "%s: damaged at byte 0: not a samples.bin header of version 1 or 2 "
+                      "(magic LGSAMPL1, version %u)", path, (unsigned)h.version);
         goto out;
     }
     uint64_t count = h.count;
-    if ((uint64_t)st.st_size < 64 || ((uint64_t)st.st_size - 64) / 32 != count ||
-        ((uint64_t)st.st_size - 64) % 32) {
+    uint64_t body = (uint64_t)st.st_size - 64;
+    if (h.version == 1 && (body / 32 != count || body % 32)) {
         rc = rpt__err(err, errlen, LG_EINVAL,
-                      "%s: the header says %llu records but the file holds %lld bytes", path,
+                      "%s: damaged at byte %llu: the header says %llu records but the file "
+                      "holds %lld bytes (version 1: 32 bytes a record)", path,
+                      (unsigned long long)(64 + (body / 32 < count ? body / 32 * 32 : count * 32)),
                       (unsigned long long)count, (long long)st.st_size);
+        goto out;
+    }
+    /* Version 2: each block of block_records records takes at least its 16-byte header. */
+    if (h.version == 2 &&
+        count / h.block_records + !!(count % h.block_records) > body / 16) {
+        rc = rpt__err(err, errlen, LG_EINVAL,
+                      "%s: damaged at byte 16: the header says %llu records, more than "
+                      "the file's %lld bytes can hold", path, (unsigned long long)count,
+                      (long long)st.st_size);
         goto out;
     }
     if (count != run->info.results.samples_issued) {
@@ -674,7 +774,9 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
     }
     if (rpt__samples_read_hook)
         rpt__samples_read_hook(path);
-    if ((rc = read_records(run, fd, count, path, err, errlen)))
+    if ((rc = h.version == 1 ? read_records(run, fd, count, path, err, errlen)
+                             : read_blocks(run, fd, &h, (uint64_t)st.st_size, path, err,
+                                           errlen)))
         goto out;
     /* A file copied over in place keeps its size but not its modification time. */
     if (fstat(fd, &after) == 0 &&

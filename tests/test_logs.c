@@ -29,6 +29,7 @@
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
 #include "sut/sut.h"
+#include "tests/testutil.h"
 
 /*
  * Criterion 2.4.1's runner process leaks a few blocks when tests run in parallel, which
@@ -1007,23 +1008,8 @@ static void compare_detail_keys_with_reference(json_t *ours, const char *path)
 
 /* ---- samples.bin ------------------------------------------------------------------------- */
 
-typedef struct sbin_header {
-    char magic[8];
-    uint32_t version, record_size;
-    uint64_t count, samples_per_query;
-    int64_t start_ns;
-    uint32_t scenario, mode;
-    uint8_t zero[16];
-} sbin_header;
-
-typedef struct sbin_record {
-    int64_t scheduled_ns, issued_ns, completed_ns;
-    uint32_t index;
-    int32_t status;
-} sbin_record;
-
-_Static_assert(sizeof(sbin_header) == 64, "samples.bin header is 64 bytes");
-_Static_assert(sizeof(sbin_record) == 32, "samples.bin record is 32 bytes");
+typedef lg_samples_header sbin_header;
+typedef lg_sample_record sbin_record;
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -1031,27 +1017,27 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Reads samples.bin, checks its header, returns the records. */
+/* Reads samples.bin, checks its header and its size, returns the records. */
 static sbin_record *load_samples(const char *dir, sbin_header *h, lg_scenario sc, lg_mode mode)
 {
     size_t len;
     char *buf = slurp(path_in(dir, "samples.bin"), &len);
-    cr_assert_geq(len, sizeof *h, "samples.bin is %zu bytes, shorter than its header", len);
-    memcpy(h, buf, sizeof *h);
-    cr_assert_eq(memcmp(h->magic, "LGSAMPL1", 8), 0, "samples.bin magic");
-    cr_assert_eq(h->version, 1);
-    cr_assert_eq(h->record_size, 32);
+    cr_assert_geq(len, 64, "samples.bin is %zu bytes, shorter than its header", len);
+    cr_assert_eq(memcmp(buf, "LGSAMPL1", 8), 0, "samples.bin magic");
+    for (int i = 52; i < 64; i++)
+        cr_assert_eq(buf[i], 0, "header byte %d is not zero", i);
+    free(buf);
+    sbin_record *rec = tu_read_samples(path_in(dir, "samples.bin"), h);
+    cr_assert_eq(h->version, 2);
+    cr_assert_eq(h->record_size, 0);
+    cr_assert_eq(h->block_records, LG_SAMPLES_BLOCK_RECORDS);
     cr_assert_eq(h->scenario, (uint32_t)sc);
     cr_assert_eq(h->mode, (uint32_t)mode);
-    for (int i = 0; i < 16; i++)
-        cr_assert_eq(h->zero[i], 0, "header byte %d is not zero", 48 + i);
     cr_assert_gt(h->start_ns, 0, "the pass start (CLOCK_MONOTONIC) is not set");
-    cr_assert_eq(len, sizeof *h + h->count * 32, "samples.bin is %zu bytes for %llu records",
-                 len, (unsigned long long)h->count);
-    sbin_record *rec = malloc(h->count ? h->count * sizeof *rec : 1);
-    cr_assert_not_null(rec);
-    memcpy(rec, buf + sizeof *h, h->count * sizeof *rec);
-    free(buf);
+    /* At most the version 2 bound, and never more than version 1's 32 bytes a record. */
+    cr_assert_leq(len, 64 + (h->count / LG_SAMPLES_BLOCK_RECORDS + 1) * 16 + h->count * 32,
+                  "samples.bin is %zu bytes for %llu records", len,
+                  (unsigned long long)h->count);
     return rec;
 }
 

@@ -92,12 +92,21 @@ Test(results, counts_alone_decide_the_reasons_they_carry, .timeout = 10)
     lg__store_free(&st);
 }
 
+/* Field by field: the struct has padding after block_records. */
+static bool same_header(const lg_samples_header *a, const lg_samples_header *b)
+{
+    return a->version == b->version && a->record_size == b->record_size &&
+           a->count == b->count && a->samples_per_query == b->samples_per_query &&
+           a->start_ns == b->start_ns && a->scenario == b->scenario && a->mode == b->mode &&
+           a->block_records == b->block_records;
+}
+
 /* samples.bin's layout is little-endian on every host: the bytes are checked one by one,
  * so this test would catch a big-endian host writing its native order. */
 Test(samples_format, header_and_record_are_little_endian_bytes, .timeout = 10)
 {
-    lg_samples_header h = {LG_SAMPLES_VERSION, LG_SAMPLES_RECORD_BYTES, 0x0102030405060708,
-                           8, -2, LG_SERVER, LG_MODE_PERFORMANCE};
+    lg_samples_header h = {1, LG_SAMPLES_RECORD_BYTES, 0x0102030405060708, 8, -2,
+                           LG_SERVER, LG_MODE_PERFORMANCE, 0};
     unsigned char b[LG_SAMPLES_HEADER_BYTES];
     lg_samples_header_encode(&h, b);
     cr_expect_eq(memcmp(b, "LGSAMPL1", 8), 0);
@@ -112,8 +121,32 @@ Test(samples_format, header_and_record_are_little_endian_bytes, .timeout = 10)
         cr_expect_eq(b[i], 0, "reserved byte %d", i);
     lg_samples_header back;
     cr_assert_eq(lg_samples_header_decode(b, &back), 0);
-    cr_expect_eq(memcmp(&back, &h, sizeof h), 0);
+    cr_expect(same_header(&back, &h));
     b[12] = 31; /* another record size */
+    cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
+
+    /* Version 2: record size 0, the block size at 48, zeros after it. */
+    h = (lg_samples_header){LG_SAMPLES_VERSION, 0, 5, 1, 7, LG_OFFLINE, LG_MODE_ACCURACY,
+                            0x00010000};
+    lg_samples_header_encode(&h, b);
+    static const unsigned char want2[] = {2, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0};
+    cr_expect_eq(memcmp(b + 8, want2, sizeof want2), 0);
+    static const unsigned char blk[] = {0, 0, 1, 0};
+    cr_expect_eq(memcmp(b + 48, blk, 4), 0);
+    for (int i = 52; i < 64; i++)
+        cr_expect_eq(b[i], 0, "reserved byte %d", i);
+    cr_assert_eq(lg_samples_header_decode(b, &back), 0);
+    cr_expect(same_header(&back, &h));
+    b[60] = 1; /* a reserved byte */
+    cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
+    b[60] = 0;
+    b[50] = 2; /* 2^17 records a block: above the limit */
+    cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
+    b[50] = 0;
+    b[12] = 32; /* version 2 has no fixed record size */
+    cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
+    b[12] = 0;
+    b[8] = 3; /* an unknown version */
     cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
 
     lg_sample_record r = {100, 200, -1, 0xA1B2C3D4, -7};

@@ -17,6 +17,7 @@
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
 #include "sut/sut.h"
+#include "tests/testutil.h"
 
 /* ---------------------------------------------------------------------------------
  * Helpers
@@ -550,20 +551,16 @@ static samples_rec *read_samples_bin(const char *dir, uint64_t *count, uint64_t 
 {
     char path[512];
     snprintf(path, sizeof path, "%s/samples.bin", dir);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "no %s: %s", path, strerror(errno));
-    unsigned char hdr[64];
-    cr_assert_eq(fread(hdr, 1, 64, f), 64, "short samples.bin header");
-    cr_assert_eq(memcmp(hdr, "LGSAMPL1", 8), 0, "bad samples.bin magic");
-    uint32_t recsize;
-    memcpy(&recsize, hdr + 12, 4);
-    cr_assert_eq(recsize, 32);
-    memcpy(count, hdr + 16, 8);
-    memcpy(spq, hdr + 24, 8);
+    lg_samples_header h;
+    lg_sample_record *r = tu_read_samples(path, &h);
+    *count = h.count;
+    *spq = h.samples_per_query;
     samples_rec *v = malloc((*count ? *count : 1) * sizeof *v);
     cr_assert_not_null(v);
-    cr_assert_eq(fread(v, sizeof *v, *count, f), *count, "short samples.bin");
-    fclose(f);
+    for (uint64_t i = 0; i < h.count; i++)
+        v[i] = (samples_rec){r[i].scheduled_ns, r[i].issued_ns, r[i].completed_ns,
+                             r[i].index, r[i].status};
+    free(r);
     return v;
 }
 

@@ -668,7 +668,8 @@ static const struct {
     {"leftover-tmp", 2, "samples.bin.tmp.4242 is the leftover of an interrupted write"},
     {"results-is-folder", 2, "results.json: is a folder, not a results file"},
     {"results-truncated", 2, "not valid JSON"},
-    {"samples-truncated", 2, "the header says 60 records but the file holds 1939 bytes"},
+    {"samples-truncated", 2, "samples.bin: damaged at byte 1920: the header says 60 records "
+                             "but the file holds 1939 bytes"},
     {"samples-header-only", 2, "the file holds 64 bytes"},
     {"wrong-completed-count", 2, "not a consistent run: results.json counts"},
     {"counts-shifted", 2, "not a consistent run: samples.bin holds"},
@@ -682,6 +683,16 @@ static const struct {
      * converted out of range; now it saturates, and the folder is refused on its
      * samples.bin. */
     {"regression-ji64-huge-real", 2, "the header says 95 records"},
+    /* samples.bin version 2 (the seeds above hold version 1, as earlier builds wrote it). */
+    {"v2-ok-server-faults", -1, "Verdict:"},
+    {"v2-bit-flipped", 2, "v2-bit-flipped/samples.bin: damaged at byte 72 (block 0, from "
+                          "record 0): checksum mismatch"},
+    {"v2-cut-in-block", 2, "samples.bin: damaged at byte 87 (block 0, from record 0): the "
+                           "file ends inside a block"},
+    {"v2-trailing-byte", 2, "samples.bin: damaged at byte 1173 (block 1, from record 95): the "
+                            "file holds bytes after its last block"},
+    {"v2-empty-block", 2, "samples.bin: damaged at byte 64 (block 0, from record 0): the "
+                          "block's record count is 0"},
 };
 
 Test(validate, damaged_run_folders_of_the_fuzz_corpus_are_refused_by_name, TU_TMP,

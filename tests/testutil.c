@@ -140,3 +140,36 @@ char *tu_doc_markdown(const rpt_doc *d)
     cr_assert_eq(fclose(f), 0);
     return buf;
 }
+
+lg_sample_record *tu_read_samples(const char *path, lg_samples_header *h)
+{
+    size_t len, bad = 0;
+    char *data = tu_slurp(path, &len);
+    const char *why = NULL;
+    lg_sample_record *rec = NULL;
+    int rc = lg_samples_decode((const unsigned char *)data, len, h, &rec, &bad, &why);
+    free(data);
+    cr_assert_eq(rc, 0, "%s: damaged at byte %zu: %s", path, bad, why ? why : "");
+    return rec;
+}
+
+void tu_samples_to_v1(const char *path)
+{
+    lg_samples_header h;
+    lg_sample_record *rec = tu_read_samples(path, &h);
+    h.version = 1;
+    h.record_size = LG_SAMPLES_RECORD_BYTES;
+    h.block_records = 0;
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot write %s", path);
+    unsigned char b[LG_SAMPLES_HEADER_BYTES];
+    lg_samples_header_encode(&h, b);
+    cr_assert_eq(fwrite(b, sizeof b, 1, f), 1);
+    for (uint64_t i = 0; i < h.count; i++) {
+        unsigned char r[LG_SAMPLES_RECORD_BYTES];
+        lg_sample_record_encode(&rec[i], r);
+        cr_assert_eq(fwrite(r, sizeof r, 1, f), 1);
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(rec);
+}

@@ -43,6 +43,16 @@ void tu_run_exe(tu_proc *p, const char *exe, const char *const *argv);
  * (schedule and SUT) with seed; fails the test unless it exits 0 or 1. */
 void tu_short_run(const char *out, const char *scenario, const char *seed);
 
+/* Reads a samples.bin (version 1 or 2) with the core's decoder: *h receives its header,
+ * the result its h->count records (the caller frees them). Fails the test when the file
+ * cannot be read or does not decode. */
+struct lg_samples_header;
+struct lg_sample_record;
+struct lg_sample_record *tu_read_samples(const char *path, struct lg_samples_header *h);
+/* Rewrites a samples.bin in version 1's layout (64-byte header, 32-byte records), as
+ * earlier builds wrote it: the old files a reader must still read. */
+void tu_samples_to_v1(const char *path);
+
 /* A report document as Markdown, in memory from malloc (the caller frees it); fails the
  * test when it cannot be written. */
 struct rpt_doc;
