@@ -214,6 +214,87 @@ int lg__sample_set(uint64_t total, uint64_t psc, uint64_t seed, bool sparse, uin
 /* Above this many dataset samples per performance sample, the set is drawn sparse. */
 #define LG__DENSE_SET_RATIO 8
 
+/* ---------------------------------------------------------------- scenarios */
+
+/* MLPerf's confidence for early stopping. */
+#define LG__ES_CONFIDENCE 0.99
+
+/* What results.c collected from a pass's records, for its scenario's figures. */
+typedef struct lg__collected {
+    const lg__eff *e;
+    const lg__store *records;
+    const lg__pass_counts *counts;
+    int64_t *lat;       /* the nok latencies of the successful samples, sorted */
+    size_t nok;
+    int64_t *scratch;   /* room for records->count values, free to use */
+    double secs_done;   /* from the pass's start to the last sample's completion */
+} lg__collected;
+
+/* results.c: MLPerf's latency figures of n values, sorting v with scratch (n values). */
+void lg__latency_stats(int64_t *v, size_t n, int64_t *scratch, double target,
+                       lg_latency_stats *out);
+
+/* A sink for detail-log entries (logs.c): a scenario names its own keys through it, and
+ * each entry records the source line that wrote it. */
+typedef struct lg__kv {
+    void (*i64)(struct lg__kv *kv, const char *key, int64_t v, const char *file, int line);
+    void (*u64)(struct lg__kv *kv, const char *key, uint64_t v, const char *file, int line);
+    void (*dbl)(struct lg__kv *kv, const char *key, double v, const char *file, int line);
+    void (*flag)(struct lg__kv *kv, const char *key, bool v, const char *file, int line);
+} lg__kv;
+
+struct lg__issuer;
+
+/* Everything one scenario does differently, in one place (scenario.c): what the rest of
+ * loadgen/ asks a scenario, through lg__scenario(). Adding a scenario is one more table
+ * entry there (and its lg_scenario value and name). */
+typedef struct lg__scenario_ops {
+    lg_scenario scenario;
+    const char *metric_name;   /* MLPerf's name of the metric */
+    const char *metric_unit;   /* "ns" or "1/s" */
+    /* Every sample goes in one query at the start: latencies count from the pass's
+     * start, and there is no schedule and no issue lag (samples.bin holds 0 for both). */
+    bool one_query;
+    bool per_query;            /* query latencies beside the sample ones (MultiStream) */
+    bool perf_constraint;      /* MLPerf's performance constraint: the latency bound */
+    const char *min_duration_advice; /* the recommendation when the run was too short */
+
+    /* The scenario's effective settings (lg__eff fields it owns) from the request, and
+     * *bound_ns, the expected duration of one query. 0 or LG_EINVAL with msg. */
+    int (*derive)(const lg_settings *s, lg__eff *e, double *bound_ns, char *msg,
+                  size_t len);
+    /* The default sample timeout for a query expected to take bound_ns. */
+    int64_t (*default_timeout_ns)(double bound_ns);
+    /* The samples a performance pass will record, known ahead (0: not known; the store
+     * is bounded during the run), and the setting that sets it, for the memory check. */
+    double (*expected_samples)(const lg_settings *s, const lg__eff *e, const char **what);
+    /* How many lg_samples one issue call can hand over when a query is query_samples. */
+    size_t (*buffer_samples)(const lg__eff *e, uint64_t query_samples);
+    /* The samples of a warm-up query of duration_ms (one_query scenarios; else 1). */
+    uint64_t (*warmup_samples)(const lg__eff *e, uint64_t duration_ms);
+    /* Issues a pass's queries: in accuracy mode the n samples of the set loaded in is;
+     * in performance mode until the scenario's own end (t->eff's durations and counts),
+     * a one-query scenario issuing one query of n samples. */
+    void (*issue)(struct lg__issuer *is, uint64_t n);
+    /* Early stopping, the scenario's figures and r->metric from what was collected. */
+    void (*figures)(const lg__collected *c, lg_results *r);
+    /* The duration min_duration_ms judges. */
+    int64_t (*measured_ns)(const lg_results *r);
+    /* The summary's result line (pct: the target percentile, formatted) and its
+     * "Additional Stats" lines. */
+    void (*summary_result)(FILE *f, const char *pct, const lg_results *r);
+    void (*summary_stats)(FILE *f, const lg_results *r);
+    /* The detail log's results of this scenario only (its requested_* lines come from
+     * the settings table). */
+    void (*detail_results)(lg__kv *kv, const lg_results *r);
+} lg__scenario_ops;
+
+/* The operations of scenario sc (a valid lg_scenario; lg_settings_check refuses others). */
+const lg__scenario_ops *lg__scenario(lg_scenario sc);
+
+/* logs.c: the summary's table of latency figures. */
+void lg__summary_table(FILE *f, const lg_latency_stats *s);
+
 /* logs.c: makes log->outdir and checks that a file can be created in it, before the
  * run. Returns 0 (also when log or its outdir is NULL) or LG_EIO with lg_last_error. */
 int lg__outdir_check(const lg_log_settings *log);

@@ -219,13 +219,7 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
     if ((why & LG_INVALID_PERF_CONSTRAINT) && n < max)
         items[n++] = "Reduce target QPS to improve latency.";
     if ((why & LG_INVALID_MIN_DURATION) && n < max)
-        items[n++] = e->scenario == LG_SERVER
-                         ? "Increase the target QPS so the loadgen pre-generates more queries."
-                     : e->scenario == LG_OFFLINE
-                         ? "Increase expected QPS so the loadgen pre-generates a larger "
-                           "(coalesced) query."
-                         : "Decrease the expected latency so the loadgen pre-generates more "
-                           "queries.";
+        items[n++] = lg__scenario(e->scenario)->min_duration_advice;
     if ((why & LG_INVALID_MIN_QUERIES) && n < max)
         items[n++] = "The test exited early, before enough queries were issued.\n"
                      "   See the detailed log for why this may have occurred.";
@@ -284,7 +278,7 @@ static void pct_values(const lg_latency_stats *s, int64_t v[6])
     v[3] = s->p97_ns, v[4] = s->p99_ns, v[5] = s->p999_ns;
 }
 
-static void summary_table(FILE *f, const lg_latency_stats *s)
+void lg__summary_table(FILE *f, const lg_latency_stats *s)
 {
     fprintf(f, "Min latency (ns)                : %lld\n", (long long)s->min_ns);
     fprintf(f, "Max latency (ns)                : %lld\n", (long long)s->max_ns);
@@ -319,6 +313,7 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
 {
     const lg__eff *e = &t->eff;
     const lg_settings *s = t->req;
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
     if (!perf) { /* AccuracyOnly: only the trailer, as MLPerf writes it */
         summary_trailer(f, r->warnings_logged, r->errors_logged);
         return;
@@ -329,24 +324,10 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
     fprintf(f, "SUT name : %s\n", t->sut->name ? t->sut->name : "");
     fprintf(f, "Scenario : %s\n", lg_scenario_name(e->scenario));
     fprintf(f, "Mode     : %s\n", lg_mode_name(e->mode));
-    switch (e->scenario) {
-    case LG_SINGLE_STREAM:
-        fprintf(f, "%sth percentile latency (ns) : %lld\n", p, (long long)r->latency.target_ns);
-        break;
-    case LG_MULTI_STREAM:
-        fprintf(f, "%sth percentile latency (ns) : %lld\n", p,
-                (long long)r->query_latency.target_ns);
-        break;
-    case LG_SERVER:
-        fprintf(f, "Completed samples per second    : %.2f\n", r->completed_samples_per_sec);
-        break;
-    case LG_OFFLINE:
-        fprintf(f, "Samples per second: %g\n", r->samples_per_sec);
-        break;
-    }
+    sc->summary_result(f, p, r);
     unsigned why = r->invalid_reasons;
     fprintf(f, "Result is : %s\n", r->valid ? "VALID" : "INVALID");
-    if (e->scenario == LG_SERVER)
+    if (sc->perf_constraint)
         fprintf(f, "  Performance constraints satisfied : %s\n",
                 why & LG_INVALID_PERF_CONSTRAINT ? "NO" : "Yes");
     fprintf(f, "  Min duration satisfied : %s\n", why & LG_INVALID_MIN_DURATION ? "NO" : "Yes");
@@ -367,25 +348,7 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
         fprintf(f, "Early Stopping Result:\n%s\n", es);
     }
     fprintf(f, "\n%s\nAdditional Stats\n%s\n", RULER, RULER);
-    switch (e->scenario) {
-    case LG_SINGLE_STREAM:
-        fprintf(f, "QPS w/ loadgen overhead         : %.2f\n", r->qps_with_loadgen_overhead);
-        fprintf(f, "QPS w/o loadgen overhead        : %.2f\n\n",
-                r->qps_without_loadgen_overhead);
-        summary_table(f, &r->latency);
-        break;
-    case LG_MULTI_STREAM:
-        fputs("Per-query latency:  \n", f);
-        summary_table(f, &r->query_latency);
-        break;
-    case LG_SERVER:
-        fprintf(f, "Scheduled samples per second : %.2f\n", r->scheduled_samples_per_sec);
-        summary_table(f, &r->latency);
-        break;
-    case LG_OFFLINE:
-        summary_table(f, &r->latency);
-        break;
-    }
+    sc->summary_stats(f, r);
     fprintf(f, "\n%s\nTest Parameters Used\n%s\n", RULER, RULER);
     fprintf(f, "samples_per_query : %llu\n", (unsigned long long)e->samples_per_query);
     fprintf(f, "target_qps : %g\n", e->target_qps);
@@ -416,6 +379,8 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
 /* ---------------------------------------------------------------- detail log */
 
 typedef struct detail {
+    lg__kv kv;       /* first: the scenario's entries come in through it */
+    int64_t kv_time; /* the time of the entries written through kv */
     FILE *f;
     lg__test *t;
     long pid, tid;
@@ -463,6 +428,39 @@ static void detail_end(detail *d, int64_t time_ns, int kind, int line)
                             detail_end(d, tm, 0, __LINE__))
 #define D_BOOL(d, k, v, tm) (detail_begin(d, k), fputs((v) ? "true" : "false", (d)->f), \
                              detail_end(d, tm, 0, __LINE__))
+
+/* The lg__kv sink of a detail log: one entry each, with the caller's file and line. */
+static void kv_i64(lg__kv *kv, const char *key, int64_t v, const char *file, int line)
+{
+    detail *d = (detail *)kv;
+    detail_begin(d, key);
+    fprintf(d->f, "%lld", (long long)v);
+    detail_end_at(d, d->kv_time, 0, file, line);
+}
+
+static void kv_u64(lg__kv *kv, const char *key, uint64_t v, const char *file, int line)
+{
+    detail *d = (detail *)kv;
+    detail_begin(d, key);
+    fprintf(d->f, "%llu", (unsigned long long)v);
+    detail_end_at(d, d->kv_time, 0, file, line);
+}
+
+static void kv_dbl(lg__kv *kv, const char *key, double v, const char *file, int line)
+{
+    detail *d = (detail *)kv;
+    detail_begin(d, key);
+    json_double(d->f, v);
+    detail_end_at(d, d->kv_time, 0, file, line);
+}
+
+static void kv_flag(lg__kv *kv, const char *key, bool v, const char *file, int line)
+{
+    detail *d = (detail *)kv;
+    detail_begin(d, key);
+    fputs(v ? "true" : "false", d->f);
+    detail_end_at(d, d->kv_time, 0, file, line);
+}
 
 static void iso_time(char *buf, size_t len, int64_t wall, bool utc, bool frac)
 {
@@ -560,9 +558,10 @@ static void detail_stats(detail *d, const char *prefix, const char *suffix,
 static void detail_results(detail *d, const lg_results *r, int64_t tm)
 {
     const lg__eff *e = &d->t->eff;
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
     unsigned why = r->invalid_reasons;
     D_STR(d, "result_validity", r->valid ? "VALID" : "INVALID", tm);
-    if (e->scenario == LG_SERVER)
+    if (sc->perf_constraint)
         D_BOOL(d, "result_perf_constraints_met", !(why & LG_INVALID_PERF_CONSTRAINT), tm);
     D_BOOL(d, "result_min_duration_met", !(why & LG_INVALID_MIN_DURATION), tm);
     D_BOOL(d, "result_min_queries_met", !(why & LG_INVALID_MIN_QUERIES), tm);
@@ -584,29 +583,8 @@ static void detail_results(detail *d, const lg_results *r, int64_t tm)
     lg__early_stopping_text(e, r, es, sizeof es, true);
     D_STR(d, "early_stopping_result", es, tm);
     D_U64(d, "result_query_count", r->queries_issued, tm);
-    switch (e->scenario) {
-    case LG_SINGLE_STREAM:
-        D_DBL(d, "result_qps_with_loadgen_overhead", r->qps_with_loadgen_overhead, tm);
-        D_DBL(d, "result_qps_without_loadgen_overhead", r->qps_without_loadgen_overhead, tm);
-        D_I64(d, "early_stopping_latency_ss", r->early_stopping.estimate_ns, tm);
-        D_I64(d, "early_stopping_latency_ms", r->early_stopping.estimate99_ns, tm);
-        break;
-    case LG_MULTI_STREAM:
-        D_I64(d, "result_min_query_latency_ns", r->query_latency.min_ns, tm);
-        D_I64(d, "result_max_query_latency_ns", r->query_latency.max_ns, tm);
-        D_I64(d, "result_mean_query_latency_ns", r->query_latency.mean_ns, tm);
-        detail_stats(d, "result_", "per_query_latency_ns", &r->query_latency, tm);
-        D_I64(d, "early_stopping_latency_ms", r->early_stopping.estimate_ns, tm);
-        break;
-    case LG_SERVER:
-        D_U64(d, "result_overlatency_query_count", r->overlatency_count, tm);
-        D_DBL(d, "result_scheduled_samples_per_sec", r->scheduled_samples_per_sec, tm);
-        D_DBL(d, "result_completed_samples_per_sec", r->completed_samples_per_sec, tm);
-        break;
-    case LG_OFFLINE:
-        D_DBL(d, "result_samples_per_second", r->samples_per_sec, tm);
-        break;
-    }
+    d->kv_time = tm;
+    sc->detail_results(&d->kv, r);
     D_I64(d, "result_min_latency_ns", r->latency.min_ns, tm);
     D_I64(d, "result_max_latency_ns", r->latency.max_ns, tm);
     D_I64(d, "result_mean_latency_ns", r->latency.mean_ns, tm);
@@ -627,7 +605,7 @@ static void detail_results(detail *d, const lg_results *r, int64_t tm)
 static void write_detail(FILE *f, lg__test *t, lg__pass *acc, lg__pass *perf,
                          const lg_results *r)
 {
-    detail dd = {.f = f, .t = t, .pid = (long)getpid(), .tid = (long)syscall(SYS_gettid)};
+    detail dd = {.kv = {kv_i64, kv_u64, kv_dbl, kv_flag}, .f = f, .t = t, .pid = (long)getpid(), .tid = (long)syscall(SYS_gettid)};
     detail *d = &dd;
     int64_t t0 = t->test_start_ns;
     char buf[64], vers[64];
@@ -788,7 +766,7 @@ static void write_samples(FILE *f, const lg__test *t, const lg__pass *p)
     lg_samples_header_encode(&h, hdr);
     fwrite(hdr, sizeof hdr, 1, f);
     size_t nb = 0;
-    bool offline = t->eff.scenario == LG_OFFLINE;
+    bool offline = lg__scenario(t->eff.scenario)->one_query; /* no schedule */
     for (uint64_t s = 0; s < p->store.count; s++) {
         const lg__rec *r = lg__store_at(&p->store, s);
         int64_t c = atomic_load_explicit(&r->completed_ns, memory_order_relaxed);
@@ -943,7 +921,7 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
 #undef X
     fputs("},\n", f);
     json_stats(f, "latency_ns", &r->latency);
-    if (e->scenario == LG_MULTI_STREAM)
+    if (lg__scenario(e->scenario)->per_query)
         json_stats(f, "query_latency_ns", &r->query_latency);
     json_stats(f, "issue_lag_ns", &r->issue_lag);
     const lg_early_stopping *es = &r->early_stopping;

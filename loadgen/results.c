@@ -1,15 +1,15 @@
-/* results.c: turns the records of a finished pass into lg_results: latencies from the
- * scheduled time, MLPerf's percentiles, early stopping, the metric and the validity. */
+/* results.c: turns the records of a finished pass into lg_results in four steps: collect
+ * (counts, latencies from the scheduled time, MLPerf's percentiles), the scenario's own
+ * figures (early stopping and the metric, from scenario.c's table), the issue lag, and
+ * the validity. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "loadgen/internal.h"
 #include "stats/stats.h"
 
-#define ES_CONFIDENCE 0.99
-
-static void latency_stats(int64_t *v, size_t n, int64_t *scratch, double target,
-                          lg_latency_stats *out)
+void lg__latency_stats(int64_t *v, size_t n, int64_t *scratch, double target,
+                       lg_latency_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->count = n;
@@ -30,29 +30,11 @@ static void latency_stats(int64_t *v, size_t n, int64_t *scratch, double target,
     out->target_ns = sm.target;
 }
 
-/* Early stopping for SingleStream and MultiStream on a sorted latency array. */
-static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopping *es)
-{
-    stats_es_latency_result lr;
-    stats_es_latency(sorted, n, p, ES_CONFIDENCE, &lr);
-    es->applies = true;
-    es->percentile = p;
-    es->queries = n;
-    es->met = lr.met;
-    es->min_queries = lr.min_queries;
-    es->overlatency = lr.t;
-    es->estimate_ns = lr.met ? lr.estimate : 0;
-}
-
 /* The scenario's metric, as MLPerf names it. */
 static void set_metric_name(lg_scenario sc, lg_results *r)
 {
-    static const char *const names[] = {"early_stopping_latency_ss",
-                                        "early_stopping_latency_ms",
-                                        "result_completed_samples_per_sec",
-                                        "result_samples_per_second"};
-    r->metric_name = names[sc];
-    r->metric_unit = sc == LG_SERVER || sc == LG_OFFLINE ? "1/s" : "ns";
+    r->metric_name = lg__scenario(sc)->metric_name;
+    r->metric_unit = lg__scenario(sc)->metric_unit;
 }
 
 /* The reasons that come from how the pass ended rather than from its latencies. An
@@ -99,6 +81,83 @@ static void count_only(const lg__eff *e, const lg__store *records, const lg__pas
     r->valid = false;
 }
 
+/* One pass over the records: the counts, the latencies of the successful samples (from
+ * the scheduled time, or for a one-query scenario from the pass's start) sorted with
+ * their figures, the last sample's times and the duration. */
+static void collect(lg__collected *c, lg_results *r)
+{
+    const lg__store *records = c->records;
+    bool one_query = lg__scenario(c->e->scenario)->one_query;
+    uint64_t n = records->count;
+    int64_t origin = c->counts->start_ns, max_done = origin, last_done = origin;
+    size_t nok = 0;
+    for (uint64_t s = 0; s < n; s++) {
+        const lg__rec *rec = lg__store_at(records, s);
+        int64_t done = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
+        int64_t sched = one_query ? origin : rec->scheduled_ns;
+        if (done == LG__TIMED_OUT || done == 0) {
+            r->samples_timed_out++;
+            continue;
+        }
+        r->samples_completed++;
+        if (done > max_done)
+            max_done = done;
+        if (rec->status != LG_STATUS_OK) {
+            r->samples_failed++;
+            continue;
+        }
+        c->lat[nok++] = done - sched;
+    }
+    if (n) {
+        const lg__rec *last = lg__store_at(records, n - 1);
+        int64_t done = atomic_load_explicit(&last->completed_ns, memory_order_relaxed);
+        last_done = done > 0 ? done : max_done;
+        r->final_issue_ns = one_query ? 0
+                                      : atomic_load_explicit(&last->issued_ns,
+                                                             memory_order_relaxed) - origin;
+        r->final_scheduled_ns = one_query ? 0 : last->scheduled_ns - origin;
+    }
+    r->duration_ns = max_done - origin;
+    lg__latency_stats(c->lat, nok, c->scratch, c->e->target_latency_percentile, &r->latency);
+    c->nok = nok;
+    c->secs_done = (double)(last_done - origin) / 1e9;
+}
+
+/* The issue lag: actual issue time minus scheduled time (none for a one-query
+ * scenario), with lat and scratch as room for the records' count. */
+static void issue_lag(const lg__eff *e, const lg__store *records, int64_t *lat,
+                      int64_t *scratch, lg_results *r)
+{
+    size_t nlag = 0;
+    if (!lg__scenario(e->scenario)->one_query)
+        for (uint64_t s = 0; s < records->count; s++) {
+            const lg__rec *rec = lg__store_at(records, s);
+            lat[nlag++] = atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) -
+                          rec->scheduled_ns;
+        }
+    lg__latency_stats(lat, nlag, scratch, 0.99, &r->issue_lag);
+}
+
+/* Validity, MLPerf's rules first (the scenario's duration, the counts, its performance
+ * constraint, early stopping), then ours. */
+static unsigned invalid_reasons(const lg__eff *e, const lg__pass_counts *p,
+                                const lg_results *r)
+{
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
+    unsigned why = 0;
+    if (sc->measured_ns(r) < (int64_t)e->min_duration_ms * 1000000)
+        why |= LG_INVALID_MIN_DURATION;
+    if (p->queries < e->min_query_count || r->samples_issued < e->min_sample_count)
+        why |= LG_INVALID_MIN_QUERIES;
+    if (sc->perf_constraint &&
+        (r->latency.count == 0 || r->latency.target_ns > e->target_latency_ns ||
+         r->samples_failed + r->samples_timed_out > 0))
+        why |= LG_INVALID_PERF_CONSTRAINT;
+    if (!r->early_stopping.met)
+        why |= LG_INVALID_EARLY_STOPPING;
+    return why | end_reasons(p, r);
+}
+
 int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_counts *p,
                 lg_results *r)
 {
@@ -130,144 +189,14 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
         return LG_ENOMEM;
     }
 
-    int64_t origin = p->start_ns, max_done = origin, last_done = origin;
-    size_t nok = 0;
-    for (uint64_t s = 0; s < n; s++) {
-        const lg__rec *rec = lg__store_at(records, s);
-        int64_t c = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
-        int64_t sched = e->scenario == LG_OFFLINE ? origin : rec->scheduled_ns;
-        if (c == LG__TIMED_OUT || c == 0) {
-            r->samples_timed_out++;
-            continue;
-        }
-        r->samples_completed++;
-        if (c > max_done)
-            max_done = c;
-        if (rec->status != LG_STATUS_OK) {
-            r->samples_failed++;
-            continue;
-        }
-        lat[nok++] = c - sched;
-    }
-    if (n) {
-        const lg__rec *last = lg__store_at(records, n - 1);
-        int64_t c = atomic_load_explicit(&last->completed_ns, memory_order_relaxed);
-        last_done = c > 0 ? c : max_done;
-        r->final_issue_ns = atomic_load_explicit(&last->issued_ns, memory_order_relaxed) -
-                            origin;
-        r->final_scheduled_ns = e->scenario == LG_OFFLINE ? 0 : last->scheduled_ns - origin;
-        if (e->scenario == LG_OFFLINE)
-            r->final_issue_ns = 0;
-    }
-    r->duration_ns = max_done - origin;
-
-    latency_stats(lat, nok, scratch, e->target_latency_percentile, &r->latency);
-    double secs_done = (double)(last_done - origin) / 1e9;
-    double nm1 = n ? (double)(n - 1) : 0.0;
-
-    /* Early stopping and the scenario's figures. */
-    lg_early_stopping *es = &r->early_stopping;
-    switch (e->scenario) {
-    case LG_SINGLE_STREAM:
-        es_latency(lat, nok, e->target_latency_percentile, es);
-        {
-            stats_es_latency_result r99;
-            stats_es_latency(lat, nok, 0.99, ES_CONFIDENCE, &r99);
-            es->estimate99_ns = r99.met ? r99.estimate : 0;
-        }
-        r->qps_with_loadgen_overhead =
-            r->final_issue_ns > 0 ? nm1 / ((double)r->final_issue_ns / 1e9) : 0.0;
-        r->qps_without_loadgen_overhead =
-            r->latency.mean_ns > 0 ? 1e9 / (double)r->latency.mean_ns : 0.0;
-        r->metric = (double)es->estimate_ns;
-        break;
-    case LG_MULTI_STREAM: {
-        /* A query's latency: its last sample's completion minus its scheduled time. A
-         * query with a failed or missing sample has no latency. */
-        uint64_t spq = e->samples_per_query, nq = 0;
-        for (uint64_t first = 0; first < n; first += spq) {
-            uint64_t end = first + spq < n ? first + spq : n;
-            int64_t worst = INT64_MIN;
-            bool ok = true;
-            for (uint64_t s = first; s < end && ok; s++) {
-                const lg__rec *rec = lg__store_at(records, s);
-                int64_t c = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
-                ok = c > 0 && rec->status == LG_STATUS_OK;
-                if (ok && c - rec->scheduled_ns > worst)
-                    worst = c - rec->scheduled_ns;
-            }
-            if (ok)
-                scratch[nq++] = worst;
-        }
-        /* lat is free again (its stats are taken): sort the query latencies with it. */
-        latency_stats(scratch, nq, lat, e->target_latency_percentile, &r->query_latency);
-        es_latency(scratch, nq, e->target_latency_percentile, es);
-        r->metric = (double)es->estimate_ns;
-        break;
-    }
-    case LG_SERVER: {
-        uint64_t over = 0;
-        for (size_t i = 0; i < nok; i++)
-            over += lat[i] > e->target_latency_ns;
-        /* A failed or lost sample is not an answer within the bound. */
-        over += r->samples_failed + r->samples_timed_out;
-        r->overlatency_count = over;
-        stats_es_server_result sr;
-        stats_es_server(p->queries, over, e->target_latency_percentile, ES_CONFIDENCE, &sr);
-        es->applies = true;
-        es->percentile = e->target_latency_percentile;
-        es->queries = p->queries;
-        es->overlatency = over;
-        es->min_queries = sr.needed;
-        es->met = sr.met;
-        es->more_queries_needed = sr.met ? 0 : sr.additional_needed;
-        r->completed_samples_per_sec = secs_done > 0 ? nm1 / secs_done : 0.0;
-        r->scheduled_samples_per_sec =
-            r->final_scheduled_ns > 0 ? nm1 / ((double)r->final_scheduled_ns / 1e9) : 0.0;
-        r->metric = r->completed_samples_per_sec;
-        break;
-    }
-    case LG_OFFLINE:
-        es->applies = false;
-        es->met = true;
-        r->samples_per_sec = r->latency.max_ns > 0
-                                 ? (double)n / ((double)r->latency.max_ns / 1e9)
-                                 : 0.0;
-        r->metric = r->samples_per_sec;
-        break;
-    }
-
-    /* The issue lag: actual issue time minus scheduled time (0 for Offline). */
-    size_t nlag = 0;
-    if (e->scenario != LG_OFFLINE)
-        for (uint64_t s = 0; s < n; s++) {
-            const lg__rec *rec = lg__store_at(records, s);
-            lat[nlag++] = atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) -
-                          rec->scheduled_ns;
-        }
-    latency_stats(lat, nlag, scratch, 0.99, &r->issue_lag);
+    lg__collected c = {.e = e, .records = records, .counts = p, .lat = lat,
+                       .scratch = scratch};
+    collect(&c, r);
+    lg__scenario(e->scenario)->figures(&c, r);
+    issue_lag(e, records, lat, scratch, r);
     free(lat);
     free(scratch);
-
-    /* Validity, MLPerf's rules first, then ours. */
-    int64_t min_dur = (int64_t)e->min_duration_ms * 1000000;
-    bool dur_ok;
-    switch (e->scenario) {
-    case LG_OFFLINE: dur_ok = r->latency.max_ns >= min_dur; break;
-    case LG_SERVER: dur_ok = r->final_scheduled_ns >= min_dur; break;
-    default: dur_ok = r->final_issue_ns >= min_dur; break;
-    }
-    if (!dur_ok)
-        r->invalid_reasons |= LG_INVALID_MIN_DURATION;
-    if (p->queries < e->min_query_count || n < e->min_sample_count)
-        r->invalid_reasons |= LG_INVALID_MIN_QUERIES;
-    if (e->scenario == LG_SERVER &&
-        (r->latency.count == 0 || r->latency.target_ns > e->target_latency_ns ||
-         r->samples_failed + r->samples_timed_out > 0))
-        r->invalid_reasons |= LG_INVALID_PERF_CONSTRAINT;
-    if (!es->met)
-        r->invalid_reasons |= LG_INVALID_EARLY_STOPPING;
-    r->invalid_reasons |= end_reasons(p, r);
+    r->invalid_reasons = invalid_reasons(e, p, r);
     r->aborted = (r->invalid_reasons & LG_INVALID_ABORTED) != 0;
     r->valid = r->invalid_reasons == 0;
     return 0;

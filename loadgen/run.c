@@ -1,6 +1,7 @@
-/* run.c: runs a test: loads sample sets, issues queries on each scenario's schedule,
- * takes completions (lg_complete, lock-free), waits with deadlines, and hands the
- * records to results.c and logs.c. The hot paths are issue_* and lg_complete. */
+/* run.c: runs a test: loads sample sets, runs each pass through its scenario's issue
+ * loop (scenario.c, built from issue.h's steps and the waits and limits here), takes
+ * completions (lg_complete, lock-free), waits with deadlines, and hands the records to
+ * results.c and logs.c. The hot paths are the issue loops and lg_complete. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -13,10 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-
 #include "loadgen/internal.h"
+#include "loadgen/issue.h"
 #include "loadgen/sync.h"
 #include "stats/stats.h"
 
@@ -31,7 +30,7 @@ int64_t lg__now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t wall_ns(void)
+int64_t lg__wall_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -62,15 +61,13 @@ static struct timespec to_ts(int64_t ns)
     return ts;
 }
 
-static bool stop_requested(void);
-
 /* Sleeps until the absolute monotonic time t: absolute-deadline sleeps that end a
  * little early, then a short spin, so the lag never accumulates across queries. Long
  * sleeps are cut in slices so that lg_abort() is seen within 50 ms. */
-static void sleep_until(int64_t t)
+void lg__sleep_until(int64_t t)
 {
     int64_t now = lg__now_ns();
-    while (t - now > 120000 && !stop_requested()) {
+    while (t - now > 120000 && !lg__stop_requested()) {
         int64_t until = t - 60000;
         if (until - now > 50000000)
             until = now + 50000000;
@@ -78,7 +75,7 @@ static void sleep_until(int64_t t)
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
         now = lg__now_ns();
     }
-    while (lg__now_ns() < t && !stop_requested())
+    while (lg__now_ns() < t && !lg__stop_requested())
         lg_sync_relax();
 }
 
@@ -213,7 +210,7 @@ static inline uint64_t mix64(uint64_t x)
 
 /* GSL's mt19937 takes an unsigned long seed but uses 32 bits of it; fold the 64-bit
  * MLPerf seed so that every bit matters. */
-static gsl_rng *rng_new(uint64_t seed)
+gsl_rng *lg__rng_new(uint64_t seed)
 {
     return stats_rng_new((unsigned long)(uint32_t)(mix64(seed) ^ (mix64(seed) >> 32)));
 }
@@ -362,14 +359,11 @@ void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int
     t->nevents++;
 }
 
-#define EVENT(t, key, ...) lg__event_add((t), 0, (key), __FILE__, __LINE__, __VA_ARGS__)
-#define ERROR(t, key, ...) lg__event_add((t), 1, (key), __FILE__, __LINE__, __VA_ARGS__)
-
 /* ---------------------------------------------------------------- waiting */
 
 /* Waits until rec completes or the deadline passes; returns false on timeout, after
  * marking the record timed out (unless it completed at that very moment). */
-static bool wait_rec(lg__test *t, lg__rec *rec, int64_t asked_deadline_ns)
+bool lg__wait_rec(lg__test *t, lg__rec *rec, int64_t asked_deadline_ns)
 {
     int64_t spin_end = lg__now_ns() + 20000;
     while (!atomic_load_explicit(&rec->completed_ns, memory_order_acquire)) {
@@ -511,78 +505,20 @@ static void monitor_stop(monitor *m)
 
 /* ---------------------------------------------------------------- issuing */
 
-/* Per-pass issue state: the sample picker and the samples buffer. */
-typedef struct issuer {
-    lg__test *t;
-    lg__pass *p;
-    gsl_rng *index_rng;
-    const uint64_t *set;   /* indices to pick from */
-    uint64_t nset;
-    uint64_t *perm;        /* performance_issue_unique: a shuffled copy */
-    uint64_t perm_pos;
-    uint64_t pos;          /* accuracy mode: next position in set */
-    bool accuracy;
-    lg_sample *buf;
-    size_t bufcap;
-} issuer;
-
-static inline uint64_t pick_index(issuer *is)
-{
-    const lg_settings *s = is->t->req;
-    if (is->accuracy)
-        return is->set[is->pos++];
-    if (s->performance_issue_same)
-        return is->set[s->performance_issue_same_index];
-    if (s->performance_issue_unique) {
-        if (is->perm_pos == is->nset) {
-            gsl_ran_shuffle(is->index_rng, is->perm, is->nset, sizeof *is->perm);
-            is->perm_pos = 0;
-        }
-        return is->perm[is->perm_pos++];
-    }
-    return is->set[gsl_rng_uniform_int(is->index_rng, is->nset)];
-}
-
-static bool stop_requested(void)
+bool lg__stop_requested(void)
 {
     return atomic_load_explicit(&g_abort, memory_order_relaxed) != 0;
 }
 
-/* Fills the record of the next sample and its lg_sample. Returns false when the record
- * store is full or out of memory. */
-static inline bool prepare(issuer *is, lg_sample *out, int64_t sched_ns, uint64_t index)
+uint64_t lg__outstanding(const lg__pass *p)
 {
-    lg__pass *p = is->p;
-    uint64_t seq = p->store.count;
-    lg__rec *rec = lg__store_get(&p->store, seq);
-    if (!rec)
-        return false;
-    p->store.count++;
-    rec->scheduled_ns = sched_ns;
-    rec->index = (uint32_t)index;
-    out->id = (p->tag << LG__SEQ_BITS) | seq;
-    out->index = index;
-    return true;
-}
-
-/* Marks n prepared samples issued at now and hands them to the SUT. */
-static inline void issue(issuer *is, const lg_sample *s, size_t n, int64_t now)
-{
-    lg__pass *p = is->p;
-    for (size_t i = 0; i < n; i++)
-        atomic_store_explicit(&lg__store_at(&p->store, s[i].id & LG__SEQ_MASK)->issued_ns,
-                              now, memory_order_release);
-    p->queries++;
-    atomic_store_explicit(&p->samples,
-                          atomic_load_explicit(&p->samples, memory_order_relaxed) + n,
-                          memory_order_relaxed);
-    is->t->sut->issue(is->t->sut->ctx, s, n);
+    return atomic_load_explicit(&p->samples, memory_order_relaxed) - completed_count();
 }
 
 /* The record store gave no record: either the 2^36 records one pass can hold are used,
  * a max limit, or the memory budget set at the start of the pass (or the allocator)
  * ran out, which ends the run INVALID and out of memory with its figures kept. */
-static bool out_of_records(issuer *is)
+bool lg__out_of_records(lg__issuer *is)
 {
     lg__pass *p = is->p;
     if (p->store.count >= (uint64_t)LG__MAX_CHUNKS * LG__CHUNK_RECS) {
@@ -603,11 +539,11 @@ static bool out_of_records(issuer *is)
 }
 
 /* Checks the limits that end a run early, as errors. */
-static bool limits_hit(issuer *is, int64_t now)
+bool lg__limits_hit(lg__issuer *is, int64_t now)
 {
     lg__pass *p = is->p;
     const lg__eff *e = &is->t->eff;
-    if (stop_requested()) {
+    if (lg__stop_requested()) {
         if (!p->ended_abort)
             ERROR(is->t, "error_runtime", "Ending early: the test was aborted after %llu "
                   "queries", (unsigned long long)p->queries);
@@ -629,160 +565,6 @@ static bool limits_hit(issuer *is, int64_t now)
         return true;
     }
     return false;
-}
-
-/* SingleStream and MultiStream: a query of spq samples, the next one when it completed.
- * In accuracy mode a set ends with a smaller query when it does not divide evenly. */
-static void issue_streams(issuer *is, uint64_t nqueries_cap)
-{
-    lg__test *t = is->t;
-    lg__pass *p = is->p;
-    const lg__eff *e = &t->eff;
-    uint64_t spq = e->samples_per_query;
-    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
-    for (uint64_t q = 0; q < nqueries_cap; q++) {
-        int64_t now = lg__now_ns();
-        if (limits_hit(is, now))
-            return;
-        uint64_t n = spq;
-        if (is->accuracy && n > is->nset - is->pos)
-            n = is->nset - is->pos;
-        uint64_t base = 0;
-        if (!is->accuracy && spq > 1 && !t->req->performance_issue_same)
-            base = gsl_rng_uniform_int(is->index_rng, is->nset);
-        for (uint64_t k = 0; k < n; k++) {
-            uint64_t idx;
-            if (is->accuracy || spq == 1 || t->req->performance_issue_same)
-                idx = pick_index(is);
-            else /* MultiStream: contiguous samples of the loaded set, wrapping */
-                idx = is->set[(base + k) % is->nset];
-            if (!prepare(is, &is->buf[k], now, idx)) {
-                out_of_records(is);
-                return;
-            }
-        }
-        uint64_t first = p->store.count - n;
-        issue(is, is->buf, n, now);
-        int64_t deadline = now + e->sample_timeout_ns;
-        for (uint64_t k = 0; k < n; k++)
-            wait_rec(t, lg__store_at(&p->store, first + k), deadline);
-        if (is->accuracy)
-            continue;
-        if (p->queries >= e->min_query_count && now - p->start_ns >= min_dur) {
-            p->ended_naturally = true;
-            return;
-        }
-    }
-}
-
-/* t + gap ns, saturating: lg_settings_check bounds the rate so that a mean gap fits
- * easily, and an extreme draw must still never wrap around. */
-static inline int64_t add_gap(int64_t t, double gap_ns)
-{
-    double room = (double)(INT64_MAX - t);
-    return gap_ns < room ? t + (int64_t)gap_ns : INT64_MAX;
-}
-
-/* Server: Poisson arrivals; latency counts from the scheduled time, so a late issue
- * shows in the latency and in the issue lag, never hides. */
-static void issue_server(issuer *is, uint64_t nqueries_cap)
-{
-    lg__test *t = is->t;
-    lg__pass *p = is->p;
-    const lg__eff *e = &t->eff;
-    gsl_rng *sched = rng_new(t->req->schedule_rng_seed);
-    if (!sched) {
-        ERROR(t, "error_runtime", "out of memory for the schedule generator");
-        return;
-    }
-    double mean_gap_ns = 1e9 / e->target_qps;
-    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
-    /* Sleeps end at the run's deadline: a rate so low that the next query is due after
-     * max_duration_ms must not keep the run past it. */
-    int64_t deadline = !is->accuracy && e->max_duration_ms
-                           ? p->start_ns + (int64_t)e->max_duration_ms * 1000000
-                           : INT64_MAX;
-    /* An accuracy pass restarts the schedule for each set it issues. */
-    int64_t origin = is->accuracy ? lg__now_ns() : p->start_ns;
-    int64_t next = add_gap(origin, gsl_ran_exponential(sched, mean_gap_ns));
-    size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
-    bool async_limit = e->max_async_queries != 0 && !is->accuracy;
-    uint64_t q = 0;
-    int64_t prev = p->start_ns; /* scheduled time of the last query issued */
-    while (q < nqueries_cap) {
-        /* As MLPerf generates them: queries until one is scheduled at or past the
-         * minimum duration, and at least min_query_count of them. */
-        if (!is->accuracy && q >= e->min_query_count && prev - p->start_ns >= min_dur) {
-            p->ended_naturally = true;
-            break;
-        }
-        int64_t now = lg__now_ns();
-        if (now < next) {
-            sleep_until(next < deadline ? next : deadline);
-            now = lg__now_ns();
-        }
-        if (limits_hit(is, now))
-            break;
-        if (now < next)
-            continue; /* woken early; limits_hit saw why or the loop sleeps again */
-        if (async_limit && p->samples - completed_count() >= e->max_async_queries) {
-            ERROR(t, "error_runtime", "IssueQueryThread 0 Ending early: Too many outstanding "
-                  "queries. issued %llu outstanding %llu", (unsigned long long)p->queries,
-                  (unsigned long long)(p->samples - completed_count()));
-            p->ended_async = true;
-            break;
-        }
-        /* With coalescing, every query already due goes in this one issue call; each
-         * keeps its own scheduled time. */
-        size_t n = 0;
-        do {
-            if (!prepare(is, &is->buf[n], next, pick_index(is))) {
-                out_of_records(is);
-                goto out;
-            }
-            n++;
-            q++;
-            prev = next;
-            next = add_gap(next, gsl_ran_exponential(sched, mean_gap_ns));
-        } while (n < maxbatch && next <= now && q < nqueries_cap &&
-                 (is->accuracy || q < e->min_query_count || prev - p->start_ns < min_dur));
-        if (n == 1) {
-            issue(is, is->buf, 1, now);
-        } else {
-            /* Coalesced samples are still queries of one sample each. */
-            issue(is, is->buf, n, now);
-            p->queries += n - 1;
-        }
-    }
-out:
-    stats_rng_free(sched);
-}
-
-/* Offline: every sample in one query at the start. */
-static void issue_offline(issuer *is, uint64_t n)
-{
-    lg__pass *p = is->p;
-    lg_sample *s = is->buf;
-    /* Records are filled, and marked issued, before the clock starts: an Offline
-     * latency counts from the start of the pass (analysis knows it), and the SUT gets
-     * the query right after the start, not after a pass over every record. */
-    for (uint64_t k = 0; k < n; k++) {
-        if (!prepare(is, &s[k], 0, pick_index(is))) {
-            out_of_records(is);
-            return;
-        }
-        atomic_store_explicit(&lg__store_at(&p->store, s[k].id & LG__SEQ_MASK)->issued_ns, 1,
-                              memory_order_release);
-    }
-    if (p->queries == 0 && !is->accuracy) {
-        p->start_ns = lg__now_ns();
-        p->start_wall_ns = wall_ns();
-    }
-    p->queries++;
-    atomic_store_explicit(&p->samples,
-                          atomic_load_explicit(&p->samples, memory_order_relaxed) + n,
-                          memory_order_relaxed);
-    is->t->sut->issue(is->t->sut->ctx, s, n);
 }
 
 /* ---------------------------------------------------------------- sample sets */
@@ -839,7 +621,7 @@ static void swap_set(swap_map *m, uint64_t pos, uint64_t v)
 
 int lg__sample_set(uint64_t total, uint64_t psc, uint64_t seed, bool sparse, uint64_t *out)
 {
-    gsl_rng *r = rng_new(seed);
+    gsl_rng *r = lg__rng_new(seed);
     if (!r)
         return LG_ENOMEM;
     int rc = 0;
@@ -945,7 +727,7 @@ static void pass_begin(lg__test *t, lg__pass *p)
     atomic_store(&t->acc_head, NULL);
     atomic_store(&t->acc_count, 0);
     p->start_ns = lg__now_ns();
-    p->start_wall_ns = wall_ns();
+    p->start_wall_ns = lg__wall_ns();
     atomic_store_explicit(&t->pass, p, memory_order_release);
 }
 
@@ -969,45 +751,11 @@ static void pass_end(lg__test *t, lg__pass *p)
     p->end_ns = lg__now_ns();
 }
 
-/* How many lg_samples one issue call can hand over: Offline's whole query
- * (offline_query samples), a Server batch of coalesced queries (at most
- * LG__SERVER_BATCH), or a stream query's samples. */
-#define LG__SERVER_BATCH 256
-static size_t issue_buffer_samples(const lg__eff *e, uint64_t offline_query)
-{
-    switch (e->scenario) {
-    case LG_OFFLINE: return offline_query;
-    case LG_SERVER: return LG__SERVER_BATCH;
-    default: return e->samples_per_query;
-    }
-}
-
-static int alloc_buf(issuer *is, size_t n)
+static int alloc_buf(lg__issuer *is, size_t n)
 {
     is->buf = malloc((n ? n : 1) * sizeof *is->buf);
     is->bufcap = n ? n : 1;
     return is->buf ? 0 : LG_ENOMEM;
-}
-
-/* Issues a performance pass's queries with its scenario's loop, until the loop's own
- * end (t->eff's durations and counts); Offline issues one query of offline_samples. */
-static void issue_performance(issuer *is, uint64_t offline_samples)
-{
-    switch (is->t->eff.scenario) {
-    case LG_SINGLE_STREAM:
-    case LG_MULTI_STREAM:
-        issue_streams(is, UINT64_MAX);
-        break;
-    case LG_SERVER:
-        issue_server(is, UINT64_MAX);
-        break;
-    case LG_OFFLINE:
-        if (!limits_hit(is, lg__now_ns())) {
-            issue_offline(is, offline_samples);
-            is->p->ended_naturally = true;
-        }
-        break;
-    }
 }
 
 /* The warm-up: the scenario's own queries on the loaded set for warmup_duration_ms,
@@ -1027,22 +775,19 @@ static int warm_up(lg__test *t, lg__pass *perf)
     t->eff.max_async_queries = 0;
     uint64_t acc_threshold = t->acc_threshold;
     t->acc_threshold = 0;
-    issuer is = {.t = t, .p = &w, .set = perf->loaded, .nset = perf->nloaded};
+    lg__issuer is = {.t = t, .p = &w, .set = perf->loaded, .nset = perf->nloaded};
     /* Another stream of indices and arrivals than the timed run's. */
-    is.index_rng = rng_new(t->req->sample_index_rng_seed ^ UINT64_C(0x77a3c1e5));
-    uint64_t n = 1;
-    if (saved.scenario == LG_OFFLINE) {
-        double want = floor((double)t->req->warmup_duration_ms / 1000.0 * saved.target_qps);
-        n = want < 1 ? 1 : want > 1e8 ? 100000000 : (uint64_t)want;
-    }
-    size_t bufn = issue_buffer_samples(&saved, n);
+    is.index_rng = lg__rng_new(t->req->sample_index_rng_seed ^ UINT64_C(0x77a3c1e5));
+    const lg__scenario_ops *sc = lg__scenario(saved.scenario);
+    uint64_t n = sc->warmup_samples(&saved, t->req->warmup_duration_ms);
+    size_t bufn = sc->buffer_samples(&saved, n);
     int rc = 0;
     if (!is.index_rng || alloc_buf(&is, bufn)) {
         rc = LG_ENOMEM;
         goto out;
     }
     pass_begin(t, &w);
-    issue_performance(&is, n);
+    sc->issue(&is, n);
     pass_end(t, &w);
     perf->warmup_queries = w.queries;
     EVENT(t, "generic_message", "Warm-up: %llu queries (%llu samples) in %lld ms, not measured",
@@ -1066,9 +811,10 @@ static int run_performance(lg__test *t, lg__pass *p)
     EVENT(t, "generic_message", "Starting performance mode");
     if ((rc = qsl_load(t, p, p->loaded, p->nloaded)))
         return rc;
-    issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
-    is.index_rng = rng_new(t->req->sample_index_rng_seed);
-    size_t bufn = issue_buffer_samples(e, e->samples_per_query);
+    lg__issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
+    is.index_rng = lg__rng_new(t->req->sample_index_rng_seed);
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
+    size_t bufn = sc->buffer_samples(e, e->samples_per_query);
     if (!is.index_rng || alloc_buf(&is, bufn)) {
         rc = LG_ENOMEM;
         goto out;
@@ -1087,7 +833,7 @@ static int run_performance(lg__test *t, lg__pass *p)
     monitor m;
     pass_begin(t, p);
     monitor_start(&m, t, p, "performance");
-    issue_performance(&is, e->samples_per_query);
+    sc->issue(&is, e->samples_per_query);
     if (p->ended_naturally)
         EVENT(t, "generic_message",
               "Ending naturally: Minimum query count and test duration met.");
@@ -1108,8 +854,9 @@ static int run_accuracy(lg__test *t, lg__pass *p)
     const lg__eff *e = &t->eff;
     uint64_t total = e->accuracy_sample_count, psc = e->performance_sample_count;
     EVENT(t, "generic_message", "Starting accuracy mode");
-    issuer is = {.t = t, .p = p, .accuracy = true};
-    size_t bufn = issue_buffer_samples(e, psc);
+    lg__issuer is = {.t = t, .p = p, .accuracy = true};
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
+    size_t bufn = sc->buffer_samples(e, psc);
     uint64_t *set = malloc(psc * sizeof *set);
     int rc = 0;
     if (!set || alloc_buf(&is, bufn)) {
@@ -1127,7 +874,7 @@ static int run_accuracy(lg__test *t, lg__pass *p)
     pass_begin(t, p);
     monitor_start(&m, t, p, "accuracy");
     for (uint64_t first = 0; first < total; first += psc) {
-        if (stop_requested()) {
+        if (lg__stop_requested()) {
             ERROR(t, "error_runtime", "Ending early: the test was aborted after %llu of "
                   "%llu accuracy samples", (unsigned long long)first,
                   (unsigned long long)total);
@@ -1145,18 +892,7 @@ static int run_accuracy(lg__test *t, lg__pass *p)
         is.nset = n;
         is.pos = 0;
         uint64_t set_first_seq = p->store.count;
-        switch (e->scenario) {
-        case LG_SINGLE_STREAM:
-        case LG_MULTI_STREAM:
-            issue_streams(&is, (n + e->samples_per_query - 1) / e->samples_per_query);
-            break;
-        case LG_SERVER:
-            issue_server(&is, n);
-            break;
-        case LG_OFFLINE:
-            issue_offline(&is, n);
-            break;
-        }
+        sc->issue(&is, n);
         if (t->sut->flush)
             t->sut->flush(t->sut->ctx);
         /* The set stays loaded until its samples completed (or timed out). */
@@ -1224,7 +960,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     t->qsl = qsl;
     t->log = log;
     t->test_start_ns = lg__now_ns();
-    t->test_start_wall_ns = wall_ns();
+    t->test_start_wall_ns = lg__wall_ns();
     t->acc_seed = mix64(settings->accuracy_log_rng_seed);
     t->sut_name_ns = lg__now_ns() - t->test_start_ns;
     /* Settings that are accepted but probably a mistake, logged as warnings. */
@@ -1249,7 +985,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         rc = run_accuracy(t, &acc);
         t->log_all = false;
     }
-    if (!rc && want_perf && !stop_requested() && !acc.ended_oom &&
+    if (!rc && want_perf && !lg__stop_requested() && !acc.ended_oom &&
         !atomic_load(&t->acc_oom)) {
         double prob = settings->accuracy_log_probability;
         t->acc_threshold = prob >= 1.0  ? UINT64_MAX
@@ -1274,7 +1010,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         out->mode = perf_ran ? LG_MODE_PERFORMANCE : LG_MODE_ACCURACY;
         /* An abort counts in the results only when it changed what was measured (the
          * pass's end reasons); one that came after is noted here. */
-        if (stop_requested() && !out->aborted)
+        if (lg__stop_requested() && !out->aborted)
             EVENT(t, "generic_message", "An abort arrived after issuing ended and every "
                   "sample had settled; the run is judged on its data");
         if (out->invalid_reasons & LG_INVALID_OUT_OF_MEMORY) {

@@ -236,20 +236,8 @@ uint64_t lg__memory_available(void)
 static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qsl,
                         char *msg, size_t len)
 {
-    double samples = 0;
     const char *what = "";
-    if (e->scenario == LG_SERVER) {
-        samples = e->target_qps * (double)e->min_duration_ms / 1000.0 * 1.05;
-        if (samples < (double)e->min_query_count)
-            samples = (double)e->min_query_count;
-        what = "server_target_qps";
-    } else if (e->scenario == LG_OFFLINE) {
-        samples = (double)e->samples_per_query;
-        what = "offline_expected_qps";
-    } else if (s->max_query_count) {
-        samples = (double)s->max_query_count * (double)e->samples_per_query;
-        what = "max_query_count";
-    }
+    double samples = lg__scenario(e->scenario)->expected_samples(s, e, &what);
     if (e->max_query_count && samples > (double)e->max_query_count * (double)e->samples_per_query)
         samples = (double)e->max_query_count * (double)e->samples_per_query;
     double need = 0;
@@ -257,7 +245,7 @@ static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qs
     if (e->mode == LG_MODE_PERFORMANCE || e->mode == LG_MODE_SUBMISSION) {
         /* Per sample: the 32-byte record, 16 bytes while the results are computed, and
          * for Offline the 16-byte sample handed to the SUT. */
-        double per = 48.0 + (e->scenario == LG_OFFLINE ? 16.0 : 0.0);
+        double per = 48.0 + (lg__scenario(e->scenario)->one_query ? 16.0 : 0.0);
         need = samples * per;
         if (samples > (double)LG__MAX_RECORDS) {
             if (msg && len)
@@ -320,63 +308,15 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
     e->accuracy_sample_count = s->accuracy_sample_count_override
                                    ? s->accuracy_sample_count_override
                                    : qsl->total_sample_count;
+    /* The scenario's own settings, and its sample timeout unless one is set. */
+    const lg__scenario_ops *sc = lg__scenario(s->scenario);
     double bound_ns = 0;
-    switch (s->scenario) {
-    case LG_SINGLE_STREAM:
-        e->target_qps = 1e9 / s->single_stream_expected_latency_ns;
-        e->target_latency_percentile = s->single_stream_target_latency_percentile;
-        bound_ns = s->single_stream_expected_latency_ns;
-        break;
-    case LG_MULTI_STREAM:
-        e->target_qps = 1e9 / s->multi_stream_expected_latency_ns;
-        e->target_latency_percentile = s->multi_stream_target_latency_percentile;
-        e->samples_per_query = s->multi_stream_samples_per_query;
-        bound_ns = s->multi_stream_expected_latency_ns;
-        break;
-    case LG_SERVER:
-        e->target_qps = s->server_target_qps;
-        e->target_latency_ns = s->server_target_latency_ns;
-        e->target_latency_percentile = s->server_target_latency_percentile;
-        e->max_async_queries = s->server_max_async_queries;
-        bound_ns = (double)s->server_target_latency_ns;
-        break;
-    case LG_OFFLINE: {
-        e->target_qps = s->offline_expected_qps;
-        e->target_latency_percentile = 0.99;
-        double want = floor(1.1 * (double)s->min_duration_ms / 1000.0 * e->target_qps);
-        if (!(want < 1e12))
-            return fail(msg, len, "%s = %g: the Offline query would hold more than 1e12 "
-                        "samples; lower offline_expected_qps or min_duration_ms",
-                        "offline_expected_qps", e->target_qps);
-        uint64_t spq = (uint64_t)want;
-        if (spq < s->min_query_count)
-            spq = s->min_query_count;
-        if (s->performance_issue_unique)
-            spq = e->performance_sample_count;
-        if (spq == 0)
-            spq = 1;
-        e->samples_per_query = spq;
-        e->min_query_count = 1;
-        e->target_duration_ms = 0;
-        bound_ns = 1e9 * (double)spq / e->target_qps;
-        break;
-    }
-    }
+    int rc = sc->derive(s, e, &bound_ns, msg, len);
+    if (rc)
+        return rc;
     e->min_sample_count = e->min_query_count * e->samples_per_query;
-    if (s->sample_timeout_ns > 0) {
-        e->sample_timeout_ns = s->sample_timeout_ns;
-    } else if (s->scenario == LG_OFFLINE) {
-        /* The query's expected duration is already the whole run: twice it, and 10 s
-         * more, lets a SUT at half the expected rate finish. */
-        e->sample_timeout_ns = (int64_t)(2.0 * bound_ns + 1e10);
-    } else {
-        double t = 100.0 * bound_ns;
-        if (t < 1e10)
-            t = 1e10;
-        if (t > 3.6e12) /* an hour: a bound that large is a typo */
-            t = 3.6e12;
-        e->sample_timeout_ns = (int64_t)t;
-    }
+    e->sample_timeout_ns = s->sample_timeout_ns > 0 ? s->sample_timeout_ns
+                                                    : sc->default_timeout_ns(bound_ns);
     return check_memory(s, e, qsl, msg, len);
 }
 

@@ -241,19 +241,6 @@ int plot_histogram(const int64_t *sorted, size_t n, size_t max_bins, bool log_bi
 
 /* ---- time windows ----------------------------------------------------------------- */
 
-/* The first index in [lo, hi) of non-decreasing t whose time is >= x (hi if none). */
-static size_t first_at_or_after(const int64_t *t, size_t lo, size_t hi, int64_t x)
-{
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* p50 and p99 (MLPerf's rule) of the m values at a, reordering them. */
 static void window_quantiles(int64_t *a, size_t m, plot_window *o)
 {
@@ -264,131 +251,70 @@ static void window_quantiles(int64_t *a, size_t m, plot_window *o)
     o->p50 = k50 < k99 ? stats_select_i64(a, k99, k50) : o->p99;
 }
 
-/* Fills the rates and means of out[0..nw) from their counts and value sums. */
-static void window_rates(plot_window *out, size_t nw, int64_t width, const double *sums)
+/* Fills out[0..nw) from the windows stats/ finds: runs of the series when the times
+ * never decrease (no pass over the values; the quantiles copy one window at a time),
+ * else a counting sort that groups the values window by window (in the order of the
+ * series either way, so both give the same figures). */
+static int windows_fill(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width,
+                        size_t nw, bool monotone, bool quantiles, plot_window *out)
 {
-    double seconds = (double)width / 1e9;
-    for (size_t w = 0; w < nw; w++) {
-        out[w].rate_per_s = (double)out[w].count / seconds;
-        out[w].mean = sums && out[w].count ? sums[w] / (double)out[w].count : 0.0;
-    }
-}
-
-/* plot_windows for times in any order: a pass that finds each value's window, then
- * (for the quantiles) a counting sort of the values by window. */
-static int windows_any(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width,
-                       size_t nw, bool quantiles, plot_window *out)
-{
-    double *sums = calloc(nw, sizeof(*sums));
-    if (!sums)
+    size_t *off = malloc((nw + 1) * sizeof(*off));
+    int64_t *grouped = NULL;
+    if (!off)
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        if (t_ns[i] < 0)
-            continue;
-        size_t w = (size_t)(t_ns[i] / width);
-        if (w >= nw)
-            w = nw - 1;
-        plot_window *o = &out[w];
-        if (v) {
-            int64_t x = v[i];
-            if (o->count == 0 || x < o->min)
-                o->min = x;
-            if (o->count == 0 || x > o->max)
-                o->max = x;
-            sums[w] += (double)x;
+    const int64_t *x = v; /* window w's values at x + off[w] */
+    if (monotone) {
+        stats_window_runs_i64(t_ns, n, width, nw, off);
+    } else if (v) {
+        if (!(grouped = malloc((n ? n : 1) * sizeof(*grouped)))) {
+            free(off);
+            return -ENOMEM;
         }
-        o->count++;
+        stats_window_group_i64(t_ns, v, n, width, nw, off, grouped);
+        x = grouped;
+    } else {
+        stats_window_group_i64(t_ns, NULL, n, width, nw, off, NULL);
     }
-    window_rates(out, nw, width, v ? sums : NULL);
-    free(sums);
-    if (!quantiles || !v)
-        return 0;
-    size_t *start = calloc(nw + 1, sizeof(*start));
-    size_t total = 0;
-    for (size_t w = 0; w < nw; w++)
-        total += out[w].count;
-    int64_t *scratch = malloc((total ? total : 1) * sizeof(*scratch));
-    if (!start || !scratch) {
-        free(start);
-        free(scratch);
-        return -ENOMEM;
-    }
-    for (size_t w = 0; w < nw; w++)
-        start[w + 1] = start[w] + out[w].count;
-    for (size_t i = 0; i < n; i++) {
-        if (t_ns[i] < 0)
-            continue;
-        size_t w = (size_t)(t_ns[i] / width);
-        if (w >= nw)
-            w = nw - 1;
-        scratch[start[w]++] = v[i];
-    }
-    size_t begin = 0;
-    for (size_t w = 0; w < nw; w++) {
-        if (out[w].count)
-            window_quantiles(scratch + begin, out[w].count, &out[w]);
-        begin += out[w].count;
-    }
-    free(start);
-    free(scratch);
-    return 0;
-}
-
-/* plot_windows for non-decreasing times: window w is the run of indices whose time is
- * in [w width, (w + 1) width), found by binary search; no division per value, and the
- * quantiles need a scratch buffer of the largest window only. Same results as
- * windows_any (the values of a window are visited in the same order). */
-static int windows_sorted(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width,
-                          size_t nw, bool quantiles, plot_window *out)
-{
-    size_t *bound = malloc((nw + 1) * sizeof(*bound));
-    double *sums = calloc(nw, sizeof(*sums));
-    if (!bound || !sums) {
-        free(bound);
-        free(sums);
-        return -ENOMEM;
-    }
-    bound[0] = first_at_or_after(t_ns, 0, n, 0); /* negative times are left out */
-    for (size_t w = 1; w < nw; w++)
-        bound[w] = (int64_t)w > INT64_MAX / width
-                       ? n
-                       : first_at_or_after(t_ns, bound[w - 1], n, (int64_t)w * width);
-    bound[nw] = n; /* the last window also holds any time beyond it */
+    double seconds = (double)width / 1e9;
     size_t most = 0;
     for (size_t w = 0; w < nw; w++) {
         plot_window *o = &out[w];
-        o->count = bound[w + 1] - bound[w];
+        o->count = off[w + 1] - off[w];
+        o->rate_per_s = (double)o->count / seconds;
         most = o->count > most ? o->count : most;
         if (!v || !o->count)
             continue;
-        const int64_t *x = v + bound[w];
-        int64_t lo = x[0], hi = x[0];
+        const int64_t *xs = x + off[w];
+        int64_t lo = xs[0], hi = xs[0];
         double sum = 0;
         for (size_t i = 0; i < o->count; i++) {
-            lo = x[i] < lo ? x[i] : lo;
-            hi = x[i] > hi ? x[i] : hi;
-            sum += (double)x[i];
+            lo = xs[i] < lo ? xs[i] : lo;
+            hi = xs[i] > hi ? xs[i] : hi;
+            sum += (double)xs[i];
         }
         o->min = lo;
         o->max = hi;
-        sums[w] = sum;
+        o->mean = sum / (double)o->count;
     }
-    window_rates(out, nw, width, v ? sums : NULL);
-    free(sums);
-    int64_t *scratch = quantiles && v ? malloc((most ? most : 1) * sizeof(*scratch)) : NULL;
-    if (quantiles && v && !scratch) {
-        free(bound);
-        return -ENOMEM;
+    int rc = 0;
+    if (quantiles && v) {
+        /* The grouping is ours to reorder; runs of the caller's series are copied. */
+        int64_t *scratch = grouped ? grouped : malloc((most ? most : 1) * sizeof(*scratch));
+        for (size_t w = 0; scratch && w < nw; w++) {
+            if (!out[w].count)
+                continue;
+            int64_t *a = scratch + (grouped ? off[w] : 0);
+            if (!grouped)
+                memcpy(a, v + off[w], out[w].count * sizeof(*a));
+            window_quantiles(a, out[w].count, &out[w]);
+        }
+        rc = scratch ? 0 : -ENOMEM;
+        if (scratch != grouped)
+            free(scratch);
     }
-    for (size_t w = 0; scratch && w < nw; w++) {
-        if (!out[w].count)
-            continue;
-        memcpy(scratch, v + bound[w], out[w].count * sizeof(*scratch));
-        window_quantiles(scratch, out[w].count, &out[w]);
-    }
-    free(scratch);
-    free(bound);
-    return 0;
+    free(grouped);
+    free(off);
+    return rc;
 }
 
 int plot_windows(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width_ns,
@@ -436,8 +362,7 @@ int plot_windows(const int64_t *t_ns, const int64_t *v, size_t n, int64_t width_
         memset(&out[w], 0, sizeof(out[w]));
         out[w].start_ns = (int64_t)w * width;
     }
-    int rc = monotone ? windows_sorted(t_ns, v, n, width, nw, quantiles, out)
-                      : windows_any(t_ns, v, n, width, nw, quantiles, out);
+    int rc = windows_fill(t_ns, v, n, width, nw, monotone, quantiles, out);
     if (rc)
         return rc;
     *nout = nw;

@@ -81,6 +81,11 @@ int rpt__run_series(const rpt_run *run, bool want_sorted, rpt__series *out);
 /* The end of a run's time axis: the last successful completion, ns from the start. */
 int64_t rpt__run_end_ns(const rpt_run *run);
 
+/* The completions of the run's successful samples counted in nw windows of width ns
+ * from 0 (stats_window_of: the last window also takes the times beyond it): counts[k]
+ * receives window k's count. nw >= 1. */
+void rpt__completion_counts(const rpt_run *run, double width, size_t nw, double *counts);
+
 /* The throughput figure of a run (see rpt_metrics_from_set). */
 double rpt__run_throughput(const rpt_run_info *info);
 

@@ -150,13 +150,7 @@ static int from_batches(const rpt_run *run, unsigned batches, rpt_metrics *m, ch
     /* Throughput: completions in each of k equal windows of [0, last completion]. */
     int64_t end = rpt__run_end_ns(run);
     double width = (double)end / k;
-    for (size_t i = 0; i < run->n_samples; i++) {
-        const rpt_sample *s = &run->samples[i];
-        if (!rpt__sample_ok(s))
-            continue;
-        size_t w = width > 0 ? (size_t)((double)s->completed_ns / width) : 0;
-        tp[w < k ? w : k - 1] += 1.0;
-    }
+    rpt__completion_counts(run, width, k, tp);
     for (unsigned w = 0; w < k; w++)
         tp[w] = width > 0 ? tp[w] / (width / 1e9) : 0.0;
     if (sc != LG_OFFLINE) {

@@ -1077,6 +1077,16 @@ int64_t rpt__run_end_ns(const rpt_run *run)
     return run->end_ns;
 }
 
+void rpt__completion_counts(const rpt_run *run, double width, size_t nw, double *counts)
+{
+    memset(counts, 0, nw * sizeof *counts);
+    for (size_t i = 0; i < run->n_samples; i++) {
+        const rpt_sample *s = &run->samples[i];
+        if (rpt__sample_ok(s))
+            counts[stats_window_of((double)s->completed_ns, width, nw)] += 1.0;
+    }
+}
+
 double rpt__run_throughput(const rpt_run_info *info)
 {
     const lg_results *r = &info->results;

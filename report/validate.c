@@ -561,13 +561,7 @@ static int throughput_interval(const rpt_run *run, const rpt_validate_opts *o,
     if (!rate)
         return LG_ENOMEM;
     double width = (double)end / w;
-    for (size_t i = 0; i < run->n_samples; i++) {
-        const rpt_sample *s = &run->samples[i];
-        if (!rpt__sample_ok(s))
-            continue;
-        size_t k = (size_t)((double)s->completed_ns / width);
-        rate[k < w ? k : w - 1] += 1;
-    }
+    rpt__completion_counts(run, width, w, rate);
     for (unsigned k = 0; k < w; k++)
         rate[k] /= width / 1e9;
     stats_ci ci;
@@ -664,50 +658,53 @@ static double axis_end(const double *at, size_t n)
     return m;
 }
 
-/* The window of a time: at / width, the last window also taking anything beyond. */
-static size_t window_of(double at, double width, size_t windows)
+/* The windows of a series for the warm-up check (stats/ finds them): runs of the series
+ * when its times are ordered, *buf then room for the largest window (the medians copy
+ * one window at a time); else grouped by a pass, the latencies into *buf (*grouped =
+ * *buf), or, without values (rates), counted only. Returns 0 or LG_ENOMEM. */
+static int series_windows(const rpt__series *ser, bool values, double width, unsigned W,
+                          size_t *off, double **buf, const double **grouped)
 {
-    size_t w = (size_t)(at / width);
-    return w < windows ? w : windows - 1;
-}
-
-/* For times that never decrease, window k is the run of indices [off[k], off[k + 1]):
- * its bounds by binary search, with no pass over the values. */
-static void window_runs(const double *at, size_t n, double width, size_t windows, size_t *off)
-{
-    off[0] = 0;
-    for (size_t k = 1; k < windows; k++) {
-        size_t lo = off[k - 1], hi = n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (window_of(at[mid], width, windows) < k)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        off[k] = lo;
+    if (ser->at_ordered) {
+        stats_window_runs(ser->at, ser->n, width, W, off);
+        size_t most = 0;
+        for (unsigned k = 0; k < W; k++)
+            most = off[k + 1] - off[k] > most ? off[k + 1] - off[k] : most;
+        *buf = malloc((most ? most : 1) * sizeof **buf);
+        return *buf ? 0 : LG_ENOMEM;
     }
-    off[windows] = n;
+    if (!values)
+        return stats_window_group(ser->at, NULL, ser->n, width, W, off, NULL), 0;
+    if (!(*buf = malloc((ser->n ? ser->n : 1) * sizeof **buf)))
+        return LG_ENOMEM;
+    stats_window_group(ser->at, ser->lat, ser->n, width, W, off, *buf);
+    *grouped = *buf;
+    return 0;
 }
 
-/* Fills off[0..windows] with the window bounds of the grouping of lat by the window of
- * at, and (when buf is not NULL: n values) groups: window k's values at buf + off[k],
- * in the order of the series. */
-static void group_by_window(const double *lat, const double *at, size_t n, double width,
-                            size_t windows, size_t *off, double *buf)
+/* The latencies of the last k of S windows of width lw (bounds wo, tot values in all),
+ * window by window: window j at pool + wo[j] - wo[S - k]; a copy of the end of the series
+ * when its times are ordered. NULL when out of memory. */
+static double *last_windows(const rpt__series *ser, double lw, unsigned S, unsigned k,
+                            const size_t *wo, size_t tot)
 {
-    memset(off, 0, (windows + 1) * sizeof *off);
-    for (size_t i = 0; i < n; i++)
-        off[window_of(at[i], width, windows) + 1]++;
-    for (size_t k = 0; k < windows; k++)
-        off[k + 1] += off[k];
-    if (!buf)
-        return;
-    size_t *fill = off; /* advanced while filling, then shifted back */
-    for (size_t i = 0; i < n; i++)
-        buf[fill[window_of(at[i], width, windows)]++] = lat[i];
-    memmove(off + 1, off, windows * sizeof *off);
-    off[0] = 0;
+    double *pool = malloc((tot ? tot : 1) * sizeof *pool);
+    if (!pool)
+        return NULL;
+    size_t base = wo[S - k];
+    if (ser->at_ordered) {
+        memcpy(pool, ser->lat + base, tot * sizeof *pool);
+        return pool;
+    }
+    size_t fill[256];
+    for (unsigned j = S - k; j < S; j++)
+        fill[j] = wo[j] - base;
+    for (size_t i = 0; i < ser->n; i++) {
+        size_t w = stats_window_of(ser->at[i], lw, S);
+        if (w >= S - k)
+            pool[fill[w]++] = ser->lat[i];
+    }
+    return pool;
 }
 
 static int check_warmup(const rpt_run *run, const rpt__series *ser,
@@ -730,27 +727,11 @@ static int check_warmup(const rpt_run *run, const rpt__series *ser,
     size_t *off = malloc((W + 1) * sizeof *off), *cnt = malloc(W * sizeof *cnt);
     double *warm_v = malloc(W * sizeof *warm_v), *rest_v = malloc(W * sizeof *rest_v);
     double *buf = NULL;
-    int ret = LG_ENOMEM;
-    if (!off || !cnt || !warm_v || !rest_v)
-        goto out;
-    /* Windows of the latencies: runs of the series when its times are ordered (the
-     * medians then need a copy of one window at a time), else grouped by a pass. */
     const double *grouped = NULL;
-    if (ser->at_ordered) {
-        window_runs(at, n, width, W, off);
-        size_t most = 0;
-        for (unsigned k = 0; k < W; k++)
-            most = off[k + 1] - off[k] > most ? off[k + 1] - off[k] : most;
-        if (!(buf = malloc((most ? most : 1) * sizeof *buf)))
-            goto out;
-    } else if (use_lat) {
-        if (!(buf = malloc(n * sizeof *buf)))
-            goto out;
-        group_by_window(lat, at, n, width, W, off, buf);
-        grouped = buf;
-    } else {
-        group_by_window(lat, at, n, width, W, off, NULL); /* rates: counts only */
-    }
+    int ret = LG_ENOMEM;
+    if (!off || !cnt || !warm_v || !rest_v ||
+        series_windows(ser, use_lat, width, W, off, &buf, &grouped))
+        goto out;
     for (unsigned k = 0; k < W; k++)
         cnt[k] = off[k + 1] - off[k];
     /* One value per window: the median latency of the queries scheduled in it, or
@@ -845,7 +826,7 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
                            const rpt_validate_opts *o, rpt_validation *v, recs *rc,
                            const rpt_run_info *in)
 {
-    const double *lat = ser->lat, *at = ser->at;
+    const double *at = ser->at;
     size_t n = ser->n;
     bool ordered = ser->at_ordered;
     unsigned S = o->stability_windows, k = o->stability_last;
@@ -861,14 +842,8 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
     /* Throughput: completions in the last k of S windows of [0, last completion]. */
     double width = (double)end / S;
     v->stability.window_ms = width / 1e6;
-    double cnt[256] = {0};
-    for (size_t i = 0; i < run->n_samples; i++) {
-        const rpt_sample *s = &run->samples[i];
-        if (!rpt__sample_ok(s))
-            continue;
-        size_t w = (size_t)((double)s->completed_ns / width);
-        cnt[w < S ? w : S - 1] += 1;
-    }
+    double cnt[256];
+    rpt__completion_counts(run, width, S, cnt);
     double mean = 0, dev = 0;
     for (unsigned j = S - k; j < S; j++)
         mean += cnt[j];
@@ -890,33 +865,19 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
         size_t m = SIZE_MAX, tot = 0;
         size_t wo[257] = {0}; /* window j: [wo[j], wo[j + 1]) of the series or grouping */
         if (lw > 0 && ordered)
-            window_runs(at, n, lw, S, wo);
+            stats_window_runs(at, n, lw, S, wo);
         else if (lw > 0)
-            group_by_window(lat, at, n, lw, S, wo, NULL);
+            stats_window_group(at, NULL, n, lw, S, wo, NULL);
         for (unsigned j = S - k; j < S; j++) {
             m = wo[j + 1] - wo[j] < m ? wo[j + 1] - wo[j] : m;
             tot += wo[j + 1] - wo[j];
         }
         double ps = m >= 1000 ? 0.99 : m >= 100 ? 0.90 : m >= 20 ? 0.50 : 0;
-        /* The last k windows' latencies, window by window: window j at pool + wo[j] -
-         * wo[S - k] (a copy of the end of the series when its times are ordered). */
-        double *pool = ps > 0 ? malloc(tot * sizeof *pool) : NULL;
+        double *pool = ps > 0 ? last_windows(ser, lw, S, k, wo, tot) : NULL;
         if (ps > 0 && !pool)
             return LG_ENOMEM;
         if (ps > 0) {
             size_t base = wo[S - k];
-            if (ordered) {
-                memcpy(pool, lat + base, tot * sizeof *pool);
-            } else {
-                size_t fill[256];
-                for (unsigned j = S - k; j < S; j++)
-                    fill[j] = wo[j] - base;
-                for (size_t i = 0; i < n; i++) {
-                    size_t w = window_of(at[i], lw, S);
-                    if (w >= S - k)
-                        pool[fill[w]++] = lat[i];
-                }
-            }
             double vals[256], lmean = 0, ldev = 0;
             for (unsigned j = S - k; j < S; j++) {
                 size_t nw = wo[j + 1] - wo[j];

@@ -915,6 +915,80 @@ typedef struct stats_sample_sizes_result {
 int stats_sample_sizes(double p, double confidence, stats_sample_sizes_result *out);
 
 /* ------------------------------------------------------------------------------------
+ * Time windows
+ * ---------------------------------------------------------------------------------- */
+
+/*
+ * The one rule every time binning of the project follows (the reports' throughput
+ * intervals, warm-up and stability checks and batch metrics, and the plots' windows):
+ * window k of nw windows of width w is [k w, (k + 1) w) from 0, so a time exactly on a
+ * boundary k w is in window k; the last window, nw - 1, also takes every time beyond its
+ * end; a time below 0 is in no window.
+ *
+ * stats_window_of: the window of t >= 0, floor(t / width) clamped to nw - 1; 0 when
+ *   t / width is not a positive number (t = 0, or width 0 with t = 0: an empty axis).
+ *   nw >= 1.
+ * stats_window_of_i64: the same in integers (t / width, exact at every boundary), for
+ *   t >= 0 and width > 0; 0 for t < 0.
+ * Thread safety: pure functions.
+ */
+static inline size_t stats_window_of(double t, double width, size_t nw)
+{
+	double q = t / width;
+	if (!(q > 0))
+		return 0;
+	return q >= (double)(nw - 1) ? nw - 1 : (size_t)q;
+}
+
+static inline size_t stats_window_of_i64(int64_t t, int64_t width, size_t nw)
+{
+	if (t < 0)
+		return 0;
+	uint64_t q = (uint64_t)(t / width);
+	return q < (uint64_t)nw ? (size_t)q : nw - 1;
+}
+
+/*
+ * The windows of times that never decrease, as runs of indices: window k holds the
+ * indices [off[k], off[k + 1]), found by binary search (O(nw log n), no pass over the
+ * times). Negative times come first and lie before off[0].
+ *
+ *  t      n times in non-decreasing order (not checked: other orders give runs that
+ *         mean nothing; use stats_window_group).
+ *  width  > 0.
+ *  nw     number of windows, >= 1.
+ *  off    receives nw + 1 bounds.
+ * Returns 0, or -EINVAL (off NULL, t NULL with n > 0, nw 0, width not > 0).
+ * Thread safety: reentrant; reads t only.
+ */
+int stats_window_runs(const double *t, size_t n, double width, size_t nw, size_t *off);
+int stats_window_runs_i64(const int64_t *t, size_t n, int64_t width, size_t nw,
+			  size_t *off);
+
+/*
+ * The windows of times in any order, by a counting sort: off[0..nw] receives the bounds
+ * (window k has off[k + 1] - off[k] of the times; negative ones are left out, so off[nw]
+ * counts the rest), and when buf is not NULL the values v are grouped into it, window k's
+ * at buf[off[k] .. off[k + 1]) in the order of the series. For times that never
+ * decrease the bounds are those of stats_window_runs less off[0], and the grouping is
+ * v + off[0] itself.
+ *
+ *  t      n times.
+ *  v      n values grouped with them; may be NULL when buf is NULL.
+ *  width  > 0.
+ *  nw     number of windows, >= 1.
+ *  off    receives nw + 1 bounds.
+ *  buf    NULL (bounds only) or room for off[nw] <= n values; must not overlap v.
+ * Returns 0, or -EINVAL (off NULL, t NULL with n > 0, buf without v, nw 0, width not
+ * > 0). Two passes over the times with buf, one without; no allocation.
+ * Thread safety: reentrant on distinct off and buf.
+ */
+int stats_window_group(const double *t, const double *v, size_t n, double width, size_t nw,
+		       size_t *off, double *buf);
+int stats_window_group_i64(const int64_t *t, const int64_t *v, size_t n, int64_t width,
+			   size_t nw, size_t *off, int64_t *buf);
+
+/* ------------------------------------------------------------------------------------
  * Seeded generators
  * ---------------------------------------------------------------------------------- */
 

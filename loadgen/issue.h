@@ -1,0 +1,101 @@
+/* issue.h: the issue machinery the scenarios' loops (scenario.c) are made of, from
+ * run.c: the per-pass issuer, the hot-path steps (pick a sample, fill its record, hand
+ * samples to the SUT) inline so that each loop compiles them in, and the waits and
+ * limits behind a call. loadgen/ only (not installed). */
+#ifndef LOADGEN_ISSUE_H
+#define LOADGEN_ISSUE_H
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "loadgen/internal.h"
+
+/* Entries of the detail log's run-time part, with the source line that logged them. */
+#define EVENT(t, key, ...) lg__event_add((t), 0, (key), __FILE__, __LINE__, __VA_ARGS__)
+#define ERROR(t, key, ...) lg__event_add((t), 1, (key), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Per-pass issue state: the sample picker and the samples buffer. */
+typedef struct lg__issuer {
+    lg__test *t;
+    lg__pass *p;
+    gsl_rng *index_rng;
+    const uint64_t *set;   /* indices to pick from */
+    uint64_t nset;
+    uint64_t *perm;        /* performance_issue_unique: a shuffled copy */
+    uint64_t perm_pos;
+    uint64_t pos;          /* accuracy mode: next position in set */
+    bool accuracy;
+    lg_sample *buf;
+    size_t bufcap;
+} lg__issuer;
+
+/* The QSL index of the next sample, by the settings' rule. */
+static inline uint64_t lg__pick_index(lg__issuer *is)
+{
+    const lg_settings *s = is->t->req;
+    if (is->accuracy)
+        return is->set[is->pos++];
+    if (s->performance_issue_same)
+        return is->set[s->performance_issue_same_index];
+    if (s->performance_issue_unique) {
+        if (is->perm_pos == is->nset) {
+            gsl_ran_shuffle(is->index_rng, is->perm, is->nset, sizeof *is->perm);
+            is->perm_pos = 0;
+        }
+        return is->perm[is->perm_pos++];
+    }
+    return is->set[gsl_rng_uniform_int(is->index_rng, is->nset)];
+}
+
+/* Fills the record of the next sample and its lg_sample. Returns false when the record
+ * store is full or out of memory (then call lg__out_of_records). */
+static inline bool lg__prepare(lg__issuer *is, lg_sample *out, int64_t sched_ns,
+                               uint64_t index)
+{
+    lg__pass *p = is->p;
+    uint64_t seq = p->store.count;
+    lg__rec *rec = lg__store_get(&p->store, seq);
+    if (!rec)
+        return false;
+    p->store.count++;
+    rec->scheduled_ns = sched_ns;
+    rec->index = (uint32_t)index;
+    out->id = (p->tag << LG__SEQ_BITS) | seq;
+    out->index = index;
+    return true;
+}
+
+/* Marks n prepared samples issued at now and hands them to the SUT as one query. */
+static inline void lg__issue(lg__issuer *is, const lg_sample *s, size_t n, int64_t now)
+{
+    lg__pass *p = is->p;
+    for (size_t i = 0; i < n; i++)
+        atomic_store_explicit(&lg__store_at(&p->store, s[i].id & LG__SEQ_MASK)->issued_ns,
+                              now, memory_order_release);
+    p->queries++;
+    atomic_store_explicit(&p->samples,
+                          atomic_load_explicit(&p->samples, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+    is->t->sut->issue(is->t->sut->ctx, s, n);
+}
+
+/* run.c: lg_abort() was called. */
+bool lg__stop_requested(void);
+/* run.c: the limits that end a run early (abort; in performance mode max_query_count
+ * and max_duration_ms), logged as errors and marked on the pass. True: stop issuing. */
+bool lg__limits_hit(lg__issuer *is, int64_t now);
+/* run.c: the record store gave no record: logs why and marks the pass. Returns false. */
+bool lg__out_of_records(lg__issuer *is);
+/* run.c: waits until rec completes or the deadline passes; false (the record marked
+ * timed out) on timeout. */
+bool lg__wait_rec(lg__test *t, lg__rec *rec, int64_t deadline_ns);
+/* run.c: sleeps until the absolute monotonic time t (ends early on lg_abort). */
+void lg__sleep_until(int64_t t);
+/* run.c: samples of pass p issued and not completed yet. */
+uint64_t lg__outstanding(const lg__pass *p);
+/* run.c: a seeded mt19937 using all 64 bits of an MLPerf seed; NULL when out of memory. */
+gsl_rng *lg__rng_new(uint64_t seed);
+/* run.c: CLOCK_REALTIME in ns. */
+int64_t lg__wall_ns(void);
+
+#endif /* LOADGEN_ISSUE_H */

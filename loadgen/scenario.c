@@ -1,0 +1,604 @@
+/* scenario.c: MLPerf's four scenarios, each in one place: how its effective settings
+ * are derived from the request, how its queries are issued, which figures and metric
+ * its results have, what its minimum duration judges, and its own lines in the summary
+ * and the detail log. The rest of loadgen/ is the same for every scenario and asks the
+ * table at the end of this file (lg__scenario) for the rest.
+ *
+ * Sections: SingleStream and MultiStream (they share the issue loop), Server, Offline,
+ * then the table. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "loadgen/internal.h"
+#include "loadgen/issue.h"
+#include "stats/stats.h"
+
+/* Detail-log entries, with this file's line. */
+#define KV_I64(kv, k, v) (kv)->i64((kv), (k), (v), __FILE__, __LINE__)
+#define KV_U64(kv, k, v) (kv)->u64((kv), (k), (v), __FILE__, __LINE__)
+#define KV_DBL(kv, k, v) (kv)->dbl((kv), (k), (v), __FILE__, __LINE__)
+#define KV_FLAG(kv, k, v) (kv)->flag((kv), (k), (v), __FILE__, __LINE__)
+
+/* ---------------------------------------------------------------- shared */
+
+/* A bounded query's default timeout: 100 times the bound, at least 10 s, at most an
+ * hour (a bound that large is a typo). */
+static int64_t bounded_timeout_ns(double bound_ns)
+{
+    double t = 100.0 * bound_ns;
+    if (t < 1e10)
+        t = 1e10;
+    if (t > 3.6e12)
+        t = 3.6e12;
+    return (int64_t)t;
+}
+
+/* One query's samples per issue call. */
+static size_t query_buffer(const lg__eff *e, uint64_t query_samples)
+{
+    (void)query_samples;
+    return e->samples_per_query;
+}
+
+/* A scenario that issues query after query warms up with its own queries: the size
+ * asked for is not used. */
+static uint64_t one_warmup_sample(const lg__eff *e, uint64_t duration_ms)
+{
+    (void)e, (void)duration_ms;
+    return 1;
+}
+
+/* Early stopping on a sorted latency array (SingleStream, MultiStream). */
+static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopping *es)
+{
+    stats_es_latency_result lr;
+    stats_es_latency(sorted, n, p, LG__ES_CONFIDENCE, &lr);
+    es->applies = true;
+    es->percentile = p;
+    es->queries = n;
+    es->met = lr.met;
+    es->min_queries = lr.min_queries;
+    es->overlatency = lr.t;
+    es->estimate_ns = lr.met ? lr.estimate : 0;
+}
+
+/* The streams' duration: from the start to the last query's issue. */
+static int64_t issued_span(const lg_results *r) { return r->final_issue_ns; }
+
+/* ---------------------------------------------------------------- SingleStream, MultiStream */
+
+static int derive_single(const lg_settings *s, lg__eff *e, double *bound_ns, char *msg,
+                         size_t len)
+{
+    (void)msg, (void)len;
+    e->target_qps = 1e9 / s->single_stream_expected_latency_ns;
+    e->target_latency_percentile = s->single_stream_target_latency_percentile;
+    *bound_ns = s->single_stream_expected_latency_ns;
+    return 0;
+}
+
+static int derive_multi(const lg_settings *s, lg__eff *e, double *bound_ns, char *msg,
+                        size_t len)
+{
+    (void)msg, (void)len;
+    e->target_qps = 1e9 / s->multi_stream_expected_latency_ns;
+    e->target_latency_percentile = s->multi_stream_target_latency_percentile;
+    e->samples_per_query = s->multi_stream_samples_per_query;
+    *bound_ns = s->multi_stream_expected_latency_ns;
+    return 0;
+}
+
+/* The streams grow with the SUT's speed: known ahead only under max_query_count. */
+static double stream_samples(const lg_settings *s, const lg__eff *e, const char **what)
+{
+    if (!s->max_query_count)
+        return 0.0;
+    *what = "max_query_count";
+    return (double)s->max_query_count * (double)e->samples_per_query;
+}
+
+/* A query of spq samples, the next one when it completed. In accuracy mode a set ends
+ * with a smaller query when it does not divide evenly. */
+static void issue_streams(lg__issuer *is, uint64_t n_accuracy)
+{
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    const lg__eff *e = &t->eff;
+    uint64_t spq = e->samples_per_query;
+    uint64_t nqueries = is->accuracy ? (n_accuracy + spq - 1) / spq : UINT64_MAX;
+    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
+    for (uint64_t q = 0; q < nqueries; q++) {
+        int64_t now = lg__now_ns();
+        if (lg__limits_hit(is, now))
+            return;
+        uint64_t n = spq;
+        if (is->accuracy && n > is->nset - is->pos)
+            n = is->nset - is->pos;
+        uint64_t base = 0;
+        if (!is->accuracy && spq > 1 && !t->req->performance_issue_same)
+            base = gsl_rng_uniform_int(is->index_rng, is->nset);
+        for (uint64_t k = 0; k < n; k++) {
+            uint64_t idx;
+            if (is->accuracy || spq == 1 || t->req->performance_issue_same)
+                idx = lg__pick_index(is);
+            else /* MultiStream: contiguous samples of the loaded set, wrapping */
+                idx = is->set[(base + k) % is->nset];
+            if (!lg__prepare(is, &is->buf[k], now, idx)) {
+                lg__out_of_records(is);
+                return;
+            }
+        }
+        uint64_t first = p->store.count - n;
+        lg__issue(is, is->buf, n, now);
+        int64_t deadline = now + e->sample_timeout_ns;
+        for (uint64_t k = 0; k < n; k++)
+            lg__wait_rec(t, lg__store_at(&p->store, first + k), deadline);
+        if (is->accuracy)
+            continue;
+        if (p->queries >= e->min_query_count && now - p->start_ns >= min_dur) {
+            p->ended_naturally = true;
+            return;
+        }
+    }
+}
+
+static void figures_single(const lg__collected *c, lg_results *r)
+{
+    lg_early_stopping *es = &r->early_stopping;
+    es_latency(c->lat, c->nok, c->e->target_latency_percentile, es);
+    stats_es_latency_result r99;
+    stats_es_latency(c->lat, c->nok, 0.99, LG__ES_CONFIDENCE, &r99);
+    es->estimate99_ns = r99.met ? r99.estimate : 0;
+    uint64_t n = c->records->count;
+    double nm1 = n ? (double)(n - 1) : 0.0;
+    r->qps_with_loadgen_overhead =
+        r->final_issue_ns > 0 ? nm1 / ((double)r->final_issue_ns / 1e9) : 0.0;
+    r->qps_without_loadgen_overhead =
+        r->latency.mean_ns > 0 ? 1e9 / (double)r->latency.mean_ns : 0.0;
+    r->metric = (double)es->estimate_ns;
+}
+
+/* A query's latency: its last sample's completion minus its scheduled time. A query
+ * with a failed or missing sample has no latency. */
+static void figures_multi(const lg__collected *c, lg_results *r)
+{
+    uint64_t n = c->records->count, spq = c->e->samples_per_query, nq = 0;
+    for (uint64_t first = 0; first < n; first += spq) {
+        uint64_t end = first + spq < n ? first + spq : n;
+        int64_t worst = INT64_MIN;
+        bool ok = true;
+        for (uint64_t s = first; s < end && ok; s++) {
+            const lg__rec *rec = lg__store_at(c->records, s);
+            int64_t done = atomic_load_explicit(&rec->completed_ns, memory_order_relaxed);
+            ok = done > 0 && rec->status == LG_STATUS_OK;
+            if (ok && done - rec->scheduled_ns > worst)
+                worst = done - rec->scheduled_ns;
+        }
+        if (ok)
+            c->scratch[nq++] = worst;
+    }
+    /* lat is free again (its stats are taken): sort the query latencies with it. */
+    double p = c->e->target_latency_percentile;
+    lg__latency_stats(c->scratch, nq, c->lat, p, &r->query_latency);
+    es_latency(c->scratch, nq, p, &r->early_stopping);
+    r->metric = (double)r->early_stopping.estimate_ns;
+}
+
+static void summary_result_single(FILE *f, const char *pct, const lg_results *r)
+{
+    fprintf(f, "%sth percentile latency (ns) : %lld\n", pct, (long long)r->latency.target_ns);
+}
+
+static void summary_result_multi(FILE *f, const char *pct, const lg_results *r)
+{
+    fprintf(f, "%sth percentile latency (ns) : %lld\n", pct,
+            (long long)r->query_latency.target_ns);
+}
+
+static void summary_stats_single(FILE *f, const lg_results *r)
+{
+    fprintf(f, "QPS w/ loadgen overhead         : %.2f\n", r->qps_with_loadgen_overhead);
+    fprintf(f, "QPS w/o loadgen overhead        : %.2f\n\n", r->qps_without_loadgen_overhead);
+    lg__summary_table(f, &r->latency);
+}
+
+static void summary_stats_multi(FILE *f, const lg_results *r)
+{
+    fputs("Per-query latency:  \n", f);
+    lg__summary_table(f, &r->query_latency);
+}
+
+static void results_single(lg__kv *kv, const lg_results *r)
+{
+    KV_DBL(kv, "result_qps_with_loadgen_overhead", r->qps_with_loadgen_overhead);
+    KV_DBL(kv, "result_qps_without_loadgen_overhead", r->qps_without_loadgen_overhead);
+    KV_I64(kv, "early_stopping_latency_ss", r->early_stopping.estimate_ns);
+    KV_I64(kv, "early_stopping_latency_ms", r->early_stopping.estimate99_ns);
+}
+
+static void results_multi(lg__kv *kv, const lg_results *r)
+{
+    static const char *const keys[6] = {
+        "result_50.00_percentile_per_query_latency_ns",
+        "result_90.00_percentile_per_query_latency_ns",
+        "result_95.00_percentile_per_query_latency_ns",
+        "result_97.00_percentile_per_query_latency_ns",
+        "result_99.00_percentile_per_query_latency_ns",
+        "result_99.90_percentile_per_query_latency_ns"};
+    const lg_latency_stats *q = &r->query_latency;
+    const int64_t v[6] = {q->p50_ns, q->p90_ns, q->p95_ns, q->p97_ns, q->p99_ns, q->p999_ns};
+    KV_I64(kv, "result_min_query_latency_ns", q->min_ns);
+    KV_I64(kv, "result_max_query_latency_ns", q->max_ns);
+    KV_I64(kv, "result_mean_query_latency_ns", q->mean_ns);
+    for (int i = 0; i < 6; i++)
+        KV_I64(kv, keys[i], v[i]);
+    KV_I64(kv, "early_stopping_latency_ms", r->early_stopping.estimate_ns);
+}
+
+/* ---------------------------------------------------------------- Server */
+
+static int derive_server(const lg_settings *s, lg__eff *e, double *bound_ns, char *msg,
+                         size_t len)
+{
+    (void)msg, (void)len;
+    e->target_qps = s->server_target_qps;
+    e->target_latency_ns = s->server_target_latency_ns;
+    e->target_latency_percentile = s->server_target_latency_percentile;
+    e->max_async_queries = s->server_max_async_queries;
+    *bound_ns = (double)s->server_target_latency_ns;
+    return 0;
+}
+
+/* Rate x duration, 5% more for the Poisson spread, at least min_query_count. */
+static double server_samples(const lg_settings *s, const lg__eff *e, const char **what)
+{
+    (void)s;
+    *what = "server_target_qps";
+    double samples = e->target_qps * (double)e->min_duration_ms / 1000.0 * 1.05;
+    return samples < (double)e->min_query_count ? (double)e->min_query_count : samples;
+}
+
+/* At most this many coalesced queries go in one issue call. */
+#define SERVER_BATCH 256
+static size_t server_buffer(const lg__eff *e, uint64_t query_samples)
+{
+    (void)e, (void)query_samples;
+    return SERVER_BATCH;
+}
+
+/* t + gap ns, saturating: lg_settings_check bounds the rate so that a mean gap fits
+ * easily, and an extreme draw must still never wrap around. */
+static inline int64_t add_gap(int64_t t, double gap_ns)
+{
+    double room = (double)(INT64_MAX - t);
+    return gap_ns < room ? t + (int64_t)gap_ns : INT64_MAX;
+}
+
+/* Poisson arrivals; latency counts from the scheduled time, so a late issue shows in
+ * the latency and in the issue lag, never hides. In accuracy mode, n queries. */
+static void issue_server(lg__issuer *is, uint64_t n_accuracy)
+{
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    const lg__eff *e = &t->eff;
+    uint64_t nqueries_cap = is->accuracy ? n_accuracy : UINT64_MAX;
+    gsl_rng *sched = lg__rng_new(t->req->schedule_rng_seed);
+    if (!sched) {
+        ERROR(t, "error_runtime", "out of memory for the schedule generator");
+        return;
+    }
+    double mean_gap_ns = 1e9 / e->target_qps;
+    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
+    /* Sleeps end at the run's deadline: a rate so low that the next query is due after
+     * max_duration_ms must not keep the run past it. */
+    int64_t deadline = !is->accuracy && e->max_duration_ms
+                           ? p->start_ns + (int64_t)e->max_duration_ms * 1000000
+                           : INT64_MAX;
+    /* An accuracy pass restarts the schedule for each set it issues. */
+    int64_t origin = is->accuracy ? lg__now_ns() : p->start_ns;
+    int64_t next = add_gap(origin, gsl_ran_exponential(sched, mean_gap_ns));
+    size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
+    bool async_limit = e->max_async_queries != 0 && !is->accuracy;
+    uint64_t q = 0;
+    int64_t prev = p->start_ns; /* scheduled time of the last query issued */
+    while (q < nqueries_cap) {
+        /* As MLPerf generates them: queries until one is scheduled at or past the
+         * minimum duration, and at least min_query_count of them. */
+        if (!is->accuracy && q >= e->min_query_count && prev - p->start_ns >= min_dur) {
+            p->ended_naturally = true;
+            break;
+        }
+        int64_t now = lg__now_ns();
+        if (now < next) {
+            lg__sleep_until(next < deadline ? next : deadline);
+            now = lg__now_ns();
+        }
+        if (lg__limits_hit(is, now))
+            break;
+        if (now < next)
+            continue; /* woken early; limits_hit saw why or the loop sleeps again */
+        if (async_limit && lg__outstanding(p) >= e->max_async_queries) {
+            ERROR(t, "error_runtime", "IssueQueryThread 0 Ending early: Too many outstanding "
+                  "queries. issued %llu outstanding %llu", (unsigned long long)p->queries,
+                  (unsigned long long)lg__outstanding(p));
+            p->ended_async = true;
+            break;
+        }
+        /* With coalescing, every query already due goes in this one issue call; each
+         * keeps its own scheduled time. */
+        size_t n = 0;
+        do {
+            if (!lg__prepare(is, &is->buf[n], next, lg__pick_index(is))) {
+                lg__out_of_records(is);
+                goto out;
+            }
+            n++;
+            q++;
+            prev = next;
+            next = add_gap(next, gsl_ran_exponential(sched, mean_gap_ns));
+        } while (n < maxbatch && next <= now && q < nqueries_cap &&
+                 (is->accuracy || q < e->min_query_count || prev - p->start_ns < min_dur));
+        lg__issue(is, is->buf, n, now);
+        p->queries += n - 1; /* coalesced samples are still queries of one sample each */
+    }
+out:
+    stats_rng_free(sched);
+}
+
+/* Every sample over the bound, failed or lost counts against MLPerf's early stopping
+ * for Server; the metric is the completed rate. */
+static void figures_server(const lg__collected *c, lg_results *r)
+{
+    const lg__eff *e = c->e;
+    uint64_t over = 0, queries = c->counts->queries, n = c->records->count;
+    for (size_t i = 0; i < c->nok; i++)
+        over += c->lat[i] > e->target_latency_ns;
+    over += r->samples_failed + r->samples_timed_out;
+    r->overlatency_count = over;
+    stats_es_server_result sr;
+    stats_es_server(queries, over, e->target_latency_percentile, LG__ES_CONFIDENCE, &sr);
+    lg_early_stopping *es = &r->early_stopping;
+    es->applies = true;
+    es->percentile = e->target_latency_percentile;
+    es->queries = queries;
+    es->overlatency = over;
+    es->min_queries = sr.needed;
+    es->met = sr.met;
+    es->more_queries_needed = sr.met ? 0 : sr.additional_needed;
+    double nm1 = n ? (double)(n - 1) : 0.0;
+    r->completed_samples_per_sec = c->secs_done > 0 ? nm1 / c->secs_done : 0.0;
+    r->scheduled_samples_per_sec =
+        r->final_scheduled_ns > 0 ? nm1 / ((double)r->final_scheduled_ns / 1e9) : 0.0;
+    r->metric = r->completed_samples_per_sec;
+}
+
+static int64_t scheduled_span(const lg_results *r) { return r->final_scheduled_ns; }
+
+static void summary_result_server(FILE *f, const char *pct, const lg_results *r)
+{
+    (void)pct;
+    fprintf(f, "Completed samples per second    : %.2f\n", r->completed_samples_per_sec);
+}
+
+static void summary_stats_server(FILE *f, const lg_results *r)
+{
+    fprintf(f, "Scheduled samples per second : %.2f\n", r->scheduled_samples_per_sec);
+    lg__summary_table(f, &r->latency);
+}
+
+static void results_server(lg__kv *kv, const lg_results *r)
+{
+    KV_U64(kv, "result_overlatency_query_count", r->overlatency_count);
+    KV_DBL(kv, "result_scheduled_samples_per_sec", r->scheduled_samples_per_sec);
+    KV_DBL(kv, "result_completed_samples_per_sec", r->completed_samples_per_sec);
+}
+
+/* ---------------------------------------------------------------- Offline */
+
+/* One query of 1.1 x min_duration x the expected rate samples (at least
+ * min_query_count; the performance set when every sample is issued once). */
+static int derive_offline(const lg_settings *s, lg__eff *e, double *bound_ns, char *msg,
+                          size_t len)
+{
+    e->target_qps = s->offline_expected_qps;
+    e->target_latency_percentile = 0.99;
+    double want = floor(1.1 * (double)s->min_duration_ms / 1000.0 * e->target_qps);
+    if (!(want < 1e12)) {
+        if (msg && len)
+            snprintf(msg, len, "offline_expected_qps = %g: the Offline query would hold more "
+                     "than 1e12 samples; lower offline_expected_qps or min_duration_ms",
+                     e->target_qps);
+        return LG_EINVAL;
+    }
+    uint64_t spq = (uint64_t)want;
+    if (spq < s->min_query_count)
+        spq = s->min_query_count;
+    if (s->performance_issue_unique)
+        spq = e->performance_sample_count;
+    if (spq == 0)
+        spq = 1;
+    e->samples_per_query = spq;
+    e->min_query_count = 1;
+    e->target_duration_ms = 0;
+    *bound_ns = 1e9 * (double)spq / e->target_qps;
+    return 0;
+}
+
+/* The query's expected duration is already the whole run: twice it, and 10 s more,
+ * lets a SUT at half the expected rate finish. */
+static int64_t offline_timeout_ns(double bound_ns) { return (int64_t)(2.0 * bound_ns + 1e10); }
+
+static double offline_samples(const lg_settings *s, const lg__eff *e, const char **what)
+{
+    (void)s;
+    *what = "offline_expected_qps";
+    return (double)e->samples_per_query;
+}
+
+static size_t offline_buffer(const lg__eff *e, uint64_t query_samples)
+{
+    (void)e;
+    return query_samples;
+}
+
+/* A warm-up query sized like the real one for the warm-up's duration. */
+static uint64_t offline_warmup(const lg__eff *e, uint64_t duration_ms)
+{
+    double want = floor((double)duration_ms / 1000.0 * e->target_qps);
+    return want < 1 ? 1 : want > 1e8 ? 100000000 : (uint64_t)want;
+}
+
+/* The one query of n samples. Records are filled, and marked issued, before the clock
+ * starts: an Offline latency counts from the start of the pass (analysis knows it), and
+ * the SUT gets the query right after the start, not after a pass over every record. */
+static void offline_query(lg__issuer *is, uint64_t n)
+{
+    lg__pass *p = is->p;
+    lg_sample *s = is->buf;
+    for (uint64_t k = 0; k < n; k++) {
+        if (!lg__prepare(is, &s[k], 0, lg__pick_index(is))) {
+            lg__out_of_records(is);
+            return;
+        }
+        atomic_store_explicit(&lg__store_at(&p->store, s[k].id & LG__SEQ_MASK)->issued_ns, 1,
+                              memory_order_release);
+    }
+    if (p->queries == 0 && !is->accuracy) {
+        p->start_ns = lg__now_ns();
+        p->start_wall_ns = lg__wall_ns();
+    }
+    p->queries++;
+    atomic_store_explicit(&p->samples,
+                          atomic_load_explicit(&p->samples, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+    is->t->sut->issue(is->t->sut->ctx, s, n);
+}
+
+/* Every sample in one query at the start; the performance pass then ends by itself. */
+static void issue_offline(lg__issuer *is, uint64_t n)
+{
+    if (is->accuracy) {
+        offline_query(is, n);
+        return;
+    }
+    if (lg__limits_hit(is, lg__now_ns()))
+        return;
+    offline_query(is, n);
+    is->p->ended_naturally = true;
+}
+
+static void figures_offline(const lg__collected *c, lg_results *r)
+{
+    uint64_t n = c->records->count;
+    r->early_stopping.applies = false;
+    r->early_stopping.met = true;
+    r->samples_per_sec = r->latency.max_ns > 0 ? (double)n / ((double)r->latency.max_ns / 1e9)
+                                               : 0.0;
+    r->metric = r->samples_per_sec;
+}
+
+static int64_t longest_latency(const lg_results *r) { return r->latency.max_ns; }
+
+static void summary_result_offline(FILE *f, const char *pct, const lg_results *r)
+{
+    (void)pct;
+    fprintf(f, "Samples per second: %g\n", r->samples_per_sec);
+}
+
+static void summary_stats_offline(FILE *f, const lg_results *r)
+{
+    lg__summary_table(f, &r->latency);
+}
+
+static void results_offline(lg__kv *kv, const lg_results *r)
+{
+    KV_DBL(kv, "result_samples_per_second", r->samples_per_sec);
+}
+
+/* ---------------------------------------------------------------- the table */
+
+static const lg__scenario_ops scenarios[] = {
+    [LG_SINGLE_STREAM] = {
+        .scenario = LG_SINGLE_STREAM,
+        .metric_name = "early_stopping_latency_ss",
+        .metric_unit = "ns",
+        .min_duration_advice = "Decrease the expected latency so the loadgen pre-generates "
+                               "more queries.",
+        .derive = derive_single,
+        .default_timeout_ns = bounded_timeout_ns,
+        .expected_samples = stream_samples,
+        .buffer_samples = query_buffer,
+        .warmup_samples = one_warmup_sample,
+        .issue = issue_streams,
+        .figures = figures_single,
+        .measured_ns = issued_span,
+        .summary_result = summary_result_single,
+        .summary_stats = summary_stats_single,
+        .detail_results = results_single,
+    },
+    [LG_MULTI_STREAM] = {
+        .scenario = LG_MULTI_STREAM,
+        .metric_name = "early_stopping_latency_ms",
+        .metric_unit = "ns",
+        .per_query = true,
+        .min_duration_advice = "Decrease the expected latency so the loadgen pre-generates "
+                               "more queries.",
+        .derive = derive_multi,
+        .default_timeout_ns = bounded_timeout_ns,
+        .expected_samples = stream_samples,
+        .buffer_samples = query_buffer,
+        .warmup_samples = one_warmup_sample,
+        .issue = issue_streams,
+        .figures = figures_multi,
+        .measured_ns = issued_span,
+        .summary_result = summary_result_multi,
+        .summary_stats = summary_stats_multi,
+        .detail_results = results_multi,
+    },
+    [LG_SERVER] = {
+        .scenario = LG_SERVER,
+        .metric_name = "result_completed_samples_per_sec",
+        .metric_unit = "1/s",
+        .perf_constraint = true,
+        .min_duration_advice = "Increase the target QPS so the loadgen pre-generates more "
+                               "queries.",
+        .derive = derive_server,
+        .default_timeout_ns = bounded_timeout_ns,
+        .expected_samples = server_samples,
+        .buffer_samples = server_buffer,
+        .warmup_samples = one_warmup_sample,
+        .issue = issue_server,
+        .figures = figures_server,
+        .measured_ns = scheduled_span,
+        .summary_result = summary_result_server,
+        .summary_stats = summary_stats_server,
+        .detail_results = results_server,
+    },
+    [LG_OFFLINE] = {
+        .scenario = LG_OFFLINE,
+        .metric_name = "result_samples_per_second",
+        .metric_unit = "1/s",
+        .one_query = true,
+        .min_duration_advice = "Increase expected QPS so the loadgen pre-generates a larger "
+                               "(coalesced) query.",
+        .derive = derive_offline,
+        .default_timeout_ns = offline_timeout_ns,
+        .expected_samples = offline_samples,
+        .buffer_samples = offline_buffer,
+        .warmup_samples = offline_warmup,
+        .issue = issue_offline,
+        .figures = figures_offline,
+        .measured_ns = longest_latency,
+        .summary_result = summary_result_offline,
+        .summary_stats = summary_stats_offline,
+        .detail_results = results_offline,
+    },
+};
+
+const lg__scenario_ops *lg__scenario(lg_scenario sc)
+{
+    return &scenarios[(unsigned)sc < sizeof scenarios / sizeof scenarios[0] ? sc
+                                                                              : LG_SINGLE_STREAM];
+}
