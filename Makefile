@@ -133,6 +133,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STA
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATICS) $(LIBS) \
 	  $(TEST_LIBS) -ljansson
 
+# test_examples runs the examples built beside the program (with the same sanitizers).
+$(BUILD)/tests/test_examples: $(EXAMPLES)
+
 # Each test binary runs on its own so that one failure names its area. The tests find
 # the program through LOADGEN_BIN.
 test: $(TEST_BIN)
@@ -219,14 +222,16 @@ install: all
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so.0 && \
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so || exit 1; done
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
-	for pc in loadgen loadgen-report; do \
+	for pc in loadgen loadgen-report loadgen-static loadgen-report-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libloadgen.* $(DESTDIR)$(PREFIX)/lib/libloadgen_report.* \
 	  $(DESTDIR)$(PREFIX)/bin/loadgen $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-static.pc \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report-static.pc
 	rm -rf $(INCDIR)
 
 clean:

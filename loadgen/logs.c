@@ -1124,8 +1124,8 @@ int lg__outdir_unused(const lg_log_settings *log)
         int n = snprintf(path, sizeof path, "%s/%s%s", log->outdir, pre, marks[i].name);
         struct stat st;
         if (n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-            lg__set_error("the output folder %s already holds a run (%s%s): a run is not "
-                          "overwritten; choose another folder, remove it, or set "
+            lg__set_error("%s has a run's files (%s%s), which are never overwritten: "
+                          "choose another folder, remove them, or set "
                           "lg_log_settings.overwrite", log->outdir, pre, marks[i].name);
             return LG_EEXIST;
         }

@@ -1791,7 +1791,7 @@ Test(files, a_folder_that_holds_a_run_is_refused_with_eexist_and_left_alone, .ti
     cr_expect_str_eq(lg_strerror(LG_EEXIST), "the output folder already holds a run");
     cr_expect_eq(R2.r.queries_issued, 0, "the run went ahead");
     cr_expect_not_null(strstr(lg_last_error(), R.dir), "lg_last_error: %s", lg_last_error());
-    cr_expect_not_null(strstr(lg_last_error(), "already holds a run (results.json)"),
+    cr_expect_not_null(strstr(lg_last_error(), "has a run's files (results.json)"),
                        "lg_last_error: %s", lg_last_error());
     cr_expect_not_null(strstr(lg_last_error(), "overwrite"), "lg_last_error: %s",
                        lg_last_error());
