@@ -155,6 +155,7 @@ TSAN_TESTS ?= ring pool complete report_threads hostile
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh
+	$(Q)sh scripts/check_refs.sh
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined,float-cast-overflow OPT=-O1
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"

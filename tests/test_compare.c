@@ -453,7 +453,7 @@ Test(compare, cli_warns_below_9_values_per_side, TU_TMP, .timeout = 30)
     tu_proc_free(&p);
 }
 
-/* ---- large samples, overflow and no spread (issue 10, findings 2 and 15) ------------------ */
+/* ---- large samples, overflow and no spread ------------------------------------------------ */
 
 /* The bootstrap costs resamples x (n_a + n_b) draws: up to the work limit it is the same
  * as before the limit, then the resamples shrink, then the normal approximation takes
