@@ -5,6 +5,7 @@
  * Usage: minimal [SingleStream|MultiStream|Server|Offline|all]   (default all)
  * Exit: 0 every run VALID, 1 a run INVALID, 2 usage, 3 lg_run_test failed.
  * Build: cc minimal.c $(pkg-config --cflags --libs loadgen) -o minimal */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ static void toy_issue(void *ctx, const lg_sample *samples, size_t n)
     pthread_mutex_lock(&t->mu);
     for (size_t i = 0; i < n; i++) {
         if (!toy_grow(t)) {
-            lg_response fail = {.id = samples[i].id, .status = 12 /* ENOMEM */};
+            lg_response fail = {.id = samples[i].id, .status = ENOMEM};
             lg_complete(&fail, 1);
             continue;
         }
