@@ -155,6 +155,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STA
 # and recompile them next time. Keep every target.
 .SECONDARY:
 
+# test_examples runs the examples built beside the program (with the same sanitizers).
+$(BUILD)/tests/test_examples: $(EXAMPLES)
+
 # Each test binary runs on its own so that one failure names its area. The tests find
 # the program through LOADGEN_BIN.
 test: $(TEST_BIN)
@@ -174,6 +177,7 @@ TSAN_TESTS ?= ring pool complete report_threads hostile
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh
+	$(Q)sh scripts/check_refs.sh
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined,float-cast-overflow OPT=-O1
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"
@@ -241,14 +245,16 @@ install: all
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so.0 && \
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so || exit 1; done
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
-	for pc in loadgen loadgen-report; do \
+	for pc in loadgen loadgen-report loadgen-static loadgen-report-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libloadgen.* $(DESTDIR)$(PREFIX)/lib/libloadgen_report.* \
 	  $(DESTDIR)$(PREFIX)/bin/loadgen $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-static.pc \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report-static.pc
 	rm -rf $(INCDIR)
 
 clean:

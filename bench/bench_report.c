@@ -8,7 +8,7 @@
  *   html      rpt_report_write_html (everything `loadgen report DIR --html F` does)
  * Prints one line per figure:
  *   bench_report figure=<name> value=<number> unit=<unit> [details]
- * The issue's target: html under 2 s, the file under 2 MB, for a 10M-sample run.
+ * The target: html under 2 s, the file under 2 MB, for a 10M-sample run.
  * Usage: bench_report [--quick] [--samples N] [--scenario Server|Offline|all]
  *   (--quick: 1M samples and three timings, for a smoke run)
  * The runs use the null SUT, so the latencies are tiny; the report's work depends on the

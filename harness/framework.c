@@ -292,6 +292,8 @@ static int run_one(harness *fw, const fw_model *m, const lg_settings *s, const c
     lg_log_settings log;
     lg_log_settings_default(&log);
     log.outdir = dir;
+    /* The harness owns its folders: running it again replaces its earlier runs. */
+    log.overwrite = true;
     rc = lg_run_test(s, &sut, &qsl, &log, res);
     sut_pool_destroy(pool);
     unload_all(fw);

@@ -299,6 +299,10 @@ void lg__summary_table(FILE *f, const lg_latency_stats *s);
  * run. Returns 0 (also when log or its outdir is NULL) or LG_EIO with lg_last_error. */
 int lg__outdir_check(const lg_log_settings *log);
 
+/* logs.c: refuses, before the run, an outdir that already holds a run's files unless
+ * log->overwrite. Returns 0 or LG_EEXIST with lg_last_error. */
+int lg__outdir_unused(const lg_log_settings *log);
+
 /* logs.c: writes the log files of a finished test. Returns 0 or LG_EIO. */
 int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r);
 /* Text of the early-stopping block, lines separated by '\n' (summary) or by ' ' when

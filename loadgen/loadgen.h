@@ -29,6 +29,8 @@ enum {
     LG_EBUSY = -16,    /* a test is already running in this process */
     LG_EIO = -5,       /* a log file could not be written */
     LG_ESUT = -1001,   /* the SUT or the QSL reported a failure (load/unload) */
+    LG_EEXIST = -17,   /* the output folder already holds a run's files (see
+                          lg_log_settings.overwrite) */
 };
 
 /* The machine a test runs on, as results.json records it. Strings are "unknown" when
@@ -298,6 +300,10 @@ typedef struct lg_log_settings {
     const char *prefix;     /* file name prefix; default "mlperf_log_" */
     bool write_samples;     /* also write samples.bin (per-sample times); default true */
     bool copy_summary_to_stdout;
+    /* false (the default): lg_run_test refuses, with LG_EEXIST and before the run, an
+     * outdir that already holds a run's files (results.json, samples.bin, or the
+     * prefixed summary, detail or accuracy log); true: they are replaced. */
+    bool overwrite;
     /* Called about every progress_interval_ms from a LoadGen thread (not the issue or
      * a SUT thread) while a test runs. May be NULL. Must not call lg_run_test. */
     void (*progress)(void *ctx, const lg_progress *p);
@@ -507,7 +513,9 @@ typedef struct lg_results {
  * written), LG_ENOMEM (memory ran out: before the run, or during it, when *out is
  * filled, INVALID with LG_INVALID_OUT_OF_MEMORY, and the logs are written) or LG_EIO
  * (the output folder cannot be written, found before the run; or a log file could not
- * be written after it, when *out is still filled). lg_last_error() says why.
+ * be written after it, when *out is still filled), or LG_EEXIST (the output folder
+ * already holds a run and log->overwrite is false; found before the run).
+ * lg_last_error() says why.
  * In SubmissionRun mode *out holds the performance pass.
  * Not reentrant: one test per process at a time.
  */

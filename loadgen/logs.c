@@ -1003,6 +1003,34 @@ int lg__outdir_check(const lg_log_settings *log)
     return 0;
 }
 
+/* The files whose presence means outdir holds a run (a folder of the same name does not
+ * count): results.json and samples.bin carry no prefix (so two runs with different
+ * prefixes would still collide), the logs do. */
+int lg__outdir_unused(const lg_log_settings *log)
+{
+    if (!log || !log->outdir || !*log->outdir || log->overwrite)
+        return 0;
+    const char *prefix = log->prefix ? log->prefix : "mlperf_log_";
+    static const struct {
+        bool prefixed;
+        const char *name;
+    } marks[] = {{false, "results.json"}, {true, "summary.txt"}, {true, "detail.txt"},
+                 {true, "accuracy.json"}, {false, "samples.bin"}};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        char path[4200];
+        const char *pre = marks[i].prefixed ? prefix : "";
+        int n = snprintf(path, sizeof path, "%s/%s%s", log->outdir, pre, marks[i].name);
+        struct stat st;
+        if (n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            lg__set_error("%s has a run's files (%s%s), which are never overwritten: "
+                          "choose another folder, remove them, or set "
+                          "lg_log_settings.overwrite", log->outdir, pre, marks[i].name);
+            return LG_EEXIST;
+        }
+    }
+    return 0;
+}
+
 int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
 {
     add_result_events(t, r);

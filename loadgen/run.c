@@ -941,9 +941,9 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         free(t);
         return rc;
     }
-    /* An output folder that cannot be written is found now, before the run, not after
-     * it when its figures would be lost. */
-    if ((rc = lg__outdir_check(log))) {
+    /* An output folder that cannot be written, or that holds a run already, is found
+     * now, before the run, not after it when its figures would be lost. */
+    if ((rc = lg__outdir_unused(log)) || (rc = lg__outdir_check(log))) {
         free(t);
         return rc;
     }

@@ -384,6 +384,7 @@ const char *lg_strerror(int err)
     case LG_EBUSY: return "a test is already running in this process";
     case LG_EIO: return "a file could not be read or written";
     case LG_ESUT: return "the SUT or QSL reported a failure";
+    case LG_EEXIST: return "the output folder already holds a run";
     case -EDOM: return "a value is outside the domain of the computation (e.g. too few "
                        "samples, no spread)";
     case -ERANGE: return "a result is out of the range of its type";

@@ -3,7 +3,7 @@
  * run as a user runs it: help and version, usage errors (exit 2, a message on stderr naming the
  * flag or the value, nothing written), short runs (exit 0 VALID, 1 INVALID, 3 runtime
  * error), the files they write, the default output folder and the progress line; and the
- * hostile uses of issue 10 (signals while writing, closed pipes, overwrites, limits),
+ * hostile uses (signals while writing, closed pipes, overwrites, limits),
  * with the synthetic QSL the program builds on.
  *
  * The program is $LOADGEN_BIN (set by `make test`), else build/bin/loadgen. Every test
@@ -1231,7 +1231,7 @@ Test(runs, html_flag_writes_the_runs_html_report, .timeout = 60, TMP)
     proc_free(&p);
 }
 
-/* ---- hostile use (issue 10): signals while writing, pipes, overwrites, limits ---------------- */
+/* ---- hostile use: signals while writing, pipes, overwrites, limits ------------------------- */
 
 /* Starts the program with its stdout and stderr on the given descriptors (-1: a file
  * spawn.out in g_tmp), stdin from /dev/null. */
@@ -1287,7 +1287,7 @@ Test(signals, a_second_sigint_while_the_logs_are_written_leaves_no_tmp_file_and_
      .timeout = 90, TMP)
 {
     /* A fast Server run writes tens of MB of samples.bin; the second SIGINT arrives while
-     * one of the logs exists only under its temporary name. Until issue 10 the file was
+     * one of the logs exists only under its temporary name. The file was once
      * left behind as NAME.tmp.PID and the folder looked complete. */
     const char *dir = in_cwd("w");
     const char *const argv[] = {"loadgen", "run", "--scenario", "Server", "--sut", "null",
@@ -1661,7 +1661,7 @@ Test(output_folder, an_out_path_longer_than_the_limit_is_refused_as_too_long, .t
 
 Test(runs, a_qsl_too_big_for_memory_is_refused_up_front_naming_the_flags, .timeout = 30, TMP)
 {
-    /* 2^30 bytes x 65536 samples = 64 TiB: more than any test machine has. Until issue 10
+    /* 2^30 bytes x 65536 samples = 64 TiB: more than any test machine has. Once
      * the QSL's allocation failed and the message blamed --performance-sample-count. */
     proc p;
     RUN(&p, "run", "--sut", "null", "--scenario", "Offline", "--target-qps", "1000",

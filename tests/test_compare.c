@@ -476,7 +476,7 @@ Test(compare, runs_of_different_scenarios_are_refused_naming_both, TU_TMP, .time
     tu_proc_free(&p);
 }
 
-/* ---- large samples, overflow and no spread (issue 10, findings 2 and 15) ------------------ */
+/* ---- large samples, overflow and no spread ------------------------------------------------ */
 
 /* The bootstrap costs resamples x (n_a + n_b) draws: up to the work limit it is the same
  * as before the limit, then the resamples shrink, then the normal approximation takes

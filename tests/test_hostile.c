@@ -1,5 +1,5 @@
 /* test_hostile.c: SUTs, QSLs and settings that attack the LoadGen through its C API, one
- * regression test for each failure an adversarial trial found in the core: stray
+ * regression test for each failure found by attacking the core: stray
  * completer threads that kept a test from ending, aborts that waited out the sample
  * timeout, low rates that ignored max_duration_ms, settings whose arithmetic overflowed,
  * QSL failures reported VALID, memory that ran out silently, impossible response sizes,

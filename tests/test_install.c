@@ -1,8 +1,11 @@
 /* test_install.c: verifies `make install` into a temporary prefix: the library, the
- * headers and the pkg-config file are enough to build and run examples/minimal.c, the
- * shared library exports no internal symbol, and every installed header compiles alone
- * as C11 -pedantic. */
+ * headers and the pkg-config files are enough to build and run the examples, linked
+ * against the shared libraries (found through LD_LIBRARY_PATH or an rpath) or their
+ * static archives (pkg-config --static with -static, or loadgen-static.pc) without
+ * needing libloadgen.so; the shared library exports no internal symbol, and every
+ * installed header compiles alone as C11 -pedantic. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +40,9 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
                            "include/loadgen/stats/stats.h", "include/loadgen/sut/sut.h",
                            "include/loadgen/qsl/qsl.h", "include/loadgen/report/report.h",
                            "include/loadgen/harness/harness.h", "lib/pkgconfig/loadgen.pc",
-                           "lib/pkgconfig/loadgen-report.pc"};
+                           "lib/pkgconfig/loadgen-report.pc",
+                           "lib/pkgconfig/loadgen-static.pc",
+                           "lib/pkgconfig/loadgen-report-static.pc"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
         cr_expect_eq(access(path, R_OK), 0, "not installed: %s", files[i]);
@@ -73,22 +78,54 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
     cr_expect_neq(system(cmd), 0, "the core library pulls in jansson");
     snprintf(cmd, sizeof cmd, "ldd '%s/lib/libloadgen.so' | grep -q jansson", prefix);
     cr_expect_neq(system(cmd), 0, "libloadgen.so needs jansson");
-    /* The examples build against the installed files only: minimal.c with the core,
-     * framework.c with the analysis library. Each exits 0 (VALID) or 1 (INVALID,
-     * possible on a loaded machine); anything else means it did not build or run. */
+    /* The examples build against the installed files only: skeleton.c and minimal.c
+     * with the core, framework.c with the analysis library, each in the ways docs/api.md
+     * gives ("Building against an installed loadgen"). Each exits 0 (VALID) or 1
+     * (INVALID, possible on a loaded machine); anything else means it did not build or
+     * run. The runs have no LD_LIBRARY_PATH unless the row gives it. */
     static const struct {
-        const char *example, *pc;
-    } ex[] = {{"minimal", "loadgen"}, {"framework", "loadgen-report"}};
-    for (size_t i = 0; i < 2; i++) {
+        const char *example, *args, *pkg, *extra, *run_env;
+        bool needs_so; /* whether the program needs libloadgen.so at run time */
+    } ex[] = {
+        {"skeleton", "", "--cflags --libs loadgen", "", "LD_LIBRARY_PATH=@/lib", true},
+        {"minimal", "Server", "--cflags --libs loadgen", "", "LD_LIBRARY_PATH=@/lib", true},
+        {"framework", "", "--cflags --libs loadgen-report", "", "LD_LIBRARY_PATH=@/lib",
+         true},
+        /* An rpath instead of LD_LIBRARY_PATH. */
+        {"skeleton", "", "--cflags --libs loadgen",
+         "-Wl,-rpath,$(pkg-config --variable=libdir loadgen)", "", true},
+        /* The static archive, the system's libraries shared. */
+        {"skeleton", "", "--static --cflags --libs loadgen-static", "", "", false},
+        {"framework", "", "--cflags --libs loadgen-report-static", "", "", false},
+        /* Everything static: pkg-config --static names every library -static needs. */
+        {"skeleton", "", "--static --cflags --libs loadgen", "-static", "", false},
+    };
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        char exe[4200], extra[1024], run_env[1024];
+        snprintf(exe, sizeof exe, "%s/%s-%zu", prefix, ex[i].example, i);
+        /* The commands below run with PKG_CONFIG_PATH exported. */
+        snprintf(extra, sizeof extra, "%s", ex[i].extra);
+        snprintf(run_env, sizeof run_env, "%s", ex[i].run_env);
+        char *at = strchr(run_env, '@');
+        if (at) {
+            char tail[1024];
+            snprintf(tail, sizeof tail, "%s", at + 1);
+            snprintf(at, sizeof run_env - (size_t)(at - run_env), "%s%s", prefix, tail);
+        }
         snprintf(cmd, sizeof cmd,
-                 "cd '%s' && %s cc -std=c11 -Wall -Wextra -Werror examples/%s.c "
-                 "$(%s pkg-config --cflags --libs %s) -o '%s/%s'",
-                 root(), env, ex[i].example, env, ex[i].pc, prefix, ex[i].example);
+                 "cd '%s' && export %s && cc -std=c11 -Wall -Wextra -Werror examples/%s.c "
+                 "$(pkg-config %s) %s -o '%s'",
+                 root(), env, ex[i].example, ex[i].pkg, extra, exe);
         cr_expect_eq(system(cmd), 0, "building examples/%s.c failed: %s", ex[i].example,
                      cmd);
-        snprintf(cmd, sizeof cmd, "cd '%s' && LD_LIBRARY_PATH='%s/lib' '%s/%s' >/dev/null",
-                 prefix, prefix, prefix, ex[i].example);
+        snprintf(cmd, sizeof cmd, "readelf -d '%s' | grep -q 'NEEDED.*libloadgen'", exe);
         int st = system(cmd);
+        cr_expect_eq(WIFEXITED(st) && WEXITSTATUS(st) == 0, ex[i].needs_so,
+                     "%s %s libloadgen.so: %s", exe,
+                     ex[i].needs_so ? "does not need" : "needs", cmd);
+        snprintf(cmd, sizeof cmd, "cd '%s' && env -u LD_LIBRARY_PATH %s '%s' %s >/dev/null",
+                 prefix, run_env, exe, ex[i].args);
+        st = system(cmd);
         cr_expect(WIFEXITED(st) && WEXITSTATUS(st) <= 1,
                   "running examples/%s.c failed (status %d): %s", ex[i].example, st, cmd);
     }

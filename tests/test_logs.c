@@ -917,14 +917,14 @@ static size_t summary_shape(const char *path, char ***out)
     return n;
 }
 
-/* The official LoadGen's logs: ../shared/reference-logs from the repository root
- * ($LOADGEN_ROOT, set by `make test`, else the current folder). */
+/* The official LoadGen's logs, when $LOADGEN_REFERENCE_LOGS names a folder of them (one
+ * folder per scenario, as the official LoadGen writes them: offline/, multistream/, ...);
+ * the tests that compare with them are skipped otherwise. */
 static const char *reference_dir(void)
 {
     static char dir[PATH_MAX];
-    const char *root = getenv("LOADGEN_ROOT");
-    if (snprintf(dir, sizeof dir, "%s/../shared/reference-logs", root && *root ? root : ".") >=
-        (int)sizeof dir)
+    const char *env = getenv("LOADGEN_REFERENCE_LOGS");
+    if (!env || !*env || snprintf(dir, sizeof dir, "%s", env) >= (int)sizeof dir)
         return NULL;
     struct stat st;
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
@@ -941,8 +941,8 @@ static const char *require_reference(const char *folder, const char *file)
         exists(path))
         return path;
     tmp_fini();
-    cr_skip_test("no reference log %s/%s under $LOADGEN_ROOT/../shared/reference-logs",
-                 folder, file);
+    cr_skip_test("no reference log %s/%s: set LOADGEN_REFERENCE_LOGS to a folder of the "
+                 "official LoadGen's logs", folder, file);
     return NULL;
 }
 
@@ -1740,10 +1740,11 @@ Test(files, a_missing_nested_log_folder_is_created, .timeout = 60, TMP)
     cr_expect_eq(count_entries(R.dir), 5);
 }
 
-Test(files, an_existing_folder_is_reused_and_old_files_are_replaced_whole, .timeout = 60, TMP)
+Test(files, with_overwrite_an_existing_run_is_replaced_whole, .timeout = 60, TMP)
 {
     run R;
     run_init(&R, LG_OFFLINE);
+    R.log.overwrite = true;
     snprintf(R.dir, sizeof R.dir, "%s/logs", g_tmp);
     cr_assert_eq(mkdir(R.dir, 0777), 0);
     FILE *f = fopen(path_in(R.dir, "results.json"), "w");
@@ -1754,6 +1755,74 @@ Test(files, an_existing_folder_is_reused_and_old_files_are_replaced_whole, .time
     run_ok(&R);
     check_results_json(&R); /* would not parse with stale bytes after the new text */
     cr_expect_eq(count_entries(R.dir), 5);
+}
+
+/* A folder that holds a run is refused before the run, as the program refuses it: the
+ * distinct LG_EEXIST, a message naming the folder and the file found, nothing issued,
+ * the earlier run's files untouched. */
+Test(files, a_folder_that_holds_a_run_is_refused_with_eexist_and_left_alone, .timeout = 60,
+     TMP)
+{
+    run R;
+    run_init(&R, LG_SINGLE_STREAM);
+    run_ok(&R);
+    char *before = slurp(path_in(R.dir, "results.json"), NULL);
+    char *summary = slurp(path_in(R.dir, "mlperf_log_summary.txt"), NULL);
+    run R2;
+    run_init(&R2, LG_OFFLINE);
+    snprintf(R2.dir, sizeof R2.dir, "%s", R.dir);
+    run_go(&R2);
+    cr_expect_eq(R2.rc, LG_EEXIST, "lg_run_test returned %d (%s), not LG_EEXIST", R2.rc,
+                 lg_strerror(R2.rc));
+    cr_expect_str_eq(lg_strerror(LG_EEXIST), "the output folder already holds a run");
+    cr_expect_eq(R2.r.queries_issued, 0, "the run went ahead");
+    cr_expect_not_null(strstr(lg_last_error(), R.dir), "lg_last_error: %s", lg_last_error());
+    cr_expect_not_null(strstr(lg_last_error(), "has a run's files (results.json)"),
+                       "lg_last_error: %s", lg_last_error());
+    cr_expect_not_null(strstr(lg_last_error(), "overwrite"), "lg_last_error: %s",
+                       lg_last_error());
+    char *after = slurp(path_in(R.dir, "results.json"), NULL);
+    cr_expect_str_eq(after, before, "the earlier run's results.json changed");
+    free(after);
+    after = slurp(path_in(R.dir, "mlperf_log_summary.txt"), NULL);
+    cr_expect_str_eq(after, summary, "the earlier run's summary changed");
+    free(after);
+    free(before);
+    free(summary);
+    cr_expect_eq(count_entries(R.dir), 5);
+}
+
+/* Any one of a run's files marks the folder (here the summary alone, as a run killed
+ * while writing its logs leaves it), under the prefix in use: another prefix's logs do
+ * not, but results.json and samples.bin carry none and always do. */
+Test(files, any_run_file_under_the_prefix_in_use_marks_the_folder, .timeout = 60, TMP)
+{
+    static const struct {
+        const char *file, *prefix;
+        int rc;
+    } cases[] = {{"mlperf_log_summary.txt", NULL, LG_EEXIST},
+                 {"mlperf_log_detail.txt", NULL, LG_EEXIST},
+                 {"x_summary.txt", "x_", LG_EEXIST},
+                 {"mlperf_log_summary.txt", "x_", 0},
+                 {"samples.bin", "x_", LG_EEXIST},
+                 {"notes.txt", NULL, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run R;
+        run_init(&R, LG_SINGLE_STREAM);
+        R.log.prefix = cases[i].prefix;
+        snprintf(R.dir, sizeof R.dir, "%s/case%zu", g_tmp, i);
+        cr_assert_eq(mkdir(R.dir, 0777), 0);
+        FILE *f = fopen(path_in(R.dir, cases[i].file), "w");
+        cr_assert_not_null(f);
+        fclose(f);
+        run_go(&R);
+        cr_expect_eq(R.rc, cases[i].rc, "%s with prefix %s: lg_run_test returned %d (%s)",
+                     cases[i].file, cases[i].prefix ? cases[i].prefix : "(default)", R.rc,
+                     lg_strerror(R.rc));
+        if (cases[i].rc)
+            cr_expect_not_null(strstr(lg_last_error(), cases[i].file), "lg_last_error: %s",
+                               lg_last_error());
+    }
 }
 
 Test(files, an_uncreatable_log_folder_is_refused_before_the_run_with_its_reason,

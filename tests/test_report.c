@@ -297,7 +297,7 @@ Test(report, markdown_escapes_what_would_break_it, .timeout = 10)
     rpt__doc_item(d, "- item");
     rpt__doc_code(d, "x | y\n");
     /* SUT, QSL and folder names are anybody's text: they must print, never pass through
-     * as HTML or end a heading or a row (issue 10, finding 16). */
+     * as HTML or end a heading or a row. */
     rpt__doc_section(d, "Runs of a&b\nnext", "r");
     rpt__doc_heading(d, "folder <img src=x onerror=alert(1)>\nsecond line");
     rpt__doc_table(d, 2);

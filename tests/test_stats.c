@@ -1201,7 +1201,7 @@ Test(select, f64_adversarial_input_is_still_correct, .timeout = 60)
 	free(work);
 }
 
-/* ---- percentile labels (issue 10, finding 22f) ----------------------------------------- */
+/* ---- percentile labels ---------------------------------------------------------------- */
 
 Test(percentile_label, never_rounds_up_to_p100, .timeout = 10)
 {
