@@ -528,9 +528,222 @@ static int step_decimals(double step_disp)
     return d < 0 ? 0 : d > 9 ? 9 : d;
 }
 
+/* What an axis layout starts from, in axis space: the data extent (NaN without data),
+ * whether bars ask for zero, and the fixed bounds (NaN where automatic). */
+typedef struct axis_extent {
+    double lo, hi;
+    bool want_zero;
+    double flo, fhi;
+} axis_extent;
+
+/* A category axis: one slot per category, centred on 0 .. n-1, each with a labelled
+ * tick. Category names are written by draw_category_labels() (they need the slot width
+ * and a tooltip), not here. */
+static void layout_category(const plot *p, axis_layout *a)
+{
+    size_t n = p->ncats ? p->ncats : 1;
+    a->lo = -0.5;
+    a->hi = (double)n - 0.5;
+    for (size_t i = 0; i < p->ncats && i < MAX_TICKS; i++)
+        add_tick(a, (double)i, true, true);
+}
+
+/* The label of decade k of a percentile axis: 0%, 90%, 99%, 99.9%, ... */
+static void percentile_label(char *out, size_t len, int k)
+{
+    if (k == 0) {
+        snprintf(out, len, "0%%");
+    } else if (k == 1) {
+        snprintf(out, len, "90%%");
+    } else {
+        char nines[20];
+        int m = k - 2 < 16 ? k - 2 : 16;
+        memset(nines, '9', (size_t)m);
+        nines[m] = '\0';
+        snprintf(out, len, "99%s%s%%", m ? "." : "", nines);
+    }
+}
+
+/* A percentile axis: from 0% (or the fixed bound) to the first whole "nine" above the
+ * data, a labelled tick at each nine and minor ticks between them. */
+static void layout_percentile(axis_layout *a, const axis_extent *e)
+{
+    a->lo = isnan(e->flo) ? 0.0 : e->flo;
+    double top = isnan(e->hi) ? 2.0 : ceil(e->hi - 1e-9);
+    if (top < 1.0)
+        top = 1.0;
+    a->hi = isnan(e->fhi) ? top : e->fhi;
+    if (!(a->hi > a->lo))
+        a->hi = a->lo + 1.0;
+    for (int k = (int)floor(a->lo); k <= (int)ceil(a->hi) && k <= 15; k++) {
+        if (k >= a->lo - 1e-9 && k <= a->hi + 1e-9) {
+            add_tick(a, k, true, true);
+            percentile_label(a->ticks[a->nticks - 1].text, sizeof(a->ticks[0].text), k);
+        }
+        /* Minor ticks: 1 - p = m x 10^-(k+1), m = 9 .. 2, inside decade k. */
+        for (int m = 9; m >= 2; m--) {
+            double x = -log10(m * pow(10.0, -(k + 1)));
+            if (x > a->lo + 1e-9 && x < a->hi - 1e-9)
+                add_tick(a, x, false, false);
+        }
+    }
+}
+
+/* The range of a log axis in axis space (decades): the fixed bounds where set, else the
+ * data's, widened when empty or a single value. Automatic bounds stop at the nearest 1,
+ * 2 or 5 times a power of ten, so a narrow range is not lost in a whole decade. */
+static void log_bounds(const axis_extent *e, double *out_lo, double *out_hi)
+{
+    double dlo = isnan(e->flo) ? e->lo : e->flo, dhi = isnan(e->fhi) ? e->hi : e->fhi;
+    if (isnan(dlo) || isnan(dhi)) {
+        dlo = isnan(dlo) ? (isnan(dhi) ? 0.0 : dhi - 1.0) : dlo;
+        dhi = isnan(dhi) ? dlo + 1.0 : dhi;
+    }
+    if (dhi - dlo < 1e-9) {
+        dlo -= 0.15;
+        dhi += 0.15;
+    }
+    if (isnan(e->flo)) {
+        double d = floor(dlo + 1e-9), f = pow(10.0, dlo - d);
+        dlo = d + (f >= 5.0 - 1e-9 ? log10(5.0) : f >= 2.0 - 1e-9 ? log10(2.0) : 0.0);
+    }
+    if (isnan(e->fhi)) {
+        double d = floor(dhi - 1e-9), f = pow(10.0, dhi - d);
+        dhi = d + (f <= 2.0 + 1e-9 ? log10(2.0) : f <= 5.0 + 1e-9 ? log10(5.0) : 1.0);
+    }
+    *out_lo = dlo;
+    *out_hi = dhi;
+}
+
+/* A log axis: its bounds (log_bounds) and a tick at every 1 .. 9 times a power of ten.
+ * The decades are labelled (every k-th when they are crowded); with room for them also
+ * 2 and 5 times a power of ten, with a lot of room every minor tick. The closest labels
+ * sit log10(2) of a decade apart. */
+static void layout_log(axis_layout *a, const axis_extent *e, double pixels, double spacing)
+{
+    double dlo, dhi;
+    log_bounds(e, &dlo, &dhi);
+    a->lo = dlo;
+    a->hi = dhi;
+    double per_decade = pixels / (dhi - dlo);
+    int d0 = (int)floor(dlo - 1e-9), d1 = (int)ceil(dhi + 1e-9);
+    int every = per_decade < spacing ? (int)ceil(spacing / per_decade) : 1;
+    bool label_25 = 0.3 * per_decade >= spacing * 0.6;
+    bool label_all = 0.05 * per_decade >= spacing * 0.6;
+    for (int d = d0; d <= d1; d++) {
+        for (int m = 1; m <= 9; m++) {
+            double x = d + log10((double)m);
+            if (x < dlo - 1e-9 || x > dhi + 1e-9)
+                continue;
+            bool major = m == 1;
+            bool lab = (major && (d % every == 0)) || (label_25 && (m == 2 || m == 5)) ||
+                       label_all;
+            add_tick(a, x, major || lab, lab);
+            if (lab)
+                plot__tick_label(a->ticks[a->nticks - 1].text, 48, m * pow(10.0, d),
+                                 a->conf->unit, 0.0, 0);
+        }
+    }
+}
+
+/* The data range of a linear axis before rounding to ticks: the fixed bounds where set,
+ * else the data's (padded on a y axis), with zero when bars ask for it and a default
+ * where there is no data. */
+static void linear_bounds(plot_axis axis, const axis_extent *e, double *out_lo,
+                          double *out_hi)
+{
+    double lo = e->lo, hi = e->hi, flo = e->flo, fhi = e->fhi;
+    /* A y range from the data gets a little room above and below, so that markers on
+     * its extremes are not cut by the frame; never across zero. */
+    if (axis == PLOT_Y && !isnan(lo) && hi > lo) {
+        double pad = (hi - lo) * 0.04;
+        lo = lo >= 0.0 && lo - pad < 0.0 ? 0.0 : lo - pad;
+        hi = hi <= 0.0 && hi + pad > 0.0 ? 0.0 : hi + pad;
+    }
+    if (e->want_zero)
+        extend(&lo, &hi, 0.0);
+    double dlo = isnan(flo) ? lo : flo, dhi = isnan(fhi) ? hi : fhi;
+    if (isnan(dlo) && isnan(dhi)) {
+        dlo = 0.0;
+        dhi = 1.0;
+    } else if (isnan(dlo)) {
+        dlo = dhi > 0 ? 0.0 : dhi - 1.0;
+    } else if (isnan(dhi)) {
+        dhi = dlo < 0 ? 0.0 : dlo + 1.0;
+        if (!isnan(hi) && hi > dlo)
+            dhi = hi;
+    }
+    *out_lo = dlo;
+    *out_hi = dhi;
+}
+
+/* Chooses the display unit of a linear axis from its largest magnitude: s, ms, us or ns
+ * for durations, a power of a thousand for plain numbers, percent for fractions. Sets
+ * a->scale (and a->unit_name for durations); returns the tick step in that unit. */
+static double linear_unit(axis_layout *a, double step)
+{
+    double m = fmax(fabs(a->lo), fabs(a->hi));
+    switch (a->conf->unit) {
+    case PLOT_UNIT_NS: {
+        static const struct {
+            double s;
+            const char *n;
+        } u[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1.0, "ns"}};
+        for (size_t i = 0; i < 4; i++)
+            if (m >= u[i].s || i == 3) {
+                a->scale = u[i].s;
+                a->unit_name = u[i].n;
+                break;
+            }
+        return step / a->scale;
+    }
+    case PLOT_UNIT_PERCENT:
+        a->scale = 1.0;
+        return step * 100.0;
+    default:
+        a->scale = m >= 1e10 ? 1e9 : m >= 1e7 ? 1e6 : m >= 1e4 ? 1e3 : 1.0;
+        return step / a->scale;
+    }
+}
+
+/* A linear axis: 1-2-5 ticks, about one per `spacing` of its `pixels` (2 to 40), over
+ * the range of linear_bounds(); automatic bounds end on a tick. */
+static void layout_linear(axis_layout *a, plot_axis axis, const axis_extent *e,
+                          double pixels, double spacing)
+{
+    int target = (int)(pixels / spacing);
+    if (target < 2)
+        target = 2;
+    if (target > 40)
+        target = 40;
+    double dlo, dhi;
+    linear_bounds(axis, e, &dlo, &dhi);
+    double tv[MAX_TICKS], step = 1.0;
+    size_t nt = 0;
+    if (plot_ticks_linear(dlo, dhi, target, tv, MAX_TICKS, &nt, &step) || nt < 2) {
+        tv[0] = dlo;
+        tv[1] = dhi;
+        nt = 2;
+        step = dhi - dlo;
+    }
+    a->lo = isnan(e->flo) ? tv[0] : e->flo;
+    a->hi = isnan(e->fhi) ? tv[nt - 1] : e->fhi;
+    if (!(a->hi > a->lo))
+        a->hi = a->lo + 1.0;
+    int dec = step_decimals(linear_unit(a, step));
+    for (size_t i = 0; i < nt; i++) {
+        if (tv[i] < a->lo - step * 1e-6 || tv[i] > a->hi + step * 1e-6)
+            continue;
+        add_tick(a, tv[i], true, true);
+        plot__tick_label(a->ticks[a->nticks - 1].text, 48, tv[i], a->conf->unit, a->scale,
+                         dec);
+    }
+}
+
 /*
  * Chooses the range and the ticks of an axis spanning `pixels` pixels, with about one
- * labelled tick per `spacing` pixels.
+ * labelled tick per `spacing` pixels: the data extent and the fixed bounds, then one
+ * layout per kind of scale.
  */
 static void layout_axis(const plot *p, plot_axis axis, axis_layout *a, double pixels,
                         double spacing)
@@ -541,171 +754,24 @@ static void layout_axis(const plot *p, plot_axis axis, axis_layout *a, double pi
     a->scale = 0.0;
     a->unit_name = NULL;
     a->max_label_w = 0.0;
-    double lo, hi;
-    bool want_zero;
-    data_extent(p, axis, &lo, &hi, &want_zero);
-    double flo = to_axis(c, c->lo), fhi = to_axis(c, c->hi); /* fixed bounds or NaN */
-    int target = (int)(pixels / spacing);
-    if (target < 2)
-        target = 2;
-    if (target > 40)
-        target = 40;
-
+    axis_extent e;
+    data_extent(p, axis, &e.lo, &e.hi, &e.want_zero);
+    e.flo = to_axis(c, c->lo);
+    e.fhi = to_axis(c, c->hi);
     switch (c->scale) {
-    case PLOT_CATEGORY: {
-        size_t n = p->ncats ? p->ncats : 1;
-        a->lo = -0.5;
-        a->hi = (double)n - 0.5;
-        for (size_t i = 0; i < p->ncats && i < MAX_TICKS; i++) {
-            add_tick(a, (double)i, true, true);
-            /* Category names are written by the caller of layout_axis (they need the
-             * slot width and a tooltip). */
-        }
+    case PLOT_CATEGORY:
+        layout_category(p, a);
         return;
-    }
-    case PLOT_PERCENTILE: {
-        a->lo = isnan(flo) ? 0.0 : flo;
-        double top = isnan(hi) ? 2.0 : ceil(hi - 1e-9);
-        if (top < 1.0)
-            top = 1.0;
-        a->hi = isnan(fhi) ? top : fhi;
-        if (!(a->hi > a->lo))
-            a->hi = a->lo + 1.0;
-        for (int k = (int)floor(a->lo); k <= (int)ceil(a->hi) && k <= 15; k++) {
-            if (k >= a->lo - 1e-9 && k <= a->hi + 1e-9) {
-                add_tick(a, k, true, true);
-                tick *t = &a->ticks[a->nticks - 1];
-                if (k == 0) {
-                    snprintf(t->text, sizeof(t->text), "0%%");
-                } else if (k == 1) {
-                    snprintf(t->text, sizeof(t->text), "90%%");
-                } else {
-                    char nines[20];
-                    int m = k - 2 < 16 ? k - 2 : 16;
-                    memset(nines, '9', (size_t)m);
-                    nines[m] = '\0';
-                    snprintf(t->text, sizeof(t->text), "99%s%s%%", m ? "." : "", nines);
-                }
-            }
-            /* Minor ticks: 1 - p = m x 10^-(k+1), m = 9 .. 2, inside decade k. */
-            for (int m = 9; m >= 2; m--) {
-                double x = -log10(m * pow(10.0, -(k + 1)));
-                if (x > a->lo + 1e-9 && x < a->hi - 1e-9)
-                    add_tick(a, x, false, false);
-            }
-        }
+    case PLOT_PERCENTILE:
+        layout_percentile(a, &e);
         return;
-    }
-    case PLOT_LOG10: {
-        double dlo = isnan(flo) ? lo : flo, dhi = isnan(fhi) ? hi : fhi;
-        if (isnan(dlo) || isnan(dhi)) {
-            dlo = isnan(dlo) ? (isnan(dhi) ? 0.0 : dhi - 1.0) : dlo;
-            dhi = isnan(dhi) ? dlo + 1.0 : dhi;
-        }
-        if (dhi - dlo < 1e-9) {
-            dlo -= 0.15;
-            dhi += 0.15;
-        }
-        /* Automatic bounds stop at the nearest 1, 2 or 5 times a power of ten, so a
-         * narrow range is not lost in a whole decade. */
-        if (isnan(flo)) {
-            double d = floor(dlo + 1e-9), f = pow(10.0, dlo - d);
-            dlo = d + (f >= 5.0 - 1e-9 ? log10(5.0) : f >= 2.0 - 1e-9 ? log10(2.0) : 0.0);
-        }
-        if (isnan(fhi)) {
-            double d = floor(dhi - 1e-9), f = pow(10.0, dhi - d);
-            dhi = d + (f <= 2.0 + 1e-9 ? log10(2.0) : f <= 5.0 + 1e-9 ? log10(5.0) : 1.0);
-        }
-        a->lo = dlo;
-        a->hi = dhi;
-        /* Label the decades (every k-th when they are crowded); with room for them
-         * also 2 and 5 times a power of ten, with a lot of room every minor tick. The
-         * closest labels sit log10(2) of a decade apart. */
-        double per_decade = pixels / (dhi - dlo);
-        int d0 = (int)floor(dlo - 1e-9), d1 = (int)ceil(dhi + 1e-9);
-        int every = per_decade < spacing ? (int)ceil(spacing / per_decade) : 1;
-        bool label_25 = 0.3 * per_decade >= spacing * 0.6;
-        bool label_all = 0.05 * per_decade >= spacing * 0.6;
-        for (int d = d0; d <= d1; d++) {
-            for (int m = 1; m <= 9; m++) {
-                double x = d + log10((double)m);
-                if (x < dlo - 1e-9 || x > dhi + 1e-9)
-                    continue;
-                bool major = m == 1;
-                bool lab = (major && (d % every == 0)) || (label_25 && (m == 2 || m == 5)) ||
-                           label_all;
-                add_tick(a, x, major || lab, lab);
-                if (lab)
-                    plot__tick_label(a->ticks[a->nticks - 1].text, 48, m * pow(10.0, d),
-                                     c->unit, 0.0, 0);
-            }
-        }
+    case PLOT_LOG10:
+        layout_log(a, &e, pixels, spacing);
         return;
-    }
     case PLOT_LINEAR:
-    default: {
-        /* A y range from the data gets a little room above and below, so that
-         * markers on its extremes are not cut by the frame; never across zero. */
-        if (axis == PLOT_Y && !isnan(lo) && hi > lo) {
-            double pad = (hi - lo) * 0.04;
-            lo = lo >= 0.0 && lo - pad < 0.0 ? 0.0 : lo - pad;
-            hi = hi <= 0.0 && hi + pad > 0.0 ? 0.0 : hi + pad;
-        }
-        if (want_zero)
-            extend(&lo, &hi, 0.0);
-        double dlo = isnan(flo) ? lo : flo, dhi = isnan(fhi) ? hi : fhi;
-        if (isnan(dlo) && isnan(dhi)) {
-            dlo = 0.0;
-            dhi = 1.0;
-        } else if (isnan(dlo)) {
-            dlo = dhi > 0 ? 0.0 : dhi - 1.0;
-        } else if (isnan(dhi)) {
-            dhi = dlo < 0 ? 0.0 : dlo + 1.0;
-            if (!isnan(hi) && hi > dlo)
-                dhi = hi;
-        }
-        double tv[MAX_TICKS], step = 1.0;
-        size_t nt = 0;
-        if (plot_ticks_linear(dlo, dhi, target, tv, MAX_TICKS, &nt, &step) || nt < 2) {
-            tv[0] = dlo;
-            tv[1] = dhi;
-            nt = 2;
-            step = dhi - dlo;
-        }
-        a->lo = isnan(flo) ? tv[0] : flo;
-        a->hi = isnan(fhi) ? tv[nt - 1] : fhi;
-        if (!(a->hi > a->lo))
-            a->hi = a->lo + 1.0;
-        double m = fmax(fabs(a->lo), fabs(a->hi));
-        double disp_step = step;
-        if (c->unit == PLOT_UNIT_NS) {
-            static const struct {
-                double s;
-                const char *n;
-            } u[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1.0, "ns"}};
-            for (size_t i = 0; i < 4; i++)
-                if (m >= u[i].s || i == 3) {
-                    a->scale = u[i].s;
-                    a->unit_name = u[i].n;
-                    break;
-                }
-            disp_step = step / a->scale;
-        } else if (c->unit == PLOT_UNIT_PERCENT) {
-            a->scale = 1.0;
-            disp_step = step * 100.0;
-        } else {
-            a->scale = m >= 1e10 ? 1e9 : m >= 1e7 ? 1e6 : m >= 1e4 ? 1e3 : 1.0;
-            disp_step = step / a->scale;
-        }
-        int dec = step_decimals(disp_step);
-        for (size_t i = 0; i < nt; i++) {
-            if (tv[i] < a->lo - step * 1e-6 || tv[i] > a->hi + step * 1e-6)
-                continue;
-            add_tick(a, tv[i], true, true);
-            plot__tick_label(a->ticks[a->nticks - 1].text, 48, tv[i], c->unit, a->scale, dec);
-        }
+    default:
+        layout_linear(a, axis, &e, pixels, spacing);
         return;
-    }
     }
 }
 
@@ -1161,50 +1227,67 @@ static void draw_points(plot_buf *b, const frame *f, const series *s, double off
     end_path(b);
 }
 
-static void draw_box(plot_buf *b, const frame *f, const series *s)
+/* Where the boxes of a box series go: the lane offset within a category (axis units),
+ * the half-width of a box and the width of the lane (pixels), the colour. */
+typedef struct box_geom {
+    double off, hw, slot_px;
+    const char *col;
+} box_geom;
+
+/* Quartiles and interquartile range of the sorted values v[0..n-1] (n > 0). */
+static void quartiles(const double *v, size_t n, double *q1, double *q3, double *iqr)
 {
-    double off, lw;
-    lane_geometry(f, s->lane, &off, &lw);
-    double slot_px = fabs(cat_pix(f, 1.0) - cat_pix(f, 0.0)) * lw;
-    double hw = fmin(slot_px * 0.35, 60.0);
-    const char *col = style_colour[style_colour_of(s->style)];
-    /* Boxes, whiskers and medians, then outliers. */
+    *q1 = q7(v, n, 0.25);
+    *q3 = q7(v, n, 0.75);
+    *iqr = *q3 - *q1;
+}
+
+/* The boxes, from the first to the third quartile, as one filled path. */
+static void box_bodies(plot_buf *b, const frame *f, const series *s, const box_geom *g)
+{
     put(b, "<path fill=\"");
-    put(b, col);
+    put(b, g->col);
     put(b, "\" fill-opacity=\"0.18\"");
     put(b, " stroke=\"");
-    put(b, col);
+    put(b, g->col);
     put(b, "\" stroke-width=\"1.5\" d=\"");
     for (size_t i = 0; i < s->n; i++) {
         size_t n = s->counts[i];
         if (n == 0)
             continue;
-        const double *v = s->vals[i];
-        double q1 = q7(v, n, 0.25), q3 = q7(v, n, 0.75);
+        double q1, q3, iqr;
+        quartiles(s->vals[i], n, &q1, &q3, &iqr);
         double y1 = data_pix(f->y, q1), y3 = data_pix(f->y, q3);
         if (isnan(y1) || isnan(y3))
             continue;
-        double cx = cat_pix(f, (double)i + off);
+        double cx = cat_pix(f, (double)i + g->off);
         put(b, "M");
-        point(b, cx - hw, y3);
+        point(b, cx - g->hw, y3);
         put(b, "H");
-        num(b, cx + hw);
+        num(b, cx + g->hw);
         put(b, "V");
         num(b, y1);
         put(b, "H");
-        num(b, cx - hw);
+        num(b, cx - g->hw);
         put(b, "z");
     }
     end_path(b);
+}
+
+/* The whiskers: from each box to the furthest value within 1.5 box lengths of it
+ * (Tukey's fences), capped. */
+static void box_whiskers(plot_buf *b, const frame *f, const series *s, const box_geom *g)
+{
     put(b, "<path fill=\"none\" stroke=\"");
-    put(b, col);
+    put(b, g->col);
     put(b, "\" stroke-width=\"1.5\" d=\"");
     for (size_t i = 0; i < s->n; i++) {
         size_t n = s->counts[i];
         if (n == 0)
             continue;
         const double *v = s->vals[i];
-        double q1 = q7(v, n, 0.25), q3 = q7(v, n, 0.75), iqr = q3 - q1;
+        double q1, q3, iqr;
+        quartiles(v, n, &q1, &q3, &iqr);
         double wlo = q1, whi = q3;
         for (size_t j = 0; j < n; j++)
             if (v[j] >= q1 - 1.5 * iqr) {
@@ -1216,18 +1299,23 @@ static void draw_box(plot_buf *b, const frame *f, const series *s)
                 whi = v[j];
                 break;
             }
-        double cx = cat_pix(f, (double)i + off);
+        double cx = cat_pix(f, (double)i + g->off);
         double y1 = data_pix(f->y, q1), y3 = data_pix(f->y, q3);
         double yl = data_pix(f->y, wlo), yh = data_pix(f->y, whi);
         if (isnan(y1) || isnan(y3) || isnan(yl) || isnan(yh))
             continue;
-        double cap = hw * 0.5;
+        double cap = g->hw * 0.5;
         stem(b, cx, y1, yl, cap);
         stem(b, cx, y3, yh, cap);
     }
     end_path(b);
+}
+
+/* The medians, thick lines across the boxes. */
+static void box_medians(plot_buf *b, const frame *f, const series *s, const box_geom *g)
+{
     put(b, "<path fill=\"none\" stroke=\"");
-    put(b, col);
+    put(b, g->col);
     put(b, "\" stroke-width=\"3\" d=\"");
     for (size_t i = 0; i < s->n; i++) {
         size_t n = s->counts[i];
@@ -1236,26 +1324,27 @@ static void draw_box(plot_buf *b, const frame *f, const series *s)
         double y = data_pix(f->y, q7(s->vals[i], n, 0.5));
         if (isnan(y))
             continue;
-        double cx = cat_pix(f, (double)i + off);
+        double cx = cat_pix(f, (double)i + g->off);
         put(b, "M");
-        point(b, cx - hw, y);
+        point(b, cx - g->hw, y);
         put(b, "H");
-        num(b, cx + hw);
+        num(b, cx + g->hw);
     }
     end_path(b);
-    if (s->points) {
-        draw_points(b, f, s, off, slot_px * 0.6, 2.4, 0.75);
-        return;
-    }
-    /* Outliers, hollow, when the values themselves are not drawn. */
+}
+
+/* The outliers (values beyond the whiskers), hollow circles on the box's centre line. */
+static void box_outliers(plot_buf *b, const frame *f, const series *s, const box_geom *g)
+{
     marker_path_open(b, s->style, true, 1.0);
     for (size_t i = 0; i < s->n; i++) {
         size_t n = s->counts[i];
         if (n == 0)
             continue;
         const double *v = s->vals[i];
-        double q1 = q7(v, n, 0.25), q3 = q7(v, n, 0.75), iqr = q3 - q1;
-        double cx = cat_pix(f, (double)i + off);
+        double q1, q3, iqr;
+        quartiles(v, n, &q1, &q3, &iqr);
+        double cx = cat_pix(f, (double)i + g->off);
         for (size_t j = 0; j < n; j++) {
             if (v[j] >= q1 - 1.5 * iqr && v[j] <= q3 + 1.5 * iqr)
                 continue;
@@ -1265,6 +1354,25 @@ static void draw_box(plot_buf *b, const frame *f, const series *s)
         }
     }
     end_path(b);
+}
+
+/* A box plot per category: boxes, whiskers and medians, then either every value (a
+ * strip over the boxes, when asked for) or only the outliers. */
+static void draw_box(plot_buf *b, const frame *f, const series *s)
+{
+    double lw;
+    box_geom g;
+    lane_geometry(f, s->lane, &g.off, &lw);
+    g.slot_px = fabs(cat_pix(f, 1.0) - cat_pix(f, 0.0)) * lw;
+    g.hw = fmin(g.slot_px * 0.35, 60.0);
+    g.col = style_colour[style_colour_of(s->style)];
+    box_bodies(b, f, s, &g);
+    box_whiskers(b, f, s, &g);
+    box_medians(b, f, s, &g);
+    if (s->points)
+        draw_points(b, f, s, g.off, g.slot_px * 0.6, 2.4, 0.75);
+    else
+        box_outliers(b, f, s, &g);
 }
 
 static void draw_strip(plot_buf *b, const frame *f, const series *s)
@@ -1460,48 +1568,60 @@ static void axis_title(char *out, size_t len, const axis_conf *c, const axis_lay
         snprintf(out, len, "%s", label);
 }
 
-int plot_render(const plot *p, plot_buf *out, unsigned flags)
-{
-    if (!p || !out)
-        return -EINVAL;
-    axis_layout *ax = calloc(2, sizeof(*ax));
-    if (!ax)
-        return -ENOMEM;
-    axis_layout *xa = &ax[0], *ya = &ax[1];
-    const double W = p->width, H = p->height;
+/* The page layout of a chart: the plot area's corner (left, top) and size (pw, ph) in
+ * the viewBox, and the legend rows below it. */
+typedef struct chart_geom {
+    double W, H;         /* the chart's size without the legend */
+    double left, top;    /* corner of the plot area */
+    double pw, ph;       /* size of the plot area */
+    int rows;            /* legend rows */
+    double legend_top;
+    double total_h;      /* H with the legend rows */
+} chart_geom;
 
+/* Lays out both axes (ax[0] x, ax[1] y) and the plot area around them. */
+static void layout_chart(const plot *p, axis_layout *ax, chart_geom *g)
+{
+    axis_layout *xa = &ax[0], *ya = &ax[1];
+    g->W = p->width;
+    g->H = p->height;
     /* Vertical layout first: it does not depend on tick label widths. */
-    double top = p->title ? 38.0 : 14.0;
+    g->top = p->title ? 38.0 : 14.0;
     bool has_xlabel = p->ax[PLOT_X].label || p->ax[PLOT_X].unit == PLOT_UNIT_NS;
     double bottom = 26.0 + (has_xlabel ? 20.0 : 0.0) + 8.0;
-    double ph = H - top - bottom;
-    layout_axis(p, PLOT_Y, ya, ph, 42.0);
+    g->ph = g->H - g->top - bottom;
+    layout_axis(p, PLOT_Y, ya, g->ph, 42.0);
     measure_labels(ya, FONT_TICK);
+    /* Then the width left of the y tick labels and the y axis title. */
     bool has_ylabel = p->ax[PLOT_Y].label || ya->unit_name;
-    double left = 10.0 + (has_ylabel ? 20.0 : 0.0) + ya->max_label_w + 8.0;
-    if (left < 40.0)
-        left = 40.0;
+    g->left = 10.0 + (has_ylabel ? 20.0 : 0.0) + ya->max_label_w + 8.0;
+    if (g->left < 40.0)
+        g->left = 40.0;
     double right = 22.0;
-    double pw = W - left - right;
-    layout_axis(p, PLOT_X, xa, pw, 90.0);
+    g->pw = g->W - g->left - right;
+    layout_axis(p, PLOT_X, xa, g->pw, 90.0);
     measure_labels(xa, FONT_TICK);
     /* The last x label is centred on the right edge: leave room for its half. */
     if (xa->nticks && xa->ticks[xa->nticks - 1].labelled && p->ax[PLOT_X].scale != PLOT_CATEGORY) {
         double half = text_width(xa->ticks[xa->nticks - 1].text, FONT_TICK) / 2.0 + 4.0;
         if (half > right) {
-            pw -= half - right;
+            g->pw -= half - right;
             right = half;
         }
     }
     xa->pix0 = 0.0;
-    xa->pix1 = pw;
-    ya->pix0 = ph;
+    xa->pix1 = g->pw;
+    ya->pix0 = g->ph;
     ya->pix1 = 0.0;
-    int rows = legend_rows(p, W - 20.0);
-    double legend_top = H - 6.0;
-    double total_h = H + rows * LEGEND_ROW;
+    g->rows = legend_rows(p, g->W - 20.0);
+    g->legend_top = g->H - 6.0;
+    g->total_h = g->H + g->rows * LEGEND_ROW;
+}
 
-    /* <svg> */
+/* The <svg> element with its size and text defaults, the <title> (the whole chart
+ * title, for tooltips and screen readers), the white background and the visible title. */
+static void svg_open(plot_buf *out, const plot *p, const chart_geom *g, unsigned flags)
+{
     if (flags & PLOT_RENDER_STANDALONE)
         put(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     put(out, "<svg");
@@ -1513,12 +1633,12 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
         put(out, "\"");
     }
     put(out, " class=\"plot\" role=\"img\" viewBox=\"0 0 ");
-    num(out, W);
+    num(out, g->W);
     put(out, " ");
-    num(out, total_h);
+    num(out, g->total_h);
     put(out, "\"");
-    attr_num(out, "width", W);
-    attr_num(out, "height", total_h);
+    attr_num(out, "width", g->W);
+    attr_num(out, "height", g->total_h);
     put(out, " font-family=\"");
     put(out, font_family);
     put(out, "\" font-size=\"12\" fill=\"");
@@ -1529,16 +1649,16 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
     if (p->title) {
         /* A title too long for the width is shortened; <title> above holds it whole. */
         char shown[2048];
-        shorten(p->title, (size_t)((W - 20.0) / (FONT_TITLE * CHAR_EM)), shown, sizeof(shown));
-        text_el(out, W / 2.0, 22.0, "middle", FONT_TITLE, "font-weight=\"bold\"", shown);
+        shorten(p->title, (size_t)((g->W - 20.0) / (FONT_TITLE * CHAR_EM)), shown,
+                sizeof(shown));
+        text_el(out, g->W / 2.0, 22.0, "middle", FONT_TITLE, "font-weight=\"bold\"", shown);
     }
+}
 
-    /* Plot area group: translated so that drawing is relative to its corner. */
-    put(out, "<g transform=\"translate(");
-    point(out, left, top);
-    put(out, ")\">\n");
-
-    /* Grid: minor lines first, then major ones. */
+/* Grid lines at the ticks of both axes: minor lines first (lighter), then major ones
+ * over them. Category axes have none; percentile axes only major ones. */
+static void draw_grid(plot_buf *out, const axis_layout *ax, double pw, double ph)
+{
     for (int pass = 0; pass < 2; pass++) {
         bool any = false;
         for (int a = 0; a < 2; a++) {
@@ -1573,19 +1693,13 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
         if (any)
             end_path(out);
     }
+}
 
-    /* Series, clipped to the plot area by a nested <svg> viewport (no ids needed). */
-    put(out, "<svg");
-    attr_num(out, "x", -CLIP_MARGIN);
-    attr_num(out, "y", -CLIP_MARGIN);
-    attr_num(out, "width", pw + 2 * CLIP_MARGIN);
-    attr_num(out, "height", ph + 2 * CLIP_MARGIN);
-    put(out, " overflow=\"hidden\">\n<g transform=\"translate(");
-    point(out, CLIP_MARGIN, CLIP_MARGIN);
-    put(out, ")\">\n");
-    frame fr = {xa, ya, pw, ph, p->lanes};
+/* Every series in two passes: areas (bars, boxes, CI bars) first, so that lines and
+ * points are drawn over them. */
+static void draw_all_series(plot_buf *out, const plot *p, const frame *fr)
+{
     for (int pass = 0; pass < 2; pass++) {
-        /* Areas (bars, boxes) under lines and points. */
         for (size_t i = 0; i < p->nser; i++) {
             const series *s = &p->ser[i];
             bool area = s->type == S_BARS || s->type == S_BOX ||
@@ -1593,18 +1707,29 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
             if (area != (pass == 0))
                 continue;
             switch (s->type) {
-            case S_LINE: draw_line(out, &fr, s); break;
-            case S_BARS: draw_bars(out, &fr, s); break;
-            case S_CI: draw_ci(out, &fr, s); break;
-            case S_BOX: draw_box(out, &fr, s); break;
-            case S_STRIP: draw_strip(out, &fr, s); break;
+            case S_LINE: draw_line(out, fr, s); break;
+            case S_BARS: draw_bars(out, fr, s); break;
+            case S_CI: draw_ci(out, fr, s); break;
+            case S_BOX: draw_box(out, fr, s); break;
+            case S_STRIP: draw_strip(out, fr, s); break;
             }
         }
     }
-    /* Reference lines and their labels. */
+}
+
+/* Reference lines, dashed across the plot area, and their labels with a white halo
+ * so that they stay readable over the data. Labels of vertical lines alternate
+ * between two heights, so that neighbours do not overlap, and move to the line's left
+ * near the right edge; labels of horizontal lines sit right-aligned above the line
+ * (below it near the top). */
+static void draw_reflines(plot_buf *out, const plot *p, const frame *fr)
+{
+    static const char halo[] = "fill=\"#333\" stroke=\"#fff\" stroke-width=\"3\" "
+                               "stroke-linejoin=\"round\" paint-order=\"stroke\"";
+    double pw = fr->pw, ph = fr->ph;
     for (size_t i = 0; i < p->nrefs; i++) {
         const refline *r = &p->refs[i];
-        const axis_layout *al = r->axis == PLOT_X ? xa : ya;
+        const axis_layout *al = r->axis == PLOT_X ? fr->x : fr->y;
         double v = data_pix(al, r->value);
         if (isnan(v))
             continue;
@@ -1625,8 +1750,6 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
         end_path(out);
         if (!r->label || !r->label[0])
             continue;
-        static const char halo[] = "fill=\"#333\" stroke=\"#fff\" stroke-width=\"3\" "
-                                   "stroke-linejoin=\"round\" paint-order=\"stroke\"";
         if (r->axis == PLOT_X) {
             bool left_side = v > pw * 0.7;
             text_el(out, left_side ? v - 4.0 : v + 4.0, 14.0 + 14.0 * (double)(i % 2),
@@ -1637,9 +1760,29 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
                     r->label);
         }
     }
-    put(out, "</g>\n</svg>\n");
+}
 
-    /* Axes: lines, ticks, tick labels. */
+/* The data: series and reference lines, clipped to the plot area (CLIP_MARGIN wider)
+ * by a nested <svg> viewport, which needs no ids. */
+static void draw_data(plot_buf *out, const plot *p, const frame *fr)
+{
+    put(out, "<svg");
+    attr_num(out, "x", -CLIP_MARGIN);
+    attr_num(out, "y", -CLIP_MARGIN);
+    attr_num(out, "width", fr->pw + 2 * CLIP_MARGIN);
+    attr_num(out, "height", fr->ph + 2 * CLIP_MARGIN);
+    put(out, " overflow=\"hidden\">\n<g transform=\"translate(");
+    point(out, CLIP_MARGIN, CLIP_MARGIN);
+    put(out, ")\">\n");
+    draw_all_series(out, p, fr);
+    draw_reflines(out, p, fr);
+    put(out, "</g>\n</svg>\n");
+}
+
+/* The axis lines (left and bottom edges of the plot area) and the tick marks, longer
+ * for major ticks, as one path. */
+static void draw_axes(plot_buf *out, const axis_layout *ax, double pw, double ph)
+{
     put(out, "<path fill=\"none\" stroke=\"");
     put(out, axis_colour);
     put(out, "\" d=\"M0,0V");
@@ -1666,6 +1809,32 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
         }
     }
     end_path(out);
+}
+
+/* Category names under a category x axis, each shortened to its slot's width with
+ * the whole name as a tooltip. */
+static void draw_category_labels(plot_buf *out, const plot *p, const axis_layout *xa,
+                                 double pw, double ph)
+{
+    double slot = p->ncats ? pw / (double)p->ncats : pw;
+    size_t chars = (size_t)(slot / (FONT_TICK * CHAR_EM));
+    for (size_t i = 0; i < p->ncats; i++) {
+        char shortname[1024];
+        shorten(p->cats[i], chars, shortname, sizeof(shortname));
+        put(out, "<g><title>");
+        plot_buf_escape(out, p->cats[i]);
+        put(out, "</title>");
+        text_el(out, to_pix(xa, (double)i), ph + 18.0, "middle", FONT_LABEL, NULL, shortname);
+        put(out, "</g>\n");
+    }
+}
+
+/* The tick labels: right-aligned left of the y axis, centred under the x axis (the
+ * category names on a category axis). */
+static void draw_tick_labels(plot_buf *out, const plot *p, const axis_layout *ax, double pw,
+                             double ph)
+{
+    const axis_layout *xa = &ax[0], *ya = &ax[1];
     put(out, "<g font-size=\"11\">\n");
     for (size_t i = 0; i < ya->nticks; i++) {
         const tick *t = &ya->ticks[i];
@@ -1673,17 +1842,7 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
             text_el(out, -8.0, to_pix(ya, t->v) + 4.0, "end", FONT_LABEL, NULL, t->text);
     }
     if (p->ax[PLOT_X].scale == PLOT_CATEGORY) {
-        double slot = p->ncats ? pw / (double)p->ncats : pw;
-        size_t chars = (size_t)(slot / (FONT_TICK * CHAR_EM));
-        for (size_t i = 0; i < p->ncats; i++) {
-            char shortname[1024];
-            shorten(p->cats[i], chars, shortname, sizeof(shortname));
-            put(out, "<g><title>");
-            plot_buf_escape(out, p->cats[i]);
-            put(out, "</title>");
-            text_el(out, to_pix(xa, (double)i), ph + 18.0, "middle", FONT_LABEL, NULL, shortname);
-            put(out, "</g>\n");
-        }
+        draw_category_labels(out, p, xa, pw, ph);
     } else {
         for (size_t i = 0; i < xa->nticks; i++) {
             const tick *t = &xa->ticks[i];
@@ -1692,8 +1851,14 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
         }
     }
     put(out, "</g>\n");
+}
 
-    /* Axis titles. */
+/* The axis titles (label and display unit): centred under the x tick labels, and
+ * turned upright left of the widest y tick label. */
+static void draw_axis_titles(plot_buf *out, const plot *p, const axis_layout *ax, double pw,
+                             double ph)
+{
+    const axis_layout *xa = &ax[0], *ya = &ax[1];
     char title[512];
     axis_title(title, sizeof(title), &p->ax[PLOT_X], xa);
     if (title[0])
@@ -1707,10 +1872,35 @@ int plot_render(const plot *p, plot_buf *out, unsigned flags)
         plot_buf_escape(out, title);
         put(out, "</text>\n");
     }
+}
+
+/* Renders the chart: layout, then the parts from back to front: background and title,
+ * grid, data, axes with their labels and titles (in a group translated to the plot
+ * area's corner, so that drawing is relative to it), and the legend below. */
+int plot_render(const plot *p, plot_buf *out, unsigned flags)
+{
+    if (!p || !out)
+        return -EINVAL;
+    axis_layout *ax = calloc(2, sizeof(*ax));
+    if (!ax)
+        return -ENOMEM;
+    chart_geom g;
+    layout_chart(p, ax, &g);
+    svg_open(out, p, &g, flags);
+
+    put(out, "<g transform=\"translate(");
+    point(out, g.left, g.top);
+    put(out, ")\">\n");
+    draw_grid(out, ax, g.pw, g.ph);
+    frame fr = {&ax[0], &ax[1], g.pw, g.ph, p->lanes};
+    draw_data(out, p, &fr);
+    draw_axes(out, ax, g.pw, g.ph);
+    draw_tick_labels(out, p, ax, g.pw, g.ph);
+    draw_axis_titles(out, p, ax, g.pw, g.ph);
     put(out, "</g>\n");
 
-    if (rows > 0)
-        draw_legend(out, p, legend_top, W - 20.0);
+    if (g.rows > 0)
+        draw_legend(out, p, g.legend_top, g.W - 20.0);
     put(out, "</svg>\n");
     free(ax);
     return plot_buf_error(out);

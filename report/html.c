@@ -300,10 +300,287 @@ static void width_text(char *buf, size_t len, int64_t w)
     plot_format_duration((double)w, buf, len);
 }
 
+/* What the charts of one run share while run_figures() draws them. */
+typedef struct fig_ctx {
+    const rpt_run_info *in;
+    lg_scenario sc;
+    const rpt_sample *smp; /* the run's samples, ns of them */
+    size_t ns;
+    int64_t *ts, *vs;      /* two work arrays of ns values, reused by every chart */
+    plot_window *win;      /* MAX_WINDOWS windows */
+    int64_t wd;            /* the window width asked for */
+    size_t k;              /* the entry's number, for the chart ids */
+} fig_ctx;
+
+/* Latency over time: p50, p99 and max per window, from ts (issue times) and vs
+ * (latencies) in issue order, the first n of them. */
+static void fig_latency_time(plot_buf *b, const fig_ctx *fc, size_t n)
+{
+    size_t nw = 0;
+    int64_t used = fc->wd;
+    int wrc = plot_windows(fc->ts, fc->vs, n, fc->wd, MAX_WINDOWS, true, fc->win, &nw, &used);
+    if (wrc || !nw)
+        return;
+    if (nw > 2)
+        nw--; /* the last window is partial: few samples */
+    double *x = malloc(4 * nw * sizeof *x);
+    if (!x)
+        return;
+    const plot_window *win = fc->win;
+    double *y50 = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
+    for (size_t i = 0; i < nw; i++) {
+        x[i] = (double)win[i].start_ns;
+        bool e = win[i].count == 0;
+        y50[i] = e ? NAN : (double)win[i].p50;
+        y99[i] = e ? NAN : (double)win[i].p99;
+        ymax[i] = e ? NAN : (double)win[i].max;
+    }
+    char id[64], cap[512], w[32];
+    snprintf(id, sizeof id, "plot-latency-time-%zu", fc->k);
+    plot *c = new_chart(id, "Latency over time");
+    if (c) {
+        plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
+        plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
+        plot_add_line(c, "p50", x, y50, nw, PLOT_LINE);
+        plot_add_line(c, "p99", x, y99, nw, PLOT_LINE);
+        plot_add_line(c, "max", x, ymax, nw, PLOT_LINE);
+        if (fc->in->target_latency_ns > 0)
+            plot_add_refline(c, PLOT_Y, (double)fc->in->target_latency_ns, "latency bound");
+        width_text(w, sizeof w, used);
+        snprintf(cap, sizeof cap,
+                 "Median, p99 and maximum latency in each %s window since the start (by %s "
+                 "time; the last, partial window left out); warm-up shows as high values on "
+                 "the left, drift as a slope, hiccups as spikes.",
+                 w, fc->sc == LG_OFFLINE ? "completion" : "scheduled");
+        figure(b, c, cap);
+        plot_destroy(c);
+    }
+    free(x);
+}
+
+/* The percentile spectrum of the run (he->spec_*), with the bound and the target
+ * percentile. */
+static void fig_spectrum(plot_buf *b, const fig_ctx *fc, const html_entry *he)
+{
+    char id[64];
+    snprintf(id, sizeof id, "plot-spectrum-%zu", fc->k);
+    plot *c = new_chart(id, "Latency by percentile");
+    if (!c)
+        return;
+    bool off = fc->sc == LG_OFFLINE;
+    plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
+    plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, off ? "Time to completion" : "Latency");
+    plot_add_line(c, off ? "since the start" : "from scheduled issue", he->spec_p, he->spec_v,
+                  he->spec_n, PLOT_LINE);
+    spectrum_refs(c, fc->in);
+    figure(b, c, "Latency (y, log scale) reached by each fraction of samples (x): each "
+                 "step right adds a \"nine\" (90%, 99%, 99.9%); the dashed lines mark "
+                 "the latency bound and the target percentile: the curve must cross "
+                 "the target line below the bound.");
+    plot_destroy(c);
+}
+
+/* Server: the spectrum from the scheduled issue time beside the one from the actual
+ * issue time (made here in ts, sorted with vs as scratch). */
+static void fig_sched_vs_issue(plot_buf *b, const fig_ctx *fc, const html_entry *he)
+{
+    const rpt_sample *smp = fc->smp;
+    size_t m = 0;
+    for (size_t i = 0; i < fc->ns; i++)
+        if (rpt__sample_ok(&smp[i]))
+            fc->ts[m++] = smp[i].completed_ns - smp[i].issued_ns;
+    double p2[SPEC_POINTS], y2[SPEC_POINTS];
+    size_t m2 = 0;
+    if (m && !stats_sort_i64(fc->ts, m, fc->vs))
+        m2 = spectrum(fc->ts, m, fc->in->target_latency_percentile, p2, y2);
+    char id[64];
+    snprintf(id, sizeof id, "plot-sched-vs-issue-%zu", fc->k);
+    plot *c = m2 ? new_chart(id, "Latency from scheduled vs from actual issue") : NULL;
+    if (!c)
+        return;
+    plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
+    plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
+    plot_add_line(c, "from scheduled issue", he->spec_p, he->spec_v, he->spec_n, PLOT_LINE);
+    plot_add_line(c, "from actual issue", p2, y2, m2, PLOT_LINE);
+    spectrum_refs(c, fc->in);
+    figure(b, c, "The same spectrum measured from the scheduled issue time and from "
+                 "the actual one; a gap between the curves is delay the load "
+                 "generator itself added (coordinated omission, made visible).");
+    plot_destroy(c);
+}
+
+/* The latency histogram: nb log-spaced bins (edges, counts). */
+static void fig_histogram(plot_buf *b, const fig_ctx *fc, const double *edges,
+                          const double *counts, size_t nb)
+{
+    char id[64], cap[512];
+    snprintf(id, sizeof id, "plot-histogram-%zu", fc->k);
+    plot *c = new_chart(id, "Latency histogram");
+    if (!c)
+        return;
+    plot_set_axis(c, PLOT_X, PLOT_LOG10, PLOT_UNIT_NS,
+                  fc->sc == LG_OFFLINE ? "Time to completion" : "Latency");
+    plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE,
+                  fc->sc == LG_MULTI_STREAM ? "Queries" : "Samples");
+    plot_add_bars(c, NULL, edges, counts, nb);
+    snprintf(cap, sizeof cap,
+             "How many %ss (y) took each latency (x, log scale); one hump is a steady "
+             "system, a second hump or a long right tail is a slow path or queueing.",
+             fc->sc == LG_MULTI_STREAM ? "query" : "sample");
+    figure(b, c, cap);
+    plot_destroy(c);
+}
+
+/* Throughput over time: completions per second in each window, as steps (completion
+ * times gathered in ts). */
+static void fig_throughput_time(plot_buf *b, const fig_ctx *fc)
+{
+    const rpt_sample *smp = fc->smp;
+    size_t m = 0;
+    for (size_t i = 0; i < fc->ns; i++)
+        if (smp[i].completed_ns >= 0)
+            fc->ts[m++] = smp[i].completed_ns;
+    if (!m)
+        return;
+    size_t nw = 0;
+    int64_t used = fc->wd;
+    int wrc = plot_windows(fc->ts, NULL, m, fc->wd, MAX_WINDOWS, false, fc->win, &nw, &used);
+    if (wrc || !nw)
+        return;
+    if (nw > 2)
+        nw--; /* the last window is partial: its rate reads low */
+    double *x = malloc(2 * (nw + 1) * sizeof *x);
+    if (!x)
+        return;
+    const plot_window *win = fc->win;
+    double *y = x + nw + 1;
+    for (size_t i = 0; i < nw; i++) {
+        x[i] = (double)win[i].start_ns;
+        y[i] = win[i].rate_per_s;
+    }
+    /* The last step ends where its window does. */
+    x[nw] = (double)(win[nw - 1].start_ns + used);
+    y[nw] = y[nw - 1];
+    char id[64], cap[512], w[32];
+    snprintf(id, sizeof id, "plot-throughput-time-%zu", fc->k);
+    plot *c = new_chart(id, "Throughput over time");
+    if (c) {
+        plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
+        plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE, "Completed samples per second");
+        plot_set_range(c, PLOT_Y, 0, NAN);
+        plot_add_line(c, "completions/s", x, y, nw + 1, PLOT_STEP);
+        if (fc->in->target_qps > 0 && fc->sc == LG_SERVER)
+            plot_add_refline(c, PLOT_Y, fc->in->target_qps, "target rate");
+        width_text(w, sizeof w, used);
+        snprintf(cap, sizeof cap,
+                 "Completed samples per second in each %s window (the last, "
+                 "partial window left out); it should stay flat: dips are stalls, "
+                 "a slow first window is warm-up.", w);
+        figure(b, c, cap);
+        plot_destroy(c);
+    }
+    free(x);
+}
+
+/* Schedule lag over time: how late queries were issued after their scheduled time,
+ * mean, p99 and max per window (scheduled times in ts, lags in vs). */
+static void fig_lag_time(plot_buf *b, const fig_ctx *fc)
+{
+    const rpt_sample *smp = fc->smp;
+    for (size_t i = 0; i < fc->ns; i++) {
+        fc->ts[i] = smp[i].scheduled_ns;
+        fc->vs[i] = smp[i].issued_ns - smp[i].scheduled_ns;
+    }
+    size_t nw = 0;
+    int64_t used = fc->wd;
+    int wrc =
+        plot_windows(fc->ts, fc->vs, fc->ns, fc->wd, MAX_WINDOWS, true, fc->win, &nw, &used);
+    if (wrc || !nw)
+        return;
+    if (nw > 2)
+        nw--; /* the last window is partial: few samples */
+    double *x = malloc(4 * nw * sizeof *x);
+    if (!x)
+        return;
+    const plot_window *win = fc->win;
+    double *ym = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
+    for (size_t i = 0; i < nw; i++) {
+        x[i] = (double)win[i].start_ns;
+        bool e = win[i].count == 0;
+        ym[i] = e ? NAN : win[i].mean;
+        y99[i] = e ? NAN : (double)win[i].p99;
+        ymax[i] = e ? NAN : (double)win[i].max;
+    }
+    char id[64], cap[512], w[32];
+    snprintf(id, sizeof id, "plot-lag-time-%zu", fc->k);
+    plot *c = new_chart(id, "Schedule lag over time");
+    if (c) {
+        plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
+        plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NS, "Issue time - scheduled time");
+        plot_add_line(c, "mean", x, ym, nw, PLOT_LINE);
+        plot_add_line(c, "p99", x, y99, nw, PLOT_LINE);
+        plot_add_line(c, "max", x, ymax, nw, PLOT_LINE);
+        width_text(w, sizeof w, used);
+        snprintf(cap, sizeof cap,
+                 "How late each query was issued after its scheduled time (mean, "
+                 "p99 and max per %s window): the load generator's own fidelity; "
+                 "microseconds are fine, milliseconds mean the generator or the "
+                 "machine could not keep up.", w);
+        figure(b, c, cap);
+        plot_destroy(c);
+    }
+    free(x);
+}
+
+/* The charts of one run in the order they appear: the distribution (spectrum, Server's
+ * scheduled vs actual issue, histogram), then over time (latency, throughput, schedule
+ * lag). Latency over time needs the latencies in issue order, the distribution sorted,
+ * so it is drawn first into `later` and appended after the histogram. */
+static int draw_run_figures(plot_buf *b, plot_buf *later, fig_ctx *fc, html_entry *he,
+                            const rpt_run *run)
+{
+    /* The run's latency series (made and sorted once, by the validation): in issue
+     * order for the charts over time, sorted for the distribution. */
+    rpt__series ser;
+    int rc = rpt__run_series(run, true, &ser);
+    if (rc)
+        return rc;
+    size_t n = ser.n;
+    for (size_t i = 0; i < n; i++) {
+        fc->ts[i] = (int64_t)ser.at[i];
+        fc->vs[i] = (int64_t)ser.lat[i];
+    }
+    if (n)
+        fig_latency_time(later, fc, n);
+    /* The distribution: vs sorted. */
+    double edges[101], counts[100];
+    size_t nb = 0;
+    if (n) {
+        for (size_t i = 0; i < n; i++)
+            fc->vs[i] = (int64_t)ser.sorted[i];
+        he->spec_n = spectrum(fc->vs, n, fc->in->target_latency_percentile, he->spec_p,
+                              he->spec_v);
+        if (plot_histogram(fc->vs, n, 100, true, edges, counts, &nb))
+            nb = 0;
+    }
+    if (he->spec_n)
+        fig_spectrum(b, fc, he);
+    if (fc->sc == LG_SERVER && he->spec_n)
+        fig_sched_vs_issue(b, fc, he);
+    if (nb)
+        fig_histogram(b, fc, edges, counts, nb);
+    plot_buf_append(b, plot_buf_data(later), plot_buf_len(later));
+    fig_throughput_time(b, fc);
+    if (fc->sc != LG_OFFLINE)
+        fig_lag_time(b, fc);
+    return 0;
+}
+
+/* The Detailed Results charts of entry k (1-based) into he->figs: a note instead when
+ * the folder has no samples. Only running out of memory fails. */
 static int run_figures(html_entry *he, const rpt_run *run, size_t k)
 {
     const rpt_run_info *in = rpt_run_get_info(run);
-    lg_scenario sc = in->results.scenario;
     plot_buf *b, *later;
     if (plot_buf_create(&b))
         return LG_ENOMEM;
@@ -312,12 +589,9 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
         return LG_ENOMEM;
     }
     int rc = 0;
-    char id[64], cap[512], w[32];
-    size_t ns = 0, n = 0;
-    const rpt_sample *smp = rpt_run_samples(run, &ns);
-    int64_t *ts = NULL, *vs = NULL;
-    plot_window *win = NULL;
-    if (!in->has_samples || !ns) {
+    fig_ctx fc = {.in = in, .sc = in->results.scenario, .k = k};
+    fc.smp = rpt_run_samples(run, &fc.ns);
+    if (!in->has_samples || !fc.ns) {
         plot_buf_puts(b, "<p>No samples.bin in this folder: no charts.</p>\n");
         goto done;
     }
@@ -327,227 +601,20 @@ static int run_figures(html_entry *he, const rpt_run *run, size_t k)
         plot_buf_puts(b, " (the first repetition).</p>\n");
     }
     /* Two work arrays of one int64_t per sample serve every chart in turn. */
-    ts = malloc(ns * sizeof *ts);
-    vs = malloc(ns * sizeof *vs);
-    win = malloc(MAX_WINDOWS * sizeof *win);
-    if (!ts || !vs || !win) {
+    fc.ts = malloc(fc.ns * sizeof *fc.ts);
+    fc.vs = malloc(fc.ns * sizeof *fc.vs);
+    fc.win = malloc(MAX_WINDOWS * sizeof *fc.win);
+    if (!fc.ts || !fc.vs || !fc.win) {
         rc = LG_ENOMEM;
         goto done;
     }
-    /* The run's latency series (made and sorted once, by the validation): in issue
-     * order for the charts over time, sorted for the distribution. */
-    rpt__series ser;
-    if ((rc = rpt__run_series(run, true, &ser)))
-        goto done;
-    n = ser.n;
-    for (size_t i = 0; i < n; i++) {
-        ts[i] = (int64_t)ser.at[i];
-        vs[i] = (int64_t)ser.lat[i];
-    }
-    const char *per = sc == LG_MULTI_STREAM ? "query" : "sample";
     int64_t end = rpt__run_end_ns(run);
-    int64_t wd = window_width(end > 0 ? end : 1);
-    /* Latency over time (drawn later, after the distribution charts): needs ts, vs in
-     * issue order. */
-    if (n) {
-        size_t nw = 0;
-        int64_t used = wd;
-        if (!plot_windows(ts, vs, n, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
-            if (nw > 2)
-                nw--; /* the last window is partial: few samples */
-            double *x = malloc(4 * nw * sizeof *x);
-            if (x) {
-                double *y50 = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
-                for (size_t i = 0; i < nw; i++) {
-                    x[i] = (double)win[i].start_ns;
-                    bool e = win[i].count == 0;
-                    y50[i] = e ? NAN : (double)win[i].p50;
-                    y99[i] = e ? NAN : (double)win[i].p99;
-                    ymax[i] = e ? NAN : (double)win[i].max;
-                }
-                snprintf(id, sizeof id, "plot-latency-time-%zu", k);
-                plot *c = new_chart(id, "Latency over time");
-                if (c) {
-                    plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
-                    plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
-                    plot_add_line(c, "p50", x, y50, nw, PLOT_LINE);
-                    plot_add_line(c, "p99", x, y99, nw, PLOT_LINE);
-                    plot_add_line(c, "max", x, ymax, nw, PLOT_LINE);
-                    if (in->target_latency_ns > 0)
-                        plot_add_refline(c, PLOT_Y, (double)in->target_latency_ns,
-                                         "latency bound");
-                    width_text(w, sizeof w, used);
-                    snprintf(cap, sizeof cap,
-                             "Median, p99 and maximum latency in each %s window since the "
-                             "start (by %s time; the last, partial window left out); warm-up shows as high values on the left, "
-                             "drift as a slope, hiccups as spikes.",
-                             w, sc == LG_OFFLINE ? "completion" : "scheduled");
-                    figure(later, c, cap);
-                    plot_destroy(c);
-                }
-                free(x);
-            }
-        }
-    }
-    /* The distribution: vs sorted. */
-    double edges[101], counts[100];
-    size_t nb = 0;
-    if (n) {
-        for (size_t i = 0; i < n; i++)
-            vs[i] = (int64_t)ser.sorted[i];
-        he->spec_n = spectrum(vs, n, in->target_latency_percentile, he->spec_p, he->spec_v);
-        if (plot_histogram(vs, n, 100, true, edges, counts, &nb))
-            nb = 0;
-    }
-    if (he->spec_n) {
-        snprintf(id, sizeof id, "plot-spectrum-%zu", k);
-        plot *c = new_chart(id, "Latency by percentile");
-        if (c) {
-            plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
-            plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS,
-                          sc == LG_OFFLINE ? "Time to completion" : "Latency");
-            plot_add_line(c, sc == LG_OFFLINE ? "since the start" : "from scheduled issue",
-                          he->spec_p, he->spec_v, he->spec_n, PLOT_LINE);
-            spectrum_refs(c, in);
-            figure(b, c, "Latency (y, log scale) reached by each fraction of samples (x): each "
-                         "step right adds a \"nine\" (90%, 99%, 99.9%); the dashed lines mark "
-                         "the latency bound and the target percentile: the curve must cross "
-                         "the target line below the bound.");
-            plot_destroy(c);
-        }
-    }
-    /* Server: from scheduled vs from actual issue (ts sorted, vs as scratch). */
-    if (sc == LG_SERVER && he->spec_n) {
-        size_t m = 0;
-        for (size_t i = 0; i < ns; i++)
-            if (rpt__sample_ok(&smp[i]))
-                ts[m++] = smp[i].completed_ns - smp[i].issued_ns;
-        double p2[SPEC_POINTS], y2[SPEC_POINTS];
-        size_t m2 = 0;
-        if (m && !stats_sort_i64(ts, m, vs))
-            m2 = spectrum(ts, m, in->target_latency_percentile, p2, y2);
-        snprintf(id, sizeof id, "plot-sched-vs-issue-%zu", k);
-        plot *c = m2 ? new_chart(id, "Latency from scheduled vs from actual issue") : NULL;
-        if (c) {
-            plot_set_axis(c, PLOT_X, PLOT_PERCENTILE, PLOT_UNIT_NONE, "Percentile");
-            plot_set_axis(c, PLOT_Y, PLOT_LOG10, PLOT_UNIT_NS, "Latency");
-            plot_add_line(c, "from scheduled issue", he->spec_p, he->spec_v, he->spec_n,
-                          PLOT_LINE);
-            plot_add_line(c, "from actual issue", p2, y2, m2, PLOT_LINE);
-            spectrum_refs(c, in);
-            figure(b, c, "The same spectrum measured from the scheduled issue time and from "
-                         "the actual one; a gap between the curves is delay the load "
-                         "generator itself added (coordinated omission, made visible).");
-            plot_destroy(c);
-        }
-    }
-    if (nb) {
-        snprintf(id, sizeof id, "plot-histogram-%zu", k);
-        plot *c = new_chart(id, "Latency histogram");
-        if (c) {
-            plot_set_axis(c, PLOT_X, PLOT_LOG10, PLOT_UNIT_NS,
-                          sc == LG_OFFLINE ? "Time to completion" : "Latency");
-            plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE,
-                          sc == LG_MULTI_STREAM ? "Queries" : "Samples");
-            plot_add_bars(c, NULL, edges, counts, nb);
-            snprintf(cap, sizeof cap,
-                     "How many %ss (y) took each latency (x, log scale); one hump is a steady "
-                     "system, a second hump or a long right tail is a slow path or queueing.",
-                     per);
-            figure(b, c, cap);
-            plot_destroy(c);
-        }
-    }
-    plot_buf_append(b, plot_buf_data(later), plot_buf_len(later));
-    /* Throughput over time (completions). */
-    {
-        size_t m = 0;
-        for (size_t i = 0; i < ns; i++)
-            if (smp[i].completed_ns >= 0)
-                ts[m++] = smp[i].completed_ns;
-        size_t nw = 0;
-        int64_t used = wd;
-        if (m && !plot_windows(ts, NULL, m, wd, MAX_WINDOWS, false, win, &nw, &used) && nw) {
-            if (nw > 2)
-                nw--; /* the last window is partial: its rate reads low */
-            double *x = malloc(2 * (nw + 1) * sizeof *x);
-            if (x) {
-                double *y = x + nw + 1;
-                for (size_t i = 0; i < nw; i++) {
-                    x[i] = (double)win[i].start_ns;
-                    y[i] = win[i].rate_per_s;
-                }
-                x[nw] = (double)(win[nw - 1].start_ns + used);
-                y[nw] = y[nw - 1];
-                snprintf(id, sizeof id, "plot-throughput-time-%zu", k);
-                plot *c = new_chart(id, "Throughput over time");
-                if (c) {
-                    plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
-                    plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NONE,
-                                  "Completed samples per second");
-                    plot_set_range(c, PLOT_Y, 0, NAN);
-                    plot_add_line(c, "completions/s", x, y, nw + 1, PLOT_STEP);
-                    if (in->target_qps > 0 && sc == LG_SERVER)
-                        plot_add_refline(c, PLOT_Y, in->target_qps, "target rate");
-                    width_text(w, sizeof w, used);
-                    snprintf(cap, sizeof cap,
-                             "Completed samples per second in each %s window (the last, "
-                             "partial window left out); it should stay flat: dips are stalls, "
-                             "a slow first window is warm-up.", w);
-                    figure(b, c, cap);
-                    plot_destroy(c);
-                }
-                free(x);
-            }
-        }
-    }
-    /* Schedule lag over time. */
-    if (sc != LG_OFFLINE) {
-        for (size_t i = 0; i < ns; i++) {
-            ts[i] = smp[i].scheduled_ns;
-            vs[i] = smp[i].issued_ns - smp[i].scheduled_ns;
-        }
-        size_t nw = 0;
-        int64_t used = wd;
-        if (!plot_windows(ts, vs, ns, wd, MAX_WINDOWS, true, win, &nw, &used) && nw) {
-            if (nw > 2)
-                nw--; /* the last window is partial: few samples */
-            double *x = malloc(4 * nw * sizeof *x);
-            if (x) {
-                double *ym = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
-                for (size_t i = 0; i < nw; i++) {
-                    x[i] = (double)win[i].start_ns;
-                    bool e = win[i].count == 0;
-                    ym[i] = e ? NAN : win[i].mean;
-                    y99[i] = e ? NAN : (double)win[i].p99;
-                    ymax[i] = e ? NAN : (double)win[i].max;
-                }
-                snprintf(id, sizeof id, "plot-lag-time-%zu", k);
-                plot *c = new_chart(id, "Schedule lag over time");
-                if (c) {
-                    plot_set_axis(c, PLOT_X, PLOT_LINEAR, PLOT_UNIT_NS, "Time since start");
-                    plot_set_axis(c, PLOT_Y, PLOT_LINEAR, PLOT_UNIT_NS,
-                                  "Issue time - scheduled time");
-                    plot_add_line(c, "mean", x, ym, nw, PLOT_LINE);
-                    plot_add_line(c, "p99", x, y99, nw, PLOT_LINE);
-                    plot_add_line(c, "max", x, ymax, nw, PLOT_LINE);
-                    width_text(w, sizeof w, used);
-                    snprintf(cap, sizeof cap,
-                             "How late each query was issued after its scheduled time (mean, "
-                             "p99 and max per %s window): the load generator's own fidelity; "
-                             "microseconds are fine, milliseconds mean the generator or the "
-                             "machine could not keep up.", w);
-                    figure(b, c, cap);
-                    plot_destroy(c);
-                }
-                free(x);
-            }
-        }
-    }
+    fc.wd = window_width(end > 0 ? end : 1);
+    rc = draw_run_figures(b, later, &fc, he, run);
 done:
-    free(win);
-    free(ts);
-    free(vs);
+    free(fc.win);
+    free(fc.ts);
+    free(fc.vs);
     if (!rc && (plot_buf_error(b) || plot_buf_error(later)))
         rc = LG_ENOMEM;
     if (!rc && !(he->figs = plot_buf_take(b, NULL)))
