@@ -1,5 +1,5 @@
-/* serve/server.c: the event loops: one epoll loop per worker thread, each with its own
- * listening socket on the same port (SO_REUSEPORT: the kernel spreads connections),
+/* serve/server.c: the event loops: one epoll loop per worker thread, all watching one
+ * listening socket (EPOLLEXCLUSIVE: a new connection wakes one of them, not all),
  * non-blocking sockets read edge-triggered, HTTP/1.1 requests parsed in place (keep-alive,
  * pipelining answered in order), and every delay a deadline in a per-thread heap behind
  * one timerfd: a worker never sleeps, so thousands of slow responses wait at once. */
@@ -742,6 +742,8 @@ static void *worker_main(void *arg)
 
 /* ---------------------------------------------------------------- start and stop */
 
+/* The one listening socket. No SO_REUSEPORT: a second server on a taken port must fail,
+ * not silently share its connections. */
 static int listen_socket(const serve_config *cfg, uint16_t port, uint16_t *bound,
                          char *err, size_t elen)
 {
@@ -753,7 +755,6 @@ static int listen_socket(const serve_config *cfg, uint16_t port, uint16_t *bound
     }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -778,7 +779,7 @@ static void server_free(serve_server *s)
         worker *w = &s->w[i];
         if (w->ep >= 0)
             close(w->ep);
-        if (w->lfd >= 0)
+        if (w->lfd >= 0 && i == 0)
             close(w->lfd);
         if (w->tfd >= 0)
             close(w->tfd);
@@ -850,14 +851,17 @@ int serve_start(const serve_config *cfg, serve_server **out, char *err, size_t e
             rc = -ENOMEM;
             break;
         }
-        uint16_t port = i == 0 ? cfg->port : s->port;
-        int fd = listen_socket(&s->cfg, port, &s->port, err, elen);
-        if (fd < 0) {
-            rc = fd;
-            break;
+        if (i == 0) {
+            int fd = listen_socket(&s->cfg, cfg->port, &s->port, err, elen);
+            if (fd < 0) {
+                rc = fd;
+                break;
+            }
+            w->lfd = fd;
+        } else {
+            w->lfd = s->w[0].lfd; /* shared; closed once, with worker 0 */
         }
-        w->lfd = fd;
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->lfd};
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->lfd};
         struct epoll_event et = {.events = EPOLLIN, .data.ptr = &w->tfd};
         struct epoll_event es = {.events = EPOLLIN, .data.ptr = &s->stop_fd};
         if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &ev) < 0 ||

@@ -1236,6 +1236,37 @@ Test(serve, stops_cleanly_with_connections_open, .timeout = 30)
     free(req);
 }
 
+Test(serve, a_taken_port_is_refused_not_shared, .timeout = 30)
+{
+    serve_config cfg;
+    serve_config_default(&cfg);
+    cfg.threads = 3;
+    serve_server *s = start(&cfg);
+    cfg.port = serve_port(s);
+    serve_server *t = NULL;
+    char err[256] = "";
+    cr_expect_eq(serve_start(&cfg, &t, err, sizeof err), -EADDRINUSE, "%s", err);
+    cr_expect_null(t);
+    cr_expect(strstr(err, "cannot listen"), "%s", err);
+    /* The first server still answers, on each of its threads' turns. */
+    for (int i = 0; i < 6; i++) {
+        resp p;
+        cr_assert(get(serve_port(s), "/v2/health/live", &p));
+        cr_expect_eq(p.status, 200);
+        resp_free(&p);
+    }
+    tu_tmp_init();
+    char port[16];
+    snprintf(port, sizeof port, "%u", (unsigned)serve_port(s));
+    tu_proc p;
+    RUN(&p, "serve", "--port", port);
+    cr_expect_eq(p.code, 3, "%d %s", p.code, p.err);
+    cr_expect(strstr(p.err, "cannot listen"), "%s", p.err);
+    tu_proc_free(&p);
+    tu_tmp_fini();
+    serve_stop(s);
+}
+
 /* ---------------------------------------------------------------- the program */
 
 Test(serve, the_program_serves_until_sigterm_then_prints_its_counters, .timeout = 30)
