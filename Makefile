@@ -31,6 +31,10 @@ PROG_LIBS := -lnettle
 # the core alone.
 CORE_SRC   := $(sort $(wildcard stats/*.c loadgen/*.c sut/*.c qsl/*.c))
 REPORT_SRC := $(sort $(wildcard report/*.c plot/*.c harness/*.c))
+# The test server (serve/: KServe v2 and OpenAI over HTTP, docs/serve.md) is a static
+# library of its own that only the program and the tests link; it is not installed.
+SERVE_SRC  := $(sort $(wildcard serve/*.c))
+SERVE_OBJ  := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_SRC    := $(CORE_SRC) $(REPORT_SRC)
@@ -62,6 +66,7 @@ RSTATIC  := $(BUILD)/lib/libloadgen_report.a
 RSHARED  := $(BUILD)/lib/libloadgen_report.so.$(VERSION)
 # What the program, the tests and the benchmarks link: the analysis library first.
 STATICS  := $(RSTATIC) $(STATIC)
+SSTATIC  := $(BUILD)/lib/libloadgen_serve.a
 PROG     := $(BUILD)/bin/loadgen
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
@@ -105,6 +110,11 @@ $(STATIC): $(CORE_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(SSTATIC): $(SERVE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(RSTATIC): $(REPORT_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
@@ -128,10 +138,10 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so.0
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so
 
-$(PROG): $(PROG_OBJ) $(STATICS)
+$(PROG): $(PROG_OBJ) $(SSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(STATICS) $(LIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(SSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
 $(BUILD)/examples/%: examples/%.c $(STATICS)
@@ -144,10 +154,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATICS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATICS) $(LIBS) -lck
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATICS) $(PROG)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(STATICS) $(PROG)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(STATICS) $(LIBS) \
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(STATICS) $(LIBS) \
 	  $(TEST_LIBS) -ljansson
 
 # The test and bench objects are made only by the link rules' patterns, which makes them
@@ -172,8 +182,8 @@ test: $(TEST_BIN)
 # -fsanitize=undefined leaves out float-cast-overflow (a double converted to an integer
 # it does not fit), which damaged run files can cause: the ASan build adds it. TSan
 # covers the concurrent parts: the ring, the worker pool, the completion path, the
-# report's second thread and the hostile SUTs.
-TSAN_TESTS ?= ring pool complete report_threads hostile
+# report's second thread, the hostile SUTs and the test server.
+TSAN_TESTS ?= ring pool complete report_threads hostile serve
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh

@@ -20,6 +20,7 @@ static void usage(FILE *f)
           "  compare   compare two result folders (or number files): change, tests, verdict\n"
           "  report    write a Markdown performance report of one or more result folders\n"
           "  samples   write a run's per-sample records as CSV or a NumPy array (.npy)\n"
+          "  serve     an HTTP test server (KServe v2, OpenAI streaming) with timing, faults\n"
           "  stats     calculators: `stats samples` (sample sizes), `stats early-stopping`\n"
           "  version   print the version\n"
           "  help      print this help; `loadgen <command> --help` for a command's\n"
@@ -34,6 +35,7 @@ static void usage(FILE *f)
           "  loadgen compare /tmp/base /tmp/new --noise 0.02\n"
           "  loadgen report /tmp/base /tmp/new --out report.md\n"
           "  loadgen samples /tmp/offline --csv samples.csv\n"
+          "  loadgen serve --port 8000 --ttft-ms 20 --tpot-ms 5\n"
           "  loadgen stats samples --percentile 0.90 --confidence 0.99\n",
           f);
 }
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
         return cli_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "samples"))
         return cli_samples(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return cli_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "stats"))
         return cli_stats(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
