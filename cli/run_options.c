@@ -112,7 +112,7 @@ static void run_long_init(void)
     run_long[n] = (struct option){0, 0, 0, 0};
 }
 
-/* The placeholder of a settings flag's value in the help. */
+/* The name a settings flag's value has in the help ("N", "T", "P", ...). */
 static const char *value_name(size_t i)
 {
     const char *u = lg_settings_field_flag_unit(i);
@@ -171,10 +171,7 @@ static void settings_help(FILE *f)
             if (!lg_settings_field_flag(j) || strcmp(lg_settings_field_flag(j), flag))
                 continue;
             char *v = vals[nv];
-            lg_settings_field_default(j, v, sizeof vals[0]);
-            if (!strcmp(lg_settings_field_flag_unit(j), "ms") &&
-                strcmp(lg_settings_field_unit(j), "ms"))
-                snprintf(v, sizeof vals[0], "%g", strtod(v, NULL) / 1e6);
+            lg_settings_field_flag_default(j, v, sizeof vals[0]);
             differ |= nv > 0 && strcmp(v, vals[0]) != 0;
             nv++;
         }

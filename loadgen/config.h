@@ -268,6 +268,11 @@ const char *lg_settings_field_flag(size_t i);
  * NULL when the field has no flag. */
 const char *lg_settings_field_flag_unit(size_t i);
 
+/* Writes field i's default in its flag's unit (e.g. "100" ms for server_target_latency_ns,
+ * whose default is 100000000 ns), as --help shows it. Returns the length needed, as
+ * snprintf, or LG_EINVAL when the field has no flag. */
+int lg_settings_field_flag_default(size_t i, char *buf, size_t len);
+
 /* The flag's one-line help, on the first field of each flag; NULL on the others. */
 const char *lg_settings_field_flag_help(size_t i);
 

@@ -97,6 +97,9 @@ typedef struct lg__eff {
 
 int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                   size_t len);
+/* lg_settings_warnings on settings already derived into *e (lg_run_test has them: no
+ * second derivation). */
+int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, size_t len);
 
 /* A copied response kept for the accuracy log (a lock-free stack of these). */
 typedef struct lg__acc {

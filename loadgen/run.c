@@ -965,7 +965,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     t->sut_name_ns = lg__now_ns() - t->test_start_ns;
     /* Settings that are accepted but probably a mistake, logged as warnings. */
     char warn[512];
-    if (lg_settings_warnings(settings, qsl, warn, sizeof warn) > 0)
+    if (lg__settings_warnings(settings, &t->eff, warn, sizeof warn) > 0)
         lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__, "%s", warn);
 
     lg__pass acc = {0}, perf = {0};

@@ -328,37 +328,44 @@ int lg_settings_warnings(const lg_settings *s, const lg_qsl *qsl, char *buf, siz
     lg__eff e;
     if (!s || (!buf && len) || lg__effective(s, qsl ? qsl : &one, &e, NULL, 0))
         return LG_EINVAL;
+    return lg__settings_warnings(s, &e, buf, len);
+}
+
+int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, size_t len)
+{
+    if (buf && len)
+        buf[0] = '\0';
     /* How long the timed run is expected to take: at least min_duration_ms, and as long
      * as min_query_count queries take at the expected rate. */
-    double min_s = (double)e.min_duration_ms / 1000.0;
-    double queries_s = e.scenario == LG_OFFLINE
-                           ? (double)e.samples_per_query / e.target_qps
-                           : (double)e.min_query_count / e.target_qps;
+    double min_s = (double)e->min_duration_ms / 1000.0;
+    double queries_s = e->scenario == LG_OFFLINE
+                           ? (double)e->samples_per_query / e->target_qps
+                           : (double)e->min_query_count / e->target_qps;
     double expect_s = queries_s > min_s ? queries_s : min_s;
-    if (e.max_duration_ms && expect_s > (double)e.max_duration_ms / 1000.0)
-        expect_s = (double)e.max_duration_ms / 1000.0;
+    if (e->max_duration_ms && expect_s > (double)e->max_duration_ms / 1000.0)
+        expect_s = (double)e->max_duration_ms / 1000.0;
     int n = 0;
     /* Far longer than asked for (and more than a minute): a forgotten rate. An accuracy
      * run goes through its samples whatever the rate. */
-    if (e.mode != LG_MODE_ACCURACY && expect_s > 60.0 && expect_s > 3.0 * min_s) {
-        const char *rate = e.scenario == LG_SERVER ? "server_target_qps"
-                           : e.scenario == LG_OFFLINE ? "offline_expected_qps"
-                           : e.scenario == LG_SINGLE_STREAM
+    if (e->mode != LG_MODE_ACCURACY && expect_s > 60.0 && expect_s > 3.0 * min_s) {
+        const char *rate = e->scenario == LG_SERVER ? "server_target_qps"
+                           : e->scenario == LG_OFFLINE ? "offline_expected_qps"
+                           : e->scenario == LG_SINGLE_STREAM
                                ? "single_stream_expected_latency_ns"
                                : "multi_stream_expected_latency_ns";
         char v[40];
-        lg__format_double(e.scenario == LG_SINGLE_STREAM
+        lg__format_double(e->scenario == LG_SINGLE_STREAM
                               ? s->single_stream_expected_latency_ns
-                          : e.scenario == LG_MULTI_STREAM ? s->multi_stream_expected_latency_ns
-                                                          : e.target_qps,
+                          : e->scenario == LG_MULTI_STREAM ? s->multi_stream_expected_latency_ns
+                                                          : e->target_qps,
                           v, sizeof v);
         snprintf(buf, len, "%s = %s: the run is expected to take about %.0f s (%s at this "
                  "rate), %.0fx min_duration_ms (%.0f s); set %s to what the SUT does%s",
                  rate, v, expect_s,
-                 e.scenario == LG_OFFLINE ? "the Offline query's samples"
+                 e->scenario == LG_OFFLINE ? "the Offline query's samples"
                                           : "min_query_count queries",
                  expect_s / min_s, min_s, rate,
-                 e.scenario == LG_SERVER || e.scenario == LG_OFFLINE
+                 e->scenario == LG_SERVER || e->scenario == LG_OFFLINE
                      ? " (1 per second is lg_settings_default's stand-in)"
                      : "");
         n++;

@@ -533,6 +533,16 @@ int lg_settings_field_default(size_t i, char *buf, size_t len)
     return lg_settings_field_format(&s, i, buf, len);
 }
 
+int lg_settings_field_flag_default(size_t i, char *buf, size_t len)
+{
+    if (i >= NFIELDS || !lg__fields[i].flag || (!buf && len))
+        return LG_EINVAL;
+    const lg__field *fd = &lg__fields[i];
+    if (fd->flag_cv == LG__CV_NONE)
+        return lg_settings_field_default(i, buf, len);
+    return lg__format_double(fd->dflt / lg__cv_scale(fd->flag_cv), buf, len);
+}
+
 int lg_settings_field_range(size_t i, char *buf, size_t len)
 {
     if (i >= NFIELDS || (!buf && len))

@@ -1,6 +1,7 @@
 /* text.c: the core's text helpers and its one number grammar (text.h). */
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -67,7 +68,7 @@ static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
 
-locale_t lg__c_locale(void)
+static locale_t c_locale_get(void)
 {
     pthread_once(&c_locale_once, c_locale_init);
     return c_locale;
@@ -233,7 +234,7 @@ int lg__parse_real(const char *s, size_t n, double *out)
     char buf[LG__MAX_TOKEN + 1];
     memcpy(buf, s, n);
     buf[n] = '\0';
-    locale_t loc = lg__c_locale();
+    locale_t loc = c_locale_get();
     errno = 0;
     double v = loc ? strtod_l(buf, NULL, loc) : strtod(buf, NULL);
     /* An underflow reads as 0 or a tiny number and is left to the range check. */
@@ -271,7 +272,7 @@ double lg__parse_real_shifted(const char *s, size_t n, int shift)
     }
     char buf[LG__MAX_TOKEN + 32];
     snprintf(buf, sizeof buf, "%.*se%ld", (int)m, s, exp + shift);
-    locale_t loc = lg__c_locale();
+    locale_t loc = c_locale_get();
     double v = loc ? strtod_l(buf, NULL, loc) : strtod(buf, NULL);
     return v == 0 ? 0.0 : v;
 }
@@ -294,7 +295,7 @@ const char *lg__num_problem(int rc)
 /* Writes a double as the shortest text that reads back to it (integers in full). */
 int lg__format_double(double v, char *buf, size_t len)
 {
-    locale_t loc = lg__c_locale();
+    locale_t loc = c_locale_get();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
     int n;
     if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0) {

@@ -1,11 +1,10 @@
 /* text.h: the core's text helpers, shared by the config reader and the settings table:
- * bounded message building, the C locale, nearest-name suggestions, and the one number
+ * bounded message building, nearest-name suggestions, and the one number
  * grammar of config files, the settings-by-name API and the command line (its public
  * face is lg_parse_u64 / lg_parse_double in loadgen/config.h). Internal to the core. */
 #ifndef LOADGEN_TEXT_H
 #define LOADGEN_TEXT_H
 
-#include <locale.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,10 +29,6 @@ void lg__sb_quote(lg__sbuf *b, const char *s, size_t n);
 /* snprintf into err when err is not NULL and errlen > 0. */
 __attribute__((format(printf, 3, 4))) void lg__set_err(char *err, size_t errlen,
                                                        const char *fmt, ...);
-
-/* The "C" locale, made once: numbers are read and written in it whatever the program's
- * locale is. (locale_t)0 when it could not be made. */
-locale_t lg__c_locale(void);
 
 /* The nearest of count names (name_at(0..count)) to the word w[0..n), or NULL when none
  * is near: at most 2 edits (3 for words of 12 bytes or more, adjacent transpositions

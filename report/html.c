@@ -312,29 +312,46 @@ typedef struct fig_ctx {
     size_t k;              /* the entry's number, for the chart ids */
 } fig_ctx;
 
+/* The first n of fc->ts, fc->vs in time windows, as four line arrays of *nw points in
+ * one allocation (the caller frees it): the windows' start times, then their p50 (or
+ * mean), p99 and max, NaN where a window is empty (a gap in the line). The last window,
+ * partial, is left out when there are more than two. *used: the width the windows took.
+ * NULL when there is nothing to draw or no memory. */
+static double *window_lines(const fig_ctx *fc, size_t n, bool mean, size_t *nw,
+                            int64_t *used)
+{
+    *nw = 0;
+    *used = fc->wd;
+    if (plot_windows(fc->ts, fc->vs, n, fc->wd, MAX_WINDOWS, true, fc->win, nw, used) ||
+        !*nw)
+        return NULL;
+    if (*nw > 2)
+        (*nw)--;
+    size_t k = *nw;
+    double *x = malloc(4 * k * sizeof *x);
+    if (!x)
+        return NULL;
+    const plot_window *win = fc->win;
+    for (size_t i = 0; i < k; i++) {
+        bool e = win[i].count == 0;
+        x[i] = (double)win[i].start_ns;
+        x[k + i] = e ? NAN : mean ? win[i].mean : (double)win[i].p50;
+        x[2 * k + i] = e ? NAN : (double)win[i].p99;
+        x[3 * k + i] = e ? NAN : (double)win[i].max;
+    }
+    return x;
+}
+
 /* Latency over time: p50, p99 and max per window, from ts (issue times) and vs
  * (latencies) in issue order, the first n of them. */
 static void fig_latency_time(plot_buf *b, const fig_ctx *fc, size_t n)
 {
-    size_t nw = 0;
-    int64_t used = fc->wd;
-    int wrc = plot_windows(fc->ts, fc->vs, n, fc->wd, MAX_WINDOWS, true, fc->win, &nw, &used);
-    if (wrc || !nw)
-        return;
-    if (nw > 2)
-        nw--; /* the last window is partial: few samples */
-    double *x = malloc(4 * nw * sizeof *x);
+    size_t nw;
+    int64_t used;
+    double *x = window_lines(fc, n, false, &nw, &used);
     if (!x)
         return;
-    const plot_window *win = fc->win;
     double *y50 = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
-    for (size_t i = 0; i < nw; i++) {
-        x[i] = (double)win[i].start_ns;
-        bool e = win[i].count == 0;
-        y50[i] = e ? NAN : (double)win[i].p50;
-        y99[i] = e ? NAN : (double)win[i].p99;
-        ymax[i] = e ? NAN : (double)win[i].max;
-    }
     char id[64], cap[512], w[32];
     snprintf(id, sizeof id, "plot-latency-time-%zu", fc->k);
     plot *c = new_chart(id, "Latency over time");
@@ -491,26 +508,12 @@ static void fig_lag_time(plot_buf *b, const fig_ctx *fc)
         fc->ts[i] = smp[i].scheduled_ns;
         fc->vs[i] = smp[i].issued_ns - smp[i].scheduled_ns;
     }
-    size_t nw = 0;
-    int64_t used = fc->wd;
-    int wrc =
-        plot_windows(fc->ts, fc->vs, fc->ns, fc->wd, MAX_WINDOWS, true, fc->win, &nw, &used);
-    if (wrc || !nw)
-        return;
-    if (nw > 2)
-        nw--; /* the last window is partial: few samples */
-    double *x = malloc(4 * nw * sizeof *x);
+    size_t nw;
+    int64_t used;
+    double *x = window_lines(fc, fc->ns, true, &nw, &used);
     if (!x)
         return;
-    const plot_window *win = fc->win;
     double *ym = x + nw, *y99 = x + 2 * nw, *ymax = x + 3 * nw;
-    for (size_t i = 0; i < nw; i++) {
-        x[i] = (double)win[i].start_ns;
-        bool e = win[i].count == 0;
-        ym[i] = e ? NAN : win[i].mean;
-        y99[i] = e ? NAN : (double)win[i].p99;
-        ymax[i] = e ? NAN : (double)win[i].max;
-    }
     char id[64], cap[512], w[32];
     snprintf(id, sizeof id, "plot-lag-time-%zu", fc->k);
     plot *c = new_chart(id, "Schedule lag over time");

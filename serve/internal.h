@@ -155,6 +155,9 @@ void conn_respond(conn *c, const serve_resp *r);
 /* A reply with a JSON error body {"error": msg} (KServe's form) or OpenAI's form. */
 void conn_error(conn *c, serve_endpoint ep, int status, const char *msg, bool openai,
                 const char *extra);
+/* Answers an injected error or 429 fault f (counted) and returns true; false for any
+ * other fault, which the caller applies. */
+bool conn_error_fault(conn *c, serve_endpoint ep, serve_fault f, bool openai);
 /* Starts the stream in c->st: the 200 header now, the tokens on timers. */
 void conn_stream_start(conn *c);
 /* Schedules c's timer at due (replacing any). */

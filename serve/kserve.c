@@ -189,16 +189,8 @@ static void infer(conn *c, const char *body, size_t blen, int64_t ihcl, uint64_t
     serve_fault f = serve_draw_fault(w);
     if (f == SERVE_FAULT_MALFORMED_SSE)
         f = SERVE_FAULT_COUNT; /* a stream's fault: not one for a plain response */
-    if (f == SERVE_FAULT_ERROR || f == SERVE_FAULT_THROTTLE) {
-        CNT_ADD(w->stats->faults[f], 1);
-        char extra[64];
-        snprintf(extra, sizeof extra, "Retry-After: %u\r\n", cfg->retry_after_s);
-        if (f == SERVE_FAULT_ERROR)
-            conn_error(c, ep, cfg->fail_status, "injected error", false, NULL);
-        else
-            conn_error(c, ep, 429, "injected throttling: retry later", false, extra);
+    if (conn_error_fault(c, ep, f, false))
         return;
-    }
     sbuf *b = &w->body;
     b->len = 0;
     sb_puts(b, "{\"model_name\":");

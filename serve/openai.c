@@ -280,16 +280,8 @@ void openai_handle(conn *c, serve_endpoint ep, const char *body, size_t blen, ui
             n = max_tokens;
     }
     serve_fault f = serve_draw_fault(w);
-    if (f == SERVE_FAULT_ERROR || f == SERVE_FAULT_THROTTLE) {
-        CNT_ADD(w->stats->faults[f], 1);
-        char extra[64];
-        snprintf(extra, sizeof extra, "Retry-After: %u\r\n", cfg->retry_after_s);
-        if (f == SERVE_FAULT_ERROR)
-            conn_error(c, ep, cfg->fail_status, "injected error", true, NULL);
-        else
-            conn_error(c, ep, 429, "injected throttling: retry later", true, extra);
+    if (conn_error_fault(c, ep, f, true))
         return;
-    }
     serve_stream *s = &c->st;
     memset(s, 0, sizeof *s);
     s->chat = chat;

@@ -338,6 +338,21 @@ void conn_error(conn *c, serve_endpoint ep, int status, const char *msg, bool op
     conn_respond(c, &r);
 }
 
+bool conn_error_fault(conn *c, serve_endpoint ep, serve_fault f, bool openai)
+{
+    if (f != SERVE_FAULT_ERROR && f != SERVE_FAULT_THROTTLE)
+        return false;
+    const serve_config *cfg = c->w->cfg;
+    CNT_ADD(c->w->stats->faults[f], 1);
+    char extra[64];
+    snprintf(extra, sizeof extra, "Retry-After: %u\r\n", cfg->retry_after_s);
+    if (f == SERVE_FAULT_ERROR)
+        conn_error(c, ep, cfg->fail_status, "injected error", openai, NULL);
+    else
+        conn_error(c, ep, 429, "injected throttling: retry later", openai, extra);
+    return true;
+}
+
 void conn_stream_start(conn *c)
 {
     CNT_ADD(c->w->stats->streams, 1);

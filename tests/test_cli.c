@@ -1777,12 +1777,9 @@ Test(settings_table, every_settings_flag_is_in_the_help_and_parses, .timeout = 6
         cr_expect_not_null(strstr(p.out, want), "--%s is not in run --help", flag);
         /* The default, in the flag's unit, is accepted back by the flag. */
         char dflt[64];
-        lg_settings_field_default(i, dflt, sizeof dflt);
+        lg_settings_field_flag_default(i, dflt, sizeof dflt);
         if (!strcmp(lg_settings_field_unit(i), "bool"))
             continue;
-        if (!strcmp(lg_settings_field_flag_unit(i), "ms") &&
-            strcmp(lg_settings_field_unit(i), "ms"))
-            snprintf(dflt, sizeof dflt, "%g", strtod(dflt, NULL) / 1e6);
         char arg[128];
         snprintf(arg, sizeof arg, "--%s=%s", flag, dflt);
         proc q;
