@@ -35,6 +35,10 @@ REPORT_SRC := $(sort $(wildcard report/*.c plot/*.c harness/*.c))
 # library of its own that only the program and the tests link; it is not installed.
 SERVE_SRC  := $(sort $(wildcard serve/*.c))
 SERVE_OBJ  := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o)
+# The network SUTs (net/: an epoll HTTP/1.1 client, KServe v2, docs/http.md) are a
+# static library of their own too, linked by the program and the tests; not installed.
+NET_SRC    := $(sort $(wildcard net/*.c))
+NET_OBJ    := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_SRC    := $(CORE_SRC) $(REPORT_SRC)
@@ -67,6 +71,7 @@ RSHARED  := $(BUILD)/lib/libloadgen_report.so.$(VERSION)
 # What the program, the tests and the benchmarks link: the analysis library first.
 STATICS  := $(RSTATIC) $(STATIC)
 SSTATIC  := $(BUILD)/lib/libloadgen_serve.a
+NSTATIC  := $(BUILD)/lib/libloadgen_net.a
 PROG     := $(BUILD)/bin/loadgen
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
@@ -115,6 +120,11 @@ $(SSTATIC): $(SERVE_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(NSTATIC): $(NET_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(RSTATIC): $(REPORT_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
@@ -138,10 +148,10 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so.0
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so
 
-$(PROG): $(PROG_OBJ) $(SSTATIC) $(STATICS)
+$(PROG): $(PROG_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(SSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
 $(BUILD)/examples/%: examples/%.c $(STATICS)
@@ -154,10 +164,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATICS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATICS) $(LIBS) -lck
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(STATICS) $(PROG)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS) $(PROG)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(STATICS) $(LIBS) \
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS) $(LIBS) \
 	  $(TEST_LIBS) -ljansson
 
 # The test and bench objects are made only by the link rules' patterns, which makes them
