@@ -70,6 +70,11 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "loadgen demo: --repeat: use loadgen run --repeat N\n");
         return CLI_EXIT_USAGE;
     }
+    if (cli_net_sut(&base)) {
+        fprintf(stderr, "loadgen demo: --sut %s: the demo runs the built-in SUTs; use "
+                "loadgen run --sut %s --scenario S\n", base.sut, base.sut);
+        return CLI_EXIT_USAGE;
+    }
     char root[PATH_MAX];
     if (base.out_given && (rc = cli_check_out_length("demo", base.out)) >= 0)
         return rc;

@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "loadgen/config.h"
 #include "loadgen/loadgen.h"
+#include "net/kserve.h"
+#include "net/net.h"
 #include "sut/sut.h"
 
 /* ---------------------------------------------------------------- flags.c */
@@ -53,6 +55,22 @@ static inline int cli_load_exit(int rc)
 #define CLI_MAX_FIELDS 64
 #define CLI_MAX_CONFS 16
 
+/* --sut kserve's options (cli/net_options.c, docs/http.md). */
+typedef struct cli_net_opts {
+    bool given;                  /* any network flag was given */
+    const char *url_text;        /* --url as typed */
+    net_url url;                 /* ... parsed */
+    const char *model_name, *model_version, *input_name, *dataset;
+    unsigned ndim;               /* --input-shape; 0: not given */
+    uint64_t shape[NET_KSERVE_MAX_DIMS];
+    int dtype;                   /* --input-datatype (net_dtype); -1: not given */
+    bool binary;
+    unsigned connections, io_threads, pipeline;
+    double ready_timeout_s;
+    double request_timeout_ms;   /* 0: derived from the run's sample timeout */
+    uint64_t max_response_bytes;
+} cli_net_opts;
+
 /* The options of `loadgen run`, which config and demo take too. */
 typedef struct cli_run_opts {
     lg_settings s;
@@ -73,9 +91,32 @@ typedef struct cli_run_opts {
     lg_config *cfg;              /* the loaded files (the origins point into it) */
     lg_config_origin origins[CLI_MAX_FIELDS];
     uint64_t repeat;             /* --repeat N: repetitions (1 = one plain run) */
+    bool total_given;            /* --total-sample-count was given */
+    cli_net_opts net;
     int argc;                    /* the command line, for the provenance */
     char **argv;
 } cli_run_opts;
+
+/* ---------------------------------------------------------------- net_options.c */
+
+/* getopt_long codes of the network flags start here. */
+#define CLI_NET_OPT_BASE 2048
+#define CLI_NET_OPT_END (CLI_NET_OPT_BASE + 64)
+
+/* The network flags, for getopt_long's table (*n of them). */
+const struct option *cli_net_options(size_t *n);
+void cli_net_opts_default(cli_net_opts *n);
+/* Their help paragraph of `run --help`. */
+void cli_net_help(FILE *f);
+/* One network flag (c its code, a its value, fl its name): -1, or an exit code (the
+ * message printed). */
+int cli_net_parse(struct cli_run_opts *o, int c, const char *a, const char *fl,
+                  const char *cmd);
+/* After every flag: what --sut kserve needs, and network flags without it. -1 or an
+ * exit code (the message printed). */
+int cli_net_check(const struct cli_run_opts *o, const char *cmd);
+/* True for a network SUT (--sut kserve). */
+bool cli_net_sut(const struct cli_run_opts *o);
 
 /* ---------------------------------------------------------------- provenance.c */
 
@@ -120,6 +161,28 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res);
 /* Prints lg_results_format's summary of res on stdout (nothing when o->quiet), with a
  * Server run's latency bound beside its target percentile. */
 void cli_print_results(const cli_run_opts *o, const lg_results *res);
+
+/* ---------------------------------------------------------------- net_run.c */
+
+/* A network SUT made ready for one test: the server and model answered ready, the
+ * dataset opened, the client connected. */
+typedef struct cli_net_run cli_net_run;
+/* Readiness (exit 3 when the server or the model is not ready in time), then the SUT.
+ * Returns -1 with *out set, else an exit code (the message printed). */
+int cli_net_prepare(struct cli_run_opts *o, cli_net_run **out);
+lg_sut cli_net_run_sut(cli_net_run *n);
+lg_qsl cli_net_run_qsl(cli_net_run *n);
+/* Around lg_run_test: the client's counters from zero; then its health computed,
+ * printed (the warnings on stderr) and added to results.json as "client". */
+void cli_net_begin(cli_net_run *n);
+void cli_net_end(cli_net_run *n, const struct cli_run_opts *o, const lg_results *res,
+                 int rc);
+/* Why the QSL's last load failed, or "". */
+const char *cli_net_load_error(const cli_net_run *n);
+void cli_net_destroy(cli_net_run *n);
+/* The last run's client section as text ("" when none), for cli_run to print after the
+ * results. */
+const char *cli_net_report(void);
 
 /* ---------------------------------------------------------------- outdir.c */
 

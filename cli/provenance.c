@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <nettle/sha2.h>
 
@@ -112,7 +113,38 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
         note(p, "sut.stall_ms", "%g", (double)c->stall_ns / 1e6);
         note(p, "sut.stall_every_ms", "%g", (double)c->stall_every_ns / 1e6);
     }
-    note(p, "qsl", "synthetic");
+    if (cli_net_sut(o)) {
+        const cli_net_opts *n = &o->net;
+        note(p, "sut.url", "%s", n->url_text ? n->url_text : "");
+        note(p, "sut.model_name", "%s", n->model_name ? n->model_name : "");
+        note(p, "sut.model_version", "%s", n->model_version ? n->model_version : "");
+        note(p, "sut.protocol", "%s", n->binary ? "kserve-v2 binary" : "kserve-v2 json");
+        note(p, "sut.connections", "%u", n->connections);
+        note(p, "sut.io_threads", "%u", n->io_threads);
+        note(p, "sut.pipeline", "%u", n->pipeline);
+        note(p, "sut.request_timeout_ms", "%g", n->request_timeout_ms);
+        note(p, "sut.max_response_bytes", "%llu", (unsigned long long)n->max_response_bytes);
+        char shape[256] = "";
+        for (unsigned i = 0, sl = 0; i < n->ndim && sl < sizeof shape; i++)
+            sl += (unsigned)snprintf(shape + sl, sizeof shape - sl, "%s%llu", i ? "," : "",
+                                     (unsigned long long)n->shape[i]);
+        note(p, "qsl", "%s", n->dataset ? n->dataset : "synthetic tensors");
+        note(p, "qsl.input_shape", "%s", shape);
+        note(p, "qsl.input_datatype", "%s",
+             n->dtype >= 0 ? net_dtype_name((net_dtype)n->dtype) : "");
+        note(p, "qsl.seed", "%llu", (unsigned long long)o->syn.seed);
+        struct stat st;
+        if (n->dataset && !stat(n->dataset, &st)) {
+            /* Hashing a dataset of many GB would hold the run up for minutes. */
+            char hash[80] = "not hashed: larger than 1 GiB";
+            if (st.st_size <= (1LL << 30))
+                file_sha256(n->dataset, hash, sizeof hash);
+            note(p, "qsl.dataset.bytes", "%lld", (long long)st.st_size);
+            note(p, "qsl.dataset.sha256", "%s", hash);
+        }
+    } else {
+        note(p, "qsl", "synthetic");
+    }
     note(p, "qsl.total_sample_count", "%llu", (unsigned long long)o->total);
     note(p, "qsl.performance_sample_count", "%llu", (unsigned long long)o->performance);
     note(p, "qsl.sample_size", "%llu", (unsigned long long)o->sample_size);

@@ -240,6 +240,7 @@ int cli_run(int argc, char **argv)
         return rc;
     if (!o.quiet) {
         cli_print_results(&o, &r);
+        fputs(cli_net_report(), stdout);
         printf("Logs: %s/\n", o.out);
     }
     if (o.html) {

@@ -24,6 +24,7 @@ void cli_run_opts_default(cli_run_opts *o)
     o->progress = isatty(STDERR_FILENO);
     o->write_samples = true;
     o->repeat = 1;
+    cli_net_opts_default(&o->net);
 }
 
 /* The program's own options. The settings flags (--scenario, --target-qps, ...) come
@@ -75,7 +76,7 @@ static const struct { const char *alias, *flag; } aliases[] = {
 
 /* getopt_long's table: the program's options, then one per settings flag, then the
  * aliases; built once (the settings table does not change). */
-static struct option run_long[N_OWN + CLI_MAX_FIELDS + N_ALIASES + 1];
+static struct option run_long[N_OWN + CLI_MAX_FIELDS + N_ALIASES + 64 + 1];
 static pthread_once_t run_long_once = PTHREAD_ONCE_INIT;
 
 static bool is_bool_field(size_t i)
@@ -109,6 +110,10 @@ static void run_long_init(void)
             run_long[n++] = (struct option){aliases[i].alias, required_argument, 0,
                                             O_FIELD + f};
     }
+    size_t nn;
+    const struct option *net = cli_net_options(&nn);
+    for (size_t i = 0; i < nn && i < 64; i++)
+        run_long[n++] = net[i];
     run_long[n] = (struct option){0, 0, 0, 0};
 }
 
@@ -246,7 +251,7 @@ static void run_help(FILE *f)
         "  --sample-size BYTES          bytes per sample (default 64)\n"
         "\n"
         "SUT:\n"
-        "  --sut null|synthetic         (default synthetic)\n"
+        "  --sut null|synthetic|kserve  (default synthetic; kserve: below)\n"
         "  --workers N                  synthetic: worker threads (default 4)\n"
         "  --batch N                    synthetic: samples per batch, at most (default 1)\n"
         "  --batch-cost F               synthetic: extra time per extra batch sample, as\n"
@@ -256,14 +261,17 @@ static void run_help(FILE *f)
         "  --service-mean-us U          mean service time in microseconds (default 1000)\n"
         "  --service-sigma S            lognormal sigma (default 0.5)\n"
         "  --busy-wait                  spin instead of sleeping for the service time\n"
-        "  --sut-seed N                 seed of the service times (default 0)\n"
+        "  --sut-seed N                 seed of the service times, or of kserve's\n"
+        "                               synthetic tensors (default 0)\n"
         "  --sut-drop-fraction F        fault injection: never complete this fraction\n"
         "  --sut-fail-fraction F        fault injection: complete with a failure status\n"
         "  --sut-double-fraction F      fault injection: complete twice\n"
         "  --sut-stall-ms T             fault injection: the issue call blocks T ms ...\n"
         "  --sut-stall-every-ms T       ... once every T ms (default 1000)\n"
-        "\n"
-        "Output:\n"
+        "\n",
+        f);
+    cli_net_help(f);
+    fputs("Output:\n"
         "  --out DIR                    output folder (default results/<time>-<scenario>)\n"
         "  --quiet                      print nothing but errors\n"
         "  --no-progress                no progress line (default: on a terminal)\n"
@@ -384,9 +392,9 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
     char sh[CLI_SHOWN_LEN];
     switch (c) {
     case O_SUT:
-        if (strcmp(a, "null") && strcmp(a, "synthetic")) {
-            fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null or "
-                    "synthetic)\n", cmd, cli_shown(a, sh));
+        if (strcmp(a, "null") && strcmp(a, "synthetic") && strcmp(a, "kserve")) {
+            fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null, synthetic or "
+                    "kserve)\n", cmd, cli_shown(a, sh));
             return CLI_EXIT_USAGE;
         }
         o->sut = a;
@@ -462,6 +470,10 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
 {
     if (c >= O_FIELD && c < O_FIELD + CLI_MAX_FIELDS)
         return parse_setting(o, (size_t)(c - O_FIELD), a, cmd);
+    if (c >= CLI_NET_OPT_BASE && c < CLI_NET_OPT_END)
+        return cli_net_parse(o, c, a, fl, cmd);
+    if (c == O_TOTAL)
+        o->total_given = true;
     switch (c) {
     case O_SUT: case O_DIST: case O_CONF: case O_MODEL: case O_HTML: case O_OUT:
         return parse_word(o, c, a, cmd);
@@ -526,7 +538,7 @@ int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
                 cli_shown(argv[optind], sh), cmd);
         return CLI_EXIT_USAGE;
     }
-    return -1;
+    return cli_net_check(o, cmd);
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -550,6 +562,8 @@ static void set_derived(cli_run_opts *o, const char *field)
  * make Offline and Server runs INVALID at once. */
 static void derive_defaults(cli_run_opts *o, bool announce)
 {
+    if (cli_net_sut(o))
+        return; /* a server's capacity is unknown: cli_resolve_settings asks for it */
     bool null = !strcmp(o->sut, "null");
     double batch = o->syn.max_batch;
     double per_batch_ns = (double)o->syn.mean_ns * (1.0 + o->syn.batch_cost * (batch - 1));
@@ -644,6 +658,14 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
     }
     o->s = final;
     derive_defaults(o, announce);
+    if (cli_net_sut(o) && ((o->s.scenario == LG_SERVER && from_default(o, "server_target_qps")) ||
+                           (o->s.scenario == LG_OFFLINE &&
+                            from_default(o, "offline_expected_qps")))) {
+        fprintf(stderr, "loadgen %s: --target-qps: needed for %s with --sut %s (the server's "
+                "capacity is not known; a config file may give it too)\n", cmd,
+                lg_scenario_name(o->s.scenario), o->sut);
+        return CLI_EXIT_USAGE;
+    }
     return -1;
 }
 

@@ -162,34 +162,51 @@ static int test_outcome(const cli_run_opts *o, int rc, int load_error, const lg_
     return -1;
 }
 
-/* Runs one test with the options; prints a short report unless quiet. Fills *res.
- * Returns -1 on success, else an exit code. */
-int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
+/* What a test runs against: a built-in SUT and the synthetic QSL, or a network SUT
+ * with its own QSL (its dataset). */
+typedef struct target {
+    lg_sut sut;
+    lg_qsl qsl;
+    qsl_synthetic *q;
+    sut_synthetic *syn;
+    cli_net_run *net;
+} target;
+
+static void target_free(target *t)
 {
-    qsl_synthetic *q = NULL;
-    sut_synthetic *syn = NULL;
-    if (o->performance > o->total) {
-        fprintf(stderr, "loadgen: --performance-sample-count %llu must not exceed "
-                "--total-sample-count %llu\n", (unsigned long long)o->performance,
-                (unsigned long long)o->total);
-        return CLI_EXIT_USAGE;
-    }
-    /* The settings are checked against the QSL's counts before the QSL exists, so that
-     * a refused run allocates nothing. */
-    lg_qsl qsl = {.total_sample_count = o->total, .performance_sample_count = o->performance};
+    cli_net_destroy(t->net);
+    sut_synthetic_destroy(t->syn);
+    qsl_synthetic_destroy(t->q);
+    memset(t, 0, sizeof *t);
+}
+
+/* The network SUT: readiness, then its client and QSL. -1, or an exit code. */
+static int target_net(cli_run_opts *o, target *t)
+{
+    int rc = cli_net_prepare(o, &t->net);
+    if (rc >= 0)
+        return rc;
+    t->sut = cli_net_run_sut(t->net);
+    t->qsl = cli_net_run_qsl(t->net);
+    return -1;
+}
+
+/* A built-in SUT and the synthetic QSL, the settings checked first against the QSL's
+ * counts so that a refused run allocates nothing. -1, or an exit code. */
+static int target_builtin(cli_run_opts *o, target *t)
+{
+    lg_qsl counts = {.total_sample_count = o->total,
+                     .performance_sample_count = o->performance};
     char msg[256];
-    if (lg_settings_check(&o->s, &qsl, msg, sizeof msg)) {
+    if (lg_settings_check(&o->s, &counts, msg, sizeof msg)) {
         fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
         return CLI_EXIT_USAGE;
     }
-    char warn[512];
-    if (!o->quiet && lg_settings_warnings(&o->s, &qsl, warn, sizeof warn) > 0)
-        fprintf(stderr, "loadgen: warning: %s\n", warn);
     int rc = check_qsl_memory(o);
     if (rc >= 0)
         return rc;
     rc = qsl_synthetic_create("synthetic", o->total, o->performance, (size_t)o->sample_size,
-                              0, &q);
+                              0, &t->q);
     if (rc) {
         fprintf(stderr, "loadgen: %s the synthetic QSL's table of %llu samples\n",
                 rc == LG_ENOMEM ? "out of memory: could not allocate"
@@ -197,23 +214,47 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
                 (unsigned long long)o->performance);
         return rc == LG_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
     }
-    qsl = qsl_synthetic_qsl(q);
-    lg_sut sut;
+    t->qsl = qsl_synthetic_qsl(t->q);
     if (!strcmp(o->sut, "null")) {
-        sut = sut_null();
+        t->sut = sut_null();
     } else {
-        if ((rc = sut_synthetic_create(&o->syn, &syn))) {
+        if ((rc = sut_synthetic_create(&o->syn, &t->syn))) {
             fprintf(stderr, "loadgen: cannot start the synthetic SUT: %s\n", lg_strerror(rc));
-            qsl_synthetic_destroy(q);
+            target_free(t);
             return rc == LG_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
         }
-        sut = sut_synthetic_sut(syn);
+        t->sut = sut_synthetic_sut(t->syn);
     }
-    double need = cli_estimate_log_bytes(&o->s, o->write_samples, o->total);
+    return -1;
+}
+
+/* Runs one test with the options; prints a short report unless quiet. Fills *res.
+ * Returns -1 on success, else an exit code. */
+int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
+{
+    if (o->performance > o->total && (!cli_net_sut(o) || !o->net.dataset)) {
+        fprintf(stderr, "loadgen: --performance-sample-count %llu must not exceed "
+                "--total-sample-count %llu\n", (unsigned long long)o->performance,
+                (unsigned long long)o->total);
+        return CLI_EXIT_USAGE;
+    }
+    target t;
+    memset(&t, 0, sizeof t);
+    int rc = cli_net_sut(o) ? target_net(o, &t) : target_builtin(o, &t);
+    if (rc >= 0)
+        return rc;
+    char msg[256], warn[512];
+    if (t.net && lg_settings_check(&o->s, &t.qsl, msg, sizeof msg)) {
+        fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
+        target_free(&t);
+        return CLI_EXIT_USAGE;
+    }
+    if (!o->quiet && lg_settings_warnings(&o->s, &t.qsl, warn, sizeof warn) > 0)
+        fprintf(stderr, "loadgen: warning: %s\n", warn);
+    double need = cli_estimate_log_bytes(&o->s, o->write_samples, t.qsl.total_sample_count);
     if (o->out && ((rc = cli_warn_samples_size(&o->s, o->write_samples)) >= 0 ||
                    (rc = cli_prepare_outdir(o->out, need)) >= 0)) {
-        sut_synthetic_destroy(syn);
-        qsl_synthetic_destroy(q);
+        target_free(&t);
         return rc;
     }
     lg_log_settings log;
@@ -230,11 +271,17 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
     log.notes = prov.notes;
     log.nnotes = prov.n;
     cli_signals_install();
-    rc = lg_run_test(&o->s, &sut, &qsl, &log, res);
+    if (t.net)
+        cli_net_begin(t.net);
+    rc = lg_run_test(&o->s, &t.sut, &t.qsl, &log, res);
     if (pc.shown)
         fputs("\r\033[K", stderr);
-    int load_error = qsl_synthetic_load_error(q);
-    sut_synthetic_destroy(syn);
-    qsl_synthetic_destroy(q);
+    if (t.net) {
+        cli_net_end(t.net, o, res, rc);
+        if (rc == LG_ESUT && *cli_net_load_error(t.net))
+            fprintf(stderr, "loadgen: the QSL failed to load: %s\n", cli_net_load_error(t.net));
+    }
+    int load_error = t.q ? qsl_synthetic_load_error(t.q) : 0;
+    target_free(&t);
     return test_outcome(o, rc, load_error, res);
 }

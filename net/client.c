@@ -29,7 +29,6 @@
 #define RELAXED memory_order_relaxed
 #define RBUF_BYTES (32u << 10)      /* a connection's read buffer */
 #define BODY_KEEP_BYTES (1u << 20)  /* a collected body buffer larger is freed after use */
-#define LATE_NS 1000000             /* a send this long after net_submit is late */
 #define EVENTS 256
 #define TAKE_BATCH 64
 
@@ -346,7 +345,7 @@ static void conn_write(conn *c)
         bump(&t->n.sent, 1);
         int64_t delay = now - r->call.handed_ns;
         net_hist_add(&t->send_delay, delay);
-        if (delay > LATE_NS)
+        if (delay > NET_LATE_NS)
             bump(&t->n.late, 1);
         if (!atomic_load_explicit(&t->n.first_send_ns, RELAXED))
             atomic_store_explicit(&t->n.first_send_ns, now, RELAXED);

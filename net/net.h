@@ -282,6 +282,65 @@ void net_client_stats_get(const net_client *c, net_client_stats *out);
 void net_client_stats_reset(net_client *c);
 
 /* ------------------------------------------------------------------------------------
+ * Client health: is the client, not the server, limiting a run?
+ * ---------------------------------------------------------------------------------- */
+
+/* A late send is one sent more than this after net_submit; perf_analyzer warns when more
+ * than NET_LATE_SHARE_WARN of the requests are (its "delayed" requests). */
+#define NET_LATE_NS 1000000
+#define NET_LATE_SHARE_WARN 0.01
+/* An I/O thread busier than this share of one core may be the limit. */
+#define NET_BUSY_WARN 0.9
+#define NET_HEALTH_MAX_WARNINGS 6
+
+/* The counters and clocks when a run starts (net_health_begin resets the client's
+ * counters: nothing may be in flight). */
+typedef struct net_health_mark {
+    int64_t wall_ns;
+    double cpu_s;       /* the process's user + system time */
+    double io_cpu_s[64];
+} net_health_mark;
+
+typedef struct net_health {
+    char protocol[64];         /* "kserve-v2 json", ... (the caller's words) */
+    char url[1400];
+    unsigned connections, io_threads, pipeline;
+    int64_t request_timeout_ns;
+    uint64_t max_response_bytes;
+    net_client_stats st;       /* over the run */
+    double wall_s, cpu_s;      /* the run's wall time; the process's CPU time in it */
+    double io_cpu_s[64];       /* each I/O thread's CPU time in it */
+    double io_busy_max;        /* the busiest I/O thread's CPU time / wall time */
+    double late_share;         /* late_sends / sent */
+    double waited_share;       /* waited_for_connection / sent */
+    int scenario;              /* lg_scenario */
+    double requested_per_s;    /* Server: the target QPS; Offline: the expected QPS;
+                                  else 0 (closed loop) */
+    double sent_per_s;         /* requests sent / (last send - first send) */
+    double completed_per_s;    /* samples completed / the run's duration */
+    int64_t issue_lag_p99_ns, issue_lag_max_ns; /* the LoadGen's, from lg_results */
+    uint64_t bad_bodies;       /* the SUT's refused bodies (the caller's) */
+    char first_error[320];     /* the SUT's first failure in words (the caller's) */
+    size_t nwarnings;
+    char warnings[NET_HEALTH_MAX_WARNINGS][320];
+} net_health;
+
+/* Resets c's counters and notes the clocks: call right before lg_run_test. */
+void net_health_begin(net_client *c, net_health_mark *m);
+/* Fills h from c's counters since the mark, the settings and the results (both may be
+ * NULL), and applies the rules that say the client may be the limit (docs/http.md):
+ * more than 1% of the requests sent more than 1 ms late in an open-loop (Server) run;
+ * the LoadGen's issue lag p99 above 1 ms in one; an I/O thread busier than 90% of a
+ * core. protocol, bad_bodies and first_error are the caller's to fill. */
+void net_health_end(net_client *c, const net_health_mark *m, const net_client_config *cfg,
+                    const lg_settings *s, const lg_results *r, net_health *h);
+/* Appends h as one JSON object (results.json's "client") to out. False: no memory. */
+bool net_health_json(const net_health *h, net_buf *out);
+/* The English lines the program prints after a run (each line starts with two spaces;
+ * the warnings with "warning: "), appended to out. */
+bool net_health_text(const net_health *h, net_buf *out);
+
+/* ------------------------------------------------------------------------------------
  * Readiness: a blocking GET on its own connection
  * ---------------------------------------------------------------------------------- */
 

@@ -1,0 +1,231 @@
+/* cli/net_options.c: the flags of `loadgen run --sut kserve` (docs/http.md): the server,
+ * the model, the inputs and the client; their help, their parser and the checks made
+ * once every flag is read, each message naming its flag. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/internal.h"
+
+enum {
+    N_URL = CLI_NET_OPT_BASE, N_MODEL_NAME, N_MODEL_VERSION, N_INPUT_NAME, N_BINARY,
+    N_SHAPE, N_DTYPE, N_DATASET, N_CONNECTIONS, N_IO_THREADS, N_PIPELINE, N_READY,
+    N_REQ_TIMEOUT, N_MAX_RESPONSE, N_END
+};
+
+static const struct option net_long[] = {
+    {"url", required_argument, 0, N_URL},
+    {"model-name", required_argument, 0, N_MODEL_NAME},
+    {"model-version", required_argument, 0, N_MODEL_VERSION},
+    {"input-name", required_argument, 0, N_INPUT_NAME},
+    {"binary", no_argument, 0, N_BINARY},
+    {"input-shape", required_argument, 0, N_SHAPE},
+    {"input-datatype", required_argument, 0, N_DTYPE},
+    {"dataset", required_argument, 0, N_DATASET},
+    {"connections", required_argument, 0, N_CONNECTIONS},
+    {"io-threads", required_argument, 0, N_IO_THREADS},
+    {"pipeline", required_argument, 0, N_PIPELINE},
+    {"ready-timeout-s", required_argument, 0, N_READY},
+    {"request-timeout-ms", required_argument, 0, N_REQ_TIMEOUT},
+    {"max-response-bytes", required_argument, 0, N_MAX_RESPONSE},
+};
+
+const struct option *cli_net_options(size_t *n)
+{
+    *n = sizeof net_long / sizeof net_long[0];
+    return net_long;
+}
+
+void cli_net_opts_default(cli_net_opts *n)
+{
+    memset(n, 0, sizeof *n);
+    n->dtype = -1;
+    n->connections = 8;
+    n->io_threads = 1;
+    n->pipeline = 1;
+    n->ready_timeout_s = 30;
+    n->max_response_bytes = 64u << 20;
+}
+
+void cli_net_help(FILE *f)
+{
+    fputs("Network SUT (--sut kserve: a KServe v2 / Open Inference Protocol server over\n"
+          "HTTP/1.1; docs/http.md):\n"
+          "  --url http://HOST:PORT[/PATH]  the server (required)\n"
+          "  --model-name M               the model (required); --model-version V adds\n"
+          "                               /versions/V to its paths\n"
+          "  --dataset FILE               inputs: a .npy file (the first axis is the\n"
+          "                               sample), or raw little-endian bytes with\n"
+          "                               --input-shape and --input-datatype\n"
+          "  --input-shape 1,3,224,224    the input of one sample (synthetic inputs, a raw\n"
+          "                               file, or a .npy sample reshaped)\n"
+          "  --input-datatype T           BOOL, UINT8..64, INT8..64, FP16, BF16, FP32, FP64\n"
+          "                               (default FP32; a .npy file's own otherwise)\n"
+          "  --input-name NAME            the input tensor's name (default input0)\n"
+          "  --binary                     send and ask for binary tensors (the binary\n"
+          "                               tensor data extension) instead of JSON\n"
+          "  --connections N              keep-alive connections (default 8)\n"
+          "  --io-threads T               client I/O threads (default 1)\n"
+          "  --pipeline D                 requests in flight per connection (default 1)\n"
+          "  --ready-timeout-s S          wait this long for the server and the model to\n"
+          "                               answer ready (default 30)\n"
+          "  --request-timeout-ms T       a request unanswered this long after it was put\n"
+          "                               on a connection fails (default: 10 s, or half\n"
+          "                               the run's sample timeout when that is shorter)\n"
+          "  --max-response-bytes N       a longer response fails (default 64 MiB)\n"
+          "  (synthetic inputs: --total-sample-count samples seeded by --sut-seed)\n"
+          "\n",
+          f);
+}
+
+/* "1,3,224,224" into the options. */
+static int parse_shape(cli_net_opts *n, const char *a, const char *fl, const char *cmd)
+{
+    char sh[CLI_SHOWN_LEN];
+    n->ndim = 0;
+    const char *p = a;
+    for (;;) {
+        char *e;
+        if (*p < '0' || *p > '9' || n->ndim == NET_KSERVE_MAX_DIMS)
+            goto bad;
+        unsigned long long v = strtoull(p, &e, 10);
+        if (v == 0 || v > (1ull << 32))
+            goto bad;
+        n->shape[n->ndim++] = v;
+        if (*e == '\0')
+            return -1;
+        if (*e != ',')
+            goto bad;
+        p = e + 1;
+    }
+bad:
+    fprintf(stderr, "loadgen %s: %s: '%s' is not a shape: 1 to %d sizes in 1 .. 2^32, "
+            "separated by commas (e.g. 1,3,224,224)\n", cmd, fl, cli_shown(a, sh),
+            NET_KSERVE_MAX_DIMS);
+    return CLI_EXIT_USAGE;
+}
+
+static int parse_number(cli_net_opts *n, int c, const char *a, const char *fl,
+                        const char *cmd)
+{
+    uint64_t u;
+    double d;
+    switch (c) {
+    case N_CONNECTIONS: case N_IO_THREADS: case N_PIPELINE: {
+        uint64_t hi = c == N_CONNECTIONS ? 65536 : 64;
+        if (!cli_parse_u64(cmd, fl, a, 1, hi, &u))
+            return CLI_EXIT_USAGE;
+        *(c == N_CONNECTIONS ? &n->connections : c == N_IO_THREADS ? &n->io_threads
+                                                                   : &n->pipeline) = (unsigned)u;
+        return -1;
+    }
+    case N_READY:
+        if (!cli_parse_double(cmd, fl, a, 0, 86400, true, false, &n->ready_timeout_s))
+            return CLI_EXIT_USAGE;
+        return -1;
+    case N_REQ_TIMEOUT:
+        if (!cli_parse_double(cmd, fl, a, 0, 3.6e6, true, false, &d))
+            return CLI_EXIT_USAGE;
+        n->request_timeout_ms = d;
+        return -1;
+    case N_MAX_RESPONSE:
+        if (!cli_parse_u64(cmd, fl, a, 1024, UINT64_C(1) << 34, &n->max_response_bytes))
+            return CLI_EXIT_USAGE;
+        return -1;
+    }
+    return CLI_EXIT_USAGE;
+}
+
+int cli_net_parse(cli_run_opts *o, int c, const char *a, const char *fl, const char *cmd)
+{
+    cli_net_opts *n = &o->net;
+    char sh[CLI_SHOWN_LEN], err[256];
+    n->given = true;
+    switch (c) {
+    case N_URL:
+        if (net_url_parse(a, &n->url, err, sizeof err)) {
+            fprintf(stderr, "loadgen %s: %s: %s\n", cmd, fl, err);
+            return CLI_EXIT_USAGE;
+        }
+        n->url_text = a;
+        return -1;
+    case N_MODEL_NAME: n->model_name = a; return -1;
+    case N_MODEL_VERSION: n->model_version = a; return -1;
+    case N_INPUT_NAME: n->input_name = a; return -1;
+    case N_DATASET: n->dataset = a; return -1;
+    case N_BINARY: n->binary = true; return -1;
+    case N_SHAPE: return parse_shape(n, a, fl, cmd);
+    case N_DTYPE: {
+        int t = net_dtype_parse(a, strlen(a));
+        if (t < 0 || t == NET_DT_BYTES) {
+            fprintf(stderr, "loadgen %s: %s: unknown datatype '%s' (BOOL, UINT8, UINT16, "
+                    "UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, BF16, FP32, FP64)\n",
+                    cmd, fl, cli_shown(a, sh));
+            return CLI_EXIT_USAGE;
+        }
+        n->dtype = t;
+        return -1;
+    }
+    default:
+        return parse_number(n, c, a, fl, cmd);
+    }
+}
+
+/* A name that goes into a URL path and into JSON as it is. */
+static int check_name(const char *flag, const char *v, const char *cmd)
+{
+    char sh[CLI_SHOWN_LEN];
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x21 || strchr("\"\\/?#%", *p)) {
+            fprintf(stderr, "loadgen %s: %s: '%s' holds a space, quote, backslash, '/', '?', "
+                    "'#' or '%%'\n", cmd, flag, cli_shown(v, sh));
+            return CLI_EXIT_USAGE;
+        }
+    if (!*v || strlen(v) > 120) {
+        fprintf(stderr, "loadgen %s: %s: empty or longer than 120 characters\n", cmd, flag);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+int cli_net_check(const cli_run_opts *o, const char *cmd)
+{
+    const cli_net_opts *n = &o->net;
+    bool net = cli_net_sut(o);
+    if (!net) {
+        if (n->given) {
+            fprintf(stderr, "loadgen %s: --url, --model-name, --dataset and the other "
+                    "network flags need --sut kserve\n", cmd);
+            return CLI_EXIT_USAGE;
+        }
+        return -1;
+    }
+    const char *missing = !n->url_text ? "--url" : !n->model_name ? "--model-name" : NULL;
+    if (missing) {
+        fprintf(stderr, "loadgen %s: --sut kserve needs %s\n", cmd, missing);
+        return CLI_EXIT_USAGE;
+    }
+    int rc;
+    if ((rc = check_name("--model-name", n->model_name, cmd)) >= 0 ||
+        (n->model_version && (rc = check_name("--model-version", n->model_version, cmd)) >= 0) ||
+        (n->input_name && (rc = check_name("--input-name", n->input_name, cmd)) >= 0))
+        return rc;
+    if (!n->dataset && !n->ndim) {
+        fprintf(stderr, "loadgen %s: --sut kserve needs its inputs: --dataset FILE, or "
+                "--input-shape (with --input-datatype, default FP32) for synthetic ones\n",
+                cmd);
+        return CLI_EXIT_USAGE;
+    }
+    if (n->io_threads > n->connections) {
+        fprintf(stderr, "loadgen %s: --io-threads %u: more than the %u connections "
+                "(--connections)\n", cmd, n->io_threads, n->connections);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+bool cli_net_sut(const cli_run_opts *o)
+{
+    return !strcmp(o->sut, "kserve");
+}
