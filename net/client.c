@@ -1026,10 +1026,10 @@ void net_client_stats_reset(net_client *c)
     for (unsigned i = 0; i < c->nthreads; i++) {
         io_thread *t = &c->threads[i];
         counters *n = &t->n;
+        /* The connection counters stay: the pool is opened once, before a run. */
         _Atomic uint64_t *fields[] = {&n->sent, &n->done, &n->responses, &n->throttled,
-                                      &n->retry_after_max_s, &n->opened, &n->attempts,
-                                      &n->reconnects, &n->waited, &n->late, &n->bytes_sent,
-                                      &n->bytes_received, &t->submitted};
+                                      &n->retry_after_max_s, &n->waited, &n->late,
+                                      &n->bytes_sent, &n->bytes_received, &t->submitted};
         for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
             atomic_store(fields[k], 0);
         for (int k = 0; k < 6; k++)

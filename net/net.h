@@ -277,8 +277,10 @@ typedef struct net_client_stats {
  * run). Any thread. */
 void net_client_stats_get(const net_client *c, net_client_stats *out);
 
-/* The histograms and counters back to zero (between a readiness probe or warm-up and
- * the measured run). Only while nothing is in flight. */
+/* The histograms and counters back to zero (before a measured run), but for the
+ * connection counters (opened, attempts, reconnects), which stay the client's lifetime
+ * totals: the pool is opened once, when the client is created. Only while nothing is in
+ * flight. */
 void net_client_stats_reset(net_client *c);
 
 /* ------------------------------------------------------------------------------------
