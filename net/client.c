@@ -617,7 +617,8 @@ static void take_work(io_thread *t, int64_t now)
             t->starved = false;
             break;
         }
-        if (atomic_load(&t->waiters)) {
+        /* An RMW, not a load: it orders the pop before a waiting producer's retry. */
+        if (atomic_fetch_add(&t->waiters, 0)) {
             atomic_fetch_add(&t->space_seq, 1);
             lg_sync_wake(&t->space_seq, INT_MAX);
         }
@@ -652,7 +653,7 @@ static void cancel_all(io_thread *t)
     item it;
     while (lg_ring_try_pop(t->ring, &it)) {
         finish_item(t, &it, NET_ECANCELED);
-        if (atomic_load(&t->waiters)) {
+        if (atomic_fetch_add(&t->waiters, 0)) {
             atomic_fetch_add(&t->space_seq, 1);
             lg_sync_wake(&t->space_seq, INT_MAX);
         }
@@ -662,9 +663,11 @@ static void cancel_all(io_thread *t)
 /* The epoll_wait timeout: 0 when there is work, else until the next deadline. */
 static int wait_ms(io_thread *t, int64_t now)
 {
+    /* Both sides use read-modify-writes on `sleeping` (no fences: TSan has none): either
+     * the producer's exchange reads this 1 and writes the eventfd, or it came first and
+     * this exchange synchronizes with it, so the ring shows its item below. */
     if (t->capacity > 0) {
-        atomic_store(&t->sleeping, 1);
-        atomic_thread_fence(memory_order_seq_cst);
+        atomic_exchange(&t->sleeping, 1);
         if (lg_ring_size_approx(t->ring) > 0) {
             atomic_store(&t->sleeping, 0);
             return 0;
@@ -891,7 +894,6 @@ static void push_items(io_thread *t, const item *items, size_t n)
         if (done == n)
             break;
         /* Full: let the loop work, then sleep until it made room. */
-        atomic_thread_fence(memory_order_seq_cst);
         if (atomic_exchange(&t->sleeping, 0))
             wake_loop(t);
         atomic_fetch_add(&t->waiters, 1);
@@ -902,8 +904,7 @@ static void push_items(io_thread *t, const item *items, size_t n)
             lg_sync_wait(&t->space_seq, seq, 10000000);
         atomic_fetch_sub(&t->waiters, 1);
     }
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&t->sleeping, RELAXED) && atomic_exchange(&t->sleeping, 0))
+    if (atomic_exchange(&t->sleeping, 0))
         wake_loop(t);
 }
 

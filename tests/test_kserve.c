@@ -654,7 +654,9 @@ Test(kserve_cli, a_run_prints_and_records_the_clients_health, .init = tu_tmp_ini
     cr_assert_eq(json_number_value(json_object_get(c, "requested_per_s")), 400.0);
     cr_assert(json_is_array(json_object_get(c, "warnings")));
     json_t *prov = json_object_get(root, "provenance");
-    cr_assert(strstr(json_dumps(prov, 0), "kserve-v2 binary"));
+    char *pt = json_dumps(prov, 0);
+    cr_assert(pt && strstr(pt, "kserve-v2 binary"));
+    free(pt);
     json_decref(root);
     free(text);
     tu_proc_free(&p);
