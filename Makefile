@@ -159,10 +159,10 @@ $(BUILD)/examples/%: examples/%.c $(STATICS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATICS) $(LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATICS)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SSTATIC) $(NSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATICS) $(LIBS) -lck
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(SSTATIC) $(NSTATIC) $(STATICS) $(LIBS) -lck
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS) $(PROG)
 	@mkdir -p $(dir $@)
@@ -210,6 +210,7 @@ demo: setup
 # `make bench` runs every benchmark but the soak (10 minutes): `make soak` runs that.
 BENCH_RUN := $(filter-out %/bench_soak,$(BENCH_BIN))
 bench: $(BENCH_BIN) $(PROG)
+	$(Q)sh scripts/setup.sh bench
 	$(Q)for b in $(BENCH_RUN); do $$b || exit 1; done
 
 SOAK_MINUTES ?= 10

@@ -69,6 +69,7 @@ typedef struct cli_net_opts {
     double ready_timeout_s;
     double request_timeout_ms;   /* 0: derived from the run's sample timeout */
     uint64_t max_response_bytes;
+    double busy_poll_us;
 } cli_net_opts;
 
 /* The options of `loadgen run`, which config and demo take too. */

@@ -11,7 +11,7 @@
 enum {
     N_URL = CLI_NET_OPT_BASE, N_MODEL_NAME, N_MODEL_VERSION, N_INPUT_NAME, N_BINARY,
     N_SHAPE, N_DTYPE, N_DATASET, N_CONNECTIONS, N_IO_THREADS, N_PIPELINE, N_READY,
-    N_REQ_TIMEOUT, N_MAX_RESPONSE, N_END
+    N_REQ_TIMEOUT, N_MAX_RESPONSE, N_BUSY_POLL, N_END
 };
 
 static const struct option net_long[] = {
@@ -29,6 +29,7 @@ static const struct option net_long[] = {
     {"ready-timeout-s", required_argument, 0, N_READY},
     {"request-timeout-ms", required_argument, 0, N_REQ_TIMEOUT},
     {"max-response-bytes", required_argument, 0, N_MAX_RESPONSE},
+    {"busy-poll-us", required_argument, 0, N_BUSY_POLL},
 };
 
 const struct option *cli_net_options(size_t *n)
@@ -74,6 +75,8 @@ void cli_net_help(FILE *f)
           "                               on a connection fails (default: 10 s, or half\n"
           "                               the run's sample timeout when that is shorter)\n"
           "  --max-response-bytes N       a longer response fails (default 64 MiB)\n"
+          "  --busy-poll-us U             I/O threads poll this long before sleeping:\n"
+          "                               lower latency, more CPU (default 0)\n"
           "  (synthetic inputs: --total-sample-count samples seeded by --sut-seed)\n"
           "\n",
           f);
@@ -131,6 +134,10 @@ static int parse_number(cli_net_opts *n, int c, const char *a, const char *fl,
         return -1;
     case N_MAX_RESPONSE:
         if (!cli_parse_u64(cmd, fl, a, 1024, UINT64_C(1) << 34, &n->max_response_bytes))
+            return CLI_EXIT_USAGE;
+        return -1;
+    case N_BUSY_POLL:
+        if (!cli_parse_double(cmd, fl, a, 0, 1e6, false, false, &n->busy_poll_us))
             return CLI_EXIT_USAGE;
         return -1;
     }

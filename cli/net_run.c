@@ -50,6 +50,7 @@ static void make_config(const cli_run_opts *o, net_kserve_config *c)
     c->client.pipeline = n->pipeline;
     c->client.request_timeout_ns = request_timeout_ns(o);
     c->client.max_response_bytes = n->max_response_bytes;
+    c->client.busy_poll_ns = (int64_t)(n->busy_poll_us * 1e3);
     c->model = n->model_name;
     c->model_version = n->model_version;
     if (n->input_name)

@@ -124,6 +124,7 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
         note(p, "sut.pipeline", "%u", n->pipeline);
         note(p, "sut.request_timeout_ms", "%g", n->request_timeout_ms);
         note(p, "sut.max_response_bytes", "%llu", (unsigned long long)n->max_response_bytes);
+        note(p, "sut.busy_poll_us", "%g", n->busy_poll_us);
         char shape[256] = "";
         for (unsigned i = 0, sl = 0; i < n->ndim && sl < sizeof shape; i++)
             sl += (unsigned)snprintf(shape + sl, sizeof shape - sl, "%s%llu", i ? "," : "",

@@ -101,6 +101,7 @@ typedef struct io_thread {
     unsigned nidle, npartial;
     unsigned capacity;           /* free pipeline slots over the connections */
     bool starved;                /* requests waited in the ring for a connection */
+    int64_t last_work_ns;        /* when the loop last had an event or took work */
     req *dl_head, *dl_tail;
     req scratch;                 /* for on_done of requests that never left the ring */
     void *scratch_user;
@@ -617,8 +618,11 @@ static void take_work(io_thread *t, int64_t now)
             t->starved = false;
             break;
         }
-        /* An RMW, not a load: it orders the pop before a waiting producer's retry. */
-        if (atomic_fetch_add(&t->waiters, 0)) {
+        /* An RMW, not a load: it orders the pop before a waiting producer's retry. A
+         * waiting producer is woken once the ring is half empty, not after every pop:
+         * a wake per batch would cost both threads a context switch per batch. */
+        if (atomic_fetch_add(&t->waiters, 0) &&
+            lg_ring_size_approx(t->ring) <= lg_ring_capacity(t->ring) / 2) {
             atomic_fetch_add(&t->space_seq, 1);
             lg_sync_wake(&t->space_seq, INT_MAX);
         }
@@ -698,7 +702,13 @@ static void *io_main(void *arg)
             if (atomic_load(&cl->stop))
                 break;
         }
-        int n = epoll_wait(t->epfd, ev, EVENTS, wait_ms(t, lg_now_ns()));
+        int64_t before = lg_now_ns();
+        int ms = wait_ms(t, before);
+        if (ms != 0 && before - t->last_work_ns < cl->cfg.busy_poll_ns) {
+            ms = 0; /* busy polling: stay awake a little longer */
+            atomic_store(&t->sleeping, 0);
+        }
+        int n = epoll_wait(t->epfd, ev, EVENTS, ms);
         atomic_store_explicit(&t->sleeping, 0, RELAXED);
         for (int i = 0; i < n; i++) {
             uint32_t idx = (uint32_t)ev[i].data.u64, gen = (uint32_t)(ev[i].data.u64 >> 32);
@@ -713,7 +723,10 @@ static void *io_main(void *arg)
                 conn_event(c, ev[i].events);
         }
         int64_t now = lg_now_ns();
+        unsigned cap = t->capacity;
         take_work(t, now);
+        if (n > 0 || t->capacity != cap)
+            t->last_work_ns = now;
         expire(t, now);
     }
     for (unsigned i = 0; i < t->nconns; i++)
@@ -752,7 +765,9 @@ static int check_config(const net_client_config *cfg, char *err, size_t len)
                       : !cfg->cb.request || !cfg->cb.on_done
                           ? "cb: request and on_done are required"
                       : cfg->cb.call_bytes > 4096 ? "cb.call_bytes: above 4096"
-                                                  : NULL;
+                      : cfg->busy_poll_ns < 0 || cfg->busy_poll_ns > 1000000000
+                          ? "busy_poll_ns: not in 0 .. 1 s"
+                          : NULL;
     if (why && len)
         snprintf(err, len, "net client: %s", why);
     return why ? -EINVAL : 0;
@@ -900,7 +915,8 @@ static void push_items(io_thread *t, const item *items, size_t n)
         uint32_t seq = atomic_load(&t->space_seq);
         size_t k = lg_ring_push_bulk(t->ring, items + done, n - done);
         done += k;
-        if (done < n && k == 0)
+        if (done < n && k == 0 &&
+            lg_ring_size_approx(t->ring) > lg_ring_capacity(t->ring) / 2)
             lg_sync_wait(&t->space_seq, seq, 10000000);
         atomic_fetch_sub(&t->waiters, 1);
     }

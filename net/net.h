@@ -221,6 +221,11 @@ typedef struct net_client_config {
     size_t queue_capacity;     /* requests waiting per I/O thread; rounded up to a power
                                   of two; default 65536. net_submit waits when full */
     bool connect_now;          /* open every connection at creation (default true) */
+    int64_t busy_poll_ns;      /* after any work, poll (epoll_wait with no timeout) this
+                                  long before sleeping, so that a request handed over or
+                                  an answer arriving right after does not wait for the
+                                  thread to wake (tens of us); 0 (default): always sleep.
+                                  Costs up to this much CPU per idle gap */
     net_callbacks cb;
 } net_client_config;
 

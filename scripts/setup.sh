@@ -7,12 +7,16 @@
 #                   test of the HTML report, and its one npm package (playwright-core,
 #                   which drives the installed Chromium and downloads no browser)
 #   setup.sh fuzz   also what `make fuzz` needs (clang and its fuzzer runtime)
+#   setup.sh bench  also what `make bench` needs: nginx (nginx-light) and wrk, the
+#                   reference server and client bench_http measures the HTTP client
+#                   against (never needed by `make check`)
 set -eu
 
 pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev"
 case "${1:-}" in
 test) pkgs="$pkgs chromium nodejs npm" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+bench) pkgs="$pkgs nginx-light wrk" ;;
 esac
 
 missing=""
