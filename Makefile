@@ -253,8 +253,10 @@ fuzz: setup
 # collide with a user's own: the pkg-config files add -I$(PREFIX)/include/loadgen, and
 # a program includes <loadgen/loadgen.h>, <report/report.h>, ... as in this tree.
 INCDIR  = $(DESTDIR)$(PREFIX)/include/loadgen
+# report/report.h includes the report library's parts, each installed beside it.
 HEADERS = loadgen/loadgen.h loadgen/ring.h loadgen/config.h stats/stats.h sut/sut.h \
-          qsl/qsl.h report/report.h plot/plot.h harness/harness.h
+          qsl/qsl.h report/report.h report/run.h report/metrics.h report/compare.h \
+          report/validate.h report/doc.h report/format.h plot/plot.h harness/harness.h
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig

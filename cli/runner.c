@@ -103,8 +103,8 @@ void cli_print_results(const cli_run_opts *o, const lg_results *res)
         return;
     }
     char v[32], b[32];
-    cli_print_ns(v, sizeof v, (double)res->latency.target_ns);
-    cli_print_ns(b, sizeof b, (double)o->s.server_target_latency_ns);
+    lg_format_ns((double)res->latency.target_ns, v, sizeof v);
+    lg_format_ns((double)o->s.server_target_latency_ns, b, sizeof b);
     bool within = res->latency.target_ns <= o->s.server_target_latency_ns;
     fwrite(text, 1, (size_t)(eol + 1 - text), stdout);
     printf("  bound    %s %s %s bound %s (%s)\n",

@@ -253,14 +253,34 @@ struct lg__issuer;
  * entry there (and its lg_scenario value and name). */
 typedef struct lg__scenario_ops {
     lg_scenario scenario;
+    const char *name;          /* lg_scenario_name's, MLPerf's: "SingleStream", ... */
+    const char *alias;         /* one more name lg_scenario_parse takes ("ss"), or NULL */
     const char *metric_name;   /* MLPerf's name of the metric */
     const char *metric_unit;   /* "ns" or "1/s" */
+    /* The metric is early stopping's latency estimate: no number when early stopping was
+     * not met. */
+    bool metric_is_estimate;
     /* Every sample goes in one query at the start: latencies count from the pass's
      * start, and there is no schedule and no issue lag (samples.bin holds 0 for both). */
     bool one_query;
     bool per_query;            /* query latencies beside the sample ones (MultiStream) */
     bool perf_constraint;      /* MLPerf's performance constraint: the latency bound */
+    /* Queries arrive on a schedule of their own (Poisson), not when the previous one
+     * completed: how late they were issued, and the rate scheduled, are figures of the
+     * run that a reader needs. */
+    bool open_loop;
     const char *min_duration_advice; /* the recommendation when the run was too short */
+    /* The setting that gives the scenario's expected rate (an lg_settings field name),
+     * what it is in words, and whether lg_settings_default's value for it is a stand-in
+     * (1 per second) rather than a figure of a real SUT: what lg_settings_warnings says
+     * when a run would take far longer than asked, and the config reader's hint. */
+    const char *rate_setting;
+    const char *rate_words;
+    bool rate_stand_in;
+    /* What the run's minimum count is, in words ("min_query_count queries"), counted in
+     * samples_per_query samples for a one_query scenario, else in min_query_count
+     * queries. */
+    const char *min_count_words;
 
     /* The scenario's effective settings (lg__eff fields it owns) from the request, and
      * *bound_ns, the expected duration of one query. 0 or LG_EINVAL with msg. */
@@ -290,9 +310,18 @@ typedef struct lg__scenario_ops {
     /* The detail log's results of this scenario only (its requested_* lines come from
      * the settings table). */
     void (*detail_results)(lg__kv *kv, const lg_results *r);
+    /* Early stopping's lines in the summary and the detail log (pct: the percentile,
+     * formatted; sep: between lines, '\n' or ' '), for a scenario where it applies;
+     * NULL where it never does. */
+    void (*early_stopping_text)(const lg_results *r, const char *pct, char sep, char *buf,
+                                size_t len);
 } lg__scenario_ops;
 
-/* The operations of scenario sc (a valid lg_scenario; lg_settings_check refuses others). */
+/* The number of scenarios: every lg_scenario is below it. */
+#define LG__NSCENARIOS 4
+
+/* The operations of scenario sc (a valid lg_scenario; lg_settings_check refuses others;
+ * another value gets SingleStream's). */
 const lg__scenario_ops *lg__scenario(lg_scenario sc);
 
 /* logs.c: the summary's table of latency figures. */

@@ -164,52 +164,15 @@ void lg__early_stopping_text(const lg__eff *e, const lg_results *r, char *buf, s
                              bool one_line)
 {
     const lg_early_stopping *es = &r->early_stopping;
-    char p[16], sep = one_line ? ' ' : '\n';
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
+    char p[16];
     format_pct(p, sizeof p, es->percentile, 1);
     buf[0] = '\0';
-    if (!es->applies)
-        return;
-    if (e->scenario == LG_SERVER) {
-        if (es->met)
-            snprintf(buf, len, " * Run successful.");
-        else
-            snprintf(buf, len,
-                     " * Run unsuccessful.%c * Processed %llu queries.%c * Would need to "
-                     "run at least %llu more queries,%c with the run being successful if "
-                     "every additional%c query were under latency.",
-                     sep, (unsigned long long)es->queries, sep,
-                     (unsigned long long)es->more_queries_needed, sep, sep);
-        return;
-    }
-    if (!es->met) {
-        snprintf(buf, len,
-                 " * Only processed %llu queries.%c * Need to process at least %llu "
-                 "queries for early stopping.",
-                 (unsigned long long)es->queries, sep, (unsigned long long)es->min_queries);
-        return;
-    }
-    int n = snprintf(buf, len,
-                     " * Processed at least %llu queries (%llu).%c * Would discard %llu "
-                     "highest latency queries.%c * Early stopping %sth percentile estimate: "
-                     "%lld",
-                     (unsigned long long)es->min_queries, (unsigned long long)es->queries,
-                     sep, (unsigned long long)(es->overlatency ? es->overlatency - 1 : 0),
-                     sep, p, (long long)es->estimate_ns);
-    if (e->scenario != LG_SINGLE_STREAM || n < 0 || (size_t)n >= len)
-        return;
-    if (es->estimate99_ns)
-        snprintf(buf + n, len - (size_t)n,
-                 "%c * Early stopping 99.0th percentile estimate: %lld", sep,
-                 (long long)es->estimate99_ns);
-    else
-        snprintf(buf + n, len - (size_t)n,
-                 "%c * Not enough queries processed for 99.0th percentile%c early stopping "
-                 "estimate (would need to process at%c least 662 total queries).",
-                 sep, sep, sep);
+    if (es->applies && sc->early_stopping_text)
+        sc->early_stopping_text(r, p, one_line ? ' ' : '\n', buf, len);
 }
 
-/* MLPerf's recommendation texts (the INVALID reasons), then ours. */
-/* MLPerf's recommendation texts first, then ours with their counts (the counts are
+/* MLPerf's recommendation texts (the INVALID reasons) first, then ours with their counts (the counts are
  * written into store, of which each item may take 160 bytes). */
 static int recommendations(const lg__eff *e, const lg_results *r, const char **items,
                            int max, char (*store)[160])

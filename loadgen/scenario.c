@@ -237,6 +237,47 @@ static void results_multi(lg__kv *kv, const lg_results *r)
     KV_I64(kv, "early_stopping_latency_ms", r->early_stopping.estimate_ns);
 }
 
+/* Early stopping of a latency estimate (SingleStream, MultiStream), as MLPerf's summary
+ * writes it. */
+static void es_text_latency(const lg_results *r, const char *pct, char sep, char *buf,
+                            size_t len)
+{
+    const lg_early_stopping *es = &r->early_stopping;
+    if (!es->met)
+        snprintf(buf, len,
+                 " * Only processed %llu queries.%c * Need to process at least %llu "
+                 "queries for early stopping.",
+                 (unsigned long long)es->queries, sep, (unsigned long long)es->min_queries);
+    else
+        snprintf(buf, len,
+                 " * Processed at least %llu queries (%llu).%c * Would discard %llu "
+                 "highest latency queries.%c * Early stopping %sth percentile estimate: "
+                 "%lld",
+                 (unsigned long long)es->min_queries, (unsigned long long)es->queries, sep,
+                 (unsigned long long)(es->overlatency ? es->overlatency - 1 : 0), sep, pct,
+                 (long long)es->estimate_ns);
+}
+
+/* SingleStream adds the 99th-percentile estimate once early stopping was met. */
+static void es_text_single(const lg_results *r, const char *pct, char sep, char *buf,
+                           size_t len)
+{
+    const lg_early_stopping *es = &r->early_stopping;
+    es_text_latency(r, pct, sep, buf, len);
+    size_t n = strlen(buf);
+    if (!es->met || n + 1 >= len) /* not met, or no room left */
+        return;
+    if (es->estimate99_ns)
+        snprintf(buf + n, len - n,
+                 "%c * Early stopping 99.0th percentile estimate: %lld", sep,
+                 (long long)es->estimate99_ns);
+    else
+        snprintf(buf + n, len - n,
+                 "%c * Not enough queries processed for 99.0th percentile%c early stopping "
+                 "estimate (would need to process at%c least 662 total queries).",
+                 sep, sep, sep);
+}
+
 /* ---------------------------------------------------------------- Server */
 
 static int derive_server(const lg_settings *s, lg__eff *e, double *bound_ns, char *msg,
@@ -395,6 +436,23 @@ static void results_server(lg__kv *kv, const lg_results *r)
     KV_DBL(kv, "result_completed_samples_per_sec", r->completed_samples_per_sec);
 }
 
+/* Early stopping of the overlatency count: whether the run shows the bound is held. */
+static void es_text_server(const lg_results *r, const char *pct, char sep, char *buf,
+                           size_t len)
+{
+    (void)pct;
+    const lg_early_stopping *es = &r->early_stopping;
+    if (es->met)
+        snprintf(buf, len, " * Run successful.");
+    else
+        snprintf(buf, len,
+                 " * Run unsuccessful.%c * Processed %llu queries.%c * Would need to "
+                 "run at least %llu more queries,%c with the run being successful if "
+                 "every additional%c query were under latency.",
+                 sep, (unsigned long long)es->queries, sep,
+                 (unsigned long long)es->more_queries_needed, sep, sep);
+}
+
 /* ---------------------------------------------------------------- Offline */
 
 /* One query of 1.1 x min_duration x the expected rate samples (at least
@@ -522,10 +580,16 @@ static void results_offline(lg__kv *kv, const lg_results *r)
 static const lg__scenario_ops scenarios[] = {
     [LG_SINGLE_STREAM] = {
         .scenario = LG_SINGLE_STREAM,
+        .name = "SingleStream",
+        .alias = "ss",
         .metric_name = "early_stopping_latency_ss",
         .metric_unit = "ns",
+        .metric_is_estimate = true,
         .min_duration_advice = "Decrease the expected latency so the loadgen pre-generates "
                                "more queries.",
+        .rate_setting = "single_stream_expected_latency_ns",
+        .rate_words = "the expected latency",
+        .min_count_words = "min_query_count queries",
         .derive = derive_single,
         .default_timeout_ns = bounded_timeout_ns,
         .expected_samples = stream_samples,
@@ -537,14 +601,21 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_single,
         .summary_stats = summary_stats_single,
         .detail_results = results_single,
+        .early_stopping_text = es_text_single,
     },
     [LG_MULTI_STREAM] = {
         .scenario = LG_MULTI_STREAM,
+        .name = "MultiStream",
+        .alias = "ms",
         .metric_name = "early_stopping_latency_ms",
         .metric_unit = "ns",
+        .metric_is_estimate = true,
         .per_query = true,
         .min_duration_advice = "Decrease the expected latency so the loadgen pre-generates "
                                "more queries.",
+        .rate_setting = "multi_stream_expected_latency_ns",
+        .rate_words = "the expected latency",
+        .min_count_words = "min_query_count queries",
         .derive = derive_multi,
         .default_timeout_ns = bounded_timeout_ns,
         .expected_samples = stream_samples,
@@ -556,14 +627,21 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_multi,
         .summary_stats = summary_stats_multi,
         .detail_results = results_multi,
+        .early_stopping_text = es_text_latency,
     },
     [LG_SERVER] = {
         .scenario = LG_SERVER,
+        .name = "Server",
         .metric_name = "result_completed_samples_per_sec",
         .metric_unit = "1/s",
         .perf_constraint = true,
+        .open_loop = true,
         .min_duration_advice = "Increase the target QPS so the loadgen pre-generates more "
                                "queries.",
+        .rate_setting = "server_target_qps",
+        .rate_words = "the arrival rate",
+        .rate_stand_in = true,
+        .min_count_words = "min_query_count queries",
         .derive = derive_server,
         .default_timeout_ns = bounded_timeout_ns,
         .expected_samples = server_samples,
@@ -575,14 +653,20 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_server,
         .summary_stats = summary_stats_server,
         .detail_results = results_server,
+        .early_stopping_text = es_text_server,
     },
     [LG_OFFLINE] = {
         .scenario = LG_OFFLINE,
+        .name = "Offline",
         .metric_name = "result_samples_per_second",
         .metric_unit = "1/s",
         .one_query = true,
         .min_duration_advice = "Increase expected QPS so the loadgen pre-generates a larger "
                                "(coalesced) query.",
+        .rate_setting = "offline_expected_qps",
+        .rate_words = "the expected throughput",
+        .rate_stand_in = true,
+        .min_count_words = "the Offline query's samples",
         .derive = derive_offline,
         .default_timeout_ns = offline_timeout_ns,
         .expected_samples = offline_samples,
@@ -594,8 +678,12 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_offline,
         .summary_stats = summary_stats_offline,
         .detail_results = results_offline,
+        .early_stopping_text = NULL, /* early stopping does not apply */
     },
 };
+
+_Static_assert(sizeof scenarios / sizeof scenarios[0] == LG__NSCENARIOS,
+               "one table entry per scenario");
 
 const lg__scenario_ops *lg__scenario(lg_scenario sc)
 {
