@@ -228,13 +228,14 @@ FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -std=c11 -D_GNU_SOURCE -pthread -I. $(GSL_CFLAGS) \
                 -DLG_VERSION_STRING='"$(VERSION)"'
 
-# The command-line parser fuzz_cli.c reaches: the number grammar and the run options.
-FUZZ_CLI_SRC := cli/flags.c cli/run_options.c
+# The command-line parser fuzz_cli.c reaches: the number grammar and the run options
+# (with the network SUT's); the network targets reach net/.
+FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(FUZZ_CLI_SRC) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -479,6 +479,10 @@ static int hexval(char c)
  * Returns false on a malformed byte (the state set). */
 static bool chunk_byte(net_http_parser *p, char c)
 {
+    if (p->limit && p->total >= p->limit) { /* the framing counts against the limit too */
+        fail(p, NET_ETOOLARGE, 0);
+        return false;
+    }
     p->total++;
     if (++p->line > MAX_CHUNK_LINE) {
         fail(p, NET_EMALFORMED, 0);

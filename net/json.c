@@ -30,6 +30,35 @@ static bool is_hex(char c)
 
 static bool check_value(cur *c);
 
+static unsigned hex4_at(const char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char ch = p[i];
+        v = v * 16 + (unsigned)(ch <= '9' ? ch - '0' : (ch | 32) - 'a' + 10);
+    }
+    return v;
+}
+
+/* One UTF-8 sequence starting at c->p (a byte >= 0x80): well-formed (no overlong forms,
+ * no surrogates, at most U+10FFFF), as RFC 8259 asks of JSON text. Advances past it. */
+static bool check_utf8(cur *c)
+{
+    const unsigned char *p = (const unsigned char *)c->p;
+    size_t left = (size_t)(c->end - c->p);
+    unsigned n = p[0] >= 0xf0 ? 3 : p[0] >= 0xe0 ? 2 : p[0] >= 0xc2 ? 1 : 0;
+    if (n == 0 || p[0] > 0xf4 || left <= n)
+        return false;
+    for (unsigned i = 1; i <= n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return false;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+        return false;
+    c->p += n + 1;
+    return true;
+}
+
 static bool check_string(cur *c)
 {
     c->p++; /* the opening quote */
@@ -41,6 +70,11 @@ static bool check_string(cur *c)
         }
         if (ch < 0x20)
             return false;
+        if (ch >= 0x80) {
+            if (!check_utf8(c))
+                return false;
+            continue;
+        }
         if (ch == '\\') {
             if (++c->p >= c->end)
                 return false;
@@ -49,7 +83,21 @@ static bool check_string(cur *c)
                 if (c->end - c->p < 5 || !is_hex(c->p[1]) || !is_hex(c->p[2]) ||
                     !is_hex(c->p[3]) || !is_hex(c->p[4]))
                     return false;
+                unsigned u = hex4_at(c->p + 1);
                 c->p += 4;
+                /* a surrogate only as a high-low pair: text must decode to UTF-8 */
+                if (u >= 0xdc00 && u < 0xe000)
+                    return false;
+                if (u >= 0xd800 && u < 0xdc00) {
+                    if (c->end - c->p < 7 || c->p[1] != '\\' || c->p[2] != 'u' ||
+                        !is_hex(c->p[3]) || !is_hex(c->p[4]) || !is_hex(c->p[5]) ||
+                        !is_hex(c->p[6]))
+                        return false;
+                    unsigned lo = hex4_at(c->p + 3);
+                    if (lo < 0xdc00 || lo >= 0xe000)
+                        return false;
+                    c->p += 6;
+                }
             } else if (!strchr("\"\\/bfnrt", e) || !e) {
                 return false;
             }
@@ -263,16 +311,6 @@ bool nj_get(nj obj, const char *key, nj *out)
 
 /* ---------------------------------------------------------------- strings */
 
-static unsigned hex4(const char *p)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
-    }
-    return v;
-}
-
 /* Appends code point u as UTF-8 into buf at *n (counting past cap). */
 static void put_utf8(char *buf, size_t cap, size_t *n, unsigned u)
 {
@@ -319,10 +357,10 @@ long nj_str(nj v, char *buf, size_t cap)
         char e = p[1];
         p += 2;
         if (e == 'u') {
-            unsigned u = hex4(p);
+            unsigned u = hex4_at(p);
             p += 4;
             if (u >= 0xd800 && u < 0xdc00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-                unsigned lo = hex4(p + 2);
+                unsigned lo = hex4_at(p + 2);
                 if (lo >= 0xdc00 && lo < 0xe000) {
                     u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
                     p += 6;
