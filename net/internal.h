@@ -67,6 +67,9 @@ static inline bool nj_is_num(nj v)
 }
 /* The member `key` of an object (the first with that name, escapes compared decoded). */
 bool nj_get(nj obj, const char *key, nj *out);
+/* Several members in one pass: out[i] receives keys[i]'s value (the first with that
+ * name); returns a mask with bit i set for each key found. n <= 32. */
+unsigned nj_get_many(nj obj, const char *const *keys, unsigned n, nj *out);
 /* Iterates an array's elements or an object's values (nj_next_member gives the key). */
 bool nj_iter(nj container, nj_it *it);
 bool nj_next(nj_it *it, nj *out);

@@ -309,6 +309,23 @@ bool nj_get(nj obj, const char *key, nj *out)
     return false;
 }
 
+unsigned nj_get_many(nj obj, const char *const *keys, unsigned n, nj *out)
+{
+    nj_it it;
+    nj k, v;
+    unsigned found = 0;
+    if (!nj_is_obj(obj) || !nj_iter(obj, &it))
+        return 0;
+    while (nj_next_member(&it, &k, &v))
+        for (unsigned i = 0; i < n; i++)
+            if (!(found & 1u << i) && nj_str_eq(k, keys[i])) {
+                out[i] = v;
+                found |= 1u << i;
+                break;
+            }
+    return found;
+}
+
 /* ---------------------------------------------------------------- strings */
 
 /* Appends code point u as UTF-8 into buf at *n (counting past cap). */
@@ -437,9 +454,31 @@ bool nj_i64(nj v, int64_t *out)
     return true;
 }
 
+/* A short plain integer ("-12"), exact in a float: the common case of a tensor's
+ * element, read without strtod. */
+static bool small_integer(nj v, int32_t *out)
+{
+    size_t i = v.p[0] == '-';
+    if (v.n - i == 0 || v.n - i > 7)
+        return false;
+    int32_t x = 0;
+    for (size_t k = i; k < v.n; k++) {
+        if (v.p[k] < '0' || v.p[k] > '9')
+            return false;
+        x = x * 10 + (v.p[k] - '0');
+    }
+    *out = i ? -x : x;
+    return true;
+}
+
 bool nj_double(nj v, double *out)
 {
     char buf[64];
+    int32_t x;
+    if (nj_is_num(v) && small_integer(v, &x)) {
+        *out = x;
+        return true;
+    }
     if (!num_text(v, buf, sizeof buf))
         return false;
     *out = strtod(buf, NULL);
@@ -449,6 +488,11 @@ bool nj_double(nj v, double *out)
 bool nj_float(nj v, float *out)
 {
     char buf[64];
+    int32_t x;
+    if (nj_is_num(v) && small_integer(v, &x)) {
+        *out = (float)x;
+        return true;
+    }
     if (!num_text(v, buf, sizeof buf))
         return false;
     *out = strtof(buf, NULL);

@@ -128,23 +128,27 @@ static bool flatten(nj v, net_dtype dt, net_buf *scratch, uint64_t *count, int d
     return true;
 }
 
-/* An output's name, datatype and shape. */
-static int output_meta(nj o, size_t i, net_kserve_output *d, net_kserve_result *out,
-                       uint64_t *elems)
+enum { K_NAME, K_DATATYPE, K_SHAPE, K_PARAMETERS, K_DATA, K_COUNT };
+static const char *const output_keys[K_COUNT] = {"name", "datatype", "shape", "parameters",
+                                                 "data"};
+
+/* An output's name, datatype and shape (m: its members, found: which). */
+static int output_meta(const nj *m, unsigned found, size_t i, net_kserve_output *d,
+                       net_kserve_result *out, uint64_t *elems)
 {
-    nj name, dt, shape, dim;
-    if (!nj_is_obj(o) || !nj_get(o, "name", &name) || !nj_is_str(name))
+    if (!(found & 1u << K_NAME) || !nj_is_str(m[K_NAME]))
         PFAIL("output %zu has no name", i);
-    nj_str(name, d->name, sizeof d->name);
-    if (!nj_get(o, "datatype", &dt) || !nj_is_str(dt))
+    nj_str(m[K_NAME], d->name, sizeof d->name);
+    if (!(found & 1u << K_DATATYPE) || !nj_is_str(m[K_DATATYPE]))
         PFAIL("output '%s' has no datatype", d->name);
+    nj dt = m[K_DATATYPE], dim;
     int t = net_dtype_parse(dt.p + 1, dt.n - 2);
     if (t < 0)
         PFAIL("output '%s': unknown datatype %.*s", d->name, (int)(dt.n < 40 ? dt.n : 40),
               dt.p);
     d->dtype = (net_dtype)t;
     nj_it it;
-    if (!nj_get(o, "shape", &shape) || !nj_iter(shape, &it) || !nj_is_arr(shape))
+    if (!(found & 1u << K_SHAPE) || !nj_is_arr(m[K_SHAPE]) || !nj_iter(m[K_SHAPE], &it))
         PFAIL("output '%s' has no shape", d->name);
     *elems = 1;
     while (nj_next(&it, &dim)) {
@@ -166,14 +170,17 @@ static int parse_output(nj o, size_t i, net_buf *scratch, net_kserve_output *d,
                         uint64_t *bin_size, net_kserve_result *out)
 {
     memset(d, 0, sizeof *d);
+    if (!nj_is_obj(o))
+        PFAIL("output %zu is not an object", i);
+    nj m[K_COUNT], bds;
+    unsigned found = nj_get_many(o, output_keys, K_COUNT, m);
     uint64_t elems;
-    int rc = output_meta(o, i, d, out, &elems);
+    int rc = output_meta(m, found, i, d, out, &elems);
     if (rc)
         return rc;
-    nj params, bds, data;
     *bin_size = 0;
     size_t esz = net_dtype_size(d->dtype);
-    if (nj_get(o, "parameters", &params) && nj_get(params, "binary_data_size", &bds)) {
+    if ((found & 1u << K_PARAMETERS) && nj_get(m[K_PARAMETERS], "binary_data_size", &bds)) {
         if (!nj_u64(bds, bin_size))
             PFAIL("output '%s': binary_data_size is not a size", d->name);
         if (esz && *bin_size != elems * esz)
@@ -183,11 +190,11 @@ static int parse_output(nj o, size_t i, net_buf *scratch, net_kserve_output *d,
         d->binary = true;
         return 0;
     }
-    if (!nj_get(o, "data", &data) || !nj_is_arr(data))
+    if (!(found & 1u << K_DATA) || !nj_is_arr(m[K_DATA]))
         PFAIL("output '%s' has neither data nor parameters.binary_data_size", d->name);
     uint64_t count = 0;
     d->offset = scratch->len;
-    if (!flatten(data, d->dtype, scratch, &count, 0))
+    if (!flatten(m[K_DATA], d->dtype, scratch, &count, 0))
         PFAIL("output '%s': an element is not a %s", d->name, net_dtype_name(d->dtype));
     if (count != elems)
         PFAIL("output '%s': %llu elements, the shape says %llu", d->name,
@@ -245,16 +252,18 @@ int net_kserve_parse_response(const char *body, size_t len, int64_t json_len,
         PFAIL("Inference-Header-Content-Length %lld is larger than the body (%zu bytes)",
               (long long)json_len, len);
     size_t jlen = json_len >= 0 ? (size_t)json_len : len;
-    nj doc, outputs, o, e;
+    nj doc, o, top[2];
+    static const char *const top_keys[2] = {"error", "outputs"};
     if (!nj_parse(body, jlen, &doc) || !nj_is_obj(doc))
         PFAIL("the body is not a JSON object");
-    if (nj_get(doc, "error", &e)) {
+    unsigned found = nj_get_many(doc, top_keys, 2, top);
+    if (found & 1) {
         char msg[200];
         net_kserve_error_message(body, jlen, msg, sizeof msg);
         PFAIL("the server answered 200 with an error: %s", msg);
     }
     nj_it it;
-    if (!nj_get(doc, "outputs", &outputs) || !nj_is_arr(outputs) || !nj_iter(outputs, &it))
+    if (!(found & 2) || !nj_is_arr(top[1]) || !nj_iter(top[1], &it))
         PFAIL("'outputs' is missing or not an array");
     uint64_t sizes[NET_KSERVE_MAX_OUTPUTS];
     bool any_binary = false;
