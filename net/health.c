@@ -45,12 +45,19 @@ static void apply_rules(net_health *h)
 {
     bool open_loop = h->scenario == LG_SERVER;
     if (open_loop && h->st.sent >= 100 && h->late_share > NET_LATE_SHARE_WARN) {
-        bool conns = h->waited_share * 2 > h->late_share;
+        /* Why: no connection was free; the I/O threads were busy; or they were idle and
+         * still sent late, so they were woken late (the machine is short of CPU). */
+        const char *why =
+            h->waited_share * 2 > h->late_share
+                ? "every connection was busy; raise --connections (or the server is "
+                  "saturated: then the latencies are the server's)"
+            : h->io_busy_max > NET_BUSY_WARN * 0.75
+                ? "the I/O threads were busy; raise --io-threads"
+                : "the I/O threads were mostly idle, so they were woken late: the machine "
+                  "is short of CPU (the server, the LoadGen's issue thread and the client "
+                  "share it); run the server elsewhere, or try --busy-poll-us";
         warn(h, "%.1f%% of the requests were sent more than 1 ms after the LoadGen issued "
-             "them (above 1%%): %s", h->late_share * 100,
-             conns ? "every connection was busy; raise --connections (or the server is "
-                     "saturated: then the latencies are the server's)"
-                   : "the I/O threads fell behind; raise --io-threads");
+             "them (above 1%%): %s", h->late_share * 100, why);
     }
     if (open_loop && h->issue_lag_p99_ns > NET_LATE_NS)
         warn(h, "the LoadGen's issue lag p99 is %.2f ms (above 1 ms): the issuing thread "
