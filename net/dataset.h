@@ -71,6 +71,7 @@ int net_dataset_load(const char *path, const net_ds_options *o, net_dataset **ou
 int net_dataset_parse(const char *name, const char *text, size_t n, const net_ds_options *o,
                       net_dataset **out, char *err, size_t errlen);
 
+/* The number of samples (at least 1). */
 size_t net_dataset_count(const net_dataset *d);
 
 /* Sample i (0 <= i < count); its pointers live as long as the dataset. */
@@ -79,6 +80,7 @@ const net_ds_sample *net_dataset_sample(const net_dataset *d, size_t i);
 /* The largest request body, for sizing a send buffer. */
 size_t net_dataset_max_body(const net_dataset *d);
 
+/* Frees the dataset and everything its samples point to; accepts NULL. */
 void net_dataset_free(net_dataset *d);
 
 #endif /* NET_DATASET_H */

@@ -5,11 +5,18 @@
 
 #include "net/jscan.h"
 
-const char *net_js_ws(const char *p, const char *end)
+/* Inline within the scanner: between tokens there is most often no white space. */
+static inline const char *ws(const char *p, const char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    while (p < end && (unsigned char)*p <= ' ' &&
+           (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
     return p;
+}
+
+const char *net_js_ws(const char *p, const char *end)
+{
+    return ws(p, end);
 }
 
 static int hex4(const char *p)
@@ -54,14 +61,33 @@ static size_t utf8_len(long cp)
     return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
+/* Past the plain bytes at p (none of '"', '\\', or below 0x20), eight at a time while
+ * eight remain: a word has such a byte when one of its bytes XOR '"' or XOR '\\' is
+ * zero, or one of its bytes is below 0x20 (the classic zero-byte and less-than tests,
+ * which never miss one and whose rare false alarms the byte loop settles). */
+static const char *plain_run(const char *p, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
+        if (hit & high)
+            break;
+        p += 8;
+    }
+    while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+        p++;
+    return p;
+}
+
 const char *net_js_string(const char *p, const char *end, size_t *bytes)
 {
     size_t out = 0;
     p++;
     for (;;) {
-        const char *q = p;
-        while (q < end && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
-            q++;
+        const char *q = plain_run(p, end);
         out += (size_t)(q - p);
         p = q;
         if (p >= end || (unsigned char)*p < 0x20)
@@ -134,8 +160,8 @@ const char *net_js_value(const char *p, const char *end, int depth)
     if (p >= end)
         return NULL;
     net_js_it it;
-    const char *k, *v, *ve;
-    size_t kn;
+    net_js_str k;
+    const char *v, *ve;
     int rc;
     switch (*p) {
     case '"':
@@ -149,7 +175,7 @@ const char *net_js_value(const char *p, const char *end, int depth)
     case '{':
         if (!net_js_begin(&it, p, end, depth))
             return NULL;
-        while ((rc = net_js_member(&it, &k, &kn, &v, &ve)) == 1)
+        while ((rc = net_js_member(&it, &k, &v, &ve)) == 1)
             ;
         return rc == 0 ? it.p : NULL;
     case '[':
@@ -165,9 +191,9 @@ const char *net_js_value(const char *p, const char *end, int depth)
 
 bool net_js_valid(const char *p, const char *end)
 {
-    p = net_js_ws(p, end);
+    p = ws(p, end);
     const char *e = net_js_value(p, end, 0);
-    return e && net_js_ws(e, end) == end;
+    return e && ws(e, end) == end;
 }
 
 bool net_js_begin(net_js_it *it, const char *p, const char *end, int depth)
@@ -185,7 +211,7 @@ bool net_js_begin(net_js_it *it, const char *p, const char *end, int depth)
  * (it->p moved past it), -1 when malformed. */
 static int next_item(net_js_it *it, char closer, const char **q)
 {
-    const char *p = net_js_ws(it->p, it->end);
+    const char *p = ws(it->p, it->end);
     if (p >= it->end)
         return -1;
     if (*p == closer) {
@@ -195,14 +221,16 @@ static int next_item(net_js_it *it, char closer, const char **q)
     if (!it->first) {
         if (*p != ',')
             return -1;
-        p = net_js_ws(p + 1, it->end);
+        p = ws(p + 1, it->end);
+        if (p >= it->end)
+            return -1;
     }
     it->first = false;
     *q = p;
     return 1;
 }
 
-int net_js_key(net_js_it *it, const char **k, size_t *kn, const char **v)
+int net_js_key(net_js_it *it, net_js_str *k, const char **v)
 {
     const char *p;
     int rc = next_item(it, '}', &p);
@@ -210,16 +238,16 @@ int net_js_key(net_js_it *it, const char **k, size_t *kn, const char **v)
         return rc;
     if (p >= it->end || *p != '"')
         return -1;
-    const char *ke = net_js_string(p, it->end, NULL);
+    const char *ke = net_js_string(p, it->end, &k->bytes);
     if (!ke)
         return -1;
-    *k = p + 1;
-    *kn = (size_t)(ke - p - 2);
-    p = net_js_ws(ke, it->end);
+    k->p = p + 1;
+    k->raw = (size_t)(ke - p - 2);
+    p = ws(ke, it->end);
     if (p >= it->end || *p != ':')
         return -1;
-    *v = net_js_ws(p + 1, it->end);
-    return 1;
+    *v = ws(p + 1, it->end);
+    return *v < it->end ? 1 : -1;
 }
 
 int net_js_next(net_js_it *it, const char **v)
@@ -227,10 +255,9 @@ int net_js_next(net_js_it *it, const char **v)
     return next_item(it, ']', v);
 }
 
-int net_js_member(net_js_it *it, const char **k, size_t *kn, const char **v,
-                  const char **ve)
+int net_js_member(net_js_it *it, net_js_str *k, const char **v, const char **ve)
 {
-    int rc = net_js_key(it, k, kn, v);
+    int rc = net_js_key(it, k, v);
     if (rc <= 0)
         return rc;
     const char *e = net_js_value(*v, it->end, it->depth + 1);
@@ -309,16 +336,12 @@ size_t net_js_unescape(const char *raw, size_t n, char *dst)
     return (size_t)(d - dst);
 }
 
-bool net_js_key_is(const char *raw, size_t n, const char *key)
+bool net_js__key_is_escaped(const net_js_str *s, const char *key, size_t kl)
 {
-    size_t kl = strlen(key);
-    if (!memchr(raw, '\\', n))
-        return n == kl && memcmp(raw, key, n) == 0;
     char buf[512];
-    if (n > sizeof buf)
+    if (s->raw > sizeof buf)
         return false; /* our keys are ASCII: 6 bytes a letter when escaped in full */
-    size_t m = net_js_unescape(raw, n, buf);
-    return m == kl && memcmp(buf, key, m) == 0;
+    return net_js_unescape(s->p, s->raw, buf) == kl && memcmp(buf, key, kl) == 0;
 }
 
 bool net_js_u64(const char *p, const char *end, uint64_t *out)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NET_JS_MAX_DEPTH 64
 
@@ -36,9 +37,27 @@ bool net_js_valid(const char *p, const char *end);
  * the count written. The body must have been checked by net_js_string. No NUL added. */
 size_t net_js_unescape(const char *raw, size_t n, char *dst);
 
-/* True when the string body raw[0..n) (escapes as written) unescapes to the
- * NUL-terminated key. Keys written plainly are compared in place. */
-bool net_js_key_is(const char *raw, size_t n, const char *key);
+/* A string as written: its body (between the quotes, escapes as written) and its length
+ * once unescaped; the two lengths are equal exactly when it holds no escape. */
+typedef struct net_js_str {
+    const char *p;
+    size_t raw;
+    size_t bytes;
+} net_js_str;
+
+/* True when the string s unescapes to the NUL-terminated key. Inline, so that a literal
+ * key's length is a constant: most keys are told apart by their unescaped length, a
+ * plain one by one memcmp; only a key written with escapes is unescaped. */
+bool net_js__key_is_escaped(const net_js_str *s, const char *key, size_t kl);
+static inline bool net_js_key_is(const net_js_str *s, const char *key)
+{
+    size_t kl = strlen(key);
+    if (s->bytes != kl)
+        return false;
+    if (s->raw == kl)
+        return memcmp(s->p, key, kl) == 0;
+    return net_js__key_is_escaped(s, key, kl);
+}
 
 /* The value at [p, end) read as an integer in [0, 2^63 - 1] written without fraction or
  * exponent; false otherwise. */
@@ -54,21 +73,21 @@ typedef struct net_js_it {
 /* Starts a walk over the container at p ('{' or '['; anything else returns false). */
 bool net_js_begin(net_js_it *it, const char *p, const char *end, int depth);
 
-/* The next member of an object, its value left for the caller: the key's body in
- * [*k, *k + *kn), *v at the value's first byte. Returns 1, 0 past the closing brace, or
+/* The next member of an object, its value left for the caller: the key in *k, *v at
+ * the value's first byte. Returns 1, 0 past the closing brace, or
  * -1 when malformed. After a 1 the caller must read the value (net_js_value, or its own
  * reading of it) and set it->p past it before the next call; the value's nesting is
  * it->depth + 1. */
-int net_js_key(net_js_it *it, const char **k, size_t *kn, const char **v);
+int net_js_key(net_js_it *it, net_js_str *k, const char **v);
 
-/* The next element of an array, left for the caller as net_js_key leaves a value. */
+/* The next element of an array, left for the caller as net_js_key leaves a value.
+ * Both return a value pointer below the end of the text (there is at least one byte to
+ * look at). */
 int net_js_next(net_js_it *it, const char **v);
 
-/* The next member of an object: its key's body (between the quotes, escapes as written)
- * in [*k, *k + *kn), its value in [*v, *ve). Returns 1, 0 past the closing brace, or -1
- * when malformed. */
-int net_js_member(net_js_it *it, const char **k, size_t *kn, const char **v,
-                  const char **ve);
+/* The next member of an object: its key in *k, its value in [*v, *ve). Returns 1, 0 past
+ * the closing brace, or -1 when malformed. */
+int net_js_member(net_js_it *it, net_js_str *k, const char **v, const char **ve);
 
 /* The next element of an array in [*v, *ve): 1, 0 past the closing bracket, -1. */
 int net_js_element(net_js_it *it, const char **v, const char **ve);

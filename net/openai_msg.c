@@ -83,8 +83,8 @@ static const char *const BUILT_KEYS[] = {"model", "prompt", "messages", "max_tok
 
 int net_oai_extra_check(const char *json, size_t n, char *err, size_t errlen)
 {
-    const char *end = json + n, *p = net_js_ws(json, end), *k, *v, *ve;
-    size_t kn;
+    const char *end = json + n, *p = net_js_ws(json, end), *v, *ve;
+    net_js_str k;
     net_js_it it;
     int rc;
     if (!err || errlen == 0) {
@@ -95,9 +95,9 @@ int net_oai_extra_check(const char *json, size_t n, char *err, size_t errlen)
         snprintf(err, errlen, "the extra request fields are not a JSON object");
         return -EINVAL;
     }
-    while ((rc = net_js_member(&it, &k, &kn, &v, &ve)) == 1)
+    while ((rc = net_js_member(&it, &k, &v, &ve)) == 1)
         for (size_t i = 0; i < sizeof BUILT_KEYS / sizeof *BUILT_KEYS; i++)
-            if (net_js_key_is(k, kn, BUILT_KEYS[i])) {
+            if (net_js_key_is(&k, BUILT_KEYS[i])) {
                 snprintf(err, errlen,
                          "the extra request fields set '%s', which the request "
                          "itself writes",
@@ -223,24 +223,24 @@ static const char *str_or_null(const char *v, const char *end, const char **s, s
 /* delta or message: content, reasoning content, role. */
 static int parse_delta(net_js_it *it, net_oai_chunk *out)
 {
-    const char *k, *v, *e;
-    size_t kn;
+    net_js_str k;
+    const char *v, *e;
     bool bad;
     int rc;
-    while ((rc = net_js_key(it, &k, &kn, &v)) == 1) {
-        if (net_js_key_is(k, kn, "content")) {
+    while ((rc = net_js_key(it, &k, &v)) == 1) {
+        if (net_js_key_is(&k, "content")) {
             e = str_or_null(v, it->end, &out->text, &out->text_raw_len, &out->text_bytes,
                             &bad);
             if (bad)
                 return FAIL(out, -EPROTO, "choices[0]'s content is not a string");
-        } else if (net_js_key_is(k, kn, "reasoning_content") ||
-                   net_js_key_is(k, kn, "reasoning")) {
+        } else if (net_js_key_is(&k, "reasoning_content") ||
+                   net_js_key_is(&k, "reasoning")) {
             e = str_or_null(v, it->end, &out->reasoning, &out->reasoning_raw_len,
                             &out->reasoning_bytes, &bad);
             if (bad)
                 return FAIL(out, -EPROTO, "choices[0]'s reasoning is not a string");
         } else {
-            if (net_js_key_is(k, kn, "role"))
+            if (net_js_key_is(&k, "role"))
                 out->has_role = true;
             e = net_js_value(v, it->end, it->depth + 1);
         }
@@ -262,11 +262,10 @@ static int finish_reason(const char *v, net_js_it *it, net_oai_chunk *out)
     if (!e)
         return FAIL(out, -EBADMSG, "malformed JSON");
     it->p = e;
-    const char *s = out->finish_reason;
-    size_t n = out->finish_reason_len;
-    out->finish = !s                             ? NET_OAI_FINISH_NONE
-                  : net_js_key_is(s, n, "stop")   ? NET_OAI_FINISH_STOP
-                  : net_js_key_is(s, n, "length") ? NET_OAI_FINISH_LENGTH
+    net_js_str s = {out->finish_reason, out->finish_reason_len, bytes};
+    out->finish = !s.p                           ? NET_OAI_FINISH_NONE
+                  : net_js_key_is(&s, "stop")     ? NET_OAI_FINISH_STOP
+                  : net_js_key_is(&s, "length")   ? NET_OAI_FINISH_LENGTH
                                                   : NET_OAI_FINISH_OTHER;
     return 0;
 }
@@ -276,8 +275,8 @@ static int parse_choice(const char *p, const char *end, int depth, const char **
                         net_oai_chunk *out)
 {
     net_js_it it;
-    const char *k, *v, *e;
-    size_t kn;
+    net_js_str k;
+    const char *v, *e;
     bool bad;
     int rc;
     if (*p != '{')
@@ -285,15 +284,15 @@ static int parse_choice(const char *p, const char *end, int depth, const char **
                                            : FAIL(out, -EBADMSG, "malformed JSON");
     if (!net_js_begin(&it, p, end, depth))
         return FAIL(out, -EBADMSG, "malformed JSON");
-    while ((rc = net_js_key(&it, &k, &kn, &v)) == 1) {
-        if (net_js_key_is(k, kn, "text")) {
+    while ((rc = net_js_key(&it, &k, &v)) == 1) {
+        if (net_js_key_is(&k, "text")) {
             e = str_or_null(v, end, &out->text, &out->text_raw_len, &out->text_bytes, &bad);
             if (bad)
                 return FAIL(out, -EPROTO, "choices[0].text is not a string");
             if (!e)
                 return FAIL(out, -EBADMSG, "malformed JSON");
             it.p = e;
-        } else if (net_js_key_is(k, kn, "delta") || net_js_key_is(k, kn, "message")) {
+        } else if (net_js_key_is(&k, "delta") || net_js_key_is(&k, "message")) {
             net_js_it d;
             if (is_null(v, end)) {
                 it.p = v + 4;
@@ -308,7 +307,7 @@ static int parse_choice(const char *p, const char *end, int depth, const char **
                     return rc;
                 it.p = d.p;
             }
-        } else if (net_js_key_is(k, kn, "finish_reason")) {
+        } else if (net_js_key_is(&k, "finish_reason")) {
             if ((rc = finish_reason(v, &it, out)) != 0)
                 return rc;
         } else {
@@ -380,17 +379,17 @@ static int parse_usage(const char *v, const char *end, const char **past, net_oa
         return 0;
     }
     net_js_it it;
-    const char *k, *u, *ue;
-    size_t kn;
+    net_js_str k;
+    const char *u, *ue;
     int rc;
     if (!net_js_begin(&it, v, end, 1) || *v != '{')
         return net_js_value(v, end, 1) ? FAIL(out, -EPROTO, "usage is not an object")
                                        : FAIL(out, -EBADMSG, "malformed JSON");
     out->has_usage = true;
-    while ((rc = net_js_member(&it, &k, &kn, &u, &ue)) == 1) {
-        if (net_js_key_is(k, kn, "prompt_tokens"))
+    while ((rc = net_js_member(&it, &k, &u, &ue)) == 1) {
+        if (net_js_key_is(&k, "prompt_tokens"))
             rc = count(u, ue, &out->has_prompt_tokens, &out->prompt_tokens, out);
-        else if (net_js_key_is(k, kn, "completion_tokens"))
+        else if (net_js_key_is(&k, "completion_tokens"))
             rc = count(u, ue, &out->has_completion_tokens, &out->completion_tokens, out);
         else
             rc = 0;
@@ -410,8 +409,9 @@ static int parse_error(const char *v, const char *end, const char **past, net_oa
     out->error_message = NULL;
     out->error_message_len = 0;
     net_js_it it;
-    const char *k, *m, *me;
-    size_t kn, bytes;
+    net_js_str k;
+    const char *m, *me;
+    size_t bytes;
     bool bad;
     int rc;
     if (*v != '{') {
@@ -427,8 +427,8 @@ static int parse_error(const char *v, const char *end, const char **past, net_oa
     if (!net_js_begin(&it, v, end, 1))
         return FAIL(out, -EBADMSG, "malformed JSON");
     out->is_error = true;
-    while ((rc = net_js_member(&it, &k, &kn, &m, &me)) == 1)
-        if (net_js_key_is(k, kn, "message") && *m == '"') {
+    while ((rc = net_js_member(&it, &k, &m, &me)) == 1)
+        if (net_js_key_is(&k, "message") && *m == '"') {
             out->error_message = m + 1;
             out->error_message_len = (size_t)(me - m - 2);
         }
@@ -442,15 +442,15 @@ static int parse_error(const char *v, const char *end, const char **past, net_oa
 static int parse_top(net_js_it *it, net_oai_chunk *out, bool *obj_error, const char **msg,
                      size_t *msg_len)
 {
-    const char *k, *v, *e = NULL;
-    size_t kn;
+    net_js_str k;
+    const char *v, *e = NULL;
     int rc;
-    while ((rc = net_js_key(it, &k, &kn, &v)) == 1) {
-        if (net_js_key_is(k, kn, "choices")) {
+    while ((rc = net_js_key(it, &k, &v)) == 1) {
+        if (net_js_key_is(&k, "choices")) {
             rc = parse_choices(v, it->end, &e, out);
-        } else if (net_js_key_is(k, kn, "usage")) {
+        } else if (net_js_key_is(&k, "usage")) {
             rc = parse_usage(v, it->end, &e, out);
-        } else if (net_js_key_is(k, kn, "error")) {
+        } else if (net_js_key_is(&k, "error")) {
             rc = parse_error(v, it->end, &e, out);
         } else {
             rc = 0;
@@ -458,12 +458,13 @@ static int parse_top(net_js_it *it, net_oai_chunk *out, bool *obj_error, const c
             if (!e)
                 return FAIL(out, -EBADMSG, "malformed JSON");
             bool str = *v == '"';
-            size_t body = str ? (size_t)(e - v - 2) : 0;
-            if (net_js_key_is(k, kn, "object")) {
-                *obj_error = str && net_js_key_is(v + 1, body, "error");
-            } else if (net_js_key_is(k, kn, "message")) {
-                *msg = str ? v + 1 : NULL;
-                *msg_len = body;
+            net_js_str sv = {v + 1, str ? (size_t)(e - v - 2) : 0, 0};
+            if (net_js_key_is(&k, "object")) {
+                *obj_error = str && net_js_string(v, e, &sv.bytes) &&
+                             net_js_key_is(&sv, "error");
+            } else if (net_js_key_is(&k, "message")) {
+                *msg = str ? sv.p : NULL;
+                *msg_len = sv.raw;
             }
         }
         if (rc)

@@ -133,10 +133,15 @@ static int value_bytes(net_sse *p, const char *s, size_t n)
         return put(p, &p->data, s, n);
     case K_EVENT:
         return put(p, &p->type, s, n);
-    case K_ID:
-        if (!p->id_nul && memchr(s, '\0', n))
-            p->id_nul = true;
-        return p->id_nul ? 0 : put(p, &p->id_new, s, n);
+    case K_ID: {
+        /* The bytes before a NUL count against the limit however the value was split;
+         * from the NUL on the value is doomed and kept nowhere. */
+        if (p->id_nul)
+            return 0;
+        const char *z = memchr(s, '\0', n);
+        p->id_nul = z != NULL;
+        return put(p, &p->id_new, s, z ? (size_t)(z - s) : n);
+    }
     case K_RETRY:
         for (size_t i = 0; i < n && !p->retry_bad; i++) {
             unsigned d = (unsigned char)s[i] - '0';

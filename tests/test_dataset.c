@@ -130,7 +130,8 @@ Test(dataset, each_error_names_file_line_and_key, .timeout = 10)
     expect_error(&CHAT, "{\"messages\":[]}", -EINVAL,
                  "d.jsonl:1: key 'messages': must be a non-empty array of {role, content} "
                  "objects");
-    expect_error(&CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"b\"},{\"content\":\"c\"}]}",
+    expect_error(&CHAT,
+                 "{\"messages\":[{\"role\":\"user\",\"content\":\"b\"},{\"content\":\"c\"}]}",
                  -EINVAL, "d.jsonl:1: key 'messages[1].role': missing");
     expect_error(&CHAT, "{\"messages\":[{\"role\":1,\"content\":\"b\"}]}", -EINVAL,
                  "d.jsonl:1: key 'messages[0].role': must be a non-empty string");
@@ -197,7 +198,8 @@ Test(dataset, line_length_limit, .timeout = 10, TU_TMP)
 {
     net_ds_options o = COMPL;
     o.max_line_bytes = 32;
-    expect_error(&o, "{\"prompt\":\"0123456789012345678\"}\n{\"prompt\":\"01234567890123456789\"}\n",
+    expect_error(&o,
+                 "{\"prompt\":\"0123456789012345678\"}\n{\"prompt\":\"01234567890123456789\"}\n",
                  -EMSGSIZE, "d.jsonl:2: line longer than the limit of 32 bytes");
     /* A file of 1 MiB with no line end: refused at the limit, not read into memory. */
     size_t n = 1u << 20;

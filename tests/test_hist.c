@@ -91,7 +91,8 @@ Test(hist, percentiles_within_the_bound_on_random_data, .timeout = 60)
     /* Uniform up to an hour, and small integers (exact buckets). */
     stats_hist_reset(h);
     for (size_t i = 0; i < n; i++) {
-        v[i] = i % 3 ? (int64_t)(gsl_rng_uniform(r) * 3.6e12) : (int64_t)gsl_rng_uniform_int(r, 300);
+        v[i] = i % 3 ? (int64_t)(gsl_rng_uniform(r) * 3.6e12)
+                     : (int64_t)gsl_rng_uniform_int(r, 300);
         stats_hist_record(h, v[i]);
     }
     check_against_exact(h, v, n, r);

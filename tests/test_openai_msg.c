@@ -284,7 +284,8 @@ Test(oai_parse, plain_responses, .timeout = 10)
     /* loadgen serve's plain chat response and a completions one. */
     net_oai_chunk c = parse_ok(
         "{\"id\":\"chatcmpl-0-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
-        "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\" lorem ipsum\"},"
+        "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        "\"content\":\" lorem ipsum\"},"
         "\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":5,"
         "\"completion_tokens\":2,\"total_tokens\":7}}");
     expect_text(&c, " lorem ipsum");
@@ -348,6 +349,10 @@ Test(oai_parse, malformed_and_misshapen, .timeout = 10)
     expect_fail("{\"usage\":[]}", -EPROTO, "usage is not an object");
     expect_fail("{\"error\":5}", -EPROTO, "error is not an object or a string");
     expect_fail("{\"choices\":5,\"x\":}", -EBADMSG, "malformed JSON");
+    /* Texts that end right after a colon or a comma (found by fuzz_openai_chunk). */
+    expect_fail("{\"choices\":[{\"text\":\t", -EBADMSG, "malformed JSON");
+    expect_fail("{\"choices\":[{\"text\":\"a\"},", -EBADMSG, "malformed JSON");
+    expect_fail("{\"error\": ", -EBADMSG, "malformed JSON");
     /* loadgen serve's malformed-JSON fault: half of a chunk. */
     const char *full = "{\"id\":\"c\",\"choices\":[{\"index\":0,\"text\":\" lorem\"}]}";
     char half[64];
