@@ -35,8 +35,9 @@ REPORT_SRC := $(sort $(wildcard report/*.c plot/*.c harness/*.c))
 # library of its own that only the program and the tests link; it is not installed.
 SERVE_SRC  := $(sort $(wildcard serve/*.c))
 SERVE_OBJ  := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o)
-# The network SUTs (net/: an epoll HTTP/1.1 client, KServe v2, docs/http.md) are a
-# static library of their own too, linked by the program and the tests; not installed.
+# The clients of real servers (net/: HTTP/1.1, KServe v2, OpenAI streaming, prompt
+# datasets; docs/http.md): a static library of its own, linked by the program and the
+# tests as serve/ is; it is not installed.
 NET_SRC    := $(sort $(wildcard net/*.c))
 NET_OBJ    := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -148,10 +149,10 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so.0
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so
 
-$(PROG): $(PROG_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS)
+$(PROG): $(PROG_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
 $(BUILD)/examples/%: examples/%.c $(STATICS)
@@ -159,15 +160,15 @@ $(BUILD)/examples/%: examples/%.c $(STATICS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATICS) $(LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SSTATIC) $(NSTATIC) $(STATICS)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(NSTATIC) $(SSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(SSTATIC) $(NSTATIC) $(STATICS) $(LIBS) -lck
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) -lck
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS) $(PROG)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(PROG)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(NSTATIC) $(STATICS) $(LIBS) \
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) \
 	  $(TEST_LIBS) -ljansson
 
 # The test and bench objects are made only by the link rules' patterns, which makes them
@@ -218,8 +219,8 @@ soak: $(BUILD)/bench/bench_soak
 	$(Q)$< --minutes $(SOAK_MINUTES)
 
 # Fuzzing (libFuzzer, Debian's clang): every fuzz/fuzz_NAME.c is built with the whole
-# library and the command-line parser, and run on its corpus fuzz/corpus/NAME/ for
-# FUZZ_SECONDS each (new inputs it finds are added to the corpus).
+# library, the clients (net/) and the command-line parser, and run on its corpus
+# fuzz/corpus/NAME/ for FUZZ_SECONDS each (new inputs it finds are added to the corpus).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)

@@ -267,9 +267,15 @@ static void bench_streams(int seconds, unsigned conns)
         net_submit(s.c, &first, 1);
     }
     sleep((unsigned)seconds);
-    net_client_stats_get(s.c, &b);
-    double wall = (double)(lg_now_ns() - t0) / 1e9;
     atomic_store(&s.stop, 1);
+    double wall = (double)(lg_now_ns() - t0) / 1e9;
+    /* The requests in flight end (nothing is sent after the stop), then the counters. */
+    uint64_t seen;
+    do {
+        seen = atomic_load(&s.done);
+        usleep(20000);
+    } while (atomic_load(&s.done) != seen);
+    net_client_stats_get(s.c, &b);
     net_client_destroy(s.c);
     serve_stats st;
     serve_stats_get(srv, &st);

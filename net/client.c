@@ -25,6 +25,7 @@
 #include "loadgen/ring.h"
 #include "loadgen/sync.h"
 #include "net/internal.h"
+#include "stats/stats.h"
 
 #define RELAXED memory_order_relaxed
 #define RBUF_BYTES (32u << 10)      /* a connection's read buffer */
@@ -106,7 +107,7 @@ typedef struct io_thread {
     req scratch;                 /* for on_done of requests that never left the ring */
     void *scratch_user;
     counters n;
-    net_hist send_delay;
+    stats_hist send_delay;       /* sent_ns - handed_ns: written by this thread only */
     _Atomic uint64_t submitted;
 } io_thread;
 
@@ -345,7 +346,7 @@ static void conn_write(conn *c)
         c->written++;
         bump(&t->n.sent, 1);
         int64_t delay = now - r->call.handed_ns;
-        net_hist_add(&t->send_delay, delay);
+        stats_hist_record(&t->send_delay, delay);
         if (delay > NET_LATE_NS)
             bump(&t->n.late, 1);
         if (!atomic_load_explicit(&t->n.first_send_ns, RELAXED))
@@ -797,7 +798,7 @@ static int thread_init(net_client *cl, io_thread *t, unsigned idx)
     t->cl = cl;
     t->idx = idx;
     t->epfd = t->evfd = -1;
-    net_hist_init(&t->send_delay);
+    stats_hist_reset(&t->send_delay);
     unsigned T = cl->nthreads, N = cl->cfg.connections, depth = cl->cfg.pipeline;
     t->nconns = N / T + (idx < N % T);
     t->conns = calloc(t->nconns, sizeof *t->conns);
@@ -997,9 +998,7 @@ void net_client_destroy(net_client *c)
 void net_client_stats_get(const net_client *c, net_client_stats *out)
 {
     memset(out, 0, sizeof *out);
-    net_hist *h = malloc(sizeof *h);
-    if (h)
-        net_hist_init(h);
+    stats_hist *h = calloc(1, sizeof *h);
     out->io_threads = c->nthreads;
     for (unsigned i = 0; i < c->nthreads; i++) {
         const io_thread *t = &c->threads[i];
@@ -1028,13 +1027,22 @@ void net_client_stats_get(const net_client *c, net_client_stats *out)
         if (l > out->last_send_ns)
             out->last_send_ns = l;
         if (h)
-            net_hist_merge(h, &t->send_delay);
+            stats_hist_merge(h, &t->send_delay);
         struct timespec ts;
         if (i < 64 && t->have_cpu_clock && !clock_gettime(t->cpu_clock, &ts))
             out->io_cpu_s[i] = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     }
-    if (h)
-        net_hist_summarize(h, &out->send_delay);
+    if (h && h->count) {
+        net_hist_summary *d = &out->send_delay;
+        d->count = h->count;
+        d->min_ns = h->min;
+        d->max_ns = h->max;
+        d->mean_ns = stats_hist_mean(h);
+        d->p50_ns = stats_hist_percentile(h, 0.5);
+        d->p90_ns = stats_hist_percentile(h, 0.9);
+        d->p99_ns = stats_hist_percentile(h, 0.99);
+        d->p999_ns = stats_hist_percentile(h, 0.999);
+    }
     free(h);
 }
 
@@ -1055,6 +1063,6 @@ void net_client_stats_reset(net_client *c)
             atomic_store(&n->errors[k], 0);
         atomic_store(&n->first_send_ns, 0);
         atomic_store(&n->last_send_ns, 0);
-        net_hist_init(&t->send_delay);
+        stats_hist_reset(&t->send_delay);
     }
 }

@@ -92,15 +92,64 @@ uint64_t net_kserve_bad_bodies(const net_kserve *k)
     return atomic_load(&((net_kserve *)k)->bad_bodies);
 }
 
+/* A string value [v, ve) unescaped into buf (cap bytes, NUL-terminated, cut when
+ * longer); false when it is not a string. */
+static bool str_value(const char *v, const char *ve, char *buf, size_t cap)
+{
+    if (v >= ve || *v != '"' || cap == 0)
+        return false;
+    size_t raw = (size_t)(ve - v - 2);
+    char tmp[1024];
+    if (raw <= sizeof tmp) {
+        size_t n = net_js_unescape(v + 1, raw, tmp);
+        snprintf(buf, cap, "%.*s", (int)n, tmp);
+    } else { /* an absurdly long text: its first bytes as written */
+        snprintf(buf, cap, "%.*s", (int)(cap - 1), v + 1);
+    }
+    return true;
+}
+
+/* The members of the object [p, end) named by keys (at most 32): v[i], ve[i] receive
+ * keys[i]'s value (the first with that name); *after (when not NULL) the byte past the
+ * object. Returns a mask of the keys found, or -1 when the object is malformed (every
+ * member's value is checked on the way). */
+static long members(const char *p, const char *end, int depth, const char *const *keys,
+                    unsigned n, const char **v, const char **ve, const char **after)
+{
+    net_js_it it;
+    if (!net_js_begin(&it, p, end, depth))
+        return -1;
+    unsigned long found = 0;
+    net_js_str k;
+    const char *a, *b;
+    int rc;
+    while ((rc = net_js_member(&it, &k, &a, &b)) == 1)
+        for (unsigned i = 0; i < n; i++)
+            if (!(found & 1ul << i) && net_js_key_is(&k, keys[i])) {
+                v[i] = a;
+                ve[i] = b;
+                found |= 1ul << i;
+                break;
+            }
+    if (after)
+        *after = it.p;
+    return rc < 0 ? -1 : (long)found;
+}
+
 bool net_kserve_error_message(const char *body, size_t len, char *buf, size_t cap)
 {
-    nj doc, e;
-    if (!body || !nj_parse(body, len, &doc) || !nj_get(doc, "error", &e))
+    static const char *const key[1] = {"error"};
+    const char *v[1], *ve[1];
+    if (!body || !net_js_valid(body, body + len))
         return false;
-    if (nj_is_str(e))
-        nj_str(e, buf, cap);
-    else if (cap) /* an object ({"message": ...}) or anything else: its text */
-        snprintf(buf, cap, "%.*s", (int)(e.n < cap ? e.n : cap - 1), e.p);
+    const char *p = net_js_ws(body, body + len);
+    long found = members(p, body + len, 0, key, 1, v, ve, NULL);
+    if (found <= 0)
+        return false;
+    if (!str_value(v[0], ve[0], buf, cap) && cap) /* {"message": ...} or else: its text */
+        snprintf(buf, cap, "%.*s", (int)((size_t)(ve[0] - v[0]) < cap ? ve[0] - v[0]
+                                                                          : (long)cap - 1),
+                 v[0]);
     return true;
 }
 
@@ -112,77 +161,93 @@ bool net_kserve_error_message(const char *body, size_t len, char *buf, size_t ca
         return NET_EBODY;                                                                \
     } while (0)
 
-/* Appends the elements of (nested) array v to scratch; *count grows by their number. */
-static bool flatten(nj v, net_dtype dt, net_buf *scratch, uint64_t *count, int depth)
+/* Appends the elements of the (nested) array [v, ve) to scratch; *count grows by their
+ * number. */
+static bool flatten(const char *v, const char *ve, int depth, net_dtype dt, net_buf *scratch,
+                    uint64_t *count)
 {
-    if (!nj_is_arr(v))
-        return depth > 0 && (++*count, net_tensor_from_json(dt, v, scratch));
-    if (depth >= NJ_MAX_DEPTH)
+    if (*v != '[')
+        return depth > 2 && (++*count, net_tensor_from_json(dt, v, ve, scratch));
+    net_js_it it;
+    if (!net_js_begin(&it, v, ve, depth))
         return false;
-    nj_it it;
-    nj e;
-    nj_iter(v, &it);
-    while (nj_next(&it, &e))
-        if (!flatten(e, dt, scratch, count, depth + 1))
+    const char *a, *b;
+    int rc;
+    while ((rc = net_js_element(&it, &a, &b)) == 1)
+        if (!flatten(a, b, depth + 1, dt, scratch, count))
             return false;
-    return true;
+    return rc == 0;
 }
 
 enum { K_NAME, K_DATATYPE, K_SHAPE, K_PARAMETERS, K_DATA, K_COUNT };
 static const char *const output_keys[K_COUNT] = {"name", "datatype", "shape", "parameters",
                                                  "data"};
 
-/* An output's name, datatype and shape (m: its members, found: which). */
-static int output_meta(const nj *m, unsigned found, size_t i, net_kserve_output *d,
-                       net_kserve_result *out, uint64_t *elems)
+/* An output's name, datatype and shape (v, ve: its members, found: which). */
+static int output_meta(const char **v, const char **ve, long found, size_t i,
+                       net_kserve_output *d, net_kserve_result *out, uint64_t *elems)
 {
-    if (!(found & 1u << K_NAME) || !nj_is_str(m[K_NAME]))
+    if (!(found & 1 << K_NAME) || !str_value(v[K_NAME], ve[K_NAME], d->name, sizeof d->name))
         PFAIL("output %zu has no name", i);
-    nj_str(m[K_NAME], d->name, sizeof d->name);
-    if (!(found & 1u << K_DATATYPE) || !nj_is_str(m[K_DATATYPE]))
+    char dt[32];
+    if (!(found & 1 << K_DATATYPE) || !str_value(v[K_DATATYPE], ve[K_DATATYPE], dt, sizeof dt))
         PFAIL("output '%s' has no datatype", d->name);
-    nj dt = m[K_DATATYPE], dim;
-    int t = net_dtype_parse(dt.p + 1, dt.n - 2);
+    int t = net_dtype_parse(dt, strlen(dt));
     if (t < 0)
-        PFAIL("output '%s': unknown datatype %.*s", d->name, (int)(dt.n < 40 ? dt.n : 40),
-              dt.p);
+        PFAIL("output '%s': unknown datatype \"%s\"", d->name, dt);
     d->dtype = (net_dtype)t;
-    nj_it it;
-    if (!(found & 1u << K_SHAPE) || !nj_is_arr(m[K_SHAPE]) || !nj_iter(m[K_SHAPE], &it))
+    net_js_it it;
+    if (!(found & 1 << K_SHAPE) || !net_js_begin(&it, v[K_SHAPE], ve[K_SHAPE], 3) ||
+        *v[K_SHAPE] != '[')
         PFAIL("output '%s' has no shape", d->name);
     *elems = 1;
-    while (nj_next(&it, &dim)) {
-        uint64_t v;
-        if (d->ndim == NET_KSERVE_MAX_DIMS || !nj_u64(dim, &v))
+    const char *a, *b;
+    while (net_js_element(&it, &a, &b) == 1) {
+        uint64_t x;
+        if (d->ndim == NET_KSERVE_MAX_DIMS || !net_js_u64(a, b, &x))
             PFAIL("output '%s': the shape is not a list of at most %d sizes", d->name,
                   NET_KSERVE_MAX_DIMS);
-        if (v && *elems > (UINT64_C(1) << 40) / v)
+        if (x && *elems > (UINT64_C(1) << 40) / x)
             PFAIL("output '%s': the shape is too large", d->name);
-        d->shape[d->ndim++] = v;
-        *elems *= v;
+        d->shape[d->ndim++] = x;
+        *elems *= x;
     }
     return 0;
 }
 
-/* One output: its description and, for JSON data, its bytes appended to scratch. Binary
- * outputs are only sized here (*bin_size). */
-static int parse_output(nj o, size_t i, net_buf *scratch, net_kserve_output *d,
-                        uint64_t *bin_size, net_kserve_result *out)
+/* The size a binary output declares in parameters.binary_data_size: 1 found (*size
+ * set), 0 none, -1 not a size. */
+static int binary_size(const char *p, const char *end, uint64_t *size)
+{
+    static const char *const key[1] = {"binary_data_size"};
+    const char *v[1], *ve[1];
+    long found = *p == '{' ? members(p, end, 3, key, 1, v, ve, NULL) : 0;
+    if (found <= 0)
+        return 0;
+    return net_js_u64(v[0], ve[0], size) ? 1 : -1;
+}
+
+/* One output [p, end): its description and, for JSON data, its bytes appended to
+ * scratch. Binary outputs are only sized here (*bin_size). */
+static int parse_output(const char *p, const char *end, size_t i, net_buf *scratch,
+                        net_kserve_output *d, uint64_t *bin_size, net_kserve_result *out)
 {
     memset(d, 0, sizeof *d);
-    if (!nj_is_obj(o))
+    const char *v[K_COUNT], *ve[K_COUNT];
+    long found = *p == '{' ? members(p, end, 2, output_keys, K_COUNT, v, ve, NULL) : -1;
+    if (found < 0)
         PFAIL("output %zu is not an object", i);
-    nj m[K_COUNT], bds;
-    unsigned found = nj_get_many(o, output_keys, K_COUNT, m);
     uint64_t elems;
-    int rc = output_meta(m, found, i, d, out, &elems);
+    int rc = output_meta(v, ve, found, i, d, out, &elems);
     if (rc)
         return rc;
     *bin_size = 0;
     size_t esz = net_dtype_size(d->dtype);
-    if ((found & 1u << K_PARAMETERS) && nj_get(m[K_PARAMETERS], "binary_data_size", &bds)) {
-        if (!nj_u64(bds, bin_size))
-            PFAIL("output '%s': binary_data_size is not a size", d->name);
+    int bs = found & 1 << K_PARAMETERS ? binary_size(v[K_PARAMETERS], ve[K_PARAMETERS],
+                                                     bin_size) : 0;
+    if (bs < 0)
+        PFAIL("output '%s': binary_data_size is not a size", d->name);
+    if (bs > 0) {
         if (esz && *bin_size != elems * esz)
             PFAIL("output '%s': binary_data_size %llu, but %llu elements of %s take %llu",
                   d->name, (unsigned long long)*bin_size, (unsigned long long)elems,
@@ -190,11 +255,11 @@ static int parse_output(nj o, size_t i, net_buf *scratch, net_kserve_output *d,
         d->binary = true;
         return 0;
     }
-    if (!(found & 1u << K_DATA) || !nj_is_arr(m[K_DATA]))
+    if (!(found & 1 << K_DATA) || *v[K_DATA] != '[')
         PFAIL("output '%s' has neither data nor parameters.binary_data_size", d->name);
     uint64_t count = 0;
     d->offset = scratch->len;
-    if (!flatten(m[K_DATA], d->dtype, scratch, &count, 0))
+    if (!flatten(v[K_DATA], ve[K_DATA], 3, d->dtype, scratch, &count))
         PFAIL("output '%s': an element is not a %s", d->name, net_dtype_name(d->dtype));
     if (count != elems)
         PFAIL("output '%s': %llu elements, the shape says %llu", d->name,
@@ -240,6 +305,29 @@ static int place_binary(const char *bin, size_t binlen, uint64_t *sizes, net_buf
     return 0;
 }
 
+/* The outputs array [p, end) into out. */
+static int parse_outputs(const char *p, const char *end, net_buf *scratch, uint64_t *sizes,
+                         bool *any_binary, net_kserve_result *out)
+{
+    net_js_it it;
+    if (*p != '[' || !net_js_begin(&it, p, end, 1))
+        PFAIL("'outputs' is missing or not an array");
+    const char *a, *b;
+    while (net_js_element(&it, &a, &b) == 1) {
+        if (out->noutputs == NET_KSERVE_MAX_OUTPUTS)
+            PFAIL("more than %d outputs", NET_KSERVE_MAX_OUTPUTS);
+        size_t i = out->noutputs;
+        int rc = parse_output(a, b, i, scratch, &out->outputs[i], &sizes[i], out);
+        if (rc)
+            return rc;
+        *any_binary |= out->outputs[i].binary;
+        out->noutputs++;
+    }
+    if (out->noutputs == 0)
+        PFAIL("'outputs' is empty");
+    return 0;
+}
+
 int net_kserve_parse_response(const char *body, size_t len, int64_t json_len,
                               net_buf *scratch, net_kserve_result *out)
 {
@@ -252,33 +340,24 @@ int net_kserve_parse_response(const char *body, size_t len, int64_t json_len,
         PFAIL("Inference-Header-Content-Length %lld is larger than the body (%zu bytes)",
               (long long)json_len, len);
     size_t jlen = json_len >= 0 ? (size_t)json_len : len;
-    nj doc, o, top[2];
     static const char *const top_keys[2] = {"error", "outputs"};
-    if (!nj_parse(body, jlen, &doc) || !nj_is_obj(doc))
+    const char *v[2], *ve[2], *end = body + jlen, *after = NULL;
+    const char *p = net_js_ws(body, end);
+    long found = p < end && *p == '{' ? members(p, end, 0, top_keys, 2, v, ve, &after) : -1;
+    if (found < 0 || net_js_ws(after, end) != end)
         PFAIL("the body is not a JSON object");
-    unsigned found = nj_get_many(doc, top_keys, 2, top);
     if (found & 1) {
         char msg[200];
         net_kserve_error_message(body, jlen, msg, sizeof msg);
         PFAIL("the server answered 200 with an error: %s", msg);
     }
-    nj_it it;
-    if (!(found & 2) || !nj_is_arr(top[1]) || !nj_iter(top[1], &it))
+    if (!(found & 2))
         PFAIL("'outputs' is missing or not an array");
     uint64_t sizes[NET_KSERVE_MAX_OUTPUTS];
     bool any_binary = false;
-    while (nj_next(&it, &o)) {
-        if (out->noutputs == NET_KSERVE_MAX_OUTPUTS)
-            PFAIL("more than %d outputs", NET_KSERVE_MAX_OUTPUTS);
-        size_t i = out->noutputs;
-        int rc = parse_output(o, i, scratch, &out->outputs[i], &sizes[i], out);
-        if (rc)
-            return rc;
-        any_binary |= out->outputs[i].binary;
-        out->noutputs++;
-    }
-    if (out->noutputs == 0)
-        PFAIL("'outputs' is empty");
+    int rc = parse_outputs(v[1], ve[1], scratch, sizes, &any_binary, out);
+    if (rc)
+        return rc;
     if (any_binary || jlen < len)
         return place_binary(body + jlen, len - jlen, sizes, scratch, out);
     out->data = scratch->p;

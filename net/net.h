@@ -252,7 +252,7 @@ void net_client_cancel(net_client *c);
 /* net_client_cancel, then stops the threads and frees everything. NULL is a no-op. */
 void net_client_destroy(net_client *c);
 
-/* A distribution kept as a histogram (ns): exact below 128 ns, then buckets 1.6% wide. */
+/* A distribution kept as a stats_hist (ns: exact below 256, then within 0.4%). */
 typedef struct net_hist_summary {
     uint64_t count;
     int64_t min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
@@ -278,8 +278,10 @@ typedef struct net_client_stats {
     int64_t first_send_ns, last_send_ns;
 } net_client_stats;
 
-/* Counters so far (a consistent view of each counter, not across them while requests
- * run). Any thread. */
+/* Counters so far: any thread, any time (a consistent view of each counter, not across
+ * them while requests run). The send-delay histogram is each I/O thread's own and is
+ * read without a lock: it is exact once the requests it covers have ended (after a run,
+ * or after on_done of each); read while requests run, send_delay is undefined. */
 void net_client_stats_get(const net_client *c, net_client_stats *out);
 
 /* The histograms and counters back to zero (before a measured run), but for the

@@ -3,6 +3,7 @@
  * and bfloat16, and seeded synthetic elements. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/internal.h"
@@ -175,13 +176,66 @@ static bool put_le(net_buf *b, uint64_t u, size_t sz)
     return true;
 }
 
-/* An integer element, also written as an integral number with a fraction or exponent. */
-static bool json_integer(nj v, bool is_signed, int64_t *s, uint64_t *u)
+/* A number's text [v, ve) as a double: a short plain integer without strtod (the common
+ * element), else strtod on a copy (the text is not NUL-terminated). False when it is not
+ * a number or too long to be one we write. */
+static bool read_double(const char *v, const char *ve, double *out)
 {
-    if (is_signed ? nj_i64(v, s) : nj_u64(v, u))
+    size_t n = (size_t)(ve - v), neg = n && v[0] == '-';
+    if (n == 0 || n > 63 || (v[neg] < '0' || v[neg] > '9'))
+        return false;
+    if (n - neg <= 9) {
+        int64_t x = 0;
+        size_t k = neg;
+        while (k < n && v[k] >= '0' && v[k] <= '9')
+            x = x * 10 + (v[k++] - '0');
+        if (k == n) {
+            *out = (double)(neg ? -x : x);
+            return true;
+        }
+    }
+    char buf[64];
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    char *e;
+    *out = strtod(buf, &e);
+    return *e == '\0';
+}
+
+static bool read_float(const char *v, const char *ve, float *out)
+{
+    size_t n = (size_t)(ve - v);
+    double d;
+    if (n <= 8 && read_double(v, ve, &d) && d == floor(d)) { /* an exact small integer */
+        *out = (float)d;
         return true;
+    }
+    char buf[64];
+    if (n == 0 || n > 63 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')))
+        return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    char *e;
+    *out = strtof(buf, &e);
+    return *e == '\0';
+}
+
+/* An integer element: digits, or an integral number with a fraction or exponent. */
+static bool json_integer(const char *v, const char *ve, bool is_signed, int64_t *s, uint64_t *u)
+{
+    bool neg = ve > v && v[0] == '-';
+    uint64_t m;
+    if (net_js_u64(v + neg, ve, &m)) {
+        if (!is_signed && neg && m)
+            return false;
+        if (is_signed)
+            *s = neg ? -(int64_t)m : (int64_t)m;
+        else
+            *u = m;
+        return true;
+    }
     double x;
-    if (!nj_double(v, &x) || x != floor(x))
+    if (!read_double(v, ve, &x) || x != floor(x))
         return false;
     if (is_signed) {
         if (x < -9223372036854775808.0 || x >= 9223372036854775808.0)
@@ -195,13 +249,13 @@ static bool json_integer(nj v, bool is_signed, int64_t *s, uint64_t *u)
     return true;
 }
 
-static bool from_json_int(net_dtype d, nj v, net_buf *b)
+static bool from_json_int(net_dtype d, const char *v, const char *ve, net_buf *b)
 {
     bool sgn = d >= NET_DT_INT8 && d <= NET_DT_INT64;
     size_t sz = dtypes[d].size;
     int64_t s = 0;
     uint64_t u = 0;
-    if (!json_integer(v, sgn, &s, &u))
+    if (!json_integer(v, ve, sgn, &s, &u))
         return false;
     if (sgn) {
         int64_t lo = sz == 8 ? INT64_MIN : -((int64_t)1 << (8 * sz - 1));
@@ -215,27 +269,33 @@ static bool from_json_int(net_dtype d, nj v, net_buf *b)
     return put_le(b, u, sz);
 }
 
-bool net_tensor_from_json(net_dtype d, nj v, net_buf *b)
+/* A string element: its 4-byte length and its unescaped bytes. */
+static bool from_json_bytes(const char *v, const char *ve, net_buf *b)
 {
+    size_t bytes;
+    if (*v != '"' || net_js_string(v, ve, &bytes) != ve || bytes > UINT32_MAX ||
+        !put_le(b, bytes, 4) || !net_buf_reserve(b, bytes))
+        return false;
+    b->len += net_js_unescape(v + 1, (size_t)(ve - v - 2), (char *)b->p + b->len);
+    return true;
+}
+
+bool net_tensor_from_json(net_dtype d, const char *v, const char *ve, net_buf *b)
+{
+    if (v >= ve)
+        return false;
     switch (d) {
     case NET_DT_BOOL:
-        if (nj_kind(v) == 't' || nj_kind(v) == 'f')
-            return put_le(b, nj_kind(v) == 't', 1);
-        return from_json_int(NET_DT_UINT8, v, b) && b->p[b->len - 1] <= 1;
-    case NET_DT_BYTES: {
-        if (!nj_is_str(v))
-            return false;
-        long n = nj_str(v, NULL, 0);
-        if (n < 0 || (uint64_t)n > UINT32_MAX || !put_le(b, (uint64_t)n, 4) ||
-            !net_buf_reserve(b, (size_t)n + 1))
-            return false;
-        nj_str(v, (char *)b->p + b->len, (size_t)n + 1);
-        b->len += (size_t)n;
-        return true;
-    }
+        if (ve - v == 4 && !memcmp(v, "true", 4))
+            return put_le(b, 1, 1);
+        if (ve - v == 5 && !memcmp(v, "false", 5))
+            return put_le(b, 0, 1);
+        return (ve - v == 1 && (*v == '0' || *v == '1')) && put_le(b, (uint64_t)(*v - '0'), 1);
+    case NET_DT_BYTES:
+        return from_json_bytes(v, ve, b);
     case NET_DT_FP16: case NET_DT_BF16: case NET_DT_FP32: {
         float f;
-        if (!nj_float(v, &f))
+        if (!read_float(v, ve, &f))
             return false;
         uint32_t x;
         memcpy(&x, &f, 4);
@@ -246,13 +306,13 @@ bool net_tensor_from_json(net_dtype d, nj v, net_buf *b)
     case NET_DT_FP64: {
         double x;
         uint64_t u;
-        if (!nj_double(v, &x))
+        if (!read_double(v, ve, &x))
             return false;
         memcpy(&u, &x, 8);
         return put_le(b, u, 8);
     }
     default:
-        return d < NET_DT_COUNT && from_json_int(d, v, b);
+        return d < NET_DT_COUNT && from_json_int(d, v, ve, b);
     }
 }
 
