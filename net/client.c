@@ -576,11 +576,12 @@ static void start_item(io_thread *t, conn *c, const item *it, int64_t now)
     net_client *cl = t->cl;
     req *r = &c->slots[(c->head + c->count) % cl->cfg.pipeline];
     void *user = r->call.user;
-    memset(&r->call, 0, sizeof r->call);
-    if (cl->user_bytes)
+    if (cl->user_bytes && !cl->cfg.cb.on_start)
         memset(user, 0, cl->user_bytes);
     r->call = (net_call){.id = it->id, .index = it->index, .handed_ns = it->handed_ns,
                          .started_ns = now, .user = user, .thread = t->idx};
+    if (cl->cfg.cb.on_start)
+        cl->cfg.cb.on_start(cl->cfg.cb.ctx, &r->call);
     const void *bytes = NULL;
     size_t len = 0;
     int rc = cl->cfg.cb.request(cl->cfg.cb.ctx, &r->call, &bytes, &len);

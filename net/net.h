@@ -183,7 +183,10 @@ typedef struct net_call {
     int status;              /* the HTTP status once the head arrived; 0 before */
     const char *body;        /* at on_done, when the callbacks have no on_body: the */
     size_t body_len;         /* whole decoded body, valid during on_done only */
-    void *user;              /* call_bytes of the caller's, zeroed before the send */
+    void *user;              /* call_bytes of the caller's, one area per pipeline slot:
+                                zeroed before each request, or kept from the slot's
+                                last request when the callbacks have on_start (a
+                                parser's buffers can live there) */
     unsigned thread;         /* the I/O thread, 0 .. io_threads - 1 */
 } net_call;
 
@@ -194,6 +197,11 @@ typedef struct net_callbacks {
      * net_request_build) stay valid and unchanged until on_done. Return 0, or a status
      * to fail the request without sending it. Required. */
     int (*request)(void *ctx, net_call *call, const void **bytes, size_t *len);
+    /* The request was put on a connection and is about to be sent: set up call->user
+     * (the client does not zero it when this callback exists). A request that ends
+     * without reaching a connection (canceled in the queue) gets no on_start and a
+     * zeroed area of its own at on_done. May be NULL. */
+    void (*on_start)(void *ctx, net_call *call);
     /* The status line and headers arrived. Return 0 to go on, or a status to fail the
      * request (the connection is then closed). May be NULL. */
     int (*on_headers)(void *ctx, net_call *call, const net_head *head);

@@ -259,9 +259,21 @@ typedef struct rec {
     _Atomic int done[MAX_IDS];   /* on_done calls per id */
     _Atomic int result[MAX_IDS]; /* result, or the HTTP status when it was 0 */
     _Atomic int64_t late_ns[MAX_IDS]; /* on_done's time minus the call's start */
-    _Atomic uint64_t ndone, body_bytes;
+    _Atomic uint64_t ndone, body_bytes, started;
     bool stream;                 /* on_body used */
+    bool keep_user;              /* on_start used: the slot's area kept between requests */
 } rec;
+
+/* Counts the requests a slot has carried in its kept user area. */
+static void r_start(void *ctx, net_call *call)
+{
+    rec *r = ctx;
+    uint64_t n;
+    memcpy(&n, call->user, sizeof n);
+    n++;
+    memcpy(call->user, &n, sizeof n);
+    atomic_fetch_add(&r->started, 1);
+}
 
 static int r_request(void *ctx, net_call *call, const void **bytes, size_t *len)
 {
@@ -284,6 +296,13 @@ static int r_body(void *ctx, net_call *call, const char *p, size_t n)
 static void r_done(void *ctx, net_call *call, int result)
 {
     rec *r = ctx;
+    uint64_t carried = 0;
+    if (call->user)
+        memcpy(&carried, call->user, sizeof carried);
+    /* zeroed before each request, or counting up in a kept area (a request that never
+     * reached a connection has no slot: a zeroed area) */
+    cr_assert(r->keep_user && call->started_ns ? carried >= 1 : carried == 0,
+              "user area: %llu", (unsigned long long)carried);
     cr_assert_lt(call->id, MAX_IDS);
     atomic_fetch_add(&r->done[call->id], 1);
     atomic_store(&r->result[call->id], result ? result : call->status);
@@ -326,6 +345,7 @@ static net_client *client_start(rec *r, uint16_t port, unsigned conns, unsigned 
     if (limit)
         cfg.max_response_bytes = limit;
     cfg.cb = (net_callbacks){.ctx = r, .call_bytes = 16, .request = r_request,
+                             .on_start = r->keep_user ? r_start : NULL,
                              .on_body = r->stream ? r_body : NULL, .on_done = r_done};
     net_client *c;
     int rc = net_client_create(&cfg, &c, err, sizeof err);
@@ -416,6 +436,7 @@ Test(net_client, pipelined_requests_share_few_connections, .timeout = 60)
     sc.service_us = 200;
     serve_server *srv = srv_start(&sc);
     rec *r = rec_new(infer_request(serve_port(srv)));
+    r->keep_user = true;
     net_client *c = client_start(r, serve_port(srv), 2, 1, 8, 5000, 0);
     submit_range(c, 0, 4000);
     wait_done(r, 4000, 30000);
@@ -424,6 +445,7 @@ Test(net_client, pipelined_requests_share_few_connections, .timeout = 60)
     net_client_stats_get(c, &st);
     cr_assert_eq(st.connections_opened, 2);
     cr_assert_eq(st.reconnects, 0);
+    cr_assert_eq(atomic_load(&r->started), 4000);
     net_client_destroy(c);
     serve_stop(srv);
     free(r);
