@@ -50,8 +50,7 @@ static uint64_t one_warmup_sample(const lg__eff *e, uint64_t duration_ms)
     return 1;
 }
 
-/* Early stopping on a sorted latency array (SingleStream, MultiStream). */
-static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopping *es)
+void lg__es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopping *es)
 {
     stats_es_latency_result lr;
     stats_es_latency(sorted, n, p, LG__ES_CONFIDENCE, &lr);
@@ -62,6 +61,19 @@ static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopp
     es->min_queries = lr.min_queries;
     es->overlatency = lr.t;
     es->estimate_ns = lr.met ? lr.estimate : 0;
+}
+
+void lg__es_server(uint64_t queries, uint64_t over, double p, lg_early_stopping *es)
+{
+    stats_es_server_result sr;
+    stats_es_server(queries, over, p, LG__ES_CONFIDENCE, &sr);
+    es->applies = true;
+    es->percentile = p;
+    es->queries = queries;
+    es->overlatency = over;
+    es->min_queries = sr.needed;
+    es->met = sr.met;
+    es->more_queries_needed = sr.met ? 0 : sr.additional_needed;
 }
 
 /* The streams' duration: from the start to the last query's issue. */
@@ -147,7 +159,7 @@ static void issue_streams(lg__issuer *is, uint64_t n_accuracy)
 static void figures_single(const lg__collected *c, lg_results *r)
 {
     lg_early_stopping *es = &r->early_stopping;
-    es_latency(c->lat, c->nok, c->e->target_latency_percentile, es);
+    lg__es_latency(c->lat, c->nok, c->e->target_latency_percentile, es);
     stats_es_latency_result r99;
     stats_es_latency(c->lat, c->nok, 0.99, LG__ES_CONFIDENCE, &r99);
     es->estimate99_ns = r99.met ? r99.estimate : 0;
@@ -182,7 +194,7 @@ static void figures_multi(const lg__collected *c, lg_results *r)
     /* lat is free again (its stats are taken): sort the query latencies with it. */
     double p = c->e->target_latency_percentile;
     lg__latency_stats(c->scratch, nq, c->lat, p, &r->query_latency);
-    es_latency(c->scratch, nq, p, &r->early_stopping);
+    lg__es_latency(c->scratch, nq, p, &r->early_stopping);
     r->metric = (double)r->early_stopping.estimate_ns;
 }
 
@@ -247,7 +259,16 @@ static int derive_server(const lg_settings *s, lg__eff *e, double *bound_ns, cha
     e->target_latency_ns = s->server_target_latency_ns;
     e->target_latency_percentile = s->server_target_latency_percentile;
     e->max_async_queries = s->server_max_async_queries;
-    *bound_ns = (double)s->server_target_latency_ns;
+    /* Token mode judges TTFT and TPOT (the bound may be 0 then): the default timeout
+     * follows the largest bound. */
+    double bound = (double)s->server_target_latency_ns;
+    if (s->use_token_latencies) {
+        if ((double)s->server_ttft_latency_ns > bound)
+            bound = (double)s->server_ttft_latency_ns;
+        if ((double)s->server_tpot_latency_ns > bound)
+            bound = (double)s->server_tpot_latency_ns;
+    }
+    *bound_ns = bound;
     return 0;
 }
 
@@ -357,16 +378,7 @@ static void figures_server(const lg__collected *c, lg_results *r)
         over += c->lat[i] > e->target_latency_ns;
     over += r->samples_failed + r->samples_timed_out;
     r->overlatency_count = over;
-    stats_es_server_result sr;
-    stats_es_server(queries, over, e->target_latency_percentile, LG__ES_CONFIDENCE, &sr);
-    lg_early_stopping *es = &r->early_stopping;
-    es->applies = true;
-    es->percentile = e->target_latency_percentile;
-    es->queries = queries;
-    es->overlatency = over;
-    es->min_queries = sr.needed;
-    es->met = sr.met;
-    es->more_queries_needed = sr.met ? 0 : sr.additional_needed;
+    lg__es_server(queries, over, e->target_latency_percentile, &r->early_stopping);
     double nm1 = n ? (double)(n - 1) : 0.0;
     r->completed_samples_per_sec = c->secs_done > 0 ? nm1 / c->secs_done : 0.0;
     r->scheduled_samples_per_sec =

@@ -1028,7 +1028,7 @@ static sbin_record *load_samples(const char *dir, sbin_header *h, lg_scenario sc
         cr_assert_eq(buf[i], 0, "header byte %d is not zero", i);
     free(buf);
     sbin_record *rec = tu_read_samples(path_in(dir, "samples.bin"), h);
-    cr_assert_eq(h->version, 2);
+    cr_assert_eq(h->version, 3);
     cr_assert_eq(h->record_size, 0);
     cr_assert_eq(h->block_records, LG_SAMPLES_BLOCK_RECORDS);
     cr_assert_eq(h->scenario, (uint32_t)sc);

@@ -125,11 +125,11 @@ Test(samples_format, header_and_record_are_little_endian_bytes, .timeout = 10)
     b[12] = 31; /* another record size */
     cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
 
-    /* Version 2: record size 0, the block size at 48, zeros after it. */
+    /* Version 3 (as 2): record size 0, the block size at 48, zeros after it. */
     h = (lg_samples_header){LG_SAMPLES_VERSION, 0, 5, 1, 7, LG_OFFLINE, LG_MODE_ACCURACY,
                             0x00010000};
     lg_samples_header_encode(&h, b);
-    static const unsigned char want2[] = {2, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char want2[] = {3, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0};
     cr_expect_eq(memcmp(b + 8, want2, sizeof want2), 0);
     static const unsigned char blk[] = {0, 0, 1, 0};
     cr_expect_eq(memcmp(b + 48, blk, 4), 0);
@@ -146,10 +146,10 @@ Test(samples_format, header_and_record_are_little_endian_bytes, .timeout = 10)
     b[12] = 32; /* version 2 has no fixed record size */
     cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
     b[12] = 0;
-    b[8] = 3; /* an unknown version */
+    b[8] = 4; /* an unknown version */
     cr_expect_eq(lg_samples_header_decode(b, &back), LG_EINVAL);
 
-    lg_sample_record r = {100, 200, -1, 0xA1B2C3D4, -7};
+    lg_sample_record r = {100, 200, -1, 0xA1B2C3D4, -7, 0, 0, 0};
     unsigned char rb[LG_SAMPLES_RECORD_BYTES];
     lg_sample_record_encode(&r, rb);
     cr_expect_eq(rb[0], 100);
