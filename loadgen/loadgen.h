@@ -14,8 +14,8 @@ extern "C" {
 
 /*
  * Thread safety: every function here may be called from one thread at a time unless its
- * comment says otherwise. lg_complete() and lg_abort() are the exceptions: any thread,
- * any number at once. Tests run one after another in a process; two lg_run_test() calls
+ * comment says otherwise. lg_complete(), lg_first_token() and lg_abort() are the
+ * exceptions: any thread, any number at once. Tests run one after another in a process; two lg_run_test() calls
  * at the same time are refused with LG_EBUSY.
  *
  * Time is CLOCK_MONOTONIC, int64_t nanoseconds; every field that holds a time or a
@@ -641,8 +641,9 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
                 const lg_log_settings *log, lg_results *out);
 
 /* Writes a one-screen English summary of r (scenario, metric, validity and reasons,
- * latency percentiles, counts; for an accuracy run its counts only) into buf (up to len
- * bytes, NUL-terminated). Returns the length it needed, as snprintf. */
+ * latency percentiles, counts; TTFT, TPOT, tokens and goodput when r->tokens.applies;
+ * for an accuracy run its counts only) into buf (up to len bytes, NUL-terminated).
+ * Returns the length it needed, as snprintf. */
 int lg_results_format(const lg_results *r, char *buf, size_t len);
 
 /* The same text with this run's counts where they explain the reason: a Server run made

@@ -679,7 +679,8 @@ Test(token_results, throughputs_follow_mlperfs_formulas, .timeout = 10)
     const lg_token_results *k = &r.tokens;
     /* The last sample's completion (4000 ns) ends the run. */
     cr_expect_eq(k->completed_tokens_per_sec, 60 / 4000e-9);
-    cr_expect_eq(k->tokens_per_sec_with_loadgen_overhead, 60 / 2000e-9, "last issue 2000");
+    cr_expect_eq(k->tokens_per_sec_with_loadgen_overhead, 60 / 2000e-9,
+                 "the last query went out at 2000 ns");
     /* latencies 1000, 2000, 2000: integer mean 1666 */
     cr_expect_eq(k->tokens_per_sec_without_loadgen_overhead, 60 / (1666e-9 * 3));
     cr_expect_eq(k->inferred_tokens_per_sec, 2.0 * 69 / 4000e-9, "(samples - 1) x factor");
