@@ -144,7 +144,7 @@ static void rates(const lg__collected *c, lg_results *r)
 {
     const lg__eff *e = c->e;
     lg_token_results *k = &r->tokens;
-    double tokens = (double)k->token_count, n = (double)c->records->count;
+    double tokens = (double)k->token_count;
     double max_s = (double)r->latency.max_ns / 1e9, issue_s = (double)r->final_issue_ns / 1e9;
     double run_s = (double)r->duration_ns / 1e9;
     if (e->scenario == LG_OFFLINE) {
@@ -155,16 +155,24 @@ static void rates(const lg__collected *c, lg_results *r)
         double busy_s = (double)r->latency.mean_ns / 1e9 * (double)r->latency.count;
         k->tokens_per_sec_without_loadgen_overhead = busy_s > 0 ? tokens / busy_s : 0.0;
     }
-    double factor = (double)e->token_scaling;
-    if (e->infer_tokens && e->scenario == LG_SERVER && c->secs_done > 0 && n > 0)
-        k->inferred_tokens_per_sec = (n - 1) * factor / c->secs_done;
-    if (e->infer_tokens && e->scenario == LG_OFFLINE && max_s > 0)
-        k->inferred_tokens_per_sec = n * factor / max_s;
     if (run_s > 0) {
         k->output_tokens_per_sec = (double)k->output_tokens / run_s;
         k->request_goodput = (double)k->good_requests / run_s;
         k->token_goodput = (double)k->good_tokens / run_s;
     }
+}
+
+/* infer_token_latencies: tokens/s from the sample count, needing no token data (MLPerf's
+ * formulas: Server's over samples - 1, as its samples/s). */
+static void inferred(const lg__collected *c, lg_results *r)
+{
+    const lg__eff *e = c->e;
+    double n = (double)c->records->count, factor = (double)e->token_scaling;
+    double max_s = (double)r->latency.max_ns / 1e9;
+    if (e->infer_tokens && e->scenario == LG_SERVER && c->secs_done > 0 && n > 0)
+        r->tokens.inferred_tokens_per_sec = (n - 1) * factor / c->secs_done;
+    if (e->infer_tokens && e->scenario == LG_OFFLINE && max_s > 0)
+        r->tokens.inferred_tokens_per_sec = n * factor / max_s;
 }
 
 /* Token mode: early stopping is TPOT's, then TTFT's only when TPOT's was met (MLPerf
@@ -204,6 +212,7 @@ void lg__token_figures(const lg__collected *c, lg_results *r)
     k->count_source = "none";
     k->ttft_constraint_met = k->tpot_constraint_met = true;
     k->first_tokens_ignored = pc->first_tokens_ignored;
+    inferred(c, r);
     if (!e->tokens || !c->records->tchunks)
         return;
     k->applies = true;

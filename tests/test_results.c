@@ -691,6 +691,17 @@ Test(token_results, throughputs_follow_mlperfs_formulas, .timeout = 10)
     cr_expect_eq(k->tokens_per_sec, 60 / 4000e-9);
     cr_expect_eq(k->inferred_tokens_per_sec, 3.0 * 69 / 4000e-9, "samples x factor");
     cr_expect_eq(k->completed_tokens_per_sec, 0.0);
+    /* Inferred tokens need no token data: infer_token_latencies alone. */
+    lg_settings o;
+    lg_settings_default(&o);
+    o.scenario = LG_OFFLINE;
+    o.infer_token_latencies = true;
+    o.token_latency_scaling_factor = 69;
+    e = eff_of(&o);
+    cr_assert_eq(lg__results(&e, &st, &c, &r), 0);
+    cr_expect_not(k->applies);
+    cr_expect_eq(k->inferred_tokens_per_sec, 3.0 * 69 / 4000e-9);
+    cr_expect_eq(k->tokens_per_sec, 0.0);
     lg__store_free(&st);
 }
 
