@@ -242,9 +242,9 @@ static void run_help(FILE *f)
         f);
     settings_help(f);
     fputs("  --expected-qps Q             the same as --target-qps\n"
-        "  --slo ttft=T,tpot=T,e2e=T    goodput SLOs, durations with a unit (ns, us, ms,\n"
-        "                               s), any of the three, e.g. --slo ttft=200ms,\n"
-        "                               tpot=50ms; records tokens (docs/tokens.md)\n"
+        "  --slo ttft=T,tpot=T,e2e=T    goodput SLOs (any of the three), durations with\n"
+        "                               a unit: ns, us, ms or s (ttft=200ms,tpot=50ms);\n"
+        "                               records tokens (docs/tokens.md)\n"
         "\n"
         "QSL:\n"
         "  --total-sample-count N       samples in the dataset (default 1024)\n"
