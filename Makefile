@@ -35,6 +35,11 @@ REPORT_SRC := $(sort $(wildcard report/*.c plot/*.c harness/*.c))
 # library of its own that only the program and the tests link; it is not installed.
 SERVE_SRC  := $(sort $(wildcard serve/*.c))
 SERVE_OBJ  := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o)
+# The clients of real servers (net/: HTTP/1.1, KServe v2, OpenAI streaming, prompt
+# datasets; docs/http.md): a static library of its own, linked by the program and the
+# tests as serve/ is; it is not installed.
+NET_SRC    := $(sort $(wildcard net/*.c))
+NET_OBJ    := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_SRC    := $(CORE_SRC) $(REPORT_SRC)
@@ -67,6 +72,7 @@ RSHARED  := $(BUILD)/lib/libloadgen_report.so.$(VERSION)
 # What the program, the tests and the benchmarks link: the analysis library first.
 STATICS  := $(RSTATIC) $(STATIC)
 SSTATIC  := $(BUILD)/lib/libloadgen_serve.a
+NSTATIC  := $(BUILD)/lib/libloadgen_net.a
 PROG     := $(BUILD)/bin/loadgen
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
@@ -115,6 +121,11 @@ $(SSTATIC): $(SERVE_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(NSTATIC): $(NET_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(RSTATIC): $(REPORT_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
@@ -138,10 +149,10 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so.0
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so
 
-$(PROG): $(PROG_OBJ) $(SSTATIC) $(STATICS)
+$(PROG): $(PROG_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(SSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
 $(BUILD)/examples/%: examples/%.c $(STATICS)
@@ -149,15 +160,15 @@ $(BUILD)/examples/%: examples/%.c $(STATICS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATICS) $(LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATICS)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(NSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATICS) $(LIBS) -lck
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(NSTATIC) $(STATICS) $(LIBS) -lck
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(STATICS) $(PROG)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(PROG)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(SSTATIC) $(STATICS) $(LIBS) \
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) \
 	  $(TEST_LIBS) -ljansson
 
 # The test and bench objects are made only by the link rules' patterns, which makes them
@@ -207,7 +218,7 @@ soak: $(BUILD)/bench/bench_soak
 	$(Q)$< --minutes $(SOAK_MINUTES)
 
 # Fuzzing (libFuzzer, Debian's clang): every fuzz/fuzz_NAME.c is built with the whole
-# library and the command-line parser, and run on its corpus fuzz/corpus/NAME/ for
+# library, the clients (net/) and the command-line parser, and run on its corpus fuzz/corpus/NAME/ for
 # FUZZ_SECONDS each (new inputs it finds are added to the corpus).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
@@ -220,10 +231,10 @@ FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 # The command-line parser fuzz_cli.c reaches: the number grammar and the run options.
 FUZZ_CLI_SRC := cli/flags.c cli/run_options.c
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(FUZZ_CLI_SRC) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -242,8 +253,10 @@ fuzz: setup
 # collide with a user's own: the pkg-config files add -I$(PREFIX)/include/loadgen, and
 # a program includes <loadgen/loadgen.h>, <report/report.h>, ... as in this tree.
 INCDIR  = $(DESTDIR)$(PREFIX)/include/loadgen
+# report/report.h includes the report library's parts, each installed beside it.
 HEADERS = loadgen/loadgen.h loadgen/ring.h loadgen/config.h stats/stats.h sut/sut.h \
-          qsl/qsl.h report/report.h plot/plot.h harness/harness.h
+          qsl/qsl.h report/report.h report/run.h report/metrics.h report/compare.h \
+          report/validate.h report/doc.h report/format.h plot/plot.h harness/harness.h
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include "cli/internal.h"
-#include "report/report.h"
+#include "report/compare.h"
+#include "report/format.h"
+#include "report/metrics.h"
+#include "report/run.h"
 
 static void compare_help(FILE *f)
 {

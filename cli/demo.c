@@ -30,7 +30,8 @@ static void print_table(const lg_results *res, int ran, const char *root)
         const lg_results *r = &res[i];
         const lg_latency_stats *l =
             r->scenario == LG_MULTI_STREAM ? &r->query_latency : &r->latency;
-        char m[48], p50[24], p90[24], p99[24], metric[96];
+        char m[48], p50[LG_FORMAT_NS_MAX], p90[LG_FORMAT_NS_MAX], p99[LG_FORMAT_NS_MAX];
+        char metric[96];
         cli_metric_text(r, m, sizeof m);
         snprintf(metric, sizeof metric, "%s %s",
                  r->scenario == LG_SERVER    ? "completed"
@@ -38,9 +39,9 @@ static void print_table(const lg_results *res, int ran, const char *root)
                  : r->scenario == LG_SINGLE_STREAM ? "p90 early-stop"
                                                    : "p99 early-stop",
                  m);
-        cli_print_ns(p50, sizeof p50, (double)l->p50_ns);
-        cli_print_ns(p90, sizeof p90, (double)l->p90_ns);
-        cli_print_ns(p99, sizeof p99, (double)l->p99_ns);
+        lg_format_ns((double)l->p50_ns, p50, sizeof p50);
+        lg_format_ns((double)l->p90_ns, p90, sizeof p90);
+        lg_format_ns((double)l->p99_ns, p99, sizeof p99);
         printf("%-12s  %-34s  %10s  %10s  %10s  %s\n", lg_scenario_name(r->scenario),
                metric, p50, p90, p99, r->valid ? "VALID" : "INVALID");
         for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)

@@ -161,9 +161,8 @@ bool cli_stdout_open(void);
 
 /* ---------------------------------------------------------------- format.c */
 
-/* The run commands' short forms: a time in ns to three digits ("1.23 ms"), and a run's
- * metric ("1.23 ms" or "456.7 /s"). */
-void cli_print_ns(char *buf, size_t len, double ns);
+/* A run's metric as the run commands print it: "1.235 ms" (lg_format_ns) or
+ * "456.7 /s" (rpt_format_value), or "n/a (needs N)" when early stopping was not met. */
 void cli_metric_text(const lg_results *r, char *buf, size_t len);
 
 #endif /* CLI_INTERNAL_H */

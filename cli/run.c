@@ -98,18 +98,8 @@ static void print_repeat_summary(const char *root, const repeat_outcome *ro, boo
                 continue;
             char v[5][32];
             double x[5] = {su.mean, su.median, su.sd, su.ci_lo, su.ci_hi};
-            for (int k = 0; k < 5; k++) {
-                if (!isfinite(x[k]))
-                    snprintf(v[k], sizeof v[k], "n/a");
-                else if (!strcmp(mt->unit, "ns") && x[k] < 0) {
-                    char t[28];
-                    cli_print_ns(t, sizeof t, -x[k]);
-                    snprintf(v[k], sizeof v[k], "-%s", t);
-                } else if (!strcmp(mt->unit, "ns"))
-                    cli_print_ns(v[k], sizeof v[k], x[k]);
-                else
-                    snprintf(v[k], sizeof v[k], "%.1f /s", x[k]);
-            }
+            for (int k = 0; k < 5; k++)
+                rpt_format_value(v[k], sizeof v[k], x[k], mt->unit);
             char cv[16], ci[72];
             if (isfinite(su.cv))
                 snprintf(cv, sizeof cv, "%.2f%%", su.cv * 100);

@@ -110,15 +110,15 @@ void cli_print_results(const cli_run_opts *o, const lg_results *res)
         const lg_latency_stats *st[2] = {&res->tokens.ttft, &res->tokens.tpot};
         const int64_t bound[2] = {o->s.server_ttft_latency_ns, o->s.server_tpot_latency_ns};
         for (int i = 0; i < 2; i++) {
-            cli_print_ns(v, sizeof v, (double)st[i]->target_ns);
-            cli_print_ns(b, sizeof b, (double)bound[i]);
+            lg_format_ns((double)st[i]->target_ns, v, sizeof v);
+            lg_format_ns((double)bound[i], b, sizeof b);
             bool within = st[i]->count && st[i]->target_ns <= bound[i];
             printf("  bound    %s %s %s %s bound %s (%s)\n", i ? "TPOT" : "TTFT", pct, v,
                    within ? "<=" : ">", b, within ? "within" : "OVER the bound");
         }
     } else {
-        cli_print_ns(v, sizeof v, (double)res->latency.target_ns);
-        cli_print_ns(b, sizeof b, (double)o->s.server_target_latency_ns);
+        lg_format_ns((double)res->latency.target_ns, v, sizeof v);
+        lg_format_ns((double)o->s.server_target_latency_ns, b, sizeof b);
         bool within = res->latency.target_ns <= o->s.server_target_latency_ns;
         printf("  bound    %s %s %s bound %s (%s)\n", pct, v, within ? "<=" : ">", b,
                within ? "within" : "OVER the bound");

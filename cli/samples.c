@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/internal.h"
-#include "report/report.h"
+#include "report/run.h"
 
 static void samples_help(FILE *f)
 {

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "cli/internal.h"
-#include "report/report.h"
+#include "report/run.h"
+#include "report/validate.h"
 #include "stats/stats.h"
 
 static void validate_help(FILE *f)
@@ -41,10 +42,11 @@ static void print_validation(const rpt_validation *v, const char *dir)
     char a[32], b[32], c[32];
     printf("Validation of %s (%s)\n", dir, lg_scenario_name(v->scenario));
     printf("Verdict: %s\n\n", rpt_verdict_name(v->verdict));
-    printf("Run: %s; %llu queries; %zu successful %s latencies; target %s; %.1f ms\n",
+    lg_format_ns(v->duration_ms * 1e6, a, sizeof a);
+    printf("Run: %s; %llu queries; %zu successful %s latencies; target %s; %s\n",
            v->valid ? "VALID" : "INVALID", (unsigned long long)v->queries, v->latencies,
            v->per_query ? "per-query" : "per-sample", stats_percentile_label(v->percentile).s,
-           v->duration_ms);
+           a);
     if (v->scenario != LG_OFFLINE)
         printf("Sample size for the %s at 99%% confidence: early stopping needs %llu, the "
                "classic rule %llu (MLPerf rounded: %llu)\n",
@@ -58,9 +60,9 @@ static void print_validation(const rpt_validation *v, const char *dir)
             const rpt_interval *iv[3] = {&v->p50_ns, &v->p90_ns, &v->p99_ns};
             const char *nm[3] = {"p50 latency", "p90 latency", "p99 latency"};
             for (int i = 0; i < 3; i++) {
-                rpt_format_ns(a, sizeof a, iv[i]->estimate);
-                rpt_format_ns(b, sizeof b, iv[i]->lo);
-                rpt_format_ns(c, sizeof c, iv[i]->hi);
+                lg_format_ns(iv[i]->estimate, a, sizeof a);
+                lg_format_ns(iv[i]->lo, b, sizeof b);
+                lg_format_ns(iv[i]->hi, c, sizeof c);
                 printf("  %-12s %12s  [%s, %s]\n", nm[i], a, b, c);
             }
             printf("  method: %s\n", v->latency_method);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/harness.h"
+#include "report/report.h"
 #include "sut/sut.h"
 
 #define FW_MODELS_MAX 8

@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 #include "loadgen/loadgen.h"
-#include "report/report.h"
+#include "report/compare.h"
+#include "report/validate.h"
 
 #ifdef __cplusplus
 extern "C" {

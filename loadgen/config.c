@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "loadgen/config.h"
+#include "loadgen/internal.h"
 #include "loadgen/settings_table.h"
 #include "loadgen/text.h"
 
@@ -181,16 +182,16 @@ static key_range range_of(const key_def *kd)
  * Names
  * ---------------------------------------------------------------------------------- */
 
-static const char *const scenario_names[] = {"SingleStream", "MultiStream", "Server",
-                                             "Offline"};
+static const char *scenario_name_at(size_t i) { return lg_scenario_name((lg_scenario)i); }
 
-static const char *scenario_name_at(size_t i) { return scenario_names[i]; }
-
+/* The scenario named exactly s[0..n) (MLPerf's spelling, as in its config keys), or -1. */
 static int scenario_find(const char *s, size_t n)
 {
-    for (int i = 0; i < 4; i++)
-        if (strlen(scenario_names[i]) == n && memcmp(scenario_names[i], s, n) == 0)
+    for (int i = 0; i < LG__NSCENARIOS; i++) {
+        const char *name = lg_scenario_name((lg_scenario)i);
+        if (strlen(name) == n && memcmp(name, s, n) == 0)
             return i;
+    }
     return -1;
 }
 
@@ -204,9 +205,9 @@ static bool model_char(int ch)
 static void sb_scenarios(lg__sbuf *b, unsigned mask)
 {
     const char *sep = "";
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < LG__NSCENARIOS; i++)
         if (mask & LG_SCENARIO_BIT(i)) {
-            lg__sb_add(b, "%s%s", sep, scenario_names[i]);
+            lg__sb_add(b, "%s%s", sep, lg_scenario_name((lg_scenario)i));
             sep = ", ";
         }
 }
@@ -423,14 +424,16 @@ static int check_key_use(parser *p, int ki, int scen, const char *sc, const char
         return 0;
     }
     perr(p, sc);
-    lg__sb_add(&p->msg, "'%s' does not apply to %s (it applies to ", kd->name,
-               scenario_names[scen]);
+    const lg__scenario_ops *so = lg__scenario((lg_scenario)scen);
+    lg__sb_add(&p->msg, "'%s' does not apply to %s (it applies to ", kd->name, so->name);
     sb_scenarios(&p->msg, kd->scen);
     lg__sb_add(&p->msg, ")");
-    if (ki == key_find("target_qps", 10) &&
-        (scen == LG_SINGLE_STREAM || scen == LG_MULTI_STREAM))
-        lg__sb_add(&p->msg, "; for %s set target_latency, the expected latency",
-                   scenario_names[scen]);
+    /* A rate where the scenario's rate is another key (SingleStream's expected latency
+     * is target_latency): name that key. */
+    int ri = lg_settings_field_find(so->rate_setting);
+    const char *rate_key = ri >= 0 ? lg__fields[ri].key : NULL;
+    if (ki == key_find("target_qps", 10) && rate_key && strcmp(rate_key, "target_qps"))
+        lg__sb_add(&p->msg, "; for %s set %s, %s", so->name, rate_key, so->rate_words);
     return -1;
 }
 
@@ -925,10 +928,10 @@ int lg_config_apply(const lg_config *c, const char *model, lg_scenario scenario,
     lg__set_err(err, errlen, "%s", "");
     if (!model)
         model = "*";
-    if (!c || !s || (unsigned)scenario > LG_OFFLINE || check_model(model)) {
+    if (!c || !s || (unsigned)scenario >= LG__NSCENARIOS || check_model(model)) {
         lg__set_err(err, errlen, "lg_config_apply: %s",
                 !c || !s ? "no config or settings"
-                : (unsigned)scenario > LG_OFFLINE
+                : (unsigned)scenario >= LG__NSCENARIOS
                     ? "unknown scenario"
                     : "the model name must be '*' or letters, digits, '_', '-', '+', '.'");
         return LG_EINVAL;
@@ -1122,7 +1125,7 @@ int lg_config_entry_get(const lg_config *c, size_t i, lg_config_entry *out)
     out->kind = c->files[e->file].kind;
     out->key = e->text;
     out->model = e->model;
-    out->scenario = e->scen < 0 ? "*" : scenario_names[e->scen];
+    out->scenario = e->scen < 0 ? "*" : lg_scenario_name((lg_scenario)e->scen);
     out->name = keys[e->key].name;
     out->value = e->value;
     return 0;
@@ -1133,7 +1136,7 @@ int lg_config_entry_status(const lg_config *c, size_t i, const char *model,
 {
     if (!model)
         model = "*";
-    if (!c || i >= c->n || (unsigned)scenario > LG_OFFLINE || check_model(model))
+    if (!c || i >= c->n || (unsigned)scenario >= LG__NSCENARIOS || check_model(model))
         return LG_EINVAL;
     const entry *e = &c->entries[i];
     if (!model_matches(e, model))

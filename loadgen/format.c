@@ -1,13 +1,16 @@
-/* format.c: lg_results_format(), a one-screen English summary of a run's results. */
+/* format.c: the core's text for people: lg_format_ns(), the one duration format, and
+ * lg_results_format(), a one-screen English summary of a run's results. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "loadgen/internal.h"
 #include "loadgen/loadgen.h"
 
 static int append(char *buf, size_t len, size_t *used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-
-#include <stdarg.h>
 
 static int append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
@@ -21,18 +24,65 @@ static int append(char *buf, size_t len, size_t *used, const char *fmt, ...)
     return n;
 }
 
-static void ns_text(char *b, size_t len, int64_t ns)
+/* ---------------------------------------------------------------- durations */
+
+/* a / 10^k (k 0..9) rounded half away from zero: exactly, in integers, for a whole
+ * number of ns (every int64_t figure is one), in double arithmetic otherwise. a >= 0. */
+static double round_shift(double a, int k)
 {
-    double v = (double)ns;
-    if (v >= 1e9)
-        snprintf(b, len, "%.3f s", v / 1e9);
-    else if (v >= 1e6)
-        snprintf(b, len, "%.3f ms", v / 1e6);
-    else if (v >= 1e3)
-        snprintf(b, len, "%.3f us", v / 1e3);
-    else
-        snprintf(b, len, "%lld ns", (long long)ns);
+    static const uint64_t p10[] = {1,         10,         100,        1000,
+                                   10000,     100000,     1000000,    10000000,
+                                   100000000, 1000000000};
+    /* Below 1.8e19 the sum n + p / 2 fits in 64 bits. */
+    if (a == floor(a) && a < 1.8e19) {
+        uint64_t n = (uint64_t)a, p = p10[k];
+        return (double)((n + p / 2) / p);
+    }
+    return round(a / (double)p10[k]);
 }
+
+int lg_format_ns(double ns, char *buf, size_t len)
+{
+    static const char *const units[] = {"us", "ms", "s"};
+    static const unsigned long long dec[] = {1, 10, 100, 1000};
+    if (!buf)
+        len = 0;
+    if (isnan(ns) || isinf(ns))
+        return snprintf(buf, len, "n/a");
+    double a = fabs(ns);
+    const char *sign = ns < 0 ? "-" : "";
+    double q = round_shift(a, 0);
+    if (q < 1000)
+        return snprintf(buf, len, "%s%llu ns", q > 0 ? sign : "", (unsigned long long)q);
+    /* 4 significant digits: the first shift k that leaves fewer than 5 digits; the value
+     * is then q x 10^k ns, and q has exactly 4 (the shift before left 5). */
+    for (int k = 0; k < 9; k++) {
+        q = round_shift(a, k);
+        if (q < 10000) {
+            int d = 3 - k % 3; /* decimals in the unit 10^(3 (k / 3 + 1)) ns */
+            unsigned long long v = (unsigned long long)q;
+            return snprintf(buf, len, "%s%llu.%0*llu %s", sign, v / dec[d], d, v % dec[d],
+                            units[k / 3]);
+        }
+    }
+    if (a < 1e21)
+        return snprintf(buf, len, "%s%llu s", sign, (unsigned long long)round_shift(a, 9));
+    /* Beyond any int64_t: a mantissa of 4 digits and an exponent, in integers so that
+     * no locale comes in. */
+    double x = a / 1e9;
+    int e = (int)floor(log10(x));
+    double m = x / pow(10.0, e);
+    if (m >= 10.0)
+        m /= 10.0, e++;
+    else if (m < 1.0)
+        m *= 10.0, e--;
+    unsigned long long v = (unsigned long long)round(m * 1000.0);
+    if (v >= 10000)
+        v = 1000, e++;
+    return snprintf(buf, len, "%s%llu.%03llue+%d s", sign, v / 1000, v % 1000, e);
+}
+
+/* ---------------------------------------------------------------- the summary */
 
 const char *lg_invalid_reason_describe(const lg_results *r, unsigned flag, char *buf,
                                        size_t len)
@@ -41,7 +91,7 @@ const char *lg_invalid_reason_describe(const lg_results *r, unsigned flag, char 
     if (!buf || !len)
         return text;
     snprintf(buf, len, "%s", text);
-    if (!r || flag != LG_INVALID_PERF_CONSTRAINT || r->scenario != LG_SERVER)
+    if (!r || flag != LG_INVALID_PERF_CONSTRAINT || !lg__scenario(r->scenario)->perf_constraint)
         return buf;
     const lg_token_results *k = &r->tokens;
     if (k->mlperf && (!k->ttft_constraint_met || !k->tpot_constraint_met)) {
@@ -85,13 +135,14 @@ const char *lg_invalid_reason_describe(const lg_results *r, unsigned flag, char 
  * early stopping to discard any of the highest latencies. */
 static void metric_line(const lg_results *r, char *buf, size_t len, size_t *used)
 {
-    char a[32];
+    char a[LG_FORMAT_NS_MAX];
     const lg_early_stopping *es = &r->early_stopping;
-    bool estimate = r->scenario == LG_SINGLE_STREAM || r->scenario == LG_MULTI_STREAM;
+    const lg__scenario_ops *sc = lg__scenario(r->scenario);
+    bool estimate = sc->metric_is_estimate;
+    const char *counted = sc->per_query ? "queries" : "samples";
     if (estimate && es->applies && !es->met) {
         append(buf, len, used, "  metric   %s = n/a (early stopping needs %llu %s, the run "
-               "had %llu)\n", r->metric_name, (unsigned long long)es->min_queries,
-               r->scenario == LG_MULTI_STREAM ? "queries" : "samples",
+               "had %llu)\n", r->metric_name, (unsigned long long)es->min_queries, counted,
                (unsigned long long)es->queries);
         return;
     }
@@ -100,16 +151,14 @@ static void metric_line(const lg_results *r, char *buf, size_t len, size_t *used
                r->metric_unit);
         return;
     }
-    ns_text(a, sizeof a, (int64_t)r->metric);
+    lg_format_ns(r->metric, a, sizeof a);
     append(buf, len, used, "  metric   %s = %s (%.0f ns)\n", r->metric_name, a, r->metric);
-    const lg_latency_stats *l = r->scenario == LG_MULTI_STREAM ? &r->query_latency
-                                                                : &r->latency;
+    const lg_latency_stats *l = sc->per_query ? &r->query_latency : &r->latency;
     if (estimate && es->met && es->overlatency <= 1 && l->count &&
         (int64_t)r->metric == l->max_ns)
         append(buf, len, used, "           = the maximum: with %llu %s early stopping "
                "discards none of the highest latencies (a longer run lets it discard "
-               "some)\n", (unsigned long long)es->queries,
-               r->scenario == LG_MULTI_STREAM ? "queries" : "samples");
+               "some)\n", (unsigned long long)es->queries, counted);
 }
 
 /* The token lines: TTFT and TPOT, the token count and rates, goodput. */
@@ -125,19 +174,19 @@ static void token_lines(const lg_results *r, char *buf, size_t len, size_t *used
                    i ? "no sample with 2 tokens and a first token" : "no first tokens");
             continue;
         }
-        ns_text(a, sizeof a, s[i]->p50_ns);
-        ns_text(b, sizeof b, s[i]->p90_ns);
-        ns_text(c, sizeof c, s[i]->p99_ns);
-        ns_text(d, sizeof d, s[i]->max_ns);
+        lg_format_ns((double)s[i]->p50_ns, a, sizeof a);
+        lg_format_ns((double)s[i]->p90_ns, b, sizeof b);
+        lg_format_ns((double)s[i]->p99_ns, c, sizeof c);
+        lg_format_ns((double)s[i]->max_ns, d, sizeof d);
         append(buf, len, used, "  %s p50 %s  p90 %s  p99 %s  max %s\n", name[i], a, b, c, d);
     }
     append(buf, len, used, "  tokens %llu output (counted by: %s), %.2f /s",
            (unsigned long long)k->output_tokens, k->count_source ? k->count_source : "none",
            k->output_tokens_per_sec);
+    bool one_query = lg__scenario(r->scenario)->one_query;
     if (k->mlperf)
-        append(buf, len, used, "; MLPerf: %s %.2f /s",
-               r->scenario == LG_OFFLINE ? "tokens" : "completed tokens",
-               r->scenario == LG_OFFLINE ? k->tokens_per_sec : k->completed_tokens_per_sec);
+        append(buf, len, used, "; MLPerf: %s %.2f /s", one_query ? "tokens" : "completed tokens",
+               one_query ? k->tokens_per_sec : k->completed_tokens_per_sec);
     append(buf, len, used, "\n");
     if (k->slo_applies)
         append(buf, len, used, "  goodput %llu of %llu requests good: %.2f requests/s, %.2f "
@@ -150,7 +199,8 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
     size_t used = 0;
     if (buf && len)
         buf[0] = '\0';
-    char a[32], b[32], c[32], d[32], why[320];
+    char a[LG_FORMAT_NS_MAX], b[LG_FORMAT_NS_MAX], c[LG_FORMAT_NS_MAX], d[LG_FORMAT_NS_MAX];
+    char why[320];
     append(buf, len, &used, "%s %s: %s%s\n", lg_scenario_name(r->scenario),
            lg_mode_name(r->mode), r->valid ? "VALID" : "INVALID",
            r->aborted ? " (ABORTED)" : "");
@@ -174,19 +224,20 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
                    "%llu late\n", (unsigned long long)r->duplicate_completions,
                    (unsigned long long)r->unknown_completions,
                    (unsigned long long)r->late_completions);
-        append(buf, len, &used, "  duration %.3f s\n", (double)r->duration_ns / 1e9);
+        lg_format_ns((double)r->duration_ns, a, sizeof a);
+        append(buf, len, &used, "  duration %s\n", a);
         return (int)used;
     }
     if (r->metric_name)
         metric_line(r, buf, len, &used);
-    const lg_latency_stats *l = r->scenario == LG_MULTI_STREAM ? &r->query_latency
-                                                                : &r->latency;
-    ns_text(a, sizeof a, l->p50_ns);
-    ns_text(b, sizeof b, l->p90_ns);
-    ns_text(c, sizeof c, l->p99_ns);
-    ns_text(d, sizeof d, l->max_ns);
+    const lg__scenario_ops *sc = lg__scenario(r->scenario);
+    const lg_latency_stats *l = sc->per_query ? &r->query_latency : &r->latency;
+    lg_format_ns((double)l->p50_ns, a, sizeof a);
+    lg_format_ns((double)l->p90_ns, b, sizeof b);
+    lg_format_ns((double)l->p99_ns, c, sizeof c);
+    lg_format_ns((double)l->max_ns, d, sizeof d);
     append(buf, len, &used, "  %s p50 %s  p90 %s  p99 %s  max %s\n",
-           r->scenario == LG_MULTI_STREAM ? "query latency" : "latency", a, b, c, d);
+           sc->per_query ? "query latency" : "latency", a, b, c, d);
     if (r->tokens.applies)
         token_lines(r, buf, len, &used);
     append(buf, len, &used,
@@ -200,9 +251,9 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
                "%llu late\n", (unsigned long long)r->duplicate_completions,
                (unsigned long long)r->unknown_completions,
                (unsigned long long)r->late_completions);
-    if (r->scenario == LG_SERVER) {
-        ns_text(a, sizeof a, r->issue_lag.p99_ns);
-        ns_text(b, sizeof b, r->issue_lag.max_ns);
+    if (sc->open_loop) {
+        lg_format_ns((double)r->issue_lag.p99_ns, a, sizeof a);
+        lg_format_ns((double)r->issue_lag.max_ns, b, sizeof b);
         append(buf, len, &used, "  scheduled %.2f /s, completed %.2f /s; issue lag p99 %s, "
                "max %s\n", r->scheduled_samples_per_sec, r->completed_samples_per_sec, a, b);
     }
@@ -211,6 +262,7 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
                r->early_stopping.met ? "met" : "NOT met",
                (unsigned long long)r->early_stopping.queries,
                (unsigned long long)r->early_stopping.min_queries);
-    append(buf, len, &used, "  duration %.3f s\n", (double)r->duration_ns / 1e9);
+    lg_format_ns((double)r->duration_ns, a, sizeof a);
+    append(buf, len, &used, "  duration %s\n", a);
     return (int)used;
 }

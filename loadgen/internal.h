@@ -303,14 +303,34 @@ struct lg__issuer;
  * entry there (and its lg_scenario value and name). */
 typedef struct lg__scenario_ops {
     lg_scenario scenario;
+    const char *name;          /* lg_scenario_name's, MLPerf's: "SingleStream", ... */
+    const char *alias;         /* one more name lg_scenario_parse takes ("ss"), or NULL */
     const char *metric_name;   /* MLPerf's name of the metric */
     const char *metric_unit;   /* "ns" or "1/s" */
+    /* The metric is early stopping's latency estimate: no number when early stopping was
+     * not met. */
+    bool metric_is_estimate;
     /* Every sample goes in one query at the start: latencies count from the pass's
      * start, and there is no schedule and no issue lag (samples.bin holds 0 for both). */
     bool one_query;
     bool per_query;            /* query latencies beside the sample ones (MultiStream) */
     bool perf_constraint;      /* MLPerf's performance constraint: the latency bound */
+    /* Queries arrive on a schedule of their own (Poisson), not when the previous one
+     * completed: how late they were issued, and the rate scheduled, are figures of the
+     * run that a reader needs. */
+    bool open_loop;
     const char *min_duration_advice; /* the recommendation when the run was too short */
+    /* The setting that gives the scenario's expected rate (an lg_settings field name),
+     * what it is in words, and whether lg_settings_default's value for it is a stand-in
+     * (1 per second) rather than a figure of a real SUT: what lg_settings_warnings says
+     * when a run would take far longer than asked, and the config reader's hint. */
+    const char *rate_setting;
+    const char *rate_words;
+    bool rate_stand_in;
+    /* What the run's minimum count is, in words ("min_query_count queries"), counted in
+     * samples_per_query samples for a one_query scenario, else in min_query_count
+     * queries. */
+    const char *min_count_words;
 
     /* The scenario's effective settings (lg__eff fields it owns) from the request, and
      * *bound_ns, the expected duration of one query. 0 or LG_EINVAL with msg. */
@@ -340,9 +360,36 @@ typedef struct lg__scenario_ops {
     /* The detail log's results of this scenario only (its requested_* lines come from
      * the settings table). */
     void (*detail_results)(lg__kv *kv, const lg_results *r);
+    /* Early stopping's lines in the summary and the detail log (the run's, or token
+     * mode's TTFT or TPOT one; pct: the percentile, formatted; sep: between lines, '\n'
+     * or ' '), for a scenario where it applies; NULL where it never does. */
+    void (*early_stopping_text)(const lg_early_stopping *es, const char *pct, char sep,
+                                char *buf, size_t len);
+
+    /* Tokens (tokens.c, docs/tokens.md). MLPerf's token mode needs every sample's first
+     * token, and reports TTFT and TPOT, in every scenario but the one whose metric is
+     * throughput over one query (Offline: tokens per second only). */
+    bool needs_first_token;
+    /* infer_token_latencies' detail-log key, the metric (samples/s) times the factor;
+     * NULL: the scenario reports none. */
+    const char *inferred_key;
+    /* Token mode's early stopping on the n sorted values of c->lat, `over` of them over
+     * their bound: the scenario's rule, as its plain early stopping's. */
+    void (*token_early_stopping)(const lg__collected *c, const lg_results *r, size_t n,
+                                 uint64_t over, lg_early_stopping *es);
+    /* The summary's token headline after the scenario's result line (token mode; pct:
+     * the target percentile, formatted), and its inferred one (infer_token_latencies). */
+    void (*summary_token_result)(FILE *f, const char *pct, const lg_results *r);
+    void (*summary_inferred)(FILE *f, const lg_results *r);
+    /* The rate lines that open token mode's "Additional Stats" block. */
+    void (*summary_token_stats)(FILE *f, const lg_results *r);
 } lg__scenario_ops;
 
-/* The operations of scenario sc (a valid lg_scenario; lg_settings_check refuses others). */
+/* The number of scenarios: every lg_scenario is below it. */
+#define LG__NSCENARIOS 4
+
+/* The operations of scenario sc (a valid lg_scenario; lg_settings_check refuses others;
+ * another value gets SingleStream's). */
 const lg__scenario_ops *lg__scenario(lg_scenario sc);
 
 /* logs.c: the summary's table of latency figures. */

@@ -642,9 +642,38 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
 
 /* Writes a one-screen English summary of r (scenario, metric, validity and reasons,
  * latency percentiles, counts; TTFT, TPOT, tokens and goodput when r->tokens.applies;
- * for an accuracy run its counts only) into buf (up to len bytes, NUL-terminated).
- * Returns the length it needed, as snprintf. */
+ * for an accuracy run its counts only) into buf (up to len bytes, NUL-terminated). Every
+ * duration in it is written by lg_format_ns(). Returns the length it needed, as
+ * snprintf. */
 int lg_results_format(const lg_results *r, char *buf, size_t len);
+
+/* Bytes that hold every text lg_format_ns() writes, the NUL included. */
+#define LG_FORMAT_NS_MAX 24
+
+/*
+ * Writes a duration given in nanoseconds as people read it: the one duration format of
+ * the library, the reports and the `loadgen` program (the MLPerf log files keep their
+ * integer nanoseconds). The rules, on the magnitude, the sign written before it:
+ *  - below 1 us after rounding to whole ns: whole nanoseconds, "0 ns", "95 ns", "999 ns";
+ *  - from 1 us to below 1000 s: 4 significant digits, trailing zeros kept, in the
+ *    largest of us, ms and s that gives a number of at least 1: "1.000 us",
+ *    "812.4 us", "1.235 ms", "12.35 ms", "2.100 s", "999.9 s". The unit is chosen after
+ *    rounding: 999,960 ns is "1.000 ms", never "1000.0 us";
+ *  - from 1000 s up: whole seconds, "3600 s"; INT64_MAX ns is "9223372037 s";
+ *  - from 1e12 s up (beyond any int64_t of ns): 4 significant digits and an exponent,
+ *    "1.000e+12 s";
+ *  - a negative duration (a lag ahead of schedule) is its magnitude's text after '-':
+ *    "-1.500 ms", INT64_MIN ns "-9223372037 s"; a value that rounds to 0 is "0 ns";
+ *  - NaN and the infinities: "n/a" (a figure that could not be computed).
+ * Halves round away from zero, exactly for whole numbers of ns. The text is ASCII,
+ * whatever the locale ("." is the decimal point), and at most LG_FORMAT_NS_MAX - 1
+ * characters.
+ *  buf, len  the caller's buffer; at most len bytes are written, the NUL included, and
+ *            a short buffer is truncated as snprintf does (len 0 writes nothing; buf
+ *            may then be NULL).
+ * Returns the length of the whole text, as snprintf. Thread safety: reentrant.
+ */
+int lg_format_ns(double ns, char *buf, size_t len);
 
 /* The same text with this run's counts where they explain the reason: a Server run made
  * INVALID by failed or timed-out samples (which count as over the latency bound while

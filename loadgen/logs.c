@@ -163,52 +163,15 @@ static int mkdir_p(const char *dir)
 void lg__early_stopping_text(const lg__eff *e, const lg_early_stopping *es, char *buf,
                              size_t len, bool one_line)
 {
-    char p[16], sep = one_line ? ' ' : '\n';
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
+    char p[16];
     format_pct(p, sizeof p, es->percentile, 1);
     buf[0] = '\0';
-    if (!es->applies)
-        return;
-    if (e->scenario == LG_SERVER) {
-        if (es->met)
-            snprintf(buf, len, " * Run successful.");
-        else
-            snprintf(buf, len,
-                     " * Run unsuccessful.%c * Processed %llu queries.%c * Would need to "
-                     "run at least %llu more queries,%c with the run being successful if "
-                     "every additional%c query were under latency.",
-                     sep, (unsigned long long)es->queries, sep,
-                     (unsigned long long)es->more_queries_needed, sep, sep);
-        return;
-    }
-    if (!es->met) {
-        snprintf(buf, len,
-                 " * Only processed %llu queries.%c * Need to process at least %llu "
-                 "queries for early stopping.",
-                 (unsigned long long)es->queries, sep, (unsigned long long)es->min_queries);
-        return;
-    }
-    int n = snprintf(buf, len,
-                     " * Processed at least %llu queries (%llu).%c * Would discard %llu "
-                     "highest latency queries.%c * Early stopping %sth percentile estimate: "
-                     "%lld",
-                     (unsigned long long)es->min_queries, (unsigned long long)es->queries,
-                     sep, (unsigned long long)(es->overlatency ? es->overlatency - 1 : 0),
-                     sep, p, (long long)es->estimate_ns);
-    if (e->scenario != LG_SINGLE_STREAM || n < 0 || (size_t)n >= len)
-        return;
-    if (es->estimate99_ns)
-        snprintf(buf + n, len - (size_t)n,
-                 "%c * Early stopping 99.0th percentile estimate: %lld", sep,
-                 (long long)es->estimate99_ns);
-    else
-        snprintf(buf + n, len - (size_t)n,
-                 "%c * Not enough queries processed for 99.0th percentile%c early stopping "
-                 "estimate (would need to process at%c least 662 total queries).",
-                 sep, sep, sep);
+    if (es->applies && sc->early_stopping_text)
+        sc->early_stopping_text(es, p, one_line ? ' ' : '\n', buf, len);
 }
 
-/* MLPerf's recommendation texts (the INVALID reasons), then ours. */
-/* MLPerf's recommendation texts first, then ours with their counts (the counts are
+/* MLPerf's recommendation texts (the INVALID reasons) first, then ours with their counts (the counts are
  * written into store, of which each item may take 160 bytes). */
 static int recommendations(const lg__eff *e, const lg_results *r, const char **items,
                            int max, char (*store)[160])
@@ -274,7 +237,7 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
                      (unsigned long long)(k->mlperf ? k->n_tokens_zero + k->n_tokens_negative +
                                                           k->n_tokens_one
                                                     : 0),
-                     (unsigned long long)(k->mlperf && r->scenario != LG_OFFLINE
+                     (unsigned long long)(k->mlperf && lg__scenario(r->scenario)->needs_first_token
                                               ? k->missing_first_token
                                               : 0));
             break;
@@ -310,49 +273,18 @@ void lg__summary_table(FILE *f, const lg_latency_stats *s)
         fprintf(f, "%s percentile latency (ns)   : %lld\n", PCT_LABELS[i], (long long)v[i]);
 }
 
-/* Token mode's headline lines, after the scenario's; infer_token_latencies' too. */
-static void summary_token_headline(FILE *f, const lg__eff *e, const char *pct,
-                                   const lg_results *r)
-{
-    const lg_token_results *k = &r->tokens;
-    if (e->token_mode) {
-        switch (e->scenario) {
-        case LG_SINGLE_STREAM:
-        case LG_MULTI_STREAM:
-            fprintf(f, "%sth first token percentile latency (ns) : %lld\n", pct,
-                    (long long)k->ttft.target_ns);
-            break;
-        case LG_OFFLINE: fprintf(f, "Tokens per second: %g\n", k->tokens_per_sec); break;
-        case LG_SERVER:
-            fprintf(f, "Completed tokens per second: %.2f\n", k->completed_tokens_per_sec);
-            break;
-        }
-    }
-    if (e->infer_tokens && e->scenario == LG_OFFLINE)
-        fprintf(f, "Tokens per second (inferred): %g\n", k->inferred_tokens_per_sec);
-    if (e->infer_tokens && e->scenario == LG_SERVER)
-        fprintf(f, "Completed tokens per second (inferred): %.2f\n",
-                k->inferred_tokens_per_sec);
-}
-
-/* Token mode's "Additional Stats" lines, after the scenario's: MLPerf's wide labels, and
- * its "time to output token" in the TPOT percentile labels. */
+/* Token mode's "Additional Stats" block, after the scenario's lines: a blank line, the
+ * scenario's rate lines, then where first tokens are needed the TTFT and TPOT tables
+ * with MLPerf's wide labels and its "time to output token" in TPOT's percentile labels. */
 static void summary_token_stats(FILE *f, const lg__eff *e, const lg_results *r)
 {
     const lg_token_results *k = &r->tokens;
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
     if (!e->token_mode)
         return;
     fputc('\n', f);
-    if (e->scenario == LG_SINGLE_STREAM) {
-        fprintf(f, "TPS w/ loadgen overhead         : %.2f\n",
-                k->tokens_per_sec_with_loadgen_overhead);
-        fprintf(f, "TPS w/o loadgen overhead        : %.2f\n",
-                k->tokens_per_sec_without_loadgen_overhead);
-    } else if (e->scenario == LG_SERVER) {
-        fprintf(f, "Completed tokens per second                 : %.2f\n",
-                k->completed_tokens_per_sec);
-    }
-    if (e->scenario == LG_OFFLINE)
+    sc->summary_token_stats(f, r);
+    if (!sc->needs_first_token)
         return;
     int64_t v[6];
     fprintf(f, "Min First Token latency (ns)                : %lld\n", (long long)k->ttft.min_ns);
@@ -412,7 +344,10 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
     fprintf(f, "Scenario : %s\n", lg_scenario_name(e->scenario));
     fprintf(f, "Mode     : %s\n", lg_mode_name(e->mode));
     sc->summary_result(f, p, r);
-    summary_token_headline(f, e, p, r);
+    if (e->token_mode)
+        sc->summary_token_result(f, p, r);
+    if (e->infer_tokens && sc->summary_inferred)
+        sc->summary_inferred(f, r);
     unsigned why = r->invalid_reasons;
     fprintf(f, "Result is : %s\n", r->valid ? "VALID" : "INVALID");
     if (sc->perf_constraint)
@@ -660,8 +595,9 @@ static void detail_stats(detail *d, const char *prefix, const char *suffix,
 static void detail_tokens(detail *d, const lg_results *r, int64_t tm)
 {
     const lg__eff *e = &d->t->eff;
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
     const lg_token_results *k = &r->tokens;
-    if (e->token_mode && e->scenario != LG_OFFLINE) {
+    if (e->token_mode && sc->needs_first_token) {
         D_I64(d, "result_first_token_min_latency_ns", k->ttft.min_ns, tm);
         D_I64(d, "result_first_token_max_latency_ns", k->ttft.max_ns, tm);
         D_I64(d, "result_first_token_mean_latency_ns", k->ttft.mean_ns, tm);
@@ -679,13 +615,11 @@ static void detail_tokens(detail *d, const lg_results *r, int64_t tm)
         D_I64(d, "result_time_to_output_token_mean", k->tpot.mean_ns, tm);
         D_DBL(d, "result_completed_tokens_per_second", k->completed_tokens_per_sec, tm);
     } else if (e->token_mode) {
+        /* Where no first token is needed (Offline), MLPerf logs only tokens/s. */
         D_DBL(d, "result_tokens_per_second", k->tokens_per_sec, tm);
     }
-    if (e->infer_tokens && e->scenario == LG_SERVER)
-        D_DBL(d, "result_inferred_completed_tokens_per_second", k->inferred_tokens_per_sec,
-              tm);
-    if (e->infer_tokens && e->scenario == LG_OFFLINE)
-        D_DBL(d, "result_inferred_tokens_per_second", k->inferred_tokens_per_sec, tm);
+    if (e->infer_tokens && sc->inferred_key)
+        D_DBL(d, sc->inferred_key, k->inferred_tokens_per_sec, tm);
     if (!k->applies)
         return;
     /* Ours. */
@@ -910,8 +844,9 @@ static void write_accuracy_entries(FILE *f, lg__pass *p, uint64_t base, int kind
 static void write_accuracy(FILE *f, const lg__eff *e, lg__pass *acc, lg__pass *perf)
 {
     bool first = true;
-    int kind = !e->token_mode ? ACC_PLAIN : e->scenario == LG_OFFLINE ? ACC_COUNT
-                                                                      : ACC_TOKEN_DATA;
+    int kind = !e->token_mode ? ACC_PLAIN
+               : lg__scenario(e->scenario)->needs_first_token ? ACC_TOKEN_DATA
+                                                              : ACC_COUNT;
     fputc('[', f);
     if (acc)
         write_accuracy_entries(f, acc, 0, kind, &first);
@@ -1248,7 +1183,7 @@ static void add_token_events(lg__test *t, const lg_results *r)
                 "n_tokens argument missing or attempted to record 0 as number of tokens");
     token_error(t, k->n_tokens_negative, "Attempted to record a negative number of tokens");
     token_error(t, k->n_tokens_one, "Number of tokens need to be greater than 1");
-    if (r->scenario != LG_OFFLINE)
+    if (lg__scenario(r->scenario)->needs_first_token)
         token_error(t, k->missing_first_token,
                     "Attempted to record a sample latency before it's first token latency");
 }

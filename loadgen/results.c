@@ -63,7 +63,7 @@ static unsigned end_reasons(const lg__pass_counts *p, const lg_results *r)
     /* MLPerf logs these as errors in token mode; a missing first token only where it
      * needs one (not Offline). */
     if (k->mlperf && (k->n_tokens_zero || k->n_tokens_negative || k->n_tokens_one ||
-                      (k->missing_first_token && r->scenario != LG_OFFLINE)))
+                      (k->missing_first_token && lg__scenario(r->scenario)->needs_first_token)))
         why |= LG_INVALID_TOKEN_ERRORS;
     return why;
 }

@@ -249,6 +249,45 @@ static void results_multi(lg__kv *kv, const lg_results *r)
     KV_I64(kv, "early_stopping_latency_ms", r->early_stopping.estimate_ns);
 }
 
+/* Early stopping of a latency estimate (SingleStream, MultiStream), as MLPerf's summary
+ * writes it. */
+static void es_text_latency(const lg_early_stopping *es, const char *pct, char sep,
+                            char *buf, size_t len)
+{
+    if (!es->met)
+        snprintf(buf, len,
+                 " * Only processed %llu queries.%c * Need to process at least %llu "
+                 "queries for early stopping.",
+                 (unsigned long long)es->queries, sep, (unsigned long long)es->min_queries);
+    else
+        snprintf(buf, len,
+                 " * Processed at least %llu queries (%llu).%c * Would discard %llu "
+                 "highest latency queries.%c * Early stopping %sth percentile estimate: "
+                 "%lld",
+                 (unsigned long long)es->min_queries, (unsigned long long)es->queries, sep,
+                 (unsigned long long)(es->overlatency ? es->overlatency - 1 : 0), sep, pct,
+                 (long long)es->estimate_ns);
+}
+
+/* SingleStream adds the 99th-percentile estimate once early stopping was met. */
+static void es_text_single(const lg_early_stopping *es, const char *pct, char sep,
+                           char *buf, size_t len)
+{
+    es_text_latency(es, pct, sep, buf, len);
+    size_t n = strlen(buf);
+    if (!es->met || n + 1 >= len) /* not met, or no room left */
+        return;
+    if (es->estimate99_ns)
+        snprintf(buf + n, len - n,
+                 "%c * Early stopping 99.0th percentile estimate: %lld", sep,
+                 (long long)es->estimate99_ns);
+    else
+        snprintf(buf + n, len - n,
+                 "%c * Not enough queries processed for 99.0th percentile%c early stopping "
+                 "estimate (would need to process at%c least 662 total queries).",
+                 sep, sep, sep);
+}
+
 /* ---------------------------------------------------------------- Server */
 
 static int derive_server(const lg_settings *s, lg__eff *e, double *bound_ns, char *msg,
@@ -407,6 +446,22 @@ static void results_server(lg__kv *kv, const lg_results *r)
     KV_DBL(kv, "result_completed_samples_per_sec", r->completed_samples_per_sec);
 }
 
+/* Early stopping of the overlatency count: whether the run shows the bound is held. */
+static void es_text_server(const lg_early_stopping *es, const char *pct, char sep,
+                           char *buf, size_t len)
+{
+    (void)pct;
+    if (es->met)
+        snprintf(buf, len, " * Run successful.");
+    else
+        snprintf(buf, len,
+                 " * Run unsuccessful.%c * Processed %llu queries.%c * Would need to "
+                 "run at least %llu more queries,%c with the run being successful if "
+                 "every additional%c query were under latency.",
+                 sep, (unsigned long long)es->queries, sep,
+                 (unsigned long long)es->more_queries_needed, sep, sep);
+}
+
 /* ---------------------------------------------------------------- Offline */
 
 /* One query of 1.1 x min_duration x the expected rate samples (at least
@@ -529,15 +584,106 @@ static void results_offline(lg__kv *kv, const lg_results *r)
     KV_DBL(kv, "result_samples_per_second", r->samples_per_sec);
 }
 
+/* ---------------------------------------------------------------- tokens */
+
+/* Token mode's early stopping (tokens.c computes the arrays, docs/tokens.md the rules).
+ * SingleStream: the latency rule on the array, and its 99th-percentile estimate. */
+static void tok_es_single(const lg__collected *c, const lg_results *r, size_t n,
+                          uint64_t over, lg_early_stopping *es)
+{
+    (void)r, (void)over;
+    lg__es_latency(c->lat, n, c->e->target_latency_percentile, es);
+    lg_early_stopping es99;
+    lg__es_latency(c->lat, n, 0.99, &es99);
+    es->estimate99_ns = es99.met ? es99.estimate_ns : 0;
+}
+
+/* MultiStream: MLPerf passes the query latencies for TTFT and TPOT alike. */
+static void tok_es_query(const lg__collected *c, const lg_results *r, size_t n,
+                         uint64_t over, lg_early_stopping *es)
+{
+    (void)c, (void)n, (void)over;
+    *es = r->early_stopping;
+}
+
+/* Server: the values over the bound, and every issued sample missing from the array
+ * (failed, lost, no first token), against the queries issued. */
+static void tok_es_server(const lg__collected *c, const lg_results *r, size_t n,
+                          uint64_t over, lg_early_stopping *es)
+{
+    (void)r;
+    lg__es_server(c->counts->queries, over + (c->records->count - n),
+                  c->e->target_latency_percentile, es);
+}
+
+/* Offline: no early stopping, met. */
+static void tok_es_none(const lg__collected *c, const lg_results *r, size_t n,
+                        uint64_t over, lg_early_stopping *es)
+{
+    (void)c, (void)r, (void)n, (void)over;
+    *es = (lg_early_stopping){.met = true};
+}
+
+static void tok_result_latency(FILE *f, const char *pct, const lg_results *r)
+{
+    fprintf(f, "%sth first token percentile latency (ns) : %lld\n", pct,
+            (long long)r->tokens.ttft.target_ns);
+}
+
+static void tok_result_server(FILE *f, const char *pct, const lg_results *r)
+{
+    (void)pct;
+    fprintf(f, "Completed tokens per second: %.2f\n", r->tokens.completed_tokens_per_sec);
+}
+
+static void tok_result_offline(FILE *f, const char *pct, const lg_results *r)
+{
+    (void)pct;
+    fprintf(f, "Tokens per second: %g\n", r->tokens.tokens_per_sec);
+}
+
+static void tok_inferred_server(FILE *f, const lg_results *r)
+{
+    fprintf(f, "Completed tokens per second (inferred): %.2f\n",
+            r->tokens.inferred_tokens_per_sec);
+}
+
+static void tok_inferred_offline(FILE *f, const lg_results *r)
+{
+    fprintf(f, "Tokens per second (inferred): %g\n", r->tokens.inferred_tokens_per_sec);
+}
+
+static void tok_stats_single(FILE *f, const lg_results *r)
+{
+    fprintf(f, "TPS w/ loadgen overhead         : %.2f\n",
+            r->tokens.tokens_per_sec_with_loadgen_overhead);
+    fprintf(f, "TPS w/o loadgen overhead        : %.2f\n",
+            r->tokens.tokens_per_sec_without_loadgen_overhead);
+}
+
+static void tok_stats_server(FILE *f, const lg_results *r)
+{
+    fprintf(f, "Completed tokens per second                 : %.2f\n",
+            r->tokens.completed_tokens_per_sec);
+}
+
+static void tok_stats_none(FILE *f, const lg_results *r) { (void)f, (void)r; }
+
 /* ---------------------------------------------------------------- the table */
 
 static const lg__scenario_ops scenarios[] = {
     [LG_SINGLE_STREAM] = {
         .scenario = LG_SINGLE_STREAM,
+        .name = "SingleStream",
+        .alias = "ss",
         .metric_name = "early_stopping_latency_ss",
         .metric_unit = "ns",
+        .metric_is_estimate = true,
         .min_duration_advice = "Decrease the expected latency so the loadgen pre-generates "
                                "more queries.",
+        .rate_setting = "single_stream_expected_latency_ns",
+        .rate_words = "the expected latency",
+        .min_count_words = "min_query_count queries",
         .derive = derive_single,
         .default_timeout_ns = bounded_timeout_ns,
         .expected_samples = stream_samples,
@@ -549,14 +695,25 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_single,
         .summary_stats = summary_stats_single,
         .detail_results = results_single,
+        .early_stopping_text = es_text_single,
+        .needs_first_token = true,
+        .token_early_stopping = tok_es_single,
+        .summary_token_result = tok_result_latency,
+        .summary_token_stats = tok_stats_single,
     },
     [LG_MULTI_STREAM] = {
         .scenario = LG_MULTI_STREAM,
+        .name = "MultiStream",
+        .alias = "ms",
         .metric_name = "early_stopping_latency_ms",
         .metric_unit = "ns",
+        .metric_is_estimate = true,
         .per_query = true,
         .min_duration_advice = "Decrease the expected latency so the loadgen pre-generates "
                                "more queries.",
+        .rate_setting = "multi_stream_expected_latency_ns",
+        .rate_words = "the expected latency",
+        .min_count_words = "min_query_count queries",
         .derive = derive_multi,
         .default_timeout_ns = bounded_timeout_ns,
         .expected_samples = stream_samples,
@@ -568,14 +725,25 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_multi,
         .summary_stats = summary_stats_multi,
         .detail_results = results_multi,
+        .early_stopping_text = es_text_latency,
+        .needs_first_token = true,
+        .token_early_stopping = tok_es_query,
+        .summary_token_result = tok_result_latency,
+        .summary_token_stats = tok_stats_none,
     },
     [LG_SERVER] = {
         .scenario = LG_SERVER,
+        .name = "Server",
         .metric_name = "result_completed_samples_per_sec",
         .metric_unit = "1/s",
         .perf_constraint = true,
+        .open_loop = true,
         .min_duration_advice = "Increase the target QPS so the loadgen pre-generates more "
                                "queries.",
+        .rate_setting = "server_target_qps",
+        .rate_words = "the arrival rate",
+        .rate_stand_in = true,
+        .min_count_words = "min_query_count queries",
         .derive = derive_server,
         .default_timeout_ns = bounded_timeout_ns,
         .expected_samples = server_samples,
@@ -587,14 +755,26 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_server,
         .summary_stats = summary_stats_server,
         .detail_results = results_server,
+        .early_stopping_text = es_text_server,
+        .needs_first_token = true,
+        .inferred_key = "result_inferred_completed_tokens_per_second",
+        .token_early_stopping = tok_es_server,
+        .summary_token_result = tok_result_server,
+        .summary_inferred = tok_inferred_server,
+        .summary_token_stats = tok_stats_server,
     },
     [LG_OFFLINE] = {
         .scenario = LG_OFFLINE,
+        .name = "Offline",
         .metric_name = "result_samples_per_second",
         .metric_unit = "1/s",
         .one_query = true,
         .min_duration_advice = "Increase expected QPS so the loadgen pre-generates a larger "
                                "(coalesced) query.",
+        .rate_setting = "offline_expected_qps",
+        .rate_words = "the expected throughput",
+        .rate_stand_in = true,
+        .min_count_words = "the Offline query's samples",
         .derive = derive_offline,
         .default_timeout_ns = offline_timeout_ns,
         .expected_samples = offline_samples,
@@ -606,8 +786,17 @@ static const lg__scenario_ops scenarios[] = {
         .summary_result = summary_result_offline,
         .summary_stats = summary_stats_offline,
         .detail_results = results_offline,
+        .early_stopping_text = NULL, /* early stopping does not apply */
+        .inferred_key = "result_inferred_tokens_per_second",
+        .token_early_stopping = tok_es_none,
+        .summary_token_result = tok_result_offline,
+        .summary_inferred = tok_inferred_offline,
+        .summary_token_stats = tok_stats_none,
     },
 };
+
+_Static_assert(sizeof scenarios / sizeof scenarios[0] == LG__NSCENARIOS,
+               "one table entry per scenario");
 
 const lg__scenario_ops *lg__scenario(lg_scenario sc)
 {

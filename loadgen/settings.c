@@ -23,13 +23,7 @@ void lg_log_settings_default(lg_log_settings *l)
 
 const char *lg_scenario_name(lg_scenario s)
 {
-    switch (s) {
-    case LG_SINGLE_STREAM: return "SingleStream";
-    case LG_MULTI_STREAM: return "MultiStream";
-    case LG_SERVER: return "Server";
-    case LG_OFFLINE: return "Offline";
-    }
-    return "Unknown";
+    return (unsigned)s < LG__NSCENARIOS ? lg__scenario(s)->name : "Unknown";
 }
 
 const char *lg_mode_name(lg_mode m)
@@ -74,16 +68,14 @@ static int lookup(const name_value *t, size_t n, const char *name)
 
 int lg_scenario_parse(const char *name, lg_scenario *out)
 {
-    static const name_value names[] = {
-        {"SingleStream", LG_SINGLE_STREAM}, {"ss", LG_SINGLE_STREAM},
-        {"MultiStream", LG_MULTI_STREAM},   {"ms", LG_MULTI_STREAM},
-        {"Server", LG_SERVER},              {"Offline", LG_OFFLINE},
-    };
-    int v = lookup(names, sizeof names / sizeof names[0], name);
-    if (v < 0)
-        return LG_EINVAL;
-    *out = (lg_scenario)v;
-    return 0;
+    for (unsigned i = 0; name && i < LG__NSCENARIOS; i++) {
+        const lg__scenario_ops *sc = lg__scenario((lg_scenario)i);
+        if (loose_eq(name, sc->name) || (sc->alias && loose_eq(name, sc->alias))) {
+            *out = (lg_scenario)i;
+            return 0;
+        }
+    }
+    return LG_EINVAL;
 }
 
 int lg_mode_parse(const char *name, lg_mode *out)
@@ -348,12 +340,13 @@ int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, siz
 {
     if (buf && len)
         buf[0] = '\0';
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
     /* How long the timed run is expected to take: at least min_duration_ms, and as long
-     * as min_query_count queries take at the expected rate. */
+     * as its minimum count (of queries, or of the one query's samples) takes at the
+     * expected rate. */
     double min_s = (double)e->min_duration_ms / 1000.0;
-    double queries_s = e->scenario == LG_OFFLINE
-                           ? (double)e->samples_per_query / e->target_qps
-                           : (double)e->min_query_count / e->target_qps;
+    double count = (double)(sc->one_query ? e->samples_per_query : e->min_query_count);
+    double queries_s = count / e->target_qps;
     double expect_s = queries_s > min_s ? queries_s : min_s;
     if (e->max_duration_ms && expect_s > (double)e->max_duration_ms / 1000.0)
         expect_s = (double)e->max_duration_ms / 1000.0;
@@ -361,26 +354,15 @@ int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, siz
     /* Far longer than asked for (and more than a minute): a forgotten rate. An accuracy
      * run goes through its samples whatever the rate. */
     if (e->mode != LG_MODE_ACCURACY && expect_s > 60.0 && expect_s > 3.0 * min_s) {
-        const char *rate = e->scenario == LG_SERVER ? "server_target_qps"
-                           : e->scenario == LG_OFFLINE ? "offline_expected_qps"
-                           : e->scenario == LG_SINGLE_STREAM
-                               ? "single_stream_expected_latency_ns"
-                               : "multi_stream_expected_latency_ns";
-        char v[40];
-        lg__format_double(e->scenario == LG_SINGLE_STREAM
-                              ? s->single_stream_expected_latency_ns
-                          : e->scenario == LG_MULTI_STREAM ? s->multi_stream_expected_latency_ns
-                                                          : e->target_qps,
-                          v, sizeof v);
+        char v[40] = "";
+        lg_settings_field_format(s, (size_t)lg_settings_field_find(sc->rate_setting), v,
+                                 sizeof v);
         snprintf(buf, len, "%s = %s: the run is expected to take about %.0f s (%s at this "
                  "rate), %.0fx min_duration_ms (%.0f s); set %s to what the SUT does%s",
-                 rate, v, expect_s,
-                 e->scenario == LG_OFFLINE ? "the Offline query's samples"
-                                          : "min_query_count queries",
-                 expect_s / min_s, min_s, rate,
-                 e->scenario == LG_SERVER || e->scenario == LG_OFFLINE
-                     ? " (1 per second is lg_settings_default's stand-in)"
-                     : "");
+                 sc->rate_setting, v, expect_s, sc->min_count_words, expect_s / min_s,
+                 min_s, sc->rate_setting,
+                 sc->rate_stand_in ? " (1 per second is lg_settings_default's stand-in)"
+                                   : "");
         n++;
     }
     return n;

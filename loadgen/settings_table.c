@@ -369,7 +369,7 @@ int lg__fields_check(const lg_settings *s, char *msg, size_t len)
         if (fd->ft == LG__FT_SCEN || fd->ft == LG__FT_MODE) {
             unsigned v;
             memcpy(&v, fp, sizeof v);
-            ok = v <= (fd->ft == LG__FT_SCEN ? (unsigned)LG_OFFLINE : 2u);
+            ok = v < (fd->ft == LG__FT_SCEN ? (unsigned)LG__NSCENARIOS : 3u);
         } else if (fd->ft == LG__FT_U64) {
             uint64_t v, lo, hi;
             memcpy(&v, fp, sizeof v);

@@ -20,9 +20,6 @@ typedef struct lg__sbuf {
 } lg__sbuf;
 
 __attribute__((format(printf, 2, 3))) void lg__sb_add(lg__sbuf *b, const char *fmt, ...);
-/* Appends n bytes of s in single quotes, escaping anything not printable ASCII and
- * shortening it to about 60 characters, so that a message stays one readable line. */
-void lg__sb_quote(lg__sbuf *b, const char *s, size_t n);
 /* Appends n bytes of s in single quotes, escaping anything not printable ASCII; a text
  * of more than 60 bytes is cut to 57, followed by "..." and " (N chars)". */
 void lg__sb_quote(lg__sbuf *b, const char *s, size_t n);

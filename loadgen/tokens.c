@@ -114,40 +114,15 @@ static void tally(const lg__collected *c, lg_token_results *k)
     k->count_source = k->samples_with_tokens ? "sut" : "none";
 }
 
-/* MLPerf's token-mode early stopping on the sorted array c->lat of n values: ES over
- * the array for SingleStream (with its 99th-percentile estimate), the plain query ES for
- * MultiStream (MLPerf passes the query latencies in both calls), over-bound counts for
- * Server (every issued sample missing from the array counts as over). */
-static void token_es(const lg__collected *c, const lg_results *r, size_t n, uint64_t over,
-                     lg_early_stopping *es)
-{
-    const lg__eff *e = c->e;
-    double p = e->target_latency_percentile;
-    switch (e->scenario) {
-    case LG_SINGLE_STREAM: {
-        lg__es_latency(c->lat, n, p, es);
-        lg_early_stopping es99;
-        lg__es_latency(c->lat, n, 0.99, &es99);
-        es->estimate99_ns = es99.met ? es99.estimate_ns : 0;
-        break;
-    }
-    case LG_MULTI_STREAM: *es = r->early_stopping; break;
-    case LG_SERVER:
-        lg__es_server(c->counts->queries, over + (c->records->count - n), p, es);
-        break;
-    case LG_OFFLINE: es->met = true; break;
-    }
-}
-
-/* The throughputs, MLPerf's formulas over its token count (and ours over the run). */
+/* The throughputs, MLPerf's formulas over its token count (and ours over the run). A
+ * one-query scenario's is over its longest latency, as its samples per second. */
 static void rates(const lg__collected *c, lg_results *r)
 {
-    const lg__eff *e = c->e;
     lg_token_results *k = &r->tokens;
     double tokens = (double)k->token_count;
     double max_s = (double)r->latency.max_ns / 1e9, issue_s = (double)r->final_issue_ns / 1e9;
     double run_s = (double)r->duration_ns / 1e9;
-    if (e->scenario == LG_OFFLINE) {
+    if (lg__scenario(c->e->scenario)->one_query) {
         k->tokens_per_sec = max_s > 0 ? tokens / max_s : 0.0;
     } else {
         k->completed_tokens_per_sec = c->secs_done > 0 ? tokens / c->secs_done : 0.0;
@@ -162,17 +137,14 @@ static void rates(const lg__collected *c, lg_results *r)
     }
 }
 
-/* infer_token_latencies: tokens/s from the sample count, needing no token data (MLPerf's
- * formulas: Server's over samples - 1, as its samples/s). */
+/* infer_token_latencies: tokens/s from the sample count, needing no token data. MLPerf
+ * multiplies its samples-per-second metric by the factor (in Server over samples - 1,
+ * as the metric), in the scenarios that have such a metric. */
 static void inferred(const lg__collected *c, lg_results *r)
 {
     const lg__eff *e = c->e;
-    double n = (double)c->records->count, factor = (double)e->token_scaling;
-    double max_s = (double)r->latency.max_ns / 1e9;
-    if (e->infer_tokens && e->scenario == LG_SERVER && c->secs_done > 0 && n > 0)
-        r->tokens.inferred_tokens_per_sec = (n - 1) * factor / c->secs_done;
-    if (e->infer_tokens && e->scenario == LG_OFFLINE && max_s > 0)
-        r->tokens.inferred_tokens_per_sec = n * factor / max_s;
+    if (e->infer_tokens && lg__scenario(e->scenario)->inferred_key)
+        r->tokens.inferred_tokens_per_sec = r->metric * (double)e->token_scaling;
 }
 
 /* Token mode: early stopping is TPOT's, then TTFT's only when TPOT's was met (MLPerf
@@ -183,24 +155,22 @@ static void inferred(const lg__collected *c, lg_results *r)
 static void token_mode(const lg__collected *c, lg_results *r)
 {
     const lg__eff *e = c->e;
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
     lg_token_results *k = &r->tokens;
-    if (e->scenario == LG_OFFLINE) {
-        k->ttft_early_stopping = (lg_early_stopping){.met = true};
-        k->tpot_early_stopping = (lg_early_stopping){.met = true};
-        return;
+    if (sc->perf_constraint) {
+        k->ttft_constraint_met = k->ttft.count && k->ttft.target_ns <= e->ttft_latency_ns;
+        k->tpot_constraint_met = k->tpot.count && k->tpot.target_ns <= e->tpot_latency_ns;
     }
+    if (!r->early_stopping.applies)
+        return;
     if (!k->tpot_early_stopping.met)
         k->ttft_early_stopping = (lg_early_stopping){0};
     bool met = k->tpot_early_stopping.met && k->ttft_early_stopping.met;
     r->early_stopping = k->ttft_early_stopping.applies ? k->ttft_early_stopping
                                                        : k->tpot_early_stopping;
     r->early_stopping.met = met;
-    if (e->scenario == LG_SINGLE_STREAM)
+    if (sc->metric_is_estimate)
         r->metric = (double)r->early_stopping.estimate_ns;
-    if (e->scenario == LG_SERVER) {
-        k->ttft_constraint_met = k->ttft.count && k->ttft.target_ns <= e->ttft_latency_ns;
-        k->tpot_constraint_met = k->tpot.count && k->tpot.target_ns <= e->tpot_latency_ns;
-    }
 }
 
 void lg__token_figures(const lg__collected *c, lg_results *r)
@@ -226,12 +196,13 @@ void lg__token_figures(const lg__collected *c, lg_results *r)
     uint64_t over;
     size_t n = fill(c, V_TPOT, e->tpot_latency_ns, &over);
     lg__latency_stats(c->lat, n, c->scratch, p, &k->tpot);
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
     if (e->token_mode)
-        token_es(c, r, n, over, &k->tpot_early_stopping);
+        sc->token_early_stopping(c, r, n, over, &k->tpot_early_stopping);
     n = fill(c, V_TTFT, e->ttft_latency_ns, &over);
     lg__latency_stats(c->lat, n, c->scratch, p, &k->ttft);
     if (e->token_mode)
-        token_es(c, r, n, over, &k->ttft_early_stopping);
+        sc->token_early_stopping(c, r, n, over, &k->ttft_early_stopping);
     n = fill(c, V_TTFT_SEND, INT64_MAX, &over);
     lg__latency_stats(c->lat, n, c->scratch, p, &k->ttft_from_send);
     n = fill(c, V_LAT_SEND, INT64_MAX, &over);

@@ -1,33 +1,19 @@
-/* format.c: numbers as people read them (durations, metric values, changes, p-values),
- * one set shared by the reports, the harness and the `loadgen` program so that the same
- * figure reads the same everywhere. */
+/* format.c: numbers as people read them (metric values, changes, p-values), one set
+ * shared by the reports, the harness and the `loadgen` program so that the same figure
+ * reads the same everywhere. Durations are the core's lg_format_ns(), which the
+ * library's own summary uses too. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "report/report.h"
-
-void rpt_format_ns(char *buf, size_t len, double ns)
-{
-    double a = fabs(ns);
-    if (!isfinite(ns))
-        snprintf(buf, len, "n/a");
-    else if (a >= 1e9)
-        snprintf(buf, len, "%.3f s", ns / 1e9);
-    else if (a >= 1e6)
-        snprintf(buf, len, "%.3f ms", ns / 1e6);
-    else if (a >= 1e3)
-        snprintf(buf, len, "%.1f us", ns / 1e3);
-    else
-        snprintf(buf, len, "%.0f ns", ns);
-}
+#include "report/format.h"
 
 void rpt_format_value(char *buf, size_t len, double v, const char *unit)
 {
     if (!isfinite(v))
         snprintf(buf, len, "n/a");
     else if (unit && !strcmp(unit, "ns"))
-        rpt_format_ns(buf, len, v);
+        lg_format_ns(v, buf, len);
     else if (unit && !strcmp(unit, "1/s"))
         snprintf(buf, len, "%.1f /s", v);
     else if (unit && *unit)

@@ -64,9 +64,10 @@ static rpt_verdict worst_verdict(const entry *e)
     return w;
 }
 
+/* lg_format_ns() where a cell needs the text as a value. */
 static const char *ns_text(char *buf, size_t len, double ns)
 {
-    rpt_format_ns(buf, len, ns);
+    lg_format_ns(ns, buf, len);
     return buf;
 }
 
@@ -577,7 +578,7 @@ static void run_figures(rpt_doc *d, const rpt_run_info *in)
                   (unsigned long long)r->samples_failed,
                   (unsigned long long)r->samples_timed_out);
     rpt__doc_cell(d, "duration");
-    rpt__doc_cell(d, "%.1f ms", (double)r->duration_ns / 1e6);
+    rpt__doc_cell(d, "%s", ns_text(a, sizeof a, (double)r->duration_ns));
     static const char *const names[] = {"min", "mean", "p50", "p90", "p95", "p97", "p99",
                                         "p99.9", "max"};
     int64_t vals[] = {l->min_ns, l->mean_ns, l->p50_ns, l->p90_ns, l->p95_ns, l->p97_ns,

@@ -265,8 +265,8 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
      * made the run INVALID, and "Fix the SUT first" above says so. */
     if ((f & LG_INVALID_PERF_CONSTRAINT) && run_overloaded(in)) {
         char p99[32], bound[32];
-        rpt_format_ns(p99, sizeof p99, (double)r->latency.target_ns);
-        rpt_format_ns(bound, sizeof bound, (double)in->target_latency_ns);
+        lg_format_ns((double)r->latency.target_ns, p99, sizeof p99);
+        lg_format_ns((double)in->target_latency_ns, bound, sizeof bound);
         rec(rc, RPT_FAIL,
             "The SUT cannot hold the latency bound at this rate (%s %s > %s at %.0f "
             "queries/s): lower --target-qps (try %.0f) or raise --target-latency-ms. "
@@ -572,10 +572,11 @@ static int throughput_interval(const rpt_run *run, const rpt_validate_opts *o,
     v->throughput_ci = true;
     v->throughput = (rpt_interval){ci.estimate, ci.lo, ci.hi};
     v->throughput_windows = w;
+    char wt[LG_FORMAT_NS_MAX];
+    lg_format_ns(width, wt, sizeof wt);
     snprintf(v->throughput_method, sizeof v->throughput_method,
-             "batch means: completions counted in %u equal time windows of %.1f ms from the "
-             "start to the last completion, t interval over the %u window rates", w,
-             width / 1e6, w);
+             "batch means: completions counted in %u equal time windows of %s from the "
+             "start to the last completion, t interval over the %u window rates", w, wt, w);
     return 0;
 }
 
@@ -631,7 +632,7 @@ static void check_outliers(rpt_validation *v, recs *rc, const double *sorted, si
     v->outliers_done = true;
     const stats_outliers_result *o = &v->outliers;
     char fence[32];
-    rpt_format_ns(fence, sizeof fence, o->high_severe_fence);
+    lg_format_ns(o->high_severe_fence, fence, sizeof fence);
     double share = (double)o->high_severe / (double)n;
     const char *fmt = "Tukey: %zu mild and %zu severe high outliers (above %s), %zu low; "
                       "MAD z-score: %zu high, %zu low. Counted, not removed.";
@@ -777,7 +778,8 @@ static int check_warmup(const rpt_run *run, const rpt__series *ser,
     v->warmup.p = mw.p;
     double warm_ms = warm * width / 1e6, ch = v->warmup.change, tol = o->warmup_tolerance;
     bool sig = mw.p < o->alpha;
-    char a[32], b[32], pbuf[16];
+    char a[32], b[32], pbuf[16], wt[LG_FORMAT_NS_MAX];
+    lg_format_ns(width, wt, sizeof wt);
     rpt_format_value(a, sizeof a, v->warmup.warm_median, use_lat ? "ns" : "1/s");
     rpt_format_value(b, sizeof b, v->warmup.rest_median, use_lat ? "ns" : "1/s");
     rpt_format_p(pbuf, sizeof pbuf, mw.p);
@@ -787,9 +789,9 @@ static int check_warmup(const rpt_run *run, const rpt__series *ser,
     const char *what = use_lat ? "median latency" : "throughput";
     if (slow_start) {
         check(v, RPT_CHECK_WARMUP, RPT_WARN,
-              "Warm-up detected: in the first %.0f ms (%u windows of %.1f ms) the %s was %s "
-              "against %s in the rest (%+.0f%%; Mann-Whitney p %s).", warm_ms, nw,
-              width / 1e6, what, a, b, ch * 100, pbuf);
+              "Warm-up detected: in the first %.0f ms (%u windows of %s) the %s was %s "
+              "against %s in the rest (%+.0f%%; Mann-Whitney p %s).", warm_ms, nw, wt, what,
+              a, b, ch * 100, pbuf);
         rec_longer(rc, RPT_WARN,
             "Discard warm-up: the first %.0f ms ran slower. Warm the SUT up before timing "
             "starts with --warmup-ms %llu, or run long enough that it weighs little: "
@@ -903,7 +905,7 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
             double lat_allow = fmax(tol, v->stability.latency_floor);
             excess = fmax(excess, ldev / lat_allow);
             char lm[32];
-            rpt_format_ns(lm, sizeof lm, lmean);
+            lg_format_ns(lmean, lm, sizeof lm);
             snprintf(latbuf, sizeof latbuf, "; %s latency %s, deviation %.1f%% (allowed "
                      "%.1f%%)", stats_percentile_label(ps).s, lm, ldev * 100, lat_allow * 100);
         } else {
@@ -912,11 +914,12 @@ static int check_stability(const rpt_run *run, const rpt__series *ser,
         }
         free(pool);
     }
-    char body[RPT_TEXT_MAX];
+    char body[RPT_TEXT_MAX], wt[LG_FORMAT_NS_MAX];
+    lg_format_ns(width, wt, sizeof wt);
     snprintf(body, sizeof body,
-             "Last %u of %u windows of %.1f ms: throughput %.1f /s, deviation %.1f%% "
-             "(allowed %.1f%%)%s.", k, S, width / 1e6, v->stability.throughput_mean,
-             dev * 100, tp_allow * 100, latbuf);
+             "Last %u of %u windows of %s: throughput %.1f /s, deviation %.1f%% "
+             "(allowed %.1f%%)%s.", k, S, wt, v->stability.throughput_mean, dev * 100,
+             tp_allow * 100, latbuf);
     if (excess <= 1.0) {
         check(v, RPT_CHECK_STABILITY, RPT_PASS, "Stable. %s", body);
     } else {

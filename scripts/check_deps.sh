@@ -1,7 +1,8 @@
 #!/bin/sh
 # check_deps.sh [ROOT]: holds the modules to their one-way chain of dependencies,
 #   stats, plot  <-  loadgen  <-  sut, qsl, report  <-  harness  <-  cli
-# and serve (the test server: stats only) <- cli
+# and serve (the test server: stats only) <- cli, and net (the clients of real servers:
+# loadgen and stats) <- cli
 # by reading every `#include "module/..."` of each module's sources, and holds every
 # module's internal.h to its own folder. Tests, fuzz targets, benchmarks and examples
 # may include anything (tests and fuzz targets are white-box). Prints each back-edge
@@ -18,15 +19,16 @@ allowed() {
     stats) echo "" ;;
     plot | serve) echo "stats" ;;
     loadgen) echo "stats" ;;
+    net) echo "loadgen stats" ;;
     sut | qsl) echo "loadgen stats" ;;
     report) echo "loadgen stats plot" ;;
     harness) echo "loadgen stats plot sut qsl report" ;;
-    cli) echo "loadgen stats plot sut qsl report harness serve" ;;
+    cli) echo "loadgen stats plot sut qsl report harness serve net" ;;
     esac
 }
 
 bad=0
-for mod in stats plot serve loadgen sut qsl report harness cli; do
+for mod in stats plot serve loadgen net sut qsl report harness cli; do
     [ -d "$mod" ] || continue
     ok=$(allowed "$mod")
     # file:line:module/header for every include of one of ours.

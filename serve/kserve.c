@@ -50,6 +50,160 @@ typedef struct tensor {
     bool binary;
 } tensor;
 
+/* Reads one input tensor's description (name, datatype, shape, and either data or a
+ * binary_data_size within the body's binary part, binlen bytes of which *bin_total are
+ * taken). Returns NULL, or the reason it is refused (written into msg). */
+static const char *read_input(js in, size_t nin, size_t binlen, size_t *bin_total, tensor *t,
+                              char *msg, size_t mlen)
+{
+    memset(t, 0, sizeof *t);
+    js_it sit;
+    js dim, params, bds;
+    if (!js_is_obj(in) || !js_get(in, "name", &t->name) || !js_is_str(t->name) ||
+        !js_get(in, "datatype", &t->dtype) || !js_get(in, "shape", &t->shape) ||
+        !js_iter(t->shape, &sit)) {
+        snprintf(msg, mlen, "input %zu needs a name, a datatype and a shape", nin);
+        return msg;
+    }
+    t->size = dtype_size(t->dtype);
+    if (t->size < 0) {
+        snprintf(msg, mlen, "input %zu: unknown datatype", nin);
+        return msg;
+    }
+    t->elems = 1;
+    while (js_next(&sit, &dim)) {
+        uint64_t d;
+        if (!js_u64(dim, &d) || d > (1ull << 40) || (d && t->elems > (1ull << 40) / d)) {
+            snprintf(msg, mlen, "input %zu: bad or too large shape", nin);
+            return msg;
+        }
+        t->elems *= d;
+    }
+    uint64_t size = 0;
+    if (js_get(in, "parameters", &params) && js_get(params, "binary_data_size", &bds)) {
+        if (!js_u64(bds, &size) || size > binlen - *bin_total) {
+            snprintf(msg, mlen,
+                     "input %zu: binary_data_size is not a size within the body's "
+                     "binary part (%zu bytes)", nin, binlen);
+            return msg;
+        }
+        t->binary = true;
+        t->bin_off = *bin_total;
+        t->bin_len = (size_t)size;
+        *bin_total += (size_t)size;
+    } else if (js_get(in, "data", &t->data)) {
+        t->has_data = true;
+    } else {
+        snprintf(msg, mlen, "input %zu has neither data nor parameters.binary_data_size",
+                 nin);
+        return msg;
+    }
+    return NULL;
+}
+
+/* Reads the request's inputs; *first receives the first. Returns NULL, or the reason the
+ * request is refused (written into msg or a static text). */
+static const char *read_inputs(js doc, size_t binlen, tensor *first, char *msg, size_t mlen)
+{
+    js inputs, in;
+    js_it it;
+    if (!js_get(doc, "inputs", &inputs) || !js_iter(inputs, &it))
+        return "'inputs' is missing or not an array";
+    size_t nin = 0, bin_total = 0;
+    while (js_next(&it, &in)) {
+        tensor t;
+        const char *why = read_input(in, nin, binlen, &bin_total, &t, msg, mlen);
+        if (why)
+            return why;
+        if (nin++ == 0)
+            *first = t;
+    }
+    if (nin == 0)
+        return "'inputs' is empty";
+    if (bin_total != binlen) {
+        snprintf(msg, mlen,
+                 "the inputs' binary_data_size add up to %zu bytes, the body's binary "
+                 "part holds %zu", bin_total, binlen);
+        return msg;
+    }
+    return NULL;
+}
+
+/* Whether the reply's output goes binary (asked for the whole request or for a requested
+ * output), and the first requested output's name, if any. */
+static bool binary_output(js doc, js *oname, bool *have_oname)
+{
+    bool bin_out = false;
+    js params, outputs, out0, v;
+    js_it it;
+    *have_oname = false;
+    if (js_get(doc, "parameters", &params) && js_get(params, "binary_data_output", &v))
+        bin_out = js_is_true(v);
+    if (js_get(doc, "outputs", &outputs) && js_iter(outputs, &it)) {
+        bool firstout = true;
+        while (js_next(&it, &out0)) {
+            js op, bd;
+            if (js_get(out0, "parameters", &op) && js_get(op, "binary_data", &bd) &&
+                js_is_true(bd))
+                bin_out = true;
+            if (firstout && js_get(out0, "name", oname) && js_is_str(*oname))
+                *have_oname = true;
+            firstout = false;
+        }
+    }
+    return bin_out;
+}
+
+static void put_js(sbuf *b, js v)
+{
+    sb_put(b, v.p, (size_t)(v.end - v.p));
+}
+
+/* The output tensor's description and, when it is not binary, its data: the first input
+ * echoed, or elems zeros of FP32 (BOOL false, BYTES ""). */
+static void write_output(sbuf *b, const tensor *first, bool echo, uint64_t elems, bool bin_out,
+                         uint64_t bin_bytes, const js *oname)
+{
+    sb_puts(b, ",\"outputs\":[{\"name\":");
+    if (oname)
+        put_js(b, *oname);
+    else
+        sb_puts(b, "\"output0\"");
+    sb_puts(b, ",\"datatype\":");
+    if (echo)
+        put_js(b, first->dtype);
+    else
+        sb_puts(b, "\"FP32\"");
+    sb_puts(b, ",\"shape\":");
+    if (echo) {
+        put_js(b, first->shape);
+    } else {
+        sb_puts(b, "[");
+        sb_u64(b, elems);
+        sb_puts(b, "]");
+    }
+    if (bin_out) {
+        sb_puts(b, ",\"parameters\":{\"binary_data_size\":");
+        sb_u64(b, bin_bytes);
+        sb_puts(b, "}}]}");
+    } else if (echo && first->has_data) {
+        sb_puts(b, ",\"data\":");
+        put_js(b, first->data);
+        sb_puts(b, "}]}");
+    } else {
+        const char *zero = echo && js_str_eq(first->dtype, "BOOL")    ? "false"
+                           : echo && js_str_eq(first->dtype, "BYTES") ? "\"\""
+                                                                      : "0";
+        sb_puts(b, ",\"data\":[");
+        for (uint64_t i = 0; i < elems; i++) {
+            if (i)
+                sb_puts(b, ",");
+            sb_puts(b, zero);
+        }
+        sb_puts(b, "]}]}");
+    }
+}
+
 static void infer(conn *c, const char *body, size_t blen, int64_t ihcl, uint64_t t0)
 {
     worker *w = c->w;
@@ -71,101 +225,20 @@ static void infer(conn *c, const char *body, size_t blen, int64_t ihcl, uint64_t
         bin = body + jlen;
         binlen = blen - jlen;
     }
-    js doc, inputs, v;
+    js doc, v, oname;
     if (!js_check(body, jlen, &doc) || !js_is_obj(doc)) {
         conn_error(c, ep, 400, "the request's JSON is malformed or not an object", false, NULL);
         return;
     }
-    js_it it;
-    if (!js_get(doc, "inputs", &inputs) || !js_iter(inputs, &it)) {
-        conn_error(c, ep, 400, "'inputs' is missing or not an array", false, NULL);
-        return;
-    }
     tensor first;
     memset(&first, 0, sizeof first);
-    size_t nin = 0, bin_total = 0;
-    js in;
-    while (js_next(&it, &in)) {
-        tensor t;
-        memset(&t, 0, sizeof t);
-        js_it sit;
-        js dim, params, bds;
-        if (!js_is_obj(in) || !js_get(in, "name", &t.name) || !js_is_str(t.name) ||
-            !js_get(in, "datatype", &t.dtype) || !js_get(in, "shape", &t.shape) ||
-            !js_iter(t.shape, &sit)) {
-            snprintf(msg, sizeof msg, "input %zu needs a name, a datatype and a shape", nin);
-            conn_error(c, ep, 400, msg, false, NULL);
-            return;
-        }
-        t.size = dtype_size(t.dtype);
-        if (t.size < 0) {
-            snprintf(msg, sizeof msg, "input %zu: unknown datatype", nin);
-            conn_error(c, ep, 400, msg, false, NULL);
-            return;
-        }
-        t.elems = 1;
-        while (js_next(&sit, &dim)) {
-            uint64_t d;
-            if (!js_u64(dim, &d) || d > (1ull << 40) || (d && t.elems > (1ull << 40) / d)) {
-                snprintf(msg, sizeof msg, "input %zu: bad or too large shape", nin);
-                conn_error(c, ep, 400, msg, false, NULL);
-                return;
-            }
-            t.elems *= d;
-        }
-        uint64_t size = 0;
-        if (js_get(in, "parameters", &params) && js_get(params, "binary_data_size", &bds)) {
-            if (!js_u64(bds, &size) || size > binlen - bin_total) {
-                snprintf(msg, sizeof msg,
-                         "input %zu: binary_data_size is not a size within the body's "
-                         "binary part (%zu bytes)", nin, binlen);
-                conn_error(c, ep, 400, msg, false, NULL);
-                return;
-            }
-            t.binary = true;
-            t.bin_off = bin_total;
-            t.bin_len = (size_t)size;
-            bin_total += (size_t)size;
-        } else if (js_get(in, "data", &t.data)) {
-            t.has_data = true;
-        } else {
-            snprintf(msg, sizeof msg,
-                     "input %zu has neither data nor parameters.binary_data_size", nin);
-            conn_error(c, ep, 400, msg, false, NULL);
-            return;
-        }
-        if (nin++ == 0)
-            first = t;
-    }
-    if (nin == 0) {
-        conn_error(c, ep, 400, "'inputs' is empty", false, NULL);
+    const char *why = read_inputs(doc, binlen, &first, msg, sizeof msg);
+    if (why) {
+        conn_error(c, ep, 400, why, false, NULL);
         return;
     }
-    if (bin_total != binlen) {
-        snprintf(msg, sizeof msg,
-                 "the inputs' binary_data_size add up to %zu bytes, the body's binary "
-                 "part holds %zu", bin_total, binlen);
-        conn_error(c, ep, 400, msg, false, NULL);
-        return;
-    }
-    /* Binary output: asked for the whole request or for a requested output. */
-    bool bin_out = false;
-    js params, outputs, out0, oname;
-    bool have_oname = false;
-    if (js_get(doc, "parameters", &params) && js_get(params, "binary_data_output", &v))
-        bin_out = js_is_true(v);
-    if (js_get(doc, "outputs", &outputs) && js_iter(outputs, &it)) {
-        bool firstout = true;
-        while (js_next(&it, &out0)) {
-            js op, bd;
-            if (js_get(out0, "parameters", &op) && js_get(op, "binary_data", &bd) &&
-                js_is_true(bd))
-                bin_out = true;
-            if (firstout && js_get(out0, "name", &oname) && js_is_str(oname))
-                have_oname = true;
-            firstout = false;
-        }
-    }
+    bool have_oname;
+    bool bin_out = binary_output(doc, &oname, &have_oname);
     /* The output tensor. */
     bool echo = cfg->output_elems == 0;
     uint64_t elems = echo ? first.elems : cfg->output_elems;
@@ -198,7 +271,7 @@ static void infer(conn *c, const char *body, size_t blen, int64_t ihcl, uint64_t
     sb_puts(b, ",\"model_version\":\"1\"");
     if (js_get(doc, "id", &v) && js_is_str(v)) {
         sb_puts(b, ",\"id\":");
-        sb_put(b, v.p, (size_t)(v.end - v.p));
+        put_js(b, v);
     }
     size_t pad_at = 0, pad_len = 0;
     if (f == SERVE_FAULT_OVERSIZE) {
@@ -207,44 +280,7 @@ static void infer(conn *c, const char *body, size_t blen, int64_t ihcl, uint64_t
         pad_len = cfg->oversize_bytes;
         sb_puts(b, "\"");
     }
-    sb_puts(b, ",\"outputs\":[{\"name\":");
-    if (have_oname)
-        sb_put(b, oname.p, (size_t)(oname.end - oname.p));
-    else
-        sb_puts(b, "\"output0\"");
-    sb_puts(b, ",\"datatype\":");
-    if (echo)
-        sb_put(b, first.dtype.p, (size_t)(first.dtype.end - first.dtype.p));
-    else
-        sb_puts(b, "\"FP32\"");
-    sb_puts(b, ",\"shape\":");
-    if (echo) {
-        sb_put(b, first.shape.p, (size_t)(first.shape.end - first.shape.p));
-    } else {
-        sb_puts(b, "[");
-        sb_u64(b, elems);
-        sb_puts(b, "]");
-    }
-    if (bin_out) {
-        sb_puts(b, ",\"parameters\":{\"binary_data_size\":");
-        sb_u64(b, bin_bytes);
-        sb_puts(b, "}}]}");
-    } else if (echo && first.has_data) {
-        sb_puts(b, ",\"data\":");
-        sb_put(b, first.data.p, (size_t)(first.data.end - first.data.p));
-        sb_puts(b, "}]}");
-    } else {
-        const char *zero = echo && js_str_eq(first.dtype, "BOOL")    ? "false"
-                           : echo && js_str_eq(first.dtype, "BYTES") ? "\"\""
-                                                                     : "0";
-        sb_puts(b, ",\"data\":[");
-        for (uint64_t i = 0; i < elems; i++) {
-            if (i)
-                sb_puts(b, ",");
-            sb_puts(b, zero);
-        }
-        sb_puts(b, "]}]}");
-    }
+    write_output(b, &first, echo, elems, bin_out, bin_bytes, have_oname ? &oname : NULL);
     char extra[96];
     const char *ctype = "application/json";
     const char *xh = NULL;

@@ -592,7 +592,7 @@ Test(runs, server_result_shows_the_bound_beside_the_percentile, .timeout = 60, T
     const char *next = strchr(lat + 1, '\n');
     cr_assert_not_null(next);
     cr_expect_eq(strncmp(next, "\n  bound    p99 ", 16), 0, "%s", p.out);
-    cr_expect_not_null(strstr(next, " <= bound 100 ms (within)\n"), "%s", p.out);
+    cr_expect_not_null(strstr(next, " <= bound 100.0 ms (within)\n"), "%s", p.out);
     proc_free(&p);
     RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--target-qps", "5000",
         "--target-latency-ms", "0.000001", "--min-duration-ms", "100", "--out", in_cwd("inv"),

@@ -24,7 +24,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "report/report.h"
+#include "report/compare.h"
+#include "report/metrics.h"
+#include "report/run.h"
 #include "tests/testutil.h"
 
 /* ---- helpers (the shared ones are in tests/testutil.h) -------------------------- */

@@ -20,7 +20,8 @@
 #include "loadgen/internal.h"
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
-#include "report/report.h"
+#include "report/run.h"
+#include "report/validate.h"
 #include "tests/testutil.h"
 #include "sut/sut.h"
 

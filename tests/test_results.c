@@ -2,6 +2,10 @@
  * and the effective settings (lg__results): no test runs here; records are made by
  * hand and the figures checked against MLPerf's rules. */
 #include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "loadgen/internal.h"
@@ -168,7 +172,7 @@ Test(samples_format, header_and_record_are_little_endian_bytes, .timeout = 10)
 #include <stdlib.h>
 
 #include "loadgen/results_fields.h"
-#include "report/report.h"
+#include "report/run.h"
 
 static void echo_issue(void *ctx, const lg_sample *s, size_t n)
 {
@@ -283,7 +287,7 @@ Test(results_text, metric_line_and_accuracy_counts, .timeout = 10)
     r.query_latency.count = 769;
     r.query_latency.max_ns = 16505000;
     lg_results_format(&r, text, sizeof text);
-    cr_expect(strstr(text, "= 16.505 ms (16505000 ns)\n           = the maximum: with 769 "
+    cr_expect(strstr(text, "= 16.51 ms (16505000 ns)\n           = the maximum: with 769 "
                            "queries early stopping discards none"), "%s", text);
     r.query_latency.max_ns = 20000000; /* the estimate below the maximum: no note */
     lg_results_format(&r, text, sizeof text);
@@ -291,7 +295,10 @@ Test(results_text, metric_line_and_accuracy_counts, .timeout = 10)
 
     r.mode = LG_MODE_ACCURACY;
     r.samples_issued = r.samples_completed = r.accuracy_samples_logged = 1024;
+    r.duration_ns = 301000000;
     lg_results_format(&r, text, sizeof text);
+    cr_expect(strstr(text, "\n  duration 301.0 ms\n"), "durations are lg_format_ns's: %s",
+              text);
     cr_expect(strstr(text, "  accuracy: 1024 samples issued, 1024 completed, 0 failed, 0 "
                            "timed out; 1024 responses logged"), "%s", text);
     cr_expect(!strstr(text, "metric"), "%s", text);
@@ -683,13 +690,15 @@ Test(token_results, throughputs_follow_mlperfs_formulas, .timeout = 10)
                  "the last query went out at 2000 ns");
     /* latencies 1000, 2000, 2000: integer mean 1666 */
     cr_expect_eq(k->tokens_per_sec_without_loadgen_overhead, 60 / (1666e-9 * 3));
-    cr_expect_eq(k->inferred_tokens_per_sec, 2.0 * 69 / 4000e-9, "(samples - 1) x factor");
+    cr_expect_lt(fabs(k->inferred_tokens_per_sec - 2.0 * 69 / 4000e-9), 1e-9 * 2.0 * 69 / 4000e-9, "%.17g",
+                 k->inferred_tokens_per_sec);
     s.scenario = LG_OFFLINE;
     e = eff_of(&s);
     cr_assert_eq(lg__results(&e, &st, &c, &r), 0);
     /* Offline counts from the pass's start: the longest latency is 4000. */
     cr_expect_eq(k->tokens_per_sec, 60 / 4000e-9);
-    cr_expect_eq(k->inferred_tokens_per_sec, 3.0 * 69 / 4000e-9, "samples x factor");
+    cr_expect_lt(fabs(k->inferred_tokens_per_sec - 3.0 * 69 / 4000e-9), 1e-9 * 3.0 * 69 / 4000e-9, "%.17g",
+                 k->inferred_tokens_per_sec);
     cr_expect_eq(k->completed_tokens_per_sec, 0.0);
     /* Inferred tokens need no token data: infer_token_latencies alone. */
     lg_settings o;
@@ -700,7 +709,8 @@ Test(token_results, throughputs_follow_mlperfs_formulas, .timeout = 10)
     e = eff_of(&o);
     cr_assert_eq(lg__results(&e, &st, &c, &r), 0);
     cr_expect_not(k->applies);
-    cr_expect_eq(k->inferred_tokens_per_sec, 3.0 * 69 / 4000e-9);
+    cr_expect_lt(fabs(k->inferred_tokens_per_sec - 3.0 * 69 / 4000e-9), 1e-9 * 3.0 * 69 / 4000e-9, "%.17g",
+                 k->inferred_tokens_per_sec);
     cr_expect_eq(k->tokens_per_sec, 0.0);
     lg__store_free(&st);
 }
@@ -721,4 +731,132 @@ Test(token_results, a_pass_without_tokens_has_no_token_figures, .timeout = 10)
     cr_expect_eq(r.tokens.ttft.count, 0);
     cr_expect(r.valid, "0x%x", r.invalid_reasons);
     lg__store_free(&st);
+}
+
+/* ---- lg_format_ns: the one duration format ----------------------------------------- */
+
+/* lg_format_ns(ns) into a buffer of `len` bytes filled with 'x' first (static). */
+static char ns_buf[64];
+static const char *ns_text(double ns, size_t len)
+{
+    memset(ns_buf, 'x', sizeof ns_buf);
+    lg_format_ns(ns, ns_buf, len);
+    return ns_buf;
+}
+#define NS(v) ns_text((v), LG_FORMAT_NS_MAX)
+
+Test(format_ns, whole_nanoseconds_below_a_microsecond, .timeout = 10)
+{
+    cr_expect_str_eq(NS(0), "0 ns");
+    cr_expect_str_eq(NS(-0.0), "0 ns");
+    cr_expect_str_eq(NS(0.4), "0 ns");
+    cr_expect_str_eq(NS(-0.4), "0 ns", "a value that rounds to 0 has no sign");
+    cr_expect_str_eq(NS(0.5), "1 ns");
+    cr_expect_str_eq(NS(95), "95 ns");
+    cr_expect_str_eq(NS(95.5), "96 ns");
+    cr_expect_str_eq(NS(-95), "-95 ns");
+    cr_expect_str_eq(NS(999), "999 ns");
+    cr_expect_str_eq(NS(999.4), "999 ns");
+}
+
+Test(format_ns, four_significant_digits_from_a_microsecond, .timeout = 10)
+{
+    cr_expect_str_eq(NS(999.5), "1.000 us", "rounds to 1000 ns: a microsecond");
+    cr_expect_str_eq(NS(1000), "1.000 us");
+    cr_expect_str_eq(NS(1234), "1.234 us");
+    cr_expect_str_eq(NS(1234.5), "1.235 us");
+    cr_expect_str_eq(NS(12345), "12.35 us", "halves round away from zero");
+    cr_expect_str_eq(NS(812412), "812.4 us");
+    cr_expect_str_eq(NS(999949), "999.9 us");
+    cr_expect_str_eq(NS(999950), "1.000 ms", "the unit is chosen after rounding");
+    cr_expect_str_eq(NS(999960), "1.000 ms");
+    cr_expect_str_eq(NS(1234567), "1.235 ms");
+    cr_expect_str_eq(NS(3e6), "3.000 ms", "trailing zeros are kept");
+    cr_expect_str_eq(NS(12345678), "12.35 ms");
+    cr_expect_str_eq(NS(123456789), "123.5 ms");
+    cr_expect_str_eq(NS(2.1e9), "2.100 s");
+    cr_expect_str_eq(NS(999949999999.0), "999.9 s");
+    cr_expect_str_eq(NS(-1.5e6), "-1.500 ms");
+    cr_expect_str_eq(NS(-812412), "-812.4 us");
+}
+
+Test(format_ns, whole_seconds_from_1000_s_and_the_int64_extremes, .timeout = 10)
+{
+    cr_expect_str_eq(NS(999950000000.0), "1000 s");
+    cr_expect_str_eq(NS(3600e9), "3600 s");
+    cr_expect_str_eq(NS(86400e9), "86400 s");
+    cr_expect_str_eq(NS((double)INT64_MAX), "9223372037 s");
+    cr_expect_str_eq(NS((double)INT64_MIN), "-9223372037 s");
+    cr_expect_str_eq(NS((double)(INT64_MIN + 1)), "-9223372037 s");
+    /* Beyond any int64_t of ns (means, bounds of damaged data): an exponent. */
+    cr_expect_str_eq(NS(9.9995e20), "999950000000 s");
+    cr_expect_str_eq(NS(1e21), "1.000e+12 s");
+    cr_expect_str_eq(NS(-9.99e26), "-9.990e+17 s");
+    cr_expect_str_eq(NS(9.9996e29), "1.000e+21 s", "a mantissa that rounds up to 10");
+    cr_expect_str_eq(NS(DBL_MAX), "1.798e+299 s");
+    cr_expect_str_eq(NS(NAN), "n/a");
+    cr_expect_str_eq(NS(INFINITY), "n/a");
+    cr_expect_str_eq(NS(-INFINITY), "n/a");
+}
+
+Test(format_ns, truncates_as_snprintf_and_returns_the_whole_length, .timeout = 10)
+{
+    cr_expect_str_eq(ns_text(1234567, 5), "1.23");
+    cr_expect_eq(ns_buf[5], 'x', "nothing written past len");
+    cr_expect_eq(lg_format_ns(1234567, ns_buf, 5), 8);
+    cr_expect_eq(lg_format_ns(1234567, NULL, 0), 8, "len 0 measures");
+    memset(ns_buf, 'x', sizeof ns_buf);
+    cr_expect_eq(lg_format_ns(-9.99e26, ns_buf, 0), 12); /* "-9.990e+17 s" */
+    cr_expect_eq(ns_buf[0], 'x', "len 0 writes nothing");
+    cr_expect_str_eq(ns_text(95, 1), "");
+}
+
+/* Every text over 40 magnitudes, both signs: it fits LG_FORMAT_NS_MAX, its length is
+ * the return value, it reads back within half a unit of its last digit, and from 1 us
+ * to 1000 s it has exactly 4 significant digits. */
+Test(format_ns, every_magnitude_reads_back_within_its_last_digit, .timeout = 30)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } units[] = {{" ns", 1}, {" us", 1e3}, {" ms", 1e6}, {" s", 1e9}};
+    uint64_t x = 88172645463325252ull; /* xorshift64 */
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        /* A magnitude from 10^-1 to 10^20 ns, a whole number half the time. */
+        double v = pow(10.0, (double)(x % 2100000) / 100000.0 - 1.0);
+        if (x & 2)
+            v = floor(v);
+        if (x & 4)
+            v = -v;
+        char t[LG_FORMAT_NS_MAX];
+        int n = lg_format_ns(v, t, sizeof t);
+        cr_assert_eq((size_t)n, strlen(t), "%.17g: %s", v, t);
+        cr_assert_lt(strlen(t), sizeof t, "%.17g: %s", v, t);
+        double scale = 0;
+        for (size_t u = 0; u < 4; u++) {
+            size_t ul = strlen(units[u].unit);
+            if ((size_t)n > ul && !strcmp(t + n - ul, units[u].unit) && !strchr(t, 'e'))
+                scale = units[u].ns;
+        }
+        if (!scale) {
+            cr_assert(strchr(t, 'e'), "%.17g: %s has no known unit", v, t);
+            continue;
+        }
+        double back = strtod(t, NULL) * scale;
+        const char *dot = strchr(t, '.');
+        /* Half a unit of the last digit printed, in ns. */
+        size_t decimals = dot ? strcspn(dot + 1, " ") : 0;
+        double half = 0.5 * scale * pow(10.0, -(double)decimals);
+        cr_assert_leq(fabs(back - v), half * (1 + 1e-9) + 1e-6 * fabs(v) * 1e-6,
+                      "%.17g: %s", v, t);
+        if (dot) {
+            size_t digits = 0;
+            for (const char *c = t; *c && *c != ' '; c++)
+                digits += *c >= '0' && *c <= '9';
+            cr_assert_eq(digits, 4, "%.17g: %s", v, t);
+            cr_assert_geq(fabs(back), scale * (1 - 1e-12), "%.17g: %s: below 1 of its unit",
+                          v, t);
+        }
+    }
 }

@@ -16,7 +16,7 @@
 
 #include "loadgen/loadgen.h"
 #include "qsl/qsl.h"
-#include "report/report.h"
+#include "report/run.h"
 #include "sut/sut.h"
 #include "tests/testutil.h"
 

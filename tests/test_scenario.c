@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "loadgen/internal.h"
+#include "loadgen/settings_table.h"
 
 static const lg_scenario ALL[4] = {LG_SINGLE_STREAM, LG_MULTI_STREAM, LG_SERVER, LG_OFFLINE};
 
@@ -32,6 +33,80 @@ Test(scenario_table, every_scenario_has_every_operation, .timeout = 10)
     cr_expect(lg__scenario(LG_OFFLINE)->one_query);
     cr_expect(lg__scenario(LG_SERVER)->perf_constraint);
     cr_expect(lg__scenario(LG_MULTI_STREAM)->per_query);
+}
+
+/* What the rest of the core asks the table instead of naming a scenario: names, the
+ * rate setting of lg_settings_warnings and the config reader, early stopping's lines. */
+Test(scenario_table, names_rates_and_early_stopping_come_from_the_table, .timeout = 10)
+{
+    static const char *const names[4] = {"SingleStream", "MultiStream", "Server", "Offline"};
+    cr_expect_eq(LG__NSCENARIOS, 4);
+    for (int i = 0; i < 4; i++) {
+        const lg__scenario_ops *o = lg__scenario(ALL[i]);
+        cr_expect_str_eq(lg_scenario_name(ALL[i]), names[i]);
+        lg_scenario back = (lg_scenario)-1;
+        cr_expect_eq(lg_scenario_parse(names[i], &back), 0);
+        cr_expect_eq(back, ALL[i], "%s", names[i]);
+        if (o->alias) {
+            back = (lg_scenario)-1;
+            cr_expect_eq(lg_scenario_parse(o->alias, &back), 0, "%s", o->alias);
+            cr_expect_eq(back, ALL[i], "%s", o->alias);
+        }
+        /* The rate setting is a field of the settings table that applies to the
+         * scenario. */
+        int f = lg_settings_field_find(o->rate_setting);
+        cr_assert_geq(f, 0, "%s: rate setting '%s' is no field", names[i], o->rate_setting);
+        cr_expect(lg__fields[f].scen & LG_SCENARIO_BIT(ALL[i]), "%s: %s", names[i],
+                  o->rate_setting);
+        cr_expect(o->rate_words && o->rate_words[0] && o->min_count_words &&
+                  o->min_count_words[0], "%s", names[i]);
+        /* The metric is an estimate exactly where it is a latency; early stopping has
+         * lines wherever it applies (all but Offline). */
+        cr_expect_eq(o->metric_is_estimate, !strcmp(o->metric_unit, "ns"), "%s", names[i]);
+        cr_expect_eq(o->early_stopping_text != NULL, ALL[i] != LG_OFFLINE, "%s", names[i]);
+    }
+    cr_expect_str_eq(lg_scenario_name((lg_scenario)4), "Unknown");
+    lg_scenario x;
+    cr_expect_eq(lg_scenario_parse("ss", &x), 0);
+    cr_expect_eq(x, LG_SINGLE_STREAM);
+    cr_expect_eq(lg_scenario_parse("multi-stream", &x), 0);
+    cr_expect_eq(x, LG_MULTI_STREAM);
+    cr_expect_eq(lg_scenario_parse("sv", &x), LG_EINVAL);
+    cr_expect_eq(lg_scenario_parse(NULL, &x), LG_EINVAL);
+    cr_expect(lg__scenario(LG_SERVER)->open_loop);
+    cr_expect(!lg__scenario(LG_SINGLE_STREAM)->open_loop);
+}
+
+/* lg_settings_warnings' text for each scenario, from the table's rate setting and
+ * words: the same text as when settings.c named each scenario itself. */
+Test(scenario_table, each_scenario_names_its_own_rate_in_the_warning, .timeout = 10)
+{
+    static const char *const want[4] = {
+        "single_stream_expected_latency_ns = 1000000000: the run is expected to take about "
+        "100 s (min_query_count queries at this rate), 100x min_duration_ms (1 s); set "
+        "single_stream_expected_latency_ns to what the SUT does",
+        "multi_stream_expected_latency_ns = 2500000000: the run is expected to take about "
+        "250 s (min_query_count queries at this rate), 250x min_duration_ms (1 s); set "
+        "multi_stream_expected_latency_ns to what the SUT does",
+        "server_target_qps = 1: the run is expected to take about 100 s (min_query_count "
+        "queries at this rate), 100x min_duration_ms (1 s); set server_target_qps to what "
+        "the SUT does (1 per second is lg_settings_default's stand-in)",
+        "offline_expected_qps = 1: the run is expected to take about 100 s (the Offline "
+        "query's samples at this rate), 100x min_duration_ms (1 s); set "
+        "offline_expected_qps to what the SUT does (1 per second is lg_settings_default's "
+        "stand-in)",
+    };
+    for (int i = 0; i < 4; i++) {
+        lg_settings s;
+        lg_settings_default(&s);
+        s.scenario = ALL[i];
+        s.min_duration_ms = 1000;
+        s.single_stream_expected_latency_ns = 1e9;
+        s.multi_stream_expected_latency_ns = 2.5e9;
+        char w[1024];
+        cr_expect_eq(lg_settings_warnings(&s, NULL, w, sizeof w), 1);
+        cr_expect_str_eq(w, want[i]);
+    }
 }
 
 static lg__eff eff_for(lg_scenario sc, uint64_t min_duration_ms)
@@ -105,4 +180,24 @@ Test(scenario_table, one_query_latencies_count_from_the_start, .timeout = 10)
     cr_expect_not(r.early_stopping.applies);
     cr_expect_str_eq(r.metric_name, "result_samples_per_second");
     lg__store_free(&st);
+}
+
+/* The token operations (loadgen/tokens.c asks them instead of naming a scenario): every
+ * scenario has them; MLPerf needs first tokens everywhere but in Offline, and reports
+ * inferred tokens in the two throughput scenarios, with a summary line each. */
+Test(scenario_table, every_scenario_has_its_token_operations, .timeout = 10)
+{
+    for (int i = 0; i < 4; i++) {
+        const lg__scenario_ops *o = lg__scenario(ALL[i]);
+        const char *name = lg_scenario_name(ALL[i]);
+        cr_expect(o->token_early_stopping && o->summary_token_result &&
+                      o->summary_token_stats, "%s: a token operation is missing", name);
+        cr_expect_eq(o->needs_first_token, ALL[i] != LG_OFFLINE, "%s", name);
+        cr_expect_eq(o->inferred_key != NULL, o->summary_inferred != NULL, "%s", name);
+        cr_expect_eq(o->inferred_key != NULL, !strcmp(o->metric_unit, "1/s"), "%s", name);
+    }
+    cr_expect_str_eq(lg__scenario(LG_SERVER)->inferred_key,
+                     "result_inferred_completed_tokens_per_second");
+    cr_expect_str_eq(lg__scenario(LG_OFFLINE)->inferred_key,
+                     "result_inferred_tokens_per_second");
 }

@@ -24,7 +24,9 @@
 #include <unistd.h>
 
 #include "report/internal.h"
-#include "report/report.h"
+#include "report/metrics.h"
+#include "report/run.h"
+#include "report/validate.h"
 #include "tests/testutil.h"
 
 /* ---- helpers (the shared ones are in tests/testutil.h) -------------------------- */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "report/report.h"
+#include "loadgen/loadgen.h"
+#include "report/doc.h"
 #include "tests/testutil.h"
 
 char tu_tmp[64];

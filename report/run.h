@@ -1,0 +1,198 @@
+/* report/run.h: finished runs read back from their folders (results.json, samples.bin,
+ * the provenance lines, what differs between two runs) and result sets (a run folder or
+ * a folder of repetitions); the machine a run ran on. Part of the report library
+ * (report/report.h includes every part; its conventions apply). docs/reports.md. */
+#ifndef REPORT_RUN_H
+#define REPORT_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loadgen/loadgen.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==================================================================================== */
+/* One run, read back from its folder                                                   */
+/* ==================================================================================== */
+
+/* One record of samples.bin (docs/logs.md): times in ns from the pass start. */
+typedef struct rpt_sample {
+    int64_t scheduled_ns; /* Offline: 0 */
+    int64_t issued_ns;    /* Offline: 0 */
+    int64_t completed_ns; /* -1 when the sample never completed */
+    uint32_t index;       /* QSL index */
+    int32_t status;       /* 0 = success */
+} rpt_sample;
+
+/* A token run's fields of a samples.bin record (version 3): times in ns from the pass
+ * start. */
+typedef struct rpt_token_sample {
+    int64_t first_token_ns; /* 0 = no first token */
+    int64_t n_tokens;       /* 0 = not reported */
+    int64_t sent_ns;        /* 0 = unknown */
+} rpt_token_sample;
+
+/* A machine: the one a run ran on (rpt_run_info.environment, from results.json) or the
+ * one a report is made on (rpt_environment_get). Strings are "unknown" when not
+ * available. */
+typedef struct rpt_environment {
+    char cpu_model[128];     /* /proc/cpuinfo "model name" */
+    long cores;              /* online processors */
+    char kernel[256];        /* uname: sysname release machine */
+    char compiler[128];      /* the compiler that built the library (__VERSION__) */
+    char library_version[32];/* lg_version() */
+    char date_utc[32];       /* "YYYY-MM-DD HH:MM:SS UTC": now, or the run's start */
+    char hostname[80];
+} rpt_environment;
+
+/* Fills *out with the current machine's description. Never fails. Thread safety:
+ * reentrant. */
+void rpt_environment_get(rpt_environment *out);
+
+/* What results.json says about a run (schema loadgen-results 1, docs/logs.md). Every
+ * pointer points into the rpt_run and lives as long as it. */
+typedef struct rpt_run_info {
+    const char *dir;             /* the folder as given to rpt_run_load() */
+    const char *sut_name;
+    const char *qsl_name;
+    const char *loadgen_version;
+    const char *start_time_utc;  /* "YYYY-MM-DDTHH:MM:SSZ" */
+    /* Every figure of results.json; metric_name and metric_unit point into the run.
+     * Fields results.json does not hold (reserved) are 0. */
+    lg_results results;
+    /* The effective settings ("settings" object). */
+    double target_qps;                /* 1/s */
+    int64_t target_latency_ns;        /* Server bound, else 0 */
+    double target_latency_percentile; /* fraction */
+    uint64_t min_duration_ms;
+    uint64_t max_duration_ms;
+    uint64_t min_query_count;
+    uint64_t max_query_count;
+    uint64_t max_async_queries;
+    /* Seeds. A seed above 2^63 - 1 cannot be read exactly by the JSON reader: the file
+     * is then read with every integer as a double and such seeds are approximate. */
+    uint64_t qsl_rng_seed;
+    uint64_t sample_index_rng_seed;
+    uint64_t schedule_rng_seed;
+    int64_t sample_timeout_ns;
+    bool has_samples; /* samples.bin was present and read */
+    /* The machine the run ran on ("environment" object; library_version and date_utc
+     * from loadgen_version and start_time_utc). Files written before the object existed
+     * lack it: has_environment is then false and environment all "unknown". */
+    bool has_environment;
+    rpt_environment environment;
+} rpt_run_info;
+
+typedef struct rpt_run rpt_run;
+
+/* One line of what a run was ("provenance" in results.json): a note of the program that
+ * made it ("command_line", "sut.workers", "config.1.sha256", ...) or a requested
+ * setting ("settings.server_target_qps"), as text. */
+typedef struct rpt_note {
+    const char *key;
+    const char *value;
+} rpt_note;
+
+/* The run's provenance lines in the file's order (notes, then the requested settings);
+ * *n receives their number (0 for files written before provenance existed). Valid while
+ * the run lives. */
+const rpt_note *rpt_run_provenance(const rpt_run *run, size_t *n);
+
+/* One line whose value differs between two runs: a's and b's value ("(none)" when a run
+ * lacks the line). */
+typedef struct rpt_difference {
+    const char *key;
+    const char *a, *b;
+} rpt_difference;
+
+/*
+ * What differs between two runs' provenance, in a's order then b's extra lines: every
+ * line but the command line (which names the output folder). With ignore_seeds, the
+ * seeds (settings.*_rng_seed, sut.seed) are left out: repetitions differ in them by
+ * design. *out receives an array to free() (its strings belong to the runs), *n its
+ * length. Returns 0 or LG_ENOMEM (LG_EINVAL for a NULL argument).
+ */
+int rpt_run_differences(const rpt_run *a, const rpt_run *b, bool ignore_seeds,
+                        rpt_difference **out, size_t *n);
+
+/*
+ * Reads DIR/results.json and, when present, DIR/samples.bin.
+ *
+ *  dir     the run's folder; copied.
+ *  out     receives the run; free it with rpt_run_destroy().
+ *  err     receives a one-line message on failure (may be NULL); errlen its size.
+ *
+ * Returns 0; LG_EIO when results.json cannot be read; LG_EINVAL when it is not a
+ * loadgen-results document of schema version 1, when samples.bin (version 1 or 2) is
+ * malformed or damaged (the message names the byte where: bad magic or version, a
+ * length that does not match its record count, a block whose checksum or numbers are
+ * wrong), or
+ * when the two files disagree on the sample count; LG_ENOMEM. A missing samples.bin is
+ * not an error (info.has_samples is false).
+ * Thread safety: reentrant.
+ */
+int rpt_run_load(const char *dir, rpt_run **out, char *err, size_t errlen);
+
+/* As rpt_run_load, without samples.bin: results.json alone (the figures, the settings,
+ * the environment and the provenance), fast whatever the run's size. has_samples is
+ * false; the analyses that need samples have none. */
+int rpt_run_load_results(const char *dir, rpt_run **out, char *err, size_t errlen);
+
+/* Frees a run. Accepts NULL. */
+void rpt_run_destroy(rpt_run *run);
+
+/* The run's figures; valid until rpt_run_destroy(). Never NULL for a loaded run. */
+const rpt_run_info *rpt_run_get_info(const rpt_run *run);
+
+/* The records of samples.bin in issue order; *n receives their count (0 without
+ * samples.bin). Valid until rpt_run_destroy(). */
+const rpt_sample *rpt_run_samples(const rpt_run *run, size_t *n);
+
+/* The token fields of samples.bin's records, beside rpt_run_samples' (same order and
+ * count), or NULL with *n 0 when no record has any (a run without tokens, or a file
+ * older than version 3). Valid until rpt_run_destroy(). */
+const rpt_token_sample *rpt_run_token_samples(const rpt_run *run, size_t *n);
+
+/* ==================================================================================== */
+/* Result sets: a single run folder or a folder of repetitions                         */
+/* ==================================================================================== */
+
+typedef enum rpt_set_kind {
+    RPT_SET_SINGLE_RUN = 0,  /* DIR holds results.json */
+    RPT_SET_REPETITIONS = 1, /* DIR holds rep-1/, rep-2/, ... each with results.json */
+} rpt_set_kind;
+
+typedef struct rpt_set rpt_set;
+
+/*
+ * Loads a result folder: a single run (DIR/results.json) or a repetition set written by
+ * `loadgen run --repeat N` (subfolders rep-1, rep-2, ..., in number order; other
+ * entries are ignored).
+ *
+ *  dir  the folder; copied.  out: the set, freed with rpt_set_destroy().
+ *  err  one-line message on failure (may be NULL).
+ *
+ * Returns 0; LG_EIO when dir is not a readable folder or holds neither results.json nor
+ * a rep-N subfolder; the errors of rpt_run_load() for each run (the message names the
+ * run's folder); LG_ENOMEM.
+ */
+int rpt_set_load(const char *dir, rpt_set **out, char *err, size_t errlen);
+
+/* Frees a set and its runs. Accepts NULL. */
+void rpt_set_destroy(rpt_set *set);
+
+rpt_set_kind rpt_set_get_kind(const rpt_set *set);
+const char *rpt_set_dir(const rpt_set *set);    /* as given; valid while the set lives */
+size_t rpt_set_count(const rpt_set *set);       /* runs, >= 1 */
+/* Run i (0-based) of the set, or NULL when i >= count. Owned by the set. */
+const rpt_run *rpt_set_run(const rpt_set *set, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* REPORT_RUN_H */
