@@ -190,7 +190,7 @@ const char *cli_net_report(void);
 /* About how many samples a run will issue, and how many bytes each takes in
  * samples.bin (a margin over the measured figures of docs/logs.md). */
 double cli_estimate_samples(const lg_settings *s);
-double cli_samples_bytes_per_sample(lg_scenario sc);
+double cli_samples_bytes_per_sample(const lg_settings *s);
 /* About how many bytes a run's files will take (samples.bin, the accuracy log). */
 double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total);
 /* Above this estimate of samples.bin's size a run says so on stderr before it starts

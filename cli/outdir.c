@@ -47,11 +47,13 @@ double cli_estimate_samples(const lg_settings *s)
     return n;
 }
 
-/* samples.bin's bytes a sample, version 2, with a margin over what docs/logs.md
- * measured (Offline about 2.9, Server about 9.8). */
-double cli_samples_bytes_per_sample(lg_scenario sc)
+/* samples.bin's bytes a sample, with a margin over what docs/logs.md measured (Offline
+ * about 2.9, Server about 9.8); a run that records tokens adds its first token, count
+ * and send time, about 8 bytes (a synthetic Server run: 8.3): 10 with the margin. */
+double cli_samples_bytes_per_sample(const lg_settings *s)
 {
-    return sc == LG_OFFLINE ? 4.0 : 12.0;
+    bool tokens = s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns || s->slo_e2e_ns;
+    return (s->scenario == LG_OFFLINE ? 4.0 : 12.0) + (tokens ? 10.0 : 0.0);
 }
 
 /* About how many bytes the run's files will take: samples.bin (above) and the accuracy
@@ -60,7 +62,7 @@ double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t
 {
     double bytes = 1048576.0;
     if (write_samples)
-        bytes += cli_estimate_samples(s) * cli_samples_bytes_per_sample(s->scenario);
+        bytes += cli_estimate_samples(s) * cli_samples_bytes_per_sample(s);
     if (s->mode != LG_MODE_PERFORMANCE)
         bytes += 100.0 * (double)total;
     return bytes;
@@ -75,7 +77,7 @@ int cli_warn_samples_size(const lg_settings *s, bool write_samples)
     if (env && !cli_parse_u64("run", "LOADGEN_SAMPLES_WARN_BYTES (environment)", env, 0,
                               UINT64_MAX, &limit))
         return CLI_EXIT_USAGE;
-    double n = cli_estimate_samples(s), per = cli_samples_bytes_per_sample(s->scenario);
+    double n = cli_estimate_samples(s), per = cli_samples_bytes_per_sample(s);
     if (n * per <= (double)limit)
         return -1;
     char size[32];

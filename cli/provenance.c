@@ -112,6 +112,8 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
         note(p, "sut.double_fraction", "%g", c->double_fraction);
         note(p, "sut.stall_ms", "%g", (double)c->stall_ns / 1e6);
         note(p, "sut.stall_every_ms", "%g", (double)c->stall_every_ns / 1e6);
+        note(p, "sut.tokens", "%llu", (unsigned long long)c->tokens);
+        note(p, "sut.tpot_us", "%g", (double)c->tpot_ns / 1e3);
     }
     if (cli_net_sut(o)) {
         const cli_net_opts *n = &o->net;

@@ -33,7 +33,7 @@ enum {
     O_SUT = 256, O_OUT, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_QUIET, O_NO_PROGRESS, O_NO_SAMPLES, O_HELP,
     O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL, O_STALL_EVERY, O_CONF, O_MODEL, O_SET,
-    O_EXPLAIN, O_HTML, O_REPEAT, O_FIELD = 512,
+    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_FIELD = 512,
 };
 
 static const struct option own_long[] = {
@@ -55,6 +55,9 @@ static const struct option own_long[] = {
     {"sut-double-fraction", required_argument, 0, O_DOUBLE},
     {"sut-stall-ms", required_argument, 0, O_STALL},
     {"sut-stall-every-ms", required_argument, 0, O_STALL_EVERY},
+    {"sut-tokens", required_argument, 0, O_SUT_TOKENS},
+    {"sut-tpot-us", required_argument, 0, O_SUT_TPOT},
+    {"slo", required_argument, 0, O_SLO},
     {"html", required_argument, 0, O_HTML},
     {"quiet", no_argument, 0, O_QUIET},
     {"no-progress", no_argument, 0, O_NO_PROGRESS},
@@ -244,6 +247,9 @@ static void run_help(FILE *f)
         f);
     settings_help(f);
     fputs("  --expected-qps Q             the same as --target-qps\n"
+        "  --slo ttft=T,tpot=T,e2e=T    goodput SLOs (any of the three), durations with\n"
+        "                               a unit: ns, us, ms or s (ttft=200ms,tpot=50ms);\n"
+        "                               records tokens (docs/tokens.md)\n"
         "\n"
         "QSL:\n"
         "  --total-sample-count N       samples in the dataset (default 1024)\n"
@@ -268,6 +274,11 @@ static void run_help(FILE *f)
         "  --sut-double-fraction F      fault injection: complete twice\n"
         "  --sut-stall-ms T             fault injection: the issue call blocks T ms ...\n"
         "  --sut-stall-every-ms T       ... once every T ms (default 1000)\n"
+        "  --sut-tokens N               synthetic: act as an LLM: the service time is the\n"
+        "                               time to the first token (lg_first_token), then\n"
+        "                               N - 1 more tokens; n_tokens N (default 0: off)\n"
+        "  --sut-tpot-us U              synthetic LLM: microseconds between tokens\n"
+        "                               (default 0)\n"
         "\n",
         f);
     cli_net_help(f);
@@ -306,6 +317,7 @@ static const struct whole_option {
     {O_WORKERS, 1, 256, INTO(syn.workers)},
     {O_BATCH, 1, 65536, INTO(syn.max_batch)},
     {O_SUT_SEED, 0, UINT64_MAX, INTO(syn.seed)},
+    {O_SUT_TOKENS, 0, 1000000000, INTO(syn.tokens)},
     {O_REPEAT, 1, 1000, INTO(repeat)},
 #undef INTO
 };
@@ -459,6 +471,112 @@ static int parse_real_sut(cli_run_opts *o, int c, const char *a, const char *fl,
         if (!cli_parse_double(cmd, fl, a, 0, 100, false, false, &o->syn.batch_cost))
             return CLI_EXIT_USAGE;
         break;
+    case O_SUT_TPOT:
+        if (!cli_parse_double(cmd, fl, a, 0, 3.6e9, false, false, &d))
+            return CLI_EXIT_USAGE;
+        o->syn.tpot_ns = (int64_t)(d * 1000.0);
+        break;
+    }
+    return -1;
+}
+
+/* A duration with its unit ("200ms", "1.5s", "50us", "800ns") in ns; false with the
+ * message printed (naming the flag, the item and the bad part). */
+static bool parse_duration(const char *cmd, const char *item, const char *text,
+                           int64_t *out_ns)
+{
+    static const struct { const char *unit; double ns; } units[] = {
+        {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+    char sh[CLI_SHOWN_LEN], sh2[CLI_SHOWN_LEN], num[80];
+    size_t k = strlen(text);
+    while (k > 0 && ((text[k - 1] >= 'a' && text[k - 1] <= 'z') ||
+                     (text[k - 1] >= 'A' && text[k - 1] <= 'Z')))
+        k--;
+    const char *unit = text + k;
+    double scale = 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(unit, units[i].unit))
+            scale = units[i].ns;
+    if (!scale) {
+        fprintf(stderr, "loadgen %s: --slo: '%s': %s%s%s (use ns, us, ms or s, e.g. "
+                "ttft=200ms)\n", cmd, cli_shown(item, sh),
+                *unit ? "unknown unit '" : "the duration needs a unit",
+                *unit ? cli_shown(unit, sh2) : "", *unit ? "'" : "");
+        return false;
+    }
+    if (k == 0 || k >= sizeof num) {
+        fprintf(stderr, "loadgen %s: --slo: '%s': %s before the unit '%s'\n", cmd,
+                cli_shown(item, sh), k ? "too long a number" : "no number", unit);
+        return false;
+    }
+    memcpy(num, text, k);
+    num[k] = '\0';
+    double d;
+    char err[CLI_SHOWN_LEN + 128];
+    if (lg_parse_double(num, &d, err, sizeof err)) {
+        fprintf(stderr, "loadgen %s: --slo: '%s': %s\n", cmd, cli_shown(item, sh), err);
+        return false;
+    }
+    double ns = d * scale;
+    if (!(ns >= 0) || ns > 86400.0 * 365 * 1e9) {
+        fprintf(stderr, "loadgen %s: --slo: '%s': %s is out of range (0 to a year; 0 = no "
+                "SLO)\n", cmd, cli_shown(item, sh), cli_shown(text, sh2));
+        return false;
+    }
+    *out_ns = (int64_t)(ns + 0.5);
+    return true;
+}
+
+/* --slo ttft=200ms,tpot=50ms,e2e=2s: the goodput SLOs (lg_settings.slo_*_ns), any of
+ * them, each at most once per flag. */
+static int parse_slo(cli_run_opts *o, const char *a, const char *cmd)
+{
+    static const struct { const char *name, *field; } slos[] = {
+        {"ttft", "slo_ttft_ns"}, {"tpot", "slo_tpot_ns"}, {"e2e", "slo_e2e_ns"}};
+    char buf[256], sh[CLI_SHOWN_LEN];
+    bool seen[3] = {false, false, false};
+    if (strlen(a) >= sizeof buf) {
+        fprintf(stderr, "loadgen %s: --slo: '%s' is too long\n", cmd, cli_shown(a, sh));
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(buf, sizeof buf, "%s", a);
+    for (char *item = buf, *next; item; item = next) {
+        next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
+        char *eq = strchr(item, '=');
+        size_t i = 0;
+        if (eq) {
+            *eq = '\0';
+            while (i < 3 && strcmp(item, slos[i].name))
+                i++;
+            *eq = '=';
+        }
+        if (!eq || i == 3) {
+            fprintf(stderr, "loadgen %s: --slo: '%s': %s; expected NAME=DURATION with NAME "
+                    "ttft, tpot or e2e, e.g. --slo ttft=200ms,tpot=50ms\n", cmd,
+                    cli_shown(item, sh), !*item ? "an empty item"
+                                        : !eq ? "no '='" : "unknown SLO name");
+            return CLI_EXIT_USAGE;
+        }
+        if (seen[i]) {
+            fprintf(stderr, "loadgen %s: --slo: '%s': %s is given twice\n", cmd,
+                    cli_shown(a, sh), slos[i].name);
+            return CLI_EXIT_USAGE;
+        }
+        seen[i] = true;
+        int64_t ns;
+        if (!parse_duration(cmd, item, eq + 1, &ns))
+            return CLI_EXIT_USAGE;
+        char text[32], err[256] = "";
+        int f = lg_settings_field_find(slos[i].field);
+        snprintf(text, sizeof text, "%lld", (long long)ns);
+        if (f < 0 || f >= CLI_MAX_FIELDS ||
+            lg_settings_field_set(&o->s, (size_t)f, text, err, sizeof err)) {
+            fprintf(stderr, "loadgen %s: --slo: '%s': %s\n", cmd, cli_shown(item, sh), err);
+            return CLI_EXIT_USAGE;
+        }
+        o->flag_of[f] = "--slo";
     }
     return -1;
 }
@@ -479,8 +597,10 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
         return parse_word(o, c, a, cmd);
     case O_SET:
         return parse_set(o, a, cmd);
+    case O_SLO:
+        return parse_slo(o, a, cmd);
     case O_MEAN_US: case O_SIGMA: case O_DROP: case O_FAIL: case O_DOUBLE: case O_STALL:
-    case O_STALL_EVERY: case O_BATCH_COST:
+    case O_STALL_EVERY: case O_BATCH_COST: case O_SUT_TPOT:
         return parse_real_sut(o, c, a, fl, cmd);
     case O_EXPLAIN: o->explain = true; return -1;
     case O_BUSY: o->syn.busy_wait = true; return -1;
@@ -566,20 +686,25 @@ static void derive_defaults(cli_run_opts *o, bool announce)
         return; /* a server's capacity is unknown: cli_resolve_settings asks for it */
     bool null = !strcmp(o->sut, "null");
     double batch = o->syn.max_batch;
-    double per_batch_ns = (double)o->syn.mean_ns * (1.0 + o->syn.batch_cost * (batch - 1));
+    /* A synthetic LLM holds its worker for the tokens after the first too. */
+    double tokens_ns = o->syn.tokens > 1 ? (double)(o->syn.tokens - 1) * (double)o->syn.tpot_ns
+                                         : 0.0;
+    double per_batch_ns = (double)o->syn.mean_ns * (1.0 + o->syn.batch_cost * (batch - 1)) +
+                          tokens_ns;
     /* The null SUT completes 1e7 to 3e7 samples per second here; Offline is VALID only
      * when the query takes min_duration_ms, so aim high. */
     double capacity = null ? CLI_NULL_SUT_CAPACITY
                       : per_batch_ns > 0 ? o->syn.workers * batch * 1e9 / per_batch_ns
                                          : 1e6;
-    if (!null && o->syn.mean_ns > 0) {
+    if (!null && (double)o->syn.mean_ns + tokens_ns > 0) {
+        double svc_ns = (double)o->syn.mean_ns + tokens_ns;
         if (from_default(o, "single_stream_expected_latency_ns")) {
-            o->s.single_stream_expected_latency_ns = (double)o->syn.mean_ns;
+            o->s.single_stream_expected_latency_ns = svc_ns;
             set_derived(o, "single_stream_expected_latency_ns");
         }
         if (from_default(o, "multi_stream_expected_latency_ns")) {
             o->s.multi_stream_expected_latency_ns =
-                (double)o->syn.mean_ns * (double)o->s.multi_stream_samples_per_query;
+                svc_ns * (double)o->s.multi_stream_samples_per_query;
             set_derived(o, "multi_stream_expected_latency_ns");
         }
     }

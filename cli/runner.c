@@ -103,13 +103,26 @@ void cli_print_results(const cli_run_opts *o, const lg_results *res)
         return;
     }
     char v[32], b[32];
-    lg_format_ns((double)res->latency.target_ns, v, sizeof v);
-    lg_format_ns((double)o->s.server_target_latency_ns, b, sizeof b);
-    bool within = res->latency.target_ns <= o->s.server_target_latency_ns;
     fwrite(text, 1, (size_t)(eol + 1 - text), stdout);
-    printf("  bound    %s %s %s bound %s (%s)\n",
-           stats_percentile_label(o->s.server_target_latency_percentile).s, v,
-           within ? "<=" : ">", b, within ? "within" : "OVER the bound");
+    const char *pct = stats_percentile_label(o->s.server_target_latency_percentile).s;
+    if (res->tokens.mlperf) {
+        /* Token mode judges TTFT and TPOT against their bounds instead. */
+        const lg_latency_stats *st[2] = {&res->tokens.ttft, &res->tokens.tpot};
+        const int64_t bound[2] = {o->s.server_ttft_latency_ns, o->s.server_tpot_latency_ns};
+        for (int i = 0; i < 2; i++) {
+            lg_format_ns((double)st[i]->target_ns, v, sizeof v);
+            lg_format_ns((double)bound[i], b, sizeof b);
+            bool within = st[i]->count && st[i]->target_ns <= bound[i];
+            printf("  bound    %s %s %s %s bound %s (%s)\n", i ? "TPOT" : "TTFT", pct, v,
+                   within ? "<=" : ">", b, within ? "within" : "OVER the bound");
+        }
+    } else {
+        lg_format_ns((double)res->latency.target_ns, v, sizeof v);
+        lg_format_ns((double)o->s.server_target_latency_ns, b, sizeof b);
+        bool within = res->latency.target_ns <= o->s.server_target_latency_ns;
+        printf("  bound    %s %s %s bound %s (%s)\n", pct, v, within ? "<=" : ">", b,
+               within ? "within" : "OVER the bound");
+    }
     fputs(eol + 1, stdout);
 }
 

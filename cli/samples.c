@@ -26,14 +26,19 @@ static void samples_help(FILE *f)
           "  issued_ns     when it was issued, ns from the pass start (Offline: 0)\n"
           "  completed_ns  when it completed, ns from the pass start; -1 if it never did\n"
           "  status        the SUT's status, 0 = success\n"
-          "A sample's latency is completed_ns - scheduled_ns.\n"
+          "and, for a run that recorded tokens (docs/tokens.md), three more:\n"
+          "  first_token_ns  when its first token arrived, ns from the pass start; 0 = none\n"
+          "  n_tokens        the output tokens the SUT reported; 0 = none\n"
+          "  sent_ns         when the SUT sent it, ns from the pass start; 0 = unknown\n"
+          "A sample's latency is completed_ns - scheduled_ns; its time to first token\n"
+          "first_token_ns - scheduled_ns.\n"
           "\n"
           "  --csv [FILE]  comma-separated values with a header row naming the columns;\n"
           "                to FILE, or to standard output without FILE or with '-'\n"
           "  --npy FILE    a NumPy structured array (.npy format 1.0, little-endian fields\n"
           "                named as the columns: u8 sample, u8 query, u4 qsl_index, i8\n"
-          "                times, i4 status); numpy.load(FILE) reads it. '-': standard\n"
-          "                output\n"
+          "                times, i4 status, and i8 token columns when there are any);\n"
+          "                numpy.load(FILE) reads it. '-': standard output\n"
           "Both may be given (not both to standard output). An existing FILE is replaced;\n"
           "a run's own files are refused.\n"
           "\n"
@@ -95,13 +100,19 @@ static char *put_i64(char *p, int64_t v)
 }
 
 static const char CSV_HEADER[] =
-    "sample,query,qsl_index,scheduled_ns,issued_ns,completed_ns,status\n";
+    "sample,query,qsl_index,scheduled_ns,issued_ns,completed_ns,status";
+static const char CSV_TOKENS[] = ",first_token_ns,n_tokens,sent_ns";
 
-static void write_csv(out *o, const rpt_sample *s, size_t n, uint64_t spq)
+/* tk: the token columns, or NULL for a run without them. */
+static void write_csv(out *o, const rpt_sample *s, const rpt_token_sample *tk, size_t n,
+                      uint64_t spq)
 {
     out_bytes(o, CSV_HEADER, sizeof CSV_HEADER - 1);
+    if (tk)
+        out_bytes(o, CSV_TOKENS, sizeof CSV_TOKENS - 1);
+    out_bytes(o, "\n", 1);
     for (size_t i = 0; i < n && !o->err; i++) {
-        char line[160], *p = line;
+        char line[240], *p = line;
         p = put_u64(p, i);
         *p++ = ',';
         p = put_u64(p, i / spq);
@@ -115,6 +126,14 @@ static void write_csv(out *o, const rpt_sample *s, size_t n, uint64_t spq)
         p = put_i64(p, s[i].completed_ns);
         *p++ = ',';
         p = put_i64(p, s[i].status);
+        if (tk) {
+            *p++ = ',';
+            p = put_i64(p, tk[i].first_token_ns);
+            *p++ = ',';
+            p = put_i64(p, tk[i].n_tokens);
+            *p++ = ',';
+            p = put_i64(p, tk[i].sent_ns);
+        }
         *p++ = '\n';
         out_bytes(o, line, (size_t)(p - line));
     }
@@ -131,15 +150,16 @@ static void le(unsigned char *p, uint64_t v, int bytes)
  * a multiple of 64 bytes, as numpy writes it. Returns its length (at most 256). */
 #define NPY_DESCR                                                                             \
     "[('sample', '<u8'), ('query', '<u8'), ('qsl_index', '<u4'), ('scheduled_ns', '<i8'), " \
-    "('issued_ns', '<i8'), ('completed_ns', '<i8'), ('status', '<i4')]"
-enum { NPY_ITEM = 48 };
+    "('issued_ns', '<i8'), ('completed_ns', '<i8'), ('status', '<i4')"
+#define NPY_TOKENS ", ('first_token_ns', '<i8'), ('n_tokens', '<i8'), ('sent_ns', '<i8')"
+enum { NPY_ITEM = 48, NPY_TOKEN_ITEM = 24 };
 
-static size_t npy_header(unsigned char *h, uint64_t n)
+static size_t npy_header(unsigned char *h, uint64_t n, bool tokens)
 {
-    char dict[240];
+    char dict[320];
     int len = snprintf(dict, sizeof dict,
-                       "{'descr': " NPY_DESCR ", 'fortran_order': False, 'shape': (%llu,), }",
-                       (unsigned long long)n);
+                       "{'descr': " NPY_DESCR "%s], 'fortran_order': False, 'shape': (%llu,), }",
+                       tokens ? NPY_TOKENS : "", (unsigned long long)n);
     size_t total = 10 + (size_t)len + 1;
     total = (total + 63) / 64 * 64;
     memcpy(h, "\x93NUMPY\x01\x00", 8);
@@ -150,12 +170,13 @@ static size_t npy_header(unsigned char *h, uint64_t n)
     return total;
 }
 
-static void write_npy(out *o, const rpt_sample *s, size_t n, uint64_t spq)
+static void write_npy(out *o, const rpt_sample *s, const rpt_token_sample *tk, size_t n,
+                      uint64_t spq)
 {
-    unsigned char h[256];
-    out_bytes(o, h, npy_header(h, n));
+    unsigned char h[384];
+    out_bytes(o, h, npy_header(h, n, tk != NULL));
     for (size_t i = 0; i < n && !o->err; i++) {
-        unsigned char r[NPY_ITEM];
+        unsigned char r[NPY_ITEM + NPY_TOKEN_ITEM];
         le(r, i, 8);
         le(r + 8, i / spq, 8);
         le(r + 16, s[i].index, 4);
@@ -163,7 +184,12 @@ static void write_npy(out *o, const rpt_sample *s, size_t n, uint64_t spq)
         le(r + 28, (uint64_t)s[i].issued_ns, 8);
         le(r + 36, (uint64_t)s[i].completed_ns, 8);
         le(r + 44, (uint32_t)s[i].status, 4);
-        out_bytes(o, r, sizeof r);
+        if (tk) {
+            le(r + 48, (uint64_t)tk[i].first_token_ns, 8);
+            le(r + 56, (uint64_t)tk[i].n_tokens, 8);
+            le(r + 64, (uint64_t)tk[i].sent_ns, 8);
+        }
+        out_bytes(o, r, tk ? sizeof r : NPY_ITEM);
     }
 }
 
@@ -172,6 +198,8 @@ static int write_one(const char *flag, const char *path, const rpt_run *run, boo
 {
     size_t n;
     const rpt_sample *s = rpt_run_samples(run, &n);
+    size_t ntk;
+    const rpt_token_sample *tk = rpt_run_token_samples(run, &ntk);
     uint64_t spq = rpt_run_get_info(run)->results.samples_per_query;
     out *o = malloc(sizeof *o);
     if (!o) {
@@ -190,9 +218,9 @@ static int write_one(const char *flag, const char *path, const rpt_run *run, boo
     }
     errno = 0;
     if (npy)
-        write_npy(o, s, n, spq ? spq : 1);
+        write_npy(o, s, ntk ? tk : NULL, n, spq ? spq : 1);
     else
-        write_csv(o, s, n, spq ? spq : 1);
+        write_csv(o, s, ntk ? tk : NULL, n, spq ? spq : 1);
     out_flush(o);
     int err = o->err;
     if (!err && (ferror(o->f) || fflush(o->f)))

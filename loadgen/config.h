@@ -118,8 +118,9 @@ int lg_config_origin_format(const lg_config_origin *o, char *buf, size_t len);
  *
  * Like MLPerf, keys that belong to one scenario (target_qps under Server or Offline,
  * target_latency, target_latency_percentile, samples_per_query, coalesce_queries,
- * max_async_queries) are looked up under that scenario whatever `scenario` is; the
- * others (min_duration, the seeds, ...) under `scenario`. s->scenario is not changed.
+ * max_async_queries, ttft_latency, tpot_latency) are looked up under that scenario
+ * whatever `scenario` is; the others (min_duration, the seeds, ...) under `scenario`.
+ * s->scenario is not changed.
  *
  * model: the model name as in the files ("resnet50"); NULL or "*" means no model, so
  *        that only lines for model '*' apply. Letters, digits, '_', '-', '+', '.'
@@ -128,9 +129,10 @@ int lg_config_origin_format(const lg_config_origin *o, char *buf, size_t len);
  *        field table; the entries of the fields set here become LG_CONF_SRC_FILE and
  *        the others are left as they are (zero them first for "default").
  * Returns 0, or LG_EINVAL with a message naming the file and line when a matching line
- * asks for something not supported (mode 3 FindPeakPerformance, token latencies,
- * TEST05) or a value that is invalid for this field (a target_latency of 0), or when an
- * argument is bad. On error neither s nor origins is changed.
+ * asks for something not supported (mode 3 FindPeakPerformance, TEST05) or a value
+ * that is invalid for this field (a target_latency of 0, but for the Server bound with
+ * use_token_latencies = 1), or when an argument is bad. On error neither s nor origins
+ * is changed.
  */
 int lg_config_apply(const lg_config *c, const char *model, lg_scenario scenario,
                     lg_settings *s, lg_config_origin *origins, char *err, size_t errlen);

@@ -93,6 +93,18 @@ const char *lg_invalid_reason_describe(const lg_results *r, unsigned flag, char 
     snprintf(buf, len, "%s", text);
     if (!r || flag != LG_INVALID_PERF_CONSTRAINT || !lg__scenario(r->scenario)->perf_constraint)
         return buf;
+    const lg_token_results *k = &r->tokens;
+    if (k->mlperf && (!k->ttft_constraint_met || !k->tpot_constraint_met)) {
+        /* Token mode judges TTFT and TPOT, not the latency bound. */
+        snprintf(buf, len, "%s at the target percentile %s over %s (token mode)",
+                 !k->ttft_constraint_met && !k->tpot_constraint_met ? "TTFT and TPOT"
+                 : !k->ttft_constraint_met ? "TTFT" : "TPOT",
+                 !k->ttft_constraint_met && !k->tpot_constraint_met ? "are" : "is",
+                 !k->ttft_constraint_met && !k->tpot_constraint_met
+                     ? "server_ttft_latency_ns and server_tpot_latency_ns"
+                 : !k->ttft_constraint_met ? "server_ttft_latency_ns" : "server_tpot_latency_ns");
+        return buf;
+    }
     /* A failed or timed-out sample counts as over the bound, but the latency percentiles
      * cover the answered samples only: name those samples, or the text contradicts the
      * percentile printed beside it. */
@@ -149,6 +161,39 @@ static void metric_line(const lg_results *r, char *buf, size_t len, size_t *used
                "some)\n", (unsigned long long)es->queries, counted);
 }
 
+/* The token lines: TTFT and TPOT, the token count and rates, goodput. */
+static void token_lines(const lg_results *r, char *buf, size_t len, size_t *used)
+{
+    const lg_token_results *k = &r->tokens;
+    char a[32], b[32], c[32], d[32];
+    const lg_latency_stats *s[2] = {&k->ttft, &k->tpot};
+    const char *name[2] = {"TTFT", "TPOT"};
+    for (int i = 0; i < 2; i++) {
+        if (!s[i]->count) {
+            append(buf, len, used, "  %s: none (%s)\n", name[i],
+                   i ? "no sample with 2 tokens and a first token" : "no first tokens");
+            continue;
+        }
+        lg_format_ns((double)s[i]->p50_ns, a, sizeof a);
+        lg_format_ns((double)s[i]->p90_ns, b, sizeof b);
+        lg_format_ns((double)s[i]->p99_ns, c, sizeof c);
+        lg_format_ns((double)s[i]->max_ns, d, sizeof d);
+        append(buf, len, used, "  %s p50 %s  p90 %s  p99 %s  max %s\n", name[i], a, b, c, d);
+    }
+    append(buf, len, used, "  tokens %llu output (counted by: %s), %.2f /s",
+           (unsigned long long)k->output_tokens, k->count_source ? k->count_source : "none",
+           k->output_tokens_per_sec);
+    bool one_query = lg__scenario(r->scenario)->one_query;
+    if (k->mlperf)
+        append(buf, len, used, "; MLPerf: %s %.2f /s", one_query ? "tokens" : "completed tokens",
+               one_query ? k->tokens_per_sec : k->completed_tokens_per_sec);
+    append(buf, len, used, "\n");
+    if (k->slo_applies)
+        append(buf, len, used, "  goodput %llu of %llu requests good: %.2f requests/s, %.2f "
+               "tokens/s\n", (unsigned long long)k->good_requests,
+               (unsigned long long)r->samples_issued, k->request_goodput, k->token_goodput);
+}
+
 int lg_results_format(const lg_results *r, char *buf, size_t len)
 {
     size_t used = 0;
@@ -193,6 +238,8 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
     lg_format_ns((double)l->max_ns, d, sizeof d);
     append(buf, len, &used, "  %s p50 %s  p90 %s  p99 %s  max %s\n",
            sc->per_query ? "query latency" : "latency", a, b, c, d);
+    if (r->tokens.applies)
+        token_lines(r, buf, len, &used);
     append(buf, len, &used,
            "  queries %llu  samples %llu issued, %llu completed, %llu failed, %llu timed "
            "out\n",

@@ -33,6 +33,15 @@ typedef struct lg__rec {
 
 #define LG__TIMED_OUT INT64_MIN
 
+/* A sample's token data, in a chunk beside its record's, only in a pass that records
+ * tokens (lg__eff.tokens): a run without them pays nothing. 24 bytes. Times are
+ * absolute CLOCK_MONOTONIC ns. */
+typedef struct lg__tok {
+    _Atomic int64_t first_ns; /* the first token's arrival (lg_first_token); 0 = none */
+    int64_t n_tokens;         /* lg_complete's n_tokens (written by its completer) */
+    int64_t sent_ns;          /* lg_complete's sent_ns; 0 = unknown */
+} lg__tok;
+
 /* Records live in fixed chunks so that the store grows as the run goes (no schedule is
  * generated ahead) while a record never moves: lg_complete() finds a record with two
  * loads and no lock. */
@@ -44,6 +53,9 @@ typedef struct lg__rec {
 
 typedef struct lg__store {
     _Atomic(lg__rec *) *chunks; /* LG__MAX_CHUNKS slots; NULL = not allocated */
+    /* The token chunks, parallel to chunks (each allocated before its record chunk is
+     * published), or NULL when the pass records no tokens. */
+    _Atomic(lg__tok *) *tchunks;
     uint64_t nchunks;           /* allocated so far (issue thread only) */
     uint64_t max_chunks;        /* the memory budget, in chunks (<= LG__MAX_CHUNKS) */
     uint64_t count;             /* records handed out so far (issue thread only) */
@@ -51,6 +63,9 @@ typedef struct lg__store {
 
 /* Prepares an empty store (up to LG__MAX_CHUNKS chunks). */
 int lg__store_init(lg__store *s);
+/* Gives the store token data beside every record (before any record is made).
+ * Returns 0 or LG_ENOMEM. */
+int lg__store_enable_tokens(lg__store *s);
 /* Lets the store's records take at most budget_bytes from now on (at least one chunk;
  * 0: no budget but LG__MAX_CHUNKS). */
 void lg__store_set_budget(lg__store *s, uint64_t budget_bytes);
@@ -74,6 +89,13 @@ static inline lg__rec *lg__store_at(const lg__store *s, uint64_t seq)
                                       memory_order_relaxed);
     return &c[seq & (LG__CHUNK_RECS - 1)];
 }
+/* The token data of record seq (a store with tokens, after its chunk exists). */
+static inline lg__tok *lg__store_tok_at(const lg__store *s, uint64_t seq)
+{
+    lg__tok *c = atomic_load_explicit(&s->tchunks[seq >> LG__CHUNK_BITS],
+                                      memory_order_relaxed);
+    return &c[seq & (LG__CHUNK_RECS - 1)];
+}
 
 /* The settings after MLPerf's derivations (its effective_* keys). */
 typedef struct lg__eff {
@@ -93,6 +115,14 @@ typedef struct lg__eff {
     uint64_t performance_sample_count;
     uint64_t accuracy_sample_count;
     int64_t sample_timeout_ns;
+    /* Tokens (docs/tokens.md). */
+    bool tokens;               /* record first tokens, n_tokens and send times */
+    bool token_mode;           /* use_token_latencies: MLPerf's token mode */
+    bool infer_tokens;         /* infer_token_latencies */
+    uint64_t token_scaling;    /* token_latency_scaling_factor */
+    int64_t ttft_latency_ns;   /* server_ttft_latency_ns */
+    int64_t tpot_latency_ns;   /* server_tpot_latency_ns */
+    int64_t slo_ttft_ns, slo_tpot_ns, slo_e2e_ns; /* 0 = none */
 } lg__eff;
 
 int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
@@ -106,6 +136,7 @@ typedef struct lg__acc {
     struct lg__acc *next;
     uint64_t seq;
     uint64_t index;
+    int64_t n_tokens; /* the response's n_tokens (token runs' "token_count") */
     size_t size;
     unsigned char data[];
 } lg__acc;
@@ -143,6 +174,7 @@ typedef struct lg__pass {
     uint64_t accuracy_logged;
     uint64_t warmup_queries;    /* performance pass: queries of its warm-up */
     lg__acc *acc_list;          /* taken from the test after the pass */
+    lg__acc *tok_acc_list;      /* first tokens' data for the accuracy log, likewise */
 } lg__pass;
 
 /* The process-wide running test. */
@@ -156,7 +188,11 @@ typedef struct lg__test {
     uint64_t acc_threshold;     /* log a performance response when hash < this */
     bool log_all;               /* accuracy pass: copy every response */
     _Atomic(lg__acc *) acc_head;
+    _Atomic(lg__acc *) tok_acc_head; /* first tokens' data to log */
     _Atomic uint64_t acc_count;
+    /* lg_first_token's problems: a second first token, an unknown id, one after the
+     * sample completed, and first tokens of a pass that records none. */
+    _Atomic uint64_t tok_duplicates, tok_unknown, tok_late, tok_ignored;
     _Atomic uint64_t duplicates, unknown, late;
     _Atomic uint64_t bad_responses; /* sizes past LG_MAX_RESPONSE_BYTES */
     _Atomic uint64_t acc_oom;   /* responses to log that found no memory */
@@ -195,6 +231,9 @@ typedef struct lg__pass_counts {
     uint64_t accuracy_dropped; /* responses to log that found no memory */
     uint64_t accuracy_logged;
     uint64_t warmup_queries;
+    /* lg_first_token's counts (lg_token_results.first_token_*) */
+    uint64_t first_token_duplicates, first_token_unknown, first_token_late;
+    uint64_t first_tokens_ignored;
     bool ended_max_queries, ended_max_duration, ended_abort, ended_async, ended_oom;
     bool abort_cut;            /* an abort cut the wait for outstanding samples */
     bool qsl_failed;
@@ -232,6 +271,17 @@ typedef struct lg__collected {
     int64_t *scratch;   /* room for records->count values, free to use */
     double secs_done;   /* from the pass's start to the last sample's completion */
 } lg__collected;
+
+/* scenario.c: MLPerf's early stopping of a latency-bound scenario on n sorted
+ * latencies at percentile p (SingleStream, MultiStream), and of Server with `over` of
+ * `queries` over the bound. */
+void lg__es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopping *es);
+void lg__es_server(uint64_t queries, uint64_t over, double p, lg_early_stopping *es);
+
+/* tokens.c: the token figures of a pass (r->tokens) from what was collected (its lat
+ * and scratch arrays are used as room), after the scenario's figures; in MLPerf's token
+ * mode also early stopping and the metric, as MLPerf derives them from TTFT and TPOT. */
+void lg__token_figures(const lg__collected *c, lg_results *r);
 
 /* results.c: MLPerf's latency figures of n values, sorting v with scratch (n values). */
 void lg__latency_stats(int64_t *v, size_t n, int64_t *scratch, double target,
@@ -310,11 +360,29 @@ typedef struct lg__scenario_ops {
     /* The detail log's results of this scenario only (its requested_* lines come from
      * the settings table). */
     void (*detail_results)(lg__kv *kv, const lg_results *r);
-    /* Early stopping's lines in the summary and the detail log (pct: the percentile,
-     * formatted; sep: between lines, '\n' or ' '), for a scenario where it applies;
-     * NULL where it never does. */
-    void (*early_stopping_text)(const lg_results *r, const char *pct, char sep, char *buf,
-                                size_t len);
+    /* Early stopping's lines in the summary and the detail log (the run's, or token
+     * mode's TTFT or TPOT one; pct: the percentile, formatted; sep: between lines, '\n'
+     * or ' '), for a scenario where it applies; NULL where it never does. */
+    void (*early_stopping_text)(const lg_early_stopping *es, const char *pct, char sep,
+                                char *buf, size_t len);
+
+    /* Tokens (tokens.c, docs/tokens.md). MLPerf's token mode needs every sample's first
+     * token, and reports TTFT and TPOT, in every scenario but the one whose metric is
+     * throughput over one query (Offline: tokens per second only). */
+    bool needs_first_token;
+    /* infer_token_latencies' detail-log key, the metric (samples/s) times the factor;
+     * NULL: the scenario reports none. */
+    const char *inferred_key;
+    /* Token mode's early stopping on the n sorted values of c->lat, `over` of them over
+     * their bound: the scenario's rule, as its plain early stopping's. */
+    void (*token_early_stopping)(const lg__collected *c, const lg_results *r, size_t n,
+                                 uint64_t over, lg_early_stopping *es);
+    /* The summary's token headline after the scenario's result line (token mode; pct:
+     * the target percentile, formatted), and its inferred one (infer_token_latencies). */
+    void (*summary_token_result)(FILE *f, const char *pct, const lg_results *r);
+    void (*summary_inferred)(FILE *f, const lg_results *r);
+    /* The rate lines that open token mode's "Additional Stats" block. */
+    void (*summary_token_stats)(FILE *f, const lg_results *r);
 } lg__scenario_ops;
 
 /* The number of scenarios: every lg_scenario is below it. */
@@ -337,10 +405,11 @@ int lg__outdir_unused(const lg_log_settings *log);
 
 /* logs.c: writes the log files of a finished test. Returns 0 or LG_EIO. */
 int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r);
-/* Text of the early-stopping block, lines separated by '\n' (summary) or by ' ' when
- * one_line (detail log). */
-void lg__early_stopping_text(const lg__eff *e, const lg_results *r, char *buf, size_t len,
-                             bool one_line);
+/* Text of an early-stopping block (the run's, or token mode's TTFT or TPOT one), lines
+ * separated by '\n' (summary) or by ' ' when one_line (detail log); "" when it does not
+ * apply. */
+void lg__early_stopping_text(const lg__eff *e, const lg_early_stopping *es, char *buf,
+                             size_t len, bool one_line);
 
 /* JSON string escaping into a FILE. */
 void lg__json_string(FILE *f, const char *s);

@@ -14,8 +14,8 @@ extern "C" {
 
 /*
  * Thread safety: every function here may be called from one thread at a time unless its
- * comment says otherwise. lg_complete() and lg_abort() are the exceptions: any thread,
- * any number at once. Tests run one after another in a process; two lg_run_test() calls
+ * comment says otherwise. lg_complete(), lg_first_token() and lg_abort() are the
+ * exceptions: any thread, any number at once. Tests run one after another in a process; two lg_run_test() calls
  * at the same time are refused with LG_EBUSY.
  *
  * Time is CLOCK_MONOTONIC, int64_t nanoseconds; every field that holds a time or a
@@ -98,9 +98,17 @@ enum { LG_STATUS_OK = 0 };
 typedef struct lg_response {
     uint64_t id;      /* the id of the lg_sample being answered */
     const void *data; /* the output, or NULL; read (copied) only when the accuracy
-                         log records this sample, and only during lg_complete() */
+                         log records this sample, and only during the call */
     size_t size;      /* bytes at data */
     int32_t status;   /* LG_STATUS_OK, or a non-zero failure code */
+    /* MLPerf's QuerySampleResponse n_tokens: the output tokens of this sample as the SUT
+     * counts them (lg_complete); 0 = not reported. Read only when the test records
+     * tokens (docs/tokens.md); lg_first_token ignores it. */
+    int64_t n_tokens;
+    /* When the SUT actually sent the sample to its backend, on lg_now_ns()'s clock;
+     * 0 = unknown (the issue time stands in). For the from-send figures of a test that
+     * records tokens; ignored otherwise. */
+    int64_t sent_ns;
 } lg_response;
 
 /*
@@ -117,6 +125,24 @@ typedef struct lg_response {
  * is running are counted as errors and otherwise ignored; they never crash.
  */
 void lg_complete(const lg_response *responses, size_t n);
+
+/*
+ * MLPerf's FirstTokenComplete: reports that the first output token of each of n samples
+ * arrived (a streaming SUT, e.g. an LLM). The arrival time is the clock read once at
+ * entry, as lg_complete's. Call it from any thread, any number at once, before the
+ * sample's lg_complete(); the same thread-safety and progress guarantees as lg_complete:
+ * lock-free, wait-free without accuracy logging (one clock read per call, one atomic
+ * compare-and-swap per sample), no allocation unless the accuracy log records the
+ * sample (its data is copied as the first token's "token_data").
+ *
+ * Recorded when the test records tokens (lg_settings.use_token_latencies, or a goodput
+ * SLO set); otherwise each call only counts its samples (lg_results.tokens
+ * .first_tokens_ignored). A second first token for a sample, an id that was never
+ * issued, and a first token after the sample completed (or timed out) are counted
+ * (lg_results.tokens.first_token_duplicates, _unknown, _late) and otherwise ignored;
+ * the run is then INVALID (LG_INVALID_TOKEN_ERRORS). Only id, data and size are read.
+ */
+void lg_first_token(const lg_response *responses, size_t n);
 
 /* Asks the running test to stop issuing, wait for outstanding samples (up to the sample
  * timeout, and at most LG_ABORT_GRACE_MS after the abort) and return with results
@@ -239,10 +265,27 @@ typedef struct lg_settings {
      * MLPerf logs them in every Server run). */
     uint64_t server_find_peak_qps_decimals_of_precision; /* default 1 */
     double server_find_peak_qps_boundary_step_size;      /* default 1 */
+
+    /* MLPerf's token latencies (LLM benchmarks; docs/tokens.md). */
+    bool use_token_latencies;       /* record first tokens and n_tokens; TTFT and TPOT
+                                       replace the Server latency bound; default false */
+    bool infer_token_latencies;     /* report inferred tokens/s (Server, Offline):
+                                       samples x token_latency_scaling_factor */
+    int64_t server_ttft_latency_ns; /* Server, token mode: TTFT bound at the target
+                                       percentile; default 1e8 */
+    int64_t server_tpot_latency_ns; /* Server, token mode: TPOT bound; default 1e8 */
+    uint64_t token_latency_scaling_factor; /* tokens per sample assumed by
+                                              infer_token_latencies, >= 1; default 1 */
+    /* Ours: goodput SLOs, ns, 0 = none. A sample is good when it completed OK and every
+     * SLO set holds (from its scheduled time, as MLPerf measures; a 1-token output's
+     * TPOT counts as 0). Setting one records tokens as use_token_latencies does. */
+    int64_t slo_ttft_ns;
+    int64_t slo_tpot_ns;
+    int64_t slo_e2e_ns;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[22];
+    uint64_t reserved[15];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */
@@ -321,35 +364,39 @@ void lg_log_settings_default(lg_log_settings *l);
 
 /* ------------------------------------------------------------------------------------
  * samples.bin: every sample's times (docs/logs.md). A 64-byte header, then the records,
- * every field little-endian on every host. Version 2 (what the library writes) packs the
+ * every field little-endian on every host. Version 3 (what the library writes) packs the
  * records in blocks of variable-length integers, about 3 bytes a sample for an Offline
- * run and 8 to 11 for a Server run; version 1 (read, no longer written) holds one
- * 32-byte record per sample. The encoders and decoders below are the one definition of
- * both layouts, for the writer, the readers and an embedder's own tools.
+ * run and 8 to 11 for a Server run, and a token run's first-token times, token counts
+ * and send times beside them (nothing when a run has none); version 2 is version 3
+ * without the token fields; version 1 (read, no longer written) holds one 32-byte record
+ * per sample. The encoders and decoders below are the one definition of the layouts,
+ * for the writer, the readers and an embedder's own tools.
  * ---------------------------------------------------------------------------------- */
 
-#define LG_SAMPLES_MAGIC "LGSAMPL1"   /* 8 bytes, no terminator in the file (both versions) */
-#define LG_SAMPLES_VERSION 2          /* the version written */
+#define LG_SAMPLES_MAGIC "LGSAMPL1"   /* 8 bytes, no terminator in the file (every version) */
+#define LG_SAMPLES_VERSION 3          /* the version written */
 #define LG_SAMPLES_HEADER_BYTES 64
 #define LG_SAMPLES_RECORD_BYTES 32    /* version 1's fixed record */
 #define LG_SAMPLES_BLOCK_HEADER_BYTES 16
 #define LG_SAMPLES_BLOCK_RECORDS 4096 /* records per block the writer uses */
 #define LG_SAMPLES_MAX_BLOCK_RECORDS 65536
-#define LG_SAMPLES_RECORD_MAX_BYTES 40 /* the most a version 2 record takes */
+#define LG_SAMPLES_RECORD_MAX_BYTES 71 /* the most a version 3 record takes (version 2:
+                                          40) */
 /* The most a block of n records takes, its header included. */
 #define LG_SAMPLES_BLOCK_MAX_BYTES(n) \
     (LG_SAMPLES_BLOCK_HEADER_BYTES + (size_t)(n) * LG_SAMPLES_RECORD_MAX_BYTES)
 
 typedef struct lg_samples_header {
-    uint32_t version;           /* 2 (LG_SAMPLES_VERSION), or 1 */
-    uint32_t record_size;       /* version 1: LG_SAMPLES_RECORD_BYTES; version 2: 0 */
+    uint32_t version;           /* 3 (LG_SAMPLES_VERSION), 2 or 1 */
+    uint32_t record_size;       /* version 1: LG_SAMPLES_RECORD_BYTES; else 0 */
     uint64_t count;             /* records that follow */
     uint64_t samples_per_query;
     int64_t start_ns;           /* the pass's origin, CLOCK_MONOTONIC */
     uint32_t scenario;          /* lg_scenario */
     uint32_t mode;              /* LG_MODE_PERFORMANCE or LG_MODE_ACCURACY */
-    uint32_t block_records;     /* version 2: records per block (the last may hold
-                                   fewer), 1 to LG_SAMPLES_MAX_BLOCK_RECORDS; version 1: 0 */
+    uint32_t block_records;     /* versions 2 and 3: records per block (the last may
+                                   hold fewer), 1 to LG_SAMPLES_MAX_BLOCK_RECORDS;
+                                   version 1: 0 */
 } lg_samples_header;
 
 typedef struct lg_sample_record {
@@ -358,48 +405,55 @@ typedef struct lg_sample_record {
     int64_t completed_ns;  /* from the pass's start; -1 when it never completed */
     uint32_t index;        /* QSL index */
     int32_t status;        /* the SUT's status; 0 when it never completed */
+    /* Token runs (version 3; 0 in older files and in runs that record no tokens): */
+    int64_t first_token_ns; /* the first token's arrival, from the pass's start; 0 =
+                               none recorded */
+    int64_t n_tokens;       /* as the SUT reported it; 0 = not reported */
+    int64_t sent_ns;        /* when the SUT sent it, from the pass's start; 0 = unknown */
 } lg_sample_record;
 
 /* Writes h as the file's 64 bytes (magic first, zero bytes last). Thread-safe. */
 void lg_samples_header_encode(const lg_samples_header *h,
                               unsigned char out[LG_SAMPLES_HEADER_BYTES]);
-/* Reads a header; returns 0, or LG_EINVAL when the magic is wrong, the version is
- * neither 1 nor 2, or the version's record size, block size or reserved bytes are not
- * its layout's. Thread-safe. */
+/* Reads a header; returns 0, or LG_EINVAL when the magic is wrong, the version is not
+ * 1, 2 or 3, or the version's record size, block size or reserved bytes are not its
+ * layout's. Thread-safe. */
 int lg_samples_header_decode(const unsigned char in[LG_SAMPLES_HEADER_BYTES],
                              lg_samples_header *h);
-/* Version 1's 32-byte record. */
+/* Version 1's 32-byte record (decoding leaves the token fields 0). */
 void lg_sample_record_encode(const lg_sample_record *r,
                              unsigned char out[LG_SAMPLES_RECORD_BYTES]);
 void lg_sample_record_decode(const unsigned char in[LG_SAMPLES_RECORD_BYTES],
                              lg_sample_record *r);
 
-/* A version 2 block's 16-byte header. */
+/* A block's 16-byte header (versions 2 and 3). */
 typedef struct lg_samples_block {
     uint32_t count;         /* records in the block, at least 1 */
     uint32_t payload_bytes; /* bytes after the block header */
     uint32_t crc;           /* CRC-32 (zlib's) of the header with this field 0, then the
                                payload */
-    uint32_t omit;          /* fields left out of every record: zero in all of them */
+    uint32_t omit;          /* fields left out of every record: zero in all of them (a
+                               version 2 block, decoded, has every token field's bit) */
 } lg_samples_block;
 
-/* Encodes records r[0..n-1] (1 <= n <= LG_SAMPLES_MAX_BLOCK_RECORDS) as one version 2
+/* Encodes records r[0..n-1] (1 <= n <= LG_SAMPLES_MAX_BLOCK_RECORDS) as one version 3
  * block, header included, into out, which holds LG_SAMPLES_BLOCK_MAX_BYTES(n) bytes.
  * Every int64/uint32/int32 value round-trips. Returns the bytes written. Thread-safe. */
 size_t lg_samples_block_encode(const lg_sample_record *r, size_t n, unsigned char *out);
-/* Reads a block header. max_records is the file header's block_records. Returns 0, or
- * LG_EINVAL with *why set when the count is 0 or above max_records, the payload is
- * longer than its records can take, or a reserved bit is set. Thread-safe. */
+/* Reads a block header of a file of this version (2 or 3). max_records is the file
+ * header's block_records. Returns 0, or LG_EINVAL with *why set when the count is 0 or
+ * above max_records, the payload is longer than its records can take, a reserved bit
+ * is set, or the version is neither 2 nor 3. Thread-safe. */
 int lg_samples_block_header_decode(const unsigned char in[LG_SAMPLES_BLOCK_HEADER_BYTES],
-                                   uint32_t max_records, lg_samples_block *b,
-                                   const char **why);
+                                   uint32_t version, uint32_t max_records,
+                                   lg_samples_block *b, const char **why);
 /* Decodes the b->count records of a block (block: its header then its b->payload_bytes
  * bytes) into out. Returns 0, or LG_EINVAL when the block is damaged: *bad_at receives
  * the offset from the block's first byte where the damage was found and *why a short
  * reason (a checksum mismatch reports offset 8, the checksum's). Thread-safe. */
 int lg_samples_block_decode(const unsigned char *block, const lg_samples_block *b,
                             lg_sample_record *out, size_t *bad_at, const char **why);
-/* Decodes a whole samples.bin held in memory (version 1 or 2): *h receives the header,
+/* Decodes a whole samples.bin held in memory (version 1, 2 or 3): *h receives the header,
  * *out a malloc'ed array of h->count records (free() it). Returns 0; LG_EINVAL when the
  * file is damaged, with *bad_at the byte offset in the file and *why the reason;
  * LG_ENOMEM. Thread-safe. */
@@ -425,7 +479,10 @@ enum {
     LG_INVALID_OUT_OF_MEMORY = 1u << 9,   /* memory ran out: the run ended early or
                                              responses could not be logged */
     LG_INVALID_QSL_FAILURE = 1u << 10,    /* the QSL failed to load samples */
-    LG_INVALID_LAST = LG_INVALID_QSL_FAILURE
+    LG_INVALID_TOKEN_ERRORS = 1u << 11,   /* first tokens twice, unknown or late; in
+                                             MLPerf's token mode, n_tokens <= 1 or a
+                                             sample completed without a first token */
+    LG_INVALID_LAST = LG_INVALID_TOKEN_ERRORS
 };
 /* Returns a one-line English text for one LG_INVALID_* flag. */
 const char *lg_invalid_reason_text(unsigned flag);
@@ -449,6 +506,65 @@ typedef struct lg_early_stopping {
     int64_t estimate_ns;        /* SS/MS: the early-stopping latency (the metric) */
     int64_t estimate99_ns;      /* SS: the 99th-percentile estimate; 0 if too few */
 } lg_early_stopping;
+
+/* The token figures of a run that records tokens (docs/tokens.md has the definitions
+ * beside other tools'). Latencies are from the sample's scheduled time as MLPerf's
+ * (Offline: from the start of the pass), unless named _from_send. */
+typedef struct lg_token_results {
+    bool applies;         /* tokens were recorded: use_token_latencies or an SLO set */
+    bool mlperf;          /* use_token_latencies: MLPerf's token mode (its logs, its
+                             Server constraints and early stopping) */
+    const char *count_source; /* where the token counts come from: "sut" (n_tokens of
+                                 lg_complete) or "none" (no sample reported one) */
+    uint64_t samples_with_tokens; /* successful samples that reported n_tokens != 0 */
+    uint64_t output_tokens;       /* sum of n_tokens > 0 over successful samples */
+    uint64_t token_count;         /* MLPerf's: sum of n_tokens >= 2 (it counts a 0, 1 or
+                                     negative n_tokens as 0) */
+    lg_latency_stats ttft;        /* first token - scheduled, successful samples with a
+                                     first token */
+    /* MLPerf's (latency - TTFT) / (n_tokens - 1), integer division. In token mode a
+     * sample with n_tokens <= 1 enters with MLPerf's value, TTFT - latency (it divides
+     * by 0 - 1); otherwise such samples are left out. */
+    lg_latency_stats tpot;
+    lg_latency_stats ttft_from_send;    /* first token - sent_ns (else the issue time) */
+    lg_latency_stats latency_from_send; /* completion - sent_ns (else the issue time) */
+    /* MLPerf's throughputs, over token_count: */
+    double tokens_per_sec;           /* Offline: tokens / the longest latency */
+    double completed_tokens_per_sec; /* Server, and logged for every non-Offline
+                                        scenario: tokens / last completion time */
+    double tokens_per_sec_with_loadgen_overhead;    /* tokens / last issue time */
+    double tokens_per_sec_without_loadgen_overhead; /* tokens / (mean latency x samples),
+                                                       per second (the detail log's
+                                                       result_token_throughput is this
+                                                       per ns, as MLPerf's) */
+    double inferred_tokens_per_sec;  /* infer_token_latencies: Server (samples - 1) x
+                                        factor / last completion time; Offline samples
+                                        x factor / the longest latency; else 0 */
+    /* Token-mode early stopping (MLPerf: TPOT first, then TTFT, only if TPOT was met;
+     * ttft_early_stopping.applies is false when it was not evaluated). */
+    lg_early_stopping ttft_early_stopping;
+    lg_early_stopping tpot_early_stopping;
+    bool ttft_constraint_met;        /* Server token mode: TTFT at the target percentile
+                                        <= server_ttft_latency_ns */
+    bool tpot_constraint_met;        /* ... and TPOT <= server_tpot_latency_ns */
+    /* Problems, counted (see LG_INVALID_TOKEN_ERRORS): */
+    uint64_t first_token_duplicates; /* a second first token for a sample */
+    uint64_t first_token_unknown;    /* ids that were never issued */
+    uint64_t first_token_late;       /* after the sample completed or timed out */
+    uint64_t first_tokens_ignored;   /* first tokens of a test that records none */
+    uint64_t missing_first_token;    /* successful samples without a first token */
+    uint64_t n_tokens_zero;          /* successful samples that reported 0 tokens ... */
+    uint64_t n_tokens_negative;      /* ... a negative count ... */
+    uint64_t n_tokens_one;           /* ... or 1 token (MLPerf: errors in token mode) */
+    /* Goodput (slo_* set): good = completed OK and every SLO set holds. Rates are over
+     * the run's duration (lg_results.duration_ns). */
+    bool slo_applies;
+    uint64_t good_requests;
+    uint64_t good_tokens;            /* output tokens of the good requests */
+    double request_goodput;          /* good requests per second */
+    double token_goodput;            /* good tokens per second */
+    double output_tokens_per_sec;    /* output_tokens per second */
+} lg_token_results;
 
 typedef struct lg_results {
     lg_scenario scenario;
@@ -497,6 +613,8 @@ typedef struct lg_results {
                                          not logged, counted as completion errors */
     uint64_t accuracy_samples_dropped;/* responses to log that found no memory */
 
+    lg_token_results tokens;          /* token figures (tokens.applies) */
+
     uint64_t reserved[14];            /* zero; room to grow without an ABI break */
 } lg_results;
 
@@ -523,9 +641,10 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
                 const lg_log_settings *log, lg_results *out);
 
 /* Writes a one-screen English summary of r (scenario, metric, validity and reasons,
- * latency percentiles, counts; for an accuracy run its counts only) into buf (up to len
- * bytes, NUL-terminated). Every duration in it is written by lg_format_ns(). Returns the
- * length it needed, as snprintf. */
+ * latency percentiles, counts; TTFT, TPOT, tokens and goodput when r->tokens.applies;
+ * for an accuracy run its counts only) into buf (up to len bytes, NUL-terminated). Every
+ * duration in it is written by lg_format_ns(). Returns the length it needed, as
+ * snprintf. */
 int lg_results_format(const lg_results *r, char *buf, size_t len);
 
 /* Bytes that hold every text lg_format_ns() writes, the NUL included. */

@@ -160,16 +160,15 @@ static int mkdir_p(const char *dir)
 
 /* ---------------------------------------------------------------- early stopping */
 
-void lg__early_stopping_text(const lg__eff *e, const lg_results *r, char *buf, size_t len,
-                             bool one_line)
+void lg__early_stopping_text(const lg__eff *e, const lg_early_stopping *es, char *buf,
+                             size_t len, bool one_line)
 {
-    const lg_early_stopping *es = &r->early_stopping;
     const lg__scenario_ops *sc = lg__scenario(e->scenario);
     char p[16];
     format_pct(p, sizeof p, es->percentile, 1);
     buf[0] = '\0';
     if (es->applies && sc->early_stopping_text)
-        sc->early_stopping_text(r, p, one_line ? ' ' : '\n', buf, len);
+        sc->early_stopping_text(es, p, one_line ? ' ' : '\n', buf, len);
 }
 
 /* MLPerf's recommendation texts (the INVALID reasons) first, then ours with their counts (the counts are
@@ -179,8 +178,17 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
 {
     int n = 0;
     unsigned why = r->invalid_reasons;
+    const lg_token_results *k = &r->tokens;
+    /* MLPerf's token mode names the bound missed (its typo "constrain" kept), both in
+     * one item as MLPerf joins them. */
+    bool ttft = k->mlperf && !k->ttft_constraint_met, tpot = k->mlperf && !k->tpot_constraint_met;
     if ((why & LG_INVALID_PERF_CONSTRAINT) && n < max)
-        items[n++] = "Reduce target QPS to improve latency.";
+        items[n++] = ttft && tpot ? "TTFT constrain not met: Reduce target QPS to improve "
+                                    "latency.\n * TPOT constrain not met: Reduce target QPS "
+                                    "to improve latency."
+                     : ttft ? "TTFT constrain not met: Reduce target QPS to improve latency."
+                     : tpot ? "TPOT constrain not met: Reduce target QPS to improve latency."
+                            : "Reduce target QPS to improve latency.";
     if ((why & LG_INVALID_MIN_DURATION) && n < max)
         items[n++] = lg__scenario(e->scenario)->min_duration_advice;
     if ((why & LG_INVALID_MIN_QUERIES) && n < max)
@@ -188,8 +196,8 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
                      "   See the detailed log for why this may have occurred.";
     static const unsigned ours[] = {LG_INVALID_QSL_FAILURE, LG_INVALID_OUT_OF_MEMORY,
                                     LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
-                                    LG_INVALID_COMPLETION_ERRORS, LG_INVALID_MAX_LIMIT,
-                                    LG_INVALID_ABORTED};
+                                    LG_INVALID_COMPLETION_ERRORS, LG_INVALID_TOKEN_ERRORS,
+                                    LG_INVALID_MAX_LIMIT, LG_INVALID_ABORTED};
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
         if (!(why & ours[i]) || n >= max)
             continue;
@@ -219,6 +227,19 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
             break;
         case LG_INVALID_QSL_FAILURE:
             snprintf(store[n], sizeof store[n], "%s; see the detail log for its code.", text);
+            break;
+        case LG_INVALID_TOKEN_ERRORS:
+            snprintf(store[n], sizeof store[n], "Token errors: %llu first tokens refused, "
+                     "%llu token counts below 2, %llu samples without a first token; see the "
+                     "detail log.",
+                     (unsigned long long)(k->first_token_duplicates + k->first_token_unknown +
+                                          k->first_token_late),
+                     (unsigned long long)(k->mlperf ? k->n_tokens_zero + k->n_tokens_negative +
+                                                          k->n_tokens_one
+                                                    : 0),
+                     (unsigned long long)(k->mlperf && lg__scenario(r->scenario)->needs_first_token
+                                              ? k->missing_first_token
+                                              : 0));
             break;
         default:
             snprintf(store[n], sizeof store[n], "%s.", text);
@@ -250,6 +271,41 @@ void lg__summary_table(FILE *f, const lg_latency_stats *s)
     pct_values(s, v);
     for (int i = 0; i < 6; i++)
         fprintf(f, "%s percentile latency (ns)   : %lld\n", PCT_LABELS[i], (long long)v[i]);
+}
+
+/* Token mode's "Additional Stats" block, after the scenario's lines: a blank line, the
+ * scenario's rate lines, then where first tokens are needed the TTFT and TPOT tables
+ * with MLPerf's wide labels and its "time to output token" in TPOT's percentile labels. */
+static void summary_token_stats(FILE *f, const lg__eff *e, const lg_results *r)
+{
+    const lg_token_results *k = &r->tokens;
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
+    if (!e->token_mode)
+        return;
+    fputc('\n', f);
+    sc->summary_token_stats(f, r);
+    if (!sc->needs_first_token)
+        return;
+    int64_t v[6];
+    fprintf(f, "Min First Token latency (ns)                : %lld\n", (long long)k->ttft.min_ns);
+    fprintf(f, "Max First Token latency (ns)                : %lld\n", (long long)k->ttft.max_ns);
+    fprintf(f, "Mean First Token latency (ns)               : %lld\n",
+            (long long)k->ttft.mean_ns);
+    pct_values(&k->ttft, v);
+    for (int i = 0; i < 6; i++)
+        fprintf(f, "%s percentile first token latency (ns)   : %lld\n", PCT_LABELS[i],
+                (long long)v[i]);
+    fputc('\n', f);
+    fprintf(f, "Min Time per Output Token (ns)                : %lld\n",
+            (long long)k->tpot.min_ns);
+    fprintf(f, "Max Time per Output Token (ns)                : %lld\n",
+            (long long)k->tpot.max_ns);
+    fprintf(f, "Mean Time per Output Token (ns)               : %lld\n",
+            (long long)k->tpot.mean_ns);
+    pct_values(&k->tpot, v);
+    for (int i = 0; i < 6; i++)
+        fprintf(f, "%s percentile time to output token (ns)   : %lld\n", PCT_LABELS[i],
+                (long long)v[i]);
 }
 
 static void summary_trailer(FILE *f, uint64_t warnings, uint64_t errors)
@@ -288,6 +344,10 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
     fprintf(f, "Scenario : %s\n", lg_scenario_name(e->scenario));
     fprintf(f, "Mode     : %s\n", lg_mode_name(e->mode));
     sc->summary_result(f, p, r);
+    if (e->token_mode)
+        sc->summary_token_result(f, p, r);
+    if (e->infer_tokens && sc->summary_inferred)
+        sc->summary_inferred(f, r);
     unsigned why = r->invalid_reasons;
     fprintf(f, "Result is : %s\n", r->valid ? "VALID" : "INVALID");
     if (sc->perf_constraint)
@@ -305,17 +365,30 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
         for (int i = 0; i < n; i++)
             fprintf(f, " * %s\n", items[i]);
     }
-    if (r->early_stopping.applies) {
+    if (r->early_stopping.applies && !e->token_mode) {
         char es[1024];
-        lg__early_stopping_text(e, r, es, sizeof es, false);
+        lg__early_stopping_text(e, &r->early_stopping, es, sizeof es, false);
         fprintf(f, "Early Stopping Result:\n%s\n", es);
+    } else if (r->early_stopping.applies) {
+        /* MLPerf: TTFT's text is empty when TPOT's early stopping failed. */
+        char ttft[1024], tpot[1024];
+        lg__early_stopping_text(e, &r->tokens.ttft_early_stopping, ttft, sizeof ttft, false);
+        lg__early_stopping_text(e, &r->tokens.tpot_early_stopping, tpot, sizeof tpot, false);
+        fprintf(f, "TTFT Early Stopping Result:\n%s\nTPOT Early Stopping Result:\n%s\n",
+                ttft, tpot);
     }
     fprintf(f, "\n%s\nAdditional Stats\n%s\n", RULER, RULER);
     sc->summary_stats(f, r);
+    summary_token_stats(f, e, r);
     fprintf(f, "\n%s\nTest Parameters Used\n%s\n", RULER, RULER);
     fprintf(f, "samples_per_query : %llu\n", (unsigned long long)e->samples_per_query);
     fprintf(f, "target_qps : %g\n", e->target_qps);
-    fprintf(f, "target_latency (ns): %lld\n", (long long)e->target_latency_ns);
+    if (e->token_mode) {
+        fprintf(f, "ttft_latency (ns): %lld\n", (long long)e->ttft_latency_ns);
+        fprintf(f, "tpot_latency (ns): %lld\n", (long long)e->tpot_latency_ns);
+    } else {
+        fprintf(f, "target_latency (ns): %lld\n", (long long)e->target_latency_ns);
+    }
     fprintf(f, "max_async_queries : %llu\n", (unsigned long long)e->max_async_queries);
     fprintf(f, "min_duration (ms): %llu\n", (unsigned long long)e->min_duration_ms);
     fprintf(f, "max_duration (ms): %llu\n", (unsigned long long)e->max_duration_ms);
@@ -457,7 +530,7 @@ static void detail_settings(detail *d, int64_t tm)
     unsigned bit = LG_SCENARIO_BIT(s->scenario);
     for (size_t i = 0; i < LG__NFIELDS; i++) {
         const lg__field *fd = &lg__fields[i];
-        if (!fd->log || !(fd->log_scen & bit))
+        if (!fd->log || !(fd->log_scen & bit) || (fd->log_token_mode && !s->use_token_latencies))
             continue;
         char key[96];
         snprintf(key, sizeof key, "requested_%s", fd->log);
@@ -518,6 +591,52 @@ static void detail_stats(detail *d, const char *prefix, const char *suffix,
     }
 }
 
+/* MLPerf's token lines, in its order, then the inferred ones; then ours. */
+static void detail_tokens(detail *d, const lg_results *r, int64_t tm)
+{
+    const lg__eff *e = &d->t->eff;
+    const lg__scenario_ops *sc = lg__scenario(e->scenario);
+    const lg_token_results *k = &r->tokens;
+    if (e->token_mode && sc->needs_first_token) {
+        D_I64(d, "result_first_token_min_latency_ns", k->ttft.min_ns, tm);
+        D_I64(d, "result_first_token_max_latency_ns", k->ttft.max_ns, tm);
+        D_I64(d, "result_first_token_mean_latency_ns", k->ttft.mean_ns, tm);
+        detail_stats(d, "result_first_token_", "latency_ns", &k->ttft, tm);
+        D_DBL(d, "result_token_throughput_with_loadgen_overhead",
+              k->tokens_per_sec_with_loadgen_overhead, tm);
+        /* MLPerf divides by the mean latency in ns, not s: its value is tokens per ns.
+         * Kept as MLPerf writes it; results.json has the per-second figure. */
+        D_DBL(d, "result_token_throughput", k->tokens_per_sec_without_loadgen_overhead / 1e9,
+              tm);
+        detail_stats(d, "result_time_per_output_token_", "ns", &k->tpot, tm);
+        /* MLPerf's names: "time to output token" holding TPOT's min, max and mean. */
+        D_I64(d, "result_time_to_output_token_min", k->tpot.min_ns, tm);
+        D_I64(d, "result_time_to_output_token_max", k->tpot.max_ns, tm);
+        D_I64(d, "result_time_to_output_token_mean", k->tpot.mean_ns, tm);
+        D_DBL(d, "result_completed_tokens_per_second", k->completed_tokens_per_sec, tm);
+    } else if (e->token_mode) {
+        /* Where no first token is needed (Offline), MLPerf logs only tokens/s. */
+        D_DBL(d, "result_tokens_per_second", k->tokens_per_sec, tm);
+    }
+    if (e->infer_tokens && sc->inferred_key)
+        D_DBL(d, sc->inferred_key, k->inferred_tokens_per_sec, tm);
+    if (!k->applies)
+        return;
+    /* Ours. */
+    D_U64(d, "result_output_tokens", k->output_tokens, tm);
+    D_DBL(d, "result_output_tokens_per_second", k->output_tokens_per_sec, tm);
+    D_I64(d, "result_first_token_from_send_mean_latency_ns", k->ttft_from_send.mean_ns, tm);
+    D_I64(d, "result_first_token_from_send_99.00_percentile_latency_ns",
+          k->ttft_from_send.p99_ns, tm);
+    D_I64(d, "result_from_send_99.00_percentile_latency_ns", k->latency_from_send.p99_ns,
+          tm);
+    if (k->slo_applies) {
+        D_U64(d, "result_good_requests", k->good_requests, tm);
+        D_DBL(d, "result_request_goodput", k->request_goodput, tm);
+        D_DBL(d, "result_token_goodput", k->token_goodput, tm);
+    }
+}
+
 static void detail_results(detail *d, const lg_results *r, int64_t tm)
 {
     const lg__eff *e = &d->t->eff;
@@ -543,8 +662,15 @@ static void detail_results(detail *d, const lg_results *r, int64_t tm)
         D_STR(d, "result_invalid_reason", reason, tm);
     }
     char es[1024];
-    lg__early_stopping_text(e, r, es, sizeof es, true);
-    D_STR(d, "early_stopping_result", es, tm);
+    if (!e->token_mode) {
+        lg__early_stopping_text(e, &r->early_stopping, es, sizeof es, true);
+        D_STR(d, "early_stopping_result", es, tm);
+    } else {
+        lg__early_stopping_text(e, &r->tokens.ttft_early_stopping, es, sizeof es, true);
+        D_STR(d, "early_stopping_ttft_result", es, tm);
+        lg__early_stopping_text(e, &r->tokens.tpot_early_stopping, es, sizeof es, true);
+        D_STR(d, "early_stopping_tpot_result", es, tm);
+    }
     D_U64(d, "result_query_count", r->queries_issued, tm);
     d->kv_time = tm;
     sc->detail_results(&d->kv, r);
@@ -552,6 +678,7 @@ static void detail_results(detail *d, const lg_results *r, int64_t tm)
     D_I64(d, "result_max_latency_ns", r->latency.max_ns, tm);
     D_I64(d, "result_mean_latency_ns", r->latency.mean_ns, tm);
     detail_stats(d, "result_", "latency_ns", &r->latency, tm);
+    detail_tokens(d, r, tm);
     /* Ours: counts MLPerf has no key for. */
     D_U64(d, "result_samples_issued", r->samples_issued, tm);
     D_U64(d, "result_samples_completed", r->samples_completed, tm);
@@ -672,31 +799,59 @@ static lg__acc *sort_acc(lg__acc *list)
     }
 }
 
-static void write_accuracy_entries(FILE *f, lg__acc **list, uint64_t base, bool *first)
+static void write_hex(FILE *f, const unsigned char *data, size_t size)
 {
-    *list = sort_acc(*list);
     static const char hex[] = "0123456789ABCDEF";
-    for (const lg__acc *a = *list; a; a = a->next) {
+    for (size_t k = 0; k < size; k++) {
+        fputc(hex[data[k] >> 4], f);
+        fputc(hex[data[k] & 15], f);
+    }
+}
+
+/* What an entry holds beyond MLPerf's seq_id, qsl_idx and data: in token mode the
+ * response's n_tokens ("token_count"), and where a first token is needed (not Offline)
+ * the first token's data before it ("token_data"; "" when the SUT sent none). */
+enum { ACC_PLAIN, ACC_COUNT, ACC_TOKEN_DATA };
+
+/* The entries of a pass: its responses sorted by seq, each with its first token's data
+ * (a second list, sorted alike and walked beside it). */
+static void write_accuracy_entries(FILE *f, lg__pass *p, uint64_t base, int kind, bool *first)
+{
+    p->acc_list = sort_acc(p->acc_list);
+    p->tok_acc_list = sort_acc(p->tok_acc_list);
+    const lg__acc *tk = p->tok_acc_list;
+    for (const lg__acc *a = p->acc_list; a; a = a->next) {
         fprintf(f, "%s\n{ \"seq_id\" : %llu, \"qsl_idx\" : %llu, \"data\" : \"",
                 *first ? "" : ",", (unsigned long long)(base + a->seq),
                 (unsigned long long)a->index);
-        for (size_t k = 0; k < a->size; k++) {
-            fputc(hex[a->data[k] >> 4], f);
-            fputc(hex[a->data[k] & 15], f);
+        write_hex(f, a->data, a->size);
+        fputc('"', f);
+        if (kind == ACC_TOKEN_DATA) {
+            while (tk && tk->seq < a->seq)
+                tk = tk->next;
+            fputs(", \"token_data\" : \"", f);
+            if (tk && tk->seq == a->seq)
+                write_hex(f, tk->data, tk->size);
+            fputc('"', f);
         }
-        fputs("\" }", f);
+        if (kind != ACC_PLAIN)
+            fprintf(f, ", \"token_count\" : %lld", (long long)a->n_tokens);
+        fputs(" }", f);
         *first = false;
     }
 }
 
-static void write_accuracy(FILE *f, lg__pass *acc, lg__pass *perf)
+static void write_accuracy(FILE *f, const lg__eff *e, lg__pass *acc, lg__pass *perf)
 {
     bool first = true;
+    int kind = !e->token_mode ? ACC_PLAIN
+               : lg__scenario(e->scenario)->needs_first_token ? ACC_TOKEN_DATA
+                                                              : ACC_COUNT;
     fputc('[', f);
     if (acc)
-        write_accuracy_entries(f, &acc->acc_list, 0, &first);
+        write_accuracy_entries(f, acc, 0, kind, &first);
     if (perf)
-        write_accuracy_entries(f, &perf->acc_list, acc ? acc->store.count : 0, &first);
+        write_accuracy_entries(f, perf, acc ? acc->store.count : 0, kind, &first);
     fputs("\n]\n", f);
 }
 
@@ -706,6 +861,22 @@ static void write_accuracy(FILE *f, lg__pass *acc, lg__pass *perf)
  * it): the header, then the records in blocks of LG_SAMPLES_BLOCK_RECORDS, or of 256
  * from the stack when the 300 KB for those cannot be had (the file is still written). */
 enum { SMALL_BLOCK = 256 };
+
+/* A record's token fields, from the pass's start (0 stays "none"; a time that falls on
+ * the start itself is written 1 ns later, so that it is not taken for none). */
+static void token_fields(lg_sample_record *out, const lg__tok *tk, bool done, int64_t start)
+{
+    int64_t first = atomic_load_explicit(&tk->first_ns, memory_order_relaxed);
+    if (first) {
+        out->first_token_ns = first - start;
+        out->first_token_ns += out->first_token_ns == 0;
+    }
+    if (done && tk->sent_ns) {
+        out->sent_ns = tk->sent_ns - start;
+        out->sent_ns += out->sent_ns == 0;
+    }
+    out->n_tokens = done ? tk->n_tokens : 0;
+}
 static void write_samples(FILE *f, const lg__test *t, const lg__pass *p)
 {
     size_t per = LG_SAMPLES_BLOCK_RECORDS;
@@ -734,13 +905,16 @@ static void write_samples(FILE *f, const lg__test *t, const lg__pass *p)
         const lg__rec *r = lg__store_at(&p->store, s);
         int64_t c = atomic_load_explicit(&r->completed_ns, memory_order_relaxed);
         int64_t issued = atomic_load_explicit(&r->issued_ns, memory_order_relaxed);
-        rec[nb++] = (lg_sample_record){
+        rec[nb] = (lg_sample_record){
             .scheduled_ns = offline ? 0 : r->scheduled_ns - p->start_ns,
             .issued_ns = offline ? 0 : issued - p->start_ns,
             .completed_ns = c > 0 ? c - p->start_ns : -1,
             .index = r->index,
             .status = c > 0 ? r->status : 0,
         };
+        if (p->store.tchunks)
+            token_fields(&rec[nb], lg__store_tok_at(&p->store, s), c > 0, p->start_ns);
+        nb++;
         if (nb == per || s + 1 == p->store.count) {
             fwrite(buf, lg_samples_block_encode(rec, nb, buf), 1, f);
             nb = 0;
@@ -754,13 +928,19 @@ static void write_samples(FILE *f, const lg__test *t, const lg__pass *p)
 
 /* ---------------------------------------------------------------- results.json */
 
-static void json_stats(FILE *f, const char *name, const lg_latency_stats *s)
+/* A latency object, `indent` spaces in. */
+static void json_stats_at(FILE *f, int indent, const char *name, const lg_latency_stats *s)
 {
-    fprintf(f, "  \"%s\": {\"count\": %llu", name, (unsigned long long)s->count);
+    fprintf(f, "%*s\"%s\": {\"count\": %llu", indent, "", name, (unsigned long long)s->count);
 #define X(key, member) fprintf(f, ", \"" key "\": %lld", (long long)s->member);
     LG_RESULTS_LATENCY(X)
 #undef X
     fputs("},\n", f);
+}
+
+static void json_stats(FILE *f, const char *name, const lg_latency_stats *s)
+{
+    json_stats_at(f, 2, name, s);
 }
 
 /* What was run: the build's commit, the caller's notes (command line, SUT and QSL
@@ -819,6 +999,59 @@ static void json_field_BOOL(FILE *f, const char **sep, const char *key, bool v)
 {
     json_key(f, sep, key);
     fputs(v ? "true" : "false", f);
+}
+
+static void json_early_stopping(FILE *f, const lg_early_stopping *es)
+{
+    const char *sep = "";
+    fputc('{', f);
+#define X(key, type, member) json_field_##type(f, &sep, key, es->member);
+    LG_RESULTS_EARLY_STOPPING(X)
+#undef X
+    fputc('}', f);
+}
+
+/* The definitions a run's token figures follow, by name (docs/tokens.md compares them
+ * with other tools'). */
+static void json_token_definitions(FILE *f, const lg__eff *e)
+{
+    fputs("    \"definitions\": {\"ttft\": \"MLPerf: first token - scheduled time\", "
+          "\"tpot\": ", f);
+    fputs(e->token_mode ? "\"MLPerf: (latency - ttft) / (n_tokens - 1), integer division; "
+                          "n_tokens < 2 divides by -1\""
+                        : "\"MLPerf: (latency - ttft) / (n_tokens - 1), integer division; "
+                          "only n_tokens >= 2\"", f);
+    fputs(", \"ttft_from_send\": \"first token - sent_ns, else the issue time\", "
+          "\"latency_from_send\": \"completion - sent_ns, else the issue time\", "
+          "\"goodput\": \"completed OK and every SLO set holds (from the scheduled "
+          "time; 1-token TPOT = 0), per second of the run\"},\n", f);
+}
+
+/* "tokens": the token figures, their definitions and settings. */
+static void write_results_tokens(FILE *f, const lg__eff *e, const lg_token_results *k)
+{
+    fputs("  \"tokens\": {", f);
+    const char *sep = "";
+#define X(key, type, member) json_field_##type(f, &sep, key, k->member);
+    LG_RESULTS_TOKENS(X)
+#undef X
+    fputs(", \"count_source\": ", f);
+    lg__json_string(f, k->count_source ? k->count_source : "none");
+    fputs(",\n", f);
+    json_token_definitions(f, e);
+#define X(key, member) json_stats_at(f, 4, key, &k->member);
+    LG_RESULTS_TOKEN_LATENCIES(X)
+#undef X
+#define X(key, member) (fputs("    \"" key "\": ", f), json_early_stopping(f, &k->member), \
+                        fputs(",\n", f));
+    LG_RESULTS_TOKEN_EARLY_STOPPING(X)
+#undef X
+    fputs("    \"settings\": {", f);
+    sep = "";
+#define X(key, type, member) json_field_##type(f, &sep, key, e->member);
+    LG_RESULTS_TOKEN_SETTINGS(X)
+#undef X
+    fputs("}},\n", f);
 }
 
 static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
@@ -903,8 +1136,9 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
 #define X(key, member) json_field_I64(f, &sep, key, r->member);
     LG_RESULTS_DURATIONS(X)
 #undef X
-    fprintf(f, "},\n  \"overlatency_count\": %llu,\n  \"settings\": {",
-            (unsigned long long)r->overlatency_count);
+    fprintf(f, "},\n  \"overlatency_count\": %llu,\n", (unsigned long long)r->overlatency_count);
+    write_results_tokens(f, e, &r->tokens);
+    fputs("  \"settings\": {", f);
     sep = "";
 #define EFF(m) e->m
 #define REQ(m) s->m
@@ -917,6 +1151,42 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
 }
 
 /* ---------------------------------------------------------------- entry point */
+
+/* One error entry for `count` samples with MLPerf's text, as MLPerf logs one per
+ * sample. */
+static void token_error(lg__test *t, uint64_t count, const char *text)
+{
+    if (count)
+        lg__event_add(t, 1, "error_runtime", __FILE__, __LINE__, "%s. count: %llu", text,
+                      (unsigned long long)count);
+}
+
+/* The token problems: lg_first_token's always (they make the run INVALID); in token mode
+ * the token counts MLPerf refuses and, where it needs them, missing first tokens, with
+ * MLPerf's texts. */
+static void add_token_events(lg__test *t, const lg_results *r)
+{
+    const lg_token_results *k = &r->tokens;
+    token_error(t, k->first_token_duplicates, "Attempted to record a first token twice");
+    token_error(t, k->first_token_unknown, "Received first tokens for ids that were never "
+                "issued");
+    token_error(t, k->first_token_late,
+                "Attempted to record token latency after sample was completed");
+    if (k->first_tokens_ignored)
+        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
+                      "First tokens were reported but the test records none "
+                      "(use_token_latencies or an SLO turns it on). count: %llu",
+                      (unsigned long long)k->first_tokens_ignored);
+    if (!k->mlperf)
+        return;
+    token_error(t, k->n_tokens_zero,
+                "n_tokens argument missing or attempted to record 0 as number of tokens");
+    token_error(t, k->n_tokens_negative, "Attempted to record a negative number of tokens");
+    token_error(t, k->n_tokens_one, "Number of tokens need to be greater than 1");
+    if (lg__scenario(r->scenario)->needs_first_token)
+        token_error(t, k->missing_first_token,
+                    "Attempted to record a sample latency before it's first token latency");
+}
 
 /* Turns the counted problems of the run into error entries, as MLPerf logs them. */
 static void add_result_events(lg__test *t, const lg_results *r)
@@ -937,6 +1207,7 @@ static void add_result_events(lg__test *t, const lg_results *r)
         lg__event_add(t, 1, "error_runtime", __FILE__, __LINE__,
                       "The SUT reported %llu failed samples",
                       (unsigned long long)r->samples_failed);
+    add_token_events(t, r);
 }
 
 int lg__outdir_check(const lg_log_settings *log)
@@ -1026,7 +1297,7 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
         rc = LG_EIO;
     }
     if (out_open(&o, log, "accuracy.json", true) == 0) {
-        write_accuracy(o.f, acc, perf);
+        write_accuracy(o.f, &t->eff, acc, perf);
         rc |= out_close(&o);
     } else {
         rc = LG_EIO;

@@ -57,6 +57,14 @@ static unsigned end_reasons(const lg__pass_counts *p, const lg_results *r)
         why |= LG_INVALID_OUT_OF_MEMORY;
     if (p->qsl_failed)
         why |= LG_INVALID_QSL_FAILURE;
+    const lg_token_results *k = &r->tokens;
+    if (k->first_token_duplicates || k->first_token_unknown || k->first_token_late)
+        why |= LG_INVALID_TOKEN_ERRORS;
+    /* MLPerf logs these as errors in token mode; a missing first token only where it
+     * needs one (not Offline). */
+    if (k->mlperf && (k->n_tokens_zero || k->n_tokens_negative || k->n_tokens_one ||
+                      (k->missing_first_token && lg__scenario(r->scenario)->needs_first_token)))
+        why |= LG_INVALID_TOKEN_ERRORS;
     return why;
 }
 
@@ -76,6 +84,12 @@ static void count_only(const lg__eff *e, const lg__store *records, const lg__pas
         r->samples_failed += rec->status != LG_STATUS_OK;
     }
     set_metric_name(e->scenario, r);
+    lg_token_results *k = &r->tokens;
+    k->count_source = "none";
+    k->first_token_duplicates = p->first_token_duplicates;
+    k->first_token_unknown = p->first_token_unknown;
+    k->first_token_late = p->first_token_late;
+    k->first_tokens_ignored = p->first_tokens_ignored;
     r->invalid_reasons = end_reasons(p, r) | LG_INVALID_OUT_OF_MEMORY;
     r->aborted = (r->invalid_reasons & LG_INVALID_ABORTED) != 0;
     r->valid = false;
@@ -149,9 +163,11 @@ static unsigned invalid_reasons(const lg__eff *e, const lg__pass_counts *p,
         why |= LG_INVALID_MIN_DURATION;
     if (p->queries < e->min_query_count || r->samples_issued < e->min_sample_count)
         why |= LG_INVALID_MIN_QUERIES;
-    if (sc->perf_constraint &&
-        (r->latency.count == 0 || r->latency.target_ns > e->target_latency_ns ||
-         r->samples_failed + r->samples_timed_out > 0))
+    /* MLPerf's token mode replaces the latency bound by the TTFT and TPOT bounds. */
+    bool over_bound = r->tokens.mlperf
+                          ? !r->tokens.ttft_constraint_met || !r->tokens.tpot_constraint_met
+                          : r->latency.count == 0 || r->latency.target_ns > e->target_latency_ns;
+    if (sc->perf_constraint && (over_bound || r->samples_failed + r->samples_timed_out > 0))
         why |= LG_INVALID_PERF_CONSTRAINT;
     if (!r->early_stopping.met)
         why |= LG_INVALID_EARLY_STOPPING;
@@ -193,6 +209,7 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
                        .scratch = scratch};
     collect(&c, r);
     lg__scenario(e->scenario)->figures(&c, r);
+    lg__token_figures(&c, r);
     issue_lag(e, records, lat, scratch, r);
     free(lat);
     free(scratch);
@@ -214,6 +231,10 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
         .accuracy_dropped = atomic_load(&t->acc_oom),
         .accuracy_logged = p->accuracy_logged,
         .warmup_queries = p->warmup_queries,
+        .first_token_duplicates = atomic_load(&t->tok_duplicates),
+        .first_token_unknown = atomic_load(&t->tok_unknown),
+        .first_token_late = atomic_load(&t->tok_late),
+        .first_tokens_ignored = atomic_load(&t->tok_ignored),
         .ended_max_queries = p->ended_max_queries,
         .ended_max_duration = p->ended_max_duration,
         .ended_abort = p->ended_abort,

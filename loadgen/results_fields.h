@@ -48,7 +48,8 @@
     X("max_limit", LG_INVALID_MAX_LIMIT)                                                      \
     X("completion_errors", LG_INVALID_COMPLETION_ERRORS)                                      \
     X("out_of_memory", LG_INVALID_OUT_OF_MEMORY)                                              \
-    X("qsl_failure", LG_INVALID_QSL_FAILURE)
+    X("qsl_failure", LG_INVALID_QSL_FAILURE)                                                  \
+    X("token_errors", LG_INVALID_TOKEN_ERRORS)
 
 /* "early_stopping": X(key, type, lg_early_stopping member); type BOOL, DBL, U64 or I64. */
 #define LG_RESULTS_EARLY_STOPPING(X)                                                          \
@@ -69,6 +70,63 @@
     X("samples_per_sec", samples_per_sec)                                                     \
     X("qps_with_loadgen_overhead", qps_with_loadgen_overhead)                                 \
     X("qps_without_loadgen_overhead", qps_without_loadgen_overhead)
+
+/* "tokens" (lg_results.tokens, an lg_token_results): X(key, type, member), its scalar
+ * members in the file's order; type BOOL, DBL or U64. count_source, the definitions,
+ * the latency and early-stopping objects and the token settings follow them. */
+#define LG_RESULTS_TOKENS(X)                                                                  \
+    X("applies", BOOL, applies)                                                               \
+    X("mlperf", BOOL, mlperf)                                                                 \
+    X("samples_with_tokens", U64, samples_with_tokens)                                        \
+    X("output_tokens", U64, output_tokens)                                                    \
+    X("token_count", U64, token_count)                                                        \
+    X("tokens_per_sec", DBL, tokens_per_sec)                                                  \
+    X("completed_tokens_per_sec", DBL, completed_tokens_per_sec)                              \
+    X("tokens_per_sec_with_loadgen_overhead", DBL, tokens_per_sec_with_loadgen_overhead)      \
+    X("tokens_per_sec_without_loadgen_overhead", DBL,                                         \
+      tokens_per_sec_without_loadgen_overhead)                                                \
+    X("inferred_tokens_per_sec", DBL, inferred_tokens_per_sec)                                \
+    X("ttft_constraint_met", BOOL, ttft_constraint_met)                                       \
+    X("tpot_constraint_met", BOOL, tpot_constraint_met)                                       \
+    X("first_token_duplicates", U64, first_token_duplicates)                                  \
+    X("first_token_unknown", U64, first_token_unknown)                                        \
+    X("first_token_late", U64, first_token_late)                                              \
+    X("first_tokens_ignored", U64, first_tokens_ignored)                                      \
+    X("missing_first_token", U64, missing_first_token)                                        \
+    X("n_tokens_zero", U64, n_tokens_zero)                                                    \
+    X("n_tokens_negative", U64, n_tokens_negative)                                            \
+    X("n_tokens_one", U64, n_tokens_one)                                                      \
+    X("slo_applies", BOOL, slo_applies)                                                       \
+    X("good_requests", U64, good_requests)                                                    \
+    X("good_tokens", U64, good_tokens)                                                        \
+    X("request_goodput", DBL, request_goodput)                                                \
+    X("token_goodput", DBL, token_goodput)                                                    \
+    X("output_tokens_per_sec", DBL, output_tokens_per_sec)
+
+/* The latency objects of "tokens": X(key, lg_token_results member), each written as the
+ * top-level latency objects are (LG_RESULTS_LATENCY). */
+#define LG_RESULTS_TOKEN_LATENCIES(X)                                                         \
+    X("ttft_ns", ttft)                                                                        \
+    X("tpot_ns", tpot)                                                                        \
+    X("ttft_from_send_ns", ttft_from_send)                                                    \
+    X("latency_from_send_ns", latency_from_send)
+
+/* The early-stopping objects of "tokens": X(key, lg_token_results member), each as the
+ * top-level "early_stopping" (LG_RESULTS_EARLY_STOPPING). */
+#define LG_RESULTS_TOKEN_EARLY_STOPPING(X)                                                    \
+    X("ttft_early_stopping", ttft_early_stopping)                                             \
+    X("tpot_early_stopping", tpot_early_stopping)
+
+/* The token settings in "tokens"."settings": X(key, type, member of the core's effective
+ * settings); written for people and tools, not read back. */
+#define LG_RESULTS_TOKEN_SETTINGS(X)                                                          \
+    X("ttft_latency_ns", I64, ttft_latency_ns)                                                \
+    X("tpot_latency_ns", I64, tpot_latency_ns)                                                \
+    X("infer_token_latencies", BOOL, infer_tokens)                                            \
+    X("token_latency_scaling_factor", U64, token_scaling)                                     \
+    X("slo_ttft_ns", I64, slo_ttft_ns)                                                        \
+    X("slo_tpot_ns", I64, slo_tpot_ns)                                                        \
+    X("slo_e2e_ns", I64, slo_e2e_ns)
 
 /* "durations_ns": X(key, lg_results member), signed nanoseconds. */
 #define LG_RESULTS_DURATIONS(X)                                                               \

@@ -84,15 +84,23 @@ void lg__sleep_until(int64_t t)
 int lg__store_init(lg__store *s)
 {
     s->chunks = calloc(LG__MAX_CHUNKS, sizeof *s->chunks);
+    s->tchunks = NULL;
     s->nchunks = 0;
     s->count = 0;
     s->max_chunks = LG__MAX_CHUNKS;
     return s->chunks ? 0 : LG_ENOMEM;
 }
 
+int lg__store_enable_tokens(lg__store *s)
+{
+    s->tchunks = calloc(LG__MAX_CHUNKS, sizeof *s->tchunks);
+    return s->tchunks ? 0 : LG_ENOMEM;
+}
+
 void lg__store_set_budget(lg__store *s, uint64_t budget_bytes)
 {
-    uint64_t chunks = budget_bytes / ((uint64_t)LG__CHUNK_RECS * sizeof(lg__rec));
+    uint64_t per = sizeof(lg__rec) + (s->tchunks ? sizeof(lg__tok) : 0);
+    uint64_t chunks = budget_bytes / ((uint64_t)LG__CHUNK_RECS * per);
     s->max_chunks = !budget_bytes || chunks > LG__MAX_CHUNKS ? LG__MAX_CHUNKS
                     : chunks < 1                           ? 1
                                                            : chunks;
@@ -102,10 +110,15 @@ void lg__store_free(lg__store *s)
 {
     if (!s->chunks)
         return;
-    for (uint64_t i = 0; i < s->nchunks; i++)
+    for (uint64_t i = 0; i < s->nchunks; i++) {
         free(atomic_load_explicit(&s->chunks[i], memory_order_relaxed));
+        if (s->tchunks)
+            free(atomic_load_explicit(&s->tchunks[i], memory_order_relaxed));
+    }
     free(s->chunks);
+    free(s->tchunks);
     s->chunks = NULL;
+    s->tchunks = NULL;
 }
 
 lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
@@ -119,6 +132,21 @@ lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
         lg__rec *chunk = calloc(LG__CHUNK_RECS, sizeof *chunk);
         if (!chunk)
             return NULL;
+        /* The token chunk first: whoever sees the record chunk sees it too. Its pages
+         * are touched now, on the issue thread (for Offline before the clock starts),
+         * as prepare() touches the records': otherwise lg_complete() would take their
+         * page faults inside the measured time (a null SUT's Offline ran at a third of
+         * its rate). */
+        if (s->tchunks) {
+            lg__tok *tc = calloc(LG__CHUNK_RECS, sizeof *tc);
+            if (!tc) {
+                free(chunk);
+                return NULL;
+            }
+            for (size_t o = 0; o < LG__CHUNK_RECS * sizeof *tc; o += 4096)
+                ((volatile char *)tc)[o] = 0;
+            atomic_store_explicit(&s->tchunks[s->nchunks], tc, memory_order_release);
+        }
         atomic_store_explicit(&s->chunks[s->nchunks], chunk, memory_order_release);
         s->nchunks++;
     }
@@ -221,7 +249,8 @@ gsl_rng *lg__rng_new(uint64_t seed)
  * LG_MAX_RESPONSE_BYTES) is counted as a bad response and not copied; a copy that finds
  * no memory is counted, and the run ends INVALID and out of memory rather than with a
  * silently shorter accuracy log. */
-static void acc_copy(lg__test *t, uint64_t seq, const lg__rec *rec, const lg_response *r)
+static void acc_copy(lg__test *t, _Atomic(lg__acc *) *list, uint64_t seq,
+                     const lg__rec *rec, const lg_response *r)
 {
     size_t size = r->data ? r->size : 0;
     if (size > LG_MAX_RESPONSE_BYTES) {
@@ -235,16 +264,41 @@ static void acc_copy(lg__test *t, uint64_t seq, const lg__rec *rec, const lg_res
     }
     a->seq = seq;
     a->index = rec->index;
+    a->n_tokens = r->n_tokens;
     a->size = size;
     if (size)
         memcpy(a->data, r->data, size);
-    lg__acc *head = atomic_load_explicit(&t->acc_head, memory_order_relaxed);
+    lg__acc *head = atomic_load_explicit(list, memory_order_relaxed);
     do
         a->next = head;
-    while (!atomic_compare_exchange_weak_explicit(&t->acc_head, &head, a,
-                                                  memory_order_release,
+    while (!atomic_compare_exchange_weak_explicit(list, &head, a, memory_order_release,
                                                   memory_order_relaxed));
-    atomic_fetch_add_explicit(&t->acc_count, 1, memory_order_relaxed);
+    if (list == &t->acc_head)
+        atomic_fetch_add_explicit(&t->acc_count, 1, memory_order_relaxed);
+}
+
+/* Whether the accuracy log records sample seq: every sample of an accuracy pass, a
+ * seeded hash's share of a performance pass. */
+static inline bool acc_wanted(const lg__test *t, uint64_t seq)
+{
+    return t->log_all || (t->acc_threshold && mix64(seq ^ t->acc_seed) < t->acc_threshold);
+}
+
+/* The record of id in pass p with its sequence number, or NULL when the id is not one
+ * this pass issued (another pass's tag, a chunk never made, a record not issued yet).
+ * Acquire: a SUT that answers an id it guessed may run while prepare() fills the
+ * record; issue() publishes it with a release store. */
+static inline lg__rec *find_rec(const lg__pass *p, uint64_t id, uint64_t *seq)
+{
+    *seq = id & LG__SEQ_MASK;
+    if ((id >> LG__SEQ_BITS) != p->tag || (*seq >> LG__CHUNK_BITS) >= LG__MAX_CHUNKS)
+        return NULL;
+    lg__rec *chunk = atomic_load_explicit(&p->store.chunks[*seq >> LG__CHUNK_BITS],
+                                          memory_order_acquire);
+    lg__rec *rec = chunk ? &chunk[*seq & (LG__CHUNK_RECS - 1)] : NULL;
+    if (!rec || atomic_load_explicit(&rec->issued_ns, memory_order_acquire) == 0)
+        return NULL;
+    return rec;
 }
 
 void lg_complete(const lg_response *responses, size_t n)
@@ -261,17 +315,13 @@ void lg_complete(const lg_response *responses, size_t n)
     }
     int64_t now = lg__now_ns();
     uint64_t done = 0, failed = 0;
+    /* A pass without tokens reads nothing more per sample than this pointer, once. */
+    _Atomic(lg__tok *) *tchunks = p->store.tchunks;
     for (size_t i = 0; i < n; i++) {
         const lg_response *r = &responses[i];
-        uint64_t seq = r->id & LG__SEQ_MASK;
-        lg__rec *chunk = NULL;
-        if ((r->id >> LG__SEQ_BITS) == p->tag && (seq >> LG__CHUNK_BITS) < LG__MAX_CHUNKS)
-            chunk = atomic_load_explicit(&p->store.chunks[seq >> LG__CHUNK_BITS],
-                                         memory_order_acquire);
-        lg__rec *rec = chunk ? &chunk[seq & (LG__CHUNK_RECS - 1)] : NULL;
-        /* Acquire: a SUT that completes an id it guessed may run while prepare()
-         * fills the record; issue() publishes it with a release store. */
-        if (!rec || atomic_load_explicit(&rec->issued_ns, memory_order_acquire) == 0) {
+        uint64_t seq;
+        lg__rec *rec = find_rec(p, r->id, &seq);
+        if (!rec) {
             atomic_fetch_add_explicit(&t->unknown, 1, memory_order_relaxed);
             continue;
         }
@@ -286,9 +336,16 @@ void lg_complete(const lg_response *responses, size_t n)
         rec->status = r->status;
         done++;
         failed += r->status != LG_STATUS_OK;
-        if (t->log_all ||
-            (t->acc_threshold && mix64(seq ^ t->acc_seed) < t->acc_threshold))
-            acc_copy(t, seq, rec, r);
+        if (tchunks) {
+            /* Only the thread whose compare-and-swap won writes these; the analysis
+             * reads them after the pass ended and every call returned. */
+            lg__tok *tk = &atomic_load_explicit(&tchunks[seq >> LG__CHUNK_BITS],
+                                                memory_order_relaxed)[seq & (LG__CHUNK_RECS - 1)];
+            tk->n_tokens = r->n_tokens;
+            tk->sent_ns = r->sent_ns;
+        }
+        if (acc_wanted(t, seq))
+            acc_copy(t, &t->acc_head, seq, rec, r);
     }
     if (done)
         atomic_fetch_add_explicit(&sh->completed, done, memory_order_release);
@@ -300,6 +357,49 @@ void lg_complete(const lg_response *responses, size_t n)
     if (atomic_load(&t->waiters)) {
         atomic_fetch_add(&t->event, 1);
         lg_sync_wake(&t->event, INT_MAX);
+    }
+    atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
+}
+
+void lg_first_token(const lg_response *responses, size_t n)
+{
+    shard *sh = my_shard();
+    _Atomic uint64_t *inflight = &sh->inflight[atomic_load(&g_epoch) & 1];
+    atomic_fetch_add(inflight, 1);
+    lg__test *t = atomic_load(&g_test);
+    lg__pass *p = t ? atomic_load_explicit(&t->pass, memory_order_acquire) : NULL;
+    if (!p || !p->store.tchunks) {
+        if (p)
+            atomic_fetch_add_explicit(&t->tok_ignored, n, memory_order_relaxed);
+        else
+            atomic_fetch_add_explicit(&g_stray, n, memory_order_relaxed);
+        atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
+        return;
+    }
+    int64_t now = lg__now_ns();
+    for (size_t i = 0; i < n; i++) {
+        const lg_response *r = &responses[i];
+        uint64_t seq;
+        lg__rec *rec = find_rec(p, r->id, &seq);
+        if (!rec) {
+            atomic_fetch_add_explicit(&t->tok_unknown, 1, memory_order_relaxed);
+            continue;
+        }
+        /* After its completion (or its timeout) a sample takes no first token. A
+         * completion racing this one is found by the analysis (first > completed). */
+        if (atomic_load_explicit(&rec->completed_ns, memory_order_acquire) != 0) {
+            atomic_fetch_add_explicit(&t->tok_late, 1, memory_order_relaxed);
+            continue;
+        }
+        lg__tok *tk = &atomic_load_explicit(&p->store.tchunks[seq >> LG__CHUNK_BITS],
+                                            memory_order_acquire)[seq & (LG__CHUNK_RECS - 1)];
+        int64_t expected = 0;
+        if (!atomic_compare_exchange_strong(&tk->first_ns, &expected, now)) {
+            atomic_fetch_add_explicit(&t->tok_duplicates, 1, memory_order_relaxed);
+            continue;
+        }
+        if (acc_wanted(t, seq))
+            acc_copy(t, &t->tok_acc_head, seq, rec, r);
     }
     atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
 }
@@ -685,12 +785,15 @@ static int performance_set(lg__test *t, lg__pass *p)
 
 /* ---------------------------------------------------------------- passes */
 
-static int pass_init(lg__pass *p, lg_mode mode)
+static int pass_init(lg__pass *p, lg_mode mode, bool tokens)
 {
     memset(p, 0, sizeof *p);
     p->mode = mode;
     p->tag = (atomic_fetch_add(&g_serial, 1) & 0xffffff) + 1;
-    return lg__store_init(&p->store);
+    int rc = lg__store_init(&p->store);
+    if (!rc && tokens)
+        rc = lg__store_enable_tokens(&p->store);
+    return rc;
 }
 
 /* The record store's memory budget for a pass that starts now: what the process can
@@ -704,20 +807,27 @@ static uint64_t store_budget(const lg__test *t, const lg__pass *p)
         return 0;
     uint64_t reserve = (uint64_t)64 << 20;
     uint64_t room = avail > 2 * reserve ? avail - reserve : avail / 2;
-    double rec = (double)sizeof(lg__rec);
+    double rec = (double)sizeof(lg__rec) + (p->store.tchunks ? (double)sizeof(lg__tok) : 0);
     double per = rec + 16.0 + (p->mode == LG_MODE_ACCURACY || t->log_all ? 48.0 : 0.0);
     return (uint64_t)((double)room * rec / per);
+}
+
+static void acc_list_free(lg__acc *a)
+{
+    while (a) {
+        lg__acc *n = a->next;
+        free(a);
+        a = n;
+    }
 }
 
 static void pass_free(lg__pass *p)
 {
     lg__store_free(&p->store);
     free(p->loaded);
-    while (p->acc_list) {
-        lg__acc *n = p->acc_list->next;
-        free(p->acc_list);
-        p->acc_list = n;
-    }
+    acc_list_free(p->acc_list);
+    acc_list_free(p->tok_acc_list);
+    p->acc_list = p->tok_acc_list = NULL;
 }
 
 static void pass_begin(lg__test *t, lg__pass *p)
@@ -725,6 +835,7 @@ static void pass_begin(lg__test *t, lg__pass *p)
     lg__store_set_budget(&p->store, store_budget(t, p));
     shards_reset();
     atomic_store(&t->acc_head, NULL);
+    atomic_store(&t->tok_acc_head, NULL);
     atomic_store(&t->acc_count, 0);
     p->start_ns = lg__now_ns();
     p->start_wall_ns = lg__wall_ns();
@@ -747,6 +858,7 @@ static void pass_end(lg__test *t, lg__pass *p)
     /* Completions are ordered by seq for the accuracy log; the stack gives them in
      * reverse completion order, which logs.c sorts. */
     p->acc_list = atomic_exchange(&t->acc_head, NULL);
+    p->tok_acc_list = atomic_exchange(&t->tok_acc_head, NULL);
     p->accuracy_logged = atomic_load(&t->acc_count);
     p->end_ns = lg__now_ns();
 }
@@ -765,7 +877,7 @@ static int alloc_buf(lg__issuer *is, size_t n)
 static int warm_up(lg__test *t, lg__pass *perf)
 {
     lg__pass w;
-    if (pass_init(&w, LG_MODE_PERFORMANCE))
+    if (pass_init(&w, LG_MODE_PERFORMANCE, t->eff.tokens))
         return LG_ENOMEM;
     lg__eff saved = t->eff;
     t->eff.target_duration_ms = t->req->warmup_duration_ms;
@@ -971,8 +1083,8 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     lg__pass acc = {0}, perf = {0};
     bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE;
     bool want_perf = t->eff.mode != LG_MODE_ACCURACY;
-    if ((want_acc && pass_init(&acc, LG_MODE_ACCURACY)) ||
-        (want_perf && pass_init(&perf, LG_MODE_PERFORMANCE))) {
+    if ((want_acc && pass_init(&acc, LG_MODE_ACCURACY, t->eff.tokens)) ||
+        (want_perf && pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens))) {
         rc = LG_ENOMEM;
         goto done;
     }

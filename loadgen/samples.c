@@ -1,8 +1,9 @@
 /* samples.c: the samples.bin layouts (docs/logs.md), defined once for the writer
  * (logs.c), the readers (report/) and an embedder's tools: the 64-byte header, version
- * 1's fixed 32-byte record, and version 2's blocks of variable-length integers.
+ * 1's fixed 32-byte record, and the blocks of variable-length integers of versions 2
+ * and 3.
  *
- * Version 2 keeps every value of every record (nothing measured is lost) in about a
+ * Version 3 keeps every value of every record (nothing measured is lost) in about a
  * tenth of the space. Each field is stored as the difference from what the previous
  * record predicts, zigzag-mapped (small negative differences stay small) and written
  * as a LEB128 varint (7 bits a byte, the high bit set on all but the last byte):
@@ -11,13 +12,19 @@
  *   lag        zigzag(issued - scheduled)
  *   latency    zigzag((completed - issued) - previous latency), only when completed
  *   index      the QSL index
+ *   tflags     (first token != 0) | (sent != 0) << 1
+ *   first      zigzag((first token - issued) - previous such), only with tflags bit 0
+ *   sent       zigzag(sent - issued), only with tflags bit 1
+ *   ntokens    zigzag(n_tokens)
  * The differences are taken modulo 2^64, so every int64 value round-trips. A field
  * that is zero in every record of a block is left out of them all (the block header's
- * omit bits): an Offline run's scheduled and issued times and a run without failures'
- * states cost nothing. The predictions restart at 0 in every block, so a block decodes
- * on its own, and each carries a CRC-32 that a flipped bit fails. A hand-written codec
- * because the core depends on GSL and pthreads only (docs/logs.md gives the measured
- * comparison with zlib). */
+ * omit bits): an Offline run's scheduled and issued times, a run without failures'
+ * states and a run without tokens' token fields cost nothing. Version 2 is version 3
+ * without the last four fields (its blocks decode as blocks that leave them out). The
+ * predictions restart at 0 in every block, so a block decodes on its own, and each
+ * carries a CRC-32 that a flipped bit fails. A hand-written codec because the core
+ * depends on GSL and pthreads only (docs/logs.md gives the measured comparison with
+ * zlib). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +37,17 @@ enum {
     F_LAG = 1u << 2,
     F_LAT = 1u << 3,
     F_INDEX = 1u << 4,
-    F_ALL = 31,
+    F_TFLAGS = 1u << 5,
+    F_FIRST = 1u << 6,
+    F_SENT = 1u << 7,
+    F_NTOK = 1u << 8,
+    F_ALL_V2 = 31,
+    F_TOKENS = F_TFLAGS | F_FIRST | F_SENT | F_NTOK,
+    F_ALL = F_ALL_V2 | F_TOKENS,
+    NFIELDS = 9,
 };
+/* The most a version 2 record takes (version 3: LG_SAMPLES_RECORD_MAX_BYTES). */
+#define V2_RECORD_MAX_BYTES 40
 
 /* ---------------------------------------------------------------- little-endian */
 
@@ -98,7 +114,7 @@ int lg_samples_header_decode(const unsigned char in[LG_SAMPLES_HEADER_BYTES],
         h->block_records = 0;
         return h->record_size == LG_SAMPLES_RECORD_BYTES ? 0 : LG_EINVAL;
     }
-    if (h->version != 2 || h->record_size != 0 || h->block_records == 0 ||
+    if ((h->version != 2 && h->version != 3) || h->record_size != 0 || h->block_records == 0 ||
         h->block_records > LG_SAMPLES_MAX_BLOCK_RECORDS)
         return LG_EINVAL;
     for (int i = 52; i < LG_SAMPLES_HEADER_BYTES; i++)
@@ -127,6 +143,9 @@ void lg_sample_record_decode(const unsigned char in[LG_SAMPLES_RECORD_BYTES],
     r->completed_ns = (int64_t)get_le64(in + 16);
     r->index = get_le32(in + 24);
     r->status = (int32_t)get_le32(in + 28);
+    r->first_token_ns = 0;
+    r->n_tokens = 0;
+    r->sent_ns = 0;
 }
 
 /* ---------------------------------------------------------------- CRC-32 */
@@ -196,63 +215,81 @@ static inline unsigned char *put_varint(unsigned char *p, uint64_t v)
     return p;
 }
 
-/* The five fields of record r given the predictions; has_lat is false when the record
- * never completed (no latency field). */
+/* The fields of record r given the predictions (prev: scheduled, latency, time to first
+ * token); has_lat is false when the record never completed (no latency field). */
 typedef struct fields {
-    uint64_t state, sched, lag, lat, index;
+    uint64_t v[NFIELDS]; /* in the order of the F_* bits */
     bool has_lat;
 } fields;
 
-static inline fields fields_of(const lg_sample_record *r, uint64_t prev_sched,
-                               uint64_t prev_lat)
+enum { I_STATE, I_SCHED, I_LAG, I_LAT, I_INDEX, I_TFLAGS, I_FIRST, I_SENT, I_NTOK };
+
+typedef struct predict {
+    uint64_t sched, lat, first;
+} predict;
+
+static inline fields fields_of(const lg_sample_record *r, const predict *pr)
 {
     fields f;
     bool done = r->completed_ns != -1;
-    f.state = zigzag((uint64_t)(int64_t)r->status) << 1 | !done;
-    f.sched = zigzag((uint64_t)r->scheduled_ns - prev_sched);
-    f.lag = zigzag((uint64_t)r->issued_ns - (uint64_t)r->scheduled_ns);
+    uint64_t issued = (uint64_t)r->issued_ns;
+    f.v[I_STATE] = zigzag((uint64_t)(int64_t)r->status) << 1 | !done;
+    f.v[I_SCHED] = zigzag((uint64_t)r->scheduled_ns - pr->sched);
+    f.v[I_LAG] = zigzag(issued - (uint64_t)r->scheduled_ns);
     f.has_lat = done;
-    f.lat = done ? zigzag((uint64_t)r->completed_ns - (uint64_t)r->issued_ns - prev_lat) : 0;
-    f.index = r->index;
+    f.v[I_LAT] = done ? zigzag((uint64_t)r->completed_ns - issued - pr->lat) : 0;
+    f.v[I_INDEX] = r->index;
+    f.v[I_TFLAGS] = (uint64_t)(r->first_token_ns != 0) | (uint64_t)(r->sent_ns != 0) << 1;
+    f.v[I_FIRST] = r->first_token_ns ? zigzag((uint64_t)r->first_token_ns - issued - pr->first)
+                                     : 0;
+    f.v[I_SENT] = r->sent_ns ? zigzag((uint64_t)r->sent_ns - issued) : 0;
+    f.v[I_NTOK] = zigzag((uint64_t)r->n_tokens);
     return f;
+}
+
+/* Whether field i of a record with these fields is written (when not omitted). */
+static inline bool present(const fields *f, int i)
+{
+    return i == I_LAT ? f->has_lat
+           : i == I_FIRST ? (f->v[I_TFLAGS] & 1) != 0
+           : i == I_SENT ? (f->v[I_TFLAGS] & 2) != 0
+                         : true;
+}
+
+static inline void predict_next(predict *pr, const lg_sample_record *r, const fields *f)
+{
+    pr->sched = (uint64_t)r->scheduled_ns;
+    if (f->has_lat)
+        pr->lat = (uint64_t)r->completed_ns - (uint64_t)r->issued_ns;
+    if (r->first_token_ns)
+        pr->first = (uint64_t)r->first_token_ns - (uint64_t)r->issued_ns;
 }
 
 size_t lg_samples_block_encode(const lg_sample_record *r, size_t n, unsigned char *out)
 {
     /* First pass: which fields are zero in every record. */
-    uint64_t any[5] = {0, 0, 0, 0, 0}, prev_sched = 0, prev_lat = 0;
+    uint64_t any[NFIELDS] = {0};
+    predict pr = {0, 0, 0};
     for (size_t i = 0; i < n; i++) {
-        fields f = fields_of(&r[i], prev_sched, prev_lat);
-        any[0] |= f.state;
-        any[1] |= f.sched;
-        any[2] |= f.lag;
-        any[3] |= f.lat;
-        any[4] |= f.index;
-        prev_sched = (uint64_t)r[i].scheduled_ns;
-        if (f.has_lat)
-            prev_lat = (uint64_t)r[i].completed_ns - (uint64_t)r[i].issued_ns;
+        fields f = fields_of(&r[i], &pr);
+        for (int k = 0; k < NFIELDS; k++)
+            any[k] |= f.v[k];
+        predict_next(&pr, &r[i], &f);
     }
     uint32_t omit = 0;
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < NFIELDS; k++)
         if (!any[k])
             omit |= 1u << k;
     unsigned char *p = out + LG_SAMPLES_BLOCK_HEADER_BYTES;
-    prev_sched = prev_lat = 0;
+    pr = (predict){0, 0, 0};
+    /* A block without token data stops after the index. */
+    int nf = (omit & F_TOKENS) == F_TOKENS ? I_TFLAGS : NFIELDS;
     for (size_t i = 0; i < n; i++) {
-        fields f = fields_of(&r[i], prev_sched, prev_lat);
-        if (!(omit & F_STATE))
-            p = put_varint(p, f.state);
-        if (!(omit & F_SCHED))
-            p = put_varint(p, f.sched);
-        if (!(omit & F_LAG))
-            p = put_varint(p, f.lag);
-        if (f.has_lat && !(omit & F_LAT))
-            p = put_varint(p, f.lat);
-        if (!(omit & F_INDEX))
-            p = put_varint(p, f.index);
-        prev_sched = (uint64_t)r[i].scheduled_ns;
-        if (f.has_lat)
-            prev_lat = (uint64_t)r[i].completed_ns - (uint64_t)r[i].issued_ns;
+        fields f = fields_of(&r[i], &pr);
+        for (int k = 0; k < nf; k++)
+            if (!(omit & (1u << k)) && present(&f, k))
+                p = put_varint(p, f.v[k]);
+        predict_next(&pr, &r[i], &f);
     }
     uint32_t payload = (uint32_t)(p - out - LG_SAMPLES_BLOCK_HEADER_BYTES);
     put_le32(out, (uint32_t)n);
@@ -264,21 +301,27 @@ size_t lg_samples_block_encode(const lg_sample_record *r, size_t n, unsigned cha
 }
 
 int lg_samples_block_header_decode(const unsigned char in[LG_SAMPLES_BLOCK_HEADER_BYTES],
-                                   uint32_t max_records, lg_samples_block *b,
-                                   const char **why)
+                                   uint32_t version, uint32_t max_records,
+                                   lg_samples_block *b, const char **why)
 {
     const char *w = NULL;
+    bool v2 = version == 2;
     b->count = get_le32(in);
     b->payload_bytes = get_le32(in + 4);
     b->crc = get_le32(in + 8);
     b->omit = get_le32(in + 12);
-    if (b->count == 0 || b->count > max_records)
+    if (version != 2 && version != 3)
+        w = "blocks belong to versions 2 and 3 only";
+    else if (b->count == 0 || b->count > max_records)
         w = "the block's record count is 0 or above the file's block size";
     else if ((uint64_t)b->payload_bytes >
-             (uint64_t)b->count * LG_SAMPLES_RECORD_MAX_BYTES)
+             (uint64_t)b->count * (v2 ? V2_RECORD_MAX_BYTES : LG_SAMPLES_RECORD_MAX_BYTES))
         w = "the block's length is more than its records can take";
-    else if (b->omit & ~(uint32_t)F_ALL)
+    else if (b->omit & ~(uint32_t)(v2 ? F_ALL_V2 : F_ALL))
         w = "the block sets a reserved field bit";
+    /* Version 2 has no token fields: its blocks leave them out. */
+    if (!w && v2)
+        b->omit |= F_TOKENS;
     if (why)
         *why = w;
     return w ? LG_EINVAL : 0;
@@ -313,6 +356,46 @@ static inline int get_varint(const unsigned char **p, const unsigned char *end, 
     return V_LONG;
 }
 
+/* Turns one record's decoded fields v into r, given the predictions. Returns NULL, or
+ * why the record is impossible. */
+static const char *record_of(const uint64_t *v, predict *pr, lg_sample_record *r)
+{
+    if (v[I_STATE] >> 1 > UINT32_MAX)
+        return "a status is out of range";
+    if (v[I_INDEX] > UINT32_MAX)
+        return "a QSL index is out of range";
+    if (v[I_TFLAGS] > 3)
+        return "a record's token flags are out of range";
+    bool done = !(v[I_STATE] & 1);
+    uint64_t s = pr->sched + unzigzag(v[I_SCHED]);
+    uint64_t is = s + unzigzag(v[I_LAG]);
+    r->scheduled_ns = (int64_t)s;
+    r->issued_ns = (int64_t)is;
+    r->status = (int32_t)(uint32_t)unzigzag(v[I_STATE] >> 1);
+    r->index = (uint32_t)v[I_INDEX];
+    r->completed_ns = -1;
+    if (done) {
+        pr->lat += unzigzag(v[I_LAT]);
+        r->completed_ns = (int64_t)(is + pr->lat);
+        /* -1 is written as "never completed"; this one says it completed. */
+        if (r->completed_ns == -1)
+            return "a completed record decodes to the never-completed time";
+    }
+    r->first_token_ns = 0;
+    if (v[I_TFLAGS] & 1) {
+        pr->first += unzigzag(v[I_FIRST]);
+        r->first_token_ns = (int64_t)(is + pr->first);
+        if (r->first_token_ns == 0)
+            return "a first token decodes to 0, which means none";
+    }
+    r->sent_ns = (v[I_TFLAGS] & 2) ? (int64_t)(is + unzigzag(v[I_SENT])) : 0;
+    if ((v[I_TFLAGS] & 2) && r->sent_ns == 0)
+        return "a send time decodes to 0, which means unknown";
+    r->n_tokens = (int64_t)unzigzag(v[I_NTOK]);
+    pr->sched = s;
+    return NULL;
+}
+
 int lg_samples_block_decode(const unsigned char *block, const lg_samples_block *b,
                             lg_sample_record *out, size_t *bad_at, const char **why)
 {
@@ -325,54 +408,29 @@ int lg_samples_block_decode(const unsigned char *block, const lg_samples_block *
         at = 8;
         goto bad;
     }
-    uint64_t prev_sched = 0, prev_lat = 0;
+    predict pr = {0, 0, 0};
+    int nf = (b->omit & F_TOKENS) == F_TOKENS ? I_TFLAGS : NFIELDS;
     for (uint32_t i = 0; i < b->count; i++) {
         const unsigned char *rec = p;
-        uint64_t state = 0, sched = 0, lag = 0, lat = 0, index = 0;
-        int v = 0;
-        if (!(b->omit & F_STATE))
-            v = get_varint(&p, end, &state);
-        if (!v && !(b->omit & F_SCHED))
-            v = get_varint(&p, end, &sched);
-        if (!v && !(b->omit & F_LAG))
-            v = get_varint(&p, end, &lag);
-        bool done = !(state & 1);
-        if (!v && done && !(b->omit & F_LAT))
-            v = get_varint(&p, end, &lat);
-        if (!v && !(b->omit & F_INDEX))
-            v = get_varint(&p, end, &index);
-        if (v) {
-            w = v == V_END ? "a record runs past the block's end"
-                           : "a number is longer than 64 bits";
+        uint64_t v[NFIELDS] = {0};
+        int bad = 0;
+        for (int k = 0; k < nf && !bad; k++) {
+            /* The latency only when completed, first and sent only when flagged. */
+            if ((b->omit & (1u << k)) || (k == I_LAT && (v[I_STATE] & 1)) ||
+                (k == I_FIRST && !(v[I_TFLAGS] & 1)) || (k == I_SENT && !(v[I_TFLAGS] & 2)))
+                continue;
+            bad = get_varint(&p, end, &v[k]);
+        }
+        if (bad) {
+            w = bad == V_END ? "a record runs past the block's end"
+                             : "a number is longer than 64 bits";
             at = (size_t)(p - block);
             goto bad;
         }
-        if (state >> 1 > UINT32_MAX || index > UINT32_MAX) {
-            w = state >> 1 > UINT32_MAX ? "a status is out of range"
-                                        : "a QSL index is out of range";
+        if ((w = record_of(v, &pr, &out[i]))) {
             at = (size_t)(rec - block);
             goto bad;
         }
-        lg_sample_record *r = &out[i];
-        uint64_t s = prev_sched + unzigzag(sched);
-        uint64_t is = s + unzigzag(lag);
-        r->scheduled_ns = (int64_t)s;
-        r->issued_ns = (int64_t)is;
-        r->status = (int32_t)(uint32_t)unzigzag(state >> 1);
-        r->index = (uint32_t)index;
-        if (done) {
-            prev_lat += unzigzag(lat);
-            r->completed_ns = (int64_t)(is + prev_lat);
-            if (r->completed_ns == -1) {
-                /* -1 is written as "never completed"; this one says it completed. */
-                w = "a completed record decodes to the never-completed time";
-                at = (size_t)(rec - block);
-                goto bad;
-            }
-        } else {
-            r->completed_ns = -1;
-        }
-        prev_sched = s;
     }
     if (p != end) {
         w = "the block holds bytes after its last record";
@@ -401,11 +459,11 @@ int lg_samples_decode(const unsigned char *file, size_t len, lg_samples_header *
         goto bad;
     }
     if (lg_samples_header_decode(file, h)) {
-        w = "not a samples.bin header of version 1 or 2";
+        w = "not a samples.bin header of version 1, 2 or 3";
         goto bad;
     }
-    /* Version 2 needs a 16-byte block header per block_records records (a block whose
-     * fields are all left out holds nothing else). */
+    /* Versions 2 and 3 need a 16-byte block header per block_records records (a block
+     * whose fields are all left out holds nothing else). */
     uint64_t room = (len - LG_SAMPLES_HEADER_BYTES) /
                     (h->version == 1 ? LG_SAMPLES_RECORD_BYTES : LG_SAMPLES_BLOCK_HEADER_BYTES);
     uint64_t units = h->version == 1 ? h->count
@@ -438,7 +496,8 @@ int lg_samples_decode(const unsigned char *file, size_t len, lg_samples_header *
             at = len;
             goto bad;
         }
-        if (lg_samples_block_header_decode(file + off, h->block_records, &b, &w)) {
+        if (lg_samples_block_header_decode(file + off, h->version, h->block_records, &b,
+                                           &w)) {
             at = off;
             goto bad;
         }

@@ -50,8 +50,7 @@ static uint64_t one_warmup_sample(const lg__eff *e, uint64_t duration_ms)
     return 1;
 }
 
-/* Early stopping on a sorted latency array (SingleStream, MultiStream). */
-static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopping *es)
+void lg__es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopping *es)
 {
     stats_es_latency_result lr;
     stats_es_latency(sorted, n, p, LG__ES_CONFIDENCE, &lr);
@@ -62,6 +61,19 @@ static void es_latency(const int64_t *sorted, size_t n, double p, lg_early_stopp
     es->min_queries = lr.min_queries;
     es->overlatency = lr.t;
     es->estimate_ns = lr.met ? lr.estimate : 0;
+}
+
+void lg__es_server(uint64_t queries, uint64_t over, double p, lg_early_stopping *es)
+{
+    stats_es_server_result sr;
+    stats_es_server(queries, over, p, LG__ES_CONFIDENCE, &sr);
+    es->applies = true;
+    es->percentile = p;
+    es->queries = queries;
+    es->overlatency = over;
+    es->min_queries = sr.needed;
+    es->met = sr.met;
+    es->more_queries_needed = sr.met ? 0 : sr.additional_needed;
 }
 
 /* The streams' duration: from the start to the last query's issue. */
@@ -147,7 +159,7 @@ static void issue_streams(lg__issuer *is, uint64_t n_accuracy)
 static void figures_single(const lg__collected *c, lg_results *r)
 {
     lg_early_stopping *es = &r->early_stopping;
-    es_latency(c->lat, c->nok, c->e->target_latency_percentile, es);
+    lg__es_latency(c->lat, c->nok, c->e->target_latency_percentile, es);
     stats_es_latency_result r99;
     stats_es_latency(c->lat, c->nok, 0.99, LG__ES_CONFIDENCE, &r99);
     es->estimate99_ns = r99.met ? r99.estimate : 0;
@@ -182,7 +194,7 @@ static void figures_multi(const lg__collected *c, lg_results *r)
     /* lat is free again (its stats are taken): sort the query latencies with it. */
     double p = c->e->target_latency_percentile;
     lg__latency_stats(c->scratch, nq, c->lat, p, &r->query_latency);
-    es_latency(c->scratch, nq, p, &r->early_stopping);
+    lg__es_latency(c->scratch, nq, p, &r->early_stopping);
     r->metric = (double)r->early_stopping.estimate_ns;
 }
 
@@ -239,10 +251,9 @@ static void results_multi(lg__kv *kv, const lg_results *r)
 
 /* Early stopping of a latency estimate (SingleStream, MultiStream), as MLPerf's summary
  * writes it. */
-static void es_text_latency(const lg_results *r, const char *pct, char sep, char *buf,
-                            size_t len)
+static void es_text_latency(const lg_early_stopping *es, const char *pct, char sep,
+                            char *buf, size_t len)
 {
-    const lg_early_stopping *es = &r->early_stopping;
     if (!es->met)
         snprintf(buf, len,
                  " * Only processed %llu queries.%c * Need to process at least %llu "
@@ -259,11 +270,10 @@ static void es_text_latency(const lg_results *r, const char *pct, char sep, char
 }
 
 /* SingleStream adds the 99th-percentile estimate once early stopping was met. */
-static void es_text_single(const lg_results *r, const char *pct, char sep, char *buf,
-                           size_t len)
+static void es_text_single(const lg_early_stopping *es, const char *pct, char sep,
+                           char *buf, size_t len)
 {
-    const lg_early_stopping *es = &r->early_stopping;
-    es_text_latency(r, pct, sep, buf, len);
+    es_text_latency(es, pct, sep, buf, len);
     size_t n = strlen(buf);
     if (!es->met || n + 1 >= len) /* not met, or no room left */
         return;
@@ -288,7 +298,16 @@ static int derive_server(const lg_settings *s, lg__eff *e, double *bound_ns, cha
     e->target_latency_ns = s->server_target_latency_ns;
     e->target_latency_percentile = s->server_target_latency_percentile;
     e->max_async_queries = s->server_max_async_queries;
-    *bound_ns = (double)s->server_target_latency_ns;
+    /* Token mode judges TTFT and TPOT (the bound may be 0 then): the default timeout
+     * follows the largest bound. */
+    double bound = (double)s->server_target_latency_ns;
+    if (s->use_token_latencies) {
+        if ((double)s->server_ttft_latency_ns > bound)
+            bound = (double)s->server_ttft_latency_ns;
+        if ((double)s->server_tpot_latency_ns > bound)
+            bound = (double)s->server_tpot_latency_ns;
+    }
+    *bound_ns = bound;
     return 0;
 }
 
@@ -398,16 +417,7 @@ static void figures_server(const lg__collected *c, lg_results *r)
         over += c->lat[i] > e->target_latency_ns;
     over += r->samples_failed + r->samples_timed_out;
     r->overlatency_count = over;
-    stats_es_server_result sr;
-    stats_es_server(queries, over, e->target_latency_percentile, LG__ES_CONFIDENCE, &sr);
-    lg_early_stopping *es = &r->early_stopping;
-    es->applies = true;
-    es->percentile = e->target_latency_percentile;
-    es->queries = queries;
-    es->overlatency = over;
-    es->min_queries = sr.needed;
-    es->met = sr.met;
-    es->more_queries_needed = sr.met ? 0 : sr.additional_needed;
+    lg__es_server(queries, over, e->target_latency_percentile, &r->early_stopping);
     double nm1 = n ? (double)(n - 1) : 0.0;
     r->completed_samples_per_sec = c->secs_done > 0 ? nm1 / c->secs_done : 0.0;
     r->scheduled_samples_per_sec =
@@ -437,11 +447,10 @@ static void results_server(lg__kv *kv, const lg_results *r)
 }
 
 /* Early stopping of the overlatency count: whether the run shows the bound is held. */
-static void es_text_server(const lg_results *r, const char *pct, char sep, char *buf,
-                           size_t len)
+static void es_text_server(const lg_early_stopping *es, const char *pct, char sep,
+                           char *buf, size_t len)
 {
     (void)pct;
-    const lg_early_stopping *es = &r->early_stopping;
     if (es->met)
         snprintf(buf, len, " * Run successful.");
     else
@@ -575,6 +584,91 @@ static void results_offline(lg__kv *kv, const lg_results *r)
     KV_DBL(kv, "result_samples_per_second", r->samples_per_sec);
 }
 
+/* ---------------------------------------------------------------- tokens */
+
+/* Token mode's early stopping (tokens.c computes the arrays, docs/tokens.md the rules).
+ * SingleStream: the latency rule on the array, and its 99th-percentile estimate. */
+static void tok_es_single(const lg__collected *c, const lg_results *r, size_t n,
+                          uint64_t over, lg_early_stopping *es)
+{
+    (void)r, (void)over;
+    lg__es_latency(c->lat, n, c->e->target_latency_percentile, es);
+    lg_early_stopping es99;
+    lg__es_latency(c->lat, n, 0.99, &es99);
+    es->estimate99_ns = es99.met ? es99.estimate_ns : 0;
+}
+
+/* MultiStream: MLPerf passes the query latencies for TTFT and TPOT alike. */
+static void tok_es_query(const lg__collected *c, const lg_results *r, size_t n,
+                         uint64_t over, lg_early_stopping *es)
+{
+    (void)c, (void)n, (void)over;
+    *es = r->early_stopping;
+}
+
+/* Server: the values over the bound, and every issued sample missing from the array
+ * (failed, lost, no first token), against the queries issued. */
+static void tok_es_server(const lg__collected *c, const lg_results *r, size_t n,
+                          uint64_t over, lg_early_stopping *es)
+{
+    (void)r;
+    lg__es_server(c->counts->queries, over + (c->records->count - n),
+                  c->e->target_latency_percentile, es);
+}
+
+/* Offline: no early stopping, met. */
+static void tok_es_none(const lg__collected *c, const lg_results *r, size_t n,
+                        uint64_t over, lg_early_stopping *es)
+{
+    (void)c, (void)r, (void)n, (void)over;
+    *es = (lg_early_stopping){.met = true};
+}
+
+static void tok_result_latency(FILE *f, const char *pct, const lg_results *r)
+{
+    fprintf(f, "%sth first token percentile latency (ns) : %lld\n", pct,
+            (long long)r->tokens.ttft.target_ns);
+}
+
+static void tok_result_server(FILE *f, const char *pct, const lg_results *r)
+{
+    (void)pct;
+    fprintf(f, "Completed tokens per second: %.2f\n", r->tokens.completed_tokens_per_sec);
+}
+
+static void tok_result_offline(FILE *f, const char *pct, const lg_results *r)
+{
+    (void)pct;
+    fprintf(f, "Tokens per second: %g\n", r->tokens.tokens_per_sec);
+}
+
+static void tok_inferred_server(FILE *f, const lg_results *r)
+{
+    fprintf(f, "Completed tokens per second (inferred): %.2f\n",
+            r->tokens.inferred_tokens_per_sec);
+}
+
+static void tok_inferred_offline(FILE *f, const lg_results *r)
+{
+    fprintf(f, "Tokens per second (inferred): %g\n", r->tokens.inferred_tokens_per_sec);
+}
+
+static void tok_stats_single(FILE *f, const lg_results *r)
+{
+    fprintf(f, "TPS w/ loadgen overhead         : %.2f\n",
+            r->tokens.tokens_per_sec_with_loadgen_overhead);
+    fprintf(f, "TPS w/o loadgen overhead        : %.2f\n",
+            r->tokens.tokens_per_sec_without_loadgen_overhead);
+}
+
+static void tok_stats_server(FILE *f, const lg_results *r)
+{
+    fprintf(f, "Completed tokens per second                 : %.2f\n",
+            r->tokens.completed_tokens_per_sec);
+}
+
+static void tok_stats_none(FILE *f, const lg_results *r) { (void)f, (void)r; }
+
 /* ---------------------------------------------------------------- the table */
 
 static const lg__scenario_ops scenarios[] = {
@@ -602,6 +696,10 @@ static const lg__scenario_ops scenarios[] = {
         .summary_stats = summary_stats_single,
         .detail_results = results_single,
         .early_stopping_text = es_text_single,
+        .needs_first_token = true,
+        .token_early_stopping = tok_es_single,
+        .summary_token_result = tok_result_latency,
+        .summary_token_stats = tok_stats_single,
     },
     [LG_MULTI_STREAM] = {
         .scenario = LG_MULTI_STREAM,
@@ -628,6 +726,10 @@ static const lg__scenario_ops scenarios[] = {
         .summary_stats = summary_stats_multi,
         .detail_results = results_multi,
         .early_stopping_text = es_text_latency,
+        .needs_first_token = true,
+        .token_early_stopping = tok_es_query,
+        .summary_token_result = tok_result_latency,
+        .summary_token_stats = tok_stats_none,
     },
     [LG_SERVER] = {
         .scenario = LG_SERVER,
@@ -654,6 +756,12 @@ static const lg__scenario_ops scenarios[] = {
         .summary_stats = summary_stats_server,
         .detail_results = results_server,
         .early_stopping_text = es_text_server,
+        .needs_first_token = true,
+        .inferred_key = "result_inferred_completed_tokens_per_second",
+        .token_early_stopping = tok_es_server,
+        .summary_token_result = tok_result_server,
+        .summary_inferred = tok_inferred_server,
+        .summary_token_stats = tok_stats_server,
     },
     [LG_OFFLINE] = {
         .scenario = LG_OFFLINE,
@@ -679,6 +787,11 @@ static const lg__scenario_ops scenarios[] = {
         .summary_stats = summary_stats_offline,
         .detail_results = results_offline,
         .early_stopping_text = NULL, /* early stopping does not apply */
+        .inferred_key = "result_inferred_tokens_per_second",
+        .token_early_stopping = tok_es_none,
+        .summary_token_result = tok_result_offline,
+        .summary_inferred = tok_inferred_offline,
+        .summary_token_stats = tok_stats_none,
     },
 };
 

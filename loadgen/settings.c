@@ -126,6 +126,10 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
     if (s->max_query_count && s->max_query_count < s->min_query_count)
         return fail(msg, len, "%s = %g: below min_query_count", "max_query_count",
                     (double)s->max_query_count);
+    if (s->server_target_latency_ns == 0 && !s->use_token_latencies)
+        return fail(msg, len, "%s = %g: must be above 0; 0 is allowed only with "
+                    "use_token_latencies, which judges TTFT and TPOT instead",
+                    "server_target_latency_ns", 0);
     if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms)
         return fail(msg, len, "%s = %g: below min_duration_ms", "max_duration_ms",
                     (double)s->max_duration_ms);
@@ -307,6 +311,15 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
     if (rc)
         return rc;
     e->min_sample_count = e->min_query_count * e->samples_per_query;
+    e->token_mode = s->use_token_latencies;
+    e->tokens = s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns || s->slo_e2e_ns;
+    e->infer_tokens = s->infer_token_latencies;
+    e->token_scaling = s->token_latency_scaling_factor;
+    e->ttft_latency_ns = s->server_ttft_latency_ns;
+    e->tpot_latency_ns = s->server_tpot_latency_ns;
+    e->slo_ttft_ns = s->slo_ttft_ns;
+    e->slo_tpot_ns = s->slo_tpot_ns;
+    e->slo_e2e_ns = s->slo_e2e_ns;
     e->sample_timeout_ns = s->sample_timeout_ns > 0 ? s->sample_timeout_ns
                                                     : sc->default_timeout_ns(bound_ns);
     return check_memory(s, e, qsl, msg, len);
@@ -402,6 +415,9 @@ const char *lg_invalid_reason_text(unsigned flag)
     case LG_INVALID_OUT_OF_MEMORY:
         return "memory ran out: the run ended early or responses could not be logged";
     case LG_INVALID_QSL_FAILURE: return "the QSL failed to load samples";
+    case LG_INVALID_TOKEN_ERRORS:
+        return "the SUT reported first tokens twice, for unknown ids or after completion, "
+               "or (token mode) token counts below 2 or samples without a first token";
     }
     return "unknown reason";
 }

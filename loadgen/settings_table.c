@@ -85,11 +85,12 @@ const lg__field lg__fields[] = {
      .flag_help = "Server: the arrival rate; Offline: the expected throughput",
      .log = "server_target_qps", .log_scen = SV,
      .doc = "mean arrival rate of the Poisson query schedule"},
-    {F(server_target_latency_ns), .open = POS, .dflt = 1e8, .hi = YEAR_NS,
+    {F(server_target_latency_ns), .dflt = 1e8, .hi = YEAR_NS,
      .unit = "ns", .scen = SV, .key = "target_latency", .lookup = LG_SERVER,
      .cv = LG__CV_MS_NS, .conf_unit = "ms", .flag = "target-latency-ms",
      .flag_cv = LG__CV_MS_NS, .log = "server_target_latency_ns", .log_scen = SV,
-     .doc = "latency bound a run must meet at the target percentile"},
+     .doc = "latency bound a run must meet at the target percentile; 0 only in token "
+            "mode, which judges TTFT and TPOT instead"},
     {F(server_target_latency_percentile), .open = FRACTION, .dflt = 0.99,
      .hi = 1, .unit = "fraction", .scen = SV, .key = "target_latency_percentile",
      .lookup = LG_SERVER, .cv = LG__CV_PCT, .conf_unit = "percent",
@@ -197,6 +198,42 @@ const lg__field lg__fields[] = {
      .key = "sample_concatenate_permutation", .lookup = -1, .conf_unit = "0/1",
      .log = "sample_concatenate_permutation", .log_scen = ALL, .doc = "logged only"},
 
+    /* MLPerf's token latencies (docs/tokens.md): its requested_* lines of them are
+     * logged only in token mode, after the others. */
+    {F(use_token_latencies), .hi = 1, .unit = "bool", .scen = ALL,
+     .key = "use_token_latencies", .lookup = -1, .conf_unit = "0/1",
+     .flag = "use-token-latencies",
+     .flag_help = "MLPerf's token mode (LLMs): record first tokens and token counts for "
+                  "TTFT, TPOT and tokens/s; Server is judged on TTFT and TPOT",
+     .log = "use_token_latencies", .log_scen = ALL, .log_token_mode = true,
+     .doc = "record first tokens and token counts: TTFT, TPOT, tokens/s; Server is "
+            "judged on TTFT and TPOT instead of the latency bound"},
+    {F(server_ttft_latency_ns), .open = POS, .dflt = 1e8, .hi = YEAR_NS, .unit = "ns",
+     .scen = SV, .key = "ttft_latency", .lookup = LG_SERVER, .cv = LG__CV_MS_NS,
+     .conf_unit = "ms", .flag = "ttft-latency-ms", .flag_cv = LG__CV_MS_NS,
+     .flag_help = "Server, token mode: the time-to-first-token bound at the target "
+                  "percentile",
+     .log = "server_ttft_latency", .log_scen = SS | MS | SV, .log_token_mode = true,
+     .doc = "token mode: time-to-first-token bound at the target percentile"},
+    {F(server_tpot_latency_ns), .open = POS, .dflt = 1e8, .hi = YEAR_NS, .unit = "ns",
+     .scen = SV, .key = "tpot_latency", .lookup = LG_SERVER, .cv = LG__CV_MS_NS,
+     .conf_unit = "ms", .flag = "tpot-latency-ms", .flag_cv = LG__CV_MS_NS,
+     .flag_help = "Server, token mode: the time-per-output-token bound at the target "
+                  "percentile",
+     .log = "server_tpot_latency", .log_scen = SS | MS | SV, .log_token_mode = true,
+     .doc = "token mode: time-per-output-token bound at the target percentile"},
+    {F(infer_token_latencies), .hi = 1, .unit = "bool", .scen = SV | OF,
+     .key = "infer_token_latencies", .lookup = -1, .conf_unit = "0/1",
+     .flag = "infer-token-latencies",
+     .flag_help = "Server, Offline: also report tokens/s inferred as samples x "
+                  "--token-latency-scaling-factor",
+     .doc = "report inferred tokens/s: samples x token_latency_scaling_factor"},
+    {F(token_latency_scaling_factor), .dflt = 1, .lo = 1, .hi = LG__NO_MAX,
+     .unit = "count", .scen = SV | OF, .key = "token_latency_scaling_factor",
+     .lookup = -1, .conf_unit = "count", .flag = "token-latency-scaling-factor",
+     .flag_help = "tokens per sample assumed by --infer-token-latencies",
+     .doc = "tokens per sample assumed by infer_token_latencies"},
+
     /* Ours: not in MLPerf's TestSettings, so not among its requested_* lines. */
     {F(sample_timeout_ns), .hi = YEAR_NS, .unit = "ns", .scen = ALL,
      .key = "sample_timeout", .lookup = -1, .cv = LG__CV_MS_NS, .conf_unit = "ms",
@@ -210,6 +247,15 @@ const lg__field lg__fields[] = {
      .flag_help = "issue the scenario's queries this long before the timed run, "
                   "unmeasured",
      .doc = "queries issued before the timed run, not measured; 0 = none"},
+    {F(slo_ttft_ns), .hi = YEAR_NS, .unit = "ns", .scen = ALL, .key = "slo_ttft",
+     .lookup = -1, .cv = LG__CV_MS_NS, .conf_unit = "ms",
+     .doc = "goodput: a good request's time to first token at most this; 0 = none"},
+    {F(slo_tpot_ns), .hi = YEAR_NS, .unit = "ns", .scen = ALL, .key = "slo_tpot",
+     .lookup = -1, .cv = LG__CV_MS_NS, .conf_unit = "ms",
+     .doc = "goodput: a good request's time per output token at most this; 0 = none"},
+    {F(slo_e2e_ns), .hi = YEAR_NS, .unit = "ns", .scen = ALL, .key = "slo_e2e",
+     .lookup = -1, .cv = LG__CV_MS_NS, .conf_unit = "ms",
+     .doc = "goodput: a good request's latency at most this; 0 = none"},
 };
 #undef F
 _Static_assert(sizeof lg__fields / sizeof lg__fields[0] == LG__NFIELDS,

@@ -49,11 +49,12 @@ typedef struct lg__field {
     const char *flag_help;/* the flag's help line (first row of a flag only) */
     const char *log;      /* the detail log's requested_<log> key, or NULL */
     unsigned log_scen;    /* scenarios whose detail log has that line */
+    bool log_token_mode;  /* the line only in token mode (use_token_latencies) */
     const char *doc;
 } lg__field;
 
 /* The number of rows: every field of lg_settings but reserved. */
-#define LG__NFIELDS 35
+#define LG__NFIELDS 43
 extern const lg__field lg__fields[LG__NFIELDS];
 
 /* The scale from a unit converted with cv to the field's unit (1e6, 0.01 or 1). */

@@ -549,7 +549,8 @@ static void cb_done(void *ctx, net_call *call, int result)
     } else {
         note_failure(k, status, NULL, 0, NULL);
     }
-    lg_response r = {.id = call->id, .data = data, .size = size, .status = status};
+    lg_response r = {.id = call->id, .data = data, .size = size, .status = status,
+                     .sent_ns = call->sent_ns};
     lg_complete(&r, 1);
 }
 

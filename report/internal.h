@@ -21,6 +21,7 @@ struct rpt_run {
     rpt_note *notes;
     size_t n_notes;
     rpt_sample *samples;  /* from malloc, or an anonymous mapping of map_len bytes */
+    rpt_token_sample *tokens; /* n_samples of them from malloc, or NULL: no token data */
     size_t n_samples;
     size_t map_len;       /* 0 when samples came from malloc */
     bool samples_claimed; /* results.json says samples.bin was written */

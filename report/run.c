@@ -173,6 +173,46 @@ static void read_latency(json_t *root, const char *obj, lg_latency_stats *s)
 }
 
 
+static void read_early_stopping(json_t *root, const char *obj, lg_early_stopping *es)
+{
+    char p[96];
+#define READ_BOOL(key) (snprintf(p, sizeof p, "%s.%s", obj, key), jbool(root, p))
+#define READ_DBL(key) (snprintf(p, sizeof p, "%s.%s", obj, key), jnum(root, p))
+#define READ_U64(key) (snprintf(p, sizeof p, "%s.%s", obj, key), ju64(root, p))
+#define READ_I64(key) (snprintf(p, sizeof p, "%s.%s", obj, key), ji64(root, p))
+#define X(key, type, member) es->member = READ_##type(key);
+    LG_RESULTS_EARLY_STOPPING(X)
+#undef X
+#undef READ_BOOL
+#undef READ_DBL
+#undef READ_U64
+#undef READ_I64
+}
+
+/* "tokens" (absent in files older than it: every figure 0, count_source "none"). */
+static void read_tokens(json_t *root, lg_results *r)
+{
+    lg_token_results *k = &r->tokens;
+#define READ_BOOL(key) jbool(root, "tokens." key)
+#define READ_DBL(key) jnum(root, "tokens." key)
+#define READ_U64(key) ju64(root, "tokens." key)
+#define X(key, type, member) k->member = READ_##type(key);
+    LG_RESULTS_TOKENS(X)
+#undef X
+#undef READ_BOOL
+#undef READ_DBL
+#undef READ_U64
+#define X(key, member) read_latency(root, "tokens." key, &k->member);
+    LG_RESULTS_TOKEN_LATENCIES(X)
+#undef X
+#define X(key, member) read_early_stopping(root, "tokens." key, &k->member);
+    LG_RESULTS_TOKEN_EARLY_STOPPING(X)
+#undef X
+    /* The source is one of the core's words; anything else is not a count source. */
+    const char *src = jstr(root, "tokens.count_source");
+    k->count_source = !strcmp(src, "sut") ? "sut" : "none";
+}
+
 /* Adds one provenance line (copies of key and value). */
 static int add_note(rpt_run *run, size_t *cap, const char *key, const char *value)
 {
@@ -388,6 +428,7 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     LG_RESULTS_DURATIONS(X)
 #undef X
     r->overlatency_count = ju64(root, "overlatency_count");
+    read_tokens(root, r);
     /* The settings the report uses; the others are written for people and tools. */
 #define RES(m) r->m =
 #define RUN(m) in->m =
@@ -531,9 +572,23 @@ static int read_records(rpt_run *run, int fd, uint64_t count, const char *path, 
     return rc;
 }
 
+/* Keeps record i's token fields (a token run's samples.bin): the array is made at the
+ * first record that has any, so that a run without tokens has none. */
+static bool keep_tokens(rpt_run *run, uint64_t count, uint64_t i, const lg_sample_record *r)
+{
+    if (!run->tokens && !r->first_token_ns && !r->n_tokens && !r->sent_ns)
+        return true;
+    if (!run->tokens && !(run->tokens = calloc(count ? count : 1, sizeof *run->tokens)))
+        return false;
+    run->tokens[i] = (rpt_token_sample){.first_token_ns = r->first_token_ns,
+                                        .n_tokens = r->n_tokens, .sent_ns = r->sent_ns};
+    return true;
+}
+
 /*
- * Reads version 2's blocks into run->samples: each block's 16-byte header, then its
- * payload, decoded by the core's one definition of the layout. A damaged or truncated
+ * Reads the blocks of versions 2 and 3 into run->samples (and the token fields into
+ * run->tokens): each block's 16-byte header, then its payload, decoded by the core's
+ * one definition of the layout. A damaged or truncated
  * file is an error that names the byte where the damage was found. Returns 0 or an
  * error with its message.
  */
@@ -564,7 +619,7 @@ static int read_blocks(rpt_run *run, int fd, const lg_samples_header *h, uint64_
         }
         if (!read_at(fd, buf, LG_SAMPLES_BLOCK_HEADER_BYTES, (off_t)off))
             goto changed;
-        if (lg_samples_block_header_decode(buf, h->block_records, &b, &why))
+        if (lg_samples_block_header_decode(buf, h->version, h->block_records, &b, &why))
             goto damaged;
         if (b.count > count - done || (b.count != h->block_records && b.count != count - done)) {
             why = "a block other than the last is not full, or a block holds more records "
@@ -581,11 +636,17 @@ static int read_blocks(rpt_run *run, int fd, const lg_samples_header *h, uint64_
             goto changed;
         if (lg_samples_block_decode(buf, &b, rec, &bad, &why))
             goto damaged;
-        for (uint32_t i = 0; i < b.count; i++)
+        for (uint32_t i = 0; i < b.count; i++) {
             run->samples[done + i] = (rpt_sample){
                 .scheduled_ns = rec[i].scheduled_ns, .issued_ns = rec[i].issued_ns,
                 .completed_ns = rec[i].completed_ns, .index = rec[i].index,
                 .status = rec[i].status};
+            if (!keep_tokens(run, count, done + i, &rec[i])) {
+                rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory for %llu token records",
+                              (unsigned long long)count);
+                goto out;
+            }
+        }
         off += LG_SAMPLES_BLOCK_HEADER_BYTES + b.payload_bytes;
         done += b.count;
         nblock++;
@@ -738,7 +799,7 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
     lg_samples_header h;
     if (lg_samples_header_decode(hdr, &h)) {
         rc = rpt__err(err, errlen, LG_EINVAL,
-                      "%s: damaged at byte 0: not a samples.bin header of version 1 or 2 "
+                      "%s: damaged at byte 0: not a samples.bin header of version 1, 2 or 3 "
                       "(magic LGSAMPL1, version %u)", path, (unsigned)h.version);
         goto out;
     }
@@ -752,8 +813,9 @@ static int read_samples(rpt_run *run, const char *path, char *err, size_t errlen
                       (unsigned long long)count, (long long)st.st_size);
         goto out;
     }
-    /* Version 2: each block of block_records records takes at least its 16-byte header. */
-    if (h.version == 2 &&
+    /* Versions 2 and 3: each block of block_records records takes at least its 16-byte
+     * header. */
+    if (h.version >= 2 &&
         count / h.block_records + !!(count % h.block_records) > body / 16) {
         rc = rpt__err(err, errlen, LG_EINVAL,
                       "%s: damaged at byte 16: the header says %llu records, more than "
@@ -806,6 +868,8 @@ static bool has_file(const char *dir, const char *name);
 
 static void free_samples(rpt_run *run)
 {
+    free(run->tokens);
+    run->tokens = NULL;
     if (run->map_len)
         munmap(run->samples, run->map_len);
     else
@@ -953,6 +1017,13 @@ void rpt_run_destroy(rpt_run *run)
 const rpt_run_info *rpt_run_get_info(const rpt_run *run)
 {
     return run ? &run->info : NULL;
+}
+
+const rpt_token_sample *rpt_run_token_samples(const rpt_run *run, size_t *n)
+{
+    if (n)
+        *n = run && run->tokens ? run->n_samples : 0;
+    return run ? run->tokens : NULL;
 }
 
 const rpt_sample *rpt_run_samples(const rpt_run *run, size_t *n)

@@ -28,6 +28,14 @@ typedef struct rpt_sample {
     int32_t status;       /* 0 = success */
 } rpt_sample;
 
+/* A token run's fields of a samples.bin record (version 3): times in ns from the pass
+ * start. */
+typedef struct rpt_token_sample {
+    int64_t first_token_ns; /* 0 = no first token */
+    int64_t n_tokens;       /* 0 = not reported */
+    int64_t sent_ns;        /* 0 = unknown */
+} rpt_token_sample;
+
 /* A machine: the one a run ran on (rpt_run_info.environment, from results.json) or the
  * one a report is made on (rpt_environment_get). Strings are "unknown" when not
  * available. */
@@ -143,6 +151,11 @@ const rpt_run_info *rpt_run_get_info(const rpt_run *run);
 /* The records of samples.bin in issue order; *n receives their count (0 without
  * samples.bin). Valid until rpt_run_destroy(). */
 const rpt_sample *rpt_run_samples(const rpt_run *run, size_t *n);
+
+/* The token fields of samples.bin's records, beside rpt_run_samples' (same order and
+ * count), or NULL with *n 0 when no record has any (a run without tokens, or a file
+ * older than version 3). Valid until rpt_run_destroy(). */
+const rpt_token_sample *rpt_run_token_samples(const rpt_run *run, size_t *n);
 
 /* ==================================================================================== */
 /* Result sets: a single run folder or a folder of repetitions                         */

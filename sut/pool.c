@@ -67,12 +67,8 @@ static void *worker_main(void *arg)
             }
         }
         atomic_fetch_add_explicit(&p->processed, n, memory_order_relaxed);
-        for (size_t i = 0; i < n; i++) {
-            resp[i].id = batch[i].id;
-            resp[i].data = NULL;
-            resp[i].size = 0;
-            resp[i].status = LG_STATUS_OK;
-        }
+        for (size_t i = 0; i < n; i++)
+            resp[i] = (lg_response){.id = batch[i].id, .status = LG_STATUS_OK};
         p->cfg.process(p->cfg.ctx, id, batch, n, resp);
         if (p->cfg.complete)
             p->cfg.complete(p->cfg.ctx, id, resp, n);

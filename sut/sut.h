@@ -29,10 +29,11 @@ lg_sut sut_null(void);
  * and completes them with one lg_complete() call.
  * ---------------------------------------------------------------------------------- */
 
-/* Processes n samples. Fill responses[i].data, .size and .status for each samples[i]
- * (the pool sets .id). data must stay valid until process() is next called by the same
- * worker, or until the pool is destroyed. Called from worker `worker` (0..workers-1);
- * calls with different worker numbers run concurrently. */
+/* Processes n samples. Fill responses[i].data, .size and .status (and .n_tokens and
+ * .sent_ns for a token run) for each samples[i]; the pool sets .id and zeroes the
+ * rest. data must stay valid until process() is next called by the same worker, or
+ * until the pool is destroyed. Called from worker `worker` (0..workers-1); calls with
+ * different worker numbers run concurrently. */
 typedef void (*sut_process_fn)(void *ctx, unsigned worker, const lg_sample *samples,
                                size_t n, lg_response *responses);
 
@@ -95,6 +96,14 @@ typedef struct sut_synthetic_config {
     double double_fraction;  /* samples completed twice */
     int64_t stall_ns;        /* the issue call blocks this long ... */
     int64_t stall_every_ns;  /* ... once every this long (default 1 s when stall_ns) */
+
+    /* An LLM, streaming tokens: with tokens > 0 the service time drawn above is the
+     * time to the first token, reported with lg_first_token() (its data: the response's
+     * 4 bytes); then tokens - 1 more tokens follow tpot_ns apart, and the sample
+     * completes with n_tokens = tokens after the last. sent_ns is the time the worker
+     * took the batch. A test measures TTFT = queueing + the draw, TPOT = tpot_ns. */
+    uint64_t tokens;         /* output tokens per sample, 0 (default) = not an LLM */
+    int64_t tpot_ns;         /* time per output token after the first, >= 0 */
 } sut_synthetic_config;
 
 /* The status of a sample failed on purpose by fail_fraction (EIO). */

@@ -83,6 +83,7 @@ static void synthetic_process(void *ctx, unsigned worker, const lg_sample *sampl
                               size_t n, lg_response *responses)
 {
     sut_synthetic *s = ctx;
+    int64_t sent = s->cfg.tokens ? now_ns() : 0;
     gsl_rng *r = s->rngs[worker];
     double mean = (double)s->cfg.mean_ns, draw;
     switch (s->cfg.dist) {
@@ -101,6 +102,15 @@ static void synthetic_process(void *ctx, unsigned worker, const lg_sample *sampl
         responses[i].data = &out[i];
         responses[i].size = sizeof out[i];
     }
+    if (!s->cfg.tokens)
+        return;
+    /* The first token now (its data is the response's), the others tpot_ns apart. */
+    for (size_t i = 0; i < n; i++)
+        responses[i].sent_ns = sent;
+    lg_first_token(responses, n);
+    wait_ns((int64_t)(s->cfg.tokens - 1) * s->cfg.tpot_ns, s->cfg.busy_wait);
+    for (size_t i = 0; i < n; i++)
+        responses[i].n_tokens = (int64_t)s->cfg.tokens;
 }
 
 static bool has_faults(const sut_synthetic_config *c)
@@ -165,6 +175,10 @@ int sut_synthetic_create(const sut_synthetic_config *cfg, sut_synthetic **out)
     if (!(c.drop_fraction >= 0 && c.fail_fraction >= 0 && c.double_fraction >= 0) ||
         c.drop_fraction + c.fail_fraction + c.double_fraction > 1.0 || c.stall_ns < 0 ||
         c.stall_every_ns < 0)
+        return LG_EINVAL;
+    /* A token stream of at most a day: (tokens - 1) x tpot_ns must fit in int64. */
+    if (c.tpot_ns < 0 || c.tokens > 1000000000 ||
+        (c.tokens > 1 && c.tpot_ns > INT64_C(86400000000000) / (int64_t)(c.tokens - 1)))
         return LG_EINVAL;
     if (c.stall_ns > 0 && c.stall_every_ns == 0)
         c.stall_every_ns = 1000000000;

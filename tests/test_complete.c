@@ -1,6 +1,7 @@
-/* test_complete.c: the completion path (lg_complete): many threads completing at once,
- * double completions, unknown and stale ids, calls when no test runs, failure statuses,
- * samples that never complete (sample timeout) and late completions. Runs under TSan. */
+/* test_complete.c: the completion path (lg_complete, lg_first_token): many threads
+ * completing and reporting first tokens at once, double completions and first tokens,
+ * unknown and stale ids, calls when no test runs, failure statuses, samples that never
+ * complete (sample timeout) and late completions. Runs under TSan. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
@@ -90,6 +91,7 @@ typedef struct mt_sut {
     _Atomic uint64_t calls;
     _Atomic uint64_t sent;
     int mode;
+    bool tokens; /* each batch: lg_first_token, then lg_complete with n_tokens */
     unsigned nthreads;
     pthread_t th[32];
 } mt_sut;
@@ -149,17 +151,21 @@ static void *mt_main(void *arg)
         }
         idle = 0;
         for (size_t i = 0; i < k; i++)
-            resp[i] = (lg_response){.id = m->q[c + i].id, .status = LG_STATUS_OK};
+            resp[i] = (lg_response){.id = m->q[c + i].id, .status = LG_STATUS_OK,
+                                    .n_tokens = m->tokens ? 3 : 0};
+        if (m->tokens)
+            lg_first_token(resp, k);
         lg_complete(resp, k);
         atomic_fetch_add(&m->calls, 1);
         atomic_fetch_add(&m->sent, k);
     }
 }
 
-static mt_sut *mt_start(unsigned nthreads, size_t cap, int mode)
+static mt_sut *mt_start_tokens(unsigned nthreads, size_t cap, int mode, bool tokens)
 {
     mt_sut *m = calloc(1, sizeof *m);
     cr_assert_not_null(m);
+    m->tokens = tokens;
     m->q = calloc(cap, sizeof *m->q);
     cr_assert_not_null(m->q);
     m->cap = cap;
@@ -170,6 +176,11 @@ static mt_sut *mt_start(unsigned nthreads, size_t cap, int mode)
         cr_assert_eq(pthread_create(&m->th[i], NULL, mt_main, &g_args[i]), 0);
     }
     return m;
+}
+
+static mt_sut *mt_start(unsigned nthreads, size_t cap, int mode)
+{
+    return mt_start_tokens(nthreads, cap, mode, false);
 }
 
 static void mt_stop(mt_sut *m)
@@ -746,5 +757,133 @@ Test(complete, synthetic_sut_faults_are_counted_as_failed_duplicate_and_timed_ou
     unsigned want = LG_INVALID_FAILED_SAMPLES | LG_INVALID_TIMED_OUT |
                     LG_INVALID_COMPLETION_ERRORS;
     cr_assert_eq(r.invalid_reasons & want, want, "reasons 0x%x", r.invalid_reasons);
+    qsl_synthetic_destroy(q);
+}
+
+/* ---------------------------------------------------------------------------------
+ * lg_first_token
+ * ------------------------------------------------------------------------------- */
+
+/* 16 threads report first tokens and complete, each sample once: every sample has its
+ * first token and token count, and nothing is counted as an error. */
+static void check_16_threads_tokens(lg_scenario sc, uint64_t queries)
+{
+    qsl_synthetic *q = make_qsl();
+    mt_sut *m = mt_start_tokens(16, 1 << 17, MT_CLAIM, true);
+    lg_settings s = exact_settings(sc, queries);
+    s.use_token_latencies = true;
+    /* 1 s bounds, as the latency bound above: this tests counting, not speed. */
+    s.server_ttft_latency_ns = s.server_tpot_latency_ns = 1000000000;
+    lg_results r;
+    int rc = run(&s, mt_lg_sut(m), q, &r);
+    cr_assert_eq(rc, 0, "lg_run_test: %s", lg_strerror(rc));
+    mt_stop(m);
+    const lg_token_results *k = &r.tokens;
+    const char *name = lg_scenario_name(sc);
+    cr_assert(k->applies && k->mlperf);
+    cr_expect_eq(r.samples_completed, r.samples_issued, "%s", name);
+    cr_expect_eq(k->ttft.count, r.samples_issued, "%s: every sample's first token", name);
+    cr_expect_eq(k->tpot.count, r.samples_issued, "%s", name);
+    cr_expect_eq(k->output_tokens, 3 * r.samples_issued, "%s", name);
+    cr_expect_eq(k->first_token_duplicates + k->first_token_unknown + k->first_token_late, 0,
+                 "%s", name);
+    cr_expect_eq(k->missing_first_token, 0, "%s", name);
+    cr_expect_geq(k->ttft.min_ns, 0);
+    cr_expect_leq(k->ttft.max_ns, r.latency.max_ns);
+    cr_expect(r.valid, "%s: INVALID, reasons 0x%x", name, r.invalid_reasons);
+    qsl_synthetic_destroy(q);
+}
+
+Test(first_token, first_tokens_from_16_threads_are_all_recorded_server, .timeout = 60)
+{
+    check_16_threads_tokens(LG_SERVER, 1000);
+}
+
+Test(first_token, first_tokens_from_16_threads_are_all_recorded_offline, .timeout = 60)
+{
+    check_16_threads_tokens(LG_OFFLINE, 20000);
+}
+
+/* 16 threads each report the first token of every sample, then complete it: one first
+ * token per sample is kept, every other call is counted as a duplicate (before the
+ * sample completed) or late (after), and the run is INVALID for them. */
+Test(first_token, sixteen_threads_reporting_the_same_first_tokens_keep_one_each,
+     .timeout = 60)
+{
+    qsl_synthetic *q = make_qsl();
+    mt_sut *m = mt_start_tokens(16, 1 << 14, MT_ALL, true);
+    lg_settings s = exact_settings(LG_OFFLINE, 2000);
+    s.use_token_latencies = true;
+    lg_results r;
+    int rc = run(&s, mt_lg_sut(m), q, &r);
+    cr_assert_eq(rc, 0, "lg_run_test: %s", lg_strerror(rc));
+    mt_stop(m);
+    const lg_token_results *k = &r.tokens;
+    uint64_t n = r.samples_issued;
+    cr_expect_eq(n, 2000);
+    cr_expect_eq(r.duplicate_completions, 15 * n);
+    /* Every call is kept (a TTFT), a duplicate, or late (live, or found after the race). */
+    cr_expect_eq(k->first_token_duplicates + k->first_token_late + k->ttft.count, 16 * n,
+                 "%llu duplicates, %llu late, %llu kept",
+                 (unsigned long long)k->first_token_duplicates,
+                 (unsigned long long)k->first_token_late, (unsigned long long)k->ttft.count);
+    cr_expect_eq(k->ttft.count + k->missing_first_token, n);
+    cr_expect_geq(k->first_token_duplicates + k->first_token_late, 15 * n);
+    cr_expect(r.invalid_reasons & LG_INVALID_TOKEN_ERRORS);
+    cr_expect_eq(k->first_token_unknown, 0);
+    qsl_synthetic_destroy(q);
+}
+
+/* First tokens for ids never issued (another pass's tag, a sequence not issued yet), and
+ * after completion, are counted and change no record. */
+static void unknown_first_token_issue(void *ctx, const lg_sample *s, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        lg_response bad[2] = {{.id = s[i].id ^ (UINT64_C(1) << 40)},
+                              {.id = s[i].id + 1000000}};
+        lg_first_token(bad, 2);
+        lg_response r = {.id = s[i].id, .n_tokens = 2};
+        lg_first_token(&r, 1);
+        lg_complete(&r, 1);
+        lg_first_token(&r, 1); /* after its completion */
+    }
+}
+
+Test(first_token, unknown_and_late_first_tokens_are_counted, .timeout = 30)
+{
+    qsl_synthetic *q = make_qsl();
+    lg_settings s = exact_settings(LG_SINGLE_STREAM, 100);
+    s.use_token_latencies = true;
+    lg_sut sut = {.name = "unknown-first", .issue = unknown_first_token_issue};
+    lg_results r;
+    cr_assert_eq(run(&s, sut, q, &r), 0);
+    const lg_token_results *k = &r.tokens;
+    cr_expect_eq(r.samples_issued, 100);
+    cr_expect_eq(k->first_token_unknown, 200);
+    cr_expect_eq(k->first_token_late, 100);
+    cr_expect_eq(k->first_token_duplicates, 0);
+    cr_expect_eq(k->ttft.count, 100);
+    cr_expect_eq(r.unknown_completions, 0);
+    cr_expect(r.invalid_reasons & LG_INVALID_TOKEN_ERRORS);
+    qsl_synthetic_destroy(q);
+}
+
+/* A test that records no tokens counts the first tokens it was sent, and stays VALID;
+ * with no test running they are harmless. */
+Test(first_token, first_tokens_of_a_test_without_tokens_are_counted_ignored, .timeout = 30)
+{
+    lg_response stray = {.id = 12345};
+    lg_first_token(&stray, 1);
+    lg_first_token(NULL, 0);
+    qsl_synthetic *q = make_qsl();
+    lg_settings s = exact_settings(LG_SINGLE_STREAM, 100);
+    lg_sut sut = {.name = "ignored-first", .issue = unknown_first_token_issue};
+    lg_results r;
+    cr_assert_eq(run(&s, sut, q, &r), 0);
+    cr_expect_not(r.tokens.applies);
+    cr_expect_eq(r.tokens.first_tokens_ignored, 400);
+    cr_expect_eq(r.tokens.first_token_unknown, 0);
+    cr_expect(r.valid, "reasons 0x%x", r.invalid_reasons);
     qsl_synthetic_destroy(q);
 }

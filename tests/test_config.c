@@ -876,7 +876,15 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.*.accuracy_sample_count_override = 500\n"
         "*.*.sample_concatenate_permutation = 1\n"
         "*.*.sample_timeout = 1000\n"
-        "*.*.warmup_duration = 250\n",
+        "*.*.warmup_duration = 250\n"
+        "*.*.use_token_latencies = 1\n"
+        "*.*.infer_token_latencies = 1\n"
+        "*.*.token_latency_scaling_factor = 69\n"
+        "*.Server.ttft_latency = 450.5\n"
+        "*.Server.tpot_latency = 40\n"
+        "*.*.slo_ttft = 200\n"
+        "*.*.slo_tpot = 0.05\n"
+        "*.*.slo_e2e = 2000\n",
         LG_CONF_MLPERF);
     lg_config_origin o[64] = {0};
     lg_settings s = applied(c, "resnet50", LG_SERVER, o);
@@ -905,6 +913,14 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect(s.sample_concatenate_permutation);
     cr_expect_eq(s.sample_timeout_ns, INT64_C(1000000000));
     cr_expect_eq(s.warmup_duration_ms, 250);
+    cr_expect(s.use_token_latencies);
+    cr_expect(s.infer_token_latencies);
+    cr_expect_eq(s.token_latency_scaling_factor, 69);
+    cr_expect_eq(s.server_ttft_latency_ns, 450500000);
+    cr_expect_eq(s.server_tpot_latency_ns, 40000000);
+    cr_expect_eq(s.slo_ttft_ns, 200000000);
+    cr_expect_eq(s.slo_tpot_ns, 50000);
+    cr_expect_eq(s.slo_e2e_ns, INT64_C(2000000000));
     /* Every field with a key got an origin; the others kept theirs. */
     for (size_t i = 0; i < lg_settings_field_count(); i++) {
         const char *k = lg_settings_field_conf_key(i);
@@ -1136,27 +1152,48 @@ Test(config_mlperf, user_conf_on_top_of_mlperf_conf, .timeout = 10)
     lg_config_destroy(c);
 }
 
-Test(config_mlperf, token_latency_models_are_not_supported_yet, .timeout = 10)
+/* MLPerf's token-latency models: use_token_latencies, the Server bound 0 and the TTFT
+ * bound (whole ms, looked up under Server whatever the run's scenario), and the inferred
+ * tokens of gptj, each with its origin. */
+Test(config_mlperf, token_latency_models_get_their_token_settings, .timeout = 10)
 {
     lg_config *c = make();
     add(c, "mlperf.conf", mlperf_conf, LG_CONF_MLPERF);
-    lg_settings s, before;
-    lg_settings_default(&s);
-    before = s;
-    lg_config_origin o[64] = {0}, o_before[64] = {0};
-    char err[256];
-    cr_expect_eq(lg_config_apply(c, "llama2-70b", LG_SERVER, &s, o, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "mlperf.conf:26: llama2-70b.*.use_token_latencies = 1: token "
-                          "latencies (use_token_latencies) are not supported yet");
-    cr_expect_eq(memcmp(&s, &before, sizeof s), 0, "settings changed on error");
-    cr_expect_eq(memcmp(o, o_before, sizeof o), 0, "origins changed on error");
-    cr_expect_eq(lg_config_apply(c, "gptj", LG_OFFLINE, &s, NULL, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "mlperf.conf:29: gptj.*.infer_token_latencies = 1: inferred "
-                          "token latencies (infer_token_latencies) are not supported yet");
+    lg_config_origin o[64] = {0};
+    lg_settings s = applied(c, "llama2-70b", LG_SERVER, o);
+    cr_expect(s.use_token_latencies);
+    cr_expect_eq(s.server_target_latency_ns, 0);
+    cr_expect_eq(s.server_ttft_latency_ns, INT64_C(2000000000));
+    cr_expect_eq(s.server_tpot_latency_ns, 100000000, "the default");
+    size_t f = field("server_ttft_latency_ns");
+    cr_expect_eq(o[f].source, LG_CONF_SRC_FILE);
+    cr_expect_eq(o[f].line, 28);
+    cr_expect_str_eq(o[f].key, "llama2-70b.Server.ttft_latency");
+    size_t line28 = 0;
+    lg_config_entry e;
+    while (lg_config_entry_get(c, line28, &e) == 0 && e.line != 28)
+        line28++;
+    cr_assert_str_eq(e.key, "llama2-70b.Server.ttft_latency");
+    cr_expect_eq(lg_config_entry_status(c, line28, "llama2-70b", LG_OFFLINE),
+                 LG_CONF_ENTRY_APPLIED, "ttft_latency is read under Server in any scenario");
+    s = applied(c, "llama2-70b", LG_OFFLINE, NULL);
+    cr_expect(s.use_token_latencies);
+    cr_expect_eq(s.server_ttft_latency_ns, INT64_C(2000000000));
+    s = applied(c, "gptj", LG_OFFLINE, NULL);
+    cr_expect(s.infer_token_latencies);
+    cr_expect_not(s.use_token_latencies);
+    cr_expect_eq(s.token_latency_scaling_factor, 1, "the default");
     /* Every other model is unaffected by those lines. */
-    cr_expect_eq(lg_config_apply(c, "resnet50", LG_SERVER, &s, NULL, err, sizeof err), 0);
+    s = applied(c, "resnet50", LG_SERVER, NULL);
+    cr_expect_not(s.use_token_latencies);
+    cr_expect_not(s.infer_token_latencies);
+    cr_expect_eq(s.server_target_latency_ns, 15000000);
+    /* Out-of-range token values are refused where they are read. */
+    expect_error_in("*.Server.ttft_latency = 0", LG_CONF_USER, "user.conf:1:",
+                    "ttft_latency");
+    expect_error_in("*.*.token_latency_scaling_factor = 0", LG_CONF_USER, "user.conf:1:",
+                    "from 1 to");
+    expect_error_in("*.Offline.tpot_latency = 5", LG_CONF_USER, "user.conf:1:", "Server");
     lg_config_destroy(c);
 }
 
@@ -1211,10 +1248,6 @@ Test(config_apply, unsupported_features_error_only_where_they_apply, .timeout = 
 {
     lg_config *c = make();
     add(c, "mlperf.conf",
-        "*.*.use_token_latencies = 0\n"
-        "llm.*.use_token_latencies = 1\n"
-        "llm2.Server.ttft_latency = 2000\n"
-        "llm3.*.token_latency_scaling_factor = 69\n"
         "tst.*.test05 = 1\n"
         "*.*.test05 = 0\n"
         "*.*.test05_schedule_rng_seed = 5\n",
@@ -1225,22 +1258,10 @@ Test(config_apply, unsupported_features_error_only_where_they_apply, .timeout = 
     lg_settings_default(&s);
     cr_expect_eq(lg_config_apply(c, "other", LG_SERVER, &s, NULL, err, sizeof err), 0,
                  "%s", err);
-    cr_expect_eq(lg_config_entry_status(c, 0, "other", LG_SERVER), LG_CONF_ENTRY_IGNORED);
-    cr_expect_eq(lg_config_apply(c, "llm", LG_OFFLINE, &s, NULL, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "mlperf.conf:2: llm.*.use_token_latencies = 1: token latencies "
-                          "(use_token_latencies) are not supported yet");
-    cr_expect_eq(lg_config_apply(c, "llm2", LG_SERVER, &s, NULL, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "mlperf.conf:3: llm2.Server.ttft_latency = 2000: "
-                          "time-to-first-token bounds (ttft_latency) are not supported yet");
-    cr_expect_eq(lg_config_apply(c, "llm3", LG_SERVER, &s, NULL, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "mlperf.conf:4: llm3.*.token_latency_scaling_factor = 69: token "
-                          "latencies (token_latency_scaling_factor) are not supported yet");
+    cr_expect_eq(lg_config_entry_status(c, 1, "other", LG_SERVER), LG_CONF_ENTRY_IGNORED);
     cr_expect_eq(lg_config_apply(c, "tst", LG_SERVER, &s, NULL, err, sizeof err),
                  LG_EINVAL);
-    cr_expect_str_eq(err, "mlperf.conf:5: tst.*.test05 = 1: the TEST05 compliance seeds "
+    cr_expect_str_eq(err, "mlperf.conf:1: tst.*.test05 = 1: the TEST05 compliance seeds "
                           "(test05) are not supported yet");
     cr_expect_eq(lg_config_apply(c, "findpeak", LG_SERVER, &s, NULL, err, sizeof err),
                  LG_EINVAL);
@@ -1259,9 +1280,20 @@ Test(config_apply, target_latency_of_zero_is_refused_with_its_line, .timeout = 1
     cr_expect_eq(lg_config_apply(c, "m", LG_OFFLINE, &s, NULL, err, sizeof err), LG_EINVAL);
     cr_expect_str_eq(err, "user.conf:2: m.Server.target_latency = 0: "
                           "server_target_latency_ns needs at least 1 ns (0.000001 ms); 0 is "
-                          "only meaningful with token latencies, which are not supported "
-                          "yet");
+                          "allowed only with use_token_latencies = 1, which judges TTFT and "
+                          "TPOT instead");
     cr_expect_eq(lg_config_apply(c, "n", LG_OFFLINE, &s, NULL, err, sizeof err), 0);
+    /* With token latencies on (as MLPerf's LLM benchmarks set them), 0 is the bound. */
+    add(c, "user2.conf", "m.*.use_token_latencies = 1\n", LG_CONF_USER);
+    cr_expect_eq(lg_config_apply(c, "m", LG_SERVER, &s, NULL, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(s.server_target_latency_ns, 0);
+    cr_expect(s.use_token_latencies);
+    cr_expect_eq(lg_settings_check(&s, NULL, err, sizeof err), 0, "%s", err);
+    /* The hints of SingleStream and MultiStream never take 0. */
+    add(c, "user3.conf", "m.SingleStream.target_latency = 0\n", LG_CONF_USER);
+    cr_expect_eq(lg_config_apply(c, "m", LG_SINGLE_STREAM, &s, NULL, err, sizeof err),
+                 LG_EINVAL);
+    cr_expect(strstr(err, "single_stream_expected_latency_ns needs at least 1 ns"), "%s", err);
     lg_config_destroy(c);
 }
 
@@ -1348,7 +1380,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
      * each must have a row, so that a field added to lg_settings without a table row
      * is caught here. (Rows are in MLPerf's detail-log order, not the struct's.) */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 35);
+    cr_assert_eq(n, 43);
     static const struct { const char *name; size_t off, size; } f[] = {
 #define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x)}
         ROW(scenario), ROW(mode), ROW(single_stream_expected_latency_ns),
@@ -1367,6 +1399,9 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(sample_timeout_ns), ROW(warmup_duration_ms),
         ROW(server_find_peak_qps_decimals_of_precision),
         ROW(server_find_peak_qps_boundary_step_size),
+        ROW(use_token_latencies), ROW(infer_token_latencies), ROW(server_ttft_latency_ns),
+        ROW(server_tpot_latency_ns), ROW(token_latency_scaling_factor), ROW(slo_ttft_ns),
+        ROW(slo_tpot_ns), ROW(slo_e2e_ns),
 #undef ROW
     };
     cr_assert_eq(sizeof f / sizeof f[0], n);
@@ -1491,9 +1526,12 @@ Test(config_fields, set_parses_in_the_field_unit, .timeout = 10)
         {"server_target_qps", "-1",
          "server_target_qps: '-1' is out of range; it must be at least 1e-06 and at most "
          "1000000000000 (1/s)"},
-        {"server_target_latency_ns", "0",
-         "server_target_latency_ns: 0 is out of range; it must be at least 1 and at most "
+        {"server_ttft_latency_ns", "0",
+         "server_ttft_latency_ns: 0 is out of range; it must be at least 1 and at most "
          "31536000000000000 (ns)"},
+        {"token_latency_scaling_factor", "0",
+         "token_latency_scaling_factor: 0 is out of range; it must be at least 1 and at most "
+         "18446744073709551615 (count)"},
         {"min_duration_ms", "1.5",
          "min_duration_ms: '1.5' is not a whole number"},
         {"mode", "3", "mode: 3 (FindPeakPerformance) is not supported yet"},
@@ -1738,13 +1776,16 @@ Test(config_mlperf, todays_official_shape_with_dotted_model_names_loads, .timeou
     s = applied(c, "whisper", LG_OFFLINE, NULL);
     cr_expect_eq(s.accuracy_sample_count_override, 1633);
 
-    /* A token-latency model still says what is not supported, naming the line. */
+    /* A token-latency model: token mode, bound 0, TTFT and TPOT bounds. */
     char err[512];
-    lg_settings_default(&s);
-    cr_expect_eq(lg_config_apply(c, "llama3_1-405b-interactive", LG_SERVER, &s, NULL, err,
-                                 sizeof err), LG_EINVAL);
-    cr_expect(strstr(err, "mlperf.conf:13: llama3_1-405b-interactive.*.use_token_latencies"),
-              "%s", err);
+    s = applied(c, "llama3_1-405b-interactive", LG_SERVER, NULL);
+    cr_expect(s.use_token_latencies);
+    cr_expect_eq(s.server_target_latency_ns, 0);
+    cr_expect_eq(s.server_ttft_latency_ns, INT64_C(4500000000));
+    cr_expect_eq(s.server_tpot_latency_ns, 80000000);
+    s = applied(c, "gptj", LG_OFFLINE, NULL);
+    cr_expect(s.infer_token_latencies);
+    cr_expect_eq(s.token_latency_scaling_factor, 69);
     /* Lines of mlperf.conf for other models are normal: no warning. */
     cr_expect_eq(lg_config_model_warnings(c, "resnet50", err, sizeof err), 0, "%s", err);
     lg_config_destroy(c);

@@ -1028,7 +1028,7 @@ static sbin_record *load_samples(const char *dir, sbin_header *h, lg_scenario sc
         cr_assert_eq(buf[i], 0, "header byte %d is not zero", i);
     free(buf);
     sbin_record *rec = tu_read_samples(path_in(dir, "samples.bin"), h);
-    cr_assert_eq(h->version, 2);
+    cr_assert_eq(h->version, 3);
     cr_assert_eq(h->record_size, 0);
     cr_assert_eq(h->block_records, LG_SAMPLES_BLOCK_RECORDS);
     cr_assert_eq(h->scenario, (uint32_t)sc);
@@ -1396,6 +1396,114 @@ SCENARIO_TESTS(singlestream, LG_SINGLE_STREAM)
 SCENARIO_TESTS(multistream, LG_MULTI_STREAM)
 SCENARIO_TESTS(server, LG_SERVER)
 SCENARIO_TESTS(offline, LG_OFFLINE)
+
+/* ---- token mode against the official LoadGen's token logs --------------------------------- */
+
+/* The null SUT as an LLM: a first token, then the completion with 8 tokens, both inside
+ * the issue call (the official LoadGen's reference token logs come from the same SUT). */
+static void null_llm_issue(void *ctx, const lg_sample *s, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = (uint32_t)s[i].index;
+        lg_response r = {.id = s[i].id, .data = &v, .size = sizeof v, .n_tokens = 8};
+        lg_first_token(&r, 1);
+        lg_complete(&r, 1);
+    }
+}
+
+static void token_perf_run(run *R, lg_scenario sc)
+{
+    run_init(R, sc);
+    R->s.use_token_latencies = true;
+    R->sut = (lg_sut){.name = "null-llm", .issue = null_llm_issue};
+    run_ok(R);
+    cr_assert(R->r.valid, "%s token run is INVALID (reasons 0x%x)", sc_name(sc),
+              R->r.invalid_reasons);
+    cr_assert(R->r.tokens.mlperf);
+}
+
+static const char *token_ref_folder(lg_scenario sc)
+{
+    static const char *const f[] = {"singlestream_tokens", "multistream_tokens",
+                                    "server_tokens", "offline_tokens"};
+    return f[sc];
+}
+
+#define TOKEN_TESTS(tag, SC)                                                                  \
+    Test(detail_log, tag##_tokens_hold_every_reference_loadgen_key_in_its_order_and_type,    \
+         .timeout = 60, TMP)                                                                  \
+    {                                                                                         \
+        char ref[PATH_MAX];                                                                   \
+        snprintf(ref, sizeof ref, "%s",                                                       \
+                 require_reference(token_ref_folder(SC), "mlperf_log_detail.txt"));           \
+        run R;                                                                                \
+        token_perf_run(&R, SC);                                                               \
+        json_t *e = load_detail(R.dir);                                                       \
+        compare_detail_keys_with_reference(e, ref);                                           \
+        json_decref(e);                                                                       \
+    }                                                                                         \
+    Test(summary, tag##_tokens_have_the_line_structure_of_the_reference_loadgen,            \
+         .timeout = 60, TMP)                                                                  \
+    {                                                                                         \
+        char ref[PATH_MAX];                                                                   \
+        snprintf(ref, sizeof ref, "%s",                                                       \
+                 require_reference(token_ref_folder(SC), "mlperf_log_summary.txt"));          \
+        run R;                                                                                \
+        token_perf_run(&R, SC);                                                               \
+        compare_summary_with_reference(&R, ref);                                              \
+    }
+
+TOKEN_TESTS(singlestream, LG_SINGLE_STREAM)
+TOKEN_TESTS(multistream, LG_MULTI_STREAM)
+TOKEN_TESTS(server, LG_SERVER)
+TOKEN_TESTS(offline, LG_OFFLINE)
+
+/* The accuracy log of a token run: each entry's members in the reference's order and
+ * layout (seq_id, qsl_idx, data, token_data, token_count), the same for every entry. */
+Test(accuracy_log, server_tokens_entries_have_the_reference_loadgens_layout, .timeout = 60,
+     TMP)
+{
+    char ref[PATH_MAX];
+    snprintf(ref, sizeof ref, "%s",
+             require_reference("server_tokens_accuracy", "mlperf_log_accuracy.json"));
+    run R;
+    run_init(&R, LG_SERVER);
+    R.s.use_token_latencies = true;
+    R.s.mode = LG_MODE_ACCURACY;
+    R.sut = (lg_sut){.name = "null-llm", .issue = null_llm_issue};
+    run_ok(&R);
+    char *want = slurp(ref, NULL), *got = slurp(path_in(R.dir, "mlperf_log_accuracy.json"),
+                                                NULL);
+    /* The reference's second line and ours, by shape (numbers and hex as '#'). */
+    char *w = strchr(want, '\n'), *g = strchr(got, '\n');
+    cr_assert(w && g);
+    char *we = strchr(w + 1, '\n'), *ge = strchr(g + 1, '\n');
+    cr_assert(we && ge);
+    *we = *ge = '\0';
+    for (char *c = w; *c; c++)
+        if ((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'F'))
+            *c = '#';
+    for (char *c = g; *c; c++)
+        if ((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'F'))
+            *c = '#';
+    /* Collapse runs of '#'. */
+    for (char *s2 = w, *d = w;; s2++) {
+        if (!(*s2 == '#' && d > w && d[-1] == '#'))
+            *d++ = *s2;
+        if (!*s2)
+            break;
+    }
+    for (char *s2 = g, *d = g;; s2++) {
+        if (!(*s2 == '#' && d > g && d[-1] == '#'))
+            *d++ = *s2;
+        if (!*s2)
+            break;
+    }
+    cr_expect_str_eq(g, w);
+    free(want);
+    free(got);
+}
 
 Test(accuracy_log, performance_runs_without_logging_probability_write_an_empty_json_array,
      .timeout = 60, TMP)

@@ -1,8 +1,9 @@
-/* test_samples.c: samples.bin version 2 (loadgen/samples.c): its bytes for a known block,
- * round trips of edge values, damaged and truncated files refused with the byte offset
- * (by the core's decoder and by the report reader), version 1 files still read, the
- * size a sample takes in real runs; `loadgen samples` (CSV and .npy, checked byte by
- * byte) and the size warning before a large run. */
+/* test_samples.c: samples.bin version 3 (loadgen/samples.c): its bytes for known blocks
+ * (with and without token fields), round trips of edge values, damaged and truncated
+ * files refused with the byte offset (by the core's decoder and by the report reader),
+ * version 1 and 2 files still read, the size a sample takes in real runs; `loadgen
+ * samples` (CSV and .npy, checked byte by byte, token columns included) and the size
+ * warning before a large run. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -26,12 +27,13 @@
 Test(samples_codec, a_known_block_has_the_documented_bytes, .timeout = 10)
 {
     const lg_sample_record r[3] = {
-        {1000, 1010, 5010, 7, 0},
-        {2000, 2000, -1, 300, 0},
-        {1500, 1600, 4600, 7, -2},
+        {1000, 1010, 5010, 7, 0, 0, 0, 0},
+        {2000, 2000, -1, 300, 0, 0, 0, 0},
+        {1500, 1600, 4600, 7, -2, 0, 0, 0},
     };
+    /* No token data: the four token fields are left out (omit bits 5 to 8). */
     static const unsigned char want[] = {
-        3, 0, 0, 0, 21, 0, 0, 0, 0x78, 0x47, 0x1b, 0x1b, 0, 0, 0, 0,
+        3, 0, 0, 0, 21, 0, 0, 0, 0xc9, 0xc6, 0x17, 0x3c, 0xE0, 0x01, 0, 0,
         0x00, 0xD0, 0x0F, 0x14, 0xC0, 0x3E, 0x07,
         0x01, 0xD0, 0x0F, 0x00, 0xAC, 0x02,
         0x06, 0xE7, 0x07, 0xC8, 0x01, 0xCF, 0x0F, 0x07,
@@ -43,11 +45,11 @@ Test(samples_codec, a_known_block_has_the_documented_bytes, .timeout = 10)
         cr_expect_eq(b[i], want[i], "byte %zu: %#x, want %#x", i, b[i], want[i]);
     lg_samples_block h;
     const char *why = NULL;
-    cr_assert_eq(lg_samples_block_header_decode(b, 4096, &h, &why), 0, "%s", why);
+    cr_assert_eq(lg_samples_block_header_decode(b, 3, 4096, &h, &why), 0, "%s", why);
     cr_expect_eq(h.count, 3);
     cr_expect_eq(h.payload_bytes, 21);
-    cr_expect_eq(h.crc, 0x1b1b4778u);
-    cr_expect_eq(h.omit, 0);
+    cr_expect_eq(h.crc, 0x3c17c6c9u);
+    cr_expect_eq(h.omit, 0x1E0);
     lg_sample_record back[3];
     size_t bad = 0;
     cr_assert_eq(lg_samples_block_decode(b, &h, back, &bad, &why), 0, "%s", why);
@@ -58,38 +60,40 @@ Test(samples_codec, a_known_block_has_the_documented_bytes, .timeout = 10)
  * the index are stored, and the omitted fields are named in the header. */
 Test(samples_codec, fields_zero_in_every_record_are_left_out, .timeout = 10)
 {
-    lg_sample_record r[4] = {{0, 0, 100, 0, 0}, {0, 0, 100, 1, 0}, {0, 0, 130, 1, 0},
-                             {0, 0, 125, 0, 0}};
+    lg_sample_record r[4] = {{0, 0, 100, 0, 0, 0, 0, 0}, {0, 0, 100, 1, 0, 0, 0, 0},
+                             {0, 0, 130, 1, 0, 0, 0, 0}, {0, 0, 125, 0, 0, 0, 0, 0}};
     unsigned char b[LG_SAMPLES_BLOCK_MAX_BYTES(4)];
     size_t n = lg_samples_block_encode(r, 4, b);
-    /* state, scheduled and lag omitted: bits 0, 1, 2. */
-    cr_expect_eq(b[12], 7, "omit bits %#x", b[12]);
+    /* state, scheduled and lag omitted: bits 0, 1, 2; and the token fields, 5 to 8. */
+    cr_expect_eq(b[12], 0xE7, "omit bits %#x", b[12]);
+    cr_expect_eq(b[13], 0x01, "omit bits %#x", b[13]);
     /* latency changes 100, 0, 30, -5 (zigzag 200, 0, 60, 9); indexes 0, 1, 1, 0 */
     static const unsigned char payload[] = {0xC8, 0x01, 0x00, 0x00, 0x01, 0x3C, 0x01, 0x09,
                                             0x00};
     cr_assert_eq(n, 16 + sizeof payload);
     cr_expect_eq(memcmp(b + 16, payload, sizeof payload), 0);
     lg_samples_block h;
-    cr_assert_eq(lg_samples_block_header_decode(b, 4, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(b, 3, 4, &h, NULL), 0);
     lg_sample_record back[4];
     cr_assert_eq(lg_samples_block_decode(b, &h, back, NULL, NULL), 0);
     cr_expect_eq(memcmp(back, r, sizeof r), 0);
     /* Every field zero: a record takes no byte at all. */
-    lg_sample_record z[3] = {{0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
+    lg_sample_record z[3] = {{0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0},
+                             {0, 0, 0, 0, 0, 0, 0, 0}};
     cr_expect_eq(lg_samples_block_encode(z, 3, b), 16);
-    cr_assert_eq(lg_samples_block_header_decode(b, 3, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(b, 3, 3, &h, NULL), 0);
     cr_assert_eq(lg_samples_block_decode(b, &h, back, NULL, NULL), 0);
     cr_expect_eq(memcmp(back, z, sizeof z), 0);
 }
 
-/* Builds a whole version 2 file of n records in blocks of per into a malloc'ed buffer. */
+/* Builds a whole version 3 file of n records in blocks of per into a malloc'ed buffer. */
 static unsigned char *encode_file(const lg_sample_record *r, size_t n, uint32_t per,
                                   size_t *len)
 {
     size_t cap = 64 + (n / per + 1) * LG_SAMPLES_BLOCK_MAX_BYTES(per);
     unsigned char *f = malloc(cap);
     cr_assert_not_null(f);
-    lg_samples_header h = {2, 0, n, 1, 123456789, LG_SERVER, LG_MODE_PERFORMANCE, per};
+    lg_samples_header h = {3, 0, n, 1, 123456789, LG_SERVER, LG_MODE_PERFORMANCE, per};
     lg_samples_header_encode(&h, f);
     size_t off = 64;
     for (size_t i = 0; i < n; i += per)
@@ -99,19 +103,27 @@ static unsigned char *encode_file(const lg_sample_record *r, size_t n, uint32_t 
 }
 
 static const lg_sample_record edge[] = {
-    {0, 0, 0, 0, 0},
-    {INT64_MAX, INT64_MAX, INT64_MAX, UINT32_MAX, INT32_MAX},
-    {INT64_MIN, INT64_MAX, INT64_MIN, 0, INT32_MIN},
-    {-5, -10, -3, 1, -1},                 /* negative times and deltas */
-    {100, 90, -1, 2, 0},                  /* never completed (timed out) */
-    {100, 90, -1, 3, 99},                 /* a status on one never completed */
-    {200, 250, 400, 4, 7},                /* failed */
-    {300, 310, 350, 5, 0},                /* completed before the one above: out of order */
-    {300, 310, 320, 6, 0},
-    {250, 260, 1000000000000, 7, 0},      /* scheduled earlier than the previous one */
-    {INT64_MAX, INT64_MIN, 0, 8, 0},      /* lag across the whole range */
-    {1, 2, -2, 9, 0},                     /* completed -2 is a time, not "never" */
-    {0, 0, INT64_MIN, 10, 0},
+    {0, 0, 0, 0, 0, 0, 0, 0},
+    {INT64_MAX, INT64_MAX, INT64_MAX, UINT32_MAX, INT32_MAX, 0, 0, 0},
+    {INT64_MIN, INT64_MAX, INT64_MIN, 0, INT32_MIN, 0, 0, 0},
+    {-5, -10, -3, 1, -1, 0, 0, 0},        /* negative times and deltas */
+    {100, 90, -1, 2, 0, 0, 0, 0},         /* never completed (timed out) */
+    {100, 90, -1, 3, 99, 0, 0, 0},        /* a status on one never completed */
+    {200, 250, 400, 4, 7, 0, 0, 0},       /* failed */
+    {300, 310, 350, 5, 0, 0, 0, 0},       /* completed before the one above: out of order */
+    {300, 310, 320, 6, 0, 0, 0, 0},
+    {250, 260, 1000000000000, 7, 0, 0, 0, 0}, /* scheduled earlier than the previous one */
+    {INT64_MAX, INT64_MIN, 0, 8, 0, 0, 0, 0}, /* lag across the whole range */
+    {1, 2, -2, 9, 0, 0, 0, 0},            /* completed -2 is a time, not "never" */
+    {0, 0, INT64_MIN, 10, 0, 0, 0, 0},
+    /* Token fields: a first token, a count and a send time, each at its edges. */
+    {100, 110, 500, 11, 0, 300, 42, 105},
+    {100, 110, 500, 12, 0, INT64_MAX, INT64_MAX, INT64_MIN},
+    {100, 110, -1, 13, 0, INT64_MIN, INT64_MIN, INT64_MAX}, /* a first token, never done */
+    {100, 110, 500, 14, 0, -1, -1, -1},
+    {100, 110, 500, 15, 0, 0, 7, 0},      /* a count without a first token */
+    {100, 110, 500, 16, 0, 120, 0, 0},    /* a first token without a count */
+    {100, 110, 500, 17, 0, 0, 0, 1},      /* only a send time */
 };
 
 Test(samples_codec, edge_values_round_trip_in_every_block_size, .timeout = 30)
@@ -153,7 +165,7 @@ Test(samples_codec, a_long_random_series_round_trips, .timeout = 30)
         int64_t lag = (int64_t)(x >> 20) % 5000, lat = 100000 + (int64_t)(x >> 30) % 900000;
         bool lost = x % 97 == 0;
         r[i] = (lg_sample_record){t, t + lag, lost ? -1 : t + lag + lat,
-                                  (uint32_t)(x >> 40) % 1024, x % 89 == 0 ? -3 : 0};
+                                  (uint32_t)(x >> 40) % 1024, x % 89 == 0 ? -3 : 0, 0, 0, 0};
     }
     size_t len, bad = 0;
     unsigned char *f = encode_file(r, n, LG_SAMPLES_BLOCK_RECORDS, &len);
@@ -243,16 +255,17 @@ Test(samples_codec, malformed_blocks_name_the_byte, .timeout = 10)
     size_t bad = 0;
     const char *why = NULL;
     lg_sample_record out[2];
-    /* Only the state field (omit bits 1 to 4): one varint of 11 bytes. */
+    /* Version 2 blocks (the token fields are implied left out). Only the state field
+     * (omit bits 1 to 4): one varint of 11 bytes. */
     unsigned char b[64] = {1, 0, 0, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0x1E, 0, 0, 0};
     memset(b + 16, 0xFF, 10);
     b[26] = 0x01;
-    cr_assert_eq(lg_samples_block_header_decode(b, 1, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(b, 2, 1, &h, NULL), 0);
     cr_expect_eq(lg_samples_block_decode(b, &h, out, &bad, &why), LG_EINVAL);
     cr_expect_eq(bad, 8, "a checksum mismatch is reported at the checksum: %zu", bad);
     cr_expect(strstr(why, "checksum"), "%s", why);
     seal(b, 11);
-    cr_assert_eq(lg_samples_block_header_decode(b, 1, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(b, 2, 1, &h, NULL), 0);
     cr_expect_eq(lg_samples_block_decode(b, &h, out, &bad, &why), LG_EINVAL);
     cr_expect(strstr(why, "longer than 64 bits"), "%s", why);
     cr_expect_eq(bad, 16, "reported at the number's first byte: %zu", bad);
@@ -260,7 +273,7 @@ Test(samples_codec, malformed_blocks_name_the_byte, .timeout = 10)
     b[4] = 10;
     b[25] = 0x02;
     seal(b, 10);
-    cr_assert_eq(lg_samples_block_header_decode(b, 1, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(b, 2, 1, &h, NULL), 0);
     cr_expect_eq(lg_samples_block_decode(b, &h, out, &bad, &why), LG_EINVAL);
     cr_expect(strstr(why, "longer than 64 bits"), "%s", why);
     cr_expect_eq(bad, 16, "%zu", bad);
@@ -268,14 +281,14 @@ Test(samples_codec, malformed_blocks_name_the_byte, .timeout = 10)
     b[4] = 3;
     b[16] = 0x80, b[17] = 0x80, b[18] = 0x80;
     seal(b, 3);
-    cr_assert_eq(lg_samples_block_header_decode(b, 1, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(b, 2, 1, &h, NULL), 0);
     cr_expect_eq(lg_samples_block_decode(b, &h, out, &bad, &why), LG_EINVAL);
     cr_expect(strstr(why, "past the block's end"), "%s", why);
     cr_expect_eq(bad, 16, "%zu", bad);
     /* Two records announced, one byte of payload: the second runs past the end. */
     unsigned char c[32] = {2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x1E, 0, 0, 0, 0x00};
     seal(c, 1);
-    cr_assert_eq(lg_samples_block_header_decode(c, 2, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(c, 2, 2, &h, NULL), 0);
     cr_expect_eq(lg_samples_block_decode(c, &h, out, &bad, &why), LG_EINVAL);
     cr_expect(strstr(why, "past the block's end"), "%s", why);
     cr_expect_eq(bad, 17, "%zu", bad);
@@ -283,18 +296,18 @@ Test(samples_codec, malformed_blocks_name_the_byte, .timeout = 10)
     unsigned char d[32] = {1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0x1E, 0, 0, 0,
                            0x80, 0x80, 0x80, 0x80, 0x20};
     seal(d, 5);
-    cr_assert_eq(lg_samples_block_header_decode(d, 1, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(d, 2, 1, &h, NULL), 0);
     cr_expect_eq(lg_samples_block_decode(d, &h, out, &bad, &why), LG_EINVAL);
     cr_expect(strstr(why, "status"), "%s", why);
     cr_expect_eq(bad, 16, "%zu", bad);
     unsigned char e[32] = {1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0x0F, 0, 0, 0,
                            0x80, 0x80, 0x80, 0x80, 0x10};
     seal(e, 5);
-    cr_assert_eq(lg_samples_block_header_decode(e, 1, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_header_decode(e, 2, 1, &h, NULL), 0);
     cr_expect_eq(lg_samples_block_decode(e, &h, out, &bad, &why), LG_EINVAL);
     cr_expect(strstr(why, "QSL index"), "%s", why);
     /* The checksum of a real block is zlib's, as the bit-by-bit one computes it. */
-    const lg_sample_record r[2] = {{5, 6, 7, 8, 9}, {10, 11, -1, 12, 0}};
+    const lg_sample_record r[2] = {{5, 6, 7, 8, 9, 0, 0, 0}, {10, 11, -1, 12, 0, 30, 3, 7}};
     unsigned char f[LG_SAMPLES_BLOCK_MAX_BYTES(2)];
     size_t n = lg_samples_block_encode(r, 2, f);
     uint32_t stored = (uint32_t)f[8] | (uint32_t)f[9] << 8 | (uint32_t)f[10] << 16 |
@@ -305,22 +318,88 @@ Test(samples_codec, malformed_blocks_name_the_byte, .timeout = 10)
     cr_expect_eq(stored, again, "checksum %#x, zlib's %#x", stored, again);
     /* Header checks. */
     unsigned char z[16] = {0};
-    cr_expect_eq(lg_samples_block_header_decode(z, 10, &h, &why), LG_EINVAL);
+    cr_expect_eq(lg_samples_block_header_decode(z, 3, 10, &h, &why), LG_EINVAL);
     cr_expect(strstr(why, "record count"), "%s", why);
+    /* A record takes at most 40 bytes in version 2, 71 in version 3. */
     unsigned char big[16] = {1, 0, 0, 0, 41, 0, 0, 0};
-    cr_expect_eq(lg_samples_block_header_decode(big, 10, &h, &why), LG_EINVAL);
+    cr_expect_eq(lg_samples_block_header_decode(big, 2, 10, &h, &why), LG_EINVAL);
     cr_expect(strstr(why, "length"), "%s", why);
+    cr_expect_eq(lg_samples_block_header_decode(big, 3, 10, &h, &why), 0);
+    big[4] = 72;
+    cr_expect_eq(lg_samples_block_header_decode(big, 3, 10, &h, &why), LG_EINVAL);
+    cr_expect(strstr(why, "length"), "%s", why);
+    /* Bit 5 is a token field in version 3 and reserved in version 2; bit 9 in both. */
     unsigned char res[16] = {1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x20};
-    cr_expect_eq(lg_samples_block_header_decode(res, 10, &h, &why), LG_EINVAL);
+    cr_expect_eq(lg_samples_block_header_decode(res, 2, 10, &h, &why), LG_EINVAL);
     cr_expect(strstr(why, "reserved"), "%s", why);
+    cr_expect_eq(lg_samples_block_header_decode(res, 3, 10, &h, &why), 0);
+    res[12] = 0, res[13] = 0x02;
+    cr_expect_eq(lg_samples_block_header_decode(res, 3, 10, &h, &why), LG_EINVAL);
+    cr_expect(strstr(why, "reserved"), "%s", why);
+    cr_expect_eq(lg_samples_block_header_decode(res, 1, 10, &h, &why), LG_EINVAL);
     /* A header announcing 2^40 records in a 100-byte file: refused before any
      * allocation. */
     unsigned char file[100] = {0};
-    lg_samples_header fh = {2, 0, (uint64_t)1 << 40, 1, 0, 0, 2, 65536};
+    lg_samples_header fh = {3, 0, (uint64_t)1 << 40, 1, 0, 0, 2, 65536};
     lg_samples_header_encode(&fh, file);
     lg_sample_record *back;
     cr_expect_eq(lg_samples_decode(file, sizeof file, &fh, &back, &bad, &why), LG_EINVAL);
     cr_expect_eq(bad, 16);
+}
+
+/* Version 3's token fields: a known token block byte for byte, and a block without token
+ * data takes exactly the bytes of version 2's block (only the omit bits differ). */
+Test(samples_codec, token_fields_have_the_documented_bytes_and_cost_nothing_when_absent,
+     .timeout = 10)
+{
+    /* Offline-like: scheduled and issued 0. Latency 100, first token at 40, 3 tokens. */
+    const lg_sample_record t[2] = {{0, 0, 100, 0, 0, 40, 3, 0}, {0, 0, 130, 0, 0, 50, 3, 0}};
+    unsigned char b[LG_SAMPLES_BLOCK_MAX_BYTES(2)];
+    size_t n = lg_samples_block_encode(t, 2, b);
+    /* omitted: state, scheduled, lag, index, sent (bits 0, 1, 2, 4, 7) */
+    cr_expect_eq(b[12] | b[13] << 8, 0x97, "omit %#x", b[12] | b[13] << 8);
+    /* latency 100 (zigzag 200), flags 1, first 40 (zigzag 80), 3 tokens (zigzag 6); then
+     * latency +30 (60), flags 1, first +10 (20), 3 tokens */
+    static const unsigned char payload[] = {0xC8, 0x01, 0x01, 0x50, 0x06,
+                                            0x3C, 0x01, 0x14, 0x06};
+    cr_assert_eq(n, 16 + sizeof payload, "%zu bytes", n);
+    cr_expect_eq(memcmp(b + 16, payload, sizeof payload), 0);
+    lg_samples_block h;
+    lg_sample_record back[2];
+    cr_assert_eq(lg_samples_block_header_decode(b, 3, 2, &h, NULL), 0);
+    cr_assert_eq(lg_samples_block_decode(b, &h, back, NULL, NULL), 0);
+    cr_expect_eq(memcmp(back, t, sizeof t), 0);
+    /* The same block read as version 2 is refused: bit 5 upward is reserved there. */
+    cr_expect_eq(lg_samples_block_header_decode(b, 2, 2, &h, NULL), LG_EINVAL);
+
+    /* Without token data, the payload is version 2's, byte for byte. */
+    size_t m = sizeof edge / sizeof edge[0] - 7; /* the records without token fields */
+    unsigned char *v3 = malloc(LG_SAMPLES_BLOCK_MAX_BYTES(m));
+    cr_assert_not_null(v3);
+    size_t n3 = lg_samples_block_encode(edge, m, v3);
+    cr_expect_eq(v3[12] >> 5 | (v3[13] & 1) << 3, 0xF, "the token fields are left out");
+    /* As version 2 wrote it: those bits clear, the checksum sealed again. */
+    v3[12] &= 0x1F;
+    v3[13] &= (unsigned char)~1;
+    seal(v3, n3 - 16);
+    cr_assert_eq(lg_samples_block_header_decode(v3, 2, (uint32_t)m, &h, NULL), 0);
+    cr_expect_eq(h.omit & 0x1E0, 0x1E0, "a version 2 block decodes without token fields");
+    lg_sample_record *r2 = malloc(m * sizeof *r2);
+    cr_assert_not_null(r2);
+    cr_assert_eq(lg_samples_block_decode(v3, &h, r2, NULL, NULL), 0);
+    cr_expect_eq(memcmp(r2, edge, m * sizeof *r2), 0);
+    free(r2);
+    free(v3);
+    /* A flagged first token or send time that decodes to 0 ("none") is refused. */
+    const lg_sample_record z[1] = {{0, 0, 100, 0, 0, 40, 0, 0}};
+    n = lg_samples_block_encode(z, 1, b);
+    cr_assert_eq(b[16 + 2], 1, "flags");
+    b[16 + 3] = 0x00; /* a difference of 0 from issued (0): the first token decodes to 0 */
+    seal(b, n - 16);
+    cr_assert_eq(lg_samples_block_header_decode(b, 3, 1, &h, NULL), 0);
+    const char *why = NULL;
+    cr_expect_eq(lg_samples_block_decode(b, &h, back, NULL, &why), LG_EINVAL);
+    cr_expect(why && strstr(why, "first token"), "%s", why ? why : "");
 }
 
 /* ---- real runs ---------------------------------------------------------------------- */
@@ -436,6 +515,125 @@ Test(samples_compat, version_1_files_are_still_read, TU_TMP, .timeout = 120)
     rpt_run_destroy(b);
 }
 
+/* A version 2 file (what builds before token fields wrote) of the same run reads back
+ * to the same records, through the report reader and the core's decoder. */
+Test(samples_compat, version_2_files_are_still_read, TU_TMP, .timeout = 120)
+{
+    const char *dir = tu_in_tmp("v");
+    lib_run(dir, LG_SERVER, 2000, 300);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/samples.bin", dir);
+    rpt_run *a, *b;
+    char err[512];
+    cr_assert_eq(rpt_run_load(dir, &a, err, sizeof err), 0, "%s", err);
+    long v3 = file_size(path);
+    lg_samples_header h3, h2;
+    lg_sample_record *r3 = tu_read_samples(path, &h3);
+    cr_assert_eq(h3.version, 3);
+    tu_samples_to_v2(path);
+    lg_sample_record *r2 = tu_read_samples(path, &h2);
+    cr_assert_eq(h2.version, 2);
+    cr_assert_eq(h2.count, h3.count);
+    cr_expect_eq(memcmp(r2, r3, h3.count * sizeof *r3), 0);
+    /* A run without tokens: version 3 took not one byte more than version 2. */
+    cr_expect_eq(file_size(path), v3);
+    cr_assert_eq(rpt_run_load(dir, &b, err, sizeof err), 0, "%s", err);
+    size_t na, nb, nt;
+    const rpt_sample *sa = rpt_run_samples(a, &na), *sb = rpt_run_samples(b, &nb);
+    cr_assert_eq(na, nb);
+    cr_expect_eq(memcmp(sa, sb, na * sizeof *sa), 0);
+    cr_expect_null(rpt_run_token_samples(b, &nt));
+    cr_expect_eq(nt, 0);
+    free(r2);
+    free(r3);
+    rpt_run_destroy(a);
+    rpt_run_destroy(b);
+}
+
+/* A token run's samples.bin: every record's first token, token count and send time, read
+ * back by the core, the report reader and `loadgen samples`; the TTFT percentile
+ * recomputed from the file is results.json's. */
+Test(samples_tokens, a_token_run_records_first_tokens_counts_and_send_times, TU_TMP,
+     .timeout = 120)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "500",
+        "--use-token-latencies", "--sut-tokens", "5", "--sut-tpot-us", "200",
+        "--service-dist", "constant", "--service-mean-us", "1000", "--quiet", "--out", "t");
+    cr_assert_leq(p.code, 1, "run failed: %s", p.err);
+    tu_proc_free(&p);
+    lg_samples_header h;
+    lg_sample_record *r = tu_read_samples(tu_in_tmp("t/samples.bin"), &h);
+    cr_assert_eq(h.version, 3);
+    cr_assert_gt(h.count, 100);
+    int64_t *ttft = malloc(h.count * sizeof *ttft);
+    size_t k = 0;
+    for (size_t i = 0; i < h.count; i++) {
+        if (r[i].completed_ns < 0)
+            continue;
+        cr_expect_eq(r[i].n_tokens, 5, "record %zu", i);
+        cr_expect_gt(r[i].first_token_ns, r[i].issued_ns, "record %zu", i);
+        cr_expect_leq(r[i].first_token_ns, r[i].completed_ns, "record %zu", i);
+        cr_expect_geq(r[i].sent_ns, r[i].issued_ns, "record %zu", i);
+        cr_expect_leq(r[i].sent_ns, r[i].first_token_ns, "record %zu", i);
+        ttft[k++] = r[i].first_token_ns - r[i].scheduled_ns;
+    }
+    /* MLPerf's rule: sorted, element floor(n * 0.9). */
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && ttft[j - 1] > ttft[j]; j--) {
+            int64_t x = ttft[j];
+            ttft[j] = ttft[j - 1];
+            ttft[j - 1] = x;
+        }
+    rpt_run *run;
+    char err[512];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("t"), &run, err, sizeof err), 0, "%s", err);
+    const lg_token_results *tk = &rpt_run_get_info(run)->results.tokens;
+    cr_expect(tk->applies && tk->mlperf);
+    cr_expect_str_eq(tk->count_source, "sut");
+    cr_expect_eq(tk->ttft.count, k);
+    cr_expect_eq(tk->ttft.p90_ns, ttft[(size_t)((double)k * 0.9)]);
+    size_t nt;
+    const rpt_token_sample *ts = rpt_run_token_samples(run, &nt);
+    cr_assert_eq(nt, h.count);
+    for (size_t i = 0; i < nt; i++) {
+        cr_expect_eq(ts[i].first_token_ns, r[i].first_token_ns);
+        cr_expect_eq(ts[i].n_tokens, r[i].n_tokens);
+        cr_expect_eq(ts[i].sent_ns, r[i].sent_ns);
+    }
+    rpt_run_destroy(run);
+    /* The CSV has the three token columns, with the file's values. */
+    RUN(&p, "samples", "t", "--csv");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    const char *head = "sample,query,qsl_index,scheduled_ns,issued_ns,completed_ns,status,"
+                       "first_token_ns,n_tokens,sent_ns\n";
+    cr_expect_eq(strncmp(p.out, head, strlen(head)), 0, "%.200s", p.out);
+    char row[200];
+    snprintf(row, sizeof row, "\n0,0,%u,%lld,%lld,%lld,%d,%lld,%lld,%lld\n", r[0].index,
+             (long long)r[0].scheduled_ns, (long long)r[0].issued_ns,
+             (long long)r[0].completed_ns, r[0].status, (long long)r[0].first_token_ns,
+             (long long)r[0].n_tokens, (long long)r[0].sent_ns);
+    cr_expect(strstr(p.out, row), "no row %s", row);
+    tu_proc_free(&p);
+    /* The .npy has them too: 72-byte items. */
+    RUN(&p, "samples", "t", "--npy", "t.npy");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    size_t len;
+    unsigned char *npy = (unsigned char *)tu_slurp(tu_in_tmp("t.npy"), &len);
+    size_t hl = 10 + (size_t)(npy[8] | npy[9] << 8);
+    cr_expect(strstr((char *)npy + 10, "('first_token_ns', '<i8'), ('n_tokens', '<i8'), "
+                                       "('sent_ns', '<i8')]"));
+    cr_expect_eq(len, hl + 72 * h.count, "%zu bytes", len);
+    int64_t first0 = 0;
+    for (int i = 7; i >= 0; i--)
+        first0 = (int64_t)((uint64_t)first0 << 8 | npy[hl + 48 + i]);
+    cr_expect_eq(first0, r[0].first_token_ns);
+    free(npy);
+    free(ttft);
+    free(r);
+}
+
 /* A damaged version 2 file, through the report reader and the program: the file and
  * the byte are named. */
 Test(samples_compat, damaged_files_are_refused_with_the_file_and_the_byte, TU_TMP,
@@ -493,13 +691,13 @@ Test(samples_compat, damaged_files_are_refused_with_the_file_and_the_byte, TU_TM
     cr_expect(strstr(err, want), "%s", err);
     cr_expect(strstr(err, "bytes after its last block"), "%s", err);
     /* A version this program does not know. */
-    good[8] = 3;
+    good[8] = 4;
     f = fopen(path, "wb");
     fwrite(good, 1, len, f);
     fclose(f);
     cr_expect_eq(rpt_run_load(dir, &run, err, sizeof err), LG_EINVAL);
     cr_expect(strstr(err, "samples.bin: damaged at byte 0: not a samples.bin header of "
-                          "version 1 or 2"), "%s", err);
+                          "version 1, 2 or 3"), "%s", err);
     free(good);
 }
 

@@ -181,3 +181,23 @@ Test(scenario_table, one_query_latencies_count_from_the_start, .timeout = 10)
     cr_expect_str_eq(r.metric_name, "result_samples_per_second");
     lg__store_free(&st);
 }
+
+/* The token operations (loadgen/tokens.c asks them instead of naming a scenario): every
+ * scenario has them; MLPerf needs first tokens everywhere but in Offline, and reports
+ * inferred tokens in the two throughput scenarios, with a summary line each. */
+Test(scenario_table, every_scenario_has_its_token_operations, .timeout = 10)
+{
+    for (int i = 0; i < 4; i++) {
+        const lg__scenario_ops *o = lg__scenario(ALL[i]);
+        const char *name = lg_scenario_name(ALL[i]);
+        cr_expect(o->token_early_stopping && o->summary_token_result &&
+                      o->summary_token_stats, "%s: a token operation is missing", name);
+        cr_expect_eq(o->needs_first_token, ALL[i] != LG_OFFLINE, "%s", name);
+        cr_expect_eq(o->inferred_key != NULL, o->summary_inferred != NULL, "%s", name);
+        cr_expect_eq(o->inferred_key != NULL, !strcmp(o->metric_unit, "1/s"), "%s", name);
+    }
+    cr_expect_str_eq(lg__scenario(LG_SERVER)->inferred_key,
+                     "result_inferred_completed_tokens_per_second");
+    cr_expect_str_eq(lg__scenario(LG_OFFLINE)->inferred_key,
+                     "result_inferred_tokens_per_second");
+}

@@ -175,3 +175,51 @@ void tu_samples_to_v1(const char *path)
     cr_assert_eq(fclose(f), 0);
     free(rec);
 }
+
+/* zlib's CRC-32, bit by bit (tests only). */
+static uint32_t crc32_bits(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+void tu_samples_to_v2(const char *path)
+{
+    lg_samples_header h;
+    lg_sample_record *rec = tu_read_samples(path, &h);
+    for (uint64_t i = 0; i < h.count; i++)
+        cr_assert(!rec[i].first_token_ns && !rec[i].n_tokens && !rec[i].sent_ns,
+                  "%s: record %llu has token fields, which version 2 cannot hold", path,
+                  (unsigned long long)i);
+    h.version = 2;
+    h.record_size = 0;
+    uint32_t per = h.block_records ? h.block_records : LG_SAMPLES_BLOCK_RECORDS;
+    h.block_records = per;
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot write %s", path);
+    unsigned char hb[LG_SAMPLES_HEADER_BYTES];
+    lg_samples_header_encode(&h, hb);
+    cr_assert_eq(fwrite(hb, sizeof hb, 1, f), 1);
+    unsigned char *b = malloc(LG_SAMPLES_BLOCK_MAX_BYTES(per));
+    cr_assert_not_null(b);
+    for (uint64_t i = 0; i < h.count; i += per) {
+        size_t n = h.count - i < per ? (size_t)(h.count - i) : per;
+        size_t len = lg_samples_block_encode(rec + i, n, b);
+        /* Version 3's token-field bits (5 to 8) cleared: version 2 has no such fields. */
+        b[12] &= 0x1F;
+        b[13] &= (unsigned char)~0x01;
+        memset(b + 8, 0, 4);
+        uint32_t c = crc32_bits(b, len);
+        for (int k = 0; k < 4; k++)
+            b[8 + k] = (unsigned char)(c >> (8 * k));
+        cr_assert_eq(fwrite(b, len, 1, f), 1);
+    }
+    free(b);
+    cr_assert_eq(fclose(f), 0);
+    free(rec);
+}

@@ -52,6 +52,9 @@ struct lg_sample_record *tu_read_samples(const char *path, struct lg_samples_hea
 /* Rewrites a samples.bin in version 1's layout (64-byte header, 32-byte records), as
  * earlier builds wrote it: the old files a reader must still read. */
 void tu_samples_to_v1(const char *path);
+/* Rewrites a samples.bin without token data in version 2's layout (blocks without the
+ * token fields), as builds before version 3 wrote it. */
+void tu_samples_to_v2(const char *path);
 
 /* A report document as Markdown, in memory from malloc (the caller frees it); fails the
  * test when it cannot be written. */
