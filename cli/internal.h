@@ -14,6 +14,7 @@
 #include "loadgen/loadgen.h"
 #include "net/kserve.h"
 #include "net/net.h"
+#include "net/openai.h"
 #include "sut/sut.h"
 
 /* ---------------------------------------------------------------- flags.c */
@@ -55,9 +56,14 @@ static inline int cli_load_exit(int rc)
 #define CLI_MAX_FIELDS 64
 #define CLI_MAX_CONFS 16
 
-/* --sut kserve's options (cli/net_options.c, docs/http.md). */
+/* --sut kserve's and --sut openai's options (cli/net_options.c, docs/http.md). */
 typedef struct cli_net_opts {
     bool given;                  /* any network flag was given */
+    bool kserve_given;           /* a flag only --sut kserve takes */
+    bool openai_given;           /* a flag only --sut openai takes */
+    int api;                     /* --api: net_oai_endpoint */
+    bool stream;                 /* --stream */
+    uint64_t max_tokens;         /* --max-tokens: for samples without their own; 0 none */
     const char *url_text;        /* --url as typed */
     net_url url;                 /* ... parsed */
     const char *model_name, *model_version, *input_name, *dataset;
@@ -116,7 +122,7 @@ int cli_net_parse(struct cli_run_opts *o, int c, const char *a, const char *fl,
 /* After every flag: what --sut kserve needs, and network flags without it. -1 or an
  * exit code (the message printed). */
 int cli_net_check(const struct cli_run_opts *o, const char *cmd);
-/* True for a network SUT (--sut kserve). */
+/* True for a network SUT (--sut kserve or openai). */
 bool cli_net_sut(const struct cli_run_opts *o);
 
 /* ---------------------------------------------------------------- provenance.c */

@@ -1,6 +1,6 @@
-/* cli/net_options.c: the flags of `loadgen run --sut kserve` (docs/http.md): the server,
- * the model, the inputs and the client; their help, their parser and the checks made
- * once every flag is read, each message naming its flag. */
+/* cli/net_options.c: the flags of `loadgen run --sut kserve|openai` (docs/http.md): the
+ * server, the model, the inputs and the client; their help, their parser and the checks
+ * made once every flag is read, each message naming its flag. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 enum {
     N_URL = CLI_NET_OPT_BASE, N_MODEL_NAME, N_MODEL_VERSION, N_INPUT_NAME, N_BINARY,
     N_SHAPE, N_DTYPE, N_DATASET, N_CONNECTIONS, N_IO_THREADS, N_PIPELINE, N_READY,
-    N_REQ_TIMEOUT, N_MAX_RESPONSE, N_BUSY_POLL, N_END
+    N_REQ_TIMEOUT, N_MAX_RESPONSE, N_BUSY_POLL, N_API, N_STREAM, N_MAX_TOKENS, N_END
 };
 
 static const struct option net_long[] = {
@@ -30,6 +30,9 @@ static const struct option net_long[] = {
     {"request-timeout-ms", required_argument, 0, N_REQ_TIMEOUT},
     {"max-response-bytes", required_argument, 0, N_MAX_RESPONSE},
     {"busy-poll-us", required_argument, 0, N_BUSY_POLL},
+    {"api", required_argument, 0, N_API},
+    {"stream", no_argument, 0, N_STREAM},
+    {"max-tokens", required_argument, 0, N_MAX_TOKENS},
 };
 
 const struct option *cli_net_options(size_t *n)
@@ -51,14 +54,20 @@ void cli_net_opts_default(cli_net_opts *n)
 
 void cli_net_help(FILE *f)
 {
-    fputs("Network SUT (--sut kserve: a KServe v2 / Open Inference Protocol server over\n"
-          "HTTP/1.1; docs/http.md):\n"
-          "  --url http://HOST:PORT[/PATH]  the server (required)\n"
-          "  --model-name M               the model (required); --model-version V adds\n"
-          "                               /versions/V to its paths\n"
-          "  --dataset FILE               inputs: a .npy file (the first axis is the\n"
+    fputs("Network SUTs (--sut kserve: a KServe v2 / Open Inference Protocol server;\n"
+          "--sut openai: an OpenAI-compatible LLM server; over HTTP/1.1, docs/http.md):\n"
+          "  --url http://HOST:PORT[/PATH]  the server (required; openai: the API's base,\n"
+          "                               e.g. http://127.0.0.1:8000/v1)\n"
+          "  --model-name M               the model (required); kserve: --model-version V\n"
+          "                               adds /versions/V to its paths\n"
+          "  --dataset FILE               kserve: a .npy file (the first axis is the\n"
           "                               sample), or raw little-endian bytes with\n"
-          "                               --input-shape and --input-datatype\n"
+          "                               --input-shape and --input-datatype; openai\n"
+          "                               (required): JSON Lines of prompt or messages\n"
+          "  --api completions|chat       openai: the endpoint (default completions)\n"
+          "  --stream                     openai: streamed answers (server-sent events):\n"
+          "                               first tokens and inter-token gaps\n"
+          "  --max-tokens N               openai: max_tokens of samples without their own\n"
           "  --input-shape 1,3,224,224    the input of one sample (synthetic inputs, a raw\n"
           "                               file, or a .npy sample reshaped)\n"
           "  --input-datatype T           BOOL, UINT8..64, INT8..64, FP16, BF16, FP32, FP64\n"
@@ -140,6 +149,11 @@ static int parse_number(cli_net_opts *n, int c, const char *a, const char *fl,
         if (!cli_parse_double(cmd, fl, a, 0, 1e6, false, false, &n->busy_poll_us))
             return CLI_EXIT_USAGE;
         return -1;
+    case N_MAX_TOKENS:
+        n->openai_given = true;
+        if (!cli_parse_u64(cmd, fl, a, 1, 1000000000, &n->max_tokens))
+            return CLI_EXIT_USAGE;
+        return -1;
     }
     return CLI_EXIT_USAGE;
 }
@@ -150,6 +164,16 @@ int cli_net_parse(cli_run_opts *o, int c, const char *a, const char *fl, const c
     char sh[CLI_SHOWN_LEN], err[256];
     n->given = true;
     switch (c) {
+    case N_API:
+        n->openai_given = true;
+        if (strcmp(a, "completions") && strcmp(a, "chat")) {
+            fprintf(stderr, "loadgen %s: %s: unknown API '%s' (use completions or chat)\n",
+                    cmd, fl, cli_shown(a, sh));
+            return CLI_EXIT_USAGE;
+        }
+        n->api = strcmp(a, "chat") ? NET_OAI_COMPLETIONS : NET_OAI_CHAT;
+        return -1;
+    case N_STREAM: n->openai_given = true; n->stream = true; return -1;
     case N_URL:
         if (net_url_parse(a, &n->url, err, sizeof err)) {
             fprintf(stderr, "loadgen %s: %s: %s\n", cmd, fl, err);
@@ -158,12 +182,13 @@ int cli_net_parse(cli_run_opts *o, int c, const char *a, const char *fl, const c
         n->url_text = a;
         return -1;
     case N_MODEL_NAME: n->model_name = a; return -1;
-    case N_MODEL_VERSION: n->model_version = a; return -1;
-    case N_INPUT_NAME: n->input_name = a; return -1;
+    case N_MODEL_VERSION: n->kserve_given = true; n->model_version = a; return -1;
+    case N_INPUT_NAME: n->kserve_given = true; n->input_name = a; return -1;
     case N_DATASET: n->dataset = a; return -1;
-    case N_BINARY: n->binary = true; return -1;
-    case N_SHAPE: return parse_shape(n, a, fl, cmd);
+    case N_BINARY: n->kserve_given = true; n->binary = true; return -1;
+    case N_SHAPE: n->kserve_given = true; return parse_shape(n, a, fl, cmd);
     case N_DTYPE: {
+        n->kserve_given = true;
         int t = net_dtype_parse(a, strlen(a));
         if (t < 0 || t == NET_DT_BYTES) {
             fprintf(stderr, "loadgen %s: %s: unknown datatype '%s' (BOOL, UINT8, UINT16, "
@@ -196,6 +221,32 @@ static int check_name(const char *flag, const char *v, const char *cmd)
     return -1;
 }
 
+/* What one SUT needs and the other's flags it refuses. */
+static int check_kind(const cli_run_opts *o, bool openai, const char *cmd)
+{
+    const cli_net_opts *n = &o->net;
+    if (openai ? n->kserve_given : n->openai_given) {
+        fprintf(stderr, "loadgen %s: %s are flags of --sut %s, not of --sut %s\n", cmd,
+                openai ? "--binary, --input-shape, --input-datatype, --input-name and "
+                         "--model-version"
+                       : "--api, --stream and --max-tokens",
+                openai ? "kserve" : "openai", o->sut);
+        return CLI_EXIT_USAGE;
+    }
+    if (openai && !n->dataset) {
+        fprintf(stderr, "loadgen %s: --sut openai needs --dataset FILE.jsonl (prompts)\n",
+                cmd);
+        return CLI_EXIT_USAGE;
+    }
+    if (!openai && !n->dataset && !n->ndim) {
+        fprintf(stderr, "loadgen %s: --sut kserve needs its inputs: --dataset FILE, or "
+                "--input-shape (with --input-datatype, default FP32) for synthetic ones\n",
+                cmd);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
 int cli_net_check(const cli_run_opts *o, const char *cmd)
 {
     const cli_net_opts *n = &o->net;
@@ -203,27 +254,22 @@ int cli_net_check(const cli_run_opts *o, const char *cmd)
     if (!net) {
         if (n->given) {
             fprintf(stderr, "loadgen %s: --url, --model-name, --dataset and the other "
-                    "network flags need --sut kserve\n", cmd);
+                    "network flags need --sut kserve or --sut openai\n", cmd);
             return CLI_EXIT_USAGE;
         }
         return -1;
     }
     const char *missing = !n->url_text ? "--url" : !n->model_name ? "--model-name" : NULL;
     if (missing) {
-        fprintf(stderr, "loadgen %s: --sut kserve needs %s\n", cmd, missing);
+        fprintf(stderr, "loadgen %s: --sut %s needs %s\n", cmd, o->sut, missing);
         return CLI_EXIT_USAGE;
     }
     int rc;
     if ((rc = check_name("--model-name", n->model_name, cmd)) >= 0 ||
         (n->model_version && (rc = check_name("--model-version", n->model_version, cmd)) >= 0) ||
-        (n->input_name && (rc = check_name("--input-name", n->input_name, cmd)) >= 0))
+        (n->input_name && (rc = check_name("--input-name", n->input_name, cmd)) >= 0) ||
+        (rc = check_kind(o, !strcmp(o->sut, "openai"), cmd)) >= 0)
         return rc;
-    if (!n->dataset && !n->ndim) {
-        fprintf(stderr, "loadgen %s: --sut kserve needs its inputs: --dataset FILE, or "
-                "--input-shape (with --input-datatype, default FP32) for synthetic ones\n",
-                cmd);
-        return CLI_EXIT_USAGE;
-    }
     if (n->io_threads > n->connections) {
         fprintf(stderr, "loadgen %s: --io-threads %u: more than the %u connections "
                 "(--connections)\n", cmd, n->io_threads, n->connections);
@@ -234,5 +280,5 @@ int cli_net_check(const cli_run_opts *o, const char *cmd)
 
 bool cli_net_sut(const cli_run_opts *o)
 {
-    return !strcmp(o->sut, "kserve");
+    return !strcmp(o->sut, "kserve") || !strcmp(o->sut, "openai");
 }

@@ -1,6 +1,6 @@
-/* cli/net_run.c: one test of `loadgen run --sut kserve`: the readiness gate (the run
- * stops before timing, exit 3, when the server or the model does not answer ready in
- * time), the KServe SUT and QSL, and after the run the client's health: printed, its
+/* cli/net_run.c: one test of `loadgen run --sut kserve|openai`: the readiness gate (the
+ * run stops before timing, exit 3, when the server or the model does not answer ready in
+ * time), the SUT and its QSL, and after the run the client's health: printed, its
  * warnings on stderr, and added to results.json as "client" (read with jansson,
  * rewritten under a temporary name and renamed, as every run file is). */
 #include <errno.h>
@@ -15,10 +15,17 @@
 #include "cli/internal.h"
 
 struct cli_net_run {
-    net_kserve *k;
-    net_kserve_config cfg;
+    net_kserve *k;               /* one of the two */
+    net_openai *oai;
+    net_kserve_config cfg;       /* kserve's; its client part serves both */
+    net_openai_config ocfg;
     net_health_mark mark;
 };
+
+static net_client *run_client(cli_net_run *n)
+{
+    return n->k ? net_kserve_client(n->k) : net_openai_client(n->oai);
+}
 
 static char report_text[8192];
 
@@ -40,17 +47,37 @@ static int64_t request_timeout_ns(const cli_run_opts *o)
     return sample > 0 && sample / 2 < t ? sample / 2 : t;
 }
 
+static void make_client(const cli_run_opts *o, net_client_config *c)
+{
+    const cli_net_opts *n = &o->net;
+    c->url = n->url;
+    c->connections = n->connections;
+    c->io_threads = n->io_threads;
+    c->pipeline = n->pipeline;
+    c->request_timeout_ns = request_timeout_ns(o);
+    c->max_response_bytes = n->max_response_bytes;
+    c->busy_poll_ns = (int64_t)(n->busy_poll_us * 1e3);
+}
+
+static void make_openai(const cli_run_opts *o, net_openai_config *c)
+{
+    const cli_net_opts *n = &o->net;
+    net_openai_config_default(c);
+    make_client(o, &c->client);
+    c->model = n->model_name;
+    c->api = (net_oai_endpoint)n->api;
+    c->stream = n->stream;
+    c->dataset = n->dataset;
+    c->default_max_tokens = n->max_tokens;
+    c->total_samples = o->total_given ? o->total : 0;
+    c->performance_samples = o->performance;
+}
+
 static void make_config(const cli_run_opts *o, net_kserve_config *c)
 {
     const cli_net_opts *n = &o->net;
     net_kserve_config_default(c);
-    c->client.url = n->url;
-    c->client.connections = n->connections;
-    c->client.io_threads = n->io_threads;
-    c->client.pipeline = n->pipeline;
-    c->client.request_timeout_ns = request_timeout_ns(o);
-    c->client.max_response_bytes = n->max_response_bytes;
-    c->client.busy_poll_ns = (int64_t)(n->busy_poll_us * 1e3);
+    make_client(o, &c->client);
     c->model = n->model_name;
     c->model_version = n->model_version;
     if (n->input_name)
@@ -68,28 +95,50 @@ static void make_config(const cli_run_opts *o, net_kserve_config *c)
     c->seed = o->syn.seed;
 }
 
-int cli_net_prepare(cli_run_opts *o, cli_net_run **out)
+/* The readiness gate of the SUT's protocol: -1, or exit 3 (the message printed). */
+static int wait_ready(const cli_run_opts *o, bool openai)
 {
-    *out = NULL;
     const cli_net_opts *n = &o->net;
     char err[512];
     if (!o->quiet)
-        fprintf(stderr, "loadgen: waiting up to %g s for %s and model '%s' to be ready\n",
-                n->ready_timeout_s, n->url_text, n->model_name);
-    int st = net_kserve_wait_ready(&n->url, n->model_name, n->model_version,
-                                   (int64_t)(n->ready_timeout_s * 1e9), err, sizeof err);
+        fprintf(stderr, "loadgen: waiting up to %g s for %s%s%s%s to be ready\n",
+                n->ready_timeout_s, n->url_text, openai ? "" : " and model '",
+                openai ? "" : n->model_name, openai ? "" : "'");
+    int64_t t = (int64_t)(n->ready_timeout_s * 1e9);
+    int st = openai ? net_openai_wait_ready(&n->url, t, err, sizeof err)
+                    : net_kserve_wait_ready(&n->url, n->model_name, n->model_version, t,
+                                            err, sizeof err);
     if (st) {
         fprintf(stderr, "loadgen: the server is not ready after %g s (--ready-timeout-s): "
                 "%s; nothing was run\n", n->ready_timeout_s, err);
         return CLI_EXIT_RUNTIME;
     }
+    return -1;
+}
+
+int cli_net_prepare(cli_run_opts *o, cli_net_run **out)
+{
+    *out = NULL;
+    const cli_net_opts *n = &o->net;
+    bool openai = !strcmp(o->sut, "openai");
+    char err[512];
+    int rc = wait_ready(o, openai);
+    if (rc >= 0)
+        return rc;
     cli_net_run *r = calloc(1, sizeof *r);
     if (!r)
         return CLI_EXIT_RUNTIME;
-    make_config(o, &r->cfg);
-    int rc = net_kserve_create(&r->cfg, &r->k, err, sizeof err);
+    if (openai) {
+        make_openai(o, &r->ocfg);
+        r->cfg.client = r->ocfg.client;
+        rc = net_openai_create(&r->ocfg, &r->oai, err, sizeof err);
+    } else {
+        make_config(o, &r->cfg);
+        rc = net_kserve_create(&r->cfg, &r->k, err, sizeof err);
+    }
     if (rc) {
-        bool usage = rc == -EINVAL || (n->dataset && (rc == -ENOENT || rc == -EACCES));
+        bool usage = rc == -EINVAL || rc == -EMSGSIZE ||
+                     (n->dataset && (rc == -ENOENT || rc == -EACCES));
         fprintf(stderr, "loadgen: %s%s\n", n->dataset && usage ? "--dataset: " : "", err);
         free(r);
         return usage ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
@@ -98,18 +147,25 @@ int cli_net_prepare(cli_run_opts *o, cli_net_run **out)
     return -1;
 }
 
-lg_sut cli_net_run_sut(cli_net_run *n) { return net_kserve_sut(n->k); }
-lg_qsl cli_net_run_qsl(cli_net_run *n) { return net_kserve_qsl(n->k); }
+lg_sut cli_net_run_sut(cli_net_run *n)
+{
+    return n->k ? net_kserve_sut(n->k) : net_openai_sut(n->oai);
+}
+
+lg_qsl cli_net_run_qsl(cli_net_run *n)
+{
+    return n->k ? net_kserve_qsl(n->k) : net_openai_qsl(n->oai);
+}
 
 const char *cli_net_load_error(const cli_net_run *n)
 {
-    return net_kserve_load_error(n->k);
+    return n->k ? net_kserve_load_error(n->k) : net_openai_load_error(n->oai);
 }
 
 void cli_net_begin(cli_net_run *n)
 {
     report_text[0] = '\0';
-    net_health_begin(net_kserve_client(n->k), &n->mark);
+    net_health_begin(run_client(n), &n->mark);
 }
 
 /* Adds the "client" object to DIR/results.json. */
@@ -145,12 +201,28 @@ static void add_to_results(const char *dir, const net_health *h)
 void cli_net_end(cli_net_run *n, const cli_run_opts *o, const lg_results *res, int rc)
 {
     net_health h;
-    net_client *c = net_kserve_client(n->k);
-    net_health_end(c, &n->mark, &n->cfg.client, &o->s, rc == 0 || res->metric_name ? res : NULL,
-                   &h);
-    snprintf(h.protocol, sizeof h.protocol, "KServe v2 %s", o->net.binary ? "binary" : "JSON");
-    h.bad_bodies = net_kserve_bad_bodies(n->k);
-    snprintf(h.first_error, sizeof h.first_error, "%s", net_kserve_first_error(n->k));
+    net_health_end(run_client(n), &n->mark, &n->cfg.client, &o->s,
+                   rc == 0 || res->metric_name ? res : NULL, &h);
+    if (n->k) {
+        snprintf(h.protocol, sizeof h.protocol, "KServe v2 %s",
+                 o->net.binary ? "binary" : "JSON");
+        h.bad_bodies = net_kserve_bad_bodies(n->k);
+        snprintf(h.first_error, sizeof h.first_error, "%s", net_kserve_first_error(n->k));
+    } else {
+        net_openai_stats os;
+        net_openai_stats_get(n->oai, &os);
+        snprintf(h.protocol, sizeof h.protocol, "OpenAI %s%s",
+                 o->net.api == NET_OAI_CHAT ? "chat" : "completions",
+                 o->net.stream ? ", streamed" : "");
+        h.bad_bodies = os.bad_bodies;
+        snprintf(h.first_error, sizeof h.first_error, "%s", net_openai_first_error(n->oai));
+        h.tokens = true;
+        h.tokens_from_usage = os.tokens_from_usage;
+        h.tokens_from_chunks = os.tokens_from_chunks;
+        h.output_tokens = os.output_tokens;
+        h.itl = os.itl;
+        h.ttft_from_send = os.ttft_from_send;
+    }
     if (o->out)
         add_to_results(o->out, &h);
     net_buf b = {0};
@@ -168,5 +240,6 @@ void cli_net_destroy(cli_net_run *n)
     if (!n)
         return;
     net_kserve_destroy(n->k);
+    net_openai_destroy(n->oai);
     free(n);
 }

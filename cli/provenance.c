@@ -120,7 +120,11 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
         note(p, "sut.url", "%s", n->url_text ? n->url_text : "");
         note(p, "sut.model_name", "%s", n->model_name ? n->model_name : "");
         note(p, "sut.model_version", "%s", n->model_version ? n->model_version : "");
-        note(p, "sut.protocol", "%s", n->binary ? "kserve-v2 binary" : "kserve-v2 json");
+        if (!strcmp(o->sut, "openai"))
+            note(p, "sut.protocol", "openai %s%s", n->api == NET_OAI_CHAT ? "chat" : "completions",
+                 n->stream ? " streamed" : "");
+        else
+            note(p, "sut.protocol", "%s", n->binary ? "kserve-v2 binary" : "kserve-v2 json");
         note(p, "sut.connections", "%u", n->connections);
         note(p, "sut.io_threads", "%u", n->io_threads);
         note(p, "sut.pipeline", "%u", n->pipeline);

@@ -257,7 +257,8 @@ static void run_help(FILE *f)
         "  --sample-size BYTES          bytes per sample (default 64)\n"
         "\n"
         "SUT:\n"
-        "  --sut null|synthetic|kserve  (default synthetic; kserve: below)\n"
+        "  --sut S                      null, synthetic, kserve or openai (default\n"
+        "                               synthetic; the network SUTs: below)\n"
         "  --workers N                  synthetic: worker threads (default 4)\n"
         "  --batch N                    synthetic: samples per batch, at most (default 1)\n"
         "  --batch-cost F               synthetic: extra time per extra batch sample, as\n"
@@ -404,9 +405,10 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
     char sh[CLI_SHOWN_LEN];
     switch (c) {
     case O_SUT:
-        if (strcmp(a, "null") && strcmp(a, "synthetic") && strcmp(a, "kserve")) {
-            fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null, synthetic or "
-                    "kserve)\n", cmd, cli_shown(a, sh));
+        if (strcmp(a, "null") && strcmp(a, "synthetic") && strcmp(a, "kserve") &&
+            strcmp(a, "openai")) {
+            fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null, synthetic, "
+                    "kserve or openai)\n", cmd, cli_shown(a, sh));
             return CLI_EXIT_USAGE;
         }
         o->sut = a;

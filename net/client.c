@@ -844,8 +844,11 @@ static void thread_free(net_client *cl, io_thread *t)
     for (unsigned i = 0; t->conns && i < t->nconns; i++) {
         conn *c = &t->conns[i];
         conn_close_fd(c);
-        for (unsigned k = 0; c->slots && k < cl->cfg.pipeline; k++)
+        for (unsigned k = 0; c->slots && k < cl->cfg.pipeline; k++) {
+            if (c->slots[k].call.user && cl->cfg.cb.on_free)
+                cl->cfg.cb.on_free(cl->cfg.cb.ctx, c->slots[k].call.user);
             free(c->slots[k].call.user);
+        }
         free(c->slots);
         free(c->rbuf);
         net_buf_free(&c->body);

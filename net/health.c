@@ -200,7 +200,17 @@ bool net_health_json(const net_health *h, net_buf *b)
                               (unsigned long long)st->reconnects,
                               (unsigned long long)st->bytes_sent,
                               (unsigned long long)st->bytes_received);
-    ok = ok && json_str(b, h->first_error) && net_buf_printf(b, ",\"warnings\":[");
+    ok = ok && json_str(b, h->first_error);
+    if (ok && h->tokens)
+        ok = net_buf_printf(b, ",\"tokens\":{\"n_tokens_source\":{\"usage\":%llu,"
+                            "\"chunks\":%llu},\"output_tokens\":%llu,",
+                            (unsigned long long)h->tokens_from_usage,
+                            (unsigned long long)h->tokens_from_chunks,
+                            (unsigned long long)h->output_tokens) &&
+             json_hist(b, "itl_ns", &h->itl) && net_buf_printf(b, ",") &&
+             json_hist(b, "ttft_from_send_ns", &h->ttft_from_send) &&
+             net_buf_printf(b, "}");
+    ok = ok && net_buf_printf(b, ",\"warnings\":[");
     for (size_t i = 0; ok && i < h->nwarnings; i++)
         ok = (!i || net_buf_printf(b, ",")) && json_str(b, h->warnings[i]);
     return ok && net_buf_printf(b, "]}");
@@ -268,6 +278,21 @@ bool net_health_text(const net_health *h, net_buf *b)
     ok = ok && net_buf_printf(b, "  connections opened %llu, reconnects %llu\n",
                               (unsigned long long)st->connections_opened,
                               (unsigned long long)st->reconnects);
+    if (h->tokens) {
+        char t[4][32];
+        dur(t[0], sizeof t[0], (double)h->itl.p50_ns);
+        dur(t[1], sizeof t[1], (double)h->itl.p99_ns);
+        dur(t[2], sizeof t[2], (double)h->ttft_from_send.p50_ns);
+        dur(t[3], sizeof t[3], (double)h->ttft_from_send.p99_ns);
+        ok = ok && net_buf_printf(b, "  tokens      %llu output tokens; n_tokens from usage for "
+                                  "%llu samples, from the chunk count for %llu\n"
+                                  "  ITL         p50 %s, p99 %s (gaps between content chunks, "
+                                  "pooled); TTFT from send p50 %s, p99 %s\n",
+                                  (unsigned long long)h->output_tokens,
+                                  (unsigned long long)h->tokens_from_usage,
+                                  (unsigned long long)h->tokens_from_chunks, t[0], t[1], t[2],
+                                  t[3]);
+    }
     if (h->first_error[0])
         ok = ok && net_buf_printf(b, "  first failure: %s\n", h->first_error);
     for (size_t i = 0; ok && i < h->nwarnings; i++)

@@ -214,6 +214,9 @@ typedef struct net_callbacks {
      * On the item's I/O thread, or on the thread calling net_client_cancel or
      * net_client_destroy. Required. */
     void (*on_done)(void *ctx, net_call *call, int result);
+    /* With on_start: called at net_client_destroy for each slot's scratch area, to free
+     * what the callbacks kept there. May be NULL. */
+    void (*on_free)(void *ctx, void *user);
 } net_callbacks;
 
 typedef struct net_client_config {
@@ -338,6 +341,13 @@ typedef struct net_health {
     int64_t issue_lag_p99_ns, issue_lag_max_ns; /* the LoadGen's, from lg_results */
     uint64_t bad_bodies;       /* the SUT's refused bodies (the caller's) */
     char first_error[320];     /* the SUT's first failure in words (the caller's) */
+    /* An LLM SUT's token figures (the caller's; printed and recorded when tokens). */
+    bool tokens;
+    uint64_t tokens_from_usage;  /* samples whose n_tokens is the server's usage */
+    uint64_t tokens_from_chunks; /* samples whose n_tokens is the content chunk count */
+    uint64_t output_tokens;
+    net_hist_summary itl;        /* gaps between content chunks, pooled over requests */
+    net_hist_summary ttft_from_send; /* first content chunk - the request's send */
     size_t nwarnings;
     char warnings[NET_HEALTH_MAX_WARNINGS][320];
 } net_health;
