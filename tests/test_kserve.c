@@ -486,7 +486,9 @@ Test(kserve, a_server_that_goes_away_mid_run_fails_the_rest_fast, .init = tu_tmp
     cr_assert_eq(r.samples_failed, count_status("gone", -1, NULL));
     net_client_stats st;
     net_client_stats_get(net_kserve_client(ks), &st);
-    cr_assert_eq(st.connections_opened, 4);
+    /* a reconnect may still reach the server while it is closing */
+    cr_assert_geq(st.connections_opened, 4);
+    cr_assert_gt(st.connect_attempts, st.connections_opened, "reconnects were tried");
     net_kserve_destroy(ks);
 }
 
@@ -702,7 +704,7 @@ Test(kserve_cli, bad_flags_exit_2_naming_the_flag, .init = tu_tmp_init, .fini = 
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "1,x"}, "--input-shape"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-datatype", "F32"}, "--input-datatype"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "a/b", "--input-shape", "4"}, "--model-name"},
-        {{"--url", "http://h:1"}, "need --sut kserve"},
+        {{"--url", "http://h:1"}, "need --sut kserve or --sut openai"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--connections", "0"}, "--connections"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--io-threads", "9"}, "--io-threads 9"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--scenario", "Server"}, "--target-qps"},
@@ -723,6 +725,7 @@ Test(kserve_cli, bad_flags_exit_2_naming_the_flag, .init = tu_tmp_init, .fini = 
     }
     tu_proc p;
     RUN(&p, "run", "--help");
-    cr_assert(strstr(p.out, "--sut null|synthetic|kserve") && strstr(p.out, "--io-threads T"));
+    cr_assert(strstr(p.out, "null, synthetic, kserve or openai") &&
+              strstr(p.out, "--io-threads T"), "%s", p.out);
     tu_proc_free(&p);
 }

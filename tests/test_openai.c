@@ -1,0 +1,322 @@
+/* test_openai.c: the OpenAI-compatible SUT (net/openai.c) end to end through lg_run_test
+ * against the test server, started in this process on 127.0.0.1 port 0 and always
+ * stopped: streamed completions and chat measured against the server's configured time
+ * to first token and time per token (TTFT, TPOT, the pooled inter-token gaps), n_tokens
+ * from usage, plain answers, the accuracy log's generated text, every fault of a stream
+ * ending its sample once with its named status, the readiness gate; and `loadgen run
+ * --sut openai` as a program. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/openai.h"
+#include "serve/serve.h"
+#include "tests/testutil.h"
+
+static serve_server *srv_start(serve_config *cfg)
+{
+    char err[256];
+    serve_server *s;
+    int rc = serve_start(cfg, &s, err, sizeof err);
+    cr_assert_eq(rc, 0, "serve_start: %s", err);
+    return s;
+}
+
+/* A dataset of n prompts (chat messages when chat), max_tokens given per line. */
+static const char *write_dataset(const char *name, int n, bool chat, int max_tokens)
+{
+    const char *path = tu_in_tmp(name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < n; i++)
+        if (chat)
+            fprintf(f, "{\"messages\":[{\"role\":\"user\",\"content\":\"question %d\"}],"
+                    "\"max_tokens\":%d}\n", i, max_tokens);
+        else
+            fprintf(f, "{\"prompt\":\"prompt number %d\",\"max_tokens\":%d}\n", i, max_tokens);
+    fclose(f);
+    return path;
+}
+
+static net_openai *oai_start(uint16_t port, const char *dataset, bool chat, bool stream,
+                             int64_t timeout_ms)
+{
+    net_openai_config c;
+    net_openai_config_default(&c);
+    char url[64], err[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", port);
+    cr_assert_eq(net_url_parse(url, &c.client.url, err, sizeof err), 0);
+    c.client.connections = 16;
+    c.client.request_timeout_ns = timeout_ms * 1000000;
+    c.model = "model";
+    c.api = chat ? NET_OAI_CHAT : NET_OAI_COMPLETIONS;
+    c.stream = stream;
+    c.dataset = dataset;
+    net_openai *o;
+    int rc = net_openai_create(&c, &o, err, sizeof err);
+    cr_assert_eq(rc, 0, "net_openai_create: %s", err);
+    return o;
+}
+
+static lg_results run(net_openai *o, lg_scenario sc, lg_mode mode, double qps, const char *dir)
+{
+    lg_settings s;
+    lg_settings_default(&s);
+    s.scenario = sc;
+    s.mode = mode;
+    s.min_duration_ms = 400;
+    s.min_query_count = 20;
+    s.server_target_qps = qps;
+    s.offline_expected_qps = qps;
+    s.use_token_latencies = true;
+    lg_sut sut = net_openai_sut(o);
+    lg_qsl qsl = net_openai_qsl(o);
+    lg_log_settings log;
+    lg_log_settings_default(&log);
+    log.outdir = tu_in_tmp(dir);
+    lg_results r;
+    cr_assert_eq(lg_run_test(&s, &sut, &qsl, &log, &r), 0, "%s", lg_last_error());
+    return r;
+}
+
+Test(openai, streams_are_timed_token_by_token, .init = tu_tmp_init, .fini = tu_tmp_fini,
+     .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.ttft_ms = 30;
+    sc.tpot_ms = 4;
+    serve_server *srv = srv_start(&sc);
+    for (int chat = 0; chat < 2; chat++) {
+        const char *ds = write_dataset(chat ? "c.jsonl" : "p.jsonl", 40, chat, 8);
+        net_openai *o = oai_start(serve_port(srv), ds, chat, true, 5000);
+        lg_results r = run(o, LG_SERVER, LG_MODE_PERFORMANCE, 40, chat ? "chat" : "comp");
+        cr_assert_eq(r.samples_failed, 0);
+        cr_assert_eq(r.samples_completed, r.samples_issued);
+        cr_assert(r.tokens.applies);
+        /* TTFT from the schedule: the server's 30 ms plus the client's small part */
+        cr_assert_geq(r.tokens.ttft.p50_ns, 30000000, "ttft %lld", (long long)r.tokens.ttft.p50_ns);
+        cr_assert_lt(r.tokens.ttft.p50_ns, 45000000, "ttft %lld", (long long)r.tokens.ttft.p50_ns);
+        cr_assert_geq(r.tokens.tpot.p50_ns, 3500000, "tpot %lld", (long long)r.tokens.tpot.p50_ns);
+        cr_assert_lt(r.tokens.tpot.p50_ns, 6000000, "tpot %lld", (long long)r.tokens.tpot.p50_ns);
+        net_openai_stats st;
+        net_openai_stats_get(o, &st);
+        cr_assert_eq(st.completed, r.samples_issued);
+        cr_assert_eq(st.tokens_from_usage, r.samples_issued, "usage counts every sample");
+        cr_assert_eq(st.output_tokens, 8 * r.samples_issued);
+        cr_assert_eq(st.itl.count, 7 * r.samples_issued, "7 gaps between 8 chunks");
+        cr_assert_geq(st.itl.p50_ns, 3000000);
+        cr_assert_lt(st.itl.p50_ns, 6000000);
+        cr_assert_eq(net_openai_first_error(o)[0], '\0');
+        net_openai_destroy(o);
+    }
+    serve_stop(srv);
+}
+
+/* The server's made-up text: a fixed list of words; each accuracy entry must start so. */
+static void check_text(const char *dir, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/mlperf_log_accuracy.json", tu_in_tmp(dir));
+    json_error_t je;
+    json_t *log = json_load_file(path, 0, &je);
+    cr_assert_not_null(log, "%s", je.text);
+    cr_assert_eq(json_array_size(log), n);
+    for (size_t i = 0; i < n; i++) {
+        const char *hex = json_string_value(json_object_get(json_array_get(log, i), "data"));
+        cr_assert_not_null(hex);
+        /* " lorem ipsum" */
+        cr_assert_eq(strncmp(hex, "206C6F72656D20697073756D", 24), 0, "%s", hex);
+    }
+    json_decref(log);
+}
+
+Test(openai, plain_and_streamed_answers_log_the_generated_text, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    serve_server *srv = srv_start(&sc);
+    for (int k = 0; k < 4; k++) {
+        bool chat = k & 1, stream = k & 2;
+        char name[32], dir[32];
+        snprintf(name, sizeof name, "d%d.jsonl", k);
+        snprintf(dir, sizeof dir, "acc%d", k);
+        net_openai *o = oai_start(serve_port(srv), write_dataset(name, 12, chat, 4), chat,
+                                  stream, 5000);
+        lg_results r = run(o, k < 2 ? LG_OFFLINE : LG_SINGLE_STREAM, LG_MODE_ACCURACY, 100,
+                           dir);
+        cr_assert_eq(r.samples_completed, 12, "case %d", k);
+        cr_assert_eq(r.samples_failed, 0, "case %d: %s", k, net_openai_first_error(o));
+        check_text(dir, 12);
+        net_openai_destroy(o);
+    }
+    serve_stop(srv);
+}
+
+/* A Server run against a server injecting fault f to a fraction of the streams; every
+ * sample ends, the failures with `status`. */
+static void expect_fault(serve_fault f, double frac, int status, int64_t timeout_ms,
+                         const char *dir)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.fault_fraction[f] = frac;
+    sc.fault_after = 2;
+    serve_server *srv = srv_start(&sc);
+    net_openai *o = oai_start(serve_port(srv), write_dataset("f.jsonl", 64, false, 6), false,
+                              true, timeout_ms);
+    lg_results r = run(o, LG_SERVER, LG_MODE_PERFORMANCE, 150, dir);
+    net_openai_destroy(o);
+    serve_stop(srv);
+    cr_assert_eq(r.samples_completed, r.samples_issued, "%s", dir);
+    cr_assert_eq(r.samples_timed_out, 0, "%s", dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/samples.bin", tu_in_tmp(dir));
+    lg_samples_header h;
+    lg_sample_record *rec = tu_read_samples(path, &h);
+    uint64_t n = 0, other = 0;
+    for (uint64_t i = 0; i < h.count; i++) {
+        n += rec[i].status == status;
+        other += rec[i].status != status && rec[i].status != 0;
+    }
+    free(rec);
+    cr_assert_eq(other, 0, "%s: other failures", dir);
+    cr_assert_gt(n, h.count * frac / 3, "%s: %llu of %llu", dir, (unsigned long long)n,
+                 (unsigned long long)h.count);
+    cr_assert_eq(r.samples_failed, n, "%s", dir);
+}
+
+Test(openai, every_stream_fault_ends_its_sample_with_a_named_status, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 120)
+{
+    expect_fault(SERVE_FAULT_ERROR, 0.3, 500, 5000, "error");
+    expect_fault(SERVE_FAULT_THROTTLE, 0.3, 429, 5000, "throttle");
+    expect_fault(SERVE_FAULT_RESET, 0.3, NET_ECONNRESET, 5000, "reset");
+    expect_fault(SERVE_FAULT_STALL, 0.2, NET_ETIMEDOUT, 200, "stall");
+    expect_fault(SERVE_FAULT_MALFORMED_JSON, 0.3, NET_EBODY, 5000, "json");
+    expect_fault(SERVE_FAULT_TRUNCATE, 0.3, NET_EBODY, 5000, "truncate");
+}
+
+Test(openai, a_malformed_event_line_is_skipped_and_usage_still_counts, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 60)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.fault_fraction[SERVE_FAULT_MALFORMED_SSE] = 1.0;
+    sc.fault_after = 2;
+    serve_server *srv = srv_start(&sc);
+    net_openai *o = oai_start(serve_port(srv), write_dataset("s.jsonl", 20, false, 6), false,
+                              true, 5000);
+    lg_results r = run(o, LG_OFFLINE, LG_MODE_PERFORMANCE, 200, "sse");
+    cr_assert_eq(r.samples_failed, 0, "%s", net_openai_first_error(o));
+    net_openai_stats st;
+    net_openai_stats_get(o, &st);
+    cr_assert_eq(st.output_tokens, 6 * r.samples_issued, "n_tokens from usage");
+    /* the bare line is no field of the event stream: a token's chunk is lost to the
+     * parser, so the content chunks are fewer than the tokens */
+    cr_assert_lt(st.content_chunks, 6 * r.samples_issued);
+    net_openai_destroy(o);
+    serve_stop(srv);
+}
+
+Test(openai, readiness_and_bad_datasets, .init = tu_tmp_init, .fini = tu_tmp_fini,
+     .timeout = 30)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    serve_server *srv = srv_start(&sc);
+    net_url u;
+    char url[64], err[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    net_url_parse(url, &u, err, sizeof err);
+    cr_assert_eq(net_openai_wait_ready(&u, 2000000000, err, sizeof err), 0, "%s", err);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v9", serve_port(srv));
+    net_url_parse(url, &u, err, sizeof err);
+    cr_assert_eq(net_openai_wait_ready(&u, 300000000, err, sizeof err), 404);
+    cr_assert(strstr(err, "/v9/models") && strstr(err, "404"), "%s", err);
+    serve_stop(srv);
+    net_openai_config c;
+    net_openai_config_default(&c);
+    net_url_parse("http://127.0.0.1:1/v1", &c.client.url, err, sizeof err);
+    c.client.connect_now = false;
+    c.model = "m";
+    const char *bad = tu_in_tmp("bad.jsonl");
+    FILE *f = fopen(bad, "w");
+    fputs("{\"prompt\":\"x\"}\n{\"promt\":\"typo\"}\n", f);
+    fclose(f);
+    c.dataset = bad;
+    net_openai *o;
+    cr_assert_neq(net_openai_create(&c, &o, err, sizeof err), 0);
+    cr_assert(strstr(err, "bad.jsonl:2") && strstr(err, "promt"), "%s", err);
+}
+
+Test(openai_cli, a_streamed_run_records_tokens_in_the_client_object, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.ttft_ms = 5;
+    sc.tpot_ms = 1;
+    serve_server *srv = srv_start(&sc);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    const char *ds = write_dataset("p.jsonl", 30, true, 5);
+    tu_proc p;
+    RUN(&p, "run", "--sut", "openai", "--url", url, "--model-name", "model", "--api", "chat",
+        "--stream", "--dataset", ds, "--scenario", "Server", "--target-qps", "60",
+        "--min-duration-ms", "500", "--use-token-latencies", "--out", "o", "--no-progress");
+    cr_assert(p.code == 0 || p.code == 1, "exit %d: %s", p.code, p.err);
+    cr_assert(strstr(p.out, "Client (OpenAI chat, streamed"), "%s", p.out);
+    cr_assert(strstr(p.out, "n_tokens from usage for"), "%s", p.out);
+    char *text = tu_slurp(tu_in_tmp("o/results.json"), NULL);
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_t *t = json_object_get(json_object_get(root, "client"), "tokens");
+    cr_assert_not_null(t, "client.tokens missing");
+    json_int_t usage = json_integer_value(json_object_get(json_object_get(t, "n_tokens_source"),
+                                                          "usage"));
+    cr_assert_gt(usage, 0);
+    cr_assert_eq(json_integer_value(json_object_get(t, "output_tokens")), 5 * usage);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(t, "itl_ns"), "count")),
+                 4 * usage);
+    json_decref(root);
+    free(text);
+    tu_proc_free(&p);
+    serve_stop(srv);
+}
+
+Test(openai_cli, flags_of_the_other_sut_are_refused, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 60)
+{
+    static const struct {
+        const char *args[10];
+        const char *says;
+    } cases[] = {
+        {{"--sut", "openai", "--url", "http://h:1/v1", "--model-name", "m"}, "--dataset"},
+        {{"--sut", "openai", "--url", "http://h:1/v1", "--model-name", "m", "--dataset", "x",
+          "--binary"}, "flags of --sut kserve"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4",
+          "--stream"}, "flags of --sut openai"},
+        {{"--sut", "openai", "--url", "http://h:1/v1", "--model-name", "m", "--dataset", "x",
+          "--api", "embeddings"}, "--api"},
+        {{"--sut", "openai", "--url", "http://h:1/v1", "--model-name", "m", "--dataset", "x",
+          "--max-tokens", "0"}, "--max-tokens"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[16] = {"loadgen", "run"};
+        int n = 2;
+        for (int k = 0; k < 10 && cases[i].args[k]; k++)
+            argv[n++] = cases[i].args[k];
+        argv[n] = NULL;
+        tu_proc p;
+        tu_run_exe(&p, NULL, argv);
+        cr_expect_eq(p.code, 2, "case %zu: exit %d: %s", i, p.code, p.err);
+        cr_expect(strstr(p.err, cases[i].says), "case %zu: '%s' lacks '%s'", i, p.err,
+                  cases[i].says);
+        tu_proc_free(&p);
+    }
+}
