@@ -5,11 +5,13 @@
  * lg_run_test, so the LoadGen's own cost is in it) one after the other, three rounds,
  * and prints each one's requests per second and the median ratio. Then an open-loop
  * Server run at 90% of wrk's rate (is it VALID, and does the client say it kept up),
- * and the client's cost per streamed request against the test server (16-token
- * OpenAI-style streams through on_body): requests per second per client core.
+ * and the cost per streamed request against the test server (16-token OpenAI streams):
+ * of the client alone (bodies through on_body) and of the whole OpenAI SUT (event and
+ * chunk parsers, token reports, lg_complete), in requests per second per client core.
  * Prints one line per figure:
  *   bench_http figure=<name> value=<number> unit=<unit> [details]
- * Usage: bench_http [--quick] [--seconds S] [--rounds N]
+ * Usage: bench_http [--quick] [--seconds S] [--rounds N] [--streams]
+ * (--streams: only the two stream figures, which need no nginx)
  * Needs nginx and wrk (`sh scripts/setup.sh bench`); says so and exits 0 without them. */
 #include <errno.h>
 #include <math.h>
@@ -26,6 +28,7 @@
 
 #include "net/kserve.h"
 #include "net/net.h"
+#include "net/openai.h"
 #include "serve/serve.h"
 
 #define NGINX "/usr/sbin/nginx"
@@ -286,13 +289,86 @@ static void bench_streams(int seconds, unsigned conns)
            n / wall, cpu, wall, (unsigned long long)st.tokens, conns);
 }
 
+/* The OpenAI SUT's cost per streamed request, the whole path (event-stream and chunk
+ * parsers, lg_first_token, lg_complete): an Offline run of 16-token streams against the
+ * test server with no delays; requests per second of the I/O thread's CPU time. */
+static void bench_openai_sut(int seconds, unsigned conns)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    serve_server *srv;
+    char err[512], path[128], url[64];
+    if (serve_start(&sc, &srv, err, sizeof err)) {
+        fprintf(stderr, "bench_http: %s\n", err);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/prompts.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; f && i < 1024; i++)
+        fprintf(f, "{\"prompt\":\"hello world %d\",\"max_tokens\":16}\n", i);
+    if (f)
+        fclose(f);
+    net_openai_config c;
+    net_openai_config_default(&c);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    net_url_parse(url, &c.client.url, err, sizeof err);
+    c.client.connections = conns;
+    c.model = "model";
+    c.dataset = path;
+    c.performance_samples = 1024;
+    net_openai *o;
+    if (net_openai_create(&c, &o, err, sizeof err)) {
+        fprintf(stderr, "bench_http: %s\n", err);
+        serve_stop(srv);
+        return;
+    }
+    lg_settings s;
+    lg_settings_default(&s);
+    s.scenario = LG_OFFLINE;
+    s.min_duration_ms = (uint64_t)seconds * 1000;
+    s.offline_expected_qps = 40000;
+    s.use_token_latencies = true;
+    lg_sut sut = net_openai_sut(o);
+    lg_qsl qsl = net_openai_qsl(o);
+    lg_results r;
+    net_health_mark m;
+    net_health h;
+    usleep(100000);
+    net_health_begin(net_openai_client(o), &m);
+    if (lg_run_test(&s, &sut, &qsl, NULL, &r) == 0) {
+        net_health_end(net_openai_client(o), &m, &c.client, &s, &r, &h);
+        net_openai_stats os;
+        net_openai_stats_get(o, &os);
+        printf("bench_http figure=openai_stream16_per_client_core value=%.0f unit=1/s "
+               "achieved=%.0f client_cpu_s=%.2f tokens=%llu failed=%llu connections=%u\n",
+               h.io_cpu_s[0] > 0 ? (double)os.completed / h.io_cpu_s[0] : 0,
+               h.completed_per_s, h.io_cpu_s[0], (unsigned long long)os.output_tokens,
+               (unsigned long long)r.samples_failed, conns);
+    }
+    net_openai_destroy(o);
+    serve_stop(srv);
+}
+
+/* Removes the temporary folder; returns 0 (the exit code). */
+static int remove_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd))
+        fprintf(stderr, "bench_http: could not remove %s\n", dir);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
 {
     int seconds = 5, rounds = 3;
+    bool streams_only = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quick")) {
+        if (!strcmp(argv[i], "--streams")) {
+            streams_only = true;
+        } else if (!strcmp(argv[i], "--quick")) {
             seconds = 2;
             rounds = 1;
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
@@ -300,7 +376,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
             rounds = atoi(argv[++i]);
         } else {
-            fprintf(stderr, "usage: bench_http [--quick] [--seconds S] [--rounds N]\n");
+            fprintf(stderr, "usage: bench_http [--quick] [--seconds S] [--rounds N] "
+                    "[--streams]\n");
             return 2;
         }
     }
@@ -308,13 +385,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_http: --seconds must be >= 1 and --rounds in 1 .. 15\n");
         return 2;
     }
-    if (access(NGINX, X_OK) || access(WRK, X_OK)) {
-        printf("bench_http skipped: needs %s and %s (sh scripts/setup.sh bench)\n", NGINX, WRK);
-        return 0;
-    }
     snprintf(dir, sizeof dir, "/tmp/bench_http_XXXXXX");
     if (!mkdtemp(dir))
         return 1;
+    if (streams_only) {
+        bench_streams(seconds, 32);
+        bench_openai_sut(seconds, 32);
+        return remove_dir();
+    }
+    if (access(NGINX, X_OK) || access(WRK, X_OK)) {
+        printf("bench_http skipped: needs %s and %s (sh scripts/setup.sh bench)\n", NGINX, WRK);
+        return remove_dir();
+    }
     net_url url;
     if (start_nginx(free_port(), &url)) {
         stop_nginx();
@@ -343,9 +425,6 @@ int main(int argc, char **argv)
            s.h.nwarnings ? " first_warning=" : "", s.h.nwarnings ? s.h.warnings[0] : "");
     stop_nginx();
     bench_streams(seconds, 32);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd))
-        fprintf(stderr, "bench_http: could not remove %s\n", dir);
-    return 0;
+    bench_openai_sut(seconds, 32);
+    return remove_dir();
 }
