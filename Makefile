@@ -194,7 +194,7 @@ test: $(TEST_BIN)
 # it does not fit), which damaged run files can cause: the ASan build adds it. TSan
 # covers the concurrent parts: the ring, the worker pool, the completion path, the
 # report's second thread, the hostile SUTs and the test server.
-TSAN_TESTS ?= ring pool complete report_threads hostile serve
+TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh
