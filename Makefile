@@ -193,8 +193,9 @@ test: $(TEST_BIN)
 # -fsanitize=undefined leaves out float-cast-overflow (a double converted to an integer
 # it does not fit), which damaged run files can cause: the ASan build adds it. TSan
 # covers the concurrent parts: the ring, the worker pool, the completion path, the
-# report's second thread, the hostile SUTs, the test server and the HTTP client.
-TSAN_TESTS ?= ring pool complete report_threads hostile serve net
+# report's second thread, the hostile SUTs, the test server, the closed loop and the
+# HTTP client.
+TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency net
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh

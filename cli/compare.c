@@ -95,7 +95,12 @@ static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
     printf("B (candidate): %s (%s)\n", rpt_metrics_source(mb), kinds[rpt_metrics_kind(mb)]);
     printf("alpha %g, noise threshold +-%.1f%%, %.0f%% intervals, change = mean(B)/mean(A) - 1"
            "\n\n", o->alpha, o->noise * 100, o->confidence * 100);
-    printf("%-13s %5s %13s %13s %9s  %-20s %8s %8s %7s  %s\n", "metric", "n", "A mean",
+    /* The name column fits the longest name (tokens_per_sec), 13 at least. */
+    int w = 13;
+    for (size_t i = 0; i < rpt_comparison_count(c); i++)
+        if ((int)strlen(rpt_comparison_get(c, i)->name) > w)
+            w = (int)strlen(rpt_comparison_get(c, i)->name);
+    printf("%-*s %5s %13s %13s %9s  %-20s %8s %8s %7s  %s\n", w, "metric", "n", "A mean",
            "B mean", "change", "CI of change", "Welch p", "MW p", "d", "verdict");
     for (size_t i = 0; i < rpt_comparison_count(c); i++) {
         const rpt_metric_cmp *m = rpt_comparison_get(c, i);
@@ -117,7 +122,7 @@ static void print_comparison(const rpt_comparison *c, const rpt_metrics *ma,
             snprintf(d, sizeof d, "%.2f", m->cohens_d);
         else
             snprintf(d, sizeof d, "n/a"); /* no spread on either side */
-        printf("%-13s %5s %13s %13s %9s  %-20s %8s %8s %7s  %s\n", m->name, n, a, b, ch, ci,
+        printf("%-*s %5s %13s %13s %9s  %-20s %8s %8s %7s  %s\n", w, m->name, n, a, b, ch, ci,
                pw, pm, d, rpt_change_name(m->verdict));
     }
     /* How the intervals were made: one line when every metric's is alike. */

@@ -117,6 +117,9 @@ static const key_def keys[] = {
     {"slo_ttft", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
     {"slo_tpot", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
     {"slo_e2e", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
+    /* Ours: the streams' closed loop. */
+    {"concurrency", .vt = VT_UINT, .support = K_OK, .scen = SS | MS, .ignore_scen = SV | OF,
+     .unit = "queries"},
     /* MLPerf knows this; we do not implement it yet. */
     {"test05", .vt = VT_UINT, .support = K_SWITCH, .mlperf_only = true, .scen = ALL,
      .umax = 1, .unit = "0/1", .feature = "the TEST05 compliance seeds (test05)"},

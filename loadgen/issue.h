@@ -89,6 +89,17 @@ bool lg__out_of_records(lg__issuer *is);
 /* run.c: waits until rec completes or the deadline passes; false (the record marked
  * timed out) on timeout. */
 bool lg__wait_rec(lg__test *t, lg__rec *rec, int64_t deadline_ns);
+/* A query in flight in a closed loop (concurrency > 1): its samples are the records
+ * first .. first + n - 1 of the pass; deadline_ns is when they time out. */
+typedef struct lg__slot {
+    uint64_t first;
+    uint64_t n;
+    int64_t deadline_ns;
+} lg__slot;
+/* run.c: waits until one of the n queries in slots has settled (every sample completed
+ * or timed out) and returns its index. The query with the earliest deadline, once it
+ * passed, has its outstanding samples marked timed out and settles so. */
+size_t lg__wait_any(lg__test *t, const lg__slot *slots, size_t n);
 /* run.c: sleeps until the absolute monotonic time t (ends early on lg_abort). */
 void lg__sleep_until(int64_t t);
 /* run.c: samples of pass p issued and not completed yet. */

@@ -155,6 +155,9 @@ void lg_abort(void);
  * counted as timed out (ms). */
 #define LG_ABORT_GRACE_MS 1000
 
+/* The most queries lg_settings.concurrency may keep outstanding. */
+#define LG_MAX_CONCURRENCY 65536
+
 /* The range of server_target_qps and offline_expected_qps. */
 #define LG_MIN_QPS 1e-6
 #define LG_MAX_QPS 1e12
@@ -282,10 +285,15 @@ typedef struct lg_settings {
     int64_t slo_ttft_ns;
     int64_t slo_tpot_ns;
     int64_t slo_e2e_ns;
+    /* Ours: SingleStream and MultiStream keep this many queries outstanding, issuing
+     * the next as soon as any completes (a closed loop, perf_analyzer's "concurrency");
+     * 0 or 1 = MLPerf's one query at a time. Latency runs from each query's issue, as
+     * in MLPerf's streams. Not an MLPerf setting: the detail log warns when it is on. */
+    uint64_t concurrency;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[15];
+    uint64_t reserved[14];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */

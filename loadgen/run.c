@@ -499,6 +499,76 @@ sleep:
     return true;
 }
 
+static bool slot_settled(const lg__pass *p, const lg__slot *s)
+{
+    for (uint64_t k = 0; k < s->n; k++)
+        if (!atomic_load_explicit(&lg__store_at(&p->store, s->first + k)->completed_ns,
+                                  memory_order_acquire))
+            return false;
+    return true;
+}
+
+/* The first settled slot, or n. */
+static size_t settled_slot(const lg__pass *p, const lg__slot *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (slot_settled(p, &slots[i]))
+            return i;
+    return n;
+}
+
+/* Marks the outstanding samples of slot s timed out (those that did not complete at
+ * that very moment). */
+static void slot_time_out(lg__pass *p, const lg__slot *s, bool cut)
+{
+    uint64_t marked = 0;
+    for (uint64_t k = 0; k < s->n; k++) {
+        int64_t expected = 0;
+        if (atomic_compare_exchange_strong(
+                &lg__store_at(&p->store, s->first + k)->completed_ns, &expected,
+                LG__TIMED_OUT))
+            marked++;
+    }
+    p->timed_out += marked;
+    p->abort_cut |= cut && marked;
+}
+
+/* As lg__wait_rec, over several queries: spins briefly (a fast SUT answers within
+ * microseconds), then sleeps on the completion event with the same announce-and-recheck
+ * handshake. */
+size_t lg__wait_any(lg__test *t, const lg__slot *slots, size_t n)
+{
+    lg__pass *p = atomic_load_explicit(&t->pass, memory_order_relaxed);
+    int64_t spin_end = lg__now_ns() + 20000;
+    size_t i;
+    while ((i = settled_slot(p, slots, n)) == n && lg__now_ns() <= spin_end)
+        lg_sync_relax();
+    if (i < n)
+        return i;
+    for (;;) {
+        atomic_store(&t->waiters, 1);
+        uint32_t ev = atomic_load(&t->event);
+        if ((i = settled_slot(p, slots, n)) < n)
+            break;
+        size_t first = 0; /* the earliest deadline */
+        for (size_t k = 1; k < n; k++)
+            if (slots[k].deadline_ns < slots[first].deadline_ns)
+                first = k;
+        bool cut;
+        int64_t deadline_ns = wait_deadline(slots[first].deadline_ns, &cut);
+        int64_t now = lg__now_ns();
+        if (now >= deadline_ns) {
+            atomic_store(&t->waiters, 0);
+            slot_time_out(p, &slots[first], cut);
+            return first;
+        }
+        int64_t wait = deadline_ns - now;
+        lg_sync_wait(&t->event, ev, wait < 100000000 ? wait : 100000000);
+    }
+    atomic_store(&t->waiters, 0);
+    return i;
+}
+
 /* Every issued sample is settled when it completed or the LoadGen marked it timed out. */
 static bool settled(const lg__pass *p)
 {

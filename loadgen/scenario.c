@@ -7,6 +7,7 @@
  * Sections: SingleStream and MultiStream (they share the issue loop), Server, Offline,
  * then the table. */
 #include <limits.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,8 +112,84 @@ static double stream_samples(const lg_settings *s, const lg__eff *e, const char 
     return (double)s->max_query_count * (double)e->samples_per_query;
 }
 
-/* A query of spq samples, the next one when it completed. In accuracy mode a set ends
- * with a smaller query when it does not divide evenly. */
+/* Prepares the records of one stream query of n samples issued at now into is->buf:
+ * one sample picked per record, or for MultiStream contiguous samples of the loaded set.
+ * Returns false when the record store gave out (logged). */
+static bool prepare_query(lg__issuer *is, uint64_t n, int64_t now)
+{
+    lg__test *t = is->t;
+    uint64_t spq = t->eff.samples_per_query;
+    uint64_t base = 0;
+    if (!is->accuracy && spq > 1 && !t->req->performance_issue_same)
+        base = gsl_rng_uniform_int(is->index_rng, is->nset);
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t idx;
+        if (is->accuracy || spq == 1 || t->req->performance_issue_same)
+            idx = lg__pick_index(is);
+        else /* MultiStream: contiguous samples of the loaded set, wrapping */
+            idx = is->set[(base + k) % is->nset];
+        if (!lg__prepare(is, &is->buf[k], now, idx))
+            return lg__out_of_records(is);
+    }
+    return true;
+}
+
+/* The size of the next stream query: samples_per_query, or in accuracy mode what is
+ * left of the set when it does not divide evenly. */
+static uint64_t query_size(const lg__issuer *is)
+{
+    uint64_t n = is->t->eff.samples_per_query;
+    if (is->accuracy && n > is->nset - is->pos)
+        n = is->nset - is->pos;
+    return n;
+}
+
+static bool ended_naturally(lg__issuer *is, int64_t now)
+{
+    const lg__eff *e = &is->t->eff;
+    lg__pass *p = is->p;
+    if (is->accuracy || p->queries < e->min_query_count ||
+        now - p->start_ns < (int64_t)e->target_duration_ms * 1000000)
+        return false;
+    p->ended_naturally = true;
+    return true;
+}
+
+/* concurrency > 1: up to c queries outstanding, the next issued as soon as any of them
+ * settles. The queries still outstanding when issuing ends are the pass's to settle. */
+static void issue_closed_loop(lg__issuer *is, uint64_t nqueries, uint64_t c)
+{
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    lg__slot *slots = malloc(c * sizeof *slots);
+    if (!slots) {
+        lg__out_of_records(is);
+        return;
+    }
+    size_t busy = 0;
+    for (uint64_t q = 0; q < nqueries; q++) {
+        if (busy == c) { /* wait for one to settle; its slot takes the last one's place */
+            size_t i = lg__wait_any(t, slots, busy);
+            slots[i] = slots[--busy];
+        }
+        int64_t now = lg__now_ns();
+        if (lg__limits_hit(is, now))
+            break;
+        uint64_t n = query_size(is);
+        if (!prepare_query(is, n, now))
+            break;
+        slots[busy++] = (lg__slot){.first = p->store.count - n, .n = n,
+                                   .deadline_ns = now + t->eff.sample_timeout_ns};
+        lg__issue(is, is->buf, n, now);
+        if (ended_naturally(is, now))
+            break;
+    }
+    free(slots);
+}
+
+/* A query of spq samples, the next one when it completed (or, with concurrency > 1,
+ * when any of the outstanding ones completed). In accuracy mode a set ends with a
+ * smaller query when it does not divide evenly. */
 static void issue_streams(lg__issuer *is, uint64_t n_accuracy)
 {
     lg__test *t = is->t;
@@ -120,39 +197,24 @@ static void issue_streams(lg__issuer *is, uint64_t n_accuracy)
     const lg__eff *e = &t->eff;
     uint64_t spq = e->samples_per_query;
     uint64_t nqueries = is->accuracy ? (n_accuracy + spq - 1) / spq : UINT64_MAX;
-    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
+    if (t->req->concurrency > 1) {
+        issue_closed_loop(is, nqueries, t->req->concurrency);
+        return;
+    }
     for (uint64_t q = 0; q < nqueries; q++) {
         int64_t now = lg__now_ns();
         if (lg__limits_hit(is, now))
             return;
-        uint64_t n = spq;
-        if (is->accuracy && n > is->nset - is->pos)
-            n = is->nset - is->pos;
-        uint64_t base = 0;
-        if (!is->accuracy && spq > 1 && !t->req->performance_issue_same)
-            base = gsl_rng_uniform_int(is->index_rng, is->nset);
-        for (uint64_t k = 0; k < n; k++) {
-            uint64_t idx;
-            if (is->accuracy || spq == 1 || t->req->performance_issue_same)
-                idx = lg__pick_index(is);
-            else /* MultiStream: contiguous samples of the loaded set, wrapping */
-                idx = is->set[(base + k) % is->nset];
-            if (!lg__prepare(is, &is->buf[k], now, idx)) {
-                lg__out_of_records(is);
-                return;
-            }
-        }
+        uint64_t n = query_size(is);
+        if (!prepare_query(is, n, now))
+            return;
         uint64_t first = p->store.count - n;
         lg__issue(is, is->buf, n, now);
         int64_t deadline = now + e->sample_timeout_ns;
         for (uint64_t k = 0; k < n; k++)
             lg__wait_rec(t, lg__store_at(&p->store, first + k), deadline);
-        if (is->accuracy)
-            continue;
-        if (p->queries >= e->min_query_count && now - p->start_ns >= min_dur) {
-            p->ended_naturally = true;
+        if (ended_naturally(is, now))
             return;
-        }
     }
 }
 

@@ -365,6 +365,21 @@ int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, siz
                                    : "");
         n++;
     }
+    /* The closed loop is ours: say so, and say when the scenario does not use it. */
+    if (s->concurrency > 1) {
+        size_t used = buf ? strlen(buf) : 0;
+        int f = lg_settings_field_find("concurrency");
+        bool applies = f >= 0 && (lg__fields[f].scen & LG_SCENARIO_BIT(e->scenario));
+        if (buf && used + 1 < len)
+            snprintf(buf + used, len - used,
+                     applies ? "%sconcurrency = %llu: that many queries are kept outstanding "
+                               "(a closed loop); not an MLPerf setting, so the result is not "
+                               "MLPerf's %s"
+                             : "%sconcurrency = %llu has no effect in %s (SingleStream and "
+                               "MultiStream only)",
+                     n ? "\n" : "", (unsigned long long)s->concurrency, sc->name);
+        n++;
+    }
     return n;
 }
 

@@ -256,6 +256,10 @@ const lg__field lg__fields[] = {
     {F(slo_e2e_ns), .hi = YEAR_NS, .unit = "ns", .scen = ALL, .key = "slo_e2e",
      .lookup = -1, .cv = LG__CV_MS_NS, .conf_unit = "ms",
      .doc = "goodput: a good request's latency at most this; 0 = none"},
+    {F(concurrency), .hi = LG_MAX_CONCURRENCY, .unit = "count", .scen = SS | MS,
+     .key = "concurrency", .lookup = -1, .conf_unit = "count", .flag = "concurrency",
+     .flag_help = "SingleStream/MultiStream: keep N queries outstanding (closed loop)",
+     .doc = "queries kept outstanding by the streams; 0 or 1 = one (MLPerf)"},
 };
 #undef F
 _Static_assert(sizeof lg__fields / sizeof lg__fields[0] == LG__NFIELDS,

@@ -632,7 +632,9 @@ static const char *metric_title(const char *name)
     static const struct { const char *id, *words; } w[] = {
         {"throughput", "Throughput"},     {"latency_mean", "Mean latency"},
         {"latency_p50", "p50 latency"},   {"latency_p90", "p90 latency"},
-        {"latency_p99", "p99 latency"},   {"value", "Value"},
+        {"latency_p99", "p99 latency"},   {"ttft_p99", "p99 TTFT"},
+        {"tpot_p99", "p99 TPOT"},         {"tokens_per_sec", "Tokens per second"},
+        {"value", "Value"},
     };
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
         if (!strcmp(name, w[i].id))

@@ -155,6 +155,30 @@ int rpt__report_create(const char *const *dirs, size_t n, const rpt_report_opts 
                        rpt__folder_fn fn, void *ctx, rpt_report **out, char *err,
                        size_t errlen);
 
+/* ---------------------------------------------------------------- tokens */
+
+/* tokens.c: true when every run of the set records tokens (tokens.applies). */
+bool rpt__set_has_tokens(const rpt_set *set);
+
+/* tokens.c: the scenario's tokens per second, MLPerf's: Offline's tokens / the longest
+ * latency, the others' completed tokens per second. */
+double rpt__token_rate(const lg_results *r);
+
+/* tokens.c: the token problems of a run counted in words ("3 duplicate first tokens, 1
+ * samples without a first token") into buf (len bytes, "" when none). Returns 0 when
+ * there are none, else a positive number. */
+size_t rpt__token_errors_text(const lg_token_results *k, char *buf, size_t len);
+
+/* tokens.c: a run's token settings in a few words, into buf: "none", "MLPerf's token
+ * mode, TTFT bound 100.0 ms, TPOT bound 100.0 ms" (Server), "recorded for the goodput
+ * SLOs", then "; SLOs TTFT at most 5.000 ms" when SLOs were set. Returns buf. */
+const char *rpt__token_settings_text(const rpt_run_info *in, char *buf, size_t len);
+
+/* tokens.c: the token section of one run (a paragraph, the TTFT/TPOT table and the
+ * token figures: rates, errors, goodput, the token-mode constraints) appended to the
+ * document; nothing for a run that records no tokens. */
+void rpt__token_section(rpt_doc *d, const rpt_run_info *in);
+
 /* ---------------------------------------------------------------- documents */
 
 typedef struct rpt__block {

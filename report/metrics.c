@@ -95,17 +95,29 @@ const rpt_metric *rpt_metrics_find(const rpt_metrics *m, const char *name)
 static const char *const lat_names[4] = {"latency_mean", "latency_p50", "latency_p90",
                                          "latency_p99"};
 
-static int from_repetitions(const rpt_set *set, rpt_metrics *m)
+/* A token set's TTFT p99 and TPOT p99 (ns, lower is better) and the scenario's tokens
+ * per second (MLPerf's, higher is better), one value per run. */
+static int repetition_tokens(const rpt_set *set, rpt_metrics *m)
+{
+    size_t n = set->n;
+    double *ttft = metrics_add(m, "ttft_p99", "ns", RPT_LOWER_IS_BETTER, n);
+    double *tpot = metrics_add(m, "tpot_p99", "ns", RPT_LOWER_IS_BETTER, n);
+    double *rate = metrics_add(m, "tokens_per_sec", "1/s", RPT_HIGHER_IS_BETTER, n);
+    if (!ttft || !tpot || !rate)
+        return LG_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const lg_results *r = &set->runs[i]->info.results;
+        ttft[i] = (double)r->tokens.ttft.p99_ns;
+        tpot[i] = (double)r->tokens.tpot.p99_ns;
+        rate[i] = rpt__token_rate(r);
+    }
+    return 0;
+}
+
+static int repetition_latencies(const rpt_set *set, rpt_metrics *m)
 {
     size_t n = set->n;
     lg_scenario sc = set->runs[0]->info.results.scenario;
-    double *tp = metrics_add(m, "throughput", "1/s", RPT_HIGHER_IS_BETTER, n);
-    if (!tp)
-        return LG_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        tp[i] = rpt__run_throughput(&set->runs[i]->info);
-    if (sc == LG_OFFLINE)
-        return 0;
     for (int k = 0; k < 4; k++) {
         double *v = metrics_add(m, lat_names[k], "ns", RPT_LOWER_IS_BETTER, n);
         if (!v)
@@ -118,6 +130,23 @@ static int from_repetitions(const rpt_set *set, rpt_metrics *m)
         }
     }
     return 0;
+}
+
+static int from_repetitions(const rpt_set *set, rpt_metrics *m)
+{
+    size_t n = set->n;
+    lg_scenario sc = set->runs[0]->info.results.scenario;
+    double *tp = metrics_add(m, "throughput", "1/s", RPT_HIGHER_IS_BETTER, n);
+    if (!tp)
+        return LG_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        tp[i] = rpt__run_throughput(&set->runs[i]->info);
+    if (sc != LG_OFFLINE) {
+        int rc = repetition_latencies(set, m);
+        if (rc)
+            return rc;
+    }
+    return rpt__set_has_tokens(set) ? repetition_tokens(set, m) : 0;
 }
 
 static int from_batches(const rpt_run *run, unsigned batches, rpt_metrics *m, char *err,

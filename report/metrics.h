@@ -59,11 +59,15 @@ typedef struct rpt_metrics rpt_metrics;
  *     SingleStream QPS with loadgen overhead, MultiStream completed samples / duration;
  *   latency_mean, latency_p50, latency_p90, latency_p99 (ns, lower is better; MLPerf's
  *     percentile rule; per query for MultiStream, per sample otherwise; not for Offline,
- *     whose "latency" is the time since the start).
- * A single run gives the same metrics per batch: latencies split into `batches`
- * contiguous batches in issue order, throughput into `batches` equal time windows from
- * the pass start to the last completion (completions in the window / its width). The
- * batch count is reduced so each batch holds at least 20 latencies. Needs samples.bin.
+ *     whose "latency" is the time since the start);
+ *   when every run records tokens (tokens.applies): ttft_p99, tpot_p99 (ns, lower is
+ *     better) and tokens_per_sec (1/s, higher is better: Offline's tokens per second,
+ *     the other scenarios' completed tokens per second, MLPerf's).
+ * A single run gives the same metrics per batch, but not the token ones: latencies split
+ * into `batches` contiguous batches in issue order, throughput into `batches` equal time
+ * windows from the pass start to the last completion (completions in the window / its
+ * width). The batch count is reduced so each batch holds at least 20 latencies. Needs
+ * samples.bin.
  *
  *  set      a loaded set; read only.
  *  batches  for a single run: 2 .. 1000, or 0 for 20.

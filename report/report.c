@@ -92,6 +92,46 @@ static const char *plain_pct(char *buf, size_t len, double f)
     return buf;
 }
 
+/* The TTFT p99, TPOT p99 and tokens/s cells of a run that records tokens. */
+static void token_cells(rpt_doc *d, const lg_results *r)
+{
+    char a[RPT_FORMAT_MAX];
+    rpt__doc_cell(d, "%s", ns_text(a, sizeof a, (double)r->tokens.ttft.p99_ns));
+    rpt__doc_cell(d, "%s", ns_text(a, sizeof a, (double)r->tokens.tpot.p99_ns));
+    rpt__doc_cell(d, "%.1f tokens/s", rpt__token_rate(r));
+}
+
+/* The same cells for a folder: a single run's, or a repetition set's means over its runs. */
+static void folder_token_cells(rpt_doc *d, const entry *e)
+{
+    size_t n = rpt_set_count(e->set);
+    if (n == 1) {
+        token_cells(d, &first_info(e)->results);
+        return;
+    }
+    double ttft = 0, tpot = 0, rate = 0;
+    for (size_t k = 0; k < n; k++) {
+        const lg_results *r = &rpt_run_get_info(rpt_set_run(e->set, k))->results;
+        ttft += (double)r->tokens.ttft.p99_ns / (double)n;
+        tpot += (double)r->tokens.tpot.p99_ns / (double)n;
+        rate += rpt__token_rate(r) / (double)n;
+    }
+    char a[RPT_FORMAT_MAX];
+    rpt__doc_cell(d, "mean %s", ns_text(a, sizeof a, ttft));
+    rpt__doc_cell(d, "mean %s", ns_text(a, sizeof a, tpot));
+    rpt__doc_cell(d, "mean %.1f tokens/s", rate);
+}
+
+/* True when every folder's runs all record tokens: the folder tables then add token
+ * columns. */
+static bool all_tokens(const rpt_report *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!rpt__set_has_tokens(r->e[i].set))
+            return false;
+    return r->n > 0;
+}
+
 /* "throughput", "latency_p99" -> words for the reader. */
 static const char *metric_words(const char *name)
 {
@@ -101,6 +141,9 @@ static const char *metric_words(const char *name)
         {"latency_p50", "p50 latency"},
         {"latency_p90", "p90 latency"},
         {"latency_p99", "p99 latency"},
+        {"ttft_p99", "p99 TTFT"},
+        {"tpot_p99", "p99 TPOT"},
+        {"tokens_per_sec", "tokens per second"},
         {"value", "value"},
     };
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
@@ -119,10 +162,11 @@ static void executive_summary(rpt_report *r)
                   "check of the Statistical Validation section passes, usable with caveats "
                   "when some only warn, and not trustworthy when one fails.", r->n,
                   r->n == 1 ? "" : "s", r->env.date_utc);
-    rpt__doc_table(d, 7);
-    const char *hdr[7] = {"#", "folder", "scenario", "runs", "LoadGen verdict",
-                          "metric (unit)", "validation"};
-    for (int i = 0; i < 7; i++)
+    bool tok = all_tokens(r);
+    rpt__doc_table(d, tok ? 10 : 7);
+    const char *hdr[10] = {"#", "folder", "scenario", "runs", "LoadGen verdict",
+                           "metric (unit)", "validation", "TTFT p99", "TPOT p99", "tokens/s"};
+    for (int i = 0; i < (tok ? 10 : 7); i++)
         rpt__doc_cell(d, "%s", hdr[i]);
     size_t bad = 0, caveat = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -170,6 +214,8 @@ static void executive_summary(rpt_report *r)
             rpt__doc_cell(d, "%zu trustworthy, %zu with caveats, %zu not trustworthy", c[0],
                           c[1], c[2]);
         }
+        if (tok)
+            folder_token_cells(d, e);
     }
     bool any_cmp = false;
     for (size_t i = 0; i < r->n; i++)
@@ -334,7 +380,7 @@ static void methodology(rpt_report *r)
     rpt__doc_cell(d, "setting");
     for (size_t i = 0; i < r->n; i++)
         rpt__doc_cell(d, "#%zu", i + 1);
-    char b[128];
+    char b[256];
 #define ROW(label, ...)                                                                       \
     do {                                                                                      \
         rpt__doc_cell(d, "%s", label);                                                        \
@@ -366,6 +412,11 @@ static void methodology(rpt_report *r)
         (unsigned long long)in->schedule_rng_seed, (unsigned long long)in->sample_index_rng_seed);
     ROW("started (UTC, first run)", "%s", in->start_time_utc);
     ROW("loadgen version", "%s", in->loadgen_version);
+    bool tokens = false; /* some run records tokens: the rows and the method say how */
+    for (size_t i = 0; i < r->n; i++)
+        tokens = tokens || first_info(&r->e[i])->results.tokens.applies;
+    if (tokens)
+        ROW("tokens (LLM)", "%s", rpt__token_settings_text(in, b, sizeof b));
 #undef ROW
     provenance(r);
     rpt__doc_heading(d, "How the numbers were computed");
@@ -393,6 +444,13 @@ static void methodology(rpt_report *r)
                   vo->stability_windows, vo->stability_tolerance * 100);
     rpt__doc_item(d, "Repetitions: mean, median, SD, CV and the t interval of the mean across "
                   "runs, one value per run.");
+    if (tokens)
+        rpt__doc_item(d, "Tokens (docs/tokens.md): TTFT is the first token's time from the "
+                      "scheduled time (Offline: the pass start), or from the SUT's send; TPOT "
+                      "is (latency - TTFT) / (tokens - 1); percentiles by the same rule; "
+                      "tokens per second are MLPerf's; a good request meets every SLO set, "
+                      "and goodput counts good requests (and their tokens) per second of the "
+                      "run.");
     rpt__doc_item(d, "Comparisons: Welch's t-test and Mann-Whitney U (alpha %g), Cohen's d, "
                   "and the ratio of means with a %zu-resample BCa bootstrap interval. "
                   "Verdict by criterion's rule: improved or regressed only when significant "
@@ -621,6 +679,7 @@ static void detailed_results(rpt_report *r)
                          is_set(e) ? "repetition set" : "single run");
         if (!is_set(e)) {
             run_figures(d, in);
+            rpt__token_section(d, in);
             continue;
         }
         rpt__doc_para(d, "Across the %zu repetitions (one value per run; interval: t interval "
@@ -649,9 +708,12 @@ static void detailed_results(rpt_report *r)
                 rpt__doc_cell(d, "%s", unit_text(x[5], 40, s.max, mt->unit));
             }
         }
-        rpt__doc_table(d, 5);
-        const char *hdr[5] = {"run", "result", "metric", "throughput", "p99 latency"};
-        for (int k = 0; k < 5; k++)
+        /* Token runs add their TTFT, TPOT and tokens/s, when every run has them. */
+        bool tok = rpt__set_has_tokens(e->set);
+        rpt__doc_table(d, tok ? 8 : 5);
+        const char *hdr[8] = {"run", "result", "metric", "throughput", "p99 latency",
+                              "TTFT p99", "TPOT p99", "tokens/s"};
+        for (int k = 0; k < (tok ? 8 : 5); k++)
             rpt__doc_cell(d, "%s", hdr[k]);
         for (size_t k = 0; k < n; k++) {
             const rpt_run_info *ri = rpt_run_get_info(rpt_set_run(e->set, k));
@@ -666,6 +728,8 @@ static void detailed_results(rpt_report *r)
                                            (double)(rr->scenario == LG_MULTI_STREAM
                                                         ? rr->query_latency.p99_ns
                                                         : rr->latency.p99_ns)));
+            if (tok)
+                token_cells(d, rr);
         }
     }
 }

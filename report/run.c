@@ -429,6 +429,10 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
 #undef X
     r->overlatency_count = ju64(root, "overlatency_count");
     read_tokens(root, r);
+    rpt_token_settings *ts = &in->token_settings;
+#define X(key, type, member) ts->member = READ_##type("tokens.settings." key);
+    LG_RESULTS_TOKEN_SETTINGS(X)
+#undef X
     /* The settings the report uses; the others are written for people and tools. */
 #define RES(m) r->m =
 #define RUN(m) in->m =

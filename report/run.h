@@ -53,6 +53,18 @@ typedef struct rpt_environment {
  * reentrant. */
 void rpt_environment_get(rpt_environment *out);
 
+/* A token run's settings ("tokens"."settings" in results.json; all 0 in files without
+ * it). Member names are the core's (loadgen/results_fields.h, LG_RESULTS_TOKEN_SETTINGS). */
+typedef struct rpt_token_settings {
+    int64_t ttft_latency_ns;  /* Server token mode: the TTFT bound */
+    int64_t tpot_latency_ns;  /* Server token mode: the TPOT bound */
+    bool infer_tokens;        /* infer_token_latencies */
+    uint64_t token_scaling;   /* token_latency_scaling_factor */
+    int64_t slo_ttft_ns;      /* goodput SLOs; 0 = not set */
+    int64_t slo_tpot_ns;
+    int64_t slo_e2e_ns;
+} rpt_token_settings;
+
 /* What results.json says about a run (schema loadgen-results 1, docs/logs.md). Every
  * pointer points into the rpt_run and lives as long as it. */
 typedef struct rpt_run_info {
@@ -85,6 +97,9 @@ typedef struct rpt_run_info {
      * lack it: has_environment is then false and environment all "unknown". */
     bool has_environment;
     rpt_environment environment;
+    /* The token settings (meaningful when results.tokens.applies). Last, so that the
+     * members above keep their offsets. */
+    rpt_token_settings token_settings;
 } rpt_run_info;
 
 typedef struct rpt_run rpt_run;

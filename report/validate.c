@@ -201,9 +201,52 @@ static const char *pct_word(double p, char *buf, size_t len)
 static bool run_overloaded(const rpt_run_info *in)
 {
     const lg_results *r = &in->results;
-    return r->scenario == LG_SERVER && (r->invalid_reasons & LG_INVALID_PERF_CONSTRAINT) &&
-           r->latency.count && in->target_latency_ns > 0 &&
+    const lg_token_results *k = &r->tokens;
+    if (r->scenario != LG_SERVER || !(r->invalid_reasons & LG_INVALID_PERF_CONSTRAINT))
+        return false;
+    /* MLPerf's token mode judges TTFT and TPOT instead of the latency bound. */
+    if (k->mlperf)
+        return (!k->ttft_constraint_met && k->ttft.count) ||
+               (!k->tpot_constraint_met && k->tpot.count);
+    return r->latency.count && in->target_latency_ns > 0 &&
            r->latency.target_ns > in->target_latency_ns;
+}
+
+/* The advice for a token run: its token errors, and in Server token mode the TTFT or
+ * TPOT bound the SUT cannot hold. */
+static void token_recs(const rpt_run_info *in, recs *rc)
+{
+    const lg_results *r = &in->results;
+    const lg_token_results *k = &r->tokens;
+    char errs[RPT_TEXT_MAX / 2];
+    if ((r->invalid_reasons & LG_INVALID_TOKEN_ERRORS) &&
+        rpt__token_errors_text(k, errs, sizeof errs))
+        rec(rc, RPT_FAIL, "Fix the SUT's token reports first (%s): one first token per sample "
+            "(lg_first_token) before it completes, and token counts of 2 or more "
+            "(docs/tokens.md).", errs);
+    if (!k->mlperf || !run_overloaded(in))
+        return;
+    char what[160] = "", a[32], b[32];
+    size_t used = 0;
+    const struct { const char *name; bool over; int64_t at, bound; } c[2] = {
+        {"TTFT", !k->ttft_constraint_met && k->ttft.count, k->ttft.target_ns,
+         in->token_settings.ttft_latency_ns},
+        {"TPOT", !k->tpot_constraint_met && k->tpot.count, k->tpot.target_ns,
+         in->token_settings.tpot_latency_ns}};
+    for (int i = 0; i < 2; i++) {
+        if (!c[i].over || used >= sizeof what)
+            continue;
+        lg_format_ns((double)c[i].at, a, sizeof a);
+        lg_format_ns((double)c[i].bound, b, sizeof b);
+        used += (size_t)snprintf(what + used, sizeof what - used, "%s%s %s %s > %s",
+                                 used ? ", " : "",
+                                 stats_percentile_label(in->target_latency_percentile).s,
+                                 c[i].name, a, b);
+    }
+    rec(rc, RPT_FAIL, "The SUT cannot hold the token bounds at this rate (%s at %.0f "
+        "queries/s): lower --target-qps (try %.0f) or raise --ttft-latency-ms / "
+        "--tpot-latency-ms. Running longer does not help an overloaded SUT.", what,
+        in->target_qps, floor(in->target_qps * 0.8));
 }
 
 static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, double rate)
@@ -227,9 +270,14 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
     for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f) {
             size_t len = strlen(reasons);
-            char why[320];
-            snprintf(reasons + len, sizeof reasons - len, "%s%s", len ? "; " : "",
-                     lg_invalid_reason_describe(r, f, why, sizeof why));
+            char why[320], errs[200];
+            /* Token errors by count: the core's text lists every kind there is. */
+            if (f == LG_INVALID_TOKEN_ERRORS &&
+                rpt__token_errors_text(&r->tokens, errs, sizeof errs))
+                snprintf(why, sizeof why, "the SUT's token reports were wrong (%s)", errs);
+            else
+                lg_invalid_reason_describe(r, f, why, sizeof why);
+            snprintf(reasons + len, sizeof reasons - len, "%s%s", len ? "; " : "", why);
         }
     check(v, RPT_CHECK_VALIDITY, RPT_FAIL, "The LoadGen judged the run INVALID: %s.",
           reasons[0] ? reasons : "no reason recorded");
@@ -263,7 +311,8 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
     /* Over the bound at the target percentile: an overload, which only a lower load
      * fixes. Within it, the failed or timed-out samples (which count as over the bound)
      * made the run INVALID, and "Fix the SUT first" above says so. */
-    if ((f & LG_INVALID_PERF_CONSTRAINT) && run_overloaded(in)) {
+    token_recs(in, rc);
+    if ((f & LG_INVALID_PERF_CONSTRAINT) && !r->tokens.mlperf && run_overloaded(in)) {
         char p99[32], bound[32];
         lg_format_ns((double)r->latency.target_ns, p99, sizeof p99);
         lg_format_ns((double)in->target_latency_ns, bound, sizeof bound);

@@ -204,6 +204,43 @@ Test(html, server_run_has_every_chart_and_escapes_the_sut, TU_TMP, .timeout = 60
     /* Charts sit in Detailed Results, after the run's table. */
     cr_expect_lt(strstr(html, "id=\"detailed-results\""), strstr(html, "plot-spectrum-1"));
     cr_expect_lt(strstr(html, "plot-lag-time-1"), strstr(html, "id=\"statistical-validation\""));
+    /* No tokens in this run: no token text. */
+    cr_expect_null(strstr(html, "TTFT"));
+    cr_expect_null(strstr(html, "tokens/s"));
+    free(html);
+}
+
+/* A synthetic LLM run: the token section in Detailed Results before the run's charts,
+ * the token columns of the folder table, every text escaped. */
+Test(html, token_run_has_its_token_section, TU_TMP, .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "300",
+        "--quiet", "--out", "t", "--sut-tokens", "8", "--sut-tpot-us", "200",
+        "--use-token-latencies", "--slo", "ttft=5ms,e2e=1s");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    RUN(&p, "report", "t", "--html", "r.html");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
+    check_page(html);
+    const char *tok = strstr(html, "<p>Tokens (MLPerf&#39;s token mode; token counts reported "
+                                   "by the SUT; definitions in docs/tokens.md):</p>");
+    cr_assert_not_null(tok, "no token paragraph");
+    cr_expect_lt(strstr(html, "id=\"detailed-results\""), tok);
+    cr_expect_lt(tok, strstr(html, "id=\"plot-spectrum-1\""), "the charts follow the tokens");
+    expect_id(html, "plot-spectrum-1");
+    cr_expect(strstr(html, "<thead><tr><th>token latency</th><th>min</th><th>mean</th>"),
+              "no token latency table");
+    cr_expect(strstr(html, "<td>TTFT from the scheduled time (n = "), "no TTFT row");
+    cr_expect(strstr(html, "<td>TTFT from the send (n = "), "no TTFT-from-send row");
+    cr_expect(strstr(html, "<th>TTFT p99</th><th>TPOT p99</th><th>tokens/s</th>"),
+              "no token columns in the folder table");
+    cr_expect(strstr(html, "<td>goodput SLOs</td><td>TTFT at most 5.000 ms, latency at most "
+                           "1.000 s</td>"), "no SLO row");
+    cr_expect(strstr(html, "<td>TTFT constraint (token mode)</td><td>met: p99 TTFT "),
+              "no constraint row");
     free(html);
 }
 
@@ -221,6 +258,7 @@ Test(html, offline_run_has_no_lag_chart, TU_TMP, .timeout = 60)
     expect_id(html, "plot-throughput-time-1");
     cr_expect_null(strstr(html, "plot-lag-time-1"));
     cr_expect_null(strstr(html, "plot-sched-vs-issue-1"));
+    cr_expect_null(strstr(html, "TTFT"), "token text in a run without tokens");
     free(html);
     char *md = tu_slurp(tu_in_tmp("r.md"), NULL); /* --out too: the Markdown as well */
     cr_expect(!strncmp(md, "# Performance report", 20));

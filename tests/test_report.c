@@ -427,3 +427,219 @@ Test(report, provenance_one_run_and_what_differs_between_runs, TU_TMP, .timeout 
     free(s);
     free(md);
 }
+
+/* ---- token runs ------------------------------------------------------------------------ */
+
+/* A synthetic LLM run into tu_tmp/out: a constant 2 ms to the first token, then 4 more
+ * tokens 500 us apart, in MLPerf's token mode with goodput SLOs. */
+static void token_run(const char *out, const char *scenario, const char *extra_flag,
+                      const char *extra_value)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", scenario, "--target-qps", "400", "--min-duration-ms", "300",
+        "--quiet", "--out", out, "--service-dist", "constant", "--service-mean-us", "2000",
+        "--sut-tokens", "5", "--sut-tpot-us", "500", "--use-token-latencies", "--slo",
+        "ttft=5ms,tpot=2ms", extra_flag, extra_value);
+    cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
+    tu_proc_free(&p);
+}
+
+/* The Markdown row "| label (n = N) | min | mean | ... | max |" of a token latency. */
+static void latency_row_text(char *buf, size_t len, const char *label,
+                             const lg_latency_stats *s)
+{
+    int64_t v[] = {s->min_ns, s->mean_ns, s->p50_ns, s->p90_ns, s->p95_ns, s->p97_ns,
+                   s->p99_ns, s->p999_ns, s->max_ns};
+    size_t at = (size_t)snprintf(buf, len, "| %s (n = %llu) |", label,
+                                 (unsigned long long)s->count);
+    for (size_t i = 0; i < sizeof v / sizeof v[0] && at < len; i++) {
+        char a[LG_FORMAT_NS_MAX];
+        lg_format_ns((double)v[i], a, sizeof a);
+        at += (size_t)snprintf(buf + at, len - at, " %s |", a);
+    }
+}
+
+/* A token run's report shows its TTFT and TPOT (from the run's own figures, in the
+ * columns of the table), its tokens per second, goodput and the token-mode constraints;
+ * the folder table and the settings get their token columns and row. */
+Test(report, a_token_run_gets_its_token_section, TU_TMP, .timeout = 60)
+{
+    token_run("t", "Server", "--ttft-latency-ms", "50");
+    rpt_run *run;
+    char err[512], want[512], a[LG_FORMAT_NS_MAX];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("t"), &run, err, sizeof err), 0, "%s", err);
+    const rpt_run_info *in = rpt_run_get_info(run);
+    const lg_token_results *k = &in->results.tokens;
+    cr_assert(k->applies && k->mlperf && k->slo_applies);
+    cr_assert_gt(k->ttft.count, 100);
+    cr_expect_eq(in->token_settings.ttft_latency_ns, 50000000);
+    cr_expect_eq(in->token_settings.slo_tpot_ns, 2000000);
+    /* TPOT is 500 us a token whatever the queueing. */
+    cr_expect(k->tpot.p50_ns > 450000 && k->tpot.p50_ns < 1000000, "%lld",
+              (long long)k->tpot.p50_ns);
+    tu_proc p;
+    RUN(&p, "report", "t", "--out", "r.md");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    char *md = tu_slurp(tu_in_tmp("r.md"), NULL);
+    char *s = section(md, "Detailed Results");
+    cr_assert_not_null(s);
+    cr_expect(strstr(s, "\nTokens (MLPerf's token mode; token counts reported by the SUT; "
+                        "definitions in docs/tokens.md):\n"), "%s", s);
+    cr_expect(strstr(s, "| token latency | min | mean | p50 | p90 | p95 | p97 | p99 | p99.9 | "
+                        "max |\n"), "%s", s);
+    latency_row_text(want, sizeof want, "TTFT from the scheduled time", &k->ttft);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    latency_row_text(want, sizeof want, "TTFT from the send", &k->ttft_from_send);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    latency_row_text(want, sizeof want, "TPOT", &k->tpot);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    snprintf(want, sizeof want, "| output tokens | %llu tokens from %llu samples (MLPerf's "
+             "count: %llu) |", (unsigned long long)k->output_tokens,
+             (unsigned long long)k->samples_with_tokens, (unsigned long long)k->token_count);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    cr_expect_eq(k->output_tokens, 5 * k->samples_with_tokens);
+    snprintf(want, sizeof want, "| completed tokens per second (MLPerf: tokens / the last "
+             "completion) | %.1f tokens/s |", k->completed_tokens_per_sec);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    cr_expect(strstr(s, "| token errors | none |"), "%s", s);
+    /* Markdown escapes '<' (the reports' rule), so the SLOs read in words. */
+    cr_expect(strstr(s, "| goodput SLOs | TTFT at most 5.000 ms, TPOT at most 2.000 ms |"),
+              "%s", s);
+    snprintf(want, sizeof want, "| good requests | %llu of %llu samples",
+             (unsigned long long)k->good_requests,
+             (unsigned long long)in->results.samples_issued);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    snprintf(want, sizeof want, "| token goodput | %.1f tokens/s |", k->token_goodput);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    lg_format_ns((double)k->ttft.target_ns, a, sizeof a);
+    snprintf(want, sizeof want, "| TTFT constraint (token mode) | %s: p99 TTFT %s, %s "
+             "50.00 ms |", k->ttft_constraint_met ? "met" : "NOT met", a,
+             k->ttft_constraint_met ? "bound" : "over the bound");
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    cr_expect(strstr(s, "| TPOT constraint (token mode) | "), "%s", s);
+    cr_expect(strstr(s, "| TPOT early stopping (p99) | "), "%s", s);
+    /* The run's figures come first, then its tokens. */
+    cr_expect_lt(strstr(s, "| p99 latency |"), strstr(s, "Tokens (MLPerf"));
+    free(s);
+    s = section(md, "Executive Summary");
+    cr_expect(strstr(s, "| validation | TTFT p99 | TPOT p99 | tokens/s |\n"), "%s", s);
+    lg_format_ns((double)k->ttft.p99_ns, a, sizeof a);
+    snprintf(want, sizeof want, "| %s | ", a);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    free(s);
+    s = section(md, "Methodology");
+    cr_expect(strstr(s, "| tokens (LLM) | MLPerf's token mode, TTFT bound 50.00 ms, TPOT "
+                        "bound 100.0 ms; SLOs TTFT at most 5.000 ms, TPOT at most 2.000 ms |"),
+              "%s", s);
+    cr_expect(strstr(s, "- Tokens (docs/tokens.md): TTFT is"), "%s", s);
+    free(s);
+    free(md);
+    rpt_run_destroy(run);
+}
+
+/* An Offline token run shows Offline's tokens per second and the inferred figure. */
+Test(report, an_offline_token_run_shows_its_rates, TU_TMP, .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Offline", "--target-qps", "2000", "--min-duration-ms", "200",
+        "--quiet", "--out", "o", "--sut-tokens", "4", "--sut-tpot-us", "100",
+        "--use-token-latencies", "--infer-token-latencies", "--token-latency-scaling-factor",
+        "4");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    rpt_run *run;
+    char err[512], want[256];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("o"), &run, err, sizeof err), 0, "%s", err);
+    const lg_token_results *k = &rpt_run_get_info(run)->results.tokens;
+    cr_assert_gt(k->tokens_per_sec, 0);
+    cr_assert_gt(k->inferred_tokens_per_sec, 0);
+    RUN(&p, "report", "o");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    char *s = section(p.out, "Detailed Results");
+    cr_assert_not_null(s);
+    cr_expect(strstr(s, "| TTFT from the pass start (n = "), "%s", s);
+    snprintf(want, sizeof want, "| tokens per second (MLPerf: tokens / the longest latency) | "
+             "%.1f tokens/s |", k->tokens_per_sec);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    snprintf(want, sizeof want, "| inferred tokens per second (samples x 4) | %.1f tokens/s |",
+             k->inferred_tokens_per_sec);
+    cr_expect(strstr(s, want), "%s\nnot in\n%s", want, s);
+    /* No SLO, and Offline has no TTFT or TPOT bound. */
+    cr_expect_null(strstr(s, "goodput"), "%s", s);
+    cr_expect_null(strstr(s, "constraint"), "%s", s);
+    cr_expect_null(strstr(s, "completed tokens per second"), "%s", s);
+    free(s);
+    tu_proc_free(&p);
+    rpt_run_destroy(run);
+}
+
+/* Runs without tokens render as before token runs existed: no token text anywhere. */
+Test(report, runs_without_tokens_have_no_token_text, TU_TMP, .timeout = 60)
+{
+    tu_short_run("s", "Server", "1");
+    tu_short_run("o", "Offline", "2");
+    tu_proc p;
+    RUN(&p, "report", "s", "o");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    static const char *const words[] = {"Tokens (", "TTFT", "TPOT", "tokens/s", "goodput",
+                                        "tokens (LLM)", "token errors"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        cr_expect_null(strstr(p.out, words[i]), "'%s' in a report without tokens", words[i]);
+    cr_expect(strstr(p.out, "| # | folder | scenario | runs | LoadGen verdict | metric (unit) | "
+                            "validation |\n"), "%s", p.out);
+    tu_proc_free(&p);
+    /* A token run beside one without: the folder table keeps its columns (not every run
+     * has tokens), the settings table gets its row. */
+    token_run("t", "Server", "--ttft-latency-ms", "50");
+    RUN(&p, "report", "s", "t");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.out, "| validation |\n"), "%s", p.out);
+    cr_expect(strstr(p.out, "| tokens (LLM) | none | MLPerf's token mode"), "%s", p.out);
+    tu_proc_free(&p);
+}
+
+/* Token repetition sets: the per-run table has the token columns and the comparison (in
+ * the report and in `loadgen compare`) the TTFT, TPOT and tokens/s metrics. */
+Test(report, token_repetition_sets_compare_ttft_tpot_and_tokens_per_second, TU_TMP,
+     .timeout = 120)
+{
+    const char *tpot[2] = {"200", "800"}, *out[2] = {"a", "b"};
+    for (int i = 0; i < 2; i++) {
+        tu_proc p;
+        RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "200",
+            "--quiet", "--out", out[i], "--repeat", "2", "--sut-tokens", "4", "--sut-tpot-us",
+            tpot[i], "--use-token-latencies");
+        cr_assert_leq(p.code, 1, "%s", p.err);
+        tu_proc_free(&p);
+    }
+    tu_proc p;
+    RUN(&p, "report", "a", "b");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    char *s = section(p.out, "Detailed Results");
+    cr_assert_not_null(s);
+    cr_expect(strstr(s, "| run | result | metric | throughput | p99 latency | TTFT p99 | "
+                        "TPOT p99 | tokens/s |\n"), "%s", s);
+    cr_expect(strstr(s, "| p99 TTFT | "), "the per-run summary: %s", s);
+    free(s);
+    s = section(p.out, "Comparison");
+    cr_assert_not_null(s);
+    cr_expect(strstr(s, "| p99 TTFT (n = 2, 2) |"), "%s", s);
+    cr_expect(strstr(s, "| p99 TPOT (n = 2, 2) |"), "%s", s);
+    cr_expect(strstr(s, "| tokens per second (n = 2, 2) |"), "%s", s);
+    free(s);
+    s = section(p.out, "Executive Summary");
+    cr_expect(strstr(s, "| TTFT p99 | TPOT p99 | tokens/s |\n"), "%s", s);
+    cr_expect(strstr(s, "| mean "), "a set's token cells are means: %s", s);
+    free(s);
+    tu_proc_free(&p);
+    RUN(&p, "compare", "a", "b");
+    cr_expect_leq(p.code, 1, "%s", p.err);
+    cr_expect(strstr(p.out, "\nttft_p99 "), "%s", p.out);
+    cr_expect(strstr(p.out, "\ntpot_p99 "), "%s", p.out);
+    cr_expect(strstr(p.out, "\ntokens_per_sec "), "%s", p.out);
+    /* TPOT 800 us against 200 us a token: the candidate's TPOT is the larger. */
+    const char *row = strstr(p.out, "\ntpot_p99 ");
+    cr_expect(row && strstr(row, "+"), "%s", p.out);
+    tu_proc_free(&p);
+}

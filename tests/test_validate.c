@@ -437,6 +437,75 @@ Test(validate, timed_out_samples_are_named_as_the_reason, TU_TMP, .timeout = 60)
     rpt_run_destroy(run);
 }
 
+/* A token run whose SUT reports 1 token a sample (an error in MLPerf's token mode) and
+ * cannot hold a 1 ms TTFT bound: both appear among the findings, with the counts, and
+ * the advice is to fix the token reports and lower the load, never to run longer. */
+Test(validate, token_errors_and_a_token_bound_are_findings, TU_TMP, .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "300",
+        "--quiet", "--out", "tok", "--service-dist", "constant", "--service-mean-us", "2000",
+        "--sut-tokens", "1", "--use-token-latencies", "--ttft-latency-ms", "1");
+    cr_assert_eq(p.code, 1, "exit %d: %s", p.code, p.err);
+    tu_proc_free(&p);
+    rpt_run *run;
+    char err[512], want[256];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("tok"), &run, err, sizeof err), 0, "%s", err);
+    const rpt_run_info *in = rpt_run_get_info(run);
+    const lg_token_results *k = &in->results.tokens;
+    cr_assert(in->results.invalid_reasons & LG_INVALID_TOKEN_ERRORS);
+    cr_assert(in->results.invalid_reasons & LG_INVALID_PERF_CONSTRAINT);
+    cr_assert(!k->ttft_constraint_met && k->tpot_constraint_met);
+    cr_assert_gt(k->n_tokens_one, 0);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    cr_expect_eq(v.verdict, RPT_NOT_TRUSTWORTHY);
+    const char *f = v.checks[RPT_CHECK_VALIDITY].finding;
+    snprintf(want, sizeof want, "the SUT's token reports were wrong (%llu token counts of 1)",
+             (unsigned long long)k->n_tokens_one);
+    cr_expect(strstr(f, want), "%s\nnot in\n%s", want, f);
+    cr_expect(strstr(f, "TTFT at the target percentile is over server_ttft_latency_ns"), "%s", f);
+    bool fix = false, bound = false;
+    for (size_t i = 0; i < v.n_recommendations; i++) {
+        const char *r = v.recommendations[i];
+        fix = fix || strstr(r, "Fix the SUT's token reports first");
+        if (strstr(r, "cannot hold the token bounds")) {
+            bound = true;
+            char a[LG_FORMAT_NS_MAX];
+            lg_format_ns((double)k->ttft.target_ns, a, sizeof a);
+            snprintf(want, sizeof want, "p99 TTFT %s > 1.000 ms", a);
+            cr_expect(strstr(r, want), "%s\nnot in\n%s", want, r);
+            cr_expect(strstr(r, "--ttft-latency-ms"), "%s", r);
+            cr_expect_null(strstr(r, "TPOT "), "TPOT was within its bound: %s", r);
+        }
+        cr_expect(!strstr(r, "run longer") && !strstr(r, "Run longer"), "%s", r);
+    }
+    cr_expect(fix, "no advice on the token reports");
+    cr_expect(bound, "no advice on the TTFT bound");
+    /* The program prints them, and so does its JSON. */
+    RUN(&p, "validate", "tok");
+    cr_expect_eq(p.code, 1);
+    cr_expect(strstr(p.out, "token counts of 1"), "%s", p.out);
+    cr_expect(strstr(p.out, "cannot hold the token bounds"), "%s", p.out);
+    tu_proc_free(&p);
+    RUN(&p, "validate", "tok", "--json");
+    cr_expect(strstr(p.out, "token counts of 1"), "%s", p.out);
+    tu_proc_free(&p);
+    rpt_run_destroy(run);
+}
+
+/* A run without tokens: nothing about tokens in its validation. */
+Test(validate, a_run_without_tokens_has_no_token_findings, TU_TMP, .timeout = 60)
+{
+    tu_short_run("s", "Server", "1");
+    tu_proc p;
+    RUN(&p, "validate", "s");
+    cr_expect_leq(p.code, 1, "%s", p.err);
+    cr_expect_null(strstr(p.out, "token"), "%s", p.out);
+    cr_expect_null(strstr(p.out, "TTFT"), "%s", p.out);
+    tu_proc_free(&p);
+}
+
 Test(validate, options_are_checked, .timeout = 10)
 {
     rpt_validate_opts o;
