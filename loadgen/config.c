@@ -62,10 +62,14 @@ typedef struct key_def {
     const char *feature;   /* K_SWITCH / K_UNSUP: what is not supported */
 } key_def;
 
-/* Keys with a single scenario in `scen` other than ALL are looked up under that
- * scenario; keys with several (target_qps, target_latency, ...) under each field's own
- * scenario (see the field table); keys with ALL under the scenario being run. */
-static const key_def keys[] = {
+/* The keys that the settings table cannot describe by one row each: mode (not a
+ * setting here), the keys that feed several fields (one per scenario), and the keys of
+ * features we do not implement. Every other key comes from its row of the settings
+ * table (keys_build). Keys with a single scenario in `scen` other than ALL are looked up
+ * under that scenario; keys with several (target_qps, target_latency, ...) under each
+ * field's own scenario (see the field table); keys with ALL under the scenario being
+ * run. */
+static const key_def special_keys[] = {
     {"mode", .vt = VT_UINT, .support = K_OK, .scen = ALL, .umax = 3, .unit = "0..3"},
     {"target_qps", .vt = VT_REAL, .support = K_OK, .scen = SV | OF,
      .unit = "queries per second"},
@@ -73,53 +77,6 @@ static const key_def keys[] = {
      .unit = "ms"},
     {"target_latency_percentile", .vt = VT_REAL, .support = K_OK, .scen = SS | MS | SV,
      .ignore_scen = OF, .unit = "percent"},
-    {"samples_per_query", .vt = VT_UINT, .support = K_OK, .scen = MS, .unit = "samples"},
-    {"coalesce_queries", .vt = VT_UINT, .support = K_OK, .scen = SV, .unit = "0/1"},
-    {"max_async_queries", .vt = VT_UINT, .support = K_OK, .scen = SV, .unit = "queries"},
-    {"min_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "ms"},
-    {"max_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "ms"},
-    {"min_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "queries"},
-    {"max_query_count", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "queries"},
-    {"qsl_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL,
-     .unit = "seed"},
-    {"sample_index_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL,
-     .unit = "seed"},
-    {"schedule_rng_seed", .vt = VT_UINT, .support = K_OK, .mlperf_only = true, .scen = ALL,
-     .unit = "seed"},
-    {"accuracy_log_rng_seed", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "seed"},
-    {"accuracy_log_probability", .vt = VT_REAL, .support = K_OK, .mlperf_only = true,
-     .scen = ALL, .unit = "percent"},
-    {"accuracy_log_sampling_target", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "samples"},
-    {"print_timestamps", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
-    {"performance_issue_unique", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
-    {"performance_issue_same", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
-    {"performance_issue_same_index", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "index"},
-    {"performance_sample_count_override", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "samples"},
-    {"accuracy_sample_count_override", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "samples"},
-    {"sample_concatenate_permutation", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "0/1"},
-    {"sample_timeout", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
-    {"warmup_duration", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "ms"},
-    /* MLPerf's token latencies (docs/tokens.md). MLPerf reads ttft_latency and
-     * tpot_latency as whole ms, and only when use_token_latencies is on; here they are
-     * ms with a fraction, and apply whenever given (they matter only in token mode). */
-    {"use_token_latencies", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
-    {"infer_token_latencies", .vt = VT_UINT, .support = K_OK, .scen = ALL, .unit = "0/1"},
-    {"token_latency_scaling_factor", .vt = VT_UINT, .support = K_OK, .scen = ALL,
-     .unit = "tokens per sample"},
-    {"ttft_latency", .vt = VT_REAL, .support = K_OK, .scen = SV, .unit = "ms"},
-    {"tpot_latency", .vt = VT_REAL, .support = K_OK, .scen = SV, .unit = "ms"},
-    /* Ours: goodput SLOs. */
-    {"slo_ttft", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
-    {"slo_tpot", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
-    {"slo_e2e", .vt = VT_REAL, .support = K_OK, .scen = ALL, .unit = "ms"},
-    /* Ours: the streams' closed loop. */
-    {"concurrency", .vt = VT_UINT, .support = K_OK, .scen = SS | MS, .ignore_scen = SV | OF,
-     .unit = "queries"},
     /* MLPerf knows this; we do not implement it yet. */
     {"test05", .vt = VT_UINT, .support = K_SWITCH, .mlperf_only = true, .scen = ALL,
      .umax = 1, .unit = "0/1", .feature = "the TEST05 compliance seeds (test05)"},
@@ -134,13 +91,48 @@ static const key_def keys[] = {
     {"target_duration", .vt = VT_REAL, .support = K_IGNORED, .scen = ALL, .dmax = YEAR_MS,
      .unit = "ms"},
 };
-#define NKEYS (sizeof keys / sizeof keys[0])
+#define NSPECIAL (sizeof special_keys / sizeof special_keys[0])
+#define NKEYS_MAX (NSPECIAL + LG__NFIELDS)
+
+static key_def keys[NKEYS_MAX];
+static size_t nkeys;
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+
+/* The keys: the special ones, then one per row of the settings table whose key they do
+ * not name, described by the row (its value type from the field's type and conversion,
+ * the scenario it is looked up under, the file's unit, whether only mlperf.conf may set
+ * it; its range comes from the row too, in range_of). Adding a setting with a config
+ * key therefore needs no line here. */
+static void keys_build(void)
+{
+    memcpy(keys, special_keys, sizeof special_keys);
+    nkeys = NSPECIAL;
+    for (size_t i = 0; i < LG__NFIELDS; i++) {
+        const lg__field *fd = &lg__fields[i];
+        bool known = !fd->key;
+        for (size_t k = 0; k < nkeys && !known; k++)
+            known = strcmp(keys[k].name, fd->key) == 0;
+        if (known)
+            continue;
+        keys[nkeys++] = (key_def){
+            .name = fd->key,
+            .vt = fd->ft == LG__FT_F64 || fd->cv != LG__CV_NONE ? VT_REAL : VT_UINT,
+            .support = K_OK,
+            .mlperf_only = fd->key_mlperf_only,
+            .scen = fd->lookup >= 0 ? LG_SCENARIO_BIT(fd->lookup) : ALL,
+            .unit = fd->conf_unit,
+        };
+    }
+}
+
+static void keys_init(void) { pthread_once(&keys_once, keys_build); }
 
 static const char *key_name_at(size_t i) { return keys[i].name; }
 
 static int key_find(const char *s, size_t n)
 {
-    for (size_t i = 0; i < NKEYS; i++)
+    keys_init();
+    for (size_t i = 0; i < nkeys; i++)
         if (strlen(keys[i].name) == n && memcmp(keys[i].name, s, n) == 0)
             return (int)i;
     return -1;
@@ -398,7 +390,7 @@ static int unknown_name(parser *p, const char *nm, size_t nn)
                                 "sets)", lg__fields[i].key, lg__fields[i].name);
             return -1;
         }
-    const char *near = lg__nearest(nm, nn, key_name_at, NKEYS);
+    const char *near = lg__nearest(nm, nn, key_name_at, nkeys);
     if (near)
         lg__sb_add(&p->msg, "; did you mean '%s'?", near);
     else
@@ -828,9 +820,11 @@ typedef struct slot {
     int field; /* index in lg__fields[], or -1 */
 } slot;
 
-/* Lists the lookups of a run in `scenario`. Returns how many (at most LG__NFIELDS + NKEYS). */
+/* Lists the lookups of a run in `scenario`. Returns how many (at most LG__NFIELDS +
+ * NKEYS_MAX). */
 static size_t build_slots(lg_scenario scenario, slot *out)
 {
+    keys_init();
     size_t n = 0;
     for (size_t i = 0; i < LG__NFIELDS; i++)
         if (lg__fields[i].key) {
@@ -839,7 +833,7 @@ static size_t build_slots(lg_scenario scenario, slot *out)
             out[n].field = (int)i;
             n++;
         }
-    for (size_t k = 0; k < NKEYS; k++)
+    for (size_t k = 0; k < nkeys; k++)
         if (keys[k].support == K_SWITCH || keys[k].support == K_UNSUP) {
             int sc = (int)scenario;
             for (int j = 0; j < 4; j++)
@@ -854,7 +848,7 @@ static size_t build_slots(lg_scenario scenario, slot *out)
 }
 
 /* The lookups of each scenario, computed once. */
-static slot slot_table[4][LG__NFIELDS + NKEYS];
+static slot slot_table[4][LG__NFIELDS + NKEYS_MAX];
 static size_t slot_count[4];
 static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 

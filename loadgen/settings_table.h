@@ -40,9 +40,11 @@ typedef struct lg__field {
     const char *unit;     /* the field's unit: "ns", "fraction", "count", ... */
     unsigned scen;        /* scenarios in which the field matters (LG_SCENARIO_BIT) */
     const char *key;      /* config key, or NULL */
+    bool key_mlperf_only; /* MLPerf reads the key only from mlperf.conf (an error in
+                             user.conf, here) */
     signed char lookup;   /* the scenario the key is looked up under; -1 = the run's */
     unsigned char cv;     /* LG__CV_*: the key's unit to the field's */
-    const char *conf_unit;
+    const char *conf_unit;/* the key's unit in a file, named in messages and docs */
     const char *flag;     /* command-line flag without "--", or NULL; rows sharing a
                              flag are set together */
     unsigned char flag_cv;/* LG__CV_*: the flag's unit to the field's */
