@@ -46,8 +46,9 @@ static void token_settings(token_run *t, lg_scenario sc)
     t->s.server_target_qps = 50;
     t->s.server_target_latency_percentile = 0.9;
     t->s.server_target_latency_ns = 0;
-    t->s.server_ttft_latency_ns = 50000000;
-    t->s.server_tpot_latency_ns = 10000000;
+    /* Far above what the SUT does, so that a loaded machine stays within them. */
+    t->s.server_ttft_latency_ns = 500000000;
+    t->s.server_tpot_latency_ns = 100000000;
     t->s.offline_expected_qps = 1000; /* the SUT's capacity is about 660 samples/s */
     snprintf(t->dir, sizeof t->dir, "%s/%s", tu_tmp, lg_scenario_name(sc));
 }
@@ -82,11 +83,15 @@ static void token_run_go(token_run *t) { token_run_with(t, TOKENS); }
 
 /* ---- measured against the SUT's known TTFT and TPOT -------------------------------- */
 
-/* Tolerance: a sleep ends late by up to a scheduler tick on a busy 2-core machine, and
- * queueing adds to TTFT (not to TPOT): TPOT's median within [1.0, 1.3] ms; TTFT's median
- * within [2, 4] ms where samples do not wait for a worker (all but Offline, whose one
- * query queues its samples behind 4 workers: there TTFT from the send, when a worker
- * took the sample, is 2 to 4 ms). */
+/* Tolerance: a sleep never ends early, and ends late by a scheduler tick or more on a
+ * busy 2-core machine (much more when other test builds run beside this one), and
+ * queueing adds to TTFT (not to TPOT). So: TPOT's median within [1, 2] ms; TTFT's
+ * median at least 2 ms and at most 10x that (a gross error, e.g. a first token timed at
+ * the completion, is caught by the next rule, not by this bound); and each sample's
+ * latency holds its TTFT and then 4 tokens of at least 1 ms, so the latency's median is
+ * at least TTFT's median + 4 ms, whatever the load. Offline's one query queues its
+ * samples behind 4 workers: there TTFT is taken from the send, when a worker took the
+ * sample. */
 static void check_measured(const token_run *t)
 {
     const lg_token_results *k = &t->r.tokens;
@@ -97,12 +102,15 @@ static void check_measured(const token_run *t)
     cr_expect_eq(k->token_count, TOKENS * t->r.samples_completed, "%s", name);
     cr_expect_str_eq(k->count_source, "sut");
     cr_expect_geq(k->tpot.p50_ns, TPOT_NS, "%s: TPOT p50 %lld", name, (long long)k->tpot.p50_ns);
-    cr_expect_leq(k->tpot.p50_ns, TPOT_NS * 13 / 10, "%s: TPOT p50 %lld", name,
+    cr_expect_leq(k->tpot.p50_ns, TPOT_NS * 2, "%s: TPOT p50 %lld", name,
                   (long long)k->tpot.p50_ns);
     const int64_t ttft = t->s.scenario == LG_OFFLINE ? k->ttft_from_send.p50_ns
                                                      : k->ttft.p50_ns;
     cr_expect_geq(ttft, TTFT_NS, "%s: TTFT %lld", name, (long long)ttft);
-    cr_expect_leq(ttft, 2 * TTFT_NS, "%s: TTFT %lld", name, (long long)ttft);
+    cr_expect_leq(ttft, 10 * TTFT_NS, "%s: TTFT %lld", name, (long long)ttft);
+    cr_expect_geq(t->r.latency.p50_ns, ttft + (TOKENS - 1) * TPOT_NS,
+                  "%s: latency p50 %lld, TTFT p50 %lld", name, (long long)t->r.latency.p50_ns,
+                  (long long)ttft);
     /* TTFT + (tokens - 1) x TPOT is the whole latency. */
     cr_expect_geq(t->r.latency.min_ns, TTFT_NS + (TOKENS - 1) * TPOT_NS, "%s", name);
     cr_expect_eq(k->first_token_duplicates + k->first_token_late + k->missing_first_token, 0);
@@ -275,8 +283,8 @@ Test(token_logs, server_detail_log_has_mlperfs_token_keys_in_its_order, TU_TMP,
     const lg_token_results *k = &t.r.tokens;
     json_t *d = detail_of(t.dir);
     cr_expect(json_is_true(value_of(d, "requested_use_token_latencies")));
-    expect_int(d, "requested_server_ttft_latency", 50000000);
-    expect_int(d, "requested_server_tpot_latency", 10000000);
+    expect_int(d, "requested_server_ttft_latency", 500000000);
+    expect_int(d, "requested_server_tpot_latency", 100000000);
     cr_expect_lt(index_of(d, "requested_sample_concatenate_permutation"),
                  index_of(d, "requested_use_token_latencies"), "after MLPerf's others");
     cr_expect_null(value_of(d, "early_stopping_result"), "token mode has its two");
@@ -339,8 +347,8 @@ Test(token_logs, server_summary_has_mlperfs_token_lines, TU_TMP, .timeout = 60)
              (long long)k->tpot.p50_ns);
     cr_expect(strstr(sum, want), "no %s in\n%s", want, sum);
     cr_expect(strstr(sum, "\n99.90 percentile time to output token (ns)   : "), "%s", sum);
-    cr_expect(strstr(sum, "\ntarget_qps : 50\nttft_latency (ns): 50000000\ntpot_latency (ns): "
-                          "10000000\nmax_async_queries : 0\n"), "%s", sum);
+    cr_expect(strstr(sum, "\ntarget_qps : 50\nttft_latency (ns): 500000000\ntpot_latency (ns): "
+                          "100000000\nmax_async_queries : 0\n"), "%s", sum);
     cr_expect_null(strstr(sum, "target_latency (ns)"), "token mode shows its bounds instead");
     free(sum);
 }
