@@ -4,12 +4,18 @@
  * to first token and time per token (TTFT, TPOT, the pooled inter-token gaps), n_tokens
  * from usage, plain answers, the accuracy log's generated text, every fault of a stream
  * ending its sample once with its named status, the readiness gate; and `loadgen run
- * --sut openai` as a program. */
+ * --sut openai` as a program, Ctrl-C in the middle of an HTTP run (OpenAI and KServe)
+ * included. */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "net/openai.h"
 #include "serve/serve.h"
@@ -319,4 +325,138 @@ Test(openai_cli, flags_of_the_other_sut_are_refused, .init = tu_tmp_init,
                   cases[i].says);
         tu_proc_free(&p);
     }
+}
+
+/* ---------------------------------------------------------------- Ctrl-C */
+
+/* Starts the program in tu_tmp with argv (argv[0] ignored), its output to tu_tmp/.spawn.
+ * The path is resolved here, before the child changes folder: a relative LOADGEN_BIN
+ * means the parent's folder. */
+static pid_t spawn(const char *const *argv)
+{
+    const char *prog = tu_program();
+    char out[256];
+    snprintf(out, sizeof out, "%s/.spawn", tu_tmp);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || chdir(tu_tmp) != 0)
+            _exit(127);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(prog, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for pid at most seconds; its wait status, or -1 after killing it. */
+static int wait_for(pid_t pid, double seconds)
+{
+    for (int i = 0; i < (int)(seconds * 100); i++) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return st;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+/* An HTTP run stopped by SIGINT after about 1 s, with requests in flight on a slow
+ * server: exit 1 (INVALID, aborted; docs/cli.md), the five files and nothing else, every
+ * issued sample accounted for, and the client object written. */
+static void check_sigint(const char *const *argv, const char *dir)
+{
+    pid_t pid = spawn(argv);
+    usleep(1000000);
+    cr_assert_eq(kill(pid, SIGINT), 0);
+    int st = wait_for(pid, 30);
+    char *log = tu_slurp(tu_in_tmp(".spawn"), NULL);
+    cr_assert_neq(st, -1, "no exit within 30 s of SIGINT: %s", log);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, log);
+    static const char *const files[] = {"mlperf_log_summary.txt", "mlperf_log_detail.txt",
+                                        "mlperf_log_accuracy.json", "results.json",
+                                        "samples.bin"};
+    char path[512];
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        cr_expect(tu_exists(tu_in_tmp(path)), "%s was not written: %s", path, log);
+    }
+    DIR *d = opendir(tu_in_tmp(dir));
+    cr_assert_not_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        cr_expect_null(strstr(e->d_name, ".tmp."), "left behind: %s", e->d_name);
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    }
+    closedir(d);
+    cr_expect_eq(n, 5, "%zu entries in %s", n, dir);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_error_t je;
+    json_t *j = json_load_file(tu_in_tmp(path), 0, &je);
+    cr_assert_not_null(j, "%s: %s", path, je.text);
+    cr_expect(json_is_true(json_object_get(j, "aborted")));
+    cr_expect(json_is_false(json_object_get(j, "valid")));
+    json_t *c = json_object_get(j, "counts");
+#define COUNT(k) json_integer_value(json_object_get(c, k))
+    json_int_t issued = COUNT("samples_issued");
+    cr_expect_gt(issued, 0);
+    cr_expect_eq(issued, COUNT("samples_completed") + COUNT("samples_failed") +
+                             COUNT("samples_timed_out"),
+                 "issued %lld, completed %lld, failed %lld, timed out %lld", (long long)issued,
+                 (long long)COUNT("samples_completed"), (long long)COUNT("samples_failed"),
+                 (long long)COUNT("samples_timed_out"));
+    /* Requests still in flight 1 s after the signal (LG_ABORT_GRACE_MS) are counted as
+     * timed out, and the client cancels each of them. */
+    json_int_t cut = COUNT("samples_timed_out");
+#undef COUNT
+    cr_expect_gt(cut, 0, "the server's delay should leave requests in flight");
+    json_t *cl = json_object_get(j, "client");
+    cr_expect(json_is_object(cl), "no client object: %s", log);
+    cr_expect_eq(json_integer_value(json_object_get(cl, "requests_submitted")), issued);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(cl, "errors"), "canceled")),
+                 cut);
+    json_decref(j);
+    free(log);
+}
+
+Test(openai_cli, sigint_during_a_stream_writes_complete_files, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 90)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.ttft_ms = 1500; /* every request still waiting for its first token at the signal */
+    sc.tpot_ms = 5;
+    serve_server *srv = srv_start(&sc);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    const char *ds = write_dataset("p.jsonl", 20, false, 8);
+    const char *const argv[] = {"loadgen", "run", "--sut", "openai", "--url", url,
+                                "--model-name", "model", "--stream", "--dataset", ds,
+                                "--scenario", "Server", "--target-qps", "20",
+                                "--min-duration-ms", "60000", "--use-token-latencies",
+                                "--out", "o", "--no-progress", NULL};
+    check_sigint(argv, "o");
+    serve_stop(srv);
+}
+
+Test(openai_cli, sigint_during_a_kserve_run_writes_complete_files, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 90)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.service_us = 1500000;
+    serve_server *srv = srv_start(&sc);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", serve_port(srv));
+    const char *const argv[] = {"loadgen", "run", "--sut", "kserve", "--url", url,
+                                "--model-name", "model", "--input-shape", "1,8",
+                                "--scenario", "Server", "--target-qps", "20",
+                                "--min-duration-ms", "60000", "--out", "k", "--no-progress",
+                                NULL};
+    check_sigint(argv, "k");
+    serve_stop(srv);
 }
