@@ -162,6 +162,108 @@ Test(openai, plain_and_streamed_answers_log_the_generated_text, .init = tu_tmp_i
     serve_stop(srv);
 }
 
+/* ---------------------------------------------------------------- scenarios */
+
+/* Short settings of every scenario, in token mode (MLPerf's: TTFT and TPOT recorded). */
+static void scenario_settings(lg_settings *s, lg_scenario sc, lg_mode mode)
+{
+    lg_settings_default(s);
+    s->scenario = sc;
+    s->mode = mode;
+    s->min_duration_ms = 300;
+    s->min_query_count = 40;
+    s->server_target_qps = 200;
+    s->offline_expected_qps = 400;
+    s->multi_stream_samples_per_query = 4;
+    s->single_stream_expected_latency_ns = 2e6;
+    s->multi_stream_expected_latency_ns = 4e6;
+    s->use_token_latencies = true;
+}
+
+static lg_results run_settings(net_openai *o, const lg_settings *s, const char *dir)
+{
+    lg_sut sut = net_openai_sut(o);
+    lg_qsl qsl = net_openai_qsl(o);
+    lg_log_settings log;
+    lg_log_settings_default(&log);
+    log.outdir = tu_in_tmp(dir);
+    lg_results r;
+    cr_assert_eq(lg_run_test(s, &sut, &qsl, &log, &r), 0, "%s", lg_last_error());
+    return r;
+}
+
+/* Every scenario in performance mode, then in accuracy mode, plain or streamed: every
+ * sample answered once with its 4 tokens (from usage), the token figures recorded, the
+ * accuracy log holding each sample's text once. */
+static void every_scenario(bool stream)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.threads = 2;
+    sc.tpot_ms = 0.2;
+    serve_server *srv = srv_start(&sc);
+    net_openai *o = oai_start(serve_port(srv), write_dataset("e.jsonl", 40, false, 4), false,
+                              stream, 5000);
+    const lg_scenario all[] = {LG_SINGLE_STREAM, LG_MULTI_STREAM, LG_SERVER, LG_OFFLINE};
+    uint64_t issued = 0;
+    for (int i = 0; i < 8; i++) {
+        lg_scenario scen = all[i % 4];
+        bool acc = i >= 4;
+        const char *name = lg_scenario_name(scen);
+        lg_settings s;
+        scenario_settings(&s, scen, acc ? LG_MODE_ACCURACY : LG_MODE_PERFORMANCE);
+        char dir[32];
+        snprintf(dir, sizeof dir, "%s%d", acc ? "acc" : "perf", i % 4);
+        lg_results r = run_settings(o, &s, dir);
+        issued += r.samples_issued;
+        cr_assert_gt(r.samples_issued, 0, "%s", name);
+        cr_assert_eq(r.samples_completed, r.samples_issued, "%s: %s", name,
+                     net_openai_first_error(o));
+        cr_assert_eq(r.samples_failed + r.samples_timed_out, 0, "%s", name);
+        cr_assert_eq(r.duplicate_completions + r.unknown_completions + r.late_completions, 0);
+        cr_assert(r.tokens.applies, "%s", name);
+        cr_assert_eq(r.tokens.samples_with_tokens, r.samples_issued, "%s", name);
+        cr_assert_eq(r.tokens.output_tokens, 4 * r.samples_issued, "%s", name);
+        cr_assert_eq(r.tokens.ttft.count, r.samples_issued, "%s", name);
+        cr_assert_eq(r.tokens.tpot.count, r.samples_issued, "%s", name);
+        cr_assert_gt(r.tokens.ttft.p50_ns, 0, "%s", name);
+        cr_assert_eq(r.tokens.first_token_duplicates + r.tokens.missing_first_token +
+                         r.tokens.n_tokens_zero + r.tokens.n_tokens_one, 0, "%s", name);
+        if (acc) {
+            cr_assert_eq(r.samples_issued, 40, "%s: every sample once", name);
+            check_text(dir, 40);
+        } else {
+            /* Short runs miss early stopping and Offline's duration; nothing else. */
+            unsigned allowed = LG_INVALID_EARLY_STOPPING | LG_INVALID_MIN_DURATION |
+                               LG_INVALID_PERF_CONSTRAINT;
+            cr_assert_eq(r.invalid_reasons & ~allowed, 0, "%s INVALID (%x)", name,
+                         r.invalid_reasons);
+        }
+    }
+    net_openai_stats st;
+    net_openai_stats_get(o, &st);
+    cr_assert_eq(st.completed, issued);
+    cr_assert_eq(st.tokens_from_usage, issued, "the server always sends usage");
+    cr_assert_eq(st.tokens_from_chunks, 0);
+    cr_assert_eq(st.output_tokens, 4 * issued);
+    if (stream)
+        cr_assert_eq(st.itl.count, 3 * issued, "3 gaps between 4 chunks");
+    net_openai_destroy(o);
+    serve_stop(srv);
+}
+
+Test(openai, every_scenario_and_accuracy_plain, .init = tu_tmp_init, .fini = tu_tmp_fini,
+     .timeout = 120)
+{
+    every_scenario(false);
+}
+
+Test(openai, every_scenario_and_accuracy_streamed, .init = tu_tmp_init, .fini = tu_tmp_fini,
+     .timeout = 120)
+{
+    every_scenario(true);
+}
+
 /* A Server run against a server injecting fault f to a fraction of the streams; every
  * sample ends, the failures with `status`. */
 static void expect_fault(serve_fault f, double frac, int status, int64_t timeout_ms,
