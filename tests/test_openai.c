@@ -1,8 +1,9 @@
 /* test_openai.c: the OpenAI-compatible SUT (net/openai.c) end to end through lg_run_test
  * against the test server, started in this process on 127.0.0.1 port 0 and always
  * stopped: streamed completions and chat measured against the server's configured time
- * to first token and time per token (TTFT, TPOT, the pooled inter-token gaps), n_tokens
- * from usage, plain answers, the accuracy log's generated text, every fault of a stream
+ * to first token and time per token (TTFT, TPOT, the pooled inter-token gaps), every
+ * scenario and the accuracy mode, n_tokens from usage and from the chunk count, plain
+ * answers, the accuracy log's generated text, every fault of a stream
  * ending its sample once with its named status, the readiness gate; and `loadgen run
  * --sut openai` as a program, Ctrl-C in the middle of an HTTP run (OpenAI and KServe)
  * included. */
@@ -262,6 +263,59 @@ Test(openai, every_scenario_and_accuracy_streamed, .init = tu_tmp_init, .fini = 
      .timeout = 120)
 {
     every_scenario(true);
+}
+
+/* A server that never sends the usage event (serve_config.omit_usage_event): the SUT
+ * counts the content chunks instead, for every sample, and so does the program's
+ * client object (n_tokens_source.chunks). */
+Test(openai, without_usage_n_tokens_is_the_chunk_count, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.omit_usage_event = true;
+    sc.tpot_ms = 0.5;
+    serve_server *srv = srv_start(&sc);
+    net_openai *o = oai_start(serve_port(srv), write_dataset("u.jsonl", 20, true, 6), true,
+                              true, 5000);
+    lg_results r = run(o, LG_SERVER, LG_MODE_PERFORMANCE, 100, "nousage");
+    cr_assert_eq(r.samples_completed, r.samples_issued);
+    cr_assert_eq(r.samples_failed, 0, "%s", net_openai_first_error(o));
+    cr_assert_eq(r.tokens.samples_with_tokens, r.samples_issued);
+    cr_assert_eq(r.tokens.output_tokens, 6 * r.samples_issued, "6 content chunks each");
+    net_openai_stats st;
+    net_openai_stats_get(o, &st);
+    cr_assert_eq(st.tokens_from_usage, 0);
+    cr_assert_eq(st.tokens_from_chunks, r.samples_issued);
+    net_openai_destroy(o);
+    /* The program, against the same server: the client object says where n_tokens came
+     * from. */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    tu_proc p;
+    RUN(&p, "run", "--sut", "openai", "--url", url, "--model-name", "model", "--api", "chat",
+        "--stream", "--dataset", tu_in_tmp("u.jsonl"), "--scenario", "Offline",
+        "--target-qps", "200", "--min-duration-ms", "200", "--use-token-latencies", "--out",
+        "o", "--no-progress");
+    cr_assert(p.code == 0 || p.code == 1, "exit %d: %s", p.code, p.err);
+    cr_assert(strstr(p.out, "n_tokens from usage for 0 samples, from the chunk count for "),
+              "%s", p.out);
+    tu_proc_free(&p);
+    serve_stop(srv);
+    char *text = tu_slurp(tu_in_tmp("o/results.json"), NULL);
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_int_t issued = json_integer_value(
+        json_object_get(json_object_get(root, "counts"), "samples_issued"));
+    json_t *t = json_object_get(json_object_get(root, "client"), "tokens");
+    json_t *src = json_object_get(t, "n_tokens_source");
+    cr_assert_gt(issued, 0);
+    cr_assert_eq(json_integer_value(json_object_get(src, "usage")), 0);
+    cr_assert_eq(json_integer_value(json_object_get(src, "chunks")), issued);
+    cr_assert_eq(json_integer_value(json_object_get(t, "output_tokens")), 6 * issued);
+    json_decref(root);
+    free(text);
 }
 
 /* A Server run against a server injecting fault f to a fraction of the streams; every
