@@ -366,11 +366,15 @@ static void check_client(const rpt_run_info *in, rpt_validation *v, recs *rc)
     for (size_t i = 0; i < c->n_warnings && used < sizeof what; i++)
         used += (size_t)snprintf(what + used, sizeof what - used, "%s%s", i ? "; " : "",
                                  c->warnings[i]);
+    /* Appended to the finding, cut at its size as every finding is. */
+    char add[RPT_TEXT_MAX + 64];
+    snprintf(add, sizeof add, " The client may be limiting this result: %s.", what);
     char *f = v->checks[RPT_CHECK_VALIDITY].finding;
-    size_t len = strlen(f);
-    if (len < RPT_TEXT_MAX)
-        snprintf(f + len, RPT_TEXT_MAX - len, " The client may be limiting this result: %s.",
-                 what);
+    size_t len = strlen(f), n = strlen(add);
+    if (n > RPT_TEXT_MAX - 1 - len)
+        n = RPT_TEXT_MAX - 1 - len;
+    memcpy(f + len, add, n);
+    f[len + n] = '\0';
     if (v->checks[RPT_CHECK_VALIDITY].status == RPT_PASS)
         v->checks[RPT_CHECK_VALIDITY].status = RPT_WARN;
     rec(rc, RPT_WARN, "The client may be limiting this result: %s. Act on the warning "
