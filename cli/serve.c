@@ -48,6 +48,8 @@ static void serve_help(FILE *f)
           "                            log-sd SIGMA); a draw is capped by max_tokens, and\n"
           "                            is max_tokens when the request sets ignore_eos\n"
           "  --default-max-tokens N    the length without max_tokens under max (default 16)\n"
+          "  --no-usage-event          streams never send the usage event, even when the\n"
+          "                            request asks for it (clients count the events)\n"
           "\n"
           "Faults (each a fraction of infer and completion requests, drawn from the seed;\n"
           "the fractions add up to at most 1; health, metadata and model lists never fail):\n"
@@ -203,6 +205,10 @@ static int parse_flag(int argc, char **argv, int *i, serve_config *cfg, bool *po
     }
     if (FLAG("--output-tokens"))
         return r > 0 && parse_lengths(val, cfg) ? 1 : -1;
+    if (!strcmp(argv[*i], "--no-usage-event")) {
+        cfg->omit_usage_event = true;
+        return 1;
+    }
     if (FLAG("--default-max-tokens")) {
         if ((r = U64("--default-max-tokens", 1, 1000000)) > 0)
             cfg->default_max_tokens = u;

@@ -20,6 +20,11 @@ struct rpt_run {
      * "settings.NAME", each key and value from malloc (rpt_run_provenance). */
     rpt_note *notes;
     size_t n_notes;
+    /* results.json's "client" object, kept (a json_t, referenced) because info.client's
+     * strings point into it; the arrays of info.client from malloc. NULL without one. */
+    void *client_json;
+    rpt_client_error *client_errors;
+    const char **client_warnings;
     rpt_sample *samples;  /* from malloc, or an anonymous mapping of map_len bytes */
     rpt_token_sample *tokens; /* n_samples of them from malloc, or NULL: no token data */
     size_t n_samples;
@@ -178,6 +183,13 @@ const char *rpt__token_settings_text(const rpt_run_info *in, char *buf, size_t l
  * token figures: rates, errors, goodput, the token-mode constraints) appended to the
  * document; nothing for a run that records no tokens. */
 void rpt__token_section(rpt_doc *d, const rpt_run_info *in);
+
+/* ---------------------------------------------------------------- client */
+
+/* client.c: the "Client" section of one HTTP run (what the client did, its warnings
+ * first and prominent) appended to the document; nothing for a run without a client
+ * record. who names the run within a set ("rep-2"), NULL for a single run. */
+void rpt__client_section(rpt_doc *d, const rpt_run_info *in, const char *who);
 
 /* ---------------------------------------------------------------- documents */
 

@@ -680,6 +680,7 @@ static void detailed_results(rpt_report *r)
         if (!is_set(e)) {
             run_figures(d, in);
             rpt__token_section(d, in);
+            rpt__client_section(d, in, NULL);
             continue;
         }
         rpt__doc_para(d, "Across the %zu repetitions (one value per run; interval: t interval "
@@ -730,6 +731,11 @@ static void detailed_results(rpt_report *r)
                                                         : rr->latency.p99_ns)));
             if (tok)
                 token_cells(d, rr);
+        }
+        for (size_t k = 0; k < n; k++) {
+            const rpt_run_info *ri = rpt_run_get_info(rpt_set_run(e->set, k));
+            const char *base = strrchr(ri->dir, '/');
+            rpt__client_section(d, ri, base ? base + 1 : ri->dir);
         }
     }
 }

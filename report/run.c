@@ -213,6 +213,67 @@ static void read_tokens(json_t *root, lg_results *r)
     k->count_source = !strcmp(src, "sut") ? "sut" : "none";
 }
 
+/* "client" (HTTP runs only; docs/http.md): kept referenced, since the strings of
+ * info.client point into it. Members of the wrong type read as 0 or "". */
+static int read_client(rpt_run *run, json_t *root, char *err, size_t errlen)
+{
+    json_t *c = json_object_get(root, "client");
+    rpt_client_info *ci = &run->info.client;
+    memset(ci, 0, sizeof *ci);
+    if (!json_is_object(c))
+        return 0;
+    run->client_json = json_incref(c);
+    ci->present = true;
+    ci->protocol = jstr(c, "protocol");
+    ci->url = jstr(c, "url");
+    ci->first_error = jstr(c, "first_error");
+#define U(m) ci->m = ju64(c, #m);
+    U(connections) U(io_threads) U(pipeline) U(requests_submitted) U(requests_sent)
+    U(responses) U(throttled) U(bad_bodies) U(connections_opened) U(reconnects)
+#undef U
+#define D(m) ci->m = jnum(c, #m);
+    D(sent_late_share) D(requested_per_s) D(sent_per_s) D(completed_per_s) D(wall_s)
+    D(cpu_process_s) D(io_busy_max)
+#undef D
+    ci->responses_4xx = ju64(c, "responses_by_class.4xx");
+    ci->responses_5xx = ju64(c, "responses_by_class.5xx");
+    ci->late_threshold_ns = ji64(c, "late_threshold_ns");
+    ci->send_delay_count = ju64(c, "send_delay_ns.count");
+    ci->send_delay_p50_ns = ji64(c, "send_delay_ns.p50");
+    ci->send_delay_p99_ns = ji64(c, "send_delay_ns.p99");
+    ci->send_delay_max_ns = ji64(c, "send_delay_ns.max");
+    ci->has_tokens = json_is_object(json_object_get(c, "tokens"));
+    ci->n_tokens_from_usage = ju64(c, "tokens.n_tokens_source.usage");
+    ci->n_tokens_from_chunks = ju64(c, "tokens.n_tokens_source.chunks");
+    ci->output_tokens = ju64(c, "tokens.output_tokens");
+    ci->itl_count = ju64(c, "tokens.itl_ns.count");
+    ci->itl_p50_ns = ji64(c, "tokens.itl_ns.p50");
+    ci->itl_p99_ns = ji64(c, "tokens.itl_ns.p99");
+    ci->ttft_from_send_p50_ns = ji64(c, "tokens.ttft_from_send_ns.p50");
+    ci->ttft_from_send_p99_ns = ji64(c, "tokens.ttft_from_send_ns.p99");
+    json_t *errs = json_object_get(c, "errors"), *warns = json_object_get(c, "warnings");
+    size_t ne = json_is_object(errs) ? json_object_size(errs) : 0;
+    size_t nw = json_is_array(warns) ? json_array_size(warns) : 0;
+    run->client_errors = ne ? calloc(ne, sizeof *run->client_errors) : NULL;
+    run->client_warnings = nw ? calloc(nw, sizeof *run->client_warnings) : NULL;
+    if ((ne && !run->client_errors) || (nw && !run->client_warnings))
+        return rpt__err(err, errlen, LG_ENOMEM, "%s: out of memory reading its client", run->dir);
+    const char *key;
+    json_t *v;
+    json_object_foreach(errs, key, v) {
+        if (json_is_integer(v) && json_integer_value(v) >= 0)
+            run->client_errors[ci->n_errors++] = (rpt_client_error){key, ju64(v, "")};
+    }
+    size_t i;
+    json_array_foreach(warns, i, v) {
+        if (json_is_string(v))
+            run->client_warnings[ci->n_warnings++] = json_string_value(v);
+    }
+    ci->errors = run->client_errors;
+    ci->warnings = run->client_warnings;
+    return 0;
+}
+
 /* Adds one provenance line (copies of key and value). */
 static int add_note(rpt_run *run, size_t *cap, const char *key, const char *value)
 {
@@ -448,7 +509,8 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
 #undef READ_U64
 #undef READ_I64
     read_environment(root, in);
-    if ((rc = read_provenance(run, root, err, errlen)))
+    if ((rc = read_provenance(run, root, err, errlen)) ||
+        (rc = read_client(run, root, err, errlen)))
         goto out;
     if (!(in->target_latency_percentile > 0 && in->target_latency_percentile < 1))
         in->target_latency_percentile = es->percentile > 0 && es->percentile < 1
@@ -1010,6 +1072,9 @@ void rpt_run_destroy(rpt_run *run)
         free((char *)run->notes[i].value);
     }
     free(run->notes);
+    free(run->client_errors);
+    free(run->client_warnings);
+    json_decref(run->client_json);
     free_samples(run);
     free(run->lat);
     free(run->at);

@@ -65,6 +65,47 @@ typedef struct rpt_token_settings {
     int64_t slo_e2e_ns;
 } rpt_token_settings;
 
+/* One kind of failure the HTTP client counted ("client"."errors" in results.json):
+ * the status key ("timeout", "reset", ...) and its count. */
+typedef struct rpt_client_error {
+    const char *kind;
+    uint64_t count;
+} rpt_client_error;
+
+/* What the HTTP client of a `--sut kserve|openai` run did ("client" in results.json,
+ * docs/http.md). present is false for a run without the object (every other run, and
+ * files older than it); a missing member reads as 0, "" or no entries. Strings and
+ * arrays live as long as the run. */
+typedef struct rpt_client_info {
+    bool present;
+    const char *protocol;        /* "KServe v2 JSON", "OpenAI chat (stream)", ... */
+    const char *url;
+    uint64_t connections, io_threads, pipeline;
+    uint64_t requests_submitted, requests_sent, responses, throttled, bad_bodies;
+    const rpt_client_error *errors; /* in the file's order */
+    size_t n_errors;
+    uint64_t responses_4xx, responses_5xx; /* answers with an error status */
+    uint64_t send_delay_count;   /* send delay: issue to the request's last byte written */
+    int64_t send_delay_p50_ns, send_delay_p99_ns, send_delay_max_ns;
+    int64_t late_threshold_ns;   /* a send later than this is late (1 ms) */
+    double sent_late_share;      /* fraction of the requests sent late */
+    double requested_per_s, sent_per_s, completed_per_s; /* 1/s */
+    double wall_s, cpu_process_s;
+    double io_busy_max;          /* the busiest I/O thread's CPU over the wall time */
+    uint64_t connections_opened, reconnects;
+    const char *first_error;     /* "" when none */
+    /* OpenAI: "client"."tokens" (has_tokens false without it). */
+    bool has_tokens;
+    uint64_t n_tokens_from_usage, n_tokens_from_chunks; /* samples */
+    uint64_t output_tokens;
+    uint64_t itl_count;          /* gaps between content chunks, pooled */
+    int64_t itl_p50_ns, itl_p99_ns;
+    int64_t ttft_from_send_p50_ns, ttft_from_send_p99_ns;
+    /* Each "the client may be limiting this result: ..." line, as recorded. */
+    const char *const *warnings;
+    size_t n_warnings;
+} rpt_client_info;
+
 /* What results.json says about a run (schema loadgen-results 1, docs/logs.md). Every
  * pointer points into the rpt_run and lives as long as it. */
 typedef struct rpt_run_info {
@@ -100,6 +141,8 @@ typedef struct rpt_run_info {
     /* The token settings (meaningful when results.tokens.applies). Last, so that the
      * members above keep their offsets. */
     rpt_token_settings token_settings;
+    /* The HTTP client's record (present only for HTTP runs). Last, as above. */
+    rpt_client_info client;
 } rpt_run_info;
 
 typedef struct rpt_run rpt_run;

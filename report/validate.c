@@ -353,6 +353,35 @@ static void check_validity(const rpt_run_info *in, rpt_validation *v, recs *rc, 
     }
 }
 
+/* An HTTP run whose client warned that it may be the limit (docs/http.md, "Client
+ * health"): the validity finding says so, and a VALID run is then only usable with
+ * caveats, since its figures may be the client's rather than the server's. */
+static void check_client(const rpt_run_info *in, rpt_validation *v, recs *rc)
+{
+    const rpt_client_info *c = &in->client;
+    if (!c->present || !c->n_warnings)
+        return;
+    char what[RPT_TEXT_MAX] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < c->n_warnings && used < sizeof what; i++)
+        used += (size_t)snprintf(what + used, sizeof what - used, "%s%s", i ? "; " : "",
+                                 c->warnings[i]);
+    /* Appended to the finding, cut at its size as every finding is. */
+    char add[RPT_TEXT_MAX + 64];
+    snprintf(add, sizeof add, " The client may be limiting this result: %s.", what);
+    char *f = v->checks[RPT_CHECK_VALIDITY].finding;
+    size_t len = strlen(f), n = strlen(add);
+    if (n > RPT_TEXT_MAX - 1 - len)
+        n = RPT_TEXT_MAX - 1 - len;
+    memcpy(f + len, add, n);
+    f[len + n] = '\0';
+    if (v->checks[RPT_CHECK_VALIDITY].status == RPT_PASS)
+        v->checks[RPT_CHECK_VALIDITY].status = RPT_WARN;
+    rec(rc, RPT_WARN, "The client may be limiting this result: %s. Act on the warning "
+        "(docs/http.md, \"Client health\") and run again before trusting the figures as "
+        "the server's.", c->warnings[0]);
+}
+
 static void check_sample_size(const rpt_run_info *in, rpt_validation *v, recs *rc,
                               double rate)
 {
@@ -1039,6 +1068,7 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
     double rate = secs > 0 ? (double)r->queries_issued / secs : 0;
 
     check_validity(in, v, rc, rate);
+    check_client(in, v, rc);
     check_sample_size(in, v, rc, rate);
     if (in->has_samples) {
         /* Offline's latencies are completion times since the start: no percentile of

@@ -285,7 +285,7 @@ void openai_handle(conn *c, serve_endpoint ep, const char *body, size_t blen, ui
     serve_stream *s = &c->st;
     memset(s, 0, sizeof *s);
     s->chat = chat;
-    s->usage = usage;
+    s->usage = usage && !cfg->omit_usage_event;
     s->ntok = n;
     s->prompt_tokens = prompt;
     s->t0_ns = t0;

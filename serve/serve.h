@@ -62,6 +62,10 @@ typedef struct serve_config {
     uint64_t len_a, len_b;     /* FIXED: len_a; UNIFORM: [len_a, len_b] */
     double len_mean, len_sigma;/* LOGNORMAL */
     uint64_t default_max_tokens; /* SERVE_LEN_MAX_TOKENS without max_tokens: 16 */
+    /* Streams never carry the usage event, whatever stream_options.include_usage asks:
+     * a server that ignores it, whose clients must count the token events. Plain
+     * answers keep their usage. Default false. */
+    bool omit_usage_event;
 
     /* Faults: fraction of inference requests (infer, completions, chat) per fault; their
      * sum is at most 1. Health, metadata and model lists are never faulted. */

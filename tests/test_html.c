@@ -399,3 +399,34 @@ Test(html, large_run_stays_small, TU_TMP, .timeout = 120)
     free(big);
     free(small);
 }
+
+/* An HTTP run's Client section: its warnings first, as a list, escaped; its figures in a
+ * table; a run without a client object has none (server_run_has_every_chart...). */
+Test(html, client_section_shows_warnings_escaped, TU_TMP, .timeout = 60)
+{
+    tu_short_run("s", "Server", "1");
+    static const char *const warns[] = {"<script>alert(1)</script> & more"};
+    tu_add_client(tu_in_tmp("s"), warns, 1);
+    tu_proc p;
+    RUN(&p, "report", "s", "--html", "r.html");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
+    /* The server's URL is text of the Client paragraph, nothing the page loads or links:
+     * blank it, then the page passes every check. */
+    char *u = strstr(html, "<p>Client (OpenAI completions, streamed, http://127.0.0.1:9/v1;");
+    cr_assert_not_null(u, "no Client paragraph");
+    memset(strstr(u, "http://"), 'x', strlen("http://"));
+    check_page(html);
+    const char *w = strstr(html, "<li>WARNING: the client may be limiting this result: "
+                                 "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</li>");
+    cr_assert_not_null(w, "no escaped warning");
+    cr_expect_null(strstr(html, "<script>alert"), "raw script in the page");
+    const char *tab = strstr(html, "<th>client figure</th><th>value</th>");
+    cr_assert_not_null(tab);
+    cr_expect_lt(w, tab);
+    cr_expect(strstr(html, "<td>failures</td><td>timeout 2, HTTP 5xx 5</td>"), "no failures row");
+    cr_expect(strstr(html, "<td>TTFT from the send</td><td>p50 20.10 ms, p99 20.60 ms</td>"),
+              "no TTFT row");
+    free(html);
+}

@@ -1,15 +1,22 @@
 /* test_openai.c: the OpenAI-compatible SUT (net/openai.c) end to end through lg_run_test
  * against the test server, started in this process on 127.0.0.1 port 0 and always
  * stopped: streamed completions and chat measured against the server's configured time
- * to first token and time per token (TTFT, TPOT, the pooled inter-token gaps), n_tokens
- * from usage, plain answers, the accuracy log's generated text, every fault of a stream
+ * to first token and time per token (TTFT, TPOT, the pooled inter-token gaps), every
+ * scenario and the accuracy mode, n_tokens from usage and from the chunk count, plain
+ * answers, the accuracy log's generated text, every fault of a stream
  * ending its sample once with its named status, the readiness gate; and `loadgen run
- * --sut openai` as a program. */
+ * --sut openai` as a program, Ctrl-C in the middle of an HTTP run (OpenAI and KServe)
+ * included. */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "net/openai.h"
 #include "serve/serve.h"
@@ -154,6 +161,161 @@ Test(openai, plain_and_streamed_answers_log_the_generated_text, .init = tu_tmp_i
         net_openai_destroy(o);
     }
     serve_stop(srv);
+}
+
+/* ---------------------------------------------------------------- scenarios */
+
+/* Short settings of every scenario, in token mode (MLPerf's: TTFT and TPOT recorded). */
+static void scenario_settings(lg_settings *s, lg_scenario sc, lg_mode mode)
+{
+    lg_settings_default(s);
+    s->scenario = sc;
+    s->mode = mode;
+    s->min_duration_ms = 300;
+    s->min_query_count = 40;
+    s->server_target_qps = 200;
+    s->offline_expected_qps = 400;
+    s->multi_stream_samples_per_query = 4;
+    s->single_stream_expected_latency_ns = 2e6;
+    s->multi_stream_expected_latency_ns = 4e6;
+    s->use_token_latencies = true;
+}
+
+static lg_results run_settings(net_openai *o, const lg_settings *s, const char *dir)
+{
+    lg_sut sut = net_openai_sut(o);
+    lg_qsl qsl = net_openai_qsl(o);
+    lg_log_settings log;
+    lg_log_settings_default(&log);
+    log.outdir = tu_in_tmp(dir);
+    lg_results r;
+    cr_assert_eq(lg_run_test(s, &sut, &qsl, &log, &r), 0, "%s", lg_last_error());
+    return r;
+}
+
+/* Every scenario in performance mode, then in accuracy mode, plain or streamed: every
+ * sample answered once with its 4 tokens (from usage), the token figures recorded, the
+ * accuracy log holding each sample's text once. */
+static void every_scenario(bool stream)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.threads = 2;
+    sc.tpot_ms = 0.2;
+    serve_server *srv = srv_start(&sc);
+    net_openai *o = oai_start(serve_port(srv), write_dataset("e.jsonl", 40, false, 4), false,
+                              stream, 5000);
+    const lg_scenario all[] = {LG_SINGLE_STREAM, LG_MULTI_STREAM, LG_SERVER, LG_OFFLINE};
+    uint64_t issued = 0;
+    for (int i = 0; i < 8; i++) {
+        lg_scenario scen = all[i % 4];
+        bool acc = i >= 4;
+        const char *name = lg_scenario_name(scen);
+        lg_settings s;
+        scenario_settings(&s, scen, acc ? LG_MODE_ACCURACY : LG_MODE_PERFORMANCE);
+        char dir[32];
+        snprintf(dir, sizeof dir, "%s%d", acc ? "acc" : "perf", i % 4);
+        lg_results r = run_settings(o, &s, dir);
+        issued += r.samples_issued;
+        cr_assert_gt(r.samples_issued, 0, "%s", name);
+        cr_assert_eq(r.samples_completed, r.samples_issued, "%s: %s", name,
+                     net_openai_first_error(o));
+        cr_assert_eq(r.samples_failed + r.samples_timed_out, 0, "%s", name);
+        cr_assert_eq(r.duplicate_completions + r.unknown_completions + r.late_completions, 0);
+        cr_assert(r.tokens.applies, "%s", name);
+        cr_assert_eq(r.tokens.samples_with_tokens, r.samples_issued, "%s", name);
+        cr_assert_eq(r.tokens.output_tokens, 4 * r.samples_issued, "%s", name);
+        cr_assert_eq(r.tokens.ttft.count, r.samples_issued, "%s", name);
+        cr_assert_eq(r.tokens.tpot.count, r.samples_issued, "%s", name);
+        cr_assert_gt(r.tokens.ttft.p50_ns, 0, "%s", name);
+        cr_assert_eq(r.tokens.first_token_duplicates + r.tokens.missing_first_token +
+                         r.tokens.n_tokens_zero + r.tokens.n_tokens_one, 0, "%s", name);
+        if (acc) {
+            cr_assert_eq(r.samples_issued, 40, "%s: every sample once", name);
+            check_text(dir, 40);
+        } else {
+            /* Short runs miss early stopping and Offline's duration; nothing else. */
+            unsigned allowed = LG_INVALID_EARLY_STOPPING | LG_INVALID_MIN_DURATION |
+                               LG_INVALID_PERF_CONSTRAINT;
+            cr_assert_eq(r.invalid_reasons & ~allowed, 0, "%s INVALID (%x)", name,
+                         r.invalid_reasons);
+        }
+    }
+    net_openai_stats st;
+    net_openai_stats_get(o, &st);
+    cr_assert_eq(st.completed, issued);
+    cr_assert_eq(st.tokens_from_usage, issued, "the server always sends usage");
+    cr_assert_eq(st.tokens_from_chunks, 0);
+    cr_assert_eq(st.output_tokens, 4 * issued);
+    if (stream)
+        cr_assert_eq(st.itl.count, 3 * issued, "3 gaps between 4 chunks");
+    net_openai_destroy(o);
+    serve_stop(srv);
+}
+
+Test(openai, every_scenario_and_accuracy_plain, .init = tu_tmp_init, .fini = tu_tmp_fini,
+     .timeout = 120)
+{
+    every_scenario(false);
+}
+
+Test(openai, every_scenario_and_accuracy_streamed, .init = tu_tmp_init, .fini = tu_tmp_fini,
+     .timeout = 120)
+{
+    every_scenario(true);
+}
+
+/* A server that never sends the usage event (serve_config.omit_usage_event): the SUT
+ * counts the content chunks instead, for every sample, and so does the program's
+ * client object (n_tokens_source.chunks). */
+Test(openai, without_usage_n_tokens_is_the_chunk_count, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.omit_usage_event = true;
+    sc.tpot_ms = 0.5;
+    serve_server *srv = srv_start(&sc);
+    net_openai *o = oai_start(serve_port(srv), write_dataset("u.jsonl", 20, true, 6), true,
+                              true, 5000);
+    lg_results r = run(o, LG_SERVER, LG_MODE_PERFORMANCE, 100, "nousage");
+    cr_assert_eq(r.samples_completed, r.samples_issued);
+    cr_assert_eq(r.samples_failed, 0, "%s", net_openai_first_error(o));
+    cr_assert_eq(r.tokens.samples_with_tokens, r.samples_issued);
+    cr_assert_eq(r.tokens.output_tokens, 6 * r.samples_issued, "6 content chunks each");
+    net_openai_stats st;
+    net_openai_stats_get(o, &st);
+    cr_assert_eq(st.tokens_from_usage, 0);
+    cr_assert_eq(st.tokens_from_chunks, r.samples_issued);
+    net_openai_destroy(o);
+    /* The program, against the same server: the client object says where n_tokens came
+     * from. */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    tu_proc p;
+    RUN(&p, "run", "--sut", "openai", "--url", url, "--model-name", "model", "--api", "chat",
+        "--stream", "--dataset", tu_in_tmp("u.jsonl"), "--scenario", "Offline",
+        "--target-qps", "200", "--min-duration-ms", "200", "--use-token-latencies", "--out",
+        "o", "--no-progress");
+    cr_assert(p.code == 0 || p.code == 1, "exit %d: %s", p.code, p.err);
+    cr_assert(strstr(p.out, "n_tokens from usage for 0 samples, from the chunk count for "),
+              "%s", p.out);
+    tu_proc_free(&p);
+    serve_stop(srv);
+    char *text = tu_slurp(tu_in_tmp("o/results.json"), NULL);
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_int_t issued = json_integer_value(
+        json_object_get(json_object_get(root, "counts"), "samples_issued"));
+    json_t *t = json_object_get(json_object_get(root, "client"), "tokens");
+    json_t *src = json_object_get(t, "n_tokens_source");
+    cr_assert_gt(issued, 0);
+    cr_assert_eq(json_integer_value(json_object_get(src, "usage")), 0);
+    cr_assert_eq(json_integer_value(json_object_get(src, "chunks")), issued);
+    cr_assert_eq(json_integer_value(json_object_get(t, "output_tokens")), 6 * issued);
+    json_decref(root);
+    free(text);
 }
 
 /* A Server run against a server injecting fault f to a fraction of the streams; every
@@ -319,4 +481,138 @@ Test(openai_cli, flags_of_the_other_sut_are_refused, .init = tu_tmp_init,
                   cases[i].says);
         tu_proc_free(&p);
     }
+}
+
+/* ---------------------------------------------------------------- Ctrl-C */
+
+/* Starts the program in tu_tmp with argv (argv[0] ignored), its output to tu_tmp/.spawn.
+ * The path is resolved here, before the child changes folder: a relative LOADGEN_BIN
+ * means the parent's folder. */
+static pid_t spawn(const char *const *argv)
+{
+    const char *prog = tu_program();
+    char out[256];
+    snprintf(out, sizeof out, "%s/.spawn", tu_tmp);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || chdir(tu_tmp) != 0)
+            _exit(127);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(prog, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for pid at most seconds; its wait status, or -1 after killing it. */
+static int wait_for(pid_t pid, double seconds)
+{
+    for (int i = 0; i < (int)(seconds * 100); i++) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return st;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+/* An HTTP run stopped by SIGINT after about 1 s, with requests in flight on a slow
+ * server: exit 1 (INVALID, aborted; docs/cli.md), the five files and nothing else, every
+ * issued sample accounted for, and the client object written. */
+static void check_sigint(const char *const *argv, const char *dir)
+{
+    pid_t pid = spawn(argv);
+    usleep(1000000);
+    cr_assert_eq(kill(pid, SIGINT), 0);
+    int st = wait_for(pid, 30);
+    char *log = tu_slurp(tu_in_tmp(".spawn"), NULL);
+    cr_assert_neq(st, -1, "no exit within 30 s of SIGINT: %s", log);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d: %s", st, log);
+    static const char *const files[] = {"mlperf_log_summary.txt", "mlperf_log_detail.txt",
+                                        "mlperf_log_accuracy.json", "results.json",
+                                        "samples.bin"};
+    char path[512];
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        cr_expect(tu_exists(tu_in_tmp(path)), "%s was not written: %s", path, log);
+    }
+    DIR *d = opendir(tu_in_tmp(dir));
+    cr_assert_not_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        cr_expect_null(strstr(e->d_name, ".tmp."), "left behind: %s", e->d_name);
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    }
+    closedir(d);
+    cr_expect_eq(n, 5, "%zu entries in %s", n, dir);
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_error_t je;
+    json_t *j = json_load_file(tu_in_tmp(path), 0, &je);
+    cr_assert_not_null(j, "%s: %s", path, je.text);
+    cr_expect(json_is_true(json_object_get(j, "aborted")));
+    cr_expect(json_is_false(json_object_get(j, "valid")));
+    json_t *c = json_object_get(j, "counts");
+#define COUNT(k) json_integer_value(json_object_get(c, k))
+    json_int_t issued = COUNT("samples_issued");
+    cr_expect_gt(issued, 0);
+    cr_expect_eq(issued, COUNT("samples_completed") + COUNT("samples_failed") +
+                             COUNT("samples_timed_out"),
+                 "issued %lld, completed %lld, failed %lld, timed out %lld", (long long)issued,
+                 (long long)COUNT("samples_completed"), (long long)COUNT("samples_failed"),
+                 (long long)COUNT("samples_timed_out"));
+    /* Requests still in flight 1 s after the signal (LG_ABORT_GRACE_MS) are counted as
+     * timed out, and the client cancels each of them. */
+    json_int_t cut = COUNT("samples_timed_out");
+#undef COUNT
+    cr_expect_gt(cut, 0, "the server's delay should leave requests in flight");
+    json_t *cl = json_object_get(j, "client");
+    cr_expect(json_is_object(cl), "no client object: %s", log);
+    cr_expect_eq(json_integer_value(json_object_get(cl, "requests_submitted")), issued);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(cl, "errors"), "canceled")),
+                 cut);
+    json_decref(j);
+    free(log);
+}
+
+Test(openai_cli, sigint_during_a_stream_writes_complete_files, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 90)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.ttft_ms = 1500; /* every request still waiting for its first token at the signal */
+    sc.tpot_ms = 5;
+    serve_server *srv = srv_start(&sc);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    const char *ds = write_dataset("p.jsonl", 20, false, 8);
+    const char *const argv[] = {"loadgen", "run", "--sut", "openai", "--url", url,
+                                "--model-name", "model", "--stream", "--dataset", ds,
+                                "--scenario", "Server", "--target-qps", "20",
+                                "--min-duration-ms", "60000", "--use-token-latencies",
+                                "--out", "o", "--no-progress", NULL};
+    check_sigint(argv, "o");
+    serve_stop(srv);
+}
+
+Test(openai_cli, sigint_during_a_kserve_run_writes_complete_files, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 90)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.service_us = 1500000;
+    serve_server *srv = srv_start(&sc);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", serve_port(srv));
+    const char *const argv[] = {"loadgen", "run", "--sut", "kserve", "--url", url,
+                                "--model-name", "model", "--input-shape", "1,8",
+                                "--scenario", "Server", "--target-qps", "20",
+                                "--min-duration-ms", "60000", "--out", "k", "--no-progress",
+                                NULL};
+    check_sigint(argv, "k");
+    serve_stop(srv);
 }

@@ -23,6 +23,7 @@
 
 #include "report/internal.h"
 #include "report/report.h"
+#include "serve/serve.h"
 #include "tests/testutil.h"
 
 /* ---- helpers (the shared ones are in tests/testutil.h) -------------------------- */
@@ -642,4 +643,144 @@ Test(report, token_repetition_sets_compare_ttft_tpot_and_tokens_per_second, TU_T
     const char *row = strstr(p.out, "\ntpot_p99 ");
     cr_expect(row && strstr(row, "+"), "%s", p.out);
     tu_proc_free(&p);
+}
+
+/* ---- the HTTP client's record ---------------------------------------------------------- */
+
+/* A real OpenAI run against the test server (in this process, port 0): its Client
+ * section holds what results.json's client object says, failures by kind included. */
+Test(report, an_http_run_gets_its_client_section, TU_TMP, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.ttft_ms = 2;
+    sc.tpot_ms = 1;
+    sc.fault_fraction[SERVE_FAULT_ERROR] = 0.1;
+    serve_server *srv;
+    char err[256];
+    cr_assert_eq(serve_start(&sc, &srv, err, sizeof err), 0, "%s", err);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    FILE *f = fopen(tu_in_tmp("p.jsonl"), "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 20; i++)
+        fprintf(f, "{\"prompt\":\"prompt %d\",\"max_tokens\":4}\n", i);
+    fclose(f);
+    tu_proc p;
+    RUN(&p, "run", "--sut", "openai", "--url", url, "--model-name", "model", "--stream",
+        "--dataset", "p.jsonl", "--scenario", "Server", "--target-qps", "100",
+        "--min-duration-ms", "400", "--use-token-latencies", "--out", "h", "--no-progress");
+    cr_assert(p.code == 0 || p.code == 1, "exit %d: %s", p.code, p.err);
+    tu_proc_free(&p);
+    serve_stop(srv);
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", tu_in_tmp("h"));
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_t *c = json_object_get(root, "client");
+    cr_assert_not_null(c);
+    long long sent = json_integer_value(json_object_get(c, "requests_sent"));
+    long long n5 = json_integer_value(json_object_get(json_object_get(c, "responses_by_class"),
+                                                      "5xx"));
+    cr_assert_gt(n5, 0, "10%% of the answers are HTTP 500");
+    json_decref(root);
+    const char *dirs[] = {tu_in_tmp("h")};
+    char *md = report_md(dirs, 1);
+    char want[256];
+    snprintf(want, sizeof want, "Client (OpenAI completions, streamed, %s; 8 connections on 1 "
+             "I/O thread, pipeline 1; definitions in docs/http.md):", url);
+    cr_expect(strstr(md, want), "no '%s' in\n%s", want, md);
+    snprintf(want, sizeof want, "| requests | submitted %lld, sent %lld, answered %lld, ", sent,
+             sent, sent);
+    cr_expect(strstr(md, want), "no '%s' in\n%s", want, md);
+    snprintf(want, sizeof want, "| failures | HTTP 5xx %lld |", n5);
+    cr_expect(strstr(md, want), "no '%s' in\n%s", want, md);
+    cr_expect(strstr(md, "| first failure | HTTP 500: "), "%s", md);
+    cr_expect(strstr(md, "| rate (requested, sent, completed) | 100.0/s, "), "%s", md);
+    cr_expect(strstr(md, "| connections | opened 8, reconnects 0 |"), "%s", md);
+    cr_expect(strstr(md, "| output tokens | "), "%s", md);
+    cr_expect(strstr(md, "n_tokens from usage for "), "%s", md);
+    cr_expect(strstr(md, "| ITL (gaps between content chunks, pooled) | p50 "), "%s", md);
+    /* After the run's figures and tokens, before the next section. */
+    char *det = section(md, "Detailed Results");
+    cr_assert_not_null(det);
+    cr_expect_lt(strstr(det, "Tokens ("), strstr(det, "Client ("));
+    free(det);
+    free(md);
+}
+
+/* A hand-written client object: every figure in its place and unit, each warning first
+ * and escaped as all text is; a partial object (older or damaged) still renders; a run
+ * without the object has no client text at all. */
+Test(report, client_warnings_come_first_and_are_escaped, TU_TMP, .timeout = 60)
+{
+    tu_short_run("s", "Server", "1");
+    tu_short_run("plain", "Server", "1");
+    static const char *const warns[] = {"issue lag <b>*high*</b>", "second | warning"};
+    tu_add_client(tu_in_tmp("s"), warns, 2);
+    const char *dirs[] = {tu_in_tmp("s")};
+    char *md = report_md(dirs, 1);
+    const char *w1 = strstr(md, "- WARNING: the client may be limiting this result: issue lag "
+                                "&lt;b&gt;\\*high\\*&lt;/b&gt;\n");
+    const char *w2 = strstr(md, "- WARNING: the client may be limiting this result: second | "
+                                "warning\n");
+    const char *tab = strstr(md, "| client figure | value |");
+    cr_assert(w1 && w2 && tab, "%s", md);
+    cr_expect_lt(w1, w2);
+    cr_expect_lt(w2, tab, "the warnings come before the figures");
+    static const char *const rows[] = {
+        "| requests | submitted 100, sent 100, answered 98, throttled (429) 0 |",
+        "| failures | timeout 2, HTTP 5xx 5 |",
+        "| first failure | HTTP 500: injected error |",
+        "| send delay (issue to the last byte written) | p50 20.60 us, p99 218.0 us, "
+        "max 2.680 ms |",
+        "| sent more than 1.000 ms late | 3.00% of the requests |",
+        "| rate (requested, sent, completed) | 200.0/s, 199.5/s, 198.0/s |",
+        "| CPU | process 0.25 s in 0.50 s; busiest I/O thread 4% of a core |",
+        "| connections | opened 8, reconnects 1 |",
+        "| output tokens | 720; n_tokens from usage for 90 samples, from the chunk count for "
+        "3 |",
+        "| ITL (gaps between content chunks, pooled) | p50 1.990 ms, p99 2.140 ms (n = 651) |",
+        "| TTFT from the send | p50 20.10 ms, p99 20.60 ms |",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        cr_expect(strstr(md, rows[i]), "no row '%s' in\n%s", rows[i], md);
+    free(md);
+    /* Partial: warnings alone. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", tu_in_tmp("s"));
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root);
+    json_object_set_new(root, "client", json_pack("{s:[s], s:s}", "warnings", "alone",
+                                                  "errors", "not an object"));
+    cr_assert_eq(json_dump_file(root, path, 0), 0);
+    json_decref(root);
+    md = report_md(dirs, 1);
+    cr_expect(strstr(md, "Client (HTTP, unknown URL; 0 connections on 0 I/O threads"), "%s", md);
+    cr_expect(strstr(md, "- WARNING: the client may be limiting this result: alone\n"), "%s", md);
+    cr_expect(strstr(md, "| failures | none |"), "%s", md);
+    cr_expect(strstr(md, "| send delay (issue to the last byte written) | n/a (nothing sent) |"),
+              "%s", md);
+    cr_expect_null(strstr(md, "output tokens"), "no tokens object, no token rows");
+    free(md);
+    /* A repetition set: one Client section per run, named by its folder. */
+    mkdir(tu_in_tmp("set"), 0755);
+    tu_short_run("set/rep-1", "Server", "1");
+    tu_short_run("set/rep-2", "Server", "2");
+    static const char *const one[] = {"only rep-2"};
+    tu_add_client(tu_in_tmp("set/rep-2"), one, 1);
+    const char *set[] = {tu_in_tmp("set")};
+    md = report_md(set, 1);
+    cr_expect_null(strstr(md, "Client of rep-1"), "rep-1 has no client object");
+    const char *c2 = strstr(md, "Client of rep-2 (OpenAI completions, streamed, ");
+    cr_expect(c2 && strstr(c2, "- WARNING: the client may be limiting this result: only rep-2"),
+              "%s", md);
+    free(md);
+    const char *plain[] = {tu_in_tmp("plain")};
+    md = report_md(plain, 1);
+    cr_expect_null(strstr(md, "Client"), "%s", md);
+    cr_expect_null(strstr(md, "client figure"), "%s", md);
+    free(md);
 }

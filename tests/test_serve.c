@@ -1285,7 +1285,7 @@ Test(serve, the_program_serves_until_sigterm_then_prints_its_counters, .timeout 
         close(out[0]);
         close(out[1]);
         execl(tu_program(), "loadgen", "serve", "--port", "0", "--threads", "2",
-              "--tpot-ms", "1", (char *)NULL);
+              "--tpot-ms", "1", "--no-usage-event", (char *)NULL);
         _exit(127);
     }
     close(out[1]);
@@ -1308,7 +1308,8 @@ Test(serve, the_program_serves_until_sigterm_then_prints_its_counters, .timeout 
     resp p;
     bool ok = post((uint16_t)port, "/v1/chat/completions",
                    "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":6,"
-                   "\"stream\":true}", &p);
+                   "\"stream\":true,\"stream_options\":{\"include_usage\":true}}", &p);
+    /* --no-usage-event: no usage event although the request asks for one. */
     if (ok)
         check_stream(&p, true, false, 6);
     resp_free(&p);
@@ -1367,7 +1368,8 @@ Test(serve, bad_flags_exit_2_naming_the_flag, .timeout = 60)
     const char *flags[] = {"--port", "--host", "--threads", "--seed", "--model",
                            "--max-request-bytes", "--output-elems", "--service-us",
                            "--service-dist", "--ttft-ms", "--tpot-ms", "--output-tokens",
-                           "--default-max-tokens", "--fail-fraction", "--fail-status",
+                           "--default-max-tokens", "--no-usage-event", "--fail-fraction",
+                           "--fail-status",
                            "--throttle-fraction", "--retry-after", "--reset-fraction",
                            "--stall-fraction", "--malformed-json-fraction",
                            "--malformed-sse-fraction", "--truncate-fraction",

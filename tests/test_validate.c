@@ -506,6 +506,45 @@ Test(validate, a_run_without_tokens_has_no_token_findings, TU_TMP, .timeout = 60
     tu_proc_free(&p);
 }
 
+/* An HTTP run whose client warned: the validity finding says the client may be the
+ * limit, a VALID run is only usable with caveats, and a recommendation says to act on the
+ * warning; a client object without warnings changes nothing. */
+Test(validate, client_warnings_are_a_finding_and_a_recommendation, TU_TMP, .timeout = 60)
+{
+    tu_short_run("s", "Server", "1");
+    tu_short_run("q", "Server", "1");
+    static const char *const warns[] = {"an I/O thread used 97% of a core: raise --io-threads"};
+    tu_add_client(tu_in_tmp("s"), warns, 1);
+    tu_add_client(tu_in_tmp("q"), NULL, 0);
+    rpt_run *run;
+    char err[256];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("s"), &run, err, sizeof err), 0, "%s", err);
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    const rpt_check *c = &v.checks[RPT_CHECK_VALIDITY];
+    cr_expect(strstr(c->finding, " The client may be limiting this result: an I/O thread used "
+                                 "97% of a core: raise --io-threads."), "%s", c->finding);
+    if (v.valid)
+        cr_expect_eq(c->status, RPT_WARN, "VALID but the client warned: a caveat");
+    else
+        cr_expect_eq(c->status, RPT_FAIL);
+    cr_expect_neq(v.verdict, RPT_TRUSTWORTHY);
+    bool rec = false;
+    for (size_t i = 0; i < v.n_recommendations; i++)
+        rec = rec || strstr(v.recommendations[i], "The client may be limiting this result: an "
+                                                  "I/O thread used 97% of a core");
+    cr_expect(rec, "no recommendation for the client's warning");
+    rpt_run_destroy(run);
+    tu_proc p;
+    RUN(&p, "validate", "s");
+    cr_expect(strstr(p.out, "The client may be limiting this result: an I/O thread"), "%s",
+              p.out);
+    tu_proc_free(&p);
+    RUN(&p, "validate", "q");
+    cr_expect_null(strstr(p.out, "client"), "%s", p.out);
+    tu_proc_free(&p);
+}
+
 Test(validate, options_are_checked, .timeout = 10)
 {
     rpt_validate_opts o;

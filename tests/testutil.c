@@ -1,5 +1,6 @@
 /* testutil.c: see testutil.h. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -222,4 +223,40 @@ void tu_samples_to_v2(const char *path)
     free(b);
     cr_assert_eq(fclose(f), 0);
     free(rec);
+}
+
+void tu_add_client(const char *dir, const char *const *warnings, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s: %s", path, je.text);
+    json_t *c = json_pack(
+        "{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:{s:i}, s:{s:i, s:i},"
+        " s:{s:i, s:i, s:i, s:i}, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:s}",
+        "protocol", "OpenAI completions, streamed", "url", "http://127.0.0.1:9/v1",
+        "connections", 8, "io_threads", 1, "pipeline", 1, "requests_submitted", 100,
+        "requests_sent", 100, "responses", 98, "throttled", 0, "bad_bodies", 0,
+        "errors", "timeout", 2, "responses_by_class", "2xx", 93, "5xx", 5,
+        "send_delay_ns", "count", 100, "p50", 20600, "p99", 218000, "max", 2680000,
+        "late_threshold_ns", 1000000, "sent_late_share", 0.03, "requested_per_s", 200.0,
+        "sent_per_s", 199.5, "completed_per_s", 198.0, "wall_s", 0.5, "cpu_process_s", 0.25,
+        "io_busy_max", 0.04, "connections_opened", 8, "reconnects", 1, "first_error",
+        "HTTP 500: injected error");
+    cr_assert_not_null(c);
+    json_object_set_new(c, "tokens", json_pack("{s:{s:i, s:i}, s:i, s:{s:i, s:i, s:i},"
+                                               " s:{s:i, s:i, s:i}}",
+                                               "n_tokens_source", "usage", 90, "chunks", 3,
+                                               "output_tokens", 720, "itl_ns", "count", 651,
+                                               "p50", 1990000, "p99", 2140000,
+                                               "ttft_from_send_ns", "count", 93, "p50",
+                                               20100000, "p99", 20600000));
+    json_t *w = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(w, json_string(warnings[i]));
+    json_object_set_new(c, "warnings", w);
+    json_object_set_new(root, "client", c);
+    cr_assert_eq(json_dump_file(root, path, JSON_INDENT(2)), 0);
+    json_decref(root);
 }

@@ -56,6 +56,12 @@ void tu_samples_to_v1(const char *path);
  * token fields), as builds before version 3 wrote it. */
 void tu_samples_to_v2(const char *path);
 
+/* Adds a hand-written "client" object (an HTTP run's, docs/http.md: an OpenAI stream with
+ * 5 answers failed with HTTP 500 and 2 timeouts) to DIR/results.json, with the n
+ * warnings given; the older files' shape, with no such object, is what tu_short_run
+ * writes. Fails the test when the file cannot be read or written. */
+void tu_add_client(const char *dir, const char *const *warnings, size_t n);
+
 /* A report document as Markdown, in memory from malloc (the caller frees it); fails the
  * test when it cannot be written. */
 struct rpt_doc;
