@@ -1745,10 +1745,13 @@ static void check_power_window(lg_scenario sc, uint64_t min_query_count)
     json_t *e = load_detail(R.dir);
     int64_t b = power_ms(dstr(e, "power_begin")), en = power_ms(dstr(e, "power_end"));
     int64_t issue = g_first_issue_wall_ms, dur = R.r.duration_ns / 1000000;
-    cr_expect(b >= issue - 3 && b <= issue + 1,
+    /* The pass stamps power_begin just before its first issue call; on a busy machine
+     * (sanitizer builds beside other work) the gap has reached 6 ms, so allow 50. A
+     * stamp taken at the load of the sample set or at the end would be far outside. */
+    cr_expect(b >= issue - 50 && b <= issue + 1,
               "%s: power_begin %s is %lld ms away from the first issue call", sc_name(sc),
               dstr(e, "power_begin"), (long long)(b - issue));
-    cr_expect(en >= issue + dur - 3 && en <= issue + dur + 5,
+    cr_expect(en >= issue + dur - 50 && en <= issue + dur + 5,
               "%s: power_end %s is %lld ms away from the first issue + the run's %lld ms",
               sc_name(sc), dstr(e, "power_end"), (long long)(en - issue - dur),
               (long long)dur);
