@@ -10,8 +10,9 @@
  * chunk parsers, token reports, lg_complete), in requests per second per client core.
  * Prints one line per figure:
  *   bench_http figure=<name> value=<number> unit=<unit> [details]
- * Usage: bench_http [--quick] [--seconds S] [--rounds N] [--streams]
- * (--streams: only the two stream figures, which need no nginx)
+ * Usage: bench_http [--quick] [--seconds S] [--rounds N] [--streams | --server]
+ * (--streams: only the two stream figures, which need no nginx; --server: only wrk at
+ * 32 connections and the open-loop Server runs)
  * Needs nginx and wrk (`sh scripts/setup.sh bench`); says so and exits 0 without them. */
 #include <errno.h>
 #include <math.h>
@@ -137,11 +138,19 @@ typedef struct ours {
     double per_s;   /* completed samples per second */
     bool valid;
     int64_t p99_ns;
+    double issue_cpu_share; /* the issuing (calling) thread's CPU time / wall time */
     net_health h;
 } ours;
 
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static ours run_ours(const net_url *url, unsigned conns, lg_scenario sc, double qps,
-                     int seconds)
+                     int seconds, int64_t spin_ns)
 {
     ours o = {0};
     net_kserve_config k;
@@ -163,13 +172,18 @@ static ours run_ours(const net_url *url, unsigned conns, lg_scenario sc, double 
     s.min_duration_ms = (uint64_t)seconds * 1000;
     s.server_target_qps = qps;
     s.offline_expected_qps = qps;
+    s.issue_spin_ns = spin_ns;
+    s.issue_batch_ns = spin_ns ? 0 : 100000; /* as the program runs a network SUT */
     lg_sut sut = net_kserve_sut(ks);
     lg_qsl qsl = net_kserve_qsl(ks);
     lg_results r;
     net_health_mark m;
     usleep(100000); /* the connections open */
     net_health_begin(net_kserve_client(ks), &m);
+    double cpu0 = thread_cpu_s();
     if (lg_run_test(&s, &sut, &qsl, NULL, &r) == 0) {
+        double wall_s = r.duration_ns > 0 ? (double)r.duration_ns / 1e9 : 1;
+        o.issue_cpu_share = (thread_cpu_s() - cpu0) / wall_s;
         o.per_s = r.duration_ns > 0 ? (double)r.samples_completed * 1e9 / (double)r.duration_ns
                                     : 0;
         o.valid = r.valid;
@@ -364,10 +378,12 @@ static int remove_dir(void)
 int main(int argc, char **argv)
 {
     int seconds = 5, rounds = 3;
-    bool streams_only = false;
+    bool streams_only = false, server_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--streams")) {
             streams_only = true;
+        } else if (!strcmp(argv[i], "--server")) {
+            server_only = true;
         } else if (!strcmp(argv[i], "--quick")) {
             seconds = 2;
             rounds = 1;
@@ -377,7 +393,7 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++i]);
         } else {
             fprintf(stderr, "usage: bench_http [--quick] [--seconds S] [--rounds N] "
-                    "[--streams]\n");
+                    "[--streams | --server]\n");
             return 2;
         }
     }
@@ -405,10 +421,13 @@ int main(int argc, char **argv)
     const unsigned conns[] = {8, 32, 128};
     double wrk32 = 0;
     for (int ci = 0; ci < 3; ci++) {
+        if (server_only && conns[ci] != 32)
+            continue;
         double w[15], o[15], ratio[15];
         for (int r = 0; r < rounds; r++) {
             w[r] = run_wrk(&url, conns[ci], seconds);
-            o[r] = run_ours(&url, conns[ci], LG_OFFLINE, w[r] > 0 ? w[r] : 1e4, seconds).per_s;
+            o[r] = run_ours(&url, conns[ci], LG_OFFLINE, w[r] > 0 ? w[r] : 1e4, seconds,
+                            0).per_s;
             ratio[r] = w[r] > 0 ? o[r] / w[r] : 0;
         }
         double mw = median(w, rounds), mo = median(o, rounds), mr = median(ratio, rounds);
@@ -418,12 +437,23 @@ int main(int argc, char **argv)
                "rounds=%d seconds=%d\n", conns[ci], mr, mo, mw, rounds, seconds);
         fflush(stdout);
     }
-    ours s = run_ours(&url, 128, LG_SERVER, 0.9 * wrk32, seconds * 2);
-    printf("bench_http figure=server_at_90pct_of_wrk value=%d unit=valid target_qps=%.0f "
-           "completed_per_s=%.0f p99_ms=%.3f late_share=%.4f warnings=%zu%s%s\n", s.valid,
-           0.9 * wrk32, s.per_s, (double)s.p99_ns / 1e6, s.h.late_share, s.h.nwarnings,
-           s.h.nwarnings ? " first_warning=" : "", s.h.nwarnings ? s.h.warnings[0] : "");
+    /* As the program runs a network SUT (the issue thread sleeps), then with the core's
+     * default spin window, to show what spinning costs a client that shares the machine. */
+    const int64_t spins[] = {0, 120000};
+    for (int i = 0; i < 2; i++) {
+        ours s = run_ours(&url, 128, LG_SERVER, 0.9 * wrk32, seconds * 2, spins[i]);
+        printf("bench_http figure=server_at_90pct_of_wrk%s value=%d unit=valid "
+               "target_qps=%.0f completed_per_s=%.0f p99_ms=%.3f late_share=%.4f "
+               "issue_thread_cpu=%.2f io_thread_cpu=%.2f warnings=%zu%s%s\n",
+               spins[i] ? "_spinning" : "", s.valid, 0.9 * wrk32, s.per_s,
+               (double)s.p99_ns / 1e6, s.h.late_share, s.issue_cpu_share, s.h.io_busy_max,
+               s.h.nwarnings,
+               s.h.nwarnings ? " first_warning=" : "", s.h.nwarnings ? s.h.warnings[0] : "");
+        fflush(stdout);
+    }
     stop_nginx();
+    if (server_only)
+        return remove_dir();
     bench_streams(seconds, 32);
     bench_openai_sut(seconds, 32);
     return remove_dir();

@@ -671,12 +671,16 @@ static bool from_default(const cli_run_opts *o, const char *field)
     return i < 0 || i >= CLI_MAX_FIELDS || o->origins[i].source == LG_CONF_SRC_DEFAULT;
 }
 
-static void set_derived(cli_run_opts *o, const char *field)
+static void set_origin(cli_run_opts *o, const char *field, const char *why)
 {
     int i = lg_settings_field_find(field);
     if (i >= 0 && i < CLI_MAX_FIELDS)
-        o->origins[i] = (lg_config_origin){.source = LG_CONF_SRC_CALLER,
-                                           .file = "derived from the SUT's capacity"};
+        o->origins[i] = (lg_config_origin){.source = LG_CONF_SRC_CALLER, .file = why};
+}
+
+static void set_derived(cli_run_opts *o, const char *field)
+{
+    set_origin(o, field, "derived from the SUT's capacity");
 }
 
 /* Fills the settings that neither a flag nor a config file gave from what the SUT can
@@ -684,8 +688,21 @@ static void set_derived(cli_run_opts *o, const char *field)
  * make Offline and Server runs INVALID at once. */
 static void derive_defaults(cli_run_opts *o, bool announce)
 {
-    if (cli_net_sut(o))
+    if (cli_net_sut(o)) {
+        /* The client's I/O threads share the machine with the issue thread: a spinning
+         * issue thread would take the core they need (at 50k QPS it spins nearly all the
+         * time), while a sleep's few microseconds of lag are nothing against a network
+         * round trip. */
+        if (from_default(o, "issue_spin_ns")) {
+            o->s.issue_spin_ns = 0;
+            set_origin(o, "issue_spin_ns", "a network SUT: the issue thread never spins");
+        }
+        if (from_default(o, "issue_batch_ns")) {
+            o->s.issue_batch_ns = CLI_NET_ISSUE_BATCH_NS;
+            set_origin(o, "issue_batch_ns", "a network SUT: one wake-up per 100 us");
+        }
         return; /* a server's capacity is unknown: cli_resolve_settings asks for it */
+    }
     bool null = !strcmp(o->sut, "null");
     double batch = o->syn.max_batch;
     /* A synthetic LLM holds its worker for the tokens after the first too. */

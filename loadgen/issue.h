@@ -101,7 +101,7 @@ typedef struct lg__slot {
  * passed, has its outstanding samples marked timed out and settles so. */
 size_t lg__wait_any(lg__test *t, const lg__slot *slots, size_t n);
 /* run.c: sleeps until the absolute monotonic time t (ends early on lg_abort). */
-void lg__sleep_until(int64_t t);
+void lg__sleep_until(int64_t t, int64_t spin_ns);
 /* run.c: samples of pass p issued and not completed yet. */
 uint64_t lg__outstanding(const lg__pass *p);
 /* run.c: a seeded mt19937 using all 64 bits of an MLPerf seed; NULL when out of memory. */

@@ -290,10 +290,25 @@ typedef struct lg_settings {
      * 0 or 1 = MLPerf's one query at a time. Latency runs from each query's issue, as
      * in MLPerf's streams. Not an MLPerf setting: the detail log warns when it is on. */
     uint64_t concurrency;
+    /* Ours: how the Server and Offline issue thread waits for a query's scheduled time.
+     * It sleeps (an absolute-deadline clock_nanosleep) until this long before the time,
+     * then spins: a spin window makes issue times exact to about a microsecond but holds
+     * a core whenever queries are due less than the window apart. 0 = never spin: issue
+     * times late by the wake-up latency (about 5-60 us here), and the core free for the
+     * SUT (the program uses 0 for network SUTs, whose client shares the machine). Default
+     * 120000 (120 us). */
+    int64_t issue_spin_ns;
+    /* Ours: Server: the issue thread wakes at most once per this interval and then issues
+     * every query already due, so that a dense schedule costs one sleep per interval, not
+     * one per query (a sleep and a wake-up cost 5-20 us of CPU, far more in some virtual
+     * machines). A query is then late by up to this much, which shows in the issue lag
+     * and the latency as ever. 0 (default) = wake for every query. The program uses
+     * 100 us for network SUTs. */
+    int64_t issue_batch_ns;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[14];
+    uint64_t reserved[12];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */
@@ -623,7 +638,7 @@ typedef struct lg_results {
 
     lg_token_results tokens;          /* token figures (tokens.applies) */
 
-    uint64_t reserved[14];            /* zero; room to grow without an ABI break */
+    uint64_t reserved[12];            /* zero; room to grow without an ABI break */
 } lg_results;
 
 /*

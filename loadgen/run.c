@@ -61,21 +61,23 @@ static struct timespec to_ts(int64_t ns)
     return ts;
 }
 
-/* Sleeps until the absolute monotonic time t: absolute-deadline sleeps that end a
- * little early, then a short spin, so the lag never accumulates across queries. Long
- * sleeps are cut in slices so that lg_abort() is seen within 50 ms. */
-void lg__sleep_until(int64_t t)
+/* Sleeps until the absolute monotonic time t: absolute-deadline sleeps that end spin_ns
+ * early (half of it when the window is left in one sleep), then a spin over the rest, so
+ * the lag never accumulates across queries. spin_ns = 0 sleeps to t itself and trades
+ * the wake-up latency for a free core. Long sleeps are cut in slices so that lg_abort()
+ * is seen within 50 ms. */
+void lg__sleep_until(int64_t t, int64_t spin_ns)
 {
     int64_t now = lg__now_ns();
-    while (t - now > 120000 && !lg__stop_requested()) {
-        int64_t until = t - 60000;
+    while (t - now > spin_ns && !lg__stop_requested()) {
+        int64_t until = t - spin_ns / 2;
         if (until - now > 50000000)
             until = now + 50000000;
         struct timespec ts = to_ts(until);
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
         now = lg__now_ns();
     }
-    while (lg__now_ns() < t && !lg__stop_requested())
+    while (spin_ns > 0 && lg__now_ns() < t && !lg__stop_requested())
         lg_sync_relax();
 }
 

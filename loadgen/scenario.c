@@ -425,6 +425,7 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
     bool async_limit = e->max_async_queries != 0 && !is->accuracy;
     uint64_t q = 0;
     int64_t prev = p->start_ns; /* scheduled time of the last query issued */
+    int64_t batch_ns = t->req->issue_batch_ns, last_wake = INT64_MIN / 2;
     while (q < nqueries_cap) {
         /* As MLPerf generates them: queries until one is scheduled at or past the
          * minimum duration, and at least min_query_count of them. */
@@ -434,8 +435,13 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
         }
         int64_t now = lg__now_ns();
         if (now < next) {
-            lg__sleep_until(next < deadline ? next : deadline);
-            now = lg__now_ns();
+            /* Waking at most once per issue_batch_ns: the queries due by then go out
+             * together, each still timed from its own scheduled time. */
+            int64_t wake = next;
+            if (batch_ns && wake - last_wake < batch_ns)
+                wake = last_wake + batch_ns;
+            lg__sleep_until(wake < deadline ? wake : deadline, t->req->issue_spin_ns);
+            now = last_wake = lg__now_ns();
         }
         if (lg__limits_hit(is, now))
             break;

@@ -260,6 +260,19 @@ const lg__field lg__fields[] = {
      .key = "concurrency", .lookup = -1, .conf_unit = "queries", .flag = "concurrency",
      .flag_help = "SingleStream/MultiStream: keep N queries outstanding (closed loop)",
      .doc = "queries kept outstanding by the streams; 0 or 1 = one (MLPerf)"},
+    {F(issue_spin_ns), .dflt = 120000, .hi = 1e9, .unit = "ns", .scen = SV,
+     .key = "issue_spin", .lookup = -1, .cv = LG__CV_MS_NS, .conf_unit = "ms",
+     .flag = "issue-spin-ns",
+     .flag_help = "Server: spin this long before each scheduled issue time, sleep before "
+                  "it; 0 = sleep only (frees the core; issue times a few us late)",
+     .doc = "the issue thread spins this long before a query's scheduled time and sleeps "
+            "before it; 0 = sleep only"},
+    {F(issue_batch_ns), .hi = 1e8, .unit = "ns", .scen = SV, .key = "issue_batch",
+     .lookup = -1, .cv = LG__CV_MS_NS, .conf_unit = "ms", .flag = "issue-batch-ns",
+     .flag_help = "Server: wake at most once per this interval and issue every query "
+                  "due (queries up to this late); 0 = wake for each query",
+     .doc = "the issue thread wakes at most once per this interval and issues every "
+            "query due; 0 = once per query"},
 };
 #undef F
 _Static_assert(sizeof lg__fields / sizeof lg__fields[0] == LG__NFIELDS,

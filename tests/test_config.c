@@ -885,7 +885,9 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.*.slo_ttft = 200\n"
         "*.*.slo_tpot = 0.05\n"
         "*.*.slo_e2e = 2000\n"
-        "*.*.concurrency = 12\n",
+        "*.*.concurrency = 12\n"
+        "*.*.issue_spin = 0.05\n"
+        "*.*.issue_batch = 0.1\n",
         LG_CONF_MLPERF);
     lg_config_origin o[64] = {0};
     lg_settings s = applied(c, "resnet50", LG_SERVER, o);
@@ -923,6 +925,8 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect_eq(s.slo_tpot_ns, 50000);
     cr_expect_eq(s.slo_e2e_ns, INT64_C(2000000000));
     cr_expect_eq(s.concurrency, 12);
+    cr_expect_eq(s.issue_spin_ns, 50000);
+    cr_expect_eq(s.issue_batch_ns, 100000);
     /* Every field with a key got an origin; the others kept theirs. */
     for (size_t i = 0; i < lg_settings_field_count(); i++) {
         const char *k = lg_settings_field_conf_key(i);
@@ -1382,7 +1386,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
      * each must have a row, so that a field added to lg_settings without a table row
      * is caught here. (Rows are in MLPerf's detail-log order, not the struct's.) */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 44);
+    cr_assert_eq(n, 46);
     static const struct { const char *name; size_t off, size; } f[] = {
 #define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x)}
         ROW(scenario), ROW(mode), ROW(single_stream_expected_latency_ns),
@@ -1403,7 +1407,8 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(server_find_peak_qps_boundary_step_size),
         ROW(use_token_latencies), ROW(infer_token_latencies), ROW(server_ttft_latency_ns),
         ROW(server_tpot_latency_ns), ROW(token_latency_scaling_factor), ROW(slo_ttft_ns),
-        ROW(slo_tpot_ns), ROW(slo_e2e_ns), ROW(concurrency),
+        ROW(slo_tpot_ns), ROW(slo_e2e_ns), ROW(concurrency), ROW(issue_spin_ns),
+        ROW(issue_batch_ns),
 #undef ROW
     };
     cr_assert_eq(sizeof f / sizeof f[0], n);
