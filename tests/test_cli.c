@@ -903,7 +903,11 @@ Test(progress, no_progress_flag_keeps_the_terminal_free_of_progress, .timeout = 
                                 "p", "--no-progress", NULL};
     proc p;
     run_prog(&p, argv, true);
-    cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
+    /* What is under test is the terminal, not the verdict: on a machine busy with other
+     * test builds, a sanitizer build's run can end INVALID (exit 1), and it still must
+     * print no progress. */
+    cr_expect(p.code == 0 || p.code == 1, "exit %d: %s", p.code, p.err);
+    cr_expect(strstr(p.out, "Server PerformanceOnly: ") != NULL, "no verdict: '%s'", p.out);
     cr_expect_null(strstr(p.err, "\033[K"), "progress with --no-progress: '%s'", p.err);
     proc_free(&p);
 }
