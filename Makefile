@@ -259,13 +259,15 @@ FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -DLG_VERSION_STRING='"$(VERSION)"'
 
 # The command-line parser fuzz_cli.c reaches: the number grammar and the run options
-# (with the network SUT's); the network targets reach net/.
-FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c
+# (with the network SUT's and the model SUT's, which bring model/ in); the network
+# targets reach net/.
+FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c cli/model_options.c
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(MODEL_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(BLAS_CFLAGS) -o $@ $< $(LIB_SRC) $(NET_SRC) $(MODEL_SRC) \
+	  $(FUZZ_CLI_SRC) $(MODEL_LIBS) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -299,6 +301,8 @@ install: all
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so.0 && \
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so || exit 1; done
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/loadgen/models
+	install -m 644 models/*.lgw $(DESTDIR)$(PREFIX)/share/loadgen/models/
 	for pc in loadgen loadgen-report loadgen-static loadgen-report-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done
@@ -309,7 +313,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-static.pc \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report-static.pc
-	rm -rf $(INCDIR)
+	rm -rf $(INCDIR) $(DESTDIR)$(PREFIX)/share/loadgen
 
 clean:
 	rm -rf build

@@ -1843,8 +1843,8 @@ Test(provenance, results_json_records_what_was_run, .timeout = 60, TMP)
     json_t *notes = json_object_get(pv, "notes");
 #define NOTE(k) json_string_value(json_object_get(notes, k))
     cr_assert_not_null(NOTE("command_line"));
-    cr_expect(strstr(NOTE("command_line"), "loadgen run --scenario Server --min-duration-ms "
-                                           "100"), "%s", NOTE("command_line"));
+    cr_expect(strstr(NOTE("command_line"), "loadgen run --sut synthetic --scenario Server "
+                                           "--min-duration-ms 100"), "%s", NOTE("command_line"));
     cr_expect_str_eq(NOTE("sut"), "synthetic");
     cr_expect_str_eq(NOTE("sut.service_mean_us"), "800");
     cr_expect_str_eq(NOTE("sut.workers"), "3");

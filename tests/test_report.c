@@ -412,7 +412,8 @@ Test(report, provenance_one_run_and_what_differs_between_runs, TU_TMP, .timeout 
     tu_proc_free(&p);
     char *md = tu_slurp(tu_in_tmp("one.md"), NULL);
     cr_expect(strstr(md, "### How it was made\n"), "%s", md);
-    cr_expect(strstr(md, "- command line: loadgen run --scenario Server --target-qps 2000"),
+    cr_expect(strstr(md, "- command line: loadgen run --sut synthetic --scenario Server "
+                      "--target-qps 2000"),
               "%s", md);
     cr_expect(strstr(md, "service_mean_us 900"), "%s", md);
     free(md);
