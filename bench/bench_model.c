@@ -93,13 +93,15 @@ static int run(bench *b, lg_scenario sc, const model_sut_config *cfg, double qps
 }
 
 /* Offline samples/s of a configuration: a short pilot run sizes the query for the real
- * one, which lasts about b->seconds. */
+ * one. A warm pool is faster than the pilot saw, and an Offline run shorter than its
+ * minimum duration is INVALID: the query is sized for twice the pilot's rate, so the
+ * run lasts between about b->seconds and twice that. */
 static void offline(bench *b, const char *label, const char *what, const model_sut_config *c)
 {
     lg_results r;
     if (run(b, LG_OFFLINE, c, 2e4, 200, &r) || !(r.samples_per_sec > 0))
         return;
-    if (run(b, LG_OFFLINE, c, r.samples_per_sec, (uint64_t)(b->seconds * 1000), &r))
+    if (run(b, LG_OFFLINE, c, 2 * r.samples_per_sec, (uint64_t)(b->seconds * 1000), &r))
         return;
     printf("bench_model figure=%s_offline_%s value=%.0f unit=1/s workers=%u batch=%u "
            "blas_threads=%d samples=%llu %s\n", label, what, r.samples_per_sec, c->workers,

@@ -684,7 +684,7 @@ Test(program, model_flags_and_synthetic_flags_are_kept_apart, .timeout = 60, TU_
 Test(program, train_writes_a_file_the_model_sut_runs, .timeout = 120, TU_TMP)
 {
     tu_proc p;
-    RUN(&p, "train", "--limit", SANITIZED ? "300" : "2000", "--epochs", "1", "--hidden", "32",
+    RUN(&p, "train", "--limit", "1000", "--epochs", "3", "--hidden", "32",
         "--out", "small.lgw", "--int8-out", "small8.lgw", "--quiet");
     cr_assert_eq(p.code, 0, "%s", p.err);
     tu_proc_free(&p);
