@@ -1,5 +1,5 @@
 # The one build. `make` builds the library and the program; `make test` builds and runs
-# the tests; `make check` installs what is missing and runs the tests plain, under
+# the tests; `make model` retrains the model SUT's networks; `make check` installs what is missing and runs the tests plain, under
 # ASan+UBSan and under TSan; `make demo` installs, builds and runs the default benchmark;
 # `make bench` runs the self-benchmarks. Objects go under $(BUILD).
 
@@ -40,6 +40,16 @@ SERVE_OBJ  := $(SERVE_SRC:%.c=$(BUILD)/obj/%.o)
 # tests as serve/ is; it is not installed.
 NET_SRC    := $(sort $(wildcard net/*.c))
 NET_OBJ    := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
+# The model (model/: Fashion-MNIST over zlib, its QSL, MLPs on OpenBLAS, training, the
+# model SUT; docs/model.md): a static library of its own, linked by the program, the
+# tests and the benchmarks; the core library needs neither zlib nor OpenBLAS. Its
+# libraries come first on a link line: GSL's own CBLAS (-lgslcblas) defines
+# cblas_sgemm too, and the first library named wins.
+MODEL_SRC  := $(sort $(wildcard model/*.c))
+MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/obj/%.o)
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+MODEL_LIBS  := $(BLAS_LIBS) -lz
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_SRC    := $(CORE_SRC) $(REPORT_SRC)
@@ -73,12 +83,13 @@ RSHARED  := $(BUILD)/lib/libloadgen_report.so.$(VERSION)
 STATICS  := $(RSTATIC) $(STATIC)
 SSTATIC  := $(BUILD)/lib/libloadgen_serve.a
 NSTATIC  := $(BUILD)/lib/libloadgen_net.a
+MSTATIC  := $(BUILD)/lib/libloadgen_model.a
 PROG     := $(BUILD)/bin/loadgen
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
 Q := $(if $(V),,@)
 
-.PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build FORCE
+.PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build model FORCE
 
 all: lib $(PROG) $(EXAMPLES)
 lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
@@ -126,6 +137,14 @@ $(NSTATIC): $(NET_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# OpenBLAS's cblas.h, for the model's sources only (the others call model_*).
+$(MODEL_OBJ): ALL_CFLAGS += $(BLAS_CFLAGS)
+
+$(MSTATIC): $(MODEL_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(RSTATIC): $(REPORT_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
@@ -149,10 +168,11 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so.0
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so
 
-$(PROG): $(PROG_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS)
+$(PROG): $(PROG_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) \
+	  $(MODEL_LIBS) $(LIBS) $(PROG_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
 $(BUILD)/examples/%: examples/%.c $(STATICS)
@@ -160,16 +180,17 @@ $(BUILD)/examples/%: examples/%.c $(STATICS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATICS) $(LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(NSTATIC) $(SSTATIC) $(STATICS)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) -lck
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) $(MODEL_LIBS) \
+	  $(LIBS) -lck
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(PROG)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) $(PROG)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(NSTATIC) $(SSTATIC) $(STATICS) $(LIBS) \
-	  $(TEST_LIBS) -ljansson
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_RUNNER) $(TEST_HELPER_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) \
+	  $(MODEL_LIBS) $(LIBS) $(TEST_LIBS) -ljansson
 
 # The test and bench objects are made only by the link rules' patterns, which makes them
 # intermediate: make would delete them after each build (the "rm build/obj/..." lines)
@@ -205,6 +226,13 @@ check:
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"
 	@echo "check: all test builds passed"
 
+# The networks the model SUT runs, retrained by the project's own code (`loadgen train`,
+# docs/model.md): seeded, one OpenBLAS thread, about 15 s. The files are committed;
+# this target rewrites them.
+model: $(PROG)
+	$(Q)mkdir -p models
+	$(Q)$(PROG) train --out models/mlp.lgw --int8-out models/mlp-int8.lgw
+
 demo: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(PROG) demo
@@ -231,13 +259,15 @@ FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -DLG_VERSION_STRING='"$(VERSION)"'
 
 # The command-line parser fuzz_cli.c reaches: the number grammar and the run options
-# (with the network SUT's); the network targets reach net/.
-FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c
+# (with the network SUT's and the model SUT's, which bring model/ in); the network
+# targets reach net/.
+FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c cli/model_options.c
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(MODEL_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(NET_SRC) $(FUZZ_CLI_SRC) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(BLAS_CFLAGS) -o $@ $< $(LIB_SRC) $(NET_SRC) $(MODEL_SRC) \
+	  $(FUZZ_CLI_SRC) $(MODEL_LIBS) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -271,6 +301,8 @@ install: all
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so.0 && \
 	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so || exit 1; done
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/loadgen/models
+	install -m 644 models/*.lgw $(DESTDIR)$(PREFIX)/share/loadgen/models/
 	for pc in loadgen loadgen-report loadgen-static loadgen-report-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done
@@ -281,7 +313,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-static.pc \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report-static.pc
-	rm -rf $(INCDIR)
+	rm -rf $(INCDIR) $(DESTDIR)$(PREFIX)/share/loadgen
 
 clean:
 	rm -rf build

@@ -27,6 +27,8 @@ int cli_report(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 /* A run's per-sample records as CSV or .npy (docs/cli.md). */
 int cli_samples(int argc, char **argv);
+/* Trains the model SUT's network on Fashion-MNIST (docs/model.md). */
+int cli_train(int argc, char **argv);
 /* The test server of serve/ (docs/serve.md). */
 int cli_serve(int argc, char **argv);
 /* Parses and checks `run` arguments without running anything (for the fuzzer and the

@@ -8,14 +8,16 @@
 
 static void demo_help(FILE *f)
 {
-    fputs("usage: loadgen demo [--min-duration-ms N] [--out DIR] [--sut null|synthetic]\n"
+    fputs("usage: loadgen demo [--min-duration-ms N] [--out DIR]\n"
+          "                    [--sut model|null|synthetic]\n"
           "\n"
           "Runs all four scenarios one after another (SingleStream, MultiStream, Server,\n"
-          "Offline), a few seconds each, by default with the synthetic SUT (4 workers,\n"
-          "exponential service times with a 500 us mean; --sut null: the null SUT, which\n"
-          "completes every sample inside the issue call) on a synthetic QSL, prints a\n"
-          "table and says where the logs are. Accepts every option of `loadgen run`\n"
-          "except --scenario.\n"
+          "Offline), a few seconds each, by default with the model SUT (a multilayer\n"
+          "perceptron classifying the Fashion-MNIST test images on OpenBLAS,\n"
+          "docs/model.md); --sut synthetic: 4 workers, exponential service times with a\n"
+          "500 us mean, on a synthetic QSL; --sut null: the null SUT, which completes\n"
+          "every sample inside the issue call. Prints a table and says where the logs\n"
+          "are. Accepts every option of `loadgen run` except --scenario.\n"
           "Exit code: 0 when every run is VALID, 1 when one is INVALID.\n",
           f);
 }
@@ -87,7 +89,12 @@ int cli_demo(int argc, char **argv)
                                         LG_OFFLINE};
     lg_results res[4];
     bool all_valid = true;
-    if (!base.quiet && !strcmp(base.sut, "null"))
+    if (!base.quiet && cli_model_sut(&base))
+        printf("loadgen demo: model SUT (--weights %s on the Fashion-MNIST test images), %u "
+               "workers x batch %u, %llu ms per scenario\n", base.mdl.weights,
+               base.syn.workers, base.syn.max_batch,
+               (unsigned long long)base.s.min_duration_ms);
+    else if (!base.quiet && !strcmp(base.sut, "null"))
         printf("loadgen demo: null SUT (completes every sample at once, inside the issue "
                "call), %llu ms per scenario\n", (unsigned long long)base.s.min_duration_ms);
     else if (!base.quiet)

@@ -78,11 +78,24 @@ typedef struct cli_net_opts {
     double busy_poll_us;
 } cli_net_opts;
 
+/* --sut model's options (cli/model_options.c, docs/model.md). */
+typedef struct cli_model_opts {
+    bool given;                  /* a flag only --sut model takes was given */
+    const char *weights;         /* --weights: a name (mlp, mlp-int8) or a file */
+    const char *dataset_dir;     /* --dataset-dir; NULL: MODEL_DATASET_DIR */
+    unsigned blas_threads;       /* --blas-threads (default 1) */
+    bool measure;                /* derive the capacity by timing the network (false:
+                                    a nominal figure; the parse-only path) */
+    double capacity;             /* measured samples/s of the pool, 0 = not yet */
+    double latency_ns;           /* measured inference of one sample */
+} cli_model_opts;
+
 /* The options of `loadgen run`, which config and demo take too. */
 typedef struct cli_run_opts {
     lg_settings s;
     lg_settings base;            /* the settings before flags and config files */
-    const char *sut;             /* "null" or "synthetic" */
+    const char *sut;             /* "model" (the default), "null", "synthetic", "kserve"
+                                    or "openai" */
     const char *out;
     bool out_given;
     uint64_t total, performance, sample_size;
@@ -99,7 +112,12 @@ typedef struct cli_run_opts {
     lg_config_origin origins[CLI_MAX_FIELDS];
     uint64_t repeat;             /* --repeat N: repetitions (1 = one plain run) */
     bool total_given;            /* --total-sample-count was given */
+    bool performance_given;      /* --performance-sample-count was given */
+    bool workers_given, batch_given; /* --workers, --batch were given */
+    int synthetic_flag;          /* a flag only the synthetic SUT takes (its code), 0 */
+    const char *synthetic_flag_name;
     cli_net_opts net;
+    cli_model_opts mdl;
     int argc;                    /* the command line, for the provenance */
     char **argv;
 } cli_run_opts;
@@ -124,6 +142,59 @@ int cli_net_parse(struct cli_run_opts *o, int c, const char *a, const char *fl,
 int cli_net_check(const struct cli_run_opts *o, const char *cmd);
 /* True for a network SUT (--sut kserve or openai). */
 bool cli_net_sut(const struct cli_run_opts *o);
+
+/* ---------------------------------------------------------------- model_options.c */
+
+/* getopt_long codes of the model flags start here. */
+#define CLI_MODEL_OPT_BASE 3072
+#define CLI_MODEL_OPT_END (CLI_MODEL_OPT_BASE + 16)
+
+/* The model SUT's defaults: workers (the online cores, at most this), batch. */
+#define CLI_MODEL_MAX_DEFAULT_WORKERS 8
+#define CLI_MODEL_DEFAULT_BATCH 64
+/* What Offline and Server assume of the model SUT when its capacity is not measured
+ * (the parse-only path): samples per second, and one sample's latency. */
+#define CLI_MODEL_NOMINAL_CAPACITY 5e4
+#define CLI_MODEL_NOMINAL_LATENCY_NS 1e5
+
+const struct option *cli_model_options(size_t *n);
+void cli_model_opts_default(cli_model_opts *m);
+/* Their help paragraph of `run --help`. */
+void cli_model_help(FILE *f);
+/* One model flag (c its code, a its value, fl its name): -1, or an exit code. */
+int cli_model_parse(struct cli_run_opts *o, int c, const char *a, const char *fl,
+                    const char *cmd);
+/* After every flag: model flags without --sut model, synthetic flags with it, and the
+ * model's defaults of the QSL's counts, workers and batch. -1 or an exit code. */
+int cli_model_check(struct cli_run_opts *o, const char *cmd);
+bool cli_model_sut(const struct cli_run_opts *o);
+/* The weights file --weights names: a file as given, or NAME.lgw in the nearest
+ * models/ folder above the program, then in its share/loadgen/models, then
+ * $LOADGEN_MODELS_DIR first when set. Returns false with the message in err. */
+bool cli_model_weights_path(const struct cli_run_opts *o, char *path, size_t len, char *err,
+                            size_t errlen);
+/* The pool's capacity (samples/s) and one sample's latency: measured once by timing the
+ * network on this machine (then kept in o->mdl), or the nominal figures when
+ * o->mdl.measure is false or the weights cannot be read. */
+void cli_model_capacity(struct cli_run_opts *o, double *samples_per_s, double *latency_ns);
+
+/* ---------------------------------------------------------------- model_run.c */
+
+/* The model SUT made ready for one test: weights, dataset, QSL, worker pool. */
+typedef struct cli_model_run cli_model_run;
+/* Returns -1 with *out set, else an exit code (the message printed). */
+int cli_model_prepare(struct cli_run_opts *o, cli_model_run **out);
+lg_sut cli_model_run_sut(cli_model_run *m);
+lg_qsl cli_model_run_qsl(cli_model_run *m);
+/* After lg_run_test: the QSL's memory and the answers' top-1 added to results.json as
+ * "model", and (unless quiet) a line of them for cli_model_report. */
+void cli_model_end(cli_model_run *m, const struct cli_run_opts *o, const lg_results *res,
+                   int rc);
+/* The last run's "model:" line ("" when none), for cli_run to print after the results. */
+const char *cli_model_report(void);
+/* Why the QSL's last load failed, or "". */
+const char *cli_model_load_error(const cli_model_run *m);
+void cli_model_destroy(cli_model_run *m);
 
 /* ---------------------------------------------------------------- provenance.c */
 

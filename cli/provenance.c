@@ -11,6 +11,7 @@
 #include <nettle/sha2.h>
 
 #include "cli/internal.h"
+#include "model/model.h"
 
 /* The SHA-256 of a file as 64 hex digits, or the reason it could not be read. */
 static void file_sha256(const char *path, char *out, size_t len)
@@ -115,6 +116,21 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
         note(p, "sut.tokens", "%llu", (unsigned long long)c->tokens);
         note(p, "sut.tpot_us", "%g", (double)c->tpot_ns / 1e3);
     }
+    if (cli_model_sut(o)) {
+        /* The network by its file's hash: two runs of different weights differ here. */
+        char path[4096], err[512], hash[80] = "";
+        bool found = cli_model_weights_path(o, path, sizeof path, err, sizeof err);
+        if (found)
+            file_sha256(path, hash, sizeof hash);
+        note(p, "sut.weights", "%s", found ? path : o->mdl.weights);
+        note(p, "sut.weights.sha256", "%s", hash);
+        note(p, "sut.workers", "%u", o->syn.workers);
+        note(p, "sut.max_batch", "%u", o->syn.max_batch);
+        note(p, "sut.blas_threads", "%u", o->mdl.blas_threads);
+        note(p, "qsl", "fashion-mnist test images");
+        note(p, "qsl.dataset_dir", "%s", o->mdl.dataset_dir ? o->mdl.dataset_dir
+                                                           : MODEL_DATASET_DIR);
+    }
     if (cli_net_sut(o)) {
         const cli_net_opts *n = &o->net;
         note(p, "sut.url", "%s", n->url_text ? n->url_text : "");
@@ -149,7 +165,7 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
             note(p, "qsl.dataset.bytes", "%lld", (long long)st.st_size);
             note(p, "qsl.dataset.sha256", "%s", hash);
         }
-    } else {
+    } else if (!cli_model_sut(o)) {
         note(p, "qsl", "synthetic");
     }
     note(p, "qsl.total_sample_count", "%llu", (unsigned long long)o->total);

@@ -231,6 +231,7 @@ int cli_run(int argc, char **argv)
     if (!o.quiet) {
         cli_print_results(&o, &r);
         fputs(cli_net_report(), stdout);
+        fputs(cli_model_report(), stdout);
         printf("Logs: %s/\n", o.out);
     }
     if (o.html) {

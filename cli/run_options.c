@@ -17,7 +17,7 @@ void cli_run_opts_default(cli_run_opts *o)
     memset(o, 0, sizeof *o);
     lg_settings_default(&o->s);
     sut_synthetic_default(&o->syn);
-    o->sut = "synthetic";
+    o->sut = "model";
     o->total = 1024;
     o->performance = 256;
     o->sample_size = 64;
@@ -25,6 +25,7 @@ void cli_run_opts_default(cli_run_opts *o)
     o->write_samples = true;
     o->repeat = 1;
     cli_net_opts_default(&o->net);
+    cli_model_opts_default(&o->mdl);
 }
 
 /* The program's own options. The settings flags (--scenario, --target-qps, ...) come
@@ -79,7 +80,7 @@ static const struct { const char *alias, *flag; } aliases[] = {
 
 /* getopt_long's table: the program's options, then one per settings flag, then the
  * aliases; built once (the settings table does not change). */
-static struct option run_long[N_OWN + CLI_MAX_FIELDS + N_ALIASES + 64 + 1];
+static struct option run_long[N_OWN + CLI_MAX_FIELDS + N_ALIASES + 64 + 16 + 1];
 static pthread_once_t run_long_once = PTHREAD_ONCE_INIT;
 
 static bool is_bool_field(size_t i)
@@ -117,6 +118,9 @@ static void run_long_init(void)
     const struct option *net = cli_net_options(&nn);
     for (size_t i = 0; i < nn && i < 64; i++)
         run_long[n++] = net[i];
+    const struct option *mdl = cli_model_options(&nn);
+    for (size_t i = 0; i < nn && i < 16; i++)
+        run_long[n++] = mdl[i];
     run_long[n] = (struct option){0, 0, 0, 0};
 }
 
@@ -226,9 +230,10 @@ static void run_help(FILE *f)
     fputs(
         "usage: loadgen run [options]\n"
         "\n"
-        "Runs one MLPerf-style test with a built-in SUT and synthetic QSL and writes\n"
-        "mlperf_log_summary.txt, mlperf_log_detail.txt, mlperf_log_accuracy.json,\n"
-        "results.json and samples.bin to the output folder.\n"
+        "Runs one MLPerf-style test and writes mlperf_log_summary.txt,\n"
+        "mlperf_log_detail.txt, mlperf_log_accuracy.json, results.json and samples.bin to\n"
+        "the output folder. The default SUT is a real model: a multilayer perceptron\n"
+        "classifying the Fashion-MNIST test images (--sut model, below).\n"
         "\n"
         "Settings come from, later winning: built-in defaults < mlperf.conf < user.conf\n"
         "< command-line flags. `loadgen config --explain [these options]` shows each one\n"
@@ -251,14 +256,14 @@ static void run_help(FILE *f)
         "                               a unit: ns, us, ms or s (ttft=200ms,tpot=50ms);\n"
         "                               records tokens (docs/tokens.md)\n"
         "\n"
-        "QSL:\n"
+        "QSL (the synthetic one of --sut null and synthetic; --sut model: below):\n"
         "  --total-sample-count N       samples in the dataset (default 1024)\n"
         "  --performance-sample-count N samples loaded for performance (default 256)\n"
         "  --sample-size BYTES          bytes per sample (default 64)\n"
         "\n"
         "SUT:\n"
-        "  --sut S                      null, synthetic, kserve or openai (default\n"
-        "                               synthetic; the network SUTs: below)\n"
+        "  --sut S                      model, null, synthetic, kserve or openai (default\n"
+        "                               model; the model and network SUTs: below)\n"
         "  --workers N                  synthetic: worker threads (default 4)\n"
         "  --batch N                    synthetic: samples per batch, at most (default 1)\n"
         "  --batch-cost F               synthetic: extra time per extra batch sample, as\n"
@@ -282,6 +287,7 @@ static void run_help(FILE *f)
         "                               (default 0)\n"
         "\n",
         f);
+    cli_model_help(f);
     cli_net_help(f);
     fputs("Output:\n"
         "  --out DIR                    output folder (default results/<time>-<scenario>)\n"
@@ -405,10 +411,10 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
     char sh[CLI_SHOWN_LEN];
     switch (c) {
     case O_SUT:
-        if (strcmp(a, "null") && strcmp(a, "synthetic") && strcmp(a, "kserve") &&
-            strcmp(a, "openai")) {
-            fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null, synthetic, "
-                    "kserve or openai)\n", cmd, cli_shown(a, sh));
+        if (strcmp(a, "model") && strcmp(a, "null") && strcmp(a, "synthetic") &&
+            strcmp(a, "kserve") && strcmp(a, "openai")) {
+            fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use model, null, "
+                    "synthetic, kserve or openai)\n", cmd, cli_shown(a, sh));
             return CLI_EXIT_USAGE;
         }
         o->sut = a;
@@ -583,6 +589,22 @@ static int parse_slo(cli_run_opts *o, const char *a, const char *cmd)
     return -1;
 }
 
+/* Remembers a flag that only the synthetic SUT (and its QSL) takes, which the model
+ * SUT refuses (cli_model_check): its code and name. */
+static void note_synthetic_flag(cli_run_opts *o, int c)
+{
+    static const int codes[] = {O_SAMPLE_SIZE, O_BATCH_COST, O_DIST, O_MEAN_US, O_SIGMA,
+                                O_BUSY, O_SUT_SEED, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
+                                O_STALL_EVERY, O_SUT_TOKENS, O_SUT_TPOT};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (codes[i] == c)
+            for (size_t k = 0; k < N_OWN; k++)
+                if (own_long[k].val == c) {
+                    o->synthetic_flag = c;
+                    o->synthetic_flag_name = own_long[k].name;
+                }
+}
+
 /* One option as getopt_long returned it: c its code, a its value, fl its name for
  * messages. */
 static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
@@ -592,8 +614,13 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
         return parse_setting(o, (size_t)(c - O_FIELD), a, cmd);
     if (c >= CLI_NET_OPT_BASE && c < CLI_NET_OPT_END)
         return cli_net_parse(o, c, a, fl, cmd);
-    if (c == O_TOTAL)
-        o->total_given = true;
+    if (c >= CLI_MODEL_OPT_BASE && c < CLI_MODEL_OPT_END)
+        return cli_model_parse(o, c, a, fl, cmd);
+    o->total_given |= c == O_TOTAL;
+    o->performance_given |= c == O_PSC;
+    o->workers_given |= c == O_WORKERS;
+    o->batch_given |= c == O_BATCH;
+    note_synthetic_flag(o, c);
     switch (c) {
     case O_SUT: case O_DIST: case O_CONF: case O_MODEL: case O_HTML: case O_OUT:
         return parse_word(o, c, a, cmd);
@@ -660,7 +687,8 @@ int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
                 cli_shown(argv[optind], sh), cmd);
         return CLI_EXIT_USAGE;
     }
-    return cli_net_check(o, cmd);
+    int rc = cli_net_check(o, cmd);
+    return rc >= 0 ? rc : cli_model_check(o, cmd);
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -683,6 +711,48 @@ static void set_derived(cli_run_opts *o, const char *field)
     set_origin(o, field, "derived from the SUT's capacity");
 }
 
+/* The model SUT's: its capacity measured once on this machine (cli_model_capacity).
+ * Server runs at a quarter of it: the issue thread spins to each arrival on a core of
+ * its own and the workers share the others, and a Server run over its capacity is
+ * INVALID at once (measured on 2 cores: half the capacity was over it). Offline asks for a quarter more than measured, so that a machine busier than at the
+ * measurement still fills the minimum duration (an Offline run that ends early is
+ * INVALID; one that lasts longer is not). */
+static void derive_model_defaults(cli_run_opts *o, bool announce)
+{
+    double capacity, latency_ns;
+    bool server = from_default(o, "server_target_qps");
+    bool offline = from_default(o, "offline_expected_qps");
+    bool ss = from_default(o, "single_stream_expected_latency_ns");
+    bool ms = from_default(o, "multi_stream_expected_latency_ns");
+    if (!server && !offline && !ss && !ms)
+        return;
+    cli_model_capacity(o, &capacity, &latency_ns);
+    if (ss) {
+        o->s.single_stream_expected_latency_ns = latency_ns;
+        set_derived(o, "single_stream_expected_latency_ns");
+    }
+    if (ms) {
+        o->s.multi_stream_expected_latency_ns =
+            latency_ns * (double)o->s.multi_stream_samples_per_query;
+        set_derived(o, "multi_stream_expected_latency_ns");
+    }
+    if (server) {
+        o->s.server_target_qps = 0.25 * capacity;
+        set_derived(o, "server_target_qps");
+    }
+    if (offline) {
+        o->s.offline_expected_qps = 1.25 * capacity;
+        set_derived(o, "offline_expected_qps");
+    }
+    if (announce && ((server && o->s.scenario == LG_SERVER) ||
+                     (offline && o->s.scenario == LG_OFFLINE)))
+        fprintf(stderr, "loadgen: no --target-qps given: using %.4g, %s the model SUT's "
+                "capacity (%.4g samples/s, %s on this machine)\n",
+                o->s.scenario == LG_SERVER ? o->s.server_target_qps : o->s.offline_expected_qps,
+                o->s.scenario == LG_SERVER ? "a quarter of" : "1.25 x", capacity,
+                o->mdl.capacity ? "measured" : "nominal: not measured");
+}
+
 /* Fills the settings that neither a flag nor a config file gave from what the SUT can
  * do, so that a run with no flags is meaningful: MLPerf's stand-in default of 1 QPS would
  * make Offline and Server runs INVALID at once. */
@@ -702,6 +772,10 @@ static void derive_defaults(cli_run_opts *o, bool announce)
             set_origin(o, "issue_batch_ns", "a network SUT: one wake-up per 100 us");
         }
         return; /* a server's capacity is unknown: cli_resolve_settings asks for it */
+    }
+    if (cli_model_sut(o)) {
+        derive_model_defaults(o, announce);
+        return;
     }
     bool null = !strcmp(o->sut, "null");
     double batch = o->syn.max_batch;
@@ -824,6 +898,7 @@ int cli_run_parse_only(int argc, char **argv)
     cli_run_opts o;
     cli_run_opts_default(&o);
     o.progress = false;
+    o.mdl.measure = false; /* no file read, no timing: parsing only */
     int rc = cli_run_parse(argc, argv, &o, "run");
     if (rc < 0)
         rc = cli_resolve_settings(&o, "run", false);

@@ -1,5 +1,6 @@
-/* cli/runner.c: one test with the built-in SUT and the synthetic QSL, as run, --repeat
- * and demo start it: the checks before it, the progress line, and its outcome as an
+/* cli/runner.c: one test with a built-in SUT (the model SUT and its QSL, or the null or
+ * synthetic SUT and the synthetic QSL) or a network SUT, as run, --repeat and demo
+ * start it: the checks before it, the progress line, and its outcome as an
  * exit code. */
 #include <stdio.h>
 #include <string.h>
@@ -183,11 +184,13 @@ typedef struct target {
     qsl_synthetic *q;
     sut_synthetic *syn;
     cli_net_run *net;
+    cli_model_run *model;
 } target;
 
 static void target_free(target *t)
 {
     cli_net_destroy(t->net);
+    cli_model_destroy(t->model);
     sut_synthetic_destroy(t->syn);
     qsl_synthetic_destroy(t->q);
     memset(t, 0, sizeof *t);
@@ -201,6 +204,25 @@ static int target_net(cli_run_opts *o, target *t)
         return rc;
     t->sut = cli_net_run_sut(t->net);
     t->qsl = cli_net_run_qsl(t->net);
+    return -1;
+}
+
+/* The model SUT and its QSL of test images, the settings checked first against the
+ * QSL's counts. -1, or an exit code. */
+static int target_model(cli_run_opts *o, target *t)
+{
+    lg_qsl counts = {.total_sample_count = o->total,
+                     .performance_sample_count = o->performance};
+    char msg[256];
+    if (lg_settings_check(&o->s, &counts, msg, sizeof msg)) {
+        fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = cli_model_prepare(o, &t->model);
+    if (rc >= 0)
+        return rc;
+    t->sut = cli_model_run_sut(t->model);
+    t->qsl = cli_model_run_qsl(t->model);
     return -1;
 }
 
@@ -253,7 +275,9 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
     }
     target t;
     memset(&t, 0, sizeof t);
-    int rc = cli_net_sut(o) ? target_net(o, &t) : target_builtin(o, &t);
+    int rc = cli_net_sut(o)     ? target_net(o, &t)
+             : cli_model_sut(o) ? target_model(o, &t)
+                                : target_builtin(o, &t);
     if (rc >= 0)
         return rc;
     char msg[256], warn[512];
@@ -293,6 +317,12 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
         cli_net_end(t.net, o, res, rc);
         if (rc == LG_ESUT && *cli_net_load_error(t.net))
             fprintf(stderr, "loadgen: the QSL failed to load: %s\n", cli_net_load_error(t.net));
+    }
+    if (t.model) {
+        cli_model_end(t.model, o, res, rc);
+        if (rc == LG_ESUT && *cli_model_load_error(t.model))
+            fprintf(stderr, "loadgen: the QSL failed to load: %s\n",
+                    cli_model_load_error(t.model));
     }
     int load_error = t.q ? qsl_synthetic_load_error(t.q) : 0;
     target_free(&t);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # check_deps.sh [ROOT]: holds the modules to their one-way chain of dependencies,
 #   stats, plot  <-  loadgen  <-  sut, qsl, report  <-  harness  <-  cli
-# and serve (the test server: stats only) <- cli, and net (the clients of real servers:
+# and model (the model SUT: loadgen, stats, sut and qsl) <- cli, and serve (the test server: stats only) <- cli, and net (the clients of real servers:
 # loadgen and stats) <- cli
 # by reading every `#include "module/..."` of each module's sources, and holds every
 # module's internal.h to its own folder. Tests, fuzz targets, benchmarks and examples
@@ -21,14 +21,15 @@ allowed() {
     loadgen) echo "stats" ;;
     net) echo "loadgen stats" ;;
     sut | qsl) echo "loadgen stats" ;;
+    model) echo "loadgen stats sut qsl" ;;
     report) echo "loadgen stats plot" ;;
     harness) echo "loadgen stats plot sut qsl report" ;;
-    cli) echo "loadgen stats plot sut qsl report harness serve net" ;;
+    cli) echo "loadgen stats plot sut qsl report harness serve net model" ;;
     esac
 }
 
 bad=0
-for mod in stats plot serve loadgen net sut qsl report harness cli; do
+for mod in stats plot serve loadgen net sut qsl model report harness cli; do
     [ -d "$mod" ] || continue
     ok=$(allowed "$mod")
     # file:line:module/header for every include of one of ours.

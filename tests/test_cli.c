@@ -584,7 +584,7 @@ Test(runs, server_run_with_a_1_ns_latency_bound_is_invalid_and_exits_1, .timeout
 Test(runs, server_result_shows_the_bound_beside_the_percentile, .timeout = 60, TMP)
 {
     proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "1000", "--min-duration-ms", "200",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "1000", "--min-duration-ms", "200",
         "--out", in_cwd("s"), "--no-progress");
     cr_expect_leq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
     const char *lat = strstr(p.out, "\n  latency p50 ");
@@ -607,14 +607,14 @@ Test(runs, server_result_shows_the_bound_beside_the_percentile, .timeout = 60, T
 Test(runs, multistream_metric_says_n_a_or_that_it_is_the_maximum, .timeout = 60, TMP)
 {
     proc p;
-    RUN(&p, "run", "--scenario", "MultiStream", "--min-duration-ms", "100", "--out",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "MultiStream", "--min-duration-ms", "100", "--out",
         in_cwd("few"), "--no-progress");
     cr_expect_eq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
     cr_expect_not_null(strstr(p.out, "  metric   early_stopping_latency_ms = n/a (early "
                                      "stopping needs 662 queries, the run had "), "%s", p.out);
     cr_expect_null(strstr(p.out, "= 0 ns"), "%s", p.out);
     proc_free(&p);
-    RUN(&p, "run", "--scenario", "MultiStream", "--min-duration-ms", "100",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "MultiStream", "--min-duration-ms", "100",
         "--min-query-count", "700", "--max-query-count", "700", "--service-mean-us", "50",
         "--out", in_cwd("max"), "--no-progress");
     cr_expect_leq(p.code, 1, "exit %d, stderr: %s", p.code, p.err);
@@ -623,7 +623,7 @@ Test(runs, multistream_metric_says_n_a_or_that_it_is_the_maximum, .timeout = 60,
                                      "stopping discards none of the highest latencies"),
                        "%s", p.out);
     proc_free(&p);
-    RUN(&p, "demo", "--min-duration-ms", "50", "--out", in_cwd("demo"), "--no-progress");
+    RUN(&p, "demo", "--sut", "synthetic", "--min-duration-ms", "50", "--out", in_cwd("demo"), "--no-progress");
     /* 50 ms and the 100 queries of min_query_count: too few for MultiStream's p99. */
     cr_expect_not_null(strstr(p.out, "p99 early-stop n/a (needs 662)"), "%s", p.out);
     cr_expect_null(strstr(p.out, "early-stop 0 ns"), "%s", p.out);
@@ -634,7 +634,7 @@ Test(runs, multistream_metric_says_n_a_or_that_it_is_the_maximum, .timeout = 60,
 Test(runs, accuracy_run_prints_counts_not_a_metric, .timeout = 60, TMP)
 {
     proc p;
-    RUN(&p, "run", "--scenario", "Offline", "--mode", "accuracy", "--total-sample-count", "200",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Offline", "--mode", "accuracy", "--total-sample-count", "200",
         "--performance-sample-count", "100", "--out", in_cwd("acc"), "--no-progress");
     cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
     cr_expect_not_null(strstr(p.out, "Offline AccuracyOnly: VALID\n  accuracy: 200 samples "
@@ -842,7 +842,7 @@ Test(runs, demo_runs_the_four_scenarios_into_one_folder_each_and_exits_by_their_
      .timeout = 90, TMP)
 {
     proc p;
-    RUN(&p, "demo", "--min-duration-ms", "100", "--out", in_cwd("demo"), "--no-progress");
+    RUN(&p, "demo", "--sut", "synthetic", "--min-duration-ms", "100", "--out", in_cwd("demo"), "--no-progress");
     cr_expect(p.code == 0 || p.code == 1, "exit %d, stderr: %s", p.code, p.err);
     static const char *const sc[] = {"SingleStream", "MultiStream", "Server", "Offline"};
     char path[PATH_MAX], row[64];
@@ -972,7 +972,7 @@ Test(config_files, a_typo_is_refused_with_file_line_and_a_suggestion, .timeout =
 Test(config_files, model_without_a_config_file_is_refused, .timeout = 30, TMP)
 {
     proc p;
-    RUN(&p, "run", "--model", "resnet50", "--out", in_cwd("o"));
+    RUN(&p, "run", "--sut", "synthetic", "--model", "resnet50", "--out", in_cwd("o"));
     cr_expect_eq(p.code, 2);
     cr_expect_not_null(strstr(p.err, "--conf"), "stderr: %s", p.err);
     proc_free(&p);
@@ -986,11 +986,11 @@ Test(config_files, set_changes_any_field_in_its_own_unit, .timeout = 60, TMP)
     cr_expect_lt(p.code, 2, "exit %d, stderr: %s", p.code, p.err);
     proc_free(&p);
     cr_expect_eq(detail_number(in_cwd("o"), "effective_target_latency_ns"), 5e7);
-    RUN(&p, "run", "--set", "server_target_qpz=5", "--out", in_cwd("b"));
+    RUN(&p, "run", "--sut", "synthetic", "--set", "server_target_qpz=5", "--out", in_cwd("b"));
     cr_expect_eq(p.code, 2);
     cr_expect_not_null(strstr(p.err, "server_target_qpz"), "stderr: %s", p.err);
     proc_free(&p);
-    RUN(&p, "run", "--set", "server_target_qps", "--out", in_cwd("c"));
+    RUN(&p, "run", "--sut", "synthetic", "--set", "server_target_qps", "--out", in_cwd("c"));
     cr_expect_eq(p.code, 2);
     cr_expect_not_null(strstr(p.err, "FIELD=VALUE"), "stderr: %s", p.err);
     proc_free(&p);
@@ -1001,7 +1001,7 @@ Test(config_files, explain_names_the_origin_of_every_setting, .timeout = 30, TMP
     const char *conf = write_tmp_file("user.conf", "*.Server.target_qps = 3000\n"
                                                    "resnet.*.min_query_count = 5\n");
     proc p;
-    RUN(&p, "config", "--explain", "--conf", conf, "--model", "resnet50", "--scenario",
+    RUN(&p, "config", "--sut", "synthetic", "--explain", "--conf", conf, "--model", "resnet50", "--scenario",
         "Server", "--min-query-count", "7");
     cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
     cr_expect_not_null(strstr(p.out, "user.conf:1 (*.Server.target_qps = 3000)"), "%s", p.out);
@@ -1029,7 +1029,7 @@ Test(config_files, explain_summarises_mlperf_conf_lines_for_other_models, .timeo
                                                        "rnnt.*.min_query_count = 100\n");
     const char *user = write_tmp_file("user.conf", "resnt50.Server.target_qps = 1234\n");
     proc p;
-    RUN(&p, "config", "--explain", "--conf", mlperf, "--conf", user, "--model", "resnet50",
+    RUN(&p, "config", "--sut", "synthetic", "--explain", "--conf", mlperf, "--conf", user, "--model", "resnet50",
         "--scenario", "Server");
     cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
     cr_expect_not_null(strstr(p.out, "  4 lines of mlperf.conf-kind files for other models (3 "
@@ -1038,7 +1038,7 @@ Test(config_files, explain_summarises_mlperf_conf_lines_for_other_models, .timeo
     cr_expect_not_null(strstr(p.out, "user.conf:1  resnt50.Server.target_qps = 1234  (other "
                                      "model)"), "%s", p.out);
     proc_free(&p);
-    RUN(&p, "config", "--explain", "--all", "--conf", mlperf, "--conf", user, "--model",
+    RUN(&p, "config", "--sut", "synthetic", "--explain", "--all", "--conf", mlperf, "--conf", user, "--model",
         "resnet50", "--scenario", "Server");
     cr_expect_eq(p.code, 0, "exit %d, stderr: %s", p.code, p.err);
     cr_expect_not_null(strstr(p.out, "mlperf.conf:2  bert.Server.target_latency = 130  (other "
@@ -1121,7 +1121,8 @@ static void expect_no_tmp_files(const char *dir)
 static void check_signal_stops_run(int sig)
 {
     const char *dir = in_cwd("sig");
-    const char *const argv[] = {"loadgen", "run", "--scenario", "Server", "--target-qps", "2000",
+    const char *const argv[] = {"loadgen", "run", "--sut", "synthetic", "--scenario", "Server",
+                                "--target-qps", "2000",
                                 "--service-mean-us", "200", "--min-duration-ms", "60000",
                                 "--out", dir, "--no-progress", NULL};
     pid_t pid = spawn(argv);
@@ -1165,7 +1166,8 @@ Test(signals, a_second_sigint_exits_at_once_without_half_written_files, .timeout
     /* A SUT that never answers and a long sample timeout: after the first SIGINT the
      * LoadGen waits for outstanding samples; the second one must not wait. */
     const char *dir = in_cwd("sig2");
-    const char *const argv[] = {"loadgen", "run", "--scenario", "Server", "--target-qps", "500",
+    const char *const argv[] = {"loadgen", "run", "--sut", "synthetic", "--scenario", "Server",
+                                "--target-qps", "500",
                                 "--sut-drop-fraction", "1", "--sample-timeout-ms", "60000",
                                 "--min-duration-ms", "60000", "--out", dir, "--no-progress",
                                 NULL};
@@ -1365,7 +1367,8 @@ Test(signals, sighup_with_the_terminal_gone_still_writes_the_logs, .timeout = 60
     cr_assert_eq(pipe(out), 0);
     cr_assert_eq(pipe(err), 0);
     const char *dir = in_cwd("hup");
-    const char *const argv[] = {"loadgen", "run", "--scenario", "Server", "--target-qps", "2000",
+    const char *const argv[] = {"loadgen", "run", "--sut", "synthetic", "--scenario", "Server",
+                                "--target-qps", "2000",
                                 "--service-mean-us", "200", "--min-duration-ms", "60000",
                                 "--out", dir, "--no-progress", NULL};
     pid_t pid = spawn_fds(argv, out[1], err[1]);
@@ -1451,7 +1454,8 @@ Test(signals, a_repetition_aborted_by_sigint_is_excluded_from_the_summary_and_th
      .timeout = 90, TMP)
 {
     const char *dir = in_cwd("rep");
-    const char *const argv[] = {"loadgen", "run", "--scenario", "Server", "--target-qps", "2000",
+    const char *const argv[] = {"loadgen", "run", "--sut", "synthetic", "--scenario", "Server",
+                                "--target-qps", "2000",
                                 "--service-mean-us", "200", "--min-duration-ms", "1500",
                                 "--repeat", "3", "--out", dir, "--no-progress", NULL};
     char out_path[PATH_MAX];
@@ -1498,7 +1502,7 @@ Test(config_files, explain_shows_the_effective_default_sample_timeout_and_its_sc
     static const char *const sc[] = {"Offline", "Server", "SingleStream"};
     for (int i = 0; i < 3; i++) {
         proc p;
-        RUN(&p, "config", "--explain", "--scenario", sc[i]);
+        RUN(&p, "config", "--sut", "synthetic", "--explain", "--scenario", sc[i]);
         cr_expect_eq(p.code, 0);
         const char *l = strstr(p.out, "\nsample_timeout_ns ");
         cr_assert_not_null(l, "%s", p.out);
@@ -1511,7 +1515,7 @@ Test(config_files, explain_shows_the_effective_default_sample_timeout_and_its_sc
         proc_free(&p);
     }
     proc p;
-    RUN(&p, "config", "--explain", "--scenario", "Offline", "--sample-timeout-ms", "1500");
+    RUN(&p, "config", "--sut", "synthetic", "--explain", "--scenario", "Offline", "--sample-timeout-ms", "1500");
     cr_expect_not_null(strstr(p.out, "1500000000"), "%s", p.out);
     cr_expect_not_null(strstr(p.out, "command line (--sample-timeout-ms)"), "%s", p.out);
     proc_free(&p);
@@ -1597,7 +1601,7 @@ Test(usage_errors, flags_set_and_config_files_take_one_number_grammar, .timeout 
     };
     for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
         proc p;
-        RUN(&p, "config", "--explain", ways[i][0], ways[i][1]);
+        RUN(&p, "config", "--sut", "synthetic", "--explain", ways[i][0], ways[i][1]);
         cr_expect_eq(p.code, 0, "%s %s: %s", ways[i][0], ways[i][1], p.err);
         const char *line = strstr(p.out, "qsl_rng_seed");
         cr_expect(line && strncmp(line, "qsl_rng_seed", 12) == 0 && strstr(line, " 16"),
@@ -1605,7 +1609,7 @@ Test(usage_errors, flags_set_and_config_files_take_one_number_grammar, .timeout 
         proc_free(&p);
     }
     proc p;
-    RUN(&p, "config", "--explain", "--target-qps", "0x10", "--scenario", "Server");
+    RUN(&p, "config", "--sut", "synthetic", "--explain", "--target-qps", "0x10", "--scenario", "Server");
     cr_expect_eq(p.code, 0, "%s", p.err);
     proc_free(&p);
 }
@@ -1616,7 +1620,7 @@ Test(usage_errors, plain_decimal_and_scientific_floats_are_accepted, .timeout = 
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         proc p;
         /* --service-mean-us takes [0, 3.6e9]; config --explain runs nothing. */
-        RUN(&p, "config", "--service-mean-us", ok[i]);
+        RUN(&p, "config", "--sut", "synthetic", "--service-mean-us", ok[i]);
         cr_expect_eq(p.code, 0, "'%s': exit %d: %s", ok[i], p.code, p.err);
         proc_free(&p);
     }
@@ -1790,7 +1794,7 @@ Test(settings_table, every_settings_flag_is_in_the_help_and_parses, .timeout = 6
         char arg[128];
         snprintf(arg, sizeof arg, "--%s=%s", flag, dflt);
         proc q;
-        RUN(&q, "config", "--explain", arg);
+        RUN(&q, "config", "--sut", "synthetic", "--explain", arg);
         cr_expect_eq(q.code, 0, "%s: %s", arg, q.err);
         proc_free(&q);
     }
@@ -1803,7 +1807,7 @@ Test(config_files, a_misspelled_model_is_warned_about, .timeout = 60, TMP)
     const char *conf = write_tmp_file("user.conf", "resnt50.Server.target_qps = 500\n"
                                                    "resnet50.Server.min_duration = 100\n");
     proc p;
-    RUN(&p, "config", "--explain", "--conf", conf, "--model", "resnet50", "--scenario",
+    RUN(&p, "config", "--sut", "synthetic", "--explain", "--conf", conf, "--model", "resnet50", "--scenario",
         "Server");
     cr_expect_eq(p.code, 0, "%s", p.err);
     cr_expect(strstr(p.err, "loadgen config: warning: ") &&
@@ -1812,7 +1816,7 @@ Test(config_files, a_misspelled_model_is_warned_about, .timeout = 60, TMP)
                                 "did you mean 'resnet50'?"),
               "%s", p.err);
     proc_free(&p);
-    RUN(&p, "run", "--conf", conf, "--model", "resnet5", "--scenario", "Server",
+    RUN(&p, "run", "--sut", "synthetic", "--conf", conf, "--model", "resnet5", "--scenario", "Server",
         "--min-duration-ms", "50", "--min-query-count", "1", "--target-qps", "200", "--out",
         "out", "--no-progress");
     cr_expect_lt(p.code, 2, "%s", p.err);
@@ -1830,7 +1834,7 @@ Test(provenance, results_json_records_what_was_run, .timeout = 60, TMP)
 {
     const char *conf = write_tmp_file("user.conf", "*.Server.target_qps = 3000\n");
     proc p;
-    RUN(&p, "run", "--scenario", "Server", "--min-duration-ms", "100", "--min-query-count",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--min-duration-ms", "100", "--min-query-count",
         "1", "--conf", conf, "--service-mean-us", "800", "--workers", "3", "--out", "r",
         "--quiet");
     cr_assert_lt(p.code, 2, "%s", p.err);
@@ -1843,8 +1847,8 @@ Test(provenance, results_json_records_what_was_run, .timeout = 60, TMP)
     json_t *notes = json_object_get(pv, "notes");
 #define NOTE(k) json_string_value(json_object_get(notes, k))
     cr_assert_not_null(NOTE("command_line"));
-    cr_expect(strstr(NOTE("command_line"), "loadgen run --scenario Server --min-duration-ms "
-                                           "100"), "%s", NOTE("command_line"));
+    cr_expect(strstr(NOTE("command_line"), "loadgen run --sut synthetic --scenario Server "
+                                           "--min-duration-ms 100"), "%s", NOTE("command_line"));
     cr_expect_str_eq(NOTE("sut"), "synthetic");
     cr_expect_str_eq(NOTE("sut.service_mean_us"), "800");
     cr_expect_str_eq(NOTE("sut.workers"), "3");

@@ -620,7 +620,7 @@ Test(compare, an_overflowing_mean_is_an_error_and_d_without_spread_is_n_a, TU_TM
 static void run_with(const char *out, const char *mean_us, const char *workers)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Offline", "--min-duration-ms", "200", "--quiet", "--out",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Offline", "--min-duration-ms", "200", "--quiet", "--out",
         out, "--service-mean-us", mean_us, "--workers", workers);
     cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
     tu_proc_free(&p);

@@ -215,7 +215,7 @@ Test(html, server_run_has_every_chart_and_escapes_the_sut, TU_TMP, .timeout = 60
 Test(html, token_run_has_its_token_section, TU_TMP, .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "300",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "300",
         "--quiet", "--out", "t", "--sut-tokens", "8", "--sut-tpot-us", "200",
         "--use-token-latencies", "--slo", "ttft=5ms,e2e=1s");
     cr_assert_leq(p.code, 1, "%s", p.err);
@@ -300,11 +300,11 @@ Test(html, two_runs_have_the_comparison_charts, TU_TMP, .timeout = 90)
 Test(html, repetition_sets_have_box_plots, TU_TMP, .timeout = 120)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
         "--repeat", "3", "--out", "ra");
     cr_assert_leq(p.code, 1, "%s", p.err);
     tu_proc_free(&p);
-    RUN(&p, "run", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "SingleStream", "--min-duration-ms", "100", "--quiet",
         "--repeat", "3", "--out", "rb", "--sut-seed", "7");
     cr_assert_leq(p.code, 1, "%s", p.err);
     tu_proc_free(&p);

@@ -399,11 +399,11 @@ Test(report, formatters_fit_their_buffer_and_truncate_a_short_one, .timeout = 10
 Test(report, provenance_one_run_and_what_differs_between_runs, TU_TMP, .timeout = 90)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "200",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "200",
         "--quiet", "--out", "a", "--service-mean-us", "900");
     cr_assert_leq(p.code, 1, "%s", p.err);
     tu_proc_free(&p);
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "3000", "--min-duration-ms", "200",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "3000", "--min-duration-ms", "200",
         "--quiet", "--out", "b", "--service-mean-us", "900");
     cr_assert_leq(p.code, 1, "%s", p.err);
     tu_proc_free(&p);
@@ -412,7 +412,8 @@ Test(report, provenance_one_run_and_what_differs_between_runs, TU_TMP, .timeout 
     tu_proc_free(&p);
     char *md = tu_slurp(tu_in_tmp("one.md"), NULL);
     cr_expect(strstr(md, "### How it was made\n"), "%s", md);
-    cr_expect(strstr(md, "- command line: loadgen run --scenario Server --target-qps 2000"),
+    cr_expect(strstr(md, "- command line: loadgen run --sut synthetic --scenario Server "
+                      "--target-qps 2000"),
               "%s", md);
     cr_expect(strstr(md, "service_mean_us 900"), "%s", md);
     free(md);
@@ -437,7 +438,7 @@ static void token_run(const char *out, const char *scenario, const char *extra_f
                       const char *extra_value)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", scenario, "--target-qps", "400", "--min-duration-ms", "300",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", scenario, "--target-qps", "400", "--min-duration-ms", "300",
         "--quiet", "--out", out, "--service-dist", "constant", "--service-mean-us", "2000",
         "--sut-tokens", "5", "--sut-tpot-us", "500", "--use-token-latencies", "--slo",
         "ttft=5ms,tpot=2ms", extra_flag, extra_value);
@@ -543,7 +544,7 @@ Test(report, a_token_run_gets_its_token_section, TU_TMP, .timeout = 60)
 Test(report, an_offline_token_run_shows_its_rates, TU_TMP, .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Offline", "--target-qps", "2000", "--min-duration-ms", "200",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Offline", "--target-qps", "2000", "--min-duration-ms", "200",
         "--quiet", "--out", "o", "--sut-tokens", "4", "--sut-tpot-us", "100",
         "--use-token-latencies", "--infer-token-latencies", "--token-latency-scaling-factor",
         "4");
@@ -608,7 +609,7 @@ Test(report, token_repetition_sets_compare_ttft_tpot_and_tokens_per_second, TU_T
     const char *tpot[2] = {"200", "800"}, *out[2] = {"a", "b"};
     for (int i = 0; i < 2; i++) {
         tu_proc p;
-        RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "200",
+        RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "200",
             "--quiet", "--out", out[i], "--repeat", "2", "--sut-tokens", "4", "--sut-tpot-us",
             tpot[i], "--use-token-latencies");
         cr_assert_leq(p.code, 1, "%s", p.err);

@@ -557,7 +557,7 @@ Test(samples_tokens, a_token_run_records_first_tokens_counts_and_send_times, TU_
      .timeout = 120)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "500",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "500",
         "--use-token-latencies", "--sut-tokens", "5", "--sut-tpot-us", "200",
         "--service-dist", "constant", "--service-mean-us", "1000", "--quiet", "--out", "t");
     cr_assert_leq(p.code, 1, "run failed: %s", p.err);
@@ -773,7 +773,7 @@ Test(samples_cli, csv_holds_a_header_row_and_every_record, TU_TMP, .timeout = 60
 Test(samples_cli, csv_of_failures_timeouts_and_version_1_files, TU_TMP, .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "MultiStream", "--samples-per-query", "4", "--target-qps",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "MultiStream", "--samples-per-query", "4", "--target-qps",
         "2000", "--min-duration-ms", "0", "--min-query-count", "30", "--max-query-count", "30",
         "--sut-fail-fraction", "0.2", "--sut-drop-fraction", "0.1", "--sample-timeout-ms",
         "20", "--sut-seed", "5", "--quiet", "--out", "m");

@@ -555,7 +555,7 @@ Test(token_logs, results_json_tokens_survive_the_round_trip, TU_TMP, .timeout = 
 Test(token_cli, slo_flag_sets_the_slos_and_refuses_bad_parts, TU_TMP, .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "100", "--min-duration-ms", "200",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "100", "--min-duration-ms", "200",
         "--min-query-count", "10", "--sut-tokens", "4", "--sut-tpot-us", "100",
         "--service-mean-us", "500", "--slo", "ttft=200ms,tpot=50ms", "--slo", "e2e=1.5s",
         "--quiet", "--out", "r");
@@ -587,7 +587,7 @@ Test(token_cli, slo_flag_sets_the_slos_and_refuses_bad_parts, TU_TMP, .timeout =
         {"ttft=1ms,ttft=2ms", "ttft is given twice"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        RUN(&p, "run", "--slo", bad[i].arg, "--out", "x");
+        RUN(&p, "run", "--sut", "synthetic", "--slo", bad[i].arg, "--out", "x");
         cr_expect_eq(p.code, 2, "%s: exit %d", bad[i].arg, p.code);
         cr_expect(strstr(p.err, bad[i].msg), "%s: %s", bad[i].arg, p.err);
         tu_proc_free(&p);
@@ -607,7 +607,7 @@ Test(token_cli, help_lists_the_token_flags_and_they_parse, TU_TMP, .timeout = 60
         cr_expect(strstr(p.out, flags[i]), "no %s in\n%s", flags[i], p.out);
     tu_proc_free(&p);
     /* The bounds and token mode as the program prints the explained settings. */
-    RUN(&p, "config", "--explain", "--scenario", "Server", "--use-token-latencies",
+    RUN(&p, "config", "--sut", "synthetic", "--explain", "--scenario", "Server", "--use-token-latencies",
         "--ttft-latency-ms", "450", "--tpot-latency-ms", "40", "--set",
         "server_target_latency_ns=0");
     cr_expect_eq(p.code, 0, "%s", p.err);
@@ -615,7 +615,7 @@ Test(token_cli, help_lists_the_token_flags_and_they_parse, TU_TMP, .timeout = 60
     cr_expect(strstr(p.out, "--use-token-latencies"), "%s", p.out);
     tu_proc_free(&p);
     /* A Server bound of 0 without token mode is refused. */
-    RUN(&p, "run", "--scenario", "Server", "--set", "server_target_latency_ns=0", "--out", "z");
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--set", "server_target_latency_ns=0", "--out", "z");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "use_token_latencies"), "%s", p.err);
     tu_proc_free(&p);

@@ -33,7 +33,7 @@
 
 /* A short Server run at 2000 queries/s into tu_tmp/name (extra flags after). */
 #define SERVER_RUN(p, name, ...)                                                              \
-    RUN(p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "300", \
+    RUN(p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "300", \
         "--quiet", "--out", name, ##__VA_ARGS__)
 
 static json_t *load_json_text(const char *text)
@@ -173,7 +173,7 @@ Test(validate, a_stalling_sut_is_flagged_unstable, TU_TMP, .timeout = 60)
 Test(validate, runs_without_samples_and_broken_folders, TU_TMP, .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "ns", "--no-samples-file");
+    RUN(&p, "run", "--sut", "synthetic", "--min-duration-ms", "100", "--quiet", "--out", "ns", "--no-samples-file");
     cr_assert_leq(p.code, 1, "%s", p.err);
     tu_proc_free(&p);
     rpt_run *run;
@@ -206,7 +206,7 @@ Test(validate, runs_without_samples_and_broken_folders, TU_TMP, .timeout = 60)
     cr_expect(strstr(err, "loadgen-results"), "%s", err);
 
     /* A truncated samples.bin is refused, not misread. */
-    RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "cut");
+    RUN(&p, "run", "--sut", "synthetic", "--min-duration-ms", "100", "--quiet", "--out", "cut");
     tu_proc_free(&p);
     cr_assert_eq(truncate(tu_in_tmp("cut/samples.bin"), 64 + 32 * 3 + 7), 0);
     cr_expect_eq(rpt_run_load(tu_in_tmp("cut"), &run, err, sizeof err), LG_EINVAL);
@@ -216,7 +216,7 @@ Test(validate, runs_without_samples_and_broken_folders, TU_TMP, .timeout = 60)
     tu_proc_free(&p);
 
     /* A samples.bin that results.json says was written, and is gone: incomplete. */
-    RUN(&p, "run", "--min-duration-ms", "100", "--quiet", "--out", "gone");
+    RUN(&p, "run", "--sut", "synthetic", "--min-duration-ms", "100", "--quiet", "--out", "gone");
     tu_proc_free(&p);
     char *json = tu_slurp(tu_in_tmp("gone/results.json"), NULL);
     cr_expect(strstr(json, "\"samples_file\": true"), "%.300s", json);
@@ -308,7 +308,7 @@ Test(validate, a_real_run_is_trustworthy_unless_a_check_that_matters_warns, TU_T
      .timeout = 90)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "SingleStream", "--service-mean-us", "300",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "SingleStream", "--service-mean-us", "300",
         "--min-duration-ms", "2500", "--quiet", "--out", "clean");
     cr_assert_eq(p.code, 0, "run failed: %s", p.err);
     tu_proc_free(&p);
@@ -387,7 +387,7 @@ Test(validate, an_overloaded_server_run_is_advised_only_to_lower_the_load, TU_TM
      .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "8000", "--min-duration-ms", "300",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "8000", "--min-duration-ms", "300",
         "--quiet", "--out", "over2");
     cr_assert_eq(p.code, 1, "exit %d: %s", p.code, p.err);
     tu_proc_free(&p);
@@ -417,7 +417,7 @@ Test(validate, an_overloaded_server_run_is_advised_only_to_lower_the_load, TU_TM
 Test(validate, timed_out_samples_are_named_as_the_reason, TU_TMP, .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "1000", "--min-duration-ms", "300",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "1000", "--min-duration-ms", "300",
         "--sut-drop-fraction", "0.02", "--sample-timeout-ms", "300", "--out", "drop");
     cr_assert_eq(p.code, 1, "exit %d: %s", p.code, p.err);
     cr_expect(strstr(p.out, "timed-out samples count as over it"), "%s", p.out);
@@ -443,7 +443,7 @@ Test(validate, timed_out_samples_are_named_as_the_reason, TU_TMP, .timeout = 60)
 Test(validate, token_errors_and_a_token_bound_are_findings, TU_TMP, .timeout = 60)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "300",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "400", "--min-duration-ms", "300",
         "--quiet", "--out", "tok", "--service-dist", "constant", "--service-mean-us", "2000",
         "--sut-tokens", "1", "--use-token-latencies", "--ttft-latency-ms", "1");
     cr_assert_eq(p.code, 1, "exit %d: %s", p.code, p.err);
@@ -564,7 +564,7 @@ Test(validate, options_are_checked, .timeout = 10)
 Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TU_TMP, .timeout = 90)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "150",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "2000", "--min-duration-ms", "150",
         "--repeat", "3", "--out", "reps", "--schedule-rng-seed", "5");
     cr_assert_leq(p.code, 1, "%s", p.err);
     cr_expect(strstr(p.out, "rep-3"), "%s", p.out);
@@ -632,11 +632,11 @@ Test(validate, run_repeat_3_writes_three_runs_and_the_summary, TU_TMP, .timeout 
     cr_expect_eq(json_array_size(root), 3);
     json_decref(root);
     tu_proc_free(&p);
-    RUN(&p, "run", "--min-duration-ms", "100", "--repeat", "2", "--out", "reps", "--quiet");
+    RUN(&p, "run", "--sut", "synthetic", "--min-duration-ms", "100", "--repeat", "2", "--out", "reps", "--quiet");
     cr_expect_eq(p.code, 2);
     cr_expect(strstr(p.err, "already holds"), "%s", p.err);
     tu_proc_free(&p);
-    RUN(&p, "run", "--repeat", "0");
+    RUN(&p, "run", "--sut", "synthetic", "--repeat", "0");
     cr_expect_eq(p.code, 2);
     tu_proc_free(&p);
 }

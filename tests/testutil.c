@@ -127,7 +127,7 @@ void tu_run_exe(tu_proc *p, const char *exe, const char *const *argv)
 void tu_short_run(const char *out, const char *scenario, const char *seed)
 {
     tu_proc p;
-    RUN(&p, "run", "--scenario", scenario, "--target-qps", "2000", "--min-duration-ms", "200",
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", scenario, "--target-qps", "2000", "--min-duration-ms", "200",
         "--quiet", "--out", out, "--schedule-rng-seed", seed, "--sut-seed", seed);
     cr_assert_leq(p.code, 1, "run %s failed: %s", out, p.err);
     tu_proc_free(&p);
