@@ -33,11 +33,12 @@ enum {
     O_SUT = 256, O_OUT, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_QUIET, O_NO_PROGRESS, O_NO_SAMPLES, O_HELP,
     O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL, O_STALL_EVERY, O_CONF, O_MODEL, O_SET,
-    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_FIELD = 512,
+    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_OPT, O_FIELD = 512,
 };
 
 static const struct option own_long[] = {
     {"sut", required_argument, 0, O_SUT},
+    {"sut-opt", required_argument, 0, O_SUT_OPT},
     {"out", required_argument, 0, O_OUT},
     {"performance-sample-count", required_argument, 0, O_PSC},
     {"total-sample-count", required_argument, 0, O_TOTAL},
@@ -258,7 +259,11 @@ static void run_help(FILE *f)
         "\n"
         "SUT:\n"
         "  --sut S                      null, synthetic, kserve or openai (default\n"
-        "                               synthetic; the network SUTs: below)\n"
+        "                               synthetic; the network SUTs: below), or\n"
+        "                               plugin:PATH.so: a SUT in a shared library\n"
+        "                               (docs/plugins.md)\n"
+        "  --sut-opt KEY=VALUE          plugin: an option for its create(); repeat for\n"
+        "                               several\n"
         "  --workers N                  synthetic: worker threads (default 4)\n"
         "  --batch N                    synthetic: samples per batch, at most (default 1)\n"
         "  --batch-cost F               synthetic: extra time per extra batch sample, as\n"
@@ -406,9 +411,9 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
     switch (c) {
     case O_SUT:
         if (strcmp(a, "null") && strcmp(a, "synthetic") && strcmp(a, "kserve") &&
-            strcmp(a, "openai")) {
+            strcmp(a, "openai") && strncmp(a, "plugin:", 7)) {
             fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use null, synthetic, "
-                    "kserve or openai)\n", cmd, cli_shown(a, sh));
+                    "kserve, openai or plugin:PATH.so)\n", cmd, cli_shown(a, sh));
             return CLI_EXIT_USAGE;
         }
         o->sut = a;
@@ -594,6 +599,8 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
         return cli_net_parse(o, c, a, fl, cmd);
     if (c == O_TOTAL)
         o->total_given = true;
+    o->performance_given |= c == O_PSC;
+    o->sample_size_given |= c == O_SAMPLE_SIZE;
     switch (c) {
     case O_SUT: case O_DIST: case O_CONF: case O_MODEL: case O_HTML: case O_OUT:
         return parse_word(o, c, a, cmd);
@@ -601,6 +608,8 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
         return parse_set(o, a, cmd);
     case O_SLO:
         return parse_slo(o, a, cmd);
+    case O_SUT_OPT:
+        return cli_plugin_parse_opt(o, a, cmd);
     case O_MEAN_US: case O_SIGMA: case O_DROP: case O_FAIL: case O_DOUBLE: case O_STALL:
     case O_STALL_EVERY: case O_BATCH_COST: case O_SUT_TPOT:
         return parse_real_sut(o, c, a, fl, cmd);
@@ -660,7 +669,8 @@ int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
                 cli_shown(argv[optind], sh), cmd);
         return CLI_EXIT_USAGE;
     }
-    return cli_net_check(o, cmd);
+    int rc = cli_net_check(o, cmd);
+    return rc >= 0 ? rc : cli_plugin_check(o, cmd);
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -684,8 +694,9 @@ static void set_derived(cli_run_opts *o, const char *field)
  * make Offline and Server runs INVALID at once. */
 static void derive_defaults(cli_run_opts *o, bool announce)
 {
-    if (cli_net_sut(o))
-        return; /* a server's capacity is unknown: cli_resolve_settings asks for it */
+    if (cli_net_sut(o) || cli_plugin_sut(o))
+        return; /* a server's or a plugin's capacity is unknown: cli_resolve_settings
+                   asks for it */
     bool null = !strcmp(o->sut, "null");
     double batch = o->syn.max_batch;
     /* A synthetic LLM holds its worker for the tokens after the first too. */
@@ -785,12 +796,14 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
     }
     o->s = final;
     derive_defaults(o, announce);
-    if (cli_net_sut(o) && ((o->s.scenario == LG_SERVER && from_default(o, "server_target_qps")) ||
-                           (o->s.scenario == LG_OFFLINE &&
-                            from_default(o, "offline_expected_qps")))) {
-        fprintf(stderr, "loadgen %s: --target-qps: needed for %s with --sut %s (the server's "
+    bool plugin = cli_plugin_sut(o);
+    if ((cli_net_sut(o) || plugin) &&
+        ((o->s.scenario == LG_SERVER && from_default(o, "server_target_qps")) ||
+         (o->s.scenario == LG_OFFLINE && from_default(o, "offline_expected_qps")))) {
+        fprintf(stderr, "loadgen %s: --target-qps: needed for %s with --sut %s (the %s's "
                 "capacity is not known; a config file may give it too)\n", cmd,
-                lg_scenario_name(o->s.scenario), o->sut);
+                lg_scenario_name(o->s.scenario), cli_shown(o->sut, sh),
+                plugin ? "plugin" : "server");
         return CLI_EXIT_USAGE;
     }
     return -1;
