@@ -11,6 +11,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,23 @@ static long thread_count(void)
     return n;
 }
 
+static void *no_work(void *arg)
+{
+    return arg;
+}
+
+/* The threads of this process before create(), for the check after destroy(). A
+ * sanitizer's runtime (ThreadSanitizer's) starts a thread of its own at the process's
+ * first pthread_create, which would otherwise be taken for one the plugin left
+ * running: one thread is started and joined first. */
+static long threads_before_create(void)
+{
+    pthread_t t;
+    if (!pthread_create(&t, NULL, no_work, NULL))
+        pthread_join(t, NULL);
+    return thread_count();
+}
+
 /* Checks that the file is an ELF shared object before dlopen, whose own messages for a
  * text file or an executable ("invalid ELF header") leave the user guessing. Returns -1
  * or an exit code (the message printed). */
@@ -287,7 +305,7 @@ static int create_instance(cli_plugin_run *r, cli_run_opts *o)
                                .sample_data = host_sample_data,
                                .host_ctx = r};
     char err[1024] = "";
-    r->threads_before = thread_count();
+    r->threads_before = threads_before_create();
     int rc = t->create(&r->host, r->opts, r->nopts, &r->instance, err, sizeof err);
     err[sizeof err - 1] = '\0';
     if (rc) {
