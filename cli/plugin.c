@@ -181,6 +181,9 @@ static int check_file(cli_plugin_run *r, const char *path)
                                                               : strerror(errno));
     if (S_ISDIR(st.st_mode))
         return fail(r, CLI_EXIT_USAGE, "is a folder, not a shared library");
+    /* Opening a FIFO would wait for a writer. */
+    if (!S_ISREG(st.st_mode))
+        return fail(r, CLI_EXIT_USAGE, "not a regular file, so not a shared library");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return fail(r, CLI_EXIT_USAGE, "cannot be read: %s", strerror(errno));

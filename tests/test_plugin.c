@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -335,6 +336,7 @@ Test(plugin, a_file_that_is_not_a_plugin_is_refused_naming_the_cause, TU_TMP,
     cr_assert_not_null(f);
     fputs("not a library\n", f);
     fclose(f);
+    cr_assert_eq(mkfifo(tu_in_tmp("fifo.so"), 0600), 0);
     /* tests/plugins/bad.c's short table ends before own_qsl. */
     char small[160];
     snprintf(small, sizeof small, "its table is %zu bytes (struct_size), smaller than the "
@@ -346,6 +348,7 @@ Test(plugin, a_file_that_is_not_a_plugin_is_refused_naming_the_cause, TU_TMP,
         {"obj/cli/main.o", "not a shared library but an object file (.o)", NULL},
         {"bin/loadgen", "cannot be loaded: ", "position-independent executable"},
         {"examples", "is a folder, not a shared library", NULL},
+        {"./fifo.so", "not a regular file, so not a shared library", NULL},
         {"tests/plugins/bad_no_entry.so",
          "not a loadgen plugin: it has no symbol loadgen_plugin_entry", NULL},
         {"tests/plugins/bad_null_table.so", "loadgen_plugin_entry() returned NULL", NULL},
