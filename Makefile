@@ -85,13 +85,16 @@ SSTATIC  := $(BUILD)/lib/libloadgen_serve.a
 NSTATIC  := $(BUILD)/lib/libloadgen_net.a
 MSTATIC  := $(BUILD)/lib/libloadgen_model.a
 PROG     := $(BUILD)/bin/loadgen
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+# examples/plugin_*.c are SUT plugins (docs/plugins.md), built as shared libraries.
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(filter-out examples/plugin_%.c,\
+              $(wildcard examples/*.c)))
+PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/%.so,$(wildcard examples/plugin_*.c))
 
 Q := $(if $(V),,@)
 
 .PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build model FORCE
 
-all: lib $(PROG) $(EXAMPLES)
+all: lib $(PROG) $(EXAMPLES) $(PLUGINS)
 lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
 
 setup:
@@ -168,10 +171,14 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so.0
 	$(Q)ln -sf libloadgen_report.so.$(VERSION) $(BUILD)/lib/libloadgen_report.so
 
-$(PROG): $(PROG_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS)
+# The program exports the core library's public names (loadgen.dyn) for the SUT plugins
+# it loads with dlopen: they call lg_complete() and the rest through it. The core is
+# linked whole so that every public function is there, not only those the program uses.
+$(PROG): $(PROG_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) loadgen.dyn
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(PROG_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) \
+	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=loadgen.dyn -o $@ $(PROG_OBJ) $(MSTATIC) \
+	  $(NSTATIC) $(SSTATIC) $(RSTATIC) -Wl,--whole-archive $(STATIC) -Wl,--no-whole-archive \
 	  $(MODEL_LIBS) $(LIBS) $(PROG_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
@@ -179,6 +186,29 @@ $(BUILD)/examples/%: examples/%.c $(STATICS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATICS) $(LIBS)
+
+# A plugin is compiled -fPIC -shared and links no libloadgen: lg_complete() and the rest
+# come from the program that loads it (docs/plugins.md).
+$(BUILD)/examples/plugin_%.so: examples/plugin_%.c sut/plugin.h loadgen/loadgen.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS)
+
+# The broken plugins tests/test_plugin.c loads (tests/plugins/bad.c, one -D each), and the
+# echo plugin linked against libloadgen.so, whose lg_complete() must still be the
+# program's.
+BAD_PLUGINS := no_entry null_table abi2 small_table no_issue undefined
+$(BUILD)/tests/plugins/bad_%.so: tests/plugins/bad.c sut/plugin.h loadgen/loadgen.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< ($*)"
+	$(Q)$(CC) $(ALL_CFLAGS) -DBAD_$* -shared -o $@ $< $(ALL_LDFLAGS)
+$(BUILD)/tests/plugins/echo_linked.so: examples/plugin_echo.c $(SHARED)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (linked with libloadgen.so)"
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -o $@ $< $(ALL_LDFLAGS) -L$(BUILD)/lib \
+	  -Wl,-rpath,$(abspath $(BUILD)/lib) -lloadgen
+$(BUILD)/tests/test_plugin: $(PLUGINS) $(BAD_PLUGINS:%=$(BUILD)/tests/plugins/bad_%.so) \
+  $(BUILD)/tests/plugins/echo_linked.so
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS)
 	@mkdir -p $(dir $@)
@@ -259,9 +289,10 @@ FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
                 -DLG_VERSION_STRING='"$(VERSION)"'
 
 # The command-line parser fuzz_cli.c reaches: the number grammar and the run options
-# (with the network SUT's and the model SUT's, which bring model/ in); the network
-# targets reach net/.
-FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c cli/model_options.c
+# (with the network SUT's, the model SUT's, which bring model/ in, and the plugin SUT's);
+# the network targets reach net/.
+FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c cli/model_options.c \
+                cli/plugin.c
 
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(MODEL_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -288,8 +319,9 @@ fuzz: setup
 INCDIR  = $(DESTDIR)$(PREFIX)/include/loadgen
 # report/report.h includes the report library's parts, each installed beside it.
 HEADERS = loadgen/loadgen.h loadgen/ring.h loadgen/config.h stats/stats.h sut/sut.h \
-          qsl/qsl.h report/report.h report/run.h report/metrics.h report/compare.h \
-          report/validate.h report/doc.h report/format.h plot/plot.h harness/harness.h
+          sut/plugin.h qsl/qsl.h report/report.h report/run.h report/metrics.h \
+          report/compare.h report/validate.h report/doc.h report/format.h plot/plot.h \
+          harness/harness.h
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig

@@ -73,7 +73,7 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "loadgen demo: --repeat: use loadgen run --repeat N\n");
         return CLI_EXIT_USAGE;
     }
-    if (cli_net_sut(&base)) {
+    if (cli_net_sut(&base) || cli_plugin_sut(&base)) {
         fprintf(stderr, "loadgen demo: --sut %s: the demo runs the built-in SUTs; use "
                 "loadgen run --sut %s --scenario S\n", base.sut, base.sut);
         return CLI_EXIT_USAGE;

@@ -4,6 +4,7 @@
 #ifndef CLI_INTERNAL_H
 #define CLI_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "net/kserve.h"
 #include "net/net.h"
 #include "net/openai.h"
+#include "sut/plugin.h"
 #include "sut/sut.h"
 
 /* ---------------------------------------------------------------- flags.c */
@@ -90,12 +92,22 @@ typedef struct cli_model_opts {
     double latency_ns;           /* measured inference of one sample */
 } cli_model_opts;
 
+/* --sut plugin:PATH's options (cli/plugin.c, docs/plugins.md). */
+#define CLI_MAX_SUT_OPTS 64
+struct cli_plugin_info;
+typedef struct cli_plugin_opts {
+    const char *raw[CLI_MAX_SUT_OPTS]; /* each --sut-opt KEY=VALUE as typed, checked */
+    size_t n;
+    /* The plugin loaded for the run under way, for its provenance; NULL otherwise. */
+    const struct cli_plugin_info *loaded;
+} cli_plugin_opts;
+
 /* The options of `loadgen run`, which config and demo take too. */
 typedef struct cli_run_opts {
     lg_settings s;
     lg_settings base;            /* the settings before flags and config files */
-    const char *sut;             /* "model" (the default), "null", "synthetic", "kserve"
-                                    or "openai" */
+    const char *sut;             /* "model" (the default), "null", "synthetic", "kserve",
+                                    "openai" or "plugin:PATH" */
     const char *out;
     bool out_given;
     uint64_t total, performance, sample_size;
@@ -114,10 +126,12 @@ typedef struct cli_run_opts {
     bool total_given;            /* --total-sample-count was given */
     bool performance_given;      /* --performance-sample-count was given */
     bool workers_given, batch_given; /* --workers, --batch were given */
+    bool sample_size_given;      /* --sample-size was given */
     int synthetic_flag;          /* a flag only the synthetic SUT takes (its code), 0 */
     const char *synthetic_flag_name;
     cli_net_opts net;
     cli_model_opts mdl;
+    cli_plugin_opts plugin;
     int argc;                    /* the command line, for the provenance */
     char **argv;
 } cli_run_opts;
@@ -263,6 +277,48 @@ void cli_net_destroy(cli_net_run *n);
 /* The last run's client section as text ("" when none), for cli_run to print after the
  * results. */
 const char *cli_net_report(void);
+
+/* ---------------------------------------------------------------- plugin.c */
+
+/* A plugin SUT loaded for one test (sut/plugin.h): the library, its table, its
+ * instance, and its QSL or the program's. */
+typedef struct cli_plugin_run cli_plugin_run;
+
+/* What results.json records of the plugin that ran. */
+typedef struct cli_plugin_info {
+    char path[PATH_MAX];     /* the library's path, resolved (realpath) */
+    const char *name;        /* the table's name and version ("" when NULL) */
+    const char *version;
+    unsigned abi_version;
+    char options[4096];      /* the --sut-opt options, "KEY=VALUE KEY=VALUE" */
+    char parameters[1024];   /* describe()'s line, or "" */
+    bool own_qsl;            /* it serves its own QSL */
+} cli_plugin_info;
+
+/* True for --sut plugin:PATH. */
+bool cli_plugin_sut(const struct cli_run_opts *o);
+/* The path of --sut plugin:PATH as given, or NULL for another SUT. */
+const char *cli_plugin_path(const struct cli_run_opts *o);
+/* One --sut-opt KEY=VALUE: -1, or CLI_EXIT_USAGE (the message printed). */
+int cli_plugin_parse_opt(struct cli_run_opts *o, const char *a, const char *cmd);
+/* After every flag: --sut-opt without a plugin, an empty path. -1 or an exit code. */
+int cli_plugin_check(const struct cli_run_opts *o, const char *cmd);
+/* Loads the library, checks its table and creates its instance with the options. The
+ * program's QSL, when the plugin has none, is attached after (cli_plugin_use_qsl).
+ * Returns -1 with *out set, else an exit code (the message, naming the path and the
+ * cause, printed): 2 for a library that cannot be a plugin or options the plugin
+ * refused, 3 for a plugin that cannot start. */
+int cli_plugin_prepare(struct cli_run_opts *o, cli_plugin_run **out);
+lg_sut cli_plugin_run_sut(const cli_plugin_run *p);
+/* The plugin's own QSL in *qsl, true; or false when it uses the program's. */
+bool cli_plugin_run_qsl(const cli_plugin_run *p, lg_qsl *qsl);
+/* The program's synthetic QSL, whose bytes lg_plugin_host.sample_data gives. */
+struct qsl_synthetic;
+void cli_plugin_use_qsl(cli_plugin_run *p, const struct qsl_synthetic *q);
+const cli_plugin_info *cli_plugin_run_info(const cli_plugin_run *p);
+/* destroy(), then the library unloaded, unless the plugin left threads running (then
+ * it stays loaded, with a warning: its code may still run). Accepts NULL. */
+void cli_plugin_destroy(cli_plugin_run *p);
 
 /* ---------------------------------------------------------------- outdir.c */
 

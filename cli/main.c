@@ -30,6 +30,7 @@ static void usage(FILE *f)
           "  loadgen demo\n"
           "  loadgen run --scenario Server --target-qps 2000 --min-duration-ms 5000\n"
           "  loadgen run --scenario Offline --sut null --out /tmp/offline\n"
+          "  loadgen run --sut plugin:./my_sut.so --sut-opt threads=8\n"
           "  loadgen run --conf mlperf.conf --conf user.conf --model resnet50 --scenario Server\n"
           "  loadgen run --scenario Server --target-qps 2000 --repeat 10 --out /tmp/base\n"
           "  loadgen validate /tmp/offline\n"

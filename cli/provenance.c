@@ -84,6 +84,27 @@ __attribute__((format(printf, 3, 4))) static void note(cli_provenance *p, const 
     p->notes[p->n++] = (lg_note){key, v};
 }
 
+/* A plugin SUT (cli/plugin.c): the library (its resolved path, size and SHA-256, so
+ * that two runs of "the same" path can be told apart), its table's name, version and
+ * ABI, its options and its effective parameters, and whose QSL ran. */
+static void plugin_notes(cli_provenance *p, const cli_plugin_info *pi)
+{
+    char hash[80] = "not hashed: larger than 1 GiB";
+    struct stat st;
+    bool known = !stat(pi->path, &st);
+    if (known && st.st_size <= (1LL << 30))
+        file_sha256(pi->path, hash, sizeof hash);
+    note(p, "sut.plugin.path", "%s", pi->path);
+    note(p, "sut.plugin.bytes", "%lld", known ? (long long)st.st_size : -1LL);
+    note(p, "sut.plugin.sha256", "%s", hash);
+    note(p, "sut.plugin.name", "%s", pi->name);
+    note(p, "sut.plugin.version", "%s", pi->version);
+    note(p, "sut.plugin.abi_version", "%u", pi->abi_version);
+    note(p, "sut.options", "%s", pi->options);
+    note(p, "sut.parameters", "%s", pi->parameters);
+    note(p, "qsl", "%s", pi->own_qsl ? "plugin" : "synthetic");
+}
+
 void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
 {
     p->n = 0;
@@ -165,12 +186,15 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
             note(p, "qsl.dataset.bytes", "%lld", (long long)st.st_size);
             note(p, "qsl.dataset.sha256", "%s", hash);
         }
+    } else if (o->plugin.loaded) {
+        plugin_notes(p, o->plugin.loaded);
     } else if (!cli_model_sut(o)) {
         note(p, "qsl", "synthetic");
     }
     note(p, "qsl.total_sample_count", "%llu", (unsigned long long)o->total);
     note(p, "qsl.performance_sample_count", "%llu", (unsigned long long)o->performance);
-    note(p, "qsl.sample_size", "%llu", (unsigned long long)o->sample_size);
+    if (!o->plugin.loaded || !o->plugin.loaded->own_qsl)
+        note(p, "qsl.sample_size", "%llu", (unsigned long long)o->sample_size);
     note(p, "model", "%s", o->model ? o->model : "");
     /* The settings the program derived from the SUT (no flag or file gave them): their
      * change between two runs follows from the SUT's, and is not a change of its own. */

@@ -34,11 +34,12 @@ enum {
     O_SUT = 256, O_OUT, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_QUIET, O_NO_PROGRESS, O_NO_SAMPLES, O_HELP,
     O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL, O_STALL_EVERY, O_CONF, O_MODEL, O_SET,
-    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_FIELD = 512,
+    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_OPT, O_FIELD = 512,
 };
 
 static const struct option own_long[] = {
     {"sut", required_argument, 0, O_SUT},
+    {"sut-opt", required_argument, 0, O_SUT_OPT},
     {"out", required_argument, 0, O_OUT},
     {"performance-sample-count", required_argument, 0, O_PSC},
     {"total-sample-count", required_argument, 0, O_TOTAL},
@@ -263,7 +264,11 @@ static void run_help(FILE *f)
         "\n"
         "SUT:\n"
         "  --sut S                      model, null, synthetic, kserve or openai (default\n"
-        "                               model; the model and network SUTs: below)\n"
+        "                               model; the model and network SUTs: below), or\n"
+        "                               plugin:PATH.so: a SUT in a shared library\n"
+        "                               (docs/plugins.md)\n"
+        "  --sut-opt KEY=VALUE          plugin: an option for its create(); repeat for\n"
+        "                               several\n"
         "  --workers N                  synthetic: worker threads (default 4)\n"
         "  --batch N                    synthetic: samples per batch, at most (default 1)\n"
         "  --batch-cost F               synthetic: extra time per extra batch sample, as\n"
@@ -412,9 +417,9 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
     switch (c) {
     case O_SUT:
         if (strcmp(a, "model") && strcmp(a, "null") && strcmp(a, "synthetic") &&
-            strcmp(a, "kserve") && strcmp(a, "openai")) {
+            strcmp(a, "kserve") && strcmp(a, "openai") && strncmp(a, "plugin:", 7)) {
             fprintf(stderr, "loadgen %s: --sut: unknown SUT '%s' (use model, null, "
-                    "synthetic, kserve or openai)\n", cmd, cli_shown(a, sh));
+                    "synthetic, kserve, openai or plugin:PATH.so)\n", cmd, cli_shown(a, sh));
             return CLI_EXIT_USAGE;
         }
         o->sut = a;
@@ -618,6 +623,7 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
         return cli_model_parse(o, c, a, fl, cmd);
     o->total_given |= c == O_TOTAL;
     o->performance_given |= c == O_PSC;
+    o->sample_size_given |= c == O_SAMPLE_SIZE;
     o->workers_given |= c == O_WORKERS;
     o->batch_given |= c == O_BATCH;
     note_synthetic_flag(o, c);
@@ -628,6 +634,8 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
         return parse_set(o, a, cmd);
     case O_SLO:
         return parse_slo(o, a, cmd);
+    case O_SUT_OPT:
+        return cli_plugin_parse_opt(o, a, cmd);
     case O_MEAN_US: case O_SIGMA: case O_DROP: case O_FAIL: case O_DOUBLE: case O_STALL:
     case O_STALL_EVERY: case O_BATCH_COST: case O_SUT_TPOT:
         return parse_real_sut(o, c, a, fl, cmd);
@@ -688,7 +696,9 @@ int cli_run_parse(int argc, char **argv, cli_run_opts *o, const char *cmd)
         return CLI_EXIT_USAGE;
     }
     int rc = cli_net_check(o, cmd);
-    return rc >= 0 ? rc : cli_model_check(o, cmd);
+    if (rc < 0)
+        rc = cli_model_check(o, cmd);
+    return rc >= 0 ? rc : cli_plugin_check(o, cmd);
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -773,6 +783,8 @@ static void derive_defaults(cli_run_opts *o, bool announce)
         }
         return; /* a server's capacity is unknown: cli_resolve_settings asks for it */
     }
+    if (cli_plugin_sut(o))
+        return; /* nor is a plugin's */
     if (cli_model_sut(o)) {
         derive_model_defaults(o, announce);
         return;
@@ -876,12 +888,14 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
     }
     o->s = final;
     derive_defaults(o, announce);
-    if (cli_net_sut(o) && ((o->s.scenario == LG_SERVER && from_default(o, "server_target_qps")) ||
-                           (o->s.scenario == LG_OFFLINE &&
-                            from_default(o, "offline_expected_qps")))) {
-        fprintf(stderr, "loadgen %s: --target-qps: needed for %s with --sut %s (the server's "
+    bool plugin = cli_plugin_sut(o);
+    if ((cli_net_sut(o) || plugin) &&
+        ((o->s.scenario == LG_SERVER && from_default(o, "server_target_qps")) ||
+         (o->s.scenario == LG_OFFLINE && from_default(o, "offline_expected_qps")))) {
+        fprintf(stderr, "loadgen %s: --target-qps: needed for %s with --sut %s (the %s's "
                 "capacity is not known; a config file may give it too)\n", cmd,
-                lg_scenario_name(o->s.scenario), o->sut);
+                lg_scenario_name(o->s.scenario), cli_shown(o->sut, sh),
+                plugin ? "plugin" : "server");
         return CLI_EXIT_USAGE;
     }
     return -1;

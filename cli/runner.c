@@ -1,6 +1,6 @@
 /* cli/runner.c: one test with a built-in SUT (the model SUT and its QSL, or the null or
- * synthetic SUT and the synthetic QSL) or a network SUT, as run, --repeat and demo
- * start it: the checks before it, the progress line, and its outcome as an
+ * synthetic SUT and the synthetic QSL), a network SUT or a plugin SUT, as run, --repeat
+ * and demo start it: the checks before it, the progress line, and its outcome as an
  * exit code. */
 #include <stdio.h>
 #include <string.h>
@@ -185,6 +185,7 @@ typedef struct target {
     sut_synthetic *syn;
     cli_net_run *net;
     cli_model_run *model;
+    cli_plugin_run *plugin;
 } target;
 
 static void target_free(target *t)
@@ -192,6 +193,8 @@ static void target_free(target *t)
     cli_net_destroy(t->net);
     cli_model_destroy(t->model);
     sut_synthetic_destroy(t->syn);
+    /* Before the QSL: the plugin's threads may read its samples until destroy(). */
+    cli_plugin_destroy(t->plugin);
     qsl_synthetic_destroy(t->q);
     memset(t, 0, sizeof *t);
 }
@@ -226,9 +229,20 @@ static int target_model(cli_run_opts *o, target *t)
     return -1;
 }
 
-/* A built-in SUT and the synthetic QSL, the settings checked first against the QSL's
- * counts so that a refused run allocates nothing. -1, or an exit code. */
-static int target_builtin(cli_run_opts *o, target *t)
+/* True (the message printed) when the performance sample count exceeds the total. */
+static bool counts_refused(const cli_run_opts *o)
+{
+    if (o->performance <= o->total)
+        return false;
+    fprintf(stderr, "loadgen: --performance-sample-count %llu must not exceed "
+            "--total-sample-count %llu\n", (unsigned long long)o->performance,
+            (unsigned long long)o->total);
+    return true;
+}
+
+/* The synthetic QSL, the settings checked first against its counts so that a refused
+ * run allocates nothing. -1, or an exit code. */
+static int target_qsl(cli_run_opts *o, target *t)
 {
     lg_qsl counts = {.total_sample_count = o->total,
                      .performance_sample_count = o->performance};
@@ -250,6 +264,32 @@ static int target_builtin(cli_run_opts *o, target *t)
         return rc == LG_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
     }
     t->qsl = qsl_synthetic_qsl(t->q);
+    return -1;
+}
+
+/* A plugin SUT (cli/plugin.c): its own QSL, or the synthetic one. -1, or an exit code. */
+static int target_plugin(cli_run_opts *o, target *t)
+{
+    int rc = cli_plugin_prepare(o, &t->plugin);
+    if (rc >= 0)
+        return rc;
+    t->sut = cli_plugin_run_sut(t->plugin);
+    if (cli_plugin_run_qsl(t->plugin, &t->qsl))
+        return -1;
+    if (counts_refused(o))
+        return CLI_EXIT_USAGE;
+    if ((rc = target_qsl(o, t)) >= 0)
+        return rc;
+    cli_plugin_use_qsl(t->plugin, t->q);
+    return -1;
+}
+
+/* A built-in SUT and the synthetic QSL. -1, or an exit code. */
+static int target_builtin(cli_run_opts *o, target *t)
+{
+    int rc = target_qsl(o, t);
+    if (rc >= 0)
+        return rc;
     if (!strcmp(o->sut, "null")) {
         t->sut = sut_null();
     } else {
@@ -267,21 +307,22 @@ static int target_builtin(cli_run_opts *o, target *t)
  * Returns -1 on success, else an exit code. */
 int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
 {
-    if (o->performance > o->total && (!cli_net_sut(o) || !o->net.dataset)) {
-        fprintf(stderr, "loadgen: --performance-sample-count %llu must not exceed "
-                "--total-sample-count %llu\n", (unsigned long long)o->performance,
-                (unsigned long long)o->total);
+    /* A dataset or a plugin may bring its own QSL, with its own counts. */
+    if ((!cli_net_sut(o) || !o->net.dataset) && !cli_plugin_sut(o) && counts_refused(o))
         return CLI_EXIT_USAGE;
-    }
     target t;
     memset(&t, 0, sizeof t);
-    int rc = cli_net_sut(o)     ? target_net(o, &t)
-             : cli_model_sut(o) ? target_model(o, &t)
-                                : target_builtin(o, &t);
-    if (rc >= 0)
+    int rc = cli_net_sut(o)      ? target_net(o, &t)
+             : cli_model_sut(o)  ? target_model(o, &t)
+             : cli_plugin_sut(o) ? target_plugin(o, &t)
+                                 : target_builtin(o, &t);
+    if (rc >= 0) {
+        target_free(&t);
         return rc;
+    }
     char msg[256], warn[512];
-    if (t.net && lg_settings_check(&o->s, &t.qsl, msg, sizeof msg)) {
+    /* A QSL of the SUT's own: its counts are known only now. */
+    if (!t.q && lg_settings_check(&o->s, &t.qsl, msg, sizeof msg)) {
         fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
         target_free(&t);
         return CLI_EXIT_USAGE;
@@ -304,7 +345,9 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
         log.progress_ctx = &pc;
     }
     cli_provenance prov;
+    o->plugin.loaded = t.plugin ? cli_plugin_run_info(t.plugin) : NULL;
     cli_provenance_make(&prov, o);
+    o->plugin.loaded = NULL;
     log.notes = prov.notes;
     log.nnotes = prov.n;
     cli_signals_install();

@@ -38,6 +38,7 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
                            "lib/libloadgen_report.a", "lib/libloadgen_report.so",
                            "bin/loadgen", "include/loadgen/loadgen/loadgen.h",
                            "include/loadgen/stats/stats.h", "include/loadgen/sut/sut.h",
+                           "include/loadgen/sut/plugin.h",
                            "include/loadgen/qsl/qsl.h", "include/loadgen/report/report.h",
                            "include/loadgen/report/run.h", "include/loadgen/report/metrics.h",
                            "include/loadgen/report/compare.h",
@@ -133,6 +134,24 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
         cr_expect(WIFEXITED(st) && WEXITSTATUS(st) <= 1,
                   "running examples/%s.c failed (status %d): %s", ex[i].example, st, cmd);
     }
+    /* A plugin builds from the installed headers with docs/plugins.md's one command,
+     * linking nothing of loadgen's, and the installed program runs it: its calls to
+     * lg_complete() bind to the program's exports. */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && export %s && cc -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared "
+             "$(pkg-config --cflags loadgen) examples/plugin_echo.c -o '%s/echo.so' && "
+             "readelf -d '%s/echo.so' | grep -q 'NEEDED.*libloadgen'",
+             root(), env, prefix, prefix);
+    int st = system(cmd);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+              "building the plugin from the installed headers failed, or it needs "
+              "libloadgen.so (status %d): %s", st, cmd);
+    snprintf(cmd, sizeof cmd, "cd '%s' && env -u LD_LIBRARY_PATH '%s/bin/loadgen' run --sut "
+             "plugin:./echo.so --sut-opt delay_us=100 --min-duration-ms 200 --out plugin-run "
+             "--quiet", prefix, prefix);
+    st = system(cmd);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) <= 1,
+              "the installed program could not run the plugin (status %d): %s", st, cmd);
     /* Each installed header stands alone, with the flags pkg-config gives: every .h
      * under include/loadgen/, so that a header added to `make install` is checked
      * without being listed here, and at least the headers listed above. */
