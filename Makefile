@@ -187,6 +187,13 @@ $(BUILD)/examples/%: examples/%.c $(STATICS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(STATICS) $(LIBS)
 
+# The model comparison links the model library (OpenBLAS, zlib) as the program does.
+$(BUILD)/examples/model_compare: examples/model_compare.c $(MSTATIC) $(STATICS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(BLAS_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(MSTATIC) $(STATICS) \
+	  $(MODEL_LIBS) $(LIBS)
+
 # A plugin is compiled -fPIC -shared and links no libloadgen: lg_complete() and the rest
 # come from the program that loads it (docs/plugins.md).
 $(BUILD)/examples/plugin_%.so: examples/plugin_%.c sut/plugin.h loadgen/loadgen.h

@@ -29,6 +29,7 @@ int cli_stats(int argc, char **argv);
 int cli_samples(int argc, char **argv);
 /* Trains the model SUT's network on Fashion-MNIST (docs/model.md). */
 int cli_train(int argc, char **argv);
+int cli_accuracy(int argc, char **argv);
 /* The test server of serve/ (docs/serve.md). */
 int cli_serve(int argc, char **argv);
 /* Parses and checks `run` arguments without running anything (for the fuzzer and the

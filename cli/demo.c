@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/internal.h"
+#include "report/report.h"
 
 static void demo_help(FILE *f)
 {
@@ -17,7 +20,11 @@ static void demo_help(FILE *f)
           "docs/model.md); --sut synthetic: 4 workers, exponential service times with a\n"
           "500 us mean, on a synthetic QSL; --sut null: the null SUT, which completes\n"
           "every sample inside the issue call. Prints a table and says where the logs\n"
-          "are. Accepts every option of `loadgen run` except --scenario.\n"
+          "are. With the model SUT, Offline runs as MLPerf's SubmissionRun (an accuracy\n"
+          "pass over the 10,000 test images, scored against their labels, then the\n"
+          "performance pass) unless --mode is given. Ends with an HTML report of the four\n"
+          "runs (DIR/report.html; --no-report to skip it). Accepts every option of\n"
+          "`loadgen run` except --scenario.\n"
           "Exit code: 0 when every run is VALID, 1 when one is INVALID.\n",
           f);
 }
@@ -56,12 +63,58 @@ static void print_table(const lg_results *res, int ran, const char *root)
            "results.json, ...)\n", root);
 }
 
+/* The accuracy the Offline run's accuracy pass scored ("" when it has none). */
+static void accuracy_text(const char *root, char *buf, size_t len)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/Offline/results.json", root);
+    buf[0] = '\0';
+    json_t *j = json_load_file(path, 0, NULL), *a = json_object_get(j, "accuracy");
+    if (json_is_object(a))
+        snprintf(buf, len, "top-1 %.2f %% of the %lld test images (Offline's accuracy pass)",
+                 100 * json_number_value(json_object_get(a, "top1")),
+                 (long long)json_integer_value(json_object_get(a, "scored")));
+    json_decref(j);
+}
+
+/* One HTML report of the runs made, at root/report.html. 0, or an exit code. */
+static int write_report(const char *root, const lg_results *res, int ran, bool quiet)
+{
+    char dirs[4][PATH_MAX + 16], path[PATH_MAX + 16], err[512];
+    const char *d[4];
+    for (int i = 0; i < ran; i++) {
+        snprintf(dirs[i], sizeof dirs[i], "%s/%s", root, lg_scenario_name(res[i].scenario));
+        d[i] = dirs[i];
+    }
+    snprintf(path, sizeof path, "%s/report.html", root);
+    rpt_report_opts o;
+    rpt_report_opts_default(&o);
+    o.title = "loadgen demo";
+    int rc = rpt_report_write_html(d, (size_t)ran, &o, path, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "loadgen demo: the report: %s\n", err);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (!quiet)
+        printf("Report: %s\n", path);
+    return 0;
+}
+
 int cli_demo(int argc, char **argv)
 {
     if (cli_any_help(argc, argv)) {
         demo_help(stdout);
         return CLI_EXIT_VALID;
     }
+    /* --no-report is the demo's own: taken out before the run options are parsed. */
+    bool report = true;
+    int kept = 0;
+    for (int i = 0; i < argc; i++)
+        if (i > 0 && !strcmp(argv[i], "--no-report"))
+            report = false;
+        else
+            argv[kept++] = argv[i];
+    argc = kept;
     cli_run_opts base;
     cli_run_opts_default(&base);
     base.s.min_duration_ms = 2000;
@@ -109,6 +162,10 @@ int cli_demo(int argc, char **argv)
         o.cfg = NULL;
         if ((rc = cli_resolve_settings(&o, "demo", false)) >= 0)
             return rc;
+        int mode = lg_settings_field_find("mode");
+        if (order[i] == LG_OFFLINE && cli_model_sut(&o) && mode >= 0 &&
+            mode < CLI_MAX_FIELDS && o.origins[mode].source == LG_CONF_SRC_DEFAULT)
+            o.s.mode = LG_MODE_SUBMISSION;
         char out[PATH_MAX + 16];
         snprintf(out, sizeof out, "%s/%s", root, lg_scenario_name(order[i]));
         o.out = out;
@@ -131,6 +188,14 @@ int cli_demo(int argc, char **argv)
     all_valid = all_valid && ran == 4;
     if (!base.quiet && cli_stdout_open()) {
         print_table(res, ran, root);
+        char acc[160];
+        accuracy_text(root, acc, sizeof acc);
+        if (*acc)
+            printf("Accuracy: %s; loadgen accuracy %s/Offline for the confusion matrix\n",
+                   acc, root);
     }
+    if (report && ran && (rc = write_report(root, res, ran, base.quiet ||
+                                            !cli_stdout_open())))
+        return rc;
     return all_valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
 }

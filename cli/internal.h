@@ -206,6 +206,18 @@ void cli_model_end(cli_model_run *m, const struct cli_run_opts *o, const lg_resu
                    int rc);
 /* The last run's "model:" line ("" when none), for cli_run to print after the results. */
 const char *cli_model_report(void);
+
+/* ---------------------------------------------------------------- accuracy.c */
+
+struct json_t;
+/* Sets key to obj (referenced) in DIR/results.json, replacing the file atomically.
+ * 0 done, 1 no results.json there (nothing written), -1 a write failed (printed). */
+int cli_results_set(const char *dir, const char *key, struct json_t *obj);
+/* Scores DIR's accuracy log against the test labels (dataset_dir NULL: the default),
+ * adds "accuracy" to its results.json and puts a one-line summary in line. 0, or an
+ * exit code after printing why. */
+int cli_accuracy_after_run(const char *dir, const char *dataset_dir, char *line,
+                           size_t len);
 /* Why the QSL's last load failed, or "". */
 const char *cli_model_load_error(const cli_model_run *m);
 void cli_model_destroy(cli_model_run *m);

@@ -20,6 +20,7 @@ static void usage(FILE *f)
           "  compare   compare two result folders (or number files): change, tests, verdict\n"
           "  report    write a Markdown performance report of one or more result folders\n"
           "  samples   write a run's per-sample records as CSV or a NumPy array (.npy)\n"
+          "  accuracy  score a run's accuracy log against the labels: top-1, confusion matrix\n"
           "  train     train the model SUT's network on Fashion-MNIST, write its weights\n"
           "  serve     an HTTP test server (KServe v2, OpenAI streaming) with timing, faults\n"
           "  stats     calculators: `stats samples` (sample sizes), `stats early-stopping`\n"
@@ -67,6 +68,8 @@ int main(int argc, char **argv)
         return cli_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "samples"))
         return cli_samples(argc - 1, argv + 1);
+    if (!strcmp(cmd, "accuracy"))
+        return cli_accuracy(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return cli_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))

@@ -113,26 +113,6 @@ static json_t *model_json(const cli_model_run *m, const cli_run_opts *o)
         "blas_threads", (int)o->mdl.blas_threads, "blas", model_blas_config());
 }
 
-/* Adds the "model" object to DIR/results.json. */
-static void add_to_results(const char *dir, json_t *obj)
-{
-    char path[PATH_MAX], tmp[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/results.json", dir);
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root)
-        return; /* no results.json (the run wrote none): nothing to add to */
-    json_object_set(root, "model", obj);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ||
-        rename(tmp, path)) {
-        fprintf(stderr, "loadgen: %s: cannot write the model's figures: %s\n", path,
-                strerror(errno));
-        unlink(tmp);
-    }
-    json_decref(root);
-}
-
 /* The last run's "model:" line, printed by `loadgen run` after the results. */
 static char report_text[PATH_MAX + 512];
 
@@ -146,9 +126,16 @@ void cli_model_end(cli_model_run *m, const cli_run_opts *o, const lg_results *re
     (void)res;
     report_text[0] = '\0';
     json_t *obj = model_json(m, o);
-    if (obj && o->out && (rc == 0 || rc == LG_ESUT || rc == LG_ENOMEM))
-        add_to_results(o->out, obj);
+    bool written = o->out && (rc == 0 || rc == LG_ESUT || rc == LG_ENOMEM);
+    if (obj && written)
+        cli_results_set(o->out, "model", obj);
     json_decref(obj);
+    /* An accuracy pass logged every response: score it as `loadgen accuracy` would. */
+    char acc[256] = "";
+    if (written && rc == 0 &&
+        (o->s.mode == LG_MODE_ACCURACY || o->s.mode == LG_MODE_SUBMISSION) &&
+        cli_accuracy_after_run(o->out, o->mdl.dataset_dir, acc, sizeof acc))
+        snprintf(acc, sizeof acc, "not scored (above)");
     if (o->quiet)
         return;
     model_qsl_stats st;
@@ -164,4 +151,9 @@ void cli_model_end(cli_model_run *m, const cli_run_opts *o, const lg_results *re
            (unsigned long long)st.peak_loaded, (double)st.peak_resident_bytes / 1e6,
            answered ? 100.0 * (double)correct / (double)answered : 0.0,
            (unsigned long long)correct, (unsigned long long)answered);
+    if (*acc) {
+        size_t at = strlen(report_text);
+        snprintf(report_text + at, sizeof report_text - at, "accuracy: %s; the confusion "
+                 "matrix: loadgen accuracy %s\n", acc, o->out);
+    }
 }

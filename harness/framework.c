@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "harness/harness.h"
 #include "report/report.h"
 #include "sut/sut.h"
@@ -21,6 +23,7 @@ typedef struct fw_model {
     harness_model_fn fn;
     void *ctx;
     double capacity; /* samples/s measured by run_all's SingleStream, 0 before */
+    int32_t *preds;  /* its accuracy pass's class per sample (-1 none), NULL before */
 } fw_model;
 
 struct harness {
@@ -43,6 +46,10 @@ struct harness {
     const fw_model *cur;
     const void **inputs;
     uint64_t *indices;
+    int32_t *predictions;    /* per-worker answers (workers x max_batch) */
+    /* The labels (harness_set_labels), and the accuracy pass's predictions now. */
+    int32_t *labels;
+    int32_t *pass_preds;
     /* Folders written so far, for the report. */
     char *dirs[FW_DIRS_MAX];
     size_t n_dirs;
@@ -84,7 +91,8 @@ int harness_create(const harness_opts *opts, harness **out)
     size_t slots = (size_t)o.workers * o.max_batch;
     fw->inputs = calloc(slots, sizeof *fw->inputs);
     fw->indices = calloc(slots, sizeof *fw->indices);
-    if (!fw->inputs || !fw->indices) {
+    fw->predictions = calloc(slots, sizeof *fw->predictions);
+    if (!fw->inputs || !fw->indices || !fw->predictions) {
         harness_destroy(fw);
         return LG_ENOMEM;
     }
@@ -102,6 +110,15 @@ static void unload_all(harness *fw)
     fw->n_loaded = 0;
 }
 
+/* Forgets every model's accuracy pass (the dataset or its labels changed). */
+static void forget_accuracy(harness *fw)
+{
+    for (size_t i = 0; i < fw->n_models; i++) {
+        free(fw->models[i].preds);
+        fw->models[i].preds = NULL;
+    }
+}
+
 void harness_destroy(harness *fw)
 {
     if (!fw)
@@ -111,6 +128,9 @@ void harness_destroy(harness *fw)
         free(fw->dirs[i]);
     free(fw->inputs);
     free(fw->indices);
+    free(fw->predictions);
+    forget_accuracy(fw);
+    free(fw->labels);
     free(fw->outdir);
     free(fw);
 }
@@ -138,6 +158,8 @@ int harness_add_model(harness *fw, const char *name, harness_model_fn fn, void *
             fw->models[i].fn = fn;
             fw->models[i].ctx = ctx;
             fw->models[i].capacity = 0;
+            free(fw->models[i].preds);
+            fw->models[i].preds = NULL;
             return 0;
         }
     if (fw->n_models >= FW_MODELS_MAX)
@@ -147,6 +169,7 @@ int harness_add_model(harness *fw, const char *name, harness_model_fn fn, void *
     m->fn = fn;
     m->ctx = ctx;
     m->capacity = 0;
+    m->preds = NULL;
     return 0;
 }
 
@@ -156,6 +179,9 @@ int harness_set_dataset(harness *fw, uint64_t count, size_t sample_size, harness
     if (!fw || count < 1 || count > UINT32_MAX || sample_size > (1u << 24))
         return LG_EINVAL;
     unload_all(fw);
+    forget_accuracy(fw);
+    free(fw->labels);
+    fw->labels = NULL;
     fw->count = count;
     fw->sample_size = sample_size;
     fw->load = load;
@@ -166,6 +192,23 @@ int harness_set_dataset(harness *fw, uint64_t count, size_t sample_size, harness
     if (cap < fw->perf_count)
         fw->perf_count = cap ? cap : 1;
     fw->has_dataset = true;
+    return 0;
+}
+
+int harness_set_labels(harness *fw, const int32_t *labels, uint64_t count)
+{
+    if (!fw || !labels || !fw->has_dataset || count != fw->count)
+        return LG_EINVAL;
+    for (uint64_t i = 0; i < count; i++)
+        if (labels[i] < 0)
+            return LG_EINVAL;
+    int32_t *copy = malloc(count * sizeof *copy);
+    if (!copy)
+        return LG_ENOMEM;
+    memcpy(copy, labels, count * sizeof *copy);
+    forget_accuracy(fw);
+    free(fw->labels);
+    fw->labels = copy;
     return 0;
 }
 
@@ -241,13 +284,22 @@ static void fw_process(void *ctx, unsigned worker, const lg_sample *samples, siz
         inputs[i] = fw->data[h];
         idx[i] = samples[i].index;
     }
+    int32_t *pred = fw->predictions + (size_t)worker * fw->o.max_batch;
+    for (size_t i = 0; i < n; i++)
+        pred[i] = -1;
     harness_batch b = {.n = n, .indices = idx, .inputs = (const void *const *)inputs,
-                   .sample_size = fw->sample_size, .worker = worker};
+                       .sample_size = fw->sample_size, .worker = worker,
+                       .predictions = pred};
     int st = fw->cur->fn(fw->cur->ctx, &b);
     for (size_t i = 0; i < n; i++) {
-        responses[i].data = NULL;
-        responses[i].size = 0;
+        bool answered = !st && pred[i] >= 0;
+        /* The pool completes the batch right after this returns: pred stays valid. */
+        responses[i].data = answered ? &pred[i] : NULL;
+        responses[i].size = answered ? sizeof pred[i] : 0;
         responses[i].status = st ? (int32_t)st : LG_STATUS_OK;
+        /* An accuracy pass issues each sample once: each slot is written by one worker. */
+        if (fw->pass_preds && answered)
+            fw->pass_preds[idx[i]] = pred[i];
     }
 }
 
@@ -404,6 +456,153 @@ static int measure_capacity(harness *fw, fw_model *m)
     return 0;
 }
 
+/* ---------------------------------------------------------------- accuracy */
+
+/* The accuracy pass of m, once: every sample issued once (AccuracyOnly, Offline), its
+ * predictions kept in m->preds. */
+static int accuracy_pass(harness *fw, fw_model *m)
+{
+    if (m->preds)
+        return 0;
+    int32_t *p = malloc(fw->count * sizeof *p);
+    if (!p)
+        return LG_ENOMEM;
+    for (uint64_t i = 0; i < fw->count; i++)
+        p[i] = -1;
+    lg_settings s;
+    base_settings(fw, LG_OFFLINE, m->capacity, 0, &s);
+    s.mode = LG_MODE_ACCURACY;
+    char dir[4096];
+    if (fw->outdir)
+        snprintf(dir, sizeof dir, "%s/%s/accuracy", fw->outdir, m->name);
+    lg_results r;
+    fw->pass_preds = p;
+    int rc = run_one(fw, m, &s, fw->outdir ? dir : NULL, &r);
+    fw->pass_preds = NULL;
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    if (fw->outdir)
+        remember_dir(fw, dir);
+    m->preds = p;
+    return 0;
+}
+
+static void score(const harness *fw, const int32_t *preds, harness_accuracy_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->samples = fw->count;
+    for (uint64_t i = 0; i < fw->count; i++) {
+        out->answered += preds[i] >= 0;
+        out->correct += preds[i] == fw->labels[i];
+    }
+    out->top1 = (double)out->correct / (double)fw->count;
+}
+
+int harness_accuracy(harness *fw, const char *model, harness_accuracy_result *out)
+{
+    if (!fw || !out || !fw->labels)
+        return LG_EINVAL;
+    fw_model *m = (fw_model *)find_model(fw, model);
+    if (!m)
+        return LG_EINVAL;
+    int rc = accuracy_pass(fw, m);
+    if (rc)
+        return rc;
+    score(fw, m->preds, out);
+    return 0;
+}
+
+/* The paired comparison of two accuracy passes on the same samples: the difference of
+ * the two proportions with its Wald interval for paired data, and McNemar's exact test
+ * on the samples exactly one model got right (those the two agree on say nothing
+ * about which is better). */
+static void compare_accuracy(const harness *fw, const fw_model *ma, const fw_model *mb,
+                             double confidence, harness_model_comparison *res)
+{
+    harness_accuracy_result aa, ab;
+    score(fw, ma->preds, &aa);
+    score(fw, mb->preds, &ab);
+    uint64_t only_a = 0, only_b = 0;
+    for (uint64_t i = 0; i < fw->count; i++) {
+        bool ra = ma->preds[i] == fw->labels[i], rb = mb->preds[i] == fw->labels[i];
+        only_a += ra && !rb;
+        only_b += rb && !ra;
+    }
+    double n = (double)fw->count, d = ((double)only_b - (double)only_a) / n;
+    double disc = (double)only_a + (double)only_b;
+    double var = disc - ((double)only_b - (double)only_a) * ((double)only_b - (double)only_a) / n;
+    double se = var > 0 ? sqrt(var) / n : 0;
+    double z = gsl_cdf_ugaussian_Pinv(1 - (1 - confidence) / 2);
+    uint64_t k = only_a < only_b ? only_a : only_b;
+    double p = disc > 0 ? 2 * gsl_cdf_binomial_P((unsigned)k, 0.5, (unsigned)disc) : 1;
+    res->has_accuracy = true;
+    res->accuracy_a = aa.top1;
+    res->accuracy_b = ab.top1;
+    res->accuracy_change = d;
+    res->accuracy_ci[0] = d - z * se;
+    res->accuracy_ci[1] = d + z * se;
+    res->accuracy_p = p < 1 ? p : 1;
+    res->only_a_right = only_a;
+    res->only_b_right = only_b;
+}
+
+/* res->speed_ratio and its CI from the metric's relative change (b / a - 1). */
+static void speed_ratio(harness_model_comparison *res)
+{
+    const rpt_metric_cmp *c = &res->detail;
+    if (c->direction == RPT_LOWER_IS_BETTER) { /* latency: a's / b's */
+        res->speed_ratio = 1 / (1 + c->change);
+        res->speed_ratio_ci[0] = 1 / (1 + c->change_hi);
+        res->speed_ratio_ci[1] = 1 / (1 + c->change_lo);
+    } else {
+        res->speed_ratio = 1 + c->change;
+        res->speed_ratio_ci[0] = 1 + c->change_lo;
+        res->speed_ratio_ci[1] = 1 + c->change_hi;
+    }
+}
+
+/* "b is 2.10x faster than a (95% CI 1.95x to 2.26x) in SingleStream (latency_p90) and
+ * loses 0.80 points of accuracy (...)". */
+static void tradeoff_text(const fw_model *ma, const fw_model *mb, lg_scenario sc,
+                          harness_model_comparison *res)
+{
+    const rpt_metric_cmp *c = &res->detail;
+    double r = res->speed_ratio, lo = res->speed_ratio_ci[0], hi = res->speed_ratio_ci[1];
+    bool faster = r >= 1;
+    double shown = faster ? r : 1 / r, slo = faster ? lo : 1 / hi, shi = faster ? hi : 1 / lo;
+    char *t = res->tradeoff;
+    size_t len = sizeof res->tradeoff;
+    int at;
+    if (c->verdict == RPT_IMPROVED || c->verdict == RPT_REGRESSED)
+        at = snprintf(t, len, "%s is %.2fx %s than %s (%.0f%% CI %.2fx to %.2fx) in %s (%s)",
+                      mb->name, shown, faster ? "faster" : "slower", ma->name,
+                      c->confidence * 100, slo, shi, lg_scenario_name(sc), c->name);
+    else
+        at = snprintf(t, len, "%s is not faster or slower than %s beyond the noise in %s "
+                      "(%s ratio %.2fx, %.0f%% CI %.2fx to %.2fx)", mb->name, ma->name,
+                      lg_scenario_name(sc), c->name, r, c->confidence * 100, lo, hi);
+    if (at < 0 || (size_t)at >= len)
+        return;
+    if (!res->has_accuracy) {
+        snprintf(t + at, len - (size_t)at, ".");
+        return;
+    }
+    double pts = 100 * res->accuracy_change, plo = 100 * res->accuracy_ci[0],
+           phi = 100 * res->accuracy_ci[1];
+    bool differs = plo > 0 || phi < 0;
+    char p[24];
+    rpt_format_p(p, sizeof p, res->accuracy_p);
+    snprintf(t + at, len - (size_t)at,
+             differs ? " and %s %.2f points of accuracy (%.2f %% -> %.2f %%, CI %+.2f to "
+                       "%+.2f points, McNemar p %s)."
+                     : " and its accuracy is not significantly different (%s%.2f points: "
+                       "%.2f %% -> %.2f %%, CI %+.2f to %+.2f points, McNemar p %s).",
+             differs ? (pts < 0 ? "loses" : "gains") : (pts < 0 ? "-" : "+"), fabs(pts),
+             100 * res->accuracy_a, 100 * res->accuracy_b, plo, phi, p);
+}
+
 int harness_compare(harness *fw, const char *a, const char *b, lg_scenario scenario,
                     harness_model_comparison *out)
 {
@@ -413,6 +612,8 @@ int harness_compare(harness *fw, const char *a, const char *b, lg_scenario scena
     if (!ma || !mb || !a || !b)
         return LG_EINVAL;
     int rc = measure_capacity(fw, ma);
+    if (!rc && fw->labels && !(rc = measure_capacity(fw, mb)) && !(rc = accuracy_pass(fw, ma)))
+        rc = accuracy_pass(fw, mb);
     if (rc)
         return rc;
     double capacity = ma->capacity;
@@ -505,6 +706,10 @@ int harness_compare(harness *fw, const char *a, const char *b, lg_scenario scena
         snprintf(res.recommendation + len, sizeof res.recommendation - len,
                  " (%u runs per model: at least 9 are advised.)", reps);
     }
+    speed_ratio(&res);
+    if (fw->labels)
+        compare_accuracy(fw, ma, mb, c->confidence, &res);
+    tradeoff_text(ma, mb, scenario, &res);
     *out = res;
     return 0;
 }

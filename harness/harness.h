@@ -38,6 +38,11 @@ typedef struct harness_batch {
     const void *const *inputs;  /* each sample's bytes (sample_size of them) */
     size_t sample_size;         /* bytes per sample */
     unsigned worker;            /* which worker thread calls, 0 .. workers - 1 */
+    /* The model's answers: n entries, each -1 (no answer) on entry. A classifier writes
+     * each sample's predicted class (0 or more) here: the harness checks it against the
+     * labels (harness_set_labels) and logs it as the sample's response, an int32 in the
+     * host's byte order (little-endian on x86-64 and arm64), in the accuracy log. */
+    int32_t *predictions;
 } harness_batch;
 
 /*
@@ -110,6 +115,33 @@ int harness_set_dataset(harness *h, uint64_t count, size_t sample_size, harness_
                         void *ctx);
 
 /*
+ * Sets the dataset's labels (copied): the class of each of its `count` samples, 0 or
+ * more. With labels, harness_accuracy() scores a model and harness_compare() compares
+ * the two models' accuracy too. Setting another dataset forgets them. Returns 0,
+ * LG_EINVAL (no dataset, count not the dataset's, a negative label, NULL), LG_ENOMEM.
+ */
+int harness_set_labels(harness *h, const int32_t *labels, uint64_t count);
+
+/* A model's accuracy on the labelled dataset, every sample answered once. */
+typedef struct harness_accuracy_result {
+    uint64_t samples;  /* the dataset's samples */
+    uint64_t answered; /* those the model gave a class for */
+    uint64_t correct;  /* those whose class was the label */
+    double top1;       /* correct / samples: a sample not answered counts as wrong */
+} harness_accuracy_result;
+
+/*
+ * Runs model's accuracy pass (MLPerf's AccuracyOnly mode, Offline: every sample issued
+ * once) and scores its predictions against the labels; writes the run to
+ * OUTDIR/<model>/accuracy/ when an output folder is set. The predictions are kept for
+ * harness_compare(); a second call for the same model runs nothing.
+ *  model  a model's name, or NULL for the first model added.
+ * Returns 0; LG_EINVAL (no labels, no such model, NULL out); the errors of
+ * lg_run_test().
+ */
+int harness_accuracy(harness *h, const char *model, harness_accuracy_result *out);
+
+/*
  * Runs one model through SingleStream, MultiStream, Server and Offline (in that order)
  * and writes each run to OUTDIR/<model>/<Scenario>/ when an output folder is set (an
  * existing run there is replaced). The Server rate is half, and the Offline expected
@@ -134,6 +166,22 @@ typedef struct harness_model_comparison {
     char metric[RPT_NAME_MAX];  /* what was compared (e.g. "latency_p90") */
     char recommendation[RPT_TEXT_MAX]; /* plain words */
     rpt_metric_cmp detail;      /* everything else */
+    /* How many times faster b is than a (latency: a's / b's; throughput: b's / a's) and
+     * its CI, from the relative change and its CI. */
+    double speed_ratio, speed_ratio_ci[2];
+    /* Accuracy, when labels are set (harness_set_labels): each model's accuracy pass
+     * (harness_accuracy), compared sample by sample on the same samples. */
+    bool has_accuracy;
+    double accuracy_a, accuracy_b;   /* top-1, 0..1 */
+    double accuracy_change;          /* b - a (0.008 = 0.8 points) */
+    double accuracy_ci[2];           /* its CI at the comparison's confidence: the paired
+                                        (Wald) interval of a difference of proportions */
+    double accuracy_p;               /* McNemar's exact test, two-sided */
+    uint64_t only_a_right, only_b_right; /* the samples one model got right and not the
+                                            other: all that the paired test uses */
+    /* The trade-off in plain words: "b is 2.10x faster than a (95% CI 1.95x to 2.26x)
+     * and loses 0.80 points of accuracy (89.60 % -> 88.80 %, CI ...)". */
+    char tradeoff[RPT_TEXT_MAX];
 } harness_model_comparison;
 
 /*
@@ -143,7 +191,9 @@ typedef struct harness_model_comparison {
  * (defaults: alpha 0.05, noise 0.02): latency at the target percentile for
  * SingleStream (p90), MultiStream and Server (p99), throughput for Offline. Server and
  * Offline use the rate measured for model a in SingleStream (measured first when
- * harness_run_all() has not run it).
+ * harness_run_all() has not run it). With labels, both models' accuracy passes run
+ * first (once per model) and the accuracy fields and the trade-off are filled;
+ * has_accuracy is false without labels, and the trade-off then speaks of speed only.
  *
  *  a, b  models' names (not NULL).
  *  out   the caller's, fully overwritten on success.

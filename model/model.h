@@ -261,6 +261,50 @@ lg_sut model_sut_sut(model_sut *s);
 void model_sut_counts(const model_sut *s, uint64_t *answered, uint64_t *correct);
 void model_sut_destroy(model_sut *s);
 
+/* ------------------------------------------------------------------------------------
+ * Accuracy: responses scored against the labels, as MLPerf's per-benchmark accuracy
+ * scripts score mlperf_log_accuracy.json (model/accuracy.c, docs/model.md).
+ * ---------------------------------------------------------------------------------- */
+
+/* The response kinds an accuracy log may hold, told apart by their size. */
+typedef enum model_answer_kind {
+    MODEL_ANSWER_SCORES = 0, /* MODEL_RESPONSE_BYTES: 10 float32 scores (this SUT's) */
+    MODEL_ANSWER_INT32 = 1,  /* 4 bytes: the predicted class, int32 little-endian */
+    MODEL_ANSWER_INT64 = 2,  /* 8 bytes: the predicted class, int64 little-endian */
+} model_answer_kind;
+
+/* The tally of one accuracy log. Zero it (model_score_init), add each entry, read. */
+typedef struct model_score {
+    uint64_t entries;     /* entries added, duplicates included */
+    uint64_t scored;      /* distinct samples scored (the first entry of each) */
+    uint64_t duplicates;  /* later entries of a sample already scored: ignored */
+    uint64_t correct;     /* scored samples whose top class is the label */
+    uint64_t top5_correct; /* ... whose label is among the 5 best scores (scores only) */
+    uint64_t by_kind[3];  /* scored samples of each model_answer_kind */
+    /* confusion[label][predicted]: scored samples of each true class by predicted class */
+    uint64_t confusion[MODEL_CLASSES][MODEL_CLASSES];
+    unsigned char *seen;  /* one byte per label (malloc), 1 once scored */
+    size_t n_labels;
+    const unsigned char *labels; /* borrowed, n_labels of them, each below 10 */
+} model_score;
+
+/* Starts a tally against labels (borrowed; each below MODEL_CLASSES). LG_EINVAL for no
+ * labels, LG_ENOMEM. */
+int model_score_init(model_score *a, const unsigned char *labels, size_t n_labels);
+/* Scores one entry: the response of sample qsl_idx. A size that is none of the kinds,
+ * a score that is not finite, a class out of range or a qsl_idx past the labels fail with
+ * LG_EINVAL and a message (the caller adds which entry). A second entry for a sample is
+ * counted as a duplicate and not scored again (MLPerf's scripts keep the first). */
+int model_score_add(model_score *a, uint64_t qsl_idx, const void *data, size_t size,
+                       char *err, size_t errlen);
+/* Top-1 of the scored samples, 0..1 (0 when none). */
+double model_score_top1(const model_score *a);
+/* Samples of class c scored, and how many of them were right (recall = right / support);
+ * predicted: how many samples were predicted as c (precision = right / predicted). */
+void model_score_class(const model_score *a, unsigned c, uint64_t *support,
+                          uint64_t *right, uint64_t *predicted);
+void model_score_free(model_score *a);
+
 /* Sets OpenBLAS's thread count (1..64) for every later call, process-wide; returns the
  * count OpenBLAS reports afterwards. */
 int model_blas_threads(int n);

@@ -666,6 +666,54 @@ static void run_figures(rpt_doc *d, const rpt_run_info *in)
     }
 }
 
+/* A classifier's accuracy (results.json "accuracy"): top-1 and top-5, the target, each
+ * class's recall and precision, and the confusion matrix. */
+static void accuracy_section(rpt_doc *d, const rpt_run_info *in)
+{
+    const rpt_accuracy *a = &in->accuracy;
+    if (!a->present)
+        return;
+    rpt__doc_heading(d, "Accuracy");
+    rpt__doc_list(d);
+    rpt__doc_item(d, "top-1: %.2f %% (%llu of %llu samples)", 100 * a->top1,
+                  (unsigned long long)a->correct, (unsigned long long)a->scored);
+    if (!isnan(a->top5))
+        rpt__doc_item(d, "top-5: %.2f %%", 100 * a->top5);
+    if (a->passed >= 0)
+        rpt__doc_item(d, "target top-1: %.2f %%, %s", 100 * a->target_top1,
+                      a->passed ? "met" : "MISSED");
+    if (!a->n_classes)
+        return;
+    rpt__doc_table(d, 5);
+    const char *hdr[5] = {"class", "samples", "right", "recall", "precision"};
+    for (int k = 0; k < 5; k++)
+        rpt__doc_cell(d, "%s", hdr[k]);
+    for (unsigned c = 0; c < a->n_classes; c++) {
+        rpt__doc_cell(d, "%s", a->class_names[c]);
+        rpt__doc_cell(d, "%llu", (unsigned long long)a->support[c]);
+        rpt__doc_cell(d, "%llu", (unsigned long long)a->right[c]);
+        if (a->support[c])
+            rpt__doc_cell(d, "%.1f %%", 100.0 * (double)a->right[c] / (double)a->support[c]);
+        else
+            rpt__doc_cell(d, "-");
+        if (a->predicted[c])
+            rpt__doc_cell(d, "%.1f %%", 100.0 * (double)a->right[c] / (double)a->predicted[c]);
+        else
+            rpt__doc_cell(d, "-");
+    }
+    rpt__doc_para(d, "Confusion matrix: a row per true class, a column per predicted class "
+                  "(by number, in the order above); the diagonal is right.");
+    rpt__doc_table(d, (size_t)a->n_classes + 1);
+    rpt__doc_cell(d, "true \\ predicted");
+    for (unsigned k = 0; k < a->n_classes; k++)
+        rpt__doc_cell(d, "%u", k);
+    for (unsigned c = 0; c < a->n_classes; c++) {
+        rpt__doc_cell(d, "%u %s", c, a->class_names[c]);
+        for (unsigned k = 0; k < a->n_classes; k++)
+            rpt__doc_cell(d, "%llu", (unsigned long long)a->confusion[c][k]);
+    }
+}
+
 static void detailed_results(rpt_report *r)
 {
     rpt_doc *d = r->doc;
@@ -679,6 +727,7 @@ static void detailed_results(rpt_report *r)
                          is_set(e) ? "repetition set" : "single run");
         if (!is_set(e)) {
             run_figures(d, in);
+            accuracy_section(d, in);
             rpt__token_section(d, in);
             rpt__client_section(d, in, NULL);
             continue;

@@ -142,6 +142,39 @@ static void env_text(json_t *root, const char *key, char *buf, size_t len)
     snprintf(buf, len, "%s", *v ? v : "unknown");
 }
 
+/* "accuracy": what the report shows of it. A malformed object is read as far as it
+ * goes (it is a figure beside the run's, not one the run's validity depends on). */
+static void read_accuracy(json_t *root, rpt_accuracy *a)
+{
+    json_t *o = json_object_get(root, "accuracy");
+    memset(a, 0, sizeof *a);
+    if (!json_is_object(o))
+        return;
+    a->present = true;
+    a->scored = (uint64_t)json_integer_value(json_object_get(o, "scored"));
+    a->correct = (uint64_t)json_integer_value(json_object_get(o, "top1_correct"));
+    a->top1 = json_number_value(json_object_get(o, "top1"));
+    json_t *t5 = json_object_get(o, "top5"), *tg = json_object_get(o, "target_top1"),
+           *ps = json_object_get(o, "passed");
+    a->top5 = json_is_number(t5) ? json_number_value(t5) : NAN;
+    a->target_top1 = json_is_number(tg) ? json_number_value(tg) : NAN;
+    a->passed = json_is_boolean(ps) ? json_is_true(ps) : -1;
+    json_t *names = json_object_get(o, "classes"), *per = json_object_get(o, "per_class"),
+           *conf = json_object_get(o, "confusion");
+    size_t n = json_array_size(names);
+    a->n_classes = (unsigned)(n < RPT_ACCURACY_MAX_CLASSES ? n : RPT_ACCURACY_MAX_CLASSES);
+    for (unsigned c = 0; c < a->n_classes; c++) {
+        const char *name = json_string_value(json_array_get(names, c));
+        snprintf(a->class_names[c], sizeof a->class_names[c], "%s", name ? name : "?");
+        json_t *pc = json_array_get(per, c), *row = json_array_get(conf, c);
+        a->support[c] = (uint64_t)json_integer_value(json_object_get(pc, "images"));
+        a->right[c] = (uint64_t)json_integer_value(json_object_get(pc, "right"));
+        a->predicted[c] = (uint64_t)json_integer_value(json_object_get(pc, "predicted"));
+        for (unsigned k = 0; k < a->n_classes; k++)
+            a->confusion[c][k] = (uint64_t)json_integer_value(json_array_get(row, k));
+    }
+}
+
 static void read_environment(json_t *root, rpt_run_info *in)
 {
     rpt_environment *e = &in->environment;
@@ -509,6 +542,7 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
 #undef READ_U64
 #undef READ_I64
     read_environment(root, in);
+    read_accuracy(root, &in->accuracy);
     if ((rc = read_provenance(run, root, err, errlen)) ||
         (rc = read_client(run, root, err, errlen)))
         goto out;

@@ -106,6 +106,26 @@ typedef struct rpt_client_info {
     size_t n_warnings;
 } rpt_client_info;
 
+/* The accuracy of a classifier's responses ("accuracy" in results.json, added by
+ * `loadgen accuracy` or the model SUT's accuracy pass; present false without it). */
+#define RPT_ACCURACY_MAX_CLASSES 32
+typedef struct rpt_accuracy {
+    bool present;
+    uint64_t scored;             /* samples scored (each once) */
+    uint64_t correct;            /* ... whose top class was the label */
+    double top1;                 /* correct / scored */
+    double top5;                 /* NaN: the responses were classes, not scores */
+    double target_top1;          /* NaN: no target */
+    int passed;                  /* -1 no target, 0 missed, 1 met */
+    unsigned n_classes;          /* at most RPT_ACCURACY_MAX_CLASSES */
+    char class_names[RPT_ACCURACY_MAX_CLASSES][32];
+    uint64_t support[RPT_ACCURACY_MAX_CLASSES];   /* scored samples of each true class */
+    uint64_t right[RPT_ACCURACY_MAX_CLASSES];     /* ... predicted right */
+    uint64_t predicted[RPT_ACCURACY_MAX_CLASSES]; /* samples predicted as each class */
+    /* confusion[true][predicted] */
+    uint64_t confusion[RPT_ACCURACY_MAX_CLASSES][RPT_ACCURACY_MAX_CLASSES];
+} rpt_accuracy;
+
 /* What results.json says about a run (schema loadgen-results 1, docs/logs.md). Every
  * pointer points into the rpt_run and lives as long as it. */
 typedef struct rpt_run_info {
@@ -143,6 +163,8 @@ typedef struct rpt_run_info {
     rpt_token_settings token_settings;
     /* The HTTP client's record (present only for HTTP runs). Last, as above. */
     rpt_client_info client;
+    /* A classifier's accuracy, when scored. Last, as above. */
+    rpt_accuracy accuracy;
 } rpt_run_info;
 
 typedef struct rpt_run rpt_run;

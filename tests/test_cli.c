@@ -860,7 +860,10 @@ Test(runs, demo_runs_the_four_scenarios_into_one_folder_each_and_exits_by_their_
         cr_expect_not_null(strstr(p.out, row), "no table row for %s: %s", sc[i], p.out);
     }
     cr_expect_eq(p.code, all_valid ? 0 : 1, "exit %d, every run VALID: %d", p.code, all_valid);
-    cr_expect_eq(count_entries(in_cwd("demo")), 4);
+    /* The four run folders and the HTML report of them. */
+    cr_expect_eq(count_entries(in_cwd("demo")), 5);
+    cr_assert_lt(snprintf(path, sizeof path, "%s/report.html", in_cwd("demo")), PATH_MAX);
+    cr_expect_eq(access(path, R_OK), 0, "%s", path);
     cr_expect_not_null(strstr(p.out, "\nscenario      metric"));
     char logs[PATH_MAX + 32];
     snprintf(logs, sizeof logs, "\nLogs: %s/<scenario>/ ", in_cwd("demo"));

@@ -117,7 +117,7 @@ Test(harness, runs_every_scenario_compares_and_reports, TU_TMP, .timeout = 120)
 
 /* The example program, as the Makefile builds it (built here when missing, e.g. in a
  * sanitizer build that does not make the examples). */
-static const char *example_path(void)
+static const char *example_path(const char *name)
 {
     static char path[PATH_MAX];
     const char *bin = tu_program(); /* .../<BUILD>/bin/loadgen */
@@ -127,15 +127,15 @@ static const char *example_path(void)
     *slash = '\0';
     slash = strrchr(path, '/');
     cr_assert_not_null(slash);
-    snprintf(slash, sizeof path - (size_t)(slash - path), "/examples/framework");
+    snprintf(slash, sizeof path - (size_t)(slash - path), "/examples/%s", name);
     if (access(path, X_OK) == 0)
         return path;
     const char *root = getenv("LOADGEN_ROOT");
     char cmd[PATH_MAX + 128];
-    snprintf(cmd, sizeof cmd, "make -s -C '%s' BUILD=build build/examples/framework >/dev/null",
-             root ? root : ".");
+    snprintf(cmd, sizeof cmd, "make -s -C '%s' BUILD=build build/examples/%s >/dev/null",
+             root ? root : ".", name);
     cr_assert_eq(system(cmd), 0, "could not build the example: %s", cmd);
-    snprintf(path, sizeof path, "%s/build/examples/framework", root ? root : ".");
+    snprintf(path, sizeof path, "%s/build/examples/%s", root ? root : ".", name);
     char *abs = realpath(path, NULL);
     cr_assert_not_null(abs, "%s", path);
     snprintf(path, sizeof path, "%s", abs);
@@ -145,7 +145,7 @@ static const char *example_path(void)
 
 Test(harness, the_framework_example_runs, TU_TMP, .timeout = 240)
 {
-    const char *exe = example_path();
+    const char *exe = example_path("framework");
     tu_proc p;
     const char *const argv[] = {"framework", "out", NULL};
     tu_run_exe(&p, exe, argv);
@@ -158,6 +158,116 @@ Test(harness, the_framework_example_runs, TU_TMP, .timeout = 240)
     cr_expect(strstr(md, "\n## Statistical Validation\n"));
     cr_expect(strstr(md, "| SingleStream |"));
     cr_expect(strstr(md, "| Offline |"));
+    free(md);
+}
+
+/* ---- accuracy ------------------------------------------------------------------------ */
+
+/* Classifiers of a dataset whose labels are index % 10: "all" is always right, "half"
+ * only on even indices (else it answers the next class), "mute" answers nothing. */
+static int classify(void *ctx, const harness_batch *b)
+{
+    const char *kind = ctx;
+    for (size_t i = 0; i < b->n; i++) {
+        cr_assert_eq(b->predictions[i], -1, "predictions start at -1");
+        int32_t label = (int32_t)(b->indices[i] % 10);
+        if (!strcmp(kind, "all"))
+            b->predictions[i] = label;
+        else if (!strcmp(kind, "half"))
+            b->predictions[i] = b->indices[i] % 2 ? (label + 1) % 10 : label;
+    }
+    return 0;
+}
+
+Test(harness, scores_accuracy_and_compares_it_sample_by_sample, TU_TMP, .timeout = 120)
+{
+    harness_opts o;
+    harness_opts_default(&o);
+    o.outdir = tu_in_tmp("acc");
+    o.quick = true;
+    o.repetitions = 3;
+    o.min_duration_ms = 100;
+    o.max_batch = 4;
+    harness *h;
+    cr_assert_eq(harness_create(&o, &h), 0);
+    cr_assert_eq(harness_add_model(h, "half", classify, "half"), 0);
+    cr_assert_eq(harness_add_model(h, "all", classify, "all"), 0);
+    cr_assert_eq(harness_add_model(h, "mute", classify, "mute"), 0);
+    enum { N = 2000 };
+    static int32_t labels[N];
+    for (int i = 0; i < N; i++)
+        labels[i] = i % 10;
+    harness_accuracy_result a;
+    cr_expect_eq(harness_set_labels(h, labels, N), LG_EINVAL, "no dataset yet");
+    cr_assert_eq(harness_set_dataset(h, N, 8, NULL, NULL), 0);
+    cr_expect_eq(harness_accuracy(h, "all", &a), LG_EINVAL, "no labels yet");
+    cr_expect_eq(harness_set_labels(h, labels, N - 1), LG_EINVAL);
+    labels[5] = -1;
+    cr_expect_eq(harness_set_labels(h, labels, N), LG_EINVAL);
+    labels[5] = 5;
+    cr_assert_eq(harness_set_labels(h, labels, N), 0);
+    cr_assert_eq(harness_accuracy(h, "half", &a), 0);
+    cr_expect_eq(a.samples, N);
+    cr_expect_eq(a.answered, N);
+    cr_expect_eq(a.correct, N / 2);
+    cr_expect_float_eq(a.top1, 0.5, 1e-12);
+    cr_assert_eq(harness_accuracy(h, "mute", &a), 0);
+    cr_expect_eq(a.answered, 0);
+    cr_expect_eq(a.top1, 0);
+    /* The accuracy pass's log holds each answer as an int32. */
+    char *log = tu_slurp(tu_in_tmp("acc/half/accuracy/mlperf_log_accuracy.json"), NULL);
+    cr_expect(strstr(log, "\"qsl_idx\" : 3, \"data\" : \"04000000\""), "%.300s", log);
+    free(log);
+
+    harness_model_comparison c;
+    cr_assert_eq(harness_compare(h, "half", "all", LG_SINGLE_STREAM, &c), 0);
+    cr_expect(c.has_accuracy);
+    cr_expect_float_eq(c.accuracy_a, 0.5, 1e-12);
+    cr_expect_float_eq(c.accuracy_b, 1.0, 1e-12);
+    cr_expect_float_eq(c.accuracy_change, 0.5, 1e-12);
+    cr_expect_eq(c.only_b_right, N / 2);
+    cr_expect_eq(c.only_a_right, 0);
+    cr_expect(c.accuracy_ci[0] < 0.5 && c.accuracy_ci[1] > 0.5, "[%g, %g]", c.accuracy_ci[0],
+              c.accuracy_ci[1]);
+    /* Paired: se = sqrt(1000 - 1000^2 / 2000) / 2000 = 0.01118; 1.96 se = 0.0219. */
+    cr_expect_float_eq(c.accuracy_ci[1] - c.accuracy_change, 1.959964 * 0.0111803, 1e-5);
+    cr_expect_lt(c.accuracy_p, 1e-100);
+    cr_expect(c.speed_ratio > 0 && c.speed_ratio_ci[0] <= c.speed_ratio &&
+              c.speed_ratio <= c.speed_ratio_ci[1], "%g [%g, %g]", c.speed_ratio,
+              c.speed_ratio_ci[0], c.speed_ratio_ci[1]);
+    cr_expect(strstr(c.tradeoff, "and gains 50.00 points of accuracy (50.00 % -> 100.00 %"),
+              "%s", c.tradeoff);
+    /* The same model against itself: no difference, p = 1. */
+    cr_assert_eq(harness_compare(h, "all", "all", LG_SINGLE_STREAM, &c), 0);
+    cr_expect_eq(c.accuracy_change, 0);
+    cr_expect_eq(c.accuracy_p, 1);
+    cr_expect(strstr(c.tradeoff, "its accuracy is not significantly different"), "%s",
+              c.tradeoff);
+    /* A new dataset forgets the labels. */
+    cr_assert_eq(harness_set_dataset(h, N, 8, NULL, NULL), 0);
+    cr_expect_eq(harness_accuracy(h, "all", &a), LG_EINVAL);
+    harness_destroy(h);
+}
+
+/* The real models: examples/model_compare on 300 test images. */
+Test(harness, the_model_comparison_example_runs, TU_TMP, .timeout = 240)
+{
+    const char *exe = example_path("model_compare");
+    const char *root = getenv("LOADGEN_ROOT");
+    char models[PATH_MAX];
+    snprintf(models, sizeof models, "%s/models", root ? root : ".");
+    tu_proc p;
+    const char *const argv[] = {"model_compare", "out", "300", models, NULL};
+    tu_run_exe(&p, exe, argv);
+    cr_expect_eq(p.code, 0, "exit %d: %s", p.code, p.err);
+    cr_expect(strstr(p.out, "accuracy on 300 test images: mlp "), "%s", p.out);
+    cr_expect(strstr(p.out, "Trade-off: mlp-int8 is "), "%s", p.out);
+    cr_expect(strstr(p.out, "points of accuracy") || strstr(p.out, "accuracy is not"), "%s",
+              p.out);
+    tu_proc_free(&p);
+    char *md = tu_slurp(tu_in_tmp("out/report.md"), NULL);
+    cr_expect(strstr(md, "out/mlp/accuracy") && strstr(md, "out/mlp-int8/accuracy"),
+              "the accuracy passes are in the report");
     free(md);
 }
 

@@ -579,16 +579,6 @@ Test(qsl, loads_beyond_the_set_or_the_dataset_fail_with_a_reason, .timeout = 30)
 
 /* ---------------------------------------------------------------- the program */
 
-static json_t *results_json(const char *dir)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s/results.json", tu_tmp, dir);
-    json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
-    cr_assert_not_null(j, "%s: %s", path, je.text);
-    return j;
-}
-
 Test(program, every_scenario_runs_the_model_by_default, .timeout = 120, TU_TMP)
 {
     static const char *const sc[] = {"SingleStream", "MultiStream", "Server", "Offline"};
@@ -600,7 +590,7 @@ Test(program, every_scenario_runs_the_model_by_default, .timeout = 120, TU_TMP)
         cr_expect_eq(p.code, 0, "%s: exit %d: %s%s", sc[i], p.code, p.out, p.err);
         cr_expect_not_null(strstr(p.out, "model: mlp-f32 784-256-128-10"), "%s", p.out);
         tu_proc_free(&p);
-        json_t *j = results_json(sc[i]);
+        json_t *j = tu_results_json(sc[i]);
         json_t *prov = json_object_get(j, "provenance");
         json_t *m = json_object_get(j, "model");
         cr_assert_not_null(m, "%s: no \"model\" in results.json", sc[i]);

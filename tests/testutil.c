@@ -260,3 +260,13 @@ void tu_add_client(const char *dir, const char *const *warnings, size_t n)
     cr_assert_eq(json_dump_file(root, path, JSON_INDENT(2)), 0);
     json_decref(root);
 }
+
+json_t *tu_results_json(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s/results.json", tu_tmp, dir);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    cr_assert_not_null(j, "%s: %s", path, je.text);
+    return j;
+}

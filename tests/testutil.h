@@ -62,6 +62,11 @@ void tu_samples_to_v2(const char *path);
  * writes. Fails the test when the file cannot be read or written. */
 void tu_add_client(const char *dir, const char *const *warnings, size_t n);
 
+/* DIR/results.json (DIR inside tu_tmp), parsed; fails the test when it cannot be read.
+ * The caller frees it with json_decref. */
+struct json_t;
+struct json_t *tu_results_json(const char *dir);
+
 /* A report document as Markdown, in memory from malloc (the caller frees it); fails the
  * test when it cannot be written. */
 struct rpt_doc;
