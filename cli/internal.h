@@ -296,9 +296,13 @@ const char *cli_net_report(void);
  * instance, and its QSL or the program's. */
 typedef struct cli_plugin_run cli_plugin_run;
 
+/* Room for a resolved path: Linux's PATH_MAX, which <limits.h> defines only outside
+ * strict C11 (cli/plugin.c checks that the two agree). */
+#define CLI_PATH_MAX 4096
+
 /* What results.json records of the plugin that ran. */
 typedef struct cli_plugin_info {
-    char path[PATH_MAX];     /* the library's path, resolved (realpath) */
+    char path[CLI_PATH_MAX]; /* the library's path, resolved (realpath) */
     const char *name;        /* the table's name and version ("" when NULL) */
     const char *version;
     unsigned abi_version;

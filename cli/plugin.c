@@ -47,6 +47,8 @@ struct cli_plugin_run {
     cli_plugin_info info;
 };
 
+_Static_assert(CLI_PATH_MAX >= PATH_MAX, "realpath() writes up to PATH_MAX bytes");
+
 /* ---------------------------------------------------------------- options */
 
 bool cli_plugin_sut(const cli_run_opts *o)

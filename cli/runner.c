@@ -210,17 +210,25 @@ static int target_net(cli_run_opts *o, target *t)
     return -1;
 }
 
-/* The model SUT and its QSL of test images, the settings checked first against the
- * QSL's counts. -1, or an exit code. */
-static int target_model(cli_run_opts *o, target *t)
+/* True (the message printed) when the settings do not suit a QSL of the options'
+ * counts: checked before a QSL is made, so that a refused run allocates nothing. */
+static bool settings_refused(const cli_run_opts *o)
 {
     lg_qsl counts = {.total_sample_count = o->total,
                      .performance_sample_count = o->performance};
     char msg[256];
-    if (lg_settings_check(&o->s, &counts, msg, sizeof msg)) {
-        fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
+    if (!lg_settings_check(&o->s, &counts, msg, sizeof msg))
+        return false;
+    fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
+    return true;
+}
+
+/* The model SUT and its QSL of test images, the settings checked first against the
+ * QSL's counts. -1, or an exit code. */
+static int target_model(cli_run_opts *o, target *t)
+{
+    if (settings_refused(o))
         return CLI_EXIT_USAGE;
-    }
     int rc = cli_model_prepare(o, &t->model);
     if (rc >= 0)
         return rc;
@@ -244,13 +252,8 @@ static bool counts_refused(const cli_run_opts *o)
  * run allocates nothing. -1, or an exit code. */
 static int target_qsl(cli_run_opts *o, target *t)
 {
-    lg_qsl counts = {.total_sample_count = o->total,
-                     .performance_sample_count = o->performance};
-    char msg[256];
-    if (lg_settings_check(&o->s, &counts, msg, sizeof msg)) {
-        fprintf(stderr, "loadgen: invalid setting: %s\n", msg);
+    if (settings_refused(o))
         return CLI_EXIT_USAGE;
-    }
     int rc = check_qsl_memory(o);
     if (rc >= 0)
         return rc;

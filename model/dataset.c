@@ -10,13 +10,12 @@
 
 #include <zlib.h>
 
-#include "model/model.h"
+#include "model/internal.h"
 
 /* The most an IDX file may hold: Fashion-MNIST's largest file is 47 MB. */
 #define IDX_MAX_BYTES ((size_t)1 << 30)
 
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t len,
-                                                      const char *fmt, ...)
+void model__say(char *err, size_t len, const char *fmt, ...)
 {
     if (!err || !len)
         return;
@@ -45,10 +44,10 @@ static int read_exact(gzFile f, const char *path, void *buf, size_t n, const cha
     const char *zmsg = gzerror(f, &zerr);
     long long at = (long long)gztell(f);
     if (zerr != Z_OK && zerr != Z_STREAM_END && zerr != Z_BUF_ERROR)
-        say(err, len, "%s: damaged gzip data at byte %lld of the uncompressed data "
+        model__say(err, len, "%s: damaged gzip data at byte %lld of the uncompressed data "
             "(reading %s): %s", path, at < 0 ? 0 : at, what, zmsg);
     else
-        say(err, len, "%s: truncated at byte %lld: %s needs %zu more bytes%s%s", path,
+        model__say(err, len, "%s: truncated at byte %lld: %s needs %zu more bytes%s%s", path,
             at < 0 ? 0 : at, what, n - got, zerr == Z_BUF_ERROR ? " (gzip: " : "",
             zerr == Z_BUF_ERROR ? "unexpected end of the compressed stream)" : "");
     return LG_EINVAL;
@@ -67,17 +66,17 @@ static int read_header(gzFile f, const char *path, model_idx *out, char *err, si
     if (rc)
         return rc;
     if (h[0] || h[1]) {
-        say(err, len, "%s: byte 0: not an IDX file (magic bytes 0x%02x 0x%02x, expected "
+        model__say(err, len, "%s: byte 0: not an IDX file (magic bytes 0x%02x 0x%02x, expected "
             "0x00 0x00)", path, h[0], h[1]);
         return LG_EINVAL;
     }
     if (h[2] != 0x08) {
-        say(err, len, "%s: byte 2: element type 0x%02x, expected 0x08 (unsigned bytes)",
+        model__say(err, len, "%s: byte 2: element type 0x%02x, expected 0x08 (unsigned bytes)",
             path, h[2]);
         return LG_EINVAL;
     }
     if (h[3] < 1 || h[3] > 4) {
-        say(err, len, "%s: byte 3: %u dimensions, expected 1 to 4", path, h[3]);
+        model__say(err, len, "%s: byte 3: %u dimensions, expected 1 to 4", path, h[3]);
         return LG_EINVAL;
     }
     out->type = h[2];
@@ -88,7 +87,7 @@ static int read_header(gzFile f, const char *path, model_idx *out, char *err, si
     for (unsigned i = 0; i < out->ndim; i++) {
         out->dims[i] = be32(d + 4 * i);
         if (out->dims[i] == 0 || bytes > IDX_MAX_BYTES / out->dims[i]) {
-            say(err, len, "%s: byte %u: dimension %u is %u (%s)", path, 4 + 4 * i, i,
+            model__say(err, len, "%s: byte %u: dimension %u is %u (%s)", path, 4 + 4 * i, i,
                 out->dims[i], out->dims[i] ? "the data would exceed 1 GiB" : "empty");
             return LG_EINVAL;
         }
@@ -103,22 +102,22 @@ int model_idx_read(const char *path, model_idx *out, char *err, size_t len)
     memset(out, 0, sizeof *out);
     struct stat st;
     if (stat(path, &st)) {
-        say(err, len, "%s: %s", path, strerror(errno));
+        model__say(err, len, "%s: %s", path, strerror(errno));
         return LG_EINVAL;
     }
     if (S_ISDIR(st.st_mode)) {
-        say(err, len, "%s: a folder, not an IDX file", path);
+        model__say(err, len, "%s: a folder, not an IDX file", path);
         return LG_EINVAL;
     }
     gzFile f = gzopen(path, "rb");
     if (!f) {
-        say(err, len, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+        model__say(err, len, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
         return errno ? LG_EINVAL : LG_ENOMEM;
     }
     gzbuffer(f, 1u << 17);
     int rc = read_header(f, path, out, err, len);
     if (!rc && !(out->data = malloc(out->bytes))) {
-        say(err, len, "%s: out of memory for %zu bytes", path, out->bytes);
+        model__say(err, len, "%s: out of memory for %zu bytes", path, out->bytes);
         rc = LG_ENOMEM;
     }
     if (!rc)
@@ -127,14 +126,14 @@ int model_idx_read(const char *path, model_idx *out, char *err, size_t len)
         unsigned char extra;
         long long at = (long long)gztell(f);
         if (gzread(f, &extra, 1) > 0) {
-            say(err, len, "%s: trailing data at byte %lld: the header declares %zu bytes "
+            model__say(err, len, "%s: trailing data at byte %lld: the header declares %zu bytes "
                 "of data", path, at, out->bytes);
             rc = LG_EINVAL;
         } else {
             int zerr = Z_OK;
             const char *zmsg = gzerror(f, &zerr);
             if (zerr != Z_OK && zerr != Z_STREAM_END) {
-                say(err, len, "%s: damaged gzip data after byte %lld (the end of the IDX "
+                model__say(err, len, "%s: damaged gzip data after byte %lld (the end of the IDX "
                     "data): %s", path, at, zmsg);
                 rc = LG_EINVAL;
             }
@@ -175,13 +174,13 @@ static int read_split_file(const char *dir, model_split split, bool labels, mode
     char path[4096];
     const char *name = model_dataset_file(split, labels);
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
-        say(err, len, "%s: the folder's name is too long", dir);
+        model__say(err, len, "%s: the folder's name is too long", dir);
         return LG_EINVAL;
     }
     struct stat st;
     if (stat(path, &st) && errno == ENOENT) {
         bool default_dir = !strcmp(dir, MODEL_DATASET_DIR);
-        say(err, len, "%s: no such file: Fashion-MNIST is not installed%s (Debian's package "
+        model__say(err, len, "%s: no such file: Fashion-MNIST is not installed%s (Debian's package "
             "%s installs it in %s: `sh scripts/setup.sh`, or `apt-get install %s`; "
             "--dataset-dir names another folder)", path,
             default_dir ? "" : " in this folder", MODEL_DATASET_PACKAGE, MODEL_DATASET_DIR,
@@ -198,24 +197,24 @@ static int check_split(const char *dir, model_split split, const model_idx *im,
     const char *fi = model_dataset_file(split, false), *fl = model_dataset_file(split, true);
     uint32_t want = split == MODEL_SPLIT_TRAIN ? MODEL_TRAIN_IMAGES : MODEL_TEST_IMAGES;
     if (im->ndim != 3 || im->dims[1] != MODEL_IMAGE_SIDE || im->dims[2] != MODEL_IMAGE_SIDE) {
-        say(err, len, "%s/%s: byte 3: images of %u dimensions (%u x %u), expected 3 "
+        model__say(err, len, "%s/%s: byte 3: images of %u dimensions (%u x %u), expected 3 "
             "(N x 28 x 28)", dir, fi, im->ndim, im->ndim > 1 ? im->dims[1] : 0,
             im->ndim > 2 ? im->dims[2] : 0);
         return LG_EINVAL;
     }
     if (im->dims[0] != want) {
-        say(err, len, "%s/%s: byte 4: %u images, expected %u for this split", dir, fi,
+        model__say(err, len, "%s/%s: byte 4: %u images, expected %u for this split", dir, fi,
             im->dims[0], want);
         return LG_EINVAL;
     }
     if (lb->ndim != 1 || lb->dims[0] != im->dims[0]) {
-        say(err, len, "%s/%s: byte %s: %u labels in %u dimensions, expected %u in 1", dir,
+        model__say(err, len, "%s/%s: byte %s: %u labels in %u dimensions, expected %u in 1", dir,
             fl, lb->ndim != 1 ? "3" : "4", lb->dims[0], lb->ndim, im->dims[0]);
         return LG_EINVAL;
     }
     for (uint32_t i = 0; i < lb->dims[0]; i++)
         if (lb->data[i] >= MODEL_CLASSES) {
-            say(err, len, "%s/%s: byte %u: label %u of sample %u is out of range (0..9)",
+            model__say(err, len, "%s/%s: byte %u: label %u of sample %u is out of range (0..9)",
                 dir, fl, 8 + i, lb->data[i], i);
             return LG_EINVAL;
         }

@@ -20,17 +20,6 @@
  * 4096 x 4096 float32 weights, takes 384 MiB). */
 #define MAX_FILE_BYTES ((size_t)400 << 20)
 
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t len,
-                                                      const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 static void put32(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
@@ -118,13 +107,13 @@ int model_weights_save(const model_net *net, const char *path, char *err, size_t
     size_t n;
     unsigned char *b = encode(net, &n);
     if (!b) {
-        say(err, errlen, "%s: out of memory", path);
+        model__say(err, errlen, "%s: out of memory", path);
         return LG_ENOMEM;
     }
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
         free(b);
-        say(err, errlen, "%s: the name is too long", path);
+        model__say(err, errlen, "%s: the name is too long", path);
         return LG_EINVAL;
     }
     FILE *f = fopen(tmp, "wb");
@@ -135,7 +124,7 @@ int model_weights_save(const model_net *net, const char *path, char *err, size_t
     if (!ok || rename(tmp, path)) {
         e = ok ? errno : e;
         remove(tmp);
-        say(err, errlen, "%s: cannot write: %s", path, strerror(e));
+        model__say(err, errlen, "%s: cannot write: %s", path, strerror(e));
         return LG_EIO;
     }
     return 0;
@@ -146,7 +135,7 @@ static int slurp(const char *path, unsigned char **out, size_t *len, char *err, 
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        say(err, el, "%s: cannot open: %s", path, strerror(errno));
+        model__say(err, el, "%s: cannot open: %s", path, strerror(errno));
         return LG_EINVAL;
     }
     size_t cap = 1 << 20, n = 0;
@@ -165,7 +154,7 @@ static int slurp(const char *path, unsigned char **out, size_t *len, char *err, 
     fclose(f);
     if (!b || bad || n > MAX_FILE_BYTES) {
         free(b);
-        say(err, el, "%s: %s", path, !b ? "out of memory" : bad ? "read error"
+        model__say(err, el, "%s: %s", path, !b ? "out of memory" : bad ? "read error"
                                                                 : "larger than 400 MiB: not a weights file");
         return !b ? LG_ENOMEM : LG_EINVAL;
     }
@@ -180,22 +169,22 @@ static int decode_header(const char *path, const unsigned char *b, size_t n, mod
 {
     if (n < MODEL_WEIGHTS_HEADER_BYTES + 4 || memcmp(b, MODEL_WEIGHTS_MAGIC, 8)) {
         if (n < 8 || memcmp(b, MODEL_WEIGHTS_MAGIC, 8))
-            say(err, el, "%s: byte 0: magic: not a loadgen weights file (expected \"%s\")",
+            model__say(err, el, "%s: byte 0: magic: not a loadgen weights file (expected \"%s\")",
                 path, MODEL_WEIGHTS_MAGIC);
         else
-            say(err, el, "%s: truncated at byte %zu: the header and checksum need %d bytes",
+            model__say(err, el, "%s: truncated at byte %zu: the header and checksum need %d bytes",
                 path, n, MODEL_WEIGHTS_HEADER_BYTES + 4);
         return LG_EINVAL;
     }
     uint32_t version = get32(b + 8);
     if (version != MODEL_WEIGHTS_VERSION) {
-        say(err, el, "%s: byte 8: version %u, this program reads version %d", path, version,
+        model__say(err, el, "%s: byte 8: version %u, this program reads version %d", path, version,
             MODEL_WEIGHTS_VERSION);
         return LG_EINVAL;
     }
     uint32_t crc = get32(b + n - 4), want = (uint32_t)crc32(0L, b, (uInt)(n - 4));
     if (crc != want) {
-        say(err, el, "%s: byte %zu: checksum: CRC-32 0x%08x stored, 0x%08x computed over the "
+        model__say(err, el, "%s: byte %zu: checksum: CRC-32 0x%08x stored, 0x%08x computed over the "
             "%zu bytes before it (the file is damaged or truncated)", path, n - 4, crc, want,
             n - 4);
         return LG_EINVAL;
@@ -215,7 +204,7 @@ static int decode_header(const char *path, const unsigned char *b, size_t n, mod
         if (b[i])
             field = "reserved (zero)", at = i;
     if (field) {
-        say(err, el, "%s: byte %zu: bad %s", path, at, field);
+        model__say(err, el, "%s: byte %zu: bad %s", path, at, field);
         return LG_EINVAL;
     }
     net->kind = (model_kind)kind;
@@ -238,7 +227,7 @@ static int decode_layer(const char *path, const unsigned char *b, size_t n, size
     bool q = net->kind == MODEL_KIND_MLP_INT8;
     const unsigned char *p = b + *at;
     if (*at + LAYER_HEADER_BYTES > n - 4) {
-        say(err, el, "%s: byte %zu: layer %u: the file ends before its header", path, *at, l);
+        model__say(err, el, "%s: byte %zu: layer %u: the file ends before its header", path, *at, l);
         return LG_EINVAL;
     }
     L->in = get32(p);
@@ -259,7 +248,7 @@ static int decode_layer(const char *path, const unsigned char *b, size_t n, size
     else if (layer_bytes(L, q) > n - 4 - *at)
         bad = "size (the file ends before the layer's data)", off += 4;
     if (bad) {
-        say(err, el, "%s: byte %zu: layer %u: bad %s: %u x %u, data type %u", path, off, l, bad,
+        model__say(err, el, "%s: byte %zu: layer %u: bad %s: %u x %u, data type %u", path, off, l, bad,
             L->in, L->out, dt);
         return LG_EINVAL;
     }
@@ -273,7 +262,7 @@ static int decode_layer(const char *path, const unsigned char *b, size_t n, size
         L->w = malloc(w * sizeof *L->w);
     }
     if (!L->b || (q ? !L->w_scale || !L->wq : !L->w)) {
-        say(err, el, "%s: out of memory", path);
+        model__say(err, el, "%s: out of memory", path);
         return LG_ENOMEM;
     }
     if (q) {
@@ -305,7 +294,7 @@ int model_weights_load(const char *path, model_net *net, char *err, size_t el)
     for (unsigned l = 0; !rc && l < net->nlayers; l++)
         rc = decode_layer(path, b, n, &at, net, l, err, el);
     if (!rc && at != n - 4) {
-        say(err, el, "%s: byte %zu: %zu bytes after the last layer, before the checksum",
+        model__say(err, el, "%s: byte %zu: %zu bytes after the last layer, before the checksum",
             path, at, n - 4 - at);
         rc = LG_EINVAL;
     }
