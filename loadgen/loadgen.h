@@ -14,7 +14,7 @@ extern "C" {
 
 /*
  * Thread safety: every function here may be called from one thread at a time unless its
- * comment says otherwise. lg_complete(), lg_first_token() and lg_abort() are the
+ * comment says otherwise. lg_complete(), lg_complete_cb(), lg_first_token() and lg_abort() are the
  * exceptions: any thread, any number at once. Tests run one after another in a process; two lg_run_test() calls
  * at the same time are refused with LG_EBUSY.
  *
