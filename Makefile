@@ -92,9 +92,12 @@ PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/%.so,$(wildcard examples/p
 
 Q := $(if $(V),,@)
 
+# The mlperf_loadgen Python module: $(PY_MOD), empty when python3-dev is missing.
+include python/python.mk
+
 .PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build model FORCE
 
-all: lib $(PROG) $(EXAMPLES) $(PLUGINS)
+all: lib $(PROG) $(EXAMPLES) $(PLUGINS) python
 lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
 
 setup:
@@ -342,6 +345,7 @@ install: all
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/loadgen/models
 	install -m 644 models/*.lgw $(DESTDIR)$(PREFIX)/share/loadgen/models/
+	$(MAKE) --no-print-directory python-install
 	for pc in loadgen loadgen-report loadgen-static loadgen-report-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done
@@ -353,6 +357,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-static.pc \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report-static.pc
 	rm -rf $(INCDIR) $(DESTDIR)$(PREFIX)/share/loadgen
+	rm -f $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/mlperf_loadgen.*.so
 
 clean:
 	rm -rf build

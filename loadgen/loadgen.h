@@ -14,7 +14,7 @@ extern "C" {
 
 /*
  * Thread safety: every function here may be called from one thread at a time unless its
- * comment says otherwise. lg_complete(), lg_first_token() and lg_abort() are the
+ * comment says otherwise. lg_complete(), lg_complete_cb(), lg_first_token() and lg_abort() are the
  * exceptions: any thread, any number at once. Tests run one after another in a process; two lg_run_test() calls
  * at the same time are refused with LG_EBUSY.
  *
@@ -125,6 +125,23 @@ typedef struct lg_response {
  * is running are counted as errors and otherwise ignored; they never crash.
  */
 void lg_complete(const lg_response *responses, size_t n);
+
+/* A callback lg_complete_cb() runs on a response the accuracy log records. */
+typedef void (*lg_response_cb)(void *ctx, lg_response *response);
+
+/*
+ * lg_complete() with MLPerf's response callback: for each sample the accuracy log
+ * records (every sample of an accuracy pass, accuracy_log_probability's share of a
+ * performance pass), cb(ctx, &responses[i]) runs after the completion time was taken
+ * and before the data is copied, on the calling thread. It may change that response's
+ * data and size (e.g. copy an output from a device to the host only for the samples
+ * that are logged; the latency does not include it); the copy reads them after it
+ * returns. It is not called for other samples, nor for unknown or duplicate ids, and
+ * must not call lg_run_test. cb may be NULL (then this is lg_complete). Any thread, as
+ * lg_complete; it is lock-free unless the callback blocks, and the end of the test waits
+ * for calls under way, so a callback should not wait for the test to end.
+ */
+void lg_complete_cb(lg_response *responses, size_t n, lg_response_cb cb, void *ctx);
 
 /*
  * MLPerf's FirstTokenComplete: reports that the first output token of each of n samples

@@ -303,7 +303,9 @@ static inline lg__rec *find_rec(const lg__pass *p, uint64_t id, uint64_t *seq)
     return rec;
 }
 
-void lg_complete(const lg_response *responses, size_t n)
+/* lg_complete and lg_complete_cb: cb (may be NULL) runs on a sample the accuracy log
+ * records, after its completion time was taken and before its data is copied. */
+static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *cb_ctx)
 {
     shard *sh = my_shard();
     _Atomic uint64_t *inflight = &sh->inflight[atomic_load(&g_epoch) & 1];
@@ -346,8 +348,13 @@ void lg_complete(const lg_response *responses, size_t n)
             tk->n_tokens = r->n_tokens;
             tk->sent_ns = r->sent_ns;
         }
-        if (acc_wanted(t, seq))
+        if (acc_wanted(t, seq)) {
+            /* The callback may move the data (from a device to the host): it runs
+             * before the copy, on the caller's own response. */
+            if (cb)
+                cb(cb_ctx, &responses[i]);
             acc_copy(t, &t->acc_head, seq, rec, r);
+        }
     }
     if (done)
         atomic_fetch_add_explicit(&sh->completed, done, memory_order_release);
@@ -361,6 +368,17 @@ void lg_complete(const lg_response *responses, size_t n)
         lg_sync_wake(&t->event, INT_MAX);
     }
     atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
+}
+
+void lg_complete(const lg_response *responses, size_t n)
+{
+    /* Without a callback nothing writes through the pointer. */
+    complete((lg_response *)responses, n, NULL, NULL);
+}
+
+void lg_complete_cb(lg_response *responses, size_t n, lg_response_cb cb, void *ctx)
+{
+    complete(responses, n, cb, ctx);
 }
 
 void lg_first_token(const lg_response *responses, size_t n)

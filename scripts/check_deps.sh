@@ -2,7 +2,8 @@
 # check_deps.sh [ROOT]: holds the modules to their one-way chain of dependencies,
 #   stats, plot  <-  loadgen  <-  sut, qsl, report  <-  harness  <-  cli
 # and model (the model SUT: loadgen, stats, sut and qsl) <- cli, and serve (the test server: stats only) <- cli, and net (the clients of real servers:
-# loadgen and stats) <- cli
+# loadgen and stats) <- cli, and python (the mlperf_loadgen extension module: loadgen
+# only), which nothing includes
 # by reading every `#include "module/..."` of each module's sources, and holds every
 # module's internal.h to its own folder. Tests, fuzz targets, benchmarks and examples
 # may include anything (tests and fuzz targets are white-box). Prints each back-edge
@@ -20,6 +21,7 @@ allowed() {
     plot | serve) echo "stats" ;;
     loadgen) echo "stats" ;;
     net) echo "loadgen stats" ;;
+    python) echo "loadgen" ;;
     sut | qsl) echo "loadgen stats" ;;
     model) echo "loadgen stats sut qsl" ;;
     report) echo "loadgen stats plot" ;;
@@ -29,7 +31,7 @@ allowed() {
 }
 
 bad=0
-for mod in stats plot serve loadgen net sut qsl model report harness cli; do
+for mod in stats plot serve loadgen net sut qsl model report harness cli python; do
     [ -d "$mod" ] || continue
     ok=$(allowed "$mod")
     # file:line:module/header for every include of one of ours.

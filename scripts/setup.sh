@@ -6,7 +6,9 @@
 #                   needs OpenBLAS and zlib to build and Fashion-MNIST to run)
 #   setup.sh test   also what `make check` needs: Chromium and Node.js for the browser
 #                   test of the HTML report, and its one npm package (playwright-core,
-#                   which drives the installed Chromium and downloads no browser)
+#                   which drives the installed Chromium and downloads no browser);
+#                   python3-dev for the mlperf_loadgen module and its tests (`make`
+#                   skips the module without it)
 #   setup.sh fuzz   also what `make fuzz` needs (clang and its fuzzer runtime)
 #   setup.sh bench  also what `make bench` needs: nginx (nginx-light) and wrk, the
 #                   reference server and client bench_http measures the HTTP client
@@ -15,7 +17,7 @@ set -eu
 
 pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist"
 case "${1:-}" in
-test) pkgs="$pkgs chromium nodejs npm" ;;
+test) pkgs="$pkgs chromium nodejs npm python3-dev" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 bench) pkgs="$pkgs nginx-light wrk" ;;
 esac

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -895,6 +896,90 @@ Test(accuracy, submission_run_logs_performance_responses_after_accuracy_ones,
     for (int i = 0; i < 280; i++)
         cr_assert(seen[i], "seq_id %d missing", i);
     json_decref(root);
+    tracker_free(t);
+    remove_tree(dir);
+}
+
+/* ---------------------------------------------------------------------------------
+ * lg_complete_cb: MLPerf's response callback
+ * ------------------------------------------------------------------------------- */
+
+/* A SUT that completes inline with no data and lets the callback supply it, as a SUT
+ * that keeps outputs on a device copies them to the host only for logged samples. */
+typedef struct cb_sut {
+    _Atomic uint64_t calls;   /* callback calls */
+    _Atomic uint64_t wrong;   /* calls on a response that is not the one completed */
+    unsigned char bytes[6];   /* what the callback hands over (the last sample's) */
+    uint64_t index;           /* the index of the sample being completed */
+} cb_sut;
+
+static void cb_fill(void *ctx, lg_response *r)
+{
+    cb_sut *c = ctx;
+    atomic_fetch_add(&c->calls, 1);
+    if (r->data != NULL || r->size != 0)
+        atomic_fetch_add(&c->wrong, 1);
+    answer_bytes(c->index, c->bytes);
+    r->data = c->bytes;
+    r->size = sizeof c->bytes;
+}
+
+static void cb_issue(void *ctx, const lg_sample *s, size_t n)
+{
+    cb_sut *c = ctx;
+    for (size_t i = 0; i < n; i++) {
+        c->index = s[i].index;
+        lg_response r = {.id = s[i].id};
+        lg_complete_cb(&r, 1, cb_fill, c);
+    }
+}
+
+Test(accuracy, response_callback_supplies_the_data_of_logged_samples_only, .timeout = 20)
+{
+    char dir[128];
+    make_tmpdir(dir, sizeof dir);
+    tracker *t = tracker_new(200);
+    cb_sut c = {0};
+    lg_sut sut = {.name = "callback", .ctx = &c, .issue = cb_issue};
+    lg_qsl qsl = tr_qsl(t, 50);
+    lg_log_settings log;
+    lg_log_settings_default(&log);
+    log.outdir = dir;
+    log.write_samples = false;
+    lg_settings s = acc_settings(LG_SINGLE_STREAM);
+    lg_results r;
+    cr_assert_eq(lg_run_test(&s, &sut, &qsl, &log, &r), 0, "%s", lg_last_error());
+    cr_assert(r.valid, "reasons 0x%x", r.invalid_reasons);
+    cr_assert_eq(atomic_load(&c.calls), 200, "accuracy pass: one call per sample, got %llu",
+                 (unsigned long long)atomic_load(&c.calls));
+    cr_assert_eq(atomic_load(&c.wrong), 0);
+    json_t *root = load_accuracy_log(dir);
+    cr_assert_eq(json_array_size(root), 200);
+    for (size_t i = 0; i < 200; i++) {
+        json_t *e = json_array_get(root, i);
+        unsigned char b[6];
+        char want[13];
+        answer_bytes((uint64_t)json_integer_value(json_object_get(e, "qsl_idx")), b);
+        hex_of(b, sizeof b, want);
+        cr_assert_str_eq(json_string_value(json_object_get(e, "data")), want,
+                         "entry %zu: the data the callback handed over", i);
+    }
+    json_decref(root);
+
+    /* A performance pass that logs nothing never calls it; one that logs everything
+     * calls it once per sample. */
+    s.mode = LG_MODE_PERFORMANCE;
+    s.min_duration_ms = 0;
+    s.min_query_count = 300;
+    log.overwrite = true;
+    atomic_store(&c.calls, 0);
+    cr_assert_eq(lg_run_test(&s, &sut, &qsl, &log, &r), 0, "%s", lg_last_error());
+    cr_assert_eq(atomic_load(&c.calls), 0, "called %llu times with nothing logged",
+                 (unsigned long long)atomic_load(&c.calls));
+    s.accuracy_log_probability = 1.0;
+    cr_assert_eq(lg_run_test(&s, &sut, &qsl, &log, &r), 0, "%s", lg_last_error());
+    cr_assert_eq(atomic_load(&c.calls), r.samples_issued);
+    cr_assert_eq(r.accuracy_samples_logged, r.samples_issued);
     tracker_free(t);
     remove_tree(dir);
 }

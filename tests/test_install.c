@@ -52,6 +52,17 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
         cr_expect_eq(access(path, R_OK), 0, "not installed: %s", files[i]);
     }
+    /* The Python module, when the build made one (python3-dev installed), goes to the
+     * prefix's dist-packages and imports from there. */
+    if (sh("ls '%s'/build/python/mlperf_loadgen*.so >/dev/null 2>&1", root(), NULL) == 0) {
+        cr_expect_eq(sh("ls '%s'/lib/python3/dist-packages/mlperf_loadgen*.so >/dev/null",
+                        prefix, NULL), 0, "mlperf_loadgen not installed");
+        /* Debian's interpreter, the one the Makefile builds for when it is there. */
+        cr_expect_eq(sh("PYTHONPATH='%s/lib/python3/dist-packages' \"$(command -v "
+                        "/usr/bin/python3 || command -v python3)\" -c "
+                        "'import mlperf_loadgen as m; m.TestSettings()'", prefix, NULL), 0,
+                     "the installed mlperf_loadgen does not import");
+    }
     /* Nothing but include/loadgen/ under include/: no stats/ or report/ of ours beside
      * a user's own. */
     snprintf(path, sizeof path, "%s/include/stats", prefix);

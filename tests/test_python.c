@@ -1,0 +1,91 @@
+/* test_python.c: the mlperf_loadgen Python module (python/, docs/python.md), by running
+ * the unittest scripts of tests/python/ with the interpreter and module the Makefile
+ * built (TEST_PYTHON, TEST_PY_MODULE), one Criterion test per script or group, each
+ * with its timeout (and the scripts' own watchdog per test). A sanitizer build loads its
+ * runtime into the uninstrumented interpreter with LD_PRELOAD (TEST_PY_PRELOAD); the
+ * interpreter's own allocations at exit are not ours to report, so leak checking is off
+ * there. Skipped when python3-dev was missing at build time. */
+#include <criterion/criterion.h>
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/testutil.h"
+
+#ifndef TEST_PYTHON
+#define TEST_PYTHON "python3"
+#endif
+#ifndef TEST_PY_MODULE
+#define TEST_PY_MODULE ""
+#endif
+#ifndef TEST_PY_PRELOAD
+#define TEST_PY_PRELOAD ""
+#endif
+
+/* Runs tests/python/SCRIPT (with unittest arguments, e.g. a class name) and fails the
+ * test, showing the script's output, unless every test in it passed. */
+static void run_script(const char *script, const char *group)
+{
+    if (!*TEST_PY_MODULE)
+        cr_skip_test("mlperf_loadgen was not built (python3-dev missing)");
+    char moddir[PATH_MAX], path[PATH_MAX + 64], pypath[2 * PATH_MAX + 64];
+    snprintf(moddir, sizeof moddir, "%s", TEST_PY_MODULE);
+    const char *root = getenv("LOADGEN_ROOT");
+    root = root && *root ? root : ".";
+    char absroot[PATH_MAX];
+    cr_assert_not_null(realpath(root, absroot), "LOADGEN_ROOT %s", root);
+    snprintf(path, sizeof path, "%s/tests/python/%s", absroot, script);
+    snprintf(pypath, sizeof pypath, "%s:%s/tests/python", dirname(moddir), absroot);
+    setenv("PYTHONPATH", pypath, 1);
+    setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
+    if (*TEST_PY_PRELOAD) {
+        setenv("LD_PRELOAD", TEST_PY_PRELOAD, 1);
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+    }
+    const char *argv[] = {"python3", path, group, NULL};
+    tu_proc p;
+    tu_run_exe(&p, TEST_PYTHON, argv);
+    unsetenv("LD_PRELOAD");
+    cr_assert_eq(p.code, 0, "%s %s failed (exit %d):\n%s\n%s", script, group ? group : "",
+                 p.code, p.out, p.err);
+    cr_assert_not_null(strstr(p.out, "\nOK"), "%s: no OK line:\n%s", script, p.out);
+    tu_proc_free(&p);
+}
+
+Test(python, surface_names_types_defaults_errors, TU_TMP, .timeout = 120)
+{
+    run_script("test_surface.py", NULL);
+}
+
+Test(python, each_scenario_and_mode, TU_TMP, .timeout = 180)
+{
+    run_script("test_run.py", "Scenarios");
+}
+
+Test(python, threads_completing_at_once, TU_TMP, .timeout = 120)
+{
+    run_script("test_run.py", "Threads");
+}
+
+Test(python, first_tokens, TU_TMP, .timeout = 120)
+{
+    run_script("test_run.py", "Tokens");
+}
+
+Test(python, callbacks_and_their_exceptions, TU_TMP, .timeout = 120)
+{
+    run_script("test_run.py", "Callbacks");
+}
+
+Test(python, log_settings_and_audit_config, TU_TMP, .timeout = 120)
+{
+    run_script("test_run.py", "LogSettings");
+}
+
+Test(python, reference_counts_over_many_completions, TU_TMP, .timeout = 180)
+{
+    run_script("test_run.py", "RefCounts");
+}
