@@ -227,17 +227,21 @@ class Callbacks(LoadGenTest):
         def issue(samples):
             for s in samples:
                 index_of[s.id] = s.index
-            lg.QuerySamplesComplete([lg.QuerySampleResponse(s.id, 0, 0) for s in samples],
-                                    fill)
+            # By name; 1,300 responses go to the LoadGen in chunks of 512.
+            lg.QuerySamplesComplete(
+                responses=[lg.QuerySampleResponse(s.id, 0, 0) for s in samples],
+                response_cb=fill)
 
         sut = InlineSUT()
         sut.issue = issue
         run(sut, short_settings(lg.TestScenario.Offline, lg.TestMode.AccuracyOnly),
-            total=120, perf=50)
-        self.assertEqual(len(calls), 120)
+            total=1300, perf=50)
+        self.assertEqual(len(calls), 1300)
+        self.assertEqual(len(set(calls)), 1300)
         with open("mlperf_log_accuracy.json") as f:
             log = json.load(f)
-        self.assertEqual(len(log), 120)
+        self.assertEqual(len(log), 1300)
+        self.assertEqual(sorted(e["qsl_idx"] for e in log), list(range(1300)))
         for e in log:
             self.assertEqual(e["data"], answer(e["qsl_idx"]).tobytes().hex().upper())
         calls.clear()
