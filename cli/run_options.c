@@ -634,6 +634,7 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
     note_synthetic_flag(o, c);
     switch (c) {
     case O_SUT: case O_DIST: case O_CONF: case O_MODEL: case O_HTML: case O_OUT:
+    case O_AUDIT:
         return parse_word(o, c, a, cmd);
     case O_SET:
         return parse_set(o, a, cmd);
