@@ -40,7 +40,8 @@ static inline uint64_t lg__pick_index(lg__issuer *is)
         return is->set[is->pos++];
     if (s->performance_issue_same)
         return is->set[s->performance_issue_same_index];
-    if (s->performance_issue_unique || is->concat) {
+    /* The warm-up has no permutation of its own: it picks at random. */
+    if ((s->performance_issue_unique || is->concat) && is->perm) {
         if (is->perm_pos == is->nset) {
             gsl_ran_shuffle(is->index_rng, is->perm, is->nset, sizeof *is->perm);
             is->perm_pos = 0;

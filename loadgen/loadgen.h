@@ -436,9 +436,10 @@ typedef struct lg_log_settings {
      * accuracy logs' names (mlperf_log_summary<suffix>.txt); NULL or "" = none. Letters,
      * digits, '-', '_', '.', '+' only. results.json and samples.bin keep their names. */
     const char *suffix;
-    /* MLPerf's LogOutputSettings.prefix_with_datetime: the test's start time, UTC, in
-     * ISO 8601 ("2026-12-05T10:11:12Z") and '_' after the prefix in the same three
-     * names: mlperf_log_2026-12-05T10:11:12Z_summary.txt. */
+    /* MLPerf's LogOutputSettings.prefix_with_datetime: the test's start time as the
+     * detail log's test_datetime writes it (MLPerf's format, "2026-12-05T10:11:12Z")
+     * and '_' after the prefix in the same three names:
+     * mlperf_log_2026-12-05T10:11:12Z_summary.txt. */
     bool prefix_with_datetime;
     /* The audit config file that was applied to the settings (lg_config_apply_audit in
      * loadgen/config.h; MLPerf's compliance tests), or NULL: the detail log says it was

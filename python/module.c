@@ -10,11 +10,8 @@
  * global here is read and written with the GIL held. */
 #include "python/internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "loadgen/config.h"
 
