@@ -1111,6 +1111,50 @@ static int run_accuracy(lg__test *t, lg__pass *p)
 
 /* ---------------------------------------------------------------- lg_run_test */
 
+/* The settings a test runs with, kept in t: the caller's, but that TEST05 runs with its
+ * own seeds, as MLPerf's StartTest swaps them in (so the requested_* lines of the
+ * detail log show the seeds used, as MLPerf's do). */
+static const lg_settings *requested_settings(lg__test *t, const lg_settings *settings)
+{
+    t->req_store = *settings;
+    if (settings->test05) {
+        t->req_store.mode = LG_MODE_PERFORMANCE;
+        t->req_store.qsl_rng_seed = settings->test05_qsl_rng_seed;
+        t->req_store.sample_index_rng_seed = settings->test05_sample_index_rng_seed;
+        t->req_store.schedule_rng_seed = settings->test05_schedule_rng_seed;
+    }
+    return &t->req_store;
+}
+
+/* The log files' names, and the output folder checked: one that cannot be written, or
+ * that holds a run already, is found now, before the run, not after it when its figures
+ * would be lost. Returns 0, LG_EINVAL, LG_EIO or LG_EEXIST (lg_last_error says why). */
+static int output_check(lg__test *t, const lg_log_settings *log)
+{
+    t->test_start_wall_ns = lg__wall_ns();
+    t->log_suffix = "";
+    if (!log)
+        return 0;
+    int rc = lg__log_name_parts(log, t->test_start_wall_ns, t->log_prefix,
+                                sizeof t->log_prefix, &t->log_suffix);
+    if (!rc)
+        rc = lg__outdir_unused(log, t->log_prefix);
+    return rc ? rc : lg__outdir_check(log);
+}
+
+/* MLPerf's warnings of a compliance run, which its instructions look for in the detail
+ * log: the audit config found, the TEST05 seeds. */
+static void compliance_warnings(lg__test *t, const lg_log_settings *log)
+{
+    if (log && log->audit_config)
+        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
+                      "Found Audit Config file (%s). Overriding TestSettings from %s file.",
+                      log->audit_config, log->audit_config);
+    if (t->req->test05)
+        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
+                      "Test05 flag detected Overriding random seeds");
+}
+
 /* The share of performance-mode responses the accuracy log records:
  * accuracy_log_probability, or with accuracy_log_sampling_target MLPerf's rule, the
  * target over the samples the run is expected to issue (the whole minimum duration at
@@ -1163,16 +1207,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     lg__test *t = calloc(1, sizeof *t);
     if (!t)
         return LG_ENOMEM;
-    /* TEST05 runs with its own seeds, as MLPerf's StartTest swaps them in: the
-     * requested_* lines of the detail log show the seeds used, as MLPerf's do. */
-    t->req_store = *settings;
-    if (settings->test05) {
-        t->req_store.mode = LG_MODE_PERFORMANCE;
-        t->req_store.qsl_rng_seed = settings->test05_qsl_rng_seed;
-        t->req_store.sample_index_rng_seed = settings->test05_sample_index_rng_seed;
-        t->req_store.schedule_rng_seed = settings->test05_schedule_rng_seed;
-    }
-    settings = &t->req_store;
+    settings = requested_settings(t, settings);
     char msg[256];
     int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
     if (rc) {
@@ -1180,14 +1215,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         free(t);
         return rc;
     }
-    /* An output folder that cannot be written, or that holds a run already, is found
-     * now, before the run, not after it when its figures would be lost. */
-    t->test_start_wall_ns = lg__wall_ns();
-    t->log_suffix = "";
-    if (log && ((rc = lg__log_name_parts(log, t->test_start_wall_ns, t->log_prefix,
-                                         sizeof t->log_prefix, &t->log_suffix)) ||
-                (rc = lg__outdir_unused(log, t->log_prefix)) ||
-                (rc = lg__outdir_check(log)))) {
+    if ((rc = output_check(t, log))) {
         free(t);
         return rc;
     }
@@ -1206,13 +1234,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     t->test_start_ns = lg__now_ns();
     t->acc_seed = mix64(settings->accuracy_log_rng_seed);
     t->sut_name_ns = lg__now_ns() - t->test_start_ns;
-    if (log && log->audit_config)
-        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
-                      "Found Audit Config file (%s). Overriding TestSettings from %s file.",
-                      log->audit_config, log->audit_config);
-    if (settings->test05)
-        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
-                      "Test05 flag detected Overriding random seeds");
+    compliance_warnings(t, log);
     /* Settings that are accepted but probably a mistake, logged as warnings. */
     char warn[512];
     if (lg__settings_warnings(settings, &t->eff, warn, sizeof warn) > 0)
