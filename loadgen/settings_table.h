@@ -56,7 +56,7 @@ typedef struct lg__field {
 } lg__field;
 
 /* The number of rows: every field of lg_settings but reserved. */
-#define LG__NFIELDS 46
+#define LG__NFIELDS 52
 extern const lg__field lg__fields[LG__NFIELDS];
 
 /* The scale from a unit converted with cv to the field's unit (1e6, 0.01 or 1). */

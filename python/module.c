@@ -10,11 +10,8 @@
  * global here is read and written with the GIL held. */
 #include "python/internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "loadgen/config.h"
 
@@ -302,17 +299,15 @@ static PyObject *m_destroy_qsl(PyObject *self, PyObject *h)
 
 /* ---------------------------------------------------------------- StartTest */
 
-/* The log settings of a test: MLPerf's defaults when ls is NULL. outdir and prefix are
- * copied (PyMem) so that nothing the test reads can change while the GIL is released.
- * Returns 0 or -1 with an exception. */
-static int log_settings(PyObject *obj, lg_log_settings *l, char **outdir, char **prefix,
-                        bool *detail_to_stdout)
+/* The log settings of a test: MLPerf's defaults when ls is NULL. outdir, prefix and
+ * suffix are copied (PyMem, into strs[0..2]) so that nothing the test reads can change
+ * while the GIL is released. Returns 0 or -1 with an exception. */
+static int log_settings(PyObject *obj, lg_log_settings *l, char *strs[3])
 {
     lg_log_settings_default(l);
     l->overwrite = true; /* MLPerf's rewrites the folder's logs, run after run */
-    *detail_to_stdout = false;
-    const char *dir = ".", *pre = "mlperf_log_";
-    bool dated = false;
+    PyObject *src[3] = {NULL, NULL, NULL};
+    const char *dflt[3] = {".", "mlperf_log_", ""};
     if (obj) {
         if (!PyObject_TypeCheck(obj, &py_log_settings_type)) {
             PyErr_Format(PyExc_TypeError, "a LogSettings is needed, not %s",
@@ -320,80 +315,48 @@ static int log_settings(PyObject *obj, lg_log_settings *l, char **outdir, char *
             return -1;
         }
         py_log_output *o = ((py_log_settings *)obj)->log_output;
-        if (PyUnicode_GetLength(o->suffix) != 0) {
-            PyErr_SetString(PyExc_ValueError, "LogOutputSettings.suffix: file name suffixes "
-                                              "are not supported by this LoadGen");
+        src[0] = o->outdir;
+        src[1] = o->prefix;
+        src[2] = o->suffix;
+        l->prefix_with_datetime = o->prefix_with_datetime;
+        l->copy_summary_to_stdout = o->copy_summary_to_stdout;
+        l->copy_detail_to_stdout = o->copy_detail_to_stdout;
+    }
+    for (int i = 0; i < 3; i++) {
+        Py_ssize_t n = 0;
+        const char *v = src[i] ? PyUnicode_AsUTF8AndSize(src[i], &n) : dflt[i];
+        if (!v)
+            return -1;
+        n = (Py_ssize_t)strlen(v);
+        if (!(strs[i] = PyMem_Malloc((size_t)n + 1))) {
+            PyErr_NoMemory();
             return -1;
         }
-        if (!(dir = PyUnicode_AsUTF8(o->outdir)) || !(pre = PyUnicode_AsUTF8(o->prefix)))
-            return -1;
-        dated = o->prefix_with_datetime;
-        l->copy_summary_to_stdout = o->copy_summary_to_stdout;
-        *detail_to_stdout = o->copy_detail_to_stdout;
+        memcpy(strs[i], v, (size_t)n + 1);
     }
-    char stamp[32] = "";
-    if (dated) {
-        time_t now = time(NULL);
-        struct tm tm;
-        strftime(stamp, sizeof stamp, "%Y-%m-%d_%H-%M-%S_", localtime_r(&now, &tm));
-    }
-    size_t dn = strlen(dir) + 1, pn = strlen(stamp) + strlen(pre) + 1;
-    *outdir = PyMem_Malloc(dn);
-    *prefix = PyMem_Malloc(pn);
-    if (!*outdir || !*prefix) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    memcpy(*outdir, dir, dn);
-    snprintf(*prefix, pn, "%s%s", stamp, pre);
-    l->outdir = *outdir;
-    l->prefix = *prefix;
+    l->outdir = strs[0];
+    l->prefix = strs[1];
+    l->suffix = strs[2];
     return 0;
 }
 
 /* MLPerf applies the audit config in the current folder (the compliance tests' file)
- * when there is one. Returns 0 or -1 with ValueError naming the file and line. */
+ * when there is one, with model "*": lg_config_apply_audit. Returns 1 (applied), 0
+ * (none) or -1 with ValueError or OSError naming the file and line. */
 static int apply_audit(const char *path, lg_settings *s)
 {
-    if (!path || !*path || access(path, F_OK) != 0)
+    if (!path || !*path)
         return 0;
-    PySys_FormatStderr("mlperf_loadgen: applying %s (an audit config in the current "
-                       "folder)\n", path);
-    lg_config *c = NULL;
     char err[512] = "";
-    if (lg_config_create(&c) != 0) {
+    int rc = lg_config_apply_audit(path, NULL, s, err, sizeof err);
+    if (rc == 1)
+        PySys_FormatStderr("mlperf_loadgen: applied %s (an audit config in the current "
+                           "folder)\n", path);
+    else if (rc == LG_ENOMEM)
         PyErr_NoMemory();
-        return -1;
-    }
-    int rc = lg_config_load_file(c, path, LG_CONF_MLPERF, err, sizeof err);
-    if (rc == 0)
-        rc = lg_config_apply(c, NULL, s->scenario, s, NULL, err, sizeof err);
-    lg_config_destroy(c);
-    if (rc != 0)
-        PyErr_Format(PyExc_ValueError, "%s: %s", path, err);
-    return rc ? -1 : 0;
-}
-
-/* Writes the detail log to sys.stdout (copy_detail_to_stdout), after the test. */
-static void detail_to_stdout(const char *dir, const char *prefix)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%sdetail.txt", dir, prefix);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    char buf[8192];
-    size_t n;
-    PyObject *out = PySys_GetObject("stdout");
-    while (out && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        PyObject *r = PyObject_CallMethod(out, "write", "s#", buf, (Py_ssize_t)n);
-        if (!r) {
-            PyErr_Clear();
-            break;
-        }
-        Py_DECREF(r);
-    }
-    fclose(f);
+    else if (rc < 0)
+        PyErr_Format(rc == LG_EIO ? PyExc_OSError : PyExc_ValueError, "%s", err);
+    return rc < 0 ? -1 : rc;
 }
 
 static void flush_stdout(void)
@@ -439,17 +402,18 @@ static PyObject *start_test(PyObject *sut_h, PyObject *qsl_h, PyObject *settings
         return PyErr_Format(PyExc_RuntimeError, "StartTest: a test is already running");
     box *sb = find_box(sut_h, false), *qb = sb ? find_box(qsl_h, true) : NULL;
     lg_settings s;
-    if (!qb || py_settings_to_lg(settings_obj, &s) < 0 || apply_audit(audit, &s) < 0 ||
-        sut_name(sb) < 0)
+    int audited = 0;
+    if (!qb || py_settings_to_lg(settings_obj, &s) < 0 ||
+        (audited = apply_audit(audit, &s)) < 0 || sut_name(sb) < 0)
         return NULL;
     lg_log_settings l;
-    char *outdir = NULL, *prefix = NULL;
-    bool detail = false;
-    if (log_settings(log_obj, &l, &outdir, &prefix, &detail) < 0) {
-        PyMem_Free(outdir);
-        PyMem_Free(prefix);
+    char *strs[3] = {NULL, NULL, NULL};
+    if (log_settings(log_obj, &l, strs) < 0) {
+        for (int i = 0; i < 3; i++)
+            PyMem_Free(strs[i]);
         return NULL;
     }
+    l.audit_config = audited ? audit : NULL;
     flush_stdout(); /* what Python printed comes before the summary */
     sb->running = qb->running = g_running = true;
     lg_results r;
@@ -458,10 +422,8 @@ static PyObject *start_test(PyObject *sut_h, PyObject *qsl_h, PyObject *settings
     rc = lg_run_test(&s, &sb->sut, &qb->qsl, &l, &r);
     Py_END_ALLOW_THREADS
     sb->running = qb->running = g_running = false;
-    if (detail && rc != LG_EINVAL)
-        detail_to_stdout(outdir, prefix);
-    PyMem_Free(outdir);
-    PyMem_Free(prefix);
+    for (int i = 0; i < 3; i++)
+        PyMem_Free(strs[i]);
     if (g_exc_type) {
         /* The callback's own exception, traceback and all, hands back ownership. */
         PyErr_Restore(g_exc_type, g_exc_value, g_exc_tb);

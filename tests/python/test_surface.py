@@ -57,6 +57,10 @@ DEFAULTS = {
     "tpot_latency": 100_000_000,
     "infer_token_latencies": False,
     "token_latency_scaling_factor": 0,
+    # Ours (docs/python.md): MLPerf's behaviour by default.
+    "sample_timeout_ns": 0,
+    "no_sample_timeout": True,
+    "mlperf_max_limits": True,
 }
 
 
@@ -315,8 +319,9 @@ class Handles(LoadGenTest):
         with self.assertRaisesRegex(ValueError, "FindPeakPerformance"):
             lg.StartTest(sut, qsl, s)
         s = short_settings(lg.TestScenario.Server)
-        s.test05 = True
-        with self.assertRaisesRegex(ValueError, "test05"):
+        s.server_num_issue_query_threads = 2
+        with self.assertRaisesRegex(ValueError, "server_num_issue_query_threads = 2: "
+                                    "several issue threads"):
             lg.StartTest(sut, qsl, s)
         s = short_settings(lg.TestScenario.Server)
         s.server_target_latency_percentile = 1.5
@@ -325,8 +330,8 @@ class Handles(LoadGenTest):
         with self.assertRaises(ValueError):
             lg.StartTest(qsl, sut, short_settings(lg.TestScenario.Server))
         ls = lg.LogSettings()
-        ls.log_output.suffix = "_x"
-        with self.assertRaisesRegex(ValueError, "suffix"):
+        ls.log_output.suffix = "/x"
+        with self.assertRaisesRegex(ValueError, "suffix '/x'"):
             lg.StartTestWithLogSettings(sut, qsl, short_settings(lg.TestScenario.Server), ls)
         with self.assertRaises(TypeError):
             lg.StartTestWithLogSettings(sut, qsl, short_settings(lg.TestScenario.Server), 5)
