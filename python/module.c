@@ -355,23 +355,16 @@ static int log_settings(PyObject *obj, lg_log_settings *l, char **outdir, char *
  * when there is one. Returns 0 or -1 with ValueError naming the file and line. */
 static int apply_audit(const char *path, lg_settings *s)
 {
-    if (!path || !*path || access(path, F_OK) != 0)
-        return 0;
-    PySys_FormatStderr("mlperf_loadgen: applying %s (an audit config in the current "
-                       "folder)\n", path);
-    lg_config *c = NULL;
-    char err[512] = "";
-    if (lg_config_create(&c) != 0) {
+    char err[512];
+    int rc = lg_config_apply_audit(s, path, err, sizeof err);
+    if (rc == 1)
+        PySys_FormatStderr("mlperf_loadgen: applied %s (an audit config in the current "
+                           "folder)\n", path);
+    else if (rc == LG_ENOMEM)
         PyErr_NoMemory();
-        return -1;
-    }
-    int rc = lg_config_load_file(c, path, LG_CONF_MLPERF, err, sizeof err);
-    if (rc == 0)
-        rc = lg_config_apply(c, NULL, s->scenario, s, NULL, err, sizeof err);
-    lg_config_destroy(c);
-    if (rc != 0)
-        PyErr_Format(PyExc_ValueError, "%s: %s", path, err);
-    return rc ? -1 : 0;
+    else if (rc < 0)
+        PyErr_Format(PyExc_ValueError, "%s", err);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Writes the detail log to sys.stdout (copy_detail_to_stdout), after the test. */
