@@ -320,6 +320,27 @@ int lg_settings_get(const lg_settings *s, const char *name, char *buf, size_t le
 int lg_parse_u64(const char *text, uint64_t *out, char *err, size_t errlen);
 int lg_parse_double(const char *text, double *out, char *err, size_t errlen);
 
+/* ------------------------------------------------------------------------------------
+ * MLPerf's own API on these files: what TestSettings::FromConfig and StartTest's
+ * audit.config do, with this reader's rules, for the bindings that mirror MLPerf's
+ * API (python/ and cpp/; docs/porting.md). Kept here so that both apply one rule.
+ * ---------------------------------------------------------------------------------- */
+
+/*
+ * MLPerf's TestSettings::FromConfig(path, model, scenario, conf_type) on *s: reads path
+ * strictly and applies its lines for model ("" or "*": none) in scenario (a name
+ * lg_scenario_parse knows, "SingleStream" ...). conf_type 1 (MLPerf's default) reads
+ * path as the kind its name gives (lg_config_kind_from_path); 0 and 2 read it as an
+ * mlperf.conf (MLPerf embeds its own mlperf.conf for 0 and applies audit.config as 2;
+ * this library embeds none, so the file is always path). *s changes only on success.
+ * Returns MLPerf's codes: 0; -ENOENT when path cannot be read; -EINVAL for an unknown
+ * scenario, a bad line (an unknown key, a bad value) or memory that ran out. err
+ * receives the reason, naming the file and line (up to len bytes; may be NULL when len
+ * is 0). Thread-safe.
+ */
+int lg_config_from_mlperf(lg_settings *s, const char *path, const char *model,
+                          const char *scenario, int conf_type, char *err, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -189,26 +189,9 @@ static PyObject *settings_from_config(PyObject *self, PyObject *args, PyObject *
                                      &scen_name, &conf_type))
         return NULL;
     py_settings *t = (py_settings *)self;
-    lg_scenario scen;
-    char err[512] = "";
-    int rc = 0;
-    if (lg_scenario_parse(scen_name, &scen) != 0) {
-        snprintf(err, sizeof err, "unknown scenario '%s'", scen_name);
-        rc = -EINVAL;
-    } else if (access(path, R_OK) != 0) {
-        snprintf(err, sizeof err, "cannot read %s: %s", path, strerror(errno));
-        rc = -ENOENT;
-    }
-    lg_config *c = NULL;
-    if (rc == 0 && lg_config_create(&c) != 0)
-        return PyErr_NoMemory();
-    int kind = conf_type == 1 ? lg_config_kind_from_path(path) : LG_CONF_MLPERF;
+    char err[512];
     lg_settings s = t->s;
-    if (rc == 0 && (lg_config_load_file(c, path, kind, err, sizeof err) != 0 ||
-                    lg_config_apply(c, *model ? model : NULL, scen, &s, NULL, err,
-                                    sizeof err) != 0))
-        rc = -EINVAL;
-    lg_config_destroy(c);
+    int rc = lg_config_from_mlperf(&s, path, model, scen_name, conf_type, err, sizeof err);
     if (rc == 0) {
         if (s.mode != t->s.mode)
             t->mode_value = (int)s.mode;

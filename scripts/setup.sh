@@ -3,7 +3,8 @@
 # those that are missing. Uses sudo when not root. Safe to run again: it does nothing
 # when everything is already there.
 #   setup.sh        what `make` and `make demo` need (the model SUT, the default one,
-#                   needs OpenBLAS and zlib to build and Fashion-MNIST to run)
+#                   needs OpenBLAS and zlib to build and Fashion-MNIST to run; g++ for
+#                   libloadgen_cpp, MLPerf's C++ API, which `make` skips without it)
 #   setup.sh test   also what `make check` needs: Chromium and Node.js for the browser
 #                   test of the HTML report, and its one npm package (playwright-core,
 #                   which drives the installed Chromium and downloads no browser);
@@ -15,7 +16,7 @@
 #                   against (never needed by `make check`)
 set -eu
 
-pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist"
+pkgs="gcc g++ make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist"
 case "${1:-}" in
 test) pkgs="$pkgs chromium nodejs npm python3-dev" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
