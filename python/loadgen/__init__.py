@@ -367,6 +367,7 @@ def run(model, dataset, settings=None, *, workers=None, max_batch=None, outdir=N
         settings = Settings(**kw)
     elif kw:
         settings = settings.copy(**kw)
+    settings.check()
     fn, name, w, b = _model(model)
     data, count, batcher = _dataset(dataset)
     try:
@@ -375,7 +376,9 @@ def run(model, dataset, settings=None, *, workers=None, max_batch=None, outdir=N
                       outdir=None if outdir is None else os.fspath(outdir),
                       name=_name(name), overwrite=overwrite)
     except ValueError as e:
-        if "must be" in str(e) or "setting" in str(e):
+        # The checks against the dataset (e.g. performance_issue_same_index) name the
+        # setting first, as the table's do.
+        if str(e).split(":", 1)[0].split(" ")[0] in _FIELDS:
             raise SettingsError(str(e)) from None
         raise
     return Results(_figures(d))
