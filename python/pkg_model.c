@@ -4,10 +4,77 @@
  * its outputs are read in C: as responses (their bytes, for the accuracy log) or as
  * predictions (class ids, or the argmax of rows of scores). Nothing in Python runs per
  * sample but the model itself. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "python/pkg.h"
+
+/* ---------------------------------------------------------------- the GIL on pool threads */
+
+/* A pool thread's Python thread state, made at its first batch and kept until the thread
+ * ends: PyGILState_Ensure on a thread that has none makes one and PyGILState_Release
+ * frees it, which cost about 40 us a batch here; keeping it makes the GIL's taking a
+ * plain PyEval_RestoreThread. It stays registered as the thread's own, so code the model
+ * calls may use PyGILState_Ensure. */
+typedef struct pk_thread {
+    PyGILState_STATE g;
+    PyThreadState *ts; /* while the thread does not hold the GIL */
+} pk_thread;
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+/* At the thread's end (the pool is destroyed with the GIL released): its state goes.
+ * Not with PyGILState_Release: the C library may have emptied Python's own thread-local
+ * slot already (the order of thread-local destructors is unspecified). */
+static void thread_end(void *p)
+{
+    pk_thread *t = p;
+    PyEval_RestoreThread(t->ts);
+    PyThreadState_Clear(t->ts);
+    PyThreadState_DeleteCurrent(); /* and the GIL is released */
+    free(t);
+}
+
+static void thread_key_make(void)
+{
+    if (pthread_key_create(&thread_key, thread_end))
+        abort(); /* only when the process is out of keys: nothing can run Python then */
+}
+
+/* Takes the GIL on the calling pool thread; *held says how, for gil_give. */
+typedef struct pk_held {
+    pk_thread *t;       /* the kept state, or NULL ... */
+    PyGILState_STATE g; /* ... when memory ran out: PyGILState_Ensure's */
+} pk_held;
+
+static pk_held gil_take(void)
+{
+    pthread_once(&thread_once, thread_key_make);
+    pk_held h = {pthread_getspecific(thread_key), PyGILState_UNLOCKED};
+    if (h.t) {
+        PyEval_RestoreThread(h.t->ts);
+        return h;
+    }
+    h.t = malloc(sizeof *h.t);
+    if (!h.t || pthread_setspecific(thread_key, h.t)) {
+        free(h.t);
+        h.t = NULL;
+        h.g = PyGILState_Ensure();
+        return h;
+    }
+    h.t->g = PyGILState_Ensure();
+    return h;
+}
+
+static void gil_give(pk_held h)
+{
+    if (h.t)
+        h.t->ts = PyEval_SaveThread();
+    else
+        PyGILState_Release(h.g);
+}
 
 /* ---------------------------------------------------------------- dataset */
 
@@ -291,7 +358,7 @@ void pk_model_process(void *ctx, unsigned worker, const lg_sample *samples, size
             responses[i].status = PK_STATUS_ERROR;
         return;
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pk_held g = gil_take();
     pk_worker *w = &m->w[worker];
     worker_release(w, m->max_batch);
     for (size_t i = 0; i < n; i++)
@@ -307,7 +374,7 @@ void pk_model_process(void *ctx, unsigned worker, const lg_sample *samples, size
             responses[i].status = PK_STATUS_ERROR;
         }
     }
-    PyGILState_Release(g);
+    gil_give(g);
 }
 
 /* ---------------------------------------------------------------- outputs as predictions */
@@ -416,7 +483,7 @@ int pk_model_harness(void *ctx, const harness_batch *b)
         lg_abort(); /* the harness's next tests end at once too */
         return PK_STATUS_ERROR;
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pk_held g = gil_take();
     PyObject *batch = make_batch(m->data, b->n, b->indices,
                                  m->data->frombuffer ? b->inputs : NULL);
     PyObject *out = batch ? PyObject_CallOneArg(m->fn, batch) : NULL;
@@ -425,7 +492,7 @@ int pk_model_harness(void *ctx, const harness_batch *b)
     Py_XDECREF(out);
     if (rc < 0)
         fail_now(m->fail);
-    PyGILState_Release(g);
+    gil_give(g);
     return rc < 0 ? PK_STATUS_ERROR : 0;
 }
 
