@@ -1,6 +1,7 @@
 /* test_python.c: the mlperf_loadgen Python module and the loadgen package (python/,
- * docs/python.md), by running the unittest scripts of tests/python/ with the interpreter and module the Makefile
- * built (TEST_PYTHON, TEST_PY_MODULE), one Criterion test per script or group, each
+ * docs/python.md), by running the unittest scripts of tests/python/ with the
+ * interpreter and modules the Makefile built (TEST_PYTHON, TEST_PY_MODULE: the package
+ * is beside it), one Criterion test per script or group, each
  * with its timeout (and the scripts' own watchdog per test). A sanitizer build loads its
  * runtime into the uninstrumented interpreter with LD_PRELOAD (TEST_PY_PRELOAD); the
  * interpreter's own allocations at exit are not ours to report, so leak checking is off
