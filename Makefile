@@ -362,6 +362,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/libloadgen_cpp.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-cpp.pc
 	rm -rf $(INCDIR) $(DESTDIR)$(PREFIX)/share/loadgen
 	rm -f $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/mlperf_loadgen.*.so
+	rm -rf $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/loadgen
 
 clean:
 	rm -rf build

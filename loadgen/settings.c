@@ -136,7 +136,7 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                     "sample_timeout_ns", (double)s->sample_timeout_ns);
     if (s->performance_issue_unique && s->performance_issue_same)
         return fail(msg, len, "%s: performance_issue_unique and performance_issue_same "
-                    "cannot both be set%.0g", "performance_issue_same", 0);
+                    "cannot both be set", "performance_issue_same", 0);
     if (s->max_query_count && s->max_query_count < s->min_query_count)
         return fail(msg, len, "%s = %g: below min_query_count", "max_query_count",
                     (double)s->max_query_count);

@@ -115,6 +115,18 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
                         "/usr/bin/python3 || command -v python3)\" -c "
                         "'import mlperf_loadgen as m; m.TestSettings()'", prefix, NULL), 0,
                      "the installed mlperf_loadgen does not import");
+        /* The loadgen package beside it: its Python files and its _core module, which
+         * exports nothing but PyInit__core. */
+        cr_expect_eq(sh("PYTHONPATH='%s/lib/python3/dist-packages' \"$(command -v "
+                        "/usr/bin/python3 || command -v python3)\" -c "
+                        "'import loadgen; loadgen.Settings(scenario=\"Server\", "
+                        "target_qps=10)'", prefix, NULL), 0,
+                     "the installed loadgen package does not import");
+        cr_expect_eq(sh("test \"$(nm -D --defined-only "
+                        "'%s'/lib/python3/dist-packages/loadgen/_core*.so | grep -c ' [A-Z] ')\" "
+                        "= 1 && nm -D '%s'/lib/python3/dist-packages/loadgen/_core*.so | "
+                        "grep -q ' T PyInit__core$'", prefix, prefix), 0,
+                     "loadgen._core exports more than PyInit__core");
     }
     /* Nothing but include/loadgen/ under include/: no stats/ or report/ of ours beside
      * a user's own. */
