@@ -299,7 +299,10 @@ class Run(PackageTest):
         r = loadgen.run(lambda b: None, data, short("Offline", expected_qps=50_000),
                         max_batch=256)
         self.assertTrue(r.valid)
-        self.assertGreater(r.samples_per_sec, 20_000)
+        # A floor far under what an idle machine gives (millions: docs/python.md),
+        # so that a busy one passes: it catches a path that runs Python per sample
+        # (thousands a second), not a slowdown, which the benchmarks measure.
+        self.assertGreater(r.samples_per_sec, 5_000)
 
 
 def cost(us):
@@ -314,18 +317,20 @@ def cost(us):
 class Framework(PackageTest):
     def test_all_scenarios_compare_report(self):
         data = np.random.default_rng(1).random((256, 8)).astype(np.float32)
-        slow, fast = cost(1500), cost(300)
-        bench = loadgen.Benchmark(model=slow, dataset=data, outdir="bench")
+        # 10x apart and 8 runs a side: a sleep that overshoots by a millisecond or two
+        # on a busy machine (CI shares it with builds) must not hide the difference.
+        slow, fast = cost(3000), cost(300)
+        bench = loadgen.Benchmark(model=slow, dataset=data, outdir="bench", repetitions=8)
         res = bench.run_all_scenarios(quick=True)
         self.assertEqual(list(res), list(loadgen.SCENARIOS))
         for name, r in res.items():
             self.assertEqual(r.scenario, name)
             self.assertGreater(r.samples_completed, 0)
         self.assertIn("SingleStream", str(res))
-        self.assertTrue(os.path.exists("bench/cost1500/Server/results.json"))
+        self.assertTrue(os.path.exists("bench/cost3000/Server/results.json"))
 
         c = bench.compare(slow, fast, scenario="SingleStream")
-        self.assertEqual((c.a, c.b, c.scenario), ("cost1500", "cost300", "SingleStream"))
+        self.assertEqual((c.a, c.b, c.scenario), ("cost3000", "cost300", "SingleStream"))
         self.assertEqual(c.verdict, "improved", str(c))
         self.assertTrue(c.is_significant)
         self.assertLess(c.p_value, 0.05)
@@ -337,7 +342,7 @@ class Framework(PackageTest):
                     "hedges_g", "change", "change_lo", "change_hi", "confidence"):
             self.assertIn(key, c.detail)
         self.assertEqual(c.detail.welch_p, c.p_value)
-        self.assertEqual(c.detail.a.n, 5)
+        self.assertEqual(c.detail.a.n, 8)
         self.assertIn("Prefer cost300", c.reason)
         self.assertGreater(c.speed_ratio, 2)
         self.assertFalse(c.has_accuracy)
