@@ -25,6 +25,8 @@ typedef struct lg__issuer {
     uint64_t perm_pos;
     uint64_t pos;          /* accuracy mode: next position in set */
     bool accuracy;
+    bool warmup;           /* the warm-up pass: it ends at its duration whatever the
+                              arrival pattern */
     lg_sample *buf;
     size_t bufcap;
 } lg__issuer;
