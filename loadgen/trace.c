@@ -291,7 +291,8 @@ static bool skip_value(const char **p)
         }
         while (*s == ' ' || *s == '\t')
             s++;
-        if (depth && *s == ',')
+        /* Inside a nested value: a ',' between items, a ':' after an object's key. */
+        if (depth && (*s == ',' || *s == ':'))
             s++;
         else if (depth && *s != ']' && *s != '}')
             return false;
