@@ -1068,8 +1068,10 @@ static void write_results_arrival(FILE *f, const lg_settings *s)
     lg__json_string(f, lg_arrival_name(s->arrival));
     fprintf(f, ", \"mlperf_valid\": %s, \"statement\": ", ok ? "true" : "false");
     lg__json_string(f, ok ? "the arrival pattern allows an MLPerf-valid run" : why);
-    fputs(", \"rate_qps\": ", f);
-    json_double_full(f, s->server_target_qps);
+    if (s->arrival != LG_ARRIVAL_STAGES && s->arrival != LG_ARRIVAL_TRACE) {
+        fputs(s->arrival == LG_ARRIVAL_RAMP ? ", \"end_qps\": " : ", \"rate_qps\": ", f);
+        json_double_full(f, s->server_target_qps);
+    }
     switch (s->arrival) {
     case LG_ARRIVAL_GAMMA:
         fputs(", \"burstiness\": ", f);

@@ -572,3 +572,93 @@ Test(arrival_run, trace_run_replays_every_row_with_its_sample, .timeout = 60, TU
     }
     free(tr), free(rec);
 }
+
+/* ---------------------------------------------------------------------------------
+ * The program
+ * ------------------------------------------------------------------------------- */
+
+Test(arrival_cli, gamma_run_records_pattern_and_mlperf_validity, .timeout = 60, TU_TMP)
+{
+    tu_proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--target-qps", "20000",
+        "--min-duration-ms", "300", "--arrival", "gamma", "--burstiness", "0.25",
+        "--out", "g", "--quiet");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    char *json = tu_slurp(tu_in_tmp("g/results.json"), NULL);
+    cr_expect(strstr(json, "\"arrival\": {\"pattern\": \"gamma\", \"mlperf_valid\": false, "
+                           "\"statement\": \"arrival = gamma: queries arrive with "
+                           "gamma-distributed gaps; MLPerf's Server scenario requires Poisson "
+                           "arrivals, so this run is not MLPerf-valid\""), "%s", json);
+    cr_expect(strstr(json, "\"burstiness\": 0.25, \"gap_cv\": 2}"), "%s", json);
+    cr_expect(strstr(json, "\"arrival\": \"gamma\", \"arrival_burstiness\": 0.25"), "%s", json);
+    char *sum = tu_slurp(tu_in_tmp("g/mlperf_log_summary.txt"), NULL);
+    cr_expect(strstr(sum, "Arrival pattern MLPerf-valid : NO"), "%s", sum);
+    /* The schedule in samples.bin is gamma's with the run's seed. */
+    lg_samples_header h;
+    lg_sample_record *rec = tu_read_samples(tu_in_tmp("g/samples.bin"), &h);
+    lg_settings s = server(20000);
+    s.arrival = LG_ARRIVAL_GAMMA;
+    s.arrival_burstiness = 0.25;
+    expect_schedule_followed(&s, rec, (size_t)h.count);
+    free(json), free(sum), free(rec);
+}
+
+/* A Mooncake trace through the program: every row replayed, twice as fast, each with its
+ * output length as the synthetic SUT's n_tokens. */
+Test(arrival_cli, mooncake_trace_replayed_with_its_lengths, .timeout = 60, TU_TMP)
+{
+    FILE *f = fopen(tu_in_tmp("mc.jsonl"), "w");
+    cr_assert_not_null(f);
+    uint64_t tokens = 0;
+    for (int i = 0; i < 200; i++) {
+        fprintf(f, "{\"timestamp\": %d, \"input_length\": %d, \"output_length\": %d, "
+                "\"hash_ids\": [%d, %d]}\n", i * 2, 100 + i, 2 + i % 5, i, i + 1);
+        tokens += 2 + i % 5;
+    }
+    fclose(f);
+    tu_proc p;
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--trace", "mc.jsonl",
+        "--trace-speed", "2", "--min-duration-ms", "100", "--min-query-count", "10",
+        "--service-mean-us", "50", "--use-token-latencies", "--out", "t", "--quiet");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    lg_samples_header h;
+    lg_sample_record *rec = tu_read_samples(tu_in_tmp("t/samples.bin"), &h);
+    cr_assert_eq(h.count, 200);
+    for (size_t i = 0; i < h.count; i++) {
+        cr_expect_eq(rec[i].scheduled_ns, (int64_t)i * 1000000, "row %zu", i);
+        cr_expect_eq(rec[i].index, i);
+        cr_expect_eq(rec[i].n_tokens, 2 + (int64_t)(i % 5), "row %zu", i);
+    }
+    char *json = tu_slurp(tu_in_tmp("t/results.json"), NULL);
+    char want[64];
+    snprintf(want, sizeof want, "\"output_tokens\": %llu", (unsigned long long)tokens);
+    cr_expect(strstr(json, want), "%s not in %s", want, json);
+    cr_expect(strstr(json, "\"trace_queries\": 200, \"trace_span_ns\": 398000000, "
+                           "\"trace_speed\": 2"), "%s", json);
+    cr_expect(strstr(json, "\"arrival.trace.rows\": \"200\""), "%s", json);
+    free(json), free(rec);
+}
+
+Test(arrival_cli, bad_trace_and_stages_are_refused_by_name, .timeout = 30, TU_TMP)
+{
+    write_file(tu_in_tmp("a.csv"), "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                   "2023-11-16 18:15:46.1,10,5\n2023-11-16 18:15:47,ten,5\n");
+    tu_proc p;
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--trace", "a.csv", "--out", "x");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "a.csv:3: field 'ContextTokens': 'ten'"), "%s", p.err);
+    tu_proc_free(&p);
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--stages", "10s:5,2x:9",
+        "--out", "x");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "--stages: '2x'"), "%s", p.err);
+    tu_proc_free(&p);
+    RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--arrival", "stages", "--out",
+        "x");
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "--arrival stages needs --stages"), "%s", p.err);
+    tu_proc_free(&p);
+    cr_expect_not(tu_exists(tu_in_tmp("x/results.json")));
+}
