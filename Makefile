@@ -94,10 +94,12 @@ Q := $(if $(V),,@)
 
 # The mlperf_loadgen Python module: $(PY_MOD), empty when python3-dev is missing.
 include python/python.mk
+# libloadgen_cpp, MLPerf's C++ API: $(CPP_STATIC), empty without a C++ compiler.
+include cpp/cpp.mk
 
 .PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build model FORCE
 
-all: lib $(PROG) $(EXAMPLES) $(PLUGINS) python
+all: lib $(PROG) $(EXAMPLES) $(PLUGINS) python cpp
 lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
 
 setup:
@@ -346,6 +348,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/loadgen/models
 	install -m 644 models/*.lgw $(DESTDIR)$(PREFIX)/share/loadgen/models/
 	$(MAKE) --no-print-directory python-install
+	$(MAKE) --no-print-directory cpp-install
 	for pc in loadgen loadgen-report loadgen-static loadgen-report-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $$pc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done
@@ -355,9 +358,11 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/bin/loadgen $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen.pc \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report.pc \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-static.pc \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report-static.pc
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-report-static.pc \
+	  $(DESTDIR)$(PREFIX)/lib/libloadgen_cpp.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/loadgen-cpp.pc
 	rm -rf $(INCDIR) $(DESTDIR)$(PREFIX)/share/loadgen
 	rm -f $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/mlperf_loadgen.*.so
+	rm -rf $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/loadgen
 
 clean:
 	rm -rf build

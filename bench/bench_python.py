@@ -9,6 +9,10 @@ perftests_null_sut.py does):
                 twice as long (stepping down 5% until that one is VALID)
   Offline       samples/s of one query of 1.1 x --offline-qps x 1 s samples (median of 3)
   SingleStream  MLPerf's queries/s with LoadGen overhead of a 2-second run (median of 3)
+  Offline, worker thread
+                the same Offline query completed by a Python worker thread in chunks
+                of 1024 samples while the issue callback has returned (median of 3):
+                completing from another thread must cost no more than inline
 
 Each figure is one line "name value". Logs go to a temporary folder; the figures are
 read from its results.json.
@@ -19,9 +23,11 @@ read from its results.json.
 import argparse
 import json
 import os
+import queue
 import statistics
 import sys
 import tempfile
+import threading
 
 import mlperf_loadgen as lg
 
@@ -37,9 +43,34 @@ def flush():
     pass
 
 
-def run(settings, outdir):
+class Worker:
+    """A SUT whose issue callback hands the samples to a Python thread that completes
+    them a chunk at a time."""
+
+    def __init__(self):
+        self.q = queue.SimpleQueue()
+        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.t.start()
+
+    def issue(self, samples):
+        self.q.put(samples)
+
+    def loop(self):
+        while True:
+            samples = self.q.get()
+            if samples is None:
+                return
+            for i in range(0, len(samples), 1024):
+                complete([Response(s.id, 0, 0) for s in samples[i:i + 1024]])
+
+    def stop(self):
+        self.q.put(None)
+        self.t.join()
+
+
+def run(settings, outdir, issue_cb=issue):
     """One test; returns its results.json."""
-    sut = lg.ConstructSUT(issue, flush)
+    sut = lg.ConstructSUT(issue_cb, flush)
     qsl = lg.ConstructQSL(1024, 1024, lambda i: None, lambda i: None)
     ls = lg.LogSettings()
     ls.log_output.outdir = outdir
@@ -109,6 +140,16 @@ def main():
             r = run(settings_for(lg.TestScenario.SingleStream, 2), outdir)
             ss.append(r["throughput"]["qps_with_loadgen_overhead"])
         print("python_single_stream_qps %.0f" % statistics.median(ss))
+        off_w = []
+        worker = Worker()
+        for _ in range(trials):
+            s = settings_for(lg.TestScenario.Offline, 1)
+            s.offline_expected_qps = args.offline_qps
+            off_w.append(run(s, outdir, worker.issue)["throughput"]["samples_per_sec"])
+        worker.stop()
+        print("python_offline_worker_samples_per_sec %.0f" % statistics.median(off_w))
+        print("python_offline_worker_over_inline %.2f"
+              % (statistics.median(off_w) / statistics.median(off)))
 
 
 if __name__ == "__main__":

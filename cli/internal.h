@@ -128,6 +128,8 @@ typedef struct cli_run_opts {
     const char *confs[CLI_MAX_CONFS];
     int nconf;
     const char *model;
+    const char *audit_conf;      /* --audit-config FILE, or NULL (audit.config if any) */
+    const char *audit_applied;   /* the audit config applied to s, or NULL */
     const char *html;            /* --html FILE: write the run's HTML report there */
     /* Which settings fields the command line set, and with which flag: they override
      * the config files. */

@@ -34,8 +34,8 @@ enum {
     O_SUT = 256, O_OUT, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_QUIET, O_NO_PROGRESS, O_NO_SAMPLES, O_HELP,
     O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL, O_STALL_EVERY, O_CONF, O_MODEL, O_SET,
-    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_OPT, O_STAGES,
-    O_TRACE, O_TRACE_FORMAT, O_SUT_PREFILL, O_FIELD = 512,
+    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_OPT, O_AUDIT,
+    O_STAGES, O_TRACE, O_TRACE_FORMAT, O_SUT_PREFILL, O_FIELD = 512,
 };
 
 static const struct option own_long[] = {
@@ -71,6 +71,7 @@ static const struct option own_long[] = {
     {"no-samples-file", no_argument, 0, O_NO_SAMPLES},
     {"conf", required_argument, 0, O_CONF},
     {"model", required_argument, 0, O_MODEL},
+    {"audit-config", required_argument, 0, O_AUDIT},
     {"set", required_argument, 0, O_SET},
     {"explain", no_argument, 0, O_EXPLAIN},
     {"repeat", required_argument, 0, O_REPEAT},
@@ -252,6 +253,9 @@ static void run_help(FILE *f)
         "                               (default: only '*' lines apply)\n"
         "  --set FIELD=VALUE            any lg_settings field, in its own unit (ns,\n"
         "                               fraction), e.g. --set server_target_latency_ns=5e7\n"
+        "  --audit-config FILE          MLPerf's compliance tests' audit config, applied\n"
+        "                               last (for --model); default: audit.config when the\n"
+        "                               current folder has one; 'none': never\n"
         "\n"
         "Settings (each sets the lg_settings fields that `loadgen config --explain`\n"
         "lists; --set sets any field):\n",
@@ -459,6 +463,7 @@ static int parse_word(cli_run_opts *o, int c, const char *a, const char *cmd)
         o->confs[o->nconf++] = a;
         break;
     case O_MODEL: o->model = a; break;
+    case O_AUDIT: o->audit_conf = a; break;
     case O_HTML: o->html = a; break;
     case O_OUT: o->out = a; o->out_given = true; break;
     }
@@ -654,6 +659,7 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
     note_synthetic_flag(o, c);
     switch (c) {
     case O_SUT: case O_DIST: case O_CONF: case O_MODEL: case O_HTML: case O_OUT:
+    case O_AUDIT:
         return parse_word(o, c, a, cmd);
     case O_SET:
         return parse_set(o, a, cmd);
@@ -866,6 +872,36 @@ static void derive_defaults(cli_run_opts *o, bool announce)
                        : "half the SUT's nominal capacity");
 }
 
+/* MLPerf's audit config, over everything else as MLPerf's StartTest applies it: the
+ * --audit-config file, or audit.config in the current folder (the compliance tests put
+ * it there), for --model. -1, or an exit code (the message printed). */
+static int apply_audit(cli_run_opts *o, const char *cmd, bool announce)
+{
+    const char *path = o->audit_conf ? o->audit_conf : LG_AUDIT_CONFIG;
+    o->audit_applied = NULL;
+    if (strcmp(path, "none") == 0)
+        return -1;
+    char err[512], sh[CLI_SHOWN_LEN];
+    int rc = lg_config_apply_audit(path, o->model, &o->s, err, sizeof err);
+    if (rc == 0 && o->audit_conf) {
+        fprintf(stderr, "loadgen %s: --audit-config %s: no such file\n", cmd,
+                cli_shown(path, sh));
+        return CLI_EXIT_USAGE;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "loadgen %s: %s%s: %s\n", cmd, o->audit_conf ? "--audit-config " : "",
+                cli_shown(path, sh), err);
+        return CLI_EXIT_USAGE;
+    }
+    if (rc == 1) {
+        o->audit_applied = path;
+        if (announce && !o->quiet)
+            fprintf(stderr, "loadgen %s: applied the audit config %s (MLPerf's compliance "
+                    "tests; --audit-config none ignores it)\n", cmd, cli_shown(path, sh));
+    }
+    return -1;
+}
+
 /* Builds the run's settings in precedence order: the defaults, then the config files
  * (for --model and the scenario), then every field a flag set, then the derived
  * defaults. Returns -1 when all is well, else an exit code (the message printed). */
@@ -919,6 +955,9 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
     }
     o->s = final;
     derive_defaults(o, announce);
+    int rc = apply_audit(o, cmd, announce);
+    if (rc >= 0)
+        return rc;
     bool plugin = cli_plugin_sut(o);
     if ((cli_net_sut(o) || plugin) &&
         ((o->s.scenario == LG_SERVER && from_default(o, "server_target_qps")) ||

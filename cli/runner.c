@@ -342,6 +342,7 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
     lg_log_settings_default(&log);
     log.outdir = o->out;
     log.write_samples = o->write_samples;
+    log.audit_config = o->audit_applied;
     progress_ctx pc = {.label = label, .planned_s = (double)o->s.min_duration_ms / 1e3};
     if (o->progress) {
         log.progress = on_progress;

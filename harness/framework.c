@@ -736,3 +736,19 @@ int harness_report(harness *fw, const char *path)
     rpt_report_destroy(r);
     return rc;
 }
+
+int harness_report_html(harness *fw, const char *path)
+{
+    if (!fw || !path || !fw->outdir || !fw->n_dirs)
+        return LG_EINVAL;
+    rpt_report_opts o;
+    rpt_report_opts_default(&o);
+    o.title = "Performance report (framework)";
+    return rpt_report_write_html((const char *const *)fw->dirs, fw->n_dirs, &o, path, NULL, 0);
+}
+
+void harness_set_quick(harness *fw, bool quick)
+{
+    if (fw)
+        fw->o.quick = quick;
+}

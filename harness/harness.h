@@ -213,6 +213,21 @@ int harness_compare(harness *h, const char *a, const char *b, lg_scenario scenar
 int harness_report(harness *h, const char *path);
 
 /*
+ * Writes the same report as one self-contained HTML page with its charts
+ * (rpt_report_write_html() over the folders, in the order they ran) to `path`.
+ * Returns 0; LG_EINVAL when no output folder was set or nothing ran yet; the errors of
+ * rpt_report_write_html() (LG_EIO when the file cannot be written).
+ */
+int harness_report_html(harness *h, const char *path);
+
+/*
+ * Switches quick mode (harness_opts.quick) for the runs and comparisons that follow:
+ * their duration and repetitions when harness_opts left them 0. The runs already made
+ * and the capacities measured stay. Accepts NULL (does nothing).
+ */
+void harness_set_quick(harness *h, bool quick);
+
+/*
  * Deprecated names, kept for one release: in 0.1.0 the harness was the framework object
  * of report/report.h. The release after 0.1.0 keeps the old names here and the one after
  * it drops them. Each old name is an alias of its new one, so old code builds unchanged

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "loadgen/config.h"
 #include "loadgen/internal.h"
@@ -77,17 +78,8 @@ static const key_def special_keys[] = {
      .unit = "ms"},
     {"target_latency_percentile", .vt = VT_REAL, .support = K_OK, .scen = SS | MS | SV,
      .ignore_scen = OF, .unit = "percent"},
-    /* MLPerf knows this; we do not implement it yet. */
-    {"test05", .vt = VT_UINT, .support = K_SWITCH, .mlperf_only = true, .scen = ALL,
-     .umax = 1, .unit = "0/1", .feature = "the TEST05 compliance seeds (test05)"},
-    /* Accepted with no effect: they only matter with test05 = 1, or MLPerf itself
-     * never reads them (target_duration is in the official mlperf.conf). */
-    {"test05_qsl_rng_seed", .vt = VT_UINT, .support = K_IGNORED, .mlperf_only = true,
-     .scen = ALL, .umax = UINT64_MAX, .unit = "seed"},
-    {"test05_sample_index_rng_seed", .vt = VT_UINT, .support = K_IGNORED,
-     .mlperf_only = true, .scen = ALL, .umax = UINT64_MAX, .unit = "seed"},
-    {"test05_schedule_rng_seed", .vt = VT_UINT, .support = K_IGNORED, .mlperf_only = true,
-     .scen = ALL, .umax = UINT64_MAX, .unit = "seed"},
+    /* Accepted with no effect: MLPerf itself never reads it (it is in the official
+     * mlperf.conf). */
     {"target_duration", .vt = VT_REAL, .support = K_IGNORED, .scen = ALL, .dmax = YEAR_MS,
      .unit = "ms"},
 };
@@ -1081,6 +1073,36 @@ static long model_names(const lg_config *c, const char ***names)
             (*names)[n++] = m;
     }
     return n;
+}
+
+int lg_config_apply_audit(const char *path, const char *model, lg_settings *s, char *err,
+                          size_t errlen)
+{
+    lg__set_err(err, errlen, "%s", "");
+    if (!path || !*path || !s) {
+        lg__set_err(err, errlen, "lg_config_apply_audit: %s", !s ? "no settings"
+                                                                  : "no path");
+        return LG_EINVAL;
+    }
+    /* No file is the normal case: a run that is not a compliance test. */
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return 0;
+    lg_config *c = NULL;
+    int rc = lg_config_create(&c);
+    if (rc) {
+        lg__set_err(err, errlen, "%s: out of memory", path);
+        return rc;
+    }
+    lg_settings t = *s;
+    rc = lg_config_load_file(c, path, LG_CONF_MLPERF, err, errlen);
+    if (!rc)
+        rc = lg_config_apply(c, model, s->scenario, &t, NULL, err, errlen);
+    lg_config_destroy(c);
+    if (rc)
+        return rc;
+    *s = t;
+    return 1;
 }
 
 int lg_config_model_warnings(const lg_config *c, const char *model, char *buf, size_t len)

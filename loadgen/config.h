@@ -35,7 +35,8 @@ extern "C" {
  */
 
 /* The kind of a config file. MLPerf reads a few keys (the seeds qsl_rng_seed,
- * sample_index_rng_seed and schedule_rng_seed, accuracy_log_probability, test05*) only
+ * sample_index_rng_seed and schedule_rng_seed, accuracy_log_probability, test05 and
+ * its seeds) only
  * from mlperf.conf; in a user file they are an error here instead of being ignored. */
 enum {
     LG_CONF_MLPERF = 1, /* the benchmark's rules: mlperf.conf */
@@ -129,13 +130,33 @@ int lg_config_origin_format(const lg_config_origin *o, char *buf, size_t len);
  *        field table; the entries of the fields set here become LG_CONF_SRC_FILE and
  *        the others are left as they are (zero them first for "default").
  * Returns 0, or LG_EINVAL with a message naming the file and line when a matching line
- * asks for something not supported (mode 3 FindPeakPerformance, TEST05) or a value
+ * asks for something not supported (mode 3 FindPeakPerformance) or a value
  * that is invalid for this field (a target_latency of 0, but for the Server bound with
  * use_token_latencies = 1), or when an argument is bad. On error neither s nor origins
  * is changed.
  */
 int lg_config_apply(const lg_config *c, const char *model, lg_scenario scenario,
                     lg_settings *s, lg_config_origin *origins, char *err, size_t errlen);
+
+/* The name of MLPerf's audit config, the file its compliance tests (TEST01, TEST04,
+ * TEST06) put in the folder a harness runs in. */
+#define LG_AUDIT_CONFIG "audit.config"
+
+/*
+ * MLPerf's audit config: when the file at path exists, applies its lines to s for model
+ * `model` in s->scenario, after everything else, as MLPerf's StartTest does with the
+ * compliance tests' audit.config (read as an mlperf.conf-kind file, strictly, as
+ * lg_config_load_file). MLPerf applies it with model "*" only (its lines for a named
+ * model then apply to nothing): pass NULL for that, or the run's model to also apply
+ * the lines that name it, as MLPerf's TEST04 instructions ask of a harness.
+ * Then pass path as lg_log_settings.audit_config, so that the logs record it.
+ * path: e.g. LG_AUDIT_CONFIG (in the current folder).
+ * Returns 1 (applied), 0 (no file at path: s unchanged), LG_EIO (it exists but cannot
+ * be read), LG_EINVAL (a bad line or value, with the file and line in err; s
+ * unchanged) or LG_ENOMEM. Thread-safe for different s.
+ */
+int lg_config_apply_audit(const char *path, const char *model, lg_settings *s, char *err,
+                          size_t errlen);
 
 /*
  * Warnings about model names that MLPerf would pass over in silence: a user-kind file's
@@ -178,9 +199,7 @@ typedef enum lg_config_status {
                                          often a misspelled model name: worth a warning) */
     LG_CONF_ENTRY_OTHER_SCENARIO = 3, /* it names a scenario this run does not read it for */
     LG_CONF_ENTRY_IGNORED = 4,        /* a key accepted with no effect (target_duration,
-                                         test05_*_rng_seed, a switch of an unsupported
-                                         feature set to 0, target_latency_percentile
-                                         under Offline) */
+                                         target_latency_percentile under Offline) */
 } lg_config_status;
 
 /* Returns the lg_config_status (>= 0) of entry i for a run of model (NULL = no
@@ -300,6 +319,27 @@ int lg_settings_get(const lg_settings *s, const char *name, char *buf, size_t le
  */
 int lg_parse_u64(const char *text, uint64_t *out, char *err, size_t errlen);
 int lg_parse_double(const char *text, double *out, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------------------
+ * MLPerf's own API on these files: what TestSettings::FromConfig and StartTest's
+ * audit.config do, with this reader's rules, for the bindings that mirror MLPerf's
+ * API (python/ and cpp/; docs/porting.md). Kept here so that both apply one rule.
+ * ---------------------------------------------------------------------------------- */
+
+/*
+ * MLPerf's TestSettings::FromConfig(path, model, scenario, conf_type) on *s: reads path
+ * strictly and applies its lines for model ("" or "*": none) in scenario (a name
+ * lg_scenario_parse knows, "SingleStream" ...). conf_type 1 (MLPerf's default) reads
+ * path as the kind its name gives (lg_config_kind_from_path); 0 and 2 read it as an
+ * mlperf.conf (MLPerf embeds its own mlperf.conf for 0 and applies audit.config as 2;
+ * this library embeds none, so the file is always path). *s changes only on success.
+ * Returns MLPerf's codes: 0; -ENOENT when path cannot be read; -EINVAL for an unknown
+ * scenario, a bad line (an unknown key, a bad value) or memory that ran out. err
+ * receives the reason, naming the file and line (up to len bytes; may be NULL when len
+ * is 0). Thread-safe.
+ */
+int lg_config_from_mlperf(lg_settings *s, const char *path, const char *model,
+                          const char *scenario, int conf_type, char *err, size_t len);
 
 #ifdef __cplusplus
 }

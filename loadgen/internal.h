@@ -22,6 +22,9 @@ const char *lg__build_commit_date(void);
 #define LG__YEAR_MS (UINT64_C(1000) * 86400 * 365)
 #define LG__YEAR_NS (INT64_C(1000000000) * 86400 * 365)
 #define LG__MAX_RECORDS (UINT64_C(1) << 36)
+/* The effective sample timeout of no_sample_timeout: about 73 years, so that a deadline
+ * now + it never overflows and is never reached. */
+#define LG__NO_TIMEOUT_NS (INT64_MAX / 4)
 
 /* One issued sample. 32 bytes: the only memory that grows with the number of samples
  * issued (besides the caller's own QSL). Times are absolute CLOCK_MONOTONIC ns. */
@@ -116,7 +119,9 @@ typedef struct lg__eff {
     uint64_t min_sample_count;
     uint64_t performance_sample_count;
     uint64_t accuracy_sample_count;
-    int64_t sample_timeout_ns;
+    int64_t sample_timeout_ns;  /* LG__NO_TIMEOUT_NS: never */
+    bool mlperf_max_limits;     /* the max limits end a run without making it INVALID */
+    bool concatenate;           /* sample_concatenate_permutation */
     /* Tokens (docs/tokens.md). */
     bool tokens;               /* record first tokens, n_tokens and send times */
     bool token_mode;           /* use_token_latencies: MLPerf's token mode */
@@ -181,7 +186,8 @@ typedef struct lg__pass {
 
 /* The process-wide running test. */
 typedef struct lg__test {
-    const lg_settings *req;
+    const lg_settings *req;     /* &req_store: the caller's, TEST05's seeds swapped in */
+    lg_settings req_store;
     lg__eff eff;
     const lg_sut *sut;
     const lg_qsl *qsl;
@@ -203,6 +209,8 @@ typedef struct lg__test {
     _Atomic uint32_t event;
     lg__event *events;
     size_t nevents, capevents;
+    char log_prefix[320];       /* the MLPerf logs' names: prefix (datetime included) */
+    const char *log_suffix;     /* ... and suffix */
     int64_t test_start_ns;      /* log origin */
     int64_t test_start_wall_ns;
     int64_t sut_name_ns;
@@ -446,9 +454,17 @@ void lg__summary_table(FILE *f, const lg_latency_stats *s);
  * run. Returns 0 (also when log or its outdir is NULL) or LG_EIO with lg_last_error. */
 int lg__outdir_check(const lg_log_settings *log);
 
-/* logs.c: refuses, before the run, an outdir that already holds a run's files unless
- * log->overwrite. Returns 0 or LG_EEXIST with lg_last_error. */
-int lg__outdir_unused(const lg_log_settings *log);
+/* logs.c: refuses, before the run, an outdir that already holds a run's files (the
+ * logs named with prefix, from lg__log_name_parts) unless log->overwrite. Returns 0 or
+ * LG_EEXIST with lg_last_error. */
+int lg__outdir_unused(const lg_log_settings *log, const char *prefix);
+/* logs.c: the parts of the MLPerf logs' names: prefix (log->prefix, then with
+ * prefix_with_datetime the test's start wall_ns as the detail log's test_datetime and
+ * '_'; into len bytes) and *suffix (log->suffix or ""). Returns 0 or LG_EINVAL (a
+ * suffix with characters other than letters, digits, "-_.+", a prefix too long) with
+ * lg_last_error. */
+int lg__log_name_parts(const lg_log_settings *log, int64_t wall_ns, char *prefix,
+                       size_t len, const char **suffix);
 
 /* logs.c: writes the log files of a finished test. Returns 0 or LG_EIO. */
 int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r);

@@ -21,12 +21,15 @@ typedef struct lg__issuer {
     gsl_rng *index_rng;
     const uint64_t *set;   /* indices to pick from */
     uint64_t nset;
-    uint64_t *perm;        /* performance_issue_unique: a shuffled copy */
+    uint64_t *perm;        /* performance_issue_unique, concatenated permutations: a
+                              copy of set, shuffled again each time it is used up */
     uint64_t perm_pos;
     uint64_t pos;          /* accuracy mode: next position in set */
     bool accuracy;
     bool warmup;           /* the warm-up pass: it ends at its duration whatever the
                               arrival pattern */
+    bool concat;           /* sample_concatenate_permutation, in the timed pass: picks
+                              from perm, and the pass ends on a whole number of sets */
     lg_sample *buf;
     size_t bufcap;
 } lg__issuer;
@@ -39,7 +42,8 @@ static inline uint64_t lg__pick_index(lg__issuer *is)
         return is->set[is->pos++];
     if (s->performance_issue_same)
         return is->set[s->performance_issue_same_index];
-    if (s->performance_issue_unique) {
+    /* The warm-up has no permutation of its own: it picks at random. */
+    if ((s->performance_issue_unique || is->concat) && is->perm) {
         if (is->perm_pos == is->nset) {
             gsl_ran_shuffle(is->index_rng, is->perm, is->nset, sizeof *is->perm);
             is->perm_pos = 0;
@@ -47,6 +51,15 @@ static inline uint64_t lg__pick_index(lg__issuer *is)
         return is->perm[is->perm_pos++];
     }
     return is->set[gsl_rng_uniform_int(is->index_rng, is->nset)];
+}
+
+/* The minimum count of a performance pass is met after q queries: min_query_count, and
+ * with concatenated permutations a whole number of loaded sets (MLPerf's equal issue
+ * pads its minimum to a multiple of the set, and adds a set at a time while the
+ * minimum duration is not met). */
+static inline bool lg__count_met(const lg__issuer *is, uint64_t q)
+{
+    return q >= is->t->eff.min_query_count && (!is->concat || q % is->nset == 0);
 }
 
 /* Fills the record of the next sample and its lg_sample. Returns false when the record

@@ -271,34 +271,46 @@ typedef struct lg_settings {
     bool server_coalesce_queries;                   /* issue all overdue queries in one
                                                        issue call; default false */
     uint64_t server_max_async_queries;              /* outstanding-query limit, 0 = none */
-    uint64_t server_num_issue_query_threads;        /* logged; only 0 or 1 supported */
+    uint64_t server_num_issue_query_threads;        /* only 0 or 1: several issue
+                                                       threads are refused */
     /* Offline */
     double offline_expected_qps;                    /* > 0; default 1 */
 
     /* All scenarios */
     uint64_t min_duration_ms;      /* default 10000 */
-    uint64_t max_duration_ms;      /* 0 = no limit; ends the run early, as an error */
+    uint64_t max_duration_ms;      /* 0 = no limit; ends the run early, as an error
+                                      (INVALID unless mlperf_max_limits) */
     uint64_t min_query_count;      /* default 100 */
-    uint64_t max_query_count;      /* 0 = no limit; ends the run early, as an error */
+    uint64_t max_query_count;      /* 0 = no limit; ends the run early, as an error
+                                      (INVALID unless mlperf_max_limits) */
     uint64_t qsl_rng_seed;         /* picks the performance sample set */
     uint64_t sample_index_rng_seed;/* picks samples for queries */
     uint64_t schedule_rng_seed;    /* Server arrival times */
     uint64_t accuracy_log_rng_seed;/* picks responses logged in performance mode */
     double accuracy_log_probability;    /* [0,1]: fraction of performance-mode
                                            responses copied to the accuracy log */
-    uint64_t accuracy_log_sampling_target; /* logged only */
+    /* > 0: replaces accuracy_log_probability in the performance pass by this many
+     * samples over the samples the run is expected to issue, as MLPerf's compliance
+     * tests (TEST01, TEST06) need: target / max(rate x min_duration x samples per
+     * query, min_query_count x samples per query), Offline: target / max(rate x
+     * min_duration, the query's samples) (docs/configuration.md). */
+    uint64_t accuracy_log_sampling_target;
     bool print_timestamps;              /* logged only */
     bool performance_issue_unique;      /* each loaded sample at most once */
     bool performance_issue_same;        /* always the same sample */
     uint64_t performance_issue_same_index; /* which sample, < performance sample count */
     uint64_t performance_sample_count_override; /* 0 = the QSL's own count */
     uint64_t accuracy_sample_count_override;    /* 0 = the QSL's total count */
-    bool sample_concatenate_permutation;        /* logged only */
+    /* Performance samples drawn as concatenated shuffles of the loaded set, each
+     * loaded sample once per shuffle (MLPerf's "equal issue"): Offline pads its query to
+     * a multiple of the set; SingleStream, MultiStream and Server end on a multiple of
+     * the set's size in queries, SingleStream's min_query_count raised as MLPerf's. */
+    bool sample_concatenate_permutation;
 
     /* Ours (not in MLPerf). */
     int64_t sample_timeout_ns; /* a sample not completed this long after its scheduled
                                   time, once issuing ended, is marked failed; 0 = the
-                                  larger of 10 s and 100x the latency bound or hint */
+                                  scenario's default (docs/failures.md) */
     uint64_t warmup_duration_ms; /* before the timed run, issue the scenario's queries
                                     this long on the loaded set; not measured, not
                                     logged per sample; 0 = no warm-up (default) */
@@ -343,6 +355,25 @@ typedef struct lg_settings {
      * and the latency as ever. 0 (default) = wake for every query. The program uses
      * 100 us for network SUTs. */
     int64_t issue_batch_ns;
+    /* MLPerf's TEST05 switch (mlperf.conf's test05): true runs PerformanceOnly with the
+     * three test05_* seeds in place of qsl_rng_seed, sample_index_rng_seed and
+     * schedule_rng_seed, as MLPerf's LoadGen does; the detail log shows the seeds
+     * used. */
+    bool test05;
+    /* Ours: MLPerf's verdict when max_duration_ms, max_query_count or
+     * server_max_async_queries ends the run: issuing stops with an error line in the
+     * detail log, and the run is judged on the other rules alone (MLPerf's LoadGen
+     * does so; its submission checker then refuses the logged error). false (the
+     * default): such a run is INVALID (LG_INVALID_MAX_LIMIT). The Python module sets
+     * it. */
+    bool mlperf_max_limits;
+    /* Ours: true: samples never time out; the test waits for every sample, as MLPerf's
+     * LoadGen does (lg_abort() still ends it). Excludes sample_timeout_ns. The Python
+     * module sets it unless a timeout is given. */
+    bool no_sample_timeout;
+    uint64_t test05_qsl_rng_seed;          /* TEST05's seeds (see test05) */
+    uint64_t test05_sample_index_rng_seed;
+    uint64_t test05_schedule_rng_seed;
     /* Ours: the Server arrival pattern (docs/arrival.md); LG_ARRIVAL_POISSON (default) is
      * MLPerf's and the only MLPerf-valid one. The accuracy pass always uses Poisson. */
     lg_arrival arrival;
@@ -365,7 +396,7 @@ typedef struct lg_settings {
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[12];
+    uint64_t reserved[8];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */
@@ -386,9 +417,10 @@ int lg_settings_check(const lg_settings *s, const lg_qsl *qsl, char *msg, size_t
 int lg_settings_warnings(const lg_settings *s, const lg_qsl *qsl, char *buf, size_t len);
 
 /* The sample timeout, in ns, that a test with these settings and this QSL would use:
- * sample_timeout_ns when it is set, else the scenario's default (see docs/failures.md).
- * qsl may be NULL (a QSL of one sample is assumed). Returns 0 when the settings are
- * refused (lg_settings_check says why). Thread-safe. */
+ * sample_timeout_ns when it is set, INT64_MAX with no_sample_timeout (never), else the
+ * scenario's default (see docs/failures.md). qsl may be NULL (a QSL of one sample is
+ * assumed). Returns 0 when the settings are refused (lg_settings_check says why).
+ * Thread-safe. */
 int64_t lg_settings_effective_timeout_ns(const lg_settings *s, const lg_qsl *qsl);
 
 const char *lg_scenario_name(lg_scenario s); /* "SingleStream", ... */
@@ -479,7 +511,9 @@ typedef struct lg_log_settings {
                                "" writes no files */
     const char *prefix;     /* file name prefix; default "mlperf_log_" */
     bool write_samples;     /* also write samples.bin (per-sample times); default true */
-    bool copy_summary_to_stdout;
+    bool copy_summary_to_stdout; /* the summary also to stdout, after the test */
+    bool copy_detail_to_stdout;  /* the detail log also to stdout, after the test (MLPerf
+                                    copies each line as it is logged) */
     /* false (the default): lg_run_test refuses, with LG_EEXIST and before the run, an
      * outdir that already holds a run's files (results.json, samples.bin, or the
      * prefixed summary, detail or accuracy log); true: they are replaced. */
@@ -495,6 +529,20 @@ typedef struct lg_log_settings {
      * unique. May be NULL (nnotes 0). The strings are read during lg_run_test only. */
     const lg_note *notes;
     size_t nnotes;
+    /* MLPerf's LogOutputSettings.suffix: put after the stem of the summary, detail and
+     * accuracy logs' names (mlperf_log_summary<suffix>.txt); NULL or "" = none. Letters,
+     * digits, '-', '_', '.', '+' only. results.json and samples.bin keep their names. */
+    const char *suffix;
+    /* MLPerf's LogOutputSettings.prefix_with_datetime: the test's start time as the
+     * detail log's test_datetime writes it (MLPerf's format, "2026-12-05T10:11:12Z")
+     * and '_' after the prefix in the same three names:
+     * mlperf_log_2026-12-05T10:11:12Z_summary.txt. */
+    bool prefix_with_datetime;
+    /* The audit config file that was applied to the settings (lg_config_apply_audit in
+     * loadgen/config.h; MLPerf's compliance tests), or NULL: the detail log says it was
+     * found, as MLPerf's does, and results.json records it ("audit_config"). The string
+     * is read during lg_run_test only. */
+    const char *audit_config;
 } lg_log_settings;
 
 void lg_log_settings_default(lg_log_settings *l);
@@ -610,7 +658,9 @@ enum {
     LG_INVALID_FAILED_SAMPLES = 1u << 4,  /* the SUT reported failures */
     LG_INVALID_TIMED_OUT = 1u << 5,       /* samples never completed in time */
     LG_INVALID_ABORTED = 1u << 6,         /* lg_abort() ended the run */
-    LG_INVALID_MAX_LIMIT = 1u << 7,       /* max_query_count or max_duration hit */
+    LG_INVALID_MAX_LIMIT = 1u << 7,       /* max_query_count, max_duration or
+                                             max_async_queries hit (not with
+                                             mlperf_max_limits) */
     LG_INVALID_COMPLETION_ERRORS = 1u << 8, /* duplicate or unknown completions, or
                                                responses of an impossible size */
     LG_INVALID_OUT_OF_MEMORY = 1u << 9,   /* memory ran out: the run ended early or

@@ -2,6 +2,7 @@
  * and mlperf_log_accuracy.json in MLPerf's formats, results.json (our schema) and
  * samples.bin (every sample's times). Runs after the test, never on the hot path. Each
  * file is written under a temporary name and renamed, so none is ever half-written. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -97,14 +98,17 @@ static void partial_set(const char *tmp)
     g_partial_set = 1;
 }
 
-static int out_open(outfile *o, const lg_log_settings *log, const char *name, bool prefixed)
+/* Opens outdir/<prefix><stem><suffix><ext>: prefix and suffix are "" for our own files
+ * (results.json, samples.bin), the run's (lg__log_name_parts) for MLPerf's logs. */
+static int out_open(outfile *o, const char *outdir, const char *prefix, const char *stem,
+                    const char *suffix, const char *ext)
 {
-    const char *prefix = prefixed ? (log->prefix ? log->prefix : "mlperf_log_") : "";
-    int n = snprintf(o->path, sizeof o->path, "%s/%s%s", log->outdir, prefix, name);
+    int n = snprintf(o->path, sizeof o->path, "%s/%s%s%s%s", outdir, prefix, stem, suffix,
+                     ext);
     o->f = NULL;
     if (n < 0 || (size_t)n >= sizeof o->path) {
-        lg__set_error("could not write %s%s in %s: the path is longer than %zu bytes",
-                      prefix, name, log->outdir, sizeof o->path - 1);
+        lg__set_error("could not write %s%s%s%s in %s: the path is longer than %zu bytes",
+                      prefix, stem, suffix, ext, outdir, sizeof o->path - 1);
         return LG_EIO;
     }
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
@@ -953,6 +957,12 @@ static void write_provenance(FILE *f, const lg__test *t)
 {
     fputs(",\n  \"provenance\": {\"loadgen_commit\": ", f);
     lg__json_string(f, lg_build_commit());
+    /* The compliance test's audit config, when one overrode the settings. */
+    fputs(", \"audit_config\": ", f);
+    if (t->log && t->log->audit_config)
+        lg__json_string(f, t->log->audit_config);
+    else
+        fputs("null", f);
     fputs(", \"notes\": {", f);
     for (size_t i = 0; t->log && i < t->log->nnotes; i++) {
         const lg_note *n = &t->log->notes[i];
@@ -1290,28 +1300,56 @@ int lg__outdir_check(const lg_log_settings *log)
     return 0;
 }
 
+int lg__log_name_parts(const lg_log_settings *log, int64_t wall_ns, char *prefix,
+                       size_t len, const char **suffix)
+{
+    const char *pre = log->prefix ? log->prefix : "mlperf_log_";
+    *suffix = log->suffix ? log->suffix : "";
+    for (const char *c = *suffix; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("-_.+", *c)) {
+            lg__set_error("lg_log_settings.suffix '%s': only letters, digits, '-', '_', "
+                          "'.' and '+' may go in a file name suffix", *suffix);
+            return LG_EINVAL;
+        }
+    char stamp[64] = "";
+    if (log->prefix_with_datetime) {
+        iso_time(stamp, sizeof stamp - 1, wall_ns, false, false);
+        strcat(stamp, "_");
+    }
+    int n = snprintf(prefix, len, "%s%s", pre, stamp);
+    if (n < 0 || (size_t)n >= len) {
+        lg__set_error("lg_log_settings.prefix is longer than %zu bytes", len - 64);
+        return LG_EINVAL;
+    }
+    return 0;
+}
+
 /* The files whose presence means outdir holds a run (a folder of the same name does not
- * count): results.json and samples.bin carry no prefix (so two runs with different
- * prefixes would still collide), the logs do. */
-int lg__outdir_unused(const lg_log_settings *log)
+ * count): results.json and samples.bin carry no prefix or suffix (so two runs with
+ * different prefixes would still collide), the logs do. */
+int lg__outdir_unused(const lg_log_settings *log, const char *prefix)
 {
     if (!log || !log->outdir || !*log->outdir || log->overwrite)
         return 0;
-    const char *prefix = log->prefix ? log->prefix : "mlperf_log_";
+    const char *suffix = log->suffix ? log->suffix : "";
     static const struct {
         bool prefixed;
-        const char *name;
-    } marks[] = {{false, "results.json"}, {true, "summary.txt"}, {true, "detail.txt"},
-                 {true, "accuracy.json"}, {false, "samples.bin"}};
+        const char *stem, *ext;
+    } marks[] = {{false, "results", ".json"}, {true, "summary", ".txt"},
+                 {true, "detail", ".txt"}, {true, "accuracy", ".json"},
+                 {false, "samples", ".bin"}};
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
         char path[4200];
         const char *pre = marks[i].prefixed ? prefix : "";
-        int n = snprintf(path, sizeof path, "%s/%s%s", log->outdir, pre, marks[i].name);
+        const char *suf = marks[i].prefixed ? suffix : "";
+        int n = snprintf(path, sizeof path, "%s/%s%s%s%s", log->outdir, pre, marks[i].stem,
+                         suf, marks[i].ext);
         struct stat st;
         if (n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-            lg__set_error("%s has a run's files (%s%s), which are never overwritten: "
+            lg__set_error("%s has a run's files (%s%s%s%s), which are never overwritten: "
                           "choose another folder, remove them, or set "
-                          "lg_log_settings.overwrite", log->outdir, pre, marks[i].name);
+                          "lg_log_settings.overwrite", log->outdir, pre, marks[i].stem, suf,
+                          marks[i].ext);
             return LG_EEXIST;
         }
     }
@@ -1335,21 +1373,28 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
         return LG_EIO;
     int rc = 0;
     outfile o;
-    if (out_open(&o, log, "detail.txt", true) == 0) {
+    const char *dir = log->outdir, *pre = t->log_prefix, *suf = t->log_suffix;
+    if (out_open(&o, dir, pre, "detail", suf, ".txt") == 0) {
         write_detail(o.f, t, acc, perf, r);
         rc |= out_close(&o);
+        if (log->copy_detail_to_stdout) {
+            write_detail(stdout, t, acc, perf, r);
+            fflush(stdout);
+        }
     } else {
         rc = LG_EIO;
     }
-    if (out_open(&o, log, "summary.txt", true) == 0) {
+    if (out_open(&o, dir, pre, "summary", suf, ".txt") == 0) {
         write_summary(o.f, t, r, perf != NULL);
         rc |= out_close(&o);
-        if (log->copy_summary_to_stdout)
+        if (log->copy_summary_to_stdout) {
             write_summary(stdout, t, r, perf != NULL);
+            fflush(stdout);
+        }
     } else {
         rc = LG_EIO;
     }
-    if (out_open(&o, log, "accuracy.json", true) == 0) {
+    if (out_open(&o, dir, pre, "accuracy", suf, ".json") == 0) {
         write_accuracy(o.f, &t->eff, acc, perf);
         rc |= out_close(&o);
     } else {
@@ -1357,7 +1402,7 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
     }
     const lg__pass *sp = perf ? perf : acc;
     if (log->write_samples && sp) {
-        if (out_open(&o, log, "samples.bin", false) == 0) {
+        if (out_open(&o, dir, "", "samples", "", ".bin") == 0) {
             write_samples(o.f, t, sp);
             rc |= out_close(&o);
         } else {
@@ -1366,7 +1411,7 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
     }
     /* results.json last: it is the mark of a complete run folder, so a process killed
      * while writing the files above leaves a folder that says it is incomplete. */
-    if (out_open(&o, log, "results.json", false) == 0) {
+    if (out_open(&o, dir, "", "results", "", ".json") == 0) {
         write_results_json(o.f, t, r, perf, acc);
         rc |= out_close(&o);
     } else {

@@ -171,7 +171,12 @@ static unsigned invalid_reasons(const lg__eff *e, const lg__pass_counts *p,
         why |= LG_INVALID_PERF_CONSTRAINT;
     if (!r->early_stopping.met)
         why |= LG_INVALID_EARLY_STOPPING;
-    return why | end_reasons(p, r);
+    why |= end_reasons(p, r);
+    /* MLPerf's LoadGen stops issuing at a max limit and logs an error, but its verdict
+     * looks at the rules above only. */
+    if (e->mlperf_max_limits)
+        why &= ~(unsigned)LG_INVALID_MAX_LIMIT;
+    return why;
 }
 
 int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_counts *p,

@@ -1022,7 +1022,8 @@ static int run_performance(lg__test *t, lg__pass *p)
         rc = LG_ENOMEM;
         goto out;
     }
-    if (t->req->performance_issue_unique) {
+    is.concat = e->concatenate;
+    if (t->req->performance_issue_unique || is.concat) {
         is.perm = malloc(p->nloaded * sizeof *is.perm);
         if (!is.perm) {
             rc = LG_ENOMEM;
@@ -1111,6 +1112,76 @@ static int run_accuracy(lg__test *t, lg__pass *p)
 
 /* ---------------------------------------------------------------- lg_run_test */
 
+/* The settings a test runs with, kept in t: the caller's, but that TEST05 runs with its
+ * own seeds, as MLPerf's StartTest swaps them in (so the requested_* lines of the
+ * detail log show the seeds used, as MLPerf's do). */
+static const lg_settings *requested_settings(lg__test *t, const lg_settings *settings)
+{
+    t->req_store = *settings;
+    if (settings->test05) {
+        t->req_store.mode = LG_MODE_PERFORMANCE;
+        t->req_store.qsl_rng_seed = settings->test05_qsl_rng_seed;
+        t->req_store.sample_index_rng_seed = settings->test05_sample_index_rng_seed;
+        t->req_store.schedule_rng_seed = settings->test05_schedule_rng_seed;
+    }
+    return &t->req_store;
+}
+
+/* The log files' names, and the output folder checked: one that cannot be written, or
+ * that holds a run already, is found now, before the run, not after it when its figures
+ * would be lost. Returns 0, LG_EINVAL, LG_EIO or LG_EEXIST (lg_last_error says why). */
+static int output_check(lg__test *t, const lg_log_settings *log)
+{
+    t->test_start_wall_ns = lg__wall_ns();
+    t->log_suffix = "";
+    if (!log)
+        return 0;
+    int rc = lg__log_name_parts(log, t->test_start_wall_ns, t->log_prefix,
+                                sizeof t->log_prefix, &t->log_suffix);
+    if (!rc)
+        rc = lg__outdir_unused(log, t->log_prefix);
+    return rc ? rc : lg__outdir_check(log);
+}
+
+/* MLPerf's warnings of a compliance run, which its instructions look for in the detail
+ * log: the audit config found, the TEST05 seeds. */
+static void compliance_warnings(lg__test *t, const lg_log_settings *log)
+{
+    if (log && log->audit_config)
+        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
+                      "Found Audit Config file (%s). Overriding TestSettings from %s file.",
+                      log->audit_config, log->audit_config);
+    if (t->req->test05)
+        lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
+                      "Test05 flag detected Overriding random seeds");
+}
+
+/* The share of performance-mode responses the accuracy log records:
+ * accuracy_log_probability, or with accuracy_log_sampling_target MLPerf's rule, the
+ * target over the samples the run is expected to issue (the whole minimum duration at
+ * the expected rate, whole samples; at least the minimum count), logged. */
+static double accuracy_log_share(lg__test *t)
+{
+    const lg_settings *s = t->req;
+    const lg__eff *e = &t->eff;
+    if (!s->accuracy_log_sampling_target)
+        return s->accuracy_log_probability;
+    double expected = floor(e->target_qps * (double)e->min_duration_ms / 1000.0);
+    double minimum = (double)e->min_sample_count;
+    if (!lg__scenario(e->scenario)->one_query) {
+        expected *= (double)e->samples_per_query;
+        minimum = (double)e->min_query_count * (double)e->samples_per_query;
+    }
+    if (expected < minimum)
+        expected = minimum;
+    double share = expected >= 1.0 ? (double)s->accuracy_log_sampling_target / expected
+                                   : 1.0;
+    EVENT(t, "generic_message", "accuracy_log_sampling_target %llu of about %.0f expected "
+          "samples: responses are logged with probability %.6g",
+          (unsigned long long)s->accuracy_log_sampling_target, expected, share);
+    return share;
+}
+
 static int fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
 {
     int rc = lg__compute_results(t, p, r);
@@ -1137,6 +1208,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     lg__test *t = calloc(1, sizeof *t);
     if (!t)
         return LG_ENOMEM;
+    settings = requested_settings(t, settings);
     char msg[256];
     int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
     if (rc) {
@@ -1144,9 +1216,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         free(t);
         return rc;
     }
-    /* An output folder that cannot be written, or that holds a run already, is found
-     * now, before the run, not after it when its figures would be lost. */
-    if ((rc = lg__outdir_unused(log)) || (rc = lg__outdir_check(log))) {
+    if ((rc = output_check(t, log))) {
         free(t);
         return rc;
     }
@@ -1163,9 +1233,9 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     t->qsl = qsl;
     t->log = log;
     t->test_start_ns = lg__now_ns();
-    t->test_start_wall_ns = lg__wall_ns();
     t->acc_seed = mix64(settings->accuracy_log_rng_seed);
     t->sut_name_ns = lg__now_ns() - t->test_start_ns;
+    compliance_warnings(t, log);
     /* Settings that are accepted but probably a mistake, logged as warnings. */
     char warn[512];
     if (lg__settings_warnings(settings, &t->eff, warn, sizeof warn) > 0)
@@ -1190,7 +1260,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     }
     if (!rc && want_perf && !lg__stop_requested() && !acc.ended_oom &&
         !atomic_load(&t->acc_oom)) {
-        double prob = settings->accuracy_log_probability;
+        double prob = accuracy_log_share(t);
         t->acc_threshold = prob >= 1.0  ? UINT64_MAX
                            : prob <= 0.0 ? 0
                                          : (uint64_t)(prob * 18446744073709551616.0);

@@ -120,13 +120,17 @@ static bool prepare_query(lg__issuer *is, uint64_t n, int64_t now)
     lg__test *t = is->t;
     uint64_t spq = t->eff.samples_per_query;
     uint64_t base = 0;
-    if (!is->accuracy && spq > 1 && !t->req->performance_issue_same)
-        base = gsl_rng_uniform_int(is->index_rng, is->nset);
+    /* MultiStream: contiguous samples of the loaded set from a random start, or (TEST04,
+     * performance_issue_same) from the same one, as MLPerf's. */
+    if (!is->accuracy && spq > 1)
+        base = t->req->performance_issue_same
+                   ? t->req->performance_issue_same_index
+                   : gsl_rng_uniform_int(is->index_rng, is->nset);
     for (uint64_t k = 0; k < n; k++) {
         uint64_t idx;
-        if (is->accuracy || spq == 1 || t->req->performance_issue_same)
+        if (is->accuracy || spq == 1)
             idx = lg__pick_index(is);
-        else /* MultiStream: contiguous samples of the loaded set, wrapping */
+        else /* wrapping at the end of the set */
             idx = is->set[(base + k) % is->nset];
         if (!lg__prepare(is, &is->buf[k], now, idx))
             return lg__out_of_records(is);
@@ -148,7 +152,7 @@ static bool ended_naturally(lg__issuer *is, int64_t now)
 {
     const lg__eff *e = &is->t->eff;
     lg__pass *p = is->p;
-    if (is->accuracy || p->queries < e->min_query_count ||
+    if (is->accuracy || !lg__count_met(is, p->queries) ||
         now - p->start_ns < (int64_t)e->target_duration_ms * 1000000)
         return false;
     p->ended_naturally = true;
@@ -445,7 +449,7 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
         /* As MLPerf generates them: queries until one is scheduled at or past the
          * minimum duration, and at least min_query_count of them; a trace or stages
          * end with their last query. */
-        if (!is->accuracy && ((q >= e->min_query_count && prev - p->start_ns >= min_dur) ||
+        if (!is->accuracy && ((lg__count_met(is, q) && prev - p->start_ns >= min_dur) ||
                               next == INT64_MAX)) {
             p->ended_naturally = true;
             break;
@@ -485,7 +489,7 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
             prev = next;
             next = next_arrival(&sch, origin, next);
         } while (n < maxbatch && next <= now && q < nqueries_cap &&
-                 (is->accuracy || q < e->min_query_count || prev - p->start_ns < min_dur));
+                 (is->accuracy || !lg__count_met(is, q) || prev - p->start_ns < min_dur));
         lg__issue(is, is->buf, n, now);
         p->queries += n - 1; /* coalesced samples are still queries of one sample each */
     }

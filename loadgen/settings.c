@@ -115,14 +115,28 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
             return fail(msg, len, "%s: reserved[%g] is not zero (a program built against a "
                         "newer loadgen.h?); start from lg_settings_default()", "reserved",
                         (double)i);
+    /* MLPerf's features that this LoadGen does not have, named as such rather than as
+     * a value out of range. */
+    if ((int)s->mode == 3)
+        return fail(msg, len, "%s = %g: FindPeakPerformance is not supported by this "
+                    "LoadGen; run PerformanceOnly at chosen server_target_qps values",
+                    "mode", 3);
+    if (s->server_num_issue_query_threads > 1)
+        return fail(msg, len, "%s = %g: several issue threads (MLPerf's "
+                    "RegisterIssueQueryThread) are not supported; 0 or 1 issues from the "
+                    "thread that calls lg_run_test", "server_num_issue_query_threads",
+                    (double)s->server_num_issue_query_threads);
     /* Each field against its own range (the settings table), then the rules that
      * tie fields together. */
     int rc = lg__fields_check(s, msg, len);
     if (rc)
         return rc;
+    if (s->no_sample_timeout && s->sample_timeout_ns)
+        return fail(msg, len, "%s = %g: no_sample_timeout is set too; choose one",
+                    "sample_timeout_ns", (double)s->sample_timeout_ns);
     if (s->performance_issue_unique && s->performance_issue_same)
         return fail(msg, len, "%s: performance_issue_unique and performance_issue_same "
-                    "cannot both be set%.0g", "performance_issue_same", 0);
+                    "cannot both be set", "performance_issue_same", 0);
     if (s->max_query_count && s->max_query_count < s->min_query_count)
         return fail(msg, len, "%s = %g: below min_query_count", "max_query_count",
                     (double)s->max_query_count);
@@ -294,7 +308,8 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
 {
     memset(e, 0, sizeof *e);
     e->scenario = s->scenario;
-    e->mode = s->mode;
+    /* TEST05 is a performance run (lg_run_test swaps its seeds in). */
+    e->mode = s->test05 ? LG_MODE_PERFORMANCE : s->mode;
     e->samples_per_query = 1;
     e->max_async_queries = 1;
     e->min_duration_ms = s->min_duration_ms;
@@ -314,7 +329,24 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
     int rc = sc->derive(s, e, &bound_ns, msg, len);
     if (rc)
         return rc;
+    /* MLPerf's equal issue in SingleStream: at least twice the expected queries of the
+     * minimum duration, then up to the next multiple of the QSL's performance count
+     * (MLPerf always adds: a count already a multiple gains a whole set). */
+    if (s->sample_concatenate_permutation && s->scenario == LG_SINGLE_STREAM) {
+        double want = floor(2.0 * (double)s->min_duration_ms / 1000.0 * e->target_qps);
+        uint64_t mq = e->min_query_count, qpsc = qsl->performance_sample_count;
+        if (want > (double)mq)
+            mq = want < 1e12 ? (uint64_t)want : UINT64_C(1000000000000);
+        e->min_query_count = mq + (qpsc - mq % qpsc);
+    }
     e->min_sample_count = e->min_query_count * e->samples_per_query;
+    /* MLPerf's equal issue in Offline: the query padded to a whole number of loaded
+     * sets (after the minimum count: MLPerf pads the query it generates, not it). */
+    uint64_t psc = e->performance_sample_count;
+    if (s->sample_concatenate_permutation && sc->one_query && e->samples_per_query % psc)
+        e->samples_per_query += psc - e->samples_per_query % psc;
+    e->mlperf_max_limits = s->mlperf_max_limits;
+    e->concatenate = s->sample_concatenate_permutation;
     e->token_mode = s->use_token_latencies;
     e->tokens = s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns || s->slo_e2e_ns;
     e->infer_tokens = s->infer_token_latencies;
@@ -324,8 +356,9 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
     e->slo_ttft_ns = s->slo_ttft_ns;
     e->slo_tpot_ns = s->slo_tpot_ns;
     e->slo_e2e_ns = s->slo_e2e_ns;
-    e->sample_timeout_ns = s->sample_timeout_ns > 0 ? s->sample_timeout_ns
-                                                    : sc->default_timeout_ns(bound_ns);
+    e->sample_timeout_ns = s->no_sample_timeout     ? LG__NO_TIMEOUT_NS
+                           : s->sample_timeout_ns > 0 ? s->sample_timeout_ns
+                                                      : sc->default_timeout_ns(bound_ns);
     return check_memory(s, e, qsl, msg, len);
 }
 
@@ -407,7 +440,7 @@ int64_t lg_settings_effective_timeout_ns(const lg_settings *s, const lg_qsl *qsl
     lg__eff e;
     if (!s || lg__effective(s, qsl ? qsl : &one, &e, NULL, 0))
         return 0;
-    return e.sample_timeout_ns;
+    return e.sample_timeout_ns == LG__NO_TIMEOUT_NS ? INT64_MAX : e.sample_timeout_ns;
 }
 
 const char *lg_strerror(int err)
@@ -441,7 +474,8 @@ const char *lg_invalid_reason_text(unsigned flag)
     case LG_INVALID_TIMED_OUT: return "samples were never completed (timed out)";
     case LG_INVALID_ABORTED: return "the run was aborted";
     case LG_INVALID_MAX_LIMIT:
-        return "max_query_count, max_duration_ms or max_async_queries ended the run";
+        return "max_query_count, max_duration_ms or max_async_queries ended the run "
+               "(mlperf_max_limits judges such a run on the other rules, as MLPerf)";
     case LG_INVALID_COMPLETION_ERRORS:
         return "the SUT completed samples twice, completed unknown ids or reported "
                "responses of an impossible size";

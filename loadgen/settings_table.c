@@ -117,7 +117,7 @@ const lg__field lg__fields[] = {
      .doc = "limit of outstanding queries; 0 = no limit"},
     {F(server_num_issue_query_threads), .hi = 1, .unit = "count", .scen = SV,
      .log = "server_num_issue_query_threads", .log_scen = SV,
-     .doc = "issue threads (logged; only 0 or 1 supported)"},
+     .doc = "issue threads; only 0 or 1 (MLPerf's several issue threads are refused)"},
 
     {F(offline_expected_qps), .dflt = 1, .lo = LG_MIN_QPS, .hi = LG_MAX_QPS,
      .unit = "1/s", .scen = OF, .key = "target_qps", .lookup = LG_OFFLINE,
@@ -130,7 +130,8 @@ const lg__field lg__fields[] = {
      .log = "min_duration_ms", .log_scen = ALL, .doc = "shortest valid run"},
     {F(max_duration_ms), .hi = YEAR_MS, .unit = "ms", .scen = ALL,
      .key = "max_duration", .lookup = -1, .conf_unit = "ms", .flag = "max-duration-ms",
-     .flag_help = "0 = none; reaching it ends the run INVALID", .log = "max_duration_ms",
+     .flag_help = "0 = none; reaching it ends the run INVALID (see --mlperf-max-limits)",
+     .log = "max_duration_ms",
      .log_scen = ALL, .doc = "ends the run early, as an error; 0 = no limit"},
     {F(min_query_count), .dflt = 100, .hi = (double)LG__MAX_RECORDS,
      .unit = "count", .scen = ALL, .key = "min_query_count", .lookup = -1,
@@ -139,7 +140,8 @@ const lg__field lg__fields[] = {
      .log_scen = ALL, .doc = "fewest queries of a valid run"},
     {F(max_query_count), .hi = LG__NO_MAX, .unit = "count", .scen = ALL,
      .key = "max_query_count", .lookup = -1, .conf_unit = "queries",
-     .flag = "max-query-count", .flag_help = "0 = none; reaching it ends the run INVALID",
+     .flag = "max-query-count",
+     .flag_help = "0 = none; reaching it ends the run INVALID (see --mlperf-max-limits)",
      .log = "max_query_count", .log_scen = ALL,
      .doc = "ends the run early, as an error; 0 = no limit"},
     {F(qsl_rng_seed), .hi = LG__NO_MAX, .unit = "seed", .scen = ALL,
@@ -170,7 +172,9 @@ const lg__field lg__fields[] = {
     {F(accuracy_log_sampling_target), .hi = LG__NO_MAX, .unit = "count",
      .scen = ALL, .key = "accuracy_log_sampling_target", .lookup = -1,
      .conf_unit = "samples", .log = "accuracy_log_sampling_target", .log_scen = ALL,
-     .doc = "logged only"},
+     .doc = "performance mode: log about this many responses (sets the logging "
+            "probability to it over the expected samples, as MLPerf's); 0 = "
+            "accuracy_log_probability"},
     {F(print_timestamps), .hi = 1, .unit = "bool", .scen = ALL,
      .key = "print_timestamps", .lookup = -1, .conf_unit = "0/1",
      .log = "print_timestamps", .log_scen = ALL, .doc = "logged only"},
@@ -196,7 +200,22 @@ const lg__field lg__fields[] = {
      .doc = "samples of an accuracy run; 0 = the QSL's total"},
     {F(sample_concatenate_permutation), .hi = 1, .unit = "bool", .scen = ALL,
      .key = "sample_concatenate_permutation", .lookup = -1, .conf_unit = "0/1",
-     .log = "sample_concatenate_permutation", .log_scen = ALL, .doc = "logged only"},
+     .log = "sample_concatenate_permutation", .log_scen = ALL,
+     .doc = "performance samples as concatenated shuffles of the loaded set (MLPerf's "
+            "equal issue)"},
+    /* MLPerf reads test05 and its seeds from mlperf.conf only, and logs none of them. */
+    {F(test05), .hi = 1, .unit = "bool", .scen = ALL, .key = "test05", .lookup = -1,
+     .key_mlperf_only = true, .conf_unit = "0/1",
+     .doc = "TEST05: PerformanceOnly with the three test05_* seeds in place of the others"},
+    {F(test05_qsl_rng_seed), .hi = LG__NO_MAX, .unit = "seed", .scen = ALL,
+     .key = "test05_qsl_rng_seed", .lookup = -1, .key_mlperf_only = true,
+     .conf_unit = "seed", .doc = "qsl_rng_seed when test05 is set"},
+    {F(test05_sample_index_rng_seed), .hi = LG__NO_MAX, .unit = "seed", .scen = ALL,
+     .key = "test05_sample_index_rng_seed", .lookup = -1, .key_mlperf_only = true,
+     .conf_unit = "seed", .doc = "sample_index_rng_seed when test05 is set"},
+    {F(test05_schedule_rng_seed), .hi = LG__NO_MAX, .unit = "seed", .scen = SV,
+     .key = "test05_schedule_rng_seed", .lookup = -1, .key_mlperf_only = true,
+     .conf_unit = "seed", .doc = "schedule_rng_seed when test05 is set"},
 
     /* MLPerf's token latencies (docs/tokens.md): its requested_* lines of them are
      * logged only in token mode, after the others. */
@@ -242,6 +261,19 @@ const lg__field lg__fields[] = {
                   "0 = automatic (loadgen config --explain shows it)",
      .doc = "a sample not completed this long after its scheduled time fails; 0 = "
             "automatic"},
+    {F(no_sample_timeout), .hi = 1, .unit = "bool", .scen = ALL,
+     .key = "no_sample_timeout", .lookup = -1, .conf_unit = "0/1",
+     .flag = "no-sample-timeout",
+     .flag_help = "wait for every sample however long it takes, as MLPerf's LoadGen",
+     .doc = "samples never time out: the run waits for every one (MLPerf's; the Python "
+            "module's default)"},
+    {F(mlperf_max_limits), .hi = 1, .unit = "bool", .scen = ALL,
+     .key = "mlperf_max_limits", .lookup = -1, .conf_unit = "0/1",
+     .flag = "mlperf-max-limits",
+     .flag_help = "a run ended by --max-duration-ms, --max-query-count or "
+                  "--max-async-queries is judged on the other rules, as MLPerf's",
+     .doc = "max_duration, max_query_count and max_async_queries end the run without "
+            "making it INVALID (MLPerf's; the Python module's default)"},
     {F(warmup_duration_ms), .hi = YEAR_MS, .unit = "ms", .scen = ALL,
      .key = "warmup_duration", .lookup = -1, .conf_unit = "ms", .flag = "warmup-ms",
      .flag_help = "issue the scenario's queries this long before the timed run, "

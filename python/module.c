@@ -10,11 +10,8 @@
  * global here is read and written with the GIL held. */
 #include "python/internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "loadgen/config.h"
 
@@ -302,17 +299,15 @@ static PyObject *m_destroy_qsl(PyObject *self, PyObject *h)
 
 /* ---------------------------------------------------------------- StartTest */
 
-/* The log settings of a test: MLPerf's defaults when ls is NULL. outdir and prefix are
- * copied (PyMem) so that nothing the test reads can change while the GIL is released.
- * Returns 0 or -1 with an exception. */
-static int log_settings(PyObject *obj, lg_log_settings *l, char **outdir, char **prefix,
-                        bool *detail_to_stdout)
+/* The log settings of a test: MLPerf's defaults when ls is NULL. outdir, prefix and
+ * suffix are copied (PyMem, into strs[0..2]) so that nothing the test reads can change
+ * while the GIL is released. Returns 0 or -1 with an exception. */
+static int log_settings(PyObject *obj, lg_log_settings *l, char *strs[3])
 {
     lg_log_settings_default(l);
     l->overwrite = true; /* MLPerf's rewrites the folder's logs, run after run */
-    *detail_to_stdout = false;
-    const char *dir = ".", *pre = "mlperf_log_";
-    bool dated = false;
+    PyObject *src[3] = {NULL, NULL, NULL};
+    const char *dflt[3] = {".", "mlperf_log_", ""};
     if (obj) {
         if (!PyObject_TypeCheck(obj, &py_log_settings_type)) {
             PyErr_Format(PyExc_TypeError, "a LogSettings is needed, not %s",
@@ -320,80 +315,48 @@ static int log_settings(PyObject *obj, lg_log_settings *l, char **outdir, char *
             return -1;
         }
         py_log_output *o = ((py_log_settings *)obj)->log_output;
-        if (PyUnicode_GetLength(o->suffix) != 0) {
-            PyErr_SetString(PyExc_ValueError, "LogOutputSettings.suffix: file name suffixes "
-                                              "are not supported by this LoadGen");
+        src[0] = o->outdir;
+        src[1] = o->prefix;
+        src[2] = o->suffix;
+        l->prefix_with_datetime = o->prefix_with_datetime;
+        l->copy_summary_to_stdout = o->copy_summary_to_stdout;
+        l->copy_detail_to_stdout = o->copy_detail_to_stdout;
+    }
+    for (int i = 0; i < 3; i++) {
+        Py_ssize_t n = 0;
+        const char *v = src[i] ? PyUnicode_AsUTF8AndSize(src[i], &n) : dflt[i];
+        if (!v)
+            return -1;
+        n = (Py_ssize_t)strlen(v);
+        if (!(strs[i] = PyMem_Malloc((size_t)n + 1))) {
+            PyErr_NoMemory();
             return -1;
         }
-        if (!(dir = PyUnicode_AsUTF8(o->outdir)) || !(pre = PyUnicode_AsUTF8(o->prefix)))
-            return -1;
-        dated = o->prefix_with_datetime;
-        l->copy_summary_to_stdout = o->copy_summary_to_stdout;
-        *detail_to_stdout = o->copy_detail_to_stdout;
+        memcpy(strs[i], v, (size_t)n + 1);
     }
-    char stamp[32] = "";
-    if (dated) {
-        time_t now = time(NULL);
-        struct tm tm;
-        strftime(stamp, sizeof stamp, "%Y-%m-%d_%H-%M-%S_", localtime_r(&now, &tm));
-    }
-    size_t dn = strlen(dir) + 1, pn = strlen(stamp) + strlen(pre) + 1;
-    *outdir = PyMem_Malloc(dn);
-    *prefix = PyMem_Malloc(pn);
-    if (!*outdir || !*prefix) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    memcpy(*outdir, dir, dn);
-    snprintf(*prefix, pn, "%s%s", stamp, pre);
-    l->outdir = *outdir;
-    l->prefix = *prefix;
+    l->outdir = strs[0];
+    l->prefix = strs[1];
+    l->suffix = strs[2];
     return 0;
 }
 
 /* MLPerf applies the audit config in the current folder (the compliance tests' file)
- * when there is one. Returns 0 or -1 with ValueError naming the file and line. */
+ * when there is one, with model "*": lg_config_apply_audit. Returns 1 (applied), 0
+ * (none) or -1 with ValueError or OSError naming the file and line. */
 static int apply_audit(const char *path, lg_settings *s)
 {
-    if (!path || !*path || access(path, F_OK) != 0)
+    if (!path || !*path)
         return 0;
-    PySys_FormatStderr("mlperf_loadgen: applying %s (an audit config in the current "
-                       "folder)\n", path);
-    lg_config *c = NULL;
     char err[512] = "";
-    if (lg_config_create(&c) != 0) {
+    int rc = lg_config_apply_audit(path, NULL, s, err, sizeof err);
+    if (rc == 1)
+        PySys_FormatStderr("mlperf_loadgen: applied %s (an audit config in the current "
+                           "folder)\n", path);
+    else if (rc == LG_ENOMEM)
         PyErr_NoMemory();
-        return -1;
-    }
-    int rc = lg_config_load_file(c, path, LG_CONF_MLPERF, err, sizeof err);
-    if (rc == 0)
-        rc = lg_config_apply(c, NULL, s->scenario, s, NULL, err, sizeof err);
-    lg_config_destroy(c);
-    if (rc != 0)
-        PyErr_Format(PyExc_ValueError, "%s: %s", path, err);
-    return rc ? -1 : 0;
-}
-
-/* Writes the detail log to sys.stdout (copy_detail_to_stdout), after the test. */
-static void detail_to_stdout(const char *dir, const char *prefix)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%sdetail.txt", dir, prefix);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    char buf[8192];
-    size_t n;
-    PyObject *out = PySys_GetObject("stdout");
-    while (out && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        PyObject *r = PyObject_CallMethod(out, "write", "s#", buf, (Py_ssize_t)n);
-        if (!r) {
-            PyErr_Clear();
-            break;
-        }
-        Py_DECREF(r);
-    }
-    fclose(f);
+    else if (rc < 0)
+        PyErr_Format(rc == LG_EIO ? PyExc_OSError : PyExc_ValueError, "%s", err);
+    return rc < 0 ? -1 : rc;
 }
 
 static void flush_stdout(void)
@@ -439,17 +402,18 @@ static PyObject *start_test(PyObject *sut_h, PyObject *qsl_h, PyObject *settings
         return PyErr_Format(PyExc_RuntimeError, "StartTest: a test is already running");
     box *sb = find_box(sut_h, false), *qb = sb ? find_box(qsl_h, true) : NULL;
     lg_settings s;
-    if (!qb || py_settings_to_lg(settings_obj, &s) < 0 || apply_audit(audit, &s) < 0 ||
-        sut_name(sb) < 0)
+    int audited = 0;
+    if (!qb || py_settings_to_lg(settings_obj, &s) < 0 ||
+        (audited = apply_audit(audit, &s)) < 0 || sut_name(sb) < 0)
         return NULL;
     lg_log_settings l;
-    char *outdir = NULL, *prefix = NULL;
-    bool detail = false;
-    if (log_settings(log_obj, &l, &outdir, &prefix, &detail) < 0) {
-        PyMem_Free(outdir);
-        PyMem_Free(prefix);
+    char *strs[3] = {NULL, NULL, NULL};
+    if (log_settings(log_obj, &l, strs) < 0) {
+        for (int i = 0; i < 3; i++)
+            PyMem_Free(strs[i]);
         return NULL;
     }
+    l.audit_config = audited ? audit : NULL;
     flush_stdout(); /* what Python printed comes before the summary */
     sb->running = qb->running = g_running = true;
     lg_results r;
@@ -458,10 +422,8 @@ static PyObject *start_test(PyObject *sut_h, PyObject *qsl_h, PyObject *settings
     rc = lg_run_test(&s, &sb->sut, &qb->qsl, &l, &r);
     Py_END_ALLOW_THREADS
     sb->running = qb->running = g_running = false;
-    if (detail && rc != LG_EINVAL)
-        detail_to_stdout(outdir, prefix);
-    PyMem_Free(outdir);
-    PyMem_Free(prefix);
+    for (int i = 0; i < 3; i++)
+        PyMem_Free(strs[i]);
     if (g_exc_type) {
         /* The callback's own exception, traceback and all, hands back ownership. */
         PyErr_Restore(g_exc_type, g_exc_value, g_exc_tb);
@@ -500,12 +462,15 @@ static PyObject *m_start_test_log(PyObject *self, PyObject *args, PyObject *kw)
 
 /* ---------------------------------------------------------------- completions */
 
-/* Responses converted on the stack up to this many; more are allocated. */
-#define STACK_RESPONSES 64
+/* Responses are converted and completed this many at a time, from the stack: an
+ * Offline query of a million samples then needs no 40 MB block (whose page faults were a
+ * tenth of a Python null SUT's time), and the GIL is free between chunks. */
+#define CHUNK_RESPONSES 512
 
 /* What the response callback needs: the Python responses, in the order of the array. */
 typedef struct cb_ctx {
     PyObject *items;  /* a tuple: stays as it is while the GIL is released */
+    Py_ssize_t first; /* the tuple's index of arr[0] */
     PyObject *cb;
     lg_response *arr;
     bool failed;
@@ -520,7 +485,8 @@ static void response_cb(void *ctx, lg_response *r)
     cb_ctx *c = ctx;
     PyGILState_STATE g = PyGILState_Ensure();
     if (!c->failed) {
-        py_response *obj = (py_response *)PyTuple_GET_ITEM(c->items, r - c->arr);
+        py_response *obj =
+            (py_response *)PyTuple_GET_ITEM(c->items, c->first + (r - c->arr));
         PyObject *res = PyObject_CallOneArg(c->cb, (PyObject *)obj);
         if (res) {
             Py_DECREF(res);
@@ -544,36 +510,62 @@ static void response_cb(void *ctx, lg_response *r)
     PyGILState_Release(g);
 }
 
-/* The responses as lg_response, into stack (n <= STACK_RESPONSES) or a PyMem block.
- * Returns the array, or NULL with an exception. */
-static lg_response *convert(PyObject *seq, Py_ssize_t n, lg_response *stack)
+/* Checks that items[from, to) are QuerySampleResponse objects; -1 with TypeError. */
+static int check_responses(PyObject *const *items, Py_ssize_t from, Py_ssize_t to)
 {
-    lg_response *arr = n <= STACK_RESPONSES ? stack : PyMem_Malloc((size_t)n * sizeof *arr);
-    if (!arr)
-        return (lg_response *)PyErr_NoMemory();
-    PyObject **items = PySequence_Fast_ITEMS(seq);
-    for (Py_ssize_t i = 0; i < n; i++) {
+    for (Py_ssize_t i = from; i < to; i++)
         if (!PyObject_TypeCheck(items[i], &py_response_type)) {
             PyErr_Format(PyExc_TypeError, "responses[%zd]: a QuerySampleResponse is "
                          "needed, not %s", i, Py_TYPE(items[i])->tp_name);
-            if (arr != stack)
-                PyMem_Free(arr);
-            return NULL;
+            return -1;
         }
-        const py_response *p = (const py_response *)items[i];
+    return 0;
+}
+
+/* Converts items[from, from + n) (checked) into arr. */
+static void convert(PyObject *const *items, Py_ssize_t from, Py_ssize_t n, lg_response *arr)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const py_response *p = (const py_response *)items[from + i];
         arr[i] = (lg_response){.id = p->id, .data = (const void *)p->data, .size = p->size,
                                .status = LG_STATUS_OK, .n_tokens = p->n_tokens};
     }
-    return arr;
 }
 
-/* QuerySamplesComplete (first false) and FirstTokenComplete (first true). */
-static PyObject *completion(PyObject *args, PyObject *kw, bool first, const char *fmt)
+/* QuerySamplesComplete (first false) and FirstTokenComplete (first true). Every response
+ * is checked before any is completed; then they go to the LoadGen a chunk at a time with
+ * the GIL released. A list that another thread shortens meanwhile ends the call with
+ * RuntimeError (what was already completed stays completed). */
+static PyObject *completion(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                           bool first, const char *fname)
 {
-    static char *kwlist[] = {"responses", "response_cb", NULL};
-    PyObject *responses, *cb = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, fmt, kwlist, &responses, &cb))
-        return NULL;
+    /* Fast-call arguments, (responses, response_cb=None) by position or name: a
+     * harness calls this once per query, and an argument tuple and dict cost more than
+     * the completion itself. */
+    PyObject *a[2] = {NULL, NULL};
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nargs > 2)
+        return PyErr_Format(PyExc_TypeError, "%s() takes at most 2 arguments (%zd given)",
+                            fname, nargs + nkw);
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        a[i] = args[i];
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+        int k = PyUnicode_CompareWithASCIIString(name, "responses") == 0     ? 0
+                : PyUnicode_CompareWithASCIIString(name, "response_cb") == 0 ? 1
+                                                                              : -1;
+        if (k < 0)
+            return PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword "
+                                "argument '%U'", fname, name);
+        if (a[k])
+            return PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument "
+                                "'%U'", fname, name);
+        a[k] = args[nargs + i];
+    }
+    if (!a[0])
+        return PyErr_Format(PyExc_TypeError, "%s() missing required argument 'responses' "
+                            "(pos 1)", fname);
+    PyObject *responses = a[0], *cb = a[1] ? a[1] : Py_None;
     if (cb != Py_None && !PyCallable_Check(cb))
         return PyErr_Format(PyExc_TypeError, "response_cb must be callable or None");
     /* A tuple: the callback finds its objects by position with the GIL released. */
@@ -582,24 +574,36 @@ static PyObject *completion(PyObject *args, PyObject *kw, bool first, const char
     if (!seq)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    lg_response stack[STACK_RESPONSES];
-    lg_response *arr = convert(seq, n, stack);
-    if (!arr) {
+    if (check_responses(PySequence_Fast_ITEMS(seq), 0, n) < 0) {
         Py_DECREF(seq);
         return NULL;
     }
+    lg_response arr[CHUNK_RESPONSES];
     /* MLPerf calls no response callback for first tokens. */
     cb_ctx c = {.items = seq, .cb = cb, .arr = arr};
-    Py_BEGIN_ALLOW_THREADS
-    if (first)
-        lg_first_token(arr, (size_t)n);
-    else if (cb == Py_None)
-        lg_complete(arr, (size_t)n);
-    else
-        lg_complete_cb(arr, (size_t)n, response_cb, &c);
-    Py_END_ALLOW_THREADS
-    if (arr != stack)
-        PyMem_Free(arr);
+    for (Py_ssize_t from = 0; from < n; from += CHUNK_RESPONSES) {
+        Py_ssize_t k = n - from < CHUNK_RESPONSES ? n - from : CHUNK_RESPONSES;
+        if (PySequence_Fast_GET_SIZE(seq) < from + k) {
+            Py_DECREF(seq);
+            return PyErr_Format(PyExc_RuntimeError, "the list of responses was shortened "
+                                "while QuerySamplesComplete read it");
+        }
+        PyObject *const *items = PySequence_Fast_ITEMS(seq);
+        if (from > 0 && check_responses(items, from, from + k) < 0) { /* changed meanwhile */
+            Py_DECREF(seq);
+            return NULL;
+        }
+        convert(items, from, k, arr);
+        c.first = from;
+        Py_BEGIN_ALLOW_THREADS
+        if (first)
+            lg_first_token(arr, (size_t)k);
+        else if (cb == Py_None)
+            lg_complete(arr, (size_t)k);
+        else
+            lg_complete_cb(arr, (size_t)k, response_cb, &c);
+        Py_END_ALLOW_THREADS
+    }
     Py_DECREF(seq);
     if (c.failed) {
         PyErr_Restore(c.exc[0], c.exc[1], c.exc[2]);
@@ -608,16 +612,18 @@ static PyObject *completion(PyObject *args, PyObject *kw, bool first, const char
     Py_RETURN_NONE;
 }
 
-static PyObject *m_complete(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *m_complete(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames)
 {
     (void)self;
-    return completion(args, kw, false, "O|O:QuerySamplesComplete");
+    return completion(args, nargs, kwnames, false, "QuerySamplesComplete");
 }
 
-static PyObject *m_first_token(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *m_first_token(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames)
 {
     (void)self;
-    return completion(args, kw, true, "O|O:FirstTokenComplete");
+    return completion(args, nargs, kwnames, true, "FirstTokenComplete");
 }
 
 /* ---------------------------------------------------------------- the module */
@@ -644,10 +650,10 @@ static PyMethodDef functions[] = {
     {"StartTestWithLogSettings", FN(m_start_test_log), METH_VARARGS | METH_KEYWORDS,
      "StartTestWithLogSettings(sut, qsl, test_settings, log_settings, "
      "audit_config_filename='audit.config')."},
-    {"QuerySamplesComplete", FN(m_complete), METH_VARARGS | METH_KEYWORDS,
+    {"QuerySamplesComplete", FN(m_complete), METH_FASTCALL | METH_KEYWORDS,
      "QuerySamplesComplete(responses, response_cb=None): any thread; response_cb(response) "
      "runs on each response the accuracy log records, before its data is copied."},
-    {"FirstTokenComplete", FN(m_first_token), METH_VARARGS | METH_KEYWORDS,
+    {"FirstTokenComplete", FN(m_first_token), METH_FASTCALL | METH_KEYWORDS,
      "FirstTokenComplete(responses, response_cb=None): the first token of each sample "
      "arrived; any thread. response_cb is accepted and not called, as MLPerf's."},
     {NULL, NULL, 0, NULL},

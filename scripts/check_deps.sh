@@ -3,7 +3,8 @@
 #   stats, plot  <-  loadgen  <-  sut, qsl, report  <-  harness  <-  cli
 # and model (the model SUT: loadgen, stats, sut and qsl) <- cli, and serve (the test server: stats only) <- cli, and net (the clients of real servers:
 # loadgen and stats) <- cli, and python (the mlperf_loadgen extension module: loadgen
-# only), which nothing includes
+# only; the loadgen package's _core, python/pkg_*: also sut and harness) and cpp
+# (libloadgen_cpp, MLPerf's C++ API: loadgen only), which nothing includes
 # by reading every `#include "module/..."` of each module's sources, and holds every
 # module's internal.h to its own folder. Tests, fuzz targets, benchmarks and examples
 # may include anything (tests and fuzz targets are white-box). Prints each back-edge
@@ -21,7 +22,8 @@ allowed() {
     plot | serve) echo "stats" ;;
     loadgen) echo "stats" ;;
     net) echo "loadgen stats" ;;
-    python) echo "loadgen" ;;
+    python) echo "loadgen sut harness" ;;
+    cpp) echo "loadgen" ;;
     sut | qsl) echo "loadgen stats" ;;
     model) echo "loadgen stats sut qsl" ;;
     report) echo "loadgen stats plot" ;;
@@ -31,12 +33,12 @@ allowed() {
 }
 
 bad=0
-for mod in stats plot serve loadgen net sut qsl model report harness cli python; do
+for mod in stats plot serve loadgen net sut qsl model report harness cli python cpp; do
     [ -d "$mod" ] || continue
     ok=$(allowed "$mod")
     # file:line:module/header for every include of one of ours.
     for hit in $(grep -Hno '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[a-z_]*/[a-z_.]*"' \
-                     "$mod"/*.c "$mod"/*.h 2>/dev/null |
+                     "$mod"/*.c "$mod"/*.h "$mod"/*.cc 2>/dev/null |
                  sed 's/#[[:space:]]*include[[:space:]]*"//; s/"$//; s/[[:space:]]//g'); do
         file=${hit%%:*}
         rest=${hit#*:}

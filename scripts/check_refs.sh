@@ -23,7 +23,7 @@ found=0
 for f in $(find . \( -path ./build -o -path ./.git -o -path ./fuzz/corpus -o -path ./tests/data \
              -o -name node_modules \) -prune -o -type f \( -name '*.c' -o -name '*.h' \
              -o -name '*.md' -o -name '*.sh' -o -name '*.in' -o -name '*.map' \
-             -o -name '*.js' -o -name '*.py' -o -name Makefile \) -print | sort); do
+             -o -name '*.js' -o -name '*.py' -o -name '*.cc' -o -name '*.mk' -o -name Makefile \) -print | sort); do
     case " $EXEMPT " in *" $f "*) continue ;; esac
     if grep -niE "$sib|$notes|$tracker" "$f" >/dev/null 2>&1; then
         grep -niE "$sib|$notes|$tracker" "$f" | sed "s|^|${f#./}:|" >&2

@@ -3,21 +3,24 @@
 # those that are missing. Uses sudo when not root. Safe to run again: it does nothing
 # when everything is already there.
 #   setup.sh        what `make` and `make demo` need (the model SUT, the default one,
-#                   needs OpenBLAS and zlib to build and Fashion-MNIST to run)
+#                   needs OpenBLAS and zlib to build and Fashion-MNIST to run; g++ for
+#                   libloadgen_cpp, MLPerf's C++ API, which `make` skips without it)
 #   setup.sh test   also what `make check` needs: Chromium and Node.js for the browser
 #                   test of the HTML report, and its one npm package (playwright-core,
 #                   which drives the installed Chromium and downloads no browser);
-#                   python3-dev for the mlperf_loadgen module and its tests (`make`
-#                   skips the module without it)
+#                   python3-dev for the mlperf_loadgen module and the loadgen
+#                   package (`make` skips them without it); python3-numpy for the
+#                   package's tests and docs examples (the package needs it only for
+#                   array datasets)
 #   setup.sh fuzz   also what `make fuzz` needs (clang and its fuzzer runtime)
 #   setup.sh bench  also what `make bench` needs: nginx (nginx-light) and wrk, the
 #                   reference server and client bench_http measures the HTTP client
 #                   against (never needed by `make check`)
 set -eu
 
-pkgs="gcc make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist"
+pkgs="gcc g++ make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist"
 case "${1:-}" in
-test) pkgs="$pkgs chromium nodejs npm python3-dev" ;;
+test) pkgs="$pkgs chromium nodejs npm python3-dev python3-numpy" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 bench) pkgs="$pkgs nginx-light wrk" ;;
 esac

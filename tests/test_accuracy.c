@@ -861,11 +861,15 @@ Test(accuracy, performance_issue_same_always_issues_the_chosen_sample, .timeout 
         int rc = run_tracked(&s, t, 100, NULL, &r);
         cr_assert_eq(rc, 0, "lg_run_test: %s", lg_strerror(rc));
         cr_assert_gt(t->nissued, 0);
-        uint64_t want = t->perf_set[7];
-        for (size_t i = 0; i < t->nissued; i++)
+        /* MultiStream, as MLPerf's: every query the same contiguous samples from the
+         * chosen one. */
+        uint64_t spq = all[k] == LG_MULTI_STREAM ? s.multi_stream_samples_per_query : 1;
+        for (size_t i = 0; i < t->nissued; i++) {
+            uint64_t want = t->perf_set[7 + i % spq];
             cr_assert_eq(t->issued[i], want, "%s: sample %zu is index %llu, want %llu",
                          lg_scenario_name(all[k]), i, (unsigned long long)t->issued[i],
                          (unsigned long long)want);
+        }
         tracker_free(t);
     }
 }
@@ -982,4 +986,184 @@ Test(accuracy, response_callback_supplies_the_data_of_logged_samples_only, .time
     cr_assert_eq(r.accuracy_samples_logged, r.samples_issued);
     tracker_free(t);
     remove_tree(dir);
+}
+
+/* ---------------------------------------------------------------------------------
+ * MLPerf's compliance tests: TEST05's seeds, accuracy_log_sampling_target (TEST01,
+ * TEST06) and sample_concatenate_permutation (equal issue).
+ * ------------------------------------------------------------------------------- */
+
+/* TEST05 runs PerformanceOnly with its three seeds in place of the others: the same
+ * performance set and sample sequence as a run given those seeds directly. */
+Test(compliance, test05_swaps_in_its_seeds_and_runs_performance_only, .timeout = 30)
+{
+    uint64_t *sets[2], *seq[2];
+    size_t nseq[2];
+    for (int k = 0; k < 2; k++) {
+        tracker *t = tracker_new(1000);
+        t->perf_load_call = 1;
+        lg_settings s = acc_settings(LG_SINGLE_STREAM);
+        s.min_duration_ms = 0;
+        s.min_query_count = 200;
+        if (k == 0) {
+            s.mode = LG_MODE_PERFORMANCE;
+            s.qsl_rng_seed = 11;
+            s.sample_index_rng_seed = 12;
+        } else {
+            s.mode = LG_MODE_SUBMISSION; /* TEST05 makes it a performance run */
+            s.test05 = true;
+            s.test05_qsl_rng_seed = 11;
+            s.test05_sample_index_rng_seed = 12;
+            s.test05_schedule_rng_seed = 13;
+        }
+        lg_results r;
+        cr_assert_eq(run_tracked(&s, t, 100, NULL, &r), 0);
+        cr_assert_eq(r.mode, LG_MODE_PERFORMANCE);
+        cr_assert_eq(t->load_calls, 1, "run %d: an accuracy pass ran", k);
+        sets[k] = t->perf_set;
+        t->perf_set = NULL;
+        seq[k] = t->issued;
+        nseq[k] = t->nissued;
+        t->issued = NULL;
+        tracker_free(t);
+    }
+    cr_assert_eq(nseq[0], nseq[1]);
+    cr_expect_arr_eq(sets[0], sets[1], 100 * sizeof *sets[0]);
+    cr_expect_arr_eq(seq[0], seq[1], nseq[0] * sizeof *seq[0]);
+    for (int k = 0; k < 2; k++)
+        free(sets[k]), free(seq[k]);
+}
+
+/* Counts the entries of an accuracy log. */
+static size_t accuracy_entries(const char *dir)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/mlperf_log_accuracy.json", dir);
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    cr_assert_not_null(j, "%s: %s", path, e.text);
+    size_t n = json_array_size(j);
+    json_decref(j);
+    return n;
+}
+
+/* MLPerf's rule: the probability is the target over the expected samples, here Offline's
+ * query of 1.1 x 1000/s x 2 s = 2200 samples. A target of 2200 logs every response; one
+ * of 550 about a quarter (a binomial(2200, 1/4): 550 +- 20.3, checked to 6 sigma). */
+Test(compliance, accuracy_log_sampling_target_sets_the_logging_probability, .timeout = 30)
+{
+    static const struct { uint64_t target; double lo, hi; } cases[] = {
+        {2200, 2200, 2200}, {550, 428, 672}, {100000, 2200, 2200}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char dir[128];
+        make_tmpdir(dir, sizeof dir);
+        tracker *t = tracker_new(1000);
+        lg_settings s = acc_settings(LG_OFFLINE);
+        s.mode = LG_MODE_PERFORMANCE;
+        s.min_duration_ms = 2000;
+        s.accuracy_log_probability = 0; /* replaced by the target */
+        s.accuracy_log_sampling_target = cases[k].target;
+        s.accuracy_log_rng_seed = 720381539243781796u;
+        lg_results r;
+        cr_assert_eq(run_tracked(&s, t, 100, dir, &r), 0);
+        cr_assert_eq(r.samples_issued, 2200);
+        size_t n = accuracy_entries(dir);
+        cr_expect(n >= cases[k].lo && n <= cases[k].hi, "target %llu: %zu responses logged",
+                  (unsigned long long)cases[k].target, n);
+        cr_expect_eq(r.accuracy_samples_logged, n);
+        tracker_free(t);
+        remove_tree(dir);
+    }
+}
+
+/* Server and the streams count the expected samples as rate x min_duration, at least
+ * min_query_count: SingleStream at the 1 ms hint for 100 ms expects 100 samples (its
+ * min_query_count of 10 is below), so a target of 100 logs every response. */
+Test(compliance, sampling_target_of_the_expected_count_logs_every_stream_response,
+     .timeout = 30)
+{
+    char dir[128];
+    make_tmpdir(dir, sizeof dir);
+    tracker *t = tracker_new(1000);
+    lg_settings s = acc_settings(LG_SINGLE_STREAM);
+    s.mode = LG_MODE_PERFORMANCE;
+    s.min_duration_ms = 100;
+    s.accuracy_log_sampling_target = 100;
+    lg_results r;
+    cr_assert_eq(run_tracked(&s, t, 100, dir, &r), 0);
+    cr_assert_gt(r.samples_issued, 100);
+    cr_expect_eq(accuracy_entries(dir), r.samples_issued);
+    tracker_free(t);
+    remove_tree(dir);
+}
+
+/* Whether v[0..n-1] holds each of set[0..m-1] exactly once (a permutation of it). */
+static bool is_permutation_of(const uint64_t *v, const uint64_t *set, size_t m,
+                              uint32_t *seen, uint64_t total)
+{
+    memset(seen, 0, total * sizeof *seen);
+    for (size_t i = 0; i < m; i++)
+        seen[v[i]]++;
+    for (size_t i = 0; i < m; i++)
+        if (seen[set[i]] != 1)
+            return false;
+    return true;
+}
+
+/* Offline: the query padded to a whole number of loaded sets (2200 samples of a set of
+ * 300 become 2400), each set a fresh shuffle of it. */
+Test(compliance, offline_concatenates_permutations_of_the_loaded_set, .timeout = 30)
+{
+    tracker *t = tracker_new(1000);
+    t->perf_load_call = 1;
+    lg_settings s = acc_settings(LG_OFFLINE);
+    s.mode = LG_MODE_PERFORMANCE;
+    s.min_duration_ms = 2000;
+    s.sample_concatenate_permutation = true;
+    lg_results r;
+    cr_assert_eq(run_tracked(&s, t, 300, NULL, &r), 0);
+    cr_assert_eq(t->nissued, 2400);
+    cr_assert_eq(r.samples_per_query, 2400);
+    uint32_t *seen = calloc(1000, sizeof *seen);
+    cr_assert_not_null(seen);
+    bool differ = false;
+    for (size_t b = 0; b < 8; b++) {
+        cr_expect(is_permutation_of(t->issued + b * 300, t->perf_set, 300, seen, 1000),
+                  "block %zu is not a permutation of the loaded set", b);
+        if (b && memcmp(t->issued + b * 300, t->issued, 300 * sizeof *t->issued))
+            differ = true;
+    }
+    cr_expect(differ, "every block in the same order: not shuffled again");
+    free(seen);
+    tracker_free(t);
+}
+
+/* SingleStream: MLPerf raises min_query_count to twice the expected queries of the
+ * minimum duration (2 x 50 ms at the 1 ms hint = 100), then to the next multiple of the
+ * performance count (100 + 40 = 140 for a count of 70); the run ends on a whole number
+ * of sets, each a permutation of it. Server ends on a whole number of sets too. */
+Test(compliance, streams_and_server_end_on_whole_permutations, .timeout = 30)
+{
+    static const lg_scenario sc[] = {LG_SINGLE_STREAM, LG_SERVER};
+    for (size_t k = 0; k < 2; k++) {
+        tracker *t = tracker_new(1000);
+        t->perf_load_call = 1;
+        lg_settings s = acc_settings(sc[k]);
+        s.mode = LG_MODE_PERFORMANCE;
+        s.sample_concatenate_permutation = true;
+        lg_results r;
+        cr_assert_eq(run_tracked(&s, t, 70, NULL, &r), 0);
+        cr_expect_eq(t->nissued % 70, 0, "%s: %zu samples", lg_scenario_name(sc[k]),
+                     t->nissued);
+        if (sc[k] == LG_SINGLE_STREAM)
+            cr_expect_geq(t->nissued, 140);
+        uint32_t *seen = calloc(1000, sizeof *seen);
+        cr_assert_not_null(seen);
+        for (size_t b = 0; b < t->nissued / 70; b++)
+            cr_expect(is_permutation_of(t->issued + b * 70, t->perf_set, 70, seen, 1000),
+                      "%s: block %zu is not a permutation", lg_scenario_name(sc[k]), b);
+        free(seen);
+        cr_expect(r.valid, "%s: INVALID (%#x)", lg_scenario_name(sc[k]), r.invalid_reasons);
+        tracker_free(t);
+    }
 }

@@ -888,6 +888,12 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.*.concurrency = 12\n"
         "*.*.issue_spin = 0.05\n"
         "*.*.issue_batch = 0.1\n"
+        "*.*.test05 = 1\n"
+        "*.*.test05_qsl_rng_seed = 11\n"
+        "*.*.test05_sample_index_rng_seed = 12\n"
+        "*.*.test05_schedule_rng_seed = 13\n"
+        "*.*.no_sample_timeout = 1\n"
+        "*.*.mlperf_max_limits = 1\n"
         "*.*.arrival = Gamma\n"
         "*.*.arrival_burstiness = 0.25\n"
         "*.*.arrival_start_qps = 10.5\n"
@@ -931,6 +937,12 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect_eq(s.concurrency, 12);
     cr_expect_eq(s.issue_spin_ns, 50000);
     cr_expect_eq(s.issue_batch_ns, 100000);
+    cr_expect(s.test05);
+    cr_expect_eq(s.test05_qsl_rng_seed, 11);
+    cr_expect_eq(s.test05_sample_index_rng_seed, 12);
+    cr_expect_eq(s.test05_schedule_rng_seed, 13);
+    cr_expect(s.no_sample_timeout);
+    cr_expect(s.mlperf_max_limits);
     cr_expect_eq(s.arrival, LG_ARRIVAL_GAMMA);
     cr_expect_eq(s.arrival_burstiness, 0.25);
     cr_expect_eq(s.arrival_start_qps, 10.5);
@@ -1225,7 +1237,7 @@ Test(config_mlperf, entry_status_explains_each_line, .timeout = 10)
     want_by_line[4] = LG_CONF_ENTRY_APPLIED;      /* resnet50 psc */
     want_by_line[5] = LG_CONF_ENTRY_OTHER_MODEL;  /* bert psc */
     want_by_line[8] = LG_CONF_ENTRY_APPLIED;      /* seed */
-    want_by_line[11] = LG_CONF_ENTRY_IGNORED;     /* test05 seed */
+    want_by_line[11] = LG_CONF_ENTRY_APPLIED;     /* test05 seed (used with test05) */
     want_by_line[13] = LG_CONF_ENTRY_APPLIED;     /* SS percentile, read in every run */
     want_by_line[14] = LG_CONF_ENTRY_OTHER_SCENARIO; /* SS min_duration */
     want_by_line[20] = LG_CONF_ENTRY_OVERRIDDEN;  /* *.Server.target_latency */
@@ -1272,11 +1284,14 @@ Test(config_apply, unsupported_features_error_only_where_they_apply, .timeout = 
     lg_settings_default(&s);
     cr_expect_eq(lg_config_apply(c, "other", LG_SERVER, &s, NULL, err, sizeof err), 0,
                  "%s", err);
-    cr_expect_eq(lg_config_entry_status(c, 1, "other", LG_SERVER), LG_CONF_ENTRY_IGNORED);
-    cr_expect_eq(lg_config_apply(c, "tst", LG_SERVER, &s, NULL, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "mlperf.conf:1: tst.*.test05 = 1: the TEST05 compliance seeds "
-                          "(test05) are not supported yet");
+    cr_expect_not(s.test05);
+    cr_expect_eq(s.test05_schedule_rng_seed, 5);
+    /* TEST05 is supported: its switch applies like any other. */
+    cr_expect_eq(lg_config_apply(c, "tst", LG_SERVER, &s, NULL, err, sizeof err), 0,
+                 "%s", err);
+    cr_expect(s.test05);
+    /* Only mlperf.conf may switch it on, as MLPerf reads it from there only. */
+    expect_error_in("*.*.test05 = 1", LG_CONF_USER, "user.conf:1:", "mlperf.conf");
     cr_expect_eq(lg_config_apply(c, "findpeak", LG_SERVER, &s, NULL, err, sizeof err),
                  LG_EINVAL);
     cr_expect_str_eq(err, "user.conf:1: findpeak.*.mode = 3: mode 3 (FindPeakPerformance) "
@@ -1394,7 +1409,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
      * each must have a row, so that a field added to lg_settings without a table row
      * is caught here. (Rows are in MLPerf's detail-log order, not the struct's.) */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 50);
+    cr_assert_eq(n, 56);
     static const struct { const char *name; size_t off, size; } f[] = {
 #define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x)}
         ROW(scenario), ROW(mode), ROW(single_stream_expected_latency_ns),
@@ -1416,8 +1431,10 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(use_token_latencies), ROW(infer_token_latencies), ROW(server_ttft_latency_ns),
         ROW(server_tpot_latency_ns), ROW(token_latency_scaling_factor), ROW(slo_ttft_ns),
         ROW(slo_tpot_ns), ROW(slo_e2e_ns), ROW(concurrency), ROW(issue_spin_ns),
-        ROW(issue_batch_ns), ROW(arrival), ROW(arrival_burstiness), ROW(arrival_start_qps),
-        ROW(arrival_trace_speed),
+        ROW(issue_batch_ns), ROW(test05), ROW(mlperf_max_limits), ROW(no_sample_timeout),
+        ROW(test05_qsl_rng_seed), ROW(test05_sample_index_rng_seed),
+        ROW(test05_schedule_rng_seed), ROW(arrival), ROW(arrival_burstiness),
+        ROW(arrival_start_qps), ROW(arrival_trace_speed),
         /* Lists, set through the API and the program's --stages and --trace: no rows. */
         ROW(arrival_stages), ROW(arrival_stage_count), ROW(arrival_trace_ns),
         ROW(arrival_trace_count),

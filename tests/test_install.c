@@ -1,5 +1,6 @@
 /* test_install.c: verifies `make install` into a temporary prefix: the library, the
- * headers and the pkg-config files are enough to build and run the examples, linked
+ * headers and the pkg-config files are enough to build and run the examples (and, when
+ * a C++ compiler built libloadgen_cpp, an MLPerf-style C++ harness), linked
  * against the shared libraries (found through LD_LIBRARY_PATH or an rpath) or their
  * static archives (pkg-config --static with -static, or loadgen-static.pc) without
  * needing libloadgen.so; the shared library exports no internal symbol, and every
@@ -23,6 +24,58 @@ static int sh(const char *fmt, const char *a, const char *b)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, fmt, a, b);
     return system(cmd);
+}
+
+/* libloadgen_cpp, when the build made it (a C++ compiler was there): MLPerf's header
+ * names under include/loadgen/mlperf/, each compiling alone as C++17 -pedantic; the
+ * MLPerf-style harness of tests/cpp/ built with `pkg-config loadgen-cpp` alone and run
+ * (VALID); the shared library exporting only mlperf:: names; and the static archives. */
+static void check_cpp(const char *prefix, const char *env)
+{
+    if (sh("ls '%s'/build/lib/libloadgen_cpp.a >/dev/null 2>&1", root(), NULL) != 0)
+        return;
+    static const char *const files[] = {
+        "lib/libloadgen_cpp.a", "lib/libloadgen_cpp.so", "lib/pkgconfig/loadgen-cpp.pc",
+        "include/loadgen/mlperf/loadgen.h", "include/loadgen/mlperf/test_settings.h",
+        "include/loadgen/mlperf/query_sample.h", "include/loadgen/mlperf/system_under_test.h",
+        "include/loadgen/mlperf/query_sample_library.h",
+        "include/loadgen/mlperf/query_dispatch_library.h",
+        "include/loadgen/mlperf/bindings/c_api.h"};
+    char path[4200], cmd[16384];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
+        cr_expect_eq(access(path, R_OK), 0, "not installed: %s", files[i]);
+    }
+    snprintf(cmd, sizeof cmd, "cd '%s/include/loadgen/mlperf' && for h in $(find . -name "
+             "'*.h'); do echo \"#include \\\"$h\\\"\" | %s g++ -std=c++17 -Wall -Wextra "
+             "-Wpedantic -Wshadow -Werror -fsyntax-only $(%s pkg-config --cflags loadgen-cpp) "
+             "-x c++ - || exit 1; done", prefix, env, env);
+    cr_expect_eq(system(cmd), 0, "an installed C++ header does not compile alone: %s", cmd);
+    /* The harness, linked with the shared libraries, then with the static archives. */
+    static const char *const links[] = {
+        "$(pkg-config --cflags --libs loadgen-cpp)",
+        "$(pkg-config --cflags loadgen-cpp) \"$(pkg-config --variable=libdir loadgen-cpp)"
+        "/libloadgen_cpp.a\" $(pkg-config --static --libs loadgen-static)"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && export %s && g++ -std=c++17 -Wall -Wextra -Werror -pthread "
+                 "tests/cpp/harness.cc %s -o '%s/harness-%zu' && cd '%s' && "
+                 "LD_LIBRARY_PATH='%s/lib' './harness-%zu' Server performance >/dev/null && "
+                 "grep -q 'Result is : VALID' mlperf_log_summary.txt",
+                 root(), env, links[i], prefix, i, prefix, prefix, i);
+        cr_expect_eq(system(cmd), 0, "the MLPerf-style harness did not build or run: %s", cmd);
+    }
+    snprintf(cmd, sizeof cmd, "readelf -d '%s/harness-1' | grep -q 'NEEDED.*libloadgen'",
+             prefix);
+    cr_expect_neq(system(cmd), 0, "the static link needs a libloadgen .so");
+    snprintf(cmd, sizeof cmd, "nm -D --defined-only -C '%s/lib/libloadgen_cpp.so' | "
+             "awk '{$1=$2=\"\"; print}' | grep -v '^ *mlperf::' | grep -c .", prefix);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    int other = -1;
+    cr_expect_eq(fscanf(f, "%d", &other), 1);
+    pclose(f);
+    cr_expect_eq(other, 0, "libloadgen_cpp.so exports %d names outside mlperf::", other);
 }
 
 Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
@@ -62,6 +115,18 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
                         "/usr/bin/python3 || command -v python3)\" -c "
                         "'import mlperf_loadgen as m; m.TestSettings()'", prefix, NULL), 0,
                      "the installed mlperf_loadgen does not import");
+        /* The loadgen package beside it: its Python files and its _core module, which
+         * exports nothing but PyInit__core. */
+        cr_expect_eq(sh("PYTHONPATH='%s/lib/python3/dist-packages' \"$(command -v "
+                        "/usr/bin/python3 || command -v python3)\" -c "
+                        "'import loadgen; loadgen.Settings(scenario=\"Server\", "
+                        "target_qps=10)'", prefix, NULL), 0,
+                     "the installed loadgen package does not import");
+        cr_expect_eq(sh("test \"$(nm -D --defined-only "
+                        "'%s'/lib/python3/dist-packages/loadgen/_core*.so | grep -c ' [A-Z] ')\" "
+                        "= 1 && nm -D '%s'/lib/python3/dist-packages/loadgen/_core*.so | "
+                        "grep -q ' T PyInit__core$'", prefix, prefix), 0,
+                     "loadgen._core exports more than PyInit__core");
     }
     /* Nothing but include/loadgen/ under include/: no stats/ or report/ of ours beside
      * a user's own. */
@@ -166,7 +231,8 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
     /* Each installed header stands alone, with the flags pkg-config gives: every .h
      * under include/loadgen/, so that a header added to `make install` is checked
      * without being listed here, and at least the headers listed above. */
-    snprintf(cmd, sizeof cmd, "cd '%s/include/loadgen' && find . -name '*.h' | sort", prefix);
+    snprintf(cmd, sizeof cmd, "cd '%s/include/loadgen' && find . -path ./mlperf -prune -o "
+             "-name '*.h' -print | sort", prefix);
     FILE *hf = popen(cmd, "r");
     cr_assert_not_null(hf);
     char line[1024];
@@ -184,5 +250,6 @@ Test(install, installs_library_headers_and_pkgconfig_that_build_the_example,
     }
     pclose(hf);
     cr_expect_geq(checked, 15, "only %zu installed headers were found", checked);
+    check_cpp(prefix, env);
     sh("rm -rf '%s'%s", prefix, "");
 }

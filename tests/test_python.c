@@ -1,6 +1,7 @@
-/* test_python.c: the mlperf_loadgen Python module (python/, docs/python.md), by running
- * the unittest scripts of tests/python/ with the interpreter and module the Makefile
- * built (TEST_PYTHON, TEST_PY_MODULE), one Criterion test per script or group, each
+/* test_python.c: the mlperf_loadgen Python module and the loadgen package (python/,
+ * docs/python.md), by running the unittest scripts of tests/python/ with the
+ * interpreter and modules the Makefile built (TEST_PYTHON, TEST_PY_MODULE: the package
+ * is beside it), one Criterion test per script or group, each
  * with its timeout (and the scripts' own watchdog per test). A sanitizer build loads its
  * runtime into the uninstrumented interpreter with LD_PRELOAD (TEST_PY_PRELOAD); the
  * interpreter's own allocations at exit are not ours to report, so leak checking is off
@@ -88,4 +89,24 @@ Test(python, log_settings_and_audit_config, TU_TMP, .timeout = 120)
 Test(python, reference_counts_over_many_completions, TU_TMP, .timeout = 180)
 {
     run_script("test_run.py", "RefCounts");
+}
+
+Test(python, package_settings_by_name, TU_TMP, .timeout = 120)
+{
+    run_script("test_package.py", "Settings");
+}
+
+Test(python, package_run_on_the_worker_pool, TU_TMP, .timeout = 180)
+{
+    run_script("test_package.py", "Run");
+}
+
+Test(python, package_framework_compare_report, TU_TMP, .timeout = 240)
+{
+    run_script("test_package.py", "Framework");
+}
+
+Test(python, package_docs_examples_run, TU_TMP, .timeout = 240)
+{
+    run_script("test_package.py", "Docs");
 }

@@ -227,17 +227,21 @@ class Callbacks(LoadGenTest):
         def issue(samples):
             for s in samples:
                 index_of[s.id] = s.index
-            lg.QuerySamplesComplete([lg.QuerySampleResponse(s.id, 0, 0) for s in samples],
-                                    fill)
+            # By name; 1,300 responses go to the LoadGen in chunks of 512.
+            lg.QuerySamplesComplete(
+                responses=[lg.QuerySampleResponse(s.id, 0, 0) for s in samples],
+                response_cb=fill)
 
         sut = InlineSUT()
         sut.issue = issue
         run(sut, short_settings(lg.TestScenario.Offline, lg.TestMode.AccuracyOnly),
-            total=120, perf=50)
-        self.assertEqual(len(calls), 120)
+            total=1300, perf=50)
+        self.assertEqual(len(calls), 1300)
+        self.assertEqual(len(set(calls)), 1300)
         with open("mlperf_log_accuracy.json") as f:
             log = json.load(f)
-        self.assertEqual(len(log), 120)
+        self.assertEqual(len(log), 1300)
+        self.assertEqual(sorted(e["qsl_idx"] for e in log), list(range(1300)))
         for e in log:
             self.assertEqual(e["data"], answer(e["qsl_idx"]).tobytes().hex().upper())
         calls.clear()
@@ -339,10 +343,14 @@ class LogSettings(LoadGenTest):
         self.assertFalse(os.path.exists("mlperf_log_summary.txt"))
         ls.log_output.outdir = "runs/two"
         ls.log_output.prefix_with_datetime = True
+        ls.log_output.suffix = "_TEST01"
         run(InlineSUT(), short_settings(lg.TestScenario.Offline), log_settings=ls)
-        names = [n for n in os.listdir("runs/two") if n.endswith("x_summary.txt")]
-        self.assertEqual(len(names), 1, os.listdir("runs/two"))
-        self.assertTrue(names[0][:4].isdigit(), names[0])
+        # MLPerf's placement: <prefix><datetime>_<stem><suffix>.<ext>
+        names = sorted(n for n in os.listdir("runs/two") if n.startswith("x_"))
+        self.assertEqual(len(names), 3, os.listdir("runs/two"))
+        for n, stem in zip(names, ("accuracy_TEST01.json", "detail_TEST01.txt",
+                                   "summary_TEST01.txt")):
+            self.assertRegex(n, r"^x_\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ_" + stem + "$")
 
     def test_runs_in_the_same_folder_replace_the_logs(self):
         run(InlineSUT(), short_settings(lg.TestScenario.Offline))
@@ -357,6 +365,8 @@ class LogSettings(LoadGenTest):
             f.write("*.*.min_query_count = 777\n")
         run(InlineSUT(), s)
         self.assertEqual(self.assert_valid()["counts"]["queries_issued"], 777)
+        with open("mlperf_log_detail.txt") as f:
+            self.assertIn("Found Audit Config file (audit.config)", f.read())
         with open("audit.config", "w") as f:
             f.write("*.*.min_query_cont = 777\n")
         with self.assertRaisesRegex(ValueError, "audit.config:1"):
@@ -364,6 +374,81 @@ class LogSettings(LoadGenTest):
         os.remove("audit.config")
         run(InlineSUT(), s)
         self.assertEqual(self.assert_valid()["counts"]["queries_issued"], 100)
+
+
+class Compliance(LoadGenTest):
+    """MLPerf's compliance tests and the official module's verdicts (docs/python.md)."""
+
+    def test_test01_sampling_target_logs_about_that_many_responses(self):
+        # Offline: 1.1 x 1000/s x 1 s = 1100 samples expected; a target of 1100 logs all.
+        with open("audit.config", "w") as f:
+            f.write("*.*.mode = 2\n*.*.accuracy_log_rng_seed = 720381539243781796\n"
+                    "*.*.accuracy_log_sampling_target = 1100\n")
+        s = short_settings(lg.TestScenario.Offline, lg.TestMode.AccuracyOnly)
+        s.offline_expected_qps = 1000
+        s.min_duration_ms = 1000
+        run(InlineSUT(), s)
+        os.remove("audit.config")
+        with open("mlperf_log_accuracy.json") as f:
+            logged = json.load(f)
+        r = self.results()
+        self.assertEqual(r["mode"], "PerformanceOnly")
+        self.assertEqual(len(logged), 1100)
+        self.assertEqual(r["provenance"]["audit_config"], "audit.config")
+
+    def test_test05_runs_performance_only_with_its_seeds(self):
+        s = short_settings(lg.TestScenario.SingleStream, lg.TestMode.SubmissionRun)
+        s.test05 = True
+        s.test05_qsl_rng_seed = 5
+        s.test05_sample_index_rng_seed = 6
+        s.test05_schedule_rng_seed = 7
+        run(InlineSUT(), s)
+        r = self.assert_valid()
+        self.assertEqual(r["mode"], "PerformanceOnly")
+        got = r["provenance"]["requested_settings"]
+        self.assertEqual((got["qsl_rng_seed"], got["sample_index_rng_seed"],
+                          got["schedule_rng_seed"]), (5, 6, 7))
+
+    def test_no_sample_timeout_by_default_and_ours_when_set(self):
+        # Samples answered 0.8 s late: the module waits, as MLPerf's; a timeout of
+        # 0.3 s, set, fails them.
+        for timeout_ns, want_valid in ((0, True), (300_000_000, False)):
+            held = []
+
+            def issue(samples):
+                held.extend(samples)
+
+            def later():
+                time.sleep(0.8)
+                lg.QuerySamplesComplete([lg.QuerySampleResponse(q.id, 0, 0) for q in held])
+
+            s = short_settings(lg.TestScenario.Offline)
+            s.min_query_count = 50
+            s.sample_timeout_ns = timeout_ns
+            sut = lg.ConstructSUT(issue, lambda: None)
+            qsl = null_qsl(64, 64)
+            t = threading.Thread(target=later)
+            t.start()
+            lg.StartTest(sut, qsl, s)
+            t.join()
+            lg.DestroySUT(sut)
+            lg.DestroyQSL(qsl)
+            r = self.results()
+            self.assertEqual(r["valid"], want_valid, r["invalid_reasons"])
+            self.assertEqual(r["counts"]["samples_timed_out"], 0 if want_valid else 50)
+
+    def test_a_max_limit_is_not_a_reason_of_its_own(self):
+        s = short_settings(lg.TestScenario.SingleStream)
+        s.min_duration_ms = 5000
+        s.max_query_count = 300
+        run(InlineSUT(), s)
+        codes = [x["code"] for x in self.results()["invalid_reasons"]]
+        self.assertIn("min_duration", codes)
+        self.assertNotIn("max_limit", codes)
+        s.mlperf_max_limits = False
+        run(InlineSUT(), s)
+        codes = [x["code"] for x in self.results()["invalid_reasons"]]
+        self.assertIn("max_limit", codes)
 
 
 class RefCounts(LoadGenTest):

@@ -57,6 +57,10 @@ DEFAULTS = {
     "tpot_latency": 100_000_000,
     "infer_token_latencies": False,
     "token_latency_scaling_factor": 0,
+    # Ours (docs/python.md): MLPerf's behaviour by default.
+    "sample_timeout_ns": 0,
+    "no_sample_timeout": True,
+    "mlperf_max_limits": True,
 }
 
 
@@ -215,6 +219,14 @@ class Samples(LoadGenTest):
                 lg.QuerySampleResponse(*bad)
         with self.assertRaises(TypeError):
             lg.QuerySampleResponse(1, 2.5, 3)
+        with self.assertRaises(TypeError):
+            lg.QuerySampleResponse(1, 2, -3)
+        with self.assertRaisesRegex(TypeError, "positional arguments only"):
+            lg.QuerySampleResponse(id=1, data=2, size=3)
+        self.assertEqual(lg.QuerySampleResponse(2**64 - 1, 0, 0).id, 2**64 - 1)
+        with self.assertRaisesRegex(TypeError, "QuerySampleResponse.id"):
+            lg.QuerySampleResponse(2**64, 0, 0)
+        self.assertEqual(lg.QuerySampleResponse(True, 0, 0).id, 1, "an int subclass")
 
 
 class Logs(LoadGenTest):
@@ -282,6 +294,22 @@ class Handles(LoadGenTest):
             lg.QuerySamplesComplete(5)
         with self.assertRaises(TypeError):
             lg.QuerySamplesComplete([], 5)
+        lg.QuerySamplesComplete(responses=[lg.QuerySampleResponse(1, 0, 0)])
+        lg.QuerySamplesComplete([], response_cb=None)
+        for bad in ({"response": []}, {"responses": [], "other": 1}):
+            with self.assertRaisesRegex(TypeError, "unexpected keyword", msg=repr(bad)):
+                lg.QuerySamplesComplete(**bad)
+        with self.assertRaisesRegex(TypeError, "multiple values"):
+            lg.QuerySamplesComplete([], responses=[])
+        with self.assertRaisesRegex(TypeError, "missing required argument 'responses'"):
+            lg.FirstTokenComplete()
+        with self.assertRaisesRegex(TypeError, "at most 2 arguments"):
+            lg.QuerySamplesComplete([], None, None)
+        # Every response is checked before any is completed, past the first chunk too.
+        many = [lg.QuerySampleResponse(i, 0, 0) for i in range(1000)]
+        many[700] = lg.QuerySample(1, 2)
+        with self.assertRaisesRegex(TypeError, r"responses\[700\]"):
+            lg.QuerySamplesComplete(many)
 
     def test_start_test_refuses_what_it_cannot_run(self):
         sut = lg.ConstructSUT(lambda q: None, lambda: None)
@@ -291,8 +319,9 @@ class Handles(LoadGenTest):
         with self.assertRaisesRegex(ValueError, "FindPeakPerformance"):
             lg.StartTest(sut, qsl, s)
         s = short_settings(lg.TestScenario.Server)
-        s.test05 = True
-        with self.assertRaisesRegex(ValueError, "test05"):
+        s.server_num_issue_query_threads = 2
+        with self.assertRaisesRegex(ValueError, "server_num_issue_query_threads = 2: "
+                                    "several issue threads"):
             lg.StartTest(sut, qsl, s)
         s = short_settings(lg.TestScenario.Server)
         s.server_target_latency_percentile = 1.5
@@ -301,8 +330,8 @@ class Handles(LoadGenTest):
         with self.assertRaises(ValueError):
             lg.StartTest(qsl, sut, short_settings(lg.TestScenario.Server))
         ls = lg.LogSettings()
-        ls.log_output.suffix = "_x"
-        with self.assertRaisesRegex(ValueError, "suffix"):
+        ls.log_output.suffix = "/x"
+        with self.assertRaisesRegex(ValueError, "suffix '/x'"):
             lg.StartTestWithLogSettings(sut, qsl, short_settings(lg.TestScenario.Server), ls)
         with self.assertRaises(TypeError):
             lg.StartTestWithLogSettings(sut, qsl, short_settings(lg.TestScenario.Server), 5)
