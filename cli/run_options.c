@@ -805,6 +805,10 @@ static void derive_model_defaults(cli_run_opts *o, bool announce)
  * make Offline and Server runs INVALID at once. */
 static void derive_defaults(cli_run_opts *o, bool announce)
 {
+    /* A trace or stages set their own rates: the Server rate is then only the accuracy
+     * pass's, not worth a line. */
+    if (o->s.arrival == LG_ARRIVAL_TRACE || o->s.arrival == LG_ARRIVAL_STAGES)
+        announce = false;
     if (cli_net_sut(o)) {
         /* The client's I/O threads share the machine with the issue thread: a spinning
          * issue thread would take the core they need (at 50k QPS it spins nearly all the
@@ -954,8 +958,11 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
                                            .file = o->flag_of[i]};
     }
     o->s = final;
+    int rc = cli_arrival_apply(o, cmd);
+    if (rc >= 0)
+        return rc;
     derive_defaults(o, announce);
-    int rc = apply_audit(o, cmd, announce);
+    rc = apply_audit(o, cmd, announce);
     if (rc >= 0)
         return rc;
     bool plugin = cli_plugin_sut(o);
@@ -968,7 +975,7 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
                 plugin ? "plugin" : "server");
         return CLI_EXIT_USAGE;
     }
-    return cli_arrival_apply(o, cmd);
+    return -1;
 }
 
 void cli_run_opts_free(cli_run_opts *o)

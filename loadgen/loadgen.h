@@ -221,7 +221,8 @@ typedef enum lg_scenario {
                              Metric: early-stopping latency at the target percentile */
     LG_MULTI_STREAM = 1,  /* samples_per_query samples per query, issued like
                              SingleStream. Metric: early-stopping per-query latency */
-    LG_SERVER = 2,        /* one sample per query at Poisson arrival times.
+    LG_SERVER = 2,        /* one sample per query at Poisson arrival times (or
+                             lg_settings.arrival's).
                              Metric: completed samples per second, under a latency bound */
     LG_OFFLINE = 3,       /* all samples in one query at the start. Metric: samples/s */
 } lg_scenario;

@@ -84,7 +84,8 @@ const lg__field lg__fields[] = {
      .conf_unit = "1/s", .flag = "target-qps",
      .flag_help = "Server: the arrival rate; Offline: the expected throughput",
      .log = "server_target_qps", .log_scen = SV,
-     .doc = "mean arrival rate of the Poisson query schedule"},
+     .doc = "mean arrival rate of the Server schedule (Poisson unless arrival says "
+            "otherwise; a ramp's end rate)"},
     {F(server_target_latency_ns), .dflt = 1e8, .hi = YEAR_NS,
      .unit = "ns", .scen = SV, .key = "target_latency", .lookup = LG_SERVER,
      .cv = LG__CV_MS_NS, .conf_unit = "ms", .flag = "target-latency-ms",
