@@ -401,37 +401,36 @@ static inline int64_t add_gap(int64_t t, double gap_ns)
     return gap_ns < room ? t + (int64_t)gap_ns : INT64_MAX;
 }
 
-/* The next query's absolute time after prev: Poisson inline (MLPerf's, the default: the
- * same cost per query as before the other patterns existed, one predictable branch),
- * the other patterns from their own schedule (arrival.c); INT64_MAX when the schedule
- * has ended. */
-static inline int64_t next_arrival(lg_schedule *sch, int64_t origin, int64_t prev)
+/* The next query's absolute time after prev: Poisson inline (MLPerf's schedule, drawn
+ * as before the other patterns existed), the others from their schedule (arrival.c);
+ * INT64_MAX when the schedule has ended. */
+static inline int64_t next_arrival(lg_schedule *sch, bool poisson, gsl_rng *rng,
+                                   double mean_gap_ns, int64_t origin, int64_t prev)
 {
-    if (sch->kind == LG_ARRIVAL_POISSON)
-        return add_gap(prev, gsl_ran_exponential(sch->rng, sch->mean_gap_ns));
+    if (poisson)
+        return add_gap(prev, gsl_ran_exponential(rng, mean_gap_ns));
     int64_t off = lg__schedule_other(sch);
     return off < 0 ? INT64_MAX : add_gap(origin, (double)off);
 }
 
-/* The arrival schedule's queries (Poisson unless lg_settings.arrival says otherwise);
- * latency counts from the scheduled time, so a late issue shows in the latency and in
- * the issue lag, never hides. In accuracy mode, n queries. */
-static void issue_server(lg__issuer *is, uint64_t n_accuracy)
+/* The issue loop of a Server pass on schedule sch. Compiled twice (issue_server): with
+ * poisson a constant true, the default path has no test of the pattern at all, and
+ * costs per query what it did before the other patterns existed. */
+static inline __attribute__((always_inline)) void
+server_loop(lg__issuer *is, uint64_t n_accuracy, lg_schedule *sch, const bool poisson)
 {
     lg__test *t = is->t;
     lg__pass *p = is->p;
     const lg__eff *e = &t->eff;
     uint64_t nqueries_cap = is->accuracy ? n_accuracy : UINT64_MAX;
-    lg_schedule sch;
-    if (lg__schedule_init(&sch, t->req, is->accuracy)) {
-        ERROR(t, "error_runtime", "out of memory for the schedule generator");
-        lg__schedule_fini(&sch);
-        return;
-    }
+    gsl_rng *rng = sch->rng;
+    double mean_gap_ns = sch->mean_gap_ns;
     /* A trace issues its row's sample: query q is QSL sample q mod the total. */
-    uint64_t by_row = sch.kind == LG_ARRIVAL_TRACE ? t->qsl->total_sample_count : 0;
-    int64_t min_dur = sch.ends_itself && !is->warmup ? INT64_MAX
-                                                     : (int64_t)e->target_duration_ms * 1000000;
+    uint64_t by_row = !poisson && sch->kind == LG_ARRIVAL_TRACE ? t->qsl->total_sample_count
+                                                                : 0;
+    int64_t min_dur = !poisson && sch->ends_itself && !is->warmup
+                          ? INT64_MAX
+                          : (int64_t)e->target_duration_ms * 1000000;
     /* Sleeps end at the run's deadline: a rate so low that the next query is due after
      * max_duration_ms must not keep the run past it. */
     int64_t deadline = !is->accuracy && e->max_duration_ms
@@ -439,7 +438,7 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
                            : INT64_MAX;
     /* An accuracy pass restarts the schedule for each set it issues. */
     int64_t origin = is->accuracy ? lg__now_ns() : p->start_ns;
-    int64_t next = next_arrival(&sch, origin, origin);
+    int64_t next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, origin);
     size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
     bool async_limit = e->max_async_queries != 0 && !is->accuracy;
     uint64_t q = 0;
@@ -450,7 +449,7 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
          * minimum duration, and at least min_query_count of them; a trace or stages
          * end with their last query. */
         if (!is->accuracy && ((lg__count_met(is, q) && prev - p->start_ns >= min_dur) ||
-                              next == INT64_MAX)) {
+                              (!poisson && next == INT64_MAX))) {
             p->ended_naturally = true;
             break;
         }
@@ -479,21 +478,35 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
          * keeps its own scheduled time. */
         size_t n = 0;
         do {
-            uint64_t idx = by_row ? q % by_row : lg__pick_index(is);
+            uint64_t idx = !poisson && by_row ? q % by_row : lg__pick_index(is);
             if (!lg__prepare(is, &is->buf[n], next, idx)) {
                 lg__out_of_records(is);
-                goto out;
+                return;
             }
             n++;
             q++;
             prev = next;
-            next = next_arrival(&sch, origin, next);
+            next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, next);
         } while (n < maxbatch && next <= now && q < nqueries_cap &&
                  (is->accuracy || !lg__count_met(is, q) || prev - p->start_ns < min_dur));
         lg__issue(is, is->buf, n, now);
         p->queries += n - 1; /* coalesced samples are still queries of one sample each */
     }
-out:
+}
+
+/* The arrival schedule's queries (Poisson unless lg_settings.arrival says otherwise);
+ * latency counts from the scheduled time, so a late issue shows in the latency and in
+ * the issue lag, never hides. In accuracy mode, n queries. */
+static void issue_server(lg__issuer *is, uint64_t n_accuracy)
+{
+    lg_schedule sch;
+    if (lg__schedule_init(&sch, is->t->req, is->accuracy)) {
+        ERROR(is->t, "error_runtime", "out of memory for the schedule generator");
+    } else if (sch.kind == LG_ARRIVAL_POISSON) {
+        server_loop(is, n_accuracy, &sch, true);
+    } else {
+        server_loop(is, n_accuracy, &sch, false);
+    }
     lg__schedule_fini(&sch);
 }
 

@@ -390,7 +390,11 @@ int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, siz
     int n = 0;
     /* Far longer than asked for (and more than a minute): a forgotten rate. An accuracy
      * run goes through its samples whatever the rate. */
-    if (e->mode != LG_MODE_ACCURACY && expect_s > 60.0 && expect_s > 3.0 * min_s) {
+    /* A trace or stages last as long as they say, whatever the rate setting. */
+    bool own_length = s->scenario == LG_SERVER && (s->arrival == LG_ARRIVAL_TRACE ||
+                                                   s->arrival == LG_ARRIVAL_STAGES);
+    if (e->mode != LG_MODE_ACCURACY && !own_length && expect_s > 60.0 &&
+        expect_s > 3.0 * min_s) {
         char v[40] = "";
         lg_settings_field_format(s, (size_t)lg_settings_field_find(sc->rate_setting), v,
                                  sizeof v);
