@@ -1,7 +1,9 @@
 /* test_python.c: the mlperf_loadgen Python module and the loadgen package (python/,
- * docs/python.md), by running the unittest scripts of tests/python/ with the
- * interpreter and modules the Makefile built (TEST_PYTHON, TEST_PY_MODULE: the package
- * is beside it), one Criterion test per script or group, each
+ * docs/python.md), by running the test scripts of tests/python/ under Debian's pytest
+ * (python3-pytest; the scripts are unittest classes, which pytest runs as they are,
+ * and each still runs alone with python3) with the interpreter and modules the
+ * Makefile built (TEST_PYTHON, TEST_PY_MODULE: the package is beside it), one Criterion
+ * test per script or class, each
  * with its timeout (and the scripts' own watchdog per test). A sanitizer build loads its
  * runtime into the uninstrumented interpreter with LD_PRELOAD (TEST_PY_PRELOAD); the
  * interpreter's own allocations at exit are not ours to report, so leak checking is off
@@ -26,8 +28,8 @@
 #define TEST_PY_PRELOAD ""
 #endif
 
-/* Runs tests/python/SCRIPT (with unittest arguments, e.g. a class name) and fails the
- * test, showing the script's output, unless every test in it passed. */
+/* Runs tests/python/SCRIPT (or only its class GROUP) under pytest and fails the test,
+ * showing pytest's output, unless every test in it passed and none was skipped. */
 static void run_script(const char *script, const char *group)
 {
     if (!*TEST_PY_MODULE)
@@ -46,13 +48,21 @@ static void run_script(const char *script, const char *group)
         setenv("LD_PRELOAD", TEST_PY_PRELOAD, 1);
         setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
     }
-    const char *argv[] = {"python3", path, group, NULL};
+    if (group)
+        snprintf(path + strlen(path), sizeof path - strlen(path), "::%s", group);
+    /* -p no:cacheprovider: nothing written into the source tree. */
+    const char *argv[] = {"python3", "-m", "pytest", "-v", "-rfEs", "-p", "no:cacheprovider",
+                          path, NULL};
     tu_proc p;
     tu_run_exe(&p, TEST_PYTHON, argv);
     unsetenv("LD_PRELOAD");
-    cr_assert_eq(p.code, 0, "%s %s failed (exit %d):\n%s\n%s", script, group ? group : "",
-                 p.code, p.out, p.err);
-    cr_assert_not_null(strstr(p.out, "\nOK"), "%s: no OK line:\n%s", script, p.out);
+    cr_assert_eq(p.code, 0, "%s failed (exit %d%s):\n%s\n%s", path, p.code,
+                 strstr(p.err, "No module named pytest")
+                     ? ": pytest is missing, run scripts/setup.sh test (python3-pytest)"
+                     : "",
+                 p.out, p.err);
+    cr_assert_not_null(strstr(p.out, " passed"), "%s: no 'passed' line:\n%s", path, p.out);
+    cr_assert_null(strstr(p.out, " skipped"), "%s: tests were skipped:\n%s", path, p.out);
     tu_proc_free(&p);
 }
 

@@ -492,6 +492,45 @@ class RefCounts(LoadGenTest):
         lg.DestroyQSL(qsl)
         lg.DestroySUT(sut)
 
+    def test_nothing_leaks_over_a_million_completions(self):
+        # One Offline query of 1,000,000 samples, completed in batches of 1000 with a
+        # response callback and data (every response logged): the completion path's
+        # objects, responses and their data must all be given back.
+        data = array.array("B", b"0123456789abcdef")
+        addr = data.buffer_info()[0]
+        done = [0]
+
+        def keep(resp):
+            pass
+
+        def issue(samples):
+            for i in range(0, len(samples), 1000):
+                out = [lg.QuerySampleResponse(q.id, addr, 16) for q in samples[i:i + 1000]]
+                lg.QuerySamplesComplete(out, keep)
+                done[0] += len(out)
+
+        s = short_settings(lg.TestScenario.Offline)
+        s.min_query_count = 1_000_000
+        s.offline_expected_qps = 1_000_000
+        s.accuracy_log_probability = 1.0
+        sut = lg.ConstructSUT(issue, lambda: None)
+        qsl = null_qsl()
+        s.min_query_count = 1000
+        lg.StartTest(sut, qsl, s)  # the first run makes what is made once
+        s.min_query_count = 1_000_000
+        before = [sys.getrefcount(o) for o in (issue, keep, s, data)]
+        blocks = sys.getallocatedblocks()
+        done[0] = 0
+        lg.StartTest(sut, qsl, s)
+        after = [sys.getrefcount(o) for o in (issue, keep, s, data)]
+        self.assertEqual(done[0], 1_000_000)
+        self.assertEqual(before, after)
+        self.assertLess(sys.getallocatedblocks() - blocks, 1000,
+                        "%d blocks more after a million completions"
+                        % (sys.getallocatedblocks() - blocks))
+        lg.DestroyQSL(qsl)
+        lg.DestroySUT(sut)
+
 
 if __name__ == "__main__":
     main()
