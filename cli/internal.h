@@ -103,6 +103,18 @@ typedef struct cli_plugin_opts {
 } cli_plugin_opts;
 
 /* The options of `loadgen run`, which config and demo take too. */
+/* The arrival pattern's lists (cli/arrival.c): --stages and --trace. */
+#define CLI_MAX_STAGES 64
+typedef struct cli_arrival_opts {
+    lg_arrival_stage stages[CLI_MAX_STAGES];
+    size_t nstages;
+    const char *stages_text;  /* --stages as given */
+    const char *trace_path;   /* --trace FILE */
+    const char *trace_format; /* --trace-format NAME, or NULL: from the file name */
+    lg_trace trace;           /* read once, by cli_arrival_apply */
+    bool trace_loaded;
+} cli_arrival_opts;
+
 typedef struct cli_run_opts {
     lg_settings s;
     lg_settings base;            /* the settings before flags and config files */
@@ -134,9 +146,22 @@ typedef struct cli_run_opts {
     cli_net_opts net;
     cli_model_opts mdl;
     cli_plugin_opts plugin;
+    cli_arrival_opts arr;
     int argc;                    /* the command line, for the provenance */
     char **argv;
 } cli_run_opts;
+
+/* ---------------------------------------------------------------- arrival.c */
+
+/* --stages "DURATION:RATE,...": k6's stages (durations with a unit: ms, s, m, h). -1, or
+ * an exit code (the message printed). */
+int cli_arrival_parse_stages(cli_run_opts *o, const char *a, const char *cmd);
+/* After the settings are resolved: reads --trace (once), points the settings at the
+ * stages and the trace (--stages and --trace choose their pattern when --arrival was not
+ * given), sizes the synthetic QSL to the trace (a row per sample, all loaded) and gives
+ * the synthetic SUT the trace's lengths. -1, or an exit code (the message printed). */
+int cli_arrival_apply(cli_run_opts *o, const char *cmd);
+void cli_arrival_free(cli_run_opts *o);
 
 /* ---------------------------------------------------------------- net_options.c */
 

@@ -119,6 +119,15 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
     note(p, "program", "loadgen %s%s%s", lg_version(), *lg_build_commit() ? " @ " : "",
          lg_build_commit());
     note(p, "sut", "%s", o->sut);
+    if (o->arr.trace_path) { /* the replayed trace, by its contents */
+        char hash[80] = "";
+        file_sha256(o->arr.trace_path, hash, sizeof hash);
+        note(p, "arrival.trace", "%s", o->arr.trace_path);
+        note(p, "arrival.trace.sha256", "%s", hash);
+        note(p, "arrival.trace.rows", "%llu", (unsigned long long)o->arr.trace.count);
+    }
+    if (o->arr.stages_text)
+        note(p, "arrival.stages", "%s", o->arr.stages_text);
     if (!strcmp(o->sut, "synthetic")) {
         const sut_synthetic_config *c = &o->syn;
         note(p, "sut.workers", "%u", c->workers);

@@ -34,7 +34,8 @@ enum {
     O_SUT = 256, O_OUT, O_PSC, O_TOTAL, O_SAMPLE_SIZE, O_WORKERS, O_BATCH, O_DIST,
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_QUIET, O_NO_PROGRESS, O_NO_SAMPLES, O_HELP,
     O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL, O_STALL_EVERY, O_CONF, O_MODEL, O_SET,
-    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_OPT, O_AUDIT, O_FIELD = 512,
+    O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_OPT, O_AUDIT,
+    O_STAGES, O_TRACE, O_TRACE_FORMAT, O_SUT_PREFILL, O_FIELD = 512,
 };
 
 static const struct option own_long[] = {
@@ -60,6 +61,10 @@ static const struct option own_long[] = {
     {"sut-tokens", required_argument, 0, O_SUT_TOKENS},
     {"sut-tpot-us", required_argument, 0, O_SUT_TPOT},
     {"slo", required_argument, 0, O_SLO},
+    {"stages", required_argument, 0, O_STAGES},
+    {"trace", required_argument, 0, O_TRACE},
+    {"trace-format", required_argument, 0, O_TRACE_FORMAT},
+    {"sut-prefill-us", required_argument, 0, O_SUT_PREFILL},
     {"html", required_argument, 0, O_HTML},
     {"quiet", no_argument, 0, O_QUIET},
     {"no-progress", no_argument, 0, O_NO_PROGRESS},
@@ -260,6 +265,17 @@ static void run_help(FILE *f)
         "  --slo ttft=T,tpot=T,e2e=T    goodput SLOs (any of the three), durations with\n"
         "                               a unit: ns, us, ms or s (ttft=200ms,tpot=50ms);\n"
         "                               records tokens (docs/tokens.md)\n"
+        "  --stages D:Q,D:Q,...         --arrival stages (implied): k6's stages, the rate\n"
+        "                               moving linearly to Q over each duration D (ms,\n"
+        "                               s, m or h) from --start-qps; the run ends with\n"
+        "                               the last (docs/arrival.md)\n"
+        "  --trace FILE                 --arrival trace (implied): replay FILE's arrival\n"
+        "                               times; the run ends with its last row\n"
+        "  --trace-format F             plain (seconds, one a line), azure (the Azure\n"
+        "                               LLM inference CSV) or mooncake (JSON Lines,\n"
+        "                               ms); default: .csv azure, .jsonl mooncake, else\n"
+        "                               plain. A trace with lengths makes the synthetic\n"
+        "                               QSL a sample per row\n"
         "\n"
         "QSL (the synthetic one of --sut null and synthetic; --sut model: below):\n"
         "  --total-sample-count N       samples in the dataset (default 1024)\n"
@@ -294,6 +310,10 @@ static void run_help(FILE *f)
         "                               N - 1 more tokens; n_tokens N (default 0: off)\n"
         "  --sut-tpot-us U              synthetic LLM: microseconds between tokens\n"
         "                               (default 0)\n"
+        "  --sut-prefill-us U           synthetic LLM with a trace's lengths: the first\n"
+        "                               token waits U microseconds per prompt token\n"
+        "                               (default 0); each row's output length is its\n"
+        "                               n_tokens (with --use-token-latencies or --slo)\n"
         "\n",
         f);
     cli_model_help(f);
@@ -494,6 +514,11 @@ static int parse_real_sut(cli_run_opts *o, int c, const char *a, const char *fl,
             return CLI_EXIT_USAGE;
         o->syn.tpot_ns = (int64_t)(d * 1000.0);
         break;
+    case O_SUT_PREFILL:
+        if (!cli_parse_double(cmd, fl, a, 0, 3.6e9, false, false, &d))
+            return CLI_EXIT_USAGE;
+        o->syn.prefill_ns_per_token = (int64_t)(d * 1000.0);
+        break;
     }
     return -1;
 }
@@ -605,7 +630,7 @@ static void note_synthetic_flag(cli_run_opts *o, int c)
 {
     static const int codes[] = {O_SAMPLE_SIZE, O_BATCH_COST, O_DIST, O_MEAN_US, O_SIGMA,
                                 O_BUSY, O_SUT_SEED, O_DROP, O_FAIL, O_DOUBLE, O_STALL,
-                                O_STALL_EVERY, O_SUT_TOKENS, O_SUT_TPOT};
+                                O_STALL_EVERY, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_PREFILL};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (codes[i] == c)
             for (size_t k = 0; k < N_OWN; k++)
@@ -642,8 +667,12 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
         return parse_slo(o, a, cmd);
     case O_SUT_OPT:
         return cli_plugin_parse_opt(o, a, cmd);
+    case O_STAGES:
+        return cli_arrival_parse_stages(o, a, cmd);
+    case O_TRACE: o->arr.trace_path = a; return -1;
+    case O_TRACE_FORMAT: o->arr.trace_format = a; return -1;
     case O_MEAN_US: case O_SIGMA: case O_DROP: case O_FAIL: case O_DOUBLE: case O_STALL:
-    case O_STALL_EVERY: case O_BATCH_COST: case O_SUT_TPOT:
+    case O_STALL_EVERY: case O_BATCH_COST: case O_SUT_TPOT: case O_SUT_PREFILL:
         return parse_real_sut(o, c, a, fl, cmd);
     case O_EXPLAIN: o->explain = true; return -1;
     case O_BUSY: o->syn.busy_wait = true; return -1;
@@ -776,6 +805,10 @@ static void derive_model_defaults(cli_run_opts *o, bool announce)
  * make Offline and Server runs INVALID at once. */
 static void derive_defaults(cli_run_opts *o, bool announce)
 {
+    /* A trace or stages set their own rates: the Server rate is then only the accuracy
+     * pass's, not worth a line. */
+    if (o->s.arrival == LG_ARRIVAL_TRACE || o->s.arrival == LG_ARRIVAL_STAGES)
+        announce = false;
     if (cli_net_sut(o)) {
         /* The client's I/O threads share the machine with the issue thread: a spinning
          * issue thread would take the core they need (at 50k QPS it spins nearly all the
@@ -925,8 +958,11 @@ int cli_resolve_settings(cli_run_opts *o, const char *cmd, bool announce)
                                            .file = o->flag_of[i]};
     }
     o->s = final;
+    int rc = cli_arrival_apply(o, cmd);
+    if (rc >= 0)
+        return rc;
     derive_defaults(o, announce);
-    int rc = apply_audit(o, cmd, announce);
+    rc = apply_audit(o, cmd, announce);
     if (rc >= 0)
         return rc;
     bool plugin = cli_plugin_sut(o);
@@ -946,6 +982,7 @@ void cli_run_opts_free(cli_run_opts *o)
 {
     lg_config_destroy(o->cfg);
     o->cfg = NULL;
+    cli_arrival_free(o);
 }
 
 int cli_run_parse_only(int argc, char **argv)

@@ -35,7 +35,7 @@
  * The keys a file may hold
  * ---------------------------------------------------------------------------------- */
 
-enum { VT_UINT, VT_REAL };
+enum { VT_UINT, VT_REAL, VT_NAME }; /* VT_NAME: an arrival pattern's name */
 
 enum {
     K_OK,      /* applied to a field */
@@ -108,7 +108,8 @@ static void keys_build(void)
             continue;
         keys[nkeys++] = (key_def){
             .name = fd->key,
-            .vt = fd->ft == LG__FT_F64 || fd->cv != LG__CV_NONE ? VT_REAL : VT_UINT,
+            .vt = fd->ft == LG__FT_ARRIVAL ? VT_NAME
+                  : fd->ft == LG__FT_F64 || fd->cv != LG__CV_NONE ? VT_REAL : VT_UINT,
             .support = K_OK,
             .mlperf_only = fd->key_mlperf_only,
             .scen = fd->lookup >= 0 ? LG_SCENARIO_BIT(fd->lookup) : ALL,
@@ -477,6 +478,8 @@ static void sb_range(lg__sbuf *b, const key_def *kd)
     if (strcmp(kd->name, "mode") == 0) {
         lg__sb_add(b, "0 (SubmissionRun), 1 (AccuracyOnly) or 2 (PerformanceOnly); 3 "
                   "(FindPeakPerformance) is not supported yet");
+    } else if (kd->vt == VT_NAME) {
+        lg__sb_add(b, "poisson, constant, gamma, ramp, stages or trace");
     } else if (kd->vt == VT_UINT && r.uhi == 1) {
         lg__sb_add(b, "0 (off) or 1 (on)");
     } else if (kd->vt == VT_UINT) {
@@ -493,6 +496,30 @@ static int parse_value(parser *p, const char *v, size_t vn, const char *k, size_
 {
     const key_def *kd = &keys[out->key];
     int rc;
+    if (kd->vt == VT_NAME) {
+        char name[32];
+        lg_arrival a;
+        bool ok = vn < sizeof name;
+        if (ok) {
+            memcpy(name, v, vn);
+            name[vn] = '\0';
+            ok = lg_arrival_parse(name, &a) == 0;
+        }
+        if (!ok) {
+            perr(p, v);
+            lg__sb_add(&p->msg, "the value ");
+            lg__sb_quote(&p->msg, v, vn);
+            lg__sb_add(&p->msg, " of ");
+            lg__sb_quote(&p->msg, k, kn);
+            lg__sb_add(&p->msg, " is not an arrival pattern; it must be ");
+            sb_range(&p->msg, kd);
+            return -1;
+        }
+        out->u = (uint64_t)a;
+        out->d = (double)a;
+        out->is_real = false;
+        return 0;
+    }
     if (kd->vt == VT_UINT) {
         rc = lg__parse_uint(v, vn, &out->u);
         out->d = (double)out->u;
@@ -1001,6 +1028,11 @@ int lg_config_apply(const lg_config *c, const char *model, lg_scenario scenario,
         case LG__FT_BOOL: {
             bool b = e->u != 0;
             memcpy(fp, &b, sizeof b);
+            break;
+        }
+        case LG__FT_ARRIVAL: {
+            lg_arrival a = (lg_arrival)e->u;
+            memcpy(fp, &a, sizeof a);
             break;
         }
         default:

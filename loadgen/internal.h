@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "loadgen/loadgen.h"
 
 #define LG__CACHELINE 64
@@ -263,6 +265,51 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r);
 int lg__sample_set(uint64_t total, uint64_t psc, uint64_t seed, bool sparse, uint64_t *out);
 /* Above this many dataset samples per performance sample, the set is drawn sparse. */
 #define LG__DENSE_SET_RATIO 8
+
+/* ---------------------------------------------------------------- arrivals */
+
+/* One piece of a piecewise-linear rate (ramp, stages): from rate0 to rate1 over
+ * [start_s, start_s + dur_s], with count0 arrivals due before it. */
+typedef struct lg__rate_seg {
+    double start_s, dur_s;
+    double rate0, rate1; /* per second */
+    double count0;       /* the integral of the rate up to start_s */
+} lg__rate_seg;
+
+/* A Server schedule (arrival.c): lg_schedule of the public API, and what issue_server
+ * draws from. Times are ns from the schedule's origin. */
+struct lg_schedule {
+    lg_arrival kind;
+    gsl_rng *rng;            /* poisson, gamma; NULL otherwise */
+    double mean_gap_ns;      /* poisson, constant, gamma */
+    double gamma_shape, gamma_scale_ns;
+    uint64_t i;              /* queries drawn so far */
+    int64_t t_ns;            /* poisson, gamma: the last arrival (accumulated as MLPerf) */
+    lg__rate_seg *segs;      /* ramp, stages */
+    size_t nsegs, seg;
+    bool hold_last;          /* ramp: the last rate holds after the last piece */
+    int64_t *trace_ns;       /* trace: a copy */
+    uint64_t ntrace;
+    double speed;
+    /* The schedule ends the run by itself (trace, stages): MLPerf's end at
+     * min_duration_ms does not apply. */
+    bool ends_itself;
+};
+
+/* Prepares *sch for settings already checked; the accuracy pass (accuracy) always uses
+ * Poisson. Returns 0 or LG_ENOMEM. */
+int lg__schedule_init(struct lg_schedule *sch, const lg_settings *s, bool accuracy);
+void lg__schedule_fini(struct lg_schedule *sch);
+/* The next arrival of a schedule that is not Poisson, ns from the origin; -1 at its
+ * end. */
+int64_t lg__schedule_other(struct lg_schedule *sch);
+/* The arrival settings' cross-field checks (lg_settings_check's); with a QSL, the trace's
+ * rule that the whole QSL is loaded (psc: the effective performance sample count).
+ * Returns 0 or LG_EINVAL with msg. */
+int lg__arrival_check(const lg_settings *s, const lg_qsl *qsl, uint64_t psc, char *msg,
+                      size_t len);
+/* The most samples the schedule of s issues in ms milliseconds (for the memory check). */
+double lg__arrival_expected_samples(const lg_settings *s, uint64_t ms);
 
 /* ---------------------------------------------------------------- scenarios */
 

@@ -26,6 +26,8 @@ typedef struct lg__issuer {
     uint64_t perm_pos;
     uint64_t pos;          /* accuracy mode: next position in set */
     bool accuracy;
+    bool warmup;           /* the warm-up pass: it ends at its duration whatever the
+                              arrival pattern */
     bool concat;           /* sample_concatenate_permutation, in the timed pass: picks
                               from perm, and the pass ends on a whole number of sets */
     lg_sample *buf;

@@ -221,7 +221,8 @@ typedef enum lg_scenario {
                              Metric: early-stopping latency at the target percentile */
     LG_MULTI_STREAM = 1,  /* samples_per_query samples per query, issued like
                              SingleStream. Metric: early-stopping per-query latency */
-    LG_SERVER = 2,        /* one sample per query at Poisson arrival times.
+    LG_SERVER = 2,        /* one sample per query at Poisson arrival times (or
+                             lg_settings.arrival's).
                              Metric: completed samples per second, under a latency bound */
     LG_OFFLINE = 3,       /* all samples in one query at the start. Metric: samples/s */
 } lg_scenario;
@@ -231,6 +232,27 @@ typedef enum lg_mode {
     LG_MODE_ACCURACY = 1,    /* every sample of the accuracy set issued exactly once */
     LG_MODE_PERFORMANCE = 2, /* timed run on the performance sample set */
 } lg_mode;
+
+/* How Server queries arrive (docs/arrival.md). Only LG_ARRIVAL_POISSON, MLPerf's, makes
+ * an MLPerf-valid run; the logs and results.json say so of every other pattern. */
+typedef enum lg_arrival {
+    LG_ARRIVAL_POISSON = 0,  /* exponential gaps of mean 1/server_target_qps (MLPerf's) */
+    LG_ARRIVAL_CONSTANT = 1, /* query i at i/server_target_qps exactly */
+    LG_ARRIVAL_GAMMA = 2,    /* gamma gaps of shape arrival_burstiness, mean 1/rate:
+                                coefficient of variation 1/sqrt(burstiness) */
+    LG_ARRIVAL_RAMP = 3,     /* the rate moves linearly from arrival_start_qps to
+                                server_target_qps over min_duration_ms, then holds */
+    LG_ARRIVAL_STAGES = 4,   /* k6's stages: from arrival_start_qps, linearly to each
+                                stage's target over its duration; the last target holds */
+    LG_ARRIVAL_TRACE = 5,    /* arrival_trace_ns replayed, scaled by arrival_trace_speed */
+} lg_arrival;
+#define LG_ARRIVAL_COUNT 6
+
+/* One k6-style stage: the rate moves linearly to target_qps over duration_ns. */
+typedef struct lg_arrival_stage {
+    int64_t duration_ns; /* > 0 */
+    double target_qps;   /* >= 0 (0: no arrivals once reached) */
+} lg_arrival_stage;
 
 typedef struct lg_settings {
     lg_scenario scenario;
@@ -353,6 +375,25 @@ typedef struct lg_settings {
     uint64_t test05_qsl_rng_seed;          /* TEST05's seeds (see test05) */
     uint64_t test05_sample_index_rng_seed;
     uint64_t test05_schedule_rng_seed;
+    /* Ours: the Server arrival pattern (docs/arrival.md); LG_ARRIVAL_POISSON (default) is
+     * MLPerf's and the only MLPerf-valid one. The accuracy pass always uses Poisson. */
+    lg_arrival arrival;
+    double arrival_burstiness;  /* LG_ARRIVAL_GAMMA: the shape b, > 0; 1 = Poisson's
+                                   spread; default 1 */
+    double arrival_start_qps;   /* LG_ARRIVAL_RAMP, _STAGES: the rate at the start, >= 0;
+                                   default 0 */
+    double arrival_trace_speed; /* LG_ARRIVAL_TRACE: gaps are divided by it (2 = twice
+                                   as fast), > 0; default 1 */
+    /* LG_ARRIVAL_STAGES: the stages, read during lg_run_test (the caller keeps them);
+     * not in the settings table (no config key): the program's --stages sets them. */
+    const lg_arrival_stage *arrival_stages;
+    uint64_t arrival_stage_count;
+    /* LG_ARRIVAL_TRACE: query i is due arrival_trace_ns[i] / arrival_trace_speed after
+     * the start (non-decreasing, >= 0) and issues QSL sample i mod total_sample_count,
+     * so a SUT that knows the trace's row i by its index sees its lengths; the whole
+     * QSL must be loaded. The run ends with the trace. Read during lg_run_test. */
+    const int64_t *arrival_trace_ns;
+    uint64_t arrival_trace_count;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
@@ -389,6 +430,63 @@ const char *lg_mode_name(lg_mode m);         /* "PerformanceOnly", ... */
  * returns 0 or LG_EINVAL. */
 int lg_scenario_parse(const char *name, lg_scenario *out);
 int lg_mode_parse(const char *name, lg_mode *out);
+
+/* "poisson", "constant", "gamma", "ramp", "stages", "trace"; "unknown" otherwise. */
+const char *lg_arrival_name(lg_arrival a);
+/* Parses a name of lg_arrival_name (case-insensitive). Returns 0 or LG_EINVAL. */
+int lg_arrival_parse(const char *name, lg_arrival *out);
+/* Whether a run with these settings can be MLPerf-valid as far as its arrivals go (only
+ * Poisson), and *why (a static sentence naming the pattern) when it cannot. */
+bool lg_arrival_mlperf_valid(const lg_settings *s, const char **why);
+
+/* ------------------------------------------------------------------------------------
+ * Arrival schedules: the Server schedule of a settings struct, query by query, exactly
+ * as lg_run_test issues it (the same seed gives the same times). For tests, plots and
+ * tools that want a run's schedule without running it.
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lg_schedule lg_schedule;
+
+/* Makes the schedule of s->arrival with s's rate, seed and parameters (s is checked as
+ * lg_settings_check does without a QSL; the stages and trace are copied). Returns 0,
+ * LG_EINVAL with lg_last_error() saying why, or LG_ENOMEM. */
+int lg_schedule_create(const lg_settings *s, lg_schedule **out);
+/* The next query's scheduled time, ns from the start (non-decreasing), or -1 when the
+ * schedule has ended (a trace's last row, or stages ending at rate 0). */
+int64_t lg_schedule_next_ns(lg_schedule *sch);
+/* Frees sch (NULL is fine). */
+void lg_schedule_destroy(lg_schedule *sch);
+
+/* ------------------------------------------------------------------------------------
+ * Traces: arrival times (and request lengths) read from a file (docs/arrival.md).
+ * ---------------------------------------------------------------------------------- */
+
+typedef enum lg_trace_format {
+    LG_TRACE_PLAIN = 0,    /* one timestamp a line, in seconds (a decimal number) */
+    LG_TRACE_AZURE = 1,    /* Azure LLM inference CSV: TIMESTAMP,ContextTokens,
+                              GeneratedTokens; "YYYY-MM-DD HH:MM:SS[.fraction]" */
+    LG_TRACE_MOONCAKE = 2, /* Mooncake JSON Lines: timestamp (ms), input_length,
+                              output_length, hash_ids */
+} lg_trace_format;
+
+typedef struct lg_trace {
+    uint64_t count;          /* rows */
+    int64_t *time_ns;        /* row i's time from the first row's, non-decreasing */
+    uint64_t *input_tokens;  /* row i's prompt length, or NULL (a plain file) */
+    uint64_t *output_tokens; /* row i's output length, or NULL (a plain file) */
+} lg_trace;
+
+/* "plain", "azure", "mooncake". */
+const char *lg_trace_format_name(lg_trace_format f);
+/* Parses a name of lg_trace_format_name (case-insensitive). Returns 0 or LG_EINVAL. */
+int lg_trace_format_parse(const char *name, lg_trace_format *out);
+/* Reads the trace in path. Blank lines are skipped (and, in a plain file, lines that
+ * start with '#'). Returns 0; LG_EIO when the file cannot be read; LG_EINVAL when a row
+ * is wrong, with err naming the file, the line and the field ("t.csv:12: field
+ * 'ContextTokens': ..."); LG_ENOMEM. *out is freed with lg_trace_free. */
+int lg_trace_load(const char *path, lg_trace_format fmt, lg_trace *out, char *err,
+                  size_t errlen);
+void lg_trace_free(lg_trace *t);
 
 /* ------------------------------------------------------------------------------------
  * Log settings and progress

@@ -361,6 +361,9 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
     fprintf(f, "  Min queries satisfied : %s\n", why & LG_INVALID_MIN_QUERIES ? "NO" : "Yes");
     fprintf(f, "  Early stopping satisfied: %s\n",
             why & LG_INVALID_EARLY_STOPPING ? "NO" : "Yes");
+    const char *arrival_why;
+    if (!lg_arrival_mlperf_valid(s, &arrival_why))
+        fprintf(f, "  Arrival pattern MLPerf-valid : NO (%s)\n", arrival_why);
     if (!r->valid) {
         const char *items[16];
         char store[16][160];
@@ -548,6 +551,7 @@ static void detail_settings(detail *d, int64_t tm)
         case LG__FT_U64: D_U64(d, key, *(const uint64_t *)((const char *)s + fd->off), tm);
             break;
         case LG__FT_BOOL: D_BOOL(d, key, v != 0, tm); break;
+        case LG__FT_ARRIVAL: D_STR(d, key, lg_arrival_name(s->arrival), tm); break;
         }
     }
 
@@ -974,7 +978,7 @@ static void write_provenance(FILE *f, const lg__test *t)
         fprintf(f, "%s\"%s\": ", i ? ", " : "", fd->name);
         char text[64];
         lg_settings_field_format(s, i, text, sizeof text);
-        if (fd->ft == LG__FT_SCEN || fd->ft == LG__FT_MODE)
+        if (fd->ft == LG__FT_SCEN || fd->ft == LG__FT_MODE || fd->ft == LG__FT_ARRIVAL)
             lg__json_string(f, text);
         else if (fd->ft == LG__FT_F64)
             json_double_full(f, lg__field_value(s, i));
@@ -1064,6 +1068,54 @@ static void write_results_tokens(FILE *f, const lg__eff *e, const lg_token_resul
     fputs("}},\n", f);
 }
 
+/* "arrival": the Server arrival pattern, its parameters, and whether it lets the run be
+ * MLPerf-valid (only Poisson does), with the sentence that says why not. */
+static void write_results_arrival(FILE *f, const lg_settings *s)
+{
+    const char *why;
+    bool ok = lg_arrival_mlperf_valid(s, &why);
+    fputs("  \"arrival\": {\"pattern\": ", f);
+    lg__json_string(f, lg_arrival_name(s->arrival));
+    fprintf(f, ", \"mlperf_valid\": %s, \"statement\": ", ok ? "true" : "false");
+    lg__json_string(f, ok ? "the arrival pattern allows an MLPerf-valid run" : why);
+    if (s->arrival != LG_ARRIVAL_STAGES && s->arrival != LG_ARRIVAL_TRACE) {
+        fputs(s->arrival == LG_ARRIVAL_RAMP ? ", \"end_qps\": " : ", \"rate_qps\": ", f);
+        json_double_full(f, s->server_target_qps);
+    }
+    switch (s->arrival) {
+    case LG_ARRIVAL_GAMMA:
+        fputs(", \"burstiness\": ", f);
+        json_double_full(f, s->arrival_burstiness);
+        fputs(", \"gap_cv\": ", f);
+        json_double_full(f, 1.0 / sqrt(s->arrival_burstiness));
+        break;
+    case LG_ARRIVAL_RAMP:
+    case LG_ARRIVAL_STAGES:
+        fputs(", \"start_qps\": ", f);
+        json_double_full(f, s->arrival_start_qps);
+        if (s->arrival == LG_ARRIVAL_RAMP)
+            fprintf(f, ", \"ramp_duration_ms\": %llu", (unsigned long long)s->min_duration_ms);
+        for (uint64_t i = 0; s->arrival == LG_ARRIVAL_STAGES && i < s->arrival_stage_count;
+             i++) {
+            fprintf(f, "%s{\"duration_ns\": %lld, \"target_qps\": ", i ? ", " : ", \"stages\": [",
+                    (long long)s->arrival_stages[i].duration_ns);
+            json_double_full(f, s->arrival_stages[i].target_qps);
+            fputs(i + 1 == s->arrival_stage_count ? "}]" : "}", f);
+        }
+        break;
+    case LG_ARRIVAL_TRACE:
+        fprintf(f, ", \"trace_queries\": %llu, \"trace_span_ns\": %lld, \"trace_speed\": ",
+                (unsigned long long)s->arrival_trace_count,
+                (long long)(s->arrival_trace_count
+                                ? s->arrival_trace_ns[s->arrival_trace_count - 1] : 0));
+        json_double_full(f, s->arrival_trace_speed);
+        break;
+    default:
+        break;
+    }
+    fputs("},\n", f);
+}
+
 static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
                                const lg__pass *perf, const lg__pass *acc)
 {
@@ -1111,6 +1163,7 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
     LG_RESULTS_REASONS(X)
 #undef X
     fprintf(f, "%s],\n", first ? "" : "\n  ");
+    write_results_arrival(f, s);
     fputs("  \"metric\": {\"name\": ", f);
     lg__json_string(f, r->metric_name ? r->metric_name : "");
     fputs(", \"unit\": ", f);

@@ -977,7 +977,8 @@ static int warm_up(lg__test *t, lg__pass *perf)
     t->eff.max_async_queries = 0;
     uint64_t acc_threshold = t->acc_threshold;
     t->acc_threshold = 0;
-    lg__issuer is = {.t = t, .p = &w, .set = perf->loaded, .nset = perf->nloaded};
+    lg__issuer is = {.t = t, .p = &w, .set = perf->loaded, .nset = perf->nloaded,
+                     .warmup = true};
     /* Another stream of indices and arrivals than the timed run's. */
     is.index_rng = lg__rng_new(t->req->sample_index_rng_seed ^ UINT64_C(0x77a3c1e5));
     const lg__scenario_ops *sc = lg__scenario(saved.scenario);

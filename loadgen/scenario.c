@@ -380,9 +380,8 @@ static int derive_server(const lg_settings *s, lg__eff *e, double *bound_ns, cha
 /* Rate x duration, 5% more for the Poisson spread, at least min_query_count. */
 static double server_samples(const lg_settings *s, const lg__eff *e, const char **what)
 {
-    (void)s;
-    *what = "server_target_qps";
-    double samples = e->target_qps * (double)e->min_duration_ms / 1000.0 * 1.05;
+    *what = s->arrival == LG_ARRIVAL_TRACE ? "arrival_trace_count" : "server_target_qps";
+    double samples = lg__arrival_expected_samples(s, e->min_duration_ms);
     return samples < (double)e->min_query_count ? (double)e->min_query_count : samples;
 }
 
@@ -402,21 +401,36 @@ static inline int64_t add_gap(int64_t t, double gap_ns)
     return gap_ns < room ? t + (int64_t)gap_ns : INT64_MAX;
 }
 
-/* Poisson arrivals; latency counts from the scheduled time, so a late issue shows in
- * the latency and in the issue lag, never hides. In accuracy mode, n queries. */
-static void issue_server(lg__issuer *is, uint64_t n_accuracy)
+/* The next query's absolute time after prev: Poisson inline (MLPerf's schedule, drawn
+ * as before the other patterns existed), the others from their schedule (arrival.c);
+ * INT64_MAX when the schedule has ended. */
+static inline int64_t next_arrival(lg_schedule *sch, bool poisson, gsl_rng *rng,
+                                   double mean_gap_ns, int64_t origin, int64_t prev)
+{
+    if (poisson)
+        return add_gap(prev, gsl_ran_exponential(rng, mean_gap_ns));
+    int64_t off = lg__schedule_other(sch);
+    return off < 0 ? INT64_MAX : add_gap(origin, (double)off);
+}
+
+/* The issue loop of a Server pass on schedule sch. Compiled twice (issue_server): with
+ * poisson a constant true, the default path has no test of the pattern at all, and
+ * costs per query what it did before the other patterns existed. */
+static inline __attribute__((always_inline)) void
+server_loop(lg__issuer *is, uint64_t n_accuracy, lg_schedule *sch, const bool poisson)
 {
     lg__test *t = is->t;
     lg__pass *p = is->p;
     const lg__eff *e = &t->eff;
     uint64_t nqueries_cap = is->accuracy ? n_accuracy : UINT64_MAX;
-    gsl_rng *sched = lg__rng_new(t->req->schedule_rng_seed);
-    if (!sched) {
-        ERROR(t, "error_runtime", "out of memory for the schedule generator");
-        return;
-    }
-    double mean_gap_ns = 1e9 / e->target_qps;
-    int64_t min_dur = (int64_t)e->target_duration_ms * 1000000;
+    gsl_rng *rng = sch->rng;
+    double mean_gap_ns = sch->mean_gap_ns;
+    /* A trace issues its row's sample: query q is QSL sample q mod the total. */
+    uint64_t by_row = !poisson && sch->kind == LG_ARRIVAL_TRACE ? t->qsl->total_sample_count
+                                                                : 0;
+    int64_t min_dur = !poisson && sch->ends_itself && !is->warmup
+                          ? INT64_MAX
+                          : (int64_t)e->target_duration_ms * 1000000;
     /* Sleeps end at the run's deadline: a rate so low that the next query is due after
      * max_duration_ms must not keep the run past it. */
     int64_t deadline = !is->accuracy && e->max_duration_ms
@@ -424,7 +438,7 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
                            : INT64_MAX;
     /* An accuracy pass restarts the schedule for each set it issues. */
     int64_t origin = is->accuracy ? lg__now_ns() : p->start_ns;
-    int64_t next = add_gap(origin, gsl_ran_exponential(sched, mean_gap_ns));
+    int64_t next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, origin);
     size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
     bool async_limit = e->max_async_queries != 0 && !is->accuracy;
     uint64_t q = 0;
@@ -432,8 +446,10 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
     int64_t batch_ns = t->req->issue_batch_ns, last_wake = INT64_MIN / 2;
     while (q < nqueries_cap) {
         /* As MLPerf generates them: queries until one is scheduled at or past the
-         * minimum duration, and at least min_query_count of them. */
-        if (!is->accuracy && lg__count_met(is, q) && prev - p->start_ns >= min_dur) {
+         * minimum duration, and at least min_query_count of them; a trace or stages
+         * end with their last query. */
+        if (!is->accuracy && ((lg__count_met(is, q) && prev - p->start_ns >= min_dur) ||
+                              (!poisson && next == INT64_MAX))) {
             p->ended_naturally = true;
             break;
         }
@@ -462,21 +478,36 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
          * keeps its own scheduled time. */
         size_t n = 0;
         do {
-            if (!lg__prepare(is, &is->buf[n], next, lg__pick_index(is))) {
+            uint64_t idx = !poisson && by_row ? q % by_row : lg__pick_index(is);
+            if (!lg__prepare(is, &is->buf[n], next, idx)) {
                 lg__out_of_records(is);
-                goto out;
+                return;
             }
             n++;
             q++;
             prev = next;
-            next = add_gap(next, gsl_ran_exponential(sched, mean_gap_ns));
+            next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, next);
         } while (n < maxbatch && next <= now && q < nqueries_cap &&
                  (is->accuracy || !lg__count_met(is, q) || prev - p->start_ns < min_dur));
         lg__issue(is, is->buf, n, now);
         p->queries += n - 1; /* coalesced samples are still queries of one sample each */
     }
-out:
-    stats_rng_free(sched);
+}
+
+/* The arrival schedule's queries (Poisson unless lg_settings.arrival says otherwise);
+ * latency counts from the scheduled time, so a late issue shows in the latency and in
+ * the issue lag, never hides. In accuracy mode, n queries. */
+static void issue_server(lg__issuer *is, uint64_t n_accuracy)
+{
+    lg_schedule sch;
+    if (lg__schedule_init(&sch, is->t->req, is->accuracy)) {
+        ERROR(is->t, "error_runtime", "out of memory for the schedule generator");
+    } else if (sch.kind == LG_ARRIVAL_POISSON) {
+        server_loop(is, n_accuracy, &sch, true);
+    } else {
+        server_loop(is, n_accuracy, &sch, false);
+    }
+    lg__schedule_fini(&sch);
 }
 
 /* Every sample over the bound, failed or lost counts against MLPerf's early stopping

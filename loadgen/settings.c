@@ -147,6 +147,8 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
     if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms)
         return fail(msg, len, "%s = %g: below min_duration_ms", "max_duration_ms",
                     (double)s->max_duration_ms);
+    if ((rc = lg__arrival_check(s, NULL, 0, msg, len)))
+        return rc;
 
     if (qsl) {
         if (qsl->total_sample_count == 0)
@@ -171,6 +173,8 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
             return fail(msg, len, "%s = %g: not below the performance sample count",
                         "performance_issue_same_index",
                         (double)s->performance_issue_same_index);
+        if ((rc = lg__arrival_check(s, qsl, psc, msg, len)))
+            return rc;
         if (s->accuracy_sample_count_override > qsl->total_sample_count)
             return fail(msg, len, "%s = %g: above the QSL's total sample count",
                         "accuracy_sample_count_override",
@@ -386,7 +390,11 @@ int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, siz
     int n = 0;
     /* Far longer than asked for (and more than a minute): a forgotten rate. An accuracy
      * run goes through its samples whatever the rate. */
-    if (e->mode != LG_MODE_ACCURACY && expect_s > 60.0 && expect_s > 3.0 * min_s) {
+    /* A trace or stages last as long as they say, whatever the rate setting. */
+    bool own_length = s->scenario == LG_SERVER && (s->arrival == LG_ARRIVAL_TRACE ||
+                                                   s->arrival == LG_ARRIVAL_STAGES);
+    if (e->mode != LG_MODE_ACCURACY && !own_length && expect_s > 60.0 &&
+        expect_s > 3.0 * min_s) {
         char v[40] = "";
         lg_settings_field_format(s, (size_t)lg_settings_field_find(sc->rate_setting), v,
                                  sizeof v);
@@ -411,6 +419,20 @@ int lg__settings_warnings(const lg_settings *s, const lg__eff *e, char *buf, siz
                              : "%sconcurrency = %llu has no effect in %s (SingleStream and "
                                "MultiStream only)",
                      n ? "\n" : "", (unsigned long long)s->concurrency, sc->name);
+        n++;
+    }
+    /* Only Poisson arrivals are MLPerf's: say that the run cannot be MLPerf-valid. */
+    const char *why;
+    if (!lg_arrival_mlperf_valid(s, &why)) {
+        size_t used = buf ? strlen(buf) : 0;
+        if (buf && used + 1 < len)
+            snprintf(buf + used, len - used, "%s%s", n ? "\n" : "", why);
+        n++;
+    } else if (s->arrival != LG_ARRIVAL_POISSON) {
+        size_t used = buf ? strlen(buf) : 0;
+        if (buf && used + 1 < len)
+            snprintf(buf + used, len - used, "%sarrival = %s has no effect in %s (Server "
+                     "only)", n ? "\n" : "", lg_arrival_name(s->arrival), sc->name);
         n++;
     }
     return n;

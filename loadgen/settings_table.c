@@ -26,7 +26,7 @@
 /* The row's member: its name, offset and type (from the member's own type). */
 #define FT_OF(x) _Generic((x), lg_scenario: LG__FT_SCEN, lg_mode: LG__FT_MODE,           \
                           double: LG__FT_F64, int64_t: LG__FT_I64, uint64_t: LG__FT_U64, \
-                          bool: LG__FT_BOOL)
+                          bool: LG__FT_BOOL, lg_arrival: LG__FT_ARRIVAL)
 #define F(m) #m, offsetof(lg_settings, m), FT_OF(((lg_settings *)0)->m)
 
 /* In MLPerf's detail-log order (requested_* lines), scenario by scenario, then the
@@ -84,7 +84,8 @@ const lg__field lg__fields[] = {
      .conf_unit = "1/s", .flag = "target-qps",
      .flag_help = "Server: the arrival rate; Offline: the expected throughput",
      .log = "server_target_qps", .log_scen = SV,
-     .doc = "mean arrival rate of the Poisson query schedule"},
+     .doc = "mean arrival rate of the Server schedule (Poisson unless arrival says "
+            "otherwise; a ramp's end rate)"},
     {F(server_target_latency_ns), .dflt = 1e8, .hi = YEAR_NS,
      .unit = "ns", .scen = SV, .key = "target_latency", .lookup = LG_SERVER,
      .cv = LG__CV_MS_NS, .conf_unit = "ms", .flag = "target-latency-ms",
@@ -305,6 +306,31 @@ const lg__field lg__fields[] = {
                   "due (queries up to this late); 0 = wake for each query",
      .doc = "the issue thread wakes at most once per this interval and issues every "
             "query due; 0 = once per query"},
+    /* The arrival pattern (docs/arrival.md); the stages and the trace are lists, set by
+     * the API and the program's --stages and --trace, not rows. */
+    {F(arrival), .dflt = LG_ARRIVAL_POISSON, .hi = LG_ARRIVAL_COUNT - 1, .unit = "enum",
+     .scen = SV, .key = "arrival", .lookup = -1, .conf_unit = "name", .flag = "arrival",
+     .flag_help = "Server: poisson (MLPerf's, the only MLPerf-valid one) | constant | "
+                  "gamma | ramp | stages | trace",
+     .doc = "the Server arrival pattern: poisson (MLPerf's, the only MLPerf-valid one), "
+            "constant, gamma, ramp, stages or trace"},
+    {F(arrival_burstiness), .open = POS, .dflt = 1, .hi = 1e6, .unit = "shape",
+     .scen = SV, .key = "arrival_burstiness", .lookup = -1, .conf_unit = "shape",
+     .flag = "burstiness",
+     .flag_help = "--arrival gamma: the shape b of the gaps (CV 1/sqrt(b); 1 = Poisson's "
+                  "spread, below 1 burstier)",
+     .doc = "gamma arrivals: the gaps' shape b, their coefficient of variation "
+            "1/sqrt(b); 1 = Poisson's spread"},
+    {F(arrival_start_qps), .hi = LG_MAX_QPS, .unit = "1/s", .scen = SV,
+     .key = "arrival_start_qps", .lookup = -1, .conf_unit = "1/s", .flag = "start-qps",
+     .flag_help = "--arrival ramp, stages: the rate at the start (ramp: to --target-qps "
+                  "over --min-duration-ms)",
+     .doc = "ramp and stages arrivals: the rate at the start"},
+    {F(arrival_trace_speed), .open = POS, .dflt = 1, .hi = 1e9, .unit = "factor",
+     .scen = SV, .key = "arrival_trace_speed", .lookup = -1, .conf_unit = "factor",
+     .flag = "trace-speed",
+     .flag_help = "--arrival trace: replay this many times faster (gaps divided by it)",
+     .doc = "trace arrivals: the replay's speed-up, gaps divided by it"},
 };
 #undef F
 _Static_assert(sizeof lg__fields / sizeof lg__fields[0] == LG__NFIELDS,
@@ -331,6 +357,7 @@ double lg__field_value(const lg_settings *s, size_t i)
     case LG__FT_I64: { int64_t v; memcpy(&v, fp, sizeof v); return (double)v; }
     case LG__FT_U64: { uint64_t v; memcpy(&v, fp, sizeof v); return (double)v; }
     case LG__FT_BOOL: { bool v; memcpy(&v, fp, sizeof v); return v ? 1.0 : 0.0; }
+    case LG__FT_ARRIVAL: { lg_arrival v; memcpy(&v, fp, sizeof v); return (double)v; }
     }
     return 0;
 }
@@ -346,6 +373,7 @@ static void store(lg_settings *s, const lg__field *fd, double d, uint64_t u)
     case LG__FT_I64: { int64_t v = (int64_t)u; memcpy(fp, &v, sizeof v); break; }
     case LG__FT_U64: memcpy(fp, &u, sizeof u); break;
     case LG__FT_BOOL: { bool v = u != 0; memcpy(fp, &v, sizeof v); break; }
+    case LG__FT_ARRIVAL: { lg_arrival v = (lg_arrival)u; memcpy(fp, &v, sizeof v); break; }
     }
 }
 
@@ -384,6 +412,9 @@ static void sb_range(lg__sbuf *b, const lg__field *fd, unsigned cv, const char *
         lg__sb_add(b, "0 (SubmissionRun), 1 (AccuracyOnly) or 2 (PerformanceOnly)");
         return;
     case LG__FT_BOOL: lg__sb_add(b, "0 or 1 (false or true)"); return;
+    case LG__FT_ARRIVAL:
+        lg__sb_add(b, "poisson, constant, gamma, ramp, stages or trace");
+        return;
     default: break;
     }
     if (is_int(fd) && cv == LG__CV_NONE) {
@@ -415,10 +446,11 @@ int lg__fields_check(const lg_settings *s, char *msg, size_t len)
             continue;
         const char *fp = (const char *)s + fd->off;
         bool ok;
-        if (fd->ft == LG__FT_SCEN || fd->ft == LG__FT_MODE) {
+        if (fd->ft == LG__FT_SCEN || fd->ft == LG__FT_MODE || fd->ft == LG__FT_ARRIVAL) {
             unsigned v;
             memcpy(&v, fp, sizeof v);
-            ok = v < (fd->ft == LG__FT_SCEN ? (unsigned)LG__NSCENARIOS : 3u);
+            ok = v < (fd->ft == LG__FT_SCEN ? (unsigned)LG__NSCENARIOS
+                      : fd->ft == LG__FT_MODE ? 3u : (unsigned)LG_ARRIVAL_COUNT);
         } else if (fd->ft == LG__FT_U64) {
             uint64_t v, lo, hi;
             memcpy(&v, fp, sizeof v);
@@ -486,6 +518,17 @@ static int set_text(lg_settings *s, const lg__field *fd, const char *text, unsig
             lg__sb_add(&m, "%s: unknown mode ", who);
             lg__sb_quote(&m, text, n);
             lg__sb_add(&m, " (SubmissionRun, AccuracyOnly, PerformanceOnly)");
+            return LG_EINVAL;
+        }
+        store(s, fd, 0, (uint64_t)v);
+        return 0;
+    }
+    case LG__FT_ARRIVAL: {
+        lg_arrival v;
+        if (lg_arrival_parse(text, &v)) {
+            lg__sb_add(&m, "%s: unknown arrival pattern ", who);
+            lg__sb_quote(&m, text, n);
+            lg__sb_add(&m, " (poisson, constant, gamma, ramp, stages, trace)");
             return LG_EINVAL;
         }
         store(s, fd, 0, (uint64_t)v);
@@ -615,6 +658,11 @@ int lg_settings_field_format(const lg_settings *s, size_t i, char *buf, size_t l
         return snprintf(buf, len, "%" PRIu64, v);
     }
     case LG__FT_BOOL: return snprintf(buf, len, "%s", lg__field_value(s, i) ? "true" : "false");
+    case LG__FT_ARRIVAL: {
+        lg_arrival v;
+        memcpy(&v, fp, sizeof v);
+        return snprintf(buf, len, "%s", lg_arrival_name(v));
+    }
     }
     return LG_EINVAL;
 }

@@ -15,7 +15,8 @@
 #include "loadgen/config.h"
 
 /* The field's type in lg_settings. */
-enum { LG__FT_SCEN, LG__FT_MODE, LG__FT_F64, LG__FT_I64, LG__FT_U64, LG__FT_BOOL };
+enum { LG__FT_SCEN, LG__FT_MODE, LG__FT_F64, LG__FT_I64, LG__FT_U64, LG__FT_BOOL,
+       LG__FT_ARRIVAL };
 
 /* How a value in a config file or on the command line converts to the field's unit. */
 enum {
@@ -55,8 +56,10 @@ typedef struct lg__field {
     const char *doc;
 } lg__field;
 
-/* The number of rows: every field of lg_settings but reserved. */
-#define LG__NFIELDS 52
+/* The number of rows: every field of lg_settings but reserved and the arrival arrays
+ * (arrival_stages, arrival_trace_ns and their counts: lists, set through the API and the
+ * program's --stages and --trace). */
+#define LG__NFIELDS 56
 extern const lg__field lg__fields[LG__NFIELDS];
 
 /* The scale from a unit converted with cv to the field's unit (1e6, 0.01 or 1). */

@@ -104,6 +104,17 @@ typedef struct sut_synthetic_config {
      * took the batch. A test measures TTFT = queueing + the draw, TPOT = tpot_ns. */
     uint64_t tokens;         /* output tokens per sample, 0 (default) = not an LLM */
     int64_t tpot_ns;         /* time per output token after the first, >= 0 */
+
+    /* Per-sample lengths, e.g. a trace's rows by QSL index (docs/arrival.md): with
+     * length_count > 0 the SUT streams tokens as above, sample `index` having
+     * output_tokens[index % length_count] of them (at least 1) instead of `tokens`, and
+     * its first token comes input_tokens[index % length_count] x prefill_ns_per_token
+     * later (a prompt's prefill). A batch waits for its longest sample. The arrays are
+     * the caller's and must outlive the SUT; input_tokens may be NULL. */
+    const uint64_t *input_tokens;
+    const uint64_t *output_tokens;
+    uint64_t length_count;
+    int64_t prefill_ns_per_token; /* >= 0 */
 } sut_synthetic_config;
 
 /* The status of a sample failed on purpose by fail_fraction (EIO). */

@@ -79,11 +79,32 @@ static void wait_ns(int64_t ns, bool busy)
         ;
 }
 
+/* Per-sample lengths: the batch's prefill (its longest prompt), the first tokens, then
+ * its longest output's remaining tokens; each sample reports its own count. */
+static void stream_lengths(sut_synthetic *s, const lg_sample *samples, size_t n,
+                           lg_response *responses, int64_t sent)
+{
+    const sut_synthetic_config *c = &s->cfg;
+    uint64_t most_in = 0, most_out = 1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t row = samples[i].index % c->length_count;
+        uint64_t in = c->input_tokens ? c->input_tokens[row] : 0;
+        uint64_t out = c->output_tokens[row] ? c->output_tokens[row] : 1;
+        most_in = in > most_in ? in : most_in;
+        most_out = out > most_out ? out : most_out;
+        responses[i].n_tokens = (int64_t)out;
+        responses[i].sent_ns = sent;
+    }
+    wait_ns((int64_t)most_in * c->prefill_ns_per_token, c->busy_wait);
+    lg_first_token(responses, n);
+    wait_ns((int64_t)(most_out - 1) * c->tpot_ns, c->busy_wait);
+}
+
 static void synthetic_process(void *ctx, unsigned worker, const lg_sample *samples,
                               size_t n, lg_response *responses)
 {
     sut_synthetic *s = ctx;
-    int64_t sent = s->cfg.tokens ? now_ns() : 0;
+    int64_t sent = s->cfg.tokens || s->cfg.length_count ? now_ns() : 0;
     gsl_rng *r = s->rngs[worker];
     double mean = (double)s->cfg.mean_ns, draw;
     switch (s->cfg.dist) {
@@ -101,6 +122,10 @@ static void synthetic_process(void *ctx, unsigned worker, const lg_sample *sampl
         b[2] = (unsigned char)(v >> 16), b[3] = (unsigned char)(v >> 24);
         responses[i].data = &out[i];
         responses[i].size = sizeof out[i];
+    }
+    if (s->cfg.length_count) {
+        stream_lengths(s, samples, n, responses, sent);
+        return;
     }
     if (!s->cfg.tokens)
         return;
@@ -156,6 +181,23 @@ static void synthetic_issue(void *ctx, const lg_sample *samples, size_t n)
     s->pool_sut.issue(s->pool_sut.ctx, samples, n);
 }
 
+/* Per-sample lengths whose streams fit in a day: at most 1e9 tokens, prefill and
+ * tokens within 86400 s. */
+static bool lengths_ok(const sut_synthetic_config *c)
+{
+    const int64_t day_ns = INT64_C(86400000000000);
+    if (!c->output_tokens || c->prefill_ns_per_token < 0 || c->tpot_ns < 0)
+        return false;
+    for (uint64_t i = 0; i < c->length_count; i++) {
+        uint64_t out = c->output_tokens[i], in = c->input_tokens ? c->input_tokens[i] : 0;
+        if (out > 1000000000 || in > 1000000000 ||
+            (out > 1 && c->tpot_ns > day_ns / (int64_t)(out - 1)) ||
+            (in > 0 && c->prefill_ns_per_token > day_ns / (int64_t)in))
+            return false;
+    }
+    return true;
+}
+
 int sut_synthetic_create(const sut_synthetic_config *cfg, sut_synthetic **out)
 {
     *out = NULL;
@@ -179,6 +221,8 @@ int sut_synthetic_create(const sut_synthetic_config *cfg, sut_synthetic **out)
     /* A token stream of at most a day: (tokens - 1) x tpot_ns must fit in int64. */
     if (c.tpot_ns < 0 || c.tokens > 1000000000 ||
         (c.tokens > 1 && c.tpot_ns > INT64_C(86400000000000) / (int64_t)(c.tokens - 1)))
+        return LG_EINVAL;
+    if (c.length_count && !lengths_ok(&c))
         return LG_EINVAL;
     if (c.stall_ns > 0 && c.stall_every_ns == 0)
         c.stall_every_ns = 1000000000;

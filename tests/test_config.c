@@ -893,7 +893,11 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.*.test05_sample_index_rng_seed = 12\n"
         "*.*.test05_schedule_rng_seed = 13\n"
         "*.*.no_sample_timeout = 1\n"
-        "*.*.mlperf_max_limits = 1\n",
+        "*.*.mlperf_max_limits = 1\n"
+        "*.*.arrival = Gamma\n"
+        "*.*.arrival_burstiness = 0.25\n"
+        "*.*.arrival_start_qps = 10.5\n"
+        "*.*.arrival_trace_speed = 2\n",
         LG_CONF_MLPERF);
     lg_config_origin o[64] = {0};
     lg_settings s = applied(c, "resnet50", LG_SERVER, o);
@@ -939,6 +943,10 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect_eq(s.test05_schedule_rng_seed, 13);
     cr_expect(s.no_sample_timeout);
     cr_expect(s.mlperf_max_limits);
+    cr_expect_eq(s.arrival, LG_ARRIVAL_GAMMA);
+    cr_expect_eq(s.arrival_burstiness, 0.25);
+    cr_expect_eq(s.arrival_start_qps, 10.5);
+    cr_expect_eq(s.arrival_trace_speed, 2.0);
     /* Every field with a key got an origin; the others kept theirs. */
     for (size_t i = 0; i < lg_settings_field_count(); i++) {
         const char *k = lg_settings_field_conf_key(i);
@@ -1401,7 +1409,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
      * each must have a row, so that a field added to lg_settings without a table row
      * is caught here. (Rows are in MLPerf's detail-log order, not the struct's.) */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 52);
+    cr_assert_eq(n, 56);
     static const struct { const char *name; size_t off, size; } f[] = {
 #define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x)}
         ROW(scenario), ROW(mode), ROW(single_stream_expected_latency_ns),
@@ -1425,15 +1433,24 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(slo_tpot_ns), ROW(slo_e2e_ns), ROW(concurrency), ROW(issue_spin_ns),
         ROW(issue_batch_ns), ROW(test05), ROW(mlperf_max_limits), ROW(no_sample_timeout),
         ROW(test05_qsl_rng_seed), ROW(test05_sample_index_rng_seed),
-        ROW(test05_schedule_rng_seed),
+        ROW(test05_schedule_rng_seed), ROW(arrival), ROW(arrival_burstiness),
+        ROW(arrival_start_qps), ROW(arrival_trace_speed),
+        /* Lists, set through the API and the program's --stages and --trace: no rows. */
+        ROW(arrival_stages), ROW(arrival_stage_count), ROW(arrival_trace_ns),
+        ROW(arrival_trace_count),
 #undef ROW
     };
-    cr_assert_eq(sizeof f / sizeof f[0], n);
+    size_t lists = 4;
+    cr_assert_eq(sizeof f / sizeof f[0], n + lists);
+    for (size_t i = n; i < n + lists; i++)
+        cr_expect_lt(lg_settings_field_find(f[i].name), 0, "%s: a list has no row", f[i].name);
     size_t end = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n + lists; i++) {
         int row = lg_settings_field_find(f[i].name);
-        cr_expect_geq(row, 0, "%s has no row", f[i].name);
-        cr_expect_str_eq(lg_settings_field_name((size_t)row), f[i].name);
+        if (i < n) {
+            cr_expect_geq(row, 0, "%s has no row", f[i].name);
+            cr_expect_str_eq(lg_settings_field_name((size_t)row), f[i].name);
+        }
         cr_expect_geq(f[i].off, end, "%s overlaps", f[i].name);
         cr_expect_lt(f[i].off - end, 8, "a gap before %s: a field missing from the table?",
                      f[i].name);
@@ -1441,7 +1458,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
     }
     /* After the last field only the reserved space, which is not a setting. */
     cr_expect_lt(offsetof(lg_settings, reserved) - end, 8,
-                 "fields after %s missing from the table?", f[n - 1].name);
+                 "fields after %s missing from the table?", f[n + lists - 1].name);
     cr_expect_eq(sizeof(lg_settings) - offsetof(lg_settings, reserved),
                  sizeof(((lg_settings *)0)->reserved));
     cr_expect_null(lg_settings_field_name(n));
