@@ -26,10 +26,8 @@ struct LogNames {
 
 // log to *out, whose strings live in *names. MLPerf rewrites the folder's logs run
 // after run, so the files are replaced (overwrite). The suffix, the date-time prefix
-// and the detail copy to stdout are the core's own. Returns true (false, with *why, is
-// kept for what the core may one day refuse).
-bool ToLgLogSettings(const LogSettings& log, lg_log_settings* out, LogNames* names,
-                     std::string* why);
+// and the detail copy to stdout are the core's own, so nothing is refused here.
+void ToLgLogSettings(const LogSettings& log, lg_log_settings* out, LogNames* names);
 
 // Writes "mlperf::WHERE: WHAT" on stderr: how a void entry point reports a refusal.
 void Refuse(const char* where, const std::string& what);

@@ -146,12 +146,12 @@ void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,
     lgcpp::Refuse("StartTest", std::string("a null ") + (sut ? "QuerySampleLibrary" : "SystemUnderTest"));
     return;
   }
-  if (!lgcpp::ToLgSettings(requested_settings, &s, &why) ||
-      !lgcpp::ToLgLogSettings(log_settings, &l, &names, &why)) {
+  if (!lgcpp::ToLgSettings(requested_settings, &s, &why)) {
     lgcpp::Refuse("StartTest", why);
     ReleaseRegistered();
     return;
   }
+  lgcpp::ToLgLogSettings(log_settings, &l, &names);
   char err[512];
   int audit = audit_config_filename.empty()
                   ? 0

@@ -2,7 +2,6 @@
 // lg_log_settings, and TestSettings::FromConfig on the core's config reader.
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
 #include <string>
 
@@ -118,8 +117,7 @@ bool ToLgSettings(const TestSettings& t, lg_settings* s, std::string* why) {
   }
   return true;
 }
-bool ToLgLogSettings(const LogSettings& log, lg_log_settings* out, LogNames* names,
-                     std::string* why) {
+void ToLgLogSettings(const LogSettings& log, lg_log_settings* out, LogNames* names) {
   const LogOutputSettings& o = log.log_output;
   lg_log_settings_default(out);
   out->overwrite = true;
@@ -132,8 +130,6 @@ bool ToLgLogSettings(const LogSettings& log, lg_log_settings* out, LogNames* nam
   out->outdir = names->outdir.c_str();
   out->prefix = names->prefix.c_str();
   out->suffix = names->suffix.c_str();
-  (void)why;
-  return true;
 }
 
 void Refuse(const char* where, const std::string& what) {
