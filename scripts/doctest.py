@@ -25,7 +25,8 @@ An output block is compared by shape unless `exact`: every number (with its time
 if any) becomes one placeholder and runs of spaces one space, so the lines and the
 words must be the same and the figures may differ.
 The blocks of one file run in order in one fresh temporary folder; stdout and stderr
-are taken together. `--write` replaces each output block's text with the real output
+are taken together; the block's folder is shown as /tmp/course and the repository's
+as <repo>. `--write` replaces each output block's text with the real output
 of its code block (its selected lines), so the outputs shown are made by the project.
 
 Exit: 0 every file passed, 1 a block failed, 2 usage or a malformed file.
@@ -45,6 +46,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN_LANGS = ("sh", "c", "python")
 LANGS = RUN_LANGS + ("output", "text")
 TMP_MARK = "/tmp/course"  # what a block's temporary folder is shown as
+ROOT_MARK = "<repo>"  # and the repository's folder
 FENCE = re.compile(r"^(\s*)```(.*)$")
 
 
@@ -233,7 +235,8 @@ def run_block(b, tmp, n):
         os.killpg(p.pid, signal.SIGKILL)  # what the block left running in the background
     except ProcessLookupError:
         pass
-    return p.returncode, raw.decode("utf-8", "replace").replace(tmp, TMP_MARK)
+    out = raw.decode("utf-8", "replace").replace(tmp, TMP_MARK)
+    return p.returncode, out.replace(ROOT + "/", ROOT_MARK + "/")
 
 
 def run_file(path, write):
