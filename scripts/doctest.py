@@ -22,7 +22,7 @@ Attributes:
   select=RE    (output) compare only the lines that match the regular expression RE
                (quote it when it has spaces: select="^p9. ")
 An output block is compared by shape unless `exact`: every number (with its time unit,
-if any) becomes one placeholder and runs of spaces one space, so the lines and the
+if any, and a "<" before it, as in "p < 1e-12") becomes one placeholder and runs of spaces one space, so the lines and the
 words must be the same and the figures may differ.
 The blocks of one file run in order in one fresh temporary folder; stdout and stderr
 are taken together; the block's folder is shown as /tmp/course and the repository's
@@ -137,7 +137,7 @@ def parse(path):
     return lines, blocks
 
 
-NUM = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+NUM = re.compile(r"(?:<\s?)?[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
                  r"(?:\s?(?:ns|us|µs|ms|s|min|h|%|x)\b)?")
 
 
