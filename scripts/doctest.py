@@ -21,6 +21,8 @@ Attributes:
   exact        (output) the output must match character for character
   select=RE    (output) compare only the lines that match the regular expression RE
                (quote it when it has spaces: select="^p9. ")
+  vary=RE      (output, by shape) the text RE matches may differ too, as numbers do
+               (a verdict that depends on the machine's load: vary="(IN)?VALID")
 An output block is compared by shape unless `exact`: every number (with its time unit,
 if any, and a "<" before it, as in "p < 1e-12") becomes one placeholder and runs of spaces one space, so the lines and the
 words must be the same and the figures may differ.
@@ -71,7 +73,7 @@ def parse_attrs(path, line, words):
         key, eq, val = w.partition("=")
         if key in ("norun", "exact") and not eq:
             attrs[key] = True
-        elif key in ("file", "select") and eq and val:
+        elif key in ("file", "select", "vary") and eq and val:
             attrs[key] = val
         elif key in ("timeout", "exit") and eq:
             try:
@@ -83,13 +85,14 @@ def parse_attrs(path, line, words):
                 raise DocError("%s:%d: timeout='%s' must be above 0" % (path, line, val))
         else:
             raise DocError("%s:%d: unknown fence attribute '%s' (known: norun, file=NAME, "
-                           "timeout=S, exit=N, exact, select=RE)" % (path, line, w))
-    if "select" in attrs:
-        try:
-            attrs["select"] = re.compile(attrs["select"])
-        except re.error as e:
-            raise DocError("%s:%d: select='%s' is not a regular expression: %s"
-                           % (path, line, attrs["select"], e))
+                           "timeout=S, exit=N, exact, select=RE, vary=RE)" % (path, line, w))
+    for key in ("select", "vary"):
+        if key in attrs:
+            try:
+                attrs[key] = re.compile(attrs[key])
+            except re.error as e:
+                raise DocError("%s:%d: %s='%s' is not a regular expression: %s"
+                               % (path, line, key, attrs[key], e))
     return attrs
 
 
@@ -141,7 +144,9 @@ NUM = re.compile(r"(?:(?:<|&lt;)\s?)?[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+
                  r"(?:\s?(?:ns|us|µs|ms|s|min|h|%|x)\b)?")
 
 
-def shape(line):
+def shape(line, vary=None):
+    if vary is not None:
+        line = vary.sub("~", line)
     return " ".join(NUM.sub("#", line).split())
 
 
@@ -162,7 +167,8 @@ def compare(b, actual):
             return None
         fw, fg = want, got
     else:
-        fw, fg = [shape(x) for x in want], [shape(x) for x in got]
+        vary = o.attrs.get("vary")
+        fw, fg = [shape(x, vary) for x in want], [shape(x, vary) for x in got]
         if fw == fg:
             return None
     for k in range(max(len(fw), len(fg))):
