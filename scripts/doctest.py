@@ -140,7 +140,7 @@ def parse(path):
     return lines, blocks
 
 
-NUM = re.compile(r"(?:(?:<|&lt;)\s?)?[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+NUM = re.compile(r"(?:(?:<|&lt;)\s?)?[-+]?(?:\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
                  r"(?:\s?(?:ns|us|µs|ms|s|min|h|%|x)\b)?")
 
 
