@@ -1,7 +1,8 @@
 # The one build. `make` builds the library and the program; `make test` builds and runs
 # the tests; `make model` retrains the model SUT's networks; `make check` installs what is missing and runs the tests plain, under
-# ASan+UBSan and under TSan; `make demo` installs, builds and runs the default benchmark;
-# `make bench` runs the self-benchmarks. Objects go under $(BUILD).
+# ASan+UBSan and under TSan, and the course's code blocks (`make doctest`); `make demo`
+# installs, builds and runs the default benchmark; `make bench` runs the
+# self-benchmarks. Objects go under $(BUILD).
 
 VERSION   := 0.1.0
 BUILD     ?= build
@@ -256,7 +257,8 @@ test: $(TEST_BIN)
 	  LOADGEN_BIN=$(abspath $(PROG)) LOADGEN_ROOT=$(CURDIR) $$t --jobs 2 $(TESTARGS) || fail=1; \
 	done; exit $$fail
 
-# The README's test command: install, then plain, ASan+UBSan and TSan builds. GCC's
+# The README's test command: install, then plain tests, the course's doc tests, ASan+UBSan
+# and TSan builds. GCC's
 # -fsanitize=undefined leaves out float-cast-overflow (a double converted to an integer
 # it does not fit), which damaged run files can cause: the ASan build adds it. TSan
 # covers the concurrent parts: the ring, the worker pool, the completion path, the
