@@ -229,6 +229,7 @@ typedef struct lg__test {
     int64_t test_start_wall_ns;
     int64_t sut_name_ns;
     lg__watch *watch;           /* NULL, or the peak search's watch */
+    uint64_t first_probe_tag;   /* a peak search: the first probe's pass tag (0: none) */
     lg__peak *peak;             /* NULL, or the peak search under way */
 } lg__test;
 
@@ -499,6 +500,18 @@ void lg__json_string(FILE *f, const char *s);
 int lg__pass_init(lg__pass *p, lg_mode mode, bool tokens);
 void lg__pass_free(lg__pass *p);
 int lg__run_performance(lg__test *t, lg__pass *p, bool announce);
+/* True when id belongs to an earlier probe of this test's peak search (its pass tag
+ * from the first probe's up to the current pass's): a sample timed out there. */
+static inline bool lg__old_probe_id(const lg__test *t, const lg__pass *p, uint64_t id)
+{
+    uint64_t tag = id >> LG__SEQ_BITS;
+    return t->first_probe_tag && tag >= t->first_probe_tag && tag < p->tag;
+}
+/* Completions that arrived while no pass ran (run.c's count, for the drain between
+ * probes). */
+uint64_t lg__stray_completions(void);
+/* Zeroes the test's completion-error counters: each probe counts its own. */
+void lg__probe_counters_reset(lg__test *t);
 /* Clears an lg_abort() (a probe cut by the peak watch, not a stop of the search). */
 void lg__abort_reset(void);
 /* Marks the last event as the place of the performance pass's block in the detail log. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "loadgen/internal.h"
 #include "loadgen/issue.h"
@@ -223,6 +224,17 @@ static void watch_reset(lg__peak *pk, const lg__test *t, double qps)
 
 /* ---------------------------------------------------------------- probes */
 
+/* Waits until the samples a cut probe left outstanding (timed out there) came back, as
+ * late completions in it or as strays after it, at most max(10 x the bound, 2 s). */
+static void drain(const lg__peak *pk, uint64_t left, uint64_t stray0)
+{
+    int64_t limit = 10 * pk->bound_ns > 2000000000 ? 10 * pk->bound_ns : 2000000000;
+    int64_t end = lg__now_ns() + limit;
+    struct timespec nap = {0, 1000000};
+    while (lg__stray_completions() - stray0 < left && lg__now_ns() < end)
+        nanosleep(&nap, NULL);
+}
+
 /* A rate as MLPerf's detail log writes one (std::to_string of a double). */
 static const char *field(char *buf, size_t len, double qps)
 {
@@ -352,7 +364,11 @@ static lg_peak_verdict probe(search *se, double qps, uint64_t min_ms, bool confi
         pp->verdict = LG_PEAK_ERROR;
         return LG_PEAK_ERROR;
     }
+    if (!t->first_probe_tag)
+        t->first_probe_tag = cur.tag;
     watch_reset(pk, t, qps);
+    lg__probe_counters_reset(t);
+    uint64_t stray0 = lg__stray_completions();
     t->watch = pk->o.algorithm == LG_PEAK_FIND_PEAK ? &pk->watch : NULL;
     rc = lg__run_performance(t, &cur, false);
     t->watch = NULL;
@@ -371,9 +387,13 @@ static lg_peak_verdict probe(search *se, double qps, uint64_t min_ms, bool confi
     pp->samples = r.samples_issued;
     if (r.tokens.slo_applies && r.samples_issued)
         pp->good_share = (double)r.tokens.good_requests / (double)r.samples_issued;
-    /* A probe cut by the watch is not a stop of the search. */
-    if (atomic_load(&pk->cut) && pp->verdict != LG_PEAK_ERROR)
+    /* A probe cut by the watch is not a stop of the search; the SUT's backlog of its
+     * samples drains before the next probe, which would otherwise queue behind it. */
+    if (atomic_load(&pk->cut) && pp->verdict != LG_PEAK_ERROR) {
         lg__abort_reset();
+        drain(pk, r.samples_timed_out > r.late_completions
+                      ? r.samples_timed_out - r.late_completions : 0, stray0);
+    }
     char f[64];
     EVENT(t, "generic_message", "peak search: probe %zu at %s QPS: %s (%s)", pk->n,
           field(f, sizeof f, qps), lg_peak_verdict_name(pp->verdict), pp->reason);

@@ -180,6 +180,7 @@ static _Atomic int g_abort;
 static _Atomic int64_t g_abort_ns; /* when lg_abort was called (0: not yet) */
 static _Atomic uint64_t g_serial;
 static _Atomic uint64_t g_stray; /* completions while no test ran */
+static _Atomic uint64_t g_stray_done; /* ... of them, lg_complete's (no first tokens) */
 static _Alignas(LG__CACHELINE) _Atomic unsigned g_epoch;
 
 static inline shard *my_shard(void)
@@ -314,6 +315,7 @@ static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *
     lg__pass *p = t ? atomic_load_explicit(&t->pass, memory_order_acquire) : NULL;
     if (!p) {
         atomic_fetch_add_explicit(&g_stray, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&g_stray_done, n, memory_order_relaxed);
         atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
         return;
     }
@@ -326,7 +328,9 @@ static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *
         uint64_t seq;
         lg__rec *rec = find_rec(p, r->id, &seq);
         if (!rec) {
-            atomic_fetch_add_explicit(&t->unknown, 1, memory_order_relaxed);
+            /* A sample of an earlier probe of a peak search, timed out there: late. */
+            atomic_fetch_add_explicit(lg__old_probe_id(t, p, r->id) ? &t->late : &t->unknown,
+                                      1, memory_order_relaxed);
             continue;
         }
         int64_t expected = 0;
@@ -402,7 +406,9 @@ void lg_first_token(const lg_response *responses, size_t n)
         uint64_t seq;
         lg__rec *rec = find_rec(p, r->id, &seq);
         if (!rec) {
-            atomic_fetch_add_explicit(&t->tok_unknown, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(lg__old_probe_id(t, p, r->id) ? &t->tok_late
+                                                                   : &t->tok_unknown,
+                                      1, memory_order_relaxed);
             continue;
         }
         /* After its completion (or its timeout) a sample takes no first token. A
@@ -1214,6 +1220,20 @@ static int fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
                           LG_INVALID_MAX_LIMIT;
     r->valid = r->invalid_reasons == 0;
     return rc;
+}
+
+uint64_t lg__stray_completions(void) { return atomic_load(&g_stray_done); }
+
+void lg__probe_counters_reset(lg__test *t)
+{
+    atomic_store(&t->duplicates, 0);
+    atomic_store(&t->unknown, 0);
+    atomic_store(&t->late, 0);
+    atomic_store(&t->bad_responses, 0);
+    atomic_store(&t->tok_duplicates, 0);
+    atomic_store(&t->tok_unknown, 0);
+    atomic_store(&t->tok_late, 0);
+    atomic_store(&t->tok_ignored, 0);
 }
 
 void lg__abort_reset(void)
