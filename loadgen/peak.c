@@ -263,7 +263,7 @@ static lg_peak_verdict judge(lg__peak *pk, const lg__test *t, int rc, const lg_r
 {
     int cut = atomic_load(&pk->cut);
     char v[LG_FORMAT_NS_MAX], b[LG_FORMAT_NS_MAX];
-    if (cut == 2) {
+    if (cut == 2 && !pk->o.no_early_abort) {
         snprintf(why, len, "%s", pk->cut_reason);
         return LG_PEAK_ERROR;
     }
@@ -283,7 +283,8 @@ static lg_peak_verdict judge(lg__peak *pk, const lg__test *t, int rc, const lg_r
         snprintf(why, len, "cut early: %.140s", pk->cut_reason);
         return LG_PEAK_CUT;
     }
-    if (r->samples_failed || r->duplicate_completions || r->unknown_completions) {
+    if (r->samples_failed || r->samples_timed_out || r->duplicate_completions ||
+        r->unknown_completions) {
         snprintf(why, len, "the SUT failed %llu of %llu samples (%llu timed out), %llu "
                  "duplicate and %llu unknown completions",
                  (unsigned long long)r->samples_failed, (unsigned long long)r->samples_issued,

@@ -1299,8 +1299,6 @@ int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *q
     t->test_start_ns = lg__now_ns();
     t->acc_seed = mix64(settings->accuracy_log_rng_seed);
     t->sut_name_ns = lg__now_ns() - t->test_start_ns;
-    if (popts && (rc = lg__peak_begin(t, popts, presult, &peak)))
-        goto done;
     compliance_warnings(t, log);
     /* Settings that are accepted but probably a mistake, logged as warnings. */
     char warn[512];
@@ -1308,6 +1306,8 @@ int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *q
         lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__, "%s", warn);
 
     lg__pass acc = {0}, perf = {0};
+    if (popts && (rc = lg__peak_begin(t, popts, presult, &peak)))
+        goto done;
     bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE && !peak;
     bool want_perf = t->eff.mode != LG_MODE_ACCURACY;
     if ((want_acc && lg__pass_init(&acc, LG_MODE_ACCURACY, t->eff.tokens)) ||
