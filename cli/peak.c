@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/internal.h"
+#include "report/report.h"
 
 static const char *const CMD = "find-peak";
 #define YEAR_MS UINT64_C(31536000000) /* the longest probe: a year */
@@ -40,8 +41,9 @@ static void help(FILE *f)
           "                       (default --target-qps / 1024)\n"
           "  --no-early-abort     find-peak: never cut a probe that is clearly failing\n"
           "\n"
-          "Run options: every option of `loadgen run` (see loadgen run --help); the\n"
-          "scenario is Server. --target-qps is the first rate tried.\n"
+          "Run options: every option of `loadgen run` (see loadgen run --help) but\n"
+          "--repeat; the scenario is Server. --target-qps is the first rate tried;\n"
+          "--html FILE writes the HTML report of the search.\n"
           "\n"
           "Example:\n"
           "  loadgen find-peak --sut synthetic --workers 2 --service-dist constant \\\n"
@@ -209,6 +211,16 @@ int cli_find_peak(int argc, char **argv)
     rc = cli_run_parse(n, args, &o, CMD);
     if (rc < 0)
         rc = cli_resolve_settings(&o, CMD, !o.quiet);
+    if (rc < 0 && o.repeat > 1) {
+        fprintf(stderr, "loadgen %s: --repeat: a peak search repeats its probes itself; "
+                "run find-peak again for another search\n", CMD);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc < 0 && o.html && !o.write_samples) {
+        fprintf(stderr, "loadgen %s: --html needs samples.bin for its plots: drop "
+                "--no-samples-file\n", CMD);
+        rc = CLI_EXIT_USAGE;
+    }
     if (rc < 0 && o.s.scenario != LG_SERVER) {
         fprintf(stderr, "loadgen %s: --scenario %s: %s\n", CMD, lg_scenario_name(o.s.scenario),
                 LG_PEAK_NOT_SERVER);
@@ -241,7 +253,8 @@ int cli_find_peak(int argc, char **argv)
         cli_default_out(out, sizeof out, "find-peak");
         o.out = out;
     }
-    if ((rc = cli_check_out_length(CMD, o.out)) >= 0) {
+    if ((rc = cli_check_out_length(CMD, o.out)) >= 0 ||
+        (o.html && (rc = cli_check_output(CMD, "--html", o.html, &o.out, 1)) >= 0)) {
         cli_run_opts_free(&o);
         free(args);
         return rc;
@@ -256,6 +269,19 @@ int cli_find_peak(int argc, char **argv)
         print_search(&pc.res);
         printf("Logs: %s/ (the reported probe: the peak's; every probe in results.json)\n",
                dir);
+    }
+    if (pc.ran && rc < 0 && o.html) {
+        rpt_report_opts ro;
+        rpt_report_opts_default(&ro);
+        const char *dirs[1] = {dir};
+        char err[512];
+        if (rpt_report_write_html(dirs, 1, &ro, o.html, err, sizeof err)) {
+            fprintf(stderr, "loadgen %s: could not write the HTML report %s: %s\n", CMD,
+                    o.html, err);
+            rc = CLI_EXIT_RUNTIME;
+        } else if (!quiet) {
+            printf("Report: %s\n", o.html);
+        }
     }
     cli_run_opts_free(&o);
     free(args);

@@ -661,6 +661,7 @@ Test(cli, flag_errors_name_the_flag, TU_TMP, .timeout = 30)
         {"--goodput-share", "0.9", "--goodput-share needs an SLO"},
         {"--goodput-share", "150%", "--goodput-share"},
         {"--scenario", "Offline", "Finding peak performance is only supported in Server"},
+        {"--repeat", "3", "--repeat: a peak search repeats its probes itself"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tu_proc p;
