@@ -33,8 +33,8 @@ static void help(FILE *f)
           "  --confirm-ms N       find-peak: confirm the peak with one run this long; a\n"
           "                       failed confirmation lowers it by the tolerance\n"
           "  --goodput-share S    find-peak: a probe passes when this share of its\n"
-          "                       requests meets the SLOs (--slo-ttft-ms, --slo-tpot-ms,\n"
-          "                       --slo-e2e-ms): 90% or 0.9; default: the latency bound\n"
+          "                       requests meets the SLOs (--slo ttft=T,tpot=T,e2e=T):\n"
+          "                       90% or 0.9; default: the latency bound\n"
           "  --growth G           the bracket's factor, above 1 (default 2: doubling)\n"
           "  --max-probes N       the most probes, confirmations included (default 64)\n"
           "  --min-qps Q          find-peak: a failing start halves down to this rate\n"
@@ -228,8 +228,8 @@ int cli_find_peak(int argc, char **argv)
     }
     if (rc < 0 && pc.o.goodput_share > 0 && !o.s.slo_ttft_ns && !o.s.slo_tpot_ns &&
         !o.s.slo_e2e_ns) {
-        fprintf(stderr, "loadgen %s: --goodput-share needs an SLO: --slo-ttft-ms, "
-                "--slo-tpot-ms or --slo-e2e-ms\n", CMD);
+        fprintf(stderr, "loadgen %s: --goodput-share needs an SLO: --slo ttft=T, tpot=T "
+                "or e2e=T\n", CMD);
         rc = CLI_EXIT_USAGE;
     }
     if (rc < 0 && pc.o.algorithm == LG_PEAK_MLPERF &&

@@ -34,6 +34,9 @@ struct lg__peak {
     _Atomic int cut;           /* 0 running, 1 clearly failing, 2 the SUT stopped */
     char cut_reason[160];
     int64_t bound_ns;          /* the bound the watch judges by */
+    int64_t hang_ns;           /* no completion this long with samples out: a hang */
+    bool tokens;               /* a token run: the bound is on first tokens, not on the
+                                  completions the watch reads */
     double percentile;
     uint64_t expected;         /* samples the probe is expected to issue */
     double qps;
@@ -149,7 +152,7 @@ static void watch_fn(void *ctx, lg__test *t, lg__pass *p, int64_t now)
         pk->last_done_ns = now;
     pk->last_done = done;
     int64_t quiet = now - pk->last_done_ns;
-    int64_t hang_after = 2 * pk->bound_ns > 500000000 ? 2 * pk->bound_ns : 500000000;
+    int64_t hang_after = pk->hang_ns;
     char b[LG_FORMAT_NS_MAX], q[LG_FORMAT_NS_MAX];
     if (outstanding && quiet > hang_after) {
         lg_format_ns((double)quiet, q, sizeof q);
@@ -158,7 +161,7 @@ static void watch_fn(void *ctx, lg__test *t, lg__pass *p, int64_t now)
         return;
     }
     /* The percentile: more over the bound than it allows of the samples to come. */
-    if (pk->o.goodput_share <= 0) {
+    if (pk->o.goodput_share <= 0 && !pk->tokens) {
         double allowed = floor((1.0 - pk->percentile) * (double)pk->expected * 1.25);
         if ((double)over > allowed && over >= 1) {
             lg_format_ns((double)pk->bound_ns, b, sizeof b);
@@ -213,6 +216,12 @@ static void watch_reset(lg__peak *pk, const lg__test *t, double qps)
         pk->bound_ns = e->ttft_latency_ns;
     if (pk->bound_ns <= 0)
         pk->bound_ns = 100000000;
+    /* A token run's requests last far longer than its TTFT bound: the latency rule is
+     * off (it reads completions) and a hang is silence for 10 bounds. */
+    pk->tokens = e->tokens;
+    pk->hang_ns = (e->tokens ? 10 : 2) * pk->bound_ns;
+    if (pk->hang_ns < 500000000)
+        pk->hang_ns = 500000000;
     double n = floor(qps * (double)e->min_duration_ms / 1000.0);
     pk->expected = n > (double)e->min_query_count ? (uint64_t)n : e->min_query_count;
     pk->cursor = pk->over_prefix = pk->done_prefix = 0;

@@ -1250,6 +1250,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         lg_peak_options_default(&o);
         o.algorithm = LG_PEAK_MLPERF;
         lg_peak_result pr;
+        memset(&pr, 0, sizeof pr);
         int rc = lg__run_test(settings, sut, qsl, log, out, &o, &pr);
         lg_peak_result_free(&pr);
         return rc;
@@ -1262,6 +1263,8 @@ int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *q
                  lg_peak_result *presult)
 {
     lg__clear_error();
+    if (presult)
+        memset(presult, 0, sizeof *presult);
     if (!settings || !sut || !sut->issue || !qsl || !out) {
         lg__set_error("lg_run_test: %s is NULL", !settings ? "settings" : !sut ? "sut"
                       : !sut->issue ? "sut->issue" : !qsl ? "qsl" : "out");
