@@ -288,12 +288,9 @@ static lg_peak_verdict judge(lg__peak *pk, const lg__test *t, int rc, const lg_r
         snprintf(why, len, "memory ran out");
         return LG_PEAK_ERROR;
     }
-    if (cut == 1 && !pk->o.no_early_abort) {
-        snprintf(why, len, "cut early: %.140s", pk->cut_reason);
-        return LG_PEAK_CUT;
-    }
-    if (r->samples_failed || r->samples_timed_out || r->duplicate_completions ||
-        r->unknown_completions) {
+    /* The SUT's own failures first: a failing SUT is not a slow one, cut or not. */
+    if (r->samples_failed || r->duplicate_completions || r->unknown_completions ||
+        (r->samples_timed_out && !(cut == 1 && !pk->o.no_early_abort))) {
         snprintf(why, len, "the SUT failed %llu of %llu samples (%llu timed out), %llu "
                  "duplicate and %llu unknown completions",
                  (unsigned long long)r->samples_failed, (unsigned long long)r->samples_issued,
@@ -301,6 +298,11 @@ static lg_peak_verdict judge(lg__peak *pk, const lg__test *t, int rc, const lg_r
                  (unsigned long long)r->duplicate_completions,
                  (unsigned long long)r->unknown_completions);
         return LG_PEAK_ERROR;
+    }
+    /* A cut probe's samples still out at the cut time out: that is the cut's doing. */
+    if (cut == 1 && !pk->o.no_early_abort) {
+        snprintf(why, len, "cut early: %.140s", pk->cut_reason);
+        return LG_PEAK_CUT;
     }
     if (pk->o.goodput_share > 0) {
         double share = r->samples_issued

@@ -55,8 +55,9 @@ static size_t mlperf_sequence(double base, double step, unsigned decimals, doubl
 }
 
 /* A SUT that answers at once, but in a probe the oracle says must fail it holds its
- * first sample 150 ms (every sample queued behind it is late, far past the 40 ms
- * bound): verdicts that do not depend on this machine's speed. The probe is known by
+ * first sample 700 ms (every sample queued behind it is late, far past the 250 ms
+ * bound): verdicts that do not depend on this machine's speed (a stall of a quarter
+ * second would be needed to fail a passing probe). The probe is known by
  * the QSL loads (one per probe). */
 typedef struct oracle_sut {
     double seq[64];
@@ -74,7 +75,7 @@ static void or_issue(void *ctx, const lg_sample *s, size_t n)
     int k = atomic_load(&o->loads) - 1;
     if (k >= 0 && (size_t)k < o->nseq && o->seq[k] > o->cap && o->held != k) {
         o->held = k;
-        struct timespec ts = {0, 150000000};
+        struct timespec ts = {0, 700000000};
         nanosleep(&ts, NULL);
     }
     for (size_t i = 0; i < n; i++) {
@@ -97,7 +98,7 @@ static lg_settings oracle_settings(double base, double cap, double step, unsigne
     s.scenario = LG_SERVER;
     s.mode = LG_MODE_FIND_PEAK;
     s.server_target_qps = base;
-    s.server_target_latency_ns = 40000000;
+    s.server_target_latency_ns = 250000000;
     s.min_duration_ms = 60;
     s.min_query_count = 10;
     s.server_find_peak_qps_boundary_step_size = step;
@@ -208,8 +209,8 @@ static lg_settings queue_settings(double start_qps)
     s.scenario = LG_SERVER;
     s.arrival = LG_ARRIVAL_CONSTANT;
     s.server_target_qps = start_qps;
-    s.server_target_latency_ns = 20000000;
-    s.min_duration_ms = 300;
+    s.server_target_latency_ns = 100000000;
+    s.min_duration_ms = 1000;
     s.min_query_count = 10;
     s.sample_timeout_ns = 400000000;
     return s;
@@ -408,29 +409,39 @@ Test(mlperf, config_mode_3_and_the_mode_flag_are_accepted, TU_TMP, .timeout = 60
 
 /* ---------------------------------------------------------------- find-peak */
 
-Test(find_peak, lands_within_the_tolerance_of_a_known_capacity, .timeout = 120)
+/* The queue passes exactly up to (1 + L / (p T)) x capacity. A busy machine can only add
+ * latency (a late wake-up), so it can only lower a peak found: a search is repeated up
+ * to three times and one must land within the tolerance, while a search that is wrong
+ * (too high, or biased low) fails all three. */
+Test(find_peak, lands_within_the_tolerance_of_a_known_capacity, .timeout = 180)
 {
-    vq v;
-    vq_start(&v, 1000000); /* 1 ms: 1000 QPS */
-    lg_settings s = queue_settings(300);
-    double truth = (1 + 20.0 / (0.99 * 300)) * 1000; /* about 1067.3 QPS */
-    lg_sut sut = {.name = "queue", .ctx = &v, .issue = vq_issue};
-    lg_qsl qsl = plain_qsl();
-    lg_peak_options o;
-    lg_peak_options_default(&o);
-    lg_results r;
-    lg_peak_result pr;
-    cr_assert_eq(lg_find_peak(&s, &sut, &qsl, &o, NULL, &r, &pr), 0, "%s", lg_last_error());
-    vq_stop(&v);
-    cr_assert(pr.found, "%s", pr.stop_reason);
-    /* The stated tolerance: the peak at most the truth and within 2% under it (a
-     * margin of 1% for the wake-up jitter of this machine). */
-    cr_expect(pr.peak_qps <= truth * 1.01 && pr.peak_qps >= truth / 1.03,
-              "peak %g, truth %g: %s", pr.peak_qps, truth, pr.stop_reason);
-    cr_expect((pr.upper_qps - pr.peak_qps) / pr.peak_qps <= 0.02 + 1e-12,
-              "[%g, %g)", pr.peak_qps, pr.upper_qps);
-    cr_expect(strstr(pr.stop_reason, "within the tolerance"), "%s", pr.stop_reason);
-    lg_peak_result_free(&pr);
+    double truth = (1 + 100.0 / (0.99 * 1000)) * 1000; /* about 1101 QPS */
+    char seen[3][200];
+    bool landed = false;
+    for (int k = 0; k < 3 && !landed; k++) {
+        vq v;
+        vq_start(&v, 1000000); /* 1 ms: 1000 QPS */
+        lg_settings s = queue_settings(300);
+        lg_sut sut = {.name = "queue", .ctx = &v, .issue = vq_issue};
+        lg_qsl qsl = plain_qsl();
+        lg_peak_options o;
+        lg_peak_options_default(&o);
+        lg_results r;
+        lg_peak_result pr;
+        cr_assert_eq(lg_find_peak(&s, &sut, &qsl, &o, NULL, &r, &pr), 0, "%s",
+                     lg_last_error());
+        vq_stop(&v);
+        /* Never above the truth (1% for the clock's jitter), whatever the machine. */
+        cr_expect(pr.peak_qps <= truth * 1.01, "peak %g above the truth %g", pr.peak_qps,
+                  truth);
+        cr_expect(!pr.found || (pr.upper_qps - pr.peak_qps) / pr.peak_qps <= 0.02 + 1e-12,
+                  "[%g, %g)", pr.peak_qps, pr.upper_qps);
+        landed = pr.found && pr.peak_qps >= truth / 1.02 && pr.peak_qps <= truth * 1.01 &&
+                 strstr(pr.stop_reason, "within the tolerance");
+        snprintf(seen[k], sizeof seen[k], "%g (%.150s)", pr.peak_qps, pr.stop_reason);
+        lg_peak_result_free(&pr);
+    }
+    cr_expect(landed, "truth %g; found %s; %s; %s", truth, seen[0], seen[1], seen[2]);
 }
 
 Test(find_peak, the_watch_cuts_a_probe_that_is_clearly_failing, .timeout = 60)
@@ -540,7 +551,7 @@ Test(find_peak, a_failing_start_searches_down_and_options_are_checked, .timeout 
     vq v;
     vq_start(&v, 1000000);
     lg_settings s = queue_settings(3000);
-    s.min_duration_ms = 200;
+    s.min_duration_ms = 500; /* passes up to (1 + 100 / (0.99 x 500)) x 1000 = 1202/s */
     lg_sut sut = {.name = "queue", .ctx = &v, .issue = vq_issue};
     lg_qsl qsl = plain_qsl();
     lg_peak_options o;
@@ -553,7 +564,7 @@ Test(find_peak, a_failing_start_searches_down_and_options_are_checked, .timeout 
     cr_expect_neq(pr.probes[0].verdict, LG_PEAK_PASS);
     cr_expect_eq(pr.probes[1].target_qps, 1500); /* halved */
     cr_expect_eq(pr.probes[2].target_qps, 750);
-    cr_expect(pr.found && pr.peak_qps > 750 && pr.peak_qps < 1100, "peak %g", pr.peak_qps);
+    cr_expect(pr.found && pr.peak_qps > 750 && pr.peak_qps < 1250, "peak %g", pr.peak_qps);
     lg_peak_result_free(&pr);
     /* Bad options are refused, named, before anything runs. */
     struct {
