@@ -182,7 +182,14 @@ int main(int argc, char** argv) {
   ts.server_target_latency_ns = 1000000000;
   ts.offline_expected_qps = 2000;
   ts.multi_stream_samples_per_query = 4;
-  if (c == "peak") ts.mode = mlperf::TestMode::FindPeakPerformance;
+  if (c == "peak") {
+    // A short search: 20 ms probes, the bracket x10 at each step, whole QPS.
+    ts.mode = mlperf::TestMode::FindPeakPerformance;
+    ts.min_duration_ms = 20;
+    ts.min_query_count = 20;
+    ts.server_find_peak_qps_boundary_step_size = 9;
+    ts.server_find_peak_qps_decimals_of_precision = 0;
+  }
   if (c == "test05") {
     ts.test05 = true;
     ts.test05_qsl_rng_seed = 11;
