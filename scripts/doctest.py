@@ -23,6 +23,8 @@ Attributes:
                (quote it when it has spaces: select="^p9. ")
   vary=RE      (output, by shape) the text RE matches may differ too, as numbers do
                (a verdict that depends on the machine's load: vary="(IN)?VALID")
+  repeat=RE    (output, by shape) a run of consecutive lines that match RE counts as
+               one line, whatever their number and content (a table of search steps)
 An output block is compared by shape unless `exact`: every number (with its time unit,
 if any, and a "<" before it, as in "p < 1e-12") becomes one placeholder and runs of spaces one space, so the lines and the
 words must be the same and the figures may differ.
@@ -73,7 +75,7 @@ def parse_attrs(path, line, words):
         key, eq, val = w.partition("=")
         if key in ("norun", "exact") and not eq:
             attrs[key] = True
-        elif key in ("file", "select", "vary") and eq and val:
+        elif key in ("file", "select", "vary", "repeat") and eq and val:
             attrs[key] = val
         elif key in ("timeout", "exit") and eq:
             try:
@@ -85,8 +87,9 @@ def parse_attrs(path, line, words):
                 raise DocError("%s:%d: timeout='%s' must be above 0" % (path, line, val))
         else:
             raise DocError("%s:%d: unknown fence attribute '%s' (known: norun, file=NAME, "
-                           "timeout=S, exit=N, exact, select=RE, vary=RE)" % (path, line, w))
-    for key in ("select", "vary"):
+                           "timeout=S, exit=N, exact, select=RE, vary=RE, repeat=RE)"
+                           % (path, line, w))
+    for key in ("select", "vary", "repeat"):
         if key in attrs:
             try:
                 attrs[key] = re.compile(attrs[key])
@@ -167,10 +170,25 @@ def compare(b, actual):
             return None
         fw, fg = want, got
     else:
-        vary = o.attrs.get("vary")
-        fw, fg = [shape(x, vary) for x in want], [shape(x, vary) for x in got]
+        vary, rep = o.attrs.get("vary"), o.attrs.get("repeat")
+
+        def shapes(lines):
+            out = []
+            for x in lines:
+                if rep is not None and rep.search(x):
+                    if out and out[-1] == "(repeated lines)":
+                        continue
+                    out.append("(repeated lines)")
+                else:
+                    out.append(shape(x, vary))
+            return out
+        fw, fg = shapes(want), shapes(got)
+        if rep is not None:  # line numbers then count the collapsed runs as one
+            want = got = None
         if fw == fg:
             return None
+    if want is None:
+        want, got = fw, fg
     for k in range(max(len(fw), len(fg))):
         w = want[k] if k < len(want) else "(no line)"
         g = got[k] if k < len(got) else "(no line)"
