@@ -87,6 +87,7 @@ int lg__store_init(lg__store *s)
 {
     s->chunks = calloc(LG__MAX_CHUNKS, sizeof *s->chunks);
     s->tchunks = NULL;
+    s->pool = NULL;
     s->nchunks = 0;
     s->count = 0;
     s->max_chunks = LG__MAX_CHUNKS;
