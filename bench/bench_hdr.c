@@ -163,8 +163,9 @@ int main(int argc, char **argv)
            median(ex, n), (unsigned long long)queries, n);
     printf("bench_hdr figure=hdr_issue_rate value=%.0f unit=1/s queries=%llu rounds=%d\n",
            median(hd, n), (unsigned long long)queries, n);
+    double mid = median(ratio, n); /* sorts ratio: [0] is then the least */
     printf("bench_hdr figure=hdr_over_exact_throughput value=%.3f unit=ratio "
-           "min=%.3f max=%.3f target=>=0.90\n", median(ratio, n), ratio[0], ratio[n - 1]);
+           "min=%.3f max=%.3f target=>=0.90\n", mid, ratio[0], ratio[n - 1]);
     fflush(stdout);
 
     uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;

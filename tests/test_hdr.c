@@ -429,6 +429,13 @@ Test(hdr, server_run_matches_an_exact_run_of_the_same_seed, TU_TMP, .timeout = 1
                          "hdr_recording");
     cr_expect(named, "results.json names hdr_recording");
     json_decref(j);
+    /* The folder reads back: record_hdr and its error, and validate says why the
+     * per-sample checks are skipped. */
+    tu_proc p;
+    RUN(&p, "validate", "hdr");
+    cr_expect_not_null(strstr(p.out, "recorded with record_hdr"), "%s%s", p.out, p.err);
+    cr_expect_not_null(strstr(p.out, "Rerun without --record-hdr"), "%s", p.out);
+    tu_proc_free(&p);
     qsl_synthetic_destroy(q);
 }
 
