@@ -228,6 +228,7 @@ typedef struct lg__pass {
     unsigned hdr_digits;
     uint64_t hdr_id;            /* unique per pass: the threads' recorder key */
     int64_t hdr_bound_ns;       /* Server's latency bound, for the over-bound count */
+    int64_t hdr_timeout_ns;     /* the sample timeout, for the retirer */
     bool hdr_one_query;         /* latencies from the pass's start, no issue lag */
     _Atomic(lg__hrec *) hdr_recs; /* every thread's recorder */
     _Atomic uint64_t hdr_timed_out; /* samples the retirer marked timed out */

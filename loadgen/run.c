@@ -723,8 +723,8 @@ static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq,
  * (records before it already seen settled; *last the latest settlement seen). A record
  * outstanding past the sample timeout is marked timed out here, as pass_end would: a
  * sample that never answers must not hold its chunk for the rest of the run. */
-static bool chunk_settled(lg__test *t, lg__pass *p, lg__rec *c, uint64_t *scan,
-                          int64_t *last, int64_t now)
+static bool chunk_settled(lg__pass *p, lg__rec *c, uint64_t *scan, int64_t *last,
+                          int64_t now)
 {
     for (; *scan < LG__CHUNK_RECS; (*scan)++) {
         lg__rec *rec = &c[*scan];
@@ -732,7 +732,7 @@ static bool chunk_settled(lg__test *t, lg__pass *p, lg__rec *c, uint64_t *scan,
         if (done == 0) {
             if (p->hdr_one_query ||
                 atomic_load_explicit(&rec->issued_ns, memory_order_acquire) == 0 ||
-                now - rec->scheduled_ns < t->eff.sample_timeout_ns)
+                now - rec->scheduled_ns < p->hdr_timeout_ns)
                 return false;
             int64_t expected = 0;
             if (atomic_compare_exchange_strong(&rec->completed_ns, &expected, LG__TIMED_OUT))
@@ -759,7 +759,6 @@ static bool chunk_settled(lg__test *t, lg__pass *p, lg__rec *c, uint64_t *scan,
 static void *hdr_retire_main(void *arg)
 {
     lg__pass *p = arg;
-    lg__test *t = atomic_load(&g_test);
     lg__store *st = &p->store;
     uint64_t o = 0, scan = 0;
     int64_t last = 0;
@@ -768,7 +767,7 @@ static void *hdr_retire_main(void *arg)
         if (o + 2 < LG__MAX_CHUNKS &&
             atomic_load_explicit(&st->chunks[o + 2], memory_order_acquire)) {
             lg__rec *c = atomic_load_explicit(&st->chunks[o], memory_order_acquire);
-            if (chunk_settled(t, p, c, &scan, &last, lg__now_ns())) {
+            if (chunk_settled(p, c, &scan, &last, lg__now_ns())) {
                 atomic_store_explicit(&st->chunks[o], NULL, memory_order_release);
                 wait_quiescent();
                 memset(c, 0, LG__CHUNK_RECS * sizeof *c);
@@ -1082,6 +1081,7 @@ static void pass_hdr(lg__test *t, lg__pass *p)
     p->hdr_digits = t->eff.hdr_digits;
     p->hdr_id = atomic_fetch_add(&ids, 1) + 1;
     p->hdr_bound_ns = t->eff.target_latency_ns;
+    p->hdr_timeout_ns = t->eff.sample_timeout_ns;
     p->hdr_one_query = lg__scenario(t->eff.scenario)->one_query;
     p->store.pool = &p->hdr_pool;
 }
