@@ -5,7 +5,9 @@
  *  2. Memory: Server at --qps (default 1M) for --short and --long seconds with
  *     record_hdr, and for --short seconds exact; each run in a child process, its peak
  *     resident memory from wait4's rusage, less that of a 1-query run (the process, the
- *     QSL), so that the figure is the recording's.
+ *     QSL), and the recording's own peak (results.json's recording_peak_bytes: the record
+ *     chunks alive at once and the histograms; logs go to a temporary folder, without
+ *     samples.bin, removed after).
  * Prints one line per figure:
  *   bench_hdr figure=<name> value=<v> unit=<u> [details]
  * Usage: bench_hdr [--quick] [--rounds N] [--queries N] [--qps Q] [--short S] [--long S]
@@ -59,9 +61,30 @@ static double issue_rate(bool hdr, uint64_t n, qsl_synthetic *q)
     return (double)r.samples_issued / ((double)r.final_issue_ns / 1e9);
 }
 
+/* The files a run writes without samples.bin, removed after it. */
+static const char *const run_files[] = {"results.json", "mlperf_log_summary.txt",
+                                        "mlperf_log_detail.txt", "mlperf_log_accuracy.json"};
+
+/* results.json's recording_peak_bytes in folder dir (0 when not found). */
+static uint64_t read_peak_bytes(const char *dir)
+{
+    char path[256], buf[65536];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *k = strstr(buf, "\"recording_peak_bytes\": ");
+    return k ? strtoull(k + strlen("\"recording_peak_bytes\": "), NULL, 10) : 0;
+}
+
 /* A Server run at qps for ms milliseconds in a child process: its peak RSS in bytes
- * (0 on failure); *samples receives the samples it issued. */
-static double child_peak_rss(bool hdr, double qps, uint64_t ms, uint64_t *samples)
+ * (0 on failure); *samples receives the samples it issued and *rec_bytes the
+ * recording's own peak (results.json's recording_peak_bytes). */
+static double child_peak_rss(bool hdr, double qps, uint64_t ms, uint64_t *samples,
+                             uint64_t *rec_bytes)
 {
     int fd[2];
     if (pipe(fd))
@@ -86,16 +109,30 @@ static double child_peak_rss(bool hdr, double qps, uint64_t ms, uint64_t *sample
         lg_qsl qsl = qsl_synthetic_qsl(q);
         lg_sut sut = sut_null();
         lg_results r;
-        if (lg_run_test(&s, &sut, &qsl, NULL, &r) != 0)
+        char dir[] = "/tmp/bench_hdr_XXXXXX";
+        if (!mkdtemp(dir))
+            _exit(5);
+        lg_log_settings log;
+        lg_log_settings_default(&log);
+        log.outdir = dir;
+        log.write_samples = false;
+        int rc = lg_run_test(&s, &sut, &qsl, &log, &r);
+        uint64_t out[2] = {r.samples_issued, read_peak_bytes(dir)};
+        char path[256];
+        for (size_t i = 0; i < sizeof run_files / sizeof run_files[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, run_files[i]);
+            unlink(path);
+        }
+        rmdir(dir);
+        if (rc != 0)
             _exit(3);
-        uint64_t n = r.samples_issued;
-        if (write(fd[1], &n, sizeof n) != (ssize_t)sizeof n)
+        if (write(fd[1], out, sizeof out) != (ssize_t)sizeof out)
             _exit(4);
         _exit(0);
     }
     close(fd[1]);
-    uint64_t n = 0;
-    ssize_t got = read(fd[0], &n, sizeof n);
+    uint64_t n[2] = {0, 0};
+    ssize_t got = read(fd[0], n, sizeof n);
     close(fd[0]);
     int status = 0;
     struct rusage ru;
@@ -104,7 +141,8 @@ static double child_peak_rss(bool hdr, double qps, uint64_t ms, uint64_t *sample
         fprintf(stderr, "bench_hdr: the %s child run failed\n", hdr ? "hdr" : "exact");
         return 0;
     }
-    *samples = n;
+    *samples = n[0];
+    *rec_bytes = n[1];
     return (double)ru.ru_maxrss * 1024.0;
 }
 
@@ -168,23 +206,26 @@ int main(int argc, char **argv)
            "min=%.3f max=%.3f target=>=0.90\n", mid, ratio[0], ratio[n - 1]);
     fflush(stdout);
 
-    uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    double base = child_peak_rss(true, 1000, 1, &s0);
-    double h_short = child_peak_rss(true, (double)qps, short_s * 1000, &s1);
-    double h_long = child_peak_rss(true, (double)qps, long_s * 1000, &s2);
-    double e_short = child_peak_rss(false, (double)qps, short_s * 1000, &s3);
+    uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    double base = child_peak_rss(true, 1000, 1, &s0, &b0);
+    double h_short = child_peak_rss(true, (double)qps, short_s * 1000, &s1, &b1);
+    double h_long = child_peak_rss(true, (double)qps, long_s * 1000, &s2, &b2);
+    double e_short = child_peak_rss(false, (double)qps, short_s * 1000, &s3, &b3);
     if (!base || !h_short || !h_long || !e_short)
         return 1;
+    /* value: peak RSS above the 1-query run's; recording: the recording's own peak. */
     printf("bench_hdr figure=hdr_memory_short value=%.1f unit=MiB seconds=%llu samples=%llu "
-           "qps=%llu\n", (h_short - base) / 1048576.0, (unsigned long long)short_s,
-           (unsigned long long)s1, (unsigned long long)qps);
+           "qps=%llu recording_mib=%.1f\n", (h_short - base) / 1048576.0,
+           (unsigned long long)short_s, (unsigned long long)s1, (unsigned long long)qps,
+           (double)b1 / 1048576.0);
     printf("bench_hdr figure=hdr_memory_long value=%.1f unit=MiB seconds=%llu samples=%llu "
-           "qps=%llu\n", (h_long - base) / 1048576.0, (unsigned long long)long_s,
-           (unsigned long long)s2, (unsigned long long)qps);
+           "qps=%llu recording_mib=%.1f\n", (h_long - base) / 1048576.0,
+           (unsigned long long)long_s, (unsigned long long)s2, (unsigned long long)qps,
+           (double)b2 / 1048576.0);
     printf("bench_hdr figure=exact_memory_short value=%.1f unit=MiB seconds=%llu "
-           "samples=%llu bytes_per_sample=%.1f\n", (e_short - base) / 1048576.0,
-           (unsigned long long)short_s, (unsigned long long)s3,
-           s3 ? (e_short - base) / (double)s3 : 0.0);
+           "samples=%llu bytes_per_sample=%.1f recording_mib=%.1f\n",
+           (e_short - base) / 1048576.0, (unsigned long long)short_s, (unsigned long long)s3,
+           s3 ? (e_short - base) / (double)s3 : 0.0, (double)b3 / 1048576.0);
     printf("bench_hdr figure=hdr_memory_long_over_short value=%.2f unit=ratio "
            "baseline_rss_mib=%.1f\n", (h_long - base) / (h_short - base), base / 1048576.0);
     return 0;
