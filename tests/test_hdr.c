@@ -336,14 +336,17 @@ Test(hdr, singlestream_run_is_invalid_and_within_the_error_of_the_sut_own_figure
     cr_assert_eq(r.latency.count, u->n);
     cr_assert_geq(u->n, 800);
     qsort(u->lat, u->n, sizeof u->lat[0], cmp_i64);
-    /* The LoadGen's latency adds to the SUT's the few us between its clock reads and
-     * the SUT's: the slack beside the histogram's error. */
-    const double slack_ns = 100000;
+    /* The LoadGen's interval holds the SUT's (scheduled <= the SUT's issue read, its
+     * completion read <= lg_complete's), so each of its order statistics is at least
+     * the SUT's less the histogram's error; above, it adds the few us between the clock
+     * reads, more when a thread is preempted between them on a busy machine: the
+     * slack beside the error (wider at p99, whose few samples a preemption moves). */
     static const double ps[] = {0.5, 0.9, 0.99};
+    static const double slack_ns[] = {100000, 100000, 500000};
     const int64_t got[] = {r.latency.p50_ns, r.latency.p90_ns, r.latency.p99_ns};
     for (size_t k = 0; k < 3; k++) {
         int64_t exact = stats_percentile_mlperf(u->lat, u->n, ps[k]);
-        cr_expect_leq(fabs((double)(got[k] - exact)), 0.00390625 * (double)exact + slack_ns,
+        cr_expect_leq(fabs((double)(got[k] - exact)), 0.00390625 * (double)exact + slack_ns[k],
                       "p%g: %lld against the SUT's %lld", ps[k] * 100, (long long)got[k],
                       (long long)exact);
         cr_expect_geq(got[k], (int64_t)((double)exact * (1 - 0.00390625)) - 1000,
