@@ -538,6 +538,10 @@ Test(hdr, setting_errors_name_the_key_flag_and_setting, TU_TMP, .timeout = 60)
     cr_expect_eq(lg_settings_check(&s, NULL, err, sizeof err), LG_EINVAL);
     s.slo_e2e_ns = 0;
     cr_expect_eq(lg_settings_check(&s, NULL, err, sizeof err), 0, "%s", err);
+    s.mode = LG_MODE_FIND_PEAK;
+    cr_expect_eq(lg_settings_check(&s, NULL, err, sizeof err), LG_EINVAL);
+    cr_expect_not_null(strstr(err, "record_hdr"), "%s", err);
+    s.mode = LG_MODE_PERFORMANCE;
 
     tu_proc p;
     RUN(&p, "run", "--scenario", "MultiStream", "--sut", "null", "--record-hdr",
