@@ -1438,9 +1438,11 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         /* Lists, set through the API and the program's --stages and --trace: no rows. */
         ROW(arrival_stages), ROW(arrival_stage_count), ROW(arrival_trace_ns),
         ROW(arrival_trace_count),
+        /* A distributed run's share and start (docs/distributed.md): no rows either. */
+        ROW(schedule_stride), ROW(schedule_offset), ROW(start_realtime_ns),
 #undef ROW
     };
-    size_t lists = 4;
+    size_t lists = 7;
     cr_assert_eq(sizeof f / sizeof f[0], n + lists);
     for (size_t i = n; i < n + lists; i++)
         cr_expect_lt(lg_settings_field_find(f[i].name), 0, "%s: a list has no row", f[i].name);
