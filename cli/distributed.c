@@ -289,10 +289,13 @@ int cli_run_distributed(cli_run_opts *o)
         printf("Logs: %s/ (merged; each rank's share in %s/rank-R)\n", out, out);
     }
     if (info.missing) {
-        fprintf(stderr, "loadgen run: --distributed: rank %d (and %d other%s) did not "
-                "report within %llu ms: it died or hangs; %s/ holds the other ranks' "
-                "samples, marked incomplete; ending every rank\n", info.first_missing,
-                info.missing - 1, info.missing == 2 ? "" : "s",
+        char others[48] = "";
+        if (info.missing > 1)
+            snprintf(others, sizeof others, " (and %d other rank%s)", info.missing - 1,
+                     info.missing == 2 ? "" : "s");
+        fprintf(stderr, "loadgen run: --distributed: rank %d%s did not report within %llu "
+                "ms: it died or hangs; %s/ holds the other ranks' samples, marked "
+                "incomplete; ending every rank\n", info.first_missing, others,
                 (unsigned long long)o->dist_timeout_ms, out);
         lgmpi_abort(CLI_EXIT_RUNTIME);
     }
