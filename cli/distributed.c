@@ -299,6 +299,13 @@ int cli_run_distributed(cli_run_opts *o)
                 (unsigned long long)o->dist_timeout_ms, out);
         lgmpi_abort(CLI_EXIT_RUNTIME);
     }
+    if (info.failed) {
+        fprintf(stderr, "loadgen run: --distributed: rank %d's share failed (exit code %d)%s; "
+                "%s/ holds what the ranks measured, marked incomplete\n", info.first_failed,
+                info.first_failed_status, info.failed > 1 ? ", and others'" : "", out);
+        lgmpi_finalize();
+        return CLI_EXIT_RUNTIME;
+    }
     lgmpi_finalize();
     return merged.valid ? CLI_EXIT_VALID : CLI_EXIT_INVALID;
 }

@@ -384,6 +384,9 @@ static void sleep_us(long us)
 static int add_section(const char *dir, const part *parts, int nranks, int64_t base_ref,
                        int64_t start_ref, int hosts, bool complete, char *err, size_t len)
 {
+    int reported = 0;
+    for (int r = 0; r < nranks; r++)
+        reported += parts[r].stage == 3;
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/results.json", dir);
     json_error_t je;
@@ -394,6 +397,7 @@ static int add_section(const char *dir, const part *parts, int nranks, int64_t b
     json_object_set_new(d, "ranks", json_integer(nranks));
     json_object_set_new(d, "hosts", json_integer(hosts));
     json_object_set_new(d, "complete", json_boolean(complete));
+    json_object_set_new(d, "ranks_reported", json_integer(reported));
     json_object_set_new(d, "split", json_string("stride: rank r issues global queries r, "
                                                 "r+N, r+2N, ... of one seeded schedule"));
     json_object_set_new(d, "mlperf_valid", json_false());
@@ -436,7 +440,9 @@ static int add_section(const char *dir, const part *parts, int nranks, int64_t b
         json_object_set_new(o, "clock_offset_ns", json_integer(s->clock.offset_ns));
         json_object_set_new(o, "clock_offset_error_ns", json_integer(s->clock.error_ns));
         json_object_set_new(o, "clock_rtt_ns", json_integer(s->clock.rtt_ns));
-        json_object_set_new(o, "start_skew_ns", json_integer(start_on_ref - start_ref));
+        json_object_set_new(o, "start_skew_ns", s->start_realtime_ns
+                                                    ? json_integer(start_on_ref - start_ref)
+                                                    : json_null());
         json_array_append_new(arr, o);
     }
     json_object_set_new(d, "per_rank", arr);
@@ -540,7 +546,9 @@ int lgmpi_gather_merge(const lgmpi_merge_opts *o, const lgmpi_share *mine,
     }
     memset(info, 0, sizeof *info);
     info->first_missing = -1;
+    info->first_failed = -1;
     char **errors = calloc((size_t)nr, sizeof *errors);
+    char (*failed_text)[160] = calloc((size_t)nr, sizeof *failed_text);
     size_t nerr = 0;
     for (int r = 1; r < nr; r++) {
         part *p = &parts[r];
@@ -560,7 +568,25 @@ int lgmpi_gather_merge(const lgmpi_merge_opts *o, const lgmpi_share *mine,
         if (errors)
             errors[nerr++] = p->error;
     }
-    /* The time base: the earliest actual start, on rank 0's clock. */
+    /* Shares that ran and failed (their SUT, their QSL), or never started. */
+    for (int r = 0; r < nr; r++) {
+        const part *p = &parts[r];
+        if (p->stage != 3 || !p->share.status)
+            continue;
+        info->failed++;
+        if (info->first_failed < 0) {
+            info->first_failed = r;
+            info->first_failed_status = p->share.status;
+        }
+        if (errors && failed_text) {
+            snprintf(failed_text[r], sizeof failed_text[r], "rank %d's share ended with exit "
+                     "code %d (%llu samples of it merged): the run is incomplete", r,
+                     (int)p->share.status, (unsigned long long)p->n);
+            errors[nerr++] = failed_text[r];
+        }
+    }
+    /* The time base: the earliest actual start, on rank 0's clock (a share that never
+     * started has no start). */
     int64_t base = INT64_MAX;
     bool one_query = o->settings->scenario == LG_OFFLINE;
     lg_pass_tally tally = {.queries = 0};
@@ -570,11 +596,13 @@ int lgmpi_gather_merge(const lgmpi_merge_opts *o, const lgmpi_share *mine,
         if (p->stage != 3)
             continue;
         const lgmpi_share *s = &p->share;
-        int64_t st = s->start_realtime_ns - s->clock.offset_ns;
-        base = st < base ? st : base;
-        int64_t skew = st - o->start_ref_ns;
-        skew = skew < 0 ? -skew : skew;
-        info->max_skew_ns = skew > info->max_skew_ns ? skew : info->max_skew_ns;
+        if (s->start_realtime_ns) {
+            int64_t st = s->start_realtime_ns - s->clock.offset_ns;
+            base = st < base ? st : base;
+            int64_t skew = st - o->start_ref_ns;
+            skew = skew < 0 ? -skew : skew;
+            info->max_skew_ns = skew > info->max_skew_ns ? skew : info->max_skew_ns;
+        }
         if (s->clock.error_ns > info->max_clock_error_ns)
             info->max_clock_error_ns = s->clock.error_ns;
         tally.queries = one_query ? 1 : tally.queries + s->queries;
@@ -593,6 +621,8 @@ int lgmpi_gather_merge(const lgmpi_merge_opts *o, const lgmpi_share *mine,
     }
     if (info->missing)
         tally.aborted = true;
+    if (base == INT64_MAX)
+        base = o->start_ref_ns;
     tally.start_wall_ns = base;
     char msg[2][256];
     snprintf(msg[0], sizeof msg[0], "Distributed run: %d ranks on %d hosts, a stride split of "
@@ -619,9 +649,10 @@ int lgmpi_gather_merge(const lgmpi_merge_opts *o, const lgmpi_share *mine,
     }
     if (!rc && o->log && o->log->outdir && *o->log->outdir)
         rc = add_section(o->log->outdir, parts, nr, base, o->start_ref_ns, hosts,
-                         info->missing == 0, err, len);
+                         info->missing == 0 && info->failed == 0, err, len);
     free(all);
     free(errors);
+    free(failed_text);
     for (int r = 1; r < nr; r++)
         free(parts[r].rec);
     free(parts);

@@ -89,7 +89,11 @@ typedef struct lgmpi_merge_opts {
 typedef struct lgmpi_merge_info {
     int missing;            /* ranks that sent nothing complete by the deadline */
     int first_missing;      /* the lowest of them, -1 when none */
-    int64_t max_skew_ns;    /* the largest |start - agreed start| over the ranks */
+    int failed;             /* ranks whose own share ended with a non-zero status */
+    int first_failed;       /* the lowest of them, -1 when none */
+    int first_failed_status;
+    int64_t max_skew_ns;    /* the largest |start - agreed start| over the ranks that
+                               started */
     int64_t max_clock_error_ns;
 } lgmpi_merge_info;
 

@@ -5,11 +5,16 @@
  * through `timeout 120 mpirun --allow-run-as-root --oversubscribe` (Open MPI 4.1 refuses
  * root without the first, and more ranks than cores without the second). */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "loadgen/loadgen.h"
@@ -361,4 +366,102 @@ Test(mpi, refuses_what_cannot_be_split, .timeout = 120, TU_TMP)
     cr_expect(strstr(p.err, "--distributed is an option of loadgen run only") != NULL, "%s",
               p.err);
     tu_proc_free(&p);
+}
+
+/* `loadgen serve --port 0` in the background: its pid, and its port in *port. */
+static pid_t serve_start(unsigned *port)
+{
+    int out[2];
+    cr_assert_eq(pipe(out), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 2);
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execl(tu_program(), "loadgen", "serve", "--port", "0", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    struct pollfd pfd = {out[0], POLLIN, 0};
+    char line[256] = "";
+    if (poll(&pfd, 1, 10000) == 1) {
+        ssize_t n = read(out[0], line, sizeof line - 1);
+        line[n > 0 ? n : 0] = '\0';
+    }
+    close(out[0]);
+    *port = 0;
+    if (sscanf(line, "listening on http://127.0.0.1:%u", port) != 1 || !*port) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        cr_assert(false, "loadgen serve did not start: '%s'", line);
+    }
+    return pid;
+}
+
+Test(mpi, an_http_sut_per_rank_against_one_server, .timeout = 120, TU_TMP)
+{
+    need_mpi();
+    unsigned port;
+    pid_t srv = serve_start(&port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+    const char *const args[] = {"--sut", "kserve", "--url", url, "--model-name", "model",
+                                "--input-shape", "4", "--scenario", "Server",
+                                "--target-qps", "500", "--min-duration-ms", "1000",
+                                "--out", "out", NULL};
+    tu_proc p;
+    mpi_run(&p, 2, args);
+    kill(srv, SIGTERM);
+    waitpid(srv, NULL, 0);
+    cr_assert(p.code == 0 || p.code == 1, "exit %d:\n%s\n%s", p.code, p.out, p.err);
+    tu_proc_free(&p);
+    json_t *j = tu_results_json("out");
+    cr_expect_eq(jint(j, "counts", "samples_failed"), 0);
+    cr_expect_gt(jint(j, "counts", "samples_completed"), 300);
+    cr_expect_eq(json_string_value(json_object_get(j, "sut_name"))[0] != 0, 1);
+    json_t *d = json_object_get(j, "distributed");
+    cr_expect(json_is_true(json_object_get(d, "complete")));
+    int64_t sum = 0;
+    for (size_t r = 0; r < 2; r++)
+        sum += json_integer_value(json_object_get(
+            json_array_get(json_object_get(d, "per_rank"), r), "samples"));
+    cr_expect_eq(sum, jint(j, "counts", "samples_issued"));
+    json_decref(j);
+}
+
+Test(mpi, ranks_whose_server_refuses_connections_are_named, .timeout = 120, TU_TMP)
+{
+    need_mpi();
+    /* A port with nothing listening: take a free one from the kernel, then close it. */
+    unsigned port;
+    pid_t srv = serve_start(&port);
+    kill(srv, SIGKILL);
+    waitpid(srv, NULL, 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+    const char *const args[] = {"--sut", "kserve", "--url", url, "--model-name", "model",
+                                "--input-shape", "4", "--ready-timeout-s", "1",
+                                "--scenario", "Server", "--target-qps", "500",
+                                "--min-duration-ms", "500", "--out", "out", NULL};
+    tu_proc p;
+    mpi_run(&p, 2, args);
+    cr_expect_eq(p.code, 3, "exit %d:\n%s", p.code, p.err);
+    cr_expect(strstr(p.err, "rank 0's share failed (exit code 3)") != NULL, "%s", p.err);
+    cr_expect(strstr(p.err, "connection refused") != NULL, "%s", p.err);
+    tu_proc_free(&p);
+    json_t *j = tu_results_json("out");
+    cr_expect(json_is_false(json_object_get(j, "valid")));
+    json_t *d = json_object_get(j, "distributed");
+    cr_expect(json_is_false(json_object_get(d, "complete")));
+    json_t *r1 = json_array_get(json_object_get(d, "per_rank"), 1);
+    cr_expect_eq(json_integer_value(json_object_get(r1, "status")), 3);
+    cr_expect(json_is_null(json_object_get(r1, "start_skew_ns")));
+    json_decref(j);
+    char *detail = tu_slurp(tu_in_tmp("out/mlperf_log_detail.txt"), NULL);
+    cr_expect(strstr(detail, "rank 1's share ended with exit code 3") != NULL);
+    free(detail);
 }
