@@ -70,11 +70,13 @@ static json_t *run(int np, const char *url, const char *samples, const char *dir
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd))
         return NULL;
+    char log[512];
+    snprintf(log, sizeof log, "%s.log", dir);
     pid_t pid = fork();
     if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        dup2(null, 2);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
         /* Offline: one query of --target-qps x 1 s samples. */
         execl(MPIRUN, "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", nps,
               program(), "run", "--distributed", "--distributed-start-lead-ms", "1000",
@@ -87,7 +89,15 @@ static json_t *run(int np, const char *url, const char *samples, const char *dir
     waitpid(pid, &st, 0);
     char path[512];
     snprintf(path, sizeof path, "%s/results.json", dir);
-    return json_load_file(path, 0, NULL);
+    json_t *j = json_load_file(path, 0, NULL);
+    if (!j) {
+        /* What mpirun and the ranks said, for the failure's message. */
+        snprintf(cmd, sizeof cmd, "tail -5 '%s' >&2", log);
+        if (system(cmd))
+            fprintf(stderr, "bench_mpi: %s: no output\n", log);
+    }
+    unlink(log);
+    return j;
 }
 
 static int cmp_d(const void *a, const void *b)
