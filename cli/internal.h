@@ -300,6 +300,12 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res);
  * (docs/distributed.md). Returns the exit code. */
 int cli_run_distributed(cli_run_opts *o);
 
+/* cli_run_one with fn in place of lg_run_test (same arguments and return; ctx passed
+ * back): the SUT and QSL are made and freed as for a run (`loadgen find-peak`). */
+typedef int (*cli_test_fn)(void *ctx, const lg_settings *s, const lg_sut *sut,
+                           const lg_qsl *qsl, const lg_log_settings *log, lg_results *res);
+int cli_run_one_with(cli_run_opts *o, const char *label, cli_test_fn fn, void *ctx,
+                     lg_results *res);
 /* Prints lg_results_format's summary of res on stdout (nothing when o->quiet), with a
  * Server run's latency bound beside its target percentile. */
 void cli_print_results(const cli_run_opts *o, const lg_results *res);

@@ -157,6 +157,8 @@ typedef struct lg__event {
     const char *file;  /* the source file that logged it */
     int line;
     int kind;          /* 0 plain, 1 error, 2 warning */
+    bool perf_block;   /* the performance pass's block of lines follows this one (a
+                          peak search's, after its last line) */
 } lg__event;
 
 /* One pass (accuracy or performance) of a test. */
@@ -185,6 +187,18 @@ typedef struct lg__pass {
 } lg__pass;
 
 /* The process-wide running test. */
+struct lg__test;
+struct lg__pass;
+/* A watch the monitor thread runs every interval_ns while a performance pass runs
+ * (peak.c's early abort): it may read the pass's records and call lg_abort(). */
+typedef struct lg__watch {
+    void (*fn)(void *ctx, struct lg__test *t, struct lg__pass *p, int64_t now_ns);
+    void *ctx;
+    int64_t interval_ns;
+} lg__watch;
+
+typedef struct lg__peak lg__peak; /* peak.c's search state */
+
 typedef struct lg__test {
     const lg_settings *req;     /* &req_store: the caller's, TEST05's seeds swapped in */
     lg_settings req_store;
@@ -214,6 +228,9 @@ typedef struct lg__test {
     int64_t test_start_ns;      /* log origin */
     int64_t test_start_wall_ns;
     int64_t sut_name_ns;
+    lg__watch *watch;           /* NULL, or the peak search's watch */
+    uint64_t first_probe_tag;   /* a peak search: the first probe's pass tag (0: none) */
+    lg__peak *peak;             /* NULL, or the peak search under way */
 } lg__test;
 
 void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int line,
@@ -477,5 +494,43 @@ void lg__early_stopping_text(const lg__eff *e, const lg_early_stopping *es, char
 /* JSON string escaping into a FILE. */
 void lg__json_string(FILE *f, const char *s);
 
+
+/* run.c, for peak.c: a pass's life and one performance pass (announce: log "Starting
+ * performance mode", where the detail log puts the pass's block). */
+int lg__pass_init(lg__pass *p, lg_mode mode, bool tokens);
+void lg__pass_free(lg__pass *p);
+int lg__run_performance(lg__test *t, lg__pass *p, bool announce);
+/* True when id belongs to an earlier probe of this test's peak search (its pass tag
+ * from the first probe's up to the current pass's): a sample timed out there. */
+static inline bool lg__old_probe_id(const lg__test *t, const lg__pass *p, uint64_t id)
+{
+    uint64_t tag = id >> LG__SEQ_BITS;
+    return t->first_probe_tag && tag >= t->first_probe_tag && tag < p->tag;
+}
+/* Completions that arrived while no pass ran (run.c's count, for the drain between
+ * probes). */
+uint64_t lg__stray_completions(void);
+/* Zeroes the test's completion-error counters: each probe counts its own. */
+void lg__probe_counters_reset(lg__test *t);
+/* Clears an lg_abort() (a probe cut by the peak watch, not a stop of the search). */
+void lg__abort_reset(void);
+/* Marks the last event as the place of the performance pass's block in the detail log. */
+void lg__event_mark_perf(lg__test *t);
+/* lg_run_test's body; popts non-NULL runs a peak search (lg_find_peak). */
+int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
+                 const lg_log_settings *log, lg_results *out, const lg_peak_options *popts,
+                 lg_peak_result *presult);
+
+/* peak.c: the search. begin: checks the options, sets up the state (t->peak) or
+ * returns LG_EINVAL; search: runs the probes, leaves the reported probe's pass in *best
+ * and its figures in *out, t->eff set to its settings (mode FIND_PEAK); end: hands
+ * the probes to the caller's lg_peak_result and frees the state (peak may be NULL). */
+int lg__peak_begin(lg__test *t, const lg_peak_options *o, lg_peak_result *res,
+                   lg__peak **out);
+int lg__peak_search(lg__test *t, lg__pass *best, lg_results *out);
+void lg__peak_end(lg__test *t, lg__peak *peak);
+/* peak.c, for logs.c: the search as results.json's "peak_search" object (nothing when
+ * t ran no search). */
+void lg__peak_json(FILE *f, const lg__test *t);
 
 #endif /* LOADGEN_INTERNAL_H */

@@ -739,6 +739,8 @@ static void write_detail(FILE *f, lg__test *t, lg__pass *acc, lg__pass *perf,
             if (perf && !strcmp(ev->text, "Starting performance mode"))
                 detail_pass_block(d, perf, ev->time_ns);
         }
+        if (perf && ev->perf_block)
+            detail_pass_block(d, perf, ev->time_ns);
     }
     int64_t tm = lg__now_ns();
     static const char *logger_keys[] = {
@@ -1201,6 +1203,7 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
 #undef X
     fprintf(f, "},\n  \"overlatency_count\": %llu,\n", (unsigned long long)r->overlatency_count);
     write_results_tokens(f, e, &r->tokens);
+    lg__peak_json(f, t);
     fputs("  \"settings\": {", f);
     sep = "";
 #define EFF(m) e->m

@@ -180,6 +180,7 @@ static _Atomic int g_abort;
 static _Atomic int64_t g_abort_ns; /* when lg_abort was called (0: not yet) */
 static _Atomic uint64_t g_serial;
 static _Atomic uint64_t g_stray; /* completions while no test ran */
+static _Atomic uint64_t g_stray_done; /* ... of them, lg_complete's (no first tokens) */
 static _Alignas(LG__CACHELINE) _Atomic unsigned g_epoch;
 
 static inline shard *my_shard(void)
@@ -314,6 +315,7 @@ static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *
     lg__pass *p = t ? atomic_load_explicit(&t->pass, memory_order_acquire) : NULL;
     if (!p) {
         atomic_fetch_add_explicit(&g_stray, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&g_stray_done, n, memory_order_relaxed);
         atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
         return;
     }
@@ -326,7 +328,9 @@ static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *
         uint64_t seq;
         lg__rec *rec = find_rec(p, r->id, &seq);
         if (!rec) {
-            atomic_fetch_add_explicit(&t->unknown, 1, memory_order_relaxed);
+            /* A sample of an earlier probe of a peak search, timed out there: late. */
+            atomic_fetch_add_explicit(lg__old_probe_id(t, p, r->id) ? &t->late : &t->unknown,
+                                      1, memory_order_relaxed);
             continue;
         }
         int64_t expected = 0;
@@ -402,7 +406,9 @@ void lg_first_token(const lg_response *responses, size_t n)
         uint64_t seq;
         lg__rec *rec = find_rec(p, r->id, &seq);
         if (!rec) {
-            atomic_fetch_add_explicit(&t->tok_unknown, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(lg__old_probe_id(t, p, r->id) ? &t->tok_late
+                                                                   : &t->tok_unknown,
+                                      1, memory_order_relaxed);
             continue;
         }
         /* After its completion (or its timeout) a sample takes no first token. A
@@ -476,7 +482,14 @@ void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int
     e->file = file;
     e->line = line;
     e->kind = kind;
+    e->perf_block = false;
     t->nevents++;
+}
+
+void lg__event_mark_perf(lg__test *t)
+{
+    if (t->nevents)
+        t->events[t->nevents - 1].perf_block = true;
 }
 
 /* ---------------------------------------------------------------- waiting */
@@ -645,15 +658,28 @@ static void *monitor_main(void *arg)
 {
     monitor *m = arg;
     const lg_log_settings *log = m->t->log;
-    int64_t interval = (int64_t)(log->progress_interval_ms ? log->progress_interval_ms
-                                                           : 250) * 1000000;
+    bool show = log && log->progress;
+    int64_t interval = (int64_t)(show && log->progress_interval_ms ? log->progress_interval_ms
+                                                                   : 250) * 1000000;
+    lg__watch *w = m->t->watch;
     int64_t start = lg__now_ns();
     int64_t next = start + interval, last_t = start;
+    int64_t wnext = w ? start + w->interval_ns : INT64_MAX;
+    if (!show)
+        next = INT64_MAX;
     uint64_t last_done = 0;
     while (!atomic_load(&m->stop)) {
         int64_t now = lg__now_ns();
-        if (now < next) {
-            int64_t nap = next - now < 20000000 ? next - now : 20000000;
+        if (w && now >= wnext) {
+            /* The watch reads the pass's records while the pass is alive: the monitor
+             * is stopped before the pass is freed. */
+            w->fn(w->ctx, m->t, m->p, now);
+            wnext = now + w->interval_ns;
+            continue;
+        }
+        int64_t due = next < wnext ? next : wnext;
+        if (now < due) {
+            int64_t nap = due - now < 20000000 ? due - now : 20000000;
             struct timespec ts = to_ts(nap);
             nanosleep(&ts, NULL);
             continue;
@@ -681,7 +707,7 @@ static void monitor_start(monitor *m, lg__test *t, lg__pass *p, const char *phas
     m->t = t;
     m->p = p;
     m->phase = phase;
-    if (t->log && t->log->progress)
+    if ((t->log && t->log->progress) || t->watch)
         m->started = pthread_create(&m->thread, NULL, monitor_main, m) == 0;
 }
 
@@ -875,7 +901,7 @@ static int performance_set(lg__test *t, lg__pass *p)
 
 /* ---------------------------------------------------------------- passes */
 
-static int pass_init(lg__pass *p, lg_mode mode, bool tokens)
+int lg__pass_init(lg__pass *p, lg_mode mode, bool tokens)
 {
     memset(p, 0, sizeof *p);
     p->mode = mode;
@@ -911,7 +937,7 @@ static void acc_list_free(lg__acc *a)
     }
 }
 
-static void pass_free(lg__pass *p)
+void lg__pass_free(lg__pass *p)
 {
     lg__store_free(&p->store);
     free(p->loaded);
@@ -967,7 +993,7 @@ static int alloc_buf(lg__issuer *is, size_t n)
 static int warm_up(lg__test *t, lg__pass *perf)
 {
     lg__pass w;
-    if (pass_init(&w, LG_MODE_PERFORMANCE, t->eff.tokens))
+    if (lg__pass_init(&w, LG_MODE_PERFORMANCE, t->eff.tokens))
         return LG_ENOMEM;
     lg__eff saved = t->eff;
     t->eff.target_duration_ms = t->req->warmup_duration_ms;
@@ -1001,7 +1027,7 @@ out:
     t->acc_threshold = acc_threshold;
     stats_rng_free(is.index_rng);
     free(is.buf);
-    pass_free(&w);
+    lg__pass_free(&w);
     return rc;
 }
 
@@ -1020,13 +1046,14 @@ static void wait_start(lg__test *t)
                   "started at once", (double)-ahead / 1e6);
 }
 
-static int run_performance(lg__test *t, lg__pass *p)
+int lg__run_performance(lg__test *t, lg__pass *p, bool announce)
 {
     const lg__eff *e = &t->eff;
     int rc = performance_set(t, p);
     if (rc)
         return rc;
-    EVENT(t, "generic_message", "Starting performance mode");
+    if (announce)
+        EVENT(t, "generic_message", "Starting performance mode");
     if ((rc = qsl_load(t, p, p->loaded, p->nloaded)))
         return rc;
     lg__issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
@@ -1053,7 +1080,7 @@ static int run_performance(lg__test *t, lg__pass *p)
         EVENT(t, "generic_message", "Split schedule: this process issues the global queries "
               "q with q mod %llu == %llu", (unsigned long long)t->req->schedule_stride,
               (unsigned long long)t->req->schedule_offset);
-    if (t->req->start_realtime_ns)
+    if (t->req->start_realtime_ns && announce) /* not a peak search's probes */
         wait_start(t);
     monitor m;
     pass_begin(t, p);
@@ -1216,16 +1243,56 @@ static int fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
     return rc;
 }
 
+uint64_t lg__stray_completions(void) { return atomic_load(&g_stray_done); }
+
+void lg__probe_counters_reset(lg__test *t)
+{
+    atomic_store(&t->duplicates, 0);
+    atomic_store(&t->unknown, 0);
+    atomic_store(&t->late, 0);
+    atomic_store(&t->bad_responses, 0);
+    atomic_store(&t->tok_duplicates, 0);
+    atomic_store(&t->tok_unknown, 0);
+    atomic_store(&t->tok_late, 0);
+    atomic_store(&t->tok_ignored, 0);
+}
+
+void lg__abort_reset(void)
+{
+    atomic_store(&g_abort, 0);
+    atomic_store(&g_abort_ns, 0);
+}
+
 int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
                 const lg_log_settings *log, lg_results *out)
 {
+    if (settings && settings->mode == LG_MODE_FIND_PEAK && !settings->test05) {
+        lg_peak_options o;
+        lg_peak_options_default(&o);
+        o.algorithm = LG_PEAK_MLPERF;
+        lg_peak_result pr;
+        memset(&pr, 0, sizeof pr);
+        int rc = lg__run_test(settings, sut, qsl, log, out, &o, &pr);
+        lg_peak_result_free(&pr);
+        return rc;
+    }
+    return lg__run_test(settings, sut, qsl, log, out, NULL, NULL);
+}
+
+int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
+                 const lg_log_settings *log, lg_results *out, const lg_peak_options *popts,
+                 lg_peak_result *presult)
+{
     lg__clear_error();
+    if (presult)
+        memset(presult, 0, sizeof *presult);
     if (!settings || !sut || !sut->issue || !qsl || !out) {
         lg__set_error("lg_run_test: %s is NULL", !settings ? "settings" : !sut ? "sut"
                       : !sut->issue ? "sut->issue" : !qsl ? "qsl" : "out");
         return LG_EINVAL;
     }
     memset(out, 0, sizeof *out);
+    lg__peak *peak = NULL;
     lg__test *t = calloc(1, sizeof *t);
     if (!t)
         return LG_ENOMEM;
@@ -1263,10 +1330,12 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__, "%s", warn);
 
     lg__pass acc = {0}, perf = {0};
-    bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE;
+    if (popts && (rc = lg__peak_begin(t, popts, presult, &peak)))
+        goto done;
+    bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE && !peak;
     bool want_perf = t->eff.mode != LG_MODE_ACCURACY;
-    if ((want_acc && pass_init(&acc, LG_MODE_ACCURACY, t->eff.tokens)) ||
-        (want_perf && pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens))) {
+    if ((want_acc && lg__pass_init(&acc, LG_MODE_ACCURACY, t->eff.tokens)) ||
+        (want_perf && lg__pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens))) {
         rc = LG_ENOMEM;
         goto done;
     }
@@ -1285,7 +1354,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         t->acc_threshold = prob >= 1.0  ? UINT64_MAX
                            : prob <= 0.0 ? 0
                                          : (uint64_t)(prob * 18446744073709551616.0);
-        rc = run_performance(t, &perf);
+        rc = peak ? lg__peak_search(t, &perf, out) : lg__run_performance(t, &perf, true);
     }
     if (old_slack > 0)
         prctl(PR_SET_TIMERSLACK, old_slack, 0, 0, 0);
@@ -1297,7 +1366,8 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
      * whatever ended the run, so that nothing measured is lost. */
     if (rc == 0 || rc == LG_ESUT || rc == LG_ENOMEM) {
         bool perf_ran = want_perf && (perf.start_ns || perf.qsl_failed);
-        int crc = perf_ran ? lg__compute_results(t, &perf, out)
+        /* A peak search computed each probe's figures with its own settings. */
+        int crc = perf_ran ? (peak ? 0 : lg__compute_results(t, &perf, out))
                            : fill_accuracy_results(t, &acc, out);
         if (crc && !rc)
             rc = crc;
@@ -1322,8 +1392,9 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
             rc = wrc;
     }
 done:
-    pass_free(&acc);
-    pass_free(&perf);
+    lg__peak_end(t, peak);
+    lg__pass_free(&acc);
+    lg__pass_free(&perf);
     for (size_t i = 0; i < t->nevents; i++)
         free(t->events[i].text);
     free(t->events);
@@ -1400,7 +1471,7 @@ int lg_results_from_records(const lg_settings *settings, const char *sut_name,
     t->qsl = qsl;
     t->log = log;
     lg__pass perf;
-    if (pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens)) {
+    if (lg__pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens)) {
         rc = LG_ENOMEM;
         goto done;
     }
@@ -1463,7 +1534,7 @@ int lg_results_from_records(const lg_settings *settings, const char *sut_name,
     int wrc = lg__write_logs(t, NULL, &perf, out);
     rc = crc ? crc : wrc;
 done:
-    pass_free(&perf);
+    lg__pass_free(&perf);
     for (size_t i = 0; i < t->nevents; i++)
         free(t->events[i].text);
     free(t->events);

@@ -596,15 +596,15 @@ Test(config_errors, samples_per_query_is_at_least_1, .timeout = 10)
                           "at least 1 and at most 1048576 (count)");
 }
 
-Test(config_errors, booleans_are_0_or_1_and_mode_0_to_2, .timeout = 10)
+Test(config_errors, booleans_are_0_or_1_and_mode_0_to_3, .timeout = 10)
 {
     expect_error("*.*.print_timestamps = 2", LG_CONF_USER,
                  "user.conf:1:24: the value '2' of '*.*.print_timestamps' is out of range; "
                  "it must be 0 (off) or 1 (on)");
     expect_error("*.*.mode = 4", LG_CONF_USER,
                  "user.conf:1:12: the value '4' of '*.*.mode' is out of range; it must be 0 "
-                 "(SubmissionRun), 1 (AccuracyOnly) or 2 (PerformanceOnly); 3 "
-                 "(FindPeakPerformance) is not supported yet");
+                 "(SubmissionRun), 1 (AccuracyOnly), 2 (PerformanceOnly) or 3 "
+                 "(FindPeakPerformance, Server only)");
 }
 
 Test(config_errors, key_under_a_scenario_it_does_not_apply_to, .timeout = 10)
@@ -1292,10 +1292,10 @@ Test(config_apply, unsupported_features_error_only_where_they_apply, .timeout = 
     cr_expect(s.test05);
     /* Only mlperf.conf may switch it on, as MLPerf reads it from there only. */
     expect_error_in("*.*.test05 = 1", LG_CONF_USER, "user.conf:1:", "mlperf.conf");
-    cr_expect_eq(lg_config_apply(c, "findpeak", LG_SERVER, &s, NULL, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "user.conf:1: findpeak.*.mode = 3: mode 3 (FindPeakPerformance) "
-                          "is not supported yet");
+    /* mode = 3 (FindPeakPerformance) applies like any other mode. */
+    cr_expect_eq(lg_config_apply(c, "findpeak", LG_SERVER, &s, NULL, err, sizeof err), 0,
+                 "%s", err);
+    cr_expect_eq(s.mode, LG_MODE_FIND_PEAK);
     lg_config_destroy(c);
 }
 
@@ -1577,9 +1577,10 @@ Test(config_fields, set_parses_in_the_field_unit, .timeout = 10)
          "18446744073709551615 (count)"},
         {"min_duration_ms", "1.5",
          "min_duration_ms: '1.5' is not a whole number"},
-        {"mode", "3", "mode: 3 (FindPeakPerformance) is not supported yet"},
+        {"mode", "4", "mode: 4 is out of range (0 SubmissionRun, 1 AccuracyOnly, "
+                      "2 PerformanceOnly, 3 FindPeakPerformance)"},
         {"mode", "fast", "mode: unknown mode 'fast' (SubmissionRun, AccuracyOnly, "
-                         "PerformanceOnly)"},
+                         "PerformanceOnly, FindPeakPerformance)"},
         {"print_timestamps", "yes", "print_timestamps: 'yes' is not 0, 1, true or false"},
         {"scenario", "batch", "scenario: unknown scenario 'batch' (SingleStream, "
                               "MultiStream, Server, Offline)"},
