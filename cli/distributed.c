@@ -44,6 +44,8 @@ static int refused(const cli_run_opts *o)
     else if (o->s.arrival == LG_ARRIVAL_STAGES || o->s.arrival == LG_ARRIVAL_TRACE)
         why = "--stages and --trace are not sent to the other ranks: use poisson, "
               "constant, gamma or ramp arrivals";
+    else if (o->s.record_hdr)
+        why = "not with record_hdr: the merge needs every rank's samples (samples.bin)";
     else if (o->s.server_coalesce_queries)
         why = "not with server_coalesce_queries";
     else if (o->s.warmup_duration_ms && o->s.scenario == LG_OFFLINE)

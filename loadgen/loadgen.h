@@ -398,6 +398,16 @@ typedef struct lg_settings {
      * QSL must be loaded. The run ends with the trace. Read during lg_run_test. */
     const int64_t *arrival_trace_ns;
     uint64_t arrival_trace_count;
+    /* Ours: bounded memory (docs/hdr.md). true: the performance pass records latencies
+     * and issue lags in per-thread log-linear histograms instead of one record per sample
+     * kept to the end: memory stays constant however long the run, the percentiles carry
+     * a relative error of at most lg_results.record_relative_error, no samples.bin is
+     * written, and the run is never VALID (LG_INVALID_HDR_RECORDING). Not with
+     * MultiStream, nor with token latencies or goodput SLOs. Default false. */
+    bool record_hdr;
+    /* The histograms' significant decimal digits, 1..5 (default 2: relative error at
+     * most 2^-8 = 0.390625 %). */
+    uint64_t hdr_significant_digits;
     /* Ours: this process's share of one schedule split across processes (a distributed
      * run, docs/distributed.md; `loadgen run --distributed` sets them, they are no
      * config keys). schedule_stride > 1: of the global schedule's queries q = 0, 1, ...
@@ -417,7 +427,7 @@ typedef struct lg_settings {
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[5];
+    uint64_t reserved[3];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */
@@ -690,7 +700,9 @@ enum {
     LG_INVALID_TOKEN_ERRORS = 1u << 11,   /* first tokens twice, unknown or late; in
                                              MLPerf's token mode, n_tokens <= 1 or a
                                              sample completed without a first token */
-    LG_INVALID_LAST = LG_INVALID_TOKEN_ERRORS
+    LG_INVALID_HDR_RECORDING = 1u << 12,  /* record_hdr: the percentiles are
+                                             approximate, not an MLPerf result */
+    LG_INVALID_LAST = LG_INVALID_HDR_RECORDING
 };
 /* Returns a one-line English text for one LG_INVALID_* flag. */
 const char *lg_invalid_reason_text(unsigned flag);
@@ -823,12 +835,19 @@ typedef struct lg_results {
 
     lg_token_results tokens;          /* token figures (tokens.applies) */
 
+    /* How the figures were recorded: false, exact (every sample's record, MLPerf's
+     * percentile rule on the sorted latencies); true, lg_settings.record_hdr's
+     * histograms, whose percentiles are within record_relative_error (a fraction, e.g.
+     * 0.00390625) of the exact ones; count, min, max and mean stay exact. */
+    bool record_hdr;
+    double record_relative_error;     /* 0 when exact */
+
     /* CLOCK_REALTIME (ns since the epoch) read together with the pass's CLOCK_MONOTONIC
      * origin: it places the pass's relative times on the wall clock (a distributed
      * run converts every process's times to one base with it). 0 when no pass ran. */
     int64_t start_realtime_ns;
 
-    uint64_t reserved[11];            /* zero; room to grow without an ABI break */
+    uint64_t reserved[9];             /* zero; room to grow without an ABI break */
 } lg_results;
 
 /*

@@ -173,6 +173,19 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                     (double)s->max_duration_ms);
     if ((rc = lg__arrival_check(s, NULL, 0, msg, len)))
         return rc;
+    if (s->record_hdr && s->scenario == LG_MULTI_STREAM)
+        return fail(msg, len, "%s = %g: MultiStream's per-query latency needs every "
+                    "sample's record; record_hdr supports SingleStream, Server and Offline",
+                    "record_hdr", 1);
+    if (s->record_hdr && s->mode == LG_MODE_FIND_PEAK)
+        return fail(msg, len, "%s = %g: a peak search's probes are short and its watch reads "
+                    "every sample's record as they run; search without record_hdr",
+                    "record_hdr", 1);
+    if (s->record_hdr && (s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns ||
+                          s->slo_e2e_ns))
+        return fail(msg, len, "%s = %g: token latencies and goodput SLOs need every "
+                    "sample's record; turn off use_token_latencies and slo_* or record_hdr",
+                    "record_hdr", 1);
 
     if (qsl) {
         if (qsl->total_sample_count == 0)
@@ -284,6 +297,10 @@ static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qs
         /* Per sample: the 32-byte record, 16 bytes while the results are computed, and
          * for Offline the 16-byte sample handed to the SUT. */
         double per = 48.0 + (lg__scenario(e->scenario)->one_query ? 16.0 : 0.0);
+        /* record_hdr keeps a few chunks of records whatever the length (Offline's one
+         * query still holds all of its samples at once). */
+        if (e->hdr && !lg__scenario(e->scenario)->one_query)
+            per = 0;
         need = samples * per;
         if (samples > (double)LG__MAX_RECORDS) {
             if (msg && len)
@@ -371,6 +388,8 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
         e->samples_per_query += psc - e->samples_per_query % psc;
     e->mlperf_max_limits = s->mlperf_max_limits;
     e->concatenate = s->sample_concatenate_permutation;
+    e->hdr = s->record_hdr;
+    e->hdr_digits = (unsigned)s->hdr_significant_digits;
     e->token_mode = s->use_token_latencies;
     e->tokens = s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns || s->slo_e2e_ns;
     e->infer_tokens = s->infer_token_latencies;
@@ -513,6 +532,9 @@ const char *lg_invalid_reason_text(unsigned flag)
     case LG_INVALID_TOKEN_ERRORS:
         return "the SUT reported first tokens twice, for unknown ids or after completion, "
                "or (token mode) token counts below 2 or samples without a first token";
+    case LG_INVALID_HDR_RECORDING:
+        return "recorded with record_hdr: the percentiles are approximate, not an MLPerf "
+               "result";
     }
     return "unknown reason";
 }

@@ -332,6 +332,19 @@ const lg__field lg__fields[] = {
      .flag = "trace-speed",
      .flag_help = "--arrival trace: replay this many times faster (gaps divided by it)",
      .doc = "trace arrivals: the replay's speed-up, gaps divided by it"},
+    /* Bounded memory (docs/hdr.md). */
+    {F(record_hdr), .hi = 1, .unit = "bool", .scen = SS | SV | OF, .key = "record_hdr",
+     .lookup = -1, .conf_unit = "0/1", .flag = "record-hdr",
+     .flag_help = "record latencies in histograms: constant memory, percentiles within "
+                  "a stated error, never VALID (not an MLPerf result)",
+     .doc = "record latencies in per-thread log-linear histograms (constant memory, "
+            "approximate percentiles, never VALID; not MultiStream or tokens)"},
+    {F(hdr_significant_digits), .dflt = 2, .lo = 1, .hi = 5, .unit = "digits",
+     .scen = SS | SV | OF, .key = "hdr_significant_digits", .lookup = -1,
+     .conf_unit = "digits", .flag = "hdr-digits",
+     .flag_help = "--record-hdr: significant digits 1-5 (2: relative error <= 0.39 %)",
+     .doc = "record_hdr: the histograms' significant decimal digits; relative error "
+            "2^-(p+1), p = ceil(log2(10^digits))"},
 };
 #undef F
 _Static_assert(sizeof lg__fields / sizeof lg__fields[0] == LG__NFIELDS,

@@ -897,7 +897,9 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.*.arrival = Gamma\n"
         "*.*.arrival_burstiness = 0.25\n"
         "*.*.arrival_start_qps = 10.5\n"
-        "*.*.arrival_trace_speed = 2\n",
+        "*.*.arrival_trace_speed = 2\n"
+        "*.*.record_hdr = 1\n"
+        "*.*.hdr_significant_digits = 3\n",
         LG_CONF_MLPERF);
     lg_config_origin o[64] = {0};
     lg_settings s = applied(c, "resnet50", LG_SERVER, o);
@@ -947,6 +949,8 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect_eq(s.arrival_burstiness, 0.25);
     cr_expect_eq(s.arrival_start_qps, 10.5);
     cr_expect_eq(s.arrival_trace_speed, 2.0);
+    cr_expect(s.record_hdr);
+    cr_expect_eq(s.hdr_significant_digits, 3);
     /* Every field with a key got an origin; the others kept theirs. */
     for (size_t i = 0; i < lg_settings_field_count(); i++) {
         const char *k = lg_settings_field_conf_key(i);
@@ -1409,9 +1413,10 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
      * each must have a row, so that a field added to lg_settings without a table row
      * is caught here. (Rows are in MLPerf's detail-log order, not the struct's.) */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 56);
-    static const struct { const char *name; size_t off, size; } f[] = {
-#define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x)}
+    cr_assert_eq(n, 58);
+    static const struct { const char *name; size_t off, size; bool list; } f[] = {
+#define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x), false}
+#define LIST(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x), true}
         ROW(scenario), ROW(mode), ROW(single_stream_expected_latency_ns),
         ROW(single_stream_target_latency_percentile), ROW(multi_stream_expected_latency_ns),
         ROW(multi_stream_target_latency_percentile), ROW(multi_stream_samples_per_query),
@@ -1436,20 +1441,27 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(test05_schedule_rng_seed), ROW(arrival), ROW(arrival_burstiness),
         ROW(arrival_start_qps), ROW(arrival_trace_speed),
         /* Lists, set through the API and the program's --stages and --trace: no rows. */
-        ROW(arrival_stages), ROW(arrival_stage_count), ROW(arrival_trace_ns),
-        ROW(arrival_trace_count),
+        LIST(arrival_stages), LIST(arrival_stage_count), LIST(arrival_trace_ns),
+        LIST(arrival_trace_count), ROW(record_hdr), ROW(hdr_significant_digits),
         /* A distributed run's share and start (docs/distributed.md): no rows either. */
-        ROW(schedule_stride), ROW(schedule_offset), ROW(start_realtime_ns),
+        LIST(schedule_stride), LIST(schedule_offset), LIST(start_realtime_ns),
 #undef ROW
+#undef LIST
     };
     size_t lists = 7;
     cr_assert_eq(sizeof f / sizeof f[0], n + lists);
-    for (size_t i = n; i < n + lists; i++)
-        cr_expect_lt(lg_settings_field_find(f[i].name), 0, "%s: a list has no row", f[i].name);
+    size_t nlists = 0;
+    for (size_t i = 0; i < n + lists; i++)
+        if (f[i].list) {
+            nlists++;
+            cr_expect_lt(lg_settings_field_find(f[i].name), 0, "%s: a list has no row",
+                         f[i].name);
+        }
+    cr_expect_eq(nlists, lists);
     size_t end = 0;
     for (size_t i = 0; i < n + lists; i++) {
         int row = lg_settings_field_find(f[i].name);
-        if (i < n) {
+        if (!f[i].list) {
             cr_expect_geq(row, 0, "%s has no row", f[i].name);
             cr_expect_str_eq(lg_settings_field_name((size_t)row), f[i].name);
         }

@@ -360,6 +360,12 @@ Test(mpi, refuses_what_cannot_be_split, .timeout = 120, TU_TMP)
     cr_expect(strstr(p.err, "one stream cannot be split") != NULL, "%s", p.err);
     cr_expect(!tu_exists(tu_in_tmp("x/results.json")));
     tu_proc_free(&p);
+    static const char *const hdr[] = {"--sut", "null", "--scenario", "Server", "--record-hdr",
+                                       "--out", "y", NULL};
+    mpi_run(&p, 2, hdr);
+    cr_expect_eq(p.code, 2);
+    cr_expect(strstr(p.err, "not with record_hdr") != NULL, "%s", p.err);
+    tu_proc_free(&p);
     /* And without mpirun the flag still names what it needs: a singleton rank. */
     RUN(&p, "demo", "--distributed");
     cr_expect_eq(p.code, 2);
