@@ -51,6 +51,22 @@ MODEL_OBJ  := $(MODEL_SRC:%.c=$(BUILD)/obj/%.o)
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 MODEL_LIBS  := $(BLAS_LIBS) -lz
+# Distributed runs (mpi/: settings broadcast, clock offsets, the exact merge;
+# docs/distributed.md): a static library of its own, built only when Debian's Open MPI
+# (libopenmpi-dev: pkg-config's ompi-c) is there; the program then links it and takes
+# --distributed, and says it was built without it otherwise. Nothing else needs MPI.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+ifneq ($(MPI_LIBS),)
+MPI_SRC    := $(sort $(wildcard mpi/*.c))
+MPISTATIC  := $(BUILD)/lib/libloadgen_mpi.a
+MPI_DEF    := -DLG_HAVE_MPI
+else
+MPI_SRC    :=
+MPISTATIC  :=
+MPI_DEF    :=
+endif
+MPI_OBJ    := $(MPI_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_SRC    := $(CORE_SRC) $(REPORT_SRC)
@@ -158,6 +174,16 @@ $(MSTATIC): $(MODEL_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# MPI's headers for mpi/ only; the program's --distributed (cli/distributed.c) is
+# compiled with LG_HAVE_MPI when the library is built.
+$(MPI_OBJ): ALL_CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/obj/cli/distributed.o: ALL_CFLAGS += $(MPI_DEF)
+
+$(BUILD)/lib/libloadgen_mpi.a: $(MPI_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(RSTATIC): $(REPORT_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
@@ -184,12 +210,12 @@ $(RSHARED): $(REPORT_OBJ) loadgen_report.map $(SHARED)
 # The program exports the core library's public names (loadgen.dyn) for the SUT plugins
 # it loads with dlopen: they call lg_complete() and the rest through it. The core is
 # linked whole so that every public function is there, not only those the program uses.
-$(PROG): $(PROG_OBJ) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) loadgen.dyn
+$(PROG): $(PROG_OBJ) $(MPISTATIC) $(MSTATIC) $(NSTATIC) $(SSTATIC) $(STATICS) loadgen.dyn
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=loadgen.dyn -o $@ $(PROG_OBJ) $(MSTATIC) \
-	  $(NSTATIC) $(SSTATIC) $(RSTATIC) -Wl,--whole-archive $(STATIC) -Wl,--no-whole-archive \
-	  $(MODEL_LIBS) $(LIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -Wl,--dynamic-list=loadgen.dyn -o $@ $(PROG_OBJ) $(MPISTATIC) \
+	  $(MSTATIC) $(NSTATIC) $(SSTATIC) $(RSTATIC) -Wl,--whole-archive $(STATIC) \
+	  -Wl,--no-whole-archive $(MODEL_LIBS) $(LIBS) $(PROG_LIBS) $(MPI_LIBS)
 
 # Examples include <loadgen/loadgen.h> as an installed program would.
 $(BUILD)/examples/%: examples/%.c $(STATICS)

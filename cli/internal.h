@@ -137,6 +137,9 @@ typedef struct cli_run_opts {
     lg_config *cfg;              /* the loaded files (the origins point into it) */
     lg_config_origin origins[CLI_MAX_FIELDS];
     uint64_t repeat;             /* --repeat N: repetitions (1 = one plain run) */
+    bool distributed;            /* --distributed: one run over every MPI rank */
+    uint64_t dist_timeout_ms;    /* --distributed-timeout-ms */
+    uint64_t dist_lead_ms;       /* --distributed-start-lead-ms */
     bool total_given;            /* --total-sample-count was given */
     bool performance_given;      /* --performance-sample-count was given */
     bool workers_given, batch_given; /* --workers, --batch were given */
@@ -291,6 +294,12 @@ void cli_run_opts_free(cli_run_opts *o);
 /* Runs one test with the options; prints a short report unless quiet. label names the
  * run on the progress line. Fills *res. Returns -1 on success, else an exit code. */
 int cli_run_one(cli_run_opts *o, const char *label, lg_results *res);
+/* ---------------------------------------------------------------- distributed.c */
+
+/* `loadgen run --distributed` on every MPI rank, after the flags were parsed
+ * (docs/distributed.md). Returns the exit code. */
+int cli_run_distributed(cli_run_opts *o);
+
 /* cli_run_one with fn in place of lg_run_test (same arguments and return; ctx passed
  * back): the SUT and QSL are made and freed as for a run (`loadgen find-peak`). */
 typedef int (*cli_test_fn)(void *ctx, const lg_settings *s, const lg_sut *sut,

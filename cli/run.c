@@ -194,6 +194,12 @@ int cli_run(int argc, char **argv)
     cli_run_opts o;
     cli_run_opts_default(&o);
     int rc = cli_run_parse(argc, argv, &o, "run");
+    if (rc < 0 && o.distributed) {
+        /* Rank 0 resolves the settings there and sends them to the other ranks. */
+        rc = cli_run_distributed(&o);
+        cli_run_opts_free(&o);
+        return rc;
+    }
     if (rc < 0)
         rc = cli_resolve_settings(&o, "run", !o.quiet);
     if (rc < 0 && o.html && !o.write_samples) {

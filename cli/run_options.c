@@ -24,6 +24,8 @@ void cli_run_opts_default(cli_run_opts *o)
     o->progress = isatty(STDERR_FILENO);
     o->write_samples = true;
     o->repeat = 1;
+    o->dist_timeout_ms = 60000;
+    o->dist_lead_ms = 2000;
     cli_net_opts_default(&o->net);
     cli_model_opts_default(&o->mdl);
 }
@@ -35,7 +37,8 @@ enum {
     O_MEAN_US, O_SIGMA, O_BUSY, O_SUT_SEED, O_QUIET, O_NO_PROGRESS, O_NO_SAMPLES, O_HELP,
     O_BATCH_COST, O_DROP, O_FAIL, O_DOUBLE, O_STALL, O_STALL_EVERY, O_CONF, O_MODEL, O_SET,
     O_EXPLAIN, O_HTML, O_REPEAT, O_SLO, O_SUT_TOKENS, O_SUT_TPOT, O_SUT_OPT, O_AUDIT,
-    O_STAGES, O_TRACE, O_TRACE_FORMAT, O_SUT_PREFILL, O_FIELD = 512,
+    O_STAGES, O_TRACE, O_TRACE_FORMAT, O_SUT_PREFILL, O_DISTRIBUTED, O_DIST_TIMEOUT,
+    O_DIST_LEAD, O_FIELD = 512,
 };
 
 static const struct option own_long[] = {
@@ -75,6 +78,9 @@ static const struct option own_long[] = {
     {"set", required_argument, 0, O_SET},
     {"explain", no_argument, 0, O_EXPLAIN},
     {"repeat", required_argument, 0, O_REPEAT},
+    {"distributed", no_argument, 0, O_DISTRIBUTED},
+    {"distributed-timeout-ms", required_argument, 0, O_DIST_TIMEOUT},
+    {"distributed-start-lead-ms", required_argument, 0, O_DIST_LEAD},
     {"help", no_argument, 0, O_HELP},
 };
 #define N_OWN (sizeof own_long / sizeof own_long[0])
@@ -328,6 +334,15 @@ static void run_help(FILE *f)
         "                               index and SUT seeds derived per repetition) into\n"
         "                               DIR/rep-1 .. DIR/rep-N and summarise every metric\n"
         "                               across them in DIR/repetitions.json (default 1)\n"
+        "Distributed (under Open MPI's mpirun, docs/distributed.md):\n"
+        "  --distributed                one run over every rank of mpirun: rank 0 reads\n"
+        "                               the settings and sends them; rank r issues the\n"
+        "                               global queries r, r+N, ... (Server, Offline);\n"
+        "                               one merged run in DIR, each rank's in DIR/rank-R\n"
+        "  --distributed-timeout-ms MS  how long rank 0 waits for every rank's records\n"
+        "                               after its own share ended (default 60000)\n"
+        "  --distributed-start-lead-ms MS  the common start this far after the agreement\n"
+        "                               (time to build SUTs and load samples; default 2000)\n"
         "\n"
         "Exit code: 0 VALID, 1 INVALID, 2 usage or configuration error, 3 runtime error.\n",
         f);
@@ -355,6 +370,8 @@ static const struct whole_option {
     {O_SUT_SEED, 0, UINT64_MAX, INTO(syn.seed)},
     {O_SUT_TOKENS, 0, 1000000000, INTO(syn.tokens)},
     {O_REPEAT, 1, 1000, INTO(repeat)},
+    {O_DIST_TIMEOUT, 100, 86400000, INTO(dist_timeout_ms)},
+    {O_DIST_LEAD, 10, 600000, INTO(dist_lead_ms)},
 #undef INTO
 };
 
@@ -679,6 +696,14 @@ static int parse_option(cli_run_opts *o, int c, const char *a, const char *fl,
     case O_QUIET: o->quiet = true; o->progress = false; return -1;
     case O_NO_PROGRESS: o->progress = false; return -1;
     case O_NO_SAMPLES: o->write_samples = false; return -1;
+    case O_DISTRIBUTED:
+        if (strcmp(cmd, "run")) {
+            fprintf(stderr, "loadgen %s: --distributed is an option of loadgen run only\n",
+                    cmd);
+            return CLI_EXIT_USAGE;
+        }
+        o->distributed = true;
+        return -1;
     case O_HELP:
     case 'h':
         run_help(stdout);

@@ -408,10 +408,26 @@ typedef struct lg_settings {
     /* The histograms' significant decimal digits, 1..5 (default 2: relative error at
      * most 2^-8 = 0.390625 %). */
     uint64_t hdr_significant_digits;
+    /* Ours: this process's share of one schedule split across processes (a distributed
+     * run, docs/distributed.md; `loadgen run --distributed` sets them, they are no
+     * config keys). schedule_stride > 1: of the global schedule's queries q = 0, 1, ...
+     * (Server: the arrivals; Offline: the samples of the one query) this process issues
+     * only those with q mod schedule_stride == schedule_offset. It still draws every
+     * global query's time and sample index, so that stride processes with the offsets
+     * 0 .. stride-1 issue, together, exactly the queries one process would, and all end
+     * at the same global query. 0 or 1 = the whole schedule. Server (without
+     * server_coalesce_queries) and Offline, performance mode only. */
+    uint64_t schedule_stride;
+    uint64_t schedule_offset;
+    /* Ours: the CLOCK_REALTIME time (ns since the epoch) at which the performance pass
+     * starts: after loading the samples and the warm-up the issue thread sleeps until
+     * then, so that processes on several machines start together. 0 = at once. A time
+     * already past starts at once and the detail log warns by how much it was late. */
+    int64_t start_realtime_ns;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[6];
+    uint64_t reserved[3];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */
@@ -826,7 +842,12 @@ typedef struct lg_results {
     bool record_hdr;
     double record_relative_error;     /* 0 when exact */
 
-    uint64_t reserved[10];            /* zero; room to grow without an ABI break */
+    /* CLOCK_REALTIME (ns since the epoch) read together with the pass's CLOCK_MONOTONIC
+     * origin: it places the pass's relative times on the wall clock (a distributed
+     * run converts every process's times to one base with it). 0 when no pass ran. */
+    int64_t start_realtime_ns;
+
+    uint64_t reserved[9];             /* zero; room to grow without an ABI break */
 } lg_results;
 
 /*
@@ -852,6 +873,47 @@ typedef struct lg_results {
  */
 int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
                 const lg_log_settings *log, lg_results *out);
+
+/* What a pass counted beside its records, for lg_results_from_records: the counts of
+ * lg_results that no record holds, how the pass ended, and lines for the detail log. */
+typedef struct lg_pass_tally {
+    uint64_t queries;               /* queries issued */
+    uint64_t duplicate_completions, unknown_completions, late_completions;
+    uint64_t bad_responses;         /* lg_results' counts of the same names */
+    bool ended_max_queries, ended_max_duration, ended_async_limit; /* a max limit ended it */
+    bool aborted;                   /* it was cut short (INVALID, aborted) */
+    int64_t start_wall_ns;          /* CLOCK_REALTIME of the start, as the logs show it;
+                                       0 = now */
+    /* Lines for the detail log: errors (error_runtime, counted in errors_logged) and
+     * messages (generic_message). The strings are read during the call only. */
+    const char *const *errors;
+    size_t nerrors;
+    const char *const *messages;
+    size_t nmessages;
+} lg_pass_tally;
+
+/*
+ * The results and the log files of a performance pass whose records were measured
+ * elsewhere (several processes' records merged, docs/distributed.md): the same pure
+ * function of the records, the counts and the settings that lg_run_test uses, and the
+ * same files (the MLPerf summary and detail logs, an empty accuracy log, samples.bin,
+ * results.json). Nothing is issued.
+ *  settings  the settings the records were measured with (checked against qsl as
+ *            lg_run_test does; mode must be LG_MODE_PERFORMANCE)
+ *  sut_name, qsl  the names the logs show and the QSL's counts (no callback is called)
+ *  log       as lg_run_test's (NULL: no files)
+ *  records   n records, times from the pass's start as samples.bin holds them
+ *            (completed_ns -1: never completed; Offline's scheduled and issued times
+ *            are ignored); read during the call
+ *  tally     the counts beside the records (NULL: all zero)
+ *  out       the results, as lg_run_test's
+ * Returns 0, LG_EINVAL (bad settings or arguments), LG_ENOMEM, LG_EIO or LG_EEXIST as
+ * lg_run_test, with lg_last_error(). Refused with LG_EBUSY while a test runs.
+ */
+int lg_results_from_records(const lg_settings *settings, const char *sut_name,
+                            const lg_qsl *qsl, const lg_log_settings *log,
+                            const lg_sample_record *records, uint64_t n,
+                            const lg_pass_tally *tally, lg_results *out);
 
 /* Writes a one-screen English summary of r (scenario, metric, validity and reasons,
  * latency percentiles, counts; TTFT, TPOT, tokens and goodput when r->tokens.applies;

@@ -1243,6 +1243,21 @@ out:
     return rc;
 }
 
+/* start_realtime_ns: sleeps until that CLOCK_REALTIME moment, converted once to the
+ * monotonic clock (the sleep is then immune to the wall clock being stepped), ending
+ * with a short spin so that the start is exact to a few microseconds. */
+static void wait_start(lg__test *t)
+{
+    int64_t ahead = t->req->start_realtime_ns - lg__wall_ns();
+    if (ahead > 0) {
+        lg__sleep_until(lg__now_ns() + ahead, 200000);
+        return;
+    }
+    lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__,
+                  "start_realtime_ns was %.3f ms in the past when the pass was ready: it "
+                  "started at once", (double)-ahead / 1e6);
+}
+
 int lg__run_performance(lg__test *t, lg__pass *p, bool announce)
 {
     const lg__eff *e = &t->eff;
@@ -1273,6 +1288,12 @@ int lg__run_performance(lg__test *t, lg__pass *p, bool announce)
     }
     if (t->req->warmup_duration_ms && (rc = warm_up(t, p)))
         goto out;
+    if (t->req->schedule_stride > 1)
+        EVENT(t, "generic_message", "Split schedule: this process issues the global queries "
+              "q with q mod %llu == %llu", (unsigned long long)t->req->schedule_stride,
+              (unsigned long long)t->req->schedule_offset);
+    if (t->req->start_realtime_ns && announce) /* not a peak search's probes */
+        wait_start(t);
     monitor m;
     if (e->hdr)
         pass_hdr(t, p);
@@ -1567,6 +1588,7 @@ int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *q
         if (crc && !rc)
             rc = crc;
         out->mode = perf_ran ? LG_MODE_PERFORMANCE : LG_MODE_ACCURACY;
+        out->start_realtime_ns = perf_ran ? perf.start_wall_ns : acc.start_wall_ns;
         /* An abort counts in the results only when it changed what was measured (the
          * pass's end reasons); one that came after is noted here. */
         if (lg__stop_requested() && !out->aborted)
@@ -1595,6 +1617,146 @@ done:
     free(t);
     atomic_store(&g_abort, 0);
     atomic_store(&g_abort_ns, 0);
+    atomic_store(&g_running, 0);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- records from elsewhere */
+
+static void null_issue(void *ctx, const lg_sample *samples, size_t n)
+{
+    (void)ctx, (void)samples, (void)n;
+}
+
+/* A relative time of samples.bin back on an absolute origin, 0 (none) kept. */
+static int64_t rel_abs(int64_t base, int64_t v) { return v ? base + v : 0; }
+
+int lg_results_from_records(const lg_settings *settings, const char *sut_name,
+                            const lg_qsl *qsl, const lg_log_settings *log,
+                            const lg_sample_record *records, uint64_t n,
+                            const lg_pass_tally *tally, lg_results *out)
+{
+    lg__clear_error();
+    static const lg_pass_tally none;
+    if (!settings || !qsl || !out || (n && !records)) {
+        lg__set_error("lg_results_from_records: %s is NULL", !settings ? "settings"
+                      : !qsl ? "qsl" : !out ? "out" : "records");
+        return LG_EINVAL;
+    }
+    if (!tally)
+        tally = &none;
+    if (settings->mode != LG_MODE_PERFORMANCE) {
+        lg__set_error("lg_results_from_records: mode must be PerformanceOnly");
+        return LG_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    lg__test *t = calloc(1, sizeof *t);
+    if (!t)
+        return LG_ENOMEM;
+    lg_sut sut = {.name = sut_name ? sut_name : "unknown", .issue = null_issue};
+    settings = requested_settings(t, settings);
+    /* The shares' own settings are not the merged pass's. */
+    t->req_store.schedule_stride = 0;
+    t->req_store.schedule_offset = 0;
+    t->req_store.start_realtime_ns = 0;
+    /* The records are every sample's: the figures are exact. */
+    t->req_store.record_hdr = false;
+    char msg[256];
+    int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
+    if (rc) {
+        lg__set_error("%s", msg);
+        free(t);
+        return rc;
+    }
+    t->test_start_wall_ns = tally->start_wall_ns ? tally->start_wall_ns : lg__wall_ns();
+    t->log_suffix = "";
+    if (log && (rc = lg__log_name_parts(log, t->test_start_wall_ns, t->log_prefix,
+                                        sizeof t->log_prefix, &t->log_suffix)) == 0)
+        rc = lg__outdir_unused(log, t->log_prefix);
+    if (!rc)
+        rc = lg__outdir_check(log);
+    int expected = 0;
+    if (!rc && !atomic_compare_exchange_strong(&g_running, &expected, 1)) {
+        lg__set_error("lg_results_from_records: a test is running in this process");
+        rc = LG_EBUSY;
+    }
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    t->req = settings;
+    t->sut = &sut;
+    t->qsl = qsl;
+    t->log = log;
+    lg__pass perf;
+    if (lg__pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens)) {
+        rc = LG_ENOMEM;
+        goto done;
+    }
+    /* Any origin will do: every figure is a difference of times. */
+    int64_t base = lg__now_ns();
+    t->test_start_ns = base;
+    perf.start_ns = base;
+    perf.start_wall_ns = t->test_start_wall_ns;
+    bool one_query = lg__scenario(t->eff.scenario)->one_query;
+    int64_t last_issue = base;
+    for (uint64_t i = 0; i < n; i++) {
+        lg__rec *rec = lg__store_get(&perf.store, i);
+        if (!rec) {
+            lg__set_error("lg_results_from_records: no memory for %llu records",
+                          (unsigned long long)n);
+            rc = LG_ENOMEM;
+            goto done;
+        }
+        const lg_sample_record *in = &records[i];
+        rec->scheduled_ns = one_query ? 0 : base + in->scheduled_ns;
+        int64_t issued = one_query ? 1 : base + in->issued_ns;
+        atomic_store_explicit(&rec->issued_ns, issued, memory_order_relaxed);
+        atomic_store_explicit(&rec->completed_ns,
+                              in->completed_ns < 0 ? LG__TIMED_OUT : base + in->completed_ns,
+                              memory_order_relaxed);
+        rec->index = in->index;
+        rec->status = in->status;
+        if (perf.store.tchunks) {
+            lg__tok *k = lg__store_tok_at(&perf.store, i);
+            atomic_store_explicit(&k->first_ns, rel_abs(base, in->first_token_ns),
+                                  memory_order_relaxed);
+            k->n_tokens = in->n_tokens;
+            k->sent_ns = rel_abs(base, in->sent_ns);
+        }
+        if (!one_query && issued > last_issue)
+            last_issue = issued;
+        perf.store.count = i + 1;
+    }
+    perf.queries = tally->queries;
+    atomic_store(&perf.samples, n);
+    perf.end_issue_ns = last_issue;
+    perf.end_ns = last_issue;
+    perf.ended_max_queries = tally->ended_max_queries;
+    perf.ended_max_duration = tally->ended_max_duration;
+    perf.ended_async = tally->ended_async_limit;
+    perf.ended_abort = tally->aborted;
+    perf.ended_naturally = !tally->aborted && !tally->ended_max_queries &&
+                           !tally->ended_max_duration && !tally->ended_async_limit;
+    atomic_store(&t->duplicates, tally->duplicate_completions);
+    atomic_store(&t->unknown, tally->unknown_completions);
+    atomic_store(&t->late, tally->late_completions);
+    atomic_store(&t->bad_responses, tally->bad_responses);
+    for (size_t i = 0; i < tally->nmessages; i++)
+        lg__event_add(t, 0, "generic_message", __FILE__, __LINE__, "%s", tally->messages[i]);
+    for (size_t i = 0; i < tally->nerrors; i++)
+        lg__event_add(t, 1, "error_runtime", __FILE__, __LINE__, "%s", tally->errors[i]);
+    int crc = lg__compute_results(t, &perf, out);
+    out->mode = LG_MODE_PERFORMANCE;
+    out->start_realtime_ns = perf.start_wall_ns;
+    int wrc = lg__write_logs(t, NULL, &perf, out);
+    rc = crc ? crc : wrc;
+done:
+    lg__pass_free(&perf);
+    for (size_t i = 0; i < t->nevents; i++)
+        free(t->events[i].text);
+    free(t->events);
+    free(t);
     atomic_store(&g_running, 0);
     return rc;
 }

@@ -440,6 +440,11 @@ server_loop(lg__issuer *is, uint64_t n_accuracy, lg_schedule *sch, const bool po
     int64_t origin = is->accuracy ? lg__now_ns() : p->start_ns;
     int64_t next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, origin);
     size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
+    /* A share of a split schedule: the other queries are drawn (time and sample) and
+     * skipped, without a sleep, so that every share walks the same global sequence. */
+    uint64_t stride = !is->accuracy && t->req->schedule_stride > 1 ? t->req->schedule_stride
+                                                                   : 1;
+    uint64_t offset = stride > 1 ? t->req->schedule_offset : 0;
     bool async_limit = e->max_async_queries != 0 && !is->accuracy;
     uint64_t q = 0;
     int64_t prev = p->start_ns; /* scheduled time of the last query issued */
@@ -452,6 +457,14 @@ server_loop(lg__issuer *is, uint64_t n_accuracy, lg_schedule *sch, const bool po
                               (!poisson && next == INT64_MAX))) {
             p->ended_naturally = true;
             break;
+        }
+        if (stride > 1 && q % stride != offset) {
+            if (!by_row)
+                (void)lg__pick_index(is);
+            q++;
+            prev = next;
+            next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, next);
+            continue;
         }
         int64_t now = lg__now_ns();
         if (now < next) {
@@ -627,14 +640,25 @@ static void offline_query(lg__issuer *is, uint64_t n)
 {
     lg__pass *p = is->p;
     lg_sample *s = is->buf;
+    /* A share of a split query (schedule_stride) takes every stride-th sample of the
+     * global query; every sample index is still drawn, so the shares' union is it. */
+    uint64_t stride = !is->accuracy && !is->warmup && is->t->req->schedule_stride > 1
+                          ? is->t->req->schedule_stride : 1;
+    uint64_t offset = stride > 1 ? is->t->req->schedule_offset : 0;
+    uint64_t m = 0;
     for (uint64_t k = 0; k < n; k++) {
-        if (!lg__prepare(is, &s[k], 0, lg__pick_index(is))) {
+        uint64_t idx = lg__pick_index(is);
+        if (stride > 1 && k % stride != offset)
+            continue;
+        if (!lg__prepare(is, &s[m], 0, idx)) {
             lg__out_of_records(is);
             return;
         }
-        atomic_store_explicit(&lg__store_at(&p->store, s[k].id & LG__SEQ_MASK)->issued_ns, 1,
+        atomic_store_explicit(&lg__store_at(&p->store, s[m].id & LG__SEQ_MASK)->issued_ns, 1,
                               memory_order_release);
+        m++;
     }
+    n = m;
     if (p->queries == 0 && !is->accuracy) {
         p->start_ns = lg__now_ns();
         p->start_wall_ns = lg__wall_ns();
@@ -643,7 +667,8 @@ static void offline_query(lg__issuer *is, uint64_t n)
     atomic_store_explicit(&p->samples,
                           atomic_load_explicit(&p->samples, memory_order_relaxed) + n,
                           memory_order_relaxed);
-    is->t->sut->issue(is->t->sut->ctx, s, n);
+    if (n) /* a share of a query smaller than the stride may hold no sample */
+        is->t->sut->issue(is->t->sut->ctx, s, n);
 }
 
 /* Every sample in one query at the start; the performance pass then ends by itself. */

@@ -117,6 +117,28 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
             return fail(msg, len, "%s: reserved[%g] is not zero (a program built against a "
                         "newer loadgen.h?); start from lg_settings_default()", "reserved",
                         (double)i);
+    /* A share of a split schedule (docs/distributed.md). */
+    if (s->schedule_stride > 1) {
+        if (s->schedule_offset >= s->schedule_stride)
+            return fail(msg, len, "%s = %g: must be below schedule_stride", "schedule_offset",
+                        (double)s->schedule_offset);
+        if (s->scenario != LG_SERVER && s->scenario != LG_OFFLINE)
+            return fail(msg, len, "%s = %g: a split schedule is for Server and Offline only "
+                        "(a SingleStream or MultiStream query waits for the one before it)",
+                        "schedule_stride", (double)s->schedule_stride);
+        if (s->mode != LG_MODE_PERFORMANCE)
+            return fail(msg, len, "%s = %g: a split schedule runs PerformanceOnly",
+                        "schedule_stride", (double)s->schedule_stride);
+        if (s->server_coalesce_queries)
+            return fail(msg, len, "%s = %g: not with server_coalesce_queries",
+                        "schedule_stride", (double)s->schedule_stride);
+    } else if (s->schedule_offset) {
+        return fail(msg, len, "%s = %g: needs schedule_stride > 1", "schedule_offset",
+                    (double)s->schedule_offset);
+    }
+    if (s->start_realtime_ns < 0)
+        return fail(msg, len, "%s = %g: must be >= 0 (0 = start at once)", "start_realtime_ns",
+                    (double)s->start_realtime_ns);
     /* MLPerf's features that this LoadGen does not have, named as such rather than as
      * a value out of range. */
     /* MLPerf's FindPeakPerformance searches the Server rate only; MLPerf logs this

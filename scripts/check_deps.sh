@@ -2,7 +2,8 @@
 # check_deps.sh [ROOT]: holds the modules to their one-way chain of dependencies,
 #   stats, plot  <-  loadgen  <-  sut, qsl, report  <-  harness  <-  cli
 # and model (the model SUT: loadgen, stats, sut and qsl) <- cli, and serve (the test server: stats only) <- cli, and net (the clients of real servers:
-# loadgen and stats) <- cli, and python (the mlperf_loadgen extension module: loadgen
+# loadgen and stats) <- cli, and mpi (distributed runs on Open MPI: loadgen and stats)
+# <- cli, and python (the mlperf_loadgen extension module: loadgen
 # only; the loadgen package's _core, python/pkg_*: also sut and harness) and cpp
 # (libloadgen_cpp, MLPerf's C++ API: loadgen only), which nothing includes
 # by reading every `#include "module/..."` of each module's sources, and holds every
@@ -21,19 +22,19 @@ allowed() {
     stats) echo "" ;;
     plot | serve) echo "stats" ;;
     loadgen) echo "stats" ;;
-    net) echo "loadgen stats" ;;
+    net | mpi) echo "loadgen stats" ;;
     python) echo "loadgen sut harness" ;;
     cpp) echo "loadgen" ;;
     sut | qsl) echo "loadgen stats" ;;
     model) echo "loadgen stats sut qsl" ;;
     report) echo "loadgen stats plot" ;;
     harness) echo "loadgen stats plot sut qsl report" ;;
-    cli) echo "loadgen stats plot sut qsl report harness serve net model" ;;
+    cli) echo "loadgen stats plot sut qsl report harness serve net model mpi" ;;
     esac
 }
 
 bad=0
-for mod in stats plot serve loadgen net sut qsl model report harness cli python cpp; do
+for mod in stats plot serve loadgen net mpi sut qsl model report harness cli python cpp; do
     [ -d "$mod" ] || continue
     ok=$(allowed "$mod")
     # file:line:module/header for every include of one of ours.

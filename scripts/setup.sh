@@ -11,7 +11,9 @@
 #                   python3-dev for the mlperf_loadgen module and the loadgen
 #                   package (`make` skips them without it); python3-pytest, which
 #                   runs their tests; python3-numpy for the package's tests and
-#                   docs examples (the package needs it only for array datasets)
+#                   docs examples (the package needs it only for array datasets);
+#                   Open MPI (libopenmpi-dev, openmpi-bin) for libloadgen_mpi and
+#                   `loadgen run --distributed`, which `make` skips without it
 #   setup.sh fuzz   also what `make fuzz` needs (clang and its fuzzer runtime)
 #   setup.sh bench  also what `make bench` needs: nginx (nginx-light) and wrk, the
 #                   reference server and client bench_http measures the HTTP client
@@ -20,7 +22,7 @@ set -eu
 
 pkgs="gcc g++ make pkg-config libgsl-dev libcriterion-dev libck-dev libjansson-dev nettle-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist"
 case "${1:-}" in
-test) pkgs="$pkgs chromium nodejs npm python3-dev python3-pytest python3-numpy" ;;
+test) pkgs="$pkgs chromium nodejs npm python3-dev python3-pytest python3-numpy libopenmpi-dev openmpi-bin" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 bench) pkgs="$pkgs nginx-light wrk" ;;
 esac

@@ -1443,10 +1443,12 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         /* Lists, set through the API and the program's --stages and --trace: no rows. */
         LIST(arrival_stages), LIST(arrival_stage_count), LIST(arrival_trace_ns),
         LIST(arrival_trace_count), ROW(record_hdr), ROW(hdr_significant_digits),
+        /* A distributed run's share and start (docs/distributed.md): no rows either. */
+        LIST(schedule_stride), LIST(schedule_offset), LIST(start_realtime_ns),
 #undef ROW
 #undef LIST
     };
-    size_t lists = 4;
+    size_t lists = 7;
     cr_assert_eq(sizeof f / sizeof f[0], n + lists);
     size_t nlists = 0;
     for (size_t i = 0; i < n + lists; i++)

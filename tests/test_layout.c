@@ -43,7 +43,7 @@ static void plant(const char *file, const char *line)
     char cmd[PATH_MAX * 3];
     snprintf(cmd, sizeof cmd,
              "mkdir -p '%s/tree' && cd '%s' && cp -r stats plot loadgen sut qsl report "
-             "harness cli bench examples '%s/tree/' && printf '%%s\\n' '%s' >> '%s/tree/%s'",
+             "harness cli mpi bench examples '%s/tree/' && printf '%%s\\n' '%s' >> '%s/tree/%s'",
              tu_tmp, root(), tu_tmp, line, tu_tmp, file);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
@@ -154,5 +154,17 @@ Test(layout, references_outside_the_repository_are_caught, TU_TMP, .timeout = 30
     tu_proc p;
     check_refs(&p, tu_in_tmp("refs"));
     cr_expect_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+}
+
+Test(layout, the_mpi_library_reaches_no_further_than_loadgen_and_stats, TU_TMP, .timeout = 30)
+{
+    plant("mpi/dist.c", "#include \"report/report.h\"");
+    tu_proc p;
+    check_deps(&p, "tree");
+    cr_expect_eq(p.code, 1);
+    cr_expect(strstr(p.err, "mpi/dist.c:"), "%s", p.err);
+    cr_expect(strstr(p.err, "mpi may not include report/report.h (allowed: loadgen stats)"),
+              "%s", p.err);
     tu_proc_free(&p);
 }
