@@ -94,6 +94,59 @@ static inline void lg__issue(lg__issuer *is, const lg_sample *s, size_t n, int64
     is->t->sut->issue(is->t->sut->ctx, s, n);
 }
 
+/* ---------------------------------------------------------------- issue threads */
+
+/* Why several Server issue threads stopped (lg__mt.stop, the first reason wins; the
+ * ends every thread reaches on its own, the schedule's and max_query_count, are no stop
+ * reasons: each thread issues its share up to them). */
+enum { LG__STOP_NONE, LG__STOP_ABORT, LG__STOP_MAX_DURATION, LG__STOP_ASYNC,
+       LG__STOP_RECORDS };
+
+/* One of several Server issue threads (threads.c starts them, scenario.c's
+ * lg__server_worker runs each). Its own issuer: the same sample picker as the pass's,
+ * cloned, so that every thread draws the whole sequence of queries and issues its
+ * share. Written by its thread only; read by the pass's thread after the threads
+ * ended. */
+typedef struct lg__issue_worker {
+    _Alignas(LG__CACHELINE) lg__issuer is;
+    uint64_t queries;   /* queries it issued */
+    uint64_t end_seq;   /* 1 + the highest record it issued; 0: none */
+    bool natural;       /* it ended at the schedule's end */
+    bool max_queries;   /* it ended at max_query_count */
+} lg__issue_worker;
+
+/* A Server pass issued by n threads. Query q (record q) belongs to thread
+ * (q / LG_ISSUE_BLOCK) mod n. */
+typedef struct lg__mt {
+    lg__issue_worker *w;
+    unsigned n;
+    _Atomic int stop;       /* LG__STOP_*: the first thread that stopped the pass */
+    /* The stopping thread's figures for the log (written by it before nothing else;
+     * read after every thread ended). */
+    unsigned stop_thread;
+    uint64_t stop_queries, stop_outstanding;
+    int64_t stop_ns;
+} lg__mt;
+
+/* scenario.c: thread k's share of a Server pass. */
+void lg__server_worker(lg__mt *mt, unsigned k);
+/* threads.c: runs the Server pass of is on the settings' issue threads (the LoadGen's
+ * own, or the harness's registered ones); on return the pass's counts and records are
+ * those of every thread. */
+void lg__issue_threads_run(lg__issuer *is);
+/* threads.c: lg_run_test's claim of the n registered threads, waiting up to wait_ms
+ * for them: 0, or LG_EINVAL with lg_last_error naming both counts (the threads
+ * registered then return LG_EINVAL). */
+int lg__issue_threads_claim(unsigned n, uint64_t wait_ms);
+/* threads.c: the end of the test the registered threads served: they return. */
+void lg__issue_threads_release(void);
+/* threads.c: whether a Server performance pass (or warm-up) of t is issued by several
+ * threads (or by a registered one). */
+bool lg__issue_threads_used(const lg__test *t);
+/* run.c: the record of seq, its chunk allocated when needed; any thread at once (the
+ * issue threads). NULL when past the store's budget or out of memory. */
+lg__rec *lg__store_get_mt(lg__store *s, uint64_t seq);
+
 /* run.c: lg_abort() was called. */
 bool lg__stop_requested(void);
 /* run.c: the limits that end a run early (abort; in performance mode max_query_count

@@ -172,6 +172,25 @@ void lg_abort(void);
  * counted as timed out (ms). */
 #define LG_ABORT_GRACE_MS 1000
 
+/* The most Server issue threads (lg_settings.server_num_issue_query_threads). */
+#define LG_MAX_ISSUE_THREADS 64
+/* Consecutive queries one issue thread takes in turn: 8 records of 32 bytes are four
+ * whole cache lines, so two threads never write the same line of records. */
+#define LG_ISSUE_BLOCK 8
+
+/* MLPerf's RegisterIssueQueryThread: the calling thread (the harness's own) becomes one
+ * of the Server issue threads of the next test that runs with
+ * lg_settings.server_issue_threads_registered, and blocks until that test ends. It may
+ * be called before lg_run_test (the usual way: start the threads, then run the test) or
+ * while lg_run_test waits for registrations (issue_thread_wait_ms). It issues the
+ * queries of its share in every performance pass (and warm-up) of a Server test and
+ * does nothing in other scenarios. A test that finds a different number of threads
+ * registered than server_num_issue_query_threads fails, and the threads registered then
+ * return LG_EINVAL. Returns 0 when the test it served ended (whatever its verdict).
+ * Thread-safe; any number of threads. A test that does not ask for registered threads
+ * leaves them waiting. */
+int lg_register_issue_thread(void);
+
 /* The most queries lg_settings.concurrency may keep outstanding. */
 #define LG_MAX_CONCURRENCY 65536
 
@@ -272,8 +291,13 @@ typedef struct lg_settings {
     bool server_coalesce_queries;                   /* issue all overdue queries in one
                                                        issue call; default false */
     uint64_t server_max_async_queries;              /* outstanding-query limit, 0 = none */
-    uint64_t server_num_issue_query_threads;        /* only 0 or 1: several issue
-                                                       threads are refused */
+    /* Server: the threads that issue the queries (docs/scenarios.md, "Several issue
+     * threads"), 0 to LG_MAX_ISSUE_THREADS. 0 or 1: the thread that calls lg_run_test
+     * issues. N > 1: N threads share the schedule, thread k taking the blocks of
+     * LG_ISSUE_BLOCK consecutive queries whose number is k mod N (MLPerf's partition of
+     * query i to thread i mod N, by blocks); the LoadGen starts them itself unless
+     * server_issue_threads_registered. Default 0. */
+    uint64_t server_num_issue_query_threads;
     /* Offline */
     double offline_expected_qps;                    /* > 0; default 1 */
 
@@ -394,6 +418,17 @@ typedef struct lg_settings {
      * QSL must be loaded. The run ends with the trace. Read during lg_run_test. */
     const int64_t *arrival_trace_ns;
     uint64_t arrival_trace_count;
+    /* Ours, MLPerf's semantics: true = the harness brings the Server issue threads: it
+     * starts server_num_issue_query_threads (>= 1) threads that each call
+     * lg_register_issue_thread(), and the LoadGen starts none. lg_run_test waits up to
+     * issue_thread_wait_ms for exactly that many and fails (LG_EINVAL, the counts in
+     * lg_last_error) otherwise. Default false: the LoadGen starts its own threads. The
+     * C++ API sets it whenever server_num_issue_query_threads > 0, as MLPerf's LoadGen
+     * always expects registered threads. */
+    bool server_issue_threads_registered;
+    /* How long lg_run_test waits for registered issue threads (ms); default 10000, as
+     * MLPerf's LoadGen waits 10 s. */
+    uint64_t issue_thread_wait_ms;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */

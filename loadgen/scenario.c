@@ -499,6 +499,10 @@ server_loop(lg__issuer *is, uint64_t n_accuracy, lg_schedule *sch, const bool po
  * the issue lag, never hides. In accuracy mode, n queries. */
 static void issue_server(lg__issuer *is, uint64_t n_accuracy)
 {
+    if (!is->accuracy && lg__issue_threads_used(is->t)) {
+        lg__issue_threads_run(is);
+        return;
+    }
     lg_schedule sch;
     if (lg__schedule_init(&sch, is->t->req, is->accuracy)) {
         ERROR(is->t, "error_runtime", "out of memory for the schedule generator");
@@ -507,6 +511,154 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
     } else {
         server_loop(is, n_accuracy, &sch, false);
     }
+    lg__schedule_fini(&sch);
+}
+
+/* Stops every issue thread of mt for reason, unless another thread stopped them
+ * first; the first one's figures go in the log. */
+static void worker_stop(lg__mt *mt, unsigned k, int reason, uint64_t queries,
+                        uint64_t outstanding, int64_t ns)
+{
+    int none = LG__STOP_NONE;
+    if (atomic_compare_exchange_strong(&mt->stop, &none, reason)) {
+        mt->stop_thread = k;
+        mt->stop_queries = queries;
+        mt->stop_outstanding = outstanding;
+        mt->stop_ns = ns;
+    }
+}
+
+/* Thread k of mt->n issuing a Server performance pass (or warm-up). Every thread draws
+ * the same sequence of queries (arrival times and samples, from clones of the same
+ * generators) and issues the blocks of LG_ISSUE_BLOCK queries whose number is k mod n:
+ * the schedule, and which sample each query carries, are those of one thread, and each
+ * query keeps its own scheduled time. Query q is record q, so the records are in
+ * schedule order whatever thread issued them. The ends of the schedule and
+ * max_query_count are reached by each thread on its own share, so that together they
+ * issue each query up to there exactly once; an abort, max_duration_ms, the outstanding
+ * limit or the record budget stop them all (threads.c then closes the gaps). */
+static inline __attribute__((always_inline)) void
+server_worker_loop(lg__mt *mt, unsigned k, lg_schedule *sch, const bool poisson)
+{
+    lg__issue_worker *w = &mt->w[k];
+    lg__issuer *is = &w->is;
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    const lg__eff *e = &t->eff;
+    const uint64_t n = mt->n;
+    gsl_rng *rng = sch->rng;
+    double mean_gap_ns = sch->mean_gap_ns;
+    uint64_t by_row = !poisson && sch->kind == LG_ARRIVAL_TRACE ? t->qsl->total_sample_count
+                                                                : 0;
+    int64_t min_dur = !poisson && sch->ends_itself && !is->warmup
+                          ? INT64_MAX
+                          : (int64_t)e->target_duration_ms * 1000000;
+    int64_t max_dur = e->max_duration_ms ? (int64_t)e->max_duration_ms * 1000000 : INT64_MAX;
+    int64_t deadline = e->max_duration_ms ? p->start_ns + max_dur : INT64_MAX;
+    int64_t origin = p->start_ns;
+    int64_t next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, origin);
+    size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
+    bool async_limit = e->max_async_queries != 0;
+    uint64_t maxq = e->max_query_count ? e->max_query_count : UINT64_MAX;
+    uint64_t q = 0, pending = 0;
+    int64_t prev = p->start_ns;
+    int64_t batch_ns = t->req->issue_batch_ns, last_wake = INT64_MIN / 2;
+    const uint64_t id_tag = p->tag << LG__SEQ_BITS;
+    for (;;) {
+        if ((lg__count_met(is, q) && prev - p->start_ns >= min_dur) ||
+            (!poisson && next == INT64_MAX)) {
+            w->natural = true;
+            break;
+        }
+        if (q >= maxq) {
+            w->max_queries = true;
+            break;
+        }
+        uint64_t idx = !poisson && by_row ? q % by_row : lg__pick_index(is);
+        if ((q / LG_ISSUE_BLOCK) % n != k) {
+            /* Another thread's query: drawn, so that the sequence stays the same. */
+            prev = next;
+            next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, next);
+            q++;
+            continue;
+        }
+        int64_t now = lg__now_ns();
+        while (now < next && !lg__stop_requested() && now < deadline &&
+               !atomic_load_explicit(&mt->stop, memory_order_relaxed)) {
+            int64_t wake = next;
+            if (batch_ns && wake - last_wake < batch_ns)
+                wake = last_wake + batch_ns;
+            lg__sleep_until(wake < deadline ? wake : deadline, t->req->issue_spin_ns);
+            now = last_wake = lg__now_ns();
+        }
+        if (atomic_load_explicit(&mt->stop, memory_order_relaxed))
+            break;
+        if (lg__stop_requested()) {
+            worker_stop(mt, k, LG__STOP_ABORT, 0, 0, now);
+            break;
+        }
+        if (now - p->start_ns >= max_dur) {
+            worker_stop(mt, k, LG__STOP_MAX_DURATION, 0, 0, now - p->start_ns);
+            break;
+        }
+        if (async_limit && lg__outstanding(p) >= e->max_async_queries) {
+            worker_stop(mt, k, LG__STOP_ASYNC, 0, lg__outstanding(p), now);
+            break;
+        }
+        /* This query, and with coalescing every later one of this thread already due
+         * (the others' are drawn and left to them); each keeps its own time. */
+        size_t nb = 0;
+        for (;;) {
+            if ((q / LG_ISSUE_BLOCK) % n == k) {
+                lg__rec *rec = lg__store_get_mt(&p->store, q);
+                if (!rec) {
+                    worker_stop(mt, k, LG__STOP_RECORDS, 0, 0, now);
+                    goto out;
+                }
+                rec->scheduled_ns = next;
+                rec->index = (uint32_t)idx;
+                is->buf[nb].id = id_tag | q;
+                is->buf[nb].index = idx;
+                nb++;
+                w->end_seq = q + 1;
+            }
+            prev = next;
+            next = next_arrival(sch, poisson, rng, mean_gap_ns, origin, next);
+            q++;
+            if (nb == maxbatch || next > now || q >= maxq ||
+                (lg__count_met(is, q) && prev - p->start_ns >= min_dur))
+                break;
+            idx = !poisson && by_row ? q % by_row : lg__pick_index(is);
+        }
+        for (size_t i = 0; i < nb; i++)
+            atomic_store_explicit(&lg__store_at(&p->store, is->buf[i].id & LG__SEQ_MASK)->issued_ns,
+                                  now, memory_order_release);
+        t->sut->issue(t->sut->ctx, is->buf, nb);
+        w->queries += nb;
+        /* The pass's issued count, for the progress display and the outstanding limit:
+         * added now and then, and at each issue when the limit needs it exact. */
+        pending += nb;
+        if (async_limit || pending >= 256) {
+            atomic_fetch_add_explicit(&p->samples, pending, memory_order_relaxed);
+            pending = 0;
+        }
+    }
+out:
+    atomic_fetch_add_explicit(&p->samples, pending, memory_order_relaxed);
+}
+
+void lg__server_worker(lg__mt *mt, unsigned k)
+{
+    lg__issuer *is = &mt->w[k].is;
+    lg_schedule sch;
+    if (lg__schedule_init(&sch, is->t->req, false)) {
+        worker_stop(mt, k, LG__STOP_RECORDS, 0, 0, lg__now_ns());
+        return;
+    }
+    if (sch.kind == LG_ARRIVAL_POISSON)
+        server_worker_loop(mt, k, &sch, true);
+    else
+        server_worker_loop(mt, k, &sch, false);
     lg__schedule_fini(&sch);
 }
 

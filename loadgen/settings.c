@@ -121,16 +121,14 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
         return fail(msg, len, "%s = %g: FindPeakPerformance is not supported by this "
                     "LoadGen; run PerformanceOnly at chosen server_target_qps values",
                     "mode", 3);
-    if (s->server_num_issue_query_threads > 1)
-        return fail(msg, len, "%s = %g: several issue threads (MLPerf's "
-                    "RegisterIssueQueryThread) are not supported; 0 or 1 issues from the "
-                    "thread that calls lg_run_test", "server_num_issue_query_threads",
-                    (double)s->server_num_issue_query_threads);
     /* Each field against its own range (the settings table), then the rules that
      * tie fields together. */
     int rc = lg__fields_check(s, msg, len);
     if (rc)
         return rc;
+    if (s->server_issue_threads_registered && !s->server_num_issue_query_threads)
+        return fail(msg, len, "%s = %g: set server_num_issue_query_threads to the number of "
+                    "threads the harness registers", "server_issue_threads_registered", 1);
     if (s->no_sample_timeout && s->sample_timeout_ns)
         return fail(msg, len, "%s = %g: no_sample_timeout is set too; choose one",
                     "sample_timeout_ns", (double)s->sample_timeout_ns);
