@@ -408,16 +408,6 @@ typedef struct lg_settings {
                                    default 0 */
     double arrival_trace_speed; /* LG_ARRIVAL_TRACE: gaps are divided by it (2 = twice
                                    as fast), > 0; default 1 */
-    /* LG_ARRIVAL_STAGES: the stages, read during lg_run_test (the caller keeps them);
-     * not in the settings table (no config key): the program's --stages sets them. */
-    const lg_arrival_stage *arrival_stages;
-    uint64_t arrival_stage_count;
-    /* LG_ARRIVAL_TRACE: query i is due arrival_trace_ns[i] / arrival_trace_speed after
-     * the start (non-decreasing, >= 0) and issues QSL sample i mod total_sample_count,
-     * so a SUT that knows the trace's row i by its index sees its lengths; the whole
-     * QSL must be loaded. The run ends with the trace. Read during lg_run_test. */
-    const int64_t *arrival_trace_ns;
-    uint64_t arrival_trace_count;
     /* Ours, MLPerf's semantics: true = the harness brings the Server issue threads: it
      * starts server_num_issue_query_threads (>= 1) threads that each call
      * lg_register_issue_thread(), and the LoadGen starts none. lg_run_test waits up to
@@ -429,6 +419,16 @@ typedef struct lg_settings {
     /* How long lg_run_test waits for registered issue threads (ms); default 10000, as
      * MLPerf's LoadGen waits 10 s. */
     uint64_t issue_thread_wait_ms;
+    /* LG_ARRIVAL_STAGES: the stages, read during lg_run_test (the caller keeps them);
+     * not in the settings table (no config key): the program's --stages sets them. */
+    const lg_arrival_stage *arrival_stages;
+    uint64_t arrival_stage_count;
+    /* LG_ARRIVAL_TRACE: query i is due arrival_trace_ns[i] / arrival_trace_speed after
+     * the start (non-decreasing, >= 0) and issues QSL sample i mod total_sample_count,
+     * so a SUT that knows the trace's row i by its index sees its lengths; the whole
+     * QSL must be loaded. The run ends with the trace. Read during lg_run_test. */
+    const int64_t *arrival_trace_ns;
+    uint64_t arrival_trace_count;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */

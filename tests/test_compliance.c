@@ -376,10 +376,11 @@ Test(unsupported, find_peak_and_issue_threads_are_refused_by_name, .timeout = 10
     cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
     cr_expect(strstr(msg, "mode = 3: FindPeakPerformance is not supported"), "%s", msg);
     s.mode = LG_MODE_PERFORMANCE;
-    s.server_num_issue_query_threads = 2;
+    /* Several issue threads are supported (tests/test_issue_threads.c); more than
+     * LG_MAX_ISSUE_THREADS are refused by name. */
+    s.server_num_issue_query_threads = LG_MAX_ISSUE_THREADS + 1;
     cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
-    cr_expect(strstr(msg, "server_num_issue_query_threads = 2: several issue threads"),
-              "%s", msg);
+    cr_expect(strstr(msg, "server_num_issue_query_threads"), "%s", msg);
     lg_results r;
     cr_expect_eq(run_null(&s, NULL, &r), LG_EINVAL);
     cr_expect(strstr(lg_last_error(), "server_num_issue_query_threads"), "%s",

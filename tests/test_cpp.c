@@ -200,15 +200,24 @@ Test(cpp, from_config, TU_TMP, .timeout = 60)
     tu_proc_free(&p);
 }
 
-/* A thread in RegisterIssueQueryThread returns when the test ends; AbortTest from
- * another thread ends a 60 s test early, INVALID. */
+/* Threads in RegisterIssueQueryThread issue the queries (the LoadGen starts none) and
+ * return when the test ends; AbortTest from another thread ends a 60 s test early,
+ * INVALID. */
 Test(cpp, register_issue_thread_and_abort, TU_TMP, .timeout = 60)
 {
     tu_proc p;
     run(&p, "harness", "Server", "performance", "register", NULL);
     cr_expect_eq(p.code, 0, "%s", p.err);
-    cr_expect(strstr(p.out, "registered thread returned 1"), "%s", p.out);
+    cr_expect(strstr(p.out, "registered threads returned 1 issuing threads 1"), "%s", p.out);
     char *s = summary();
+    cr_expect(strstr(s, "Result is : VALID"), "%s", s);
+    free(s);
+    tu_proc_free(&p);
+    /* Two registered threads issue the queries between them, then both return. */
+    run(&p, "harness", "Server", "performance", "register2", NULL);
+    cr_expect_eq(p.code, 0, "%s", p.err);
+    cr_expect(strstr(p.out, "registered threads returned 2 issuing threads 2"), "%s", p.out);
+    s = summary();
     cr_expect(strstr(s, "Result is : VALID"), "%s", s);
     free(s);
     tu_proc_free(&p);
