@@ -174,9 +174,10 @@ void lg_abort(void);
 
 /* The most Server issue threads (lg_settings.server_num_issue_query_threads). */
 #define LG_MAX_ISSUE_THREADS 64
-/* Consecutive queries one issue thread takes in turn: 8 records of 32 bytes are four
- * whole cache lines, so two threads never write the same line of records. */
-#define LG_ISSUE_BLOCK 8
+/* Consecutive queries one of several issue threads takes in turn (see
+ * server_num_issue_query_threads): the schedule is drawn once, a block at a time, by the
+ * thread whose block it is, and its records are whole cache lines of its own. */
+#define LG_ISSUE_BLOCK 256
 
 /* MLPerf's RegisterIssueQueryThread: the calling thread (the harness's own) becomes one
  * of the Server issue threads of the next test that runs with
@@ -293,10 +294,11 @@ typedef struct lg_settings {
     uint64_t server_max_async_queries;              /* outstanding-query limit, 0 = none */
     /* Server: the threads that issue the queries (docs/scenarios.md, "Several issue
      * threads"), 0 to LG_MAX_ISSUE_THREADS. 0 or 1: the thread that calls lg_run_test
-     * issues. N > 1: N threads share the schedule, thread k taking the blocks of
+     * issues. N > 1: N threads share the one schedule, thread k taking the blocks of
      * LG_ISSUE_BLOCK consecutive queries whose number is k mod N (MLPerf's partition of
-     * query i to thread i mod N, by blocks); the LoadGen starts them itself unless
-     * server_issue_threads_registered. Default 0. */
+     * query i to thread i mod N, by blocks); each query keeps its own scheduled time.
+     * The LoadGen starts them itself unless server_issue_threads_registered. The SUT's
+     * issue callback is then called from N threads at once. Default 0. */
     uint64_t server_num_issue_query_threads;
     /* Offline */
     double offline_expected_qps;                    /* > 0; default 1 */

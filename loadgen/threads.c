@@ -10,7 +10,6 @@
 
 #include "loadgen/internal.h"
 #include "loadgen/issue.h"
-#include "stats/stats.h"
 
 /* The registered threads. One test runs at a time in a process, so one registry: a
  * test claims the threads waiting (all of them, or none when their number is not the
@@ -189,24 +188,17 @@ void lg__issue_threads_run(lg__issuer *is)
     unsigned n = (unsigned)t->req->server_num_issue_query_threads;
     if (n < 1)
         n = 1;
-    lg__mt mt = {.n = n};
-    mt.w = aligned_alloc(LG__CACHELINE, n * sizeof *mt.w);
+    lg_schedule sch;
+    lg__mt mt = {.n = n, .is = is, .sch = &sch};
+    bool sch_ok = lg__schedule_init(&sch, t->req, false) == 0;
+    mt.w = sch_ok ? aligned_alloc(LG__CACHELINE, n * sizeof *mt.w) : NULL;
     bool ok = mt.w != NULL;
     if (ok)
         memset(mt.w, 0, n * sizeof *mt.w);
-    for (unsigned k = 0; ok && k < n; k++) {
-        lg__issuer *w = &mt.w[k].is;
-        *w = *is;
-        w->index_rng = gsl_rng_clone(is->index_rng);
-        w->buf = malloc(is->bufcap * sizeof *w->buf);
-        w->perm = NULL;
-        if (is->perm) {
-            w->perm = malloc(is->nset * sizeof *w->perm);
-            if (w->perm)
-                memcpy(w->perm, is->perm, is->nset * sizeof *w->perm);
-        }
-        ok = w->index_rng && w->buf && (!is->perm || w->perm);
-    }
+    for (unsigned k = 0; ok && k < n; k++)
+        ok = (mt.w[k].buf = malloc(is->bufcap * sizeof *mt.w[k].buf)) != NULL;
+    if (ok)
+        ok = (mt.ring = malloc((size_t)n * LG__RING_BLOCKS * sizeof *mt.ring)) != NULL;
     if (!ok) {
         ERROR(t, "error_runtime", "Ending early: out of memory for %u issue threads", n);
         lg__set_error("out of memory for %u issue threads", n);
@@ -222,15 +214,14 @@ void lg__issue_threads_run(lg__issuer *is)
      * one issued (gaps, where the threads stopped at different points, are closed up
      * after the pass), and why it ended. */
     uint64_t end = 0, queries = 0;
-    bool natural = true, maxq = false;
     for (unsigned k = 0; k < n; k++) {
         const lg__issue_worker *w = &mt.w[k];
         if (w->end_seq > end)
             end = w->end_seq;
         queries += w->queries;
-        natural &= w->natural;
-        maxq |= w->max_queries;
     }
+    int gen_end = atomic_load(&mt.gen_end);
+    bool natural = gen_end == LG__GEN_NATURAL, maxq = gen_end == LG__GEN_MAX_QUERIES;
     p->queries += queries;
     p->store.count = end;
     p->store.nchunks = end ? ((end - 1) >> LG__CHUNK_BITS) + 1 : 0;
@@ -266,10 +257,10 @@ void lg__issue_threads_run(lg__issuer *is)
         break;
     }
 out:
-    for (unsigned k = 0; mt.w && k < n; k++) {
-        stats_rng_free(mt.w[k].is.index_rng);
-        free(mt.w[k].is.buf);
-        free(mt.w[k].is.perm);
-    }
+    for (unsigned k = 0; mt.w && k < n; k++)
+        free(mt.w[k].buf);
     free(mt.w);
+    free(mt.ring);
+    if (sch_ok)
+        lg__schedule_fini(&sch);
 }
