@@ -1,8 +1,9 @@
 /* bench_threads.c: Server with several issue threads on the null SUT: the highest target
  * QPS that stays VALID with 1 issue thread and with 2 (and more when asked), found the
  * way bench_loadgen finds its Server figure (double from 500,000 until INVALID, bisect to
- * 2 %, confirm with a 20 s run, stepping down 5 % until VALID), and the ratio of each to
- * the one-thread figure. Each trial runs in a child process. Prints one line per figure:
+ * 2 %, confirm with a 20 s run, stepping down 5 % until VALID), the searches taking
+ * turns trial by trial, and the ratio of each to the one-thread figure. Each trial runs
+ * in a child process. Prints one line per figure:
  *   bench_threads figure=<name> value=<number> unit=<unit> [details]
  * Usage: bench_threads [--quick] [MAX_THREADS]   (--quick: 1 s trials, no confirmation;
  * MAX_THREADS: 2 by default) */
@@ -74,31 +75,47 @@ static bool try_rate(double qps, uint64_t threads, uint64_t dur, const char *wha
     return t.ok && t.valid;
 }
 
-/* The highest VALID Server QPS with `threads` issue threads (bench_loadgen's search). */
-static double search(uint64_t threads, bool quick)
+/* bench_loadgen's search for the highest VALID Server QPS, one trial at a time, so
+ * that the searches for each thread count can take turns: on a shared machine the load
+ * changes by the minute, and searches run one after the other would compare different
+ * moments. */
+typedef struct search {
+    uint64_t threads;
+    double lo, hi, q;
+    int doublings, confirms;
+    bool done;
+} search;
+
+static void search_step(search *s, bool quick)
 {
     uint64_t dur = quick ? 1000 : 5000;
-    double lo = 0, hi = 0, q = 500000;
-    for (int i = 0; i < 9 && hi == 0; i++, q *= 2) {
-        if (try_rate(q, threads, dur, ""))
-            lo = q;
+    if (s->hi == 0 && s->doublings < 9) {
+        if (try_rate(s->q, s->threads, dur, ""))
+            s->lo = s->q;
         else
-            hi = q;
+            s->hi = s->q;
+        s->q *= 2;
+        s->doublings++;
+        return;
     }
-    while (hi > 0 && lo > 0 && (hi - lo) / lo > 0.02) {
-        double mid = (lo + hi) / 2;
-        if (try_rate(mid, threads, dur, ""))
-            lo = mid;
+    if (s->hi > 0 && s->lo > 0 && (s->hi - s->lo) / s->lo > 0.02) {
+        double mid = (s->lo + s->hi) / 2;
+        if (try_rate(mid, s->threads, dur, ""))
+            s->lo = mid;
         else
-            hi = mid;
+            s->hi = mid;
+        return;
     }
-    if (!quick && lo > 0)
-        for (int i = 0; i < 5; i++) {
-            if (try_rate(lo, threads, 20000, " for 20 s"))
-                break;
-            lo *= 0.95;
-        }
-    return lo;
+    /* The confirmation: 20 s at the found rate; step down 5 % until VALID. */
+    if (!quick && s->lo > 0 && s->confirms < 5) {
+        s->confirms++;
+        if (try_rate(s->lo, s->threads, 20000, " for 20 s"))
+            s->done = true;
+        else
+            s->lo *= 0.95;
+        return;
+    }
+    s->done = true;
 }
 
 int main(int argc, char **argv)
@@ -117,11 +134,22 @@ int main(int argc, char **argv)
         }
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    double one = search(1, quick);
+    search srch[LG_MAX_ISSUE_THREADS];
+    for (uint64_t n = 1; n <= max_threads; n++)
+        srch[n - 1] = (search){.threads = n, .q = 500000};
+    for (bool left = true; left;) {
+        left = false;
+        for (uint64_t n = 1; n <= max_threads; n++)
+            if (!srch[n - 1].done) {
+                search_step(&srch[n - 1], quick);
+                left = true;
+            }
+    }
+    double one = srch[0].lo;
     printf("bench_threads figure=server_max_valid_qps_1_thread value=%.0f unit=1/s "
            "cores=%ld\n", one, cores);
     for (uint64_t n = 2; n <= max_threads; n++) {
-        double v = search(n, quick);
+        double v = srch[n - 1].lo;
         printf("bench_threads figure=server_max_valid_qps_%llu_threads value=%.0f unit=1/s "
                "cores=%ld\n", (unsigned long long)n, v, cores);
         printf("bench_threads figure=server_threads_ratio_%llu_to_1 value=%.2f unit=x\n",

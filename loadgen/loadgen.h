@@ -208,7 +208,8 @@ typedef struct lg_sut {
     void *ctx;        /* passed back to every callback */
     /* Hands n samples to the SUT. `samples` is valid during the call only. The SUT
      * completes each sample later, exactly once, with lg_complete(), from any thread;
-     * it may also complete inside this call. Called from the LoadGen's issue thread. */
+     * it may also complete inside this call. Called from the LoadGen's issue thread (in
+     * Server with server_num_issue_query_threads N > 1, from N threads at once). */
     void (*issue)(void *ctx, const lg_sample *samples, size_t n);
     /* Called once after the last issue of a series of queries: a hint to stop waiting
      * for more work to batch. May be NULL. */

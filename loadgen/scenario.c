@@ -634,7 +634,10 @@ get_block(lg__mt *mt, unsigned k, const lg__pass *p, int64_t max_dur, uint32_t b
         uint32_t g = atomic_load_explicit(&mt->gen_block, memory_order_acquire);
         if (g > b)
             return &mt->ring[b % (mt->n * LG__RING_BLOCKS)];
-        if (atomic_load_explicit(&mt->gen_end, memory_order_acquire))
+        /* The schedule ended: block b exists only below end_blocks (the last block may
+         * be published an instant after the end is). */
+        if (atomic_load_explicit(&mt->gen_end, memory_order_acquire) &&
+            b >= atomic_load_explicit(&mt->end_blocks, memory_order_relaxed))
             return NULL;
         int64_t now = lg__now_ns();
         if (worker_stopping(mt, k, p, max_dur, now))
@@ -655,7 +658,7 @@ get_block(lg__mt *mt, unsigned k, const lg__pass *p, int64_t max_dur, uint32_t b
             continue;
         }
         atomic_store(&mt->gen_waiters, 1);
-        if (atomic_load(&mt->gen_block) == g && !atomic_load(&mt->gen_end))
+        if (atomic_load(&mt->gen_block) == g)
             lg_sync_wait(&mt->gen_block, g, 200000);
     }
 }
