@@ -1,8 +1,8 @@
 /* bench_threads.c: Server with several issue threads on the null SUT: the highest target
  * QPS that stays VALID with 1 issue thread and with 2 (and more when asked), found the
  * way bench_loadgen finds its Server figure (double from 500,000 until INVALID, bisect to
- * 2 %, confirm with a 20 s run, stepping down 5 % until VALID), the searches taking
- * turns trial by trial, and the ratio of each to the one-thread figure. Each trial runs
+ * 2 %, confirm with a 20 s run, stepping down 5 % until VALID; and halving first when
+ * 500,000 is INVALID already), the searches taking turns trial by trial, and the ratio of each to the one-thread figure. Each trial runs
  * in a child process. Prints one line per figure:
  *   bench_threads figure=<name> value=<number> unit=<unit> [details]
  * Usage: bench_threads [--quick] [MAX_THREADS]   (--quick: 1 s trials, no confirmation;
@@ -82,13 +82,22 @@ static bool try_rate(double qps, uint64_t threads, uint64_t dur, const char *wha
 typedef struct search {
     uint64_t threads;
     double lo, hi, q;
-    int doublings, confirms;
-    bool done;
+    int doublings, halvings, confirms;
+    bool confirming, done;
 } search;
 
 static void search_step(search *s, bool quick)
 {
     uint64_t dur = quick ? 1000 : 5000;
+    if (s->confirming) {
+        /* The confirmation: 20 s at the found rate; step down 5 % until VALID. */
+        s->confirms++;
+        if (try_rate(s->lo, s->threads, 20000, " for 20 s") || s->confirms == 5)
+            s->done = true;
+        else
+            s->lo *= 0.95;
+        return;
+    }
     if (s->hi == 0 && s->doublings < 9) {
         if (try_rate(s->q, s->threads, dur, ""))
             s->lo = s->q;
@@ -96,6 +105,16 @@ static void search_step(search *s, bool quick)
             s->hi = s->q;
         s->q *= 2;
         s->doublings++;
+        return;
+    }
+    /* The first rate was INVALID already (a busy machine): halve until one is VALID. */
+    if (s->lo == 0 && s->hi > 0 && s->halvings < 6) {
+        double q = s->hi / 2;
+        if (try_rate(q, s->threads, dur, ""))
+            s->lo = q;
+        else
+            s->hi = q;
+        s->halvings++;
         return;
     }
     if (s->hi > 0 && s->lo > 0 && (s->hi - s->lo) / s->lo > 0.02) {
@@ -106,13 +125,9 @@ static void search_step(search *s, bool quick)
             s->hi = mid;
         return;
     }
-    /* The confirmation: 20 s at the found rate; step down 5 % until VALID. */
-    if (!quick && s->lo > 0 && s->confirms < 5) {
-        s->confirms++;
-        if (try_rate(s->lo, s->threads, 20000, " for 20 s"))
-            s->done = true;
-        else
-            s->lo *= 0.95;
+    if (!quick && s->lo > 0) {
+        s->confirming = true;
+        search_step(s, quick);
         return;
     }
     s->done = true;
