@@ -134,6 +134,7 @@ void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,
   }
   if (!lgcpp::ToLgSettings(requested_settings, &s, &why)) {
     lgcpp::Refuse("StartTest", why);
+    lg_release_issue_threads();
     return;
   }
   lgcpp::ToLgLogSettings(log_settings, &l, &names);
@@ -144,6 +145,7 @@ void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,
                                           sizeof err);
   if (audit < 0) {
     lgcpp::Refuse("StartTest", err);
+    lg_release_issue_threads();
     return;
   }
   if (audit == 1) l.audit_config = audit_config_filename.c_str();

@@ -192,6 +192,12 @@ void lg_abort(void);
  * leaves them waiting. */
 int lg_register_issue_thread(void);
 
+/* Returns LG_EINVAL to every thread waiting in lg_register_issue_thread for a test: for
+ * a harness that started its issue threads and then does not run the test. lg_run_test
+ * does it itself when it refuses settings that ask for registered threads. Thread-safe;
+ * threads serving a running test are not affected. */
+void lg_release_issue_threads(void);
+
 /* The most queries lg_settings.concurrency may keep outstanding. */
 #define LG_MAX_CONCURRENCY 65536
 

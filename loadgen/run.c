@@ -1336,12 +1336,14 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
     settings = requested_settings(t, settings);
     char msg[256];
     int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
-    if (rc) {
+    if (rc)
         lg__set_error("%s", msg);
-        free(t);
-        return rc;
-    }
-    if ((rc = output_check(t, log))) {
+    else
+        rc = output_check(t, log);
+    if (rc) {
+        /* Harness threads waiting to issue this test would wait for ever. */
+        if (settings->server_issue_threads_registered && !atomic_load(&g_running))
+            lg_release_issue_threads();
         free(t);
         return rc;
     }

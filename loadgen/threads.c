@@ -116,6 +116,19 @@ int lg__issue_threads_claim(unsigned n, uint64_t wait_ms)
     return 0;
 }
 
+void lg_release_issue_threads(void)
+{
+    pthread_once(&r_once, r_init);
+    pthread_mutex_lock(&R.mu);
+    if (R.waiting) {
+        R.claim_rc = LG_EINVAL;
+        R.waiting = 0;
+        R.claim_gen++;
+        pthread_cond_broadcast(&R.cv);
+    }
+    pthread_mutex_unlock(&R.mu);
+}
+
 void lg__issue_threads_release(void)
 {
     pthread_once(&r_once, r_init);

@@ -548,3 +548,50 @@ Test(issue_threads, registration_mismatch_and_timeout_fail_clearly, .timeout = 6
     rec_free(r);
     tu_tmp_fini();
 }
+
+/* A test refused before it runs (a bad setting) releases the harness threads waiting for
+ * it, with LG_EINVAL, rather than leave them waiting for ever; so does
+ * lg_release_issue_threads for a harness that does not run the test. */
+typedef struct flagged_thread {
+    pthread_t th;
+    int rc;
+    _Atomic int returned;
+} flagged_thread;
+
+static void *register_flagged(void *arg)
+{
+    flagged_thread *f = arg;
+    f->rc = lg_register_issue_thread();
+    atomic_store(&f->returned, 1);
+    return NULL;
+}
+
+Test(issue_threads, refused_tests_and_release_free_waiting_threads, .timeout = 60)
+{
+    tu_tmp_init(); /* by hand: the TSan build's runner has no .init */
+    flagged_thread f = {.returned = 0};
+    cr_assert_eq(pthread_create(&f.th, NULL, register_flagged, &f), 0);
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    rec_sut *r = rec_new();
+    lg_settings s = server_settings(5000, 200, 1);
+    s.server_issue_threads_registered = true;
+    s.server_target_latency_percentile = 2; /* refused */
+    lg_results res;
+    cr_expect_eq(run(&s, r, "refused", &res), LG_EINVAL);
+    pthread_join(f.th, NULL);
+    cr_expect_eq(f.rc, LG_EINVAL);
+    /* A harness that does not run the test at all. */
+    flagged_thread g = {.returned = 0};
+    cr_assert_eq(pthread_create(&g.th, NULL, register_flagged, &g), 0);
+    for (int i = 0; i < 2000 && !atomic_load(&g.returned); i++) {
+        lg_release_issue_threads();
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    cr_assert(atomic_load(&g.returned), "lg_release_issue_threads did not release it");
+    pthread_join(g.th, NULL);
+    cr_expect_eq(g.rc, LG_EINVAL);
+    cr_expect_eq(atomic_load(&r->nids), 0);
+    rec_free(r);
+    tu_tmp_fini();
+}
