@@ -1,7 +1,8 @@
 # The one build. `make` builds the library and the program; `make test` builds and runs
 # the tests; `make model` retrains the model SUT's networks; `make check` installs what is missing and runs the tests plain, under
-# ASan+UBSan and under TSan; `make demo` installs, builds and runs the default benchmark;
-# `make bench` runs the self-benchmarks. Objects go under $(BUILD).
+# ASan+UBSan and under TSan, and the course's code blocks (`make doctest`); `make demo`
+# installs, builds and runs the default benchmark; `make bench` runs the
+# self-benchmarks. Objects go under $(BUILD).
 
 VERSION   := 0.1.0
 BUILD     ?= build
@@ -92,12 +93,16 @@ PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/%.so,$(wildcard examples/p
 
 Q := $(if $(V),,@)
 
+# `make` alone builds everything: python/python.mk, included below, defines the first
+# rule of the file otherwise.
+.DEFAULT_GOAL := all
+
 # The mlperf_loadgen Python module: $(PY_MOD), empty when python3-dev is missing.
 include python/python.mk
 # libloadgen_cpp, MLPerf's C++ API: $(CPP_STATIC), empty without a C++ compiler.
 include cpp/cpp.mk
 
-.PHONY: all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build model FORCE
+.PHONY: doctest course-outputs all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build model FORCE
 
 all: lib $(PROG) $(EXAMPLES) $(PLUGINS) python cpp
 lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
@@ -252,21 +257,36 @@ test: $(TEST_BIN)
 	  LOADGEN_BIN=$(abspath $(PROG)) LOADGEN_ROOT=$(CURDIR) $$t --jobs 2 $(TESTARGS) || fail=1; \
 	done; exit $$fail
 
-# The README's test command: install, then plain, ASan+UBSan and TSan builds. GCC's
+# The README's test command: install, then plain tests, the course's doc tests, ASan+UBSan
+# and TSan builds. GCC's
 # -fsanitize=undefined leaves out float-cast-overflow (a double converted to an integer
 # it does not fit), which damaged run files can cause: the ASan build adds it. TSan
 # covers the concurrent parts: the ring, the worker pool, the completion path, the
 # report's second thread, the hostile SUTs, the test server, the closed loop and the
 # HTTP client.
-TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency net issue_threads
+TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency net hdr issue_threads
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh
 	$(Q)sh scripts/check_refs.sh
 	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory doctest
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined,float-cast-overflow OPT=-O1
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"
 	@echo "check: all test builds passed"
+
+# The course (docs/course/): every sh, c and python block of its chapters and solutions
+# is run by scripts/doctest.py against the program, the library and the Python module,
+# and its output compared with the output block shown after it; then the runner's own
+# fixtures (tests/doctest/). `make course-outputs` rewrites the output blocks from real
+# runs (when a change of the program's output is meant).
+COURSE_MD := $(sort $(wildcard docs/course/*.md docs/course/solutions/*.md))
+doctest: all
+	$(Q)python3 scripts/doctest.py --self-test
+	$(Q)python3 scripts/doctest.py -j 2 $(COURSE_MD)
+
+course-outputs: all
+	$(Q)python3 scripts/doctest.py --write -j 2 $(COURSE_MD)
 
 # The networks the model SUT runs, retrained by the project's own code (`loadgen train`,
 # docs/model.md): seeded, one OpenBLAS thread, about 15 s. The files are committed;

@@ -32,6 +32,8 @@ int cli_train(int argc, char **argv);
 int cli_accuracy(int argc, char **argv);
 /* The test server of serve/ (docs/serve.md). */
 int cli_serve(int argc, char **argv);
+/* The peak search (cli/peak.c, docs/peak.md). */
+int cli_find_peak(int argc, char **argv);
 /* Parses and checks `run` arguments without running anything (for the fuzzer and the
  * tests; cli/run_options.c). Returns -1 when they are valid, else the exit code `run`
  * would return. */

@@ -291,6 +291,12 @@ void cli_run_opts_free(cli_run_opts *o);
 /* Runs one test with the options; prints a short report unless quiet. label names the
  * run on the progress line. Fills *res. Returns -1 on success, else an exit code. */
 int cli_run_one(cli_run_opts *o, const char *label, lg_results *res);
+/* cli_run_one with fn in place of lg_run_test (same arguments and return; ctx passed
+ * back): the SUT and QSL are made and freed as for a run (`loadgen find-peak`). */
+typedef int (*cli_test_fn)(void *ctx, const lg_settings *s, const lg_sut *sut,
+                           const lg_qsl *qsl, const lg_log_settings *log, lg_results *res);
+int cli_run_one_with(cli_run_opts *o, const char *label, cli_test_fn fn, void *ctx,
+                     lg_results *res);
 /* Prints lg_results_format's summary of res on stdout (nothing when o->quiet), with a
  * Server run's latency bound beside its target percentile. */
 void cli_print_results(const cli_run_opts *o, const lg_results *res);

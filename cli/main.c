@@ -14,6 +14,7 @@ static void usage(FILE *f)
           "\n"
           "Commands:\n"
           "  run       run one test (scenario, SUT, settings) and write MLPerf logs\n"
+          "  find-peak the highest Server rate within the latency bound (peak search)\n"
           "  demo      run all four scenarios for a few seconds each and print a table\n"
           "  config    show every effective setting and where it came from (--explain)\n"
           "  validate  check whether one run can be trusted: intervals, warm-up, stability\n"
@@ -34,6 +35,7 @@ static void usage(FILE *f)
           "  loadgen run --sut plugin:./my_sut.so --sut-opt threads=8\n"
           "  loadgen run --conf mlperf.conf --conf user.conf --model resnet50 --scenario Server\n"
           "  loadgen run --scenario Server --target-qps 2000 --repeat 10 --out /tmp/base\n"
+          "  loadgen find-peak --sut synthetic --target-qps 500 --probe-ms 1000\n"
           "  loadgen validate /tmp/offline\n"
           "  loadgen compare /tmp/base /tmp/new --noise 0.02\n"
           "  loadgen report /tmp/base /tmp/new --out report.md\n"
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run"))
         return cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "find-peak"))
+        return cli_find_peak(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cli_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "config"))

@@ -310,6 +310,12 @@ static int target_builtin(cli_run_opts *o, target *t)
  * Returns -1 on success, else an exit code. */
 int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
 {
+    return cli_run_one_with(o, label, NULL, NULL, res);
+}
+
+int cli_run_one_with(cli_run_opts *o, const char *label, cli_test_fn fn, void *ctx,
+                     lg_results *res)
+{
     /* A dataset or a plugin may bring its own QSL, with its own counts. */
     if ((!cli_net_sut(o) || !o->net.dataset) && !cli_plugin_sut(o) && counts_refused(o))
         return CLI_EXIT_USAGE;
@@ -357,7 +363,8 @@ int cli_run_one(cli_run_opts *o, const char *label, lg_results *res)
     cli_signals_install();
     if (t.net)
         cli_net_begin(t.net);
-    rc = lg_run_test(&o->s, &t.sut, &t.qsl, &log, res);
+    rc = fn ? fn(ctx, &o->s, &t.sut, &t.qsl, &log, res)
+            : lg_run_test(&o->s, &t.sut, &t.qsl, &log, res);
     if (pc.shown)
         fputs("\r\033[K", stderr);
     if (t.net) {

@@ -13,7 +13,7 @@ namespace lgcpp {
 
 // settings to *out (MLPerf's names onto the core's, the same rules as the Python
 // module's). Returns false, with *why naming the setting and value, when this LoadGen
-// cannot run them: FindPeakPerformance, a value out of range.
+// cannot run them: a value out of range (FindPeakPerformance outside Server).
 bool ToLgSettings(const TestSettings& settings, lg_settings* out, std::string* why);
 
 // The log files' folder and prefix, which lg_log_settings points into; they must

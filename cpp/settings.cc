@@ -39,8 +39,7 @@ int64_t Ns(uint64_t v) {
 }
 
 // t's fields in *s as they are, unchecked: the enums have the core's values
-// (SingleStream 0 ... Offline 3; SubmissionRun 0 ... PerformanceOnly 2, and
-// FindPeakPerformance's 3 is refused by ToLgSettings).
+// (SingleStream 0 ... Offline 3; SubmissionRun 0 ... FindPeakPerformance 3).
 void Copy(const TestSettings& t, lg_settings* s) {
   lg_settings_default(s);
 #define LGCPP_TO(f) s->f = t.f;
@@ -89,10 +88,6 @@ bool NsFits(uint64_t v, const char* name, std::string* why) {
 namespace lgcpp {
 
 bool ToLgSettings(const TestSettings& t, lg_settings* s, std::string* why) {
-  if (t.mode == TestMode::FindPeakPerformance) {
-    *why = "TestSettings.mode: FindPeakPerformance is not supported by this LoadGen";
-    return false;
-  }
   if (t.server_find_peak_qps_decimals_of_precision < 0) {
     *why = "TestSettings.server_find_peak_qps_decimals_of_precision: " +
            std::to_string(t.server_find_peak_qps_decimals_of_precision) + " is negative";
@@ -154,7 +149,7 @@ int TestSettings::FromConfig(const std::string& path, const std::string& model,
     return rc;
   }
   // Only what the file set changes: the others keep their exact value, those the core
-  // holds differently (FindPeakPerformance, a scaling factor of 0) included.
+  // holds differently (a scaling factor of 0) included.
   CopyChanged(before, after, this);
   return 0;
 }

@@ -476,8 +476,8 @@ static void sb_range(lg__sbuf *b, const key_def *kd)
 {
     key_range r = range_of(kd);
     if (strcmp(kd->name, "mode") == 0) {
-        lg__sb_add(b, "0 (SubmissionRun), 1 (AccuracyOnly) or 2 (PerformanceOnly); 3 "
-                  "(FindPeakPerformance) is not supported yet");
+        lg__sb_add(b, "0 (SubmissionRun), 1 (AccuracyOnly), 2 (PerformanceOnly) or 3 "
+                  "(FindPeakPerformance, Server only)");
     } else if (kd->vt == VT_NAME) {
         lg__sb_add(b, "poisson, constant, gamma, ramp, stages or trace");
     } else if (kd->vt == VT_UINT && r.uhi == 1) {
@@ -1007,11 +1007,6 @@ int lg_config_apply(const lg_config *c, const char *model, lg_scenario scenario,
         }
         switch (fd->ft) {
         case LG__FT_MODE:
-            if (e->u == 3) {
-                entry_err(c, e, err, errlen, "mode 3 (FindPeakPerformance) is not "
-                          "supported yet");
-                return LG_EINVAL;
-            }
             *(lg_mode *)(void *)fp = (lg_mode)e->u;
             break;
         case LG__FT_F64:

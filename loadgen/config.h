@@ -131,7 +131,7 @@ int lg_config_origin_format(const lg_config_origin *o, char *buf, size_t len);
  *        field table; the entries of the fields set here become LG_CONF_SRC_FILE and
  *        the others are left as they are (zero them first for "default").
  * Returns 0, or LG_EINVAL with a message naming the file and line when a matching line
- * asks for something not supported (mode 3 FindPeakPerformance) or a value
+ * asks for something not supported or a value
  * that is invalid for this field (a target_latency of 0, but for the Server bound with
  * use_token_latencies = 1), or when an argument is bad. On error neither s nor origins
  * is changed.

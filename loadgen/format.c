@@ -208,6 +208,10 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
         if (r->invalid_reasons & f)
             append(buf, len, &used, "  - %s\n",
                    lg_invalid_reason_describe(r, f, why, sizeof why));
+    if (r->record_hdr)
+        append(buf, len, &used, "  recording: HDR histograms, percentiles within %.6g %% "
+               "of the exact ones (count, min, max and mean exact)\n",
+               r->record_relative_error * 100.0);
     if (r->mode == LG_MODE_ACCURACY) {
         /* An accuracy run issues every sample once for the accuracy log: its timings
          * measure nothing, so only its counts are shown. */

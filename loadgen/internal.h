@@ -4,6 +4,7 @@
 #ifndef LOADGEN_INTERNAL_H
 #define LOADGEN_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "loadgen/hdr.h"
 #include "loadgen/loadgen.h"
 
 #define LG__CACHELINE 64
@@ -56,8 +58,20 @@ typedef struct lg__tok {
 #define LG__SEQ_BITS 40
 #define LG__SEQ_MASK ((UINT64_C(1) << LG__SEQ_BITS) - 1)
 
+/* Record chunks handed back by record_hdr's retirer, zeroed, for the issue side to use
+ * again (run.c): a mutex taken once per chunk of LG__CHUNK_RECS samples, never per
+ * sample. */
+#define LG__POOL_MAX 16
+typedef struct lg__chunk_pool {
+    pthread_mutex_t lock;
+    lg__rec *free[LG__POOL_MAX];
+    size_t n;
+} lg__chunk_pool;
+
 typedef struct lg__store {
-    _Atomic(lg__rec *) *chunks; /* LG__MAX_CHUNKS slots; NULL = not allocated */
+    _Atomic(lg__rec *) *chunks; /* LG__MAX_CHUNKS slots; NULL = not allocated, or (a
+                                   record_hdr pass) retired: its samples all settled */
+    lg__chunk_pool *pool;       /* record_hdr: chunks to use again; NULL otherwise */
     /* The token chunks, parallel to chunks (each allocated before its record chunk is
      * published), or NULL when the pass records no tokens. */
     _Atomic(lg__tok *) *tchunks;
@@ -130,6 +144,9 @@ typedef struct lg__eff {
     int64_t ttft_latency_ns;   /* server_ttft_latency_ns */
     int64_t tpot_latency_ns;   /* server_tpot_latency_ns */
     int64_t slo_ttft_ns, slo_tpot_ns, slo_e2e_ns; /* 0 = none */
+    /* Bounded memory (docs/hdr.md): the performance pass records into histograms. */
+    bool hdr;
+    unsigned hdr_digits;
 } lg__eff;
 
 int lg__effective(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
@@ -157,7 +174,32 @@ typedef struct lg__event {
     const char *file;  /* the source file that logged it */
     int line;
     int kind;          /* 0 plain, 1 error, 2 warning */
+    bool perf_block;   /* the performance pass's block of lines follows this one (a
+                          peak search's, after its last line) */
 } lg__event;
+
+/* One thread's recording of a record_hdr pass (run.c): written by that thread alone
+ * (lg_complete's caller, the issue thread), read after the pass when every call has
+ * returned, merged exactly. */
+typedef struct lg__hrec {
+    struct lg__hrec *next;
+    lg__hdr lat;          /* successful samples' latencies */
+    lg__hdr lag;          /* issue lags of the samples this thread issued */
+    uint64_t completed;   /* samples completed (success or failure) */
+    uint64_t failed;
+    uint64_t over;        /* successful samples over the Server latency bound */
+    int64_t max_done_ns;  /* the latest completion (absolute) */
+} lg__hrec;
+
+/* What a record_hdr pass recorded, merged from every thread's lg__hrec (results.c). */
+typedef struct lg__hdr_pass {
+    lg__hdr lat, lag;
+    uint64_t completed, failed, over, timed_out, lost;
+    int64_t max_done_ns;          /* absolute; 0 = none */
+    int64_t last_done_ns;         /* the last issued sample's completion; 0 = none */
+    int64_t last_issued_ns, last_scheduled_ns; /* absolute, of the last sample */
+    uint64_t peak_chunks;         /* record chunks alive at once, at most */
+} lg__hdr_pass;
 
 /* One pass (accuracy or performance) of a test. */
 typedef struct lg__pass {
@@ -185,9 +227,37 @@ typedef struct lg__pass {
     uint64_t warmup_queries;    /* performance pass: queries of its warm-up */
     lg__acc *acc_list;          /* taken from the test after the pass */
     lg__acc *tok_acc_list;      /* first tokens' data for the accuracy log, likewise */
+    /* record_hdr (docs/hdr.md): latencies go to per-thread histograms; a retirer thread
+     * hands settled record chunks back for reuse. */
+    bool hdr;
+    unsigned hdr_digits;
+    uint64_t hdr_id;            /* unique per pass: the threads' recorder key */
+    int64_t hdr_bound_ns;       /* Server's latency bound, for the over-bound count */
+    int64_t hdr_timeout_ns;     /* the sample timeout, for the retirer */
+    bool hdr_one_query;         /* latencies from the pass's start, no issue lag */
+    _Atomic(lg__hrec *) hdr_recs; /* every thread's recorder */
+    _Atomic uint64_t hdr_timed_out; /* samples the retirer marked timed out */
+    _Atomic uint64_t hdr_lost;  /* completions no recorder could take (no memory) */
+    _Atomic uint64_t hdr_live_chunks, hdr_peak_chunks;
+    _Atomic int hdr_stop;
+    pthread_t hdr_thread;
+    bool hdr_started;
+    lg__chunk_pool hdr_pool;
 } lg__pass;
 
 /* The process-wide running test. */
+struct lg__test;
+struct lg__pass;
+/* A watch the monitor thread runs every interval_ns while a performance pass runs
+ * (peak.c's early abort): it may read the pass's records and call lg_abort(). */
+typedef struct lg__watch {
+    void (*fn)(void *ctx, struct lg__test *t, struct lg__pass *p, int64_t now_ns);
+    void *ctx;
+    int64_t interval_ns;
+} lg__watch;
+
+typedef struct lg__peak lg__peak; /* peak.c's search state */
+
 typedef struct lg__test {
     const lg_settings *req;     /* &req_store: the caller's, TEST05's seeds swapped in */
     lg_settings req_store;
@@ -217,6 +287,9 @@ typedef struct lg__test {
     int64_t test_start_ns;      /* log origin */
     int64_t test_start_wall_ns;
     int64_t sut_name_ns;
+    lg__watch *watch;           /* NULL, or the peak search's watch */
+    uint64_t first_probe_tag;   /* a peak search: the first probe's pass tag (0: none) */
+    lg__peak *peak;             /* NULL, or the peak search under way */
 } lg__test;
 
 void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int line,
@@ -259,6 +332,10 @@ typedef struct lg__pass_counts {
  * the run INVALID (out_of_memory). */
 int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_counts *c,
                 lg_results *r);
+/* results.c: the same from a record_hdr pass's merged histograms and counts (h); the
+ * records are not needed. */
+void lg__results_hdr(const lg__eff *e, const lg__hdr_pass *h, const lg__pass_counts *c,
+                     uint64_t samples, lg_results *r);
 /* lg__results of a pass of the running test t. */
 int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r);
 
@@ -480,5 +557,43 @@ void lg__early_stopping_text(const lg__eff *e, const lg_early_stopping *es, char
 /* JSON string escaping into a FILE. */
 void lg__json_string(FILE *f, const char *s);
 
+
+/* run.c, for peak.c: a pass's life and one performance pass (announce: log "Starting
+ * performance mode", where the detail log puts the pass's block). */
+int lg__pass_init(lg__pass *p, lg_mode mode, bool tokens);
+void lg__pass_free(lg__pass *p);
+int lg__run_performance(lg__test *t, lg__pass *p, bool announce);
+/* True when id belongs to an earlier probe of this test's peak search (its pass tag
+ * from the first probe's up to the current pass's): a sample timed out there. */
+static inline bool lg__old_probe_id(const lg__test *t, const lg__pass *p, uint64_t id)
+{
+    uint64_t tag = id >> LG__SEQ_BITS;
+    return t->first_probe_tag && tag >= t->first_probe_tag && tag < p->tag;
+}
+/* Completions that arrived while no pass ran (run.c's count, for the drain between
+ * probes). */
+uint64_t lg__stray_completions(void);
+/* Zeroes the test's completion-error counters: each probe counts its own. */
+void lg__probe_counters_reset(lg__test *t);
+/* Clears an lg_abort() (a probe cut by the peak watch, not a stop of the search). */
+void lg__abort_reset(void);
+/* Marks the last event as the place of the performance pass's block in the detail log. */
+void lg__event_mark_perf(lg__test *t);
+/* lg_run_test's body; popts non-NULL runs a peak search (lg_find_peak). */
+int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
+                 const lg_log_settings *log, lg_results *out, const lg_peak_options *popts,
+                 lg_peak_result *presult);
+
+/* peak.c: the search. begin: checks the options, sets up the state (t->peak) or
+ * returns LG_EINVAL; search: runs the probes, leaves the reported probe's pass in *best
+ * and its figures in *out, t->eff set to its settings (mode FIND_PEAK); end: hands
+ * the probes to the caller's lg_peak_result and frees the state (peak may be NULL). */
+int lg__peak_begin(lg__test *t, const lg_peak_options *o, lg_peak_result *res,
+                   lg__peak **out);
+int lg__peak_search(lg__test *t, lg__pass *best, lg_results *out);
+void lg__peak_end(lg__test *t, lg__peak *peak);
+/* peak.c, for logs.c: the search as results.json's "peak_search" object (nothing when
+ * t ran no search). */
+void lg__peak_json(FILE *f, const lg__test *t);
 
 #endif /* LOADGEN_INTERNAL_H */

@@ -14,6 +14,9 @@
 #define EVENT(t, key, ...) lg__event_add((t), 0, (key), __FILE__, __LINE__, __VA_ARGS__)
 #define ERROR(t, key, ...) lg__event_add((t), 1, (key), __FILE__, __LINE__, __VA_ARGS__)
 
+/* run.c: record_hdr: records an issue lag in the calling thread's histogram. */
+void lg__hdr_issued(lg__pass *p, int64_t lag_ns);
+
 /* Per-pass issue state: the sample picker and the samples buffer. */
 typedef struct lg__issuer {
     lg__test *t;
@@ -84,9 +87,12 @@ static inline bool lg__prepare(lg__issuer *is, lg_sample *out, int64_t sched_ns,
 static inline void lg__issue(lg__issuer *is, const lg_sample *s, size_t n, int64_t now)
 {
     lg__pass *p = is->p;
-    for (size_t i = 0; i < n; i++)
-        atomic_store_explicit(&lg__store_at(&p->store, s[i].id & LG__SEQ_MASK)->issued_ns,
-                              now, memory_order_release);
+    for (size_t i = 0; i < n; i++) {
+        lg__rec *rec = lg__store_at(&p->store, s[i].id & LG__SEQ_MASK);
+        if (p->hdr)
+            lg__hdr_issued(p, now - rec->scheduled_ns);
+        atomic_store_explicit(&rec->issued_ns, now, memory_order_release);
+    }
     p->queries++;
     atomic_store_explicit(&p->samples,
                           atomic_load_explicit(&p->samples, memory_order_relaxed) + n,

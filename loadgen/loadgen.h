@@ -258,6 +258,9 @@ typedef enum lg_mode {
     LG_MODE_SUBMISSION = 0,  /* accuracy pass, then performance pass */
     LG_MODE_ACCURACY = 1,    /* every sample of the accuracy set issued exactly once */
     LG_MODE_PERFORMANCE = 2, /* timed run on the performance sample set */
+    LG_MODE_FIND_PEAK = 3,   /* MLPerf's FindPeakPerformance (Server only): the highest
+                                server_target_qps whose latency bound holds, found by
+                                doubling then bisecting (docs/peak.md) */
 } lg_mode;
 
 /* How Server queries arrive (docs/arrival.md). Only LG_ARRIVAL_POISSON, MLPerf's, makes
@@ -348,10 +351,11 @@ typedef struct lg_settings {
     uint64_t warmup_duration_ms; /* before the timed run, issue the scenario's queries
                                     this long on the loaded set; not measured, not
                                     logged per sample; 0 = no warm-up (default) */
-    /* MLPerf's FindPeakPerformance settings (mode 3, not supported yet: logged only, as
-     * MLPerf logs them in every Server run). */
+    /* MLPerf's FindPeakPerformance settings (LG_MODE_FIND_PEAK; logged in every Server
+     * run, as MLPerf logs them): the bisection stops when the bounds agree to this many
+     * decimals of QPS, and the bracket grows by a factor 1 + step size. */
     uint64_t server_find_peak_qps_decimals_of_precision; /* default 1 */
-    double server_find_peak_qps_boundary_step_size;      /* default 1 */
+    double server_find_peak_qps_boundary_step_size;      /* default 1 (doubling) */
 
     /* MLPerf's token latencies (LLM benchmarks; docs/tokens.md). */
     bool use_token_latencies;       /* record first tokens and n_tokens; TTFT and TPOT
@@ -438,10 +442,20 @@ typedef struct lg_settings {
      * QSL must be loaded. The run ends with the trace. Read during lg_run_test. */
     const int64_t *arrival_trace_ns;
     uint64_t arrival_trace_count;
+    /* Ours: bounded memory (docs/hdr.md). true: the performance pass records latencies
+     * and issue lags in per-thread log-linear histograms instead of one record per sample
+     * kept to the end: memory stays constant however long the run, the percentiles carry
+     * a relative error of at most lg_results.record_relative_error, no samples.bin is
+     * written, and the run is never VALID (LG_INVALID_HDR_RECORDING). Not with
+     * MultiStream, nor with token latencies or goodput SLOs. Default false. */
+    bool record_hdr;
+    /* The histograms' significant decimal digits, 1..5 (default 2: relative error at
+     * most 2^-8 = 0.390625 %). */
+    uint64_t hdr_significant_digits;
     /* Zero (lg_settings_default sets it so): room for settings to come without an ABI
      * break; lg_settings_check refuses non-zero values, so that a program built
      * against a newer header fails loudly with an older library. */
-    uint64_t reserved[8];
+    uint64_t reserved[6];
 } lg_settings;
 
 /* Fills s with MLPerf's defaults. */
@@ -714,7 +728,9 @@ enum {
     LG_INVALID_TOKEN_ERRORS = 1u << 11,   /* first tokens twice, unknown or late; in
                                              MLPerf's token mode, n_tokens <= 1 or a
                                              sample completed without a first token */
-    LG_INVALID_LAST = LG_INVALID_TOKEN_ERRORS
+    LG_INVALID_HDR_RECORDING = 1u << 12,  /* record_hdr: the percentiles are
+                                             approximate, not an MLPerf result */
+    LG_INVALID_LAST = LG_INVALID_HDR_RECORDING
 };
 /* Returns a one-line English text for one LG_INVALID_* flag. */
 const char *lg_invalid_reason_text(unsigned flag);
@@ -847,7 +863,14 @@ typedef struct lg_results {
 
     lg_token_results tokens;          /* token figures (tokens.applies) */
 
-    uint64_t reserved[12];            /* zero; room to grow without an ABI break */
+    /* How the figures were recorded: false, exact (every sample's record, MLPerf's
+     * percentile rule on the sorted latencies); true, lg_settings.record_hdr's
+     * histograms, whose percentiles are within record_relative_error (a fraction, e.g.
+     * 0.00390625) of the exact ones; count, min, max and mean stay exact. */
+    bool record_hdr;
+    double record_relative_error;     /* 0 when exact */
+
+    uint64_t reserved[10];            /* zero; room to grow without an ABI break */
 } lg_results;
 
 /*
@@ -866,7 +889,9 @@ typedef struct lg_results {
  * be written after it, when *out is still filled), or LG_EEXIST (the output folder
  * already holds a run and log->overwrite is false; found before the run).
  * lg_last_error() says why.
- * In SubmissionRun mode *out holds the performance pass.
+ * In SubmissionRun mode *out holds the performance pass. LG_MODE_FIND_PEAK runs
+ * lg_find_peak with MLPerf's algorithm (LG_PEAK_MLPERF) and *out holds the last passing
+ * probe (docs/peak.md).
  * Not reentrant: one test per process at a time.
  */
 int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
@@ -913,6 +938,110 @@ int lg_format_ns(double ns, char *buf, size_t len);
  * and returns it; returns lg_invalid_reason_text(flag) when buf is NULL or len is 0. */
 const char *lg_invalid_reason_describe(const lg_results *r, unsigned flag, char *buf,
                                        size_t len);
+
+
+/* ------------------------------------------------------------------------------------
+ * Peak search (docs/peak.md): the highest Server rate whose latency bound (or goodput
+ * target) holds, by a series of probes, each a complete performance pass.
+ * ---------------------------------------------------------------------------------- */
+
+typedef enum lg_peak_algorithm {
+    LG_PEAK_MLPERF = 0,    /* MLPerf's FindPeakPerformance, exactly: a full run at
+                              server_target_qps, then the upper bound by growth factor
+                              1 + server_find_peak_qps_boundary_step_size, then
+                              bisection to server_find_peak_qps_decimals_of_precision;
+                              one probe passes when the latency bound holds */
+    LG_PEAK_FIND_PEAK = 1, /* ours: the same bracket and bisection to a relative
+                              tolerance, probes of probe_ms, a watch that cuts a probe
+                              that is clearly failing, an optional confirmation run and
+                              a goodput target */
+} lg_peak_algorithm;
+
+typedef struct lg_peak_options {
+    lg_peak_algorithm algorithm; /* default LG_PEAK_FIND_PEAK */
+    double tolerance;        /* find-peak: stop when (upper - lower) / lower <= this,
+                                (0, 1); default 0.02 */
+    uint64_t probe_ms;       /* find-peak: each probe's min_duration_ms; 0 = the
+                                settings'; default 0 */
+    uint64_t confirm_ms;     /* find-peak: > 0: one more run of this min_duration_ms at
+                                the peak found; a failed confirmation moves the peak
+                                down by the tolerance and confirms again */
+    double goodput_share;    /* find-peak: 0 = the latency bound decides; in (0, 1]: a
+                                probe passes when this share of its samples is good
+                                (every slo_* SLO holds; at least one must be set) */
+    double growth;           /* the bracket's factor, > 1; 0 = 1 +
+                                server_find_peak_qps_boundary_step_size (MLPerf's) */
+    uint64_t max_probes;     /* the most probes (confirmations included); 0 = 64 */
+    double min_qps;          /* find-peak: when the first rate fails it halves down to
+                                this; 0 = server_target_qps / 1024 */
+    bool no_early_abort;     /* find-peak: never cut a probe (the watch only reports) */
+    uint64_t watch_interval_ms; /* how often the watch reads the records; 0 = 50 */
+    uint64_t reserved[6];    /* zero */
+} lg_peak_options;
+
+/* Defaults as documented above. */
+void lg_peak_options_default(lg_peak_options *o);
+
+/* A probe's verdict. */
+typedef enum lg_peak_verdict {
+    LG_PEAK_PASS = 0,   /* the bound (or goodput target) held */
+    LG_PEAK_FAIL = 1,   /* it did not (the whole probe ran) */
+    LG_PEAK_CUT = 2,    /* the watch cut the probe: it was clearly failing */
+    LG_PEAK_ERROR = 3,  /* the SUT failed samples, timed out or stopped answering: the
+                           search stops here */
+} lg_peak_verdict;
+
+const char *lg_peak_verdict_name(lg_peak_verdict v); /* "pass", "fail", "cut", "error" */
+const char *lg_peak_algorithm_name(lg_peak_algorithm a); /* "mlperf", "find-peak" */
+int lg_peak_algorithm_parse(const char *name, lg_peak_algorithm *out);
+
+typedef struct lg_peak_probe {
+    double target_qps;       /* the rate probed */
+    lg_peak_verdict verdict;
+    bool confirmation;       /* a confirmation run (confirm_ms) */
+    double percentile;       /* the target percentile, e.g. 0.99 */
+    int64_t percentile_ns;   /* this probe's latency at it (its own samples only) */
+    double achieved_qps;     /* completed samples per second */
+    double good_share;       /* goodput: good samples / issued; else NaN */
+    uint64_t samples;        /* samples issued */
+    int64_t duration_ns;     /* the probe's wall time, load and unload included */
+    char reason[160];        /* why it ended as it did, in words */
+} lg_peak_probe;
+
+typedef struct lg_peak_result {
+    lg_peak_algorithm algorithm;
+    bool found;              /* a passing rate was found */
+    double peak_qps;         /* the highest passing rate (0 when none) */
+    double upper_qps;        /* the lowest failing rate above it (0 when none) */
+    double tolerance;        /* find-peak's; MLPerf: 10^-decimals in QPS, relative to
+                                the peak */
+    lg_peak_probe *probes;   /* nprobes, in the order run; owned (lg_peak_result_free) */
+    size_t nprobes;
+    char stop_reason[200];   /* why the search ended */
+    int64_t search_ns;       /* the whole search's wall time */
+} lg_peak_result;
+
+void lg_peak_result_free(lg_peak_result *r);
+
+/*
+ * Runs a peak search on a Server SUT: probes, each a performance pass at one
+ * server_target_qps with the same seeds (MLPerf's common arrival pattern scaled), until
+ * the algorithm's stopping rule. One test: the logs (when log names a folder) hold the
+ * detail of the whole search (MLPerf's FindPeakPerformance lines) and the summary,
+ * samples.bin and figures of the last passing probe (the first probe when none
+ * passed), and results.json a "peak_search" object with every probe.
+ * settings: Server (other scenarios: LG_EINVAL with MLPerf's "Finding peak performance
+ * is only supported in Server scenarios."); its mode is ignored. opts: NULL = the
+ * defaults. out: the reported probe's results; peak: the search (free it with
+ * lg_peak_result_free; zeroed on LG_EINVAL). lg_abort() stops the whole search (the
+ * probe under way is reported aborted). Returns as lg_run_test. Not reentrant.
+ */
+int lg_find_peak(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
+                 const lg_peak_options *opts, const lg_log_settings *log, lg_results *out,
+                 lg_peak_result *peak);
+
+/* MLPerf's message for a peak search outside the Server scenario. */
+#define LG_PEAK_NOT_SERVER "Finding peak performance is only supported in Server scenarios."
 
 #ifdef __cplusplus
 }

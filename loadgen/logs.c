@@ -201,7 +201,8 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
     static const unsigned ours[] = {LG_INVALID_QSL_FAILURE, LG_INVALID_OUT_OF_MEMORY,
                                     LG_INVALID_FAILED_SAMPLES, LG_INVALID_TIMED_OUT,
                                     LG_INVALID_COMPLETION_ERRORS, LG_INVALID_TOKEN_ERRORS,
-                                    LG_INVALID_MAX_LIMIT, LG_INVALID_ABORTED};
+                                    LG_INVALID_MAX_LIMIT, LG_INVALID_ABORTED,
+                                    LG_INVALID_HDR_RECORDING};
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
         if (!(why & ours[i]) || n >= max)
             continue;
@@ -231,6 +232,11 @@ static int recommendations(const lg__eff *e, const lg_results *r, const char **i
             break;
         case LG_INVALID_QSL_FAILURE:
             snprintf(store[n], sizeof store[n], "%s; see the detail log for its code.", text);
+            break;
+        case LG_INVALID_HDR_RECORDING:
+            snprintf(store[n], sizeof store[n], "Recorded with record_hdr: the percentiles "
+                     "are within %.6g %% of the exact ones, not an MLPerf result; run without "
+                     "record_hdr for one.", r->record_relative_error * 100.0);
             break;
         case LG_INVALID_TOKEN_ERRORS:
             snprintf(store[n], sizeof store[n], "Token errors: %llu first tokens refused, "
@@ -364,6 +370,10 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
     const char *arrival_why;
     if (!lg_arrival_mlperf_valid(s, &arrival_why))
         fprintf(f, "  Arrival pattern MLPerf-valid : NO (%s)\n", arrival_why);
+    if (r->record_hdr)
+        fprintf(f, "  Recording : HDR histograms (%u significant digits): percentiles within "
+                "%.6g %% of the exact ones, not an MLPerf result\n", e->hdr_digits,
+                r->record_relative_error * 100.0);
     if (!r->valid) {
         const char *items[16];
         char store[16][160];
@@ -695,6 +705,11 @@ static void detail_results(detail *d, const lg_results *r, int64_t tm)
     D_U64(d, "result_duplicate_completions", r->duplicate_completions, tm);
     D_U64(d, "result_unknown_completions", r->unknown_completions, tm);
     D_U64(d, "result_warmup_queries", r->warmup_queries, tm);
+    if (r->record_hdr) {
+        D_STR(d, "result_recording", "hdr", tm);
+        D_U64(d, "result_recording_significant_digits", e->hdr_digits, tm);
+        D_DBL(d, "result_recording_relative_error", r->record_relative_error, tm);
+    }
     D_I64(d, "result_issue_lag_mean_ns", r->issue_lag.mean_ns, tm);
     D_I64(d, "result_issue_lag_99.00_percentile_ns", r->issue_lag.p99_ns, tm);
     D_I64(d, "result_issue_lag_max_ns", r->issue_lag.max_ns, tm);
@@ -739,6 +754,8 @@ static void write_detail(FILE *f, lg__test *t, lg__pass *acc, lg__pass *perf,
             if (perf && !strcmp(ev->text, "Starting performance mode"))
                 detail_pass_block(d, perf, ev->time_ns);
         }
+        if (perf && ev->perf_block)
+            detail_pass_block(d, perf, ev->time_ns);
     }
     int64_t tm = lg__now_ns();
     static const char *logger_keys[] = {
@@ -1134,7 +1151,8 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
     /* Whether samples.bin belongs to this folder: results.json is written after it, so
      * a reader can tell a run without one from a run whose file went missing. */
     fprintf(f, ",\n  \"samples_file\": %s",
-            t->log && t->log->write_samples && (perf || acc) ? "true" : "false");
+            t->log && t->log->write_samples && (perf || acc) && !(perf && perf->hdr)
+                ? "true" : "false");
     /* The machine the test ran on (read now, after the test: nothing on the hot path). */
     lg_environment env;
     lg_environment_get(&env);
@@ -1164,6 +1182,23 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
 #undef X
     fprintf(f, "%s],\n", first ? "" : "\n  ");
     write_results_arrival(f, s);
+    /* How the figures were recorded (docs/hdr.md): exact records, or record_hdr's
+     * histograms with the bound of their percentiles' relative error. */
+    fprintf(f, "  \"recording\": \"%s\",\n  \"recording_relative_error\": ",
+            r->record_hdr ? "hdr" : "exact");
+    json_double_full(f, r->record_relative_error);
+    fprintf(f, ",\n  \"hdr_significant_digits\": %u,\n", r->record_hdr ? e->hdr_digits : 0);
+    /* The most memory the performance pass's recording held at once: its record chunks
+     * (all of them for an exact pass; the most alive at once for record_hdr) and
+     * record_hdr's per-thread histograms. */
+    uint64_t rec_bytes = 0;
+    if (perf) {
+        uint64_t chunks = perf->hdr ? atomic_load(&perf->hdr_peak_chunks) : perf->store.nchunks;
+        rec_bytes = chunks * LG__CHUNK_RECS * sizeof(lg__rec);
+        for (const lg__hrec *h = atomic_load(&((lg__pass *)perf)->hdr_recs); h; h = h->next)
+            rec_bytes += sizeof *h + h->lat.nbuckets * 8 + h->lag.nbuckets * 8;
+    }
+    fprintf(f, "  \"recording_peak_bytes\": %llu,\n", (unsigned long long)rec_bytes);
     fputs("  \"metric\": {\"name\": ", f);
     lg__json_string(f, r->metric_name ? r->metric_name : "");
     fputs(", \"unit\": ", f);
@@ -1201,6 +1236,7 @@ static void write_results_json(FILE *f, const lg__test *t, const lg_results *r,
 #undef X
     fprintf(f, "},\n  \"overlatency_count\": %llu,\n", (unsigned long long)r->overlatency_count);
     write_results_tokens(f, e, &r->tokens);
+    lg__peak_json(f, t);
     fputs("  \"settings\": {", f);
     sep = "";
 #define EFF(m) e->m
@@ -1401,7 +1437,8 @@ int lg__write_logs(lg__test *t, lg__pass *acc, lg__pass *perf, lg_results *r)
         rc = LG_EIO;
     }
     const lg__pass *sp = perf ? perf : acc;
-    if (log->write_samples && sp) {
+    /* A record_hdr pass keeps no records to write (docs/hdr.md). */
+    if (log->write_samples && sp && !sp->hdr) {
         if (out_open(&o, dir, "", "samples", "", ".bin") == 0) {
             write_samples(o.f, t, sp);
             rc |= out_close(&o);

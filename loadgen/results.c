@@ -224,6 +224,154 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
     return 0;
 }
 
+/* A record_hdr pass: the scenario's figures from the merged histograms, as collect()
+ * and the scenario's figures compute them from the records. Only the scenarios
+ * record_hdr takes (SingleStream, Server, Offline; lg_settings_check refuses
+ * MultiStream) have a rule here; the percentiles are the histogram's, within
+ * record_relative_error of the exact ones. */
+static void hdr_figures(const lg__eff *e, const lg__hdr_pass *h, const lg__pass_counts *c,
+                        uint64_t n, lg_results *r)
+{
+    double nm1 = n ? (double)(n - 1) : 0.0;
+    lg_early_stopping *es = &r->early_stopping;
+    switch (e->scenario) {
+    case LG_SERVER: {
+        uint64_t over = h->over + r->samples_failed + r->samples_timed_out;
+        r->overlatency_count = over;
+        lg__es_server(c->queries, over, e->target_latency_percentile, es);
+        int64_t last = h->last_done_ns > 0 ? h->last_done_ns : h->max_done_ns;
+        double secs = last > c->start_ns ? (double)(last - c->start_ns) / 1e9 : 0.0;
+        r->completed_samples_per_sec = secs > 0 ? nm1 / secs : 0.0;
+        r->scheduled_samples_per_sec =
+            r->final_scheduled_ns > 0 ? nm1 / ((double)r->final_scheduled_ns / 1e9) : 0.0;
+        r->metric = r->completed_samples_per_sec;
+        break;
+    }
+    case LG_OFFLINE:
+        es->applies = false;
+        es->met = true;
+        r->samples_per_sec = r->latency.max_ns > 0
+                                 ? (double)n / ((double)r->latency.max_ns / 1e9)
+                                 : 0.0;
+        r->metric = r->samples_per_sec;
+        break;
+    default: { /* SingleStream: early stopping on the histogram's order statistics */
+        uint64_t k = h->lat.total;
+        double p = e->target_latency_percentile;
+        es->applies = true;
+        es->percentile = p;
+        es->queries = k;
+        es->min_queries = stats_es_min_h(1, p, LG__ES_CONFIDENCE) + 1;
+        if (k >= es->min_queries) {
+            uint64_t tt = stats_es_max_t(k, p, LG__ES_CONFIDENCE);
+            es->met = tt >= 1;
+            es->overlatency = tt;
+            es->estimate_ns = tt >= 1 ? lg__hdr_value_at_rank(&h->lat, k - tt) : 0;
+        }
+        if (k >= stats_es_min_h(1, 0.99, LG__ES_CONFIDENCE) + 1) {
+            uint64_t t99 = stats_es_max_t(k, 0.99, LG__ES_CONFIDENCE);
+            es->estimate99_ns = t99 >= 1 ? lg__hdr_value_at_rank(&h->lat, k - t99) : 0;
+        }
+        r->qps_with_loadgen_overhead =
+            r->final_issue_ns > 0 ? nm1 / ((double)r->final_issue_ns / 1e9) : 0.0;
+        r->qps_without_loadgen_overhead =
+            r->latency.mean_ns > 0 ? 1e9 / (double)r->latency.mean_ns : 0.0;
+        r->metric = (double)es->estimate_ns;
+        break;
+    }
+    }
+}
+
+void lg__results_hdr(const lg__eff *e, const lg__hdr_pass *h, const lg__pass_counts *p,
+                     uint64_t samples, lg_results *r)
+{
+    memset(r, 0, sizeof *r);
+    r->scenario = e->scenario;
+    r->mode = LG_MODE_PERFORMANCE;
+    r->queries_issued = p->queries;
+    r->samples_issued = samples;
+    r->samples_per_query = e->samples_per_query;
+    r->performance_sample_count = e->performance_sample_count;
+    r->accuracy_sample_count = e->accuracy_sample_count;
+    r->duplicate_completions = p->duplicates;
+    r->unknown_completions = p->unknown;
+    r->late_completions = p->late;
+    r->accuracy_samples_logged = p->accuracy_logged;
+    r->warmup_queries = p->warmup_queries;
+    r->bad_responses = p->bad_responses;
+    r->accuracy_samples_dropped = p->accuracy_dropped;
+    r->record_hdr = true;
+    r->record_relative_error = lg__hdr_relative_error(e->hdr_digits);
+    set_metric_name(e->scenario, r);
+    r->tokens.count_source = "none";
+    r->tokens.first_token_duplicates = p->first_token_duplicates;
+    r->tokens.first_token_unknown = p->first_token_unknown;
+    r->tokens.first_token_late = p->first_token_late;
+    r->tokens.first_tokens_ignored = p->first_tokens_ignored;
+
+    r->samples_completed = h->completed + h->lost;
+    r->samples_failed = h->failed;
+    r->samples_timed_out = samples > r->samples_completed ? samples - r->samples_completed
+                                                          : 0;
+    bool one_query = lg__scenario(e->scenario)->one_query;
+    int64_t origin = p->start_ns;
+    r->duration_ns = (h->max_done_ns > origin ? h->max_done_ns : origin) - origin;
+    if (samples && !one_query) {
+        r->final_issue_ns = h->last_issued_ns - origin;
+        r->final_scheduled_ns = h->last_scheduled_ns - origin;
+    }
+    lg__hdr_stats(&h->lat, e->target_latency_percentile, &r->latency);
+    if (!one_query)
+        lg__hdr_stats(&h->lag, 0.99, &r->issue_lag);
+    hdr_figures(e, h, p, samples, r);
+    r->invalid_reasons = invalid_reasons(e, p, r) | LG_INVALID_HDR_RECORDING;
+    if (h->lost)
+        r->invalid_reasons |= LG_INVALID_OUT_OF_MEMORY;
+    r->aborted = (r->invalid_reasons & LG_INVALID_ABORTED) != 0;
+    r->valid = false;
+}
+
+/* Merges the recorders of a record_hdr pass (every lg_complete call has returned) and
+ * computes its results. */
+static int hdr_pass_results(lg__test *t, lg__pass *p, const lg__pass_counts *c,
+                            lg_results *r)
+{
+    lg__hdr_pass h = {0};
+    int rc = lg__hdr_init(&h.lat, p->hdr_digits);
+    if (!rc)
+        rc = lg__hdr_init(&h.lag, p->hdr_digits);
+    for (lg__hrec *x = atomic_load(&p->hdr_recs); !rc && x; x = x->next) {
+        lg__hdr_merge(&h.lat, &x->lat);
+        if (x->lag.counts)
+            lg__hdr_merge(&h.lag, &x->lag);
+        h.completed += x->completed;
+        h.failed += x->failed;
+        h.over += x->over;
+        if (x->max_done_ns > h.max_done_ns)
+            h.max_done_ns = x->max_done_ns;
+    }
+    h.lost = atomic_load(&p->hdr_lost);
+    h.timed_out = p->timed_out + atomic_load(&p->hdr_timed_out);
+    h.peak_chunks = atomic_load(&p->hdr_peak_chunks);
+    uint64_t n = p->store.count;
+    if (n) {
+        const lg__rec *last = lg__store_at(&p->store, n - 1);
+        int64_t done = atomic_load_explicit(&last->completed_ns, memory_order_relaxed);
+        h.last_done_ns = done > 0 ? done : 0;
+        h.last_issued_ns = atomic_load_explicit(&last->issued_ns, memory_order_relaxed);
+        h.last_scheduled_ns = last->scheduled_ns;
+    }
+    if (rc) {
+        lg__hdr_fini(&h.lat);
+        lg__hdr_fini(&h.lag);
+        return rc;
+    }
+    lg__results_hdr(&t->eff, &h, c, n, r);
+    lg__hdr_fini(&h.lat);
+    lg__hdr_fini(&h.lag);
+    return 0;
+}
+
 int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
 {
     lg__pass_counts c = {
@@ -248,5 +396,20 @@ int lg__compute_results(lg__test *t, lg__pass *p, lg_results *r)
         .abort_cut = p->abort_cut,
         .qsl_failed = p->qsl_failed,
     };
+    if (p->hdr) {
+        int rc = hdr_pass_results(t, p, &c, r);
+        if (rc) {
+            /* No memory to merge: the counts only, INVALID for want of memory. */
+            memset(r, 0, sizeof *r);
+            r->scenario = t->eff.scenario;
+            r->mode = LG_MODE_PERFORMANCE;
+            set_metric_name(t->eff.scenario, r);
+            r->tokens.count_source = "none";
+            r->record_hdr = true;
+            r->record_relative_error = lg__hdr_relative_error(t->eff.hdr_digits);
+            r->invalid_reasons = LG_INVALID_OUT_OF_MEMORY | LG_INVALID_HDR_RECORDING;
+        }
+        return rc;
+    }
     return lg__results(&t->eff, &p->store, &c, r);
 }

@@ -49,7 +49,8 @@
     X("completion_errors", LG_INVALID_COMPLETION_ERRORS)                                      \
     X("out_of_memory", LG_INVALID_OUT_OF_MEMORY)                                              \
     X("qsl_failure", LG_INVALID_QSL_FAILURE)                                                  \
-    X("token_errors", LG_INVALID_TOKEN_ERRORS)
+    X("token_errors", LG_INVALID_TOKEN_ERRORS)                                                \
+    X("hdr_recording", LG_INVALID_HDR_RECORDING)
 
 /* "early_stopping": X(key, type, lg_early_stopping member); type BOOL, DBL, U64 or I64. */
 #define LG_RESULTS_EARLY_STOPPING(X)                                                          \

@@ -87,6 +87,7 @@ int lg__store_init(lg__store *s)
 {
     s->chunks = calloc(LG__MAX_CHUNKS, sizeof *s->chunks);
     s->tchunks = NULL;
+    s->pool = NULL;
     s->nchunks = 0;
     s->count = 0;
     s->max_chunks = LG__MAX_CHUNKS;
@@ -130,8 +131,17 @@ lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
         return NULL;
     while (s->nchunks <= c) {
         /* calloc: issued_ns must read 0 until a record is issued, so that a stray id
-         * in an allocated chunk is recognised as unknown. */
-        lg__rec *chunk = calloc(LG__CHUNK_RECS, sizeof *chunk);
+         * in an allocated chunk is recognised as unknown. A record_hdr pass first takes
+         * a chunk its retirer handed back, zeroed likewise. */
+        lg__rec *chunk = NULL;
+        if (s->pool) {
+            pthread_mutex_lock(&s->pool->lock);
+            if (s->pool->n)
+                chunk = s->pool->free[--s->pool->n];
+            pthread_mutex_unlock(&s->pool->lock);
+        }
+        if (!chunk)
+            chunk = calloc(LG__CHUNK_RECS, sizeof *chunk);
         if (!chunk)
             return NULL;
         /* The token chunk first: whoever sees the record chunk sees it too. Its pages
@@ -296,6 +306,7 @@ static _Atomic int g_abort;
 static _Atomic int64_t g_abort_ns; /* when lg_abort was called (0: not yet) */
 static _Atomic uint64_t g_serial;
 static _Atomic uint64_t g_stray; /* completions while no test ran */
+static _Atomic uint64_t g_stray_done; /* ... of them, lg_complete's (no first tokens) */
 static _Alignas(LG__CACHELINE) _Atomic unsigned g_epoch;
 
 static inline shard *my_shard(void)
@@ -419,6 +430,70 @@ static inline lg__rec *find_rec(const lg__pass *p, uint64_t id, uint64_t *seq)
     return rec;
 }
 
+/* ---------------------------------------------------------------- record_hdr */
+
+/* The calling thread's recorder of the record_hdr pass p, made on its first use in the
+ * pass (one allocation per thread and pass, never per sample) and pushed on the pass's
+ * list; NULL when no memory could be had. The key is the pass's id, compared before the
+ * pointer is used: a recorder of a pass already freed is never touched. */
+static _Thread_local uint64_t t_hrec_id;
+static _Thread_local lg__hrec *t_hrec;
+
+static lg__hrec *hrec_get(lg__pass *p)
+{
+    if (t_hrec_id == p->hdr_id)
+        return t_hrec;
+    lg__hrec *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    if (lg__hdr_init(&h->lat, p->hdr_digits) ||
+        (!p->hdr_one_query && lg__hdr_init(&h->lag, p->hdr_digits))) {
+        lg__hdr_fini(&h->lat);
+        free(h);
+        return NULL;
+    }
+    lg__hrec *head = atomic_load_explicit(&p->hdr_recs, memory_order_relaxed);
+    do
+        h->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&p->hdr_recs, &head, h,
+                                                  memory_order_release,
+                                                  memory_order_relaxed));
+    t_hrec_id = p->hdr_id;
+    t_hrec = h;
+    return h;
+}
+
+/* A completion of a record_hdr pass, after its compare-and-swap won: into the calling
+ * thread's histogram. No atomics, no allocation after the thread's first. */
+static void hdr_complete(lg__pass *p, const lg__rec *rec, int64_t now, int32_t status)
+{
+    lg__hrec *h = hrec_get(p);
+    if (!h) {
+        atomic_fetch_add_explicit(&p->hdr_lost, 1, memory_order_relaxed);
+        return;
+    }
+    h->completed++;
+    if (now > h->max_done_ns)
+        h->max_done_ns = now;
+    if (status != LG_STATUS_OK) {
+        h->failed++;
+        return;
+    }
+    int64_t lat = now - (p->hdr_one_query ? p->start_ns : rec->scheduled_ns);
+    h->over += lat > p->hdr_bound_ns;
+    lg__hdr_record(&h->lat, lat);
+}
+
+void lg__hdr_issued(lg__pass *p, int64_t lag_ns)
+{
+    lg__hrec *h = hrec_get(p);
+    if (!h) {
+        atomic_fetch_add_explicit(&p->hdr_lost, 1, memory_order_relaxed);
+        return;
+    }
+    lg__hdr_record(&h->lag, lag_ns);
+}
+
 /* lg_complete and lg_complete_cb: cb (may be NULL) runs on a sample the accuracy log
  * records, after its completion time was taken and before its data is copied. */
 static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *cb_ctx)
@@ -430,6 +505,7 @@ static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *
     lg__pass *p = t ? atomic_load_explicit(&t->pass, memory_order_acquire) : NULL;
     if (!p) {
         atomic_fetch_add_explicit(&g_stray, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&g_stray_done, n, memory_order_relaxed);
         atomic_fetch_sub_explicit(inflight, 1, memory_order_release);
         return;
     }
@@ -442,7 +518,9 @@ static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *
         uint64_t seq;
         lg__rec *rec = find_rec(p, r->id, &seq);
         if (!rec) {
-            atomic_fetch_add_explicit(&t->unknown, 1, memory_order_relaxed);
+            /* A sample of an earlier probe of a peak search, timed out there: late. */
+            atomic_fetch_add_explicit(lg__old_probe_id(t, p, r->id) ? &t->late : &t->unknown,
+                                      1, memory_order_relaxed);
             continue;
         }
         int64_t expected = 0;
@@ -456,6 +534,8 @@ static void complete(lg_response *responses, size_t n, lg_response_cb cb, void *
         rec->status = r->status;
         done++;
         failed += r->status != LG_STATUS_OK;
+        if (p->hdr)
+            hdr_complete(p, rec, now, r->status);
         if (tchunks) {
             /* Only the thread whose compare-and-swap won writes these; the analysis
              * reads them after the pass ended and every call returned. */
@@ -518,7 +598,9 @@ void lg_first_token(const lg_response *responses, size_t n)
         uint64_t seq;
         lg__rec *rec = find_rec(p, r->id, &seq);
         if (!rec) {
-            atomic_fetch_add_explicit(&t->tok_unknown, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(lg__old_probe_id(t, p, r->id) ? &t->tok_late
+                                                                   : &t->tok_unknown,
+                                      1, memory_order_relaxed);
             continue;
         }
         /* After its completion (or its timeout) a sample takes no first token. A
@@ -592,7 +674,14 @@ void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int
     e->file = file;
     e->line = line;
     e->kind = kind;
+    e->perf_block = false;
     t->nevents++;
+}
+
+void lg__event_mark_perf(lg__test *t)
+{
+    if (t->nevents)
+        t->events[t->nevents - 1].perf_block = true;
 }
 
 /* ---------------------------------------------------------------- waiting */
@@ -708,7 +797,8 @@ size_t lg__wait_any(lg__test *t, const lg__slot *slots, size_t n)
 /* Every issued sample is settled when it completed or the LoadGen marked it timed out. */
 static bool settled(const lg__pass *p)
 {
-    return completed_count() + p->timed_out >= atomic_load(&p->samples);
+    return completed_count() + p->timed_out + atomic_load(&p->hdr_timed_out) >=
+           atomic_load(&p->samples);
 }
 
 /* Waits until every sample issued so far is settled or the deadline passes; then marks
@@ -738,11 +828,16 @@ static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq,
          * sample and is not marked. */
         uint64_t n = p->store.count;
         for (uint64_t s = first_seq; s < n; s++) {
+            /* A chunk record_hdr retired had every sample settled. */
             lg__rec *chunk = atomic_load_explicit(&p->store.chunks[s >> LG__CHUNK_BITS],
-                                                  memory_order_relaxed);
-            lg__rec *rec = chunk ? &chunk[s & (LG__CHUNK_RECS - 1)] : NULL;
+                                                  memory_order_acquire);
+            if (!chunk) {
+                s |= LG__CHUNK_RECS - 1;
+                continue;
+            }
+            lg__rec *rec = &chunk[s & (LG__CHUNK_RECS - 1)];
             int64_t expected = 0;
-            if (rec && atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) &&
+            if (atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) &&
                 atomic_compare_exchange_strong(&rec->completed_ns, &expected,
                                                LG__TIMED_OUT))
                 marked++;
@@ -751,6 +846,109 @@ static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq,
         p->abort_cut |= cut && marked;
     }
     return marked;
+}
+
+/* ---------------------------------------------------------------- record_hdr retirer */
+
+/* How long after the last completion of a chunk its records stay, so that a duplicate
+ * or late completion is still told apart from an unknown id (docs/hdr.md). */
+#define HDR_GRACE_NS INT64_C(100000000)
+
+/* Whether every record of chunk c settled at least HDR_GRACE_NS ago, scanning from *scan
+ * (records before it already seen settled; *last the latest settlement seen). A record
+ * outstanding past the sample timeout is marked timed out here, as pass_end would: a
+ * sample that never answers must not hold its chunk for the rest of the run. */
+static bool chunk_settled(lg__pass *p, lg__rec *c, uint64_t *scan, int64_t *last,
+                          int64_t now)
+{
+    for (; *scan < LG__CHUNK_RECS; (*scan)++) {
+        lg__rec *rec = &c[*scan];
+        int64_t done = atomic_load_explicit(&rec->completed_ns, memory_order_acquire);
+        if (done == 0) {
+            if (p->hdr_one_query ||
+                atomic_load_explicit(&rec->issued_ns, memory_order_acquire) == 0 ||
+                now - rec->scheduled_ns < p->hdr_timeout_ns)
+                return false;
+            int64_t expected = 0;
+            if (atomic_compare_exchange_strong(&rec->completed_ns, &expected, LG__TIMED_OUT))
+                atomic_fetch_add(&p->hdr_timed_out, 1);
+            else if (expected != LG__TIMED_OUT && expected > *last)
+                *last = expected;
+            if (now > *last)
+                *last = now;
+            continue;
+        }
+        if (done != LG__TIMED_OUT && done > *last)
+            *last = done;
+    }
+    return now - *last >= HDR_GRACE_NS;
+}
+
+/* The retirer of a record_hdr pass: its own thread, so that it makes no assumption on
+ * how many threads issue or complete. It retires chunk o once chunk o + 2 exists (the
+ * issue side, which fills chunks in order, is done with o's records) and every sample
+ * of o settled a grace period ago: it unpublishes the chunk, waits until no
+ * lg_complete call can still hold it (wait_quiescent, as the end of a pass), zeroes it
+ * and hands it to the store's pool for a later chunk. Latencies were recorded at
+ * completion, so nothing else is read. */
+static void *hdr_retire_main(void *arg)
+{
+    lg__pass *p = arg;
+    lg__store *st = &p->store;
+    uint64_t o = 0, scan = 0;
+    int64_t last = 0;
+    while (!atomic_load(&p->hdr_stop)) {
+        bool retired = false;
+        if (o + 2 < LG__MAX_CHUNKS &&
+            atomic_load_explicit(&st->chunks[o + 2], memory_order_acquire)) {
+            lg__rec *c = atomic_load_explicit(&st->chunks[o], memory_order_acquire);
+            if (chunk_settled(p, c, &scan, &last, lg__now_ns())) {
+                atomic_store_explicit(&st->chunks[o], NULL, memory_order_release);
+                wait_quiescent();
+                memset(c, 0, LG__CHUNK_RECS * sizeof *c);
+                pthread_mutex_lock(&st->pool->lock);
+                if (st->pool->n < LG__POOL_MAX) {
+                    st->pool->free[st->pool->n++] = c;
+                    c = NULL;
+                }
+                pthread_mutex_unlock(&st->pool->lock);
+                free(c);
+                o++;
+                scan = 0;
+                last = 0;
+                retired = true;
+            }
+        }
+        /* Live chunks: those published and not retired (the issue side adds one at a
+         * time, so the count read here is at most one behind). */
+        uint64_t live = 0;
+        for (uint64_t k = o; k < LG__MAX_CHUNKS &&
+                            atomic_load_explicit(&st->chunks[k], memory_order_acquire);
+             k++)
+            live++;
+        if (live > atomic_load(&p->hdr_peak_chunks))
+            atomic_store(&p->hdr_peak_chunks, live);
+        if (!retired) {
+            struct timespec ts = to_ts(1000000);
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+static void hdr_retirer_start(lg__pass *p)
+{
+    if (p->hdr)
+        p->hdr_started = pthread_create(&p->hdr_thread, NULL, hdr_retire_main, p) == 0;
+}
+
+static void hdr_retirer_stop(lg__pass *p)
+{
+    if (!p->hdr_started)
+        return;
+    atomic_store(&p->hdr_stop, 1);
+    pthread_join(p->hdr_thread, NULL);
+    p->hdr_started = false;
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -768,15 +966,28 @@ static void *monitor_main(void *arg)
 {
     monitor *m = arg;
     const lg_log_settings *log = m->t->log;
-    int64_t interval = (int64_t)(log->progress_interval_ms ? log->progress_interval_ms
-                                                           : 250) * 1000000;
+    bool show = log && log->progress;
+    int64_t interval = (int64_t)(show && log->progress_interval_ms ? log->progress_interval_ms
+                                                                   : 250) * 1000000;
+    lg__watch *w = m->t->watch;
     int64_t start = lg__now_ns();
     int64_t next = start + interval, last_t = start;
+    int64_t wnext = w ? start + w->interval_ns : INT64_MAX;
+    if (!show)
+        next = INT64_MAX;
     uint64_t last_done = 0;
     while (!atomic_load(&m->stop)) {
         int64_t now = lg__now_ns();
-        if (now < next) {
-            int64_t nap = next - now < 20000000 ? next - now : 20000000;
+        if (w && now >= wnext) {
+            /* The watch reads the pass's records while the pass is alive: the monitor
+             * is stopped before the pass is freed. */
+            w->fn(w->ctx, m->t, m->p, now);
+            wnext = now + w->interval_ns;
+            continue;
+        }
+        int64_t due = next < wnext ? next : wnext;
+        if (now < due) {
+            int64_t nap = due - now < 20000000 ? due - now : 20000000;
             struct timespec ts = to_ts(nap);
             nanosleep(&ts, NULL);
             continue;
@@ -804,7 +1015,7 @@ static void monitor_start(monitor *m, lg__test *t, lg__pass *p, const char *phas
     m->t = t;
     m->p = p;
     m->phase = phase;
-    if (t->log && t->log->progress)
+    if ((t->log && t->log->progress) || t->watch)
         m->started = pthread_create(&m->thread, NULL, monitor_main, m) == 0;
 }
 
@@ -998,15 +1209,29 @@ static int performance_set(lg__test *t, lg__pass *p)
 
 /* ---------------------------------------------------------------- passes */
 
-static int pass_init(lg__pass *p, lg_mode mode, bool tokens)
+int lg__pass_init(lg__pass *p, lg_mode mode, bool tokens)
 {
     memset(p, 0, sizeof *p);
     p->mode = mode;
     p->tag = (atomic_fetch_add(&g_serial, 1) & 0xffffff) + 1;
+    pthread_mutex_init(&p->hdr_pool.lock, NULL);
     int rc = lg__store_init(&p->store);
     if (!rc && tokens)
         rc = lg__store_enable_tokens(&p->store);
     return rc;
+}
+
+/* Makes p a record_hdr pass (before pass_begin). */
+static void pass_hdr(lg__test *t, lg__pass *p)
+{
+    static _Atomic uint64_t ids;
+    p->hdr = true;
+    p->hdr_digits = t->eff.hdr_digits;
+    p->hdr_id = atomic_fetch_add(&ids, 1) + 1;
+    p->hdr_bound_ns = t->eff.target_latency_ns;
+    p->hdr_timeout_ns = t->eff.sample_timeout_ns;
+    p->hdr_one_query = lg__scenario(t->eff.scenario)->one_query;
+    p->store.pool = &p->hdr_pool;
 }
 
 /* The record store's memory budget for a pass that starts now: what the process can
@@ -1034,9 +1259,19 @@ static void acc_list_free(lg__acc *a)
     }
 }
 
-static void pass_free(lg__pass *p)
+void lg__pass_free(lg__pass *p)
 {
     lg__store_free(&p->store);
+    for (size_t i = 0; i < p->hdr_pool.n; i++)
+        free(p->hdr_pool.free[i]);
+    p->hdr_pool.n = 0;
+    pthread_mutex_destroy(&p->hdr_pool.lock);
+    for (lg__hrec *h = atomic_exchange(&p->hdr_recs, NULL), *next; h; h = next) {
+        next = h->next;
+        lg__hdr_fini(&h->lat);
+        lg__hdr_fini(&h->lag);
+        free(h);
+    }
     free(p->loaded);
     acc_list_free(p->acc_list);
     acc_list_free(p->tok_acc_list);
@@ -1045,7 +1280,9 @@ static void pass_free(lg__pass *p)
 
 static void pass_begin(lg__test *t, lg__pass *p)
 {
-    lg__store_set_budget(&p->store, store_budget(t, p));
+    /* A record_hdr pass keeps a few chunks alive whatever its length: no budget but the
+     * allocator's. */
+    lg__store_set_budget(&p->store, p->hdr ? 0 : store_budget(t, p));
     shards_reset();
     atomic_store(&t->acc_head, NULL);
     atomic_store(&t->tok_acc_head, NULL);
@@ -1092,7 +1329,7 @@ static int alloc_buf(lg__issuer *is, size_t n)
 static int warm_up(lg__test *t, lg__pass *perf)
 {
     lg__pass w;
-    if (pass_init(&w, LG_MODE_PERFORMANCE, t->eff.tokens))
+    if (lg__pass_init(&w, LG_MODE_PERFORMANCE, t->eff.tokens))
         return LG_ENOMEM;
     lg__eff saved = t->eff;
     t->eff.target_duration_ms = t->req->warmup_duration_ms;
@@ -1126,17 +1363,18 @@ out:
     t->acc_threshold = acc_threshold;
     stats_rng_free(is.index_rng);
     free(is.buf);
-    pass_free(&w);
+    lg__pass_free(&w);
     return rc;
 }
 
-static int run_performance(lg__test *t, lg__pass *p)
+int lg__run_performance(lg__test *t, lg__pass *p, bool announce)
 {
     const lg__eff *e = &t->eff;
     int rc = performance_set(t, p);
     if (rc)
         return rc;
-    EVENT(t, "generic_message", "Starting performance mode");
+    if (announce)
+        EVENT(t, "generic_message", "Starting performance mode");
     if ((rc = qsl_load(t, p, p->loaded, p->nloaded)))
         return rc;
     lg__issuer is = {.t = t, .p = p, .set = p->loaded, .nset = p->nloaded};
@@ -1160,9 +1398,13 @@ static int run_performance(lg__test *t, lg__pass *p)
     if (t->req->warmup_duration_ms && (rc = warm_up(t, p)))
         goto out;
     monitor m;
+    if (e->hdr)
+        pass_hdr(t, p);
     pass_begin(t, p);
     monitor_start(&m, t, p, "performance");
+    hdr_retirer_start(p);
     sc->issue(&is, e->samples_per_query);
+    hdr_retirer_stop(p);
     if (p->ended_naturally)
         EVENT(t, "generic_message",
               "Ending naturally: Minimum query count and test duration met.");
@@ -1320,16 +1562,56 @@ static int fill_accuracy_results(lg__test *t, lg__pass *p, lg_results *r)
     return rc;
 }
 
+uint64_t lg__stray_completions(void) { return atomic_load(&g_stray_done); }
+
+void lg__probe_counters_reset(lg__test *t)
+{
+    atomic_store(&t->duplicates, 0);
+    atomic_store(&t->unknown, 0);
+    atomic_store(&t->late, 0);
+    atomic_store(&t->bad_responses, 0);
+    atomic_store(&t->tok_duplicates, 0);
+    atomic_store(&t->tok_unknown, 0);
+    atomic_store(&t->tok_late, 0);
+    atomic_store(&t->tok_ignored, 0);
+}
+
+void lg__abort_reset(void)
+{
+    atomic_store(&g_abort, 0);
+    atomic_store(&g_abort_ns, 0);
+}
+
 int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
                 const lg_log_settings *log, lg_results *out)
 {
+    if (settings && settings->mode == LG_MODE_FIND_PEAK && !settings->test05) {
+        lg_peak_options o;
+        lg_peak_options_default(&o);
+        o.algorithm = LG_PEAK_MLPERF;
+        lg_peak_result pr;
+        memset(&pr, 0, sizeof pr);
+        int rc = lg__run_test(settings, sut, qsl, log, out, &o, &pr);
+        lg_peak_result_free(&pr);
+        return rc;
+    }
+    return lg__run_test(settings, sut, qsl, log, out, NULL, NULL);
+}
+
+int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qsl,
+                 const lg_log_settings *log, lg_results *out, const lg_peak_options *popts,
+                 lg_peak_result *presult)
+{
     lg__clear_error();
+    if (presult)
+        memset(presult, 0, sizeof *presult);
     if (!settings || !sut || !sut->issue || !qsl || !out) {
         lg__set_error("lg_run_test: %s is NULL", !settings ? "settings" : !sut ? "sut"
                       : !sut->issue ? "sut->issue" : !qsl ? "qsl" : "out");
         return LG_EINVAL;
     }
     memset(out, 0, sizeof *out);
+    lg__peak *peak = NULL;
     lg__test *t = calloc(1, sizeof *t);
     if (!t)
         return LG_ENOMEM;
@@ -1377,10 +1659,12 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         lg__event_add(t, 2, "warning_generic_message", __FILE__, __LINE__, "%s", warn);
 
     lg__pass acc = {0}, perf = {0};
-    bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE;
+    if (popts && (rc = lg__peak_begin(t, popts, presult, &peak)))
+        goto done;
+    bool want_acc = t->eff.mode != LG_MODE_PERFORMANCE && !peak;
     bool want_perf = t->eff.mode != LG_MODE_ACCURACY;
-    if ((want_acc && pass_init(&acc, LG_MODE_ACCURACY, t->eff.tokens)) ||
-        (want_perf && pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens))) {
+    if ((want_acc && lg__pass_init(&acc, LG_MODE_ACCURACY, t->eff.tokens)) ||
+        (want_perf && lg__pass_init(&perf, LG_MODE_PERFORMANCE, t->eff.tokens))) {
         rc = LG_ENOMEM;
         goto done;
     }
@@ -1399,7 +1683,7 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
         t->acc_threshold = prob >= 1.0  ? UINT64_MAX
                            : prob <= 0.0 ? 0
                                          : (uint64_t)(prob * 18446744073709551616.0);
-        rc = run_performance(t, &perf);
+        rc = peak ? lg__peak_search(t, &perf, out) : lg__run_performance(t, &perf, true);
     }
     if (old_slack > 0)
         prctl(PR_SET_TIMERSLACK, old_slack, 0, 0, 0);
@@ -1411,7 +1695,8 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
      * whatever ended the run, so that nothing measured is lost. */
     if (rc == 0 || rc == LG_ESUT || rc == LG_ENOMEM) {
         bool perf_ran = want_perf && (perf.start_ns || perf.qsl_failed);
-        int crc = perf_ran ? lg__compute_results(t, &perf, out)
+        /* A peak search computed each probe's figures with its own settings. */
+        int crc = perf_ran ? (peak ? 0 : lg__compute_results(t, &perf, out))
                            : fill_accuracy_results(t, &acc, out);
         if (crc && !rc)
             rc = crc;
@@ -1435,8 +1720,9 @@ int lg_run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *qs
             rc = wrc;
     }
 done:
-    pass_free(&acc);
-    pass_free(&perf);
+    lg__peak_end(t, peak);
+    lg__pass_free(&acc);
+    lg__pass_free(&perf);
     for (size_t i = 0; i < t->nevents; i++)
         free(t->events[i].text);
     free(t->events);

@@ -32,6 +32,7 @@ const char *lg_mode_name(lg_mode m)
     case LG_MODE_SUBMISSION: return "SubmissionRun";
     case LG_MODE_ACCURACY: return "AccuracyOnly";
     case LG_MODE_PERFORMANCE: return "PerformanceOnly";
+    case LG_MODE_FIND_PEAK: return "FindPeakPerformance";
     }
     return "Unknown";
 }
@@ -84,6 +85,7 @@ int lg_mode_parse(const char *name, lg_mode *out)
         {"PerformanceOnly", LG_MODE_PERFORMANCE}, {"performance", LG_MODE_PERFORMANCE},
         {"AccuracyOnly", LG_MODE_ACCURACY},       {"accuracy", LG_MODE_ACCURACY},
         {"SubmissionRun", LG_MODE_SUBMISSION},    {"submission", LG_MODE_SUBMISSION},
+        {"FindPeakPerformance", LG_MODE_FIND_PEAK}, {"find-peak", LG_MODE_FIND_PEAK},
     };
     int v = lookup(names, sizeof names / sizeof names[0], name);
     if (v < 0)
@@ -117,10 +119,10 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                         (double)i);
     /* MLPerf's features that this LoadGen does not have, named as such rather than as
      * a value out of range. */
-    if ((int)s->mode == 3)
-        return fail(msg, len, "%s = %g: FindPeakPerformance is not supported by this "
-                    "LoadGen; run PerformanceOnly at chosen server_target_qps values",
-                    "mode", 3);
+    /* MLPerf's FindPeakPerformance searches the Server rate only; MLPerf logs this
+     * message and returns, this LoadGen refuses the settings with it. */
+    if (s->mode == LG_MODE_FIND_PEAK && s->scenario != LG_SERVER && !s->test05)
+        return fail(msg, len, "%s = %g: " LG_PEAK_NOT_SERVER, "mode", 3);
     /* Each field against its own range (the settings table), then the rules that
      * tie fields together. */
     int rc = lg__fields_check(s, msg, len);
@@ -147,6 +149,25 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
                     (double)s->max_duration_ms);
     if ((rc = lg__arrival_check(s, NULL, 0, msg, len)))
         return rc;
+    if (s->record_hdr && s->scenario == LG_MULTI_STREAM)
+        return fail(msg, len, "%s = %g: MultiStream's per-query latency needs every "
+                    "sample's record; record_hdr supports SingleStream, Server and Offline",
+                    "record_hdr", 1);
+    if (s->record_hdr && s->scenario == LG_SERVER &&
+        (s->server_num_issue_query_threads > 1 || s->server_issue_threads_registered))
+        return fail(msg, len, "%s = %g: several issue threads leave records unissued "
+                    "behind the others where the retirer expects them done; use one issue "
+                    "thread (server_num_issue_query_threads 0 or 1) with record_hdr",
+                    "record_hdr", 1);
+    if (s->record_hdr && s->mode == LG_MODE_FIND_PEAK)
+        return fail(msg, len, "%s = %g: a peak search's probes are short and its watch reads "
+                    "every sample's record as they run; search without record_hdr",
+                    "record_hdr", 1);
+    if (s->record_hdr && (s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns ||
+                          s->slo_e2e_ns))
+        return fail(msg, len, "%s = %g: token latencies and goodput SLOs need every "
+                    "sample's record; turn off use_token_latencies and slo_* or record_hdr",
+                    "record_hdr", 1);
 
     if (qsl) {
         if (qsl->total_sample_count == 0)
@@ -258,6 +279,10 @@ static int check_memory(const lg_settings *s, const lg__eff *e, const lg_qsl *qs
         /* Per sample: the 32-byte record, 16 bytes while the results are computed, and
          * for Offline the 16-byte sample handed to the SUT. */
         double per = 48.0 + (lg__scenario(e->scenario)->one_query ? 16.0 : 0.0);
+        /* record_hdr keeps a few chunks of records whatever the length (Offline's one
+         * query still holds all of its samples at once). */
+        if (e->hdr && !lg__scenario(e->scenario)->one_query)
+            per = 0;
         need = samples * per;
         if (samples > (double)LG__MAX_RECORDS) {
             if (msg && len)
@@ -345,6 +370,8 @@ static int derive(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg
         e->samples_per_query += psc - e->samples_per_query % psc;
     e->mlperf_max_limits = s->mlperf_max_limits;
     e->concatenate = s->sample_concatenate_permutation;
+    e->hdr = s->record_hdr;
+    e->hdr_digits = (unsigned)s->hdr_significant_digits;
     e->token_mode = s->use_token_latencies;
     e->tokens = s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns || s->slo_e2e_ns;
     e->infer_tokens = s->infer_token_latencies;
@@ -487,6 +514,9 @@ const char *lg_invalid_reason_text(unsigned flag)
     case LG_INVALID_TOKEN_ERRORS:
         return "the SUT reported first tokens twice, for unknown ids or after completion, "
                "or (token mode) token counts below 2 or samples without a first token";
+    case LG_INVALID_HDR_RECORDING:
+        return "recorded with record_hdr: the percentiles are approximate, not an MLPerf "
+               "result";
     }
     return "unknown reason";
 }

@@ -37,12 +37,12 @@ const lg__field lg__fields[] = {
      .log = "scenario", .log_scen = ALL,
      .doc = "the scenario run (the program sets it from --scenario, not from config "
             "files)"},
-    {F(mode), .dflt = LG_MODE_PERFORMANCE, .hi = 2, .unit = "enum",
+    {F(mode), .dflt = LG_MODE_PERFORMANCE, .hi = 3, .unit = "enum",
      .scen = ALL, .key = "mode", .lookup = -1, .conf_unit = "enum", .flag = "mode",
-     .flag_help = "performance | accuracy | submission", .log = "test_mode",
+     .flag_help = "performance | accuracy | submission | find-peak", .log = "test_mode",
      .log_scen = ALL,
-     .doc = "0 SubmissionRun, 1 AccuracyOnly, 2 PerformanceOnly (3 FindPeakPerformance is "
-            "not supported yet)"},
+     .doc = "0 SubmissionRun, 1 AccuracyOnly, 2 PerformanceOnly, 3 FindPeakPerformance "
+            "(Server only: docs/peak.md)"},
 
     {F(single_stream_expected_latency_ns), .open = POS, .dflt = 1e6,
      .hi = YEAR_NS, .unit = "ns", .scen = SS, .key = "target_latency",
@@ -105,12 +105,13 @@ const lg__field lg__fields[] = {
     {F(server_find_peak_qps_decimals_of_precision), .dflt = 1, .hi = 15,
      .unit = "count", .scen = SV, .log = "server_find_peak_qps_decimals_of_precision",
      .log_scen = SV,
-     .doc = "FindPeakPerformance's precision (mode 3 is not supported yet: logged only)"},
+     .doc = "FindPeakPerformance (mode 3): the bisection stops when the bounds agree to "
+            "this many decimals of QPS"},
     {F(server_find_peak_qps_boundary_step_size), .open = POS, .dflt = 1,
      .hi = LG_MAX_QPS, .unit = "1/s", .scen = SV,
      .log = "server_find_peak_qps_boundary_step_size", .log_scen = SV,
-     .doc = "FindPeakPerformance's first step (mode 3 is not supported yet: logged "
-            "only)"},
+     .doc = "FindPeakPerformance (mode 3): the bracket grows by a factor 1 + this "
+            "(1: doubling)"},
     {F(server_max_async_queries), .hi = LG__NO_MAX, .unit = "count",
      .scen = SV, .key = "max_async_queries", .lookup = LG_SERVER, .conf_unit = "queries",
      .flag = "max-async-queries", .flag_help = "Server: outstanding-query limit, 0 = none",
@@ -335,6 +336,19 @@ const lg__field lg__fields[] = {
      .flag = "trace-speed",
      .flag_help = "--arrival trace: replay this many times faster (gaps divided by it)",
      .doc = "trace arrivals: the replay's speed-up, gaps divided by it"},
+    /* Bounded memory (docs/hdr.md). */
+    {F(record_hdr), .hi = 1, .unit = "bool", .scen = SS | SV | OF, .key = "record_hdr",
+     .lookup = -1, .conf_unit = "0/1", .flag = "record-hdr",
+     .flag_help = "record latencies in histograms: constant memory, percentiles within "
+                  "a stated error, never VALID (not an MLPerf result)",
+     .doc = "record latencies in per-thread log-linear histograms (constant memory, "
+            "approximate percentiles, never VALID; not MultiStream or tokens)"},
+    {F(hdr_significant_digits), .dflt = 2, .lo = 1, .hi = 5, .unit = "digits",
+     .scen = SS | SV | OF, .key = "hdr_significant_digits", .lookup = -1,
+     .conf_unit = "digits", .flag = "hdr-digits",
+     .flag_help = "--record-hdr: significant digits 1-5 (2: relative error <= 0.39 %)",
+     .doc = "record_hdr: the histograms' significant decimal digits; relative error "
+            "2^-(p+1), p = ceil(log2(10^digits))"},
     {F(server_issue_threads_registered), .hi = 1, .unit = "bool", .scen = SV,
      .doc = "the harness brings the issue threads (lg_register_issue_thread); the "
             "LoadGen starts none"},
@@ -418,7 +432,8 @@ static void sb_range(lg__sbuf *b, const lg__field *fd, unsigned cv, const char *
     switch (fd->ft) {
     case LG__FT_SCEN: lg__sb_add(b, "SingleStream, MultiStream, Server or Offline"); return;
     case LG__FT_MODE:
-        lg__sb_add(b, "0 (SubmissionRun), 1 (AccuracyOnly) or 2 (PerformanceOnly)");
+        lg__sb_add(b, "0 (SubmissionRun), 1 (AccuracyOnly), 2 (PerformanceOnly) or 3 "
+                      "(FindPeakPerformance)");
         return;
     case LG__FT_BOOL: lg__sb_add(b, "0 or 1 (false or true)"); return;
     case LG__FT_ARRIVAL:
@@ -459,7 +474,7 @@ int lg__fields_check(const lg_settings *s, char *msg, size_t len)
             unsigned v;
             memcpy(&v, fp, sizeof v);
             ok = v < (fd->ft == LG__FT_SCEN ? (unsigned)LG__NSCENARIOS
-                      : fd->ft == LG__FT_MODE ? 3u : (unsigned)LG_ARRIVAL_COUNT);
+                      : fd->ft == LG__FT_MODE ? 4u : (unsigned)LG_ARRIVAL_COUNT);
         } else if (fd->ft == LG__FT_U64) {
             uint64_t v, lo, hi;
             memcpy(&v, fp, sizeof v);
@@ -513,20 +528,18 @@ static int set_text(lg_settings *s, const lg__field *fd, const char *text, unsig
         lg_mode v;
         uint64_t u;
         if (lg__parse_uint(text, n, &u) == LG__NUM_OK) {
-            if (u == 3) {
-                lg__sb_add(&m, "%s: 3 (FindPeakPerformance) is not supported yet", who);
-                return LG_EINVAL;
-            }
-            if (u > 2) {
+            if (u > 3) {
                 lg__sb_add(&m, "%s: %" PRIu64 " is out of range (0 SubmissionRun, "
-                           "1 AccuracyOnly, 2 PerformanceOnly)", who, u);
+                           "1 AccuracyOnly, 2 PerformanceOnly, 3 FindPeakPerformance)",
+                           who, u);
                 return LG_EINVAL;
             }
             v = (lg_mode)u;
         } else if (lg_mode_parse(text, &v)) {
             lg__sb_add(&m, "%s: unknown mode ", who);
             lg__sb_quote(&m, text, n);
-            lg__sb_add(&m, " (SubmissionRun, AccuracyOnly, PerformanceOnly)");
+            lg__sb_add(&m, " (SubmissionRun, AccuracyOnly, PerformanceOnly, "
+                       "FindPeakPerformance)");
             return LG_EINVAL;
         }
         store(s, fd, 0, (uint64_t)v);

@@ -58,7 +58,7 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     lg_settings s;
-    int mode_value; /* the TestMode value (0-3): FindPeakPerformance has no lg_mode */
+    int mode_value; /* the TestMode value (0-3), lg_mode's (FindPeakPerformance 3) */
 } py_settings;
 
 extern PyTypeObject py_sample_type, py_response_type, py_log_output_type,
@@ -70,8 +70,8 @@ int py_types_init(PyObject *m);
 int py_settings_init(PyObject *m);
 
 /* The lg_settings a TestSettings asks for, checked (lg_settings_check). Returns 0, or -1
- * with TypeError (not a TestSettings) or ValueError (FindPeakPerformance, or a value
- * ours refuses, named). */
+ * with TypeError (not a TestSettings) or ValueError (a value ours refuses, named;
+ * FindPeakPerformance outside Server). */
 int py_settings_to_lg(PyObject *obj, lg_settings *out);
 
 /* A new QuerySample (no __init__ call): the issue path makes one per sample. */

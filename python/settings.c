@@ -141,9 +141,8 @@ static int field_set(PyObject *self, PyObject *v, void *c)
         if ((e = py_enum_value(py_TestMode, v, name)) < 0)
             return -1;
         *AT(self, r, int) = (int)e;
-        /* lg_settings keeps a mode it knows; FindPeakPerformance is refused at the run. */
-        if (e != PY_MODE_FIND_PEAK)
-            ((py_settings *)self)->s.mode = (lg_mode)e;
+        /* TestMode's values are lg_mode's, FindPeakPerformance (3) included. */
+        ((py_settings *)self)->s.mode = (lg_mode)e;
         return 0;
     }
     return -1;
@@ -210,11 +209,6 @@ int py_settings_to_lg(PyObject *obj, lg_settings *out)
         return -1;
     }
     py_settings *t = (py_settings *)obj;
-    if (t->mode_value == PY_MODE_FIND_PEAK) {
-        PyErr_SetString(PyExc_ValueError, "TestSettings.mode: FindPeakPerformance is not "
-                                          "supported by this LoadGen");
-        return -1;
-    }
     *out = t->s;
     /* A timeout asked for turns ours on: no_sample_timeout is the module's default. */
     if (out->sample_timeout_ns > 0)

@@ -741,7 +741,7 @@ static char *compare_figures(const html_entry *base, const html_entry *cand, siz
 /* What rpt_report_write_html() gathers from the folders as the report loads them. */
 typedef struct html_state {
     html_entry *he;
-    char **run_figs, **cmp_figs;
+    char **run_figs, **cmp_figs, **peak_figs;
     double confidence;
 } html_state;
 
@@ -760,6 +760,7 @@ static int html_folder(void *ctx, const rpt__folder *f, char *err, size_t errlen
                         rpt_set_dir(f->set), lg_strerror(rc));
     st->run_figs[i] = he->figs;
     he->figs = NULL;
+    st->peak_figs[i] = rpt__peak_figure(rpt_run_get_info(run), i + 1);
     if (f->baseline != SIZE_MAX) {
         st->cmp_figs[i] = compare_figures(&st->he[f->baseline], he, f->baseline + 1, i + 1,
                                           f->cmp, st->confidence);
@@ -784,11 +785,12 @@ int rpt_report_write_html(const char *const *dirs, size_t n, const rpt_report_op
         .he = calloc(n, sizeof *st.he),
         .run_figs = calloc(n, sizeof *st.run_figs),
         .cmp_figs = calloc(n, sizeof *st.cmp_figs),
+        .peak_figs = calloc(n, sizeof *st.peak_figs),
         .confidence = o.compare.confidence != 0 ? o.compare.confidence : 1 - o.compare.alpha,
     };
     rpt_report *rep = NULL;
     plot_buf *b = NULL;
-    if (!st.he || !st.run_figs || !st.cmp_figs) {
+    if (!st.he || !st.run_figs || !st.cmp_figs || !st.peak_figs) {
         rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
         goto out;
     }
@@ -796,12 +798,13 @@ int rpt_report_write_html(const char *const *dirs, size_t n, const rpt_report_op
      * html_folder for its charts before releasing its samples. */
     if ((rc = rpt__report_create(dirs, n, &o, html_folder, &st, &rep, err, errlen)))
         goto out;
-    html_figs figs[2] = {{"detailed-results", st.run_figs, n}, {"comparison", st.cmp_figs, n}};
+    html_figs figs[3] = {{"detailed-results", st.run_figs, n}, {"comparison", st.cmp_figs, n},
+                         {"peak-search", st.peak_figs, n}};
     if (plot_buf_create(&b)) {
         rc = rpt__err(err, errlen, LG_ENOMEM, "out of memory");
         goto out;
     }
-    write_doc(b, rpt_report_doc(rep), figs, 2);
+    write_doc(b, rpt_report_doc(rep), figs, 3);
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         rc = rpt__err(err, errlen, LG_EINVAL, "output path too long");
@@ -830,9 +833,12 @@ out:
             free(st.run_figs[i]);
         if (st.cmp_figs)
             free(st.cmp_figs[i]);
+        if (st.peak_figs)
+            free(st.peak_figs[i]);
     }
     free(st.he);
     free(st.run_figs);
     free(st.cmp_figs);
+    free(st.peak_figs);
     return rc;
 }

@@ -184,6 +184,18 @@ const char *rpt__token_settings_text(const rpt_run_info *in, char *buf, size_t l
  * document; nothing for a run that records no tokens. */
 void rpt__token_section(rpt_doc *d, const rpt_run_info *in);
 
+/* ---------------------------------------------------------------- peak search */
+
+/* peak.c: true when the run's results.json holds a peak search ("peak_search"). */
+bool rpt__peak_present(const rpt_run_info *in);
+/* peak.c: the run's peak search (heading "#k DIR", the peak, why it stopped, one row
+ * per probe) appended to the document; nothing for a run without one. */
+void rpt__peak_section(rpt_doc *d, const rpt_run_info *in, size_t k);
+/* peak.c: the HTML charts of the run's probes (their rates in order; latency at the
+ * percentile against rate, with the bound), from malloc; NULL when the run has no
+ * search or memory ran out. */
+char *rpt__peak_figure(const rpt_run_info *in, size_t k);
+
 /* ---------------------------------------------------------------- client */
 
 /* client.c: the "Client" section of one HTTP run (what the client did, its warnings

@@ -152,6 +152,12 @@ static int from_repetitions(const rpt_set *set, rpt_metrics *m)
 static int from_batches(const rpt_run *run, unsigned batches, rpt_metrics *m, char *err,
                         size_t errlen)
 {
+    if (!run->info.has_samples && run->info.results.record_hdr)
+        return rpt__err(err, errlen, LG_EINVAL,
+                        "%s: a single run is compared by time batches of its samples, but "
+                        "it was recorded with record_hdr (histograms, no samples.bin); "
+                        "rerun without --record-hdr, or compare repetition sets (loadgen "
+                        "run --repeat N)", run->dir);
     if (!run->info.has_samples)
         return rpt__err(err, errlen, LG_EINVAL,
                         "%s: a single run is compared by time batches of its samples, but "

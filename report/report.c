@@ -789,6 +789,20 @@ static void detailed_results(rpt_report *r)
     }
 }
 
+/* The peak searches of the folders that ran one (report/peak.c), in a section of their
+ * own after the detailed results. */
+static void peak_search(rpt_report *r)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->n && !any; i++)
+        any = rpt__peak_present(first_info(&r->e[i]));
+    if (!any)
+        return;
+    rpt__doc_section(r->doc, "Peak Search", "peak-search");
+    for (size_t i = 0; i < r->n; i++)
+        rpt__peak_section(r->doc, first_info(&r->e[i]), i + 1);
+}
+
 static void validation_detail(rpt_doc *d, const rpt_validation *v)
 {
     char a[48], b[48], c[48];
@@ -1111,6 +1125,7 @@ int rpt__report_create(const char *const *dirs, size_t n, const rpt_report_opts 
     executive_summary(r);
     methodology(r);
     detailed_results(r);
+    peak_search(r);
     statistical_validation(r);
     bool any_cmp = false;
     for (size_t i = 0; i < r->n; i++)

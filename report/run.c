@@ -485,6 +485,8 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     lg_mode_parse(jstr(root, "result_mode"), &mode);
     r->mode = mode;
     r->valid = jbool(root, "valid");
+    r->record_hdr = !strcmp(jstr(root, "recording"), "hdr");
+    r->record_relative_error = jnum(root, "recording_relative_error");
     r->aborted = jbool(root, "aborted");
     json_t *reasons = json_object_get(root, "invalid_reasons");
     size_t i;

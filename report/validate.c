@@ -1056,7 +1056,10 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
     v->latencies = in->has_samples ? n
                    : v->per_query ? (size_t)r->query_latency.count : (size_t)r->latency.count;
     for (int i = 0; i < RPT_CHECK_COUNT; i++)
-        check(v, (rpt_check_id)i, RPT_SKIP, "Not assessed: the run has no samples.bin.");
+        check(v, (rpt_check_id)i, RPT_SKIP,
+              r->record_hdr ? "Not assessed: the run was recorded with record_hdr "
+                              "(histograms, no samples.bin)."
+                            : "Not assessed: the run has no samples.bin.");
     if (stats_sample_sizes(v->percentile, 0.99, &v->sizes)) {
         ret = LG_EINVAL;
         goto out;
@@ -1103,6 +1106,9 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
         free(later);
         if (ret)
             goto out;
+    } else if (r->record_hdr) {
+        rec(rc, RPT_WARN, "Rerun without --record-hdr (exact recording, with samples.bin) "
+            "so intervals, warm-up and stability can be checked and the run can be VALID.");
     } else {
         rec(rc, RPT_WARN, "Keep samples.bin (do not pass --no-samples-file) so intervals, "
             "warm-up and stability can be checked.");

@@ -3,7 +3,7 @@
  * equal issue): the audit config (lg_config_apply_audit, lg_log_settings.audit_config,
  * `loadgen run --audit-config`), the log names' suffix and date-time prefix, MLPerf's
  * max-limit verdicts (mlperf_max_limits), no sample timeout (no_sample_timeout), and the
- * refusal of FindPeakPerformance and several issue threads. */
+ * refusal of FindPeakPerformance outside Server and of too many issue threads. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -366,15 +366,20 @@ Test(timeout, an_abort_ends_a_wait_without_timeout, .timeout = 30)
 
 /* ---------------------------------------------------------------- not ours to do */
 
-/* FindPeakPerformance and several issue threads are refused by name, from C and from a
- * config file. */
-Test(unsupported, find_peak_and_issue_threads_are_refused_by_name, .timeout = 10)
+/* FindPeakPerformance runs in Server only (MLPerf's message elsewhere, from C and from a
+ * config file); more than LG_MAX_ISSUE_THREADS issue threads are refused by name. */
+Test(unsupported, find_peak_outside_server_and_issue_threads_are_refused_by_name,
+     .timeout = 10)
 {
-    lg_settings s = quick(LG_SERVER);
+    lg_settings s = quick(LG_OFFLINE);
     char msg[256];
-    s.mode = (lg_mode)3;
+    s.mode = LG_MODE_FIND_PEAK;
     cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
-    cr_expect(strstr(msg, "mode = 3: FindPeakPerformance is not supported"), "%s", msg);
+    cr_expect(strstr(msg, "mode = 3: Finding peak performance is only supported in Server "
+                          "scenarios."), "%s", msg);
+    s = quick(LG_SERVER);
+    s.mode = LG_MODE_FIND_PEAK;
+    cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), 0, "%s", msg);
     s.mode = LG_MODE_PERFORMANCE;
     /* Several issue threads are supported (tests/test_issue_threads.c); more than
      * LG_MAX_ISSUE_THREADS are refused by name. */
@@ -391,7 +396,10 @@ Test(unsupported, find_peak_and_issue_threads_are_refused_by_name, .timeout = 10
     cr_assert_eq(lg_config_load_string(c, "user.conf", text, strlen(text), LG_CONF_USER,
                                        msg, sizeof msg), 0, "%s", msg);
     lg_settings_default(&s);
-    cr_expect_eq(lg_config_apply(c, NULL, LG_SERVER, &s, NULL, msg, sizeof msg), LG_EINVAL);
-    cr_expect(strstr(msg, "FindPeakPerformance"), "%s", msg);
+    cr_expect_eq(lg_config_apply(c, NULL, LG_SERVER, &s, NULL, msg, sizeof msg), 0, "%s", msg);
+    cr_expect_eq(s.mode, LG_MODE_FIND_PEAK);
+    s.scenario = LG_SINGLE_STREAM;
+    cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
+    cr_expect(strstr(msg, LG_PEAK_NOT_SERVER), "%s", msg);
     lg_config_destroy(c);
 }

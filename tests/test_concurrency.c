@@ -12,6 +12,8 @@
 
 #include "loadgen/config.h"
 #include "loadgen/loadgen.h"
+#include "qsl/qsl.h"
+#include "sut/sut.h"
 
 #define CAP 65536
 
@@ -261,4 +263,45 @@ Test(concurrency, settings_range_and_warnings, .timeout = 10)
 
     cr_expect_eq(lg_settings_set(&s, "concurrency", "32", msg, sizeof msg), 0, "%s", msg);
     cr_expect_eq(s.concurrency, 32);
+}
+
+/* A peak search's watch (loadgen/peak.c) reads the records of the probe under way on the
+ * monitor thread while the issue thread writes them and the SUT's workers complete them,
+ * then cuts the probe with lg_abort(); the next probe starts clean. Above twice the
+ * capacity of two 1 ms workers the first probe must be cut. */
+Test(concurrency, peak_watch_reads_records_while_workers_complete_them, .timeout = 60)
+{
+    sut_synthetic_config c;
+    sut_synthetic_default(&c);
+    c.dist = SUT_DIST_CONSTANT;
+    c.mean_ns = 1000000;
+    c.workers = 2;
+    sut_synthetic *syn;
+    cr_assert_eq(sut_synthetic_create(&c, &syn), 0);
+    qsl_synthetic *q;
+    cr_assert_eq(qsl_synthetic_create("q", 64, 64, 0, 0, &q), 0);
+    lg_settings s;
+    lg_settings_default(&s);
+    s.scenario = LG_SERVER;
+    s.server_target_qps = 8000;
+    s.server_target_latency_ns = 20000000;
+    s.min_duration_ms = 1000;
+    s.min_query_count = 10;
+    lg_peak_options o;
+    lg_peak_options_default(&o);
+    o.max_probes = 3;
+    o.watch_interval_ms = 5;
+    lg_sut sut = sut_synthetic_sut(syn);
+    lg_qsl qsl = qsl_synthetic_qsl(q);
+    lg_results r;
+    lg_peak_result pr;
+    cr_assert_eq(lg_find_peak(&s, &sut, &qsl, &o, NULL, &r, &pr), 0, "%s", lg_last_error());
+    cr_expect_eq(pr.nprobes, 3);
+    cr_expect_eq(pr.probes[0].verdict, LG_PEAK_CUT, "%s", pr.probes[0].reason);
+    cr_expect(pr.probes[0].duration_ns < 1000000000, "cut after %lld ns",
+              (long long)pr.probes[0].duration_ns);
+    cr_expect_eq(pr.probes[1].target_qps, 4000);
+    lg_peak_result_free(&pr);
+    sut_synthetic_destroy(syn);
+    qsl_synthetic_destroy(q);
 }

@@ -596,15 +596,15 @@ Test(config_errors, samples_per_query_is_at_least_1, .timeout = 10)
                           "at least 1 and at most 1048576 (count)");
 }
 
-Test(config_errors, booleans_are_0_or_1_and_mode_0_to_2, .timeout = 10)
+Test(config_errors, booleans_are_0_or_1_and_mode_0_to_3, .timeout = 10)
 {
     expect_error("*.*.print_timestamps = 2", LG_CONF_USER,
                  "user.conf:1:24: the value '2' of '*.*.print_timestamps' is out of range; "
                  "it must be 0 (off) or 1 (on)");
     expect_error("*.*.mode = 4", LG_CONF_USER,
                  "user.conf:1:12: the value '4' of '*.*.mode' is out of range; it must be 0 "
-                 "(SubmissionRun), 1 (AccuracyOnly) or 2 (PerformanceOnly); 3 "
-                 "(FindPeakPerformance) is not supported yet");
+                 "(SubmissionRun), 1 (AccuracyOnly), 2 (PerformanceOnly) or 3 "
+                 "(FindPeakPerformance, Server only)");
 }
 
 Test(config_errors, key_under_a_scenario_it_does_not_apply_to, .timeout = 10)
@@ -898,7 +898,9 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.*.arrival = Gamma\n"
         "*.*.arrival_burstiness = 0.25\n"
         "*.*.arrival_start_qps = 10.5\n"
-        "*.*.arrival_trace_speed = 2\n",
+        "*.*.arrival_trace_speed = 2\n"
+        "*.*.record_hdr = 1\n"
+        "*.*.hdr_significant_digits = 3\n",
         LG_CONF_MLPERF);
     lg_config_origin o[64] = {0};
     lg_settings s = applied(c, "resnet50", LG_SERVER, o);
@@ -949,6 +951,8 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect_eq(s.arrival_start_qps, 10.5);
     cr_expect_eq(s.arrival_trace_speed, 2.0);
     cr_expect_eq(s.server_num_issue_query_threads, 3);
+    cr_expect(s.record_hdr);
+    cr_expect_eq(s.hdr_significant_digits, 3);
     /* Every field with a key got an origin; the others kept theirs. */
     for (size_t i = 0; i < lg_settings_field_count(); i++) {
         const char *k = lg_settings_field_conf_key(i);
@@ -1294,10 +1298,10 @@ Test(config_apply, unsupported_features_error_only_where_they_apply, .timeout = 
     cr_expect(s.test05);
     /* Only mlperf.conf may switch it on, as MLPerf reads it from there only. */
     expect_error_in("*.*.test05 = 1", LG_CONF_USER, "user.conf:1:", "mlperf.conf");
-    cr_expect_eq(lg_config_apply(c, "findpeak", LG_SERVER, &s, NULL, err, sizeof err),
-                 LG_EINVAL);
-    cr_expect_str_eq(err, "user.conf:1: findpeak.*.mode = 3: mode 3 (FindPeakPerformance) "
-                          "is not supported yet");
+    /* mode = 3 (FindPeakPerformance) applies like any other mode. */
+    cr_expect_eq(lg_config_apply(c, "findpeak", LG_SERVER, &s, NULL, err, sizeof err), 0,
+                 "%s", err);
+    cr_expect_eq(s.mode, LG_MODE_FIND_PEAK);
     lg_config_destroy(c);
 }
 
@@ -1411,9 +1415,10 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
      * each must have a row, so that a field added to lg_settings without a table row
      * is caught here. (Rows are in MLPerf's detail-log order, not the struct's.) */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 58);
-    static const struct { const char *name; size_t off, size; } f[] = {
-#define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x)}
+    cr_assert_eq(n, 60);
+    static const struct { const char *name; size_t off, size; bool list; } f[] = {
+#define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x), false}
+#define LIST(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x), true}
         ROW(scenario), ROW(mode), ROW(single_stream_expected_latency_ns),
         ROW(single_stream_target_latency_percentile), ROW(multi_stream_expected_latency_ns),
         ROW(multi_stream_target_latency_percentile), ROW(multi_stream_samples_per_query),
@@ -1439,18 +1444,25 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(arrival_start_qps), ROW(arrival_trace_speed),
         ROW(server_issue_threads_registered), ROW(issue_thread_wait_ms),
         /* Lists, set through the API and the program's --stages and --trace: no rows. */
-        ROW(arrival_stages), ROW(arrival_stage_count), ROW(arrival_trace_ns),
-        ROW(arrival_trace_count),
+        LIST(arrival_stages), LIST(arrival_stage_count), LIST(arrival_trace_ns),
+        LIST(arrival_trace_count), ROW(record_hdr), ROW(hdr_significant_digits),
 #undef ROW
+#undef LIST
     };
     size_t lists = 4;
     cr_assert_eq(sizeof f / sizeof f[0], n + lists);
-    for (size_t i = n; i < n + lists; i++)
-        cr_expect_lt(lg_settings_field_find(f[i].name), 0, "%s: a list has no row", f[i].name);
+    size_t nlists = 0;
+    for (size_t i = 0; i < n + lists; i++)
+        if (f[i].list) {
+            nlists++;
+            cr_expect_lt(lg_settings_field_find(f[i].name), 0, "%s: a list has no row",
+                         f[i].name);
+        }
+    cr_expect_eq(nlists, lists);
     size_t end = 0;
     for (size_t i = 0; i < n + lists; i++) {
         int row = lg_settings_field_find(f[i].name);
-        if (i < n) {
+        if (!f[i].list) {
             cr_expect_geq(row, 0, "%s has no row", f[i].name);
             cr_expect_str_eq(lg_settings_field_name((size_t)row), f[i].name);
         }
@@ -1580,9 +1592,10 @@ Test(config_fields, set_parses_in_the_field_unit, .timeout = 10)
          "18446744073709551615 (count)"},
         {"min_duration_ms", "1.5",
          "min_duration_ms: '1.5' is not a whole number"},
-        {"mode", "3", "mode: 3 (FindPeakPerformance) is not supported yet"},
+        {"mode", "4", "mode: 4 is out of range (0 SubmissionRun, 1 AccuracyOnly, "
+                      "2 PerformanceOnly, 3 FindPeakPerformance)"},
         {"mode", "fast", "mode: unknown mode 'fast' (SubmissionRun, AccuracyOnly, "
-                         "PerformanceOnly)"},
+                         "PerformanceOnly, FindPeakPerformance)"},
         {"print_timestamps", "yes", "print_timestamps: 'yes' is not 0, 1, true or false"},
         {"scenario", "batch", "scenario: unknown scenario 'batch' (SingleStream, "
                               "MultiStream, Server, Offline)"},

@@ -125,18 +125,42 @@ Test(cpp, exception_in_load_is_rethrown, TU_TMP, .timeout = 60)
     expect_rethrown("throw-load", "StartTest threw: the dataset is not there");
 }
 
-/* What this LoadGen cannot do is refused before anything runs, with the reason. */
+/* FindPeakPerformance runs in Server: MLPerf's lines in the detail log, the summary of
+ * the peak found. */
+Test(cpp, find_peak_performance_runs_in_server, TU_TMP, .timeout = 120)
+{
+    tu_proc p;
+    run(&p, "harness", "Server", "performance", "peak", NULL);
+    cr_assert_eq(p.code, 0, "peak: exit %d\n%s", p.code, p.err);
+    char *d = tu_slurp(tu_in_tmp("mlperf_log_detail.txt"), NULL);
+    cr_assert(d, "no detail log");
+    cr_expect(strstr(d, "Starting FindPeakPerformance mode"), "start line");
+    cr_expect(strstr(d, "FindPeakPerformance: Check validity of the base settings field: "
+                        "5000.000000"), "base line");
+    cr_expect(strstr(d, "FindBoundaries: Checking fields [5000.000000, 50000.000000)"),
+              "the x10 bracket");
+    cr_expect(strstr(d, "FindPeakPerformance: Found peak performance field: "), "peak line");
+    free(d);
+    char *s = summary();
+    cr_assert(s, "no summary");
+    cr_expect(strstr(s, "Mode     : FindPeakPerformance"), "%s", s);
+    free(s);
+    tu_proc_free(&p);
+}
+
+/* What this LoadGen cannot do is refused before anything runs, with the reason:
+ * FindPeakPerformance outside Server, with MLPerf's message. */
 Test(cpp, unsupported_settings_are_refused, TU_TMP, .timeout = 60)
 {
     static const struct {
         const char *c, *msg;
     } cases[] = {
-        {"peak", "mlperf::StartTest: TestSettings.mode: FindPeakPerformance is not "
-                 "supported"},
+        {"peak", "mlperf::StartTest: TestSettings: mode = 3: Finding peak performance is only supported "
+                 "in Server scenarios."},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tu_proc p;
-        run(&p, "harness", "Server", "performance", cases[i].c, NULL);
+        run(&p, "harness", "Offline", "performance", cases[i].c, NULL);
         cr_expect_eq(p.code, 0, "%s: exit %d", cases[i].c, p.code);
         cr_expect(strstr(p.err, cases[i].msg), "%s: %s", cases[i].c, p.err);
         cr_expect(strstr(p.out, "issued 0 loaded 0"), "%s ran: %s", cases[i].c, p.out);

@@ -237,7 +237,8 @@ Test(issue_threads, set_flag_and_config_key, .timeout = 60)
 }
 
 /* Bad values name the key: above LG_MAX_ISSUE_THREADS, registered threads without a
- * count, the flag with a word, the config key out of range. */
+ * count, record_hdr with several threads, the flag with a word, the config key out of
+ * range. */
 Test(issue_threads, bad_values_name_the_key, .timeout = 60)
 {
     tu_tmp_init(); /* by hand: the TSan build's runner has no .init */
@@ -251,6 +252,9 @@ Test(issue_threads, bad_values_name_the_key, .timeout = 60)
     cr_expect(strstr(msg, "server_issue_threads_registered"), "%s", msg);
     s = server_settings(100, 100, 2);
     cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), 0, "%s", msg);
+    s.record_hdr = true; /* its retirer expects the records filled in order */
+    cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
+    cr_expect(strstr(msg, "record_hdr") && strstr(msg, "issue thread"), "%s", msg);
     tu_proc p;
     RUN(&p, "run", "--sut", "null", "--scenario", "Server", "--issue-threads", "two",
         "--out", "out");

@@ -35,8 +35,8 @@ void FirstTokenComplete(QuerySampleResponse* responses, size_t response_count,
 // Runs one test, blocking: loads the samples through qsl, issues queries to sut on this
 // thread, waits for the answers and writes the logs (log_settings.log_output.outdir,
 // "." by default). When a file named audit_config_filename exists it is applied first
-// (a compliance test's audit.config). Settings this LoadGen refuses (FindPeakPerformance,
-// a value out of range) return without running, the reason on
+// (a compliance test's audit.config). Settings this LoadGen refuses (a value out of range,
+// FindPeakPerformance outside the Server scenario) return without running, the reason on
 // stderr. An exception from the SUT or QSL aborts the test (the logs are written, the
 // run INVALID) and is rethrown from here.
 void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,

@@ -20,7 +20,7 @@ enum class TestMode {
   SubmissionRun,        // an accuracy pass, then a performance pass
   AccuracyOnly,         // every sample of the accuracy set once
   PerformanceOnly,      // the timed run
-  FindPeakPerformance,  // MLPerf's Server peak search: StartTest refuses it here
+  FindPeakPerformance,  // MLPerf's Server peak search (docs/peak.md); Server only
 };
 
 struct TestSettings {
@@ -41,8 +41,8 @@ struct TestSettings {
   uint64_t server_target_latency_ns = 100000000;
   double server_target_latency_percentile = 0.99;
   bool server_coalesce_queries = false;
-  int server_find_peak_qps_decimals_of_precision = 1;  // logged only (FindPeakPerformance)
-  double server_find_peak_qps_boundary_step_size = 1;  // logged only
+  int server_find_peak_qps_decimals_of_precision = 1;  // FindPeakPerformance's precision
+  double server_find_peak_qps_boundary_step_size = 1;  // its bracket: x (1 + this)
   uint64_t server_max_async_queries = 0;               // 0: no limit
   uint64_t server_num_issue_query_threads = 0;         // RegisterIssueQueryThread threads
 

@@ -185,10 +185,19 @@ int main(int argc, char** argv) {
   ts.min_duration_ms = ts.scenario == mlperf::TestScenario::Offline ? 0 : 200;
   ts.min_query_count = 50;
   ts.server_target_qps = 5000;
-  ts.server_target_latency_ns = 50000000;
+  // A bound of 1 s: the tests check that the harness ends VALID, and a 50 ms bound
+  // can fail on a loaded machine (one scheduler stall of the SUT thread past it).
+  ts.server_target_latency_ns = 1000000000;
   ts.offline_expected_qps = 2000;
   ts.multi_stream_samples_per_query = 4;
-  if (c == "peak") ts.mode = mlperf::TestMode::FindPeakPerformance;
+  if (c == "peak") {
+    // A short search: 20 ms probes, the bracket x10 at each step, whole QPS.
+    ts.mode = mlperf::TestMode::FindPeakPerformance;
+    ts.min_duration_ms = 20;
+    ts.min_query_count = 20;
+    ts.server_find_peak_qps_boundary_step_size = 9;
+    ts.server_find_peak_qps_decimals_of_precision = 0;
+  }
   if (c == "test05") {
     ts.test05 = true;
     ts.test05_qsl_rng_seed = 11;

@@ -88,6 +88,29 @@ class Scenarios(LoadGenTest):
                 for e in log:
                     self.assertEqual(e["data"], answer(e["qsl_idx"]).tobytes().hex().upper())
 
+    def test_find_peak_performance_brackets_and_bisects_in_server(self):
+        s = short_settings(lg.TestScenario.Server, lg.TestMode.FindPeakPerformance)
+        s.min_duration_ms = 20
+        s.min_query_count = 20
+        s.server_find_peak_qps_boundary_step_size = 9
+        s.server_find_peak_qps_decimals_of_precision = 0
+        run(InlineSUT(), s)
+        with open("results.json") as f:
+            r = json.load(f)
+        self.assertEqual(r["mode"], "FindPeakPerformance")
+        ps = r["peak_search"]
+        self.assertEqual(ps["algorithm"], "mlperf")
+        self.assertEqual(ps["probes"][0]["target_qps"], 5000)
+        self.assertEqual(ps["probes"][1]["target_qps"], 50000)
+        passed = [p["target_qps"] for p in ps["probes"] if p["verdict"] == "pass"]
+        if ps["found"]:
+            self.assertEqual(ps["peak_qps"], max(passed))
+        with open("mlperf_log_detail.txt") as f:
+            d = f.read()
+        self.assertIn("FindPeakPerformance: Check validity of the base settings field: "
+                      "5000.000000", d)
+        self.assertIn("FindBoundaries: Checking fields [5000.000000, 50000.000000)", d)
+
     def test_submission_run_does_accuracy_then_performance(self):
         sut = InlineSUT()
         run(sut, short_settings(lg.TestScenario.SingleStream, lg.TestMode.SubmissionRun),

@@ -314,9 +314,10 @@ class Handles(LoadGenTest):
     def test_start_test_refuses_what_it_cannot_run(self):
         sut = lg.ConstructSUT(lambda q: None, lambda: None)
         qsl = null_qsl()
-        s = short_settings(lg.TestScenario.Server)
+        s = short_settings(lg.TestScenario.Offline)
         s.mode = lg.TestMode.FindPeakPerformance
-        with self.assertRaisesRegex(ValueError, "FindPeakPerformance"):
+        with self.assertRaisesRegex(ValueError, "Finding peak performance is only "
+                                    "supported in Server scenarios"):
             lg.StartTest(sut, qsl, s)
         s = short_settings(lg.TestScenario.Server)
         s.server_num_issue_query_threads = 65

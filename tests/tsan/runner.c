@@ -61,7 +61,11 @@ int main(int argc, char **argv)
         pid_t pid = fork();
         if (pid == 0) {
             alarm((unsigned)(t->opts.timeout > 0 ? t->opts.timeout + 0.999 : 60));
+            if (t->opts.init)
+                t->opts.init();
             t->fn();
+            if (t->opts.fini)
+                t->opts.fini();
             _exit(g_failed ? 1 : 0);
         }
         int status = 0;

@@ -15,6 +15,8 @@
 
 struct lgshim_opts {
     double timeout; /* seconds; 0 = the runner's default */
+    void (*init)(void); /* run before the test, in its process (Criterion's .init) */
+    void (*fini)(void); /* run after it when it did not fail fatally (.fini) */
 };
 
 struct lgshim_test {
