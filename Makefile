@@ -290,7 +290,7 @@ test: $(TEST_BIN)
 # covers the concurrent parts: the ring, the worker pool, the completion path, the
 # report's second thread, the hostile SUTs, the test server, the closed loop and the
 # HTTP client.
-TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency net hdr
+TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency net hdr issue_threads
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh

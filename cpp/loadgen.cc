@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <exception>
 #include <iostream>
 #include <mutex>
@@ -94,18 +93,6 @@ int Unload(void* ctx, const uint64_t* idx, size_t n) {
   return LoadUnload(static_cast<Run*>(ctx), idx, n, false);
 }
 
-// RegisterIssueQueryThread's waiters: released when a test ends (or AbortTest).
-std::mutex g_reg_mu;
-std::condition_variable g_reg_cv;
-uint64_t g_reg_generation;
-int g_registered;
-
-void ReleaseRegistered() {
-  std::lock_guard<std::mutex> lock(g_reg_mu);
-  g_reg_generation++;
-  g_reg_cv.notify_all();
-}
-
 // The test itself, once everything was accepted; rethrows the test's exception.
 void Execute(const lg_settings& s, Run* r, const lg_log_settings& l) {
   lg_sut sut = {};
@@ -125,7 +112,6 @@ void Execute(const lg_settings& s, Run* r, const lg_log_settings& l) {
   fflush(stdout);
   lg_results res;
   int rc = lg_run_test(&s, &sut, &qsl, &l, &res);
-  ReleaseRegistered();
   if (r->error) std::rethrow_exception(r->error);
   if (rc != 0) {
     const char* why = lg_last_error();
@@ -148,7 +134,7 @@ void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,
   }
   if (!lgcpp::ToLgSettings(requested_settings, &s, &why)) {
     lgcpp::Refuse("StartTest", why);
-    ReleaseRegistered();
+    lg_release_issue_threads();
     return;
   }
   lgcpp::ToLgLogSettings(log_settings, &l, &names);
@@ -159,7 +145,7 @@ void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,
                                           sizeof err);
   if (audit < 0) {
     lgcpp::Refuse("StartTest", err);
-    ReleaseRegistered();
+    lg_release_issue_threads();
     return;
   }
   if (audit == 1) l.audit_config = audit_config_filename.c_str();
@@ -174,25 +160,15 @@ void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,
   Execute(s, &r, l);
 }
 
-void AbortTest() {
-  lg_abort();
-  ReleaseRegistered();
-}
+void AbortTest() { lg_abort(); }
 
 void RegisterIssueQueryThread() {
-  std::unique_lock<std::mutex> lock(g_reg_mu);
-  if (g_registered >= 1) {
-    lock.unlock();
+  int rc = lg_register_issue_thread();
+  if (rc != 0)
     lgcpp::Refuse("RegisterIssueQueryThread",
-                  "this LoadGen issues on the thread that calls StartTest and takes at "
-                  "most one registered thread (server_num_issue_query_threads 0 or 1); "
-                  "this one returns at once");
-    return;
-  }
-  g_registered++;
-  uint64_t gen = g_reg_generation;
-  g_reg_cv.wait(lock, [gen] { return g_reg_generation != gen; });
-  g_registered--;
+                  std::string("the test did not take this thread (") + lg_strerror(rc) +
+                      "): the number of threads registered did not match "
+                      "server_num_issue_query_threads");
 }
 
 namespace {

@@ -102,6 +102,8 @@ bool ToLgSettings(const TestSettings& t, lg_settings* s, std::string* why) {
   // INVALID, and no sample times out (TestSettings has no timeout).
   s->mlperf_max_limits = true;
   s->no_sample_timeout = true;
+  // MLPerf's issue threads are always the harness's own (RegisterIssueQueryThread).
+  s->server_issue_threads_registered = s->server_num_issue_query_threads > 0;
   // 0 is "not set" (MLPerf's Python default); the core wants at least 1 unless used.
   if (s->token_latency_scaling_factor == 0 && !s->infer_token_latencies)
     s->token_latency_scaling_factor = 1;

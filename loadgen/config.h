@@ -119,7 +119,8 @@ int lg_config_origin_format(const lg_config_origin *o, char *buf, size_t len);
  *
  * Like MLPerf, keys that belong to one scenario (target_qps under Server or Offline,
  * target_latency, target_latency_percentile, samples_per_query, coalesce_queries,
- * max_async_queries, ttft_latency, tpot_latency) are looked up under that scenario
+ * max_async_queries, num_issue_query_threads, ttft_latency, tpot_latency) are looked
+ * up under that scenario
  * whatever `scenario` is; the others (min_duration, the seeds, ...) under `scenario`.
  * s->scenario is not changed.
  *
@@ -231,7 +232,7 @@ size_t lg_settings_field_count(void);
 const char *lg_settings_field_name(size_t i);
 
 /* The config key that sets the field ("target_qps"), or NULL when no key does (e.g.
- * scenario, server_num_issue_query_threads) or i is out of range. Static string. */
+ * scenario, server_issue_threads_registered) or i is out of range. Static string. */
 const char *lg_settings_field_conf_key(size_t i);
 
 /* The unit of the field's value in lg_settings: "ns", "ms", "1/s" (per second),

@@ -220,6 +220,9 @@ typedef struct lg__pass {
     bool abort_cut;             /* an abort cut the wait for outstanding samples */
     bool qsl_failed;            /* a QSL load failed */
     bool ended_naturally;
+    /* Several issue threads stopped at different points: records below store.count
+     * that were never issued, closed up after the pass (run.c). */
+    bool has_holes;
     uint64_t accuracy_logged;
     uint64_t warmup_queries;    /* performance pass: queries of its warm-up */
     lg__acc *acc_list;          /* taken from the test after the pass */

@@ -100,6 +100,86 @@ static inline void lg__issue(lg__issuer *is, const lg_sample *s, size_t n, int64
     is->t->sut->issue(is->t->sut->ctx, s, n);
 }
 
+/* ---------------------------------------------------------------- issue threads */
+
+/* Why several Server issue threads stopped (lg__mt.stop, the first reason wins; the
+ * ends every thread reaches on its own, the schedule's and max_query_count, are no stop
+ * reasons: each thread issues its share up to them). */
+enum { LG__STOP_NONE, LG__STOP_ABORT, LG__STOP_MAX_DURATION, LG__STOP_ASYNC,
+       LG__STOP_RECORDS };
+
+/* A block of LG_ISSUE_BLOCK consecutive queries of the schedule, drawn for its thread:
+ * each query's time and QSL sample. */
+typedef struct lg__block {
+    int64_t sched_ns[LG_ISSUE_BLOCK];
+    uint64_t index[LG_ISSUE_BLOCK];
+    uint64_t first; /* its first query (record) */
+    uint32_t n;     /* its queries (fewer than LG_ISSUE_BLOCK only at the end) */
+} lg__block;
+
+/* Blocks drawn ahead for one thread at most: the slack between the threads (a thread
+ * may fall this many of its blocks behind the others before they wait for it). */
+#define LG__RING_BLOCKS 64
+
+/* One of several Server issue threads (threads.c starts them, scenario.c's
+ * lg__server_worker runs each). */
+typedef struct lg__issue_worker {
+    _Alignas(LG__CACHELINE) _Atomic uint64_t done; /* its blocks issued (ring slots
+                                                      free again) */
+    lg_sample *buf;     /* room for one issue call */
+    uint64_t queries;   /* queries it issued */
+    uint64_t end_seq;   /* 1 + the highest record it issued; 0: none */
+} lg__issue_worker;
+
+/* Why the schedule ended (lg__mt.gen_end). */
+enum { LG__GEN_ON, LG__GEN_NATURAL, LG__GEN_MAX_QUERIES };
+
+/* A Server pass issued by n threads. The schedule is drawn once, in order, a block of
+ * LG_ISSUE_BLOCK queries at a time, by whichever thread needs a block not drawn yet
+ * (under gen_lock): block b belongs to thread b mod n and waits in the ring until that
+ * thread issues it. Query q is record q. */
+typedef struct lg__mt {
+    lg__issue_worker *w;
+    unsigned n;
+    lg__block *ring;        /* n * LG__RING_BLOCKS; block b in slot b mod that */
+    /* The generator, touched under gen_lock only. */
+    lg__issuer *is;         /* the pass's sample picker */
+    lg_schedule *sch;
+    uint64_t q;             /* queries drawn so far */
+    int64_t prev_ns, next_ns; /* the last query drawn and the next one */
+    _Alignas(LG__CACHELINE) _Atomic int gen_lock;
+    _Alignas(LG__CACHELINE) _Atomic uint32_t gen_block; /* blocks drawn */
+    _Atomic int gen_waiters;   /* a thread sleeps on gen_block */
+    _Atomic int gen_end;       /* LG__GEN_*: no block from end_blocks on */
+    _Atomic uint32_t end_blocks;
+    _Alignas(LG__CACHELINE) _Atomic int stop; /* LG__STOP_*: the first thread that
+                                                 stopped the pass */
+    /* The stopping thread's figures for the log (written by it alone; read after every
+     * thread ended). */
+    unsigned stop_thread;
+    uint64_t stop_outstanding;
+    int64_t stop_ns;
+} lg__mt;
+
+/* scenario.c: thread k's share of a Server pass. */
+void lg__server_worker(lg__mt *mt, unsigned k);
+/* threads.c: runs the Server pass of is on the settings' issue threads (the LoadGen's
+ * own, or the harness's registered ones); on return the pass's counts and records are
+ * those of every thread. */
+void lg__issue_threads_run(lg__issuer *is);
+/* threads.c: lg_run_test's claim of the n registered threads, waiting up to wait_ms
+ * for them: 0, or LG_EINVAL with lg_last_error naming both counts (the threads
+ * registered then return LG_EINVAL). */
+int lg__issue_threads_claim(unsigned n, uint64_t wait_ms);
+/* threads.c: the end of the test the registered threads served: they return. */
+void lg__issue_threads_release(void);
+/* threads.c: whether a Server performance pass (or warm-up) of t is issued by several
+ * threads (or by a registered one). */
+bool lg__issue_threads_used(const lg__test *t);
+/* run.c: the record of seq, its chunk allocated when needed; any thread at once (the
+ * issue threads). NULL when past the store's budget or out of memory. */
+lg__rec *lg__store_get_mt(lg__store *s, uint64_t seq);
+
 /* run.c: lg_abort() was called. */
 bool lg__stop_requested(void);
 /* run.c: the limits that end a run early (abort; in performance mode max_query_count

@@ -172,6 +172,32 @@ void lg_abort(void);
  * counted as timed out (ms). */
 #define LG_ABORT_GRACE_MS 1000
 
+/* The most Server issue threads (lg_settings.server_num_issue_query_threads). */
+#define LG_MAX_ISSUE_THREADS 64
+/* Consecutive queries one of several issue threads takes in turn (see
+ * server_num_issue_query_threads): the schedule is drawn once, a block at a time, by the
+ * thread whose block it is, and its records are whole cache lines of its own. */
+#define LG_ISSUE_BLOCK 256
+
+/* MLPerf's RegisterIssueQueryThread: the calling thread (the harness's own) becomes one
+ * of the Server issue threads of the next test that runs with
+ * lg_settings.server_issue_threads_registered, and blocks until that test ends. It may
+ * be called before lg_run_test (the usual way: start the threads, then run the test) or
+ * while lg_run_test waits for registrations (issue_thread_wait_ms). It issues the
+ * queries of its share in every performance pass (and warm-up) of a Server test and
+ * does nothing in other scenarios. A test that finds a different number of threads
+ * registered than server_num_issue_query_threads fails, and the threads registered then
+ * return LG_EINVAL. Returns 0 when the test it served ended (whatever its verdict).
+ * Thread-safe; any number of threads. A test that does not ask for registered threads
+ * leaves them waiting. */
+int lg_register_issue_thread(void);
+
+/* Returns LG_EINVAL to every thread waiting in lg_register_issue_thread for a test: for
+ * a harness that started its issue threads and then does not run the test. lg_run_test
+ * does it itself when it refuses settings that ask for registered threads. Thread-safe;
+ * threads serving a running test are not affected. */
+void lg_release_issue_threads(void);
+
 /* The most queries lg_settings.concurrency may keep outstanding. */
 #define LG_MAX_CONCURRENCY 65536
 
@@ -188,7 +214,8 @@ typedef struct lg_sut {
     void *ctx;        /* passed back to every callback */
     /* Hands n samples to the SUT. `samples` is valid during the call only. The SUT
      * completes each sample later, exactly once, with lg_complete(), from any thread;
-     * it may also complete inside this call. Called from the LoadGen's issue thread. */
+     * it may also complete inside this call. Called from the LoadGen's issue thread (in
+     * Server with server_num_issue_query_threads N > 1, from N threads at once). */
     void (*issue)(void *ctx, const lg_sample *samples, size_t n);
     /* Called once after the last issue of a series of queries: a hint to stop waiting
      * for more work to batch. May be NULL. */
@@ -275,8 +302,14 @@ typedef struct lg_settings {
     bool server_coalesce_queries;                   /* issue all overdue queries in one
                                                        issue call; default false */
     uint64_t server_max_async_queries;              /* outstanding-query limit, 0 = none */
-    uint64_t server_num_issue_query_threads;        /* only 0 or 1: several issue
-                                                       threads are refused */
+    /* Server: the threads that issue the queries (docs/scenarios.md, "Several issue
+     * threads"), 0 to LG_MAX_ISSUE_THREADS. 0 or 1: the thread that calls lg_run_test
+     * issues. N > 1: N threads share the one schedule, thread k taking the blocks of
+     * LG_ISSUE_BLOCK consecutive queries whose number is k mod N (MLPerf's partition of
+     * query i to thread i mod N, by blocks); each query keeps its own scheduled time.
+     * The LoadGen starts them itself unless server_issue_threads_registered. The SUT's
+     * issue callback is then called from N threads at once. Default 0. */
+    uint64_t server_num_issue_query_threads;
     /* Offline */
     double offline_expected_qps;                    /* > 0; default 1 */
 
@@ -388,6 +421,17 @@ typedef struct lg_settings {
                                    default 0 */
     double arrival_trace_speed; /* LG_ARRIVAL_TRACE: gaps are divided by it (2 = twice
                                    as fast), > 0; default 1 */
+    /* Ours, MLPerf's semantics: true = the harness brings the Server issue threads: it
+     * starts server_num_issue_query_threads (>= 1) threads that each call
+     * lg_register_issue_thread(), and the LoadGen starts none. lg_run_test waits up to
+     * issue_thread_wait_ms for exactly that many and fails (LG_EINVAL, the counts in
+     * lg_last_error) otherwise. Default false: the LoadGen starts its own threads. The
+     * C++ API sets it whenever server_num_issue_query_threads > 0, as MLPerf's LoadGen
+     * always expects registered threads. */
+    bool server_issue_threads_registered;
+    /* How long lg_run_test waits for registered issue threads (ms); default 10000, as
+     * MLPerf's LoadGen waits 10 s. */
+    uint64_t issue_thread_wait_ms;
     /* LG_ARRIVAL_STAGES: the stages, read during lg_run_test (the caller keeps them);
      * not in the settings table (no config key): the program's --stages sets them. */
     const lg_arrival_stage *arrival_stages;

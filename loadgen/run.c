@@ -166,6 +166,122 @@ lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
     return &chunk[seq & (LG__CHUNK_RECS - 1)];
 }
 
+/* The issue threads' lg__store_get: a chunk is made by the first thread that needs it
+ * and installed with a compare-and-swap (a thread that loses frees its own); the token
+ * chunk first, as lg__store_chunk does. s->nchunks and s->count are set by the pass's
+ * thread after the issue threads ended. */
+static void *install_chunk(void *_Atomic *slot, size_t size)
+{
+    void *c = atomic_load_explicit(slot, memory_order_acquire);
+    if (c)
+        return c;
+    void *mine = calloc(LG__CHUNK_RECS, size);
+    if (!mine)
+        return NULL;
+    for (size_t o = 0; o < LG__CHUNK_RECS * size; o += 4096)
+        ((volatile char *)mine)[o] = 0;
+    if (atomic_compare_exchange_strong_explicit(slot, &c, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return mine;
+    free(mine);
+    return c;
+}
+
+lg__rec *lg__store_get_mt(lg__store *s, uint64_t seq)
+{
+    uint64_t c = seq >> LG__CHUNK_BITS;
+    lg__rec *chunk = atomic_load_explicit(&s->chunks[c < LG__MAX_CHUNKS ? c : 0],
+                                          memory_order_acquire);
+    if (!chunk || c >= LG__MAX_CHUNKS) {
+        if (c >= s->max_chunks)
+            return NULL;
+        if (s->tchunks &&
+            !install_chunk((void *_Atomic *)&s->tchunks[c], sizeof(lg__tok)))
+            return NULL;
+        chunk = install_chunk((void *_Atomic *)&s->chunks[c], sizeof(lg__rec));
+        if (!chunk)
+            return NULL;
+    }
+    return &chunk[seq & (LG__CHUNK_RECS - 1)];
+}
+
+/* After several issue threads stopped at different points (an abort, a limit), records
+ * below store.count that were never issued are closed up, so that records 0..count-1
+ * are the issued samples in schedule order, as one thread leaves them. Runs after the
+ * pass was unpublished and every lg_complete call returned: nothing else reads the
+ * records. The accuracy log's entries follow their records. */
+static void close_holes(lg__pass *p)
+{
+    lg__store *s = &p->store;
+    uint64_t nholes = 0, cap = 64, w = 0, first_hole = UINT64_MAX;
+    uint64_t *holes = malloc(cap * sizeof *holes);
+    for (uint64_t r = 0; r < s->count; r++) {
+        lg__rec *chunk = atomic_load_explicit(&s->chunks[r >> LG__CHUNK_BITS],
+                                              memory_order_relaxed);
+        lg__rec *src = chunk ? &chunk[r & (LG__CHUNK_RECS - 1)] : NULL;
+        if (!src || !atomic_load_explicit(&src->issued_ns, memory_order_relaxed)) {
+            if (first_hole == UINT64_MAX)
+                first_hole = r;
+            if (holes && nholes == cap) {
+                uint64_t *h = realloc(holes, 2 * cap * sizeof *h);
+                if (h)
+                    cap *= 2;
+                else
+                    free(holes);
+                holes = h;
+            }
+            if (holes)
+                holes[nholes] = r;
+            nholes++;
+            continue;
+        }
+        if (w != r) {
+            lg__rec *dst = lg__store_at(s, w);
+            dst->scheduled_ns = src->scheduled_ns;
+            atomic_store_explicit(&dst->issued_ns, atomic_load(&src->issued_ns),
+                                  memory_order_relaxed);
+            atomic_store_explicit(&dst->completed_ns, atomic_load(&src->completed_ns),
+                                  memory_order_relaxed);
+            dst->index = src->index;
+            dst->status = src->status;
+            if (s->tchunks) {
+                lg__tok *td = lg__store_tok_at(s, w), *ts = lg__store_tok_at(s, r);
+                atomic_store_explicit(&td->first_ns, atomic_load(&ts->first_ns),
+                                      memory_order_relaxed);
+                td->n_tokens = ts->n_tokens;
+                td->sent_ns = ts->sent_ns;
+            }
+        }
+        w++;
+    }
+    /* An entry's new position: its old one less the holes below it. Without the list
+     * (no memory for it), entries past the first hole are dropped, not misplaced. */
+    lg__acc **lists[2] = {&p->acc_list, &p->tok_acc_list};
+    for (int l = 0; l < 2; l++)
+        for (lg__acc **a = lists[l]; *a;) {
+            if (!holes && (*a)->seq > first_hole) {
+                lg__acc *dead = *a;
+                *a = dead->next;
+                free(dead);
+                if (l == 0)
+                    p->accuracy_logged--;
+                continue;
+            }
+            uint64_t lo = 0, hi = holes ? nholes : 0;
+            while (lo < hi) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                if (holes[mid] < (*a)->seq)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            (*a)->seq -= lo;
+            a = &(*a)->next;
+        }
+    free(holes);
+    s->count = w;
+}
+
 /* ---------------------------------------------------------------- process state */
 
 /* Completion counters, sharded by thread so that SUT threads completing at once do not
@@ -707,17 +823,23 @@ static uint64_t settle(lg__test *t, lg__pass *p, uint64_t first_seq,
     atomic_store(&t->waiters, 0);
     uint64_t marked = 0;
     if (!settled(p)) {
-        uint64_t n = atomic_load(&p->samples);
+        /* Up to the last record made; one never issued (the tail of an issue call that
+         * found no record, a query the issue threads left when they stopped) is no
+         * sample and is not marked. */
+        uint64_t n = p->store.count;
         for (uint64_t s = first_seq; s < n; s++) {
             /* A chunk record_hdr retired had every sample settled. */
-            if (!atomic_load_explicit(&p->store.chunks[s >> LG__CHUNK_BITS],
-                                      memory_order_acquire)) {
+            lg__rec *chunk = atomic_load_explicit(&p->store.chunks[s >> LG__CHUNK_BITS],
+                                                  memory_order_acquire);
+            if (!chunk) {
                 s |= LG__CHUNK_RECS - 1;
                 continue;
             }
+            lg__rec *rec = &chunk[s & (LG__CHUNK_RECS - 1)];
             int64_t expected = 0;
-            if (atomic_compare_exchange_strong(&lg__store_at(&p->store, s)->completed_ns,
-                                               &expected, LG__TIMED_OUT))
+            if (atomic_load_explicit(&rec->issued_ns, memory_order_relaxed) &&
+                atomic_compare_exchange_strong(&rec->completed_ns, &expected,
+                                               LG__TIMED_OUT))
                 marked++;
         }
         p->timed_out += marked;
@@ -1188,6 +1310,8 @@ static void pass_end(lg__test *t, lg__pass *p)
     p->acc_list = atomic_exchange(&t->acc_head, NULL);
     p->tok_acc_list = atomic_exchange(&t->tok_acc_head, NULL);
     p->accuracy_logged = atomic_load(&t->acc_count);
+    if (p->has_holes)
+        close_holes(p);
     p->end_ns = lg__now_ns();
 }
 
@@ -1515,12 +1639,14 @@ int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *q
     settings = requested_settings(t, settings);
     char msg[256];
     int rc = lg__effective(settings, qsl, &t->eff, msg, sizeof msg);
-    if (rc) {
+    if (rc)
         lg__set_error("%s", msg);
-        free(t);
-        return rc;
-    }
-    if ((rc = output_check(t, log))) {
+    else
+        rc = output_check(t, log);
+    if (rc) {
+        /* Harness threads waiting to issue this test would wait for ever. */
+        if (settings->server_issue_threads_registered && !atomic_load(&g_running))
+            lg_release_issue_threads();
         free(t);
         return rc;
     }
@@ -1529,6 +1655,14 @@ int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *q
         lg__set_error("lg_run_test: a test is already running in this process");
         free(t);
         return LG_EBUSY;
+    }
+    bool registered = settings->server_issue_threads_registered;
+    if (registered &&
+        (rc = lg__issue_threads_claim((unsigned)settings->server_num_issue_query_threads,
+                                      settings->issue_thread_wait_ms))) {
+        free(t);
+        atomic_store(&g_running, 0);
+        return rc;
     }
     atomic_store(&g_abort, 0);
     atomic_store(&g_abort_ns, 0);
@@ -1617,6 +1751,8 @@ done:
     free(t);
     atomic_store(&g_abort, 0);
     atomic_store(&g_abort_ns, 0);
+    if (registered)
+        lg__issue_threads_release();
     atomic_store(&g_running, 0);
     return rc;
 }

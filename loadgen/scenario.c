@@ -14,6 +14,7 @@
 
 #include "loadgen/internal.h"
 #include "loadgen/issue.h"
+#include "loadgen/sync.h"
 #include "stats/stats.h"
 
 /* Detail-log entries, with this file's line. */
@@ -512,6 +513,10 @@ server_loop(lg__issuer *is, uint64_t n_accuracy, lg_schedule *sch, const bool po
  * the issue lag, never hides. In accuracy mode, n queries. */
 static void issue_server(lg__issuer *is, uint64_t n_accuracy)
 {
+    if (!is->accuracy && lg__issue_threads_used(is->t)) {
+        lg__issue_threads_run(is);
+        return;
+    }
     lg_schedule sch;
     if (lg__schedule_init(&sch, is->t->req, is->accuracy)) {
         ERROR(is->t, "error_runtime", "out of memory for the schedule generator");
@@ -521,6 +526,242 @@ static void issue_server(lg__issuer *is, uint64_t n_accuracy)
         server_loop(is, n_accuracy, &sch, false);
     }
     lg__schedule_fini(&sch);
+}
+
+/* Stops every issue thread of mt for reason, unless another thread stopped them
+ * first; the first one's figures go in the log. */
+static void worker_stop(lg__mt *mt, unsigned k, int reason, uint64_t outstanding,
+                        int64_t ns)
+{
+    int none = LG__STOP_NONE;
+    if (atomic_compare_exchange_strong(&mt->stop, &none, reason)) {
+        mt->stop_thread = k;
+        mt->stop_outstanding = outstanding;
+        mt->stop_ns = ns;
+    }
+}
+
+/* Whether thread k must stop issuing now: another thread stopped the pass, or it finds
+ * an abort or max_duration_ms past (and stops the others). */
+static bool worker_stopping(lg__mt *mt, unsigned k, const lg__pass *p, int64_t max_dur,
+                            int64_t now)
+{
+    if (atomic_load_explicit(&mt->stop, memory_order_relaxed))
+        return true;
+    if (lg__stop_requested()) {
+        worker_stop(mt, k, LG__STOP_ABORT, 0, now);
+        return true;
+    }
+    if (now - p->start_ns >= max_dur) {
+        worker_stop(mt, k, LG__STOP_MAX_DURATION, 0, now - p->start_ns);
+        return true;
+    }
+    return false;
+}
+
+/* Wakes the threads sleeping on mt->gen_block (a block drawn, a ring slot freed). */
+static inline void gen_wake(lg__mt *mt)
+{
+    if (atomic_load(&mt->gen_waiters)) {
+        atomic_store(&mt->gen_waiters, 0);
+        lg_sync_wake(&mt->gen_block, INT_MAX);
+    }
+}
+
+/* Draws blocks of the schedule, in order, until block b is drawn, the schedule ended,
+ * or the next block's ring slot is still held (its thread is LG__RING_BLOCKS of its
+ * blocks behind). The caller holds gen_lock. As one thread's loop draws its queries:
+ * the sequence, where it ends, each query's time and sample, whatever the threads. */
+static inline __attribute__((always_inline)) void
+draw_blocks(lg__mt *mt, uint32_t b, const bool poisson)
+{
+    lg__issuer *is = mt->is;
+    lg_schedule *sch = mt->sch;
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    const lg__eff *e = &t->eff;
+    uint64_t by_row = !poisson && sch->kind == LG_ARRIVAL_TRACE ? t->qsl->total_sample_count
+                                                                : 0;
+    int64_t min_dur = !poisson && sch->ends_itself && !is->warmup
+                          ? INT64_MAX
+                          : (int64_t)e->target_duration_ms * 1000000;
+    uint64_t maxq = e->max_query_count ? e->max_query_count : UINT64_MAX;
+    int64_t origin = p->start_ns;
+    uint32_t g = atomic_load_explicit(&mt->gen_block, memory_order_relaxed);
+    if (g == 0) {
+        mt->prev_ns = p->start_ns;
+        mt->next_ns = next_arrival(sch, poisson, sch->rng, sch->mean_gap_ns, origin, origin);
+    }
+    uint64_t q = mt->q;
+    int64_t prev = mt->prev_ns, next = mt->next_ns;
+    while (g <= b && !atomic_load_explicit(&mt->gen_end, memory_order_relaxed)) {
+        lg__issue_worker *owner = &mt->w[g % mt->n];
+        if (atomic_load_explicit(&owner->done, memory_order_acquire) + LG__RING_BLOCKS <=
+            g / mt->n)
+            break;
+        lg__block *blk = &mt->ring[g % (mt->n * LG__RING_BLOCKS)];
+        int end = LG__GEN_ON;
+        uint32_t nb = 0;
+        blk->first = q;
+        while (nb < LG_ISSUE_BLOCK) {
+            if ((lg__count_met(is, q) && prev - p->start_ns >= min_dur) ||
+                (!poisson && next == INT64_MAX)) {
+                end = LG__GEN_NATURAL;
+                break;
+            }
+            if (q >= maxq) {
+                end = LG__GEN_MAX_QUERIES;
+                break;
+            }
+            blk->index[nb] = !poisson && by_row ? q % by_row : lg__pick_index(is);
+            blk->sched_ns[nb++] = next;
+            prev = next;
+            next = next_arrival(sch, poisson, sch->rng, sch->mean_gap_ns, origin, next);
+            q++;
+        }
+        blk->n = nb;
+        g++;
+        if (end) {
+            atomic_store_explicit(&mt->end_blocks, g, memory_order_relaxed);
+            atomic_store_explicit(&mt->gen_end, end, memory_order_release);
+        }
+        /* Sequentially consistent, as a waiter's announcement: either it sees the new
+         * block or this sees it waiting. */
+        atomic_store(&mt->gen_block, g);
+    }
+    mt->q = q;
+    mt->prev_ns = prev;
+    mt->next_ns = next;
+    gen_wake(mt);
+}
+
+/* Block b of thread k, once drawn (by whichever thread needed a block first); NULL when
+ * the schedule ended before it or the pass was stopped. Spins briefly, then sleeps on
+ * gen_block, at most 200 us at a time so that stops and freed slots are seen. */
+static inline __attribute__((always_inline)) lg__block *
+get_block(lg__mt *mt, unsigned k, const lg__pass *p, int64_t max_dur, uint32_t b,
+          const bool poisson)
+{
+    int64_t spin_end = 0;
+    for (;;) {
+        uint32_t g = atomic_load_explicit(&mt->gen_block, memory_order_acquire);
+        if (g > b)
+            return &mt->ring[b % (mt->n * LG__RING_BLOCKS)];
+        /* The schedule ended: block b exists only below end_blocks (the last block may
+         * be published an instant after the end is). */
+        if (atomic_load_explicit(&mt->gen_end, memory_order_acquire) &&
+            b >= atomic_load_explicit(&mt->end_blocks, memory_order_relaxed))
+            return NULL;
+        int64_t now = lg__now_ns();
+        if (worker_stopping(mt, k, p, max_dur, now))
+            return NULL;
+        int free_lock = 0;
+        if (atomic_compare_exchange_strong_explicit(&mt->gen_lock, &free_lock, 1,
+                                                    memory_order_acquire,
+                                                    memory_order_relaxed)) {
+            draw_blocks(mt, b, poisson);
+            atomic_store_explicit(&mt->gen_lock, 0, memory_order_release);
+            if (atomic_load_explicit(&mt->gen_block, memory_order_acquire) > b)
+                continue;
+        }
+        if (!spin_end)
+            spin_end = now + 20000;
+        if (now < spin_end) {
+            lg_sync_relax();
+            continue;
+        }
+        atomic_store(&mt->gen_waiters, 1);
+        if (atomic_load(&mt->gen_block) == g)
+            lg_sync_wait(&mt->gen_block, g, 200000);
+    }
+}
+
+/* Thread k of mt->n issuing a Server performance pass (or warm-up): its blocks of the
+ * one schedule (k, k + n, ...), each query at its own scheduled time (with coalescing,
+ * the block's queries already due together). An abort, max_duration_ms, the
+ * outstanding limit or the record budget stop every thread (threads.c then closes the
+ * gaps left in the records). */
+static inline __attribute__((always_inline)) void
+server_worker_loop(lg__mt *mt, unsigned k, const bool poisson)
+{
+    lg__issue_worker *w = &mt->w[k];
+    lg__issuer *is = mt->is;
+    lg__test *t = is->t;
+    lg__pass *p = is->p;
+    const lg__eff *e = &t->eff;
+    int64_t max_dur = e->max_duration_ms ? (int64_t)e->max_duration_ms * 1000000 : INT64_MAX;
+    int64_t deadline = e->max_duration_ms ? p->start_ns + max_dur : INT64_MAX;
+    size_t maxbatch = t->req->server_coalesce_queries ? is->bufcap : 1;
+    bool async_limit = e->max_async_queries != 0;
+    uint64_t pending = 0;
+    int64_t batch_ns = t->req->issue_batch_ns, last_wake = INT64_MIN / 2;
+    const uint64_t id_tag = p->tag << LG__SEQ_BITS;
+    for (uint32_t b = k;; b += mt->n) {
+        const lg__block *blk = get_block(mt, k, p, max_dur, b, poisson);
+        if (!blk)
+            break;
+        for (uint32_t i = 0; i < blk->n;) {
+            int64_t due = blk->sched_ns[i];
+            int64_t now = lg__now_ns();
+            while (now < due && now < deadline && !lg__stop_requested() &&
+                   !atomic_load_explicit(&mt->stop, memory_order_relaxed)) {
+                int64_t wake = due;
+                if (batch_ns && wake - last_wake < batch_ns)
+                    wake = last_wake + batch_ns;
+                lg__sleep_until(wake < deadline ? wake : deadline, t->req->issue_spin_ns);
+                now = last_wake = lg__now_ns();
+            }
+            if (worker_stopping(mt, k, p, max_dur, now))
+                goto out;
+            if (async_limit && lg__outstanding(p) >= e->max_async_queries) {
+                worker_stop(mt, k, LG__STOP_ASYNC, lg__outstanding(p), now);
+                goto out;
+            }
+            size_t n = 0;
+            do {
+                uint64_t seq = blk->first + i;
+                lg__rec *rec = lg__store_get_mt(&p->store, seq);
+                if (!rec) {
+                    worker_stop(mt, k, LG__STOP_RECORDS, 0, now);
+                    goto out;
+                }
+                rec->scheduled_ns = blk->sched_ns[i];
+                rec->index = (uint32_t)blk->index[i];
+                w->buf[n].id = id_tag | seq;
+                w->buf[n].index = blk->index[i];
+                n++;
+                i++;
+                w->end_seq = seq + 1;
+            } while (n < maxbatch && i < blk->n && blk->sched_ns[i] <= now);
+            for (size_t j = 0; j < n; j++)
+                atomic_store_explicit(
+                    &lg__store_at(&p->store, w->buf[j].id & LG__SEQ_MASK)->issued_ns, now,
+                    memory_order_release);
+            t->sut->issue(t->sut->ctx, w->buf, n);
+            w->queries += n;
+            /* The pass's issued count, for the progress display and the outstanding
+             * limit: added now and then, and at each issue when the limit needs it. */
+            pending += n;
+            if (async_limit || pending >= 256) {
+                atomic_fetch_add_explicit(&p->samples, pending, memory_order_relaxed);
+                pending = 0;
+            }
+        }
+        /* Its ring slot is free for the block LG__RING_BLOCKS of ours later. */
+        atomic_store_explicit(&w->done, atomic_load_explicit(&w->done, memory_order_relaxed) + 1,
+                              memory_order_release);
+        gen_wake(mt);
+    }
+out:
+    atomic_fetch_add_explicit(&p->samples, pending, memory_order_relaxed);
+}
+
+void lg__server_worker(lg__mt *mt, unsigned k)
+{
+    if (mt->sch->kind == LG_ARRIVAL_POISSON)
+        server_worker_loop(mt, k, true);
+    else
+        server_worker_loop(mt, k, false);
 }
 
 /* Every sample over the bound, failed or lost counts against MLPerf's early stopping

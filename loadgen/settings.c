@@ -145,16 +145,14 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
      * message and returns, this LoadGen refuses the settings with it. */
     if (s->mode == LG_MODE_FIND_PEAK && s->scenario != LG_SERVER && !s->test05)
         return fail(msg, len, "%s = %g: " LG_PEAK_NOT_SERVER, "mode", 3);
-    if (s->server_num_issue_query_threads > 1)
-        return fail(msg, len, "%s = %g: several issue threads (MLPerf's "
-                    "RegisterIssueQueryThread) are not supported; 0 or 1 issues from the "
-                    "thread that calls lg_run_test", "server_num_issue_query_threads",
-                    (double)s->server_num_issue_query_threads);
     /* Each field against its own range (the settings table), then the rules that
      * tie fields together. */
     int rc = lg__fields_check(s, msg, len);
     if (rc)
         return rc;
+    if (s->server_issue_threads_registered && !s->server_num_issue_query_threads)
+        return fail(msg, len, "%s = %g: set server_num_issue_query_threads to the number of "
+                    "threads the harness registers", "server_issue_threads_registered", 1);
     if (s->no_sample_timeout && s->sample_timeout_ns)
         return fail(msg, len, "%s = %g: no_sample_timeout is set too; choose one",
                     "sample_timeout_ns", (double)s->sample_timeout_ns);
@@ -176,6 +174,12 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
     if (s->record_hdr && s->scenario == LG_MULTI_STREAM)
         return fail(msg, len, "%s = %g: MultiStream's per-query latency needs every "
                     "sample's record; record_hdr supports SingleStream, Server and Offline",
+                    "record_hdr", 1);
+    if (s->record_hdr && s->scenario == LG_SERVER &&
+        (s->server_num_issue_query_threads > 1 || s->server_issue_threads_registered))
+        return fail(msg, len, "%s = %g: several issue threads leave records unissued "
+                    "behind the others where the retirer expects them done; use one issue "
+                    "thread (server_num_issue_query_threads 0 or 1) with record_hdr",
                     "record_hdr", 1);
     if (s->record_hdr && s->mode == LG_MODE_FIND_PEAK)
         return fail(msg, len, "%s = %g: a peak search's probes are short and its watch reads "

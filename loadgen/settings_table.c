@@ -117,9 +117,13 @@ const lg__field lg__fields[] = {
      .flag = "max-async-queries", .flag_help = "Server: outstanding-query limit, 0 = none",
      .log = "server_max_async_queries", .log_scen = SV,
      .doc = "limit of outstanding queries; 0 = no limit"},
-    {F(server_num_issue_query_threads), .hi = 1, .unit = "count", .scen = SV,
+    {F(server_num_issue_query_threads), .hi = LG_MAX_ISSUE_THREADS, .unit = "count",
+     .scen = SV, .key = "num_issue_query_threads", .lookup = LG_SERVER,
+     .conf_unit = "threads", .flag = "issue-threads",
+     .flag_help = "Server: threads issuing the queries (0 or 1 = one)",
      .log = "server_num_issue_query_threads", .log_scen = SV,
-     .doc = "issue threads; only 0 or 1 (MLPerf's several issue threads are refused)"},
+     .doc = "threads issuing the queries, each taking its share of the schedule; 0 or "
+            "1 = the thread that runs the test"},
 
     {F(offline_expected_qps), .dflt = 1, .lo = LG_MIN_QPS, .hi = LG_MAX_QPS,
      .unit = "1/s", .scen = OF, .key = "target_qps", .lookup = LG_OFFLINE,
@@ -345,6 +349,11 @@ const lg__field lg__fields[] = {
      .flag_help = "--record-hdr: significant digits 1-5 (2: relative error <= 0.39 %)",
      .doc = "record_hdr: the histograms' significant decimal digits; relative error "
             "2^-(p+1), p = ceil(log2(10^digits))"},
+    {F(server_issue_threads_registered), .hi = 1, .unit = "bool", .scen = SV,
+     .doc = "the harness brings the issue threads (lg_register_issue_thread); the "
+            "LoadGen starts none"},
+    {F(issue_thread_wait_ms), .dflt = 10000, .lo = 1, .hi = 3.6e6, .unit = "ms",
+     .scen = SV, .doc = "how long the test waits for registered issue threads"},
 };
 #undef F
 _Static_assert(sizeof lg__fields / sizeof lg__fields[0] == LG__NFIELDS,

@@ -59,7 +59,7 @@ typedef struct lg__field {
 /* The number of rows: every field of lg_settings but reserved and the arrival arrays
  * (arrival_stages, arrival_trace_ns and their counts: lists, set through the API and the
  * program's --stages and --trace). */
-#define LG__NFIELDS 58
+#define LG__NFIELDS 60
 extern const lg__field lg__fields[LG__NFIELDS];
 
 /* The scale from a unit converted with cv to the field's unit (1e6, 0.01 or 1). */

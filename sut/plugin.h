@@ -91,7 +91,8 @@ typedef struct lg_plugin {
 
     /* Required: lg_sut.issue. Hands n samples to the instance; `samples` is valid during
      * the call only. Each sample is completed later, exactly once, with lg_complete()
-     * from any thread (or inside this call). Called from the LoadGen's issue thread. */
+     * from any thread (or inside this call). Called from the LoadGen's issue thread (from
+     * N at once in a Server run with server_num_issue_query_threads N > 1). */
     void (*issue)(void *instance, const lg_sample *samples, size_t n);
     /* lg_sut.flush: a hint, after the last issue of a series of queries, to stop waiting
      * for more work to batch. The issue thread. May be NULL. */

@@ -2,6 +2,7 @@
  * distribution, sleeping or busy-waiting, and injected faults (drops, failures, double
  * completions, stalls of the issue call). */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,7 +20,9 @@ struct sut_synthetic {
     sut_pool *pool;
     lg_sut pool_sut;
     gsl_rng **fault_rngs; /* one per worker, apart from the service-time draws */
-    int64_t next_stall_ns; /* issue thread only */
+    /* The next injected stall (0: not set yet); several issue threads may call issue()
+     * at once, and one of them takes each stall. */
+    _Atomic int64_t next_stall_ns;
     gsl_rng **rngs;    /* one per worker: workers never share a generator */
     uint32_t *out;     /* per worker, max_batch response words */
     double mu;         /* lognormal location giving the requested mean */
@@ -171,11 +174,18 @@ static void synthetic_issue(void *ctx, const lg_sample *samples, size_t n)
     sut_synthetic *s = ctx;
     if (s->cfg.stall_ns > 0) {
         int64_t now = now_ns();
-        if (s->next_stall_ns == 0)
-            s->next_stall_ns = now + s->cfg.stall_every_ns;
-        if (now >= s->next_stall_ns) {
+        int64_t next = atomic_load_explicit(&s->next_stall_ns, memory_order_relaxed);
+        if (next == 0) {
+            /* The first call sets it; a thread that loses the race reads the winner's. */
+            int64_t first = now + s->cfg.stall_every_ns;
+            if (atomic_compare_exchange_strong(&s->next_stall_ns, &next, first))
+                next = first;
+        }
+        if (now >= next &&
+            atomic_compare_exchange_strong(&s->next_stall_ns, &next, INT64_MAX)) {
             wait_ns(s->cfg.stall_ns, false);
-            s->next_stall_ns = now_ns() + s->cfg.stall_every_ns;
+            atomic_store_explicit(&s->next_stall_ns, now_ns() + s->cfg.stall_every_ns,
+                                  memory_order_relaxed);
         }
     }
     s->pool_sut.issue(s->pool_sut.ctx, samples, n);

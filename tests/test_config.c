@@ -857,6 +857,7 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
         "*.Server.target_qps = 123.5\n"
         "*.Server.coalesce_queries = 1\n"
         "*.Server.max_async_queries = 4\n"
+        "*.Server.num_issue_query_threads = 3\n"
         "*.Offline.target_qps = 2000\n"
         "*.*.min_duration = 60000\n"
         "*.*.max_duration = 70000\n"
@@ -949,6 +950,7 @@ Test(config_units, every_supported_key_reaches_its_field, .timeout = 10)
     cr_expect_eq(s.arrival_burstiness, 0.25);
     cr_expect_eq(s.arrival_start_qps, 10.5);
     cr_expect_eq(s.arrival_trace_speed, 2.0);
+    cr_expect_eq(s.server_num_issue_query_threads, 3);
     cr_expect(s.record_hdr);
     cr_expect_eq(s.hdr_significant_digits, 3);
     /* Every field with a key got an origin; the others kept theirs. */
@@ -1413,7 +1415,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
      * each must have a row, so that a field added to lg_settings without a table row
      * is caught here. (Rows are in MLPerf's detail-log order, not the struct's.) */
     size_t n = lg_settings_field_count();
-    cr_assert_eq(n, 58);
+    cr_assert_eq(n, 60);
     static const struct { const char *name; size_t off, size; bool list; } f[] = {
 #define ROW(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x), false}
 #define LIST(x) {#x, offsetof(lg_settings, x), sizeof(((lg_settings *)0)->x), true}
@@ -1440,6 +1442,7 @@ Test(config_fields, table_covers_every_field_of_lg_settings, .timeout = 10)
         ROW(test05_qsl_rng_seed), ROW(test05_sample_index_rng_seed),
         ROW(test05_schedule_rng_seed), ROW(arrival), ROW(arrival_burstiness),
         ROW(arrival_start_qps), ROW(arrival_trace_speed),
+        ROW(server_issue_threads_registered), ROW(issue_thread_wait_ms),
         /* Lists, set through the API and the program's --stages and --trace: no rows. */
         LIST(arrival_stages), LIST(arrival_stage_count), LIST(arrival_trace_ns),
         LIST(arrival_trace_count), ROW(record_hdr), ROW(hdr_significant_digits),
@@ -1500,7 +1503,9 @@ Test(config_fields, keys_units_and_scenarios, .timeout = 10)
     f = field("min_duration_ms");
     cr_expect_eq(lg_settings_field_scenarios(f), LG_SCENARIO_ALL);
     cr_expect_null(lg_settings_field_conf_key(field("scenario")));
-    cr_expect_null(lg_settings_field_conf_key(field("server_num_issue_query_threads")));
+    cr_expect_str_eq(lg_settings_field_conf_key(field("server_num_issue_query_threads")),
+                     "num_issue_query_threads");
+    cr_expect_null(lg_settings_field_conf_key(field("server_issue_threads_registered")));
     cr_expect_null(lg_settings_field_conf_unit(field("scenario")));
     for (size_t i = 0; i < lg_settings_field_count(); i++) {
         cr_expect_not_null(lg_settings_field_unit(i));

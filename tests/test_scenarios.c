@@ -804,7 +804,7 @@ static void m_same_idx(lg_settings *s, lg_qsl *q) { s->performance_issue_same = 
 static void m_maxq(lg_settings *s, lg_qsl *q) { (void)q, s->min_query_count = 10, s->max_query_count = 5; }
 static void m_maxd(lg_settings *s, lg_qsl *q) { (void)q, s->min_duration_ms = 100, s->max_duration_ms = 50; }
 static void m_timeout(lg_settings *s, lg_qsl *q) { (void)q, s->sample_timeout_ns = -1; }
-static void m_threads(lg_settings *s, lg_qsl *q) { (void)q, s->server_num_issue_query_threads = 2; }
+static void m_threads(lg_settings *s, lg_qsl *q) { (void)q, s->server_num_issue_query_threads = LG_MAX_ISSUE_THREADS + 1; }
 static void m_total0(lg_settings *s, lg_qsl *q) { (void)s, q->total_sample_count = 0; }
 
 Test(scenarios, settings_check_messages_name_the_offending_key, .timeout = 10)

@@ -44,15 +44,16 @@ void StartTest(SystemUnderTest* sut, QuerySampleLibrary* qsl,
                const std::string audit_config_filename = "audit.config");
 
 // Asks the running test to stop issuing; it ends with the samples answered so far
-// (INVALID, aborted) and StartTest returns. Any thread; nothing when no test runs. Also
-// releases threads waiting in RegisterIssueQueryThread.
+// (INVALID, aborted) and StartTest returns. Any thread; nothing when no test runs.
 void AbortTest();
 
-// MLPerf's Server issue threads: this LoadGen issues on the thread that called
-// StartTest, so the call only waits until the end of the test under way (or of the
-// next one, when none runs yet), as MLPerf's returns when its test ends. At most one
-// thread may be registered at a time (server_num_issue_query_threads 0 or 1): a second
-// one is refused with a message on stderr and returns at once.
+// MLPerf's Server issue threads: with TestSettings.server_num_issue_query_threads = N
+// > 0, the harness starts N threads that each call this; each becomes one of the issue
+// threads of the next StartTest (issuing its share of the queries, queries i of blocks
+// i mod N) and returns when that test ends. StartTest waits up to 10 s for the N
+// registrations and refuses to run (stderr, naming both counts) when a different number
+// came; the threads registered then return too. The LoadGen starts no issue thread of
+// its own in that case (lg_register_issue_thread in loadgen/loadgen.h, docs/cpp.md).
 void RegisterIssueQueryThread();
 
 }  // namespace mlperf

@@ -44,7 +44,7 @@ struct TestSettings {
   int server_find_peak_qps_decimals_of_precision = 1;  // FindPeakPerformance's precision
   double server_find_peak_qps_boundary_step_size = 1;  // its bracket: x (1 + this)
   uint64_t server_max_async_queries = 0;               // 0: no limit
-  uint64_t server_num_issue_query_threads = 0;         // 0 or 1 (see RegisterIssueQueryThread)
+  uint64_t server_num_issue_query_threads = 0;         // RegisterIssueQueryThread threads
 
   // Offline
   double offline_expected_qps = 1;

@@ -98,11 +98,17 @@ class Sut : public mlperf::SystemUnderTest {
     {
       std::lock_guard<std::mutex> lock(mu_);
       queue_.insert(queue_.end(), samples.begin(), samples.end());
+      threads_.insert(std::this_thread::get_id());
     }
     issued_ += samples.size();
     cv_.notify_one();
   }
   void FlushQueries() override { flushes_++; }
+  // The threads IssueQuery was called from.
+  size_t threads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return threads_.size();
+  }
   std::atomic<size_t> issued_{0}, flushes_{0}, not_loaded_{0};
 
  private:
@@ -137,7 +143,9 @@ class Sut : public mlperf::SystemUnderTest {
   }
   std::string name_ = "CppSUT";
   Qsl* qsl_;
-  int throw_on_, calls_ = 0;
+  int throw_on_;
+  std::atomic<int> calls_{0};
+  std::set<std::thread::id> threads_;
   bool response_cb_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -197,6 +205,7 @@ int main(int argc, char** argv) {
     ts.test05_schedule_rng_seed = 13;
   }
   if (c == "register") ts.server_num_issue_query_threads = 1;
+  if (c == "register2") ts.server_num_issue_query_threads = 2;
   if (c == "abort") ts.min_duration_ms = 60000;
   if (c == "fromconfig") {
     if (argc < 5) return 2;
@@ -208,15 +217,21 @@ int main(int argc, char** argv) {
   if (c == "suffix") ls.log_output.suffix = "_x";
   Qsl qsl(100, 40, c == "throw-load");
   Sut sut(&qsl, c == "throw-issue" ? 5 : 0, c == "response-cb");
-  std::thread helper;
-  std::atomic<bool> registered_returned{false};
-  if (c == "register")
+  std::thread helper, helper2;
+  std::atomic<int> registered_returned{0};
+  if (c == "register" || c == "register2")
     helper = std::thread([&] {
       mlperf::RegisterIssueQueryThread();
-      registered_returned = true;
+      registered_returned++;
     });
-  // The registered thread is waiting before the test starts.
-  if (c == "register") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (c == "register2")
+    helper2 = std::thread([&] {
+      mlperf::RegisterIssueQueryThread();
+      registered_returned++;
+    });
+  // The registered threads are waiting before the test starts.
+  if (c == "register" || c == "register2")
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (c == "abort")
     helper = std::thread([] {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -230,7 +245,10 @@ int main(int argc, char** argv) {
     code = 3;
   }
   if (helper.joinable()) helper.join();
-  if (c == "register") printf("harness: registered thread returned %d\n", registered_returned.load());
+  if (helper2.joinable()) helper2.join();
+  if (c == "register" || c == "register2")
+    printf("harness: registered threads returned %d issuing threads %zu\n",
+           registered_returned.load(), sut.threads());
   printf("harness: issued %zu loaded %zu unloaded %zu flushed %zu not_loaded %zu\n",
          sut.issued_.load(), qsl.loads_, qsl.unloads_, sut.flushes_.load(),
          sut.not_loaded_.load());

@@ -145,6 +145,26 @@ class Scenarios(LoadGenTest):
 
 
 class Threads(LoadGenTest):
+    def test_several_issue_threads_need_no_registration(self):
+        # The LoadGen starts the issue threads itself: from Python, setting the count
+        # is all it takes, and the callback runs on that many threads.
+        idents = set()
+        sut = InlineSUT()
+        inner = sut.issue
+
+        def issue(samples):
+            idents.add(threading.get_ident())
+            inner(samples)
+
+        sut.issue = issue
+        s = short_settings(lg.TestScenario.Server)
+        s.server_num_issue_query_threads = 2
+        run(sut, s)
+        r = self.assert_valid()
+        self.assertEqual(len(idents), 2)
+        self.assertEqual(r["counts"]["samples_issued"], sut.issued)
+        self.assertEqual(r["counts"]["samples_completed"], sut.issued)
+
     def _pool_run(self, scenario, workers=4, batch=8):
         """Samples queued to `workers` threads that complete them in batches, each
         with its own QuerySamplesComplete calls, all at once."""
