@@ -132,6 +132,10 @@ static int check(const lg_settings *s, const lg_qsl *qsl, lg__eff *e, char *msg,
         if (s->server_coalesce_queries)
             return fail(msg, len, "%s = %g: not with server_coalesce_queries",
                         "schedule_stride", (double)s->schedule_stride);
+        if (s->scenario == LG_SERVER && s->server_num_issue_query_threads > 1)
+            return fail(msg, len, "%s = %g: not with server_num_issue_query_threads "
+                        "above 1 (a share of a split schedule is issued by one thread; run "
+                        "more ranks instead)", "schedule_stride", (double)s->schedule_stride);
     } else if (s->schedule_offset) {
         return fail(msg, len, "%s = %g: needs schedule_stride > 1", "schedule_offset",
                     (double)s->schedule_offset);

@@ -188,6 +188,11 @@ Test(split, refuses_what_cannot_be_split, .timeout = 10)
     cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), 0, "%s", msg);
     s.server_coalesce_queries = true;
     cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
+    /* A share is issued by one thread: several issue threads are refused by name. */
+    s.server_coalesce_queries = false;
+    s.server_num_issue_query_threads = 2;
+    cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
+    cr_expect(strstr(msg, "server_num_issue_query_threads") != NULL, "%s", msg);
     base(&s, LG_SINGLE_STREAM);
     s.schedule_stride = 2;
     cr_expect_eq(lg_settings_check(&s, NULL, msg, sizeof msg), LG_EINVAL);
