@@ -315,11 +315,9 @@ static void what_was_run(xb *b, const rpt_run *run, const rpt_run_info *in, cons
          in->sample_timeout_ns > 0 ? ns(&nb, 2, (double)in->sample_timeout_ns) : "ever");
     if (r->scenario == LG_SERVER && x->arrival[0] && strcmp(x->arrival, "poisson"))
         para(b, "Arrivals: \"%s\", not MLPerf's Poisson process: %s. The figures below "
-             "describe this pattern of load; %s.",
+             "describe this pattern of load%s.",
              x->arrival, x->arrival_statement[0] ? x->arrival_statement : "a chosen pattern",
-             x->arrival_mlperf_valid ? "MLPerf accepts it"
-                                     : "MLPerf accepts only Poisson arrivals for a Server "
-                                       "result, so this run is not one to submit");
+             x->arrival_mlperf_valid ? "" : ", not a Server result to submit");
     const rpt_client_info *c = &in->client;
     if (c->present) {
         para(b, "The SUT is an HTTP server at %s (%s), reached over %llu connections: the "
@@ -351,12 +349,37 @@ static void latency_lines(xb *b, const lg_latency_stats *l, const char *what, co
          "what the rules judge.", ns(&nb, 0, (double)l->mean_ns));
 }
 
+/* The accuracy of a scored run, or where to score it. */
+static void accuracy(xb *b, const rpt_run_info *in)
+{
+    const lg_results *r = &in->results;
+    const rpt_accuracy *a = &in->accuracy;
+    if (a->present) {
+        if (isnan(a->target_top1))
+            para(b, "Accuracy: %llu of %llu scored answers were right, top-1 %.2f%%.",
+                 (unsigned long long)a->correct, (unsigned long long)a->scored, a->top1 * 100);
+        else
+            para(b, "Accuracy: %llu of %llu scored answers were right, top-1 %.2f%% against "
+                 "a target of %.2f%%: %s.", (unsigned long long)a->correct,
+                 (unsigned long long)a->scored, a->top1 * 100, a->target_top1 * 100,
+                 a->passed == 1 ? "met" : "missed");
+    } else {
+        para(b, "%llu answers were logged for scoring (mlperf_log_accuracy.json); `loadgen "
+             "accuracy` scores them against the labels.",
+             (unsigned long long)r->accuracy_samples_logged);
+    }
+}
+
 static void figures(xb *b, const rpt_run_info *in)
 {
     const lg_results *r = &in->results;
     nsbuf nb;
     char p[32], w[32];
     heading(b, "What the figures mean");
+    if (r->mode == LG_MODE_ACCURACY) {
+        accuracy(b, in);
+        return;
+    }
     switch (r->scenario) {
     case LG_SINGLE_STREAM:
     case LG_MULTI_STREAM:
@@ -371,7 +394,7 @@ static void figures(xb *b, const rpt_run_info *in)
                                                                  : r->latency.target_ns)));
         break;
     case LG_SERVER:
-        para(b, "The result: %.6g completed queries per second (%.6g scheduled). Within the "
+        para(b, "The result: %.1f completed queries per second (%.1f scheduled). Within the "
              "bound: the %s latency is %s against %s, and %llu samples were over it.",
              r->completed_samples_per_sec, r->scheduled_samples_per_sec,
              pl(in->target_latency_percentile, p, sizeof p),
@@ -379,12 +402,12 @@ static void figures(xb *b, const rpt_run_info *in)
              (unsigned long long)r->overlatency_count);
         if (r->scheduled_samples_per_sec > 0 &&
             r->completed_samples_per_sec < 0.95 * r->scheduled_samples_per_sec)
-            para(b, "The SUT answered %.6g a second while %.6g a second arrived: it could not "
+            para(b, "The SUT answered %.1f a second while %.1f a second arrived: it could not "
                  "keep up, so its queue, and with it the latency, grew for the whole run.",
                  r->completed_samples_per_sec, r->scheduled_samples_per_sec);
         break;
     case LG_OFFLINE:
-        para(b, "The result: %.6g samples per second: %llu samples over %s, the time the "
+        para(b, "The result: %.1f samples per second: %llu samples over %s, the time the "
              "last one was answered.",
              r->samples_per_sec, (unsigned long long)r->samples_issued,
              ns(&nb, 0, (double)r->latency.max_ns));
@@ -408,7 +431,11 @@ static void figures(xb *b, const rpt_run_info *in)
              "the queries waiting meanwhile carry that wait in their latency, as a user "
              "would feel it; timing from the actual send would hide it (coordinated "
              "omission, docs/course/03-latency.md).");
-    if (r->scenario != LG_OFFLINE && r->issue_lag.count) {
+    if (r->scenario != LG_OFFLINE && r->scenario != LG_SERVER)
+        para(b, "(In %s the next query is scheduled when the previous one is answered, so "
+             "the scheduled and the actual send agree unless the load generator is late.)",
+             lg_scenario_name(r->scenario));
+    if (r->scenario != LG_OFFLINE && r->issue_lag.count && r->issue_lag.max_ns > 0) {
         para(b, "Issue lag, how late the load generator sent queries after their scheduled "
              "time: p99 %s, maximum %s.", ns(&nb, 0, (double)r->issue_lag.p99_ns),
              ns(&nb, 1, (double)r->issue_lag.max_ns));
@@ -425,10 +452,10 @@ static void figures(xb *b, const rpt_run_info *in)
         if (r->scenario == LG_SERVER)
             para(b, "Early stopping: %llu of %llu samples were over the bound; with that "
                  "many, the load generator needs at least %llu queries to say at 99%% "
-                 "confidence that no more than 1%% are over it. It had %llu: %s.",
+                 "confidence that no more than %.4g%% are over it. It had %llu: %s.",
                  (unsigned long long)e->overlatency, (unsigned long long)e->queries,
-                 (unsigned long long)e->min_queries, (unsigned long long)e->queries,
-                 e->met ? "met" : "not met");
+                 (unsigned long long)e->min_queries, (1 - e->percentile) * 100,
+                 (unsigned long long)e->queries, e->met ? "met" : "not met");
         else
             para(b, "Early stopping: to state the %s at 99%% confidence the load generator "
                  "needs at least %llu queries; it had %llu: %s (docs/course/04-percentiles.md).",
@@ -445,30 +472,17 @@ static void figures(xb *b, const rpt_run_info *in)
             item(b, "time per output token (TPOT) after the first: p50 %s, p99 %s: the pace "
                  "at which a reader sees the words appear.", ns(&nb, 0, (double)k->tpot.p50_ns),
                  ns(&nb, 1, (double)k->tpot.p99_ns));
-        item(b, "%.6g output tokens per second over the run.", k->output_tokens_per_sec);
+        item(b, "%.1f output tokens per second over the run.", k->output_tokens_per_sec);
         if (k->slo_applies)
-            item(b, "goodput: %llu of %llu requests met every SLO set, %.6g good requests a "
+            item(b, "goodput: %llu of %llu requests met every SLO set, %.1f good requests a "
                  "second (docs/course/07-llm-metrics.md).",
                  (unsigned long long)k->good_requests,
                  (unsigned long long)(r->samples_completed - r->samples_failed),
                  k->request_goodput);
         list_end(b);
     }
-    const rpt_accuracy *a = &in->accuracy;
-    if (a->present) {
-        if (isnan(a->target_top1))
-            para(b, "Accuracy: %llu of %llu scored answers were right, top-1 %.2f%%.",
-                 (unsigned long long)a->correct, (unsigned long long)a->scored, a->top1 * 100);
-        else
-            para(b, "Accuracy: %llu of %llu scored answers were right, top-1 %.2f%% against "
-                 "a target of %.2f%%: %s.", (unsigned long long)a->correct,
-                 (unsigned long long)a->scored, a->top1 * 100, a->target_top1 * 100,
-                 a->passed == 1 ? "met" : "missed");
-    } else if (r->mode == LG_MODE_ACCURACY) {
-        para(b, "%llu answers were logged for scoring (mlperf_log_accuracy.json); `loadgen "
-             "accuracy` scores them against the labels.",
-             (unsigned long long)r->accuracy_samples_logged);
-    }
+    if (in->accuracy.present)
+        accuracy(b, in);
 }
 
 /* Suggestions, collected while the reasons are explained. */
@@ -510,7 +524,7 @@ static void reason(xb *b, todo *t, const rpt_run_info *in, unsigned flag)
              ns(&nb, 0, (double)r->duration_ns), (unsigned long long)in->min_duration_ms);
         if (r->scenario == LG_OFFLINE && r->samples_per_sec > 0)
             suggest(t, "Offline sends expected QPS x min duration samples, and the SUT "
-                    "answered %.6g a second, faster than the %.6g expected: raise --target-qps "
+                    "answered %.1f a second, faster than the %.6g expected: raise --target-qps "
                     "to about %.0f so that the run lasts its %llu ms.",
                     r->samples_per_sec, in->target_qps, ceil(r->samples_per_sec * 1.1),
                     (unsigned long long)in->min_duration_ms);
@@ -542,12 +556,12 @@ static void reason(xb *b, todo *t, const rpt_run_info *in, unsigned flag)
                               ? (double)r->latency.target_ns / (double)in->target_latency_ns
                               : 1;
             item(b, "Over the latency bound: the %s latency is %s, over the bound of %s "
-                 "(%.2f times it); %llu of %llu samples took longer than the bound. %s",
+                 "(%.2f times it); %llu of %llu samples took longer than the bound.%s%s",
                  pl(in->target_latency_percentile, p, sizeof p),
                  ns(&nb, 0, (double)r->latency.target_ns),
                  ns(&nb, 1, (double)in->target_latency_ns), over,
                  (unsigned long long)r->overlatency_count,
-                 (unsigned long long)r->samples_issued,
+                 (unsigned long long)r->samples_issued, r->samples_failed ? " " : "",
                  r->samples_failed ? txt : "");
         }
         double f;
@@ -575,9 +589,14 @@ static void reason(xb *b, todo *t, const rpt_run_info *in, unsigned flag)
         if (r->tokens.mlperf && r->tokens.tpot_early_stopping.applies &&
             !r->tokens.tpot_early_stopping.met && r->tokens.tpot_early_stopping.min_queries > need)
             need = r->tokens.tpot_early_stopping.min_queries;
-        suggest(t, "Run longer: at %.6g queries a second, %llu queries take about %llu ms: "
-                "--min-duration-ms %llu.", run_rate(in), (unsigned long long)need,
-                ms_for(in, need), ms_for(in, need));
+        if (r->invalid_reasons & LG_INVALID_PERF_CONSTRAINT)
+            suggest(t, "Early stopping asks for %llu queries because so many samples were "
+                    "over the bound: at a rate whose bound holds it needs far fewer, so "
+                    "lower the rate before running longer.", (unsigned long long)need);
+        else
+            suggest(t, "Run longer: at %.6g queries a second, %llu queries take about %llu "
+                    "ms: --min-duration-ms %llu.", run_rate(in), (unsigned long long)need,
+                    ms_for(in, need), ms_for(in, need));
         break;
     }
     case LG_INVALID_FAILED_SAMPLES:
@@ -662,6 +681,11 @@ static void verdict(xb *b, todo *t, const rpt_run_info *in)
         suggest(t, "This run asked for %llu ms; a result MLPerf accepts asks for 600000 ms "
                 "(--min-duration-ms 600000): short runs are for trying things out.",
                 (unsigned long long)in->min_duration_ms);
+    if (r->mode == LG_MODE_ACCURACY && !in->accuracy.present)
+        suggest(t, "Score the answers: `loadgen accuracy %s` (docs/cli.md).", in->dir);
+    if (in->accuracy.present && in->accuracy.passed == 0)
+        suggest(t, "The accuracy missed its target: a faster setting that costs accuracy "
+                "(a quantized model, a smaller one) does not count until it meets it.");
     if (r->mode != LG_MODE_ACCURACY)
         suggest(t, "`loadgen validate %s` says how precise the figures are (confidence "
                 "intervals, warm-up, stability); `loadgen report` writes the full report "
@@ -731,9 +755,12 @@ int rpt_explain(const char *dir, rpt_explain_format format, char **out, char *er
     verdict(&b, &t, in);
     peak(&b, &x);
     heading(&b, "What to change");
+    if (!t.n)
+        para(&b, "Nothing: the run is valid and its figures say what they should.");
     for (size_t i = 0; i < t.n; i++)
         item(&b, "%s", t.s[i]);
-    list_end(&b);
+    if (t.n)
+        list_end(&b);
     para(&b, "The words used here are defined in docs/course/glossary.md.");
     rpt_run_destroy(run);
     if (b.oom) {
