@@ -573,10 +573,13 @@ static void reason(xb *b, todo *t, const rpt_run_info *in, unsigned flag)
                                         (double)r->latency.target_ns));
         else
             f = 0.8;
-        suggest(t, "Lower --target-qps from %.6g to about %.3g (a first guess from this run's "
-                "numbers) and run again, or let `loadgen find-peak --target-qps %.3g` search "
-                "for the highest rate whose bound holds.",
-                in->target_qps, in->target_qps * f, in->target_qps * f);
+        /* Whole queries per second from 10 up, else 3 significant digits. */
+        char q[32];
+        double lower = in->target_qps * f;
+        snprintf(q, sizeof q, lower >= 10 ? "%.0f" : "%.3g", lower);
+        suggest(t, "Lower --target-qps from %.6g to about %s (a first guess from this run's "
+                "numbers) and run again, or let `loadgen find-peak --target-qps %s` search "
+                "for the highest rate whose bound holds.", in->target_qps, q, q);
         break;
     }
     case LG_INVALID_EARLY_STOPPING: {
