@@ -383,6 +383,17 @@ static void figures(xb *b, const rpt_run_info *in)
     switch (r->scenario) {
     case LG_SINGLE_STREAM:
     case LG_MULTI_STREAM:
+        if (r->metric <= 0) {
+            para(b, "The result: none. The figure is early stopping's estimate of the %s "
+                 "latency, and with %llu queries there were too few to make one (it needs "
+                 "%llu); the plain %s of the measured latencies was %s.",
+                 pl(in->target_latency_percentile, p, sizeof p),
+                 (unsigned long long)r->early_stopping.queries,
+                 (unsigned long long)r->early_stopping.min_queries, p,
+                 ns(&nb, 1, (double)(r->scenario == LG_MULTI_STREAM ? r->query_latency.target_ns
+                                                                     : r->latency.target_ns)));
+            break;
+        }
         para(b, "The result: %s latency %s. It is early stopping's estimate: with %llu "
              "queries, the load generator can say at 99%% confidence that %s queries take "
              "at most this long (plain %s of the measured latencies: %s).",
@@ -551,6 +562,18 @@ static void reason(xb *b, todo *t, const rpt_run_info *in, unsigned flag)
                  ns(&nb, 1, (double)in->token_settings.ttft_latency_ns), p,
                  ns(&nb, 2, (double)r->tokens.tpot.target_ns),
                  ns(&nb, 3, (double)in->token_settings.tpot_latency_ns));
+        } else if (r->latency.target_ns <= in->target_latency_ns) {
+            item(b, "Over the latency bound because of samples not answered in time: %s. "
+                 "The %s of the answered samples, %s, is within the bound of %s; %llu of "
+                 "%llu samples count as over it.", txt,
+                 pl(in->target_latency_percentile, p, sizeof p),
+                 ns(&nb, 0, (double)r->latency.target_ns),
+                 ns(&nb, 1, (double)in->target_latency_ns),
+                 (unsigned long long)r->overlatency_count,
+                 (unsigned long long)r->samples_issued);
+            suggest(t, "Make the SUT answer every sample (the failed and timed-out samples "
+                    "above); the rate is not what broke the bound.");
+            break;
         } else {
             double over = in->target_latency_ns > 0
                               ? (double)r->latency.target_ns / (double)in->target_latency_ns
@@ -592,7 +615,12 @@ static void reason(xb *b, todo *t, const rpt_run_info *in, unsigned flag)
         if (r->tokens.mlperf && r->tokens.tpot_early_stopping.applies &&
             !r->tokens.tpot_early_stopping.met && r->tokens.tpot_early_stopping.min_queries > need)
             need = r->tokens.tpot_early_stopping.min_queries;
-        if (r->invalid_reasons & LG_INVALID_PERF_CONSTRAINT)
+        if ((r->invalid_reasons & LG_INVALID_PERF_CONSTRAINT) &&
+            r->latency.target_ns <= in->target_latency_ns)
+            suggest(t, "Early stopping asks for %llu queries because so many samples count "
+                    "as over the bound: once every sample is answered it needs far fewer, "
+                    "so fix that before running longer.", (unsigned long long)need);
+        else if (r->invalid_reasons & LG_INVALID_PERF_CONSTRAINT)
             suggest(t, "Early stopping asks for %llu queries because so many samples were "
                     "over the bound: at a rate whose bound holds it needs far fewer, so "
                     "lower the rate before running longer.", (unsigned long long)need);

@@ -3,7 +3,8 @@
  * on real short runs made by the program: a VALID Server run, a Server run over its
  * latency bound (the bound, the p99 and a lower rate named), an Offline run too short
  * for its minimum duration, SingleStream, an accuracy run of the model SUT, a token run
- * with gamma arrivals, an HTTP run's client record, Markdown to a file, and the errors
+ * with gamma arrivals, an HTTP run's client record, failed and lost samples, MultiStream,
+ * a peak search, Markdown to a file, and the errors
  * for a missing folder, a folder without results.json and a damaged one. Every number
  * asserted is read back from the run's results.json.
  */
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <jansson.h>
 
 #include "loadgen/loadgen.h"
 #include "report/run.h"
@@ -283,6 +286,93 @@ Test(explain, an_http_run_names_its_server_and_the_client_warnings, TU_TMP, .tim
     HAS(t, "The client may be limiting this result: the I/O thread was busy 97%");
     free(t);
     rpt_run_destroy(run);
+}
+
+Test(explain, failed_and_lost_samples_are_named_with_their_counts_and_timeout, TU_TMP,
+     .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "Server", "--target-qps", "500",
+        "--min-duration-ms", "300", "--sut-fail-fraction", "0.05", "--sut-drop-fraction",
+        "0.02", "--sample-timeout-ms", "200", "--sut-seed", "3", "--quiet", "--out", "f");
+    cr_assert_eq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    rpt_run *run = load("f");
+    const lg_results *r = &rpt_run_get_info(run)->results;
+    cr_assert_gt(r->samples_timed_out, 0);
+    cr_assert_gt(r->samples_failed, r->samples_timed_out);
+    char *t = explain("f", NULL, NULL);
+    char buf[200];
+    snprintf(buf, sizeof buf, "Failed samples: %llu of %llu samples were answered with a "
+             "failure status", (unsigned long long)(r->samples_failed - r->samples_timed_out),
+             (unsigned long long)r->samples_issued);
+    HAS(t, buf);
+    snprintf(buf, sizeof buf, "Timed out: %llu samples were never answered within 200.0 ms",
+             (unsigned long long)r->samples_timed_out);
+    HAS(t, buf);
+    HAS(t, "--sample-timeout-ms");
+    if ((r->invalid_reasons & LG_INVALID_PERF_CONSTRAINT) &&
+        r->latency.target_ns <= 100000000)
+        HAS(t, "the rate is not what broke the bound");
+    free(t);
+    rpt_run_destroy(run);
+}
+
+Test(explain, a_multistream_run_says_its_query_size_and_its_estimate, TU_TMP, .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "run", "--sut", "synthetic", "--scenario", "MultiStream", "--min-duration-ms",
+        "300", "--quiet", "--out", "ms");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    rpt_run *run = load("ms");
+    const lg_results *r = &rpt_run_get_info(run)->results;
+    char *t = explain("ms", NULL, NULL);
+    char buf[200], a[LG_FORMAT_NS_MAX];
+    snprintf(buf, sizeof buf, "MultiStream: each query holds %llu samples",
+             (unsigned long long)r->samples_per_query);
+    HAS(t, buf);
+    if (r->metric > 0) {
+        snprintf(buf, sizeof buf, "The result: p99 latency %s", fns(r->metric, a));
+    } else {
+        snprintf(buf, sizeof buf, "with %llu queries there were too few to make one (it "
+                 "needs %llu)", (unsigned long long)r->early_stopping.queries,
+                 (unsigned long long)r->early_stopping.min_queries);
+    }
+    HAS(t, buf);
+    snprintf(buf, sizeof buf, "Latencies (%llu queries)",
+             (unsigned long long)r->query_latency.count);
+    HAS(t, buf);
+    free(t);
+    rpt_run_destroy(run);
+}
+
+Test(explain, a_peak_search_folder_names_the_peak_and_its_probes, TU_TMP, .timeout = 60)
+{
+    tu_proc p;
+    RUN(&p, "find-peak", "--sut", "synthetic", "--workers", "2", "--service-dist", "constant",
+        "--service-mean-us", "1000", "--target-qps", "500", "--target-latency-ms", "10",
+        "--probe-ms", "200", "--tolerance", "10%", "--quiet", "--out", "pk");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    tu_proc_free(&p);
+    json_t *root = tu_results_json("pk");
+    json_t *ps = json_object_get(root, "peak_search");
+    cr_assert(json_is_object(ps));
+    char *t = explain("pk", NULL, NULL);
+    char buf[200];
+    size_t n = json_array_size(json_object_get(ps, "probes"));
+    if (json_is_true(json_object_get(ps, "found"))) {
+        snprintf(buf, sizeof buf, "This folder holds a peak search (find-peak): %zu probes", n);
+        HAS(t, buf);
+        snprintf(buf, sizeof buf, "The peak is %.6g QPS",
+                 json_number_value(json_object_get(ps, "peak_qps")));
+        HAS(t, buf);
+    } else {
+        snprintf(buf, sizeof buf, "found no passing rate in %zu probes", n);
+        HAS(t, buf);
+    }
+    free(t);
+    json_decref(root);
 }
 
 Test(explain, a_folder_that_is_not_a_run_is_named_and_exits_2, TU_TMP, .timeout = 30)
