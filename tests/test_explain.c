@@ -408,4 +408,14 @@ Test(explain, a_folder_that_is_not_a_run_is_named_and_exits_2, TU_TMP, .timeout 
     cr_expect_eq(p.code, 2);
     cr_expect_not_null(strstr(p.err, "which run?"), "%s", p.err);
     tu_proc_free(&p);
+
+    /* --out never overwrites a run's own files. */
+    tu_short_run("r", "Offline", "4");
+    RUN(&p, "explain", "r", "--out", "r/results.json");
+    cr_expect_eq(p.code, 2, "%s", p.err);
+    cr_expect_not_null(strstr(p.err, "--out"), "%s", p.err);
+    tu_proc_free(&p);
+    json_t *root = tu_results_json("r");
+    cr_expect(json_is_object(json_object_get(root, "latency_ns")), "results.json was overwritten");
+    json_decref(root);
 }
