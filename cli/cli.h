@@ -22,6 +22,7 @@ int cli_demo(int argc, char **argv);
 int cli_config(int argc, char **argv);
 /* The analysis of finished runs (docs/reports.md). */
 int cli_validate(int argc, char **argv);
+int cli_explain(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_stats(int argc, char **argv);

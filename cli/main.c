@@ -18,6 +18,7 @@ static void usage(FILE *f)
           "  demo      run all four scenarios for a few seconds each and print a table\n"
           "  config    show every effective setting and where it came from (--explain)\n"
           "  validate  check whether one run can be trusted: intervals, warm-up, stability\n"
+          "  explain   one run in plain words: its figures, its verdict, what to change\n"
           "  compare   compare two result folders (or number files): change, tests, verdict\n"
           "  report    write a Markdown performance report of one or more result folders\n"
           "  samples   write a run's per-sample records as CSV or a NumPy array (.npy)\n"
@@ -37,6 +38,7 @@ static void usage(FILE *f)
           "  loadgen run --scenario Server --target-qps 2000 --repeat 10 --out /tmp/base\n"
           "  loadgen find-peak --sut synthetic --target-qps 500 --probe-ms 1000\n"
           "  loadgen validate /tmp/offline\n"
+          "  loadgen explain /tmp/offline\n"
           "  loadgen compare /tmp/base /tmp/new --noise 0.02\n"
           "  loadgen report /tmp/base /tmp/new --out report.md\n"
           "  loadgen samples /tmp/offline --csv samples.csv\n"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
         return cli_config(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate"))
         return cli_validate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "explain"))
+        return cli_explain(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare"))
         return cli_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))

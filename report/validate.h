@@ -1,6 +1,7 @@
 /* report/validate.h: one run validated: the LoadGen's verdict, sample sizes, intervals
  * of the latency percentiles and of throughput, outliers, warm-up and stability, then a
- * verdict and recommendations; the validation as JSON. Part of the report library
+ * verdict and recommendations; the validation as JSON; one run explained in plain words.
+ * Part of the report library
  * (report/report.h; its conventions apply). docs/reports.md. */
 #ifndef REPORT_VALIDATE_H
 #define REPORT_VALIDATE_H
@@ -186,6 +187,36 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
  * Returns 0 or LG_ENOMEM.
  */
 int rpt_validation_json(const rpt_validation *v, const char *dir, char **out);
+
+/* ==================================================================================== */
+/* One run explained in plain words                                                     */
+/* ==================================================================================== */
+
+typedef enum rpt_explain_format {
+    RPT_EXPLAIN_TEXT = 0,     /* plain text, wrapped at 78 columns */
+    RPT_EXPLAIN_MARKDOWN = 1, /* Markdown: headings, paragraphs, lists */
+} rpt_explain_format;
+
+/*
+ * One run explained in plain words (`loadgen explain`, docs/reports.md): what was run
+ * (scenario, SUT, the settings that matter, duration, counts; the HTTP client, a
+ * non-Poisson arrival pattern), what each headline figure means (the metric, the latency
+ * percentiles measured from the scheduled time, issue lag, early stopping, TTFT/TPOT,
+ * accuracy), the verdict with every INVALID reason and its numbers, a peak search when
+ * results.json holds one, and what to change, computed from the run's numbers. Reads
+ * DIR/results.json only.
+ *
+ *  dir     the run's folder.
+ *  format  RPT_EXPLAIN_TEXT or RPT_EXPLAIN_MARKDOWN.
+ *  out     receives a NUL-terminated text to release with free().
+ *  err     a one-line message on failure naming the folder or file (may be NULL).
+ *
+ * Returns 0; LG_EIO when dir is not a folder or results.json cannot be read; LG_EINVAL
+ * for a NULL argument, an unknown format or a damaged results.json; LG_ENOMEM.
+ * Thread safety: reentrant.
+ */
+int rpt_explain(const char *dir, rpt_explain_format format, char **out, char *err,
+                size_t errlen);
 
 #ifdef __cplusplus
 }
