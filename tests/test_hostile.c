@@ -655,7 +655,7 @@ Test(hostile, samples_answered_within_the_grace_after_an_abort_complete_in_every
 Test(hostile, settings_with_a_non_zero_reserved_field_are_refused, .timeout = 10)
 {
     lg_settings s = base(LG_SERVER, LG_MODE_PERFORMANCE);
-    s.reserved[3] = 1;
+    s.reserved[sizeof s.reserved / sizeof s.reserved[0] - 1] = 1;
     expect_refused(&s, "reserved");
 }
 
