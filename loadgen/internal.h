@@ -290,6 +290,7 @@ typedef struct lg__test {
     lg__watch *watch;           /* NULL, or the peak search's watch */
     uint64_t first_probe_tag;   /* a peak search: the first probe's pass tag (0: none) */
     lg__peak *peak;             /* NULL, or the peak search under way */
+    const char *summary_note;   /* lg_pass_tally's, for the summary log; NULL: none */
 } lg__test;
 
 void lg__event_add(lg__test *t, int kind, const char *key, const char *file, int line,

@@ -934,6 +934,10 @@ typedef struct lg_pass_tally {
     size_t nerrors;
     const char *const *messages;
     size_t nmessages;
+    /* A line for the MLPerf summary log, printed indented under the validity lines where
+     * the summary notes what is not MLPerf's (as "Arrival pattern MLPerf-valid : NO
+     * (...)"): a distributed run's label. NULL: none. Read during the call only. */
+    const char *summary_note;
 } lg_pass_tally;
 
 /*

@@ -370,6 +370,8 @@ static void write_summary(FILE *f, lg__test *t, const lg_results *r, bool perf)
     const char *arrival_why;
     if (!lg_arrival_mlperf_valid(s, &arrival_why))
         fprintf(f, "  Arrival pattern MLPerf-valid : NO (%s)\n", arrival_why);
+    if (t->summary_note)
+        fprintf(f, "  %s\n", t->summary_note);
     if (r->record_hdr)
         fprintf(f, "  Recording : HDR histograms (%u significant digits): percentiles within "
                 "%.6g %% of the exact ones, not an MLPerf result\n", e->hdr_digits,

@@ -1878,6 +1878,7 @@ int lg_results_from_records(const lg_settings *settings, const char *sut_name,
     atomic_store(&t->unknown, tally->unknown_completions);
     atomic_store(&t->late, tally->late_completions);
     atomic_store(&t->bad_responses, tally->bad_responses);
+    t->summary_note = tally->summary_note;
     for (size_t i = 0; i < tally->nmessages; i++)
         lg__event_add(t, 0, "generic_message", __FILE__, __LINE__, "%s", tally->messages[i]);
     for (size_t i = 0; i < tally->nerrors; i++)

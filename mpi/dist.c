@@ -634,6 +634,12 @@ int lgmpi_gather_merge(const lgmpi_merge_opts *o, const lgmpi_share *mine,
     const char *msgs[2] = {msg[0], msg[1]};
     tally.messages = msgs;
     tally.nmessages = 2;
+    /* The summary's label, in the form of its arrival note (docs/distributed.md). */
+    char note[200];
+    snprintf(note, sizeof note, "Distributed run MLPerf-valid : NO (%d rank%s on %d host%s; "
+             "MLPerf allows one LoadGen per submission)", nr, nr == 1 ? "" : "s", hosts,
+             hosts == 1 ? "" : "s");
+    tally.summary_note = note;
     tally.errors = (const char *const *)errors;
     tally.nerrors = nerr;
     uint64_t total = 0;

@@ -25,6 +25,10 @@ struct rpt_run {
     void *client_json;
     rpt_client_error *client_errors;
     const char **client_warnings;
+    /* results.json's "distributed" object, kept (referenced) because the strings of
+     * info.distributed point into it; its per-rank array from malloc. NULL without one. */
+    void *dist_json;
+    rpt_rank_info *dist_ranks;
     rpt_sample *samples;  /* from malloc, or an anonymous mapping of map_len bytes */
     rpt_token_sample *tokens; /* n_samples of them from malloc, or NULL: no token data */
     size_t n_samples;
@@ -202,6 +206,11 @@ char *rpt__peak_figure(const rpt_run_info *in, size_t k);
  * first and prominent) appended to the document; nothing for a run without a client
  * record. who names the run within a set ("rep-2"), NULL for a single run. */
 void rpt__client_section(rpt_doc *d, const rpt_run_info *in, const char *who);
+
+/* dist.c: the "Distributed run" section of one run of `loadgen run --distributed`
+ * (ranks, hosts, whether complete, a row per rank) appended to the document; nothing for
+ * any other run. who names the run in a set (NULL for a single run). */
+void rpt__dist_section(rpt_doc *d, const rpt_run_info *in, const char *who);
 
 /* ---------------------------------------------------------------- documents */
 

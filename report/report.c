@@ -730,6 +730,7 @@ static void detailed_results(rpt_report *r)
             accuracy_section(d, in);
             rpt__token_section(d, in);
             rpt__client_section(d, in, NULL);
+            rpt__dist_section(d, in, NULL);
             continue;
         }
         rpt__doc_para(d, "Across the %zu repetitions (one value per run; interval: t interval "
@@ -785,6 +786,7 @@ static void detailed_results(rpt_report *r)
             const rpt_run_info *ri = rpt_run_get_info(rpt_set_run(e->set, k));
             const char *base = strrchr(ri->dir, '/');
             rpt__client_section(d, ri, base ? base + 1 : ri->dir);
+            rpt__dist_section(d, ri, base ? base + 1 : ri->dir);
         }
     }
 }

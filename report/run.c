@@ -307,6 +307,52 @@ static int read_client(rpt_run *run, json_t *root, char *err, size_t errlen)
     return 0;
 }
 
+/* "distributed" (`loadgen run --distributed` only; docs/distributed.md): kept
+ * referenced, since the strings of info.distributed point into it. Members of the wrong
+ * type read as 0, "" or false. */
+static int read_distributed(rpt_run *run, json_t *root, char *err, size_t errlen)
+{
+    json_t *d = json_object_get(root, "distributed");
+    rpt_distributed_info *di = &run->info.distributed;
+    memset(di, 0, sizeof *di);
+    if (!json_is_object(d))
+        return 0;
+    run->dist_json = json_incref(d);
+    di->present = true;
+    di->ranks = (unsigned)ju64(d, "ranks");
+    di->hosts = (unsigned)ju64(d, "hosts");
+    di->ranks_reported = (unsigned)ju64(d, "ranks_reported");
+    di->complete = jbool(d, "complete");
+    json_t *arr = json_object_get(d, "per_rank");
+    size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
+    run->dist_ranks = n ? calloc(n, sizeof *run->dist_ranks) : NULL;
+    if (n && !run->dist_ranks)
+        return rpt__err(err, errlen, LG_ENOMEM, "%s: out of memory reading its ranks",
+                        run->dir);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_object(v))
+            continue;
+        rpt_rank_info *k = &run->dist_ranks[di->n_per_rank++];
+        k->rank = (int)ji64(v, "rank");
+        k->reported = jbool(v, "reported");
+        k->host = jstr(v, "host");
+        k->status = (int)ji64(v, "status");
+        k->completed = ju64(v, "completed");
+        k->achieved_per_s = jnum(v, "achieved_samples_per_sec");
+        k->lag_p99_ns = ji64(v, "issue_lag_p99_ns");
+        k->lag_max_ns = ji64(v, "issue_lag_max_ns");
+        k->clock_offset_ns = ji64(v, "clock_offset_ns");
+        k->clock_offset_error_ns = ji64(v, "clock_offset_error_ns");
+        k->has_start_skew = json_is_number(json_object_get(v, "start_skew_ns"));
+        k->start_skew_ns = ji64(v, "start_skew_ns");
+        k->error = jstr(v, "error");
+    }
+    di->per_rank = run->dist_ranks;
+    return 0;
+}
+
 /* Adds one provenance line (copies of key and value). */
 static int add_note(rpt_run *run, size_t *cap, const char *key, const char *value)
 {
@@ -546,7 +592,8 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     read_environment(root, in);
     read_accuracy(root, &in->accuracy);
     if ((rc = read_provenance(run, root, err, errlen)) ||
-        (rc = read_client(run, root, err, errlen)))
+        (rc = read_client(run, root, err, errlen)) ||
+        (rc = read_distributed(run, root, err, errlen)))
         goto out;
     if (!(in->target_latency_percentile > 0 && in->target_latency_percentile < 1))
         in->target_latency_percentile = es->percentile > 0 && es->percentile < 1
@@ -1111,6 +1158,8 @@ void rpt_run_destroy(rpt_run *run)
     free(run->client_errors);
     free(run->client_warnings);
     json_decref(run->client_json);
+    free(run->dist_ranks);
+    json_decref(run->dist_json);
     free_samples(run);
     free(run->lat);
     free(run->at);

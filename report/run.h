@@ -126,6 +126,35 @@ typedef struct rpt_accuracy {
     uint64_t confusion[RPT_ACCURACY_MAX_CLASSES][RPT_ACCURACY_MAX_CLASSES];
 } rpt_accuracy;
 
+/* One rank of a distributed run ("distributed"."per_rank" in results.json,
+ * docs/distributed.md). A rank that did not report has reported false, its error and
+ * zeros elsewhere. */
+typedef struct rpt_rank_info {
+    int rank;
+    bool reported;
+    const char *host;              /* "" when it did not report */
+    int status;                    /* its share's exit code (0: it ran to the end) */
+    uint64_t completed;            /* samples it completed */
+    double achieved_per_s;         /* completed samples per second of its share */
+    int64_t lag_p99_ns, lag_max_ns; /* its issue lag (issued minus scheduled) */
+    int64_t clock_offset_ns;       /* its clock minus rank 0's */
+    int64_t clock_offset_error_ns; /* the offset's error bound (half the best RTT) */
+    bool has_start_skew;           /* false: its share never started */
+    int64_t start_skew_ns;         /* its start on rank 0's clock minus the agreed start */
+    const char *error;             /* why it did not report; "" when it did */
+} rpt_rank_info;
+
+/* A run of `mpirun -np N loadgen run --distributed` ("distributed" in results.json,
+ * docs/distributed.md); present is false for every other run. Strings and the array
+ * live as long as the run. */
+typedef struct rpt_distributed_info {
+    bool present;
+    unsigned ranks, hosts, ranks_reported;
+    bool complete;             /* every rank reported and ran its share to the end */
+    const rpt_rank_info *per_rank;
+    size_t n_per_rank;
+} rpt_distributed_info;
+
 /* What results.json says about a run (schema loadgen-results 1, docs/logs.md). Every
  * pointer points into the rpt_run and lives as long as it. */
 typedef struct rpt_run_info {
@@ -165,6 +194,8 @@ typedef struct rpt_run_info {
     rpt_client_info client;
     /* A classifier's accuracy, when scored. Last, as above. */
     rpt_accuracy accuracy;
+    /* A distributed run's ranks (present only for one). Last, as above. */
+    rpt_distributed_info distributed;
 } rpt_run_info;
 
 typedef struct rpt_run rpt_run;

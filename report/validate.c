@@ -382,6 +382,41 @@ static void check_client(const rpt_run_info *in, rpt_validation *v, recs *rc)
         "the server's.", c->warnings[0]);
 }
 
+/* A distributed run (docs/distributed.md): the validity finding says it is never
+ * MLPerf-valid, whatever the LoadGen's VALID over the merged samples, and an incomplete
+ * one names the first rank missing from the merge. */
+static void check_distributed(const rpt_run_info *in, rpt_validation *v, recs *rc)
+{
+    const rpt_distributed_info *di = &in->distributed;
+    if (!di->present)
+        return;
+    char add[RPT_TEXT_MAX];
+    snprintf(add, sizeof add, " A distributed run (%u rank%s on %u host%s, %s): not "
+             "MLPerf-valid, since MLPerf's rules allow one LoadGen per submission.", di->ranks,
+             di->ranks == 1 ? "" : "s", di->hosts, di->hosts == 1 ? "" : "s",
+             di->complete ? "complete" : "INCOMPLETE");
+    char *f = v->checks[RPT_CHECK_VALIDITY].finding;
+    size_t len = strlen(f), n = strlen(add);
+    if (n > RPT_TEXT_MAX - 1 - len)
+        n = RPT_TEXT_MAX - 1 - len;
+    memcpy(f + len, add, n);
+    f[len + n] = '\0';
+    for (size_t i = 0; i < di->n_per_rank && !di->complete; i++) {
+        const rpt_rank_info *k = &di->per_rank[i];
+        if (!k->reported || k->status) {
+            if (v->checks[RPT_CHECK_VALIDITY].status != RPT_FAIL)
+                v->checks[RPT_CHECK_VALIDITY].status = RPT_FAIL;
+            rec(rc, RPT_FAIL, "Rank %d %s, so the merged figures miss its share: fix it "
+                "(its messages are in mpirun's output, its share in rank-%d/) and run again.",
+                k->rank, k->reported ? "ran its share with errors" : "did not report",
+                k->rank);
+            break;
+        }
+    }
+    rec(rc, RPT_WARN, "For an MLPerf submission, run one LoadGen on one machine: a "
+        "distributed run is never MLPerf-valid (docs/distributed.md).");
+}
+
 static void check_sample_size(const rpt_run_info *in, rpt_validation *v, recs *rc,
                               double rate)
 {
@@ -1072,6 +1107,7 @@ int rpt_validate(const rpt_run *run, const rpt_validate_opts *opts, rpt_validati
 
     check_validity(in, v, rc, rate);
     check_client(in, v, rc);
+    check_distributed(in, v, rc);
     check_sample_size(in, v, rc, rate);
     if (in->has_samples) {
         /* Offline's latencies are completion times since the start: no percentile of

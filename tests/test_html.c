@@ -6,6 +6,7 @@
  * several folders, is written atomically, and stays small for a large run.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -428,5 +429,45 @@ Test(html, client_section_shows_warnings_escaped, TU_TMP, .timeout = 60)
     cr_expect(strstr(html, "<td>failures</td><td>timeout 2, HTTP 5xx 5</td>"), "no failures row");
     cr_expect(strstr(html, "<td>TTFT from the send</td><td>p50 20.10 ms, p99 20.60 ms</td>"),
               "no TTFT row");
+    free(html);
+}
+
+/* A distributed run's section in the page (report/dist.c): in Detailed Results, before
+ * Statistical Validation, the rank table with a host name escaped; the page passes every
+ * check. */
+Test(html, distributed_section_in_detailed_results_escaped, TU_TMP, .timeout = 60)
+{
+    tu_short_run("s", "Server", "1");
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", tu_in_tmp("s"));
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_t *r0 = json_pack("{s:i, s:b, s:s, s:i, s:f, s:i, s:i, s:i, s:i, s:i}", "rank", 0,
+                           "reported", 1, "host", "<b>node</b>&a", "status", 0,
+                           "achieved_samples_per_sec", 999.0, "issue_lag_p99_ns", 2000,
+                           "issue_lag_max_ns", 9000, "clock_offset_ns", 0,
+                           "clock_offset_error_ns", 0, "start_skew_ns", -5000);
+    json_object_set_new(root, "distributed",
+                        json_pack("{s:i, s:i, s:b, s:i, s:[o]}", "ranks", 1, "hosts", 1,
+                                  "complete", 1, "ranks_reported", 1, "per_rank", r0));
+    cr_assert_eq(json_dump_file(root, path, JSON_INDENT(2)), 0);
+    json_decref(root);
+    tu_proc p;
+    RUN(&p, "report", "s", "--html", "r.html");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
+    check_page(html);
+    const char *para = strstr(html, "<p>Distributed run (docs/distributed.md): 1 rank on 1 "
+                                    "host, complete (every rank reported and ran its share)");
+    cr_assert_not_null(para, "no Distributed run paragraph");
+    const char *row = strstr(html, "<tr><td>0</td><td>&lt;b&gt;node&lt;/b&gt;&amp;a</td>"
+                                   "<td>999.0 /s</td><td>2.000 us / 9.000 us</td><td>0 ns</td>"
+                                   "<td>0 ns</td><td>-5.000 us</td><td>ok</td></tr>");
+    cr_assert_not_null(row, "no escaped rank row");
+    cr_expect_null(strstr(html, "<b>node"), "raw host name in the page");
+    cr_expect_lt(strstr(html, "id=\"detailed-results\""), para);
+    cr_expect_lt(row, strstr(html, "id=\"statistical-validation\""));
     free(html);
 }

@@ -110,6 +110,87 @@ static const char *const SERVER_2K[] = {
     "--min-duration-ms", "1000", "--min-query-count", "100", "--schedule-rng-seed", "7",
     "--sample-index-rng-seed", "9", "--issue-spin-ns", "0", "--out", "out", NULL};
 
+/* The honest labels of a distributed run in DIR (results.json j): the MLPerf summary's
+ * line, `loadgen report`'s Distributed run section (Markdown and HTML) with every rank's
+ * figures as results.json holds them, and `loadgen validate` saying it is not
+ * MLPerf-valid. */
+static void expect_labels(json_t *j, const char *dir)
+{
+    json_t *d = json_object_get(j, "distributed");
+    long long ranks = json_integer_value(json_object_get(d, "ranks"));
+    long long hosts = json_integer_value(json_object_get(d, "hosts"));
+    bool complete = json_is_true(json_object_get(d, "complete"));
+    cr_assert_gt(ranks, 0);
+    cr_assert_gt(hosts, 0);
+    char path[256], want[512];
+    snprintf(path, sizeof path, "%s/mlperf_log_summary.txt", dir);
+    char *sum = tu_slurp(tu_in_tmp(path), NULL);
+    snprintf(want, sizeof want, "\n  Distributed run MLPerf-valid : NO (%lld ranks on %lld "
+             "host%s; MLPerf allows one LoadGen per submission)\n", ranks, hosts,
+             hosts == 1 ? "" : "s");
+    cr_expect(strstr(sum, want), "no '%s' in\n%s", want, sum);
+    /* Among the validity lines, before the early stopping result. */
+    cr_expect_lt(strstr(sum, "Result is : "), strstr(sum, want));
+    free(sum);
+
+    tu_proc p;
+    RUN(&p, "report", tu_in_tmp(dir), "--out", tu_in_tmp("r.md"), "--html", tu_in_tmp("r.html"));
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    char *md = tu_slurp(tu_in_tmp("r.md"), NULL);
+    char *html = tu_slurp(tu_in_tmp("r.html"), NULL);
+    snprintf(want, sizeof want, "Distributed run (docs/distributed.md): %lld ranks on %lld "
+             "host%s, %s", ranks, hosts, hosts == 1 ? "" : "s",
+             complete ? "complete" : "INCOMPLETE");
+    cr_expect(strstr(md, want), "no '%s' in\n%s", want, md);
+    cr_expect(strstr(html, want), "no '%s' in the HTML", want);
+    cr_expect(strstr(md, "It is never MLPerf-valid"), "%s", md);
+    json_t *pr = json_object_get(d, "per_rank");
+    cr_assert_eq((long long)json_array_size(pr), ranks);
+    for (size_t r = 0; r < json_array_size(pr); r++) {
+        json_t *o = json_array_get(pr, r);
+        if (!json_is_true(json_object_get(o, "reported"))) {
+            snprintf(want, sizeof want, "| %zu | - | - | - | - | - | - | did not report: %s |",
+                     r, json_string_value(json_object_get(o, "error")));
+            cr_expect(strstr(md, want), "no '%s' in\n%s", want, md);
+            continue;
+        }
+        char lp[LG_FORMAT_NS_MAX], lm[LG_FORMAT_NS_MAX], off[LG_FORMAT_NS_MAX],
+            err[LG_FORMAT_NS_MAX], sk[LG_FORMAT_NS_MAX];
+#define NS(buf, key) lg_format_ns((double)json_integer_value(json_object_get(o, key)), buf, \
+                                  sizeof buf)
+        NS(lp, "issue_lag_p99_ns");
+        NS(lm, "issue_lag_max_ns");
+        NS(off, "clock_offset_ns");
+        NS(err, "clock_offset_error_ns");
+        NS(sk, "start_skew_ns");
+#undef NS
+        long long st = json_integer_value(json_object_get(o, "status"));
+        char status[48];
+        if (st)
+            snprintf(status, sizeof status, "share failed (exit code %lld)", st);
+        else
+            snprintf(status, sizeof status, "ok");
+        snprintf(want, sizeof want, "| %zu | %s | %.1f /s | %s / %s | %s | %s | %s | %s |", r,
+                 json_string_value(json_object_get(o, "host")),
+                 json_real_value(json_object_get(o, "achieved_samples_per_sec")), lp, lm, off,
+                 err, sk, status);
+        cr_expect(strstr(md, want), "no row '%s' in\n%s", want, md);
+        snprintf(want, sizeof want, "<tr><td>%zu</td><td>%s</td><td>%.1f /s</td><td>%s / %s"
+                 "</td>", r, json_string_value(json_object_get(o, "host")),
+                 json_real_value(json_object_get(o, "achieved_samples_per_sec")), lp, lm);
+        cr_expect(strstr(html, want), "no HTML row '%s'", want);
+    }
+    free(md), free(html);
+
+    RUN(&p, "validate", tu_in_tmp(dir));
+    snprintf(want, sizeof want, "A distributed run (%lld ranks on %lld host%s, %s): not "
+             "MLPerf-valid, since MLPerf's rules allow one LoadGen per submission.", ranks,
+             hosts, hosts == 1 ? "" : "s", complete ? "complete" : "INCOMPLETE");
+    cr_expect(strstr(p.out, want), "no '%s' in\n%s\n%s", want, p.out, p.err);
+    tu_proc_free(&p);
+}
+
 Test(mpi, merged_percentiles_equal_the_concatenated_ranks, .timeout = 120, TU_TMP)
 {
     need_mpi();
@@ -167,6 +248,7 @@ Test(mpi, merged_percentiles_equal_the_concatenated_ranks, .timeout = 120, TU_TM
     cr_expect(strstr(detail, "Distributed run: 2 ranks") != NULL);
     cr_expect(strstr(detail, "not MLPerf-valid") != NULL);
     free(detail);
+    expect_labels(j, "out");
     json_decref(j);
     free(a), free(b), free(m), free(r0), free(r1);
 }
@@ -333,6 +415,7 @@ static void faulty_rank(const char *fault)
     lg_samples_header h0;
     free(tu_read_samples(tu_in_tmp("out/rank-0/samples.bin"), &h0));
     cr_expect_eq(jint(j, "counts", "samples_issued"), (int64_t)h0.count);
+    expect_labels(j, "out");
     json_decref(j);
     char *detail = tu_slurp(tu_in_tmp("out/mlperf_log_detail.txt"), NULL);
     cr_expect(strstr(detail, "rank 1 sent nothing") != NULL);

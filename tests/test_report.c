@@ -785,3 +785,92 @@ Test(report, client_warnings_come_first_and_are_escaped, TU_TMP, .timeout = 60)
     cr_expect_null(strstr(md, "client figure"), "%s", md);
     free(md);
 }
+
+/* A distributed run's section (report/dist.c, docs/distributed.md): the ranks, hosts and
+ * completeness in words, one row per rank with its figures as results.json holds them, a
+ * rank that did not report with its error; `validate` says it is never MLPerf-valid and
+ * names the missing rank. A run without the object gets nothing. */
+Test(report, distributed_run_has_its_section_and_validate_says_not_mlperf_valid, TU_TMP,
+     .timeout = 60)
+{
+    tu_short_run("d", "Server", "1");
+    tu_short_run("plain", "Server", "2");
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", tu_in_tmp("d"));
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    cr_assert_not_null(root, "%s", je.text);
+    json_t *r0 = json_pack("{s:i, s:b, s:s, s:i, s:i, s:f, s:i, s:i, s:i, s:i, s:i}", "rank", 0,
+                           "reported", 1, "host", "node-a", "status", 0, "completed", 1000,
+                           "achieved_samples_per_sec", 1234.56, "issue_lag_p99_ns", 1500,
+                           "issue_lag_max_ns", 2500000, "clock_offset_ns", -15,
+                           "clock_offset_error_ns", 568, "start_skew_ns", 120000);
+    json_t *r1 = json_pack("{s:i, s:b, s:s}", "rank", 1, "reported", 0, "error",
+                           "rank 1 sent nothing within 1500 ms");
+    json_t *r2 = json_pack("{s:i, s:b, s:s, s:i, s:f, s:s, s:n}", "rank", 2, "reported", 1,
+                           "host", "node-b", "status", 3, "achieved_samples_per_sec", 10.0,
+                           "issue_lag_p99_ns", "not a number", "start_skew_ns");
+    json_object_set_new(root, "distributed",
+                        json_pack("{s:i, s:i, s:b, s:i, s:[o, o, o]}", "ranks", 3, "hosts", 2,
+                                  "complete", 0, "ranks_reported", 2, "per_rank", r0, r1, r2));
+    cr_assert_eq(json_dump_file(root, path, JSON_INDENT(2)), 0);
+    json_decref(root);
+
+    rpt_run *run;
+    char err[256];
+    cr_assert_eq(rpt_run_load(tu_in_tmp("d"), &run, err, sizeof err), 0, "%s", err);
+    const rpt_distributed_info *di = &rpt_run_get_info(run)->distributed;
+    cr_assert(di->present);
+    cr_expect_eq(di->ranks, 3);
+    cr_expect_eq(di->hosts, 2);
+    cr_expect_eq(di->ranks_reported, 2);
+    cr_expect_not(di->complete);
+    cr_assert_eq(di->n_per_rank, 3);
+    cr_expect_str_eq(di->per_rank[0].host, "node-a");
+    cr_expect_eq(di->per_rank[0].lag_max_ns, 2500000);
+    cr_expect_eq(di->per_rank[0].clock_offset_ns, -15);
+    cr_expect(di->per_rank[0].has_start_skew);
+    cr_expect_not(di->per_rank[1].reported);
+    cr_expect_eq(di->per_rank[2].lag_p99_ns, 0, "a string reads as 0");
+    cr_expect_not(di->per_rank[2].has_start_skew, "null: never started");
+    rpt_validation v;
+    cr_assert_eq(rpt_validate(run, NULL, &v), 0);
+    const rpt_check *c = &v.checks[RPT_CHECK_VALIDITY];
+    cr_expect(strstr(c->finding, " A distributed run (3 ranks on 2 hosts, INCOMPLETE): not "
+                                 "MLPerf-valid, since MLPerf's rules allow one LoadGen per "
+                                 "submission."), "%s", c->finding);
+    cr_expect_eq(c->status, RPT_FAIL);
+    bool named = false, one_loadgen = false;
+    for (size_t i = 0; i < v.n_recommendations; i++) {
+        named = named || strstr(v.recommendations[i], "Rank 1 did not report") != NULL;
+        one_loadgen = one_loadgen ||
+                      strstr(v.recommendations[i], "run one LoadGen on one machine") != NULL;
+    }
+    cr_expect(named && one_loadgen, "recommendations: %s", v.recommendations[0]);
+    rpt_run_destroy(run);
+
+    const char *dirs[] = {tu_in_tmp("d")};
+    char *md = report_md(dirs, 1);
+    cr_expect(strstr(md, "Distributed run (docs/distributed.md): 3 ranks on 2 hosts, "
+                         "INCOMPLETE (a rank did not report or its share failed"), "%s", md);
+    cr_expect(strstr(md, "It is never MLPerf-valid: MLPerf's rules allow one LoadGen per "
+                         "submission."), "%s", md);
+    static const char *const rows[] = {
+        "| rank | host | achieved rate | issue lag p99 / max | clock offset | offset error | "
+        "start skew | status |",
+        "| 0 | node-a | 1234.6 /s | 1.500 us / 2.500 ms | -15 ns | 568 ns | 120.0 us | ok |",
+        "| 1 | - | - | - | - | - | - | did not report: rank 1 sent nothing within 1500 ms |",
+        "| 2 | node-b | 10.0 /s | 0 ns / 0 ns | 0 ns | 0 ns | - (never started) | share failed "
+        "(exit code 3) |",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        cr_expect(strstr(md, rows[i]), "no row '%s' in\n%s", rows[i], md);
+    /* In Detailed Results, after the run's own figures. */
+    const char *det = strstr(md, "## Detailed Results"), *sec = strstr(md, "Distributed run (");
+    cr_expect(det && sec && det < sec && sec < strstr(md, "## Statistical Validation"));
+    free(md);
+    const char *plain[] = {tu_in_tmp("plain")};
+    md = report_md(plain, 1);
+    cr_expect_null(strstr(md, "Distributed run"), "%s", md);
+    free(md);
+}
