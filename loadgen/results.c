@@ -179,15 +179,16 @@ static unsigned invalid_reasons(const lg__eff *e, const lg__pass_counts *p,
     return why;
 }
 
-int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_counts *p,
-                lg_results *r)
+/* What every performance pass's results start from, exact or HDR: the pass's counts and
+ * the effective settings, the rest zero. */
+static void results_head(const lg__eff *e, const lg__pass_counts *p, uint64_t samples,
+                         lg_results *r)
 {
-    uint64_t n = records->count;
     memset(r, 0, sizeof *r);
     r->scenario = e->scenario;
     r->mode = LG_MODE_PERFORMANCE;
     r->queries_issued = p->queries;
-    r->samples_issued = n;
+    r->samples_issued = samples;
     r->samples_per_query = e->samples_per_query;
     r->performance_sample_count = e->performance_sample_count;
     r->accuracy_sample_count = e->accuracy_sample_count;
@@ -196,10 +197,16 @@ int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_count
     r->late_completions = p->late;
     r->accuracy_samples_logged = p->accuracy_logged;
     r->warmup_queries = p->warmup_queries;
-
     r->bad_responses = p->bad_responses;
     r->accuracy_samples_dropped = p->accuracy_dropped;
     set_metric_name(e->scenario, r);
+}
+
+int lg__results(const lg__eff *e, const lg__store *records, const lg__pass_counts *p,
+                lg_results *r)
+{
+    uint64_t n = records->count;
+    results_head(e, p, n, r);
 
     int64_t *lat = malloc((n ? n : 1) * sizeof *lat);
     int64_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
@@ -285,24 +292,9 @@ static void hdr_figures(const lg__eff *e, const lg__hdr_pass *h, const lg__pass_
 void lg__results_hdr(const lg__eff *e, const lg__hdr_pass *h, const lg__pass_counts *p,
                      uint64_t samples, lg_results *r)
 {
-    memset(r, 0, sizeof *r);
-    r->scenario = e->scenario;
-    r->mode = LG_MODE_PERFORMANCE;
-    r->queries_issued = p->queries;
-    r->samples_issued = samples;
-    r->samples_per_query = e->samples_per_query;
-    r->performance_sample_count = e->performance_sample_count;
-    r->accuracy_sample_count = e->accuracy_sample_count;
-    r->duplicate_completions = p->duplicates;
-    r->unknown_completions = p->unknown;
-    r->late_completions = p->late;
-    r->accuracy_samples_logged = p->accuracy_logged;
-    r->warmup_queries = p->warmup_queries;
-    r->bad_responses = p->bad_responses;
-    r->accuracy_samples_dropped = p->accuracy_dropped;
+    results_head(e, p, samples, r);
     r->record_hdr = true;
     r->record_relative_error = lg__hdr_relative_error(e->hdr_digits);
-    set_metric_name(e->scenario, r);
     r->tokens.count_source = "none";
     r->tokens.first_token_duplicates = p->first_token_duplicates;
     r->tokens.first_token_unknown = p->first_token_unknown;
