@@ -376,9 +376,17 @@ Test(issue_threads, a_stop_with_one_thread_behind_closes_the_gaps, .timeout = 60
     snprintf(path, sizeof path, "%s/mlperf_log_accuracy.json", tu_in_tmp("behind"));
     char *acc = tu_slurp(path, NULL);
     uint64_t entries = 0, wrong = 0;
-    for (const char *p = strstr(acc, "\"seq_id\""); p; p = strstr(p + 1, "\"seq_id\"")) {
-        unsigned long long seq, idx;
-        cr_assert_eq(sscanf(p, "\"seq_id\" : %llu, \"qsl_idx\" : %llu", &seq, &idx), 2);
+    /* One pass with strtoull: strstr and sscanf from each entry would measure the rest
+     * of the log every time (quadratic in the entries). */
+    static const char k_seq[] = "\"seq_id\" : ", k_idx[] = ", \"qsl_idx\" : ";
+    for (const char *p = acc; *p; p++) {
+        if (*p != '"' || strncmp(p, k_seq, sizeof k_seq - 1))
+            continue;
+        char *end;
+        unsigned long long seq = strtoull(p + sizeof k_seq - 1, &end, 10);
+        cr_assert(!strncmp(end, k_idx, sizeof k_idx - 1), "%.60s", p);
+        unsigned long long idx = strtoull(end + sizeof k_idx - 1, &end, 10);
+        p = end - 1;
         cr_assert_lt(seq, h.count);
         wrong += rec[seq].index != idx;
         entries++;
