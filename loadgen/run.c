@@ -124,6 +124,18 @@ void lg__store_free(lg__store *s)
     s->tchunks = NULL;
 }
 
+/* A zeroed chunk of LG__CHUNK_RECS items of size bytes with its pages touched, so that
+ * their page faults are taken here, by the thread that issues, and not by lg_complete()
+ * inside the measured time; NULL when out of memory. */
+static void *chunk_alloc(size_t size)
+{
+    void *c = calloc(LG__CHUNK_RECS, size);
+    if (c)
+        for (size_t o = 0; o < LG__CHUNK_RECS * size; o += 4096)
+            ((volatile char *)c)[o] = 0;
+    return c;
+}
+
 lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
 {
     uint64_t c = seq >> LG__CHUNK_BITS;
@@ -150,13 +162,11 @@ lg__rec *lg__store_chunk(lg__store *s, uint64_t seq)
          * page faults inside the measured time (a null SUT's Offline ran at a third of
          * its rate). */
         if (s->tchunks) {
-            lg__tok *tc = calloc(LG__CHUNK_RECS, sizeof *tc);
+            lg__tok *tc = chunk_alloc(sizeof *tc);
             if (!tc) {
                 free(chunk);
                 return NULL;
             }
-            for (size_t o = 0; o < LG__CHUNK_RECS * sizeof *tc; o += 4096)
-                ((volatile char *)tc)[o] = 0;
             atomic_store_explicit(&s->tchunks[s->nchunks], tc, memory_order_release);
         }
         atomic_store_explicit(&s->chunks[s->nchunks], chunk, memory_order_release);
@@ -175,11 +185,9 @@ static void *install_chunk(void *_Atomic *slot, size_t size)
     void *c = atomic_load_explicit(slot, memory_order_acquire);
     if (c)
         return c;
-    void *mine = calloc(LG__CHUNK_RECS, size);
+    void *mine = chunk_alloc(size);
     if (!mine)
         return NULL;
-    for (size_t o = 0; o < LG__CHUNK_RECS * size; o += 4096)
-        ((volatile char *)mine)[o] = 0;
     if (atomic_compare_exchange_strong_explicit(slot, &c, mine, memory_order_acq_rel,
                                                 memory_order_acquire))
         return mine;

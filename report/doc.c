@@ -100,7 +100,7 @@ static rpt__block *last_block(rpt_doc *d, rpt_block_kind kind)
     return b->kind == kind ? b : NULL;
 }
 
-static char *vfmt(const char *fmt, va_list ap)
+char *rpt__vfmt(const char *fmt, va_list ap)
 {
     va_list aq;
     va_copy(aq, ap);
@@ -117,7 +117,7 @@ static char *vfmt(const char *fmt, va_list ap)
 static void text_block(rpt_doc *d, rpt_block_kind kind, const char *fmt, va_list ap)
 {
     rpt__block *b = new_block(d, kind);
-    if (b && !(b->text = vfmt(fmt, ap)))
+    if (b && !(b->text = rpt__vfmt(fmt, ap)))
         d->oom = true;
 }
 
@@ -157,7 +157,7 @@ static void append_item(rpt_doc *d, rpt__block *b, const char *fmt, va_list ap)
         d->oom = true;
         return;
     }
-    if (!(b->items[b->n_items] = vfmt(fmt, ap))) {
+    if (!(b->items[b->n_items] = rpt__vfmt(fmt, ap))) {
         d->oom = true;
         return;
     }

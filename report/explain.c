@@ -11,55 +11,23 @@
 
 #include <jansson.h>
 
+#include "plot/plot.h"
 #include "report/internal.h"
 #include "report/validate.h"
 #include "stats/stats.h"
 
 /* ---------------------------------------------------------------- the text */
 
+/* The text being written (plot_buf: a growing buffer whose first failed append makes
+ * every later one do nothing) and its form; oom: a formatted piece could not be made. */
 typedef struct xb {
-    char *s;
-    size_t n, cap;
+    plot_buf *pb;
     bool oom, md;
 } xb;
 
-static void put(xb *b, const char *t, size_t len)
-{
-    if (b->oom)
-        return;
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + len + 1)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, t, len);
-    b->n += len;
-    b->s[b->n] = '\0';
-}
+static void put(xb *b, const char *t, size_t len) { plot_buf_append(b->pb, t, len); }
 
-static void puts_(xb *b, const char *t) { put(b, t, strlen(t)); }
-
-/* A formatted string from malloc, NULL when memory ran out. */
-static char *vfmt(const char *fmt, va_list ap)
-{
-    va_list aq;
-    va_copy(aq, ap);
-    int len = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (len < 0)
-        return NULL;
-    char *s = malloc((size_t)len + 1);
-    if (s)
-        vsnprintf(s, (size_t)len + 1, fmt, ap);
-    return s;
-}
+static void puts_(xb *b, const char *t) { plot_buf_puts(b->pb, t); }
 
 /* Text: t wrapped at 78 columns, the first line after first, the others after rest. */
 static void wrap(xb *b, const char *t, const char *first, const char *rest)
@@ -111,7 +79,7 @@ static void __attribute__((format(printf, 2, 3))) para(xb *b, const char *fmt, .
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    char *s = rpt__vfmt(fmt, ap);
     va_end(ap);
     if (!s) {
         b->oom = true;
@@ -129,7 +97,7 @@ static void __attribute__((format(printf, 2, 3))) item(xb *b, const char *fmt, .
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = vfmt(fmt, ap);
+    char *s = rpt__vfmt(fmt, ap);
     va_end(ap);
     if (!s) {
         b->oom = true;
@@ -770,6 +738,12 @@ int rpt_explain(const char *dir, rpt_explain_format format, char **out, char *er
     extras x;
     read_extras(dir, &x);
     xb b = {.md = format == RPT_EXPLAIN_MARKDOWN};
+    if (plot_buf_create(&b.pb)) {
+        rpt_run_destroy(run);
+        if (err && errlen)
+            snprintf(err, errlen, "out of memory");
+        return LG_ENOMEM;
+    }
     todo t = {.n = 0};
     char title[4200];
     snprintf(title, sizeof title, "The run in %s, explained", dir);
@@ -794,15 +768,17 @@ int rpt_explain(const char *dir, rpt_explain_format format, char **out, char *er
         list_end(&b);
     para(&b, "The words used here are defined in docs/course/glossary.md.");
     rpt_run_destroy(run);
-    if (b.oom) {
-        free(b.s);
+    size_t n = 0;
+    char *text = b.oom ? NULL : plot_buf_take(b.pb, &n);
+    plot_buf_destroy(b.pb);
+    if (!text) {
         if (err && errlen)
             snprintf(err, errlen, "out of memory");
         return LG_ENOMEM;
     }
     /* One trailing newline. */
-    while (b.n > 1 && b.s[b.n - 1] == '\n' && b.s[b.n - 2] == '\n')
-        b.s[--b.n] = '\0';
-    *out = b.s;
+    while (n > 1 && text[n - 1] == '\n' && text[n - 2] == '\n')
+        text[--n] = '\0';
+    *out = text;
     return 0;
 }

@@ -122,6 +122,9 @@ static inline bool rpt__sample_ok(const rpt_sample *s)
 /* A malloc'd copy of s (NULL for NULL); NULL also when out of memory. */
 char *rpt__strdup(const char *s);
 
+/* doc.c: the text fmt makes with ap, from malloc; NULL when out of memory. */
+char *rpt__vfmt(const char *fmt, va_list ap);
+
 /* Serialises a jansson value (json_t *, passed as void * so this header needs no jansson)
  * with the given json_dumps flags into memory from malloc, whatever allocator jansson was
  * given; releases the value. NULL when out of memory. */
