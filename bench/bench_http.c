@@ -3,20 +3,25 @@
  * a fixed KServe v2 JSON body, then, at 8, 32 and 128 connections, runs `wrk` (one
  * thread) and our KServe SUT (one I/O thread, closed loop: an Offline run through
  * lg_run_test, so the LoadGen's own cost is in it) one after the other, three rounds,
- * and prints each one's requests per second and the median ratio. Then an open-loop
- * Server run at 90% of wrk's rate (is it VALID, and does the client say it kept up),
- * and the cost per streamed request against the test server (16-token OpenAI streams):
- * of the client alone (bodies through on_body) and of the whole OpenAI SUT (event and
- * chunk parsers, token reports, lg_complete), in requests per second per client core.
- * Prints one line per figure:
+ * and prints each one's requests per second and the median ratio. Then, each round, wrk
+ * at 32 connections and an open-loop Server run at 90% of the rate it just reached (is
+ * it VALID, and does the client say it kept up), and once each the same run with the
+ * issue thread's other settings. Then the cost per streamed request against the test
+ * server (16-token OpenAI streams): of the client alone (bodies through on_body) and of
+ * the whole OpenAI SUT (event and chunk parsers, token reports, lg_complete), in
+ * requests per second per client core.
+ * With two CPUs or more, nginx runs on the last one and both clients on CPU 0 (--no-pin:
+ * wherever the scheduler puts them).
+ * Prints one line per figure (and one per open-loop round):
  *   bench_http figure=<name> value=<number> unit=<unit> [details]
- * Usage: bench_http [--quick] [--seconds S] [--rounds N] [--streams | --server]
+ * Usage: bench_http [--quick] [--seconds S] [--rounds N] [--streams | --server] [--no-pin]
  * (--streams: only the two stream figures, which need no nginx; --server: only wrk at
  * 32 connections and the open-loop Server runs)
  * Needs nginx and wrk (`sh scripts/setup.sh bench`); says so and exits 0 without them. */
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +39,7 @@
 
 #define NGINX "/usr/sbin/nginx"
 #define WRK "/usr/bin/wrk"
+#define SERVER_CONNS 256u
 #define ANSWER "{\"model_name\":\"m\",\"model_version\":\"1\",\"outputs\":[{\"name\":\"output0\"," \
                "\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}"
 
@@ -50,6 +56,31 @@ static uint16_t free_port(void)
         return 0;
     close(fd);
     return ntohs(a.sin_port);
+}
+
+/* Pinning (--no-pin turns it off): nginx on the last CPU, the clients (wrk, which
+ * inherits it, and our client's threads, created after it) on CPU 0, so that neither
+ * client shares a core with the server or is moved onto its core mid-run. -1: not
+ * pinned (one CPU, or --no-pin). */
+static int server_cpu = -1;
+
+static void pin_to(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set))
+        fprintf(stderr, "bench_http: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+}
+
+static void unpin(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+        CPU_SET((int)i, &set);
+    sched_setaffinity(0, sizeof set, &set);
 }
 
 /* Writes the configuration and starts nginx (one worker); waits until it answers. */
@@ -72,6 +103,8 @@ static int start_nginx(uint16_t port, net_url *url)
         return -1;
     nginx_pid = fork();
     if (nginx_pid == 0) {
+        if (server_cpu >= 0)
+            pin_to(server_cpu); /* the master, and the worker it forks */
         execl(NGINX, "nginx", "-c", path, "-p", dir, (char *)NULL);
         _exit(127);
     }
@@ -94,6 +127,7 @@ static void stop_nginx(void)
         nginx_pid = 0;
     }
 }
+
 
 /* Runs wrk for `seconds` at `conns` connections; returns its requests per second. */
 static double run_wrk(const net_url *url, unsigned conns, int seconds)
@@ -149,8 +183,10 @@ static double thread_cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* issue_spin_ns and issue_batch_ns: spin_ns and batch_ns, or (batch_ns < 0) the
+ * program's for a network SUT (net_issue_batch_ns). */
 static ours run_ours(const net_url *url, unsigned conns, lg_scenario sc, double qps,
-                     int seconds, int64_t spin_ns)
+                     int seconds, int64_t spin_ns, int64_t batch_ns)
 {
     ours o = {0};
     net_kserve_config k;
@@ -173,7 +209,7 @@ static ours run_ours(const net_url *url, unsigned conns, lg_scenario sc, double 
     s.server_target_qps = qps;
     s.offline_expected_qps = qps;
     s.issue_spin_ns = spin_ns;
-    s.issue_batch_ns = spin_ns ? 0 : 100000; /* as the program runs a network SUT */
+    s.issue_batch_ns = batch_ns >= 0 ? batch_ns : net_issue_batch_ns(qps);
     lg_sut sut = net_kserve_sut(ks);
     lg_qsl qsl = net_kserve_qsl(ks);
     lg_results r;
@@ -378,12 +414,14 @@ static int remove_dir(void)
 int main(int argc, char **argv)
 {
     int seconds = 5, rounds = 3;
-    bool streams_only = false, server_only = false;
+    bool streams_only = false, server_only = false, pin = true;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--streams")) {
             streams_only = true;
         } else if (!strcmp(argv[i], "--server")) {
             server_only = true;
+        } else if (!strcmp(argv[i], "--no-pin")) {
+            pin = false;
         } else if (!strcmp(argv[i], "--quick")) {
             seconds = 2;
             rounds = 1;
@@ -393,7 +431,7 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++i]);
         } else {
             fprintf(stderr, "usage: bench_http [--quick] [--seconds S] [--rounds N] "
-                    "[--streams | --server]\n");
+                    "[--streams | --server] [--no-pin]\n");
             return 2;
         }
     }
@@ -413,6 +451,12 @@ int main(int argc, char **argv)
         printf("bench_http skipped: needs %s and %s (sh scripts/setup.sh bench)\n", NGINX, WRK);
         return remove_dir();
     }
+    if (pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
+        server_cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
+        pin_to(0);
+    }
+    printf("bench_http pinning=%s\n", server_cpu >= 0 ? "nginx on the last CPU, the clients "
+           "on CPU 0" : "none");
     net_url url;
     if (start_nginx(free_port(), &url)) {
         stop_nginx();
@@ -427,7 +471,7 @@ int main(int argc, char **argv)
         for (int r = 0; r < rounds; r++) {
             w[r] = run_wrk(&url, conns[ci], seconds);
             o[r] = run_ours(&url, conns[ci], LG_OFFLINE, w[r] > 0 ? w[r] : 1e4, seconds,
-                            0).per_s;
+                            0, -1).per_s;
             ratio[r] = w[r] > 0 ? o[r] / w[r] : 0;
         }
         double mw = median(w, rounds), mo = median(o, rounds), mr = median(ratio, rounds);
@@ -437,21 +481,52 @@ int main(int argc, char **argv)
                "rounds=%d seconds=%d\n", conns[ci], mr, mo, mw, rounds, seconds);
         fflush(stdout);
     }
-    /* As the program runs a network SUT (the issue thread sleeps), then with the core's
-     * default spin window, to show what spinning costs a client that shares the machine. */
-    const int64_t spins[] = {0, 120000};
+    /* Open loop: each round measures wrk at 32 connections, then runs Server at 90 % of
+     * that rate as the program runs a network SUT (the issue thread sleeps, waking once
+     * per net_issue_batch_ns). SERVER_CONNS connections: a 1 ms batch at 125k/s hands
+     * over about 125 requests at once, which would wait for one of 128. */
+    int valid = 0;
+    double done[15], p99[15], late[15], issue_cpu[15], io_cpu[15];
+    for (int r = 0; r < rounds; r++) {
+        double w = run_wrk(&url, 32, seconds);
+        ours o = run_ours(&url, SERVER_CONNS, LG_SERVER, 0.9 * w, seconds * 2, 0, -1);
+        valid += o.valid;
+        done[r] = w > 0 ? o.per_s / (0.9 * w) : 0;
+        p99[r] = (double)o.p99_ns / 1e6;
+        late[r] = o.h.late_share;
+        issue_cpu[r] = o.issue_cpu_share;
+        io_cpu[r] = o.h.io_busy_max;
+        printf("bench_http round=%d wrk_c32=%.0f target_qps=%.0f completed_per_s=%.0f "
+               "valid=%d p99_ms=%.3f late_share=%.4f issue_thread_cpu=%.2f "
+               "io_thread_cpu=%.2f%s%s\n", r + 1, w, 0.9 * w, o.per_s, o.valid, p99[r],
+               late[r], issue_cpu[r], io_cpu[r], o.h.nwarnings ? " first_warning=" : "",
+               o.h.nwarnings ? o.h.warnings[0] : "");
+        fflush(stdout);
+    }
+    printf("bench_http figure=server_at_90pct_of_wrk value=%d unit=valid_rounds rounds=%d "
+           "completed_share_median=%.3f p99_ms_median=%.3f late_share_median=%.4f "
+           "issue_thread_cpu_median=%.2f io_thread_cpu_median=%.2f connections=%u\n",
+           valid, rounds, median(done, rounds), median(p99, rounds), median(late, rounds),
+           median(issue_cpu, rounds), median(io_cpu, rounds), SERVER_CONNS);
+    /* What the issue thread's other settings cost, once each at the same rate: the
+     * earlier 100 us batch, and the core's default (spinning for the last 120 us). */
+    const struct {
+        const char *name;
+        int64_t spin, batch;
+    } other[] = {{"batch_100us", 0, 100000}, {"spinning", 120000, 0}};
     for (int i = 0; i < 2; i++) {
-        ours s = run_ours(&url, 128, LG_SERVER, 0.9 * wrk32, seconds * 2, spins[i]);
-        printf("bench_http figure=server_at_90pct_of_wrk%s value=%d unit=valid "
+        ours o = run_ours(&url, SERVER_CONNS, LG_SERVER, 0.9 * wrk32, seconds * 2,
+                          other[i].spin, other[i].batch);
+        printf("bench_http figure=server_at_90pct_of_wrk_%s value=%d unit=valid "
                "target_qps=%.0f completed_per_s=%.0f p99_ms=%.3f late_share=%.4f "
-               "issue_thread_cpu=%.2f io_thread_cpu=%.2f warnings=%zu%s%s\n",
-               spins[i] ? "_spinning" : "", s.valid, 0.9 * wrk32, s.per_s,
-               (double)s.p99_ns / 1e6, s.h.late_share, s.issue_cpu_share, s.h.io_busy_max,
-               s.h.nwarnings,
-               s.h.nwarnings ? " first_warning=" : "", s.h.nwarnings ? s.h.warnings[0] : "");
+               "issue_thread_cpu=%.2f io_thread_cpu=%.2f\n", other[i].name, o.valid,
+               0.9 * wrk32, o.per_s, (double)o.p99_ns / 1e6, o.h.late_share,
+               o.issue_cpu_share, o.h.io_busy_max);
         fflush(stdout);
     }
     stop_nginx();
+    if (server_cpu >= 0)
+        unpin(); /* the stream figures: the test server's threads on any core */
     if (server_only)
         return remove_dir();
     bench_streams(seconds, 32);

@@ -150,6 +150,7 @@ typedef struct cli_run_opts {
     cli_model_opts mdl;
     cli_plugin_opts plugin;
     cli_arrival_opts arr;
+    char batch_why[192];         /* the origin of a derived issue_batch_ns */
     int argc;                    /* the command line, for the provenance */
     char **argv;
 } cli_run_opts;
@@ -274,8 +275,6 @@ void cli_provenance_make(cli_provenance *p, const struct cli_run_opts *o);
  * run of the null SUT, and MLPerf's schedule cannot be kept at millions of queries/s. */
 #define CLI_NULL_SUT_CAPACITY 3e7
 #define CLI_NULL_SUT_SERVER_QPS 1e5
-/* Network SUTs: the issue thread wakes at most once per this interval (issue_batch_ns). */
-#define CLI_NET_ISSUE_BATCH_NS 100000
 
 /* The defaults of `loadgen run` (progress on when stderr is a terminal). */
 void cli_run_opts_default(cli_run_opts *o);

@@ -825,6 +825,51 @@ static void derive_model_defaults(cli_run_opts *o, bool announce)
                 o->mdl.capacity ? "measured" : "nominal: not measured");
 }
 
+/* The highest rate the Server schedule reaches, or -1 when it is not known yet. */
+static double schedule_peak_qps(const cli_run_opts *o)
+{
+    const lg_settings *s = &o->s;
+    double peak = s->server_target_qps;
+    switch (s->arrival) {
+    case LG_ARRIVAL_RAMP:
+        return peak > s->arrival_start_qps ? peak : s->arrival_start_qps;
+    case LG_ARRIVAL_STAGES:
+        peak = s->arrival_start_qps;
+        for (size_t i = 0; i < o->arr.nstages; i++)
+            if (o->arr.stages[i].target_qps > peak)
+                peak = o->arr.stages[i].target_qps;
+        return peak;
+    case LG_ARRIVAL_TRACE: { /* its mean rate, replayed at its speed */
+        const lg_trace *t = &o->arr.trace;
+        if (!o->arr.trace_loaded || t->count < 2 || t->time_ns[t->count - 1] <= 0)
+            return -1;
+        return (double)(t->count - 1) * 1e9 / (double)t->time_ns[t->count - 1] *
+               s->arrival_trace_speed;
+    }
+    default:
+        return peak;
+    }
+}
+
+/* A network SUT's issue_batch_ns: net_issue_batch_ns of the schedule's highest rate. */
+static void derive_net_batch(cli_run_opts *o)
+{
+    double peak = schedule_peak_qps(o);
+    int64_t ns = net_issue_batch_ns(peak);
+    o->s.issue_batch_ns = ns;
+    if (peak < 0)
+        snprintf(o->batch_why, sizeof o->batch_why,
+                 "a network SUT, the rate unknown: one wake-up per %lld us at most",
+                 (long long)(ns / 1000));
+    else
+        snprintf(o->batch_why, sizeof o->batch_why,
+                 "a network SUT at %s%.6g queries/s: one wake-up per %.4g us at most "
+                 "(1 ms from %.6g/s up, in proportion below)",
+                 o->s.arrival == LG_ARRIVAL_TRACE ? "a mean " : "up to ", peak,
+                 (double)ns / 1e3, NET_ISSUE_BATCH_QPS);
+    set_origin(o, "issue_batch_ns", o->batch_why);
+}
+
 /* Fills the settings that neither a flag nor a config file gave from what the SUT can
  * do, so that a run with no flags is meaningful: MLPerf's stand-in default of 1 QPS would
  * make Offline and Server runs INVALID at once. */
@@ -843,10 +888,8 @@ static void derive_defaults(cli_run_opts *o, bool announce)
             o->s.issue_spin_ns = 0;
             set_origin(o, "issue_spin_ns", "a network SUT: the issue thread never spins");
         }
-        if (from_default(o, "issue_batch_ns")) {
-            o->s.issue_batch_ns = CLI_NET_ISSUE_BATCH_NS;
-            set_origin(o, "issue_batch_ns", "a network SUT: one wake-up per 100 us");
-        }
+        if (from_default(o, "issue_batch_ns"))
+            derive_net_batch(o);
         return; /* a server's capacity is unknown: cli_resolve_settings asks for it */
     }
     if (cli_plugin_sut(o))

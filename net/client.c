@@ -750,6 +750,15 @@ void net_client_config_default(net_client_config *cfg)
     cfg->connect_now = true;
 }
 
+int64_t net_issue_batch_ns(double peak_qps)
+{
+    if (!(peak_qps >= 0)) /* unknown, or NaN */
+        return NET_ISSUE_BATCH_UNKNOWN_NS;
+    if (peak_qps >= NET_ISSUE_BATCH_QPS)
+        return NET_ISSUE_BATCH_NS;
+    return (int64_t)((double)NET_ISSUE_BATCH_NS * peak_qps / NET_ISSUE_BATCH_QPS);
+}
+
 static int check_config(const net_client_config *cfg, char *err, size_t len)
 {
     const char *why = !cfg->url.host[0] ? "url: no host"

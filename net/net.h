@@ -301,6 +301,18 @@ void net_client_stats_get(const net_client *c, net_client_stats *out);
  * flight. */
 void net_client_stats_reset(net_client *c);
 
+/* The issue thread's batch interval (lg_settings.issue_batch_ns) the program gives a
+ * Server run of a network SUT whose schedule reaches peak_qps queries/s at most: 1 ms
+ * (NET_ISSUE_BATCH_NS) from NET_ISSUE_BATCH_QPS up, in proportion below (10 us at
+ * 1,000/s), so that a slow schedule keeps its times and a fast one hands the client its
+ * queries in bursts it can keep up with (docs/http.md: against nginx on 2 cores, 100 us
+ * and 500 us batches fell behind at 90 % of wrk's rate where 1 ms kept up). peak_qps < 0
+ * (not known): NET_ISSUE_BATCH_UNKNOWN_NS. */
+#define NET_ISSUE_BATCH_NS 1000000
+#define NET_ISSUE_BATCH_QPS 1e5
+#define NET_ISSUE_BATCH_UNKNOWN_NS 100000
+int64_t net_issue_batch_ns(double peak_qps);
+
 /* ------------------------------------------------------------------------------------
  * Client health: is the client, not the server, limiting a run?
  * ---------------------------------------------------------------------------------- */

@@ -1885,3 +1885,47 @@ Test(provenance, results_json_records_what_was_run, .timeout = 60, TMP)
                   commit);
     json_decref(j);
 }
+
+/* A network SUT's issue thread wakes at most once per net_issue_batch_ns of the schedule's
+ * highest rate: 1 ms from 100k queries/s up, in proportion below; a flag still wins. */
+static long long explained_batch(proc *p)
+{
+    const char *l = strstr(p->out, "\nissue_batch_ns ");
+    cr_assert_not_null(l, "%s%s", p->out, p->err);
+    return strtoll(l + strlen("\nissue_batch_ns "), NULL, 10);
+}
+
+Test(config_files, a_network_sut_wakes_its_issue_thread_in_proportion_to_the_rate,
+     .timeout = 30, TMP)
+{
+    static const struct {
+        const char *flag, *value;
+        long long want;
+    } rate[] = {{"--target-qps", "500", 5000},
+                {"--target-qps", "20000", 200000},
+                {"--target-qps", "250000", 1000000},
+                {"--stages", "1s:20000,2s:300000,1s:0", 1000000}};
+    for (size_t i = 0; i < sizeof rate / sizeof rate[0]; i++) {
+        proc p;
+        RUN(&p, "config", "--explain", "--sut", "kserve", "--url", "http://127.0.0.1:9",
+            "--model-name", "m", "--input-shape", "1,4", "--scenario", "Server",
+            "--target-qps", "1000", rate[i].flag, rate[i].value);
+        cr_expect_eq(p.code, 0, "%s", p.err);
+        cr_expect_eq(explained_batch(&p), rate[i].want, "%s %s", rate[i].flag, rate[i].value);
+        const char *why = strstr(p.out, "one wake-up per");
+        cr_expect_not_null(why, "the origin says why: %s", p.out);
+        proc_free(&p);
+    }
+    proc p;
+    RUN(&p, "config", "--explain", "--sut", "openai", "--url", "http://127.0.0.1:9/v1",
+        "--model-name", "m", "--dataset", "/dev/null", "--scenario", "Server",
+        "--target-qps", "250000", "--issue-batch-ns", "0");
+    cr_expect_eq(explained_batch(&p), 0, "%s%s", p.out, p.err);
+    cr_expect_not_null(strstr(p.out, "command line (--issue-batch-ns)"), "%s", p.out);
+    proc_free(&p);
+    /* The synthetic SUT keeps the core's default: once per query. */
+    RUN(&p, "config", "--explain", "--sut", "synthetic", "--scenario", "Server",
+        "--target-qps", "250000");
+    cr_expect_eq(explained_batch(&p), 0, "%s", p.out);
+    proc_free(&p);
+}

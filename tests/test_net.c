@@ -9,6 +9,7 @@
  * the TSan stand-in too. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -398,6 +399,23 @@ static const char *infer_request(uint16_t port)
              "application/json\r\nContent-Length: %zu\r\n\r\n%s",
              port, strlen(INFER_BODY), INFER_BODY);
     return infer_req;
+}
+
+/* The program's issue-thread batch for a network SUT: in proportion to the rate below
+ * NET_ISSUE_BATCH_QPS, NET_ISSUE_BATCH_NS from there, NET_ISSUE_BATCH_UNKNOWN_NS when the
+ * rate is not known. */
+Test(net_client, the_issue_batch_grows_with_the_rate_up_to_1_ms, .timeout = 10)
+{
+    cr_expect_eq(NET_ISSUE_BATCH_NS, 1000000);
+    cr_expect_eq(net_issue_batch_ns(0), 0);
+    cr_expect_eq(net_issue_batch_ns(1000), 10000);
+    cr_expect_eq(net_issue_batch_ns(50000), 500000);
+    cr_expect_eq(net_issue_batch_ns(NET_ISSUE_BATCH_QPS), NET_ISSUE_BATCH_NS);
+    cr_expect_eq(net_issue_batch_ns(1e9), NET_ISSUE_BATCH_NS);
+    cr_expect_eq(net_issue_batch_ns(-1), NET_ISSUE_BATCH_UNKNOWN_NS);
+    cr_expect_eq(net_issue_batch_ns(NAN), NET_ISSUE_BATCH_UNKNOWN_NS);
+    for (double q = 1; q < NET_ISSUE_BATCH_QPS; q *= 1.7) /* never down as the rate rises */
+        cr_expect_leq(net_issue_batch_ns(q), net_issue_batch_ns(q * 1.7), "%g", q);
 }
 
 Test(net_client, keep_alive_connections_are_reused_and_opened_once, .timeout = 60)
