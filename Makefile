@@ -118,7 +118,7 @@ include python/python.mk
 # libloadgen_cpp, MLPerf's C++ API: $(CPP_STATIC), empty without a C++ compiler.
 include cpp/cpp.mk
 
-.PHONY: doctest course-outputs all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build model FORCE
+.PHONY: doctest course-outputs all lib test check demo bench soak install uninstall clean setup fuzz fuzz-build fuzz-replay model FORCE
 
 all: lib $(PROG) $(EXAMPLES) $(PLUGINS) python cpp
 lib: $(STATIC) $(SHARED) $(RSTATIC) $(RSHARED)
@@ -296,8 +296,10 @@ check:
 	$(Q)sh scripts/check_deps.sh
 	$(Q)sh scripts/check_refs.sh
 	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory fuzz-replay
 	$(Q)$(MAKE) --no-print-directory doctest
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/asan SAN=address,undefined,float-cast-overflow OPT=-O1
+	$(Q)$(MAKE) --no-print-directory fuzz-replay BUILD=build/asan SAN=address,undefined,float-cast-overflow OPT=-O1
 	$(Q)$(MAKE) --no-print-directory test BUILD=build/tsan SAN=thread OPT=-O1 TESTS_ONLY="$(TSAN_TESTS)"
 	@echo "check: all test builds passed"
 
@@ -350,7 +352,7 @@ FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 # (with the network SUT's, the model SUT's, which bring model/ in, and the plugin SUT's);
 # the network targets reach net/.
 FUZZ_CLI_SRC := cli/flags.c cli/run_options.c cli/net_options.c cli/model_options.c \
-                cli/plugin.c
+                cli/plugin.c cli/arrival.c
 
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(MODEL_SRC) $(FUZZ_CLI_SRC) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -359,6 +361,23 @@ build/fuzz/%: fuzz/%.c $(LIB_SRC) $(NET_SRC) $(MODEL_SRC) $(FUZZ_CLI_SRC) $(wild
 	  $(FUZZ_CLI_SRC) $(MODEL_LIBS) $(LIBS)
 
 fuzz-build: $(FUZZ_BIN)
+
+# The corpora replayed in this build (fuzz/replay.c in place of libFuzzer; gcc and the
+# build's sanitizers): `make check` runs it in the plain and ASan builds, so a target
+# that stops building, or a seed that fails again, fails the tests and not only `make
+# fuzz`.
+FUZZ_CLI_OBJ := $(FUZZ_CLI_SRC:%.c=$(BUILD)/obj/%.o)
+REPLAY_BIN   := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+$(BUILD)/fuzz-replay/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/replay.o $(FUZZ_CLI_OBJ) $(MSTATIC) $(NSTATIC) $(STATICS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/fuzz/replay.o $(FUZZ_CLI_OBJ) $(MSTATIC) \
+	  $(NSTATIC) $(STATICS) $(MODEL_LIBS) $(LIBS) -ldl
+
+fuzz-replay: $(REPLAY_BIN)
+	$(Q)for f in $(REPLAY_BIN); do n=$${f##*/fuzz_}; printf '%s: ' "$$f"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$f fuzz/corpus/$$n || exit 1; done
 
 fuzz: setup
 	$(Q)sh scripts/setup.sh fuzz

@@ -45,7 +45,7 @@ static void check_ranges(const lg_settings *s)
     CHECK(s->multi_stream_samples_per_query >= 1);
     CHECK(s->min_duration_ms <= UINT64_C(31536000000));
     CHECK(s->sample_timeout_ns >= 0);
-    CHECK((unsigned)s->mode <= LG_MODE_PERFORMANCE);
+    CHECK((unsigned)s->mode <= LG_MODE_FIND_PEAK);
 }
 
 static void exercise(const lg_config *c, const char *model, lg_scenario sc, bool all)

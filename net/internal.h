@@ -19,7 +19,8 @@
 bool net_tensor_to_json(net_dtype d, const void *raw, uint64_t n, net_buf *b);
 /* Appends one JSON element [v, ve) (a number, true/false, or a string for BYTES; checked
  * by the scanner) to b as raw little-endian bytes of type d. False when it does not fit d
- * (a fraction for an integer type, out of range, a string for a number type). */
+ * (a fraction for an integer type, out of range, a string for a number type). b NULL:
+ * only the check, with the same verdict (a float is not converted). */
 bool net_tensor_from_json(net_dtype d, const char *v, const char *ve, net_buf *b);
 /* Fills n elements of type d at out with values that depend only on (seed, key, i):
  * floats uniform in [0, 1), integers uniform over the type's range, BOOL 0 or 1. */

@@ -189,6 +189,72 @@ const char *net_js_value(const char *p, const char *end, int depth)
     }
 }
 
+/* The bytes net_js_skip stops at in a container: quotes and brackets. */
+static const unsigned char skip_stop[256] = {['"'] = 1, ['['] = 2, ['{'] = 2, [']'] = 3,
+                                             ['}'] = 3};
+
+/* Past the checked string at p ('"'): its closing quote is the first not escaped. */
+static const char *skip_string(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\') {
+            if (++p >= end)
+                break;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+    return end;
+}
+
+const char *net_js_skip(const char *p, const char *end)
+{
+    if (p >= end)
+        return p;
+    if (*p == '"')
+        return skip_string(p, end);
+    if (*p != '[' && *p != '{') { /* a number or a literal: up to a delimiter */
+        while (p < end && *p != ',' && *p != ']' && *p != '}' && (unsigned char)*p > ' ')
+            p++;
+        return p;
+    }
+    int depth = 0;
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    while (p < end) {
+        /* Eight bytes at a time past those with none of the stops: a quote, or a bracket
+         * or brace (x & 0xDF folds '{' '}' onto '[' ']'); the zero-byte test never
+         * misses one, and its rare false alarm is settled by the byte below. */
+        while (end - p >= 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            uint64_t q = x ^ (ones * '"'), f = x & (ones * 0xDF);
+            uint64_t o = f ^ (ones * '['), c = f ^ (ones * ']');
+            if ((((q - ones) & ~q) | ((o - ones) & ~o) | ((c - ones) & ~c)) & high)
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
+        switch (skip_stop[(unsigned char)*p]) {
+        case 0:
+            p++;
+            break;
+        case 1:
+            p = skip_string(p, end);
+            break;
+        case 2:
+            depth++;
+            p++;
+            break;
+        default:
+            p++;
+            if (--depth == 0)
+                return p;
+        }
+    }
+    return p;
+}
+
 bool net_js_valid(const char *p, const char *end)
 {
     p = ws(p, end);
@@ -204,6 +270,7 @@ bool net_js_begin(net_js_it *it, const char *p, const char *end, int depth)
     it->end = end;
     it->depth = depth;
     it->first = true;
+    it->checked = false;
     return true;
 }
 
@@ -260,7 +327,8 @@ int net_js_member(net_js_it *it, net_js_str *k, const char **v, const char **ve)
     int rc = net_js_key(it, k, v);
     if (rc <= 0)
         return rc;
-    const char *e = net_js_value(*v, it->end, it->depth + 1);
+    const char *e = it->checked ? net_js_skip(*v, it->end)
+                                : net_js_value(*v, it->end, it->depth + 1);
     if (!e)
         return -1;
     *ve = it->p = e;
@@ -272,7 +340,8 @@ int net_js_element(net_js_it *it, const char **v, const char **ve)
     int rc = net_js_next(it, v);
     if (rc <= 0)
         return rc;
-    const char *e = net_js_value(*v, it->end, it->depth + 1);
+    const char *e = it->checked ? net_js_skip(*v, it->end)
+                                : net_js_value(*v, it->end, it->depth + 1);
     if (!e)
         return -1;
     *ve = it->p = e;

@@ -32,6 +32,11 @@ const char *net_js_value(const char *p, const char *end, int depth);
 /* True when [p, end) holds exactly one JSON value, white space around it allowed. */
 bool net_js_valid(const char *p, const char *end);
 
+/* Past the value at p in text already checked (net_js_value or net_js_valid passed over
+ * it): the same end as net_js_value's, found without checking again (strings and
+ * brackets only are looked at, with no recursion). Undefined on text not checked. */
+const char *net_js_skip(const char *p, const char *end);
+
 /* The bytes of the string whose body (between its quotes, escapes as written) is
  * raw[0..n), unescaped into dst, which needs n bytes at most (no escape grows); returns
  * the count written. The body must have been checked by net_js_string. No NUL added. */
@@ -68,6 +73,8 @@ typedef struct net_js_it {
     const char *p, *end;
     int depth;  /* the container's own nesting */
     bool first;
+    bool checked; /* the text was checked already: net_js_member and net_js_element find
+                     each value's end with net_js_skip (set it after net_js_begin) */
 } net_js_it;
 
 /* Starts a walk over the container at p ('{' or '['; anything else returns false). */

@@ -116,13 +116,16 @@ static bool str_value(const char *v, const char *ve, char *buf, size_t cap)
 /* The members of the object [p, end) named by keys (at most 32): v[i], ve[i] receive
  * keys[i]'s value (the first with that name); *after (when not NULL) the byte past the
  * object. Returns a mask of the keys found, or -1 when the object is malformed (every
- * member's value is checked on the way). */
-static long members(const char *p, const char *end, int depth, const char *const *keys,
-                    unsigned n, const char **v, const char **ve, const char **after)
+ * member's value is checked on the way, unless `checked` says the text was: the walks
+ * inside a body whose top-level walk passed find their ends with net_js_skip). */
+static long members(const char *p, const char *end, int depth, bool checked,
+                    const char *const *keys, unsigned n, const char **v, const char **ve,
+                    const char **after)
 {
     net_js_it it;
     if (!net_js_begin(&it, p, end, depth))
         return -1;
+    it.checked = checked;
     unsigned long found = 0;
     net_js_str k;
     const char *a, *b;
@@ -147,7 +150,7 @@ bool net_kserve_error_message(const char *body, size_t len, char *buf, size_t ca
     if (!body || !net_js_valid(body, body + len))
         return false;
     const char *p = net_js_ws(body, body + len);
-    long found = members(p, body + len, 0, key, 1, v, ve, NULL);
+    long found = members(p, body + len, 0, true, key, 1, v, ve, NULL);
     if (found <= 0)
         return false;
     if (!str_value(v[0], ve[0], buf, cap) && cap) /* {"message": ...} or else: its text */
@@ -175,6 +178,7 @@ static bool flatten(const char *v, const char *ve, int depth, net_dtype dt, net_
     net_js_it it;
     if (!net_js_begin(&it, v, ve, depth))
         return false;
+    it.checked = true;
     const char *a, *b;
     int rc;
     while ((rc = net_js_element(&it, &a, &b)) == 1)
@@ -204,6 +208,7 @@ static int output_meta(const char **v, const char **ve, long found, size_t i,
     if (!(found & 1 << K_SHAPE) || !net_js_begin(&it, v[K_SHAPE], ve[K_SHAPE], 3) ||
         *v[K_SHAPE] != '[')
         PFAIL("output '%s' has no shape", d->name);
+    it.checked = true;
     *elems = 1;
     const char *a, *b;
     while (net_js_element(&it, &a, &b) == 1) {
@@ -225,7 +230,7 @@ static int binary_size(const char *p, const char *end, uint64_t *size)
 {
     static const char *const key[1] = {"binary_data_size"};
     const char *v[1], *ve[1];
-    long found = *p == '{' ? members(p, end, 3, key, 1, v, ve, NULL) : 0;
+    long found = *p == '{' ? members(p, end, 3, true, key, 1, v, ve, NULL) : 0;
     if (found <= 0)
         return 0;
     return net_js_u64(v[0], ve[0], size) ? 1 : -1;
@@ -238,7 +243,7 @@ static int parse_output(const char *p, const char *end, size_t i, net_buf *scrat
 {
     memset(d, 0, sizeof *d);
     const char *v[K_COUNT], *ve[K_COUNT];
-    long found = *p == '{' ? members(p, end, 2, output_keys, K_COUNT, v, ve, NULL) : -1;
+    long found = *p == '{' ? members(p, end, 2, true, output_keys, K_COUNT, v, ve, NULL) : -1;
     if (found < 0)
         PFAIL("output %zu is not an object", i);
     uint64_t elems;
@@ -262,13 +267,13 @@ static int parse_output(const char *p, const char *end, size_t i, net_buf *scrat
     if (!(found & 1 << K_DATA) || *v[K_DATA] != '[')
         PFAIL("output '%s' has neither data nor parameters.binary_data_size", d->name);
     uint64_t count = 0;
-    d->offset = scratch->len;
+    d->offset = scratch ? scratch->len : 0;
     if (!flatten(v[K_DATA], ve[K_DATA], 3, d->dtype, scratch, &count))
         PFAIL("output '%s': an element is not a %s", d->name, net_dtype_name(d->dtype));
     if (count != elems)
         PFAIL("output '%s': %llu elements, the shape says %llu", d->name,
               (unsigned long long)count, (unsigned long long)elems);
-    d->bytes = scratch->len - d->offset;
+    d->bytes = scratch ? scratch->len - d->offset : 0;
     return 0;
 }
 
@@ -286,6 +291,8 @@ static int place_binary(const char *bin, size_t binlen, uint64_t *sizes, net_buf
     if (total != binlen)
         PFAIL("the outputs' binary_data_size add up to %llu bytes, the body's binary part "
               "holds %zu", (unsigned long long)total, binlen);
+    if (!scratch)
+        return 0; /* checked only */
     if (nbin == 1 && out->noutputs == 1) {
         out->outputs[0].offset = 0;
         out->outputs[0].bytes = binlen;
@@ -316,6 +323,7 @@ static int parse_outputs(const char *p, const char *end, net_buf *scratch, uint6
     net_js_it it;
     if (*p != '[' || !net_js_begin(&it, p, end, 1))
         PFAIL("'outputs' is missing or not an array");
+    it.checked = true;
     const char *a, *b;
     while (net_js_element(&it, &a, &b) == 1) {
         if (out->noutputs == NET_KSERVE_MAX_OUTPUTS)
@@ -339,7 +347,8 @@ int net_kserve_parse_response(const char *body, size_t len, int64_t json_len,
     out->data = NULL;
     out->data_len = 0;
     out->error[0] = '\0';
-    scratch->len = 0;
+    if (scratch)
+        scratch->len = 0;
     if (json_len > (int64_t)len)
         PFAIL("Inference-Header-Content-Length %lld is larger than the body (%zu bytes)",
               (long long)json_len, len);
@@ -347,7 +356,7 @@ int net_kserve_parse_response(const char *body, size_t len, int64_t json_len,
     static const char *const top_keys[2] = {"error", "outputs"};
     const char *v[2], *ve[2], *end = body + jlen, *after = NULL;
     const char *p = net_js_ws(body, end);
-    long found = p < end && *p == '{' ? members(p, end, 0, top_keys, 2, v, ve, &after) : -1;
+    long found = p < end && *p == '{' ? members(p, end, 0, false, top_keys, 2, v, ve, &after) : -1;
     if (found < 0 || net_js_ws(after, end) != end)
         PFAIL("the body is not a JSON object");
     if (found & 1) {
@@ -364,8 +373,10 @@ int net_kserve_parse_response(const char *body, size_t len, int64_t json_len,
         return rc;
     if (any_binary || jlen < len)
         return place_binary(body + jlen, len - jlen, sizes, scratch, out);
-    out->data = scratch->p;
-    out->data_len = scratch->len;
+    if (scratch) {
+        out->data = scratch->p;
+        out->data_len = scratch->len;
+    }
     return 0;
 }
 
@@ -528,12 +539,31 @@ static int cb_headers(void *ctx, net_call *call, const net_head *h)
     return 0;
 }
 
+/* What the accuracy log's callback needs to convert an answer already checked. */
+typedef struct convert_ctx {
+    per_thread *pt;
+    const net_call *call;
+    int64_t json_len;
+} convert_ctx;
+
+/* Runs for the answers the accuracy log records only (after the completion time was
+ * taken): their outputs' bytes. The check before gave the same verdict, so this does not
+ * fail but for memory; then the log records no data. */
+static void convert_logged(void *ctx, lg_response *r)
+{
+    convert_ctx *c = ctx;
+    if (net_kserve_parse_response(c->call->body, c->call->body_len, c->json_len,
+                                  &c->pt->scratch, &c->pt->res) == 0) {
+        r->data = c->pt->res.data;
+        r->size = c->pt->res.data_len;
+    }
+}
+
 static void cb_done(void *ctx, net_call *call, int result)
 {
     net_kserve *k = ctx;
     int32_t status = result;
-    const void *data = NULL;
-    size_t size = 0;
+    lg_response r = {.id = call->id, .sent_ns = call->sent_ns};
     if (!status && call->status != 200) {
         status = call->status;
         note_failure(k, status, call->body, call->body_len, NULL);
@@ -541,20 +571,22 @@ static void cb_done(void *ctx, net_call *call, int result)
         per_thread *pt = &k->threads[call->thread];
         int64_t ihcl;
         memcpy(&ihcl, call->user, sizeof ihcl);
-        if (net_kserve_parse_response(call->body, call->body_len, ihcl - 1, &pt->scratch,
+        /* Every answer is checked; only a logged one is converted (convert_logged). */
+        if (net_kserve_parse_response(call->body, call->body_len, ihcl - 1, NULL,
                                       &pt->res)) {
-            status = NET_EBODY;
+            r.status = NET_EBODY;
             atomic_fetch_add(&k->bad_bodies, 1);
-            note_failure(k, status, NULL, 0, pt->res.error);
-        } else {
-            data = pt->res.data;
-            size = pt->res.data_len;
+            note_failure(k, NET_EBODY, NULL, 0, pt->res.error);
+            lg_complete(&r, 1);
+            return;
         }
+        convert_ctx c = {pt, call, ihcl - 1};
+        lg_complete_cb(&r, 1, convert_logged, &c);
+        return;
     } else {
         note_failure(k, status, NULL, 0, NULL);
     }
-    lg_response r = {.id = call->id, .data = data, .size = size, .status = status,
-                     .sent_ns = call->sent_ns};
+    r.status = status;
     lg_complete(&r, 1);
 }
 

@@ -113,7 +113,11 @@ typedef struct net_kserve_result {
  * elements become a 4-byte little-endian length and the bytes. Returns 0, or NET_EBODY
  * with out->error saying why (malformed JSON, no outputs, an unknown datatype, a shape
  * that does not match the data, binary sizes that do not add up, an {"error": ...}).
- * scratch: a buffer reused between calls (its contents replaced). Thread-safe. */
+ * scratch: a buffer reused between calls (its contents replaced). scratch NULL: the same
+ * checks and verdict, but nothing converted or copied (out->data NULL, each output's
+ * offset and bytes 0): the SUT checks every answer this way and converts only those the
+ * accuracy log records (lg_complete_cb), as parsing floats is most of the cost.
+ * Thread-safe. */
 int net_kserve_parse_response(const char *body, size_t len, int64_t json_len,
                               net_buf *scratch, net_kserve_result *out);
 

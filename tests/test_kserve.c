@@ -246,6 +246,44 @@ Test(kserve, accuracy_logs_hold_the_outputs_bytes_binary, .init = tu_tmp_init,
     accuracy_roundtrip(true, NET_DT_UINT8);
 }
 
+/* Performance mode checks every answer but converts only those the accuracy log records
+ * (lg_complete_cb): with accuracy_log_probability 0.5 about half are logged, each with
+ * exactly the echoed input's bytes; with 0 none is. */
+Test(kserve, a_performance_run_logs_converted_outputs_of_the_sampled_answers_only,
+     .init = tu_tmp_init, .fini = tu_tmp_fini, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    serve_server *srv = srv_start(&sc);
+    net_kserve_config k;
+    kcfg_for(&k, serve_port(srv), false);
+    k.dtype = NET_DT_FP32;
+    k.ndim = 2;
+    k.shape[0] = 1;
+    k.shape[1] = 7;
+    k.total_samples = 64;
+    k.performance_samples = 64;
+    net_kserve *ks = kserve_start(&k);
+    synth sy = {NET_DT_FP32, k.seed, 7};
+    lg_settings s;
+    short_settings(&s, LG_OFFLINE, LG_MODE_PERFORMANCE);
+    s.accuracy_log_probability = 0.5;
+    lg_results r = run_into(ks, &s, "half");
+    cr_assert_gt(r.samples_completed, 0);
+    cr_assert_eq(r.samples_failed, 0);
+    size_t logged = check_accuracy_log("half", expect_synthetic, &sy);
+    cr_assert_gt(logged, r.samples_completed / 5, "%zu of %llu logged", logged,
+                 (unsigned long long)r.samples_completed);
+    cr_assert_lt(logged, r.samples_completed * 4 / 5, "%zu of %llu logged", logged,
+                 (unsigned long long)r.samples_completed);
+    s.accuracy_log_probability = 0;
+    r = run_into(ks, &s, "none");
+    cr_assert_eq(r.samples_failed, 0);
+    cr_assert_eq(check_accuracy_log("none", expect_synthetic, &sy), 0);
+    net_kserve_destroy(ks);
+    serve_stop(srv);
+}
+
 /* ---------------------------------------------------------------- datasets */
 
 /* Writes an .npy of n samples of `per` int32 elements (value i*1000 + j). */
@@ -546,6 +584,13 @@ Test(kserve_parser, outputs_of_every_form, .timeout = 10)
                                   2, 0, 0, 0, 0xc3, 0xa9, 1, 0, 1};
     cr_assert_eq(r->data_len, sizeof want);
     cr_assert_eq(memcmp(r->data, want, sizeof want), 0);
+    /* The check alone: the same outputs, nothing converted. */
+    cr_assert_eq(parse(nested, -1, 0, r, NULL), 0, "%s", r->error);
+    cr_assert_eq(r->noutputs, 3);
+    cr_assert_str_eq(r->outputs[1].name, "s");
+    cr_assert_eq(r->outputs[2].dtype, NET_DT_BOOL);
+    cr_assert_null(r->data);
+    cr_assert_eq(r->data_len, 0);
     /* binary outputs after the JSON; one alone is not copied */
     char body[256];
     int jl = snprintf(body, sizeof body, "{\"outputs\":[{\"name\":\"o\",\"shape\":[2],"
@@ -604,6 +649,11 @@ Test(kserve_parser, bodies_that_do_not_fit_are_refused_with_a_reason, .timeout =
                      "case %zu", i);
         cr_expect(strstr(r->error, bad[i].why), "case %zu: '%s' lacks '%s'", i, r->error,
                   bad[i].why);
+        /* The check alone (what the SUT runs on every answer) refuses it the same way. */
+        cr_expect_eq(net_kserve_parse_response(bad[i].body, len, jl, NULL, r), NET_EBODY,
+                     "check only, case %zu", i);
+        cr_expect(strstr(r->error, bad[i].why), "check only, case %zu: '%s' lacks '%s'", i,
+                  r->error, bad[i].why);
     }
     char msg[64];
     cr_assert(net_kserve_error_message("{\"error\":\"unknown model 'x'\"}", 29, msg, sizeof msg));
