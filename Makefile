@@ -288,9 +288,11 @@ test: $(TEST_BIN)
 # -fsanitize=undefined leaves out float-cast-overflow (a double converted to an integer
 # it does not fit), which damaged run files can cause: the ASan build adds it. TSan
 # covers the concurrent parts: the ring, the worker pool, the completion path, the
-# report's second thread, the hostile SUTs, the test server, the closed loop and the
-# HTTP client.
-TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency net hdr issue_threads
+# report's second thread, the hostile SUTs, the test server, the closed loop, the
+# HTTP client and the KServe SUT on it (its I/O threads complete samples through
+# lg_complete_cb), the HDR recorder and several issue threads. The plain and ASan builds
+# also replay the fuzz corpora (fuzz-replay, below).
+TSAN_TESTS ?= ring pool complete report_threads hostile serve concurrency net kserve hdr issue_threads
 check:
 	$(Q)sh scripts/setup.sh test
 	$(Q)sh scripts/check_deps.sh
