@@ -157,7 +157,7 @@ int cli_warn_samples_size(const lg_settings *s, bool write_samples, uint64_t tot
         snprintf(size, sizeof size, "%.0f MB", b / 1e6);
     else
         snprintf(size, sizeof size, "%.0f kB", b / 1e3);
-    fprintf(stderr, "loadgen: this run will write about %s of per-sample data to samples.bin "
+    fprintf(stderr, "loadgen: this run may write up to %s of per-sample data to samples.bin "
                     "(about %.3g samples at up to %.1f bytes each); to write less, run shorter "
                     "(--min-duration-ms) or pass --no-samples-file\n",
             size, n, per);
