@@ -98,9 +98,10 @@ enum {
  * encoder's own worst case, a 10-byte varint for every 64-bit field (40 bytes a record,
  * 71 with the token fields), is above version 1's 32 bytes and far above any real run
  * (docs/logs.md measured 2.9 for Offline, 9.8 for Server, 18.7 with tokens), so each
- * field is counted at the most it takes in an ordinary run (the enum above): that is
- * an upper bound of every run of that kind, with a margin over the measured means
- * (e.g. 3.4 bytes for a latency change, 1.3 to 1.7 for a Server issue lag). Offline
+ * field is counted at the most it takes in an ordinary run (the enum above): a bound
+ * of such a run's mean, with a margin over the measured means (e.g. 3.4 bytes for a
+ * latency change, 1.3 to 1.7 for a Server issue lag; tests/test_cli.c checks real runs
+ * against it); a run whose lags or latencies pass those limits may exceed it. Offline
  * has no schedule (its scheduled and issue times are 0 and left out); the QSL index is
  * below total (5 bytes, 32 bits, when total is 0: not known). The scheduled time is
  * stored as the gap from the record before: the varint bytes of a value v are at most
