@@ -178,7 +178,7 @@ static int root_prepare(cli_run_opts *o, char *out, size_t len)
         cli_default_out(out, len, "Server-distributed");
     if ((rc = cli_check_out_length("run", out)) >= 0)
         return rc;
-    return cli_prepare_outdir(out, 0);
+    return cli_prepare_outdir(out, 0, 0, 0);
 }
 
 int cli_run_distributed(cli_run_opts *o)

@@ -379,10 +379,12 @@ void cli_plugin_destroy(cli_plugin_run *p);
 
 /* ---------------------------------------------------------------- outdir.c */
 
-/* About how many samples a run will issue, and how many bytes each takes in
- * samples.bin (a margin over the measured figures of docs/logs.md). */
-double cli_estimate_samples(const lg_settings *s);
-double cli_samples_bytes_per_sample(const lg_settings *s);
+/* About how many samples a run will issue (total: the QSL's sample count, 0 when not
+ * known), and at most how many bytes each takes in samples.bin: a bound, field by
+ * field, of what version 3's encoder writes for a record of this run (outdir.c says
+ * how it is derived), rounded up to a tenth of a byte. */
+double cli_estimate_samples(const lg_settings *s, uint64_t total);
+double cli_samples_bytes_per_sample(const lg_settings *s, uint64_t total);
 /* About how many bytes a run's files will take (samples.bin, the accuracy log). */
 double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total);
 /* Above this estimate of samples.bin's size a run says so on stderr before it starts
@@ -391,11 +393,14 @@ double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t
 /* Prints the one-line warning when the run's samples.bin would be larger than the
  * limit. Returns -1, or CLI_EXIT_USAGE for a malformed LOADGEN_SAMPLES_WARN_BYTES (the
  * message printed). */
-int cli_warn_samples_size(const lg_settings *s, bool write_samples);
+int cli_warn_samples_size(const lg_settings *s, bool write_samples, uint64_t total);
 /* Creates dir (and its parents), refuses one that already holds a run, checks that it
- * can be written and has room for need_bytes. Returns -1 when all is well, else an
- * exit code (the message printed). */
-int cli_prepare_outdir(const char *dir, double need_bytes);
+ * can be written and has room for need_bytes. samples and per_sample (bytes a sample)
+ * are the samples.bin part of the estimate, which the refusal states; per_sample 0:
+ * no samples.bin. Returns -1 when all is well, else an exit code (the message
+ * printed). */
+int cli_prepare_outdir(const char *dir, double need_bytes, double samples,
+                       double per_sample);
 /* Refuses an --out too long for the run's file names: -1 when short enough, else
  * CLI_EXIT_USAGE (the message printed). */
 int cli_check_out_length(const char *cmd, const char *dir);

@@ -14,12 +14,33 @@
 
 #include "cli/internal.h"
 
+/* Samples a second the run issues at (the rate cli_estimate_samples assumes, without
+ * its margins): Server's target, Offline's expected QPS, and for the stream scenarios
+ * the expected-latency hint's queries a second times the samples a query. */
+static double sample_rate(const lg_settings *s)
+{
+    switch (s->scenario) {
+    case LG_SERVER:
+        return s->server_target_qps;
+    case LG_OFFLINE:
+        return s->offline_expected_qps;
+    case LG_MULTI_STREAM:
+        return 1e9 / (double)s->multi_stream_expected_latency_ns *
+               (double)s->multi_stream_samples_per_query;
+    default:
+        return 1e9 / (double)s->single_stream_expected_latency_ns;
+    }
+}
+
 /* About how many samples the run will issue: known ahead for Server and Offline; for
  * the stream scenarios the expected-latency hint over the minimum duration, at least
- * min_query_count queries. A max_duration_ms or max_query_count caps it. */
-double cli_estimate_samples(const lg_settings *s)
+ * min_query_count queries. A max_duration_ms or max_query_count caps it. An
+ * AccuracyOnly run's samples.bin holds its accuracy pass: every sample once. */
+double cli_estimate_samples(const lg_settings *s, uint64_t total)
 {
     double dur = (double)s->min_duration_ms / 1000.0, n, spq = 1, rate;
+    if (s->mode == LG_MODE_ACCURACY && total)
+        return (double)total;
     switch (s->scenario) {
     case LG_SERVER:
         rate = s->server_target_qps * 1.05;
@@ -47,28 +68,77 @@ double cli_estimate_samples(const lg_settings *s)
     return n;
 }
 
-/* samples.bin's bytes a sample, with a margin over what docs/logs.md measured (Offline
- * about 2.9, Server about 9.8); a run that records tokens adds its first token, count
- * and send time, about 8 bytes (a synthetic Server run: 8.3): 10 with the margin. */
-double cli_samples_bytes_per_sample(const lg_settings *s)
+/* The bytes of v as an unsigned LEB128 varint, as loadgen/samples.c writes it. */
+static unsigned varint_bytes(uint64_t v)
 {
-    bool tokens = s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns || s->slo_e2e_ns;
-    return (s->scenario == LG_OFFLINE ? 4.0 : 12.0) + (tokens ? 10.0 : 0.0);
+    unsigned n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
 }
 
-/* About how many bytes the run's files will take: samples.bin (above) and the accuracy
- * log, about 100 bytes a logged response; the rest is small. */
+/* Field bounds of the per-sample figure below, in varint bytes (7 bits a byte) of the
+ * zigzag-mapped value (twice the magnitude): 3 bytes hold |x| < 2^20, 4 bytes
+ * |x| < 2^27 (134 ms in ns), 5 bytes |x| < 2^34 (17 s); the state, shifted once more
+ * for its never-completed bit, holds |status| < 2^12 in 2. */
+enum {
+    STATE_BYTES = 2,   /* |status| < 4096: errno values, HTTP statuses, LG_E codes */
+    LAG_BYTES = 4,     /* issue lag (issued - scheduled) under 134 ms */
+    LATENCY_BYTES = 5, /* a latency, or its change from the record before, under 17 s */
+    TFLAGS_BYTES = 1,  /* two bits */
+    FIRST_BYTES = 5,   /* the change of time to first token, under 17 s */
+    SENT_BYTES = 4,    /* send time - issue time, under 134 ms */
+    NTOKENS_BYTES = 3, /* under 2^20 tokens a response */
+    BLOCK_EXTRA_BYTES = LG_SAMPLES_BLOCK_HEADER_BYTES + 10, /* per block: its header, and
+                          its first record's scheduled time, stored whole (at most 10) */
+};
+
+/* samples.bin's bytes a sample: a bound, field by field, of what loadgen/samples.c's
+ * encoder writes for one record of this run (docs/logs.md, "samples.bin"). The
+ * encoder's own worst case, a 10-byte varint for every 64-bit field (40 bytes a record,
+ * 71 with the token fields), is above version 1's 32 bytes and far above any real run
+ * (docs/logs.md measured 2.9 for Offline, 9.8 for Server, 18.7 with tokens), so each
+ * field is counted at the most it takes in an ordinary run (the enum above): a bound
+ * of such a run's mean, with a margin over the measured means (e.g. 3.4 bytes for a
+ * latency change, 1.3 to 1.7 for a Server issue lag; tests/test_cli.c checks real runs
+ * against it); a run whose lags or latencies pass those limits may exceed it. Offline
+ * has no schedule (its scheduled and issue times are 0 and left out); the QSL index is
+ * below total (5 bytes, 32 bits, when total is 0: not known). The scheduled time is
+ * stored as the gap from the record before: the varint bytes of a value v are at most
+ * f(v) = 1 + log2(1 + v) / 7, which is concave, so by Jensen's inequality the mean over
+ * the records is at most f of the mean value, twice the mean gap between scheduled
+ * times (1 / the rate), whatever the arrival pattern. Rounded up to a tenth, the figure
+ * the messages print. */
+double cli_samples_bytes_per_sample(const lg_settings *s, uint64_t total)
+{
+    bool tokens = s->use_token_latencies || s->slo_ttft_ns || s->slo_tpot_ns || s->slo_e2e_ns;
+    double b = STATE_BYTES + LATENCY_BYTES + (total ? varint_bytes(total - 1) : 5);
+    if (s->scenario != LG_OFFLINE) {
+        double rate = sample_rate(s), gap_ns = rate > 0 ? 1e9 / rate : 0;
+        double sched = rate > 0 && isfinite(gap_ns) ? 1 + log2(1 + 2 * gap_ns) / 7 : 10;
+        b += (sched < 10 ? sched : 10) + LAG_BYTES;
+    }
+    if (tokens)
+        b += TFLAGS_BYTES + FIRST_BYTES + SENT_BYTES + NTOKENS_BYTES;
+    b += (double)BLOCK_EXTRA_BYTES / LG_SAMPLES_BLOCK_RECORDS;
+    return ceil(b * 10 - 1e-9) / 10;
+}
+
+/* About how many bytes the run's files will take: samples.bin (above, with its 64-byte
+ * header) and the accuracy log, about 100 bytes a logged response; the rest (the
+ * summary, the detail log, results.json) is small: 1 MB for them. */
 double cli_estimate_log_bytes(const lg_settings *s, bool write_samples, uint64_t total)
 {
     double bytes = 1048576.0;
     if (write_samples)
-        bytes += cli_estimate_samples(s) * cli_samples_bytes_per_sample(s);
+        bytes += LG_SAMPLES_HEADER_BYTES +
+                 cli_estimate_samples(s, total) * cli_samples_bytes_per_sample(s, total);
     if (s->mode != LG_MODE_PERFORMANCE)
         bytes += 100.0 * (double)total;
     return bytes;
 }
 
-int cli_warn_samples_size(const lg_settings *s, bool write_samples)
+int cli_warn_samples_size(const lg_settings *s, bool write_samples, uint64_t total)
 {
     if (!write_samples)
         return -1;
@@ -77,7 +147,7 @@ int cli_warn_samples_size(const lg_settings *s, bool write_samples)
     if (env && !cli_parse_u64("run", "LOADGEN_SAMPLES_WARN_BYTES (environment)", env, 0,
                               UINT64_MAX, &limit))
         return CLI_EXIT_USAGE;
-    double n = cli_estimate_samples(s), per = cli_samples_bytes_per_sample(s);
+    double n = cli_estimate_samples(s, total), per = cli_samples_bytes_per_sample(s, total);
     if (n * per <= (double)limit)
         return -1;
     char size[32];
@@ -88,8 +158,8 @@ int cli_warn_samples_size(const lg_settings *s, bool write_samples)
         snprintf(size, sizeof size, "%.0f MB", b / 1e6);
     else
         snprintf(size, sizeof size, "%.0f kB", b / 1e3);
-    fprintf(stderr, "loadgen: this run will write about %s of per-sample data to samples.bin "
-                    "(about %.3g samples at %.0f bytes each); to write less, run shorter "
+    fprintf(stderr, "loadgen: this run may write up to %s of per-sample data to samples.bin "
+                    "(about %.3g samples at up to %.1f bytes each); to write less, run shorter "
                     "(--min-duration-ms) or pass --no-samples-file\n",
             size, n, per);
     return -1;
@@ -149,7 +219,8 @@ static int run_in_folder(const char *dir, char *found, size_t len)
  * (and its parents), refuses one that already holds a run, checks that a file can be
  * written there and that the disk has room for the logs. Returns -1 when all is well,
  * else an exit code. */
-int cli_prepare_outdir(const char *dir, double need_bytes)
+int cli_prepare_outdir(const char *dir, double need_bytes, double samples,
+                       double per_sample)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", dir);
@@ -196,10 +267,17 @@ int cli_prepare_outdir(const char *dir, double need_bytes)
     if (statvfs(dir, &vfs) == 0) {
         double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
         if (avail < need_bytes) {
+            char what[128];
+            if (per_sample > 0)
+                snprintf(what, sizeof what, "samples.bin counted at up to %.1f bytes a "
+                         "sample for about %.3g samples", per_sample, samples);
+            else
+                snprintf(what, sizeof what, "without samples.bin");
             fprintf(stderr, "loadgen: the output folder %s has %.1f MB free, but this run's "
-                    "logs need about %.1f MB (samples.bin takes 32 bytes a sample): free "
-                    "space, choose another --out, or use --no-samples-file\n", dir,
-                    avail / 1e6, need_bytes / 1e6);
+                    "logs need about %.1f MB (%s): free space%s\n", dir, avail / 1e6,
+                    need_bytes / 1e6, what,
+                    per_sample > 0 ? ", choose another --out, or use --no-samples-file"
+                                   : " or choose another --out");
             return CLI_EXIT_USAGE;
         }
     }

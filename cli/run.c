@@ -129,9 +129,11 @@ static int run_repeat(cli_run_opts *o, const char *root)
                 "or remove it: a run is never overwritten\n", root, found);
         return CLI_EXIT_USAGE;
     }
-    int rc = cli_prepare_outdir(root, (double)o->repeat * cli_estimate_log_bytes(&o->s,
-                                                                         o->write_samples,
-                                                                         o->total));
+    double reps = (double)o->repeat;
+    int rc = cli_prepare_outdir(
+        root, reps * cli_estimate_log_bytes(&o->s, o->write_samples, o->total),
+        reps * cli_estimate_samples(&o->s, o->total),
+        o->write_samples ? cli_samples_bytes_per_sample(&o->s, o->total) : 0);
     if (rc >= 0)
         return rc;
     repeat_outcome ro = {.requested = (unsigned)o->repeat};

@@ -338,9 +338,13 @@ int cli_run_one_with(cli_run_opts *o, const char *label, cli_test_fn fn, void *c
     }
     if (!o->quiet && lg_settings_warnings(&o->s, &t.qsl, warn, sizeof warn) > 0)
         fprintf(stderr, "loadgen: warning: %s\n", warn);
-    double need = cli_estimate_log_bytes(&o->s, o->write_samples, t.qsl.total_sample_count);
-    if (o->out && ((rc = cli_warn_samples_size(&o->s, o->write_samples)) >= 0 ||
-                   (rc = cli_prepare_outdir(o->out, need)) >= 0)) {
+    uint64_t total = t.qsl.total_sample_count;
+    double need = cli_estimate_log_bytes(&o->s, o->write_samples, total);
+    if (o->out &&
+        ((rc = cli_warn_samples_size(&o->s, o->write_samples, total)) >= 0 ||
+         (rc = cli_prepare_outdir(
+              o->out, need, cli_estimate_samples(&o->s, total),
+              o->write_samples ? cli_samples_bytes_per_sample(&o->s, total) : 0)) >= 0)) {
         target_free(&t);
         return rc;
     }
