@@ -315,6 +315,20 @@ Test(mlperf, mode_3_logs_the_official_lines, TU_TMP, .timeout = 60)
     cr_expect(strstr(sm, "Mode     : FindPeakPerformance"), "%s", sm);
     cr_expect(strstr(sm, "Completed samples per second"), "the peak's run: %s", sm);
     free(sm);
+    /* The figures are one probe's PerformanceOnly pass (result_mode, as MLPerf runs its
+     * probes), but the one-screen summary names the mode asked for and the probe. */
+    cr_expect_eq(r.mode, LG_MODE_PERFORMANCE);
+    cr_expect(r.find_peak && r.find_peak_passed);
+    char text[4096];
+    lg_results_format(&r, text, sizeof text);
+    /* (INVALID here: a probe this short passes the latency bound, MLPerf's test for it,
+     * without meeting early stopping.) */
+    cr_expect(strstr(text, "Server FindPeakPerformance (the peak's run): ") == text, "%s", text);
+    cr_expect_not(strstr(text, "PerformanceOnly"), "%s", text);
+    json_t *j = tu_results_json("out");
+    cr_expect_str_eq(json_string_value(json_object_get(j, "mode")), "FindPeakPerformance");
+    cr_expect_str_eq(json_string_value(json_object_get(j, "result_mode")), "PerformanceOnly");
+    json_decref(j);
 }
 
 Test(mlperf, a_failing_start_stops_with_mlperfs_error, TU_TMP, .timeout = 60)
@@ -336,6 +350,11 @@ Test(mlperf, a_failing_start_stops_with_mlperfs_error, TU_TMP, .timeout = 60)
                         "Reduce target QPS to improve latency.\""), "the error line");
     cr_expect_not(strstr(d, "FindBoundaries"), "no bracket after a failing start");
     free(d);
+    cr_expect(r.find_peak && !r.find_peak_passed);
+    char text[4096];
+    lg_results_format(&r, text, sizeof text);
+    cr_expect(strstr(text, "Server FindPeakPerformance (no probe passed: the first probe's "
+                           "run): INVALID\n") == text, "%s", text);
     json_t *j = tu_results_json("out");
     json_t *ps = json_object_get(j, "peak_search");
     cr_assert(ps);
