@@ -463,6 +463,110 @@ Test(find_peak, lands_within_the_tolerance_of_a_known_capacity, .timeout = 180)
     cr_expect(landed, "truth %g; found %s; %s; %s", truth, seen[0], seen[1], seen[2]);
 }
 
+/* The queue SUT behind a counter: every sample handed over and the threads that issued
+ * them (a thread's id may be reused by the next probe's; two alive together differ). */
+static struct {
+    pthread_mutex_t mu;
+    pthread_t th[8];
+    unsigned nth;
+    uint64_t samples;
+} g_iss = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void vq_issue_counted(void *ctx, const lg_sample *s, size_t n)
+{
+    pthread_mutex_lock(&g_iss.mu);
+    g_iss.samples += n;
+    bool seen = false;
+    for (unsigned i = 0; i < g_iss.nth; i++)
+        seen = seen || pthread_equal(g_iss.th[i], pthread_self());
+    if (!seen && g_iss.nth < 8)
+        g_iss.th[g_iss.nth++] = pthread_self();
+    pthread_mutex_unlock(&g_iss.mu);
+    vq_issue(ctx, s, n);
+}
+
+/* The search above with two issue threads (server_num_issue_query_threads, --issue-threads
+ * 2): each probe splits its schedule over both, and the search lands within the same
+ * tolerance of the same capacity. Every probe's record holds together: its verdict
+ * agrees with its percentile and the bound, its samples with its rate and length, the
+ * peak is the last passing probe's rate and the reported run is that probe's; the
+ * samples the SUT received are the probes' sum (none lost or issued twice). */
+Test(find_peak, two_issue_threads_land_within_the_tolerance, .timeout = 240)
+{
+    double truth = (1 + 100.0 / (0.99 * 1000)) * 1000; /* about 1101 QPS */
+    char seen[3][200];
+    bool landed = false;
+    for (int k = 0; k < 3 && !landed; k++) {
+        vq v;
+        vq_start(&v, 1000000); /* 1 ms: 1000 QPS */
+        pthread_mutex_lock(&g_iss.mu);
+        g_iss.nth = 0;
+        g_iss.samples = 0;
+        pthread_mutex_unlock(&g_iss.mu);
+        lg_settings s = queue_settings(300);
+        s.server_num_issue_query_threads = 2;
+        lg_sut sut = {.name = "queue", .ctx = &v, .issue = vq_issue_counted};
+        lg_qsl qsl = plain_qsl();
+        lg_peak_options o;
+        lg_peak_options_default(&o);
+        lg_results r;
+        lg_peak_result pr;
+        cr_assert_eq(lg_find_peak(&s, &sut, &qsl, &o, NULL, &r, &pr), 0, "%s",
+                     lg_last_error());
+        vq_stop(&v);
+        cr_assert(pr.nprobes >= 3, "%zu probes: %s", pr.nprobes, pr.stop_reason);
+        cr_expect(g_iss.nth >= 2, "%u issue thread(s) called the SUT", g_iss.nth);
+        uint64_t sum = 0;
+        const lg_peak_probe *last_pass = NULL, *last_fail = NULL;
+        for (size_t i = 0; i < pr.nprobes; i++) {
+            const lg_peak_probe *p = &pr.probes[i];
+            sum += p->samples;
+            cr_expect(p->verdict == LG_PEAK_PASS || p->verdict == LG_PEAK_FAIL ||
+                      p->verdict == LG_PEAK_CUT, "probe %zu: %s (%s)", i,
+                      lg_peak_verdict_name(p->verdict), p->reason);
+            if (p->verdict == LG_PEAK_PASS) {
+                cr_expect_leq(p->percentile_ns, s.server_target_latency_ns, "probe %zu: %s", i,
+                             p->reason);
+                last_pass = p;
+            } else {
+                last_fail = p;
+            }
+            if (p->verdict != LG_PEAK_CUT) {
+                /* A whole probe: its rate times its 1 s, within 5 %. */
+                double want = p->target_qps * (double)s.min_duration_ms / 1000.0;
+                cr_expect(p->samples >= want * 0.95 && p->samples <= want * 1.05 + 2,
+                          "probe %zu at %g QPS: %llu samples", i, p->target_qps,
+                          (unsigned long long)p->samples);
+            }
+            if (p->verdict == LG_PEAK_FAIL)
+                cr_expect_gt(p->percentile_ns, s.server_target_latency_ns, "probe %zu: %s", i,
+                             p->reason);
+        }
+        cr_expect_eq(sum, g_iss.samples, "the probes issued %llu samples, the SUT got %llu",
+                     (unsigned long long)sum, (unsigned long long)g_iss.samples);
+        if (pr.found) {
+            cr_assert_not_null(last_pass);
+            cr_expect_eq(pr.peak_qps, last_pass->target_qps);
+            cr_expect(r.find_peak && r.find_peak_passed);
+            cr_expect_eq(r.samples_issued, last_pass->samples);
+            cr_expect(fabs(r.scheduled_samples_per_sec / pr.peak_qps - 1) < 0.02,
+                      "the reported run was scheduled at %g /s, the peak is %g",
+                      r.scheduled_samples_per_sec, pr.peak_qps);
+        }
+        if (last_fail)
+            cr_expect_eq(pr.upper_qps, last_fail->target_qps);
+        cr_expect(pr.peak_qps <= truth * 1.01, "peak %g above the truth %g", pr.peak_qps,
+                  truth);
+        cr_expect(!pr.found || (pr.upper_qps - pr.peak_qps) / pr.peak_qps <= 0.02 + 1e-12,
+                  "[%g, %g)", pr.peak_qps, pr.upper_qps);
+        landed = pr.found && pr.peak_qps >= truth / 1.02 && pr.peak_qps <= truth * 1.01 &&
+                 strstr(pr.stop_reason, "within the tolerance");
+        snprintf(seen[k], sizeof seen[k], "%g (%.150s)", pr.peak_qps, pr.stop_reason);
+        lg_peak_result_free(&pr);
+    }
+    cr_expect(landed, "truth %g; found %s; %s; %s", truth, seen[0], seen[1], seen[2]);
+}
+
 Test(find_peak, the_watch_cuts_a_probe_that_is_clearly_failing, .timeout = 60)
 {
     vq v;
