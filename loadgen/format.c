@@ -201,9 +201,15 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
         buf[0] = '\0';
     char a[LG_FORMAT_NS_MAX], b[LG_FORMAT_NS_MAX], c[LG_FORMAT_NS_MAX], d[LG_FORMAT_NS_MAX];
     char why[320];
-    append(buf, len, &used, "%s %s: %s%s\n", lg_scenario_name(r->scenario),
-           lg_mode_name(r->mode), r->valid ? "VALID" : "INVALID",
-           r->aborted ? " (ABORTED)" : "");
+    /* A peak search's figures come from one probe, a PerformanceOnly pass; the mode the
+     * user asked for is named, with the probe, so that the line does not pass for a plain
+     * performance run. */
+    append(buf, len, &used, "%s %s%s: %s%s\n", lg_scenario_name(r->scenario),
+           r->find_peak ? lg_mode_name(LG_MODE_FIND_PEAK) : lg_mode_name(r->mode),
+           !r->find_peak          ? ""
+           : r->find_peak_passed ? " (the peak's run)"
+                                 : " (no probe passed: the first probe's run)",
+           r->valid ? "VALID" : "INVALID", r->aborted ? " (ABORTED)" : "");
     for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f)
             append(buf, len, &used, "  - %s\n",

@@ -891,7 +891,14 @@ typedef struct lg_results {
      * run converts every process's times to one base with it). 0 when no pass ran. */
     int64_t start_realtime_ns;
 
-    uint64_t reserved[9];             /* zero; room to grow without an ABI break */
+    /* A FindPeakPerformance search (mode 3, lg_find_peak) reports one probe's run, whose
+     * mode above is then LG_MODE_PERFORMANCE: find_peak says so, and find_peak_passed
+     * whether that run is the peak's (a probe passed) or, no probe having passed, the
+     * first probe's. Both false for any other run. */
+    bool find_peak;
+    bool find_peak_passed;
+
+    uint64_t reserved[8];             /* zero; room to grow without an ABI break */
 } lg_results;
 
 /*

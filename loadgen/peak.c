@@ -708,6 +708,7 @@ int lg__peak_search(lg__test *t, lg__pass *best, lg_results *out)
     if (se.have_best) {
         *best = se.best;
         *out = se.best_r;
+        out->find_peak_passed = se.best_passed;
         t->eff = se.best_eff;
     }
     t->eff.mode = LG_MODE_FIND_PEAK;

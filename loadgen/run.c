@@ -1730,6 +1730,8 @@ int lg__run_test(const lg_settings *settings, const lg_sut *sut, const lg_qsl *q
         if (crc && !rc)
             rc = crc;
         out->mode = perf_ran ? LG_MODE_PERFORMANCE : LG_MODE_ACCURACY;
+        out->find_peak = peak && perf_ran;
+        out->find_peak_passed = out->find_peak && out->find_peak_passed;
         out->start_realtime_ns = perf_ran ? perf.start_wall_ns : acc.start_wall_ns;
         /* An abort counts in the results only when it changed what was measured (the
          * pass's end reasons); one that came after is noted here. */

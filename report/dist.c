@@ -1,7 +1,8 @@
 /* dist.c: the "Distributed run" part of the reports for a run of `mpirun -np N loadgen run
  * --distributed` (results.json's "distributed" object, docs/distributed.md): how many ranks
  * on how many hosts, whether every rank's share is in the merge, why the run is never
- * MLPerf-valid, and one row per rank. Any other run gets nothing. */
+ * MLPerf-valid, and one row per rank; and its line in the Executive Summary. Any other run
+ * gets nothing. */
 #include <stdio.h>
 
 #include "report/internal.h"
@@ -39,6 +40,22 @@ static void rank_row(rpt_doc *d, const rpt_rank_info *k)
         rpt__doc_cell(d, "ok");
 }
 
+/* Why a distributed run is never MLPerf-valid, in the words of both places that say it. */
+static const char not_mlperf_valid[] =
+    "It is never MLPerf-valid: MLPerf's rules allow one LoadGen per submission.";
+
+void rpt__dist_summary(rpt_doc *d, const rpt_run_info *in, const char *label)
+{
+    const rpt_distributed_info *di = &in->distributed;
+    if (!di->present)
+        return;
+    rpt__doc_item(d, "%s is a distributed run (docs/distributed.md) of %u rank%s on %u "
+                  "host%s%s. %s", label, di->ranks, di->ranks == 1 ? "" : "s", di->hosts,
+                  di->hosts == 1 ? "" : "s",
+                  di->complete ? "" : ", INCOMPLETE (a rank did not report or its share "
+                                      "failed)", not_mlperf_valid);
+}
+
 void rpt__dist_section(rpt_doc *d, const rpt_run_info *in, const char *who)
 {
     const rpt_distributed_info *di = &in->distributed;
@@ -46,12 +63,12 @@ void rpt__dist_section(rpt_doc *d, const rpt_run_info *in, const char *who)
         return;
     rpt__doc_para(d, "Distributed run%s%s (docs/distributed.md): %u rank%s on %u host%s, "
                   "%s; one schedule split by stride across the ranks, every rank's samples "
-                  "merged into the figures above. It is never MLPerf-valid: MLPerf's rules "
-                  "allow one LoadGen per submission.", who ? " of " : "", who ? who : "",
+                  "merged into the figures above. %s", who ? " of " : "", who ? who : "",
                   di->ranks, di->ranks == 1 ? "" : "s", di->hosts, di->hosts == 1 ? "" : "s",
                   di->complete ? "complete (every rank reported and ran its share)"
                                : "INCOMPLETE (a rank did not report or its share failed: the "
-                                 "figures are of the ranks that did)");
+                                 "figures are of the ranks that did)",
+                  not_mlperf_valid);
     if (!di->n_per_rank)
         return;
     rpt__doc_table(d, 8);

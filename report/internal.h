@@ -215,6 +215,12 @@ void rpt__client_section(rpt_doc *d, const rpt_run_info *in, const char *who);
  * any other run. who names the run in a set (NULL for a single run). */
 void rpt__dist_section(rpt_doc *d, const rpt_run_info *in, const char *who);
 
+/* dist.c: the Executive Summary's list item for a distributed run: label ("#1 d") is a
+ * distributed run of so many ranks on so many hosts (INCOMPLETE when a rank's share is
+ * missing) and is never MLPerf-valid. Nothing for any other run; the caller opens the
+ * list (rpt__doc_list) first. */
+void rpt__dist_summary(rpt_doc *d, const rpt_run_info *in, const char *label);
+
 /* ---------------------------------------------------------------- documents */
 
 typedef struct rpt__block {

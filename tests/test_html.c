@@ -469,5 +469,23 @@ Test(html, distributed_section_in_detailed_results_escaped, TU_TMP, .timeout = 6
     cr_expect_null(strstr(html, "<b>node"), "raw host name in the page");
     cr_expect_lt(strstr(html, "id=\"detailed-results\""), para);
     cr_expect_lt(row, strstr(html, "id=\"statistical-validation\""));
+    /* The Executive Summary says it too, in its own list item. */
+    const char *item = "<li>#1 s is a distributed run (docs/distributed.md) of 1 rank on 1 "
+                       "host. It is never MLPerf-valid: MLPerf&#39;s rules allow one LoadGen "
+                       "per submission.</li>";
+    const char *ex = strstr(html, "<section id=\"executive-summary\">");
+    const char *it = strstr(html, item);
+    cr_expect(ex && it && ex < it && it < strstr(html, "id=\"methodology\""),
+              "no '%s' in the Executive Summary", item);
+    free(html);
+    /* A run without the object: nothing in the summary. */
+    tu_short_run("plain", "Server", "2");
+    RUN(&p, "report", "plain", "--html", "p.html");
+    cr_assert_eq(p.code, 0, "%s", p.err);
+    tu_proc_free(&p);
+    html = tu_slurp(tu_in_tmp("p.html"), NULL);
+    cr_assert_not_null(html);
+    cr_expect_null(strstr(html, "distributed run"), "a plain run's page names a distributed run");
+    cr_expect_null(strstr(html, "allow one LoadGen"), "a plain run's page");
     free(html);
 }

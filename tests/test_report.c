@@ -868,9 +868,21 @@ Test(report, distributed_run_has_its_section_and_validate_says_not_mlperf_valid,
     /* In Detailed Results, after the run's own figures. */
     const char *det = strstr(md, "## Detailed Results"), *sec = strstr(md, "Distributed run (");
     cr_expect(det && sec && det < sec && sec < strstr(md, "## Statistical Validation"));
+    /* And one line in the Executive Summary, whose verdict column says VALID or INVALID
+     * from the merged samples alone. */
+    char line[1024];
+    snprintf(line, sizeof line, "- #1 %s is a distributed run (docs/distributed.md) of 3 "
+             "ranks on 2 hosts, INCOMPLETE (a rank did not report or its share failed). It is "
+             "never MLPerf-valid: MLPerf's rules allow one LoadGen per submission.\n",
+             tu_in_tmp("d"));
+    const char *ex = strstr(md, "## Executive Summary"), *at = strstr(md, line);
+    cr_expect(ex && at && ex < at && at < strstr(md, "## Methodology"), "no '%s' in the "
+              "Executive Summary of\n%s", line, md);
     free(md);
     const char *plain[] = {tu_in_tmp("plain")};
     md = report_md(plain, 1);
     cr_expect_null(strstr(md, "Distributed run"), "%s", md);
+    cr_expect_null(strstr(md, "distributed run"), "%s", md);
+    cr_expect_null(strstr(md, "MLPerf's rules allow one LoadGen"), "%s", md);
     free(md);
 }
