@@ -194,6 +194,14 @@ static void token_lines(const lg_results *r, char *buf, size_t len, size_t *used
                (unsigned long long)r->samples_issued, k->request_goodput, k->token_goodput);
 }
 
+const char *lg_results_mode_text(const lg_results *r)
+{
+    if (!r->find_peak)
+        return lg_mode_name(r->mode);
+    return r->find_peak_passed ? "FindPeakPerformance (the peak's run)"
+                               : "FindPeakPerformance (no probe passed: the first probe's run)";
+}
+
 int lg_results_format(const lg_results *r, char *buf, size_t len)
 {
     size_t used = 0;
@@ -204,12 +212,9 @@ int lg_results_format(const lg_results *r, char *buf, size_t len)
     /* A peak search's figures come from one probe, a PerformanceOnly pass; the mode the
      * user asked for is named, with the probe, so that the line does not pass for a plain
      * performance run. */
-    append(buf, len, &used, "%s %s%s: %s%s\n", lg_scenario_name(r->scenario),
-           r->find_peak ? lg_mode_name(LG_MODE_FIND_PEAK) : lg_mode_name(r->mode),
-           !r->find_peak          ? ""
-           : r->find_peak_passed ? " (the peak's run)"
-                                 : " (no probe passed: the first probe's run)",
-           r->valid ? "VALID" : "INVALID", r->aborted ? " (ABORTED)" : "");
+    append(buf, len, &used, "%s %s: %s%s\n", lg_scenario_name(r->scenario),
+           lg_results_mode_text(r), r->valid ? "VALID" : "INVALID",
+           r->aborted ? " (ABORTED)" : "");
     for (unsigned f = 1; f <= LG_INVALID_LAST; f <<= 1)
         if (r->invalid_reasons & f)
             append(buf, len, &used, "  - %s\n",

@@ -976,6 +976,10 @@ int lg_results_from_records(const lg_settings *settings, const char *sut_name,
  * duration in it is written by lg_format_ns(). Returns the length it needed, as
  * snprintf. */
 int lg_results_format(const lg_results *r, char *buf, size_t len);
+/* The mode of r as lg_results_format names it: lg_mode_name(r->mode), or for the run a
+ * peak search (LG_MODE_FIND_PEAK) reports "FindPeakPerformance (the peak's run)" or
+ * "FindPeakPerformance (no probe passed: the first probe's run)". */
+const char *lg_results_mode_text(const lg_results *r);
 
 /* Bytes that hold every text lg_format_ns() writes, the NUL included. */
 #define LG_FORMAT_NS_MAX 24

@@ -129,7 +129,10 @@ PyObject *pk_results_dict(const lg_results *r)
     char text[8192];
     lg_results_format(r, text, sizeof text);
     bool ok = PUT_STR(d, "scenario", lg_scenario_name(r->scenario)) &&
-              PUT_STR(d, "mode", lg_mode_name(r->mode)) && PUT_BOOL(d, "valid", r->valid) &&
+              PUT_STR(d, "mode", lg_mode_name(r->mode)) &&
+              PUT_BOOL(d, "find_peak", r->find_peak) &&
+              PUT_BOOL(d, "find_peak_passed", r->find_peak_passed) &&
+              PUT_BOOL(d, "valid", r->valid) &&
               PUT_BOOL(d, "aborted", r->aborted) &&
               PUT_U64(d, "invalid_reasons", r->invalid_reasons) &&
               put(d, "invalid_reason_texts", reasons_list(r)) &&

@@ -270,7 +270,7 @@ static void what_was_run(xb *b, const rpt_run *run, const rpt_run_info *in, cons
     para(b, "SUT \"%s\", sample library \"%s\", mode %s; started %s, ran %s (from the start "
          "to the last answer). %llu queries were sent, %llu samples in all: %llu answered, "
          "%llu of them with a failure, %llu never answered.",
-         in->sut_name, in->qsl_name, lg_mode_name(r->mode), in->start_time_utc,
+         in->sut_name, in->qsl_name, lg_results_mode_text(r), in->start_time_utc,
          ns(&nb, 0, (double)r->duration_ns), (unsigned long long)r->queries_issued,
          (unsigned long long)r->samples_issued, (unsigned long long)r->samples_completed,
          (unsigned long long)r->samples_failed, (unsigned long long)r->samples_timed_out);

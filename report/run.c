@@ -530,6 +530,11 @@ static int read_results(rpt_run *run, const char *path, char *err, size_t errlen
     lg_mode mode = LG_MODE_PERFORMANCE;
     lg_mode_parse(jstr(root, "result_mode"), &mode);
     r->mode = mode;
+    lg_mode asked = LG_MODE_PERFORMANCE;
+    if (lg_mode_parse(jstr(root, "mode"), &asked) == 0 && asked == LG_MODE_FIND_PEAK) {
+        r->find_peak = true; /* the run reported is one probe of MLPerf's peak search */
+        r->find_peak_passed = jbool(root, "peak_search.found");
+    }
     r->valid = jbool(root, "valid");
     r->record_hdr = !strcmp(jstr(root, "recording"), "hdr");
     r->record_relative_error = jnum(root, "recording_relative_error");

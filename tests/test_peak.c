@@ -20,6 +20,7 @@
 #include "qsl/qsl.h"
 #include "report/doc.h"
 #include "report/report.h"
+#include "report/validate.h"
 #include "sut/sut.h"
 #include "tests/testutil.h"
 
@@ -330,6 +331,12 @@ Test(mlperf, mode_3_logs_the_official_lines, TU_TMP, .timeout = 60)
     cr_expect_str_eq(json_string_value(json_object_get(j, "mode")), "FindPeakPerformance");
     cr_expect_str_eq(json_string_value(json_object_get(j, "result_mode")), "PerformanceOnly");
     json_decref(j);
+    /* `loadgen explain` names it the same way, read back from results.json. */
+    char *ex = NULL, err[256];
+    cr_assert_eq(rpt_explain(tu_in_tmp("out"), RPT_EXPLAIN_TEXT, &ex, err, sizeof err), 0,
+                 "%s", err);
+    cr_expect(strstr(ex, "FindPeakPerformance (the peak's run)"), "%s", ex);
+    free(ex);
 }
 
 Test(mlperf, a_failing_start_stops_with_mlperfs_error, TU_TMP, .timeout = 60)

@@ -281,6 +281,8 @@ class Run(PackageTest):
             self.assertIn(key, r.tokens)
         self.assertFalse(r.tokens.applies)
         self.assertEqual(r.metric_name, "result_completed_samples_per_sec")
+        self.assertIs(r.find_peak, False)  # not a peak search's probe
+        self.assertIs(r.find_peak_passed, False)
         self.assertIn("Server", r.summary())
         self.assertIn("<Results Server VALID", repr(r))
         d = r.to_dict()
