@@ -144,8 +144,8 @@ int cli_demo(int argc, char **argv)
     bool all_valid = true;
     if (!base.quiet && cli_model_sut(&base))
         printf("loadgen demo: model SUT (--weights %s on the Fashion-MNIST test images), %u "
-               "workers x batch %u, %llu ms per scenario\n", base.mdl.weights,
-               base.syn.workers, base.syn.max_batch,
+               "worker%s x batch %u, %llu ms per scenario\n", base.mdl.weights,
+               base.syn.workers, base.syn.workers == 1 ? "" : "s", base.syn.max_batch,
                (unsigned long long)base.s.min_duration_ms);
     else if (!base.quiet && !strcmp(base.sut, "null"))
         printf("loadgen demo: null SUT (completes every sample at once, inside the issue "

@@ -143,11 +143,11 @@ void cli_model_end(cli_model_run *m, const cli_run_opts *o, const lg_results *re
     uint64_t answered, correct;
     model_sut_counts(m->sut, &answered, &correct);
     char desc[128];
-    snprintf(report_text, sizeof report_text, "model: %s (%s), %u workers x batch %u, %u "
+    snprintf(report_text, sizeof report_text, "model: %s (%s), %u worker%s x batch %u, %u "
              "OpenBLAS thread%s; QSL peak %llu samples, %.1f MB resident; top-1 of the "
              "answers %.2f %% (%llu of %llu)\n",
            model_net_describe(&m->net, desc, sizeof desc), m->path, o->syn.workers,
-           o->syn.max_batch, o->mdl.blas_threads, o->mdl.blas_threads > 1 ? "s" : "",
+           o->syn.workers == 1 ? "" : "s", o->syn.max_batch, o->mdl.blas_threads, o->mdl.blas_threads > 1 ? "s" : "",
            (unsigned long long)st.peak_loaded, (double)st.peak_resident_bytes / 1e6,
            answered ? 100.0 * (double)correct / (double)answered : 0.0,
            (unsigned long long)correct, (unsigned long long)answered);
