@@ -58,6 +58,9 @@ static inline int cli_load_exit(int rc)
 #define CLI_MAX_FIELDS 64
 #define CLI_MAX_CONFS 16
 
+/* The most connections a network SUT's pool grows to unless --max-connections says. */
+#define CLI_NET_MAX_CONNECTIONS 1024u
+
 /* --sut kserve's and --sut openai's options (cli/net_options.c, docs/http.md). */
 typedef struct cli_net_opts {
     bool given;                  /* any network flag was given */
@@ -74,11 +77,21 @@ typedef struct cli_net_opts {
     int dtype;                   /* --input-datatype (net_dtype); -1: not given */
     bool binary;
     unsigned connections, io_threads, pipeline;
+    unsigned max_connections;    /* --max-connections; 0: cli_net_max_connections's */
     double ready_timeout_s;
     double request_timeout_ms;   /* 0: derived from the run's sample timeout */
     uint64_t max_response_bytes;
     double busy_poll_us;
 } cli_net_opts;
+
+/* The pool's cap: --max-connections, else CLI_NET_MAX_CONNECTIONS or --connections when
+ * that is larger. */
+static inline unsigned cli_net_max_connections(const cli_net_opts *n)
+{
+    return n->max_connections                        ? n->max_connections
+           : n->connections > CLI_NET_MAX_CONNECTIONS ? n->connections
+                                                      : CLI_NET_MAX_CONNECTIONS;
+}
 
 /* --sut model's options (cli/model_options.c, docs/model.md). */
 typedef struct cli_model_opts {

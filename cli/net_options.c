@@ -11,7 +11,8 @@
 enum {
     N_URL = CLI_NET_OPT_BASE, N_MODEL_NAME, N_MODEL_VERSION, N_INPUT_NAME, N_BINARY,
     N_SHAPE, N_DTYPE, N_DATASET, N_CONNECTIONS, N_IO_THREADS, N_PIPELINE, N_READY,
-    N_REQ_TIMEOUT, N_MAX_RESPONSE, N_BUSY_POLL, N_API, N_STREAM, N_MAX_TOKENS, N_END
+    N_REQ_TIMEOUT, N_MAX_RESPONSE, N_BUSY_POLL, N_API, N_STREAM, N_MAX_TOKENS,
+    N_MAX_CONNECTIONS, N_END
 };
 
 static const struct option net_long[] = {
@@ -24,6 +25,7 @@ static const struct option net_long[] = {
     {"input-datatype", required_argument, 0, N_DTYPE},
     {"dataset", required_argument, 0, N_DATASET},
     {"connections", required_argument, 0, N_CONNECTIONS},
+    {"max-connections", required_argument, 0, N_MAX_CONNECTIONS},
     {"io-threads", required_argument, 0, N_IO_THREADS},
     {"pipeline", required_argument, 0, N_PIPELINE},
     {"ready-timeout-s", required_argument, 0, N_READY},
@@ -75,7 +77,10 @@ void cli_net_help(FILE *f)
           "  --input-name NAME            the input tensor's name (default input0)\n"
           "  --binary                     send and ask for binary tensors (the binary\n"
           "                               tensor data extension) instead of JSON\n"
-          "  --connections N              keep-alive connections (default 8)\n"
+          "  --connections N              keep-alive connections opened first (default 8)\n"
+          "  --max-connections M          the pool grows up to M connections when requests\n"
+          "                               find every one busy (default 1024, or N when\n"
+          "                               larger; M = N: a fixed pool)\n"
           "  --io-threads T               client I/O threads (default 1)\n"
           "  --pipeline D                 requests in flight per connection (default 1)\n"
           "  --ready-timeout-s S          wait this long for the server and the model to\n"
@@ -124,12 +129,14 @@ static int parse_number(cli_net_opts *n, int c, const char *a, const char *fl,
     uint64_t u;
     double d;
     switch (c) {
-    case N_CONNECTIONS: case N_IO_THREADS: case N_PIPELINE: {
-        uint64_t hi = c == N_CONNECTIONS ? 65536 : 64;
+    case N_CONNECTIONS: case N_MAX_CONNECTIONS: case N_IO_THREADS: case N_PIPELINE: {
+        uint64_t hi = c == N_CONNECTIONS || c == N_MAX_CONNECTIONS ? 65536 : 64;
         if (!cli_parse_u64(cmd, fl, a, 1, hi, &u))
             return CLI_EXIT_USAGE;
-        *(c == N_CONNECTIONS ? &n->connections : c == N_IO_THREADS ? &n->io_threads
-                                                                   : &n->pipeline) = (unsigned)u;
+        *(c == N_CONNECTIONS       ? &n->connections
+          : c == N_MAX_CONNECTIONS ? &n->max_connections
+          : c == N_IO_THREADS      ? &n->io_threads
+                                   : &n->pipeline) = (unsigned)u;
         return -1;
     }
     case N_READY:
@@ -270,6 +277,11 @@ int cli_net_check(const cli_run_opts *o, const char *cmd)
         (n->input_name && (rc = check_name("--input-name", n->input_name, cmd)) >= 0) ||
         (rc = check_kind(o, !strcmp(o->sut, "openai"), cmd)) >= 0)
         return rc;
+    if (n->max_connections && n->max_connections < n->connections) {
+        fprintf(stderr, "loadgen %s: --max-connections %u: fewer than the %u connections "
+                "opened first (--connections)\n", cmd, n->max_connections, n->connections);
+        return CLI_EXIT_USAGE;
+    }
     if (n->io_threads > n->connections) {
         fprintf(stderr, "loadgen %s: --io-threads %u: more than the %u connections "
                 "(--connections)\n", cmd, n->io_threads, n->connections);

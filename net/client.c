@@ -78,7 +78,8 @@ typedef struct conn {
 typedef struct counters {
     _Atomic uint64_t sent, done, responses, by_class[6], throttled, retry_after_max_s;
     _Atomic uint64_t errors[NET_STATUS_LAST - NET_STATUS_FIRST + 1];
-    _Atomic uint64_t opened, attempts, reconnects, waited, late, bytes_sent, bytes_received;
+    _Atomic uint64_t opened, attempts, reconnects, added, waited, late, bytes_sent,
+        bytes_received;
     _Atomic int64_t first_send_ns, last_send_ns;
 } counters;
 
@@ -97,7 +98,7 @@ typedef struct io_thread {
     _Atomic uint32_t acked_gen;  /* the cancel generation this thread has carried out */
     uint32_t gen_seen;
     conn *conns;
-    unsigned nconns;
+    unsigned nconns, maxconns;   /* the pool, and how far it may grow (the arrays' size) */
     conn **idle, **partial;      /* stacks of connections with no / some requests */
     unsigned nidle, npartial;
     unsigned capacity;           /* free pipeline slots over the connections */
@@ -279,6 +280,43 @@ static void conn_end(conn *c, int err)
         conn_fail(c, err);
     else
         conn_close_fd(c);
+}
+
+/* Sets up connection c of thread t: its pipeline slots and their scratch areas. */
+static int conn_init(io_thread *t, conn *c)
+{
+    net_client *cl = t->cl;
+    unsigned depth = cl->cfg.pipeline;
+    c->fd = -1;
+    c->t = t;
+    if (!(c->slots = calloc(depth, sizeof *c->slots)))
+        return -ENOMEM;
+    for (unsigned k = 0; k < depth && cl->user_bytes; k++)
+        if (!(c->slots[k].call.user = calloc(1, cl->user_bytes)))
+            return -ENOMEM;
+    return 0;
+}
+
+/* Adds a connection to t's pool when requests wait for one and the pool may grow; it
+ * opens when its first request is put on it. Returns whether one was added. */
+static bool grow(io_thread *t)
+{
+    if (t->nconns == t->maxconns || lg_ring_size_approx(t->ring) == 0)
+        return false;
+    conn *c = &t->conns[t->nconns];
+    if (conn_init(t, c)) { /* no memory: the requests wait for the pool they have */
+        for (unsigned k = 0; c->slots && k < t->cl->cfg.pipeline; k++)
+            free(c->slots[k].call.user);
+        free(c->slots);
+        c->slots = NULL;
+        t->maxconns = t->nconns;
+        return false;
+    }
+    t->nconns++;
+    t->capacity += t->cl->cfg.pipeline;
+    bump(&t->n.added, 1);
+    conn_has_room(c);
+    return true;
 }
 
 /* Opens c's socket and starts connecting. Returns 0, or a NET_E* status. */
@@ -613,7 +651,7 @@ static void start_item(io_thread *t, conn *c, const item *it, int64_t now)
 static void take_work(io_thread *t, int64_t now)
 {
     item batch[TAKE_BATCH];
-    while (t->capacity > 0) {
+    while (t->capacity > 0 || grow(t)) {
         size_t want = t->capacity < TAKE_BATCH ? t->capacity : TAKE_BATCH;
         size_t n = lg_ring_pop_bulk(t->ring, batch, want);
         if (n == 0) {
@@ -672,12 +710,14 @@ static int wait_ms(io_thread *t, int64_t now)
     /* Both sides use read-modify-writes on `sleeping` (no fences: TSan has none): either
      * the producer's exchange reads this 1 and writes the eventfd, or it came first and
      * this exchange synchronizes with it, so the ring shows its item below. */
-    if (t->capacity > 0) {
+    if (t->capacity > 0 || t->nconns < t->maxconns) { /* room, or room to grow */
         atomic_exchange(&t->sleeping, 1);
         if (lg_ring_size_approx(t->ring) > 0) {
             atomic_store(&t->sleeping, 0);
             return 0;
         }
+    } else {
+        t->starved = true; /* what comes while the pool is full waits for an answer */
     }
     if (!t->dl_head)
         return -1;
@@ -766,6 +806,10 @@ static int check_config(const net_client_config *cfg, char *err, size_t len)
                           ? "connections: not in 1 .. 65536"
                       : cfg->io_threads < 1 || cfg->io_threads > 64
                           ? "io_threads: not in 1 .. 64"
+                      : cfg->max_connections &&
+                                (cfg->max_connections < cfg->connections ||
+                                 cfg->max_connections > 65536)
+                          ? "max_connections: not 0 or in connections .. 65536"
                       : cfg->io_threads > cfg->connections
                           ? "io_threads: more than the connections"
                       : cfg->pipeline < 1 || cfg->pipeline > 64 ? "pipeline: not in 1 .. 64"
@@ -810,23 +854,21 @@ static int thread_init(net_client *cl, io_thread *t, unsigned idx)
     t->epfd = t->evfd = -1;
     stats_hist_reset(&t->send_delay);
     unsigned T = cl->nthreads, N = cl->cfg.connections, depth = cl->cfg.pipeline;
+    unsigned M = cl->cfg.max_connections > N ? cl->cfg.max_connections : N;
     t->nconns = N / T + (idx < N % T);
-    t->conns = calloc(t->nconns, sizeof *t->conns);
-    t->idle = calloc(t->nconns, sizeof *t->idle);
-    t->partial = calloc(t->nconns, sizeof *t->partial);
+    t->maxconns = M / T + (idx < M % T);
+    /* Sized for the largest pool; calloc'd pages are not touched until used. */
+    t->conns = calloc(t->maxconns, sizeof *t->conns);
+    t->idle = calloc(t->maxconns, sizeof *t->idle);
+    t->partial = calloc(t->maxconns, sizeof *t->partial);
     t->scratch_user = calloc(1, cl->user_bytes ? cl->user_bytes : 1);
     if (!t->conns || !t->idle || !t->partial || !t->scratch_user)
         return -ENOMEM;
     for (unsigned i = 0; i < t->nconns; i++) {
         conn *c = &t->conns[i];
-        c->fd = -1;
-        c->t = t;
-        c->slots = calloc(depth, sizeof *c->slots);
-        if (!c->slots)
-            return -ENOMEM;
-        for (unsigned k = 0; k < depth && cl->user_bytes; k++)
-            if (!(c->slots[k].call.user = calloc(1, cl->user_bytes)))
-                return -ENOMEM;
+        int rc = conn_init(t, c);
+        if (rc)
+            return rc;
         conn_has_room(c);
     }
     t->capacity = t->nconns * depth;
@@ -1030,6 +1072,7 @@ void net_client_stats_get(const net_client *c, net_client_stats *out)
         out->connections_opened += LOAD(n->opened);
         out->connect_attempts += LOAD(n->attempts);
         out->reconnects += LOAD(n->reconnects);
+        out->connections_added += LOAD(n->added);
         out->waited_for_connection += LOAD(n->waited);
         out->late_sends += LOAD(n->late);
         out->bytes_sent += LOAD(n->bytes_sent);

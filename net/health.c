@@ -49,8 +49,9 @@ static void apply_rules(net_health *h)
          * still sent late, so they were woken late (the machine is short of CPU). */
         const char *why =
             h->waited_share * 2 > h->late_share
-                ? "every connection was busy; raise --connections (or the server is "
-                  "saturated: then the latencies are the server's)"
+                ? "every connection was busy, the pool at its most; raise "
+                  "--max-connections (or the server is saturated: then the latencies are "
+                  "the server's)"
             : h->io_busy_max > NET_BUSY_WARN * 0.75
                 ? "the I/O threads were busy; raise --io-threads"
                 : "the I/O threads were mostly idle, so they were woken late: the machine "
@@ -81,6 +82,8 @@ void net_health_end(net_client *c, const net_health_mark *m, const net_client_co
     h->cpu_s = process_cpu_s() - m->cpu_s;
     snprintf(h->url, sizeof h->url, "http://%s%s", cfg->url.authority, cfg->url.base);
     h->connections = cfg->connections;
+    h->max_connections = cfg->max_connections > cfg->connections ? cfg->max_connections
+                                                                  : cfg->connections;
     h->io_threads = cfg->io_threads;
     h->pipeline = cfg->pipeline;
     h->request_timeout_ns = cfg->request_timeout_ns;
@@ -164,9 +167,10 @@ bool net_health_json(const net_health *h, net_buf *b)
     bool ok = net_buf_printf(b, "{\"protocol\":");
     ok = ok && json_str(b, h->protocol) && net_buf_printf(b, ",\"url\":") &&
          json_str(b, h->url);
-    ok = ok && net_buf_printf(b, ",\"connections\":%u,\"io_threads\":%u,\"pipeline\":%u,"
+    ok = ok && net_buf_printf(b, ",\"connections\":%u,\"max_connections\":%u,"
+                              "\"io_threads\":%u,\"pipeline\":%u,"
                               "\"request_timeout_ns\":%lld,\"max_response_bytes\":%llu,",
-                              h->connections, h->io_threads, h->pipeline,
+                              h->connections, h->max_connections, h->io_threads, h->pipeline,
                               (long long)h->request_timeout_ns,
                               (unsigned long long)h->max_response_bytes);
     ok = ok && net_buf_printf(b, "\"requests_submitted\":%llu,\"requests_sent\":%llu,"
@@ -194,10 +198,12 @@ bool net_health_json(const net_health *h, net_buf *b)
         ok = net_buf_printf(b, "%s%.6g", i ? "," : "", h->io_cpu_s[i]);
     ok = ok && net_buf_printf(b, "],\"io_busy_max\":%.4g,\"connections_opened\":%llu,"
                               "\"connect_attempts\":%llu,\"reconnects\":%llu,"
+                              "\"connections_added\":%llu,"
                               "\"bytes_sent\":%llu,\"bytes_received\":%llu,\"first_error\":",
                               h->io_busy_max, (unsigned long long)st->connections_opened,
                               (unsigned long long)st->connect_attempts,
                               (unsigned long long)st->reconnects,
+                              (unsigned long long)st->connections_added,
                               (unsigned long long)st->bytes_sent,
                               (unsigned long long)st->bytes_received);
     ok = ok && json_str(b, h->first_error);
@@ -275,9 +281,19 @@ bool net_health_text(const net_health *h, net_buf *b)
                                   "loop)\n", h->sent_per_s, h->completed_per_s);
     ok = ok && net_buf_printf(b, "  cpu         process %.2f s in %.2f s; busiest I/O thread "
                               "%.0f%% of a core\n", h->cpu_s, h->wall_s, h->io_busy_max * 100);
-    ok = ok && net_buf_printf(b, "  connections opened %llu, reconnects %llu\n",
+    ok = ok && net_buf_printf(b, "  connections opened %llu, reconnects %llu",
                               (unsigned long long)st->connections_opened,
                               (unsigned long long)st->reconnects);
+    if (st->connections_added)
+        ok = ok && net_buf_printf(b, "; the pool grew from %u to %llu (at most %u)\n",
+                                  h->connections,
+                                  (unsigned long long)(h->connections + st->connections_added),
+                                  h->max_connections);
+    else if (h->max_connections > h->connections)
+        ok = ok && net_buf_printf(b, "; the pool of %u could grow to %u\n", h->connections,
+                                  h->max_connections);
+    else
+        ok = ok && net_buf_printf(b, "\n");
     if (h->tokens) {
         char t[4][32];
         dur(t[0], sizeof t[0], (double)h->itl.p50_ns);

@@ -222,6 +222,10 @@ typedef struct net_callbacks {
 typedef struct net_client_config {
     net_url url;               /* the server (host, port; base is the callers') */
     unsigned connections;      /* keep-alive connections, 1 .. 65536; default 8 */
+    unsigned max_connections;  /* the pool grows up to this many when a request finds
+                                  every connection busy (one connection per `pipeline`
+                                  requests waiting), connections .. 65536; 0 (default):
+                                  a fixed pool of `connections` */
     unsigned io_threads;       /* I/O threads, 1 .. 64 and at most connections;
                                   default 1; connection i belongs to thread i % T */
     unsigned pipeline;         /* requests in flight per connection, 1 .. 64; default 1
@@ -280,6 +284,7 @@ typedef struct net_client_stats {
     uint64_t connections_opened;/* connect() calls that succeeded */
     uint64_t connect_attempts;
     uint64_t reconnects;      /* opened after a connection had closed */
+    uint64_t connections_added; /* connections the pool grew by (max_connections) */
     uint64_t waited_for_connection; /* requests that found every connection busy */
     uint64_t late_sends;      /* sent more than 1 ms after net_submit */
     uint64_t bytes_sent, bytes_received;
@@ -296,7 +301,7 @@ typedef struct net_client_stats {
 void net_client_stats_get(const net_client *c, net_client_stats *out);
 
 /* The histograms and counters back to zero (before a measured run), but for the
- * connection counters (opened, attempts, reconnects), which stay the client's lifetime
+ * connection counters (opened, attempts, reconnects, added), which stay the client's lifetime
  * totals: the pool is opened once, when the client is created. Only while nothing is in
  * flight. */
 void net_client_stats_reset(net_client *c);
@@ -337,6 +342,7 @@ typedef struct net_health {
     char protocol[64];         /* "kserve-v2 json", ... (the caller's words) */
     char url[1400];
     unsigned connections, io_threads, pipeline;
+    unsigned max_connections;  /* the pool's cap (connections when fixed) */
     int64_t request_timeout_ns;
     uint64_t max_response_bytes;
     net_client_stats st;       /* over the run */

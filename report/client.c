@@ -120,8 +120,17 @@ void rpt__client_section(rpt_doc *d, const rpt_run_info *in, const char *who)
     rpt__doc_cell(d, "process %.2f s in %.2f s; busiest I/O thread %.0f%% of a core",
                   c->cpu_process_s, c->wall_s, 100.0 * c->io_busy_max);
     rpt__doc_cell(d, "connections");
-    rpt__doc_cell(d, "opened %llu, reconnects %llu", (unsigned long long)c->connections_opened,
-                  (unsigned long long)c->reconnects);
+    char pool[160] = "";
+    if (c->connections_added)
+        snprintf(pool, sizeof pool, "; the pool grew from %llu to %llu (at most %llu)",
+                 (unsigned long long)c->connections,
+                 (unsigned long long)(c->connections + c->connections_added),
+                 (unsigned long long)c->max_connections);
+    else if (c->max_connections > c->connections)
+        snprintf(pool, sizeof pool, "; the pool of %llu could grow to %llu",
+                 (unsigned long long)c->connections, (unsigned long long)c->max_connections);
+    rpt__doc_cell(d, "opened %llu, reconnects %llu%s", (unsigned long long)c->connections_opened,
+                  (unsigned long long)c->reconnects, pool);
     if (c->has_tokens)
         token_rows(d, c);
 }

@@ -291,7 +291,7 @@ static void what_was_run(xb *b, const rpt_run *run, const rpt_run_info *in, cons
         para(b, "The SUT is an HTTP server at %s (%s), reached over %llu connections: the "
              "client sent %llu requests and received %llu responses (%llu with a 4xx "
              "status, %llu with a 5xx).",
-             c->url, c->protocol, (unsigned long long)c->connections,
+             c->url, c->protocol, (unsigned long long)(c->connections + c->connections_added),
              (unsigned long long)c->requests_sent, (unsigned long long)c->responses,
              (unsigned long long)c->responses_4xx, (unsigned long long)c->responses_5xx);
         if (c->n_warnings) {

@@ -261,8 +261,9 @@ static int read_client(rpt_run *run, json_t *root, char *err, size_t errlen)
     ci->url = jstr(c, "url");
     ci->first_error = jstr(c, "first_error");
 #define U(m) ci->m = ju64(c, #m);
-    U(connections) U(io_threads) U(pipeline) U(requests_submitted) U(requests_sent)
-    U(responses) U(throttled) U(bad_bodies) U(connections_opened) U(reconnects)
+    U(connections) U(max_connections) U(io_threads) U(pipeline) U(requests_submitted)
+    U(requests_sent) U(responses) U(throttled) U(bad_bodies) U(connections_opened)
+    U(reconnects) U(connections_added)
 #undef U
 #define D(m) ci->m = jnum(c, #m);
     D(sent_late_share) D(requested_per_s) D(sent_per_s) D(completed_per_s) D(wall_s)

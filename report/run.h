@@ -80,7 +80,7 @@ typedef struct rpt_client_info {
     bool present;
     const char *protocol;        /* "KServe v2 JSON", "OpenAI chat (stream)", ... */
     const char *url;
-    uint64_t connections, io_threads, pipeline;
+    uint64_t connections, max_connections, io_threads, pipeline;
     uint64_t requests_submitted, requests_sent, responses, throttled, bad_bodies;
     const rpt_client_error *errors; /* in the file's order */
     size_t n_errors;
@@ -92,7 +92,7 @@ typedef struct rpt_client_info {
     double requested_per_s, sent_per_s, completed_per_s; /* 1/s */
     double wall_s, cpu_process_s;
     double io_busy_max;          /* the busiest I/O thread's CPU over the wall time */
-    uint64_t connections_opened, reconnects;
+    uint64_t connections_opened, reconnects, connections_added;
     const char *first_error;     /* "" when none */
     /* OpenAI: "client"."tokens" (has_tokens false without it). */
     bool has_tokens;

@@ -667,6 +667,21 @@ Test(kserve_parser, bodies_that_do_not_fit_are_refused_with_a_reason, .timeout =
 
 static char url_buf[64];
 
+/* The `client` object of DIR/results.json (in the temporary directory); *root holds it. */
+static json_t *client_of(const char *dir, json_t **root)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    char *text = tu_slurp(tu_in_tmp(path), NULL);
+    json_error_t je;
+    *root = json_loads(text, 0, &je);
+    free(text);
+    cr_assert_not_null(*root, "%s: %s", path, je.text);
+    json_t *c = json_object_get(*root, "client");
+    cr_assert_not_null(c, "%s has no client object", path);
+    return c;
+}
+
 static const char *url_of(serve_server *srv)
 {
     snprintf(url_buf, sizeof url_buf, "http://127.0.0.1:%u", serve_port(srv));
@@ -683,18 +698,14 @@ Test(kserve_cli, a_run_prints_and_records_the_clients_health, .init = tu_tmp_ini
     tu_proc p;
     RUN(&p, "run", "--sut", "kserve", "--url", url_of(srv), "--model-name", "model",
         "--input-shape", "1,8", "--binary", "--scenario", "Server", "--target-qps", "400",
-        "--min-duration-ms", "400", "--connections", "4", "--io-threads", "2", "--out", "o",
-        "--no-progress");
+        "--min-duration-ms", "400", "--connections", "4", "--max-connections", "4",
+        "--io-threads", "2", "--out", "o", "--no-progress");
     cr_assert_eq(p.code, 1, "failures make it INVALID: %s", p.err);
     cr_assert(strstr(p.out, "Client (KServe v2 binary"), "%s", p.out);
     cr_assert(strstr(p.out, "connections opened 4"), "%s", p.out);
     cr_assert(strstr(p.out, "first failure: HTTP 500: "), "%s", p.out);
-    char *text = tu_slurp(tu_in_tmp("o/results.json"), NULL);
-    json_error_t je;
-    json_t *root = json_loads(text, 0, &je);
-    cr_assert_not_null(root, "%s", je.text);
-    json_t *c = json_object_get(root, "client");
-    cr_assert_not_null(c, "results.json has no client object");
+    json_t *root;
+    json_t *c = client_of("o", &root);
     cr_assert_eq(json_integer_value(json_object_get(c, "connections_opened")), 4);
     cr_assert_eq(json_integer_value(json_object_get(c, "io_threads")), 2);
     json_t *by = json_object_get(c, "responses_by_class");
@@ -710,7 +721,57 @@ Test(kserve_cli, a_run_prints_and_records_the_clients_health, .init = tu_tmp_ini
     cr_assert(pt && strstr(pt, "kserve-v2 binary"));
     free(pt);
     json_decref(root);
-    free(text);
+    tu_proc_free(&p);
+    serve_stop(srv);
+}
+
+/* A Server run at 400/s for 600 ms into OUT, the pool capped at MAX connections (NULL:
+ * the default cap). */
+static void run_400_per_s(tu_proc *p, serve_server *srv, const char *out, const char *max)
+{
+    RUN(p, "run", "--sut", "kserve", "--url", url_of(srv), "--model-name", "model",
+        "--input-shape", "1,8", "--scenario", "Server", "--target-qps", "400",
+        "--min-duration-ms", "600", "--out", out, "--no-progress",
+        max ? "--max-connections" : NULL, max);
+}
+
+/* The program's pool grows when every connection is busy, so a Server run against a slow
+ * model is not queued in the client; --max-connections caps it, and past the cap the
+ * client says which flag to raise. */
+Test(kserve_cli, a_busy_pool_grows_and_past_its_cap_says_so, .init = tu_tmp_init,
+     .fini = tu_tmp_fini, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.service_us = 50000; /* 400/s x 50 ms: 20 requests in flight on average */
+    serve_server *srv = srv_start(&sc);
+    tu_proc p;
+    run_400_per_s(&p, srv, "grow", NULL);
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    cr_assert(strstr(p.out, "; the pool grew from 8 to ") && strstr(p.out, "(at most 1024)"),
+              "%s", p.out);
+    cr_assert_not(strstr(p.out, "raise --max-connections"), "%s", p.out);
+    json_t *root;
+    json_t *c = client_of("grow", &root);
+    cr_assert_eq(json_integer_value(json_object_get(c, "connections")), 8);
+    cr_assert_eq(json_integer_value(json_object_get(c, "max_connections")), 1024);
+    json_int_t added = json_integer_value(json_object_get(c, "connections_added"));
+    cr_assert_geq(added, 12, "20 in flight on average need more than 8 connections");
+    cr_assert_eq(json_integer_value(json_object_get(c, "connections_opened")), 8 + added);
+    cr_assert_eq(json_integer_value(json_object_get(c, "waited_for_connection")), 0);
+    json_decref(root);
+    tu_proc_free(&p);
+    /* A fixed pool of 8 serves 160/s at 50 ms: requests wait, and the client says so. */
+    run_400_per_s(&p, srv, "fixed", "8");
+    cr_assert_eq(p.code, 1, "the queue in the client makes it INVALID: %s", p.err);
+    cr_assert(strstr(p.out, "every connection was busy, the pool at its most; raise "
+                            "--max-connections"), "%s", p.out);
+    cr_assert(strstr(p.out, "connections opened 8, reconnects 0\n"), "%s", p.out);
+    c = client_of("fixed", &root);
+    cr_assert_eq(json_integer_value(json_object_get(c, "max_connections")), 8);
+    cr_assert_eq(json_integer_value(json_object_get(c, "connections_added")), 0);
+    cr_assert_gt(json_integer_value(json_object_get(c, "waited_for_connection")), 0);
+    json_decref(root);
     tu_proc_free(&p);
     serve_stop(srv);
 }
@@ -756,6 +817,8 @@ Test(kserve_cli, bad_flags_exit_2_naming_the_flag, .init = tu_tmp_init, .fini = 
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "a/b", "--input-shape", "4"}, "--model-name"},
         {{"--url", "http://h:1"}, "need --sut kserve or --sut openai"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--connections", "0"}, "--connections"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--max-connections", "4"}, "--max-connections 4: fewer than the 8"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--max-connections", "65537"}, "--max-connections"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--io-threads", "9"}, "--io-threads 9"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--scenario", "Server"}, "--target-qps"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--request-timeout-ms", "-1"}, "--request-timeout-ms"},

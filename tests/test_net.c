@@ -723,6 +723,17 @@ Test(net_client, many_threads_submit_at_once, .timeout = 120)
     free(r);
 }
 
+/* The defaults with 2 connections to srv, and r's callbacks. */
+static void two_connections_to(net_client_config *cfg, serve_server *srv, rec *r)
+{
+    net_client_config_default(cfg);
+    char url[64], err[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", serve_port(srv));
+    cr_assert_eq(net_url_parse(url, &cfg->url, err, sizeof err), 0, "%s", err);
+    cfg->connections = 2;
+    cfg->cb = (net_callbacks){.ctx = r, .request = r_request, .on_done = r_done};
+}
+
 Test(net_client, a_small_queue_makes_submit_wait_not_drop, .timeout = 60)
 {
     serve_config sc;
@@ -731,13 +742,9 @@ Test(net_client, a_small_queue_makes_submit_wait_not_drop, .timeout = 60)
     serve_server *srv = srv_start(&sc);
     rec *r = rec_new(infer_request(serve_port(srv)));
     net_client_config cfg;
-    net_client_config_default(&cfg);
-    char url[64], err[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", serve_port(srv));
-    net_url_parse(url, &cfg.url, err, sizeof err);
-    cfg.connections = 2;
+    two_connections_to(&cfg, srv, r);
     cfg.queue_capacity = 4;
-    cfg.cb = (net_callbacks){.ctx = r, .request = r_request, .on_done = r_done};
+    char err[256];
     net_client *c;
     cr_assert_eq(net_client_create(&cfg, &c, err, sizeof err), 0, "%s", err);
     submit_range(c, 0, 3000); /* one call of 3000 into a queue of 4 */
@@ -746,6 +753,60 @@ Test(net_client, a_small_queue_makes_submit_wait_not_drop, .timeout = 60)
     net_client_destroy(c);
     serve_stop(srv);
     free(r);
+}
+
+/* 16 requests on a pool of 2 that may grow to `max` (0: fixed), against a server that
+ * takes 200 ms over each: 2 (the pool busy), then 14 more 20 ms later, when the I/O thread
+ * sleeps with every connection busy. Returns the client's counters once all ended. */
+static net_client_stats burst_on_a_small_pool(unsigned max)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.service_us = 200000;
+    serve_server *srv = srv_start(&sc);
+    rec *r = rec_new(infer_request(serve_port(srv)));
+    net_client_config cfg;
+    two_connections_to(&cfg, srv, r);
+    cfg.max_connections = max;
+    char err[256];
+    net_client *c;
+    cr_assert_eq(net_client_create(&cfg, &c, err, sizeof err), 0, "%s", err);
+    submit_range(c, 0, 2);
+    usleep(20000);
+    submit_range(c, 2, 14);
+    wait_done(r, 16, 30000);
+    cr_assert_eq(count_result(r, 16, 200), 16);
+    net_client_stats st;
+    net_client_stats_get(c, &st);
+    net_client_destroy(c);
+    serve_stop(srv);
+    free(r);
+    return st;
+}
+
+/* A request that finds every connection busy gets a new one while the pool is below
+ * max_connections; past it, it waits (and is counted as waiting); a fixed pool never
+ * grows. */
+Test(net_client, a_busy_pool_grows_to_its_cap_and_no_further, .timeout = 60)
+{
+    net_client_stats st = burst_on_a_small_pool(10);
+    cr_assert_eq(st.connections_added, 8, "the pool grew from 2 to its cap of 10");
+    cr_assert_eq(st.connections_opened, 10);
+    cr_assert_eq(st.waited_for_connection, 6, "the 6 beyond the cap waited");
+    cr_assert_eq(st.done, 16);
+    /* A growing pool wakes for new requests although every connection is busy (not at
+     * the next answer, 180 ms later): 10 sent at once, 6 after the first answers. */
+    cr_assert_lt(st.send_delay.p50_ns, 100000000, "p50 send delay %lld ns",
+                 (long long)st.send_delay.p50_ns);
+    st = burst_on_a_small_pool(16);
+    cr_assert_eq(st.connections_added, 14, "one connection per waiting request");
+    cr_assert_eq(st.waited_for_connection, 0);
+    cr_assert_lt(st.send_delay.max_ns, 100000000, "max send delay %lld ns",
+                 (long long)st.send_delay.max_ns);
+    st = burst_on_a_small_pool(0);
+    cr_assert_eq(st.connections_added, 0, "a fixed pool");
+    cr_assert_eq(st.connections_opened, 2);
+    cr_assert_eq(st.waited_for_connection, 14);
 }
 
 Test(net_client, the_configuration_is_checked, .timeout = 10)
@@ -768,6 +829,13 @@ Test(net_client, the_configuration_is_checked, .timeout = 10)
     cr_assert_eq(net_client_create(&cfg, &c, err, sizeof err), -EINVAL);
     cr_assert(strstr(err, "pipeline"), "%s", err);
     cfg.pipeline = 1;
+    cfg.max_connections = 4; /* fewer than the 8 connections */
+    cr_assert_eq(net_client_create(&cfg, &c, err, sizeof err), -EINVAL);
+    cr_assert(strstr(err, "max_connections"), "%s", err);
+    cfg.max_connections = 65537;
+    cr_assert_eq(net_client_create(&cfg, &c, err, sizeof err), -EINVAL);
+    cr_assert(strstr(err, "max_connections"), "%s", err);
+    cfg.max_connections = 0;
     net_url_parse("http://no-such-host.invalid:1", &cfg.url, err, sizeof err);
     cr_assert_eq(net_client_create(&cfg, &c, err, sizeof err), -ENOENT);
     cr_assert(strstr(err, "no-such-host.invalid"), "%s", err);

@@ -699,7 +699,13 @@ Test(report, an_http_run_gets_its_client_section, TU_TMP, .timeout = 120)
     cr_expect(strstr(md, want), "no '%s' in\n%s", want, md);
     cr_expect(strstr(md, "| first failure | HTTP 500: "), "%s", md);
     cr_expect(strstr(md, "| rate (requested, sent, completed) | 100.0/s, "), "%s", md);
-    cr_expect(strstr(md, "| connections | opened 8, reconnects 0 |"), "%s", md);
+    /* The default pool: 8 connections that may grow to 1024 (it grows only when every
+     * one is busy, which a loaded machine can make happen at 100/s). */
+    cr_expect(strstr(md, "| connections | opened 8, reconnects 0; the pool of 8 could grow "
+                         "to 1024 |") ||
+                  (strstr(md, "| connections | opened ") &&
+                   strstr(md, "; the pool grew from 8 to ") && strstr(md, " (at most 1024) |")),
+              "%s", md);
     cr_expect(strstr(md, "| output tokens | "), "%s", md);
     cr_expect(strstr(md, "n_tokens from usage for "), "%s", md);
     cr_expect(strstr(md, "| ITL (gaps between content chunks, pooled) | p50 "), "%s", md);
