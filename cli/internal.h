@@ -84,15 +84,6 @@ typedef struct cli_net_opts {
     double busy_poll_us;
 } cli_net_opts;
 
-/* The pool's cap: --max-connections, else CLI_NET_MAX_CONNECTIONS or --connections when
- * that is larger. */
-static inline unsigned cli_net_max_connections(const cli_net_opts *n)
-{
-    return n->max_connections                        ? n->max_connections
-           : n->connections > CLI_NET_MAX_CONNECTIONS ? n->connections
-                                                      : CLI_NET_MAX_CONNECTIONS;
-}
-
 /* --sut model's options (cli/model_options.c, docs/model.md). */
 typedef struct cli_model_opts {
     bool given;                  /* a flag only --sut model takes was given */
@@ -198,6 +189,10 @@ int cli_net_parse(struct cli_run_opts *o, int c, const char *a, const char *fl,
 /* After every flag: what --sut kserve needs, and network flags without it. -1 or an
  * exit code (the message printed). */
 int cli_net_check(const struct cli_run_opts *o, const char *cmd);
+/* The pool's cap: --max-connections; else --connections in Offline (its samples come at
+ * once and wait for a connection by design), and CLI_NET_MAX_CONNECTIONS (or
+ * --connections when larger) in the other scenarios. */
+unsigned cli_net_max_connections(const struct cli_run_opts *o);
 /* True for a network SUT (--sut kserve or openai). */
 bool cli_net_sut(const struct cli_run_opts *o);
 

@@ -80,7 +80,7 @@ void cli_net_help(FILE *f)
           "  --connections N              keep-alive connections opened first (default 8)\n"
           "  --max-connections M          the pool grows up to M connections when requests\n"
           "                               find every one busy (default 1024, or N when\n"
-          "                               larger; M = N: a fixed pool)\n"
+          "                               larger; Offline: N, a fixed pool)\n"
           "  --io-threads T               client I/O threads (default 1)\n"
           "  --pipeline D                 requests in flight per connection (default 1)\n"
           "  --ready-timeout-s S          wait this long for the server and the model to\n"
@@ -252,6 +252,16 @@ static int check_kind(const cli_run_opts *o, bool openai, const char *cmd)
         return CLI_EXIT_USAGE;
     }
     return -1;
+}
+
+unsigned cli_net_max_connections(const cli_run_opts *o)
+{
+    const cli_net_opts *n = &o->net;
+    if (n->max_connections)
+        return n->max_connections;
+    if (o->s.scenario == LG_OFFLINE || n->connections > CLI_NET_MAX_CONNECTIONS)
+        return n->connections;
+    return CLI_NET_MAX_CONNECTIONS;
 }
 
 int cli_net_check(const cli_run_opts *o, const char *cmd)

@@ -52,7 +52,7 @@ static void make_client(const cli_run_opts *o, net_client_config *c)
     const cli_net_opts *n = &o->net;
     c->url = n->url;
     c->connections = n->connections;
-    c->max_connections = cli_net_max_connections(n);
+    c->max_connections = cli_net_max_connections(o);
     c->io_threads = n->io_threads;
     c->pipeline = n->pipeline;
     c->request_timeout_ns = request_timeout_ns(o);

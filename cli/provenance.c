@@ -172,7 +172,7 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
         else
             note(p, "sut.protocol", "%s", n->binary ? "kserve-v2 binary" : "kserve-v2 json");
         note(p, "sut.connections", "%u", n->connections);
-        note(p, "sut.max_connections", "%u", cli_net_max_connections(n));
+        note(p, "sut.max_connections", "%u", cli_net_max_connections(o));
         note(p, "sut.io_threads", "%u", n->io_threads);
         note(p, "sut.pipeline", "%u", n->pipeline);
         note(p, "sut.request_timeout_ms", "%g", n->request_timeout_ms);

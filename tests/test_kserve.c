@@ -737,7 +737,7 @@ static void run_400_per_s(tu_proc *p, serve_server *srv, const char *out, const 
 
 /* The program's pool grows when every connection is busy, so a Server run against a slow
  * model is not queued in the client; --max-connections caps it, and past the cap the
- * client says which flag to raise. */
+ * client says which flag to raise; Offline keeps its pool. */
 Test(kserve_cli, a_busy_pool_grows_and_past_its_cap_says_so, .init = tu_tmp_init,
      .fini = tu_tmp_fini, .timeout = 120)
 {
@@ -771,6 +771,17 @@ Test(kserve_cli, a_busy_pool_grows_and_past_its_cap_says_so, .init = tu_tmp_init
     cr_assert_eq(json_integer_value(json_object_get(c, "max_connections")), 8);
     cr_assert_eq(json_integer_value(json_object_get(c, "connections_added")), 0);
     cr_assert_gt(json_integer_value(json_object_get(c, "waited_for_connection")), 0);
+    json_decref(root);
+    tu_proc_free(&p);
+    /* Offline's samples come at once: its pool stays fixed unless asked. */
+    RUN(&p, "run", "--sut", "kserve", "--url", url_of(srv), "--model-name", "model",
+        "--input-shape", "1,8", "--scenario", "Offline", "--target-qps", "200",
+        "--min-duration-ms", "100", "--out", "offline", "--no-progress");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    c = client_of("offline", &root);
+    cr_assert_eq(json_integer_value(json_object_get(c, "max_connections")), 8);
+    cr_assert_eq(json_integer_value(json_object_get(c, "connections_added")), 0);
+    cr_assert_eq(json_integer_value(json_object_get(c, "connections_opened")), 8);
     json_decref(root);
     tu_proc_free(&p);
     serve_stop(srv);
