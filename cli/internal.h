@@ -60,6 +60,8 @@ static inline int cli_load_exit(int rc)
 
 /* The most connections a network SUT's pool grows to unless --max-connections says. */
 #define CLI_NET_MAX_CONNECTIONS 1024u
+/* The most header values given by --header and --api-key that are secrets. */
+#define CLI_NET_MAX_SECRETS 16
 
 /* --sut kserve's and --sut openai's options (cli/net_options.c, docs/http.md). */
 typedef struct cli_net_opts {
@@ -82,6 +84,15 @@ typedef struct cli_net_opts {
     double request_timeout_ms;   /* 0: derived from the run's sample timeout */
     uint64_t max_response_bytes;
     double busy_poll_us;
+    /* --header, --api-key, --api-key-env: header lines for every request ("Name: value\r\n"
+     * each, net_url.headers), a Host header's value, and the secrets among the values
+     * (kept out of the recorded command line). */
+    char headers[NET_URL_HEADERS_MAX];
+    size_t headers_len;
+    char host_header[300];
+    bool authorization;          /* an Authorization header is among them */
+    const char *secrets[CLI_NET_MAX_SECRETS];
+    unsigned nsecrets;
 } cli_net_opts;
 
 /* --sut model's options (cli/model_options.c, docs/model.md). */

@@ -1,10 +1,12 @@
 /* cli/net_options.c: the flags of `loadgen run --sut kserve|openai` (docs/http.md): the
  * server, the model, the inputs and the client; their help, their parser and the checks
  * made once every flag is read, each message naming its flag. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/internal.h"
 
@@ -12,7 +14,7 @@ enum {
     N_URL = CLI_NET_OPT_BASE, N_MODEL_NAME, N_MODEL_VERSION, N_INPUT_NAME, N_BINARY,
     N_SHAPE, N_DTYPE, N_DATASET, N_CONNECTIONS, N_IO_THREADS, N_PIPELINE, N_READY,
     N_REQ_TIMEOUT, N_MAX_RESPONSE, N_BUSY_POLL, N_API, N_STREAM, N_MAX_TOKENS,
-    N_MAX_CONNECTIONS, N_END
+    N_MAX_CONNECTIONS, N_HEADER, N_API_KEY, N_API_KEY_ENV, N_END
 };
 
 static const struct option net_long[] = {
@@ -35,6 +37,9 @@ static const struct option net_long[] = {
     {"api", required_argument, 0, N_API},
     {"stream", no_argument, 0, N_STREAM},
     {"max-tokens", required_argument, 0, N_MAX_TOKENS},
+    {"header", required_argument, 0, N_HEADER},
+    {"api-key", required_argument, 0, N_API_KEY},
+    {"api-key-env", required_argument, 0, N_API_KEY_ENV},
 };
 
 const struct option *cli_net_options(size_t *n)
@@ -81,6 +86,14 @@ void cli_net_help(FILE *f)
           "  --max-connections M          the pool grows up to M connections when requests\n"
           "                               find every one busy (default 1024, or N when\n"
           "                               larger; Offline: N, a fixed pool)\n"
+          "  --header 'Name: value'       a header sent with every request and readiness\n"
+          "                               probe (repeatable); 'Host: NAME' replaces the\n"
+          "                               Host header (a gateway's virtual host)\n"
+          "  --api-key KEY                sends 'Authorization: Bearer KEY' (kept out of\n"
+          "                               results.json, as are the values of --header\n"
+          "                               lines that look secret)\n"
+          "  --api-key-env NAME           the same, the key read from environment\n"
+          "                               variable NAME (e.g. OPENAI_API_KEY)\n"
           "  --io-threads T               client I/O threads (default 1)\n"
           "  --pipeline D                 requests in flight per connection (default 1)\n"
           "  --ready-timeout-s S          wait this long for the server and the model to\n"
@@ -165,6 +178,140 @@ static int parse_number(cli_net_opts *n, int c, const char *a, const char *fl,
     return CLI_EXIT_USAGE;
 }
 
+/* Whether a header named [name, name + n) carries a secret: its value is not recorded. */
+static bool secret_name(const char *name, size_t n)
+{
+    static const char *const words[] = {"auth", "key", "token", "secret", "cookie",
+                                        "session", "password", "credential"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t k = strlen(words[w]);
+        for (size_t i = 0; i + k <= n; i++)
+            if (!strncasecmp(name + i, words[w], k))
+                return true;
+    }
+    return false;
+}
+
+/* Adds "name: value" to the request headers; value (vlen bytes) may be a secret, whose
+ * text (in argv) is then recorded among the secrets. */
+static int add_header(cli_net_opts *n, const char *name, size_t nlen, const char *value,
+                      size_t vlen, bool secret, const char *fl, const char *cmd)
+{
+    static const char *const reserved[] = {"content-length", "content-type",
+                                           "transfer-encoding", "connection",
+                                           "inference-header-content-length", "te",
+                                           "upgrade", "expect"};
+    for (size_t r = 0; r < sizeof reserved / sizeof reserved[0]; r++)
+        if (strlen(reserved[r]) == nlen && !strncasecmp(name, reserved[r], nlen)) {
+            fprintf(stderr, "loadgen %s: %s: %.*s is set by the client itself\n", cmd, fl,
+                    (int)nlen, name);
+            return CLI_EXIT_USAGE;
+        }
+    if (nlen == 4 && !strncasecmp(name, "host", 4)) {
+        if (n->host_header[0] || vlen == 0 || vlen >= sizeof n->host_header) {
+            fprintf(stderr, "loadgen %s: %s: %s\n", cmd, fl,
+                    n->host_header[0] ? "a Host header was given twice"
+                                      : "the Host header's value is empty or longer than "
+                                        "299 characters");
+            return CLI_EXIT_USAGE;
+        }
+        memcpy(n->host_header, value, vlen);
+        n->host_header[vlen] = '\0';
+        return -1;
+    }
+    if (nlen == 13 && !strncasecmp(name, "authorization", 13)) {
+        if (n->authorization) {
+            fprintf(stderr, "loadgen %s: %s: an Authorization header was given twice "
+                    "(--api-key sends one)\n", cmd, fl);
+            return CLI_EXIT_USAGE;
+        }
+        n->authorization = true;
+    }
+    size_t need = nlen + 2 + vlen + 2;
+    if (n->headers_len + need >= sizeof n->headers) {
+        fprintf(stderr, "loadgen %s: %s: the headers exceed %d bytes in all\n", cmd, fl,
+                NET_URL_HEADERS_MAX - 1);
+        return CLI_EXIT_USAGE;
+    }
+    if (secret && vlen) {
+        if (n->nsecrets == CLI_NET_MAX_SECRETS) {
+            fprintf(stderr, "loadgen %s: %s: more than %d secret header values\n", cmd, fl,
+                    CLI_NET_MAX_SECRETS);
+            return CLI_EXIT_USAGE;
+        }
+        n->secrets[n->nsecrets++] = value;
+    }
+    char *h = n->headers + n->headers_len;
+    memcpy(h, name, nlen);
+    memcpy(h + nlen, ": ", 2);
+    memcpy(h + nlen + 2, value, vlen);
+    memcpy(h + nlen + 2 + vlen, "\r\n", 3);
+    n->headers_len += need;
+    return -1;
+}
+
+/* --header 'Name: value': a token, a colon, a value of visible characters, spaces and
+ * tabs (trimmed). */
+static int parse_header(cli_net_opts *n, const char *a, const char *fl, const char *cmd)
+{
+    char sh[CLI_SHOWN_LEN];
+    const char *colon = strchr(a, ':');
+    size_t nlen = colon ? (size_t)(colon - a) : 0;
+    for (size_t i = 0; i < nlen; i++)
+        if (!isalnum((unsigned char)a[i]) && !strchr("!#$%&'*+-.^_`|~", a[i]))
+            nlen = 0;
+    if (!nlen) {
+        fprintf(stderr, "loadgen %s: %s: '%s' is not 'Name: value' (a name of letters, "
+                "digits and !#$%%&'*+-.^_`|~, then a colon)\n", cmd, fl, cli_shown(a, sh));
+        return CLI_EXIT_USAGE;
+    }
+    const char *v = colon + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t vlen = strlen(v);
+    while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+        vlen--;
+    for (size_t i = 0; i < vlen; i++)
+        if ((unsigned char)v[i] < 0x20 ? v[i] != '\t' : v[i] == 0x7f) {
+            fprintf(stderr, "loadgen %s: %s: the value of %.*s holds a control character "
+                    "(a line break?)\n", cmd, fl, (int)nlen, a);
+            return CLI_EXIT_USAGE;
+        }
+    return add_header(n, a, nlen, v, vlen, secret_name(a, nlen), fl, cmd);
+}
+
+/* --api-key KEY, or --api-key-env NAME: an Authorization: Bearer header. */
+static int parse_api_key(cli_net_opts *n, bool env, const char *a, const char *fl,
+                         const char *cmd)
+{
+    const char *key = env ? getenv(a) : a;
+    if (!key || !*key) {
+        if (env)
+            fprintf(stderr, "loadgen %s: %s: environment variable %s is not set, or empty\n",
+                    cmd, fl, a);
+        else
+            fprintf(stderr, "loadgen %s: %s: the key is empty\n", cmd, fl);
+        return CLI_EXIT_USAGE;
+    }
+    for (const char *p = key; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+            fprintf(stderr, "loadgen %s: %s: the key holds a space or a control character\n",
+                    cmd, fl);
+            return CLI_EXIT_USAGE;
+        }
+    size_t klen = strlen(key);
+    char *val = malloc(klen + 8);
+    if (!val)
+        return CLI_EXIT_RUNTIME;
+    memcpy(val, "Bearer ", 7);
+    memcpy(val + 7, key, klen + 1);
+    int rc = add_header(n, "Authorization", 13, val, klen + 7, false, fl, cmd);
+    free(val);
+    if (rc < 0 && !env && n->nsecrets < CLI_NET_MAX_SECRETS)
+        n->secrets[n->nsecrets++] = a; /* the key as the command line holds it */
+    return rc;
+}
+
 int cli_net_parse(cli_run_opts *o, int c, const char *a, const char *fl, const char *cmd)
 {
     cli_net_opts *n = &o->net;
@@ -181,6 +328,9 @@ int cli_net_parse(cli_run_opts *o, int c, const char *a, const char *fl, const c
         n->api = strcmp(a, "chat") ? NET_OAI_COMPLETIONS : NET_OAI_CHAT;
         return -1;
     case N_STREAM: n->openai_given = true; n->stream = true; return -1;
+    case N_HEADER: return parse_header(n, a, fl, cmd);
+    case N_API_KEY: case N_API_KEY_ENV:
+        return parse_api_key(n, c == N_API_KEY_ENV, a, fl, cmd);
     case N_URL:
         if (net_url_parse(a, &n->url, err, sizeof err)) {
             fprintf(stderr, "loadgen %s: %s: %s\n", cmd, fl, err);

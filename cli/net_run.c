@@ -47,10 +47,19 @@ static int64_t request_timeout_ns(const cli_run_opts *o)
     return sample > 0 && sample / 2 < t ? sample / 2 : t;
 }
 
+/* --url with the headers of --header and --api-key. */
+static net_url url_of(const cli_net_opts *n)
+{
+    net_url u = n->url;
+    u.host_header = n->host_header[0] ? n->host_header : NULL;
+    u.headers = n->headers_len ? n->headers : NULL;
+    return u;
+}
+
 static void make_client(const cli_run_opts *o, net_client_config *c)
 {
     const cli_net_opts *n = &o->net;
-    c->url = n->url;
+    c->url = url_of(n);
     c->connections = n->connections;
     c->max_connections = cli_net_max_connections(o);
     c->io_threads = n->io_threads;
@@ -106,8 +115,9 @@ static int wait_ready(const cli_run_opts *o, bool openai)
                 n->ready_timeout_s, n->url_text, openai ? "" : " and model '",
                 openai ? "" : n->model_name, openai ? "" : "'");
     int64_t t = (int64_t)(n->ready_timeout_s * 1e9);
-    int st = openai ? net_openai_wait_ready(&n->url, t, err, sizeof err)
-                    : net_kserve_wait_ready(&n->url, n->model_name, n->model_version, t,
+    net_url u = url_of(n);
+    int st = openai ? net_openai_wait_ready(&u, t, err, sizeof err)
+                    : net_kserve_wait_ready(&u, n->model_name, n->model_version, t,
                                             err, sizeof err);
     if (st) {
         fprintf(stderr, "loadgen: the server is not ready after %g s (--ready-timeout-s): "

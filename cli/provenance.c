@@ -66,6 +66,25 @@ static size_t shell_word(char *buf, size_t len, size_t at, const char *w)
     return n;
 }
 
+/* arg with the secret of --api-key or --header it holds replaced by "(hidden)", in buf
+ * (len bytes), or arg itself when it holds none. The secrets point into the arguments
+ * getopt parsed (the value of --api-key K or --api-key=K, the value of a --header), so
+ * every spelling of the flags is covered and only the value is hidden. */
+static const char *without_secrets(const cli_net_opts *n, const char *arg, char *buf,
+                                   size_t len)
+{
+    size_t alen = strlen(arg);
+    for (unsigned k = 0; k < n->nsecrets; k++) {
+        const char *s = n->secrets[k];
+        if (s < arg || s >= arg + alen)
+            continue;
+        size_t at = (size_t)(s - arg), sl = strlen(s);
+        snprintf(buf, len, "%.*s(hidden)%s", (int)at, arg, s + sl);
+        return buf;
+    }
+    return arg;
+}
+
 /* Adds a note whose value is formatted into the notes' own text store. */
 __attribute__((format(printf, 3, 4))) static void note(cli_provenance *p, const char *key,
                                                        const char *fmt, ...)
@@ -112,8 +131,11 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
     size_t at = 0;
     p->command_line[0] = '\0';
     at = shell_word(p->command_line, sizeof p->command_line, at, "loadgen");
-    for (int i = 0; i < o->argc; i++) /* argv[0] is the subcommand */
-        at = shell_word(p->command_line, sizeof p->command_line, at, o->argv[i]);
+    for (int i = 0; i < o->argc; i++) { /* argv[0] is the subcommand */
+        char hidden[1024];
+        at = shell_word(p->command_line, sizeof p->command_line, at,
+                        without_secrets(&o->net, o->argv[i], hidden, sizeof hidden));
+    }
     note(p, "command_line", "%s%s", p->command_line,
          at >= sizeof p->command_line ? " ... (cut)" : "");
     note(p, "program", "loadgen %s%s%s", lg_version(), *lg_build_commit() ? " @ " : "",
@@ -178,6 +200,17 @@ void cli_provenance_make(cli_provenance *p, const cli_run_opts *o)
         note(p, "sut.request_timeout_ms", "%g", n->request_timeout_ms);
         note(p, "sut.max_response_bytes", "%llu", (unsigned long long)n->max_response_bytes);
         note(p, "sut.busy_poll_us", "%g", n->busy_poll_us);
+        char names[512] = "";
+        size_t nl = 0;
+        for (const char *h = n->headers; h < n->headers + n->headers_len && nl < sizeof names;) {
+            const char *colon = strchr(h, ':'), *end = strstr(h, "\r\n");
+            nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%.*s", nl ? ", " : "",
+                                   (int)(colon - h), h);
+            h = end + 2;
+        }
+        if (n->host_header[0] && nl < sizeof names)
+            snprintf(names + nl, sizeof names - nl, "%sHost: %s", nl ? ", " : "", n->host_header);
+        note(p, "sut.headers", "%s", names);
         char shape[256] = "";
         for (unsigned i = 0, sl = 0; i < n->ndim && sl < sizeof shape; i++)
             sl += (unsigned)snprintf(shape + sl, sizeof shape - sl, "%s%llu", i ? "," : "",

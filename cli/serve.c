@@ -32,6 +32,8 @@ static void serve_help(FILE *f)
           "  --model NAME              the model served by both protocols (default model)\n"
           "  --max-request-bytes N     request line, headers and body; 413 above\n"
           "                            (default 16777216)\n"
+          "  --api-key KEY             answer 401 to requests without 'Authorization:\n"
+          "                            Bearer KEY' (the health checks excepted)\n"
           "\n"
           "KServe v2 (/v2/...):\n"
           "  --output-elems N          the output tensor: 0 echoes the first input (shape,\n"
@@ -164,6 +166,11 @@ static int parse_flag(int argc, char **argv, int *i, serve_config *cfg, bool *po
     if (FLAG("--model")) {
         if (r > 0)
             cfg->model = val;
+        return r;
+    }
+    if (FLAG("--api-key")) {
+        if (r > 0)
+            cfg->api_key = val;
         return r;
     }
     if (FLAG("--max-request-bytes")) {

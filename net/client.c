@@ -677,7 +677,9 @@ static void take_work(io_thread *t, int64_t now)
             start_item(t, c, &batch[i], now);
         }
     }
-    if (t->capacity == 0 && lg_ring_size_approx(t->ring) > 0)
+    /* Requests left in the ring wait for an answer only when the pool cannot grow (one
+     * pushed after grow() found the ring empty gets a new connection next time round). */
+    if (t->capacity == 0 && t->nconns == t->maxconns && lg_ring_size_approx(t->ring) > 0)
         t->starved = true;
 }
 

@@ -162,6 +162,8 @@ size_t net_request_format(const net_request *r, bool with_body, char *buf, size_
         puts_(buf, cap, &at, "Connection: close\r\n");
     if (r->headers)
         puts_(buf, cap, &at, r->headers);
+    if (r->url_headers)
+        puts_(buf, cap, &at, r->url_headers);
     put(buf, cap, &at, "\r\n", 2);
     if (with_body && r->body_len)
         put(buf, cap, &at, r->body, r->body_len);

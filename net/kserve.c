@@ -453,7 +453,8 @@ static int build_request(net_kserve *k, uint64_t index)
     char ihcl[64];
     snprintf(ihcl, sizeof ihcl, "Inference-Header-Content-Length: %zu\r\n", jlen);
     net_request r = {.method = "POST", .path = k->infer_path,
-                     .authority = k->cfg.client.url.authority,
+                     .authority = net_url_host(&k->cfg.client.url),
+                     .url_headers = k->cfg.client.url.headers,
                      .content_type = k->cfg.binary ? "application/octet-stream"
                                                    : "application/json",
                      .headers = k->cfg.binary ? ihcl : NULL,

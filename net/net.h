@@ -85,7 +85,22 @@ typedef struct net_url {
     uint16_t port;    /* 80 when the URL gives none */
     char base[1024];  /* the path, without a trailing '/': "" or "/v1" */
     char authority[300]; /* what the Host header says: host[:port] as written */
+    /* Set by the caller after net_url_parse, which leaves them NULL; the strings are the
+     * caller's and stay valid while the URL is used. */
+    const char *host_header; /* the Host header's value instead of authority, or NULL */
+    const char *headers;     /* header lines sent with every request (a token, an API
+                                key), each ending "\r\n", or NULL */
 } net_url;
+
+/* The most bytes of header lines net_url.headers should hold (the readiness probe's
+ * buffer is sized for it). */
+#define NET_URL_HEADERS_MAX 8192
+
+/* The Host header's value for u: host_header when set, else authority. */
+static inline const char *net_url_host(const net_url *u)
+{
+    return u->host_header && *u->host_header ? u->host_header : u->authority;
+}
 
 /* Parses "http://HOST[:PORT][/PATH]" (https is refused: no TLS). Returns 0, or -EINVAL
  * with a message naming the problem in err (err_len bytes). */
@@ -97,6 +112,7 @@ typedef struct net_request {
     const char *authority;    /* the Host header's value */
     const char *content_type; /* NULL: no Content-Type header */
     const char *headers;      /* more header lines, each ending "\r\n", or NULL */
+    const char *url_headers;  /* and the URL's (net_url.headers), or NULL */
     const void *body;         /* body_len bytes; Content-Length is sent for every POST */
     size_t body_len;
     bool close;               /* ask the server to close after the answer */

@@ -305,7 +305,8 @@ static int build_request(net_openai *o, uint64_t index)
 {
     const net_ds_sample *smp = net_dataset_sample(o->ds, (size_t)index);
     net_request r = {.method = "POST", .path = o->path,
-                     .authority = o->cfg.client.url.authority,
+                     .authority = net_url_host(&o->cfg.client.url),
+                     .url_headers = o->cfg.client.url.headers,
                      .content_type = "application/json", .body = smp->body,
                      .body_len = smp->body_len};
     prebuilt *p = &o->reqs[index];

@@ -145,10 +145,10 @@ int net_http_get_status(const net_url *url, const char *path, int64_t timeout_ns
     int fd = connect_by(url, deadline, &status, err, err_len);
     if (fd < 0)
         return status;
-    char full[1400], req[2048];
+    char full[1400], req[NET_URL_HEADERS_MAX + 4096]; /* the head with the URL's headers */
     snprintf(full, sizeof full, "%s%s", url->base, path);
-    net_request r = {.method = "GET", .path = full, .authority = url->authority,
-                     .close = true};
+    net_request r = {.method = "GET", .path = full, .authority = net_url_host(url),
+                     .url_headers = url->headers, .close = true};
     size_t n = net_request_format(&r, false, req, sizeof req);
     if (n > sizeof req || !send_by(fd, req, n, deadline)) {
         close(fd);

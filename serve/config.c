@@ -43,6 +43,9 @@ int serve_config_check(const serve_config *cfg, char *err, size_t elen)
         FAIL("threads: %u is out of range [1, 256]", cfg->threads);
     if (cfg->max_request_bytes < 1024 || cfg->max_request_bytes > (1ull << 30))
         FAIL("max_request_bytes: %zu is out of range [1024, 2^30]", cfg->max_request_bytes);
+    if (cfg->api_key && (!cfg->api_key[0] || strlen(cfg->api_key) > 4096 ||
+                         strpbrk(cfg->api_key, " \t\r\n")))
+        FAIL("api_key: empty, longer than 4096 characters, or holding a space or line break");
     if (!cfg->model || !cfg->model[0] || strlen(cfg->model) > 128 ||
         strpbrk(cfg->model, "/\"\\ ?#%"))
         FAIL("model: '%s' must be 1 to 128 characters without / \" \\ space ? # %%",

@@ -48,6 +48,9 @@ typedef struct serve_config {
     unsigned long seed;        /* every draw (lengths, times, faults) derives from it */
     size_t max_request_bytes;  /* request line + headers + body; 413 above; default 16 MiB */
     const char *model;         /* the one model served (KServe and OpenAI); "model" */
+    const char *api_key;       /* NULL (default): no key; else every request but the
+                                  health checks (/v2 and its live and ready) needs
+                                  "Authorization: Bearer KEY", or is answered 401 */
 
     /* KServe v2: the output tensor. output_elems 0 echoes the first input (shape,
      * datatype, data); otherwise an FP32 tensor of shape [output_elems] of zeros. */

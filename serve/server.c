@@ -210,6 +210,7 @@ static void put_head(conn *c, int status, const char *ctype, int64_t content_len
     switch (status) {
     case 200: reason = "OK"; break;
     case 400: reason = "Bad Request"; break;
+    case 401: reason = "Unauthorized"; break;
     case 404: reason = "Not Found"; break;
     case 405: reason = "Method Not Allowed"; break;
     case 411: reason = "Length Required"; break;
@@ -439,11 +440,18 @@ static void bad_request(conn *c, int status, const char *msg)
 
 /* Routes one complete request. */
 static void dispatch(conn *c, const char *m, size_t mlen, const char *path, size_t plen,
-                     const char *body, size_t blen, int64_t ihcl, uint64_t t0)
+                     const char *body, size_t blen, int64_t ihcl, uint64_t t0, bool authorized)
 {
     bool get = token_eq(m, mlen, "GET") && memcmp(m, "GET", 3) == 0;
     bool post = token_eq(m, mlen, "POST") && memcmp(m, "POST", 4) == 0;
 #define PATH_IS(s) (plen == sizeof(s) - 1 && memcmp(path, s, plen) == 0)
+    if (!authorized && !PATH_IS("/v2") && !PATH_IS("/v2/health/live") &&
+        !PATH_IS("/v2/health/ready")) {
+        bool openai = plen >= 4 && !memcmp(path, "/v1/", 4);
+        conn_error(c, SERVE_EP_OTHER, 401, "a missing or wrong API key", openai,
+                   "WWW-Authenticate: Bearer\r\n");
+        return;
+    }
     if (PATH_IS("/v1/completions") || PATH_IS("/v1/chat/completions")) {
         serve_endpoint ep = PATH_IS("/v1/completions") ? SERVE_EP_COMPLETIONS : SERVE_EP_CHAT;
         if (!post)
@@ -505,6 +513,8 @@ static bool next_request(conn *c)
     size_t plen = q ? (size_t)(q - target) : tlen;
     int64_t clen = -1, ihcl = -1;
     bool chunked = false, keep = !http10, expect = false;
+    const char *key = c->w->cfg->api_key;
+    bool authorized = !key;
     const char *h = eol + 2;
     while (h < s + head - 2) {
         const char *le = memchr(h, '\r', (size_t)(s + head - h));
@@ -534,6 +544,10 @@ static bool next_request(conn *c)
                 keep = false;
             else if (has_token(v, vlen, "keep-alive"))
                 keep = true;
+        } else if (key && token_eq(h, nlen, "authorization")) {
+            size_t kl = strlen(key);
+            authorized = vlen == 7 + kl && !strncasecmp(v, "Bearer ", 7) &&
+                         !memcmp(v + 7, key, kl);
         } else if (token_eq(h, nlen, "expect")) {
             expect = has_token(v, vlen, "100-continue");
         } else if (token_eq(h, nlen, "inference-header-content-length")) {
@@ -569,7 +583,8 @@ static bool next_request(conn *c)
         return true;
     }
     c->in_off += head + blen;
-    dispatch(c, s, (size_t)(sp1 - s), target, plen, s + head, blen, ihcl, serve_now_ns());
+    dispatch(c, s, (size_t)(sp1 - s), target, plen, s + head, blen, ihcl, serve_now_ns(),
+             authorized);
     return true;
 }
 

@@ -787,6 +787,65 @@ Test(kserve_cli, a_busy_pool_grows_and_past_its_cap_says_so, .init = tu_tmp_init
     serve_stop(srv);
 }
 
+/* Whether a file under DIR (in the temporary directory) holds `text`. */
+static bool folder_holds(const char *dir, const char *text)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "grep -rqF -- '%s' '%s'", text, tu_in_tmp(dir));
+    return system(cmd) == 0;
+}
+
+/* A server that wants an API key: refused at the readiness gate without it; run with
+ * --api-key, --api-key-env or an Authorization --header; the key never reaches the run
+ * folder (the recorded command line says "(hidden)"); Host and other headers go along. */
+Test(kserve_cli, an_api_key_and_headers_reach_the_server_and_stay_out_of_the_files,
+     .init = tu_tmp_init, .fini = tu_tmp_fini, .timeout = 120)
+{
+    serve_config sc;
+    serve_config_default(&sc);
+    sc.api_key = "Zq9-secret-key";
+    serve_server *srv = srv_start(&sc);
+    tu_proc p;
+#define KRUN(out, ...)                                                                       \
+    RUN(&p, "run", "--sut", "kserve", "--url", url_of(srv), "--model-name", "model",         \
+        "--input-shape", "1,8", "--scenario", "SingleStream", "--min-duration-ms", "100",   \
+        "--ready-timeout-s", "1", "--out", out, "--no-progress", __VA_ARGS__)
+    KRUN("none", "--header", "X-Trace: 1");
+    cr_assert_eq(p.code, 3, "%s", p.err);
+    cr_assert(strstr(p.err, "answered 401"), "%s", p.err);
+    tu_proc_free(&p);
+    KRUN("flag", "--api-key", "Zq9-secret-key", "--header", "Host: model.example.com",
+         "--header", "X-Trace: 1");
+    cr_assert_eq(p.code, 0, "%s%s", p.out, p.err);
+    cr_assert(strstr(p.out, "failures: none"), "%s", p.out);
+    cr_assert_not(folder_holds("flag", "Zq9-secret-key"), "the key is in a file of the run");
+    json_t *root;
+    client_of("flag", &root);
+    json_t *notes = json_object_get(json_object_get(root, "provenance"), "notes");
+    const char *cl = json_string_value(json_object_get(notes, "command_line"));
+    cr_assert(cl && strstr(cl, "--api-key '(hidden)'"), "%s", cl ? cl : "(none)");
+    cr_assert_str_eq(json_string_value(json_object_get(notes, "sut.headers")),
+                     "Authorization, X-Trace, Host: model.example.com");
+    json_decref(root);
+    tu_proc_free(&p);
+    KRUN("hdr", "--header", "authorization: Bearer Zq9-secret-key");
+    cr_assert_eq(p.code, 0, "%s%s", p.out, p.err);
+    cr_assert_not(folder_holds("hdr", "Zq9-secret-key"), "the key is in a file of the run");
+    cr_assert(folder_holds("hdr", "authorization: (hidden)"));
+    tu_proc_free(&p);
+    setenv("LOADGEN_TEST_KEY", "Zq9-secret-key", 1);
+    KRUN("env", "--api-key-env", "LOADGEN_TEST_KEY");
+    unsetenv("LOADGEN_TEST_KEY");
+    cr_assert_eq(p.code, 0, "%s%s", p.out, p.err);
+    cr_assert_not(folder_holds("env", "Zq9-secret-key"), "the key is in a file of the run");
+    tu_proc_free(&p);
+    KRUN("wrong", "--api-key", "not-it");
+    cr_assert_eq(p.code, 3, "%s", p.err);
+    tu_proc_free(&p);
+#undef KRUN
+    serve_stop(srv);
+}
+
 Test(kserve_cli, readiness_failures_stop_before_timing_with_exit_3, .init = tu_tmp_init,
      .fini = tu_tmp_fini, .timeout = 60)
 {
@@ -830,6 +889,15 @@ Test(kserve_cli, bad_flags_exit_2_naming_the_flag, .init = tu_tmp_init, .fini = 
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--connections", "0"}, "--connections"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--max-connections", "4"}, "--max-connections 4: fewer than the 8"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--max-connections", "65537"}, "--max-connections"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--header", "NoColon"}, "is not 'Name: value'"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--header", "Bad Name: x"}, "is not 'Name: value'"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--header", "X: a\r\nY: b"}, "control character"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--header", "Content-Length: 5"}, "set by the client itself"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--header", "Host: a", "--header", "host: b"}, "Host header was given twice"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--api-key", "k", "--header", "Authorization: x"}, "Authorization header was given twice"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--api-key-env", "LOADGEN_NO_SUCH_VARIABLE"}, "LOADGEN_NO_SUCH_VARIABLE is not set"},
+        {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--api-key", "a b"}, "--api-key: the key holds a space"},
+        {{"--header", "X: 1"}, "need --sut kserve or --sut openai"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--io-threads", "9"}, "--io-threads 9"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--input-shape", "4", "--scenario", "Server"}, "--target-qps"},
         {{"--sut", "kserve", "--url", "http://h:1", "--model-name", "m", "--request-timeout-ms", "-1"}, "--request-timeout-ms"},

@@ -231,14 +231,22 @@ Test(net_parser, urls_and_requests, .timeout = 10)
         cr_expect_eq(net_url_parse(bad[i], &u, err, sizeof err), -EINVAL, "%s", bad[i]);
         cr_expect_neq(err[0], '\0', "%s: no message", bad[i]);
     }
-    net_request r = {.method = "POST", .path = "/v2/models/m/infer", .authority = "h:1",
-                     .content_type = "application/json", .headers = "X-A: b\r\n",
-                     .body = "{}", .body_len = 2};
+    /* The URL's own headers (--header, --api-key) and Host (--header 'Host: ...'). */
+    cr_assert_eq(net_url_parse("http://h:1", &u, err, sizeof err), 0);
+    cr_assert_str_eq(net_url_host(&u), "h:1");
+    u.host_header = "m.example.com";
+    u.headers = "Authorization: Bearer k\r\n";
+    cr_assert_str_eq(net_url_host(&u), "m.example.com");
+    net_request r = {.method = "POST", .path = "/v2/models/m/infer",
+                     .authority = net_url_host(&u), .content_type = "application/json",
+                     .headers = "X-A: b\r\n", .url_headers = u.headers, .body = "{}",
+                     .body_len = 2};
     char *out;
     size_t len;
     cr_assert_eq(net_request_build(&r, &out, &len), 0);
-    const char *want = "POST /v2/models/m/infer HTTP/1.1\r\nHost: h:1\r\nContent-Type: "
-                       "application/json\r\nContent-Length: 2\r\nX-A: b\r\n\r\n{}";
+    const char *want = "POST /v2/models/m/infer HTTP/1.1\r\nHost: m.example.com\r\n"
+                       "Content-Type: application/json\r\nContent-Length: 2\r\nX-A: b\r\n"
+                       "Authorization: Bearer k\r\n\r\n{}";
     cr_assert_eq(len, strlen(want));
     cr_assert_eq(memcmp(out, want, len), 0, "%.*s", (int)len, out);
     free(out);

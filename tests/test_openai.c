@@ -400,6 +400,24 @@ Test(openai, readiness_and_bad_datasets, .init = tu_tmp_init, .fini = tu_tmp_fin
     cr_assert_eq(net_openai_wait_ready(&u, 300000000, err, sizeof err), 404);
     cr_assert(strstr(err, "/v9/models") && strstr(err, "404"), "%s", err);
     serve_stop(srv);
+    /* A server with an API key: 401 without it, ready with it; its health checks are
+     * open to all. */
+    sc.api_key = "k3y";
+    srv = srv_start(&sc);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1", serve_port(srv));
+    net_url_parse(url, &u, err, sizeof err);
+    cr_assert_eq(net_openai_wait_ready(&u, 300000000, err, sizeof err), 401);
+    cr_assert(strstr(err, "401"), "%s", err);
+    u.headers = "Authorization: Bearer wrong\r\n";
+    cr_assert_eq(net_openai_wait_ready(&u, 300000000, err, sizeof err), 401);
+    u.headers = "X-Other: 1\r\nauthorization: bearer k3y\r\n";
+    cr_assert_eq(net_openai_wait_ready(&u, 2000000000, err, sizeof err), 0, "%s", err);
+    net_url_parse(url, &u, err, sizeof err);
+    u.base[0] = '\0'; /* /v2/health/ready, not under /v1 */
+    cr_assert_eq(net_http_get_status(&u, "/v2/health/ready", 1000000000, err, sizeof err),
+                 200, "%s", err);
+    serve_stop(srv);
+    sc.api_key = NULL;
     net_openai_config c;
     net_openai_config_default(&c);
     net_url_parse("http://127.0.0.1:1/v1", &c.client.url, err, sizeof err);
