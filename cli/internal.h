@@ -201,8 +201,9 @@ int cli_net_parse(struct cli_run_opts *o, int c, const char *a, const char *fl,
  * exit code (the message printed). */
 int cli_net_check(const struct cli_run_opts *o, const char *cmd);
 /* The pool's cap: --max-connections; else --connections in Offline (its samples come at
- * once and wait for a connection by design), and CLI_NET_MAX_CONNECTIONS (or
- * --connections when larger) in the other scenarios. */
+ * once and wait for a connection by design), and in the other scenarios the largest of
+ * CLI_NET_MAX_CONNECTIONS, --connections and a closed loop's outstanding samples
+ * (--concurrency, times MultiStream's samples per query; at most 65536). */
 unsigned cli_net_max_connections(const struct cli_run_opts *o);
 /* True for a network SUT (--sut kserve or openai). */
 bool cli_net_sut(const struct cli_run_opts *o);

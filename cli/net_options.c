@@ -84,8 +84,9 @@ void cli_net_help(FILE *f)
           "                               tensor data extension) instead of JSON\n"
           "  --connections N              keep-alive connections opened first (default 8)\n"
           "  --max-connections M          the pool grows up to M connections when requests\n"
-          "                               find every one busy (default 1024, or N when\n"
-          "                               larger; Offline: N, a fixed pool)\n"
+          "                               find every one busy (default 1024, or N or\n"
+          "                               --concurrency when larger; Offline: N, a\n"
+          "                               fixed pool)\n"
           "  --header 'Name: value'       a header sent with every request and readiness\n"
           "                               probe (repeatable); 'Host: NAME' replaces the\n"
           "                               Host header (a gateway's virtual host)\n"
@@ -409,9 +410,18 @@ unsigned cli_net_max_connections(const cli_run_opts *o)
     const cli_net_opts *n = &o->net;
     if (n->max_connections)
         return n->max_connections;
-    if (o->s.scenario == LG_OFFLINE || n->connections > CLI_NET_MAX_CONNECTIONS)
+    if (o->s.scenario == LG_OFFLINE)
         return n->connections;
-    return CLI_NET_MAX_CONNECTIONS;
+    /* A closed loop keeps its queries' samples outstanding: a connection each. */
+    uint64_t want = CLI_NET_MAX_CONNECTIONS;
+    if (o->s.concurrency > 1 && o->s.scenario != LG_SERVER) {
+        uint64_t per = o->s.scenario == LG_MULTI_STREAM ? o->s.multi_stream_samples_per_query
+                                                        : 1;
+        uint64_t closed = o->s.concurrency * (per ? per : 1);
+        if (closed > want)
+            want = closed > 65536 ? 65536 : closed;
+    }
+    return n->connections > want ? n->connections : (unsigned)want;
 }
 
 int cli_net_check(const cli_run_opts *o, const char *cmd)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +125,7 @@ struct net_client {
     _Atomic uint32_t ack_seq;    /* bumped by each thread that carried out a cancel */
     _Atomic uint32_t stop;
     size_t user_bytes;           /* call_bytes rounded up */
+    unsigned max_total;          /* the pool's cap, as the descriptor limit allows */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -830,6 +832,33 @@ static int check_config(const net_client_config *cfg, char *err, size_t len)
     return why ? -EINVAL : 0;
 }
 
+/* The pool's cap: max_connections (or connections), lowered to what the process may
+ * open. A connection is a descriptor; the soft limit (1024 on many systems) is raised
+ * toward the hard one to fit the largest pool and FD_SPARE more, and a pool that still
+ * does not fit grows only as far as it does, so that growing never fails a request. */
+#define FD_SPARE 256u
+static unsigned pool_cap(const net_client_config *cfg)
+{
+    unsigned n = cfg->connections;
+    unsigned m = cfg->max_connections > n ? cfg->max_connections : n;
+    if (m == n)
+        return n;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return m;
+    rlim_t need = (rlim_t)m + FD_SPARE;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        struct rlimit up = rl;
+        up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        if (up.rlim_cur > rl.rlim_cur && !setrlimit(RLIMIT_NOFILE, &up))
+            rl = up;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return m;
+    rlim_t fit = rl.rlim_cur > FD_SPARE ? rl.rlim_cur - FD_SPARE : 0;
+    return fit > n ? (unsigned)fit : n;
+}
+
 static int resolve(net_client *cl, char *err, size_t len)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
@@ -856,7 +885,7 @@ static int thread_init(net_client *cl, io_thread *t, unsigned idx)
     t->epfd = t->evfd = -1;
     stats_hist_reset(&t->send_delay);
     unsigned T = cl->nthreads, N = cl->cfg.connections, depth = cl->cfg.pipeline;
-    unsigned M = cl->cfg.max_connections > N ? cl->cfg.max_connections : N;
+    unsigned M = cl->max_total;
     t->nconns = N / T + (idx < N % T);
     t->maxconns = M / T + (idx < M % T);
     /* Sized for the largest pool; calloc'd pages are not touched until used. */
@@ -930,6 +959,7 @@ int net_client_create(const net_client_config *cfg, net_client **out, char *err,
     cl->cfg = *cfg;
     cl->nthreads = cfg->io_threads;
     cl->user_bytes = (cfg->cb.call_bytes + 15) & ~(size_t)15;
+    cl->max_total = pool_cap(cfg);
     if ((rc = resolve(cl, err, err_len))) {
         free(cl);
         return rc;
@@ -1057,6 +1087,7 @@ void net_client_stats_get(const net_client *c, net_client_stats *out)
     memset(out, 0, sizeof *out);
     stats_hist *h = calloc(1, sizeof *h);
     out->io_threads = c->nthreads;
+    out->max_connections = c->max_total;
     for (unsigned i = 0; i < c->nthreads; i++) {
         const io_thread *t = &c->threads[i];
         const counters *n = &t->n;

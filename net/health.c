@@ -60,6 +60,11 @@ static void apply_rules(net_health *h)
         warn(h, "%.1f%% of the requests were sent more than 1 ms after the LoadGen issued "
              "them (above 1%%): %s", h->late_share * 100, why);
     }
+    if (h->concurrency && h->st.sent >= 100 && h->waited_share > NET_LATE_SHARE_WARN)
+        warn(h, "%.1f%% of the requests waited for a connection, the pool at its most: the "
+             "server had fewer requests at a time than the %llu queries --concurrency keeps "
+             "outstanding; raise --max-connections", h->waited_share * 100,
+             (unsigned long long)h->concurrency);
     if (open_loop && h->issue_lag_p99_ns > NET_LATE_NS)
         warn(h, "the LoadGen's issue lag p99 is %.2f ms (above 1 ms): the issuing thread "
              "fell behind its schedule", (double)h->issue_lag_p99_ns / 1e6);
@@ -82,8 +87,7 @@ void net_health_end(net_client *c, const net_health_mark *m, const net_client_co
     h->cpu_s = process_cpu_s() - m->cpu_s;
     snprintf(h->url, sizeof h->url, "http://%s%s", cfg->url.authority, cfg->url.base);
     h->connections = cfg->connections;
-    h->max_connections = cfg->max_connections > cfg->connections ? cfg->max_connections
-                                                                  : cfg->connections;
+    h->max_connections = h->st.max_connections ? h->st.max_connections : cfg->connections;
     h->io_threads = cfg->io_threads;
     h->pipeline = cfg->pipeline;
     h->request_timeout_ns = cfg->request_timeout_ns;
@@ -101,6 +105,8 @@ void net_health_end(net_client *c, const net_health_mark *m, const net_client_co
         h->sent_per_s = (double)(h->st.sent - 1) * 1e9 /
                         (double)(h->st.last_send_ns - h->st.first_send_ns);
     h->scenario = s ? (int)s->scenario : -1;
+    if (s && s->concurrency > 1 && s->scenario != LG_SERVER && s->scenario != LG_OFFLINE)
+        h->concurrency = s->concurrency;
     if (s && s->scenario == LG_SERVER)
         h->requested_per_s = s->server_target_qps;
     else if (s && s->scenario == LG_OFFLINE)

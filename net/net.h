@@ -301,6 +301,9 @@ typedef struct net_client_stats {
     uint64_t connect_attempts;
     uint64_t reconnects;      /* opened after a connection had closed */
     uint64_t connections_added; /* connections the pool grew by (max_connections) */
+    unsigned max_connections; /* the pool's cap: max_connections (or connections), lower
+                                 when the descriptor limit (RLIMIT_NOFILE, raised toward
+                                 its hard limit at creation) does not allow it */
     uint64_t waited_for_connection; /* requests that found every connection busy */
     uint64_t late_sends;      /* sent more than 1 ms after net_submit */
     uint64_t bytes_sent, bytes_received;
@@ -368,6 +371,7 @@ typedef struct net_health {
     double late_share;         /* late_sends / sent */
     double waited_share;       /* waited_for_connection / sent */
     int scenario;              /* lg_scenario */
+    uint64_t concurrency;      /* a closed loop's outstanding queries (> 1), else 0 */
     double requested_per_s;    /* Server: the target QPS; Offline: the expected QPS;
                                   else 0 (closed loop) */
     double sent_per_s;         /* requests sent / (last send - first send) */

@@ -735,6 +735,16 @@ static void run_400_per_s(tu_proc *p, serve_server *srv, const char *out, const 
         max ? "--max-connections" : NULL, max);
 }
 
+/* A SingleStream closed loop of 40 queries for 300 ms into OUT, the pool capped at MAX
+ * connections (NULL: the default cap). */
+static void run_closed_40(tu_proc *p, serve_server *srv, const char *out, const char *max)
+{
+    RUN(p, "run", "--sut", "kserve", "--url", url_of(srv), "--model-name", "model",
+        "--input-shape", "1,8", "--scenario", "SingleStream", "--concurrency", "40",
+        "--min-duration-ms", "300", "--out", out, "--no-progress",
+        max ? "--max-connections" : NULL, max);
+}
+
 /* The program's pool grows when every connection is busy, so a Server run against a slow
  * model is not queued in the client; --max-connections caps it, and past the cap the
  * client says which flag to raise; Offline keeps its pool. */
@@ -772,6 +782,21 @@ Test(kserve_cli, a_busy_pool_grows_and_past_its_cap_says_so, .init = tu_tmp_init
     cr_assert_eq(json_integer_value(json_object_get(c, "connections_added")), 0);
     cr_assert_gt(json_integer_value(json_object_get(c, "waited_for_connection")), 0);
     json_decref(root);
+    tu_proc_free(&p);
+    /* A closed loop of 40 queries gets 40 connections; capped at 8, the client says the
+     * server saw fewer requests at a time than --concurrency asked for. */
+    run_closed_40(&p, srv, "closed", NULL);
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    c = client_of("closed", &root);
+    cr_assert_eq(json_integer_value(json_object_get(c, "connections_added")), 32);
+    cr_assert_eq(json_integer_value(json_object_get(c, "waited_for_connection")), 0);
+    json_decref(root);
+    tu_proc_free(&p);
+    run_closed_40(&p, srv, "closed8", "8");
+    cr_assert_leq(p.code, 1, "%s", p.err);
+    cr_assert(strstr(p.out, "waited for a connection, the pool at its most: the server had "
+                            "fewer requests at a time than the 40 queries --concurrency "
+                            "keeps outstanding; raise --max-connections"), "%s", p.out);
     tu_proc_free(&p);
     /* Offline's samples come at once: its pool stays fixed unless asked. */
     RUN(&p, "run", "--sut", "kserve", "--url", url_of(srv), "--model-name", "model",

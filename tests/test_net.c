@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "net/internal.h"
@@ -815,6 +816,48 @@ Test(net_client, a_busy_pool_grows_to_its_cap_and_no_further, .timeout = 60)
     cr_assert_eq(st.connections_added, 0, "a fixed pool");
     cr_assert_eq(st.connections_opened, 2);
     cr_assert_eq(st.waited_for_connection, 14);
+}
+
+/* The cap of a client with 2 connections that may grow to max, nothing to connect to. */
+static unsigned cap_of(unsigned max)
+{
+    net_client_config cfg;
+    net_client_config_default(&cfg);
+    char err[256];
+    cr_assert_eq(net_url_parse("http://127.0.0.1:1", &cfg.url, err, sizeof err), 0);
+    cfg.connections = 2;
+    cfg.max_connections = max;
+    cfg.connect_now = false;
+    cfg.cb = (net_callbacks){.request = r_request, .on_done = r_done};
+    net_client *c;
+    cr_assert_eq(net_client_create(&cfg, &c, err, sizeof err), 0, "%s", err);
+    net_client_stats st;
+    net_client_stats_get(c, &st);
+    net_client_destroy(c);
+    return st.max_connections;
+}
+
+/* A connection is a descriptor: the client raises the soft RLIMIT_NOFILE toward the hard
+ * limit for its largest pool (and 256 more), and a pool the hard limit cannot hold grows
+ * only as far as it can, so that growing never fails a request with EMFILE. (Criterion
+ * runs each test in its own process: the limits set here stay here.) */
+Test(net_client, the_pool_fits_the_descriptor_limit, .timeout = 30)
+{
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    cr_assert_geq(rl.rlim_max, 1024, "a hard descriptor limit below Linux's default");
+    unsigned want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= 4096 + 256
+                        ? 4096 : (unsigned)rl.rlim_max - 256;
+    rl.rlim_cur = 300;
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    cr_assert_eq(cap_of(want), want);
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    cr_assert_geq(rl.rlim_cur, want + 256, "the soft limit was raised");
+    rl.rlim_cur = rl.rlim_max = 600;
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    cr_assert_eq(cap_of(4096), 600 - 256, "the pool grows as far as the hard limit allows");
+    cr_assert_eq(cap_of(100), 100);
+    cr_assert_eq(cap_of(0), 2, "a fixed pool");
 }
 
 Test(net_client, the_configuration_is_checked, .timeout = 10)
