@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/internal.h"
@@ -286,6 +287,15 @@ int cli_serve(int argc, char **argv)
         /* Only --host can still be wrong here: the other flags were checked above. */
         fprintf(stderr, "loadgen serve: --%s\n", err);
         return CLI_EXIT_USAGE;
+    }
+    /* A connection is a descriptor: the soft limit (1024 on many systems) goes up to the
+     * hard one, so that a client's growing pool is served, not reset (at most 2^20). */
+    struct rlimit rl;
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)1 << 20 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)1 << 20
+                          ? (rlim_t)1 << 20 : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
     /* The workers start with SIGINT and SIGTERM blocked; this thread waits for them. */
     sigset_t set;

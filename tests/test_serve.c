@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -1284,6 +1285,11 @@ Test(serve, the_program_serves_until_sigterm_then_prints_its_counters, .timeout 
         dup2(out[1], 1);
         close(out[0]);
         close(out[1]);
+        struct rlimit rl; /* a low soft limit, which the program raises */
+        if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_max > 256) {
+            rl.rlim_cur = 256;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
         execl(tu_program(), "loadgen", "serve", "--port", "0", "--threads", "2",
               "--tpot-ms", "1", "--no-usage-event", (char *)NULL);
         _exit(127);
@@ -1305,6 +1311,22 @@ Test(serve, the_program_serves_until_sigterm_then_prints_its_counters, .timeout 
         waitpid(pid, NULL, 0);
     }
     cr_assert_eq(matched, 1, "%s", line);
+    /* The descriptor limit was raised to the hard one (at most 2^20): a client's growing
+     * pool is served, not reset. */
+    char path[64], limits[4096] = "";
+    snprintf(path, sizeof path, "/proc/%d/limits", (int)pid);
+    FILE *lf = fopen(path, "r");
+    size_t ln = lf ? fread(limits, 1, sizeof limits - 1, lf) : 0;
+    limits[ln] = '\0';
+    if (lf)
+        fclose(lf);
+    const char *mo = strstr(limits, "Max open files");
+    unsigned long long soft = 0, hard = 0;
+    char hs[32] = "";
+    bool parsed = mo && sscanf(mo + 14, " %llu %31s", &soft, hs) == 2;
+    hard = !strcmp(hs, "unlimited") ? ULLONG_MAX : strtoull(hs, NULL, 10);
+    cr_expect(parsed && (soft == hard || soft == 1ull << 20), "soft %llu, hard %s: %s", soft,
+              hs, limits);
     resp p;
     bool ok = post((uint16_t)port, "/v1/chat/completions",
                    "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":6,"
