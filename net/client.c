@@ -299,6 +299,29 @@ static int conn_init(io_thread *t, conn *c)
     return 0;
 }
 
+/* Closes c and frees what conn_init and its life allocated (the slots' scratch areas
+ * through on_free). */
+static void conn_release(net_client *cl, conn *c)
+{
+    conn_close_fd(c);
+    for (unsigned k = 0; c->slots && k < cl->cfg.pipeline; k++) {
+        if (c->slots[k].call.user && cl->cfg.cb.on_free)
+            cl->cfg.cb.on_free(cl->cfg.cb.ctx, c->slots[k].call.user);
+        free(c->slots[k].call.user);
+    }
+    free(c->slots);
+    c->slots = NULL;
+    free(c->rbuf);
+    c->rbuf = NULL;
+    net_buf_free(&c->body);
+}
+
+/* Whether t can take a request: a connection has room, or the pool may grow. */
+static bool can_take(const io_thread *t)
+{
+    return t->capacity > 0 || t->nconns < t->maxconns;
+}
+
 /* Adds a connection to t's pool when requests wait for one and the pool may grow; it
  * opens when its first request is put on it. Returns whether one was added. */
 static bool grow(io_thread *t)
@@ -307,10 +330,7 @@ static bool grow(io_thread *t)
         return false;
     conn *c = &t->conns[t->nconns];
     if (conn_init(t, c)) { /* no memory: the requests wait for the pool they have */
-        for (unsigned k = 0; c->slots && k < t->cl->cfg.pipeline; k++)
-            free(c->slots[k].call.user);
-        free(c->slots);
-        c->slots = NULL;
+        conn_release(t->cl, c);
         t->maxconns = t->nconns;
         return false;
     }
@@ -681,7 +701,7 @@ static void take_work(io_thread *t, int64_t now)
     }
     /* Requests left in the ring wait for an answer only when the pool cannot grow (one
      * pushed after grow() found the ring empty gets a new connection next time round). */
-    if (t->capacity == 0 && t->nconns == t->maxconns && lg_ring_size_approx(t->ring) > 0)
+    if (!can_take(t) && lg_ring_size_approx(t->ring) > 0)
         t->starved = true;
 }
 
@@ -714,7 +734,7 @@ static int wait_ms(io_thread *t, int64_t now)
     /* Both sides use read-modify-writes on `sleeping` (no fences: TSan has none): either
      * the producer's exchange reads this 1 and writes the eventfd, or it came first and
      * this exchange synchronizes with it, so the ring shows its item below. */
-    if (t->capacity > 0 || t->nconns < t->maxconns) { /* room, or room to grow */
+    if (can_take(t)) {
         atomic_exchange(&t->sleeping, 1);
         if (lg_ring_size_approx(t->ring) > 0) {
             atomic_store(&t->sleeping, 0);
@@ -886,7 +906,7 @@ static int thread_init(net_client *cl, io_thread *t, unsigned idx)
     stats_hist_reset(&t->send_delay);
     unsigned T = cl->nthreads, N = cl->cfg.connections, depth = cl->cfg.pipeline;
     unsigned M = cl->max_total;
-    t->nconns = N / T + (idx < N % T);
+    unsigned first = N / T + (idx < N % T);
     t->maxconns = M / T + (idx < M % T);
     /* Sized for the largest pool; calloc'd pages are not touched until used. */
     t->conns = calloc(t->maxconns, sizeof *t->conns);
@@ -895,8 +915,9 @@ static int thread_init(net_client *cl, io_thread *t, unsigned idx)
     t->scratch_user = calloc(1, cl->user_bytes ? cl->user_bytes : 1);
     if (!t->conns || !t->idle || !t->partial || !t->scratch_user)
         return -ENOMEM;
-    for (unsigned i = 0; i < t->nconns; i++) {
-        conn *c = &t->conns[i];
+    /* nconns counts each connection set up, even in part: thread_free releases those. */
+    while (t->nconns < first) {
+        conn *c = &t->conns[t->nconns++];
         int rc = conn_init(t, c);
         if (rc)
             return rc;
@@ -923,18 +944,8 @@ static int thread_init(net_client *cl, io_thread *t, unsigned idx)
 
 static void thread_free(net_client *cl, io_thread *t)
 {
-    for (unsigned i = 0; t->conns && i < t->nconns; i++) {
-        conn *c = &t->conns[i];
-        conn_close_fd(c);
-        for (unsigned k = 0; c->slots && k < cl->cfg.pipeline; k++) {
-            if (c->slots[k].call.user && cl->cfg.cb.on_free)
-                cl->cfg.cb.on_free(cl->cfg.cb.ctx, c->slots[k].call.user);
-            free(c->slots[k].call.user);
-        }
-        free(c->slots);
-        free(c->rbuf);
-        net_buf_free(&c->body);
-    }
+    for (unsigned i = 0; t->conns && i < t->nconns; i++)
+        conn_release(cl, &t->conns[i]);
     free(t->conns);
     free(t->idle);
     free(t->partial);

@@ -87,7 +87,7 @@ void net_health_end(net_client *c, const net_health_mark *m, const net_client_co
     h->cpu_s = process_cpu_s() - m->cpu_s;
     snprintf(h->url, sizeof h->url, "http://%s%s", cfg->url.authority, cfg->url.base);
     h->connections = cfg->connections;
-    h->max_connections = h->st.max_connections ? h->st.max_connections : cfg->connections;
+    h->max_connections = h->st.max_connections;
     h->io_threads = cfg->io_threads;
     h->pipeline = cfg->pipeline;
     h->request_timeout_ns = cfg->request_timeout_ns;
